@@ -1,0 +1,45 @@
+# arxivdigest: build the C core, run the tests, the demo and the benchmark.
+# `make demo` and `make test` install missing Debian packages first (as root).
+LUA      ?= lua5.4
+LUA_INC  ?= $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARN      = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -pedantic -std=c99
+XCFLAGS   = -fPIC -fvisibility=hidden -D_GNU_SOURCE $(LUA_INC)
+LDFLAGS_SO = -shared
+BUILD    ?= build
+SRCS      = $(wildcard csrc/*.c)
+HDRS      = $(wildcard csrc/*.h)
+OBJS      = $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(SRCS))
+MODULE    = $(BUILD)/arxivdigest/core.so
+BUSTED    = $(LUA) /usr/bin/busted
+DEBS      = lua5.4 liblua5.4-dev lua-lpeg lua-busted luarocks lua-check
+
+.PHONY: all test demo bench lint install clean deps check
+
+all: $(MODULE)
+
+$(BUILD)/obj/%.o: csrc/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) $(XCFLAGS) -c $< -o $@
+
+$(MODULE): $(OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS_SO) -o $@ $(OBJS)
+
+# Install the Debian packages we need when they are missing (root only).
+deps:
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "missing Debian packages:$$missing (run: sudo apt-get install$$missing)"; exit 1; fi; \
+	fi
+
+test: deps all
+	$(BUSTED)
+
+clean:
+	rm -rf $(BUILD)
+
+-include mk/*.mk

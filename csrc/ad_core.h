@@ -1,0 +1,188 @@
+/*
+** ad_core.h: the arxivdigest C core. Pure C (no lua.h) so that the scanner,
+** the decoder, the index and the persistence layer can be fuzzed and tested
+** on their own. Every exported symbol is prefixed `ad_`; the library is built
+** with -fvisibility=hidden and only luaopen_* is exported from the .so.
+**
+** Data layout
+** -----------
+** A corpus (ad_corpus) owns a list of source files (ad_file) and a flat array
+** of records (ad_record). A record is a set of spans (offset, length) into its
+** file's text: nothing is decoded at scan time. ad_decode() turns a span into
+** the text users see (whitespace collapsed, continuation lines joined, HTML
+** decoded for daily listings, invalid UTF-8 replaced by U+FFFD).
+**
+** All memory goes through an ad_alloc (same contract as lua_Alloc), so the
+** Lua binding can use Lua's allocator and tests can inject failures. Every
+** function that allocates reports failure with AD_ENOMEM and leaves the
+** structure consistent (freeable with ad_corpus_free()).
+*/
+#ifndef AD_CORE_H
+#define AD_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* {====================================================== limits, errors */
+#define AD_MAX_FILE_SIZE  ((uint64_t)0x7fffffff)  /* 2 GiB - 1: offsets are uint32 */
+#define AD_MAX_WARNINGS_PER_FILE 100
+
+enum {
+  AD_OK = 0,
+  AD_ENOMEM = -1,   /* allocation failed */
+  AD_EIO = -2,      /* I/O error: errno is set */
+  AD_ETOOBIG = -3,  /* file larger than AD_MAX_FILE_SIZE */
+  AD_ECHANGED = -4  /* a source file changed since it was indexed */
+};
+/* }====================================================== */
+
+/* {====================================================== allocator */
+typedef void *(*ad_allocf)(void *ud, void *ptr, size_t osize, size_t nsize);
+typedef struct ad_alloc { ad_allocf f; void *ud; } ad_alloc;
+
+void *ad_malloc(const ad_alloc *a, size_t n);
+void *ad_realloc(const ad_alloc *a, void *p, size_t on, size_t nn);
+void ad_free(const ad_alloc *a, void *p, size_t n);
+/* grow *p (an array of *cap elements of size sz) to hold at least need */
+int ad_grow(const ad_alloc *a, void **p, uint32_t *cap, uint32_t need, size_t sz);
+/* the default allocator (realloc/free) */
+extern const ad_alloc ad_stdalloc;
+/* }====================================================== */
+
+/* {====================================================== records */
+typedef struct ad_span { uint32_t off, len; } ad_span;   /* len 0 = absent */
+
+enum ad_spanid {
+  AD_S_TITLE,      /* title text (catalog: may include continuation lines) */
+  AD_S_ID,         /* canonical id: "2005.09623", "cs/9810003" (no version) */
+  AD_S_ABSTRACT,   /* listing: the '>' line(s); catalog: Summary value */
+  AD_S_AUTHORS,    /* raw Authors value (split on commas when read) */
+  AD_S_CATEGORIES, /* raw Categories value; listing: empty (use PRIMARY) */
+  AD_S_PRIMARY,    /* primary category (bold one / header's category) */
+  AD_S_PDF,        /* pdf url as written */
+  AD_S_ABS,        /* abs url as written (catalog "Arxiv ID"); listing: empty */
+  AD_S_DOI,
+  AD_S_COMMENT,
+  AD_S_JOURNAL,
+  AD_S_PUBLISHED,  /* raw "2019-10-19 00:02:48+00:00" */
+  AD_S_UPDATED,
+  AD_S_RAW,        /* the record's bytes: title line .. last non-blank line */
+  AD_NSPANS
+};
+
+enum { AD_FMT_UNKNOWN = 0, AD_FMT_LISTING = 1, AD_FMT_CATALOG = 2 };
+
+/* record flags */
+#define AD_RF_CROSSLIST 0x01  /* cross-list block of a daily listing */
+#define AD_RF_HTML      0x02  /* fields are scraped HTML (listing) */
+#define AD_RF_QUOTED    0x04  /* abstract lines start with '>' (listing) */
+
+typedef struct ad_record {
+  ad_span s[AD_NSPANS];
+  uint32_t file;      /* index into corpus->files */
+  uint32_t line;      /* 1-based line of the title line */
+  uint32_t date;      /* digest day as YYYYMMDD, 0 if unknown */
+  uint32_t position;  /* N of "### N." in listings, 0 otherwise */
+  uint16_t version;   /* 0 = none */
+  uint8_t format;     /* AD_FMT_* */
+  uint8_t flags;      /* AD_RF_* */
+} ad_record;
+/* }====================================================== */
+
+/* {====================================================== files, corpus */
+typedef struct ad_file {
+  char *path;          /* NUL-terminated, owned */
+  size_t pathlen;
+  char *text;          /* file bytes (owned unless textowned == 0), or NULL */
+  size_t len;
+  int textowned;       /* 1: allocated with the corpus allocator */
+  uint64_t size;       /* st_size when read */
+  int64_t mtime;       /* st_mtime (seconds) when read */
+  uint64_t hash;       /* FNV-1a 64 of the content */
+  uint32_t first, nrec;/* records [first, first+nrec) */
+  uint8_t format;      /* format of the header (AD_FMT_*) */
+} ad_file;
+
+typedef struct ad_warning {
+  uint32_t file;       /* index into files */
+  uint32_t line;       /* 0 = whole file */
+  char *msg;           /* owned, NUL-terminated */
+} ad_warning;
+
+typedef struct ad_corpus {
+  ad_alloc a;
+  ad_file *files; uint32_t nfiles, capfiles;
+  ad_record *recs; uint32_t nrecs, caprecs;
+  ad_warning *warns; uint32_t nwarns, capwarns;
+} ad_corpus;
+
+void ad_corpus_init(ad_corpus *c, const ad_alloc *a);
+void ad_corpus_free(ad_corpus *c);
+
+/* Add a file whose bytes are given (copied when copy != 0, else borrowed and
+** must outlive the corpus). Scans it. Returns AD_OK or AD_ENOMEM. */
+int ad_corpus_add_text(ad_corpus *c, const char *name, const char *text,
+                       size_t len, int copy);
+
+/* Read a file from disk and scan it. Returns AD_OK, AD_ENOMEM, AD_EIO (errno
+** set) or AD_ETOOBIG (a warning is also recorded). */
+int ad_corpus_add_file(ad_corpus *c, const char *path);
+
+/* Add a path: a file, or a directory searched recursively for *.md and
+** *.txt (sorted by name; symlinked directories are not followed). */
+int ad_corpus_add_path(ad_corpus *c, const char *path);
+
+/* Make sure files[fi].text is present: a corpus rebuilt from a saved index
+** holds paths, sizes, mtimes and hashes only, and reads a file the first time
+** one of its records is decoded. Fails with AD_EIO (errno set) if the file
+** cannot be read, or AD_ECHANGED if its size or hash differ from the ones
+** recorded. */
+int ad_file_load(ad_corpus *c, uint32_t fi);
+
+/* Record a warning (printf-style). Returns AD_OK or AD_ENOMEM. */
+int ad_corpus_warn(ad_corpus *c, uint32_t file, uint32_t line,
+                   const char *fmt, ...);
+
+/* Scan text of file index fi, appending records and warnings.
+** The file entry must already exist with text/len set. */
+int ad_scan(ad_corpus *c, uint32_t fi);
+/* }====================================================== */
+
+/* {====================================================== decoding */
+/* Upper bound of the decoded size of n input bytes. */
+#define AD_DECODE_BOUND(n) ((size_t)(n) * 3 + 4)
+
+/* Decoding modes (bit set) */
+#define AD_DEC_HTML   0x01  /* decode entities, <a href> -> URL, <br> -> ' ', drop tags */
+#define AD_DEC_QUOTED 0x02  /* strip a leading '>' (after spaces) on each line */
+
+/* Decode src[0..n) into out (capacity AD_DECODE_BOUND(n)): whitespace runs
+** become one space, the result is trimmed, invalid UTF-8 bytes become U+FFFD.
+** Returns the decoded length. */
+size_t ad_decode(const char *src, size_t n, int mode, char *out);
+
+/* Decode field `sid` of record r (mode chosen from the record's flags).
+** Returns the length (0 when absent). out must hold AD_DECODE_BOUND(len). */
+size_t ad_record_field(const ad_corpus *c, const ad_record *r, int sid,
+                       char *out);
+
+/* Normalise a catalog timestamp "2019-10-19 00:02:48+00:00" (or already ISO)
+** to "2019-10-19T00:02:48Z" in out[21]. Returns 20 on success, 0 if the text
+** is not a timestamp. */
+size_t ad_iso8601(const char *s, size_t n, char out[21]);
+
+/* Compare two canonical ids by arXiv order (for the cross-list rule). */
+int ad_id_cmp(const char *a, size_t an, const char *b, size_t bn);
+
+/* Parse an id, with optional version and URL prefix ("http://arxiv.org/abs/",
+** ".../pdf/", "arXiv:"), and trailing ".pdf". On success stores the canonical
+** id's offset/length within s and the version (0 if none) and returns 1. */
+int ad_parse_id(const char *s, size_t n, uint32_t *off, uint32_t *len,
+                uint16_t *version);
+
+/* FNV-1a 64 */
+uint64_t ad_hash64(const void *p, size_t n, uint64_t h);
+#define AD_HASH_INIT 0xcbf29ce484222325ULL
+/* }====================================================== */
+
+#endif

@@ -1,0 +1,47 @@
+/*
+** lad.h: what the Lua binding files share. Only these files include lua.h.
+** lad.c        module entry (luaopen_arxivdigest_core), Collection and Paper
+** lad_index.c  Index objects (registers its functions with lad_index_open)
+*/
+#ifndef LAD_H
+#define LAD_H
+
+#include <lua.h>
+#include <lauxlib.h>
+#include "ad_core.h"
+
+#define LAD_COLLECTION "arxivdigest.Collection"
+#define LAD_PAPER      "arxivdigest.Paper"
+
+/* The Collection userdata: a corpus that Lua owns. */
+typedef struct lad_collection {
+  ad_corpus c;
+  int live;            /* 0 once closed / before init */
+} lad_collection;
+
+/* Returns the corpus of the Collection at stack index i (raises a type
+** error naming argument i otherwise). */
+ad_corpus *lad_checkcorpus(lua_State *L, int i);
+
+/* Pushes the value of field `name` of record `rec` of corpus c (decoding it
+** now), or nothing; returns 1 if `name` is a record field (even when its
+** value is nil, which is pushed), 0 if it is not a field name. May raise
+** (memory, or a source file that changed under a saved index). */
+int lad_push_record_field(lua_State *L, ad_corpus *c, uint32_t rec,
+                          const char *name);
+
+/* Pushes a new Paper userdata for record rec of the Collection at stack
+** index owner (the paper keeps it alive). */
+void lad_pushpaper(lua_State *L, int owner, uint32_t rec);
+
+/* The allocator of L as an ad_alloc. */
+void lad_alloc(lua_State *L, ad_alloc *a);
+
+/* Raises a Lua error for a core error code (AD_ENOMEM, AD_EIO...). */
+int lad_error(lua_State *L, int code, const char *what);
+
+/* Registers the index functions into the module table at the stack top
+** (defined in lad_index.c). */
+void lad_index_open(lua_State *L);
+
+#endif
