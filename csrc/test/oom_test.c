@@ -1,0 +1,303 @@
+/*
+** oom_test.c: out-of-memory harness for the arxivdigest module.
+**
+** usage: oom_test BUILD_DIR [-s scenario] [-m once|hard|bytes] [-k stride] [-v]
+**   (run from the repository root; loads lua/arxivdigest and BUILD_DIR/?.so)
+**
+** Each scenario is a Lua chunk that uses the module and returns a digest
+** string of everything it read (record counts, every field of every paper,
+** warnings...). The chunk first runs with no limit to get the reference
+** digest and the number A of allocations it makes. Then, for every
+** allocation point N = 1..A (every `stride`-th one), a fresh lua_State whose
+** allocator refuses allocation N runs the chunk again:
+**   mode "once"  only allocation N fails (later ones succeed again);
+**   mode "hard"  allocation N and every later one fail (memory exhausted);
+**   mode "bytes" a cap on live bytes, from the size after set-up up to the
+**                peak, in about 400 steps.
+** Each run must end with a Lua error that is a memory error ("not enough
+** memory" / LUA_ERRMEM), or succeed with exactly the reference digest (a
+** failure that was absorbed must not change any result). After lua_close,
+** the allocator's live block and byte counts must both be back to 0.
+** Any other outcome is reported and the exit status is 1. A crash is a crash.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <lua.h>
+#include <lauxlib.h>
+#include <lualib.h>
+
+/* {====================================================== allocator */
+typedef struct heap {
+  size_t live_bytes, live_blocks, peak_bytes;
+  unsigned long nalloc;   /* allocation points since counting started */
+  int counting;           /* count allocation points */
+  int mode;               /* 0 none, 1 once, 2 hard, 3 bytes */
+  unsigned long failat;   /* modes once/hard: allocation point that fails */
+  size_t cap;             /* mode bytes: live-byte cap */
+  int failed;             /* an allocation was refused */
+} heap;
+
+enum { M_NONE, M_ONCE, M_HARD, M_BYTES };
+
+static void *oom_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+  heap *h = (heap *)ud;
+  size_t old = ptr ? osize : 0;
+  if (nsize == 0) {
+    if (ptr) { h->live_bytes -= old; h->live_blocks--; free(ptr); }
+    return NULL;
+  }
+  if (h->counting && nsize > old) {   /* an allocation point */
+    unsigned long n = ++h->nalloc;
+    int refuse = 0;
+    switch (h->mode) {
+      case M_ONCE: refuse = (n == h->failat); break;
+      case M_HARD: refuse = (n >= h->failat); break;
+      case M_BYTES: refuse = (h->live_bytes - old + nsize > h->cap); break;
+      default: break;
+    }
+    if (refuse) { h->failed = 1; return NULL; }
+  }
+  {
+    void *np = realloc(ptr, nsize);
+    if (!np) return NULL;
+    if (!ptr) h->live_blocks++;
+    h->live_bytes = h->live_bytes - old + nsize;
+    if (h->live_bytes > h->peak_bytes) h->peak_bytes = h->live_bytes;
+    return np;
+  }
+}
+/* }====================================================== */
+
+/* {====================================================== scenarios */
+/* Shared Lua prelude (run without limit): D(x) appends a digest line;
+** FIELDS lists every Paper field; dump(p) reads them all. */
+static const char *prelude =
+  "FIELDS = {'id','version','title','authors','abstract','categories',\n"
+  "  'primary_category','pdf_url','abs_url','doi','comment','journal',\n"
+  "  'published','updated','date','source','line','format','position',\n"
+  "  'crosslist','raw'}\n"
+  "function val(v)\n"
+  "  if type(v) == 'table' then return '{' .. table.concat(v, '|') .. '}' end\n"
+  "  return tostring(v)\n"
+  "end\n"
+  "function dump(out, p)\n"
+  "  for _, k in ipairs(FIELDS) do out[#out + 1] = k .. '=' .. val(p[k]) end\n"
+  "end\n"
+  "function dumpw(out, c)\n"
+  "  for _, w in ipairs(c:warnings()) do\n"
+  "    out[#out + 1] = 'W ' .. tostring(w.source) .. ':' .. tostring(w.line) .. ': ' .. tostring(w.message)\n"
+  "  end\n"
+  "end\n"
+  "function slurp(path)\n"
+  "  local f = assert(io.open(path, 'rb')); local s = f:read('a'); f:close(); return s\n"
+  "end\n"
+  "DIR = 'spec/fixtures/fuzz/scan/'\n"
+  "MESSY = slurp(DIR .. 'catalog_small.md') .. '\\r\\n\\0\\255\\254 &amp;&#x41;<b>x</b>\\n'"
+  "  .. slurp(DIR .. 'listing_small.md') .. '\\n### \\n- **Arxiv ID**: nonsense\\n'\n"
+  "LISTING = slurp(DIR .. 'listing_small.md')\n";
+
+typedef struct scenario {
+  const char *name;
+  const char *chunk;
+} scenario;
+
+static const scenario scenarios[] = {
+  {"require",
+   "local ad = require 'arxivdigest'\n"
+   "return type(ad.open) .. type(ad.parse)\n"},
+  {"open",   /* a folder: both formats, every field, warnings */
+   "local ad = require 'arxivdigest'\n"
+   "local c, err = ad.open(DIR)\n"
+   "if not c then error('ad.open returned nil: ' .. tostring(err), 0) end\n"
+   "local out = {'n=' .. #c}\n"
+   "for i = 1, #c do dump(out, c[i]) end\n"
+   "dumpw(out, c)\n"
+   "return table.concat(out, '\\n')\n"},
+  {"open_list",   /* a list of files, papers() iterator */
+   "local ad = require 'arxivdigest'\n"
+   "local c, err = ad.open({DIR .. 'listing_small.md', DIR .. 'catalog_small.md'})\n"
+   "if not c then error('ad.open returned nil: ' .. tostring(err), 0) end\n"
+   "local out = {}\n"
+   "for p in c:papers() do out[#out + 1] = p.id .. ' ' .. p.title end\n"
+   "return table.concat(out, '\\n')\n"},
+  {"parse_messy",   /* hostile text: warnings, invalid UTF-8, NUL, HTML */
+   "local ad = require 'arxivdigest'\n"
+   "local c = ad.parse(MESSY, 'messy.md')\n"
+   "local out = {'n=' .. #c}\n"
+   "for i = 1, #c do dump(out, c[i]) end\n"
+   "dumpw(out, c)\n"
+   "return table.concat(out, '\\n')\n"},
+  {"totable",
+   "local ad = require 'arxivdigest'\n"
+   "local c = ad.parse(LISTING, 'listing.md')\n"
+   "local out = {}\n"
+   "for i = 1, #c do dump(out, c[i]:totable()) end\n"
+   "return table.concat(out, '\\n')\n"},
+  {NULL, NULL}
+};
+/* }====================================================== */
+
+static const char *build_dir;
+static int verbose;
+
+/* New state with the counting allocator, libraries and paths, prelude run.
+** Returns NULL (after printing) on failure. */
+static lua_State *newstate(heap *h) {
+  lua_State *L;
+  memset(h, 0, sizeof *h);
+  L = lua_newstate(oom_alloc, h);
+  if (!L) return NULL;
+  luaL_openlibs(L);
+  lua_getglobal(L, "package");
+  lua_pushfstring(L, "lua/?.lua;lua/?/init.lua;%s", "");
+  lua_getfield(L, -2, "path");
+  lua_concat(L, 2);
+  lua_setfield(L, -2, "path");
+  lua_pushfstring(L, "%s/?.so;", build_dir);
+  lua_getfield(L, -2, "cpath");
+  lua_concat(L, 2);
+  lua_setfield(L, -2, "cpath");
+  lua_pop(L, 1);
+  if (luaL_dostring(L, prelude) != LUA_OK) {
+    fprintf(stderr, "oom_test: prelude: %s\n", lua_tostring(L, -1));
+    lua_close(L);
+    return NULL;
+  }
+  return L;
+}
+
+typedef struct outcome {
+  int status;            /* lua_pcall status, or -1 if the state failed */
+  char *result;          /* digest (status OK) or error message, malloc'd */
+  size_t len;
+  unsigned long nalloc;  /* allocation points during the chunk */
+  size_t base, peak;     /* live bytes before the chunk, peak during it */
+  int failed;            /* the allocator refused something */
+  size_t leak_bytes, leak_blocks;   /* after lua_close */
+} outcome;
+
+/* Run one scenario with the given limit. */
+static void run(const scenario *s, int mode, unsigned long failat, size_t cap,
+                outcome *o) {
+  heap h;
+  lua_State *L = newstate(&h);
+  const char *r;
+  size_t len;
+  memset(o, 0, sizeof *o);
+  o->status = -1;
+  if (!L) return;
+  if (luaL_loadbuffer(L, s->chunk, strlen(s->chunk), s->name) != LUA_OK) {
+    fprintf(stderr, "oom_test: %s: %s\n", s->name, lua_tostring(L, -1));
+    lua_close(L);
+    return;
+  }
+  lua_gc(L, LUA_GCCOLLECT);
+  o->base = h.live_bytes;
+  h.peak_bytes = h.live_bytes;
+  h.mode = mode; h.failat = failat; h.cap = o->base + cap;
+  h.counting = 1;
+  o->status = lua_pcall(L, 0, 1, 0);
+  h.counting = 0; h.mode = M_NONE;
+  o->nalloc = h.nalloc;
+  o->peak = h.peak_bytes;
+  o->failed = h.failed;
+  r = lua_tolstring(L, -1, &len);
+  if (!r) { r = "(no message)"; len = strlen(r); }
+  o->result = (char *)malloc(len + 1);
+  if (!o->result) abort();
+  memcpy(o->result, r, len);
+  o->result[len] = '\0';
+  o->len = len;
+  lua_close(L);
+  o->leak_bytes = h.live_bytes;
+  o->leak_blocks = h.live_blocks;
+}
+
+static int is_memory_error(const outcome *o) {
+  if (o->status == LUA_ERRMEM) return 1;
+  if (o->status == LUA_ERRRUN || o->status == LUA_ERRERR)
+    return strstr(o->result, "not enough memory") != NULL ||
+           strstr(o->result, "out of memory") != NULL;
+  return 0;
+}
+
+static const char *modename(int m) {
+  return m == M_ONCE ? "once" : m == M_HARD ? "hard" : "bytes";
+}
+
+/* Check one limited run against the reference. Returns 1 if good. */
+static int judge(const scenario *s, int mode, unsigned long point,
+                 const outcome *ref, const outcome *o) {
+  const char *problem = NULL;
+  if (o->status == -1) problem = "could not create the state";
+  else if (o->leak_bytes || o->leak_blocks) problem = "memory not returned after lua_close";
+  else if (o->status == LUA_OK) {
+    if (o->len != ref->len || memcmp(o->result, ref->result, o->len) != 0)
+      problem = "succeeded with a different result than without limit";
+  } else if (!is_memory_error(o)) problem = "raised an error that is not a memory error";
+  if (!problem) return 1;
+  fprintf(stderr, "FAIL %s mode=%s point=%lu: %s (status %d, leaked %zu bytes in %zu blocks)\n"
+          "     message/result: %.300s\n",
+          s->name, modename(mode), point, problem, o->status, o->leak_bytes,
+          o->leak_blocks, o->result ? o->result : "");
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  const char *only = NULL, *onlymode = NULL;
+  unsigned long stride = 1;
+  int i, bad = 0, nscen = 0;
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s BUILD_DIR [-s scenario] [-m once|hard|bytes] [-k stride] [-v]\n", argv[0]);
+    return 2;
+  }
+  build_dir = argv[1];
+  for (i = 2; i < argc; i++) {
+    if (!strcmp(argv[i], "-s") && i + 1 < argc) only = argv[++i];
+    else if (!strcmp(argv[i], "-m") && i + 1 < argc) onlymode = argv[++i];
+    else if (!strcmp(argv[i], "-k") && i + 1 < argc) stride = strtoul(argv[++i], NULL, 10);
+    else if (!strcmp(argv[i], "-v")) verbose = 1;
+    else { fprintf(stderr, "oom_test: bad argument %s\n", argv[i]); return 2; }
+  }
+  if (stride < 1) stride = 1;
+  for (i = 0; scenarios[i].name; i++) {
+    const scenario *s = &scenarios[i];
+    outcome ref;
+    int m;
+    unsigned long runs = 0, errs = 0, absorbed = 0;
+    if (only && strcmp(only, s->name)) continue;
+    nscen++;
+    run(s, M_NONE, 0, 0, &ref);
+    if (ref.status != LUA_OK || ref.leak_bytes || ref.leak_blocks) {
+      fprintf(stderr, "FAIL %s: reference run failed (status %d, leaked %zu bytes): %.300s\n",
+              s->name, ref.status, ref.leak_bytes, ref.result ? ref.result : "");
+      free(ref.result);
+      bad++;
+      continue;
+    }
+    for (m = M_ONCE; m <= M_BYTES; m++) {
+      unsigned long p, npoints = m == M_BYTES ? 400 : ref.nalloc;
+      if (onlymode && strcmp(onlymode, modename(m))) continue;
+      for (p = 1; p <= npoints; p += stride) {
+        outcome o;
+        size_t cap = m == M_BYTES ? (ref.peak - ref.base) * (p - 1) / npoints : 0;
+        run(s, m, p, cap, &o);
+        runs++;
+        if (o.status != LUA_OK) errs++;
+        else if (o.failed) absorbed++;
+        if (!judge(s, m, p, &ref, &o)) bad++;
+        free(o.result);
+        if (bad > 20) { fprintf(stderr, "oom_test: too many failures\n"); return 1; }
+      }
+    }
+    printf("oom %-12s %6lu allocation points, %6lu limited runs: %lu memory errors, "
+           "%lu absorbed, all memory returned%s\n",
+           s->name, ref.nalloc, runs, errs, absorbed, bad ? " (FAILURES above)" : "");
+    if (verbose) printf("  reference digest: %zu bytes\n", ref.len);
+    free(ref.result);
+  }
+  if (nscen == 0) { fprintf(stderr, "oom_test: no such scenario\n"); return 2; }
+  printf("oom_test: %s\n", bad ? "FAILED" : "ok");
+  return bad ? 1 : 0;
+}

@@ -1,0 +1,67 @@
+# mk/fuzz.mk: libFuzzer targets for the pure-C core (csrc/fuzz/fuzz_*.c).
+#
+#   make fuzz FUZZ_SECONDS=600   run every target for N seconds each (default 60)
+#   make fuzz-smoke              CI: 30 seconds per target
+#   make fuzz-scan               one target (fuzz-<name> for csrc/fuzz/fuzz_<name>.c)
+#   make fuzz-build              build them all into build-fuzz/
+#
+# Each target is linked with the core's pure-C sources (csrc/*.c except the
+# Lua binding lad*.c) built with -fsanitize=fuzzer-no-link,address,undefined.
+# Seeds: spec/fixtures/fuzz/<name>/ (committed) plus the spec fixtures named in
+# FUZZ_SEEDS_<name>; the growing corpus is kept in fuzz-out/<name>/ (ignored by
+# git), crashes go to fuzz-out/crashes/. Every crash found becomes a regression
+# fixture under spec/fixtures/bad/ (see docs/reliability.md). The last line of
+# each run's log (fuzz-out/<name>.log) gives the execution count.
+
+FUZZ_CC       ?= clang
+FUZZ_BUILD    ?= build-fuzz
+FUZZ_SECONDS  ?= 60
+FUZZ_SAN       = -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS    = -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -D_GNU_SOURCE -DAD_FUZZING
+FUZZ_CORE_SRCS = $(filter-out csrc/lad%.c,$(wildcard csrc/*.c))
+FUZZ_CORE_OBJS = $(patsubst csrc/%.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_CORE_SRCS))
+FUZZ_NAMES     = $(patsubst csrc/fuzz/fuzz_%.c,%,$(wildcard csrc/fuzz/fuzz_*.c))
+FUZZ_BINS      = $(addprefix $(FUZZ_BUILD)/fuzz_,$(FUZZ_NAMES))
+FUZZ_SEEDS_scan  = examples/data spec/fixtures/bad
+FUZZ_SEEDS_query =
+FUZZ_SEEDS_load  =
+FUZZ_OPTS      = -max_len=$(or $(FUZZ_MAXLEN_$*),65536) -timeout=20 -rss_limit_mb=2048 \
+                 -print_final_stats=1
+
+.PHONY: fuzz fuzz-smoke fuzz-build fuzz-regress $(addprefix fuzz-,$(FUZZ_NAMES))
+
+$(FUZZ_BUILD)/obj/%.o: csrc/%.c $(wildcard csrc/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/fuzz_%: csrc/fuzz/fuzz_%.c $(FUZZ_CORE_OBJS) $(wildcard csrc/*.h csrc/fuzz/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Icsrc -o $@ $< $(FUZZ_CORE_OBJS) -lm
+
+fuzz-build: $(FUZZ_BINS)
+
+# One target: run for FUZZ_SECONDS, fail on any finding (libFuzzer exits != 0).
+fuzz-%: $(FUZZ_BUILD)/fuzz_%
+	@mkdir -p fuzz-out/$* fuzz-out/crashes spec/fixtures/fuzz/$*
+	@echo "fuzz $*: $(FUZZ_SECONDS) s"
+	@ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	$(FUZZ_BUILD)/fuzz_$* $(FUZZ_OPTS) -max_total_time=$(FUZZ_SECONDS) \
+	  -artifact_prefix=fuzz-out/crashes/$*- \
+	  $(if $(wildcard csrc/fuzz/$*.dict),-dict=csrc/fuzz/$*.dict) \
+	  fuzz-out/$* spec/fixtures/fuzz/$* $(FUZZ_SEEDS_$*) >fuzz-out/$*.log 2>&1 \
+	  || { tail -60 fuzz-out/$*.log; echo "fuzz $*: FAILED (see fuzz-out/$*.log, fuzz-out/crashes/)"; exit 1; }
+	@grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' fuzz-out/$*.log | sed 's/^/  /'
+	@echo "fuzz $*: no finding"
+
+fuzz: $(FUZZ_BINS)
+	@for t in $(FUZZ_NAMES); do $(MAKE) --no-print-directory fuzz-$$t FUZZ_SECONDS=$(FUZZ_SECONDS) || exit 1; done
+
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
+
+# Replay every committed crash/regression input through every target once.
+fuzz-regress: $(addprefix fuzz-regress-,$(FUZZ_NAMES))
+	@echo "fuzz-regress: ok"
+fuzz-regress-%: $(FUZZ_BUILD)/fuzz_%
+	@$(FUZZ_BUILD)/fuzz_$* -runs=0 spec/fixtures/fuzz/$* $(FUZZ_SEEDS_$*) >/dev/null 2>&1 \
+	  || { echo "fuzz-regress $*: FAILED"; exit 1; }
