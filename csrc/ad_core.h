@@ -20,6 +20,7 @@
 #ifndef AD_CORE_H
 #define AD_CORE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -95,10 +96,12 @@ typedef struct ad_file {
   size_t pathlen;
   char *text;          /* file bytes (owned unless textowned == 0), or NULL */
   size_t len;
-  int textowned;       /* 1: allocated with the corpus allocator */
+  int textowned;       /* 1: allocated with the corpus allocator,
+                          2: mapped with mmap (read-only) */
   uint64_t size;       /* st_size when read */
   int64_t mtime;       /* st_mtime (seconds) when read */
-  uint64_t hash;       /* FNV-1a 64 of the content */
+  uint64_t hash;       /* ad_hash64 of the content, when hashed != 0 */
+  int hashed;
   uint32_t first, nrec;/* records [first, first+nrec) */
   uint8_t format;      /* format of the header (AD_FMT_*) */
 } ad_file;
@@ -139,9 +142,14 @@ int ad_corpus_add_path(ad_corpus *c, const char *path);
 ** recorded. */
 int ad_file_load(ad_corpus *c, uint32_t fi);
 
+/* The content hash of file fi (computed on first use; needs the text). */
+uint64_t ad_file_hash(ad_corpus *c, uint32_t fi);
+
 /* Record a warning (printf-style). Returns AD_OK or AD_ENOMEM. */
 int ad_corpus_warn(ad_corpus *c, uint32_t file, uint32_t line,
                    const char *fmt, ...);
+int ad_corpus_vwarn(ad_corpus *c, uint32_t file, uint32_t line,
+                    const char *fmt, va_list ap);
 
 /* Scan text of file index fi, appending records and warnings.
 ** The file entry must already exist with text/len set. */
@@ -180,7 +188,7 @@ int ad_id_cmp(const char *a, size_t an, const char *b, size_t bn);
 int ad_parse_id(const char *s, size_t n, uint32_t *off, uint32_t *len,
                 uint16_t *version);
 
-/* FNV-1a 64 */
+/* 64-bit content hash (not cryptographic) */
 uint64_t ad_hash64(const void *p, size_t n, uint64_t h);
 #define AD_HASH_INIT 0xcbf29ce484222325ULL
 /* }====================================================== */

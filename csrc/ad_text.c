@@ -1,0 +1,529 @@
+/*
+** ad_text.c: turning spans of digest text into the strings users see.
+** Whitespace collapsing, continuation lines, HTML of daily listings,
+** UTF-8 repair, arXiv ids and timestamps. Pure C.
+*/
+#include <string.h>
+#include "ad_core.h"
+
+/* {====================================================== hashing */
+/* A fast non-cryptographic 64-bit hash (8 bytes per step), used to tell
+** whether a source file changed. */
+uint64_t ad_hash64(const void *p, size_t n, uint64_t h) {
+  const unsigned char *s = (const unsigned char *)p;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    memcpy(&w, s + i, 8);
+    h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+    h ^= h >> 29;
+  }
+  for (; i < n; i++) {
+    h ^= s[i];
+    h *= 0x100000001b3ULL;
+  }
+  h ^= (uint64_t)n;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  return h;
+}
+/* }====================================================== */
+
+/* {====================================================== UTF-8 */
+/* Length of the valid UTF-8 sequence at s (n bytes available), 0 if
+** invalid (overlongs, surrogates and code points > U+10FFFF rejected). */
+static size_t ad_utf8_len(const unsigned char *s, size_t n) {
+  unsigned c = s[0];
+  if (c < 0x80) return 1;
+  if (c < 0xC2) return 0;
+  if (c < 0xE0) {
+    if (n < 2 || (s[1] & 0xC0) != 0x80) return 0;
+    return 2;
+  }
+  if (c < 0xF0) {
+    if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80) return 0;
+    if (c == 0xE0 && s[1] < 0xA0) return 0;          /* overlong */
+    if (c == 0xED && s[1] >= 0xA0) return 0;         /* surrogate */
+    return 3;
+  }
+  if (c < 0xF5) {
+    if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
+        (s[3] & 0xC0) != 0x80) return 0;
+    if (c == 0xF0 && s[1] < 0x90) return 0;          /* overlong */
+    if (c == 0xF4 && s[1] >= 0x90) return 0;         /* > U+10FFFF */
+    return 4;
+  }
+  return 0;
+}
+
+static size_t ad_utf8_put(char *out, unsigned long cp) {
+  unsigned char *o = (unsigned char *)out;
+  if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;
+  if (cp < 0x80) { o[0] = (unsigned char)cp; return 1; }
+  if (cp < 0x800) {
+    o[0] = (unsigned char)(0xC0 | (cp >> 6));
+    o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    o[0] = (unsigned char)(0xE0 | (cp >> 12));
+    o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  if (cp > 0x10FFFF) return ad_utf8_put(out, 0xFFFD);
+  o[0] = (unsigned char)(0xF0 | (cp >> 18));
+  o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+  o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+  o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+/* }====================================================== */
+
+/* {====================================================== HTML */
+typedef struct { const char *name; unsigned short cp; } ad_entity;
+
+/* Named entities seen in arXiv's listing pages, plus the common Latin-1
+** letters; others are kept as written. Sorted for readability only. */
+static const ad_entity ad_entities[] = {
+  {"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''},
+  {"nbsp", ' '}, {"ndash", 0x2013}, {"mdash", 0x2014}, {"hellip", 0x2026},
+  {"lsquo", 0x2018}, {"rsquo", 0x2019}, {"ldquo", 0x201C}, {"rdquo", 0x201D},
+  {"times", 0xD7}, {"deg", 0xB0}, {"plusmn", 0xB1}, {"micro", 0xB5},
+  {"middot", 0xB7}, {"copy", 0xA9}, {"reg", 0xAE}, {"sect", 0xA7},
+  {"laquo", 0xAB}, {"raquo", 0xBB}, {"le", 0x2264}, {"ge", 0x2265},
+  {"auml", 0xE4}, {"ouml", 0xF6}, {"uuml", 0xFC}, {"Auml", 0xC4},
+  {"Ouml", 0xD6}, {"Uuml", 0xDC}, {"szlig", 0xDF}, {"eacute", 0xE9},
+  {"egrave", 0xE8}, {"aacute", 0xE1}, {"agrave", 0xE0}, {"iacute", 0xED},
+  {"oacute", 0xF3}, {"uacute", 0xFA}, {"ntilde", 0xF1}, {"ccedil", 0xE7},
+  {"Eacute", 0xC9}, {"alpha", 0x3B1}, {"beta", 0x3B2}, {"gamma", 0x3B3},
+  {"delta", 0x3B4}, {"epsilon", 0x3B5}, {"lambda", 0x3BB}, {"mu", 0x3BC},
+  {"pi", 0x3C0}, {"sigma", 0x3C3}, {"tau", 0x3C4}, {"phi", 0x3C6},
+  {"omega", 0x3C9}, {"minus", 0x2212}, {"rarr", 0x2192}, {"larr", 0x2190},
+  {"infin", 0x221E}, {"asymp", 0x2248}, {"ne", 0x2260}, {"trade", 0x2122},
+  {"euro", 0x20AC}, {"pound", 0xA3}, {"shy", 0xAD}, {"zwj", 0x200D},
+  {"zwnj", 0x200C}, {"thinsp", 0x2009}, {"ensp", 0x2002}, {"emsp", 0x2003},
+};
+
+/* Try to decode an entity at s[0] == '&'. On success store the code point
+** and return the number of input bytes consumed, else 0. */
+static size_t ad_entity_at(const char *s, size_t n, unsigned long *cp) {
+  size_t i, lim = n < 12 ? n : 12;
+  if (n < 3) return 0;
+  if (s[1] == '#') {
+    unsigned long v = 0;
+    int hex = (s[2] == 'x' || s[2] == 'X');
+    size_t j = hex ? 3 : 2, start = j;
+    for (; j < lim && s[j] != ';'; j++) {
+      unsigned d;
+      char ch = s[j];
+      if (ch >= '0' && ch <= '9') d = (unsigned)(ch - '0');
+      else if (hex && ch >= 'a' && ch <= 'f') d = (unsigned)(ch - 'a' + 10);
+      else if (hex && ch >= 'A' && ch <= 'F') d = (unsigned)(ch - 'A' + 10);
+      else return 0;
+      v = v * (hex ? 16 : 10) + d;
+      if (v > 0x10FFFF) v = 0x110000;  /* keep bounded; becomes U+FFFD */
+    }
+    if (j >= lim || j == start) return 0;
+    if (v == 0) v = 0xFFFD;
+    *cp = v;
+    return j + 1;
+  }
+  for (i = 1; i < lim && s[i] != ';'; i++) {
+    char ch = s[i];
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'))) return 0;
+  }
+  if (i >= lim || i == 1) return 0;
+  {
+    size_t k, len = i - 1;
+    for (k = 0; k < sizeof(ad_entities) / sizeof(ad_entities[0]); k++) {
+      const char *nm = ad_entities[k].name;
+      if (strlen(nm) == len && memcmp(nm, s + 1, len) == 0) {
+        *cp = ad_entities[k].cp;
+        return i + 1;
+      }
+    }
+  }
+  return 0;
+}
+
+static int ad_isalpha(int c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int ad_lower(int c) {
+  return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+/* Case-insensitive prefix test of an ASCII word. */
+static int ad_prefix_ci(const char *s, size_t n, const char *w) {
+  size_t i;
+  for (i = 0; w[i]; i++)
+    if (i >= n || ad_lower((unsigned char)s[i]) != w[i]) return 0;
+  return 1;
+}
+
+/* Given s[0] == '<', return the length of the tag up to and including '>',
+** or 0 if this '<' does not open a tag (e.g. "p < 0.05"). */
+static size_t ad_tag_len(const char *s, size_t n) {
+  size_t i;
+  if (n < 2) return 0;
+  if (!(ad_isalpha((unsigned char)s[1]) || s[1] == '/' || s[1] == '!'))
+    return 0;
+  for (i = 1; i < n; i++) {
+    if (s[i] == '>') return i + 1;
+    if (s[i] == '<' || s[i] == '\n') return 0;
+  }
+  return 0;
+}
+
+/* Find href="..." inside a tag; returns the value's span via *v, *vn. */
+static int ad_tag_href(const char *t, size_t n, const char **v, size_t *vn) {
+  size_t i;
+  for (i = 1; i + 5 < n; i++) {
+    if (ad_prefix_ci(t + i, n - i, "href") &&
+        (t[i - 1] == ' ' || t[i - 1] == '\t' || t[i - 1] == '\n')) {
+      size_t j = i + 4;
+      while (j < n && t[j] == ' ') j++;
+      if (j < n && t[j] == '=') {
+        char q;
+        j++;
+        while (j < n && t[j] == ' ') j++;
+        if (j >= n) return 0;
+        q = t[j];
+        if (q == '"' || q == '\'') {
+          size_t k = j + 1;
+          while (k < n && t[k] != q) k++;
+          if (k >= n) return 0;
+          *v = t + j + 1; *vn = k - j - 1;
+          return 1;
+        } else {
+          size_t k = j;
+          while (k < n && t[k] != ' ' && t[k] != '>') k++;
+          *v = t + j; *vn = k - j;
+          return 1;
+        }
+      }
+    }
+  }
+  return 0;
+}
+/* }====================================================== */
+
+/* {====================================================== decoder */
+typedef struct ad_out {
+  char *p;
+  size_t n;
+  int space;   /* a space is pending (only emitted before the next text) */
+} ad_out;
+
+static void ad_out_space(ad_out *o) { o->space = 1; }
+
+static void ad_out_bytes(ad_out *o, const char *s, size_t n) {
+  if (o->space) {
+    if (o->n > 0) o->p[o->n++] = ' ';
+    o->space = 0;
+  }
+  memcpy(o->p + o->n, s, n);
+  o->n += n;
+}
+
+static void ad_out_cp(ad_out *o, unsigned long cp) {
+  char buf[4];
+  if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r') {
+    ad_out_space(o);
+    return;
+  }
+  ad_out_bytes(o, buf, ad_utf8_put(buf, cp));
+}
+
+static int ad_isspace(int c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+         c == '\f';
+}
+
+static void ad_decode_into(ad_out *o, const char *s, size_t n, int mode);
+
+/* Copy plain text (entities decoded when html) to o. */
+static void ad_decode_plain(ad_out *o, const char *s, size_t n, int html) {
+  ad_decode_into(o, s, n, html ? AD_DEC_HTML : 0);
+}
+
+static void ad_decode_into(ad_out *o, const char *s, size_t n, int mode) {
+  size_t i = 0;
+  int bol = 1;  /* at the beginning of a line (for AD_DEC_QUOTED) */
+  while (i < n) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '\n') {
+      ad_out_space(o);
+      i++;
+      bol = 1;
+      continue;
+    }
+    if (ad_isspace(c)) {
+      ad_out_space(o);
+      i++;
+      continue;
+    }
+    if (bol && (mode & AD_DEC_QUOTED) && c == '>') {
+      bol = 0;
+      i++;
+      continue;
+    }
+    bol = 0;
+    if (c < 0x80) {
+      if ((mode & AD_DEC_HTML) && c == '&') {
+        unsigned long cp;
+        size_t k = ad_entity_at(s + i, n - i, &cp);
+        if (k) { ad_out_cp(o, cp); i += k; continue; }
+      } else if ((mode & AD_DEC_HTML) && c == '<') {
+        size_t k = ad_tag_len(s + i, n - i);
+        if (k) {
+          const char *t = s + i;
+          if (ad_prefix_ci(t + 1, k - 1, "br") &&
+              (k == 4 || t[3] == ' ' || t[3] == '/')) {
+            ad_out_space(o);
+            i += k;
+            continue;
+          }
+          if ((t[1] == 'a' || t[1] == 'A') && (t[2] == ' ' || t[2] == '\t')) {
+            const char *v; size_t vn;
+            if (ad_tag_href(t, k, &v, &vn)) {
+              /* <a href="U">text</a> becomes U: skip to </a> */
+              size_t j = i + k;
+              while (j + 3 < n && !(s[j] == '<' && s[j + 1] == '/' &&
+                     (s[j + 2] == 'a' || s[j + 2] == 'A') && s[j + 3] == '>'))
+                j++;
+              ad_decode_plain(o, v, vn, 1);
+              i = (j + 3 < n) ? j + 4 : i + k;
+              continue;
+            }
+          }
+          i += k;  /* other tags are dropped */
+          continue;
+        }
+      } else if (c < 0x20 || c == 0x7f) {
+        /* other control characters: kept (NUL included); JSON and the
+        ** formatters escape them */
+      }
+      ad_out_bytes(o, s + i, 1);
+      i++;
+    } else {
+      size_t k = ad_utf8_len((const unsigned char *)s + i, n - i);
+      if (k == 0) {
+        ad_out_bytes(o, "\xEF\xBF\xBD", 3);
+        i++;
+      } else {
+        ad_out_bytes(o, s + i, k);
+        i += k;
+      }
+    }
+  }
+}
+
+size_t ad_decode(const char *src, size_t n, int mode, char *out) {
+  ad_out o;
+  o.p = out; o.n = 0; o.space = 0;
+  ad_decode_into(&o, src, n, mode);
+  return o.n;
+}
+
+size_t ad_record_field(const ad_corpus *c, const ad_record *r, int sid,
+                       char *out) {
+  const ad_file *f = &c->files[r->file];
+  ad_span sp = r->s[sid];
+  int mode = 0;
+  if (sp.len == 0 || f->text == NULL) return 0;
+  if ((r->flags & AD_RF_HTML) &&
+      (sid == AD_S_TITLE || sid == AD_S_ABSTRACT || sid == AD_S_COMMENT ||
+       sid == AD_S_JOURNAL || sid == AD_S_AUTHORS))
+    mode |= AD_DEC_HTML;
+  if ((r->flags & AD_RF_QUOTED) && sid == AD_S_ABSTRACT)
+    mode |= AD_DEC_QUOTED;
+  return ad_decode(f->text + sp.off, sp.len, mode, out);
+}
+/* }====================================================== */
+
+/* {====================================================== ids, dates */
+static int ad_isdigit(int c) { return c >= '0' && c <= '9'; }
+
+static int ad_digits(const char *s, size_t n, size_t k) {
+  size_t i;
+  if (n < k) return 0;
+  for (i = 0; i < k; i++) if (!ad_isdigit((unsigned char)s[i])) return 0;
+  return 1;
+}
+
+/* Match a bare id at s: "YYMM.NNNN(N)" or "archive(.XX)/YYMMNNN".
+** Returns its length or 0. */
+static size_t ad_match_id(const char *s, size_t n) {
+  size_t i;
+  if (ad_digits(s, n, 4) && n > 4 && s[4] == '.' && ad_digits(s + 5, n - 5, 4)) {
+    size_t len = ad_digits(s + 5, n - 5, 5) ? 10 : 9;
+    if (n > len && ad_isdigit((unsigned char)s[len])) return 0;
+    return len;
+  }
+  /* old style: lowercase archive name with '-', optional .XX subject */
+  for (i = 0; i < n && ((s[i] >= 'a' && s[i] <= 'z') || s[i] == '-'); i++) ;
+  if (i == 0) return 0;
+  if (i < n && s[i] == '.') {
+    size_t j = i + 1;
+    while (j < n && s[j] >= 'A' && s[j] <= 'Z') j++;
+    if (j == i + 1) return 0;
+    i = j;
+  }
+  if (i >= n || s[i] != '/') return 0;
+  if (!ad_digits(s + i + 1, n - i - 1, 7)) return 0;
+  if (n > i + 8 && ad_isdigit((unsigned char)s[i + 8])) return 0;
+  return i + 8;
+}
+
+int ad_parse_id(const char *s, size_t n, uint32_t *off, uint32_t *len,
+                uint16_t *version) {
+  size_t i = 0, k, e;
+  /* skip spaces and known prefixes */
+  while (i < n && ad_isspace((unsigned char)s[i])) i++;
+  if (n - i >= 6 && ad_prefix_ci(s + i, n - i, "arxiv:")) i += 6;
+  {
+    /* URL: take what follows /abs/ or /pdf/ */
+    size_t j;
+    for (j = i; j + 5 <= n; j++) {
+      if (s[j] == '/' && (memcmp(s + j, "/abs/", 5) == 0 ||
+                          memcmp(s + j, "/pdf/", 5) == 0)) {
+        i = j + 5;
+        break;
+      }
+      if (s[j] == ' ' || s[j] == '\n') break;
+    }
+  }
+  k = ad_match_id(s + i, n - i);
+  if (k == 0) return 0;
+  *off = (uint32_t)i;
+  *len = (uint32_t)k;
+  *version = 0;
+  e = i + k;
+  if (e < n && s[e] == 'v' && e + 1 < n && ad_isdigit((unsigned char)s[e + 1])) {
+    unsigned long v = 0;
+    e++;
+    while (e < n && ad_isdigit((unsigned char)s[e])) {
+      v = v * 10 + (unsigned long)(s[e] - '0');
+      if (v > 65535) v = 65535;
+      e++;
+    }
+    *version = (uint16_t)v;
+  }
+  return 1;
+}
+
+/* A sortable key: ((year * 100 + month) * 10^6 + number). */
+static uint64_t ad_id_key(const char *s, size_t n) {
+  size_t i;
+  uint64_t yy, mm, num = 0;
+  const char *d;
+  if (n >= 9 && s[4] == '.') {
+    d = s;
+    yy = (uint64_t)((d[0] - '0') * 10 + (d[1] - '0'));
+    mm = (uint64_t)((d[2] - '0') * 10 + (d[3] - '0'));
+    for (i = 5; i < n; i++) num = num * 10 + (uint64_t)(s[i] - '0');
+    return ((2000 + yy) * 100 + mm) * 1000000 + num;
+  }
+  for (i = 0; i < n && s[i] != '/'; i++) ;
+  if (i + 8 > n) return 0;
+  d = s + i + 1;
+  yy = (uint64_t)((d[0] - '0') * 10 + (d[1] - '0'));
+  mm = (uint64_t)((d[2] - '0') * 10 + (d[3] - '0'));
+  for (i = i + 5; i < n; i++) num = num * 10 + (uint64_t)(s[i] - '0');
+  return ((yy >= 91 ? 1900 + yy : 2000 + yy) * 100 + mm) * 1000000 + num;
+}
+
+int ad_id_cmp(const char *a, size_t an, const char *b, size_t bn) {
+  uint64_t ka = ad_id_key(a, an), kb = ad_id_key(b, bn);
+  if (ka != kb) return ka < kb ? -1 : 1;
+  if (an != bn) return an < bn ? -1 : 1;
+  return memcmp(a, b, an);
+}
+
+static long ad_days_from_civil(long y, unsigned m, unsigned d) {
+  long era;
+  unsigned yoe, doy, doe;
+  y -= m <= 2;
+  era = (y >= 0 ? y : y - 399) / 400;
+  yoe = (unsigned)(y - era * 400);
+  doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + (long)doe - 719468;
+}
+
+static void ad_civil_from_days(long z, long *y, unsigned *m, unsigned *d) {
+  long era;
+  unsigned doe, yoe, doy, mp;
+  z += 719468;
+  era = (z >= 0 ? z : z - 146096) / 146097;
+  doe = (unsigned)(z - era * 146097);
+  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  *y = (long)yoe + era * 400;
+  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y += (*m <= 2);
+}
+
+static int ad_num(const char *s, size_t k) {
+  int v = 0;
+  size_t i;
+  for (i = 0; i < k; i++) v = v * 10 + (s[i] - '0');
+  return v;
+}
+
+size_t ad_iso8601(const char *s, size_t n, char out[21]) {
+  int Y, M, D, h, mi, se, off = 0;
+  size_t i = 19;
+  long days, secs;
+  unsigned um, ud;
+  long y;
+  while (n > 0 && ad_isspace((unsigned char)s[n - 1])) n--;
+  while (n > 0 && ad_isspace((unsigned char)*s)) { s++; n--; }
+  if (n < 19 || !ad_digits(s, n, 4) || s[4] != '-' || !ad_digits(s + 5, 2, 2) ||
+      s[7] != '-' || !ad_digits(s + 8, 2, 2) || (s[10] != ' ' && s[10] != 'T') ||
+      !ad_digits(s + 11, 2, 2) || s[13] != ':' || !ad_digits(s + 14, 2, 2) ||
+      s[16] != ':' || !ad_digits(s + 17, 2, 2))
+    return 0;
+  Y = ad_num(s, 4); M = ad_num(s + 5, 2); D = ad_num(s + 8, 2);
+  h = ad_num(s + 11, 2); mi = ad_num(s + 14, 2); se = ad_num(s + 17, 2);
+  if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || mi > 59 || se > 60)
+    return 0;
+  if (i < n && s[i] == '.') {  /* fractional seconds: dropped */
+    i++;
+    while (i < n && ad_isdigit((unsigned char)s[i])) i++;
+  }
+  if (i < n) {
+    if (s[i] == 'Z' && i + 1 == n) off = 0;
+    else if ((s[i] == '+' || s[i] == '-') && n - i == 6 &&
+             ad_digits(s + i + 1, 2, 2) && s[i + 3] == ':' &&
+             ad_digits(s + i + 4, 2, 2)) {
+      off = ad_num(s + i + 1, 2) * 60 + ad_num(s + i + 4, 2);
+      if (s[i] == '-') off = -off;
+    } else return 0;
+  }
+  days = ad_days_from_civil(Y, (unsigned)M, (unsigned)D);
+  secs = days * 86400 + h * 3600 + mi * 60 + se - (long)off * 60;
+  days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+  secs -= days * 86400;
+  ad_civil_from_days(days, &y, &um, &ud);
+  if (y < 0 || y > 9999) return 0;
+  {
+    int hh = (int)(secs / 3600), mm2 = (int)(secs % 3600 / 60), ss = (int)(secs % 60);
+    char *o = out;
+    o[0] = (char)('0' + y / 1000); o[1] = (char)('0' + y / 100 % 10);
+    o[2] = (char)('0' + y / 10 % 10); o[3] = (char)('0' + y % 10);
+    o[4] = '-'; o[5] = (char)('0' + um / 10); o[6] = (char)('0' + um % 10);
+    o[7] = '-'; o[8] = (char)('0' + ud / 10); o[9] = (char)('0' + ud % 10);
+    o[10] = 'T'; o[11] = (char)('0' + hh / 10); o[12] = (char)('0' + hh % 10);
+    o[13] = ':'; o[14] = (char)('0' + mm2 / 10); o[15] = (char)('0' + mm2 % 10);
+    o[16] = ':'; o[17] = (char)('0' + ss / 10); o[18] = (char)('0' + ss % 10);
+    o[19] = 'Z'; o[20] = '\0';
+  }
+  return 20;
+}
+/* }====================================================== */

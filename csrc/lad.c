@@ -1,0 +1,559 @@
+/*
+** lad.c: the Lua binding of the core (module arxivdigest.core).
+** Collection: a corpus owned by a full userdata (closed state before any
+** allocation, freed by __gc/__close). Paper: a tiny userdata (record index)
+** whose user value is its Collection, so a paper keeps it alive; fields are
+** decoded when read.
+*/
+#include <errno.h>
+#include <string.h>
+#include "lad.h"
+
+#define LAD_EXPORT __attribute__((visibility("default")))
+
+/* {====================================================== helpers */
+void lad_alloc(lua_State *L, ad_alloc *a) {
+  a->f = (ad_allocf)lua_getallocf(L, &a->ud);
+}
+
+int lad_error(lua_State *L, int code, const char *what) {
+  switch (code) {
+    case AD_ENOMEM: return luaL_error(L, "not enough memory");
+    case AD_EIO: return luaL_error(L, "%s: %s", what, strerror(errno));
+    case AD_ETOOBIG: return luaL_error(L, "%s: file too large (limit 2 GiB)", what);
+    case AD_ECHANGED:
+      return luaL_error(L, "%s: source file changed since it was indexed "
+                        "(run update)", what);
+    default: return luaL_error(L, "%s: error %d", what, code);
+  }
+}
+
+static lad_collection *lad_tocoll(lua_State *L, int i) {
+  lad_collection *lc = (lad_collection *)luaL_checkudata(L, i, LAD_COLLECTION);
+  if (!lc->live) luaL_argerror(L, i, "collection is closed");
+  return lc;
+}
+
+ad_corpus *lad_checkcorpus(lua_State *L, int i) {
+  return &lad_tocoll(L, i)->c;
+}
+/* }====================================================== */
+
+/* {====================================================== fields */
+enum {
+  LF_ID, LF_VERSION, LF_TITLE, LF_AUTHORS, LF_ABSTRACT, LF_CATEGORIES,
+  LF_PRIMARY, LF_PDF, LF_ABS, LF_DOI, LF_COMMENT, LF_JOURNAL, LF_PUBLISHED,
+  LF_UPDATED, LF_DATE, LF_SOURCE, LF_LINE, LF_FORMAT, LF_POSITION,
+  LF_CROSSLIST, LF_RAW, LF_NFIELDS
+};
+
+static const char *const lad_fieldnames[LF_NFIELDS] = {
+  "id", "version", "title", "authors", "abstract", "categories",
+  "primary_category", "pdf_url", "abs_url", "doi", "comment", "journal",
+  "published", "updated", "date", "source", "line", "format", "position",
+  "crosslist", "raw"
+};
+
+static int lad_fieldid(const char *name) {
+  int i;
+  for (i = 0; i < LF_NFIELDS; i++)
+    if (strcmp(lad_fieldnames[i], name) == 0) return i;
+  return -1;
+}
+
+/* Decode span sid of record r and push it (nil when absent). */
+static void lad_pushdecoded(lua_State *L, ad_corpus *c, const ad_record *r,
+                            int sid) {
+  char local[1024];
+  size_t len = r->s[sid].len, n;
+  if (len == 0) { lua_pushnil(L); return; }
+  if (AD_DECODE_BOUND(len) <= sizeof local) {
+    n = ad_record_field(c, r, sid, local);
+    if (n) lua_pushlstring(L, local, n); else lua_pushnil(L);
+  } else {
+    luaL_Buffer b;
+    char *p = luaL_buffinitsize(L, &b, AD_DECODE_BOUND(len));
+    n = ad_record_field(c, r, sid, p);
+    luaL_pushresultsize(&b, n);
+    if (n == 0) { lua_pop(L, 1); lua_pushnil(L); }
+  }
+}
+
+/* Push the decoded span sid split on commas, as an array (markdown bold
+** markers removed from each item). */
+static void lad_pushlist(lua_State *L, ad_corpus *c, const ad_record *r,
+                         int sid) {
+  size_t n, i = 0, k = 1;
+  const char *s;
+  lua_newtable(L);
+  lad_pushdecoded(L, c, r, sid);
+  if (lua_isnil(L, -1)) { lua_pop(L, 1); return; }
+  s = lua_tolstring(L, -1, &n);
+  while (i < n) {
+    size_t a = i, e;
+    while (i < n && s[i] != ',') i++;
+    e = i;
+    i++;  /* skip the comma */
+    while (a < e && (s[a] == ' ' || s[a] == '*')) a++;
+    while (e > a && (s[e - 1] == ' ' || s[e - 1] == '*')) e--;
+    if (e > a) {
+      lua_pushlstring(L, s + a, e - a);
+      lua_rawseti(L, -3, (lua_Integer)k++);
+    }
+  }
+  lua_pop(L, 1);
+}
+
+static void lad_pushstamp(lua_State *L, ad_corpus *c, const ad_record *r,
+                          int sid) {
+  char out[21];
+  const ad_file *f = &c->files[r->file];
+  if (r->s[sid].len && ad_iso8601(f->text + r->s[sid].off, r->s[sid].len, out))
+    lua_pushlstring(L, out, 20);
+  else
+    lua_pushnil(L);
+}
+
+/* Push field `fid` of record rec; the file text must be loaded. */
+static void lad_pushfield(lua_State *L, ad_corpus *c, uint32_t rec, int fid) {
+  const ad_record *r = &c->recs[rec];
+  const ad_file *f = &c->files[r->file];
+  switch (fid) {
+    case LF_ID:
+      if (r->s[AD_S_ID].len) lua_pushlstring(L, f->text + r->s[AD_S_ID].off, r->s[AD_S_ID].len);
+      else lua_pushnil(L);
+      break;
+    case LF_VERSION:
+      if (r->version) lua_pushinteger(L, r->version); else lua_pushnil(L);
+      break;
+    case LF_TITLE: lad_pushdecoded(L, c, r, AD_S_TITLE); break;
+    case LF_AUTHORS: lad_pushlist(L, c, r, AD_S_AUTHORS); break;
+    case LF_ABSTRACT: lad_pushdecoded(L, c, r, AD_S_ABSTRACT); break;
+    case LF_CATEGORIES:
+      if (r->s[AD_S_CATEGORIES].len) lad_pushlist(L, c, r, AD_S_CATEGORIES);
+      else lad_pushlist(L, c, r, AD_S_PRIMARY);
+      break;
+    case LF_PRIMARY: lad_pushdecoded(L, c, r, AD_S_PRIMARY); break;
+    case LF_PDF: lad_pushdecoded(L, c, r, AD_S_PDF); break;
+    case LF_ABS:
+      if (r->s[AD_S_ABS].len) lad_pushdecoded(L, c, r, AD_S_ABS);
+      else if (r->s[AD_S_ID].len) {
+        lua_pushliteral(L, "https://arxiv.org/abs/");
+        lua_pushlstring(L, f->text + r->s[AD_S_ID].off, r->s[AD_S_ID].len);
+        lua_concat(L, 2);
+      } else lua_pushnil(L);
+      break;
+    case LF_DOI: lad_pushdecoded(L, c, r, AD_S_DOI); break;
+    case LF_COMMENT: lad_pushdecoded(L, c, r, AD_S_COMMENT); break;
+    case LF_JOURNAL: lad_pushdecoded(L, c, r, AD_S_JOURNAL); break;
+    case LF_PUBLISHED: lad_pushstamp(L, c, r, AD_S_PUBLISHED); break;
+    case LF_UPDATED: lad_pushstamp(L, c, r, AD_S_UPDATED); break;
+    case LF_DATE:
+      if (r->date) {
+        char d[11];
+        uint32_t v = r->date;
+        d[0] = (char)('0' + v / 10000000); d[1] = (char)('0' + v / 1000000 % 10);
+        d[2] = (char)('0' + v / 100000 % 10); d[3] = (char)('0' + v / 10000 % 10);
+        d[4] = '-'; d[5] = (char)('0' + v / 1000 % 10); d[6] = (char)('0' + v / 100 % 10);
+        d[7] = '-'; d[8] = (char)('0' + v / 10 % 10); d[9] = (char)('0' + v % 10);
+        lua_pushlstring(L, d, 10);
+      } else lua_pushnil(L);
+      break;
+    case LF_SOURCE: lua_pushlstring(L, f->path, f->pathlen); break;
+    case LF_LINE: lua_pushinteger(L, r->line); break;
+    case LF_FORMAT:
+      lua_pushstring(L, r->format == AD_FMT_LISTING ? "listing" : "catalog");
+      break;
+    case LF_POSITION:
+      if (r->format == AD_FMT_LISTING) lua_pushinteger(L, r->position);
+      else lua_pushnil(L);
+      break;
+    case LF_CROSSLIST: lua_pushboolean(L, (r->flags & AD_RF_CROSSLIST) != 0); break;
+    case LF_RAW:
+      lua_pushlstring(L, f->text + r->s[AD_S_RAW].off, r->s[AD_S_RAW].len);
+      break;
+    default: lua_pushnil(L);
+  }
+}
+
+/* Make sure the text of rec's file is present (saved indexes load lazily). */
+static void lad_ensure_text(lua_State *L, ad_corpus *c, uint32_t rec) {
+  uint32_t fi = c->recs[rec].file;
+  if (c->files[fi].text == NULL) {
+    int st = ad_file_load(c, fi);
+    if (st != AD_OK) lad_error(L, st, c->files[fi].path);
+  }
+}
+
+int lad_push_record_field(lua_State *L, ad_corpus *c, uint32_t rec,
+                          const char *name) {
+  int fid = lad_fieldid(name);
+  if (fid < 0) return 0;
+  if (fid != LF_SOURCE && fid != LF_LINE && fid != LF_FORMAT &&
+      fid != LF_POSITION && fid != LF_CROSSLIST && fid != LF_DATE &&
+      fid != LF_VERSION)
+    lad_ensure_text(L, c, rec);
+  lad_pushfield(L, c, rec, fid);
+  return 1;
+}
+/* }====================================================== */
+
+/* {====================================================== Paper */
+typedef struct lad_paper { uint32_t rec; } lad_paper;
+
+void lad_pushpaper(lua_State *L, int owner, uint32_t rec) {
+  lad_paper *p;
+  owner = lua_absindex(L, owner);
+  p = (lad_paper *)lua_newuserdatauv(L, sizeof(lad_paper), 1);
+  p->rec = rec;
+  lua_pushvalue(L, owner);
+  lua_setiuservalue(L, -2, 1);
+  luaL_setmetatable(L, LAD_PAPER);
+}
+
+/* Returns the paper at i and leaves its corpus in *pc. */
+static lad_paper *lad_topaper(lua_State *L, int i, ad_corpus **pc) {
+  lad_paper *p = (lad_paper *)luaL_checkudata(L, i, LAD_PAPER);
+  lad_collection *lc;
+  lua_getiuservalue(L, i, 1);
+  lc = (lad_collection *)lua_touserdata(L, -1);
+  lua_pop(L, 1);  /* the paper's user value keeps it alive */
+  if (lc == NULL || !lc->live || p->rec >= lc->c.nrecs)
+    luaL_error(L, "paper of a closed collection");
+  *pc = &lc->c;
+  return p;
+}
+
+/* __index: a method, or a field decoded now. Upvalue 1: name -> field id
+** (integer) or method (function). */
+static int lad_paper_index(lua_State *L) {
+  ad_corpus *c;
+  lad_paper *p = lad_topaper(L, 1, &c);
+  lua_settop(L, 2);
+  lua_rawget(L, lua_upvalueindex(1));
+  if (lua_isinteger(L, -1)) {
+    int fid = (int)lua_tointeger(L, -1);
+    if (fid != LF_SOURCE && fid != LF_LINE && fid != LF_FORMAT &&
+        fid != LF_POSITION && fid != LF_CROSSLIST && fid != LF_DATE &&
+        fid != LF_VERSION)
+      lad_ensure_text(L, c, p->rec);
+    lad_pushfield(L, c, p->rec, fid);
+  }
+  return 1;  /* a method, or nil */
+}
+
+static int lad_paper_totable(lua_State *L) {
+  ad_corpus *c;
+  lad_paper *p = lad_topaper(L, 1, &c);
+  int i;
+  lad_ensure_text(L, c, p->rec);
+  lua_createtable(L, 0, LF_NFIELDS);
+  for (i = 0; i < LF_NFIELDS; i++) {
+    lad_pushfield(L, c, p->rec, i);
+    lua_setfield(L, -2, lad_fieldnames[i]);
+  }
+  return 1;
+}
+
+static int lad_paper_tostring(lua_State *L) {
+  ad_corpus *c;
+  lad_paper *p = lad_topaper(L, 1, &c);
+  lad_ensure_text(L, c, p->rec);
+  lad_pushfield(L, c, p->rec, LF_ID);
+  lad_pushfield(L, c, p->rec, LF_TITLE);
+  lua_pushfstring(L, "arxivdigest.Paper(%s: %s)",
+                  lua_isnil(L, -2) ? "?" : lua_tostring(L, -2),
+                  lua_isnil(L, -1) ? "" : lua_tostring(L, -1));
+  return 1;
+}
+
+static int lad_paper_eq(lua_State *L) {
+  ad_corpus *a, *b;
+  lad_paper *p = lad_topaper(L, 1, &a), *q = lad_topaper(L, 2, &b);
+  lua_pushboolean(L, a == b && p->rec == q->rec);
+  return 1;
+}
+
+/* paper:record() -> collection, index (1-based): for C-side filters */
+static int lad_paper_record(lua_State *L) {
+  ad_corpus *c;
+  lad_paper *p = lad_topaper(L, 1, &c);
+  lua_getiuservalue(L, 1, 1);
+  lua_pushinteger(L, (lua_Integer)p->rec + 1);
+  return 2;
+}
+
+static const luaL_Reg lad_paper_methods[] = {
+  {"totable", lad_paper_totable},
+  {"record", lad_paper_record},
+  {NULL, NULL}
+};
+
+static const luaL_Reg lad_paper_meta[] = {
+  {"__tostring", lad_paper_tostring},
+  {"__eq", lad_paper_eq},
+  {NULL, NULL}
+};
+/* }====================================================== */
+
+/* {====================================================== Collection */
+/* Creates a closed collection at the top of the stack (nothing allocated
+** yet), with nuv user values. */
+static lad_collection *lad_newcoll(lua_State *L, int nuv) {
+  lad_collection *lc = (lad_collection *)lua_newuserdatauv(L, sizeof *lc, nuv);
+  ad_alloc a;
+  lc->live = 0;
+  lad_alloc(L, &a);
+  ad_corpus_init(&lc->c, &a);
+  luaL_setmetatable(L, LAD_COLLECTION);
+  lc->live = 1;
+  return lc;
+}
+
+static int lad_coll_gc(lua_State *L) {
+  lad_collection *lc = (lad_collection *)luaL_checkudata(L, 1, LAD_COLLECTION);
+  if (lc->live) {
+    lc->live = 0;
+    ad_corpus_free(&lc->c);
+  }
+  return 0;
+}
+
+static int lad_coll_len(lua_State *L) {
+  lua_pushinteger(L, lad_tocoll(L, 1)->c.nrecs);
+  return 1;
+}
+
+/* c[i] -> paper (or nil); c.name -> method (upvalue 1: methods) */
+static int lad_coll_index(lua_State *L) {
+  lad_collection *lc = lad_tocoll(L, 1);
+  if (lua_type(L, 2) == LUA_TNUMBER) {
+    lua_Integer i = lua_tointeger(L, 2);
+    if (lua_isinteger(L, 2) && i >= 1 && (lua_Unsigned)i <= lc->c.nrecs)
+      lad_pushpaper(L, 1, (uint32_t)(i - 1));
+    else
+      lua_pushnil(L);
+    return 1;
+  }
+  lua_settop(L, 2);
+  lua_rawget(L, lua_upvalueindex(1));
+  return 1;
+}
+
+static int lad_coll_iter(lua_State *L) {
+  lad_collection *lc = lad_tocoll(L, lua_upvalueindex(1));
+  lua_Integer i = lua_tointeger(L, lua_upvalueindex(2));
+  if ((lua_Unsigned)i >= lc->c.nrecs) return 0;
+  lua_pushinteger(L, i + 1);
+  lua_replace(L, lua_upvalueindex(2));
+  lad_pushpaper(L, lua_upvalueindex(1), (uint32_t)i);
+  return 1;
+}
+
+/* c:papers() -> iterator over Paper userdata */
+static int lad_coll_papers(lua_State *L) {
+  lad_tocoll(L, 1);
+  lua_settop(L, 1);
+  lua_pushinteger(L, 0);
+  lua_pushcclosure(L, lad_coll_iter, 2);
+  return 1;
+}
+
+/* c:warnings() -> { {source=, line=, message=}, ... } */
+static int lad_coll_warnings(lua_State *L) {
+  ad_corpus *c = &lad_tocoll(L, 1)->c;
+  uint32_t i;
+  lua_createtable(L, (int)c->nwarns, 0);
+  for (i = 0; i < c->nwarns; i++) {
+    const ad_warning *w = &c->warns[i];
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, c->files[w->file].path);
+    lua_setfield(L, -2, "source");
+    lua_pushinteger(L, w->line);
+    lua_setfield(L, -2, "line");
+    lua_pushstring(L, w->msg);
+    lua_setfield(L, -2, "message");
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  return 1;
+}
+
+/* c:files() -> { {path=, size=, records=, format=}, ... } */
+static int lad_coll_files(lua_State *L) {
+  ad_corpus *c = &lad_tocoll(L, 1)->c;
+  uint32_t i;
+  lua_createtable(L, (int)c->nfiles, 0);
+  for (i = 0; i < c->nfiles; i++) {
+    const ad_file *f = &c->files[i];
+    lua_createtable(L, 0, 4);
+    lua_pushstring(L, f->path);
+    lua_setfield(L, -2, "path");
+    lua_pushinteger(L, (lua_Integer)f->size);
+    lua_setfield(L, -2, "size");
+    lua_pushinteger(L, f->nrec);
+    lua_setfield(L, -2, "records");
+    lua_pushstring(L, f->format == AD_FMT_LISTING ? "listing" :
+                      f->format == AD_FMT_CATALOG ? "catalog" : "unknown");
+    lua_setfield(L, -2, "format");
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  return 1;
+}
+
+/* c:memory() -> {text = bytes of file text, overhead = bytes of the rest} */
+static int lad_coll_memory(lua_State *L) {
+  ad_corpus *c = &lad_tocoll(L, 1)->c;
+  size_t text = 0, over = 0;
+  uint32_t i;
+  for (i = 0; i < c->nfiles; i++) {
+    if (c->files[i].textowned) text += c->files[i].len + 1;
+    over += c->files[i].pathlen + 1;
+  }
+  for (i = 0; i < c->nwarns; i++) over += strlen(c->warns[i].msg) + 1;
+  over += (size_t)c->capfiles * sizeof(ad_file) +
+          (size_t)c->caprecs * sizeof(ad_record) +
+          (size_t)c->capwarns * sizeof(ad_warning) + sizeof(lad_collection);
+  lua_createtable(L, 0, 2);
+  lua_pushinteger(L, (lua_Integer)text);
+  lua_setfield(L, -2, "text");
+  lua_pushinteger(L, (lua_Integer)over);
+  lua_setfield(L, -2, "overhead");
+  return 1;
+}
+
+static int lad_coll_tostring(lua_State *L) {
+  lad_collection *lc = (lad_collection *)luaL_checkudata(L, 1, LAD_COLLECTION);
+  if (!lc->live) lua_pushliteral(L, "arxivdigest.Collection (closed)");
+  else lua_pushfstring(L, "arxivdigest.Collection (%d papers, %d files)",
+                       (int)lc->c.nrecs, (int)lc->c.nfiles);
+  return 1;
+}
+
+static const luaL_Reg lad_coll_methods[] = {
+  {"papers", lad_coll_papers},
+  {"warnings", lad_coll_warnings},
+  {"files", lad_coll_files},
+  {"memory", lad_coll_memory},
+  {"close", lad_coll_gc},
+  {NULL, NULL}
+};
+
+static const luaL_Reg lad_coll_meta[] = {
+  {"__len", lad_coll_len},
+  {"__gc", lad_coll_gc},
+  {"__close", lad_coll_gc},
+  {"__tostring", lad_coll_tostring},
+  {NULL, NULL}
+};
+/* }====================================================== */
+
+/* {====================================================== module functions */
+/* Add one path to the collection at index 1; on I/O failure push nil,
+** "path: reason", errno and return 3, else return 0. */
+static int lad_addpath(lua_State *L, ad_corpus *c, const char *path) {
+  int st = ad_corpus_add_path(c, path);
+  if (st == AD_EIO) {
+    int e = errno;
+    luaL_pushfail(L);
+    lua_pushfstring(L, "%s: %s", path, strerror(e));
+    lua_pushinteger(L, e);
+    return 3;
+  }
+  if (st != AD_OK) lad_error(L, st, path);
+  return 0;
+}
+
+/* open(path | {paths}) -> Collection | nil, "path: reason", errno */
+static int lad_open(lua_State *L) {
+  lad_collection *lc;
+  int t = lua_type(L, 1);
+  if (t != LUA_TSTRING && t != LUA_TTABLE)
+    return luaL_typeerror(L, 1, "string or table");
+  if (t == LUA_TTABLE) {  /* check the list before doing anything */
+    lua_Integer i, n = (lua_Integer)luaL_len(L, 1);
+    if (n == 0) luaL_argerror(L, 1, "empty list of paths");
+    for (i = 1; i <= n; i++) {
+      if (lua_geti(L, 1, i) != LUA_TSTRING)
+        luaL_argerror(L, 1, lua_pushfstring(L, "item %d is a %s, a path "
+                      "(string) was expected", (int)i, luaL_typename(L, -1)));
+      lua_pop(L, 1);
+    }
+  }
+  lc = lad_newcoll(L, 1);  /* index 2 */
+  if (t == LUA_TSTRING) {
+    int r = lad_addpath(L, &lc->c, lua_tostring(L, 1));
+    if (r) return r;
+  } else {
+    lua_Integer i, n = (lua_Integer)luaL_len(L, 1);
+    for (i = 1; i <= n; i++) {
+      int r;
+      lua_geti(L, 1, i);
+      r = lad_addpath(L, &lc->c, lua_tostring(L, -1));
+      if (r) return r;
+      lua_pop(L, 1);
+    }
+  }
+  lua_settop(L, 2);
+  return 1;
+}
+
+/* parse(text [, name]) -> Collection (the text is kept, not copied) */
+static int lad_parse(lua_State *L) {
+  size_t len;
+  const char *text = luaL_checklstring(L, 1, &len);
+  const char *name = luaL_optstring(L, 2, "(string)");
+  lad_collection *lc = lad_newcoll(L, 1);
+  int st;
+  lua_pushvalue(L, 1);
+  lua_setiuservalue(L, -2, 1);  /* keep the string alive */
+  st = ad_corpus_add_text(&lc->c, name, text, len, 0);
+  if (st != AD_OK) lad_error(L, st, name);
+  return 1;
+}
+
+/* fields() -> the list of paper field names */
+static int lad_fields(lua_State *L) {
+  int i;
+  lua_createtable(L, LF_NFIELDS, 0);
+  for (i = 0; i < LF_NFIELDS; i++) {
+    lua_pushstring(L, lad_fieldnames[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  return 1;
+}
+
+static const luaL_Reg lad_funcs[] = {
+  {"open", lad_open},
+  {"parse", lad_parse},
+  {"fields", lad_fields},
+  {NULL, NULL}
+};
+
+LAD_EXPORT int luaopen_arxivdigest_core(lua_State *L);
+
+int luaopen_arxivdigest_core(lua_State *L) {
+  int i;
+  /* Paper metatable: __index closes over name -> field id / method */
+  luaL_newmetatable(L, LAD_PAPER);
+  luaL_setfuncs(L, lad_paper_meta, 0);
+  lua_createtable(L, 0, LF_NFIELDS + 2);
+  for (i = 0; i < LF_NFIELDS; i++) {
+    lua_pushinteger(L, i);
+    lua_setfield(L, -2, lad_fieldnames[i]);
+  }
+  luaL_setfuncs(L, lad_paper_methods, 0);
+  lua_pushcclosure(L, lad_paper_index, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+  /* Collection metatable */
+  luaL_newmetatable(L, LAD_COLLECTION);
+  luaL_setfuncs(L, lad_coll_meta, 0);
+  luaL_newlib(L, lad_coll_methods);
+  lua_pushcclosure(L, lad_coll_index, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+  luaL_newlib(L, lad_funcs);
+  lad_index_open(L);
+  return 1;
+}
+/* }====================================================== */

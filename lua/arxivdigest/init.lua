@@ -1,0 +1,43 @@
+--- arxivdigest: parse, index, search, filter and format archives of arXiv
+-- digests. The parsing core is C (arxivdigest.core); everything else is
+-- loaded on first use so `require "arxivdigest"` stays cheap.
+local core = require "arxivdigest.core"
+
+local require, rawget, rawset, setmetatable = require, rawget, rawset, setmetatable
+
+local M = {
+  _VERSION = "arxivdigest scm",
+  --- Open a file, a folder (recursive *.md / *.txt) or a list of them.
+  -- Returns a Collection, or nil, "path: reason", errno on I/O failure.
+  open = core.open,
+  --- Parse digest text held in a string; `name` is used in warnings.
+  parse = core.parse,
+  --- The names of the paper fields, in their canonical order.
+  fields = core.fields,
+}
+
+--- Build an index from a Collection, a path or a list of paths.
+function M.index(src, opts) return require("arxivdigest.index").index(src, opts) end
+--- Load a saved index (`idx:save(path)`), memory-mapped.
+function M.load(path) return require("arxivdigest.index").load(path) end
+--- Start a pipeline: paths, a Collection, an index or a saved index path.
+function M.from(src) return require("arxivdigest.pipeline").from(src) end
+
+-- submodules exposed as fields, loaded on first access
+local lazy = {
+  filter = "arxivdigest.filter",
+  format = "arxivdigest.format",
+  query = "arxivdigest.query",
+  script = "arxivdigest.script",
+  core = "arxivdigest.core",
+}
+
+return setmetatable(M, {
+  __index = function(t, k)
+    local name = lazy[k]
+    if name == nil then return nil end
+    local mod = require(name)
+    rawset(t, k, mod)
+    return mod
+  end,
+})
