@@ -420,7 +420,7 @@ static uint64_t ad_id_key(const char *s, size_t n) {
   size_t i;
   uint64_t yy, mm, num = 0;
   const char *d;
-  if (n >= 9 && s[4] == '.') {
+  if (n >= 9 && s[4] == '.' && ad_digits(s, n, 4)) {
     d = s;
     yy = (uint64_t)((d[0] - '0') * 10 + (d[1] - '0'));
     mm = (uint64_t)((d[2] - '0') * 10 + (d[3] - '0'));
