@@ -1,0 +1,86 @@
+-- arxivdigest.format.jsonl: one JSON object per paper and line.
+--
+-- Keys are the paper field names in a fixed order (absent values are null,
+-- authors and categories are arrays); merged index papers add first_seen,
+-- last_seen, appearances and history. opts.fields (array) picks other
+-- fields, opts.raw = true adds the record's original bytes as "raw".
+-- Strings are valid UTF-8 (bad bytes become U+FFFD) and control characters,
+-- U+2028/U+2029 and bidi controls are \u-escaped, so each object is exactly
+-- one line that any JSON reader (and a JavaScript eval) takes as data.
+
+local util = require "arxivdigest.format.util"
+local json = require "arxivdigest.json"
+
+local type, ipairs, pairs, tostring, error = type, ipairs, pairs, tostring, error
+
+
+local M = { name = "jsonl", extension = "jsonl", mime = "application/x-ndjson" }
+
+local function plain(v, depth)
+  local t = type(v)
+  if t == "table" or t == "userdata" then
+    if depth > 8 then return tostring(v) end
+    local n = #v
+    if n > 0 or t == "userdata" then
+      local arr = json.array({})
+      for i = 1, n do arr[i] = plain(v[i], depth + 1) end
+      return arr
+    end
+    -- an object such as an appearance {source=, line=, date=, format=}
+    local obj, any = {}, false
+    for k, x in pairs(v) do
+      if type(k) == "string" then obj[k] = plain(x, depth + 1); any = true end
+    end
+    return any and obj or json.array({})
+  end
+  if t == "function" or t == "thread" then return tostring(v) end
+  return v
+end
+
+function M.fields(opts)
+  if opts.fields then
+    for i, f in ipairs(opts.fields) do
+      if not util.KNOWN[f] then
+        error("jsonl: unknown field '" .. tostring(f) .. "' in opts.fields[" .. i .. "]", 0)
+      end
+    end
+    return opts.fields, false
+  end
+  local fields = {}
+  for _, f in ipairs(util.FIELDS) do fields[#fields + 1] = f end
+  if opts.raw then fields[#fields + 1] = "raw" end
+  return fields, true
+end
+
+function M.render(papers, opts, write)
+  local fields, with_extras = M.fields(opts)
+  local keys = {}
+  for _, f in ipairs(fields) do keys[#keys + 1] = f end
+  for _, f in ipairs(util.EXTRA_FIELDS) do keys[#keys + 1] = f end
+  local eopts = { keys = keys }
+  for i = 1, #papers do
+    local p = papers[i]
+    local obj = {}
+    for _, f in ipairs(fields) do
+      local v = util.get(p, f)
+      if v == nil then
+        obj[f] = util.ARRAY_FIELDS[f] and json.array({}) or json.null
+      elseif util.ARRAY_FIELDS[f] then
+        obj[f] = plain(util.array(v), 0)
+        obj[f] = json.array(obj[f])
+      else
+        obj[f] = plain(v, 0)
+      end
+    end
+    if with_extras then
+      for _, f in ipairs(util.EXTRA_FIELDS) do
+        local v = util.get(p, f)
+        if v ~= nil then obj[f] = plain(v, 0) end
+      end
+    end
+    write(json.encode(obj, eopts) .. "\n")
+  end
+end
+
+
+return M

@@ -1,0 +1,246 @@
+-- arxivdigest.format.markdown: write papers back in the two digest formats
+-- the parser reads, so that parsing the output gives the same records.
+--
+--   opts.style = "catalog" (default) | "listing"
+--   opts.category  header category (catalog: default the category every
+--                  paper of the day shares, else the most common primary;
+--                  listing: always the paper's primary category)
+--
+-- catalog ("# Arxiv Papers in cs.CV on 2019-10-19", then per paper
+-- "### Title" and "- **Field**: value" lines, None for absent values, the
+-- primary category in bold first, three blank lines between records).
+-- listing ("# ArXiv cs.CV --Wed, 20 May 2020", "### N.Title  [ :arrow_down: ](pdf)",
+-- ">  abstract"); listings are read back as HTML, so & < > are escaped.
+-- Papers are sectioned by day (catalog) or day and primary category
+-- (listing), one header per section, in order of first appearance; inside a
+-- listing section new submissions come before cross-lists.
+--
+-- Text is written on one line per field (whitespace runs collapsed), as valid
+-- UTF-8 without control or bidi-override characters, so a field value cannot
+-- start a new field or record.
+
+local util = require "arxivdigest.format.util"
+
+local type, tostring, ipairs, error, math_type = type, tostring, ipairs, error, math.type
+local table, string = table, string
+
+local M = { name = "markdown", extension = "md", mime = "text/markdown; charset=utf-8" }
+
+local function one_line(s)
+  if s == nil then return nil end
+  return util.line(tostring(s))
+end
+
+local function value(s)
+  s = one_line(s)
+  if s == nil or s == "" then return "None" end
+  return s
+end
+
+local function esc_pattern(s)
+  return (s:gsub("[%^%$%(%)%%%.%[%]%*%+%-%?]", "%%%0"))
+end
+
+-- A URL may be written back only if it has no characters that would end the
+-- markdown link or the line.
+local function plain_url(u)
+  return type(u) == "string" and u:match("^https?://[%w%-%._~/%%:]+$") ~= nil
+end
+
+local function version_suffix(p)
+  local v = p.version
+  if v ~= nil and (math_type(v) == "integer" or (type(v) == "string" and v:match("^%d+$"))) then
+    return "v" .. tostring(v)
+  end
+  return ""
+end
+
+local function abs_url(p, id)
+  local u = p.abs_url
+  if plain_url(u) and u:match("^https?://arxiv%.org/abs/" .. esc_pattern(id) .. "v?%d*$") then
+    return u
+  end
+  return "http://arxiv.org/abs/" .. id .. version_suffix(p)
+end
+
+local function pdf_url_catalog(p, id)
+  local u = p.pdf_url
+  if plain_url(u) and u:match("^https?://arxiv%.org/pdf/" .. esc_pattern(id) .. "v?%d*%.?p?d?f?$") then
+    return u
+  end
+  return "http://arxiv.org/pdf/" .. id .. version_suffix(p)
+end
+
+local function pdf_url_listing(p, id)
+  local u = p.pdf_url
+  if plain_url(u) and u:match("^https?://arxiv%.org/pdf/" .. esc_pattern(id) .. "%.pdf$") then
+    return u
+  end
+  return "https://arxiv.org/pdf/" .. id .. ".pdf"
+end
+
+-- "2019-10-19T00:02:48Z" -> "2019-10-19 00:02:48+00:00"
+local function api_time(t)
+  if t == nil then return "None" end
+  t = one_line(t)
+  local d, hms = t:match("^(%d%d%d%d%-%d%d%-%d%d)T(%d%d:%d%d:%d%d)Z$")
+  if d then return d .. " " .. hms .. "+00:00" end
+  return t ~= "" and t or "None"
+end
+
+local function paper_id(p)
+  local id = one_line(p.id) or ""
+  -- an id is written inside URLs: keep only characters ids are made of
+  return (id:gsub("[^%w%./%-]", ""))
+end
+
+-- Day of a paper: its digest date, else the day it was published.
+local function paper_date(p)
+  local d = p.date
+  if type(d) == "string" and util.ymd(d) then return d:sub(1, 10) end
+  local pub = p.published
+  if type(pub) == "string" and util.ymd(pub) then return pub:sub(1, 10) end
+  return nil
+end
+
+-- Split papers into sections keyed by key(p), in order of first appearance.
+local function sections(papers, key)
+  local order, by = {}, {}
+  for i = 1, #papers do
+    local p = papers[i]
+    local k = key(p)
+    local s = by[k]
+    if not s then
+      s = { key = k, papers = {} }
+      by[k] = s
+      order[#order + 1] = s
+    end
+    s.papers[#s.papers + 1] = p
+  end
+  return order
+end
+
+-- {======================================================================
+-- catalog
+-- =======================================================================
+
+local function header_category(ps, opts)
+  if opts.category then return one_line(opts.category) end
+  -- a category every paper lists, tried in the first paper's order
+  local first = util.array(ps[1].categories)
+  table.insert(first, 1, ps[1].primary_category)
+  for _, c in ipairs(first) do
+    if c then
+      local all = true
+      for i = 2, #ps do
+        local found = ps[i].primary_category == c
+        if not found then
+          local cats = util.array(ps[i].categories)
+          for _, x in ipairs(cats) do if x == c then found = true; break end end
+        end
+        if not found then all = false; break end
+      end
+      if all then return one_line(c) end
+    end
+  end
+  local count, best, bestn = {}, nil, 0
+  for i = 1, #ps do
+    local c = ps[i].primary_category
+    if c then
+      count[c] = (count[c] or 0) + 1
+      if count[c] > bestn then best, bestn = c, count[c] end
+    end
+  end
+  return one_line(best) or "cs"
+end
+
+local function categories_line(p)
+  local prim = one_line(p.primary_category)
+  local cats = util.array(p.categories)
+  local out = {}
+  if prim and prim ~= "" then out[1] = "**" .. prim .. "**" end
+  for _, c in ipairs(cats) do
+    c = one_line(c)
+    if c ~= "" and c ~= prim then out[#out + 1] = c end
+  end
+  if #out == 0 then return "None" end
+  return table.concat(out, ", ")
+end
+
+local function catalog_record(p, write)
+  local id = paper_id(p)
+  local authors = util.array(p.authors)
+  for i, a in ipairs(authors) do authors[i] = one_line(a) end
+  local buf = {
+    "### ", one_line(p.title) or "", "\n",
+    "- **Arxiv ID**: ", abs_url(p, id), "\n",
+    "- **DOI**: ", value(p.doi), "\n",
+    "- **Categories**: ", categories_line(p), "\n",
+    "- **Links**: [PDF](", pdf_url_catalog(p, id), ")\n",
+    "- **Published**: ", api_time(p.published), "\n",
+    "- **Updated**: ", api_time(p.updated), "\n",
+    "- **Authors**: ", #authors > 0 and table.concat(authors, ", ") or "None", "\n",
+    "- **Comment**: ", value(p.comment), "\n",
+    "- **Journal**: ", value(p.journal), "\n",
+    "- **Summary**: ", value(p.abstract), "\n",
+    "\n\n\n",
+  }
+  write(table.concat(buf))
+end
+
+local function render_catalog(papers, opts, write)
+  for _, s in ipairs(sections(papers, function(p) return paper_date(p) or "" end)) do
+    write("# Arxiv Papers in " .. header_category(s.papers, opts) .. " on " .. s.key .. "\n")
+    for _, p in ipairs(s.papers) do catalog_record(p, write) end
+  end
+end
+
+-- {======================================================================
+-- listing
+-- =======================================================================
+
+local HTML_ESC = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;" }
+
+local function html(s)
+  s = one_line(s) or ""
+  return (s:gsub("[&<>]", HTML_ESC))
+end
+
+-- "2020-05-20" -> "Wed, 20 May 2020"
+local function listing_day(date)
+  local y, m, d = util.ymd(date)
+  if not y then return "" end
+  return string.format("%s, %02d %s %04d", util.DAYS[util.weekday(y, m, d)], d, util.MONTHS[m], y)
+end
+
+local function render_listing(papers, _, write)
+  local function key(p)
+    return (paper_date(p) or "") .. " " .. (one_line(p.primary_category) or "")
+  end
+  for _, s in ipairs(sections(papers, key)) do
+    local p1 = s.papers[1]
+    local cat = one_line(p1.primary_category) or ""
+    write("# ArXiv " .. cat .. " --" .. listing_day(paper_date(p1)) .. "\n")
+    local ordered = {}
+    for _, p in ipairs(s.papers) do if not p.crosslist then ordered[#ordered + 1] = p end end
+    for _, p in ipairs(s.papers) do if p.crosslist then ordered[#ordered + 1] = p end end
+    for n, p in ipairs(ordered) do
+      local id = paper_id(p)
+      write("### " .. n .. "." .. html(p.title) .. "  [ :arrow_down: ](" .. pdf_url_listing(p, id) .. ")\n"
+        .. ">  " .. html(p.abstract) .. "      \n")
+    end
+  end
+end
+
+function M.render(papers, opts, write)
+  local style = opts.style or "catalog"
+  if style == "catalog" then
+    render_catalog(papers, opts, write)
+  elseif style == "listing" then
+    render_listing(papers, opts, write)
+  else
+    error("markdown: unknown style '" .. tostring(style) .. "' (catalog or listing)", 0)
+  end
+end
+
+return M

@@ -1,0 +1,182 @@
+-- arxivdigest.format.text: papers for a terminal.
+--
+--   opts.width     wrap width in columns (default 80, minimum 20)
+--   opts.color     true / false / nil (auto: colour only when writing to
+--                  stdout that is a terminal, never when NO_COLOR is set to
+--                  a non-empty value or TERM=dumb; an explicit true wins)
+--   opts.abstract  false to leave abstracts out
+--   opts.title     a heading; opts.groups renders one section per group
+--   opts.stdout    the output goes to stdout (set by render when write is
+--                  io.stdout); opts.isatty / opts.getenv replace the TTY test
+--                  and os.getenv (for tests)
+--
+-- Lines are wrapped on UTF-8 character boundaries (wide characters count
+-- two columns). Paper text cannot drive the terminal: invalid UTF-8 becomes
+-- U+FFFD, C0 controls and DEL are shown as control pictures (ESC as U+241B),
+-- C1 controls become U+FFFD and bidi embedding/override/isolate characters
+-- (U+202A-U+202E, U+2066-U+2069) are removed.
+
+local util = require "arxivdigest.format.util"
+
+local tostring, tonumber, ipairs, os, utf8, math = tostring, tonumber, ipairs, os, utf8, math
+local table, string = table, string
+
+local M = { name = "text", extension = "txt", mime = "text/plain; charset=utf-8" }
+
+-- Is stdout a terminal? Replace for tests (or set opts.isatty).
+function M.isatty()
+  return os.execute("test -t 1") == true
+end
+
+function M.use_color(opts)
+  if opts.color ~= nil then return opts.color and true or false end
+  local getenv = opts.getenv or os.getenv
+  local nc = getenv("NO_COLOR")
+  if nc ~= nil and nc ~= "" then return false end
+  if getenv("TERM") == "dumb" then return false end
+  if not opts.stdout then return false end
+  local isatty = opts.isatty or M.isatty
+  return isatty() and true or false
+end
+
+-- Visible stand-ins for control characters.
+local function picture(c)
+  local b = c:byte()
+  if b == 127 then return "\226\144\161" end -- U+2421 DELETE SYMBOL
+  return utf8.char(0x2400 + b)
+end
+
+function M.sanitize(s)
+  if s == nil then return "" end
+  return util.line(tostring(s), picture)
+end
+
+-- Wrap one paragraph to width columns with indent (a string of spaces).
+function M.wrap(s, width, indent)
+  indent = indent or ""
+  local iw = #indent
+  local avail = math.max(width - iw, 10)
+  local lines, cur, curw = {}, {}, 0
+  local function flush()
+    lines[#lines + 1] = indent .. table.concat(cur, " ")
+    cur, curw = {}, 0
+  end
+  for word in s:gmatch("%S+") do
+    local ww = util.width(word)
+    -- a word longer than the line is cut on character boundaries
+    while ww > avail do
+      if curw > 0 then flush() end
+      local piece, pw = {}, 0
+      local rest = 1
+      for pos, c in utf8.codes(word) do
+        local w = util.cpwidth(c)
+        if pw + w > avail then rest = pos; break end
+        piece[#piece + 1] = utf8.char(c)
+        pw = pw + w
+      end
+      cur[1], curw = table.concat(piece), pw
+      flush()
+      word = word:sub(rest)
+      ww = util.width(word)
+    end
+    if curw > 0 and curw + 1 + ww > avail then flush() end
+    if ww > 0 then
+      cur[#cur + 1] = word
+      curw = curw + (curw > 0 and 1 or 0) + ww
+    end
+  end
+  if curw > 0 or #lines == 0 then flush() end
+  return table.concat(lines, "\n")
+end
+
+local SGR = {
+  title = "\27[1m", id = "\27[36m", meta = "\27[2m", group = "\27[1;33m",
+  authors = "\27[32m", heading = "\27[1;4m", reset = "\27[0m",
+}
+
+local function render_paper(p, n, opts, color, write)
+  local width = opts.width
+  local function paint(kind, s)
+    if color then return SGR[kind] .. s .. SGR.reset end
+    return s
+  end
+  local out = {}
+  local num = "[" .. n .. "] "
+  local pad = string.rep(" ", #num)
+  local title = M.wrap(M.sanitize(p.title), width, pad)
+  title = num .. title:sub(#pad + 1)
+  -- paint each line of the title separately so a pager keeps the colour
+  local tl = {}
+  for line in (title .. "\n"):gmatch("(.-)\n") do
+    local lead, rest = line:match("^(%[?%d*%]? *)(.*)$")
+    tl[#tl + 1] = lead .. paint("title", rest)
+  end
+  out[#out + 1] = table.concat(tl, "\n")
+  local meta = {}
+  local id = M.sanitize(p.id)
+  local v = p.version
+  if v ~= nil then id = id .. "v" .. M.sanitize(v) end
+  meta[#meta + 1] = paint("id", id)
+  if p.date then meta[#meta + 1] = M.sanitize(p.date) end
+  local cats = util.array(p.categories)
+  if #cats == 0 and p.primary_category then cats = { p.primary_category } end
+  for i, c in ipairs(cats) do cats[i] = M.sanitize(c) end
+  if #cats > 0 then meta[#meta + 1] = table.concat(cats, " ") end
+  if p.crosslist then meta[#meta + 1] = "cross-list" end
+  out[#out + 1] = pad .. table.concat(meta, paint("meta", " | "))
+  local authors = util.array(p.authors)
+  if #authors > 0 then
+    for i, a in ipairs(authors) do authors[i] = M.sanitize(a) end
+    local w = M.wrap(table.concat(authors, ", "), width, pad)
+    out[#out + 1] = color and w:gsub("(%S[^\n]*)", function(l) return paint("authors", l) end) or w
+  end
+  if opts.abstract ~= false and p.abstract then
+    out[#out + 1] = ""
+    out[#out + 1] = M.wrap(M.sanitize(p.abstract), width, pad)
+  end
+  local extra = {}
+  if p.comment then extra[#extra + 1] = "Comment: " .. M.sanitize(p.comment) end
+  if p.journal then extra[#extra + 1] = "Journal: " .. M.sanitize(p.journal) end
+  if p.doi then extra[#extra + 1] = "DOI: " .. M.sanitize(p.doi) end
+  for _, e in ipairs(extra) do out[#out + 1] = M.wrap(e, width, pad) end
+  local url = p.abs_url
+  if not util.is_http_url(url) then
+    url = p.id and ("https://arxiv.org/abs/" .. util.id_path(M.sanitize(p.id))) or nil
+  end
+  if url then out[#out + 1] = pad .. paint("meta", M.sanitize(url)) end
+  write(table.concat(out, "\n") .. "\n\n")
+end
+
+function M.render(papers, opts, write)
+  local o = {}
+  for _, k in ipairs({ "width", "color", "abstract", "title", "groups", "stdout", "isatty", "getenv" }) do
+    o[k] = opts[k]
+  end
+  o.width = math.max(tonumber(o.width) or 80, 20) // 1
+  local color = M.use_color(o)
+  local function paint(kind, s)
+    if color then return SGR[kind] .. s .. SGR.reset end
+    return s
+  end
+  if o.title then
+    local t = M.sanitize(o.title)
+    write(paint("heading", t) .. "\n" .. string.rep("=", math.min(util.width(t), o.width)) .. "\n\n")
+  end
+  local total = 0
+  if o.groups then
+    for _, g in ipairs(o.groups) do
+      local ps = g.papers or {}
+      local head = M.sanitize(g.key) .. " (" .. #ps .. ")"
+      write(paint("group", head) .. "\n" .. string.rep("-", math.min(util.width(head), o.width)) .. "\n\n")
+      for i = 1, #ps do render_paper(ps[i], i, o, color, write) end
+      total = total + #ps
+    end
+  else
+    for i = 1, #papers do render_paper(papers[i], i, o, color, write) end
+    total = #papers
+  end
+  write(paint("meta", total .. (total == 1 and " paper" or " papers")) .. "\n")
+end
+
+
+return M

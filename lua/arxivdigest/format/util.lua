@@ -1,0 +1,264 @@
+-- arxivdigest.format.util: helpers shared by the formatters.
+-- Papers are read by field name only (p.title, p.authors...), so that Paper
+-- userdata and plain tables work the same; nothing here calls pairs() on a paper.
+
+local string, table, utf8 = string, table, utf8
+local type, tostring, tonumber, pcall, ipairs, error, assert = type, tostring, tonumber, pcall, ipairs, error, assert
+local io, os = io, os
+
+local M = {}
+
+-- The paper fields, in the order the preamble lists them (they are the JSON keys).
+M.FIELDS = {
+  "id", "version", "title", "authors", "abstract", "categories",
+  "primary_category", "pdf_url", "abs_url", "doi", "comment", "journal",
+  "published", "updated", "date", "source", "line", "format", "position",
+  "crosslist",
+}
+-- Fields that only merged index papers carry.
+M.EXTRA_FIELDS = { "first_seen", "last_seen", "appearances", "history" }
+M.ARRAY_FIELDS = { authors = true, categories = true }
+
+M.KNOWN = {}
+for _, f in ipairs(M.FIELDS) do M.KNOWN[f] = true end
+for _, f in ipairs(M.EXTRA_FIELDS) do M.KNOWN[f] = true end
+M.KNOWN.raw = true
+local STANDARD = {}
+for _, f in ipairs(M.FIELDS) do STANDARD[f] = true end
+
+-- Read a field. Standard fields are indexed directly; fields a paper may
+-- not have (the merged-index extras, raw) are read under pcall because a
+-- Paper userdata may raise on a key it does not know.
+local function try_index(p, field) return p[field] end
+
+function M.get(p, field)
+  if STANDARD[field] then return p[field] end
+  local ok, v = pcall(try_index, p, field)
+  if ok then return v end
+  return nil
+end
+
+-- Number of papers and i-th paper of anything indexable (table or collection).
+function M.list(papers)
+  if papers == nil then return {} end
+  local t = type(papers)
+  if t == "table" or t == "userdata" then return papers end
+  error("bad argument #1 to 'render' (array of papers expected, got " .. t .. ")", 3)
+end
+
+-- Flatten opts.groups ({ {key=, papers=}, ... }) into one array.
+function M.flatten(groups)
+  local out = {}
+  for _, g in ipairs(groups) do
+    local ps = g.papers or {}
+    for i = 1, #ps do out[#out + 1] = ps[i] end
+  end
+  return out
+end
+
+-- {======================================================================
+-- UTF-8 and control characters
+-- =======================================================================
+
+local REPLACEMENT = "\239\191\189" -- U+FFFD
+
+-- Return s as valid UTF-8: every byte that does not start a valid (strict:
+-- no surrogates, no overlongs, <= U+10FFFF) sequence becomes U+FFFD.
+function M.valid_utf8(s)
+  if s == nil then return nil end
+  s = tostring(s)
+  if utf8.len(s) then return s end
+  local out, i, n = {}, 1, #s
+  while i <= n do
+    local len, bad = utf8.len(s, i)
+    if len then out[#out + 1] = s:sub(i); break end
+    out[#out + 1] = s:sub(i, bad - 1)
+    out[#out + 1] = REPLACEMENT
+    -- skip the bad lead byte and any continuation bytes that follow it
+    local j = bad + 1
+    while j <= n do
+      local b = s:byte(j)
+      if b < 0x80 or b >= 0xC0 then break end
+      j = j + 1
+    end
+    i = j
+  end
+  return table.concat(out)
+end
+
+-- Bidirectional embedding/override/isolate controls (Trojan Source):
+-- U+202A..U+202E, U+2066..U+2069.
+local BIDI_PATTERN = "\226\128[\170-\174]" -- E2 80 AA..AE
+local BIDI_PATTERN2 = "\226\129[\166-\169]" -- E2 81 A6..A9
+
+function M.strip_bidi(s)
+  return (s:gsub(BIDI_PATTERN, ""):gsub(BIDI_PATTERN2, ""))
+end
+
+-- C1 controls U+0080..U+009F are encoded as C2 80..C2 9F.
+local C1_PATTERN = "\194[\128-\159]"
+
+-- Clean text for display (html, atom, text, csv, bibtex, templates):
+-- valid UTF-8, no bidi controls, C0/C1 controls and DEL replaced by
+-- `repl` (a string or function), whitespace collapsed unless keep_space.
+function M.clean(s, repl, keep_space)
+  if s == nil then return nil end
+  s = M.valid_utf8(s)
+  s = M.strip_bidi(s)
+  s = s:gsub("\226\128[\168\169]", " ") -- U+2028, U+2029 line/paragraph separators
+  if not keep_space then
+    s = s:gsub("[ \t\r\n\f\v]+", " ")
+  end
+  repl = repl or ""
+  s = s:gsub("[%z\1-\8\11\12\14-\31\127]", repl)
+  s = s:gsub(C1_PATTERN, repl == "" and "" or REPLACEMENT)
+  return s
+end
+
+-- Trimmed, whitespace-collapsed, cleaned single line ("" for nil).
+function M.line(s, repl)
+  if s == nil then return "" end
+  s = M.clean(tostring(s), repl)
+  return (s:gsub("^ +", ""):gsub(" +$", ""))
+end
+
+-- Join an array field (or a string) with sep.
+function M.join(v, sep)
+  if v == nil then return "" end
+  if type(v) == "table" or type(v) == "userdata" then
+    local parts = {}
+    for i = 1, #v do parts[i] = tostring(v[i]) end
+    return table.concat(parts, sep)
+  end
+  return tostring(v)
+end
+
+-- Array value as a Lua array of strings (accepts a string too).
+function M.array(v)
+  if v == nil then return {} end
+  if type(v) == "table" or type(v) == "userdata" then
+    local out = {}
+    for i = 1, #v do out[i] = v[i] end
+    return out
+  end
+  return { tostring(v) }
+end
+
+-- {======================================================================
+-- Escaping
+-- =======================================================================
+
+local XML_ESC = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;" }
+
+-- Escape for XML/HTML text and attribute values; also removes characters
+-- that XML 1.0 forbids (C0 controls but tab/LF/CR, U+FFFE/U+FFFF).
+function M.xml(s)
+  if s == nil then return "" end
+  s = M.clean(tostring(s))
+  s = s:gsub("\239\191[\190\191]", "") -- U+FFFE, U+FFFF
+  return (s:gsub("[&<>\"']", XML_ESC))
+end
+
+-- Is u an absolute http(s) URL safe to put in href? (no spaces, quotes,
+-- angle brackets or control characters).
+function M.is_http_url(u)
+  if type(u) ~= "string" then return false end
+  if not u:match("^[Hh][Tt][Tt][Pp][Ss]?://[^/%s]") then return false end
+  if u:find("[%z\1-\32\127\"'<>`\\]") then return false end
+  return true
+end
+
+-- Percent-encode everything but unreserved characters and those in keep.
+function M.pct(s, keep)
+  keep = keep or ""
+  return (s:gsub("[^%w%-%._~" .. keep .. "]", function(c)
+    return string.format("%%%02X", c:byte())
+  end))
+end
+
+-- An arXiv id as it may appear in a URL path.
+function M.id_path(id)
+  return M.pct(M.valid_utf8(tostring(id or "")), "/")
+end
+
+-- {======================================================================
+-- Dates
+-- =======================================================================
+
+M.MONTHS = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" }
+M.DAYS = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" }
+
+-- Day of week (1 = Sunday) of a Gregorian date (Sakamoto's method).
+function M.weekday(y, m, d)
+  local t = { 0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4 }
+  if m < 3 then y = y - 1 end
+  return (y + y // 4 - y // 100 + y // 400 + t[m] + d) % 7 + 1
+end
+
+-- "2020-05-20" -> 2020, 5, 20 (or nil)
+function M.ymd(date)
+  if type(date) ~= "string" then return nil end
+  local y, m, d = date:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)")
+  if not y then return nil end
+  y, m, d = tonumber(y), tonumber(m), tonumber(d)
+  if m < 1 or m > 12 or d < 1 or d > 31 then return nil end
+  return y, m, d
+end
+
+-- RFC 3339 UTC timestamp for opts.now (nil = current time; a number = epoch
+-- seconds; a string is used as given).
+function M.timestamp(now)
+  if type(now) == "string" then return now end
+  return os.date("!%Y-%m-%dT%H:%M:%SZ", now or os.time())
+end
+
+-- The best RFC 3339 timestamp for a paper: updated, published, date.
+function M.paper_time(p, which)
+  local v = M.get(p, which)
+  if type(v) == "string" and v:match("^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d") then return v end
+  return nil
+end
+
+-- {======================================================================
+-- Misc
+-- =======================================================================
+
+-- Output sink: write may be nil (collect and return a string), a function or
+-- a file handle.
+function M.sink(write)
+  if write == nil then
+    local buf = {}
+    return function(s) buf[#buf + 1] = s end, function() return table.concat(buf) end
+  end
+  if io.type(write) == "file" then
+    return function(s) assert(write:write(s)) end, function() return nil end
+  end
+  if type(write) ~= "function" then
+    error("bad argument #4 to 'render' (function, file or nil expected, got " .. type(write) .. ")", 3)
+  end
+  return write, function() return nil end
+end
+
+-- Display width of a UTF-8 string (wide East Asian characters count 2,
+-- combining marks 0). s must be valid UTF-8.
+local function cpwidth(c)
+  if c == 0 then return 0 end
+  if (c >= 0x300 and c <= 0x36F) or (c >= 0x200B and c <= 0x200F) or c == 0xFE0F then return 0 end
+  if (c >= 0x1100 and c <= 0x115F) or (c >= 0x2E80 and c <= 0xA4CF and c ~= 0x303F)
+    or (c >= 0xAC00 and c <= 0xD7A3) or (c >= 0xF900 and c <= 0xFAFF)
+    or (c >= 0xFE30 and c <= 0xFE4F) or (c >= 0xFF00 and c <= 0xFF60)
+    or (c >= 0xFFE0 and c <= 0xFFE6) or (c >= 0x1F300 and c <= 0x1F64F)
+    or (c >= 0x1F900 and c <= 0x1F9FF) or (c >= 0x20000 and c <= 0x3FFFD) then
+    return 2
+  end
+  return 1
+end
+M.cpwidth = cpwidth
+
+function M.width(s)
+  local w = 0
+  for _, c in utf8.codes(s) do w = w + cpwidth(c) end
+  return w
+end
+
+return M
