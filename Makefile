@@ -14,8 +14,10 @@ OBJS      = $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(SRCS))
 MODULE    = $(BUILD)/arxivdigest/core.so
 BUSTED    = $(LUA) /usr/bin/busted
 DEBS      = lua5.4 liblua5.4-dev lua-lpeg lua-busted luarocks lua-check
+TEST_DEBS = $(DEBS) chromium
 
-.PHONY: all test demo bench lint install clean deps check
+.PHONY: all test demo lint install uninstall clean deps deps-test install-debs
+ROCKSPEC  = rockspec/arxivdigest-scm-1.rockspec
 
 all: $(MODULE)
 
@@ -29,17 +31,41 @@ $(MODULE): $(OBJS)
 
 # Install the Debian packages we need when they are missing (root only).
 deps:
-	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory install-debs PKGS="$(DEBS)"
+
+deps-test:
+	@$(MAKE) --no-print-directory install-debs PKGS="$(TEST_DEBS)"
+
+install-debs:
+	@missing=""; for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then echo "installing:$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "missing Debian packages:$$missing (run: sudo apt-get install$$missing)"; exit 1; fi; \
 	fi
 
-test: deps all
+test: deps-test all
 	$(BUSTED)
 
+# The first report on the bundled sample (examples/data): a ranked digest in
+# the terminal and an HTML page in build/demo.html.
+demo: deps all
+	$(LUA) examples/demo.lua
+
+# luacheck over the Lua sources and specs
+lint: deps
+	luacheck lua bin spec examples bench
+
+# Install with Debian's luarocks into the system tree. The dependencies (Lua
+# 5.4, LPeg) come from Debian packages, which luarocks cannot see, and the
+# public rocks server is not reachable: hence --deps-mode=none.
+install: deps
+	luarocks --lua-version=5.4 make --deps-mode=none $(ROCKSPEC)
+
+uninstall:
+	luarocks --lua-version=5.4 remove arxivdigest
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan
 
 -include mk/*.mk

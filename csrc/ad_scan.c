@@ -647,18 +647,18 @@ int ad_scan(ad_corpus *c, uint32_t fi) {
     if (s.r.format == AD_FMT_LISTING) {
       size_t q = a;
       while (q < te && ad_isws((unsigned char)t[q])) q++;
+      /* only '>' lines belong to the abstract: anything else (a cut
+      ** title, junk) is reported, never glued to a good record */
       if (t[q] == '>') {
         if (s.r.s[AD_S_ABSTRACT].len == 0) s.r.s[AD_S_ABSTRACT].off = (uint32_t)a;
         s.r.s[AD_S_ABSTRACT].len = (uint32_t)(te - s.r.s[AD_S_ABSTRACT].off);
-      } else if (s.r.s[AD_S_ABSTRACT].len) {
-        s.r.s[AD_S_ABSTRACT].len = (uint32_t)(te - s.r.s[AD_S_ABSTRACT].off);
+        s.lastend = te;
       } else if (!s.strayline) {
         char ex[64];
         ad_warn(&s, s.lineno, "unexpected text in a listing record: '%s'",
                 ad_excerpt(t + a, te - a, ex, sizeof ex));
         s.strayline = 1;
       }
-      s.lastend = te;
       s.blank = 0;
       continue;
     }

@@ -303,8 +303,10 @@ static void ad_decode_into(ad_out *o, const char *s, size_t n, int mode) {
           continue;
         }
       } else if (c < 0x20 || c == 0x7f) {
-        /* other control characters: kept (NUL included); JSON and the
-        ** formatters escape them */
+        /* other control characters (NUL, ESC...) never reach users */
+        ad_out_bytes(o, "\xEF\xBF\xBD", 3);
+        i++;
+        continue;
       }
       ad_out_bytes(o, s + i, 1);
       i++;

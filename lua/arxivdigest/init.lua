@@ -3,7 +3,7 @@
 -- loaded on first use so `require "arxivdigest"` stays cheap.
 local core = require "arxivdigest.core"
 
-local require, rawget, rawset, setmetatable = require, rawget, rawset, setmetatable
+local debug, io, ipairs, require, rawset, setmetatable = debug, io, ipairs, require, rawset, setmetatable
 
 local M = {
   _VERSION = "arxivdigest scm",
@@ -15,6 +15,17 @@ local M = {
   --- The names of the paper fields, in their canonical order.
   fields = core.fields,
 }
+
+--- The folder of the bundled sample digests: installed next to this module
+-- by the rock (arxivdigest/sample/), or examples/data/ in a source tree.
+function M.sample()
+  local here = debug.getinfo(1, "S").source:match("^@(.*)[/\\]init%.lua$") or "."
+  for _, dir in ipairs{here .. "/sample", here .. "/../../examples/data"} do
+    local f = io.open(dir .. "/003_ce175d6736be5667.txt", "rb")
+    if f then f:close() return dir end
+  end
+  return nil, "the bundled sample was not found next to " .. here
+end
 
 --- Build an index from a Collection, a path or a list of paths.
 function M.index(src, opts) return require("arxivdigest.index").index(src, opts) end

@@ -1,0 +1,67 @@
+rockspec_format = "3.0"
+package = "arxivdigest"
+version = "scm-1"
+source = {
+  url = "git+file:///work/main",
+  branch = "main",
+}
+description = {
+  summary = "Parse, index, search, filter and format archives of arXiv digests",
+  detailed = [[
+arxivdigest reads folders of daily arXiv digest files (daily listings and
+catalog files) with a C core, indexes them for ranked search with a real
+query language, filters them with Lua and writes reports, feeds,
+bibliographies and tables.]],
+  license = "MIT",
+  labels = { "arxiv", "search", "parser", "bibliography" },
+}
+dependencies = {
+  "lua >= 5.4, < 5.5",
+  "lpeg >= 1.0",
+}
+build = {
+  type = "builtin",
+  modules = {
+    ["arxivdigest.core"] = {
+      sources = {
+        "csrc/ad_corpus.c",
+        "csrc/ad_scan.c",
+        "csrc/ad_text.c",
+        "csrc/ad_token.c",
+        "csrc/lad.c",
+        "csrc/lad_index.c",
+      },
+      defines = { "_GNU_SOURCE" },
+      incdirs = { "csrc" },
+    },
+    ["arxivdigest"] = "lua/arxivdigest/init.lua",
+    ["arxivdigest.filter"] = "lua/arxivdigest/filter.lua",
+    ["arxivdigest.json"] = "lua/arxivdigest/json.lua",
+    ["arxivdigest.pipeline"] = "lua/arxivdigest/pipeline.lua",
+    ["arxivdigest.query"] = "lua/arxivdigest/query.lua",
+    ["arxivdigest.format"] = "lua/arxivdigest/format/init.lua",
+    ["arxivdigest.format.bibtex"] = "lua/arxivdigest/format/bibtex.lua",
+    ["arxivdigest.format.csv"] = "lua/arxivdigest/format/csv.lua",
+    ["arxivdigest.format.html"] = "lua/arxivdigest/format/html.lua",
+    ["arxivdigest.format.jsonl"] = "lua/arxivdigest/format/jsonl.lua",
+    ["arxivdigest.format.markdown"] = "lua/arxivdigest/format/markdown.lua",
+    ["arxivdigest.format.text"] = "lua/arxivdigest/format/text.lua",
+    ["arxivdigest.format.util"] = "lua/arxivdigest/format/util.lua",
+  },
+  install = {
+    lua = {
+      -- the bundled sample, used when the command is given no input
+      ["arxivdigest.sample.a"] = "examples/data/000_21fb7b7deb0de965.txt",
+      ["arxivdigest.sample.b"] = "examples/data/001_906e1fea553eeaa8.txt",
+      ["arxivdigest.sample.c"] = "examples/data/002_3ae2b7cffb64a415.txt",
+      ["arxivdigest.sample.d"] = "examples/data/003_ce175d6736be5667.txt",
+      ["arxivdigest.sample.e"] = "examples/data/004_6bca22daa1a0db69.txt",
+    },
+    bin = {
+      arxivdigest = "bin/arxivdigest",
+    },
+  },
+}
+test = {
+  type = "busted",
+}
