@@ -1,7 +1,8 @@
 -- arxivdigest.format.markdown: write papers back in the two digest formats
 -- the parser reads, so that parsing the output gives the same records.
 --
---   opts.style = "catalog" (default) | "listing"
+--   opts.style = "catalog" (default) | "listing" | "auto" (each paper in the
+--                format it was read from: p.format)
 --   opts.category  header category (catalog: default the category every
 --                  paper of the day shares, else the most common primary;
 --                  listing: always the paper's primary category)
@@ -57,7 +58,8 @@ end
 
 local function abs_url(p, id)
   local u = p.abs_url
-  if plain_url(u) and u:match("^https?://arxiv%.org/abs/" .. esc_pattern(id) .. "v?%d*$") then
+  local base = "^https?://arxiv%.org/abs/" .. esc_pattern(id)
+  if plain_url(u) and (u:match(base .. "$") or u:match(base .. "v%d+$")) then
     return u
   end
   return "http://arxiv.org/abs/" .. id .. version_suffix(p)
@@ -65,7 +67,9 @@ end
 
 local function pdf_url_catalog(p, id)
   local u = p.pdf_url
-  if plain_url(u) and u:match("^https?://arxiv%.org/pdf/" .. esc_pattern(id) .. "v?%d*%.?p?d?f?$") then
+  local base = "^https?://arxiv%.org/pdf/" .. esc_pattern(id)
+  if plain_url(u) and (u:match(base .. "$") or u:match(base .. "v%d+$") or u:match(base .. "%.pdf$")
+      or u:match(base .. "v%d+%.pdf$")) then
     return u
   end
   return "http://arxiv.org/pdf/" .. id .. version_suffix(p)
@@ -73,10 +77,11 @@ end
 
 local function pdf_url_listing(p, id)
   local u = p.pdf_url
-  if plain_url(u) and u:match("^https?://arxiv%.org/pdf/" .. esc_pattern(id) .. "%.pdf$") then
+  local base = "^https?://arxiv%.org/pdf/" .. esc_pattern(id)
+  if plain_url(u) and (u:match(base .. "%.pdf$") or u:match(base .. "v%d+%.pdf$")) then
     return u
   end
-  return "https://arxiv.org/pdf/" .. id .. ".pdf"
+  return "https://arxiv.org/pdf/" .. id .. version_suffix(p) .. ".pdf"
 end
 
 -- "2019-10-19T00:02:48Z" -> "2019-10-19 00:02:48+00:00"
@@ -173,10 +178,10 @@ local function catalog_record(p, write)
   for i, a in ipairs(authors) do authors[i] = one_line(a) end
   local buf = {
     "### ", one_line(p.title) or "", "\n",
-    "- **Arxiv ID**: ", abs_url(p, id), "\n",
+    "- **Arxiv ID**: ", id ~= "" and abs_url(p, id) or "None", "\n",
     "- **DOI**: ", value(p.doi), "\n",
     "- **Categories**: ", categories_line(p), "\n",
-    "- **Links**: [PDF](", pdf_url_catalog(p, id), ")\n",
+    "- **Links**: ", (id ~= "" and p.pdf_url ~= nil) and ("[PDF](" .. pdf_url_catalog(p, id) .. ")") or "None", "\n",
     "- **Published**: ", api_time(p.published), "\n",
     "- **Updated**: ", api_time(p.updated), "\n",
     "- **Authors**: ", #authors > 0 and table.concat(authors, ", ") or "None", "\n",
@@ -226,8 +231,8 @@ local function render_listing(papers, _, write)
     for _, p in ipairs(s.papers) do if p.crosslist then ordered[#ordered + 1] = p end end
     for n, p in ipairs(ordered) do
       local id = paper_id(p)
-      write("### " .. n .. "." .. html(p.title) .. "  [ :arrow_down: ](" .. pdf_url_listing(p, id) .. ")\n"
-        .. ">  " .. html(p.abstract) .. "      \n")
+      local link = id ~= "" and ("  [ :arrow_down: ](" .. pdf_url_listing(p, id) .. ")") or ""
+      write("### " .. n .. "." .. html(p.title) .. link .. "\n" .. ">  " .. html(p.abstract) .. "      \n")
     end
   end
 end
@@ -238,8 +243,23 @@ function M.render(papers, opts, write)
     render_catalog(papers, opts, write)
   elseif style == "listing" then
     render_listing(papers, opts, write)
+  elseif style == "auto" then
+    -- each paper in the format it was read from, in runs of one format
+    local run, kind = {}, nil
+    local function flush()
+      if #run > 0 then
+        if kind == "listing" then render_listing(run, opts, write) else render_catalog(run, opts, write) end
+      end
+      run = {}
+    end
+    for i = 1, #papers do
+      local k = papers[i].format == "listing" and "listing" or "catalog"
+      if k ~= kind then flush(); kind = k end
+      run[#run + 1] = papers[i]
+    end
+    flush()
   else
-    error("markdown: unknown style '" .. tostring(style) .. "' (catalog or listing)", 0)
+    error("markdown: unknown style '" .. tostring(style) .. "' (catalog, listing or auto)", 0)
   end
 end
 
