@@ -96,8 +96,9 @@ typedef struct ad_file {
   size_t pathlen;
   char *text;          /* file bytes (owned unless textowned == 0), or NULL */
   size_t len;
-  int textowned;       /* 1: allocated with the corpus allocator,
-                          2: mapped with mmap (read-only) */
+  int textowned;       /* 0: borrowed, 1: allocated with the corpus
+                          allocator, 2: mapped with mmap (read-only),
+                          3: in an arena chunk (freed with the corpus) */
   uint64_t size;       /* st_size when read */
   int64_t mtime;       /* st_mtime (seconds) when read */
   uint64_t hash;       /* ad_hash64 of the content, when hashed != 0 */
@@ -112,8 +113,20 @@ typedef struct ad_warning {
   char *msg;           /* owned, NUL-terminated */
 } ad_warning;
 
+/* File text of small and medium files lives in big arena chunks (huge
+** pages where the kernel allows): far fewer page faults than one buffer or
+** one mapping per file. */
+typedef struct ad_chunk {
+  struct ad_chunk *next;
+  char *base;              /* mapping start */
+  size_t maplen;           /* mapping length */
+  char *data;              /* usable start */
+  size_t cap, used;
+} ad_chunk;
+
 typedef struct ad_corpus {
   ad_alloc a;
+  ad_chunk *chunks;
   ad_file *files; uint32_t nfiles, capfiles;
   ad_record *recs; uint32_t nrecs, caprecs;
   ad_warning *warns; uint32_t nwarns, capwarns;
