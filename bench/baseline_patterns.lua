@@ -8,8 +8,7 @@
 --   local papers = B.parse(text, "copy0/01/20190102.md")   -- array of tables
 
 local string, tonumber, type, error = string, tonumber, type, error
-local find, match, gsub, gmatch, sub, byte = string.find, string.match, string.gsub, string.gmatch,
-  string.sub, string.byte
+local find, match, gsub, gmatch, byte = string.find, string.match, string.gsub, string.gmatch, string.byte
 
 local M = { name = "patterns" }
 

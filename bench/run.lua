@@ -1,0 +1,577 @@
+-- bench/run.lua: `make bench`.  From one run, prints each figure of the core
+-- and index issues beside its baselines (Lua patterns, LPeg, SQLite FTS5,
+-- `wc -l`), the target it must meet and whether it was met.
+--
+--   lua5.4 bench/run.lua [--copies N] [--corpus DIR] [--runs N]
+--
+-- --copies 16 (the default) is the >= 300 MB corpus of bench/gen_corpus.lua;
+-- --copies 1 is a 20 MB corpus for trying the bench out.
+-- Times are CPU seconds of this process (os.clock: user + system), which on
+-- a shared machine are steadier than wall time; everything measured here is
+-- single-threaded and runs in this process (SQLite through LuaSQL), except
+-- `wc -l`, whose CPU time is read from the shell's `time`.
+
+package.path = "lua/?.lua;lua/?/init.lua;bench/?.lua;" .. package.path
+package.cpath = "build/?.so;" .. package.cpath
+
+local io, os, string, table, math = io, os, string, table, math
+local ipairs, pcall, type, tostring, tonumber, select, error, collectgarbage =
+  ipairs, pcall, type, tostring, tonumber, select, error, collectgarbage
+local clock = os.clock
+local fmt = string.format
+
+local gen = dofile("bench/gen_corpus.lua")
+local B_pat = dofile("bench/baseline_patterns.lua")
+local B_lpeg = dofile("bench/baseline_lpeg.lua")
+local F = dofile("bench/fts5.lua")
+
+---------------------------------------------------------------- options
+local opt = { copies = 16, runs = 30, fts_runs = 5 }
+do
+  local i = 1
+  while i <= #arg do
+    local a, v = arg[i], arg[i + 1]
+    if a == "--copies" then opt.copies = tonumber(v)
+    elseif a == "--corpus" then opt.corpus = v
+    elseif a == "--runs" then opt.runs = tonumber(v)
+    else io.stderr:write("usage: lua5.4 bench/run.lua [--copies N] [--corpus DIR] [--runs N]\n"); os.exit(2) end
+    i = i + 2
+  end
+end
+opt.corpus = opt.corpus or (opt.copies == 16 and "bench/out/corpus" or ("bench/out/corpus-" .. opt.copies))
+
+-- The paper fields the baselines build (the core's data fields).
+local FIELDS = { "id", "version", "title", "authors", "abstract", "categories", "primary_category",
+  "pdf_url", "abs_url", "doi", "comment", "journal", "published", "updated", "date" }
+
+---------------------------------------------------------------- helpers
+local function sh(cmd)
+  local f = io.popen(cmd)
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local function read_file(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local function file_size(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local n = f:seek("end")
+  f:close()
+  return n
+end
+
+local function rss()
+  local s = read_file("/proc/self/status")
+  return (tonumber(s:match("VmRSS:%s*(%d+)")) or 0) * 1024
+end
+
+local function mb(bytes) return bytes / 1e6 end
+
+local function ms(s)
+  if s == nil then return "n/a" end
+  local v = s * 1e3
+  if v < 1 then return fmt("%.3f ms", v) end
+  if v < 100 then return fmt("%.1f ms", v) end
+  return fmt("%.0f ms", v)
+end
+
+local function secs(s) return s and fmt("%.2f s", s) or "n/a" end
+
+local function rate(x)
+  if x >= 100 then return fmt("%.0f", x) end
+  if x >= 10 then return fmt("%.1f", x) end
+  return fmt("%.2f", x)
+end
+
+local function ratio(a, b)  -- "(N.Nx)" = a / b
+  if not a or not b or b == 0 then return "" end
+  return "(" .. rate(a / b) .. "x)"
+end
+
+-- An error message on one line (without a traceback), at most 140 characters.
+local function first_line(msg)
+  local m = tostring(msg):gsub("\nstack traceback:.*", ""):gsub("%s*\n%s*", " ")
+  if #m > 140 then m = m:sub(1, 137) .. "..." end
+  return m
+end
+
+local function percentile(sorted, p)
+  if #sorted == 0 then return nil end
+  local k = math.max(1, math.ceil(p * #sorted))
+  return sorted[k]
+end
+
+local function sorted_copy(t)
+  local c = {}
+  for i = 1, #t do c[i] = t[i] end
+  table.sort(c)
+  return c
+end
+
+local function same(a, b)
+  if type(a) == "table" and type(b) == "table" then
+    if #a ~= #b then return false end
+    for i = 1, #a do if a[i] ~= b[i] then return false end end
+    return true
+  end
+  return a == b
+end
+
+local function show(v)
+  if type(v) == "table" then return "{" .. table.concat(v, ", ") .. "}" end
+  if type(v) == "string" and #v > 60 then return fmt("%q...", v:sub(1, 60)) end
+  return type(v) == "string" and fmt("%q", v) or tostring(v)
+end
+
+-- Each target: figure name, description, and met = true/false/nil (n/a).
+local targets = {}
+local function target(name, want, got, met)
+  targets[#targets + 1] = { name = name, want = want, got = got, met = met }
+end
+
+local function out(...) io.write(...); io.write("\n"); io.flush() end
+
+---------------------------------------------------------------- machine
+local wall0 = os.time()
+local cpuinfo = read_file("/proc/cpuinfo")
+local cpu = cpuinfo:match("model name%s*:%s*([^\n]+)") or "unknown CPU"
+local cores = select(2, cpuinfo:gsub("\nprocessor%s*:", "")) + (cpuinfo:match("^processor") and 1 or 0)
+local memtotal = tonumber(read_file("/proc/meminfo"):match("MemTotal:%s*(%d+)")) or 0
+local lpeg = require "lpeg"
+local drv = F.driver()
+
+out("arxivdigest benchmark (make bench)")
+out(fmt("machine   %s, %d cores, %.0f GiB RAM, %s", cpu, cores, memtotal / 1048576,
+  (sh("uname -sr"):gsub("%s+$", ""))))
+out(fmt("software  %s, LPeg %s, SQLite %s (LuaSQL)", _VERSION, lpeg.version(),
+  drv and (function()
+    local env = drv.sqlite3(); local con = env:connect(":memory:")
+    local cur = con:execute("SELECT sqlite_version()"); local v = cur:fetch(); cur:close()
+    con:close(); env:close(); return v
+  end)() or "missing"))
+
+---------------------------------------------------------------- corpus
+local ok, dir, total = pcall(gen.generate, nil, opt.corpus, opt.copies, function() end)
+if not ok then io.stderr:write("bench: corpus: ", tostring(dir), "\n"); os.exit(1) end
+local files = {}
+for line in io.popen("find " .. dir .. " -type f -name '*.md' | LC_ALL=C sort"):lines() do
+  files[#files + 1] = line
+end
+out(fmt("corpus    %s: %d files, %.1f MB (%d x the 2019 cs.CV catalog, ids rewritten)",
+  dir, #files, mb(total), opt.copies))
+
+---------------------------------------------------------------- wc -l ceiling
+local wc_cpu, wc_wall
+do
+  -- wc reads the files itself (--files0-from): no find/xargs/cat in the timing
+  local list = "bench/out/files0.lst"
+  local f = assert(io.open(list, "wb"))
+  f:write(table.concat(files, "\0"), "\0")
+  f:close()
+  local cmd = "bash -c 'TIMEFORMAT=\"%R %U %S\"; time wc -l --files0-from=" .. list .. " >/dev/null' 2>&1"
+  sh(cmd)  -- once to bring the corpus into the page cache
+  for _ = 1, 3 do  -- best of 3
+    local r, u, s = sh(cmd):match("([%d.]+) ([%d.]+) ([%d.]+)%s*$")
+    local t = tonumber(u) + tonumber(s)
+    if t == 0 then t = tonumber(r) end
+    if not wc_cpu or t < wc_cpu then wc_cpu, wc_wall = t, tonumber(r) end
+  end
+end
+out(fmt("ceiling   wc -l %s MB/s (%.3f s CPU, %.3f s wall)", rate(mb(total) / wc_cpu), wc_cpu, wc_wall))
+out("times are CPU seconds of this process (os.clock), best of 2 for parsing; MB = 10^6 bytes")
+out("")
+
+---------------------------------------------------------------- ad (guarded)
+local ad_ok, ad = pcall(require, "arxivdigest")
+local ad_err = not ad_ok and first_line(ad) or nil
+if not ad_ok then ad = nil end
+
+---------------------------------------------------------------- sanity check
+do
+  local sample = {}
+  local step = math.max(1, #files // 6)
+  for i = 1, #files, step do sample[#sample + 1] = files[i] end
+  sample[#sample + 1] = files[#files]
+  local nrec, ad_diff, ad_note = 0, 0, nil
+  for _, path in ipairs(sample) do
+    local text = read_file(path)
+    local a, b = B_pat.parse(text, path), B_lpeg.parse(text, path)
+    if #a ~= #b then error(fmt("sanity: %s: patterns %d records, lpeg %d", path, #a, #b)) end
+    for i = 1, #a do
+      for _, k in ipairs(FIELDS) do
+        if not same(a[i][k], b[i][k]) then
+          error(fmt("sanity: %s record %d field %s: patterns %s, lpeg %s", path, i, k, show(a[i][k]), show(b[i][k])))
+        end
+      end
+    end
+    nrec = nrec + #a
+    if ad then
+      local c = ad.parse(text, path)
+      if #c ~= #b then
+        ad_diff = ad_diff + 1
+        ad_note = ad_note or fmt("%s: ad %d records, lpeg %d", path, #c, #b)
+      else
+        for i = 1, #b do
+          local p = c[i]
+          for _, k in ipairs(FIELDS) do
+            local v = p[k]
+            if not same(v, b[i][k]) then
+              ad_diff = ad_diff + 1
+              ad_note = ad_note or fmt("%s record %d field %s: ad %s, lpeg %s", path, i, k, show(v), show(b[i][k]))
+            end
+          end
+        end
+      end
+    end
+  end
+  out(fmt("sanity    %d files, %d records: patterns and lpeg baselines give the same records (all %d fields)",
+    #sample, nrec, #FIELDS))
+  if ad then
+    out(fmt("          ad.parse agrees with them: %s", ad_diff == 0 and "yes, every field"
+      or (ad_diff .. " differences, first: " .. ad_note)))
+  end
+end
+
+---------------------------------------------------------------- parse baselines
+-- Parse every file with a baseline, keeping every paper table (as ad.open
+-- keeps every record); best of `tries` runs.  Returns papers, seconds, and
+-- the Lua heap the tables take.
+local function parse_all(B, tries)
+  local best, papers, mem
+  for _ = 1, tries or 2 do
+    papers = nil  -- luacheck: ignore (frees the previous run's tables)
+    collectgarbage()
+    collectgarbage()
+    local m0 = collectgarbage("count")
+    local t0 = clock()
+    local list, n = {}, 0
+    for _, path in ipairs(files) do
+      local f = io.open(path, "rb")
+      local text = f:read("a")
+      f:close()
+      local recs = B.parse(text, path)
+      for i = 1, #recs do n = n + 1; list[n] = recs[i] end
+    end
+    local t = clock() - t0
+    if not best or t < best then best = t end
+    papers = list
+    collectgarbage()
+    collectgarbage()
+    mem = (collectgarbage("count") - m0) * 1024
+  end
+  return papers, best, mem
+end
+
+local function read_all_tables(papers)
+  local t0, n = clock(), 0
+  for i = 1, #papers do
+    local p = papers[i]
+    for j = 1, #FIELDS do
+      local v = p[FIELDS[j]]
+      if type(v) == "table" then n = n + #v elseif v ~= nil then n = n + 1 end
+    end
+  end
+  return clock() - t0, n
+end
+
+local pat_papers, pat_t = parse_all(B_pat)
+local n_pat = #pat_papers
+pat_papers = nil  -- luacheck: ignore
+collectgarbage()
+collectgarbage()
+local lpeg_papers, lpeg_t, lpeg_mem = parse_all(B_lpeg)
+local n_papers = #lpeg_papers
+local lpeg_read_t, lpeg_values = read_all_tables(lpeg_papers)
+out(fmt("baselines patterns %s MB/s (%.2f s), lpeg %s MB/s (%.2f s); %d papers (patterns: %d)",
+  rate(mb(total) / pat_t), pat_t, rate(mb(total) / lpeg_t), lpeg_t, n_papers, n_pat))
+
+---------------------------------------------------------------- FTS5 build
+local db, fts_load_t, fts_build_t, fts_opt_t, fts_idx_bytes, fts_file_bytes
+if drv then
+  db = assert(F.open("bench/out/fts5.db"))
+  fts_load_t = db:load(lpeg_papers)
+  fts_build_t, fts_opt_t = db:build()
+  fts_idx_bytes, fts_file_bytes = db:sizes()
+  out(fmt("fts5      rows inserted in %.2f s; FTS5 'rebuild' %.2f s + 'optimize' %.2f s; index %.1f MB, file %.1f MB",
+    fts_load_t, fts_build_t, fts_opt_t, mb(fts_idx_bytes or 0), mb(fts_file_bytes or 0)))
+else
+  out("fts5      n/a (" .. select(2, F.driver()) .. ")")
+end
+lpeg_papers = nil  -- luacheck: ignore
+collectgarbage()
+collectgarbage()
+
+---------------------------------------------------------------- ad.open
+local c, open_t, mem, rss_delta, read_t, ad_values
+if ad then
+  local okc, res, why
+  for _ = 1, 2 do  -- best of 2, like the baselines; the second collection is kept
+    res, c = nil, nil  -- luacheck: ignore (frees the previous run's collection)
+    collectgarbage()
+    collectgarbage()
+    local r0 = rss()
+    local t0 = clock()
+    okc, res, why = pcall(ad.open, dir)
+    local t = clock() - t0
+    if not open_t or t < open_t then open_t = t end
+    rss_delta = rss() - r0
+    if not (okc and res) then break end
+  end
+  if okc and res then
+    c = res
+    mem = type(c.memory) == "function" and c:memory() or nil
+    local t1 = clock()
+    local n = 0
+    for p in c:papers() do
+      for j = 1, #FIELDS do
+        local v = p[FIELDS[j]]
+        if type(v) == "table" then n = n + #v elseif v ~= nil then n = n + 1 end
+      end
+    end
+    read_t, ad_values = clock() - t1, n
+  else
+    ad_err = first_line(okc and why or res)
+  end
+end
+
+out("")
+local function na(why) return "n/a (" .. (why or "not available") .. ")" end
+
+-- parse
+if c then
+  local r = mb(total) / open_t
+  out(fmt("parse     ad.open %s MB/s (%.3f s, %d papers) | lpeg %s MB/s %s | patterns %s MB/s %s | wc -l %s MB/s",
+    rate(r), open_t, #c, rate(mb(total) / lpeg_t), ratio(lpeg_t, open_t), rate(mb(total) / pat_t),
+    ratio(pat_t, open_t), rate(mb(total) / wc_cpu)))
+  if #c ~= n_papers then out(fmt("          WARNING: ad.open found %d papers, the baselines %d", #c, n_papers)) end
+  target("parse", ">= 1000 MB/s and >= 10x lpeg", fmt("%s MB/s, %sx lpeg", rate(r), rate(lpeg_t / open_t)),
+    r >= 1000 and lpeg_t / open_t >= 10)
+else
+  out(fmt("parse     ad.open %s | lpeg %s MB/s | patterns %s MB/s | wc -l %s MB/s", na(ad_err),
+    rate(mb(total) / lpeg_t), rate(mb(total) / pat_t), rate(mb(total) / wc_cpu)))
+  target("parse", ">= 1000 MB/s and >= 10x lpeg", "n/a", nil)
+end
+
+-- every field
+local lpeg_fields_t = lpeg_t + lpeg_read_t
+if c then
+  local ad_fields_t = open_t + read_t
+  out(fmt("fields    ad.open + read all %.2f s (read %.2f s) | lpeg tables + read all %.2f s (read %.2f s) %s",
+    ad_fields_t, read_t, lpeg_fields_t, lpeg_read_t, ratio(lpeg_fields_t, ad_fields_t)))
+  if ad_values ~= lpeg_values then
+    out(fmt("          WARNING: ad read %d values, lpeg %d", ad_values, lpeg_values))
+  end
+  target("fields", ">= 3x lpeg", fmt("%sx", rate(lpeg_fields_t / ad_fields_t)), lpeg_fields_t / ad_fields_t >= 3)
+else
+  out(fmt("fields    ad %s | lpeg tables + read all %.2f s", na(ad_err), lpeg_fields_t))
+  target("fields", ">= 3x lpeg", "n/a", nil)
+end
+
+-- memory
+if c then
+  local over, how
+  if mem then
+    over, how = mem.overhead, fmt("c:memory(): text %.1f MB + overhead", mb(mem.text))
+  else
+    over, how = math.max(0, rss_delta - total), "RSS delta minus the text"
+  end
+  out(fmt("memory    ad overhead %.1f MB = %sx corpus [%s; process RSS grew %.1f MB] | lpeg tables %.1f MB = %sx corpus",
+    mb(over), rate(over / total), how, mb(rss_delta), mb(lpeg_mem), rate(lpeg_mem / total)))
+  target("memory", "<= 0.3x corpus", fmt("%sx", rate(over / total)), over / total <= 0.3)
+else
+  out(fmt("memory    ad %s | lpeg tables %.1f MB = %sx corpus", na(ad_err), mb(lpeg_mem), rate(lpeg_mem / total)))
+  target("memory", "<= 0.3x corpus", "n/a", nil)
+end
+
+---------------------------------------------------------------- queries
+-- Each query in the arxivdigest query language and as FTS5 MATCH (+ SQL on `papers`).
+local QUERIES = {
+  { "learning",                              "learning" },
+  { "image",                                 "image" },
+  { "network",                               "network" },
+  { "segmentation",                          "segmentation" },
+  { "detection",                             "detection" },
+  { "diffusion",                             "diffusion" },
+  { "hyperspectral",                         "hyperspectral" },
+  { "colonoscopy",                           "colonoscopy" },
+  { "capsule",                               "capsule" },
+  { '"convolutional neural network"',        '"convolutional neural network"' },
+  { '"generative adversarial networks"',     '"generative adversarial networks"' },
+  { '"point cloud"',                         '"point cloud"' },
+  { "segmentation AND (medical OR mri)",     "segmentation AND (medical OR mri)" },
+  { "detection -survey",                     "detection NOT survey" },
+  { "gan OR vae OR autoencoder",             "gan OR vae OR autoencoder" },
+  { "segment*",                              "segment*" },
+  { "zero-shot",                             '"zero shot"' },
+  { "ti:transformer",                        "title : transformer" },
+  { "au:wang",                               "authors : wang" },
+  { 'au:"Kaiming He"',                       'authors : "kaiming he"' },
+  { "abs:attention ti:segmentation",         "abstract : attention AND title : segmentation" },
+  { '"domain adaptation" -unsupervised',     '"domain adaptation" NOT unsupervised' },
+  { "segmentation date:2019-05",             "segmentation", "papers.date BETWEEN '2019-05-01' AND '2019-05-31'" },
+  { "learning date:2019-03-01..2019-03-15",  "learning", "papers.date BETWEEN '2019-03-01' AND '2019-03-15'" },
+  { "detection year:2019",                   "detection", "papers.date BETWEEN '2019-01-01' AND '2019-12-31'" },
+  { "segmentation cat:eess.IV",              "segmentation", "papers.categories LIKE '% eess.IV %'" },
+}
+
+-- Time fn() `runs` times after one warm-up; returns the sorted samples.
+local function sample(fn, runs)
+  fn()
+  local s = {}
+  for i = 1, runs do
+    local t0 = clock()
+    fn()
+    s[i] = clock() - t0
+  end
+  table.sort(s)
+  return s
+end
+
+local fts_q = {}
+if db then
+  for i, q in ipairs(QUERIES) do
+    local sql = db:sql_for(q[2], q[3])
+    local t0 = clock()
+    local rows = db:top10(sql)
+    local first = clock() - t0
+    local runs = first > 0.05 and 3 or opt.fts_runs
+    fts_q[i] = { samples = sample(function() db:top10(sql) end, runs), rows = #rows,
+      count = db:count(q[2], q[3]) }
+  end
+end
+
+-- ad.index
+local idx, build_t, idx_err
+if c then
+  collectgarbage()
+  local t0 = clock()
+  local oki, res = pcall(ad.index, c)
+  build_t = clock() - t0
+  if oki and res then idx = res else idx_err = first_line(res) end
+else
+  idx_err = ad_err or "ad.open not available"
+end
+
+local ad_q = {}
+if idx then
+  for i, q in ipairs(QUERIES) do
+    local okq, hits = pcall(idx.search, idx, q[1], { limit = 10 })
+    if okq then
+      local okc2, cnt = pcall(idx.count, idx, q[1])
+      ad_q[i] = { samples = sample(function() idx:search(q[1], { limit = 10 }) end, opt.runs),
+        rows = #hits, count = okc2 and cnt or nil }
+    else
+      ad_q[i] = { err = first_line(hits) }
+    end
+  end
+end
+
+-- index build
+if idx then
+  out(fmt("index     ad.index %.2f s | fts5 %s %s", build_t, secs(fts_build_t), ratio(fts_build_t, build_t)))
+  target("index build", ">= 5x fts5", fts_build_t and fmt("%sx", rate(fts_build_t / build_t)) or "n/a",
+    fts_build_t and fts_build_t / build_t >= 5 or nil)
+else
+  out(fmt("index     ad.index %s | fts5 %s", na(idx_err), secs(fts_build_t)))
+  target("index build", ">= 5x fts5", "n/a", nil)
+end
+
+-- per-query table
+out("")
+out(fmt("%-40s %10s %10s %8s   %7s %7s", "query (top 10)", "ad p50", "fts5 p50", "ratio", "ad hits", "fts5"))
+local all_ad, all_fts, worst_ad, slow = {}, {}, 0, 0
+for i, q in ipairs(QUERIES) do
+  local a, f = ad_q[i], fts_q[i]
+  local ap = a and a.samples and percentile(a.samples, 0.5)
+  local fp = f and percentile(f.samples, 0.5)
+  if a and a.samples then
+    for _, v in ipairs(a.samples) do all_ad[#all_ad + 1] = v end
+    worst_ad = math.max(worst_ad, percentile(a.samples, 0.99))
+    if ap >= 0.001 then slow = slow + 1 end
+  end
+  if f then for _, v in ipairs(f.samples) do all_fts[#all_fts + 1] = v end end
+  local acol = a and (a.err and "error" or ms(ap)) or "n/a"
+  out(fmt("%-40s %10s %10s %8s   %7s %7s", q[1], acol, f and ms(fp) or "n/a",
+    (ap and fp) and ratio(fp, ap) or "", a and a.count and tostring(a.count) or "",
+    f and tostring(f.count) or ""))
+  if a and a.err then out("    error: " .. a.err) end
+end
+all_ad, all_fts = sorted_copy(all_ad), sorted_copy(all_fts)
+local ad50, ad99 = percentile(all_ad, 0.5), percentile(all_ad, 0.99)
+local f50, f99 = percentile(all_fts, 0.5), percentile(all_fts, 0.99)
+out("")
+if idx then
+  local failed = 0
+  for i = 1, #QUERIES do if not (ad_q[i] and ad_q[i].samples) then failed = failed + 1 end end
+  out(fmt("query     ad p50 %s p99 %s (%d queries x %d runs) | fts5 p50 %s p99 %s %s",
+    ms(ad50), ms(ad99), #QUERIES - failed, opt.runs, ms(f50), ms(f99), ratio(f50, ad50)))
+  target("query latency", "every query < 1 ms (its p50)", fmt("%d of %d over 1 ms%s, worst p99 %s", slow,
+    #QUERIES, failed > 0 and fmt(", %d failed", failed) or "", ms(worst_ad)), slow == 0 and failed == 0)
+  target("query p50", ">= 10x fts5", f50 and ad50 and fmt("%sx", rate(f50 / ad50)) or "n/a",
+    f50 and ad50 and f50 / ad50 >= 10 or nil)
+else
+  out(fmt("query     ad %s | fts5 p50 %s p99 %s", na(idx_err), ms(f50), ms(f99)))
+  target("query latency", "every query < 1 ms (its p50)", "n/a", nil)
+  target("query p50", ">= 10x fts5", "n/a", nil)
+end
+
+-- save / load
+local adx = "bench/out/bench.adx"
+if idx then
+  os.remove(adx)
+  local t0 = clock()
+  local oks, r1, r2 = pcall(idx.save, idx, adx)
+  local save_t = clock() - t0
+  local size = file_size(adx)
+  if oks and r1 and size then
+    out(fmt("size      saved index %.1f MB = %sx corpus (saved in %.2f s) | fts5 index %s",
+      mb(size), rate(size / total), save_t,
+      fts_idx_bytes and fmt("%.1f MB = %sx corpus", mb(fts_idx_bytes), rate(fts_idx_bytes / total)) or "n/a"))
+    target("index size", "<= 0.5x corpus", fmt("%sx", rate(size / total)), size / total <= 0.5)
+    collectgarbage()
+    local t1 = clock()
+    local okl, idx2 = pcall(ad.load, adx)
+    local load_t = clock() - t1
+    if okl and idx2 then
+      local t2 = clock()
+      local okq, hits = pcall(idx2.search, idx2, QUERIES[1][1], { limit = 10 })
+      local q_t = clock() - t2
+      out(fmt("load      ad.load %s (first query after it %s, %s hits)", ms(load_t), ms(q_t),
+        okq and tostring(#hits) or "error: " .. first_line(hits)))
+      target("load", "< 50 ms", ms(load_t), load_t < 0.05)
+    else
+      out("load      ad.load " .. na(first_line(idx2)))
+      target("load", "< 50 ms", "n/a", nil)
+    end
+  else
+    out("size      idx:save " .. na(first_line(oks and r2 or r1)))
+    target("index size", "<= 0.5x corpus", "n/a", nil)
+    target("load", "< 50 ms", "n/a", nil)
+  end
+else
+  out(fmt("size      saved index %s | fts5 index %s", na(idx_err),
+    fts_idx_bytes and fmt("%.1f MB = %sx corpus", mb(fts_idx_bytes), rate(fts_idx_bytes / total)) or "n/a"))
+  out("load      ad.load " .. na(idx_err))
+  target("index size", "<= 0.5x corpus", "n/a", nil)
+  target("load", "< 50 ms", "n/a", nil)
+end
+
+if db then db:close() end
+
+---------------------------------------------------------------- summary
+out("")
+out("targets")
+local met, missed, nas = 0, 0, 0
+for _, t in ipairs(targets) do
+  local verdict = t.met == nil and "n/a" or (t.met and "MET" or "NOT MET")
+  if t.met == nil then nas = nas + 1 elseif t.met then met = met + 1 else missed = missed + 1 end
+  out(fmt("  %-14s %-30s %-40s %s", t.name, t.want, t.got, verdict))
+end
+out(fmt("%d met, %d not met, %d n/a; bench took %d s wall", met, missed, nas, os.time() - wall0))
