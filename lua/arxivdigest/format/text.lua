@@ -116,14 +116,18 @@ local function render_paper(p, n, opts, color, write)
   local id = M.sanitize(p.id)
   local v = p.version
   if v ~= nil then id = id .. "v" .. M.sanitize(v) end
-  meta[#meta + 1] = paint("id", id)
+  meta[#meta + 1] = id
   if p.date then meta[#meta + 1] = M.sanitize(p.date) end
   local cats = util.array(p.categories)
   if #cats == 0 and p.primary_category then cats = { p.primary_category } end
   for i, c in ipairs(cats) do cats[i] = M.sanitize(c) end
   if #cats > 0 then meta[#meta + 1] = table.concat(cats, " ") end
   if p.crosslist then meta[#meta + 1] = "cross-list" end
-  out[#out + 1] = pad .. table.concat(meta, paint("meta", " | "))
+  local ml = M.wrap(table.concat(meta, " | "), width, pad)
+  if color and id ~= "" then
+    ml = pad .. paint("id", id) .. ml:sub(#pad + #id + 1)
+  end
+  out[#out + 1] = ml
   local authors = util.array(p.authors)
   if #authors > 0 then
     for i, a in ipairs(authors) do authors[i] = M.sanitize(a) end
@@ -143,7 +147,7 @@ local function render_paper(p, n, opts, color, write)
   if not util.is_http_url(url) then
     url = p.id and ("https://arxiv.org/abs/" .. util.id_path(M.sanitize(p.id))) or nil
   end
-  if url then out[#out + 1] = pad .. paint("meta", M.sanitize(url)) end
+  if url then out[#out + 1] = paint("meta", M.wrap(M.sanitize(url), width, pad)) end
   write(table.concat(out, "\n") .. "\n\n")
 end
 
