@@ -23,12 +23,15 @@ FUZZ_CORE_OBJS = $(patsubst csrc/%.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_CORE_SRCS))
 FUZZ_NAMES     = $(patsubst csrc/fuzz/fuzz_%.c,%,$(wildcard csrc/fuzz/fuzz_*.c))
 FUZZ_BINS      = $(addprefix $(FUZZ_BUILD)/fuzz_,$(FUZZ_NAMES))
 FUZZ_SEEDS_scan  = examples/data spec/fixtures/bad
+# inputs longer than this are cut (a few records each: more executions per second)
+FUZZ_MAXLEN_scan = 8192
 FUZZ_SEEDS_query =
 FUZZ_SEEDS_load  =
 FUZZ_OPTS      = -max_len=$(or $(FUZZ_MAXLEN_$*),65536) -timeout=20 -rss_limit_mb=2048 \
                  -print_final_stats=1
 
-.PHONY: fuzz fuzz-smoke fuzz-build fuzz-regress $(addprefix fuzz-,$(FUZZ_NAMES))
+.PHONY: fuzz fuzz-smoke fuzz-build fuzz-regress $(addprefix fuzz-,$(FUZZ_NAMES)) \
+        $(addprefix fuzz-regress-,$(FUZZ_NAMES))
 
 $(FUZZ_BUILD)/obj/%.o: csrc/%.c $(wildcard csrc/*.h)
 	@mkdir -p $(dir $@)
@@ -40,8 +43,10 @@ $(FUZZ_BUILD)/fuzz_%: csrc/fuzz/fuzz_%.c $(FUZZ_CORE_OBJS) $(wildcard csrc/*.h c
 
 fuzz-build: $(FUZZ_BINS)
 
+.SECONDARY: $(FUZZ_CORE_OBJS)
+
 # One target: run for FUZZ_SECONDS, fail on any finding (libFuzzer exits != 0).
-fuzz-%: $(FUZZ_BUILD)/fuzz_%
+$(addprefix fuzz-,$(FUZZ_NAMES)): fuzz-%: $(FUZZ_BUILD)/fuzz_%
 	@mkdir -p fuzz-out/$* fuzz-out/crashes spec/fixtures/fuzz/$*
 	@echo "fuzz $*: $(FUZZ_SECONDS) s"
 	@ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -62,6 +67,6 @@ fuzz-smoke:
 # Replay every committed crash/regression input through every target once.
 fuzz-regress: $(addprefix fuzz-regress-,$(FUZZ_NAMES))
 	@echo "fuzz-regress: ok"
-fuzz-regress-%: $(FUZZ_BUILD)/fuzz_%
+$(addprefix fuzz-regress-,$(FUZZ_NAMES)): fuzz-regress-%: $(FUZZ_BUILD)/fuzz_%
 	@$(FUZZ_BUILD)/fuzz_$* -runs=0 spec/fixtures/fuzz/$* $(FUZZ_SEEDS_$*) >/dev/null 2>&1 \
 	  || { echo "fuzz-regress $*: FAILED"; exit 1; }

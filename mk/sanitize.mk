@@ -42,7 +42,7 @@ test-asan: asan-build
 	$(ASAN_ENV) $(LUA) /usr/bin/busted --cpath="$(ASAN_BUILD)/?.so" $(BUSTED_ARGS)
 
 valgrind: all
-	$(VALGRIND) $(LUA) /usr/bin/busted $(BUSTED_ARGS)
+	$(VALGRIND) $(LUA) /usr/bin/busted --cpath="$(BUILD)/?.so" $(BUSTED_ARGS)
 
 $(BUILD)/oom_test: csrc/test/oom_test.c
 	@mkdir -p $(dir $@)
@@ -51,13 +51,13 @@ $(BUILD)/oom_test: csrc/test/oom_test.c
 oom-test: all $(BUILD)/oom_test
 	$(BUILD)/oom_test $(BUILD) $(OOM_ARGS)
 
-$(ASAN_BUILD)/oom_test: csrc/test/oom_test.c
+$(ASAN_BUILD)/oom_test_asan: csrc/test/oom_test.c
 	@mkdir -p $(dir $@)
-	$(ASAN_CC) $(ASAN_FLAGS) -Wall -Wextra -Werror $(LUA_INC) -o $@ $< $(LUA_LIBS) -ldl
+	$(ASAN_CC) $(ASAN_FLAGS) -Wl,-rpath,$(dir $(ASAN_RT)) -Wall -Wextra -Werror $(LUA_INC) -o $@ $< $(LUA_LIBS) -ldl
 
-oom-test-asan: asan-build $(ASAN_BUILD)/oom_test
+oom-test-asan: asan-build $(ASAN_BUILD)/oom_test_asan
 	ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=66 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/csrc/test/lsan.supp \
-	$(ASAN_BUILD)/oom_test $(ASAN_BUILD) $(OOM_ARGS)
+	$(ASAN_BUILD)/oom_test_asan $(ASAN_BUILD) $(OOM_ARGS)
 
 check: test test-asan oom-test-asan lint fuzz-smoke
