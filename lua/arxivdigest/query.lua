@@ -27,7 +27,7 @@ local match = lpeg.match
 
 local error, pcall, type, tostring, tonumber, ipairs, select =
       error, pcall, type, tostring, tonumber, ipairs, select
-local concat = table.concat
+local concat, sort = table.concat, table.sort
 local fmt, byte, find, sub, lower, gsub =
       string.format, string.byte, string.find, string.sub, string.lower,
       string.gsub
@@ -81,6 +81,8 @@ local TEXT_FIELDS = { ti = "ti", abs = "abs", au = "au", co = "co",
   title = "ti", abstract = "abs", author = "au", comment = "co" }
 local VALUE_FIELDS = { cat = "cat", primary = "primary", id = "id",
   date = "date", year = "year", has = "has", v = "version" }
+-- An unquoted category: "cs.CV", "q-bio.NC", "68T45", "I.2.10;I.4".
+local CATEGORY = "^[%w][%w%.%-;]*$"
 local HAS_VALUES = { doi = "doi", journal = "journal", code = "code" }
 
 local function leap (y)
@@ -162,18 +164,21 @@ local function normalize_id (t)
   elseif u:match("^arxiv:") then
     t = sub(t, 7)
   end
-  local yymm, num = t:match("^(%d%d%d%d)%.(%d%d%d%d%d?)[vV]?%d*$")
-  if yymm and not t:match("[vV]$") then
-    local m = tonumber(sub(yymm, 3, 4))
-    if m >= 1 and m <= 12 then return yymm .. "." .. num end
-    return nil
+  t = t:match("^(.-)[vV]%d+$") or t            -- version suffix
+  local yymm, num = t:match("^(%d%d%d%d)%.(%d%d%d%d%d?)$")
+  local archive, digits
+  if not yymm then
+    archive, digits = t:match("^(%a[%a%-]*)/(%d%d%d%d%d%d%d)$")
+    if not archive then
+      archive, digits = t:match("^(%a[%a%-]*)%.%a[%a%-]*/(%d%d%d%d%d%d%d)$")
+    end
+    if not archive or find(archive, "%-$") then return nil end
+    yymm = digits
   end
-  local archive, digits = t:match("^(%a[%a%-]*)%.?[%a%-]*/(%d%d%d%d%d%d%d)[vV]?%d*$")
-  if archive and not t:match("[vV]$") and not archive:match("%-$") then
-    local m = tonumber(sub(digits, 3, 4))
-    if m >= 1 and m <= 12 then return lower(archive) .. "/" .. digits end
-  end
-  return nil
+  local m = tonumber(sub(yymm, 3, 4))
+  if m < 1 or m > 12 then return nil end
+  if archive then return lower(archive) .. "/" .. digits end
+  return yymm .. "." .. num
 end
 
 local function version_node (t)
@@ -202,7 +207,7 @@ end
 -- text `t` found at byte position `pos` of `s` (see date_node for `exact`).
 local function value_node (s, pos, field, t, exact)
   if field == "cat" or field == "primary" then
-    if not (t:match("^[%w][%w%.%-;]*$") or (not exact and t ~= "")) then
+    if not (t:match(CATEGORY) or (not exact and t ~= "")) then
       raise(s, pos, "invalid category '%s'", t)
     end
     return { type = field, value = t }
@@ -484,12 +489,29 @@ local function check_input (s)
   end
 end
 
--- Replace byte positions by columns, recursively.
-local function finish (s, node)
-  node.col = column(s, node.pos)
-  node.pos = nil
-  for i = 1, #node do finish(s, node[i]) end
-  return node
+local function gather (node, list)
+  list[#list + 1] = node
+  for i = 1, #node do gather(node[i], list) end
+  return list
+end
+
+-- Replace the byte positions of all nodes by columns, in one pass over `s`.
+local function finish (s, ast)
+  local nodes = gather(ast, {})
+  if not find(s, "[\128-\255]") then
+    for _, node in ipairs(nodes) do node.col, node.pos = node.pos, nil end
+    return ast
+  end
+  sort(nodes, function (a, b) return a.pos < b.pos end)
+  local pos, col = 1, 1
+  for _, node in ipairs(nodes) do
+    if node.pos > pos then
+      col = col + utf8len(s, pos, node.pos - 1)
+      pos = node.pos
+    end
+    node.col, node.pos = col, nil
+  end
+  return ast
 end
 
 -- Parse query string `str` into an AST; raises on a malformed query.
@@ -548,10 +570,14 @@ end
 local plain_term = tchar^1 * eof
 local plain_value = vchar^1 * eof
 
--- Can `text` be written as a bare term (it would parse back as one)?
-local function bare (text)
-  return match(plain_term, text) and not find(text, "^%-")
-     and not find(text, "^%a+:") and text ~= "AND" and text ~= "OR" and text ~= "NOT"
+-- Can `text` be written as a bare term (it would parse back as one)? After
+-- a field prefix (`fielded`) keywords and colons are plain text; before a
+-- '*' (`prefix`) a keyword is a plain word.
+local function bare (text, fielded, prefix)
+  if not match(plain_term, text) or find(text, "^%-") then return false end
+  if fielded then return true end
+  if find(text, "^%a+:") then return false end
+  return prefix or (text ~= "AND" and text ~= "OR" and text ~= "NOT")
 end
 
 local function quote (text)
@@ -561,11 +587,11 @@ local function quote (text)
   return '"' .. text .. '"'
 end
 
-local function fmt_value (text)
+local function fmt_value (text, pattern)
   if type(text) ~= "string" then
     error("format: value expected, got " .. type(text), 0)
   end
-  if match(plain_value, text) then return text end
+  if match(plain_value, text) and (not pattern or find(text, pattern)) then return text end
   return quote(text)
 end
 
@@ -601,10 +627,12 @@ local function fmt_text (node)
     error("format: term text expected, got " .. type(text), 0)
   end
   if node.prefix then
-    if not bare(text) then error(fmt("format: cannot write prefix term %q", text), 0) end
+    if not bare(text, node.field, true) then
+      error(fmt("format: cannot write prefix term %q", text), 0)
+    end
     return prefix .. text .. "*"
   end
-  if bare(text) then return prefix .. text end
+  if bare(text, node.field) then return prefix .. text end
   return prefix .. quote(text)
 end
 
@@ -627,8 +655,10 @@ function fmt_node (node, ctx)
     return "-" .. inner
   elseif t == "term" or t == "phrase" then
     return fmt_text(node)
-  elseif t == "cat" or t == "primary" or t == "id" then
-    return t .. ":" .. fmt_value(node.value)
+  elseif t == "cat" or t == "primary" then
+    return t .. ":" .. fmt_value(node.value, CATEGORY)
+  elseif t == "id" then
+    return "id:" .. fmt_value(node.value)
   elseif t == "has" then
     return "has:" .. fmt_value(node.value)
   elseif t == "date" then
