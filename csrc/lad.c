@@ -421,6 +421,132 @@ static int lad_coll_memory(lua_State *L) {
   return 1;
 }
 
+/* {------------------------------------------------------ select */
+/* Count the nodes of a cheap query AST (raises on anything that is not
+** cheap: terms and phrases need the index or the decoded text). */
+static uint32_t lad_qcount(lua_State *L, int idx, int depth) {
+  const char *ty;
+  uint32_t n = 1;
+  if (depth > 200) luaL_error(L, "select: query nested too deeply");
+  if (lua_type(L, idx) != LUA_TTABLE) luaL_error(L, "select: query node is not a table");
+  lua_getfield(L, idx, "type");
+  ty = lua_tostring(L, -1);
+  if (ty == NULL) luaL_error(L, "select: query node without a type");
+  if (strcmp(ty, "and") == 0 || strcmp(ty, "or") == 0 || strcmp(ty, "not") == 0) {
+    lua_Integer i, k = (lua_Integer)luaL_len(L, idx);
+    if (k < 1) luaL_error(L, "select: '%s' node without operands", ty);
+    for (i = 1; i <= k; i++) {
+      lua_geti(L, idx, i);
+      n += lad_qcount(L, lua_gettop(L), depth + 1);
+      lua_pop(L, 1);
+    }
+  } else if (strcmp(ty, "cat") && strcmp(ty, "primary") && strcmp(ty, "id") &&
+             strcmp(ty, "date") && strcmp(ty, "version") && strcmp(ty, "has") &&
+             strcmp(ty, "all")) {
+    luaL_error(L, "select: '%s' is not a cheap filter (it needs the index "
+               "or the decoded text)", ty);
+  }
+  lua_pop(L, 1);
+  return n;
+}
+
+static uint32_t lad_qdate(lua_State *L, int idx, const char *k, uint32_t dflt) {
+  const char *d;
+  size_t n;
+  uint32_t v = 0;
+  int i;
+  lua_getfield(L, idx, k);
+  d = lua_tolstring(L, -1, &n);
+  lua_pop(L, 1);  /* the AST keeps the string alive */
+  if (d == NULL) return dflt;
+  if (n != 10 || d[4] != '-' || d[7] != '-')
+    luaL_error(L, "select: bad date '%s' (YYYY-MM-DD expected)", d);
+  for (i = 0; i < 10; i++) {
+    if (i == 4 || i == 7) continue;
+    if (d[i] < '0' || d[i] > '9') luaL_error(L, "select: bad date '%s'", d);
+    v = v * 10 + (uint32_t)(d[i] - '0');
+  }
+  return v;
+}
+
+/* Fill node `at` from the AST at idx; children go to *next onwards. */
+static void lad_qfill(lua_State *L, int idx, ad_qnode *q, uint32_t at,
+                      uint32_t *next) {
+  const char *ty;
+  ad_qnode *x = &q[at];
+  memset(x, 0, sizeof *x);
+  lua_getfield(L, idx, "type");
+  ty = lua_tostring(L, -1);
+  lua_pop(L, 1);
+  if (strcmp(ty, "and") == 0 || strcmp(ty, "or") == 0 || strcmp(ty, "not") == 0) {
+    lua_Integer i, k = (lua_Integer)luaL_len(L, idx);
+    x->op = ty[0] == 'a' ? AD_Q_AND : ty[0] == 'o' ? AD_Q_OR : AD_Q_NOT;
+    if (x->op == AD_Q_NOT) k = 1;
+    x->kids = *next;
+    x->nkids = (uint32_t)k;
+    *next += (uint32_t)k;
+    for (i = 1; i <= k; i++) {
+      lua_geti(L, idx, i);
+      lad_qfill(L, lua_gettop(L), q, x->kids + (uint32_t)i - 1, next);
+      lua_pop(L, 1);
+    }
+  } else if (strcmp(ty, "date") == 0) {
+    x->op = AD_Q_DATE;
+    x->lo = lad_qdate(L, idx, "from", 0);
+    x->hi = lad_qdate(L, idx, "to", 99999999);
+  } else if (strcmp(ty, "version") == 0) {
+    lua_getfield(L, idx, "min");
+    lua_getfield(L, idx, "max");
+    x->op = AD_Q_VERSION;
+    x->lo = (uint32_t)luaL_optinteger(L, -2, 0);
+    x->hi = (uint32_t)luaL_optinteger(L, -1, 65535);
+    lua_pop(L, 2);
+  } else if (strcmp(ty, "has") == 0) {
+    const char *v;
+    lua_getfield(L, idx, "value");
+    v = luaL_optstring(L, -1, "");
+    if (strcmp(v, "doi") == 0) x->op = AD_Q_HAS_DOI;
+    else if (strcmp(v, "journal") == 0) x->op = AD_Q_HAS_JOURNAL;
+    else if (strcmp(v, "code") == 0) x->op = AD_Q_HAS_CODE;
+    else luaL_error(L, "select: unknown has:%s", v);
+    lua_pop(L, 1);
+  } else if (strcmp(ty, "all") == 0) {
+    x->op = AD_Q_ALL;
+  } else {
+    x->op = ty[0] == 'c' ? AD_Q_CAT : ty[0] == 'p' ? AD_Q_PRIMARY : AD_Q_ID;
+    lua_getfield(L, idx, "value");
+    x->s = lua_tolstring(L, -1, &x->n);
+    if (x->s == NULL) luaL_error(L, "select: '%s' node without a value", ty);
+    lua_pop(L, 1);  /* the AST keeps the string alive during the call */
+  }
+}
+
+/* c:select(ast) -> { i1, i2, ... }: the 1-based indexes of the records
+** that satisfy the cheap query AST (cat, primary, id, date, version, has,
+** and/or/not), evaluated in C without decoding. */
+static int lad_coll_select(lua_State *L) {
+  ad_corpus *c = &lad_tocoll(L, 1)->c;
+  uint32_t n, next = 1, i;
+  lua_Integer k = 0;
+  ad_qnode *q;
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_settop(L, 2);
+  n = lad_qcount(L, 2, 0);
+  q = (ad_qnode *)lua_newuserdatauv(L, (size_t)n * sizeof(ad_qnode), 0);  /* 3 */
+  lad_qfill(L, 2, q, 0, &next);
+  lua_newtable(L);
+  for (i = 0; i < c->nrecs; i++) {
+    const ad_record *r = &c->recs[i];
+    if (c->files[r->file].text == NULL) lad_ensure_text(L, c, i);
+    if (ad_select_match(c, r, q, 0)) {
+      lua_pushinteger(L, (lua_Integer)i + 1);
+      lua_rawseti(L, -2, ++k);
+    }
+  }
+  return 1;
+}
+/* }------------------------------------------------------ */
+
 static int lad_coll_tostring(lua_State *L) {
   lad_collection *lc = (lad_collection *)luaL_checkudata(L, 1, LAD_COLLECTION);
   if (!lc->live) lua_pushliteral(L, "arxivdigest.Collection (closed)");
@@ -434,6 +560,7 @@ static const luaL_Reg lad_coll_methods[] = {
   {"warnings", lad_coll_warnings},
   {"files", lad_coll_files},
   {"memory", lad_coll_memory},
+  {"select", lad_coll_select},
   {"close", lad_coll_gc},
   {NULL, NULL}
 };

@@ -26,6 +26,7 @@ build = {
       sources = {
         "csrc/ad_corpus.c",
         "csrc/ad_scan.c",
+        "csrc/ad_select.c",
         "csrc/ad_text.c",
         "csrc/ad_token.c",
         "csrc/lad.c",

@@ -1,0 +1,103 @@
+/*
+** ad_select.c: cheap predicates over records, evaluated on the raw spans
+** without decoding anything: categories, primary category, id, digest date,
+** has:doi/journal/code, version; combined with and/or/not. The Lua side
+** compiles the cheap part of a query AST into an ad_qnode array.
+*/
+#include <string.h>
+#include "ad_core.h"
+
+static int ad_lc(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+
+static int ad_eq_ci(const char *a, size_t an, const char *b, size_t bn) {
+  size_t i;
+  if (an != bn) return 0;
+  for (i = 0; i < an; i++)
+    if (ad_lc((unsigned char)a[i]) != ad_lc((unsigned char)b[i])) return 0;
+  return 1;
+}
+
+/* Is `v` one of the comma-separated items of s (markdown bold and spaces
+** around items ignored, case-insensitive)? */
+static int ad_list_has(const char *s, size_t n, const char *v, size_t vn) {
+  size_t i = 0;
+  while (i < n) {
+    size_t a = i, e;
+    while (i < n && s[i] != ',') i++;
+    e = i++;
+    while (a < e && (s[a] == ' ' || s[a] == '*' || s[a] == '\n' || s[a] == '\r' ||
+                     s[a] == '\t'))
+      a++;
+    while (e > a && (s[e - 1] == ' ' || s[e - 1] == '*' || s[e - 1] == '\r' ||
+                     s[e - 1] == '\t'))
+      e--;
+    if (ad_eq_ci(s + a, e - a, v, vn)) return 1;
+  }
+  return 0;
+}
+
+/* Case-insensitive search of an ASCII needle (lowercase) in s. */
+static int ad_find_ci(const char *s, size_t n, const char *w) {
+  size_t wn = strlen(w), i, j;
+  if (wn == 0 || n < wn) return 0;
+  for (i = 0; i + wn <= n; i++) {
+    if (ad_lc((unsigned char)s[i]) != w[0]) continue;
+    for (j = 1; j < wn && ad_lc((unsigned char)s[i + j]) == w[j]; j++) ;
+    if (j == wn) return 1;
+  }
+  return 0;
+}
+
+/* Code-hosting sites whose links count for has:code. */
+static const char *const ad_code_hosts[] = {
+  "github.com", "gitlab.com", "bitbucket.org", "huggingface.co",
+  "codeberg.org", "sourceforge.net", "gitee.com", "paperswithcode.com", NULL
+};
+
+int ad_has_code(const char *s, size_t n) {
+  int i;
+  for (i = 0; ad_code_hosts[i]; i++)
+    if (ad_find_ci(s, n, ad_code_hosts[i])) return 1;
+  return 0;
+}
+
+int ad_select_match(const ad_corpus *c, const ad_record *r,
+                    const ad_qnode *q, uint32_t node) {
+  const ad_qnode *x = &q[node];
+  const char *t = c->files[r->file].text;
+  uint32_t k;
+  switch (x->op) {
+    case AD_Q_ALL: return 1;
+    case AD_Q_AND:
+      for (k = 0; k < x->nkids; k++)
+        if (!ad_select_match(c, r, q, x->kids + k)) return 0;
+      return 1;
+    case AD_Q_OR:
+      for (k = 0; k < x->nkids; k++)
+        if (ad_select_match(c, r, q, x->kids + k)) return 1;
+      return 0;
+    case AD_Q_NOT: return !ad_select_match(c, r, q, x->kids);
+    case AD_Q_DATE: return r->date >= x->lo && r->date <= x->hi && r->date != 0;
+    case AD_Q_VERSION: return r->version >= x->lo && r->version <= x->hi;
+    default: break;
+  }
+  if (t == NULL) return 0;  /* text not loaded: the caller loads it first */
+  switch (x->op) {
+    case AD_Q_CAT:
+      if (r->s[AD_S_CATEGORIES].len)
+        return ad_list_has(t + r->s[AD_S_CATEGORIES].off, r->s[AD_S_CATEGORIES].len,
+                           x->s, x->n);
+      return ad_eq_ci(t + r->s[AD_S_PRIMARY].off, r->s[AD_S_PRIMARY].len, x->s, x->n);
+    case AD_Q_PRIMARY:
+      return ad_eq_ci(t + r->s[AD_S_PRIMARY].off, r->s[AD_S_PRIMARY].len, x->s, x->n);
+    case AD_Q_ID:
+      return r->s[AD_S_ID].len == x->n &&
+             memcmp(t + r->s[AD_S_ID].off, x->s, x->n) == 0;
+    case AD_Q_HAS_DOI: return r->s[AD_S_DOI].len > 0;
+    case AD_Q_HAS_JOURNAL: return r->s[AD_S_JOURNAL].len > 0;
+    case AD_Q_HAS_CODE:
+      return ad_has_code(t + r->s[AD_S_ABSTRACT].off, r->s[AD_S_ABSTRACT].len) ||
+             ad_has_code(t + r->s[AD_S_COMMENT].off, r->s[AD_S_COMMENT].len);
+    default: return 0;
+  }
+}
