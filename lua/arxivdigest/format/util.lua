@@ -106,12 +106,13 @@ function M.clean(s, repl, keep_space)
   s = M.valid_utf8(s)
   s = M.strip_bidi(s)
   s = s:gsub("\226\128[\168\169]", " ") -- U+2028, U+2029 line/paragraph separators
+  repl = repl or ""
+  -- controls first, so that removing one cannot leave two spaces side by side
+  s = s:gsub("[%z\1-\8\14-\31\127]", repl)
+  s = s:gsub(C1_PATTERN, repl == "" and "" or REPLACEMENT)
   if not keep_space then
     s = s:gsub("[ \t\r\n\f\v]+", " ")
   end
-  repl = repl or ""
-  s = s:gsub("[%z\1-\8\11\12\14-\31\127]", repl)
-  s = s:gsub(C1_PATTERN, repl == "" and "" or REPLACEMENT)
   return s
 end
 
