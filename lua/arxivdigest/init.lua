@@ -22,7 +22,11 @@ function M.sample()
   local here = debug.getinfo(1, "S").source:match("^@(.*)[/\\]init%.lua$") or "."
   for _, dir in ipairs{here .. "/sample", here .. "/../../examples/data"} do
     local f = io.open(dir .. "/003_ce175d6736be5667.txt", "rb")
-    if f then f:close() return dir end
+    if f then
+      f:close()
+      local tidy = dir:gsub("[^/]+/[^/]+/%.%./%.%./", "")
+      return tidy
+    end
   end
   return nil, "the bundled sample was not found next to " .. here
 end
