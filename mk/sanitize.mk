@@ -38,7 +38,7 @@ asan-build:
 # dynamic linker has used it, so that programs the specs start (sh, make,
 # chromium...) run normally; a spec that starts lua5.4 on the ASan build sets
 # LD_PRELOAD=$$AD_ASAN_RT for it (see spec/faults_spec.lua).
-test-asan: asan-build
+test-asan: all asan-build
 	$(ASAN_ENV) $(LUA) /usr/bin/busted --cpath="$(ASAN_BUILD)/?.so" $(BUSTED_ARGS)
 
 valgrind: all
