@@ -165,14 +165,9 @@ describe("hostile input", function()
   it("NUL bytes inside records are reported at their lines; the records are kept", function()
     local c, path = open("nul_bytes.md")
     assert.equal(2, #c)
-    local p = c[1]
-    assert.equal("1910.00001", p.id)
-    assert.equal(2, p.line)
-    assert.truthy(p.title:find("^Null"))
-    assert.truthy(p.title:find("Title Here$"))
-    assert.truthy(p.abstract:find("^Before"))
-    assert.truthy(p.abstract:find("after%.$"))
-    assert.same({"Ada Lovelace", "Alan Turing"}, p.authors)
+    -- the NUL never reaches a field value: it decodes to U+FFFD
+    check_catalog(c[1], "1910.00001", "Null\u{FFFD}Title Here", 2, path,
+                  {abstract = "Before\u{FFFD}after."})
     check_catalog(c[2], "1910.00002", "Beta paper", 16, path)
     assert_warning(c, path, 2, "NUL byte")
     assert_warning(c, path, 12, "NUL byte")
@@ -195,6 +190,15 @@ describe("hostile input", function()
     assert_warning(c, path, 2, "invalid UTF-8")
     assert_warning(c, path, 6, "invalid UTF-8")
     assert_warning(c, path, 7, "invalid UTF-8")
+  end)
+
+  it("control characters (terminal escapes, DEL) never reach field values", function()
+    local text = "# Arxiv Papers in cs.CV on 2019-10-19\n### A\1B\27[31mC\127D\t\12E\n" ..
+      "- **Arxiv ID**: http://arxiv.org/abs/1910.00001v1\n- **Summary**: x\27]0;pwned\7y\n"
+    local c = ad.parse(text, "ctl.md")
+    assert.equal(1, #c)
+    assert.equal("A\u{FFFD}B\u{FFFD}[31mC\u{FFFD}D E", c[1].title)
+    assert.equal("x\u{FFFD}]0;pwned\u{FFFD}y", c[1].abstract)
   end)
 
   it("CRLF line ends give the same records as LF, with no warning", function()
