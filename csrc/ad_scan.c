@@ -12,6 +12,9 @@
 */
 #include <stdarg.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include "ad_core.h"
 
 /* {====================================================== scanner state */
@@ -209,8 +212,21 @@ static void ad_check_bytes(ad_scanner *s) {
   uint32_t line = 1, lastnul = 0, lastbad = 0;
   int nnul = 0, nbad = 0;
   while (i < n) {
-    uint64_t w;
+#if defined(__SSE2__)
+    if (i + 32 <= n) {  /* no byte >= 0x80 and no zero byte: skip 32 bytes */
+      __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
+      __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(t + i + 16));
+      __m128i z = _mm_setzero_si128();
+      __m128i bad = _mm_or_si128(_mm_or_si128(a, b),
+                                 _mm_or_si128(_mm_cmpeq_epi8(a, z), _mm_cmpeq_epi8(b, z)));
+      if (_mm_movemask_epi8(bad) == 0) {
+        i += 32;
+        continue;
+      }
+    }
+#endif
     if (i + 8 <= n) {
+      uint64_t w;
       memcpy(&w, t + i, 8);
       /* no byte >= 0x80 and no zero byte: skip the word */
       if (((w & 0x8080808080808080ULL) |
