@@ -79,9 +79,8 @@ static ad_span ad_trim(const char *t, size_t off, size_t end) {
   return sp;
 }
 
-static int ad_span_eq(const char *t, ad_span sp, const char *w) {
-  size_t n = strlen(w);
-  return sp.len == n && memcmp(t + sp.off, w, n) == 0;
+static int ad_is_none(const char *t, ad_span sp) {
+  return sp.len == 4 && memcmp(t + sp.off, "None", 4) == 0;
 }
 
 static int ad_lowerc(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
@@ -292,14 +291,16 @@ static void ad_begin(ad_scanner *s, size_t linestart, int fmt) {
 }
 
 /* Catalog fields, in the order of the format. */
-static const struct { const char *name; int sid; } ad_fields[] = {
-  {"Arxiv ID", AD_S_ABS}, {"DOI", AD_S_DOI}, {"Categories", AD_S_CATEGORIES},
-  {"Links", AD_S_PDF}, {"Published", AD_S_PUBLISHED},
-  {"Updated", AD_S_UPDATED}, {"Authors", AD_S_AUTHORS},
-  {"Comment", AD_S_COMMENT}, {"Journal", AD_S_JOURNAL},
-  {"Summary", AD_S_ABSTRACT}
+static const struct { const char *name; size_t len; int sid; } ad_fields[] = {
+  {"Arxiv ID", 8, AD_S_ABS}, {"DOI", 3, AD_S_DOI},
+  {"Categories", 10, AD_S_CATEGORIES}, {"Links", 5, AD_S_PDF},
+  {"Published", 9, AD_S_PUBLISHED}, {"Updated", 7, AD_S_UPDATED},
+  {"Authors", 7, AD_S_AUTHORS}, {"Comment", 7, AD_S_COMMENT},
+  {"Journal", 7, AD_S_JOURNAL}, {"Summary", 7, AD_S_ABSTRACT}
 };
 #define AD_NFIELDS_CAT (sizeof(ad_fields) / sizeof(ad_fields[0]))
+/* bits (in field order) of the fields a catalog record must have */
+#define AD_REQUIRED ((1u << 0) | (1u << 2) | (1u << 6) | (1u << 9))
 
 /* Post-process a finished catalog record's spans. */
 static void ad_finish_catalog(ad_scanner *s) {
@@ -312,7 +313,7 @@ static void ad_finish_catalog(ad_scanner *s) {
   for (i = 0; i < AD_NSPANS; i++) {
     if (i == AD_S_RAW || r->s[i].len == 0) continue;
     r->s[i] = ad_trim(t, r->s[i].off, (size_t)r->s[i].off + r->s[i].len);
-    if (ad_span_eq(t, r->s[i], "None")) r->s[i].len = 0;
+    if (ad_is_none(t, r->s[i])) r->s[i].len = 0;
   }
   /* id and version from the Arxiv ID url */
   if (r->s[AD_S_ABS].len) {
@@ -368,10 +369,8 @@ static void ad_finish_catalog(ad_scanner *s) {
   }
   /* required fields */
   missing[0] = '\0';
-  for (k = 0; k < AD_NFIELDS_CAT; k++) {
-    int sid = ad_fields[k].sid;
-    if (sid != AD_S_ABS && sid != AD_S_AUTHORS && sid != AD_S_ABSTRACT &&
-        sid != AD_S_CATEGORIES)
+  for (k = 0; k < AD_NFIELDS_CAT && (s->seen & AD_REQUIRED) != AD_REQUIRED; k++) {
+    if (!(AD_REQUIRED & (1u << k)))
       continue;  /* the others are optional */
     if (!(s->seen & (1u << k))) {
       size_t nl = strlen(ad_fields[k].name);
@@ -564,8 +563,10 @@ static void ad_field(ad_scanner *s, size_t a, size_t e) {
     return;
   }
   for (k = 0; k < AD_NFIELDS_CAT; k++) {
-    size_t nl = strlen(ad_fields[k].name);
-    if (ne - i == nl && memcmp(t + i, ad_fields[k].name, nl) == 0) break;
+    size_t nl = ad_fields[k].len;
+    if (ne - i == nl && t[i] == ad_fields[k].name[0] &&
+        memcmp(t + i, ad_fields[k].name, nl) == 0)
+      break;
   }
   if (k == AD_NFIELDS_CAT) {
     ad_warn(s, s->lineno, "unknown field '%s' (ignored)",
