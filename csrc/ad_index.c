@@ -1,0 +1,881 @@
+/*
+** ad_index.c: building an index from a corpus, and the validated accessors
+** every reader of an index goes through.
+**
+** Build, in one pass over the records plus one over the terms:
+**  1. group records by canonical id (open-addressing hash of the id text);
+**     per entry pick the best record (highest version, then catalog over
+**     listing, then latest date), first/last seen, flags, highest version;
+**  2. number entries by descending (date, id);
+**  3. per entry, in doc order, decode title/abstract/authors/comment of the
+**     best record, tokenize, aggregate per term (tf per field, positions)
+**     and append to the term's temporary stream (doc delta, 4 tfs,
+**     positions): no impact yet, since field length averages are unknown;
+**  4. sort the terms, then re-encode each temporary stream into blocks with
+**     BM25F impacts quantized to a byte (see ad_index.h for the layout),
+**     accumulating the tf-idf norms used by similar().
+** Everything is allocated through the ad_alloc; on AD_ENOMEM the partial
+** index is freed by ad_ix_free.
+*/
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ad_index.h"
+#include "ad_token.h"
+
+/* {====================================================== helpers */
+typedef struct ad_bbuf { uint8_t *p; size_t n, cap; } ad_bbuf;
+
+static int ad_bb_reserve(const ad_alloc *a, ad_bbuf *b, size_t extra) {
+  size_t nc;
+  void *np;
+  if (b->n + extra <= b->cap) return AD_OK;
+  nc = b->cap ? b->cap : 32;
+  while (nc < b->n + extra) nc *= 2;
+  np = ad_realloc(a, b->p, b->cap, nc);
+  if (np == NULL) return AD_ENOMEM;
+  b->p = (uint8_t *)np; b->cap = nc;
+  return AD_OK;
+}
+
+static void ad_bb_free(const ad_alloc *a, ad_bbuf *b) {
+  ad_free(a, b->p, b->cap);
+  b->p = NULL; b->n = b->cap = 0;
+}
+
+/* append a varint; 5 bytes must be reserved */
+static void ad_bb_varint(ad_bbuf *b, uint32_t v) {
+  while (v >= 0x80) { b->p[b->n++] = (uint8_t)(v | 0x80); v >>= 7; }
+  b->p[b->n++] = (uint8_t)v;
+}
+
+uint32_t ad_varint_get(const uint8_t **pp, const uint8_t *end, int *bad) {
+  const uint8_t *p = *pp;
+  uint32_t v = 0;
+  int sh = 0;
+  while (p < end) {
+    uint8_t c = *p++;
+    v |= (uint32_t)(c & 0x7F) << sh;
+    if (!(c & 0x80)) { *pp = p; return v; }
+    sh += 7;
+    if (sh > 28) break;
+  }
+  *bad = 1; *pp = end;
+  return 0;
+}
+
+uint64_t ad_fasthash(const void *p, size_t n, uint64_t seed) {
+  return ad_hash64(p, n, seed);
+}
+
+void ad_ixparams_default(ad_ixparams *p) {
+  p->w[AD_F_TITLE] = 4.0f; p->w[AD_F_ABSTRACT] = 1.0f;
+  p->w[AD_F_AUTHORS] = 3.0f; p->w[AD_F_COMMENT] = 0.5f;
+  p->k1 = 1.2f; p->b = 0.75f;
+}
+
+double ad_ix_idf(const ad_ix *ix, uint32_t df) {
+  double n = ix->m.ndocs;
+  return log(1.0 + (n - df + 0.5) / (df + 0.5));
+}
+
+static uint64_t ad_strhash(const char *s, size_t n) {
+  uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
+  size_t i;
+  for (i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+  return h ^ (h >> 31);
+}
+/* }====================================================== */
+
+/* {====================================================== build state */
+typedef struct ad_bterm {
+  uint32_t str, len, df, next;   /* next: expected doc for the delta */
+  uint32_t stamp, slot;          /* per-doc aggregation */
+  ad_bbuf buf;                   /* temporary stream */
+} ad_bterm;
+
+typedef struct ad_dtok { uint32_t term, pos; uint32_t field; } ad_dtok;
+typedef struct ad_local { uint32_t term; uint32_t tf[AD_NFIELDS]; uint32_t npos, at; } ad_local;
+
+typedef struct ad_ixb {
+  const ad_alloc *a;
+  ad_corpus *c;
+  /* terms */
+  ad_bterm *terms; uint32_t nterms, capterms;
+  uint32_t *tab; uint32_t tabmask;   /* term number + 1, 0 = empty */
+  ad_bbuf tstr;
+  /* per doc scratch */
+  ad_dtok *dt; uint32_t ndt, capdt;
+  ad_local *loc; uint32_t nloc, caploc;
+  uint32_t *pos; uint32_t cappos;
+  char *dec; size_t capdec;
+  uint32_t curdoc, curpos;
+} ad_ixb;
+
+static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint32_t *out) {
+  uint64_t h = ad_strhash(s, n);
+  uint32_t i = (uint32_t)h & b->tabmask, t;
+  for (;;) {
+    uint32_t e = b->tab[i];
+    if (e == 0) break;
+    t = e - 1;
+    if (b->terms[t].len == n && memcmp(b->tstr.p + b->terms[t].str, s, n) == 0) {
+      *out = t; return AD_OK;
+    }
+    i = (i + 1) & b->tabmask;
+  }
+  /* insert */
+  if (b->nterms + 1 > (b->tabmask + 1) / 2) {      /* grow the table */
+    uint32_t ncap = (b->tabmask + 1) * 2, k;
+    uint32_t *nt = (uint32_t *)ad_malloc(b->a, (size_t)ncap * 4);
+    if (nt == NULL) return AD_ENOMEM;
+    memset(nt, 0, (size_t)ncap * 4);
+    for (k = 0; k < b->nterms; k++) {
+      uint32_t j = (uint32_t)ad_strhash((const char *)b->tstr.p + b->terms[k].str,
+                                        b->terms[k].len) & (ncap - 1);
+      while (nt[j]) j = (j + 1) & (ncap - 1);
+      nt[j] = k + 1;
+    }
+    ad_free(b->a, b->tab, (size_t)(b->tabmask + 1) * 4);
+    b->tab = nt; b->tabmask = ncap - 1;
+    i = (uint32_t)h & b->tabmask;
+    while (b->tab[i]) i = (i + 1) & b->tabmask;
+  }
+  if (ad_grow(b->a, (void **)&b->terms, &b->capterms, b->nterms + 1, sizeof(ad_bterm)))
+    return AD_ENOMEM;
+  if (ad_bb_reserve(b->a, &b->tstr, n)) return AD_ENOMEM;
+  t = b->nterms++;
+  memset(&b->terms[t], 0, sizeof(ad_bterm));
+  b->terms[t].str = (uint32_t)b->tstr.n; b->terms[t].len = n;
+  b->terms[t].stamp = UINT32_MAX;
+  memcpy(b->tstr.p + b->tstr.n, s, n); b->tstr.n += n;
+  b->tab[i] = t + 1;
+  *out = t;
+  return AD_OK;
+}
+
+static int ad_b_push(ad_ixb *b, uint32_t term, uint32_t pos, uint32_t field) {
+  if (b->ndt == b->capdt &&
+      ad_grow(b->a, (void **)&b->dt, &b->capdt, b->ndt + 1, sizeof(ad_dtok)))
+    return AD_ENOMEM;
+  b->dt[b->ndt].term = term; b->dt[b->ndt].pos = pos; b->dt[b->ndt].field = field;
+  b->ndt++;
+  return AD_OK;
+}
+
+/* tokenize s[0..n) as field f starting at position b->curpos; returns the
+** number of positions used in *used */
+static int ad_b_text(ad_ixb *b, const char *s, size_t n, uint32_t f, uint32_t *used) {
+  ad_tokenizer tz;
+  ad_tok tk;
+  uint32_t t;
+  ad_tok_init(&tz, s, n);
+  while (ad_tok_next(&tz, &tk)) {
+    if (ad_b_term(b, tk.s, tk.len, &t)) return AD_ENOMEM;
+    if (ad_b_push(b, t, b->curpos + tk.pos, f)) return AD_ENOMEM;
+  }
+  *used = tz.pos;
+  return AD_OK;
+}
+
+static int ad_b_pseudo(ad_ixb *b, const char *s, size_t n) {
+  uint32_t t;
+  if (n == 0 || n > 200) return AD_OK;
+  if (ad_b_term(b, s, (uint32_t)n, &t)) return AD_ENOMEM;
+  return ad_b_push(b, t, 0, 0xFF);
+}
+
+/* decode field sid of r into b->dec; returns length (0 if absent) */
+static size_t ad_b_decode(ad_ixb *b, const ad_record *r, int sid, int *err) {
+  size_t need;
+  if (r->s[sid].len == 0) return 0;
+  need = AD_DECODE_BOUND(r->s[sid].len);
+  if (need > b->capdec) {
+    size_t nc = b->capdec ? b->capdec : 4096;
+    void *np;
+    while (nc < need) nc *= 2;
+    np = ad_realloc(b->a, b->dec, b->capdec, nc);
+    if (np == NULL) { *err = AD_ENOMEM; return 0; }
+    b->dec = (char *)np; b->capdec = nc;
+  }
+  return ad_record_field(b->c, r, sid, b->dec);
+}
+
+/* Aggregate the doc's tokens per term and append them to the terms'
+** temporary streams. */
+static int ad_b_flush(ad_ixb *b, uint32_t doc) {
+  uint32_t i, j, total = 0;
+  b->nloc = 0;
+  for (i = 0; i < b->ndt; i++) {
+    ad_bterm *t = &b->terms[b->dt[i].term];
+    ad_local *l;
+    if (t->stamp != doc) {
+      if (b->nloc == b->caploc &&
+          ad_grow(b->a, (void **)&b->loc, &b->caploc, b->nloc + 1, sizeof(ad_local)))
+        return AD_ENOMEM;
+      t->stamp = doc; t->slot = b->nloc;
+      l = &b->loc[b->nloc++];
+      memset(l, 0, sizeof *l);
+      l->term = b->dt[i].term;
+    }
+    l = &b->loc[t->slot];
+    if (b->dt[i].field != 0xFF) { l->tf[b->dt[i].field]++; l->npos++; total++; }
+  }
+  if (total > b->cappos) {
+    uint32_t nc = b->cappos ? b->cappos : 256;
+    void *np;
+    while (nc < total) nc *= 2;
+    np = ad_realloc(b->a, b->pos, (size_t)b->cappos * 4, (size_t)nc * 4);
+    if (np == NULL) return AD_ENOMEM;
+    b->pos = (uint32_t *)np; b->cappos = nc;
+  }
+  for (i = 0, j = 0; i < b->nloc; i++) { b->loc[i].at = j; j += b->loc[i].npos; b->loc[i].npos = 0; }
+  for (i = 0; i < b->ndt; i++) {
+    if (b->dt[i].field != 0xFF) {
+      ad_local *l = &b->loc[b->terms[b->dt[i].term].slot];
+      b->pos[l->at + l->npos++] = b->dt[i].pos;   /* in increasing order */
+    }
+  }
+  for (i = 0; i < b->nloc; i++) {
+    ad_local *l = &b->loc[i];
+    ad_bterm *t = &b->terms[l->term];
+    uint32_t prev = 0, k;
+    if (ad_bb_reserve(b->a, &t->buf, 5 * (5 + (size_t)l->npos))) return AD_ENOMEM;
+    ad_bb_varint(&t->buf, doc - t->next);
+    for (k = 0; k < AD_NFIELDS; k++) ad_bb_varint(&t->buf, l->tf[k]);
+    for (k = 0; k < l->npos; k++) {
+      uint32_t p = b->pos[l->at + k];
+      ad_bb_varint(&t->buf, p - prev);
+      prev = p;
+    }
+    t->next = doc + 1;
+    t->df++;
+  }
+  b->ndt = 0;
+  return AD_OK;
+}
+/* }====================================================== */
+
+/* {====================================================== entries */
+typedef struct ad_bent {
+  uint32_t best, date, first, last, head, napp, version, flags;
+  const char *id; uint32_t idlen;
+} ad_bent;
+
+static int ad_b_entcmp(const void *x, const void *y) {
+  const ad_bent *a = (const ad_bent *)x, *b = (const ad_bent *)y;
+  int c;
+  if (a->date != b->date) return a->date > b->date ? -1 : 1;
+  c = ad_id_cmp(a->id, a->idlen, b->id, b->idlen);
+  return -c;
+}
+
+/* is record a better than b as the entry's shown record? */
+static int ad_b_better(const ad_corpus *c, uint32_t a, uint32_t b) {
+  const ad_record *ra = &c->recs[a], *rb = &c->recs[b];
+  if (ra->version != rb->version) return ra->version > rb->version;
+  if (ra->format != rb->format) return ra->format == AD_FMT_CATALOG;
+  if (ra->date != rb->date) return ra->date > rb->date;
+  return a > b;
+}
+
+static int ad_b_present(const ad_corpus *c, const ad_record *r, int sid) {
+  const ad_span *s = &r->s[sid];
+  const char *t = c->files[r->file].text + s->off;
+  if (s->len == 0) return 0;
+  return !(s->len == 4 && memcmp(t, "None", 4) == 0);
+}
+
+/* add "\1c<cat>" pseudo terms for a raw category list (commas, spaces, **) */
+static int ad_b_cats(ad_ixb *b, const char *s, size_t n, char kind) {
+  char tmp[96];
+  size_t i = 0;
+  while (i < n) {
+    size_t a, e, k;
+    while (i < n && (s[i] == ',' || s[i] == ' ' || s[i] == '*' || s[i] == '\t'
+                     || s[i] == '\n' || s[i] == '\r')) i++;
+    a = i;
+    while (i < n && !(s[i] == ',' || s[i] == ' ' || s[i] == '*' || s[i] == '\t'
+                      || s[i] == '\n' || s[i] == '\r')) i++;
+    e = i;
+    if (e > a && e - a < sizeof tmp - 3) {
+      tmp[0] = 1; tmp[1] = kind;
+      for (k = a; k < e; k++) {
+        char ch = s[k];
+        tmp[2 + k - a] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+      }
+      if (ad_b_pseudo(b, tmp, 2 + e - a)) return AD_ENOMEM;
+    }
+    if (kind == 'p') break;       /* primary: the first item only */
+  }
+  return AD_OK;
+}
+/* }====================================================== */
+
+/* {====================================================== final encoding */
+typedef struct ad_tord { const char *s; uint32_t len, t; } ad_tord;
+
+static int ad_b_termcmp(const void *x, const void *y) {
+  const ad_tord *a = (const ad_tord *)x, *b = (const ad_tord *)y;
+  uint32_t n = a->len < b->len ? a->len : b->len;
+  int c = memcmp(a->s, b->s, n);
+  if (c) return c;
+  return a->len < b->len ? -1 : a->len > b->len;
+}
+
+static int ad_b_idcmp(const void *x, const void *y, const ad_ixdoc *docs,
+                      const uint8_t *ids) {
+  const ad_ixdoc *a = &docs[*(const uint32_t *)x], *b = &docs[*(const uint32_t *)y];
+  uint32_t n = a->idlen < b->idlen ? a->idlen : b->idlen;
+  int c = memcmp(ids + a->idoff, ids + b->idoff, n);
+  if (c) return c;
+  return a->idlen < b->idlen ? -1 : a->idlen > b->idlen;
+}
+
+/* merge sort of doc numbers by id (qsort has no context argument in C99) */
+static void ad_b_idsort(uint32_t *v, uint32_t *tmp, uint32_t n,
+                        const ad_ixdoc *docs, const uint8_t *ids) {
+  uint32_t h, i, j, k;
+  if (n < 2) return;
+  h = n / 2;
+  ad_b_idsort(v, tmp, h, docs, ids);
+  ad_b_idsort(v + h, tmp, n - h, docs, ids);
+  for (i = 0, j = h, k = 0; i < h && j < n; )
+    tmp[k++] = ad_b_idcmp(&v[j], &v[i], docs, ids) < 0 ? v[j++] : v[i++];
+  while (i < h) tmp[k++] = v[i++];
+  while (j < n) tmp[k++] = v[j++];
+  memcpy(v, tmp, (size_t)n * 4);
+}
+
+static int ad_b_datecmp(const void *x, const void *y) {
+  const ad_ixdate *a = (const ad_ixdate *)x, *b = (const ad_ixdate *)y;
+  if (a->date != b->date) return a->date < b->date ? -1 : 1;
+  return a->doc < b->doc ? -1 : a->doc > b->doc;
+}
+
+static int ad_b_setsec(ad_ix *ix, int s, void *p, size_t n) {
+  ix->own[s] = (uint8_t *)p;
+  ix->sec[s] = (const uint8_t *)p;
+  ix->seclen[s] = n;
+  return AD_OK;
+}
+
+/* allocate section s of n bytes (zeroed) */
+static void *ad_b_sec(ad_ix *ix, int s, size_t n) {
+  void *p = ad_malloc(&ix->a, n ? n : 1);
+  if (p == NULL) return NULL;
+  memset(p, 0, n ? n : 1);
+  ad_b_setsec(ix, s, p, n);
+  return p;
+}
+
+/* Encode the postings of all terms (sorted) from their temporary streams. */
+static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2) {
+  const ad_alloc *a = b->a;
+  ad_tord *ord;
+  ad_ixterm *terms;
+  ad_bbuf post = {NULL, 0, 0}, pos = {NULL, 0, 0}, tstr = {NULL, 0, 0};
+  uint32_t i, nt = b->nterms, n = ix->m.ndocs;
+  const ad_ixparams *p = &ix->m.p;
+  int st = AD_ENOMEM;
+  ord = (ad_tord *)ad_malloc(a, (size_t)(nt ? nt : 1) * sizeof *ord);
+  if (ord == NULL) return AD_ENOMEM;
+  for (i = 0; i < nt; i++) {
+    ord[i].s = (const char *)b->tstr.p + b->terms[i].str;
+    ord[i].len = b->terms[i].len; ord[i].t = i;
+  }
+  qsort(ord, nt, sizeof *ord, ad_b_termcmp);
+  terms = (ad_ixterm *)ad_b_sec(ix, AD_SEC_TERMS, (size_t)nt * sizeof(ad_ixterm));
+  if (terms == NULL) goto done;
+  if (ad_bb_reserve(a, &tstr, b->tstr.n + 1)) goto done;
+  for (i = 0; i < nt; i++) {
+    ad_bterm *bt = &b->terms[ord[i].t];
+    ad_ixterm *t = &terms[i];
+    const uint8_t *q = bt->buf.p, *qe = bt->buf.p + bt->buf.n;
+    uint32_t nb = (bt->df + AD_BLOCK - 1) / AD_BLOCK, blk, doc = 0, k;
+    size_t listart, skipat;
+    int bad = 0, pseudo = bt->len > 0 && b->tstr.p[bt->str] == 1;
+    double idfs = log((double)(n + 1) / (bt->df + 1)) + 1.0;
+    memcpy(tstr.p + tstr.n, b->tstr.p + bt->str, bt->len);
+    t->str = (uint32_t)tstr.n; t->len = bt->len; tstr.n += bt->len;
+    t->df = bt->df;
+    t->pos = (uint32_t)pos.n;
+    if (ad_bb_reserve(a, &post, (size_t)nb * sizeof(ad_ixskip))) goto done;
+    listart = post.n; skipat = post.n;
+    t->post = (uint32_t)listart;
+    post.n += (size_t)nb * sizeof(ad_ixskip);
+    t->maximp = 0;
+    for (blk = 0; blk < nb; blk++) {
+      uint32_t cnt = bt->df - blk * AD_BLOCK, bd[AD_BLOCK], bnpm[AD_BLOCK];
+      uint8_t bimp[AD_BLOCK];
+      uint32_t prevdoc = doc, mx = 0;
+      ad_ixskip sk;
+      if (cnt > AD_BLOCK) cnt = AD_BLOCK;
+      sk.posoff = (uint32_t)(pos.n - t->pos);
+      for (k = 0; k < cnt; k++) {
+        uint32_t tf[AD_NFIELDS], np = 0, f, mask = 0, j;
+        const uint8_t *ps;
+        double tfw = 0, imp;
+        doc += ad_varint_get(&q, qe, &bad);
+        for (f = 0; f < AD_NFIELDS; f++) {
+          tf[f] = ad_varint_get(&q, qe, &bad);
+          np += tf[f];
+          if (tf[f]) {
+            double len = docs[doc].len[f], avg = ix->m.avglen[f];
+            double norm = avg > 0 ? (1 - p->b + p->b * len / avg) : 1;
+            mask |= 1u << f;
+            tfw += p->w[f] * tf[f] / norm;
+          }
+        }
+        ps = q;
+        for (j = 0; j < np; j++) (void)ad_varint_get(&q, qe, &bad);
+        if (ad_bb_reserve(a, &pos, (size_t)(q - ps))) goto done;
+        memcpy(pos.p + pos.n, ps, (size_t)(q - ps)); pos.n += (size_t)(q - ps);
+        imp = tfw / (p->k1 + tfw);
+        bd[k] = doc;
+        bimp[k] = pseudo ? 0 : (uint8_t)(imp * 255 < 1 ? 1 : imp * 255 > 255 ? 255 : ceil(imp * 255));
+        if (bimp[k] > mx) mx = bimp[k];
+        bnpm[k] = (np << 4) | mask;
+        if (!pseudo && tf[0] + tf[1]) {
+          double w = (1 + log((double)(tf[0] + tf[1]))) * idfs;
+          norm2[doc] += w * w;
+        }
+        doc++;
+      }
+      if (bad) { st = AD_EFORMAT; goto done; }
+      if (ad_bb_reserve(a, &post, (size_t)cnt * 11)) goto done;
+      sk.off = (uint32_t)(post.n - listart);
+      sk.last = doc - 1;
+      sk.maximp = mx;
+      if (mx > t->maximp) t->maximp = mx;
+      for (k = 0; k < cnt; k++) {
+        ad_bb_varint(&post, bd[k] - prevdoc);
+        prevdoc = bd[k] + 1;
+      }
+      memcpy(post.p + post.n, bimp, cnt); post.n += cnt;
+      for (k = 0; k < cnt; k++) ad_bb_varint(&post, bnpm[k]);
+      memcpy(post.p + skipat + (size_t)blk * sizeof sk, &sk, sizeof sk);
+    }
+    t->postlen = (uint32_t)(post.n - listart);
+    t->poslen = (uint32_t)(pos.n - t->pos);
+    ad_bb_free(a, &bt->buf);
+    /* keep the 4-byte alignment of the next skip table */
+    if (ad_bb_reserve(a, &post, 4)) goto done;
+    while (post.n & 3) post.p[post.n++] = 0;
+  }
+  {
+    int s;
+    ad_bbuf *bufs[3] = {&post, &pos, &tstr};
+    int secs[3] = {AD_SEC_POST, AD_SEC_POS, AD_SEC_TSTR};
+    for (s = 0; s < 3; s++) {     /* shrink to the exact size, hand over */
+      size_t nn = bufs[s]->n ? bufs[s]->n : 1;
+      void *np = ad_realloc(a, bufs[s]->p, bufs[s]->cap, nn);
+      if (np == NULL) { st = AD_ENOMEM; goto done; }
+      ad_b_setsec(ix, secs[s], np, bufs[s]->n);
+      bufs[s]->p = NULL; bufs[s]->n = bufs[s]->cap = 0;
+    }
+  }
+  st = AD_OK;
+done:
+  ad_free(a, ord, (size_t)(nt ? nt : 1) * sizeof *ord);
+  ad_bb_free(a, &post); ad_bb_free(a, &pos); ad_bb_free(a, &tstr);
+  return st;
+}
+/* }====================================================== */
+
+/* {====================================================== build */
+static void ad_b_free(ad_ixb *b) {
+  uint32_t i;
+  const ad_alloc *a = b->a;
+  for (i = 0; i < b->nterms; i++) ad_bb_free(a, &b->terms[i].buf);
+  ad_free(a, b->terms, (size_t)b->capterms * sizeof(ad_bterm));
+  ad_free(a, b->tab, (size_t)(b->tabmask + 1) * 4);
+  ad_bb_free(a, &b->tstr);
+  ad_free(a, b->dt, (size_t)b->capdt * sizeof(ad_dtok));
+  ad_free(a, b->loc, (size_t)b->caploc * sizeof(ad_local));
+  ad_free(a, b->pos, (size_t)b->cappos * 4);
+  ad_free(a, b->dec, b->capdec);
+}
+
+/* sizes of the owned sections, for ad_ix_free */
+static size_t ad_ix_ownsize(const ad_ix *ix, int s) {
+  size_t n = ix->seclen[s];
+  return n ? n : 1;
+}
+
+void ad_ix_free(ad_ix *ix) {
+  int s;
+  for (s = 0; s < AD_NSEC; s++)
+    if (ix->own[s]) ad_free(&ix->a, ix->own[s], ad_ix_ownsize(ix, s));
+  if (ix->verified) ad_free(&ix->a, ix->verified, ix->nchunks ? ix->nchunks : 1);
+  if (ix->map) ad_ix_unmap(ix);
+  memset(ix, 0, sizeof *ix);
+}
+
+int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
+                const ad_ixparams *p) {
+  ad_ixb b;
+  uint32_t *rnext = NULL, *etab = NULL, emask, nent = 0, i, r;
+  ad_bent *ents = NULL;
+  ad_ixdoc *docs;
+  double *norm2 = NULL;
+  double lensum[AD_NFIELDS] = {0, 0, 0, 0};
+  int st = AD_ENOMEM;
+  memset(ix, 0, sizeof *ix);
+  memset(&b, 0, sizeof b);
+  ix->a = *a;
+  b.a = &ix->a; b.c = c;
+  ix->m.p = *p;
+  /* 1. group records by id */
+  for (emask = 16; emask < c->nrecs * 2u + 2; emask *= 2) {}
+  rnext = (uint32_t *)ad_malloc(b.a, (size_t)(c->nrecs + 1) * 4);
+  etab = (uint32_t *)ad_malloc(b.a, (size_t)emask * 4);
+  ents = (ad_bent *)ad_malloc(b.a, (size_t)(c->nrecs + 1) * sizeof(ad_bent));
+  if (!rnext || !etab || !ents) goto done;
+  memset(etab, 0, (size_t)emask * 4);
+  emask--;
+  for (r = 0; r < c->nrecs; r++) {
+    const ad_record *rec = &c->recs[r];
+    const ad_file *f = &c->files[rec->file];
+    const char *id;
+    uint32_t idl = rec->s[AD_S_ID].len, h, e;
+    rnext[r] = UINT32_MAX;
+    if (idl == 0 || f->text == NULL) continue;
+    id = f->text + rec->s[AD_S_ID].off;
+    h = (uint32_t)ad_strhash(id, idl) & emask;
+    for (;;) {
+      e = etab[h];
+      if (e == 0) {
+        ad_bent *en = &ents[nent];
+        etab[h] = ++nent;
+        memset(en, 0, sizeof *en);
+        en->id = id; en->idlen = idl; en->best = r; en->head = UINT32_MAX;
+        en->date = rec->date; en->first = UINT32_MAX; en->last = 0;
+        e = nent;
+      }
+      if (ents[e - 1].idlen == idl && memcmp(ents[e - 1].id, id, idl) == 0) break;
+      h = (h + 1) & emask;
+    }
+    {
+      ad_bent *en = &ents[e - 1];
+      rnext[r] = en->head; en->head = r; en->napp++;
+      if (ad_b_better(c, r, en->best)) en->best = r;
+      if (rec->date && rec->date < en->first) en->first = rec->date;
+      if (rec->date > en->last) en->last = rec->date;
+      if (rec->version > en->version) en->version = rec->version;
+      if (ad_b_present(c, rec, AD_S_DOI)) en->flags |= AD_DF_DOI;
+      if (ad_b_present(c, rec, AD_S_JOURNAL)) en->flags |= AD_DF_JOURNAL;
+    }
+  }
+  ad_free(b.a, etab, (size_t)(emask + 1) * 4); etab = NULL;
+  for (i = 0; i < nent; i++) {
+    ents[i].date = c->recs[ents[i].best].date;
+    if (ents[i].first == UINT32_MAX) ents[i].first = 0;
+  }
+  /* 2. number the entries */
+  qsort(ents, nent, sizeof *ents, ad_b_entcmp);
+  ix->m.ndocs = nent;
+  ix->m.nfiles = c->nfiles;
+  ix->m.nrecs = c->nrecs;
+  docs = (ad_ixdoc *)ad_b_sec(ix, AD_SEC_DOCS, (size_t)nent * sizeof(ad_ixdoc));
+  if (docs == NULL) goto done;
+  {
+    uint32_t *apps = (uint32_t *)ad_b_sec(ix, AD_SEC_APPS, (size_t)c->nrecs * 4);
+    ad_ixdate *dates;
+    uint8_t *idstr;
+    uint32_t *ids, *tmp, na = 0, nd = 0, idn = 0;
+    size_t idbytes = 0;
+    for (i = 0; i < nent; i++) idbytes += ents[i].idlen;
+    dates = (ad_ixdate *)ad_b_sec(ix, AD_SEC_DATES, (size_t)c->nrecs * sizeof(ad_ixdate));
+    idstr = (uint8_t *)ad_b_sec(ix, AD_SEC_IDSTR, idbytes);
+    ids = (uint32_t *)ad_b_sec(ix, AD_SEC_IDS, (size_t)nent * 4);
+    if (!apps || !dates || !idstr || !ids) goto done;
+    for (i = 0; i < nent; i++) {
+      ad_ixdoc *d = &docs[i];
+      uint32_t k, lo;
+      d->best = ents[i].best; d->date = ents[i].date;
+      d->first = ents[i].first; d->last = ents[i].last;
+      d->version = (uint16_t)ents[i].version; d->flags = (uint8_t)ents[i].flags;
+      d->idoff = idn; d->idlen = ents[i].idlen;
+      memcpy(idstr + idn, ents[i].id, ents[i].idlen); idn += ents[i].idlen;
+      d->app = na;
+      for (r = ents[i].head; r != UINT32_MAX; r = rnext[r]) apps[na++] = r;
+      d->napp = na - d->app;
+      /* insertion sort of the appearances by (date, record) */
+      for (k = d->app + 1; k < na; k++) {
+        uint32_t v = apps[k], j = k;
+        while (j > d->app && (c->recs[apps[j - 1]].date > c->recs[v].date ||
+               (c->recs[apps[j - 1]].date == c->recs[v].date && apps[j - 1] > v))) {
+          apps[j] = apps[j - 1]; j--;
+        }
+        apps[j] = v;
+      }
+      lo = nd;
+      for (k = d->app; k < na; k++) {
+        uint32_t dt = c->recs[apps[k]].date;
+        if (nd > lo && dates[nd - 1].date == dt) continue;
+        dates[nd].date = dt; dates[nd].doc = i; nd++;
+      }
+      ids[i] = i;
+    }
+    qsort(dates, nd, sizeof *dates, ad_b_datecmp);
+    ix->seclen[AD_SEC_APPS] = (size_t)na * 4;
+    ix->m.napps = na;
+    /* keep allocation sizes consistent with seclen */
+    {
+      void *np = ad_realloc(b.a, apps, (size_t)(c->nrecs ? c->nrecs : 1) * 4, na ? (size_t)na * 4 : 1);
+      if (np == NULL) goto done;
+      ix->own[AD_SEC_APPS] = (uint8_t *)np; ix->sec[AD_SEC_APPS] = (const uint8_t *)np;
+      np = ad_realloc(b.a, dates, (size_t)(c->nrecs ? c->nrecs : 1) * sizeof(ad_ixdate),
+                      nd ? (size_t)nd * sizeof(ad_ixdate) : 1);
+      if (np == NULL) goto done;
+      ix->own[AD_SEC_DATES] = (uint8_t *)np; ix->sec[AD_SEC_DATES] = (const uint8_t *)np;
+      ix->seclen[AD_SEC_DATES] = (size_t)nd * sizeof(ad_ixdate);
+    }
+    tmp = (uint32_t *)ad_malloc(b.a, (size_t)(nent ? nent : 1) * 4);
+    if (tmp == NULL) goto done;
+    ad_b_idsort(ids, tmp, nent, docs, idstr);
+    ad_free(b.a, tmp, (size_t)(nent ? nent : 1) * 4);
+  }
+  ad_free(b.a, rnext, (size_t)(c->nrecs + 1) * 4); rnext = NULL;
+  ad_free(b.a, ents, (size_t)(c->nrecs + 1) * sizeof(ad_bent)); ents = NULL;
+  /* 3. tokenize */
+  b.tabmask = 1023;
+  b.tab = (uint32_t *)ad_malloc(b.a, 1024 * 4);
+  if (b.tab == NULL) goto done;
+  memset(b.tab, 0, 1024 * 4);
+  for (i = 0; i < ix->m.ndocs; i++) {
+    ad_ixdoc *d = &docs[i];
+    const ad_record *rec = &c->recs[d->best];
+    static const int sids[AD_NFIELDS] = {AD_S_TITLE, AD_S_ABSTRACT, AD_S_AUTHORS, AD_S_COMMENT};
+    uint32_t f, k, used;
+    size_t n;
+    int err = 0;
+    b.curpos = 0;
+    for (f = 0; f < AD_NFIELDS; f++) {
+      n = ad_b_decode(&b, rec, sids[f], &err);
+      if (err) goto done;
+      d->fstart[f] = b.curpos;
+      used = 0;
+      if (f == AD_F_AUTHORS) {      /* one author at a time, with a gap */
+        size_t s0 = 0, e;
+        while (s0 < n) {
+          uint32_t u;
+          e = s0;
+          while (e < n && b.dec[e] != ',') e++;
+          if (ad_b_text(&b, b.dec + s0, e - s0, f, &u)) goto done;
+          if (u) { b.curpos += u + 1; used += u; }
+          s0 = e + 1;
+        }
+      } else {
+        if ((f == AD_F_ABSTRACT || f == AD_F_COMMENT) && ad_has_code(b.dec, n))
+          d->flags |= AD_DF_CODE;
+        if (ad_b_text(&b, b.dec, n, f, &used)) goto done;
+        b.curpos += used;
+      }
+      d->len[f] = (uint16_t)(used > 65535 ? 65535 : used);
+      lensum[f] += d->len[f];
+      b.curpos += AD_FIELD_GAP;
+    }
+    /* pseudo terms */
+    for (k = 0; k < d->napp; k++) {
+      const ad_record *ar = &c->recs[((uint32_t *)ix->own[AD_SEC_APPS])[d->app + k]];
+      const ad_file *af = &c->files[ar->file];
+      if (ar->s[AD_S_CATEGORIES].len) {
+        if (ad_b_cats(&b, af->text + ar->s[AD_S_CATEGORIES].off, ar->s[AD_S_CATEGORIES].len, 'c')) goto done;
+      }
+      if (ar->s[AD_S_PRIMARY].len) {
+        if (ad_b_cats(&b, af->text + ar->s[AD_S_PRIMARY].off, ar->s[AD_S_PRIMARY].len, 'c')) goto done;
+      }
+    }
+    if (rec->s[AD_S_PRIMARY].len) {
+      if (ad_b_cats(&b, c->files[rec->file].text + rec->s[AD_S_PRIMARY].off,
+                    rec->s[AD_S_PRIMARY].len, 'p')) goto done;
+    }
+    if ((d->flags & AD_DF_DOI) && ad_b_pseudo(&b, "\1hdoi", 5)) goto done;
+    if ((d->flags & AD_DF_JOURNAL) && ad_b_pseudo(&b, "\1hjournal", 9)) goto done;
+    if ((d->flags & AD_DF_CODE) && ad_b_pseudo(&b, "\1hcode", 6)) goto done;
+    {
+      char vb[6];
+      uint32_t v = d->version > 999 ? 999 : d->version;
+      vb[0] = 1; vb[1] = 'v';
+      vb[2] = (char)('0' + v / 100); vb[3] = (char)('0' + v / 10 % 10); vb[4] = (char)('0' + v % 10);
+      if (ad_b_pseudo(&b, vb, 5)) goto done;
+    }
+    if (ad_b_flush(&b, i)) goto done;
+  }
+  for (i = 0; i < AD_NFIELDS; i++)
+    ix->m.avglen[i] = ix->m.ndocs ? (float)(lensum[i] / ix->m.ndocs) : 0;
+  ix->m.nterms = b.nterms;
+  /* 4. encode */
+  norm2 = (double *)ad_malloc(b.a, (size_t)(ix->m.ndocs ? ix->m.ndocs : 1) * sizeof(double));
+  if (norm2 == NULL) goto done;
+  memset(norm2, 0, (size_t)(ix->m.ndocs ? ix->m.ndocs : 1) * sizeof(double));
+  st = ad_b_encode(ix, &b, docs, norm2);
+  if (st != AD_OK) goto done;
+  for (i = 0; i < ix->m.ndocs; i++) docs[i].norm = (float)sqrt(norm2[i]);
+  st = AD_ENOMEM;
+  /* files and records */
+  {
+    ad_ixfile *files = (ad_ixfile *)ad_b_sec(ix, AD_SEC_FILES, (size_t)c->nfiles * sizeof(ad_ixfile));
+    size_t fbytes = 0, at = 0;
+    uint8_t *fstr;
+    void *recs;
+    for (i = 0; i < c->nfiles; i++) fbytes += c->files[i].pathlen;
+    fstr = (uint8_t *)ad_b_sec(ix, AD_SEC_FSTR, fbytes);
+    recs = ad_b_sec(ix, AD_SEC_RECS, (size_t)c->nrecs * sizeof(ad_record));
+    if (!files || !fstr || !recs) goto done;
+    for (i = 0; i < c->nfiles; i++) {
+      ad_file *f = &c->files[i];
+      files[i].path = (uint32_t)at; files[i].pathlen = (uint32_t)f->pathlen;
+      memcpy(fstr + at, f->path, f->pathlen); at += f->pathlen;
+      files[i].size = f->text ? (uint64_t)f->len : f->size;
+      files[i].hash = f->text ? ad_file_hash(c, i) : f->hash;
+      files[i].mtime = f->mtime;
+      files[i].first = f->first; files[i].nrec = f->nrec;
+      files[i].format = f->format;
+    }
+    if (c->nrecs) memcpy(recs, c->recs, (size_t)c->nrecs * sizeof(ad_record));
+  }
+  {
+    ad_ixmeta *m = (ad_ixmeta *)ad_b_sec(ix, AD_SEC_META, sizeof(ad_ixmeta));
+    if (m == NULL) goto done;
+    *m = ix->m;
+  }
+  st = AD_OK;
+done:
+  ad_b_free(&b);
+  if (rnext) ad_free(b.a, rnext, (size_t)(c->nrecs + 1) * 4);
+  if (etab) ad_free(b.a, etab, (size_t)(emask + 1) * 4);
+  if (ents) ad_free(b.a, ents, (size_t)(c->nrecs + 1) * sizeof(ad_bent));
+  if (norm2) ad_free(b.a, norm2, (size_t)(ix->m.ndocs ? ix->m.ndocs : 1) * sizeof(double));
+  return st;
+}
+/* }====================================================== */
+
+/* {====================================================== validated access */
+int ad_ix_need(ad_ix *ix, int s, uint64_t off, uint64_t len) {
+  uint64_t fo, c0, c1, k;
+  if (off > ix->seclen[s] || len > ix->seclen[s] - off) return AD_ECORRUPT;
+  if (!ix->lazy || len == 0) return AD_OK;
+  fo = ix->secoff[s] + off - ix->chunkbase;
+  c0 = fo >> ix->chunkshift; c1 = (fo + len - 1) >> ix->chunkshift;
+  for (k = c0; k <= c1; k++) {
+    if (!ix->verified[k]) {
+      uint64_t a0 = k << ix->chunkshift, n = (uint64_t)1 << ix->chunkshift;
+      uint64_t sum;
+      if (k >= ix->nchunks) return AD_ECORRUPT;
+      if (ix->chunkbase + a0 + n > ix->bodylen) n = ix->bodylen - ix->chunkbase - a0;
+      memcpy(&sum, ix->sums + k, 8);
+      if (ad_fasthash(ix->base + ix->chunkbase + a0, (size_t)n, AD_HASH_INIT) != sum)
+        return AD_ECORRUPT;
+      ix->verified[k] = 1;
+    }
+  }
+  return AD_OK;
+}
+
+const ad_ixdoc *ad_ix_doc(ad_ix *ix, uint32_t d) {
+  if (d >= ix->m.ndocs) return NULL;
+  if (ad_ix_need(ix, AD_SEC_DOCS, (uint64_t)d * sizeof(ad_ixdoc), sizeof(ad_ixdoc)))
+    return NULL;
+  return (const ad_ixdoc *)ix->sec[AD_SEC_DOCS] + d;
+}
+
+const ad_ixterm *ad_ix_term(ad_ix *ix, uint32_t t) {
+  const ad_ixterm *e;
+  if (t >= ix->m.nterms) return NULL;
+  if (ad_ix_need(ix, AD_SEC_TERMS, (uint64_t)t * sizeof(ad_ixterm), sizeof(ad_ixterm)))
+    return NULL;
+  e = (const ad_ixterm *)ix->sec[AD_SEC_TERMS] + t;
+  if (ad_ix_need(ix, AD_SEC_TSTR, e->str, e->len)) return NULL;
+  if (e->df == 0 || e->df > ix->m.ndocs) return NULL;
+  if (ad_ix_need(ix, AD_SEC_POST, e->post, e->postlen)) return NULL;
+  if (ad_ix_need(ix, AD_SEC_POS, e->pos, e->poslen)) return NULL;
+  if ((e->post & 3) != 0) return NULL;
+  if ((uint64_t)((e->df + AD_BLOCK - 1) / AD_BLOCK) * sizeof(ad_ixskip) > e->postlen)
+    return NULL;
+  return e;
+}
+
+const char *ad_ix_termstr(ad_ix *ix, const ad_ixterm *t) {
+  return (const char *)ix->sec[AD_SEC_TSTR] + t->str;
+}
+
+const char *ad_ix_docid(ad_ix *ix, const ad_ixdoc *d) {
+  if (ad_ix_need(ix, AD_SEC_IDSTR, d->idoff, d->idlen)) return NULL;
+  return (const char *)ix->sec[AD_SEC_IDSTR] + d->idoff;
+}
+
+static int ad_bytecmp(const char *a, size_t an, const char *b, size_t bn) {
+  size_t n = an < bn ? an : bn;
+  int c = memcmp(a, b, n);
+  if (c) return c;
+  return an < bn ? -1 : an > bn;
+}
+
+uint32_t ad_ix_lower(ad_ix *ix, const char *s, size_t n, int *err) {
+  uint32_t lo = 0, hi = ix->m.nterms;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    const ad_ixterm *t = ad_ix_term(ix, mid);
+    if (t == NULL) { *err = AD_ECORRUPT; return ix->m.nterms; }
+    if (ad_bytecmp(ad_ix_termstr(ix, t), t->len, s, n) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+int64_t ad_ix_find(ad_ix *ix, const char *s, size_t n, int *err) {
+  uint32_t k = ad_ix_lower(ix, s, n, err);
+  const ad_ixterm *t;
+  if (*err || k >= ix->m.nterms) return -1;
+  t = ad_ix_term(ix, k);
+  if (t == NULL) { *err = AD_ECORRUPT; return -1; }
+  if (ad_bytecmp(ad_ix_termstr(ix, t), t->len, s, n) == 0) return k;
+  return -1;
+}
+
+int64_t ad_ix_find_id(ad_ix *ix, const char *s, size_t n, int *err) {
+  uint32_t lo = 0, hi = ix->m.ndocs;
+  const uint32_t *ids = (const uint32_t *)ix->sec[AD_SEC_IDS];
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    const ad_ixdoc *d;
+    const char *id;
+    int c;
+    if (ad_ix_need(ix, AD_SEC_IDS, (uint64_t)mid * 4, 4) ||
+        (d = ad_ix_doc(ix, ids[mid])) == NULL || (id = ad_ix_docid(ix, d)) == NULL) {
+      *err = AD_ECORRUPT; return -1;
+    }
+    c = ad_bytecmp(id, d->idlen, s, n);
+    if (c == 0) return ids[mid];
+    if (c < 0) lo = mid + 1; else hi = mid;
+  }
+  return -1;
+}
+
+uint32_t ad_ix_app(ad_ix *ix, const ad_ixdoc *d, uint32_t k) {
+  uint64_t at = (uint64_t)d->app + k;
+  if (k >= d->napp || at >= ix->m.napps) return UINT32_MAX;
+  if (ad_ix_need(ix, AD_SEC_APPS, at * 4, 4)) return UINT32_MAX;
+  return ((const uint32_t *)ix->sec[AD_SEC_APPS])[at];
+}
+
+const ad_record *ad_ix_rec(ad_ix *ix, uint32_t r) {
+  const ad_record *rec;
+  const ad_ixfile *f;
+  int s;
+  if (r >= ix->m.nrecs) return NULL;
+  if (ad_ix_need(ix, AD_SEC_RECS, (uint64_t)r * sizeof(ad_record), sizeof(ad_record)))
+    return NULL;
+  rec = (const ad_record *)ix->sec[AD_SEC_RECS] + r;
+  if (rec->file >= ix->m.nfiles) return NULL;
+  if (ad_ix_need(ix, AD_SEC_FILES, (uint64_t)rec->file * sizeof(ad_ixfile), sizeof(ad_ixfile)))
+    return NULL;
+  f = (const ad_ixfile *)ix->sec[AD_SEC_FILES] + rec->file;
+  for (s = 0; s < AD_NSPANS; s++)
+    if ((uint64_t)rec->s[s].off + rec->s[s].len > f->size) return NULL;
+  return rec;
+}
+/* }====================================================== */

@@ -1,0 +1,244 @@
+/*
+** ad_index.h: the inverted index over a corpus (pure C, no lua.h).
+**
+** Stages (one file each):
+**   ad_token.c   tokenizer shared by indexing, queries and snippets
+**   ad_index.c   build: merge records into one entry per arXiv id, tokenize,
+**                write postings and per-entry columns into sections
+**   ad_search.c  query execution: iterators, block-max top-k, count, trend
+**   ad_similar.c tf-idf cosine "similar papers" and snippets
+**   ad_store.c   save (atomic) and load (mmap, validated, lazily checksummed)
+**
+** An index is a set of sections (byte arrays). A fresh build owns heap
+** buffers; a loaded index points into one read-only mmap of the saved file.
+** All code reads the same layout, so a saved index needs no per-entry work
+** at load time.
+**
+** Entries ("docs") are numbered in descending (date, id) order: doc 0 is the
+** newest paper. So sort="date" is document order, and score ties (broken by
+** lower doc number) favour newer papers.
+**
+** Sections
+**   META    ad_ixmeta: counts, BM25F parameters, average field lengths
+**   DOCS    ad_ixdoc[ndocs]: per-entry columns
+**   APPS    uint32 record numbers, each entry's appearances by (date, record)
+**   IDSTR   canonical id strings; IDS ad_ixid[ndocs] sorted by id text
+**   TERMS   ad_ixterm[nterms] sorted by term bytes; TSTR the term bytes
+**   POST    posting lists (format below); POS  positions
+**   DATES   ad_ixdate[napps] (date, doc) sorted by date, for date: filters
+**   FILES   ad_ixfile[nfiles]; FSTR file paths
+**   RECS    ad_record[nrecs] as in ad_core.h (spans into the source files)
+**
+** Posting list of a term with df documents, in blocks of AD_BLOCK docs:
+**   skip table: nblocks x ad_ixskip { last doc, byte offset of the block
+**               (from the list start), offset of the block's positions
+**               (from the term's positions start), max impact }
+**   each block: doc deltas (varint; the first from the previous block's
+**               last doc + 1... see ad_index.c), impacts (1 byte each),
+**               then per doc varint (npos << 4 | field mask)
+** Positions of a doc: npos varints, deltas from the previous position
+** (the first from 0). Fields share one position space: title from 0, then
+** abstract, authors and comment each after a gap of AD_FIELD_GAP; each
+** doc's DOCS row holds where each field starts.
+**
+** Pseudo terms (first byte 0x01) index the filters: "\1c<cat>" any
+** category, "\1p<cat>" primary category, "\1hdoi", "\1hjournal",
+** "\1hcode", "\1v<NNN>" highest version (3 digits). They carry no impact.
+*/
+#ifndef AD_INDEX_H
+#define AD_INDEX_H
+
+#include "ad_core.h"
+
+#define AD_ECORRUPT (-10)   /* a saved index failed validation */
+#define AD_EFORMAT  (-11)   /* not an index file / wrong version / platform */
+
+#define AD_BLOCK 128
+#define AD_FIELD_GAP 8
+#define AD_NFIELDS 4
+enum { AD_F_TITLE = 0, AD_F_ABSTRACT = 1, AD_F_AUTHORS = 2, AD_F_COMMENT = 3 };
+
+/* entry flags */
+#define AD_DF_DOI     0x01
+#define AD_DF_JOURNAL 0x02
+#define AD_DF_CODE    0x04
+
+enum {
+  AD_SEC_META, AD_SEC_DOCS, AD_SEC_APPS, AD_SEC_IDSTR, AD_SEC_IDS,
+  AD_SEC_TERMS, AD_SEC_TSTR, AD_SEC_POST, AD_SEC_POS, AD_SEC_DATES,
+  AD_SEC_FILES, AD_SEC_FSTR, AD_SEC_RECS, AD_NSEC
+};
+
+typedef struct ad_ixparams {
+  float w[AD_NFIELDS];     /* field weights (title, abstract, authors, comment) */
+  float k1, b;
+} ad_ixparams;
+
+typedef struct ad_ixmeta {
+  uint32_t ndocs, nterms, napps, nfiles, nrecs, pad;
+  ad_ixparams p;
+  float avglen[AD_NFIELDS];
+} ad_ixmeta;
+
+typedef struct ad_ixdoc {
+  uint32_t best;          /* record whose fields the entry shows */
+  uint32_t date;          /* YYYYMMDD of the best record */
+  uint32_t first, last;   /* first_seen / last_seen (YYYYMMDD) */
+  uint32_t app, napp;     /* APPS[app .. app+napp) */
+  uint32_t fstart[AD_NFIELDS]; /* first position of each field */
+  uint16_t len[AD_NFIELDS];    /* tokens per field (saturated) */
+  uint16_t version;       /* highest version seen (0 none) */
+  uint8_t flags, pad;     /* AD_DF_* */
+  float norm;             /* tf-idf norm of title + abstract (similar) */
+  uint32_t idoff;         /* id string in IDSTR */
+  uint32_t idlen;
+} ad_ixdoc;
+
+typedef struct ad_ixid { uint32_t doc; } ad_ixid;   /* IDS: sorted by id */
+
+typedef struct ad_ixterm {
+  uint32_t str, len;      /* bytes in TSTR */
+  uint32_t df;
+  uint32_t post, postlen; /* list in POST */
+  uint32_t pos, poslen;   /* positions in POS */
+  uint32_t maximp;        /* highest impact in the list */
+} ad_ixterm;
+
+typedef struct ad_ixskip { uint32_t last, off, posoff, maximp; } ad_ixskip;
+
+typedef struct ad_ixdate { uint32_t date, doc; } ad_ixdate;
+
+typedef struct ad_ixfile {
+  uint32_t path, pathlen; /* in FSTR */
+  uint64_t size, hash;
+  int64_t mtime;
+  uint32_t first, nrec;
+  uint32_t format, pad;
+} ad_ixfile;
+
+/* An index: sections plus what a loaded one needs for lazy verification. */
+typedef struct ad_ix {
+  ad_alloc a;
+  const uint8_t *sec[AD_NSEC];
+  uint64_t seclen[AD_NSEC];
+  uint8_t *own[AD_NSEC];          /* heap buffers of a fresh build */
+  ad_ixmeta m;                    /* copy of META */
+  /* loaded index */
+  const uint8_t *base;            /* the file's bytes */
+  void *map; size_t maplen;       /* the mmap to release, or NULL */
+  uint64_t chunkbase, bodylen;    /* chunks cover [chunkbase, bodylen) */
+  uint64_t secoff[AD_NSEC];       /* section offsets in the file */
+  const uint64_t *sums;           /* checksum of each chunk */
+  uint8_t *verified;              /* one byte per chunk */
+  uint32_t nchunks, chunkshift;
+  int lazy;                       /* 1: chunks verified on first use */
+} ad_ix;
+
+/* {====================================================== build (ad_index.c) */
+void ad_ixparams_default(ad_ixparams *p);
+/* Build an index of corpus c (whose files' text must be loaded).
+** Returns AD_OK or AD_ENOMEM; ix is always freeable with ad_ix_free. */
+int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
+                const ad_ixparams *p);
+void ad_ix_free(ad_ix *ix);
+
+/* Make sure bytes [off, off+len) of section s are valid: in bounds and, for
+** a loaded index, their chunks' checksums verified. AD_OK or AD_ECORRUPT. */
+int ad_ix_need(ad_ix *ix, int s, uint64_t off, uint64_t len);
+
+/* Accessors that validate (return NULL when out of bounds or corrupt). */
+const ad_ixdoc *ad_ix_doc(ad_ix *ix, uint32_t d);
+const ad_ixterm *ad_ix_term(ad_ix *ix, uint32_t t);
+const char *ad_ix_termstr(ad_ix *ix, const ad_ixterm *t);
+const char *ad_ix_docid(ad_ix *ix, const ad_ixdoc *d);
+/* Term number of exact bytes s[0..n), or -1 (or AD_ECORRUPT via *err). */
+int64_t ad_ix_find(ad_ix *ix, const char *s, size_t n, int *err);
+/* First term >= s[0..n) (binary search); nterms if none. */
+uint32_t ad_ix_lower(ad_ix *ix, const char *s, size_t n, int *err);
+/* Doc number of a canonical id, or -1 */
+int64_t ad_ix_find_id(ad_ix *ix, const char *s, size_t n, int *err);
+/* Appearance record k of doc d (validated), or UINT32_MAX */
+uint32_t ad_ix_app(ad_ix *ix, const ad_ixdoc *d, uint32_t k);
+/* A record (validated against the file table), or NULL */
+const ad_record *ad_ix_rec(ad_ix *ix, uint32_t r);
+/* BM25 idf of a term with document frequency df */
+double ad_ix_idf(const ad_ix *ix, uint32_t df);
+
+uint32_t ad_varint_get(const uint8_t **p, const uint8_t *end, int *bad);
+uint64_t ad_fasthash(const void *p, size_t n, uint64_t seed);
+/* }====================================================== */
+
+/* {====================================================== queries (ad_search.c) */
+enum {
+  AD_QN_AND, AD_QN_OR, AD_QN_NOT, AD_QN_TERM, AD_QN_PHRASE, AD_QN_CAT,
+  AD_QN_PRIMARY, AD_QN_ID, AD_QN_DATE, AD_QN_HAS, AD_QN_VERSION, AD_QN_ALL
+};
+
+/* One query node. Children of AND/OR/NOT are nodes kids[0..nkids) of the
+** same array (each node index must be greater than its parent's, which
+** rules out cycles). TERM/PHRASE/CAT/PRIMARY/ID/HAS use text[0..len) (raw
+** user text: TERM and PHRASE are tokenized here, CAT/PRIMARY compared
+** case-insensitively); DATE uses a..b (YYYYMMDD, inclusive), VERSION a..b
+** (b = 0: no upper bound). field: -1 any, else AD_F_*. */
+typedef struct ad_xnode {
+  int type, field, prefix;
+  const char *text; size_t len;
+  uint32_t a, b;
+  uint32_t nkids; const uint32_t *kids;
+} ad_xnode;
+
+typedef struct ad_hit { uint32_t doc; float score; } ad_hit;
+
+enum { AD_SORT_SCORE = 0, AD_SORT_DATE = 1 };
+
+/* Run query nodes[0] over ix. Top (offset + limit) hits go to out[] (caller
+** allocates offset + limit entries), *nout receives how many; *total (if
+** not NULL) receives the number of matching entries when counting was
+** asked (count != 0) — top-k with early termination does not count.
+** Returns AD_OK, AD_ENOMEM, AD_ECORRUPT, or AD_EFORMAT for a bad tree. */
+int ad_search(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
+              uint32_t k, int sort, ad_hit *out, uint32_t *nout);
+int ad_count(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
+             uint32_t *total);
+/* Calls f(ud, doc) for every matching doc in doc order; stops when f
+** returns nonzero. */
+int ad_each(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
+            int (*f)(void *ud, uint32_t doc), void *ud);
+/* }====================================================== */
+
+/* {====================================================== similar, snippets (ad_similar.c) */
+/* k most similar docs to text[0..n) (title and abstract text), excluding
+** doc `self` (UINT32_MAX for none). */
+int ad_similar(ad_ix *ix, const char *text, size_t n, uint32_t self,
+               uint32_t k, ad_hit *out, uint32_t *nout);
+/* tf-idf norm of a text (used at build time) */
+
+/* Best passage of text with the query tokens marked. terms: nterms folded
+** tokens (prefix[i] != 0: prefix match). Writes at most outcap bytes to out
+** and returns the length written. */
+size_t ad_snippet(const char *text, size_t n, const char *const *terms,
+                  const size_t *tlens, const int *prefix, uint32_t nterms,
+                  uint32_t width, const char *open, const char *close,
+                  char *out, size_t outcap);
+/* }====================================================== */
+
+/* {====================================================== store (ad_store.c) */
+/* Write ix atomically to path. AD_OK or AD_EIO (errno set), AD_ENOMEM. */
+int ad_ix_save(const ad_ix *ix, const char *path);
+/* Map and validate a saved index file. On failure returns AD_EIO (errno
+** set), AD_EFORMAT or AD_ECORRUPT and writes a reason to why[whylen]. */
+int ad_ix_load(ad_ix *ix, const ad_alloc *a, const char *path, char *why,
+               size_t whylen);
+/* The same over a caller's buffer (kept, not copied): for fuzzing. */
+int ad_ix_load_mem(ad_ix *ix, const ad_alloc *a, const void *buf, size_t len,
+                   char *why, size_t whylen);
+/* Fill corpus c (initialised, empty) with the files and records of a
+** loaded index: files are read on demand by ad_file_load. c->recs points
+** into the index: release with ad_ix_corpus_free. */
+int ad_ix_corpus(ad_ix *ix, ad_corpus *c);
+void ad_ix_corpus_free(ad_corpus *c);
+/* Unmap a loaded index (called by ad_ix_free). */
+void ad_ix_unmap(ad_ix *ix);
+/* }====================================================== */
+
+#endif

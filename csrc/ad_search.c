@@ -1,0 +1,777 @@
+/*
+** ad_search.c: query execution over an index (pure C).
+**
+** A query tree (ad_xnode, built by the Lua binding from query.lua's AST or
+** by a fuzzer from bytes) is compiled into an iterator tree. Every iterator
+** answers three questions, all moving forward in doc order only:
+**   next(d)      the first matching doc >= d (AD_END when none);
+**   score()      the score of the current doc;
+**   bound(d,&e)  an upper bound of the score of any doc in [d, e].
+** Term iterators read posting lists block by block (ad_index.h); bound()
+** uses the block maxima of the skip table without decoding (block-max).
+** Top-k (ad_search) keeps a heap of the k best hits; once it is full, a
+** stretch of docs whose bound cannot beat the k-th score is skipped whole,
+** so common terms do not score every posting. Ties go to the lower doc
+** number (the newer paper), which makes the skip exact.
+**
+** Filters (cat:, primary:, has:, v:) are posting lists of pseudo terms with
+** no score; date: becomes a bitmap from the DATES section, id: one doc,
+** prefixes a bitmap with per-doc scores (the best expansion's).
+** Every offset read from the index is checked (ad_ix_need and explicit
+** bounds): a corrupt index yields AD_ECORRUPT, never a wild read.
+** All memory of one query comes from an arena freed at the end.
+*/
+#include <math.h>
+#include <string.h>
+#include "ad_index.h"
+#include "ad_token.h"
+
+#define AD_END UINT32_MAX
+
+/* {====================================================== arena */
+typedef struct ad_qchunk { struct ad_qchunk *next; size_t size; } ad_qchunk;
+typedef struct ad_arena {
+  const ad_alloc *a; ad_qchunk *head; size_t used, cap;
+} ad_arena;
+
+static void *ad_ar_alloc(ad_arena *ar, size_t n) {
+  void *p;
+  n = (n + 15) & ~(size_t)15;
+  if (ar->head == NULL || ar->used + n > ar->cap) {
+    size_t sz = n + sizeof(ad_qchunk) + 16 > 65536 ? n + sizeof(ad_qchunk) + 16 : 65536;
+    ad_qchunk *c = (ad_qchunk *)ad_malloc(ar->a, sz);
+    if (c == NULL) return NULL;
+    c->next = ar->head; c->size = sz; ar->head = c;
+    ar->used = (sizeof(ad_qchunk) + 15) & ~(size_t)15; ar->cap = sz;
+  }
+  p = (char *)ar->head + ar->used;
+  ar->used += n;
+  return p;
+}
+
+static void ad_ar_free(ad_arena *ar) {
+  while (ar->head) {
+    ad_qchunk *c = ar->head;
+    ar->head = c->next;
+    ad_free(ar->a, c, c->size);
+  }
+}
+/* }====================================================== */
+
+/* {====================================================== posting cursors */
+typedef struct ad_cur {
+  ad_ix *ix;
+  const uint8_t *list, *lend;   /* the term's list in POST */
+  const uint8_t *pbase, *pend;  /* the term's positions in POS */
+  uint32_t nb, blk, sblk;       /* blocks, decoded block, shallow block */
+  uint32_t n, i, doc, df;
+  uint32_t docs[AD_BLOCK];
+  uint8_t imp[AD_BLOCK];
+  uint32_t npm[AD_BLOCK];
+  const uint8_t *pp; uint32_t ppi;  /* positions of doc ppi of the block */
+  float wt;                     /* score of impact 1 */
+  uint32_t *pos; uint32_t npos, cappos;
+} ad_cur;
+
+typedef struct ad_q {
+  ad_ix *ix;
+  ad_arena ar;
+  int err;
+} ad_q;
+
+static ad_ixskip ad_skip(const ad_cur *c, uint32_t b) {
+  ad_ixskip s;
+  memcpy(&s, c->list + (size_t)b * sizeof s, sizeof s);
+  return s;
+}
+
+static ad_cur *ad_cur_new(ad_q *q, const ad_ixterm *t) {
+  ad_ix *ix = q->ix;
+  ad_cur *c = (ad_cur *)ad_ar_alloc(&q->ar, sizeof *c);
+  if (c == NULL) { q->err = AD_ENOMEM; return NULL; }
+  memset(c, 0, sizeof *c);
+  c->ix = ix;
+  c->list = ix->sec[AD_SEC_POST] + t->post; c->lend = c->list + t->postlen;
+  c->pbase = ix->sec[AD_SEC_POS] + t->pos; c->pend = c->pbase + t->poslen;
+  c->df = t->df;
+  c->nb = (t->df + AD_BLOCK - 1) / AD_BLOCK;
+  c->blk = UINT32_MAX; c->sblk = 0;
+  c->doc = 0; c->n = 0; c->i = 0;
+  c->wt = (float)(ad_ix_idf(ix, t->df) * (ix->m.p.k1 + 1) / 255.0);
+  return c;
+}
+
+/* decode block b; 0 on success */
+static int ad_cur_block(ad_cur *c, uint32_t b) {
+  ad_ixskip s = ad_skip(c, b);
+  const uint8_t *p, *e = c->lend;
+  uint32_t prev = b == 0 ? 0 : ad_skip(c, b - 1).last + 1, k;
+  int bad = 0;
+  c->n = b + 1 < c->nb ? AD_BLOCK : c->df - b * AD_BLOCK;
+  if (s.off > (uint64_t)(c->lend - c->list)) return AD_ECORRUPT;
+  p = c->list + s.off;
+  for (k = 0; k < c->n; k++) {
+    uint32_t dl = ad_varint_get(&p, e, &bad);
+    if (bad || dl > c->ix->m.ndocs || prev + dl >= c->ix->m.ndocs) return AD_ECORRUPT;
+    c->docs[k] = prev + dl;
+    prev = c->docs[k] + 1;
+  }
+  if (c->docs[c->n - 1] != s.last) return AD_ECORRUPT;
+  if ((size_t)(e - p) < c->n) return AD_ECORRUPT;
+  memcpy(c->imp, p, c->n); p += c->n;
+  for (k = 0; k < c->n; k++) {
+    c->npm[k] = ad_varint_get(&p, e, &bad);
+    if (bad) return AD_ECORRUPT;
+  }
+  if (s.posoff > (uint64_t)(c->pend - c->pbase)) return AD_ECORRUPT;
+  c->pp = c->pbase + s.posoff; c->ppi = 0;
+  c->blk = b; c->i = 0;
+  return AD_OK;
+}
+
+/* first doc >= target, or AD_END; *err on corruption */
+static uint32_t ad_cur_next(ad_cur *c, uint32_t target, int *err) {
+  uint32_t b;
+  if (c->doc == AD_END) return AD_END;
+  if (c->blk != UINT32_MAX && c->docs[c->i] >= target) return c->doc;
+  b = c->blk == UINT32_MAX ? 0 : c->blk;
+  while (b < c->nb && ad_skip(c, b).last < target) b++;
+  if (b >= c->nb) { c->doc = AD_END; return AD_END; }
+  if (b != c->blk) {
+    int st = ad_cur_block(c, b);
+    if (st) { *err = st; c->doc = AD_END; return AD_END; }
+  }
+  while (c->docs[c->i] < target) c->i++;   /* the block's last doc >= target */
+  c->doc = c->docs[c->i];
+  return c->doc;
+}
+
+/* upper bound of the cursor's score over [d, *end] */
+static float ad_cur_bound(ad_cur *c, uint32_t d, uint32_t *end) {
+  ad_ixskip s;
+  while (c->sblk < c->nb && ad_skip(c, c->sblk).last < d) c->sblk++;
+  if (c->sblk >= c->nb) { *end = AD_END; return 0; }
+  s = ad_skip(c, c->sblk);
+  *end = s.last;
+  return c->wt * (float)s.maximp;
+}
+
+/* positions of the current doc into c->pos / c->npos */
+static int ad_cur_positions(ad_cur *c, ad_q *q) {
+  uint32_t k, np, prev = 0;
+  int bad = 0;
+  if (c->ppi > c->i) {          /* restart from the block's positions */
+    ad_ixskip s = ad_skip(c, c->blk);
+    c->pp = c->pbase + s.posoff; c->ppi = 0;
+  }
+  while (c->ppi < c->i) {
+    np = c->npm[c->ppi] >> 4;
+    for (k = 0; k < np; k++) (void)ad_varint_get(&c->pp, c->pend, &bad);
+    if (bad) return AD_ECORRUPT;
+    c->ppi++;
+  }
+  np = c->npm[c->i] >> 4;
+  if (np > c->cappos) {
+    uint32_t nc = c->cappos ? c->cappos * 2 : 64;
+    while (nc < np) nc *= 2;
+    if (np > (uint32_t)(c->pend - c->pp)) return AD_ECORRUPT;
+    c->pos = (uint32_t *)ad_ar_alloc(&q->ar, (size_t)nc * 4);
+    if (c->pos == NULL) return AD_ENOMEM;
+    c->cappos = nc;
+  }
+  {
+    const uint8_t *p = c->pp;
+    for (k = 0; k < np; k++) {
+      prev += ad_varint_get(&p, c->pend, &bad);
+      c->pos[k] = prev;
+    }
+  }
+  if (bad) return AD_ECORRUPT;
+  c->npos = np;
+  return AD_OK;
+}
+/* }====================================================== */
+
+/* {====================================================== iterators */
+enum { IT_EMPTY, IT_ALL, IT_TERM, IT_AND, IT_OR, IT_NOT, IT_PHRASE, IT_BITS };
+
+typedef struct ad_it ad_it;
+struct ad_it {
+  int kind;
+  uint32_t doc;
+  float maxs;
+  /* IT_TERM */
+  ad_cur *cur; uint32_t mask; int scored;
+  /* IT_AND / IT_OR / IT_NOT (kids[0]) */
+  ad_it **kids; uint32_t nk;
+  ad_it **neg; uint32_t nneg;
+  /* IT_PHRASE */
+  ad_cur **pc; uint32_t *poff; uint32_t np; int field;
+  /* IT_BITS */
+  uint64_t *bits; float *sc;
+};
+
+static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t target);
+
+static int ad_field_of(const ad_ixdoc *d, uint32_t p) {
+  int f = AD_NFIELDS - 1;
+  while (f > 0 && p < d->fstart[f]) f--;
+  return f;
+}
+
+/* does the phrase occur at the doc where all cursors stand? */
+static int ad_phrase_ok(ad_q *q, ad_it *it, uint32_t d) {
+  uint32_t k, i;
+  const ad_ixdoc *doc = NULL;
+  uint32_t *at;
+  for (k = 0; k < it->np; k++) {
+    int st = ad_cur_positions(it->pc[k], q);
+    if (st) { q->err = st; return 0; }
+  }
+  if (it->field >= 0) {
+    doc = ad_ix_doc(q->ix, d);
+    if (doc == NULL) { q->err = AD_ECORRUPT; return 0; }
+  }
+  at = it->poff + it->np;       /* scratch: a merge pointer per cursor */
+  for (k = 0; k < it->np; k++) at[k] = 0;
+  for (i = 0; i < it->pc[0]->npos; i++) {
+    uint32_t p = it->pc[0]->pos[i];
+    int ok = 1;
+    if (p < it->poff[0]) continue;
+    p -= it->poff[0];
+    for (k = 1; k < it->np && ok; k++) {
+      ad_cur *c = it->pc[k];
+      uint32_t want = p + it->poff[k];
+      while (at[k] < c->npos && c->pos[at[k]] < want) at[k]++;
+      ok = at[k] < c->npos && c->pos[at[k]] == want;
+    }
+    if (ok && doc) {
+      ok = ad_field_of(doc, p) == it->field &&
+           ad_field_of(doc, p + it->poff[it->np - 1]) == it->field;
+    }
+    if (ok) return 1;
+  }
+  return 0;
+}
+
+static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t) {
+  uint32_t d, k;
+  if (it->doc != AD_END && it->doc >= t && it->doc != UINT32_MAX - 1) {
+    /* already positioned at or after t (doc UINT32_MAX - 1: not started) */
+    return it->doc;
+  }
+  if (it->doc == AD_END) return AD_END;
+  switch (it->kind) {
+    case IT_EMPTY: d = AD_END; break;
+    case IT_ALL: d = t < q->ix->m.ndocs ? t : AD_END; break;
+    case IT_TERM:
+      for (d = t;;) {
+        ad_cur *c = it->cur;
+        d = ad_cur_next(c, d, &q->err);
+        if (d == AD_END || !it->mask || (c->npm[c->i] & it->mask)) break;
+        d++;
+      }
+      break;
+    case IT_BITS: {
+      uint32_t n = q->ix->m.ndocs;
+      d = t;
+      while (d < n) {
+        uint64_t w = it->bits[d >> 6] >> (d & 63);
+        if (w) { d += (uint32_t)__builtin_ctzll(w); break; }
+        d = (d | 63) + 1;
+      }
+      if (d >= n) d = AD_END;
+      break;
+    }
+    case IT_NOT:
+      for (d = t; d < q->ix->m.ndocs; d++)
+        if (ad_it_next(q, it->kids[0], d) != d) break;
+      if (d >= q->ix->m.ndocs) d = AD_END;
+      break;
+    case IT_OR:
+      d = AD_END;
+      for (k = 0; k < it->nk; k++) {
+        uint32_t x = ad_it_next(q, it->kids[k], t);
+        if (x < d) d = x;
+      }
+      break;
+    case IT_AND:
+      d = t;
+      for (;;) {
+        int again = 0;
+        for (k = 0; k < it->nk; k++) {
+          uint32_t x = ad_it_next(q, it->kids[k], d);
+          if (x == AD_END) { d = AD_END; break; }
+          if (x != d) { d = x; again = 1; break; }
+        }
+        if (d == AD_END || q->err) { d = AD_END; break; }
+        if (again) continue;
+        for (k = 0; k < it->nneg; k++)
+          if (ad_it_next(q, it->neg[k], d) == d) { again = 1; break; }
+        if (!again) break;
+        d++;
+      }
+      break;
+    case IT_PHRASE:
+      d = t;
+      for (;;) {
+        int again = 0;
+        for (k = 0; k < it->np; k++) {
+          uint32_t x = ad_cur_next(it->pc[k], d, &q->err);
+          if (x == AD_END) { d = AD_END; break; }
+          if (x != d) { d = x; again = 1; break; }
+        }
+        if (d == AD_END || q->err) { d = AD_END; break; }
+        if (again) continue;
+        if (ad_phrase_ok(q, it, d)) break;
+        if (q->err) { d = AD_END; break; }
+        d++;
+      }
+      break;
+    default: d = AD_END;
+  }
+  if (q->err) d = AD_END;
+  it->doc = d;
+  return d;
+}
+
+static float ad_it_score(ad_it *it) {
+  float s = 0;
+  uint32_t k;
+  switch (it->kind) {
+    case IT_TERM:
+      return it->scored ? it->cur->wt * it->cur->imp[it->cur->i] : 0;
+    case IT_BITS: return it->sc ? it->sc[it->doc] : 0;
+    case IT_AND:
+      for (k = 0; k < it->nk; k++) s += ad_it_score(it->kids[k]);
+      return s;
+    case IT_OR:
+      for (k = 0; k < it->nk; k++)
+        if (it->kids[k]->doc == it->doc) s += ad_it_score(it->kids[k]);
+      return s;
+    case IT_PHRASE:
+      for (k = 0; k < it->np; k++) s += it->pc[k]->wt * it->pc[k]->imp[it->pc[k]->i];
+      return s;
+    default: return 0;
+  }
+}
+
+static float ad_it_bound(ad_it *it, uint32_t d, uint32_t *end) {
+  float s = 0;
+  uint32_t k, e;
+  *end = AD_END;
+  switch (it->kind) {
+    case IT_TERM:
+      if (!it->scored) return 0;
+      return ad_cur_bound(it->cur, d, end);
+    case IT_BITS: return it->maxs;
+    case IT_AND: case IT_OR:
+      for (k = 0; k < it->nk; k++) {
+        s += ad_it_bound(it->kids[k], d, &e);
+        if (e < *end) *end = e;
+      }
+      return s;
+    case IT_PHRASE:
+      for (k = 0; k < it->np; k++) {
+        s += ad_cur_bound(it->pc[k], d, &e);
+        if (e < *end) *end = e;
+      }
+      return s;
+    default: return 0;
+  }
+}
+/* }====================================================== */
+
+/* {====================================================== compiling */
+static ad_it *ad_it_new(ad_q *q, int kind) {
+  ad_it *it = (ad_it *)ad_ar_alloc(&q->ar, sizeof *it);
+  if (it == NULL) { q->err = AD_ENOMEM; return NULL; }
+  memset(it, 0, sizeof *it);
+  it->kind = kind;
+  it->doc = UINT32_MAX - 1;   /* not started */
+  return it;
+}
+
+static ad_it *ad_it_termno(ad_q *q, uint32_t tn, uint32_t mask, int scored) {
+  const ad_ixterm *t = ad_ix_term(q->ix, tn);
+  ad_it *it;
+  if (t == NULL) { q->err = AD_ECORRUPT; return NULL; }
+  it = ad_it_new(q, IT_TERM);
+  if (it == NULL) return NULL;
+  it->cur = ad_cur_new(q, t);
+  if (it->cur == NULL) return NULL;
+  it->mask = mask; it->scored = scored;
+  it->maxs = scored ? it->cur->wt * (float)t->maximp : 0;
+  return it;
+}
+
+/* exact term bytes -> iterator (IT_EMPTY when absent) */
+static ad_it *ad_it_word(ad_q *q, const char *s, size_t n, uint32_t mask, int scored) {
+  int64_t tn = ad_ix_find(q->ix, s, n, &q->err);
+  if (q->err) return NULL;
+  if (tn < 0) return ad_it_new(q, IT_EMPTY);
+  return ad_it_termno(q, (uint32_t)tn, mask, scored);
+}
+
+static uint64_t *ad_bits_new(ad_q *q) {
+  size_t nw = ((size_t)q->ix->m.ndocs + 63) / 64 + 1;
+  uint64_t *b = (uint64_t *)ad_ar_alloc(&q->ar, nw * 8);
+  if (b == NULL) { q->err = AD_ENOMEM; return NULL; }
+  memset(b, 0, nw * 8);
+  return b;
+}
+
+/* union of the terms [lo, hi) whose bytes start with pre (and, when
+** num != 0, whose 3-digit suffix is within [vmin, vmax]) as a bitmap with
+** the best expansion's score per doc */
+static ad_it *ad_it_expand(ad_q *q, const char *pre, size_t pn, uint32_t mask,
+                           int scored, int num, uint32_t vmin, uint32_t vmax) {
+  ad_ix *ix = q->ix;
+  uint32_t tn = ad_ix_lower(ix, pre, pn, &q->err), any = 0;
+  ad_it *it = ad_it_new(q, IT_BITS);
+  if (q->err || it == NULL) return NULL;
+  it->bits = ad_bits_new(q);
+  if (it->bits == NULL) return NULL;
+  if (scored) {
+    it->sc = (float *)ad_ar_alloc(&q->ar, ((size_t)ix->m.ndocs + 1) * sizeof(float));
+    if (it->sc == NULL) { q->err = AD_ENOMEM; return NULL; }
+  }
+  for (; tn < ix->m.nterms; tn++) {
+    const ad_ixterm *t = ad_ix_term(ix, tn);
+    const char *s;
+    ad_cur *c;
+    uint32_t d;
+    if (t == NULL) { q->err = AD_ECORRUPT; return NULL; }
+    s = ad_ix_termstr(ix, t);
+    if (t->len < pn || memcmp(s, pre, pn) != 0) break;
+    if (num) {
+      uint32_t v;
+      if (t->len != pn + 3) continue;
+      v = (uint32_t)(s[pn] - '0') * 100 + (uint32_t)(s[pn + 1] - '0') * 10 + (uint32_t)(s[pn + 2] - '0');
+      if (v < vmin || v > vmax) continue;
+    }
+    c = ad_cur_new(q, t);
+    if (c == NULL) return NULL;
+    for (d = 0; (d = ad_cur_next(c, d, &q->err)) != AD_END; d++) {
+      float sc;
+      if (mask && !(c->npm[c->i] & mask)) continue;
+      sc = scored ? c->wt * c->imp[c->i] : 0;
+      if (!(it->bits[d >> 6] & ((uint64_t)1 << (d & 63)))) {
+        it->bits[d >> 6] |= (uint64_t)1 << (d & 63);
+        if (scored) it->sc[d] = sc;
+        any = 1;
+      } else if (scored && sc > it->sc[d]) it->sc[d] = sc;
+      if (sc > it->maxs) it->maxs = sc;
+    }
+    if (q->err) return NULL;
+  }
+  if (!any) it->kind = IT_EMPTY;
+  return it;
+}
+
+static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
+                         uint32_t i, int depth);
+
+/* TERM / PHRASE text -> iterator */
+static ad_it *ad_it_text(ad_q *q, const ad_xnode *nd, int phrase) {
+  ad_tokenizer tz;
+  ad_tok tk;
+  char words[AD_TOK_MAXPARTS * 2][AD_TOK_MAX + 1];
+  uint32_t wl[AD_TOK_MAXPARTS * 2], wp[AD_TOK_MAXPARTS * 2], nw = 0, k;
+  char comp[AD_TOK_MAX + 1]; uint32_t cl = 0; int ncomp = 0, nwords = 0;
+  uint32_t mask = nd->field >= 0 && nd->field < AD_NFIELDS ? 1u << nd->field : 0;
+  ad_it *it;
+  ad_tok_init(&tz, nd->text, nd->len);
+  while (ad_tok_next(&tz, &tk)) {
+    if (tk.kind == AD_TK_COMPOUND) {
+      ncomp++;
+      memcpy(comp, tk.s, tk.len); cl = tk.len;
+      continue;
+    }
+    if (tk.kind == AD_TK_WORD) nwords++;
+    if (nw < AD_TOK_MAXPARTS * 2) {
+      memcpy(words[nw], tk.s, tk.len); wl[nw] = tk.len; wp[nw] = tk.pos; nw++;
+    }
+  }
+  if (nw == 0) return ad_it_new(q, IT_EMPTY);
+  if (nd->prefix) {
+    if (ncomp == 1 && nwords == 0) return ad_it_expand(q, comp, cl, mask, 1, 0, 0, 0);
+    if (nw == 1) return ad_it_expand(q, words[0], wl[0], mask, 1, 0, 0, 0);
+  }
+  if (!phrase && ncomp == 1 && nwords == 0)    /* "zero-shot": the compound */
+    return ad_it_word(q, comp, cl, mask, 1);
+  if (nw == 1) return ad_it_word(q, words[0], wl[0], mask, 1);
+  /* several tokens: a phrase of words and parts */
+  it = ad_it_new(q, IT_PHRASE);
+  if (it == NULL) return NULL;
+  it->np = nw; it->field = nd->field >= 0 && nd->field < AD_NFIELDS ? nd->field : -1;
+  it->pc = (ad_cur **)ad_ar_alloc(&q->ar, nw * sizeof(ad_cur *));
+  it->poff = (uint32_t *)ad_ar_alloc(&q->ar, 2 * nw * sizeof(uint32_t));
+  if (!it->pc || !it->poff) { q->err = AD_ENOMEM; return NULL; }
+  for (k = 0; k < nw; k++) {
+    int64_t tn = ad_ix_find(q->ix, words[k], wl[k], &q->err);
+    const ad_ixterm *t;
+    if (q->err) return NULL;
+    if (tn < 0) { it->kind = IT_EMPTY; return it; }
+    t = ad_ix_term(q->ix, (uint32_t)tn);
+    if (t == NULL) { q->err = AD_ECORRUPT; return NULL; }
+    it->pc[k] = ad_cur_new(q, t);
+    if (it->pc[k] == NULL) return NULL;
+    it->poff[k] = wp[k] - wp[0];
+    it->maxs += it->pc[k]->wt * (float)t->maximp;
+  }
+  return it;
+}
+
+static int ad_date_lower(ad_ix *ix, uint32_t date, uint32_t n) {
+  const ad_ixdate *v = (const ad_ixdate *)ix->sec[AD_SEC_DATES];
+  uint32_t lo = 0, hi = n;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (ad_ix_need(ix, AD_SEC_DATES, (uint64_t)mid * sizeof *v, sizeof *v)) return -1;
+    if (v[mid].date < date) lo = mid + 1; else hi = mid;
+  }
+  return (int)lo;
+}
+
+static ad_it *ad_it_date(ad_q *q, uint32_t from, uint32_t to) {
+  ad_ix *ix = q->ix;
+  uint32_t n = (uint32_t)(ix->seclen[AD_SEC_DATES] / sizeof(ad_ixdate)), k, any = 0;
+  const ad_ixdate *v = (const ad_ixdate *)ix->sec[AD_SEC_DATES];
+  int lo = ad_date_lower(ix, from, n);
+  ad_it *it = ad_it_new(q, IT_BITS);
+  if (it == NULL) return NULL;
+  if (lo < 0) { q->err = AD_ECORRUPT; return NULL; }
+  it->bits = ad_bits_new(q);
+  if (it->bits == NULL) return NULL;
+  for (k = (uint32_t)lo; k < n; k++) {
+    if (ad_ix_need(ix, AD_SEC_DATES, (uint64_t)k * sizeof *v, sizeof *v)) { q->err = AD_ECORRUPT; return NULL; }
+    if (v[k].date > to) break;
+    if (v[k].doc >= ix->m.ndocs) { q->err = AD_ECORRUPT; return NULL; }
+    it->bits[v[k].doc >> 6] |= (uint64_t)1 << (v[k].doc & 63);
+    any = 1;
+  }
+  if (!any) it->kind = IT_EMPTY;
+  return it;
+}
+
+static ad_it *ad_it_pseudo(ad_q *q, char kind, const char *s, size_t n) {
+  char buf[128];
+  size_t k;
+  if (n == 0 || n > sizeof buf - 2) return ad_it_new(q, IT_EMPTY);
+  buf[0] = 1; buf[1] = kind;
+  for (k = 0; k < n; k++) {
+    char ch = s[k];
+    buf[2 + k] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+  }
+  return ad_it_word(q, buf, n + 2, 0, 0);
+}
+
+static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
+                         uint32_t i, int depth) {
+  const ad_xnode *nd = &nodes[i];
+  ad_it *it;
+  uint32_t k;
+  if (depth > 200) { q->err = AD_EFORMAT; return NULL; }
+  switch (nd->type) {
+    case AD_QN_TERM: return ad_it_text(q, nd, 0);
+    case AD_QN_PHRASE: return ad_it_text(q, nd, 1);
+    case AD_QN_CAT: return ad_it_pseudo(q, 'c', nd->text, nd->len);
+    case AD_QN_PRIMARY: return ad_it_pseudo(q, 'p', nd->text, nd->len);
+    case AD_QN_HAS: return ad_it_pseudo(q, 'h', nd->text, nd->len);
+    case AD_QN_ALL: return ad_it_new(q, IT_ALL);
+    case AD_QN_VERSION:
+      return ad_it_expand(q, "\1v", 2, 0, 0, 1, nd->a, nd->b ? nd->b : 999);
+    case AD_QN_DATE: return ad_it_date(q, nd->a, nd->b);
+    case AD_QN_ID: {
+      uint32_t off, len;
+      uint16_t ver;
+      int64_t d;
+      if (nd->len == 0 || !ad_parse_id(nd->text, nd->len, &off, &len, &ver))
+        return ad_it_new(q, IT_EMPTY);
+      d = ad_ix_find_id(q->ix, nd->text + off, len, &q->err);
+      if (q->err) return NULL;
+      if (d < 0) return ad_it_new(q, IT_EMPTY);
+      it = ad_it_new(q, IT_BITS);
+      if (it == NULL || (it->bits = ad_bits_new(q)) == NULL) return NULL;
+      it->bits[d >> 6] |= (uint64_t)1 << (d & 63);
+      return it;
+    }
+    case AD_QN_NOT:
+      if (nd->nkids != 1 || nd->kids[0] <= i || nd->kids[0] >= nnodes) { q->err = AD_EFORMAT; return NULL; }
+      it = ad_it_new(q, IT_NOT);
+      if (it == NULL) return NULL;
+      it->kids = (ad_it **)ad_ar_alloc(&q->ar, sizeof(ad_it *));
+      if (it->kids == NULL) { q->err = AD_ENOMEM; return NULL; }
+      it->nk = 1;
+      it->kids[0] = ad_compile(q, nodes, nnodes, nd->kids[0], depth + 1);
+      return it->kids[0] ? it : NULL;
+    case AD_QN_AND: case AD_QN_OR: {
+      int isand = nd->type == AD_QN_AND;
+      if (nd->nkids == 0) { q->err = AD_EFORMAT; return NULL; }
+      it = ad_it_new(q, isand ? IT_AND : IT_OR);
+      if (it == NULL) return NULL;
+      it->kids = (ad_it **)ad_ar_alloc(&q->ar, (nd->nkids + 1) * sizeof(ad_it *));
+      it->neg = (ad_it **)ad_ar_alloc(&q->ar, (nd->nkids + 1) * sizeof(ad_it *));
+      if (!it->kids || !it->neg) { q->err = AD_ENOMEM; return NULL; }
+      for (k = 0; k < nd->nkids; k++) {
+        uint32_t ci = nd->kids[k];
+        ad_it *c;
+        if (ci <= i || ci >= nnodes) { q->err = AD_EFORMAT; return NULL; }
+        c = ad_compile(q, nodes, nnodes, ci, depth + 1);
+        if (c == NULL) return NULL;
+        if (isand && c->kind == IT_NOT) it->neg[it->nneg++] = c->kids[0];
+        else if (isand && c->kind == IT_ALL) continue;
+        else if (!isand && c->kind == IT_EMPTY) continue;
+        else {
+          if (isand && c->kind == IT_EMPTY) { it->kind = IT_EMPTY; return it; }
+          it->kids[it->nk++] = c;
+          it->maxs += c->maxs;
+        }
+      }
+      if (!isand && it->nk == 0) it->kind = IT_EMPTY;
+      else if (isand && it->nk == 0) {
+        ad_it *all = ad_it_new(q, IT_ALL);
+        if (all == NULL) return NULL;
+        it->kids[it->nk++] = all;
+      }
+      /* AND: the rarest-looking child first is not needed for
+      ** correctness; keep the user's order */
+      return it;
+    }
+    default:
+      q->err = AD_EFORMAT;
+      return NULL;
+  }
+}
+
+/* top-level: a NOT alone becomes ALL minus it */
+static ad_it *ad_compile_root(ad_q *q, const ad_xnode *nodes, uint32_t nnodes) {
+  ad_it *it;
+  if (nnodes == 0) { q->err = AD_EFORMAT; return NULL; }
+  it = ad_compile(q, nodes, nnodes, 0, 0);
+  if (it && it->kind == IT_NOT) {
+    ad_it *a = ad_it_new(q, IT_AND);
+    if (a == NULL) return NULL;
+    a->kids = (ad_it **)ad_ar_alloc(&q->ar, sizeof(ad_it *));
+    a->neg = (ad_it **)ad_ar_alloc(&q->ar, sizeof(ad_it *));
+    if (!a->kids || !a->neg) { q->err = AD_ENOMEM; return NULL; }
+    a->kids[0] = ad_it_new(q, IT_ALL);
+    if (a->kids[0] == NULL) return NULL;
+    a->nk = 1; a->neg[0] = it->kids[0]; a->nneg = 1;
+    it = a;
+  }
+  return it;
+}
+/* }====================================================== */
+
+/* {====================================================== entry points */
+/* is hit a worse than hit b? (lower score, or equal and later doc) */
+static int ad_worse(const ad_hit *a, const ad_hit *b) {
+  if (a->score != b->score) return a->score < b->score;
+  return a->doc > b->doc;
+}
+
+static void ad_heap_down(ad_hit *h, uint32_t n, uint32_t i) {
+  for (;;) {
+    uint32_t l = 2 * i + 1, r = l + 1, m = i;
+    ad_hit t;
+    if (l < n && ad_worse(&h[l], &h[m])) m = l;
+    if (r < n && ad_worse(&h[r], &h[m])) m = r;
+    if (m == i) return;
+    t = h[i]; h[i] = h[m]; h[m] = t; i = m;
+  }
+}
+
+static void ad_heap_up(ad_hit *h, uint32_t i) {
+  while (i > 0) {
+    uint32_t p = (i - 1) / 2;
+    ad_hit t;
+    if (!ad_worse(&h[i], &h[p])) return;
+    t = h[i]; h[i] = h[p]; h[p] = t; i = p;
+  }
+}
+
+int ad_search(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
+              uint32_t k, int sort, ad_hit *out, uint32_t *nout) {
+  ad_q q;
+  ad_it *root;
+  uint32_t n = 0, d = 0, x, end = AD_END;
+  q.ix = ix; q.err = 0; q.ar.a = &ix->a; q.ar.head = NULL; q.ar.used = q.ar.cap = 0;
+  *nout = 0;
+  root = ad_compile_root(&q, nodes, nnodes);
+  if (root == NULL || k == 0) goto done;
+  if (sort == AD_SORT_DATE) {          /* doc order is newest first */
+    while (n < k && (x = ad_it_next(&q, root, d)) != AD_END) {
+      out[n].doc = x; out[n].score = ad_it_score(root); n++;
+      d = x + 1;
+    }
+    goto done;
+  }
+  for (;;) {
+    float s;
+    if (n == k) {
+      float ub = ad_it_bound(root, d, &end);
+      if (ub * 1.0001f + 1e-6f <= out[0].score) {
+        if (end == AD_END) break;
+        d = end + 1;
+        continue;
+      }
+    } else end = AD_END;
+    x = ad_it_next(&q, root, d);
+    if (x == AD_END) break;
+    if (n == k && x > end) { d = x; continue; }
+    s = ad_it_score(root);
+    if (n < k) {
+      out[n].doc = x; out[n].score = s; ad_heap_up(out, n); n++;
+    } else {
+      ad_hit h; h.doc = x; h.score = s;
+      if (ad_worse(&out[0], &h)) { out[0] = h; ad_heap_down(out, n, 0); }
+    }
+    d = x + 1;
+  }
+  /* sort the heap: best first */
+  {
+    uint32_t m = n;
+    while (m > 1) {
+      ad_hit t = out[0]; out[0] = out[m - 1]; out[m - 1] = t;
+      m--;
+      ad_heap_down(out, m, 0);
+    }
+  }
+done:
+  ad_ar_free(&q.ar);
+  if (q.err) return q.err;
+  *nout = n;
+  return AD_OK;
+}
+
+int ad_each(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
+            int (*f)(void *ud, uint32_t doc), void *ud) {
+  ad_q q;
+  ad_it *root;
+  uint32_t d = 0, x;
+  q.ix = ix; q.err = 0; q.ar.a = &ix->a; q.ar.head = NULL; q.ar.used = q.ar.cap = 0;
+  root = ad_compile_root(&q, nodes, nnodes);
+  if (root != NULL) {
+    while ((x = ad_it_next(&q, root, d)) != AD_END) {
+      if (f(ud, x)) break;
+      d = x + 1;
+    }
+  }
+  ad_ar_free(&q.ar);
+  return q.err;
+}
+
+static int ad_count_cb(void *ud, uint32_t doc) {
+  (void)doc;
+  (*(uint32_t *)ud)++;
+  return 0;
+}
+
+int ad_count(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
+             uint32_t *total) {
+  *total = 0;
+  return ad_each(ix, nodes, nnodes, ad_count_cb, total);
+}
+/* }====================================================== */

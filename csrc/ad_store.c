@@ -1,0 +1,323 @@
+/*
+** ad_store.c: the saved index file (pure C, POSIX I/O).
+**
+** File: a fixed header, the sections (8-byte aligned, zero padded), then a
+** table of 64-bit checksums, one per 64 KiB chunk of [header end, table).
+**   header: magic "ARXIVDGX", format version, byte-order mark, the sizes of
+**   the record structs (a file from another platform is refused), the file
+**   size, each section's offset and length, the table's offset and chunk
+**   count, the table's checksum, and the header's own checksum.
+** Saving streams the sections through one chunk-sized buffer (hashing each
+** chunk as it is written) into a temporary file in the target directory,
+** rewrites the header, fsyncs, renames over the target and fsyncs the
+** directory: a crash leaves either the old file or the new one.
+** Loading maps the file read-only and checks, in O(1) work: size, magic,
+** version, platform, header checksum, table checksum, section bounds and
+** the META counts against the section sizes. Chunks are verified lazily the
+** first time any byte in them is read (ad_ix_need), so corruption anywhere
+** surfaces as AD_ECORRUPT before a byte of it is used.
+*/
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "ad_index.h"
+
+#define AD_MAGIC "ARXIVDGX"
+#define AD_FORMAT_VERSION 1u
+#define AD_BOM 0x01020304u
+#define AD_CHUNKSHIFT 16
+
+typedef struct ad_fhdr {
+  char magic[8];
+  uint32_t version, bom;
+  uint32_t szrec, szdoc, szterm, chunkshift;
+  uint64_t filesize;
+  uint64_t off[AD_NSEC], len[AD_NSEC];
+  uint64_t sumsoff, nchunks, sumsum;
+  uint64_t headsum;             /* hash of all the bytes above */
+} ad_fhdr;
+
+#define AD_HDRSIZE ((sizeof(ad_fhdr) + 63) & ~(size_t)63)
+
+/* {====================================================== save */
+typedef struct ad_wr {
+  int fd;
+  uint8_t *buf; size_t n;        /* current chunk */
+  uint64_t *sums; uint64_t nsums;
+  uint64_t pos;                  /* file offset of buf[0] */
+  int err;
+} ad_wr;
+
+static int ad_wr_flush(ad_wr *w) {
+  size_t done = 0;
+  if (w->n == 0) return 0;
+  w->sums[w->nsums++] = ad_fasthash(w->buf, w->n, AD_HASH_INIT);
+  while (done < w->n) {
+    ssize_t k = write(w->fd, w->buf + done, w->n - done);
+    if (k < 0) { if (errno == EINTR) continue; w->err = errno; return -1; }
+    done += (size_t)k;
+  }
+  w->pos += w->n; w->n = 0;
+  return 0;
+}
+
+static int ad_wr_put(ad_wr *w, const void *p, size_t n) {
+  const uint8_t *s = (const uint8_t *)p;
+  size_t cs = (size_t)1 << AD_CHUNKSHIFT;
+  while (n > 0) {
+    size_t k = cs - w->n < n ? cs - w->n : n;
+    memcpy(w->buf + w->n, s, k);
+    w->n += k; s += k; n -= k;
+    if (w->n == cs && ad_wr_flush(w)) return -1;
+  }
+  return 0;
+}
+
+static int ad_write_all(int fd, const void *p, size_t n, off_t at) {
+  const uint8_t *s = (const uint8_t *)p;
+  while (n > 0) {
+    ssize_t k = pwrite(fd, s, n, at);
+    if (k < 0) { if (errno == EINTR) continue; return -1; }
+    s += k; n -= (size_t)k; at += k;
+  }
+  return 0;
+}
+
+int ad_ix_save(const ad_ix *ix, const char *path) {
+  ad_fhdr h;
+  ad_wr w;
+  char *tmp = NULL, *dir = NULL;
+  const char *slash;
+  size_t pl = strlen(path), cs = (size_t)1 << AD_CHUNKSHIFT;
+  uint64_t at, body;
+  uint8_t zero[AD_HDRSIZE];
+  int s, st = AD_EIO, e = 0;
+  const ad_alloc *a = &ix->a;
+  memset(&w, 0, sizeof w);
+  w.fd = -1;
+  memset(&h, 0, sizeof h);
+  memset(zero, 0, sizeof zero);
+  memcpy(h.magic, AD_MAGIC, 8);
+  h.version = AD_FORMAT_VERSION; h.bom = AD_BOM;
+  h.szrec = sizeof(ad_record); h.szdoc = sizeof(ad_ixdoc);
+  h.szterm = sizeof(ad_ixterm); h.chunkshift = AD_CHUNKSHIFT;
+  at = AD_HDRSIZE;
+  for (s = 0; s < AD_NSEC; s++) {
+    h.off[s] = at; h.len[s] = ix->seclen[s];
+    at += (ix->seclen[s] + 7) & ~(uint64_t)7;
+  }
+  body = at;
+  h.sumsoff = body;
+  h.nchunks = (body - AD_HDRSIZE + cs - 1) / cs;
+  h.filesize = body + h.nchunks * 8;
+  tmp = (char *)ad_malloc(a, pl + 32);
+  dir = (char *)ad_malloc(a, pl + 2);
+  w.buf = (uint8_t *)ad_malloc(a, cs);
+  w.sums = (uint64_t *)ad_malloc(a, (size_t)(h.nchunks ? h.nchunks : 1) * 8);
+  if (!tmp || !dir || !w.buf || !w.sums) { st = AD_ENOMEM; goto fail; }
+  snprintf(tmp, pl + 32, "%s.tmpXXXXXX", path);
+  w.fd = mkstemp(tmp);
+  if (w.fd < 0) { e = errno; tmp[0] = 0; goto fail; }
+  if (ad_write_all(w.fd, zero, AD_HDRSIZE, 0)) { e = errno; goto fail; }
+  if (lseek(w.fd, (off_t)AD_HDRSIZE, SEEK_SET) < 0) { e = errno; goto fail; }
+  w.pos = AD_HDRSIZE;
+  for (s = 0; s < AD_NSEC; s++) {
+    size_t pad = (size_t)(((ix->seclen[s] + 7) & ~(uint64_t)7) - ix->seclen[s]);
+    if (ix->seclen[s] && ad_wr_put(&w, ix->sec[s], (size_t)ix->seclen[s])) { e = w.err; goto fail; }
+    if (pad && ad_wr_put(&w, zero, pad)) { e = w.err; goto fail; }
+  }
+  if (ad_wr_flush(&w)) { e = w.err; goto fail; }
+  if (w.nsums != h.nchunks) { e = EIO; goto fail; }
+  if (h.nchunks && ad_write_all(w.fd, w.sums, (size_t)h.nchunks * 8, (off_t)body)) { e = errno; goto fail; }
+  h.sumsum = ad_fasthash(w.sums, (size_t)h.nchunks * 8, AD_HASH_INIT);
+  h.headsum = ad_fasthash(&h, offsetof(ad_fhdr, headsum), AD_HASH_INIT);
+  if (ad_write_all(w.fd, &h, sizeof h, 0)) { e = errno; goto fail; }
+  if (fsync(w.fd)) { e = errno; goto fail; }
+  if (close(w.fd)) { w.fd = -1; e = errno; goto fail; }
+  w.fd = -1;
+  if (rename(tmp, path)) { e = errno; goto fail; }
+  tmp[0] = 0;
+  /* fsync the directory so the rename is durable */
+  slash = strrchr(path, '/');
+  if (slash == NULL) strcpy(dir, ".");
+  else if (slash == path) strcpy(dir, "/");
+  else { memcpy(dir, path, (size_t)(slash - path)); dir[slash - path] = 0; }
+  {
+    int dfd = open(dir, O_RDONLY);
+    if (dfd >= 0) { (void)fsync(dfd); close(dfd); }
+  }
+  st = AD_OK;
+fail:
+  if (w.fd >= 0) close(w.fd);
+  if (tmp && tmp[0]) unlink(tmp);
+  if (tmp) ad_free(a, tmp, pl + 32);
+  if (dir) ad_free(a, dir, pl + 2);
+  if (w.buf) ad_free(a, w.buf, cs);
+  if (w.sums) ad_free(a, w.sums, (size_t)(h.nchunks ? h.nchunks : 1) * 8);
+  if (st == AD_EIO) errno = e ? e : EIO;
+  return st;
+}
+/* }====================================================== */
+
+/* {====================================================== load */
+static int ad_why(char *why, size_t wl, int code, const char *msg) {
+  if (why && wl) snprintf(why, wl, "%s", msg);
+  return code;
+}
+
+int ad_ix_load_mem(ad_ix *ix, const ad_alloc *a, const void *buf, size_t len,
+                   char *why, size_t whylen) {
+  ad_fhdr h;
+  const uint8_t *b = (const uint8_t *)buf;
+  uint64_t cs, prev;
+  int s;
+  const ad_ixmeta *m;
+  memset(ix, 0, sizeof *ix);
+  ix->a = *a;
+  if (len == 0) return ad_why(why, whylen, AD_EFORMAT, "empty file, not an index");
+  if (len < 8 || memcmp(b, AD_MAGIC, 8) != 0)
+    return ad_why(why, whylen, AD_EFORMAT, "not an arxivdigest index (bad magic)");
+  if (len < AD_HDRSIZE)
+    return ad_why(why, whylen, AD_ECORRUPT, "truncated index (shorter than its header)");
+  memcpy(&h, b, sizeof h);
+  if (h.version != AD_FORMAT_VERSION) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "unsupported index format version %u (expected %u)",
+             (unsigned)h.version, AD_FORMAT_VERSION);
+    return ad_why(why, whylen, AD_EFORMAT, msg);
+  }
+  if (ad_fasthash(&h, offsetof(ad_fhdr, headsum), AD_HASH_INIT) != h.headsum)
+    return ad_why(why, whylen, AD_ECORRUPT, "corrupted index (header checksum mismatch)");
+  if (h.bom != AD_BOM || h.szrec != sizeof(ad_record) || h.szdoc != sizeof(ad_ixdoc)
+      || h.szterm != sizeof(ad_ixterm))
+    return ad_why(why, whylen, AD_EFORMAT, "index written on an incompatible platform");
+  if (h.filesize != len) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "truncated or extended index (%llu bytes, header says %llu)",
+             (unsigned long long)len, (unsigned long long)h.filesize);
+    return ad_why(why, whylen, AD_ECORRUPT, msg);
+  }
+  if (h.chunkshift < 10 || h.chunkshift > 30)
+    return ad_why(why, whylen, AD_ECORRUPT, "corrupted index (chunk size)");
+  cs = (uint64_t)1 << h.chunkshift;
+  if (h.sumsoff < AD_HDRSIZE || h.sumsoff > len || (len - h.sumsoff) / 8 != h.nchunks
+      || (len - h.sumsoff) % 8 != 0 || h.nchunks != (h.sumsoff - AD_HDRSIZE + cs - 1) / cs)
+    return ad_why(why, whylen, AD_ECORRUPT, "corrupted index (checksum table)");
+  if (ad_fasthash(b + h.sumsoff, (size_t)(h.nchunks * 8), AD_HASH_INIT) != h.sumsum)
+    return ad_why(why, whylen, AD_ECORRUPT, "corrupted index (checksum table mismatch)");
+  prev = AD_HDRSIZE;
+  for (s = 0; s < AD_NSEC; s++) {
+    if (h.off[s] != prev || h.len[s] > h.sumsoff - h.off[s] || (h.off[s] & 7))
+      return ad_why(why, whylen, AD_ECORRUPT, "corrupted index (section table)");
+    prev = h.off[s] + ((h.len[s] + 7) & ~(uint64_t)7);
+    ix->sec[s] = b + h.off[s];
+    ix->seclen[s] = h.len[s];
+    ix->secoff[s] = h.off[s];
+  }
+  if (prev != h.sumsoff)
+    return ad_why(why, whylen, AD_ECORRUPT, "corrupted index (section table)");
+  ix->base = b;
+  ix->chunkbase = AD_HDRSIZE; ix->bodylen = h.sumsoff;
+  ix->chunkshift = h.chunkshift; ix->nchunks = (uint32_t)h.nchunks;
+  ix->sums = (const uint64_t *)(b + h.sumsoff);
+  ix->verified = (uint8_t *)ad_malloc(a, ix->nchunks ? ix->nchunks : 1);
+  if (ix->verified == NULL) return ad_why(why, whylen, AD_ENOMEM, "not enough memory");
+  memset(ix->verified, 0, ix->nchunks ? ix->nchunks : 1);
+  ix->lazy = 1;
+  if (ix->seclen[AD_SEC_META] != sizeof(ad_ixmeta) ||
+      ad_ix_need(ix, AD_SEC_META, 0, sizeof(ad_ixmeta)))
+    return ad_why(why, whylen, AD_ECORRUPT, "corrupted index (metadata)");
+  m = (const ad_ixmeta *)ix->sec[AD_SEC_META];
+  ix->m = *m;
+  if (ix->seclen[AD_SEC_DOCS] != (uint64_t)m->ndocs * sizeof(ad_ixdoc)
+      || ix->seclen[AD_SEC_IDS] != (uint64_t)m->ndocs * 4
+      || ix->seclen[AD_SEC_TERMS] != (uint64_t)m->nterms * sizeof(ad_ixterm)
+      || ix->seclen[AD_SEC_APPS] != (uint64_t)m->napps * 4
+      || ix->seclen[AD_SEC_FILES] != (uint64_t)m->nfiles * sizeof(ad_ixfile)
+      || ix->seclen[AD_SEC_RECS] != (uint64_t)m->nrecs * sizeof(ad_record)
+      || ix->seclen[AD_SEC_DATES] % sizeof(ad_ixdate) != 0
+      || !(m->p.k1 >= 0 && m->p.k1 < 1000) || !(m->p.b >= 0 && m->p.b <= 1))
+    return ad_why(why, whylen, AD_ECORRUPT, "corrupted index (counts do not match sections)");
+  for (s = 0; s < AD_NFIELDS; s++)
+    if (!(m->p.w[s] >= 0 && m->p.w[s] < 1e6) || !(m->avglen[s] >= 0 && m->avglen[s] < 1e9))
+      return ad_why(why, whylen, AD_ECORRUPT, "corrupted index (parameters)");
+  return AD_OK;
+}
+
+void ad_ix_unmap(ad_ix *ix) {
+  if (ix->map) munmap(ix->map, ix->maplen);
+  ix->map = NULL;
+}
+
+int ad_ix_load(ad_ix *ix, const ad_alloc *a, const char *path, char *why,
+               size_t whylen) {
+  int fd, st;
+  struct stat sb;
+  void *map;
+  memset(ix, 0, sizeof *ix);
+  ix->a = *a;
+  fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return AD_EIO;
+  if (fstat(fd, &sb)) { int e = errno; close(fd); errno = e; return AD_EIO; }
+  if (S_ISDIR(sb.st_mode)) { close(fd); errno = EISDIR; return AD_EIO; }
+  if (sb.st_size == 0) { close(fd); return ad_why(why, whylen, AD_EFORMAT, "empty file, not an index"); }
+  map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (map == MAP_FAILED) { int e = errno; close(fd); errno = e; return AD_EIO; }
+  close(fd);
+  st = ad_ix_load_mem(ix, a, map, (size_t)sb.st_size, why, whylen);
+  ix->map = map; ix->maplen = (size_t)sb.st_size;
+  if (st != AD_OK) ad_ix_free(ix);
+  return st;
+}
+/* }====================================================== */
+
+/* {====================================================== corpus of a loaded index */
+int ad_ix_corpus(ad_ix *ix, ad_corpus *c) {
+  uint32_t i, nf = ix->m.nfiles;
+  const ad_ixfile *files;
+  if (ad_ix_need(ix, AD_SEC_FILES, 0, ix->seclen[AD_SEC_FILES])) return AD_ECORRUPT;
+  if (ad_ix_need(ix, AD_SEC_FSTR, 0, ix->seclen[AD_SEC_FSTR])) return AD_ECORRUPT;
+  files = (const ad_ixfile *)ix->sec[AD_SEC_FILES];
+  for (i = 0; i < nf; i++) {
+    if ((uint64_t)files[i].path + files[i].pathlen > ix->seclen[AD_SEC_FSTR]
+        || (uint64_t)files[i].first + files[i].nrec > ix->m.nrecs
+        || files[i].size > AD_MAX_FILE_SIZE)
+      return AD_ECORRUPT;
+  }
+  if (nf) {
+    c->files = (ad_file *)ad_malloc(&c->a, (size_t)nf * sizeof(ad_file));
+    if (c->files == NULL) return AD_ENOMEM;
+    memset(c->files, 0, (size_t)nf * sizeof(ad_file));
+    c->capfiles = nf;
+  }
+  for (i = 0; i < nf; i++) {
+    ad_file *f = &c->files[i];
+    f->path = (char *)ad_malloc(&c->a, files[i].pathlen + 1);
+    if (f->path == NULL) return AD_ENOMEM;
+    memcpy(f->path, ix->sec[AD_SEC_FSTR] + files[i].path, files[i].pathlen);
+    f->path[files[i].pathlen] = 0;
+    f->pathlen = files[i].pathlen;
+    f->size = files[i].size; f->mtime = files[i].mtime;
+    f->hash = files[i].hash; f->hashed = 1;
+    f->first = files[i].first; f->nrec = files[i].nrec;
+    f->format = (uint8_t)files[i].format;
+    c->nfiles = i + 1;
+  }
+  /* the records stay in the index: validated one at a time (ad_ix_rec) */
+  c->recs = (ad_record *)(uintptr_t)ix->sec[AD_SEC_RECS];
+  c->nrecs = ix->m.nrecs;
+  c->caprecs = 0;
+  return AD_OK;
+}
+
+void ad_ix_corpus_free(ad_corpus *c) {
+  c->recs = NULL; c->nrecs = 0; c->caprecs = 0;
+  ad_corpus_free(c);
+}
+/* }====================================================== */

@@ -1,0 +1,50 @@
+/*
+** ad_token.h: the tokenizer shared by indexing, query terms, snippets and
+** Lua's `core.tokens`. Pure C.
+**
+** A token is a run of word characters: ASCII letters and digits, Latin
+** letters (folded to ASCII: "Müller" -> "muller", "ß" -> "ss", "Ł" -> "l"),
+** and any other letter outside the punctuation blocks (kept as UTF-8, Greek
+** lowercased). Combining diacritics (U+0300..U+036F) are dropped, so
+** decomposed "u\u0308" folds too. Words joined by single hyphens form a
+** group: "zero-shot" yields the compound "zero-shot" (kind AD_TK_COMPOUND)
+** at position p, then its parts "zero" at p and "shot" at p+1 (kind
+** AD_TK_PART). A plain word has kind AD_TK_WORD. Positions count words and
+** parts, so a phrase made of parts is adjacent in the position space.
+*/
+#ifndef AD_TOKEN_H
+#define AD_TOKEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define AD_TOK_MAX 64         /* longer words are truncated to this many bytes */
+#define AD_TOK_MAXPARTS 16    /* a longer hyphen group yields parts only */
+
+enum { AD_TK_WORD = 0, AD_TK_COMPOUND = 1, AD_TK_PART = 2 };
+
+typedef struct ad_tok {
+  const char *s;       /* folded token bytes (points into the tokenizer) */
+  uint32_t len;
+  uint32_t start, end; /* byte range in the source text */
+  uint32_t pos;        /* position (relative to the tokenizer's start) */
+  int kind;            /* AD_TK_* */
+} ad_tok;
+
+typedef struct ad_tokenizer {
+  const unsigned char *src; size_t n, at;
+  uint32_t pos;                     /* next position */
+  /* current hyphen group */
+  char buf[AD_TOK_MAXPARTS * (AD_TOK_MAX + 1) + 8];
+  uint32_t poff[AD_TOK_MAXPARTS], plen[AD_TOK_MAXPARTS];
+  uint32_t pstart[AD_TOK_MAXPARTS], pend[AD_TOK_MAXPARTS];
+  int nparts, emit;                 /* emit: next item of the group (-1 = compound) */
+  int hascompound;
+  char cbuf[AD_TOK_MAX + 1]; uint32_t clen;
+} ad_tokenizer;
+
+void ad_tok_init(ad_tokenizer *t, const char *s, size_t n);
+/* Next token into *tk; returns 1, or 0 at the end of the text. */
+int ad_tok_next(ad_tokenizer *t, ad_tok *tk);
+
+#endif
