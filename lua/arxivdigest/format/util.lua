@@ -103,6 +103,11 @@ local C1_PATTERN = "\194[\128-\159]"
 -- `repl` (a string or function), whitespace collapsed unless keep_space.
 function M.clean(s, repl, keep_space)
   if s == nil then return nil end
+  if not s:find("[%z\1-\8\14-\31\127-\255]") then
+    -- plain ASCII without controls: only whitespace to collapse
+    if keep_space then return s end
+    return (s:gsub("[ \t\r\n\f\v]+", " "))
+  end
   s = M.valid_utf8(s)
   s = M.strip_bidi(s)
   s = s:gsub("\226\128[\168\169]", " ") -- U+2028, U+2029 line/paragraph separators
@@ -257,6 +262,7 @@ end
 M.cpwidth = cpwidth
 
 function M.width(s)
+  if not s:find("[\128-\255]") then return #s end
   local w = 0
   for _, c in utf8.codes(s) do w = w + cpwidth(c) end
   return w
