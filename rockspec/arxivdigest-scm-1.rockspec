@@ -41,6 +41,7 @@ build = {
     ["arxivdigest.pipeline"] = "lua/arxivdigest/pipeline.lua",
     ["arxivdigest.query"] = "lua/arxivdigest/query.lua",
     ["arxivdigest.format"] = "lua/arxivdigest/format/init.lua",
+    ["arxivdigest.format.atom"] = "lua/arxivdigest/format/atom.lua",
     ["arxivdigest.format.bibtex"] = "lua/arxivdigest/format/bibtex.lua",
     ["arxivdigest.format.csv"] = "lua/arxivdigest/format/csv.lua",
     ["arxivdigest.format.html"] = "lua/arxivdigest/format/html.lua",
