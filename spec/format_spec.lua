@@ -813,6 +813,15 @@ describe("markdown", function()
     end
   end)
 
+  it("escapes HTML in listings, which are read back as HTML", function()
+    local out = format.render({ P.xss }, "markdown", { style = "listing" })
+    assert.is_nil(out:find("<", 1, true))
+    assert.truthy(out:find("### 1.&lt;script&gt;document.title='pwned';alert(1)&lt;/script&gt; Robust "
+      .. "&lt;b&gt;segmentation&lt;/b&gt;  [ :arrow_down: ](https://arxiv.org/pdf/2001.00001.pdf)\n", 1, true))
+    assert.truthy(out:find(">  We study &lt;img src=x onerror=\"document.title='pwned'\"&gt; attacks &amp; defences", 1,
+      true))
+  end)
+
   it("removes control and bidi characters, keeps valid UTF-8", function()
     for _, style in ipairs({ "catalog", "listing" }) do
       local out = format.render(P.hostile, "markdown", { style = style })
