@@ -817,7 +817,7 @@ describe("markdown", function()
     local out = format.render({ P.xss }, "markdown", { style = "listing" })
     assert.is_nil(out:find("<", 1, true))
     assert.truthy(out:find("### 1.&lt;script&gt;document.title='pwned';alert(1)&lt;/script&gt; Robust "
-      .. "&lt;b&gt;segmentation&lt;/b&gt;  [ :arrow_down: ](https://arxiv.org/pdf/2001.00001.pdf)\n", 1, true))
+      .. "&lt;b&gt;segmentation&lt;/b&gt;  [ :arrow_down: ](https://arxiv.org/pdf/2001.00001v1.pdf)\n", 1, true))
     assert.truthy(out:find(">  We study &lt;img src=x onerror=\"document.title='pwned'\"&gt; attacks &amp; defences", 1,
       true))
   end)
