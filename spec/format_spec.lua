@@ -725,6 +725,14 @@ describe("text", function()
     assert.is_boolean(saved())
   end)
 
+  it("shows the scores of a ranked pipeline", function()
+    local out = format.render({ P.catalog, P.listing }, "text", { color = false, scores = { 2.5, 0.125 } })
+    assert.truthy(out:find("1910.11126v1 | 2019-10-19 | cs.CV cs.LG eess.IV eess.SP | score 2.5\n", 1, true))
+    assert.truthy(out:find("2005.09496 | 2020-05-20 | cs.CV | score 0.125\n", 1, true))
+    local html = format.render(nil, "html", { groups = { { key = "g", papers = { P.catalog }, scores = { 1.5 } } } })
+    assert.truthy(html:find('<span class="score">score 1.5</span>', 1, true))
+  end)
+
   it("renders groups as sections and a title", function()
     local out = format.render(nil, "text", { color = false, title = "Week", abstract = false,
       groups = { { key = "cs.CV", papers = { P.catalog, P.revised } }, { key = "cs.CR", papers = { P.xss } } } })

@@ -6,6 +6,8 @@
 --                  a non-empty value or TERM=dumb; an explicit true wins)
 --   opts.abstract  false to leave abstracts out
 --   opts.title     a heading; opts.groups renders one section per group
+--   opts.scores    scores parallel to the papers (a ranked pipeline passes
+--                  them; groups may carry their own .scores): shown per paper
 --   opts.stdout    the output goes to stdout (set by render when write is
 --                  io.stdout); opts.isatty / opts.getenv replace the TTY test
 --                  and os.getenv (for tests)
@@ -18,7 +20,7 @@
 
 local util = require "arxivdigest.format.util"
 
-local tostring, tonumber, ipairs, os, utf8, math = tostring, tonumber, ipairs, os, utf8, math
+local type, tostring, tonumber, ipairs, os, utf8, math = type, tostring, tonumber, ipairs, os, utf8, math
 local table, string = table, string
 
 local M = { name = "text", extension = "txt", mime = "text/plain; charset=utf-8" }
@@ -94,7 +96,7 @@ local SGR = {
   authors = "\27[32m", heading = "\27[1;4m", reset = "\27[0m",
 }
 
-local function render_paper(p, n, opts, color, write)
+local function render_paper(p, n, opts, color, write, score)
   local width = opts.width
   local function paint(kind, s)
     if color then return SGR[kind] .. s .. SGR.reset end
@@ -123,6 +125,7 @@ local function render_paper(p, n, opts, color, write)
   for i, c in ipairs(cats) do cats[i] = M.sanitize(c) end
   if #cats > 0 then meta[#meta + 1] = table.concat(cats, " ") end
   if p.crosslist then meta[#meta + 1] = "cross-list" end
+  if type(score) == "number" then meta[#meta + 1] = string.format("score %.3g", score) end
   local ml = M.wrap(table.concat(meta, " | "), width, pad)
   if color and id ~= "" then
     ml = pad .. paint("id", id) .. ml:sub(#pad + #id + 1)
@@ -172,11 +175,13 @@ function M.render(papers, opts, write)
       local ps = g.papers or {}
       local head = M.sanitize(g.key) .. " (" .. #ps .. ")"
       write(paint("group", head) .. "\n" .. string.rep("-", math.min(util.width(head), o.width)) .. "\n\n")
-      for i = 1, #ps do render_paper(ps[i], i, o, color, write) end
+      local sc = type(g.scores) == "table" and g.scores or {}
+      for i = 1, #ps do render_paper(ps[i], i, o, color, write, sc[i]) end
       total = total + #ps
     end
   else
-    for i = 1, #papers do render_paper(papers[i], i, o, color, write) end
+    local sc = type(opts.scores) == "table" and opts.scores or {}
+    for i = 1, #papers do render_paper(papers[i], i, o, color, write, sc[i]) end
     total = #papers
   end
   write(paint("meta", total .. (total == 1 and " paper" or " papers")) .. "\n")
