@@ -4,6 +4,9 @@
 ** UTF-8 repair, arXiv ids and timestamps. Pure C.
 */
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include "ad_core.h"
 
 /* {====================================================== hashing */
@@ -249,11 +252,59 @@ static void ad_decode_plain(ad_out *o, const char *s, size_t n, int html) {
   ad_decode_into(o, s, n, html ? AD_DEC_HTML : 0);
 }
 
+/* A byte that needs no decoding: printable ASCII, except '&' and '<' in
+** HTML mode. */
+#define AD_PLAIN(ch, html) \
+  ((ch) > 0x20 && (ch) < 0x7f && !((html) && ((ch) == '&' || (ch) == '<')))
+
 static void ad_decode_into(ad_out *o, const char *s, size_t n, int mode) {
   size_t i = 0;
   int bol = 1;  /* at the beginning of a line (for AD_DEC_QUOTED) */
+  int html = (mode & AD_DEC_HTML) != 0;
   while (i < n) {
     unsigned char c = (unsigned char)s[i];
+    if (AD_PLAIN(c, html) && !(bol && (mode & AD_DEC_QUOTED))) {
+      /* fast path: a run of plain bytes with single spaces inside */
+      size_t j = i + 1;
+#if defined(__SSE2__)
+      /* 16 bytes at a time while they are all plain or single spaces */
+      {
+        const __m128i lo = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+        const __m128i sp = _mm_set1_epi8(' ');
+        const __m128i amp = _mm_set1_epi8(html ? '&' : 0x7f);
+        const __m128i lt = _mm_set1_epi8(html ? '<' : 0x7f);
+        while (j + 17 <= n) {
+          __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + j));
+          __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(s + j + 1));
+          /* bytes < 0x20 or >= 0x80 (signed compare), DEL, & and < */
+          __m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, lo), _mm_cmpeq_epi8(v, del));
+          bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi8(v, amp),
+                                               _mm_cmpeq_epi8(v, lt)));
+          /* two spaces in a row */
+          bad = _mm_or_si128(bad, _mm_and_si128(_mm_cmpeq_epi8(v, sp),
+                                                _mm_cmpeq_epi8(w, sp)));
+          if (_mm_movemask_epi8(bad) != 0) break;
+          /* a final space is left to the byte loop, which knows what follows */
+          j += (s[j + 15] == ' ') ? 15 : 16;
+        }
+      }
+#endif
+      for (;;) {
+        unsigned char d;
+        if (j >= n) break;
+        d = (unsigned char)s[j];
+        if (AD_PLAIN(d, html)) { j++; continue; }
+        if (d == ' ' && j + 1 < n && AD_PLAIN((unsigned char)s[j + 1], html)) {
+          j += 2;
+          continue;
+        }
+        break;
+      }
+      ad_out_bytes(o, s + i, j - i);
+      i = j;
+      bol = 0;
+      continue;
+    }
     if (c == '\n') {
       ad_out_space(o);
       i++;

@@ -314,3 +314,26 @@ describe("the Lua side", function()
     assert.is_true(m.overhead < 0.3 * m.text)
   end)
 end)
+
+describe("the decoder", function()
+  it("collapses whitespace exactly like a reference, at every alignment", function()
+    local alphabet = {"a", "b", " ", " ", "  ", "\t", ".", "&", "<", "x", "é"}
+    math.randomseed(42)
+    for round = 1, 400 do
+      local parts = {}
+      for i = 1, math.random(1, 80) do parts[i] = alphabet[math.random(#alphabet)] end
+      local text = table.concat(parts)
+      local c = ad.parse(table.concat({
+        "# Arxiv Papers in cs.CV on 2019-10-19",
+        "### T",
+        "- **Arxiv ID**: http://arxiv.org/abs/1910.00001v1",
+        "- **Authors**: A",
+        "- **Categories**: **cs.CV**",
+        "- **Summary**: " .. text,
+        ""}, "\n"), "r.md")
+      local want = text:gsub("[ \t]+", " "):gsub("^ ", ""):gsub(" $", "")
+      if want == "" then want = nil end
+      assert.are.equal(want, c[1].abstract, ("round %d: %q"):format(round, text))
+    end
+  end)
+end)
