@@ -337,11 +337,15 @@ static int ad_add_dir(ad_corpus *c, const char *dir, int depth) {
       st = AD_ENOMEM;
       break;
     }
-    p = (char *)ad_malloc(&c->a, dl + 1 + nl + 1);
-    if (p == NULL) { st = AD_ENOMEM; break; }
-    memcpy(p, dir, dl);
-    if (dl > 0 && dir[dl - 1] == '/') { memcpy(p + dl, e->d_name, nl + 1); }
-    else { p[dl] = '/'; memcpy(p + dl + 1, e->d_name, nl + 1); }
+    {
+      int slash = !(dl > 0 && dir[dl - 1] == '/');  /* a separator needed */
+      /* exact size: the name is freed with strlen() + 1 */
+      p = (char *)ad_malloc(&c->a, dl + (size_t)slash + nl + 1);
+      if (p == NULL) { st = AD_ENOMEM; break; }
+      memcpy(p, dir, dl);
+      if (slash) p[dl] = '/';
+      memcpy(p + dl + slash, e->d_name, nl + 1);
+    }
     names[n++] = p;
   }
   closedir(d);

@@ -25,8 +25,12 @@ build = {
     ["arxivdigest.core"] = {
       sources = {
         "csrc/ad_corpus.c",
+        "csrc/ad_index.c",
         "csrc/ad_scan.c",
+        "csrc/ad_search.c",
         "csrc/ad_select.c",
+        "csrc/ad_similar.c",
+        "csrc/ad_store.c",
         "csrc/ad_text.c",
         "csrc/ad_token.c",
         "csrc/lad.c",
@@ -37,6 +41,7 @@ build = {
     },
     ["arxivdigest"] = "lua/arxivdigest/init.lua",
     ["arxivdigest.filter"] = "lua/arxivdigest/filter.lua",
+    ["arxivdigest.index"] = "lua/arxivdigest/index.lua",
     ["arxivdigest.json"] = "lua/arxivdigest/json.lua",
     ["arxivdigest.pipeline"] = "lua/arxivdigest/pipeline.lua",
     ["arxivdigest.query"] = "lua/arxivdigest/query.lua",
