@@ -337,3 +337,60 @@ describe("the decoder", function()
     end
   end)
 end)
+
+describe("messy but harmless layout", function()
+  local clean = read(DATA .. "003_ce175d6736be5667.txt")
+  local want = ad.parse(clean, "clean.md")
+
+  local function same_records(c)
+    assert.are.equal(#want, #c)
+    for i = 1, #want do
+      for _, k in ipairs(ad.fields()) do
+        if k ~= "raw" and k ~= "line" and k ~= "source" then
+          assert.are.same(want[i][k], c[i][k], ("record %d field %s"):format(i, k))
+        end
+      end
+    end
+  end
+
+  it("ignores trailing spaces and tabs on every line", function()
+    local c = ad.parse((clean:gsub("\n", " \t  \n")), "trailing.md")
+    assert.are.same({}, c:warnings())
+    same_records(c)
+  end)
+
+  it("ignores extra blank lines between records and before the first", function()
+    local c = ad.parse("\n\n" .. clean:gsub("\n\n\n\n", "\n\n\n\n\n\n\n\n"), "blank.md")
+    assert.are.same({}, c:warnings())
+    same_records(c)
+  end)
+
+  it("accepts CRLF, a BOM and trailing spaces together", function()
+    local c = ad.parse("\239\187\191" .. clean:gsub("\n", "  \r\n"), "crlf.md")
+    assert.are.same({}, c:warnings())
+    same_records(c)
+  end)
+
+  it("keeps a record whose optional fields are missing, and names what is missing", function()
+    local c = ad.parse(table.concat({
+      "# Arxiv Papers in cs.CV on 2019-10-19",
+      "### Only the essentials",
+      "- **Arxiv ID**: http://arxiv.org/abs/1910.00002v1",
+      "- **Categories**: **cs.CV**",
+      "- **Authors**: A. Author, B. Author",
+      "- **Summary**: Short.",
+      "",
+      "### Missing authors and summary",
+      "- **Arxiv ID**: http://arxiv.org/abs/1910.00003v2",
+      "- **Categories**: **cs.CV**",
+      ""}, "\n"), "missing.md")
+    assert.are.equal(2, #c)
+    assert.is_nil(c[1].doi)
+    assert.is_nil(c[1].published)
+    assert.are.same({"A. Author", "B. Author"}, c[1].authors)
+    assert.are.same({{source = "missing.md", line = 8,
+      message = "incomplete record: missing Authors, Summary"}}, c:warnings())
+    assert.are.equal("1910.00003", c[2].id)
+    assert.are.equal(2, c[2].version)
+  end)
+end)
