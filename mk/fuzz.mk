@@ -27,6 +27,9 @@ FUZZ_SEEDS_scan  = examples/data spec/fixtures/bad
 FUZZ_MAXLEN_scan = 8192
 FUZZ_SEEDS_query =
 FUZZ_SEEDS_load  =
+# a saved index of spec/fixtures/fuzz/scan is about 64 KiB
+FUZZ_MAXLEN_load = 70000
+FUZZ_MAXLEN_query = 512
 FUZZ_OPTS      = -max_len=$(or $(FUZZ_MAXLEN_$*),65536) -timeout=20 -rss_limit_mb=2048 \
                  -print_final_stats=1
 
