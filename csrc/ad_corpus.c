@@ -318,6 +318,20 @@ static int ad_cmp_names(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Inside a directory walk, an entry that cannot be read is a warning on
+** that entry, not an error of the walk. Returns AD_OK or AD_ENOMEM. */
+static int ad_unreadable(ad_corpus *c, const char *path, int r,
+                         const char *what) {
+  uint32_t fi;
+  int e = errno;
+  if (r == AD_ENOMEM) return r;
+  if (r != AD_EIO) return AD_OK;
+  if (ad_new_file(c, path, &fi) ||
+      ad_corpus_warn(c, fi, 0, "cannot read %s: %s", what, strerror(e)))
+    return AD_ENOMEM;
+  return AD_OK;
+}
+
 /* Walk directory `dir` (depth-limited), adding digest files in name order. */
 static int ad_add_dir(ad_corpus *c, const char *dir, int depth) {
   DIR *d;
@@ -354,27 +368,10 @@ static int ad_add_dir(ad_corpus *c, const char *dir, int depth) {
     struct stat ls, fs;
     const char *p = names[i];
     if (lstat(p, &ls) != 0) continue;
-    if (S_ISDIR(ls.st_mode)) {
-      int r = ad_add_dir(c, p, depth + 1);
-      if (r == AD_ENOMEM) st = r;
-      else if (r == AD_EIO) {
-        uint32_t fi;
-        int e2 = errno;
-        if (ad_new_file(c, p, &fi) ||
-            ad_corpus_warn(c, fi, 0, "cannot read directory: %s", strerror(e2)))
-          st = AD_ENOMEM;
-      }
-    } else if (ad_has_digest_ext(p) && stat(p, &fs) == 0 && S_ISREG(fs.st_mode)) {
-      int r = ad_corpus_add_file(c, p);
-      if (r == AD_ENOMEM) st = r;
-      else if (r == AD_EIO) {
-        uint32_t fi;
-        int e2 = errno;
-        if (ad_new_file(c, p, &fi) ||
-            ad_corpus_warn(c, fi, 0, "cannot read file: %s", strerror(e2)))
-          st = AD_ENOMEM;
-      }
-    }
+    if (S_ISDIR(ls.st_mode))
+      st = ad_unreadable(c, p, ad_add_dir(c, p, depth + 1), "directory");
+    else if (ad_has_digest_ext(p) && stat(p, &fs) == 0 && S_ISREG(fs.st_mode))
+      st = ad_unreadable(c, p, ad_corpus_add_file(c, p), "file");
   }
   for (i = 0; i < n; i++) ad_free(&c->a, names[i], strlen(names[i]) + 1);
   ad_free(&c->a, names, (size_t)cap * sizeof(char *));
