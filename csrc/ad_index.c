@@ -80,10 +80,22 @@ double ad_ix_idf(const ad_ix *ix, uint32_t df) {
 }
 
 static uint64_t ad_strhash(const char *s, size_t n) {
-  uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
-  size_t i;
-  for (i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-  return h ^ (h >> 31);
+  return ad_hash64(s, n, AD_HASH_INIT);
+}
+
+/* a cheap pre-check for ad_has_code: every code host name has ".co",
+** ".or" or ".ne" in it */
+static int ad_maybe_code(const char *s, size_t n) {
+  const char *p = s, *e = s + n;
+  while ((p = (const char *)memchr(p, '.', (size_t)(e - p))) != NULL) {
+    if (e - p >= 3) {
+      char a = (char)(p[1] | 0x20), b = (char)(p[2] | 0x20);
+      if ((a == 'c' && b == 'o') || (a == 'o' && b == 'r') || (a == 'n' && b == 'e'))
+        return ad_has_code(s, n);
+    }
+    p++;
+  }
+  return 0;
 }
 /* }====================================================== */
 
@@ -102,7 +114,7 @@ typedef struct ad_ixb {
   ad_corpus *c;
   /* terms */
   ad_bterm *terms; uint32_t nterms, capterms;
-  uint32_t *tab; uint32_t tabmask;   /* term number + 1, 0 = empty */
+  uint64_t *tab; uint32_t tabmask;   /* hash << 32 | term number + 1; 0 = empty */
   ad_bbuf tstr;
   /* per doc scratch */
   ad_dtok *dt; uint32_t ndt, capdt;
@@ -114,29 +126,34 @@ typedef struct ad_ixb {
 
 static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint32_t *out) {
   uint64_t h = ad_strhash(s, n);
-  uint32_t i = (uint32_t)h & b->tabmask, t;
+  uint32_t hh = (uint32_t)(h >> 32), i = (uint32_t)h & b->tabmask, t;
   for (;;) {
-    uint32_t e = b->tab[i];
+    uint64_t e = b->tab[i];
     if (e == 0) break;
-    t = e - 1;
-    if (b->terms[t].len == n && memcmp(b->tstr.p + b->terms[t].str, s, n) == 0) {
-      *out = t; return AD_OK;
+    if ((uint32_t)(e >> 32) == hh) {
+      t = (uint32_t)e - 1;
+      if (b->terms[t].len == n && memcmp(b->tstr.p + b->terms[t].str, s, n) == 0) {
+        *out = t; return AD_OK;
+      }
     }
     i = (i + 1) & b->tabmask;
   }
   /* insert */
   if (b->nterms + 1 > (b->tabmask + 1) / 2) {      /* grow the table */
     uint32_t ncap = (b->tabmask + 1) * 2, k;
-    uint32_t *nt = (uint32_t *)ad_malloc(b->a, (size_t)ncap * 4);
+    uint64_t *nt = (uint64_t *)ad_malloc(b->a, (size_t)ncap * 8);
     if (nt == NULL) return AD_ENOMEM;
-    memset(nt, 0, (size_t)ncap * 4);
-    for (k = 0; k < b->nterms; k++) {
-      uint32_t j = (uint32_t)ad_strhash((const char *)b->tstr.p + b->terms[k].str,
-                                        b->terms[k].len) & (ncap - 1);
+    memset(nt, 0, (size_t)ncap * 8);
+    for (k = 0; k <= b->tabmask; k++) {
+      uint64_t e = b->tab[k];
+      uint32_t j;
+      if (e == 0) continue;
+      j = (uint32_t)ad_strhash((const char *)b->tstr.p + b->terms[(uint32_t)e - 1].str,
+                               b->terms[(uint32_t)e - 1].len) & (ncap - 1);
       while (nt[j]) j = (j + 1) & (ncap - 1);
-      nt[j] = k + 1;
+      nt[j] = e;
     }
-    ad_free(b->a, b->tab, (size_t)(b->tabmask + 1) * 4);
+    ad_free(b->a, b->tab, (size_t)(b->tabmask + 1) * 8);
     b->tab = nt; b->tabmask = ncap - 1;
     i = (uint32_t)h & b->tabmask;
     while (b->tab[i]) i = (i + 1) & b->tabmask;
@@ -149,7 +166,7 @@ static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint32_t *out) {
   b->terms[t].str = (uint32_t)b->tstr.n; b->terms[t].len = n;
   b->terms[t].stamp = UINT32_MAX;
   memcpy(b->tstr.p + b->tstr.n, s, n); b->tstr.n += n;
-  b->tab[i] = t + 1;
+  b->tab[i] = ((uint64_t)hh << 32) | (t + 1);
   *out = t;
   return AD_OK;
 }
@@ -489,7 +506,7 @@ static void ad_b_free(ad_ixb *b) {
   const ad_alloc *a = b->a;
   for (i = 0; i < b->nterms; i++) ad_bb_free(a, &b->terms[i].buf);
   ad_free(a, b->terms, (size_t)b->capterms * sizeof(ad_bterm));
-  ad_free(a, b->tab, (size_t)(b->tabmask + 1) * 4);
+  ad_free(a, b->tab, (size_t)(b->tabmask + 1) * 8);
   ad_bb_free(a, &b->tstr);
   ad_free(a, b->dt, (size_t)b->capdt * sizeof(ad_dtok));
   ad_free(a, b->loc, (size_t)b->caploc * sizeof(ad_local));
@@ -641,9 +658,9 @@ int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
   ad_free(b.a, ents, (size_t)(c->nrecs + 1) * sizeof(ad_bent)); ents = NULL;
   /* 3. tokenize */
   b.tabmask = 1023;
-  b.tab = (uint32_t *)ad_malloc(b.a, 1024 * 4);
+  b.tab = (uint64_t *)ad_malloc(b.a, 1024 * 8);
   if (b.tab == NULL) goto done;
-  memset(b.tab, 0, 1024 * 4);
+  memset(b.tab, 0, 1024 * 8);
   for (i = 0; i < ix->m.ndocs; i++) {
     ad_ixdoc *d = &docs[i];
     const ad_record *rec = &c->recs[d->best];
@@ -653,8 +670,17 @@ int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
     int err = 0;
     b.curpos = 0;
     for (f = 0; f < AD_NFIELDS; f++) {
-      n = ad_b_decode(&b, rec, sids[f], &err);
-      if (err) goto done;
+      const char *txt;
+      /* plain text tokenizes the same raw or decoded (whitespace, '>'
+      ** quotes and invalid bytes are all separators): decode HTML only */
+      if (rec->flags & AD_RF_HTML) {
+        n = ad_b_decode(&b, rec, sids[f], &err);
+        if (err) goto done;
+        txt = b.dec;
+      } else {
+        n = rec->s[sids[f]].len;
+        txt = c->files[rec->file].text + rec->s[sids[f]].off;
+      }
       d->fstart[f] = b.curpos;
       used = 0;
       if (f == AD_F_AUTHORS) {      /* one author at a time, with a gap */
@@ -662,15 +688,15 @@ int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
         while (s0 < n) {
           uint32_t u;
           e = s0;
-          while (e < n && b.dec[e] != ',') e++;
-          if (ad_b_text(&b, b.dec + s0, e - s0, f, &u)) goto done;
+          while (e < n && txt[e] != ',') e++;
+          if (ad_b_text(&b, txt + s0, e - s0, f, &u)) goto done;
           if (u) { b.curpos += u + 1; used += u; }
           s0 = e + 1;
         }
       } else {
-        if ((f == AD_F_ABSTRACT || f == AD_F_COMMENT) && ad_has_code(b.dec, n))
+        if ((f == AD_F_ABSTRACT || f == AD_F_COMMENT) && ad_maybe_code(txt, n))
           d->flags |= AD_DF_CODE;
-        if (ad_b_text(&b, b.dec, n, f, &used)) goto done;
+        if (ad_b_text(&b, txt, n, f, &used)) goto done;
         b.curpos += used;
       }
       d->len[f] = (uint16_t)(used > 65535 ? 65535 : used);
@@ -874,6 +900,7 @@ const ad_record *ad_ix_rec(ad_ix *ix, uint32_t r) {
   if (ad_ix_need(ix, AD_SEC_FILES, (uint64_t)rec->file * sizeof(ad_ixfile), sizeof(ad_ixfile)))
     return NULL;
   f = (const ad_ixfile *)ix->sec[AD_SEC_FILES] + rec->file;
+  if (r < f->first || r - f->first >= f->nrec) return NULL;
   for (s = 0; s < AD_NSPANS; s++)
     if ((uint64_t)rec->s[s].off + rec->s[s].len > f->size) return NULL;
   return rec;

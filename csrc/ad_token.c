@@ -100,16 +100,28 @@ void ad_tok_init(ad_tokenizer *t, const char *s, size_t n) {
   t->nparts = 0; t->emit = 0; t->hascompound = 0; t->clen = 0;
 }
 
+/* ASCII: 0 separator, else the folded byte ('-' for the hyphen) */
+static const unsigned char ad_tk_ascii[128] = {
+  0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+  0,0,0,0,0,0,0,0,0,0,0,0,0,'-',0,0, '0','1','2','3','4','5','6','7','8','9',0,0,0,0,0,0,
+  0,'a','b','c','d','e','f','g','h','i','j','k','l','m','n','o',
+  'p','q','r','s','t','u','v','w','x','y','z',0,0,0,0,0,
+  0,'a','b','c','d','e','f','g','h','i','j','k','l','m','n','o',
+  'p','q','r','s','t','u','v','w','x','y','z',0,0,0,0,0
+};
+
 /* Class of the code point at byte i (its length in *l); ASCII fast path. */
 static int ad_tk_at(const ad_tokenizer *t, size_t i, uint32_t *l, char *out,
                     uint32_t *on) {
   uint32_t cp;
   unsigned c = t->src[i];
   if (c < 0x80) {
+    unsigned f = ad_tk_ascii[c];
     *l = 1;
-    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) { out[0] = (char)c; *on = 1; return AD_C_WORD; }
-    if (c >= 'A' && c <= 'Z') { out[0] = (char)(c + 32); *on = 1; return AD_C_WORD; }
-    return c == '-' ? AD_C_HYPHEN : AD_C_SEP;
+    if (f == 0) return AD_C_SEP;
+    if (f == '-') return AD_C_HYPHEN;
+    out[0] = (char)f; *on = 1;
+    return AD_C_WORD;
   }
   *l = ad_tk_utf8(t->src + i, t->n - i, &cp);
   return ad_tk_class(cp, out, on);
@@ -123,6 +135,12 @@ static int ad_tk_group(ad_tokenizer *t) {
   t->nparts = 0;
   /* skip to a word character */
   while (t->at < t->n) {
+    unsigned c0 = t->src[t->at];
+    if (c0 < 0x80) {
+      unsigned f0 = ad_tk_ascii[c0];
+      if (f0 == 0 || f0 == '-') { t->at++; continue; }
+      break;
+    }
     k = ad_tk_at(t, t->at, &l, fb, &fn);
     if (k == AD_C_WORD) break;
     t->at += l;
@@ -133,6 +151,14 @@ static int ad_tk_group(ad_tokenizer *t) {
     uint32_t len = 0;
     t->poff[p] = used; t->pstart[p] = (uint32_t)t->at;
     while (t->at < t->n) {
+      unsigned c0 = t->src[t->at];
+      if (c0 < 0x80) {
+        unsigned f0 = ad_tk_ascii[c0];
+        if (f0 == 0 || f0 == '-') break;
+        if (len < AD_TOK_MAX) t->buf[used + len++] = (char)f0;
+        t->at++;
+        continue;
+      }
       k = ad_tk_at(t, t->at, &l, fb, &fn);
       if (k == AD_C_WORD) {
         if (len + fn <= AD_TOK_MAX) { memcpy(t->buf + used + len, fb, fn); len += fn; }

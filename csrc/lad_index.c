@@ -14,6 +14,7 @@
 */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include "lad.h"
 #include "ad_index.h"
@@ -304,7 +305,7 @@ static int lad_index_build(lua_State *L) {
   return 1;
 }
 
-/* index_load(path) -> Index | nil, "path: reason", errno */
+/* index_load(path [, {verify = true}]) -> Index | nil, "path: reason", errno */
 static int lad_index_load(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   char why[256];
@@ -330,6 +331,21 @@ static int lad_index_load(lua_State *L) {
     }
     lua_pushfstring(L, "%s: %s", path, why);
     return 2;
+  }
+  if (lua_istable(L, 2)) {
+    lua_getfield(L, 2, "verify");
+    if (lua_toboolean(L, -1)) {       /* check every chunk now */
+      int s;
+      for (s = 0; s < AD_NSEC; s++) {
+        if (ad_ix_need(&li->ix, s, 0, li->ix.seclen[s]) != AD_OK) {
+          lad_index_release(li);
+          luaL_pushfail(L);
+          lua_pushfstring(L, "%s: corrupted index (checksum mismatch)", path);
+          return 2;
+        }
+      }
+    }
+    lua_pop(L, 1);
   }
   ad_corpus_init(&li->own, &a);
   li->loaded = 1;
@@ -439,8 +455,12 @@ static int lad_index_trend(lua_State *L) {
     uint32_t k = t.keys[i];
     lua_createtable(L, 0, 2);
     if (per == 0) lad_pushdate(L, k);
-    else if (per == 1) lua_pushfstring(L, "%04d-%02d", (int)(k / 100), (int)(k % 100));
-    else lua_pushfstring(L, "%04d", (int)k);
+    else {
+      char buf[16];
+      if (per == 1) snprintf(buf, sizeof buf, "%04u-%02u", (unsigned)(k / 100 % 10000), (unsigned)(k % 100));
+      else snprintf(buf, sizeof buf, "%04u", (unsigned)(k % 10000));
+      lua_pushstring(L, buf);
+    }
     lua_setfield(L, -2, "period");
     lua_pushinteger(L, t.cnt[i]);
     lua_setfield(L, -2, "count");
@@ -687,8 +707,9 @@ static void lad_mp_appearances(lua_State *L, int pi, lad_index *li, const ad_ixd
   }
 }
 
-/* history: events after the first appearance: a higher version, a DOI or
-** a journal reference seen for the first time */
+/* history: events after the first appearance: a new version (v2 or
+** later, higher than any seen before), a DOI or a journal reference seen
+** for the first time */
 static void lad_mp_history(lua_State *L, int pi, lad_index *li, const ad_ixdoc *d) {
   uint32_t k, n = 0;
   lua_Integer maxv = 0;
@@ -709,7 +730,7 @@ static void lad_mp_history(lua_State *L, int pi, lad_index *li, const ad_ixdoc *
     if (k > 0) {
       const char *ev[3] = {NULL, NULL, NULL};
       int e;
-      if (v > maxv) ev[0] = "version";
+      if (v > maxv && v >= 2) ev[0] = "version";
       if (doi && !hasdoi) ev[1] = "doi";
       if (jr && !hasjr) ev[2] = "journal";
       for (e = 0; e < 3; e++) {

@@ -55,11 +55,14 @@ function M.index(src, opts)
 end
 
 --- Load a saved index. Returns the Index or nil, "path: reason".
-function M.load(path)
+-- opts.verify = true checks every checksum now (otherwise each 64 KiB chunk
+-- is checked the first time it is read, and corruption raises an error).
+function M.load(path, opts)
   if type(path) ~= "string" then
     argerror(1, "load", "string expected, got " .. type(path))
   end
-  return core.index_load(path)
+  opts = check_opts(opts, "load", 2)
+  return core.index_load(path, opts)
 end
 
 -- }======================================================

@@ -1,0 +1,524 @@
+-- The index (issue 3): merging, every operator and field of the query
+-- language, ranking, snippets, similar papers, statistics, the saved index
+-- (round trip, corruption) and update.
+local ad = require "arxivdigest"
+local core = require "arxivdigest.core"
+
+local FIX = "spec/fixtures/index"
+
+local function ids(idx, q, opts)
+  local out = {}
+  for _, h in ipairs(idx:search(q, opts or { limit = 100 })) do out[#out + 1] = h.paper.id end
+  return out
+end
+
+local function sorted_ids(idx, q)
+  local out = ids(idx, q)
+  table.sort(out)
+  return table.concat(out, " ")
+end
+
+local function tmpdir()
+  local d = os.tmpname()
+  os.remove(d)
+  assert(os.execute("mkdir -p " .. d))
+  return d
+end
+
+local function copy_tree(from, to)
+  assert(os.execute(string.format("cp -R %s/. %s", from, to)))
+end
+
+local function read(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local function write(path, s)
+  local f = assert(io.open(path, "wb"))
+  f:write(s)
+  f:close()
+end
+
+-- every query used to compare two indexes
+local QUERIES = {
+  "depth", "defocus estimation", '"neural radiance fields"', "segment*",
+  "zero-shot", "shot", "ti:transformers", "abs:street", "au:muller",
+  'au:"Kaiming He"', "co:cvpr", "cat:cs.LG", "primary:cs.CV", "id:2005.09623",
+  "date:2020-05-20..2020-05-21", "year:2020", "has:doi", "has:journal", "has:code",
+  "v:2+", "image OR video", "street -transformers", "NOT image",
+  "(depth OR radiance) AND neural", "images", "attention",
+}
+
+local function snapshot(idx)
+  local out = {}
+  for _, q in ipairs(QUERIES) do
+    local hits = idx:search(q, { limit = 50 })
+    local parts = { q, idx:count(q) }
+    for _, h in ipairs(hits) do
+      parts[#parts + 1] = h.paper.id .. "=" .. string.format("%.5f", h.score)
+    end
+    out[#out + 1] = table.concat(parts, " ")
+  end
+  for p in idx:papers() do
+    out[#out + 1] = table.concat({ p.id, tostring(p.version), p.title, p.date,
+      p.first_seen, p.last_seen, #p.appearances, table.concat(p.categories, ","),
+      tostring(p.doi), tostring(p.journal), table.concat(p.authors, ";") }, "|")
+  end
+  return table.concat(out, "\n")
+end
+
+describe("ad.index", function()
+  local idx
+  setup(function() idx = assert(ad.index(FIX)) end)
+
+  describe("merging", function()
+    it("keeps one entry per arXiv id", function()
+      assert.equal(7, #idx)
+      local c = assert(ad.open(FIX))
+      assert.equal(9, #c)
+      local idx2 = ad.index(c)
+      assert.equal(7, #idx2)
+    end)
+
+    it("takes the fields of the highest version and unites the categories", function()
+      local p = assert(idx:get("2005.09623"))
+      assert.equal("2005.09623", p.id)
+      assert.equal(2, p.version)
+      assert.equal("Focus on Defocus: Bridging the Synthetic to Real Domain Gap for Depth Estimation (revised)", p.title)
+      assert.equal("2020-06-10", p.date)
+      assert.equal("catalog", p.format)
+      assert.same({ "cs.CV", "eess.IV", "cs.LG" }, p.categories)
+      assert.same({ "Maxim Maximov", "Kevin Galim", "Laura Leal-Taixé" }, p.authors)
+      assert.equal("10.1109/CVPR42600.2020.00112", p.doi)
+      assert.equal("Proceedings of CVPR 2020", p.journal)
+    end)
+
+    it("records first/last seen and every appearance (listing and catalog)", function()
+      local p = idx:get("2005.09623")
+      assert.equal("2020-05-20", p.first_seen)
+      assert.equal("2020-06-10", p.last_seen)
+      local a = p.appearances
+      assert.equal(3, #a)
+      assert.same({ "listing", "catalog", "catalog" }, { a[1].format, a[2].format, a[3].format })
+      assert.same({ "2020-05-20", "2020-05-21", "2020-06-10" }, { a[1].date, a[2].date, a[3].date })
+      assert.equal(FIX .. "/listing/20200520.md", a[1].source)
+      assert.equal(2, a[1].line)
+      assert.equal(FIX .. "/catalog/05/20200521.md", a[2].source)
+      assert.equal(2, a[2].line)
+      assert.equal(1, a[2].version)
+      assert.equal(2, a[3].version)
+    end)
+
+    it("records a later version, DOI and journal reference in history", function()
+      local h = idx:get("2005.09623").history
+      assert.equal(3, #h)
+      assert.same({ "version", "2020-06-10", 2 }, { h[1].event, h[1].date, h[1].version })
+      assert.same({ "doi", "10.1109/CVPR42600.2020.00112" }, { h[2].event, h[2].doi })
+      assert.same({ "journal", "Proceedings of CVPR 2020" }, { h[3].event, h[3].journal })
+      assert.same({}, idx:get("2005.10000").history)
+    end)
+
+    it("totable gives the same keys as the paper", function()
+      local p = idx:get("2005.10000")
+      local t = p:totable()
+      assert.equal(p.title, t.title)
+      assert.equal("2020-05-21", t.first_seen)
+      assert.same(p.authors, t.authors)
+      assert.equal(1, #t.appearances)
+    end)
+  end)
+
+  describe("get", function()
+    it("accepts ids with or without version, URLs and old-style ids", function()
+      assert.equal("2005.09623", idx:get("2005.09623v1").id)
+      assert.equal("2005.09623", idx:get("2005.09623v2").id)
+      assert.equal("2005.09623", idx:get("https://arxiv.org/abs/2005.09623v2").id)
+      assert.equal("cs/9810003", idx:get("cs/9810003").id)
+      assert.equal("cs/9810003", idx:get("cs/9810003v1").id)
+      assert.is_nil(idx:get("2101.00001"))
+      assert.is_nil(idx:get("not an id"))
+    end)
+
+    it("names a bad argument", function()
+      assert.error_matches(function() idx:get(12) end, "bad argument #1 to 'get'")
+    end)
+  end)
+
+  describe("query language", function()
+    it("terms, case-insensitively, with implicit AND", function()
+      assert.equal("2005.09623", sorted_ids(idx, "defocus"))
+      assert.equal("2005.09623", sorted_ids(idx, "DEFOCUS"))
+      assert.equal("2005.09623", sorted_ids(idx, "depth defocus"))
+      assert.equal("", sorted_ids(idx, "defocus radiance"))
+    end)
+
+    it("AND, OR, NOT, -term and parentheses", function()
+      assert.equal("2005.09623", sorted_ids(idx, "depth AND defocus"))
+      assert.equal("2005.09531 2005.09544", sorted_ids(idx, "video OR ultrasound"))
+      assert.equal("2006.00002", sorted_ids(idx, "street -segmentation"))
+      assert.equal("2006.00002", sorted_ids(idx, "street NOT segmentation"))
+      assert.equal("2005.09623 2005.10000", sorted_ids(idx, "(depth OR radiance) AND neural"))
+      assert.equal(5, idx:count("-video"))
+      assert.equal("2005.10000", sorted_ids(idx, "radiance OR (depth AND video)"))
+    end)
+
+    it("phrases need the words in order and adjacent", function()
+      assert.equal("2005.10000", sorted_ids(idx, '"neural radiance fields"'))
+      assert.equal("", sorted_ids(idx, '"fields radiance neural"'))
+      assert.equal("", sorted_ids(idx, '"neural fields"'))
+      assert.equal(1, idx:count('"Neural Radiance Fields"'))
+    end)
+
+    it("prefixes", function()
+      assert.equal("2005.10001", sorted_ids(idx, "segment*"))
+      assert.equal("2005.10001 2006.00002", sorted_ids(idx, "transform*"))
+      assert.equal("", sorted_ids(idx, "zzz*"))
+    end)
+
+    it("hyphenated words match whole and by their parts", function()
+      assert.equal("2005.09544", sorted_ids(idx, "zero-shot"))
+      assert.equal("2005.09544", sorted_ids(idx, "zero"))
+      assert.equal("2005.09544", sorted_ids(idx, "shot"))
+      assert.equal("2005.09544", sorted_ids(idx, '"zero-shot anonymization"'))
+      assert.equal("2005.09623", sorted_ids(idx, "data-driven"))
+    end)
+
+    it("ti: abs: au: co: fields", function()
+      assert.equal("2005.10001", sorted_ids(idx, "ti:transformers"))
+      assert.equal("2006.00002", sorted_ids(idx, "abs:transformers"))
+      assert.equal("2005.10000", sorted_ids(idx, 'ti:"neural radiance"'))
+      assert.equal("2005.10000", sorted_ids(idx, 'au:"Kaiming He"'))
+      assert.equal("2005.10000", sorted_ids(idx, "au:he"))
+      assert.equal("", sorted_ids(idx, 'au:"He Kaiming"'))
+      assert.equal("2005.10000", sorted_ids(idx, "au:müller"))
+      assert.equal("2005.10000", sorted_ids(idx, "au:muller"))
+      assert.equal("2005.10000", sorted_ids(idx, "au:MÜLLER"))
+      assert.equal("2005.09623", sorted_ids(idx, "au:leal-taixe"))
+      assert.equal("2005.09623", sorted_ids(idx, "co:cvpr"))
+      assert.equal("", sorted_ids(idx, "ti:cvpr"))
+      assert.equal("2005.10000", sorted_ids(idx, "ti:neur*"))
+    end)
+
+    it("cat: primary: id:", function()
+      assert.equal("2005.09623 cs/9810003", sorted_ids(idx, "cat:cs.LG OR cat:cs.IT"))
+      assert.equal("2005.09623", sorted_ids(idx, "cat:eess.iv"))
+      assert.equal(7, idx:count("cat:cs.CV"))
+      assert.equal("2005.10000", sorted_ids(idx, "primary:cs.GR"))
+      assert.equal(6, idx:count("primary:cs.CV"))
+      assert.equal("2005.09623", sorted_ids(idx, "id:2005.09623"))
+      assert.equal("2005.09623", sorted_ids(idx, "id:2005.09623v2"))
+      assert.equal("cs/9810003", sorted_ids(idx, "id:cs/9810003"))
+    end)
+
+    it("date: year: ranges over appearance days", function()
+      assert.equal(3, idx:count("date:2020-05-20"))
+      assert.equal(6, idx:count("date:2020-05"))
+      assert.equal(2, idx:count("date:2020-06"))
+      assert.equal(6, idx:count("date:2020-05-20..2020-05-21"))
+      assert.equal(7, idx:count("year:2020"))
+      assert.equal(0, idx:count("year:2019"))
+    end)
+
+    it("has: and v:", function()
+      assert.equal("2005.09623", sorted_ids(idx, "has:doi"))
+      assert.equal("2005.09623", sorted_ids(idx, "has:journal"))
+      assert.equal("2005.09531 2005.10000", sorted_ids(idx, "has:code"))
+      assert.equal("2005.09623", sorted_ids(idx, "v:2+"))
+      assert.equal("2005.09623", sorted_ids(idx, "v:2"))
+      assert.equal(4, idx:count("v:1"))
+    end)
+
+    it("malformed queries raise errors with their column", function()
+      assert.error_matches(function() idx:search("depth AND (video") end,
+        "unbalanced parenthesis at column 11", 1, true)
+      assert.error_matches(function() idx:count('"open phrase') end, "at column 1")
+      assert.error_matches(function() idx:search("") end, "empty query")
+      assert.error_matches(function() idx:search(nil) end, "bad argument #1 to 'search'")
+    end)
+  end)
+
+  describe("ranking", function()
+    it("a title match outranks an abstract-only match", function()
+      local hits = idx:search("transformers")
+      assert.equal(2, #hits)
+      assert.equal("2005.10001", hits[1].paper.id)
+      assert.is_true(hits[1].score > hits[2].score)
+    end)
+
+    it("more matching terms rank higher; filters do not score", function()
+      local hits = idx:search("street images attention")
+      assert.equal("2006.00002", hits[1].paper.id)
+      for _, h in ipairs(idx:search("has:code")) do assert.equal(0, h.score) end
+    end)
+
+    it("limit, offset and sort by date (newest first)", function()
+      local all = ids(idx, "cat:cs.CV", { limit = 100 })
+      assert.equal(7, #all)
+      assert.same({ all[3], all[4] }, ids(idx, "cat:cs.CV", { limit = 2, offset = 2 }))
+      local bydate = idx:search("cat:cs.CV", { limit = 100, sort = "date" })
+      for i = 2, #bydate do
+        assert.is_true(bydate[i - 1].paper.date >= bydate[i].paper.date)
+      end
+      assert.equal(0, #idx:search("depth", { limit = 0 }))
+      assert.error_matches(function() idx:search("depth", { sort = "size" }) end, "sort must be")
+      assert.error_matches(function() idx:search("depth", { limit = -1 }) end, "limit must be")
+    end)
+
+    it("k1, b and field weights are options of ad.index", function()
+      local flat = assert(ad.index(FIX, { weights = { ti = 0, abs = 1, au = 1, co = 1 }, k1 = 2, b = 0.5 }))
+      local hits = flat:search("transformers")
+      assert.equal("2006.00002", hits[1].paper.id)   -- the title counts for nothing
+      local info = flat:info()
+      assert.equal(2, info.k1)
+      assert.equal(0.5, info.b)
+      assert.error_matches(function() ad.index(FIX, { k1 = -1 }) end, "k1 must be")
+    end)
+  end)
+
+  describe("snippets", function()
+    it("marks the query terms in the best passage", function()
+      local h = idx:search('"neural radiance fields" indoor')[1]
+      local s = h:snippet()
+      assert.truthy(s:find("«neural» «radiance» «fields»", 1, true))
+      local s2 = h:snippet({ open = "[", close = "]", width = 5 })
+      assert.truthy(s2:find("[radiance]", 1, true))
+      assert.truthy(idx:search("zero-shot")[1]:snippet():find("«zero-shot»", 1, true))
+    end)
+  end)
+
+  describe("similar", function()
+    it("ranks papers by tf-idf cosine and excludes the paper itself", function()
+      local hits = idx:similar("2005.10001", 3)
+      assert.is_true(#hits >= 1)
+      assert.equal("2006.00002", hits[1].paper.id)
+      for _, h in ipairs(hits) do assert.not_equal("2005.10001", h.paper.id) end
+      local byp = idx:similar(idx:get("2005.10001"), 1)
+      assert.equal("2006.00002", byp[1].paper.id)
+      local bytext = idx:similar("radiance fields for indoor scenes", 2)
+      assert.equal("2005.10000", bytext[1].paper.id)
+    end)
+  end)
+
+  describe("stats and trend", function()
+    it("counts by category, primary, day, month and author", function()
+      local st = idx:stats()
+      assert.equal(7, st.papers)
+      assert.equal(7, st.categories["cs.CV"])
+      assert.equal(1, st.categories["cs.LG"])
+      assert.equal(1, st.primary["cs.GR"])
+      assert.equal(2, st.days["2020-06-10"])
+      assert.equal(5, st.months["2020-05"])
+      assert.equal(2, st.authors["Wei Zhang"])
+    end)
+
+    it("trend counts a query per period", function()
+      local t = idx:trend("cat:cs.CV", "month")
+      assert.same({ period = "2020-05", count = 5 }, t[1])
+      assert.same({ period = "2020-06", count = 2 }, t[2])
+      assert.equal(5, t["2020-05"])
+      local d = idx:trend("street OR segmentation", "day")
+      assert.equal(1, d["2020-05-21"])
+      assert.equal(1, d["2020-06-10"])
+      assert.equal(7, idx:trend("cat:cs.CV", "year")["2020"])
+    end)
+  end)
+
+  it("tokens folds diacritics and splits hyphenated words", function()
+    assert.same({ "muller", "zero-shot", "zero", "shot", "strasse" },
+      core.tokens("Müller zero-shot Straße"))
+    assert.same({ "leal-taixe", "leal", "taixe" }, require("arxivdigest.index").tokens("Leal-Taixé"))
+    assert.same({ "muller" }, core.tokens("Mu\204\136ller"))
+  end)
+end)
+
+describe("saved index", function()
+  local idx, dir
+  setup(function()
+    idx = assert(ad.index(FIX))
+    dir = tmpdir()
+  end)
+  teardown(function() os.execute("rm -rf " .. dir) end)
+
+  it("loads and answers exactly like the built index", function()
+    local path = dir .. "/a.adx"
+    assert.is_true(idx:save(path))
+    local idx2 = assert(ad.load(path))
+    assert.equal(#idx, #idx2)
+    assert.equal(snapshot(idx), snapshot(idx2))
+    assert.is_true(idx2:info().loaded)
+    assert.equal("Proceedings of CVPR 2020", idx2:get("2005.09623").journal)
+    assert.equal(3, #idx2:get("2005.09623").history)
+    assert.equal(idx:similar("2005.10001", 3)[1].paper.id, idx2:similar("2005.10001", 3)[1].paper.id)
+    -- saving a loaded index gives the same file
+    assert.is_true(idx2:save(dir .. "/b.adx"))
+    assert.equal(read(path), read(dir .. "/b.adx"))
+  end)
+
+  it("replaces the target atomically and leaves no temporary file", function()
+    local path = dir .. "/c.adx"
+    write(path, "old")
+    assert.is_true(idx:save(path))
+    assert.truthy(ad.load(path))
+    local p = io.popen("ls " .. dir)
+    local names = p:read("a")
+    p:close()
+    assert.falsy(names:find("tmp"))
+  end)
+
+  it("reports I/O failures as nil, message", function()
+    local ok, err = idx:save(dir .. "/no/such/dir/x.adx")
+    assert.is_nil(ok)
+    assert.truthy(err:find("x.adx", 1, true))
+    local l, lerr = ad.load(dir .. "/missing.adx")
+    assert.is_nil(l)
+    assert.truthy(lerr:find("missing.adx: No such file", 1, true))
+  end)
+
+  it("rejects empty, foreign, truncated, wrong-version and corrupted files", function()
+    local path = dir .. "/good.adx"
+    assert(idx:save(path))
+    local good = read(path)
+    local function try(bytes)
+      local p = dir .. "/bad.adx"
+      write(p, bytes)
+      return ad.load(p)
+    end
+    local r, e = try("")
+    assert.is_nil(r); assert.truthy(e:find("bad.adx: empty file", 1, true))
+    r, e = try(read("README.md"))
+    assert.is_nil(r); assert.truthy(e:find("not an arxivdigest index", 1, true))
+    r, e = try(good:sub(1, #good // 2))
+    assert.is_nil(r); assert.truthy(e:find("truncated", 1, true))
+    r, e = try(good:sub(1, 100))
+    assert.is_nil(r); assert.truthy(e:find("truncated", 1, true))
+    r, e = try(good:sub(1, 8) .. "\99" .. good:sub(10))
+    assert.is_nil(r); assert.truthy(e:find("unsupported index format version 99", 1, true))
+    r, e = try(good .. "x")
+    assert.is_nil(r); assert.truthy(e:find("bad.adx:", 1, true))
+  end)
+
+  it("never gives wrong results for a flipped byte anywhere", function()
+    local path = dir .. "/good.adx"
+    assert(idx:save(path))
+    local good = read(path)
+    local expect = snapshot(idx)
+    local step = math.max(1, #good // 97)
+    for pos = 1, #good, step do
+      local b = good:byte(pos)
+      write(dir .. "/flip.adx", good:sub(1, pos - 1) .. string.char((b + 1) % 256) .. good:sub(pos + 1))
+      local l = ad.load(dir .. "/flip.adx")
+      if l then
+        local ok, res = pcall(snapshot, l)
+        if ok then
+          -- padding bytes are covered by the checksums too: any accepted
+          -- file must answer exactly like the original
+          assert.equal(expect, res)
+        else
+          assert.truthy(tostring(res):find("corrupted index", 1, true), res)
+        end
+      end
+    end
+  end)
+
+  it("verify = true checks every chunk at load time", function()
+    local path = dir .. "/good.adx"
+    assert(idx:save(path))
+    local good = read(path)
+    local pos = #good - 200
+    write(dir .. "/v.adx", good:sub(1, pos - 1) .. string.char((good:byte(pos) + 1) % 256) .. good:sub(pos + 1))
+    local l, e = require("arxivdigest.index").load(dir .. "/v.adx", { verify = true })
+    assert.is_nil(l)
+    assert.truthy(e:find("v.adx: corrupted index", 1, true))
+    assert.truthy(require("arxivdigest.index").load(path, { verify = true }))
+  end)
+end)
+
+describe("update", function()
+  local dir
+  before_each(function()
+    dir = tmpdir()
+    copy_tree(FIX, dir)
+  end)
+  after_each(function() os.execute("rm -rf " .. dir) end)
+
+  local NEW = [[
+# Arxiv Papers in cs.CV on 2020-06-11
+### Diffusion models for street scenes
+- **Arxiv ID**: http://arxiv.org/abs/2006.00003v1
+- **DOI**: None
+- **Categories**: **cs.CV**
+- **Links**: [PDF](http://arxiv.org/pdf/2006.00003v1)
+- **Published**: 2020-06-10 09:00:00+00:00
+- **Updated**: 2020-06-10 09:00:00+00:00
+- **Authors**: Wei Zhang
+- **Comment**: None
+- **Journal**: None
+- **Summary**: Diffusion models generate street scenes with attention.
+]]
+
+  it("adds new files, re-reads changed ones, drops removed ones: same as a rebuild", function()
+    local idx = assert(ad.index(dir))
+    local path = dir .. "/i.adx"
+    assert(idx:save(path))
+    write(dir .. "/catalog/06/20200611.md", NEW)
+    os.remove(dir .. "/listing/20200520.md")
+    local f = read(dir .. "/catalog/05/20200521.md")
+    write(dir .. "/catalog/05/20200521.md", (f:gsub("Segmentation Transformers", "Segmentation Transformers Revisited")))
+    local loaded = assert(ad.load(path))
+    local sum = assert(loaded:update(dir))
+    assert.same({ added = 1, changed = 1, removed = 1, unchanged = 1 }, sum)
+    local fresh = assert(ad.index(dir))
+    assert.equal(snapshot(fresh), snapshot(loaded))
+    assert.equal(1, loaded:count("diffusion"))
+    assert.equal("2020-05-21", loaded:get("2005.09623").first_seen)
+    -- the built index updates the same way
+    assert.same({ added = 1, changed = 1, removed = 1, unchanged = 1 }, idx:update(dir))
+    assert.equal(snapshot(fresh), snapshot(idx))
+    -- and a saved updated index loads with the same answers
+    assert(loaded:save(path))
+    assert.equal(snapshot(fresh), snapshot(assert(ad.load(path))))
+  end)
+
+  it("with no argument re-checks the indexed files", function()
+    local idx = assert(ad.index(dir))
+    local sum = idx:update()
+    assert.same({ added = 0, changed = 0, removed = 0, unchanged = 3 }, sum)
+  end)
+end)
+
+describe("the 2019 corpus", function()
+  local CORPUS = "../shared/corpus/cs.CV-2019"
+  local f = io.open(CORPUS .. "/01/20190101.md")
+  if not f then
+    pending("../shared/corpus/cs.CV-2019 is absent: corpus index checks skipped")
+    return
+  end
+  f:close()
+
+  it("indexes every paper once and answers common queries", function()
+    local c = assert(ad.open(CORPUS))
+    local idx = assert(ad.index(c))
+    local seen, n = {}, 0
+    for p in c:papers() do
+      if not seen[p.id] then seen[p.id] = true; n = n + 1 end
+    end
+    assert.equal(n, #idx)
+    assert.is_true(idx:count("image") > 1000)
+    local hits = idx:search("diffusion", { limit = 10 })
+    assert.equal(10, #hits)
+    for i = 2, #hits do assert.is_true(hits[i - 1].score >= hits[i].score) end
+    -- top-k with early termination equals exhaustive ranking
+    for _, q in ipairs({ "image", "neural network", "segmentation OR detection", '"neural network"', "image -video" }) do
+      local top = idx:search(q, { limit = 10 })
+      local all = idx:search(q, { limit = 100000 })
+      assert.equal(idx:count(q), #all)
+      for i = 1, #top do
+        assert.equal(all[i].paper.id, top[i].paper.id)
+        assert.equal(all[i].score, top[i].score)
+      end
+    end
+  end)
+end)
