@@ -502,7 +502,7 @@ end
 if idx then
   out(fmt("index     ad.index %.2f s | fts5 %s %s", build_t, secs(fts_build_t), ratio(fts_build_t, build_t)))
   target("index build", ">= 5x fts5", fts_build_t and fmt("%sx", rate(fts_build_t / build_t)) or "n/a",
-    fts_build_t and fts_build_t / build_t >= 5 or nil)
+    (fts_build_t or nil) and fts_build_t / build_t >= 5)
 else
   out(fmt("index     ad.index %s | fts5 %s", na(idx_err), secs(fts_build_t)))
   target("index build", ">= 5x fts5", "n/a", nil)
@@ -540,7 +540,7 @@ if idx then
   target("query latency", "every query < 1 ms (its p50)", fmt("%d of %d over 1 ms%s, worst p99 %s", slow,
     #QUERIES, failed > 0 and fmt(", %d failed", failed) or "", ms(worst_ad)), slow == 0 and failed == 0)
   target("query p50", ">= 10x fts5", f50 and ad50 and fmt("%sx", rate(f50 / ad50)) or "n/a",
-    f50 and ad50 and f50 / ad50 >= 10 or nil)
+    (f50 and ad50 or nil) and f50 / ad50 >= 10)
 else
   out(fmt("query     ad %s | fts5 p50 %s p99 %s", na(idx_err), ms(f50), ms(f99)))
   target("query latency", "every query < 1 ms (its p50)", "n/a", nil)
