@@ -358,8 +358,8 @@ end
 
 -- Code hosting sites recognised by has_code().
 M.CODE_HOSTS = {
-  "github%.com/", "github%.io", "gitlab%.com/", "bitbucket%.org/", "huggingface%.co/",
-  "codeberg%.org/", "sourceforge%.net/", "gitee%.com/", "git%.sr%.ht/", "sr%.ht/~",
+  "github.com", "gitlab.com", "bitbucket.org", "huggingface.co",
+  "codeberg.org", "sourceforge.net", "gitee.com", "paperswithcode.com",
 }
 
 local function has_code(paper)
@@ -368,7 +368,7 @@ local function has_code(paper)
     if type(s) == "string" and s ~= "" then
       s = lower(s)
       for _, host in ipairs(M.CODE_HOSTS) do
-        if find(s, host) then return true end
+        if find(s, host, 1, true) then return true end
       end
     end
   end
@@ -379,7 +379,8 @@ M.paper_has_code = has_code
 --- A link to a code-hosting site (GitHub, GitLab, Bitbucket, Hugging Face,
 -- Codeberg, ...) in the abstract or the comment.
 function M.has_code()
-  return new("has_code", "has_code()", has_code)
+  return new("has_code", "has_code()", has_code,
+    {cheap = true, ast = {type = "has", value = "code"}, query = "has:code"})
 end
 
 --- Papers that have a value for the field (doi, journal, comment, ...).
@@ -388,12 +389,13 @@ function M.has(field)
     error(format("bad argument #1 to 'has' (string expected, got %s)", type(field)), 2)
   end
   if field == "code" then return M.has_code() end
+  local pushable = field == "doi" or field == "journal"
   return new("has", "has(" .. field .. ")", function(paper)
     local v = paper[field]
     if v == nil or v == "" or v == false then return false end
     if type(v) == "table" then return #v > 0 end
     return true
-  end)
+  end, pushable and {cheap = true, ast = {type = "has", value = field}, query = "has:" .. field} or nil)
 end
 
 -- }======================================================
@@ -514,6 +516,17 @@ local function glob_matcher(values)
   end
 end
 
+-- {type="or", {type=kind, value=v}, ...} or nil when a value is a glob
+local function values_ast(kind, list)
+  local nodes = {type = "or"}
+  for i, v in ipairs(list) do
+    if v:find("%*") then return nil end
+    nodes[i] = {type = kind, value = v}
+  end
+  if #nodes == 1 then return nodes[1] end
+  return nodes
+end
+
 local function query_values(prefix, list)
   local parts = {}
   for i, v in ipairs(list) do
@@ -538,7 +551,7 @@ function M.category(...)
     end
     local pc = paper.primary_category
     return pc ~= nil and match(pc) or false
-  end, {cheap = true, values = list, query = query_values("cat:", list)})
+  end, {cheap = true, values = list, query = query_values("cat:", list), ast = values_ast("cat", list)})
 end
 
 --- Papers whose primary category is one of the given ones.
@@ -548,7 +561,7 @@ function M.primary(...)
   return new("primary", "primary(" .. concat(list, ", ") .. ")", function(paper)
     local pc = paper.primary_category
     return pc ~= nil and match(pc) or false
-  end, {cheap = true, values = list, query = query_values("primary:", list)})
+  end, {cheap = true, values = list, query = query_values("primary:", list), ast = values_ast("primary", list)})
 end
 
 local DAYS_IN = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
@@ -632,7 +645,8 @@ function M.date(...)
     if lo and d < lo then return false end
     if hi and d > hi then return false end
     return true
-  end, {cheap = field == "date", from = lo, to = hi, field = field, query = q})
+  end, {cheap = field == "date", from = lo, to = hi, field = field, query = q,
+         ast = field == "date" and {type = "date", from = lo, to = hi} or nil})
 end
 
 --- Papers of a digest day on or after `from`: date(from, nil).
@@ -661,7 +675,7 @@ function M.id(...)
   return new("id", desc, function(paper)
     local pid = paper.id
     return pid ~= nil and set[pid] == true
-  end, {cheap = true, values = norm, query = query_values("id:", norm)})
+  end, {cheap = true, values = norm, query = query_values("id:", norm), ast = values_ast("id", norm)})
 end
 
 --- Revised papers: version >= min (and <= max when given).
@@ -674,7 +688,8 @@ function M.version(min, max)
     local v = paper.version
     if type(v) ~= "number" then return false end
     return v >= min and (max == nil or v <= max)
-  end, {query = max == nil and format("v:%d+", min) or nil})
+  end, {cheap = true, query = max == nil and format("v:%d+", min) or nil,
+         ast = {type = "version", min = min, max = max}})
 end
 
 -- }======================================================
@@ -846,7 +861,8 @@ local function ast_cheap(node)
     for i = 1, #node do if not ast_cheap(node[i]) then return false end end
     return true
   end
-  return t == "cat" or t == "primary" or t == "id" or t == "date" or t == "version"
+  if t == "cat" or t == "primary" then return not node.value:find("%*") end
+  return t == "id" or t == "date" or t == "version" or t == "has"
 end
 
 --- The index query language (see arxivdigest.query) evaluated on one paper,
@@ -869,8 +885,9 @@ function M.query(q)
   if not ok then error(format("bad argument #1 to 'query' (%s)", tostring(matcher)), 2) end
   -- a query is always pushed down to an index; it is "cheap" (can run in C
   -- on a plain collection) only when it tests no text
+  local cheap = ast_cheap(ast)
   return new("query", "query(" .. desc .. ")", matcher,
-    {cheap = ast_cheap(ast), ast = ast, query = desc})
+    {cheap = cheap, ast = cheap and ast or nil, full_ast = ast, query = desc})
 end
 
 -- }======================================================
@@ -892,6 +909,24 @@ function Filter.to_query(self)
     return q and "NOT (" .. q .. ")" or nil
   end
   return self.query
+end
+
+--- The query AST of a cheap filter (category, primary, date, id, version,
+-- has, cheap queries and their and/or/not), for evaluation in C by
+-- Collection:select(ast); nil when some part needs the paper text or Lua.
+function Filter.to_ast(self)
+  local k = self.kind
+  if k == "and" or k == "or" or k == "not" then
+    local node = {type = k}
+    for i, p in ipairs(self.parts) do
+      local a = p:to_ast()
+      if not a then return nil end
+      node[i] = a
+    end
+    return node
+  end
+  if k == "all" then return {type = "all"} end
+  return self.ast
 end
 
 --- Evaluates the filter on one paper and explains the decision.

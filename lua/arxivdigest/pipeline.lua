@@ -269,17 +269,31 @@ end
 
 -- Combined Lua-side filter list; with an index source, the index query string
 -- (or nil) and the filters that remain for Lua.
+local function flatten_and(filters)
+  local out = {}
+  local function add(f)
+    if f.kind == "and" then
+      for _, p in ipairs(f.parts) do add(p) end
+    else
+      out[#out + 1] = f
+    end
+  end
+  for _, f in ipairs(filters) do add(f) end
+  return out
+end
+
 local function plan(st)
   local lua_filters, qparts = {}, {}
+  local filters = flatten_and(st.filters)
   if st.kind == "index" then
     for _, q in ipairs(st.queries) do qparts[#qparts + 1] = "(" .. q.text .. ")" end
-    for _, f in ipairs(st.filters) do
+    for _, f in ipairs(filters) do
       local q = f:to_query()
       if q then qparts[#qparts + 1] = "(" .. q .. ")" else lua_filters[#lua_filters + 1] = f end
     end
   else
     for _, q in ipairs(st.queries) do lua_filters[#lua_filters + 1] = q.filter end
-    for _, f in ipairs(st.filters) do lua_filters[#lua_filters + 1] = f end
+    for _, f in ipairs(filters) do lua_filters[#lua_filters + 1] = f end
     -- cheap filters first: they reject most papers without touching the text
     local cheap, rest = {}, {}
     for _, f in ipairs(lua_filters) do
@@ -329,6 +343,26 @@ local function source_iter(st)
     n = #hits
     get = function(k) return hits[k].paper end
     scores = function(k) return hits[k].score end
+  elseif st.kind == "collection" and method(src, "select") then
+    -- cheap filters run in C over the records; the rest in Lua on the result
+    local nodes, rest = {type = "and"}, {}
+    for _, f in ipairs(lua_filters) do
+      local a = f.cheap and f:to_ast()
+      if a then nodes[#nodes + 1] = a else rest[#rest + 1] = f end
+    end
+    local selected
+    if #nodes > 0 then
+      local ok, res = pcall(src.select, src, #nodes == 1 and nodes[1] or nodes)
+      if ok then selected = res end
+    end
+    if selected then
+      lua_filters, nf = rest, #rest
+      n = #selected
+      get = function(k) return src[selected[k]] end
+    else
+      n = #src
+      get = function(k) return src[k] end
+    end
   else
     n = #src
     get = function(k) return src[k] end
@@ -677,8 +711,10 @@ function Pipeline:describe()
   out[#out + 1] = "from " .. st.kind .. (st.kind == "array" and format(" (%d papers)", #src) or "")
   local lua_filters, q = plan(st)
   if q then out[#out + 1] = "index query " .. q end
+  local in_c = st.kind == "collection" and method(src, "select")
   for _, f in ipairs(lua_filters) do
-    out[#out + 1] = "where " .. f.desc .. (f.cheap and " [cheap]" or "")
+    local c = f.cheap and f:to_ast() and in_c
+    out[#out + 1] = "where " .. f.desc .. (c and " [in C]" or "")
   end
   if st.rank then out[#out + 1] = "rank by function" end
   if st.sort and not st.rank then

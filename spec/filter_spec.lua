@@ -1,0 +1,186 @@
+local f = require "arxivdigest.filter"
+local ad = require "arxivdigest"
+
+-- plain-table papers with the core's field names
+local P = {
+  a = {id = "2005.09623", version = 2, title = "Zero-Shot Segmentation with NeRF", date = "2020-05-20",
+       abstract = "We segment scenes. Code: https://github.com/u/repo", categories = {"cs.CV", "cs.LG"},
+       primary_category = "cs.CV", authors = {"Kaiming He", "Marc-André Gardner"}, comment = "CVPR 2020",
+       doi = "10.1/x"},
+  b = {id = "1910.08681", version = 1, title = "A survey of diffusion models", date = "2019-10-19",
+       abstract = "Diffusion models are surveyed; no code.", categories = {"cs.LG", "stat.ML"},
+       primary_category = "cs.LG", authors = {"Müller, Jürgen", "Andrea Vedaldi"}},
+  c = {id = "cs/9810003", title = "Über Schätzung", date = "1998-10-03", abstract = "Résumé naïve café.",
+       categories = {"cs.AI"}, primary_category = "cs.AI", authors = {}},
+}
+
+local function ids(flt)
+  local out = {}
+  for _, k in ipairs{"a", "b", "c"} do if flt(P[k]) then out[#out + 1] = k end end
+  return table.concat(out, ",")
+end
+
+describe("filter", function()
+  describe("keywords", function()
+    it("matches whole words, case-insensitively, in any text field", function()
+      assert.equal("a", ids(f.keywords{"segmentation"}))
+      assert.equal("", ids(f.keywords{"segm"}))             -- whole words only
+      assert.equal("b", ids(f.keywords{"DIFFUSION"}))
+      assert.equal("a,b", ids(f.keywords{"nerf", "diffusion"}))  -- any keyword
+    end)
+
+    it("folds diacritics in text and keywords", function()
+      assert.equal("c", ids(f.keywords{"uber"}))
+      assert.equal("c", ids(f.keywords{"resume"}))
+      assert.equal("c", ids(f.keywords{"Café"}))
+      assert.equal("b", ids(f.keywords{"muller"}))
+    end)
+
+    it("matches phrases and hyphenated words", function()
+      assert.equal("a", ids(f.keywords{"zero-shot"}))
+      assert.equal("a", ids(f.keywords{"zero shot segmentation"}))
+      assert.equal("a", ids(f.keywords{"shot"}))
+      assert.equal("", ids(f.keywords{"shot zero"}))
+    end)
+
+    it("restricts to a field", function()
+      assert.equal("", ids(f.keywords({"scenes"}, {field = "title"})))
+      assert.equal("a", ids(f.keywords({"scenes"}, {field = "abstract"})))
+      assert.equal("a", ids(f.keywords({"cvpr"}, {field = "co"})))
+      assert.equal("a", ids(f.keywords({"kaiming"}, {field = {"ti", "au"}})))
+    end)
+
+    it("rejects bad arguments with the argument named", function()
+      assert.error_matches(function() f.keywords(42) end, "bad argument #1 to 'keywords'")
+      assert.error_matches(function() f.keywords({"x"}, {field = "nope"}) end, "unknown field 'nope'")
+      assert.error_matches(function() f.keywords({"!!"}) end, "no word characters")
+    end)
+  end)
+
+  it("pattern takes re syntax or an LPeg pattern", function()
+    local lpeg = require "lpeg"
+    assert.equal("a", ids(f.pattern("'github.com/' [a-z]+")))
+    assert.equal("a", ids(f.pattern(lpeg.P"NeRF", {field = "title"})))
+    assert.equal("", ids(f.pattern(lpeg.P"nerf", {field = "title"})))   -- raw text, case kept
+    assert.error_matches(function() f.pattern("'unclosed") end, "bad argument #1 to 'pattern' %(invalid re pattern")
+  end)
+
+  describe("authors", function()
+    it("tolerates initials, 'Surname, Given' and diacritics", function()
+      assert.equal("a", ids(f.authors{"K. He"}))
+      assert.equal("a", ids(f.authors{"He, Kaiming"}))
+      assert.equal("a", ids(f.authors{"Kaiming He"}))
+      assert.equal("a", ids(f.authors{"Marc-Andre Gardner"}))
+      assert.equal("a", ids(f.authors{"M.-A. Gardner"}))
+      assert.equal("b", ids(f.authors{"Jurgen Muller"}))
+      assert.equal("b", ids(f.authors("A. Vedaldi", "Nobody Else")))
+    end)
+
+    it("does not confuse different people", function()
+      assert.equal("", ids(f.authors{"X. He"}))
+      assert.equal("", ids(f.authors{"Kaiming Hen"}))
+      assert.is_false(f.same_author("Andrea Vedaldi", "Andrew Vedaldi"))
+      assert.is_true(f.same_author("Laurens van der Maaten", "L. van der Maaten"))
+    end)
+  end)
+
+  it("category, primary, id, version, has", function()
+    assert.equal("a,b", ids(f.category("cs.LG")))
+    assert.equal("a,b", ids(f.category{"cs.CV", "stat.ML"}))
+    assert.equal("a,b,c", ids(f.category("cs.*", "stat.*")))
+    assert.equal("b", ids(f.primary("cs.LG")))
+    assert.equal("a,c", ids(f.id("2005.09623v3", "https://arxiv.org/abs/cs/9810003")))
+    assert.equal("a", ids(f.version(2)))
+    assert.equal("a", ids(f.has("doi")))
+    assert.equal("a", ids(f.has_code()))
+  end)
+
+  it("date ranges with open ends and periods", function()
+    assert.equal("a", ids(f.date("2020-05")))
+    assert.equal("b", ids(f.date("2019")))
+    assert.equal("a,b", ids(f.date("2019-10-19", nil)))
+    assert.equal("b,c", ids(f.date(nil, "2019-12")))
+    assert.equal("a", ids(f.date("2020-05-20", "2020-05-20")))
+    assert.equal("", ids(f.date("2020-05-21", "2020-06")))
+    assert.error_matches(function() f.date("2020-13") end, "invalid month")
+    assert.error_matches(function() f.date("yesterday") end, "bad argument #1 to 'date'")
+    assert.error_matches(function() f.date("2020-06", "2020-05") end, "range is empty")
+  end)
+
+  it("composes with * + - and plain functions", function()
+    local cv = f.category("cs.CV")
+    assert.equal("a", ids(cv * f.keywords{"nerf"}))
+    assert.equal("a,b", ids(cv + f.keywords{"diffusion"}))
+    assert.equal("b,c", ids(-cv))
+    assert.equal("c", ids(-cv * -f.keywords{"survey"}))
+    assert.equal("a", ids(cv * function(p) return p.version == 2 end))
+    assert.equal("b,c", ids(function(p) return p.date < "2020" end * -cv))
+    assert.equal("a,b,c", ids(f.all()))
+    assert.equal("", ids(f.any()))
+  end)
+
+  it("describes itself and says which filters are cheap", function()
+    local flt = f.category("cs.CV") * f.keywords{"diffusion", "nerf"} * -f.keywords{"survey"}
+    assert.equal("category(cs.CV) AND keywords(diffusion, nerf) AND NOT keywords(survey)", tostring(flt))
+    assert.equal("(category(cs.CV) OR date(2020-01-01..2020-12-31)) AND has_code()",
+      tostring((f.category("cs.CV") + f.date("2020")) * f.has_code()))
+    assert.is_true(f.category("cs.CV").cheap)
+    assert.is_true((f.date("2020") * -f.id("1")).cheap)
+    assert.is_falsy(flt.cheap)
+    assert.equal("(cat:cs.CV) AND (date:2020-01-01..2020-12-31)", (f.category("cs.CV") * f.date("2020")):to_query())
+    assert.is_nil(flt:to_query())
+  end)
+
+  it("explains a decision", function()
+    local flt = f.category("cs.CV") * -f.keywords{"survey"}
+    local r, lines = flt:explain(P.a)
+    assert.is_true(r)
+    assert.same({"yes AND", "  yes category(cs.CV)", "  yes NOT", "    no  keywords(survey)"}, lines)
+  end)
+
+  describe("query", function()
+    it("evaluates the query language on one paper", function()
+      assert.equal("a", ids(f.query("segmentation nerf")))
+      assert.equal("a,b", ids(f.query("nerf OR diffusion")))
+      assert.equal("b", ids(f.query("diffusion -nerf")))
+      assert.equal("a", ids(f.query('"zero shot"')))
+      assert.equal("a", ids(f.query("zero-shot")))
+      assert.equal("a", ids(f.query("segment*")))
+      assert.equal("a", ids(f.query("ti:nerf cat:cs.CV")))
+      assert.equal("", ids(f.query("abs:nerf")))
+      assert.equal("b", ids(f.query("au:muller")))
+      assert.equal("a", ids(f.query('au:"K. He"')))
+      assert.equal("a", ids(f.query("date:2020-05 has:code v:2+")))
+      assert.equal("c", ids(f.query("id:cs/9810003")))
+      assert.equal("b", ids(f.query("primary:cs.LG year:2019")))
+      assert.equal("a,b", ids(f.query("(cat:cs.CV OR cat:stat.ML) NOT über")))
+    end)
+
+    it("reports malformed queries with the column", function()
+      assert.error_matches(function() f.query("a AND (b") end, "column")
+    end)
+
+    it("agrees with the index on the sample", function()
+      local idx = ad.index("examples/data")
+      local c = assert(ad.open("examples/data"))
+      for _, q in ipairs{"segmentation", "zero-shot", '"neural network"', "detect* -survey",
+                         "ti:depth OR abs:stereo", "cat:cs.CV date:2020-05", "has:code", "au:chen",
+                         "v:2+", "NOT segmentation AND video"} do
+        local flt = f.query(q)
+        local seen = {}
+        for p in c:papers() do if flt(p) then seen[p.id] = true end end
+        local n = 0
+        for _ in pairs(seen) do n = n + 1 end
+        assert.equal(idx:count(q), n, q)
+      end
+    end)
+  end)
+
+  it("works on Paper userdata", function()
+    local c = assert(ad.open("examples/data"))
+    local n = 0
+    local flt = f.category("cs.CV") * f.keywords{"segmentation"}
+    for p in c:papers() do if flt(p) then n = n + 1 end end
+    assert.is_true(n > 20)
+  end)
+end)
