@@ -1,0 +1,197 @@
+local cli = require "arxivdigest.cli"
+local ad = require "arxivdigest"
+
+local function sink()
+  local buf = {}
+  return {write = function(self, ...)
+    for i = 1, select("#", ...) do buf[#buf + 1] = tostring((select(i, ...))) end
+    return self
+  end, text = function() return table.concat(buf) end}
+end
+
+-- runs cli.main in-process; returns status, stdout, stderr
+local function run(...)
+  local out, err = sink(), sink()
+  local status = cli.main({...}, {stdout = out, stderr = err})
+  return status, out.text(), err.text()
+end
+
+-- runs bin/arxivdigest in a shell; returns exit status, stdout, stderr
+local function shell(cmdline)
+  local errf = os.tmpname()
+  local p = io.popen("bin/arxivdigest " .. cmdline .. " 2>" .. errf)
+  local out = p:read("a")
+  local _, _, code = p:close()
+  local fh = io.open(errf)
+  local err = fh:read("a")
+  fh:close()
+  os.remove(errf)
+  return code, out, err
+end
+
+local function lines(s)
+  local n = 0
+  for _ in s:gmatch("[^\n]*\n") do n = n + 1 end
+  return n
+end
+
+describe("cli", function()
+  describe("argument parser", function()
+    it("accepts long, short, --x=v and -xv forms anywhere, and --", function()
+      local o, pos = cli.parse_args("search", {"q", "--limit", "3", "-o", "out", "--format=csv", "-n5", "--", "-path"}, 1)
+      assert.same({"q", "-path"}, pos)
+      assert.equal("5", o.limit)
+      assert.equal("out", o.output)
+      assert.equal("csv", o.format)
+    end)
+
+    it("reports unknown options and missing values clearly", function()
+      local ok, e = pcall(cli.parse_args, "search", {"--bogus"}, 1)
+      assert.is_false(ok)
+      assert.equal("unknown option '--bogus' for 'search' (see arxivdigest search --help)", tostring(e))
+      ok, e = pcall(cli.parse_args, "export", {"--to"}, 1)
+      assert.equal("option '--to' needs a value (FORMAT)", tostring(e))
+      ok, e = pcall(cli.parse_args, "filter", {"--sandbox=yes"}, 1)
+      assert.equal("option '--sandbox' takes no value", tostring(e))
+    end)
+  end)
+
+  it("prints help for the program and every subcommand", function()
+    local status, out = run("--help")
+    assert.equal(0, status)
+    for _, cmd in ipairs{"search", "show", "export", "filter", "report", "stats", "similar", "index"} do
+      assert.matches(cmd, out, 1, true)
+      local s2, o2, e2 = run(cmd, "--help")
+      assert.equal(0, s2, cmd)
+      assert.equal("", e2)
+      assert.matches("^usage: arxivdigest " .. cmd, o2)
+      assert.matches("example:", o2, 1, true)
+    end
+  end)
+
+  it("exits 2 with one line on stderr for usage errors", function()
+    for _, argv in ipairs{{"frobnicate"}, {"search"}, {"search", "--bogus", "x"}, {"export"},
+                          {"search", "x", "--limit", "many"}, {"index", "explode"}, {"search", "a AND (b"}} do
+      local status, out, err = run(table.unpack(argv))
+      assert.equal(2, status, table.concat(argv, " "))
+      assert.equal("", out)
+      assert.equal(1, lines(err), err)
+      assert.matches("^arxivdigest: ", err)
+    end
+    local _, _, err = run("search", "a AND (b")
+    assert.matches("column", err)
+  end)
+
+  it("searches the bundled sample with no input", function()
+    local status, out = run("search", "segmentation", "--limit", "3", "--format", "{id}")
+    assert.equal(0, status)
+    assert.equal(3, lines(out))
+    local status2, out2, err2 = run("search", "zzzyyyxxx")
+    assert.equal(1, status2)
+    assert.matches("no paper matches 'zzzyyyxxx'", err2)
+    assert.is_string(out2)
+  end)
+
+  it("shows one paper", function()
+    local status, out = run("show", "2005.09623v1", "-f", "{id} {date}")
+    assert.equal(0, status)
+    assert.equal("2005.09623 2020-05-20\n", out)
+    local s2, _, e2 = run("show", "9999.99999")
+    assert.equal(1, s2)
+    assert.matches("no paper with id '9999.99999'", e2)
+  end)
+
+  it("exports every record of a folder", function()
+    local status, out = run("export", "--to", "jsonl", "examples/data")
+    assert.equal(0, status)
+    assert.equal(#assert(ad.open("examples/data")), lines(out))
+    assert.equal(210, lines(out))
+    for line in out:gmatch("[^\n]+") do assert.matches('^{.*"id":"', line) end
+    -- through the real command, to a file
+    local path = os.tmpname()
+    local code = shell("export --to csv examples/data -o " .. path)
+    assert.equal(0, code)
+    local n = 0
+    for _ in io.lines(path) do n = n + 1 end
+    os.remove(path)
+    assert.is_true(n >= 211)
+  end)
+
+  it("runs filter scripts, sandboxed or not, with --explain", function()
+    local s1, o1 = run("filter", "examples/filters/followed-authors.lua", "-f", "{id}")
+    local s2, o2 = run("filter", "examples/filters/followed-authors.lua", "-f", "{id}", "--sandbox")
+    assert.equal(0, s1)
+    assert.equal(0, s2)
+    assert.equal(o1, o2)
+    assert.equal("1910.11113\n1910.08812\n1910.08823\n1910.08845\n", o1)
+    local _, _, err = run("filter", "examples/filters/followed-authors.lua", "-f", "{id}", "--explain")
+    assert.matches("yes authors%(A%. Vedaldi; Gagne, Christian; Li%-Heng Chen%)", err)
+    local s3, _, e3 = run("filter", "spec/fixtures/scripts/loop.lua", "--sandbox", "--max-instructions", "100000")
+    assert.equal(1, s3)
+    assert.matches("sandbox: instruction budget exceeded", e3)
+    local s4, _, e4 = run("filter", "spec/fixtures/scripts/esc_io.lua", "--sandbox")
+    assert.equal(1, s4)
+    assert.equal("arxivdigest: spec/fixtures/scripts/esc_io.lua:1: sandbox: io.open is not available in a sandboxed script\n", e4)
+    local s5, _, e5 = run("filter", "missing.lua")
+    assert.equal(1, s5)
+    assert.matches("missing%.lua: No such file", e5)
+  end)
+
+  it("runs report scripts with --arg", function()
+    local status, out = run("report", "examples/reports/daily.lua", "--arg", "day=2020-05-20")
+    assert.equal(0, status)
+    assert.matches("^# Daily digest 2020%-05%-20\n", out)
+    local s2, _, e2 = run("report", "examples/reports/daily.lua", "--arg", "oops")
+    assert.equal(2, s2)
+    assert.matches("KEY=VALUE", e2)
+  end)
+
+  it("prints statistics", function()
+    local status, out = run("stats")
+    assert.equal(0, status)
+    assert.matches("papers   210", out, 1, true)
+    assert.matches("2020%-05%-20%s+47", out)
+    assert.matches("Li%-Heng Chen%s+2", out)
+  end)
+
+  it("finds similar papers", function()
+    local status, out = run("similar", "2005.09623", "-n", "3", "-f", "{id}")
+    assert.equal(0, status)
+    assert.equal(3, lines(out))
+    assert.not_matches("2005.09623", out, 1, true)
+  end)
+
+  it("builds, describes, updates and searches a saved index", function()
+    local path = os.tmpname() .. ".adx"
+    local s1, _, e1 = run("index", "build", "examples/data", "-o", path)
+    assert.equal(0, s1, e1)
+    local s2, o2 = run("index", "info", "-i", path)
+    assert.equal(0, s2)
+    assert.matches("papers%s+210", o2)
+    local s3, o3 = run("search", "-i", path, "segmentation", "-f", "{id}", "--limit", "100")
+    local s4, o4 = run("search", "segmentation", "-f", "{id}", "--limit", "100")
+    assert.equal(0, s3)
+    assert.equal(0, s4)
+    assert.equal(o4, o3)
+    local s5, _, e5 = run("index", "update", "-i", path, "examples/data")
+    assert.equal(0, s5, e5)
+    local s6, _, e6 = run("index", "update", "examples/data")
+    assert.equal(2, s6)
+    assert.matches("needs %-i FILE", e6)
+    os.remove(path)
+  end)
+
+  it("the installed command exits with the right status", function()
+    assert.equal(0, (shell("search segmentation --limit 1")))
+    assert.equal(1, (shell("search zzzyyyxxx")))
+    local code, out, err = shell("search --nope")
+    assert.equal(2, code)
+    assert.equal("", out)
+    assert.equal("arxivdigest: unknown option '--nope' for 'search' (see arxivdigest search --help)\n", err)
+  end)
+
+  it("finds the bundled sample next to the modules", function()
+    local dir = cli.sample_dir()
+    assert.is_not_nil(io.open(dir .. "/000_21fb7b7deb0de965.txt"))
+  end)
+end)

@@ -1,0 +1,101 @@
+local script = require "arxivdigest.script"
+local ad = require "arxivdigest"
+local f = require "arxivdigest.filter"
+
+local DIR = "spec/fixtures/scripts/"
+
+describe("script", function()
+  local sample
+  setup(function() sample = assert(ad.open("examples/data")) end)
+
+  describe("filter scripts", function()
+    it("load a script returning a filter", function()
+      local flt = script.filter(DIR .. "filter_ok.lua")
+      assert.is_true(f.is_filter(flt))
+      assert.equal("category(cs.CV) AND keywords(segmentation)", tostring(flt))
+      assert.equal(ad.from(sample):where(f.category("cs.CV") * f.keywords{"segmentation"}):count(),
+        ad.from(sample):where(flt):count())
+    end)
+
+    it("load a script returning a function", function()
+      local flt = script.filter(DIR .. "filter_fn.lua")
+      assert.equal("script(" .. DIR .. "filter_fn.lua)", tostring(flt))
+      local n = ad.from(sample):where(flt):count()
+      local want = 0
+      for p in sample:papers() do if p.title:lower():find("gan", 1, true) then want = want + 1 end end
+      assert.equal(want, n)
+      assert.is_true(n > 0)
+    end)
+
+    it("keep their pushdown in the sandbox", function()
+      local flt = script.filter(DIR .. "filter_ok.lua", {sandbox = true})
+      assert.equal("and", flt.kind)
+      assert.equal("(category(cs.CV) AND keywords(segmentation))", "(" .. tostring(flt) .. ")")
+      assert.equal(ad.from(sample):where(script.filter(DIR .. "filter_ok.lua")):count(),
+        ad.from(sample):where(flt):count())
+    end)
+
+    it("name the file and line of a syntax error", function()
+      local ok, err = pcall(script.filter, DIR .. "filter_syntax.lua")
+      assert.is_false(ok)
+      assert.matches("^" .. DIR:gsub("%p", "%%%0") .. "filter_syntax%.lua:%d: ", err)
+    end)
+
+    it("name the file and line of a runtime error, and the paper", function()
+      local flt = script.filter(DIR .. "filter_runtime.lua")
+      local ok, err = pcall(function() return ad.from(sample):where(flt):count() end)
+      assert.is_false(ok)
+      assert.matches("filter_runtime%.lua:3: attempt to index a nil value", err)
+      assert.matches("failed on paper 2005%.09623", err)
+    end)
+
+    it("reject a wrong return value", function()
+      local ok, err = pcall(script.filter, DIR .. "filter_bad_return.lua")
+      assert.is_false(ok)
+      assert.matches("filter_bad_return%.lua: a filter script must return a filter or a function %(got number%)", err)
+    end)
+
+    it("return nil and a message for a missing file", function()
+      local flt, err = script.filter(DIR .. "nope.lua")
+      assert.is_nil(flt)
+      assert.matches("nope%.lua: No such file", err)
+    end)
+  end)
+
+  describe("report scripts", function()
+    it("build a pipeline from a function(ad, args)", function()
+      local p = script.report(DIR .. "report_ok.lua", {source = sample, args = {word = "depth"}})
+      local out = p:render()
+      local want = ad.from(sample):where(f.keywords{"depth"}):sort("id"):format("{id}"):render()
+      assert.equal(want, out)
+      assert.is_true(#out > 0)
+    end)
+
+    it("accept a script returning a pipeline", function()
+      local p = script.report(DIR .. "report_pipeline.lua")
+      assert.equal("2\n1\n", p:render())
+    end)
+
+    it("reject a script that returns no pipeline", function()
+      local ok, err = pcall(script.report, DIR .. "report_bad.lua", {source = sample})
+      assert.is_false(ok)
+      assert.matches("report_bad%.lua: a report script must return a pipeline", err)
+    end)
+
+    it("name the file and line of an error in the report function", function()
+      local ok, err = pcall(script.report, DIR .. "report_error.lua", {source = sample})
+      assert.is_false(ok)
+      assert.matches("report_error%.lua:3: no interests configured", err)
+    end)
+
+    it("do not leak globals into the host", function()
+      local path = os.tmpname()
+      local fh = assert(io.open(path, "w"))
+      fh:write("leaked_global = 1\nreturn function() return true end\n")
+      fh:close()
+      script.filter(path)
+      os.remove(path)
+      assert.is_nil(rawget(_G, "leaked_global"))
+    end)
+  end)
+end)
