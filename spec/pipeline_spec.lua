@@ -48,10 +48,12 @@ describe("pipeline", function()
     -- in a fresh folder holding digests/ (a copy of the sample), as a user would
     local dir = tmpname()
     assert(os.execute("mkdir -p " .. dir .. " && cp -r examples/data " .. dir .. "/digests"))
+    -- luacheck: push no max line length
     local ok1 = run_in(dir, [[ad.from("digests/"):where(f.category("cs.CV") * f.keywords{"diffusion", "nerf"} * -f.keywords{"survey"}):sort("date", "desc"):group_by("primary_category"):format("html", {title = "This week"}):write("week.html")]])
     local html = slurp(dir .. "/week.html")
     -- the sample has no diffusion/NeRF paper: the same chain with words it has
     local ok2 = run_in(dir, [[ad.from("digests/"):where(f.category("cs.CV") * f.keywords{"depth", "stereo"} * -f.keywords{"survey"}):sort("date", "desc"):group_by("primary_category"):format("html", {title = "This week"}):write("depth.html")]])
+    -- luacheck: pop
     local depth = slurp(dir .. "/depth.html")
     os.execute("rm -rf " .. dir)
     assert.is_true(ok1)

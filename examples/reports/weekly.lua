@@ -51,7 +51,8 @@ local function svg_chart(rows)
   local w, h, bar = 40, 120, 30
   local max = 1
   for _, r in ipairs(rows) do if r.n > max then max = r.n end end
-  local out = {('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" role="img" aria-label="papers per day">')
+  local out = {('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" role="img" '
+    .. 'aria-label="papers per day">')
     :format(#rows * w + 10, h + 30)}
   for i, r in ipairs(rows) do
     local bh = math.floor(r.n / max * h + 0.5)

@@ -27,8 +27,8 @@ local re = require "re"
 
 local type, error, ipairs, select, tostring, setmetatable, getmetatable =
       type, error, ipairs, select, tostring, setmetatable, getmetatable
-local concat, insert = table.concat, table.insert
-local find, format, lower, gsub = string.find, string.format, string.lower, string.gsub
+local concat = table.concat
+local find, format, lower = string.find, string.format, string.lower
 
 local M = {}
 

@@ -22,8 +22,8 @@
 
 local filter = require "arxivdigest.filter"
 
-local type, error, ipairs, pcall, tostring, setmetatable, getmetatable, select =
-      type, error, ipairs, pcall, tostring, setmetatable, getmetatable, select
+local type, error, ipairs, pairs, pcall, tostring, setmetatable, getmetatable =
+      type, error, ipairs, pairs, pcall, tostring, setmetatable, getmetatable
 local format, concat, sort, huge = string.format, table.concat, table.sort, math.huge
 local io_type = io.type
 
@@ -137,8 +137,8 @@ function M.from(src)
       st.kind, st.src = "array", src
     end
   else
-    error(format("bad argument #1 to 'from' (path, list of paths, collection, index or array of papers expected, got %s)",
-      t), 2)
+    error(format("bad argument #1 to 'from' (path, list of paths, collection, index or array of papers "
+      .. "expected, got %s)", t), 2)
   end
   local p = setmetatable({}, Pipeline)
   state[p] = st
@@ -325,7 +325,7 @@ local function source_iter(st)
   local lua_filters, q = plan(st)
   local nf = #lua_filters
   local src = st.src
-  local i, n = 0, 0
+  local i, n = 0, nil
   local get, scores
   if st.kind == "index" then
     local hits
@@ -718,7 +718,8 @@ function Pipeline:describe()
   end
   if st.rank then out[#out + 1] = "rank by function" end
   if st.sort and not st.rank then
-    out[#out + 1] = "sort " .. (type(st.sort.field) == "function" and "by comparator" or st.sort.field .. " " .. st.sort.dir)
+    local s = st.sort
+    out[#out + 1] = "sort " .. (type(s.field) == "function" and "by comparator" or s.field .. " " .. s.dir)
   end
   if st.limit then out[#out + 1] = "limit " .. st.limit .. (st.offset > 0 and " offset " .. st.offset or "") end
   if st.group then

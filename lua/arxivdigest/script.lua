@@ -33,11 +33,11 @@
 local filter = require "arxivdigest.filter"
 local pipeline = require "arxivdigest.pipeline"
 
-local type, error, pcall, xpcall, tostring, select, setmetatable, getmetatable, rawget, rawset, rawequal, next, pairs,
-      ipairs = type, error, pcall, xpcall, tostring, select, setmetatable, getmetatable, rawget, rawset, rawequal,
+local type, error, pcall, xpcall, tostring, select, setmetatable, getmetatable, rawget, rawset, next, pairs,
+      ipairs = type, error, pcall, xpcall, tostring, select, setmetatable, getmetatable, rawget, rawset,
       next, pairs, ipairs
-local debug, coroutine, string, table, collectgarbage, loadfile, io = debug, coroutine, string, table,
-      collectgarbage, loadfile, io
+local debug, coroutine, string, table, collectgarbage, io, load, _G = debug, coroutine, string, table,
+      collectgarbage, io, load, _G
 local format, pack, unpack = string.format, table.pack, table.unpack
 
 local M = {}
