@@ -241,38 +241,71 @@ function M.sample_dir()
 end
 
 local function isatty(fd)
-  local ok = os.execute("test -t " .. fd .. " 2>/dev/null")
+  local ok = os.execute("test -t " .. fd)
   return ok == true
 end
 
--- A progress bar on stderr, shown only when stderr is a terminal and the work
--- lasts more than a second.
+local clock = os.clock
+
+-- Progress on stderr, only when stderr is a terminal (and --no-progress is
+-- not given), and only once the work has taken more than a second.
+--   bar = progress(ctx, "exporting", total); bar.step(); bar.done()
+--   progress(ctx, ...).stage(label, fn, ...) runs fn and reports its duration
+--   when it took more than a second
 local function progress(ctx, label, total)
-  if ctx.no_progress or ctx.stderr ~= io.stderr or not isatty(2) then
-    return {step = function() end, done = function() end}
-  end
-  local t0 = os.clock()
+  local on = not ctx.no_progress and ctx.stderr == io.stderr and ctx.tty
+  local t0 = clock()
   local shown, n, last = false, 0, 0
   local function draw()
     local width = 30
     local frac = total and total > 0 and n / total or 0
     local fill = math.floor(frac * width)
-    io.stderr:write(format("\r%s [%s%s] %d%s", label, ("#"):rep(fill), ("."):rep(width - fill), n,
-      total and ("/" .. total) or ""))
+    io.stderr:write(format("\r%s [%s%s] %d%s %.1fs", label, ("#"):rep(fill), ("."):rep(width - fill), n,
+      total and ("/" .. total) or "", clock() - t0))
   end
   return {
     step = function(k)
+      if not on then return end
       n = n + (k or 1)
-      local now = os.clock()
+      local now = clock()
       if now - t0 > 1 and now - last > 0.1 then
         shown, last = true, now
         draw()
       end
     end,
     done = function()
-      if shown then draw(); io.stderr:write("\n") end
+      if shown then n = total or n; draw(); io.stderr:write("\n") end
+    end,
+    -- a single long call (parsing, indexing): announce it when the input is
+    -- large enough to take a second, report its time when it did
+    stage = function(big, fn, ...)
+      if on and big then io.stderr:write(label, "...") end
+      local r = table.pack(fn(...))
+      local dt = clock() - t0
+      if on and big then
+        io.stderr:write(format("\r%s: done in %.1f s\n", label, dt))
+      elseif on and dt > 1 then
+        io.stderr:write(format("%s: done in %.1f s\n", label, dt))
+      end
+      return table.unpack(r, 1, r.n)
     end,
   }
+end
+
+-- A view of a collection that advances a progress bar as papers are read
+-- (used for long exports on a terminal).
+local function with_progress(ctx, c, label)
+  if not (not ctx.no_progress and ctx.stderr == io.stderr and ctx.tty) then return c, function() end end
+  local n = #c
+  local bar = progress(ctx, label, n)
+  local proxy = setmetatable({}, {
+    __index = function(_, k)
+      if type(k) == "number" then bar.step() end
+      return c[k]
+    end,
+    __len = function() return n end,
+  })
+  return proxy, bar.done
 end
 
 local function has_index_module()
@@ -289,19 +322,11 @@ local function input(ctx, paths, want_index)
     return idx, "index"
   end
   if #paths == 0 then paths = {M.sample_dir()} end
-  local bar = progress(ctx, "reading", nil)
-  local c, err = ad.open(#paths == 1 and paths[1] or paths)
-  bar.done()
+  local c, err = progress(ctx, "reading " .. table.concat(paths, " ")).stage(false, ad.open,
+    #paths == 1 and paths[1] or paths)
   if not c then error(tostring(err), 0) end
-  for _, w in ipairs(c:warnings()) do
-    if ctx.verbose then ctx.stderr:write(format("%s:%s: %s\n", w.source, w.line or "?", w.message)) end
-  end
   if want_index then
-    local t0 = os.clock()
-    local idx = ad.index(c)
-    if os.clock() - t0 > 1 and not ctx.no_progress and ctx.stderr == io.stderr and isatty(2) then
-      ctx.stderr:write(format("indexed %d papers in %.1f s\n", #idx, os.clock() - t0))
-    end
+    local idx = progress(ctx, ("indexing %d records"):format(#c)).stage(#c > 20000, ad.index, c)
     return idx, "index"
   end
   return c, "collection"
@@ -425,11 +450,14 @@ function run.export(ctx, pos)
   if not to then usage_error("'export' needs --to FORMAT (jsonl, csv, bibtex, markdown, html, atom, text)") end
   ctx.opts.format = to
   local ad = require "arxivdigest"
-  local src = input(ctx, pos)
+  local src, kind = input(ctx, pos)
+  local done = function() end
+  if kind == "collection" and #src > 20000 then src, done = with_progress(ctx, src, "exporting") end
   local pipe = ad.from(src)
   local limit = int_option(ctx.opts, "limit")
   if limit then pipe = pipe:limit(limit) end
   output(ctx, pipe, to)
+  done()
   return 0
 end
 
@@ -656,6 +684,7 @@ function M.main(argv, streams)
     end
     ctx.opts = opts
     ctx.no_progress = opts["no-progress"]
+    ctx.tty = not opts["no-progress"] and ctx.stderr == io.stderr and isatty(2)
     return run[cmd](ctx, pos)
   end)
   if ok then return status end
