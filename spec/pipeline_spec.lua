@@ -103,6 +103,17 @@ describe("pipeline", function()
       table.concat(keys, " "))
   end)
 
+  it("iterates sorted and ranked papers with their scores", function()
+    local got = {}
+    for p, score in ad.from(papers(4)):rank(function(p) return tonumber(p.id:sub(-1)) * 10 end):papers() do
+      got[#got + 1] = p.id:sub(-1) .. "=" .. score
+    end
+    assert.equal("4=40 3=30 2=20 1=10", table.concat(got, " "))
+    got = {}
+    for p in ad.from(papers(4)):sort("id", "desc"):papers() do got[#got + 1] = p.id:sub(-1) end
+    assert.equal("4 3 2 1", table.concat(got, " "))
+  end)
+
   it("ranks by a score function and drops nil scores", function()
     local got = ad.from(papers(6)):rank(function(p)
       local n = tonumber(p.id:sub(-1))

@@ -563,7 +563,10 @@ end
 function Pipeline:papers()
   local st = S(self, "papers")
   if st.sort or st.rank or st.group then
-    local papers, scores = self:collect()
+    local papers, scores = guarded(st, function()
+      local ps, sc = execute(st)
+      return ps, sc
+    end)
     local i = 0
     return function()
       i = i + 1
