@@ -232,7 +232,7 @@ function M.sample_dir()
   if env and env ~= "" then return env end
   local src = debug.getinfo(1, "S").source
   local dir = src:sub(1, 1) == "@" and src:sub(2):match("^(.*)/[^/]*$") or "."
-  local candidates = {dir .. "/data", dir .. "/../../examples/data"}
+  local candidates = {dir .. "/sample", dir .. "/data", dir .. "/../../examples/data"}
   for _, d in ipairs(candidates) do
     local fh = io.open(d .. "/000_21fb7b7deb0de965.txt", "rb")
     if fh then fh:close(); return d end
