@@ -8,7 +8,8 @@
 ** string of everything it read (record counts, every field of every paper,
 ** warnings...). The chunk first runs with no limit to get the reference
 ** digest and the number A of allocations it makes. Then, for every
-** allocation point N = 1..A (every `stride`-th one), a fresh lua_State whose
+** allocation point N = 1..A (every one up to 800 points, else about 800
+** spread evenly; -k 1 for all of them), a fresh lua_State whose
 ** allocator refuses allocation N runs the chunk again:
 **   mode "once"  only allocation N fails (later ones succeed again);
 **   mode "hard"  allocation N and every later one fail (memory exhausted);
@@ -53,9 +54,11 @@ static void *oom_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   size_t old = 0;
   if (blk) {
     memcpy(&old, blk, sizeof old);
-    if (old != osize && h->badsize++ == 0)
+    if (old != osize && h->badsize++ == 0) {
       fprintf(stderr, "oom_test: the allocator was given old size %zu for a block of %zu bytes\n",
               osize, old);
+      if (getenv("OOM_ABORT")) abort();   /* for a backtrace under gdb */
+    }
   }
   if (nsize == 0) {
     if (blk) { h->live_bytes -= old; h->live_blocks--; free(blk); }
@@ -104,6 +107,19 @@ static const char *prelude =
   "    out[#out + 1] = 'W ' .. tostring(w.source) .. ':' .. tostring(w.line) .. ': ' .. tostring(w.message)\n"
   "  end\n"
   "end\n"
+  "function answers(idx)\n"
+  "  local out = {}\n"
+  "  for _, q in ipairs({'segmentation', '\"neural network\"', 'cat:cs.CV -video', 'detect*'}) do\n"
+  "    out[#out + 1] = q .. '=' .. idx:count(q)\n"
+  "    for _, h in ipairs(idx:search(q, {limit = 5})) do\n"
+  "      out[#out + 1] = h.paper.id .. ' ' .. ('%.4f'):format(h.score) .. ' ' .. h.paper.title\n"
+  "    end\n"
+  "  end\n"
+  "  for _, h in ipairs(idx:similar('1910.11126', 3)) do out[#out + 1] = 'sim ' .. h.paper.id end\n"
+  "  local p = idx:get('1910.11126v1')\n"
+  "  out[#out + 1] = p and p.abstract or 'no 1910.11126'\n"
+  "  return table.concat(out, '\\n')\n"
+  "end\n"
   "function slurp(path)\n"
   "  local f = assert(io.open(path, 'rb')); local s = f:read('a'); f:close(); return s\n"
   "end\n"
@@ -114,13 +130,19 @@ static const char *prelude =
 
 typedef struct scenario {
   const char *name;
-  const char *chunk;
+  const char *chunk;   /* run under the limit; returns the digest */
+  const char *setup;   /* run before it without limit (or NULL) */
+  const char *post;    /* run after it without limit (or NULL): returns
+                          nil, or a string describing a broken invariant */
 } scenario;
+
+/* the index scenarios do nothing until lua/arxivdigest/index.lua exists */
+#define NOINDEX "if not package.searchpath('arxivdigest.index', package.path) then return 'no index' end\n"
 
 static const scenario scenarios[] = {
   {"require",
    "local ad = require 'arxivdigest'\n"
-   "return type(ad.open) .. type(ad.parse)\n"},
+   "return type(ad.open) .. type(ad.parse)\n", NULL, NULL},
   {"open",   /* a folder: both formats, every field, warnings */
    "local ad = require 'arxivdigest'\n"
    "local c, err = ad.open(DIR)\n"
@@ -128,33 +150,54 @@ static const scenario scenarios[] = {
    "local out = {'n=' .. #c}\n"
    "for i = 1, #c do dump(out, c[i]) end\n"
    "dumpw(out, c)\n"
-   "return table.concat(out, '\\n')\n"},
+   "return table.concat(out, '\\n')\n", NULL, NULL},
   {"open_slash",   /* a folder given with a trailing slash */
    "local ad = require 'arxivdigest'\n"
    "local c, err = ad.open(DIR .. '/')\n"
    "if not c then error('ad.open returned nil: ' .. tostring(err), 0) end\n"
-   "return tostring(#c)\n"},
+   "return tostring(#c)\n", NULL, NULL},
   {"open_list",   /* a list of files, papers() iterator */
    "local ad = require 'arxivdigest'\n"
    "local c, err = ad.open({DIR .. '/listing_small.md', DIR .. '/catalog_small.md'})\n"
    "if not c then error('ad.open returned nil: ' .. tostring(err), 0) end\n"
    "local out = {}\n"
    "for p in c:papers() do out[#out + 1] = p.id .. ' ' .. p.title end\n"
-   "return table.concat(out, '\\n')\n"},
+   "return table.concat(out, '\\n')\n", NULL, NULL},
   {"parse_messy",   /* hostile text: warnings, invalid UTF-8, NUL, HTML */
    "local ad = require 'arxivdigest'\n"
    "local c = ad.parse(MESSY, 'messy.md')\n"
    "local out = {'n=' .. #c}\n"
    "for i = 1, #c do dump(out, c[i]) end\n"
    "dumpw(out, c)\n"
-   "return table.concat(out, '\\n')\n"},
+   "return table.concat(out, '\\n')\n", NULL, NULL},
   {"totable",
    "local ad = require 'arxivdigest'\n"
    "local c = ad.parse(LISTING, 'listing.md')\n"
    "local out = {}\n"
    "for i = 1, #c do dump(out, c[i]:totable()) end\n"
-   "return table.concat(out, '\\n')\n"},
-  {NULL, NULL}
+   "return table.concat(out, '\\n')\n", NULL, NULL},
+  {"index",   /* build, search, count, similar, get */
+   "local ad = require 'arxivdigest'\n"
+   NOINDEX
+   "local idx = ad.index(DIR)\n"
+   "return answers(idx)\n", NULL, NULL},
+  {"save_load",   /* save a built index, load it back, query it */
+   "local ad = require 'arxivdigest'\n"
+   NOINDEX
+   "local ok, err = IDX:save(SAVEDIR .. '/x.adx')\n"
+   "if not ok then error(err, 0) end\n"
+   "local i2, err2 = ad.load(SAVEDIR .. '/x.adx')\n"
+   "if not i2 then error(err2, 0) end\n"
+   "return answers(i2)\n",
+   NOINDEX
+   "IDX = require('arxivdigest').index(DIR)\n"
+   "SAVEDIR = os.tmpname(); os.remove(SAVEDIR); assert(os.execute('mkdir ' .. SAVEDIR))\n",
+   /* no temporary file may be left behind by a failed save */
+   "if not SAVEDIR then return nil end\n"
+   "local f = io.popen('ls -A ' .. SAVEDIR); local l = f:read('a'); f:close()\n"
+   "os.execute('rm -rf ' .. SAVEDIR)\n"
+   "if l ~= '' and l ~= 'x.adx\\n' then return 'files left in the save folder: ' .. l end\n"},
+  {NULL, NULL, NULL, NULL}
 };
 /* }====================================================== */
 
@@ -196,6 +239,7 @@ typedef struct outcome {
   int failed;            /* the allocator refused something */
   size_t leak_bytes, leak_blocks;   /* after lua_close */
   unsigned long badsize;  /* allocator calls with a wrong old size */
+  int postfail;           /* the post-check found a broken invariant */
 } outcome;
 
 /* Run one scenario with the given limit. */
@@ -208,6 +252,12 @@ static void run(const scenario *s, int mode, unsigned long failat, size_t cap,
   memset(o, 0, sizeof *o);
   o->status = -1;
   if (!L) return;
+  if (s->setup && luaL_dostring(L, s->setup) != LUA_OK) {
+    fprintf(stderr, "oom_test: %s: set-up: %s\n", s->name, lua_tostring(L, -1));
+    lua_close(L);
+    return;
+  }
+  lua_settop(L, 0);
   if (luaL_loadbuffer(L, s->chunk, strlen(s->chunk), s->name) != LUA_OK) {
     fprintf(stderr, "oom_test: %s: %s\n", s->name, lua_tostring(L, -1));
     lua_close(L);
@@ -230,6 +280,16 @@ static void run(const scenario *s, int mode, unsigned long failat, size_t cap,
   memcpy(o->result, r, len);
   o->result[len] = '\0';
   o->len = len;
+  lua_settop(L, 0);
+  if (s->post) {
+    if (luaL_dostring(L, s->post) != LUA_OK) {
+      fprintf(stderr, "oom_test: %s: post-check: %s\n", s->name, lua_tostring(L, -1));
+      o->postfail = 1;
+    } else if (lua_isstring(L, -1)) {
+      fprintf(stderr, "oom_test: %s: %s\n", s->name, lua_tostring(L, -1));
+      o->postfail = 1;
+    }
+  }
   lua_close(L);
   o->leak_bytes = h.live_bytes;
   o->leak_blocks = h.live_blocks;
@@ -255,6 +315,7 @@ static int judge(const scenario *s, int mode, unsigned long point,
   if (o->status == -1) problem = "could not create the state";
   else if (o->leak_bytes || o->leak_blocks) problem = "memory not returned after lua_close";
   else if (o->badsize) problem = "the core passed a wrong old size to the allocator";
+  else if (o->postfail) problem = "an invariant checked after the run is broken";
   else if (o->status == LUA_OK) {
     if (o->len != ref->len || memcmp(o->result, ref->result, o->len) != 0)
       problem = "succeeded with a different result than without limit";
@@ -269,7 +330,7 @@ static int judge(const scenario *s, int mode, unsigned long point,
 
 int main(int argc, char **argv) {
   const char *only = NULL, *onlymode = NULL;
-  unsigned long stride = 1;
+  unsigned long stride = 0;   /* 0: every point up to 800, else about 800 of them */
   int i, bad = 0, nscen = 0;
   if (argc < 2) {
     fprintf(stderr, "usage: %s BUILD_DIR [-s scenario] [-m once|hard|bytes] [-k stride] [-v]\n", argv[0]);
@@ -283,7 +344,6 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "-v")) verbose = 1;
     else { fprintf(stderr, "oom_test: bad argument %s\n", argv[i]); return 2; }
   }
-  if (stride < 1) stride = 1;
   for (i = 0; scenarios[i].name; i++) {
     const scenario *s = &scenarios[i];
     outcome ref;
@@ -302,9 +362,10 @@ int main(int argc, char **argv) {
       continue;
     }
     for (m = M_ONCE; m <= M_BYTES; m++) {
-      unsigned long p, npoints = m == M_BYTES ? 400 : ref.nalloc;
+      unsigned long p, npoints = m == M_BYTES ? 400 : ref.nalloc, step = stride;
       if (onlymode && strcmp(onlymode, modename(m))) continue;
-      for (p = 1; p <= npoints; p += stride) {
+      if (step == 0) step = npoints > 800 ? (npoints + 799) / 800 : 1;
+      for (p = 1; p <= npoints; p += step) {
         outcome o;
         size_t cap = m == M_BYTES ? (ref.peak - ref.base) * (p - 1) / npoints : 0;
         run(s, m, p, cap, &o);
