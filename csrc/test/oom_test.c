@@ -24,6 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <unistd.h>
 #include <lua.h>
 #include <lauxlib.h>
 #include <lualib.h>
@@ -134,6 +136,8 @@ typedef struct scenario {
   const char *setup;   /* run before it without limit (or NULL) */
   const char *post;    /* run after it without limit (or NULL): returns
                           nil, or a string describing a broken invariant */
+  int savedir;         /* after each run, SAVEDIR may hold x.adx and nothing
+                          else (no temporary file left by a failed save) */
 } scenario;
 
 /* the index scenarios do nothing until lua/arxivdigest/index.lua exists */
@@ -142,7 +146,7 @@ typedef struct scenario {
 static const scenario scenarios[] = {
   {"require",
    "local ad = require 'arxivdigest'\n"
-   "return type(ad.open) .. type(ad.parse)\n", NULL, NULL},
+   "return type(ad.open) .. type(ad.parse)\n", NULL, NULL, 0},
   {"open",   /* a folder: both formats, every field, warnings */
    "local ad = require 'arxivdigest'\n"
    "local c, err = ad.open(DIR)\n"
@@ -150,37 +154,37 @@ static const scenario scenarios[] = {
    "local out = {'n=' .. #c}\n"
    "for i = 1, #c do dump(out, c[i]) end\n"
    "dumpw(out, c)\n"
-   "return table.concat(out, '\\n')\n", NULL, NULL},
+   "return table.concat(out, '\\n')\n", NULL, NULL, 0},
   {"open_slash",   /* a folder given with a trailing slash */
    "local ad = require 'arxivdigest'\n"
    "local c, err = ad.open(DIR .. '/')\n"
    "if not c then error('ad.open returned nil: ' .. tostring(err), 0) end\n"
-   "return tostring(#c)\n", NULL, NULL},
+   "return tostring(#c)\n", NULL, NULL, 0},
   {"open_list",   /* a list of files, papers() iterator */
    "local ad = require 'arxivdigest'\n"
    "local c, err = ad.open({DIR .. '/listing_small.md', DIR .. '/catalog_small.md'})\n"
    "if not c then error('ad.open returned nil: ' .. tostring(err), 0) end\n"
    "local out = {}\n"
    "for p in c:papers() do out[#out + 1] = p.id .. ' ' .. p.title end\n"
-   "return table.concat(out, '\\n')\n", NULL, NULL},
+   "return table.concat(out, '\\n')\n", NULL, NULL, 0},
   {"parse_messy",   /* hostile text: warnings, invalid UTF-8, NUL, HTML */
    "local ad = require 'arxivdigest'\n"
    "local c = ad.parse(MESSY, 'messy.md')\n"
    "local out = {'n=' .. #c}\n"
    "for i = 1, #c do dump(out, c[i]) end\n"
    "dumpw(out, c)\n"
-   "return table.concat(out, '\\n')\n", NULL, NULL},
+   "return table.concat(out, '\\n')\n", NULL, NULL, 0},
   {"totable",
    "local ad = require 'arxivdigest'\n"
    "local c = ad.parse(LISTING, 'listing.md')\n"
    "local out = {}\n"
    "for i = 1, #c do dump(out, c[i]:totable()) end\n"
-   "return table.concat(out, '\\n')\n", NULL, NULL},
+   "return table.concat(out, '\\n')\n", NULL, NULL, 0},
   {"index",   /* build, search, count, similar, get */
    "local ad = require 'arxivdigest'\n"
    NOINDEX
    "local idx = ad.index(DIR)\n"
-   "return answers(idx)\n", NULL, NULL},
+   "return answers(idx)\n", NULL, NULL, 0},
   {"save_load",   /* save a built index, load it back, query it */
    "local ad = require 'arxivdigest'\n"
    NOINDEX
@@ -190,18 +194,35 @@ static const scenario scenarios[] = {
    "if not i2 then error(err2, 0) end\n"
    "return answers(i2)\n",
    NOINDEX
-   "IDX = require('arxivdigest').index(DIR)\n"
-   "SAVEDIR = os.tmpname(); os.remove(SAVEDIR); assert(os.execute('mkdir ' .. SAVEDIR))\n",
-   /* no temporary file may be left behind by a failed save */
-   "if not SAVEDIR then return nil end\n"
-   "local f = io.popen('ls -A ' .. SAVEDIR); local l = f:read('a'); f:close()\n"
-   "os.execute('rm -rf ' .. SAVEDIR)\n"
-   "if l ~= '' and l ~= 'x.adx\\n' then return 'files left in the save folder: ' .. l end\n"},
-  {NULL, NULL, NULL, NULL}
+   "IDX = require('arxivdigest').index(DIR)\n",
+   NULL, 1},
+  {NULL, NULL, NULL, NULL, 0}
 };
 /* }====================================================== */
 
 static const char *build_dir;
+static char savedir[64];   /* a private folder for the save scenarios */
+
+/* Entries of savedir other than x.adx are reported (1 = some found); all
+** are removed. */
+static int clean_savedir(void) {
+  DIR *d = opendir(savedir);
+  struct dirent *e;
+  int stray = 0;
+  char path[400];
+  if (!d) return 0;
+  while ((e = readdir(d)) != NULL) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    if (strcmp(e->d_name, "x.adx")) {
+      fprintf(stderr, "oom_test: left in the save folder: %s\n", e->d_name);
+      stray = 1;
+    }
+    snprintf(path, sizeof path, "%s/%s", savedir, e->d_name);
+    unlink(path);
+  }
+  closedir(d);
+  return stray;
+}
 static int verbose;
 
 /* New state with the counting allocator, libraries and paths, prelude run.
@@ -222,6 +243,8 @@ static lua_State *newstate(heap *h) {
   lua_concat(L, 2);
   lua_setfield(L, -2, "cpath");
   lua_pop(L, 1);
+  lua_pushstring(L, savedir);
+  lua_setglobal(L, "SAVEDIR");
   if (luaL_dostring(L, prelude) != LUA_OK) {
     fprintf(stderr, "oom_test: prelude: %s\n", lua_tostring(L, -1));
     lua_close(L);
@@ -291,6 +314,7 @@ static void run(const scenario *s, int mode, unsigned long failat, size_t cap,
     }
   }
   lua_close(L);
+  if (s->savedir && clean_savedir()) o->postfail = 1;
   o->leak_bytes = h.live_bytes;
   o->leak_blocks = h.live_blocks;
   o->badsize = h.badsize;
@@ -337,6 +361,8 @@ int main(int argc, char **argv) {
     return 2;
   }
   build_dir = argv[1];
+  strcpy(savedir, access("/dev/shm", W_OK) == 0 ? "/dev/shm/oom_testXXXXXX" : "/tmp/oom_testXXXXXX");
+  if (!mkdtemp(savedir)) { perror("oom_test: mkdtemp"); return 2; }
   for (i = 2; i < argc; i++) {
     if (!strcmp(argv[i], "-s") && i + 1 < argc) only = argv[++i];
     else if (!strcmp(argv[i], "-m") && i + 1 < argc) onlymode = argv[++i];
@@ -383,6 +409,8 @@ int main(int argc, char **argv) {
     if (verbose) printf("  reference digest: %zu bytes\n", ref.len);
     free(ref.result);
   }
+  clean_savedir();
+  rmdir(savedir);
   if (nscen == 0) { fprintf(stderr, "oom_test: no such scenario\n"); return 2; }
   printf("oom_test: %s\n", bad ? "FAILED" : "ok");
   return bad ? 1 : 0;
