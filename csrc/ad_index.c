@@ -412,6 +412,7 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2) {
     uint32_t nb = (bt->df + AD_BLOCK - 1) / AD_BLOCK, blk, doc = 0, k;
     size_t listart, skipat;
     int bad = 0, pseudo = bt->len > 0 && b->tstr.p[bt->str] == 1;
+    uint32_t dflt = pseudo ? 0 : AD_NPM_DEFAULT;
     double idfs = log((double)(n + 1) / (bt->df + 1)) + 1.0;
     memcpy(tstr.p + tstr.n, b->tstr.p + bt->str, bt->len);
     t->str = (uint32_t)tstr.n; t->len = bt->len; tstr.n += bt->len;
@@ -450,9 +451,12 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2) {
         memcpy(pos.p + pos.n, ps, (size_t)(q - ps)); pos.n += (size_t)(q - ps);
         imp = tfw / (p->k1 + tfw);
         bd[k] = doc;
-        bimp[k] = pseudo ? 0 : (uint8_t)(imp * 255 < 1 ? 1 : imp * 255 > 255 ? 255 : ceil(imp * 255));
-        if (bimp[k] > mx) mx = bimp[k];
-        bnpm[k] = (np << 4) | mask;
+        {
+          uint32_t q7 = pseudo ? 0 : (uint32_t)(imp * AD_IMPMAX < 1 ? 1 : imp * AD_IMPMAX > AD_IMPMAX ? AD_IMPMAX : ceil(imp * AD_IMPMAX));
+          bnpm[k] = (np << 4) | mask;
+          bimp[k] = (uint8_t)((q7 << 1) | (bnpm[k] == dflt));
+          if (q7 > mx) mx = q7;
+        }
         if (!pseudo && tf[0] + tf[1]) {
           double w = (1 + log((double)(tf[0] + tf[1]))) * idfs;
           norm2[doc] += w * w;
@@ -470,7 +474,7 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2) {
         prevdoc = bd[k] + 1;
       }
       memcpy(post.p + post.n, bimp, cnt); post.n += cnt;
-      for (k = 0; k < cnt; k++) ad_bb_varint(&post, bnpm[k]);
+      for (k = 0; k < cnt; k++) if (!(bimp[k] & 1)) ad_bb_varint(&post, bnpm[k]);
       memcpy(post.p + skipat + (size_t)blk * sizeof sk, &sk, sizeof sk);
     }
     t->postlen = (uint32_t)(post.n - listart);
@@ -501,6 +505,32 @@ done:
 /* }====================================================== */
 
 /* {====================================================== build */
+/* Pack record r into x; returns 1 when it does not fit (flagged AD_XR_BIG,
+** the caller stores it whole). */
+static int ad_b_packrec(const ad_record *r, ad_ixrec *x, int unused) {
+  int s, k = 0;
+  uint32_t raw = r->s[AD_S_RAW].off;
+  (void)unused;
+  memset(x, 0, sizeof *x);
+  x->file = r->file; x->line = r->line; x->date = r->date;
+  x->position = r->position; x->version = r->version;
+  x->format = r->format; x->flags = r->flags & 0x7F;
+  x->raw = raw; x->rawlen = r->s[AD_S_RAW].len;
+  for (s = 0; s < AD_NSPANS; s++) {
+    if (s == AD_S_RAW) continue;
+    if (r->s[s].len) {
+      if (r->s[s].off < raw || r->s[s].off - raw > 65535 || r->s[s].len > 65535) {
+        x->flags |= AD_XR_BIG;
+        return 1;
+      }
+      x->rel[k][0] = (uint16_t)(r->s[s].off - raw);
+      x->rel[k][1] = (uint16_t)r->s[s].len;
+    }
+    k++;
+  }
+  return 0;
+}
+
 static void ad_b_free(ad_ixb *b) {
   uint32_t i;
   const ad_alloc *a = b->a;
@@ -525,6 +555,7 @@ void ad_ix_free(ad_ix *ix) {
   for (s = 0; s < AD_NSEC; s++)
     if (ix->own[s]) ad_free(&ix->a, ix->own[s], ad_ix_ownsize(ix, s));
   if (ix->verified) ad_free(&ix->a, ix->verified, ix->nchunks ? ix->nchunks : 1);
+  if (ix->recdone) ad_free(&ix->a, ix->recdone, ((size_t)ix->nrecdone + 7) / 8);
   if (ix->map) ad_ix_unmap(ix);
   memset(ix, 0, sizeof *ix);
 }
@@ -749,7 +780,7 @@ int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
     void *recs;
     for (i = 0; i < c->nfiles; i++) fbytes += c->files[i].pathlen;
     fstr = (uint8_t *)ad_b_sec(ix, AD_SEC_FSTR, fbytes);
-    recs = ad_b_sec(ix, AD_SEC_RECS, (size_t)c->nrecs * sizeof(ad_record));
+    recs = ad_b_sec(ix, AD_SEC_RECS, (size_t)c->nrecs * sizeof(ad_ixrec));
     if (!files || !fstr || !recs) goto done;
     for (i = 0; i < c->nfiles; i++) {
       ad_file *f = &c->files[i];
@@ -761,7 +792,17 @@ int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
       files[i].first = f->first; files[i].nrec = f->nrec;
       files[i].format = f->format;
     }
-    if (c->nrecs) memcpy(recs, c->recs, (size_t)c->nrecs * sizeof(ad_record));
+    {
+      uint32_t nbig = 0, k;
+      ad_record *big;
+      for (i = 0; i < c->nrecs; i++) nbig += ad_b_packrec(&c->recs[i], (ad_ixrec *)recs + i, 0);
+      big = (ad_record *)ad_b_sec(ix, AD_SEC_RECBIG, (size_t)nbig * sizeof(ad_record));
+      if (big == NULL) goto done;
+      for (i = 0, k = 0; i < c->nrecs; i++) {
+        ad_ixrec *x = (ad_ixrec *)recs + i;
+        if (x->flags & AD_XR_BIG) { big[k] = c->recs[i]; x->raw = k++; }
+      }
+    }
   }
   {
     ad_ixmeta *m = (ad_ixmeta *)ad_b_sec(ix, AD_SEC_META, sizeof(ad_ixmeta));
@@ -888,21 +929,40 @@ uint32_t ad_ix_app(ad_ix *ix, const ad_ixdoc *d, uint32_t k) {
   return ((const uint32_t *)ix->sec[AD_SEC_APPS])[at];
 }
 
-const ad_record *ad_ix_rec(ad_ix *ix, uint32_t r) {
-  const ad_record *rec;
+int ad_ix_rec(ad_ix *ix, uint32_t r, ad_record *out) {
+  const ad_ixrec *x;
   const ad_ixfile *f;
-  int s;
-  if (r >= ix->m.nrecs) return NULL;
-  if (ad_ix_need(ix, AD_SEC_RECS, (uint64_t)r * sizeof(ad_record), sizeof(ad_record)))
-    return NULL;
-  rec = (const ad_record *)ix->sec[AD_SEC_RECS] + r;
-  if (rec->file >= ix->m.nfiles) return NULL;
-  if (ad_ix_need(ix, AD_SEC_FILES, (uint64_t)rec->file * sizeof(ad_ixfile), sizeof(ad_ixfile)))
-    return NULL;
-  f = (const ad_ixfile *)ix->sec[AD_SEC_FILES] + rec->file;
-  if (r < f->first || r - f->first >= f->nrec) return NULL;
+  int s, k = 0;
+  if (r >= ix->m.nrecs) return AD_ECORRUPT;
+  if (ad_ix_need(ix, AD_SEC_RECS, (uint64_t)r * sizeof(ad_ixrec), sizeof(ad_ixrec)))
+    return AD_ECORRUPT;
+  x = (const ad_ixrec *)ix->sec[AD_SEC_RECS] + r;
+  if (x->flags & AD_XR_BIG) {
+    if (ad_ix_need(ix, AD_SEC_RECBIG, (uint64_t)x->raw * sizeof(ad_record), sizeof(ad_record)))
+      return AD_ECORRUPT;
+    memcpy(out, (const ad_record *)ix->sec[AD_SEC_RECBIG] + x->raw, sizeof *out);
+  } else {
+    memset(out, 0, sizeof *out);
+    out->file = x->file; out->line = x->line; out->date = x->date;
+    out->position = x->position; out->version = x->version;
+    out->format = x->format; out->flags = x->flags;
+    out->s[AD_S_RAW].off = x->raw; out->s[AD_S_RAW].len = x->rawlen;
+    for (s = 0; s < AD_NSPANS; s++) {
+      if (s == AD_S_RAW) continue;
+      if (x->rel[k][1]) {
+        out->s[s].off = x->raw + x->rel[k][0];
+        out->s[s].len = x->rel[k][1];
+      }
+      k++;
+    }
+  }
+  if (out->file >= ix->m.nfiles) return AD_ECORRUPT;
+  if (ad_ix_need(ix, AD_SEC_FILES, (uint64_t)out->file * sizeof(ad_ixfile), sizeof(ad_ixfile)))
+    return AD_ECORRUPT;
+  f = (const ad_ixfile *)ix->sec[AD_SEC_FILES] + out->file;
+  if (r < f->first || r - f->first >= f->nrec) return AD_ECORRUPT;
   for (s = 0; s < AD_NSPANS; s++)
-    if ((uint64_t)rec->s[s].off + rec->s[s].len > f->size) return NULL;
-  return rec;
+    if ((uint64_t)out->s[s].off + out->s[s].len > f->size) return AD_ECORRUPT;
+  return AD_OK;
 }
 /* }====================================================== */

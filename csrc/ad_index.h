@@ -27,15 +27,20 @@
 **   POST    posting lists (format below); POS  positions
 **   DATES   ad_ixdate[napps] (date, doc) sorted by date, for date: filters
 **   FILES   ad_ixfile[nfiles]; FSTR file paths
-**   RECS    ad_record[nrecs] as in ad_core.h (spans into the source files)
+**   RECS    ad_ixrec[nrecs]: the records (ad_core.h) in compact form, spans
+**           as 16-bit offsets from the record's raw text; RECBIG the
+**           ad_record of the rare records that do not fit
 **
 ** Posting list of a term with df documents, in blocks of AD_BLOCK docs:
 **   skip table: nblocks x ad_ixskip { last doc, byte offset of the block
 **               (from the list start), offset of the block's positions
 **               (from the term's positions start), max impact }
-**   each block: doc deltas (varint; the first from the previous block's
-**               last doc + 1... see ad_index.c), impacts (1 byte each),
-**               then per doc varint (npos << 4 | field mask)
+**   each block: doc deltas (varint; each from the previous doc + 1, the
+**               first from the previous block's last doc + 1), then one
+**               byte per doc: impact (7 bits, BM25F saturated term weight
+**               x 127) << 1 | d, then for each doc whose d bit is 0 a
+**               varint npm = npos << 4 | field mask (d = 1: npm is the
+**               term's default, AD_NPM_DEFAULT, or 0 for pseudo terms)
 ** Positions of a doc: npos varints, deltas from the previous position
 ** (the first from 0). Fields share one position space: title from 0, then
 ** abstract, authors and comment each after a gap of AD_FIELD_GAP; each
@@ -54,6 +59,9 @@
 #define AD_EFORMAT  (-11)   /* not an index file / wrong version / platform */
 
 #define AD_BLOCK 128
+#define AD_IMPMAX 127
+/* the most common npm: one position, in the abstract */
+#define AD_NPM_DEFAULT ((1u << 4) | 2u)
 #define AD_FIELD_GAP 8
 #define AD_NFIELDS 4
 enum { AD_F_TITLE = 0, AD_F_ABSTRACT = 1, AD_F_AUTHORS = 2, AD_F_COMMENT = 3 };
@@ -66,7 +74,7 @@ enum { AD_F_TITLE = 0, AD_F_ABSTRACT = 1, AD_F_AUTHORS = 2, AD_F_COMMENT = 3 };
 enum {
   AD_SEC_META, AD_SEC_DOCS, AD_SEC_APPS, AD_SEC_IDSTR, AD_SEC_IDS,
   AD_SEC_TERMS, AD_SEC_TSTR, AD_SEC_POST, AD_SEC_POS, AD_SEC_DATES,
-  AD_SEC_FILES, AD_SEC_FSTR, AD_SEC_RECS, AD_NSEC
+  AD_SEC_FILES, AD_SEC_FSTR, AD_SEC_RECS, AD_SEC_RECBIG, AD_NSEC
 };
 
 typedef struct ad_ixparams {
@@ -108,6 +116,14 @@ typedef struct ad_ixskip { uint32_t last, off, posoff, maximp; } ad_ixskip;
 
 typedef struct ad_ixdate { uint32_t date, doc; } ad_ixdate;
 
+#define AD_XR_BIG 0x80      /* ad_ixrec.flags: the record is RECBIG[raw] */
+typedef struct ad_ixrec {
+  uint32_t file, line, date, position;
+  uint16_t version; uint8_t format, flags;
+  uint32_t raw, rawlen;                 /* the AD_S_RAW span */
+  uint16_t rel[AD_NSPANS - 1][2];       /* other spans: off - raw, len */
+} ad_ixrec;
+
 typedef struct ad_ixfile {
   uint32_t path, pathlen; /* in FSTR */
   uint64_t size, hash;
@@ -131,7 +147,8 @@ typedef struct ad_ix {
   const uint64_t *sums;           /* checksum of each chunk */
   uint8_t *verified;              /* one byte per chunk */
   uint32_t nchunks, chunkshift;
-  int lazy;                       /* 1: chunks verified on first use */
+  int lazy;
+  uint8_t *recdone; uint32_t nrecdone;  /* records expanded into a corpus */                       /* 1: chunks verified on first use */
 } ad_ix;
 
 /* {====================================================== build (ad_index.c) */
@@ -159,8 +176,9 @@ uint32_t ad_ix_lower(ad_ix *ix, const char *s, size_t n, int *err);
 int64_t ad_ix_find_id(ad_ix *ix, const char *s, size_t n, int *err);
 /* Appearance record k of doc d (validated), or UINT32_MAX */
 uint32_t ad_ix_app(ad_ix *ix, const ad_ixdoc *d, uint32_t k);
-/* A record (validated against the file table), or NULL */
-const ad_record *ad_ix_rec(ad_ix *ix, uint32_t r);
+/* Record r expanded into *out and validated against the file table.
+** AD_OK or AD_ECORRUPT. */
+int ad_ix_rec(ad_ix *ix, uint32_t r, ad_record *out);
 /* BM25 idf of a term with document frequency df */
 double ad_ix_idf(const ad_ix *ix, uint32_t df);
 
@@ -233,8 +251,10 @@ int ad_ix_load(ad_ix *ix, const ad_alloc *a, const char *path, char *why,
 int ad_ix_load_mem(ad_ix *ix, const ad_alloc *a, const void *buf, size_t len,
                    char *why, size_t whylen);
 /* Fill corpus c (initialised, empty) with the files and records of a
-** loaded index: files are read on demand by ad_file_load. c->recs points
-** into the index: release with ad_ix_corpus_free. */
+** loaded index: files are read on demand by ad_file_load. c->recs is
+** allocated but filled lazily: call ad_ix_corpus_rec before using record r.
+** Release with ad_ix_corpus_free. */
+int ad_ix_corpus_rec(ad_ix *ix, ad_corpus *c, uint32_t r);
 int ad_ix_corpus(ad_ix *ix, ad_corpus *c);
 void ad_ix_corpus_free(ad_corpus *c);
 /* Unmap a loaded index (called by ad_ix_free). */

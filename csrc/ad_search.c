@@ -70,6 +70,7 @@ typedef struct ad_cur {
   uint32_t npm[AD_BLOCK];
   const uint8_t *pp; uint32_t ppi;  /* positions of doc ppi of the block */
   float wt;                     /* score of impact 1 */
+  uint32_t dflt;                /* npm of docs whose impact byte has bit 0 */
   uint32_t *pos; uint32_t npos, cappos;
 } ad_cur;
 
@@ -97,7 +98,8 @@ static ad_cur *ad_cur_new(ad_q *q, const ad_ixterm *t) {
   c->nb = (t->df + AD_BLOCK - 1) / AD_BLOCK;
   c->blk = UINT32_MAX; c->sblk = 0;
   c->doc = 0; c->n = 0; c->i = 0;
-  c->wt = (float)(ad_ix_idf(ix, t->df) * (ix->m.p.k1 + 1) / 255.0);
+  c->wt = (float)(ad_ix_idf(ix, t->df) * (ix->m.p.k1 + 1) / AD_IMPMAX);
+  c->dflt = t->len > 0 && ix->sec[AD_SEC_TSTR][t->str] == 1 ? 0 : AD_NPM_DEFAULT;
   return c;
 }
 
@@ -120,8 +122,12 @@ static int ad_cur_block(ad_cur *c, uint32_t b) {
   if ((size_t)(e - p) < c->n) return AD_ECORRUPT;
   memcpy(c->imp, p, c->n); p += c->n;
   for (k = 0; k < c->n; k++) {
-    c->npm[k] = ad_varint_get(&p, e, &bad);
-    if (bad) return AD_ECORRUPT;
+    if (c->imp[k] & 1) c->npm[k] = c->dflt;
+    else {
+      c->npm[k] = ad_varint_get(&p, e, &bad);
+      if (bad) return AD_ECORRUPT;
+    }
+    c->imp[k] >>= 1;
   }
   if (s.posoff > (uint64_t)(c->pend - c->pbase)) return AD_ECORRUPT;
   c->pp = c->pbase + s.posoff; c->ppi = 0;

@@ -122,8 +122,12 @@ int ad_similar(ad_ix *ix, const char *text, size_t n, uint32_t self,
         docs[j] = doc++;
       }
       if (bad || (size_t)(lend - p) < cnt) { st = AD_ECORRUPT; goto done; }
-      p += cnt;                         /* impacts */
-      for (j = 0; j < cnt; j++) npm[j] = ad_varint_get(&p, lend, &bad);
+      {
+        const uint8_t *imp = p;         /* impact bytes, bit 0: default npm */
+        p += cnt;
+        for (j = 0; j < cnt; j++)
+          npm[j] = (imp[j] & 1) ? AD_NPM_DEFAULT : ad_varint_get(&p, lend, &bad);
+      }
       if (bad) { st = AD_ECORRUPT; goto done; }
       for (j = 0; j < cnt; j++) {
         uint32_t np = npm[j] >> 4, mask = npm[j] & 15, tf = 0, q, pos = 0;

@@ -240,7 +240,8 @@ int ad_ix_load_mem(ad_ix *ix, const ad_alloc *a, const void *buf, size_t len,
       || ix->seclen[AD_SEC_TERMS] != (uint64_t)m->nterms * sizeof(ad_ixterm)
       || ix->seclen[AD_SEC_APPS] != (uint64_t)m->napps * 4
       || ix->seclen[AD_SEC_FILES] != (uint64_t)m->nfiles * sizeof(ad_ixfile)
-      || ix->seclen[AD_SEC_RECS] != (uint64_t)m->nrecs * sizeof(ad_record)
+      || ix->seclen[AD_SEC_RECS] != (uint64_t)m->nrecs * sizeof(ad_ixrec)
+      || ix->seclen[AD_SEC_RECBIG] % sizeof(ad_record) != 0
       || ix->seclen[AD_SEC_DATES] % sizeof(ad_ixdate) != 0
       || !(m->p.k1 >= 0 && m->p.k1 < 1000) || !(m->p.b >= 0 && m->p.b <= 1))
     return ad_why(why, whylen, AD_ECORRUPT, "corrupted index (counts do not match sections)");
@@ -309,15 +310,32 @@ int ad_ix_corpus(ad_ix *ix, ad_corpus *c) {
     f->format = (uint8_t)files[i].format;
     c->nfiles = i + 1;
   }
-  /* the records stay in the index: validated one at a time (ad_ix_rec) */
-  c->recs = (ad_record *)(uintptr_t)ix->sec[AD_SEC_RECS];
+  /* records are expanded one at a time on first use (ad_ix_corpus_rec):
+  ** the array is allocated, not touched */
+  if (ix->m.nrecs) {
+    c->recs = (ad_record *)ad_malloc(&c->a, (size_t)ix->m.nrecs * sizeof(ad_record));
+    if (c->recs == NULL) return AD_ENOMEM;
+    c->caprecs = ix->m.nrecs;
+    ix->recdone = (uint8_t *)ad_malloc(&ix->a, ((size_t)ix->m.nrecs + 7) / 8);
+    if (ix->recdone == NULL) return AD_ENOMEM;
+    ix->nrecdone = ix->m.nrecs;
+    memset(ix->recdone, 0, ((size_t)ix->m.nrecs + 7) / 8);
+  }
   c->nrecs = ix->m.nrecs;
-  c->caprecs = 0;
+  return AD_OK;
+}
+
+int ad_ix_corpus_rec(ad_ix *ix, ad_corpus *c, uint32_t r) {
+  int st;
+  if (r >= ix->nrecdone || r >= c->nrecs) return AD_ECORRUPT;
+  if (ix->recdone[r >> 3] & (1u << (r & 7))) return AD_OK;
+  st = ad_ix_rec(ix, r, &c->recs[r]);
+  if (st != AD_OK) return st;
+  ix->recdone[r >> 3] |= (uint8_t)(1u << (r & 7));
   return AD_OK;
 }
 
 void ad_ix_corpus_free(ad_corpus *c) {
-  c->recs = NULL; c->nrecs = 0; c->caprecs = 0;
   ad_corpus_free(c);
 }
 /* }====================================================== */

@@ -91,8 +91,10 @@ static const ad_ixdoc *lad_doc(lua_State *L, int i, lad_index *li, uint32_t d) {
 
 /* a record number checked against the index (spans within the file) */
 static uint32_t lad_rec(lua_State *L, int i, lad_index *li, uint32_t r) {
-  if (ad_ix_rec(&li->ix, r) == NULL) lad_ixerror(L, i, AD_ECORRUPT);
-  if (!li->loaded && r >= lad_ixcorpus(L, li)->nrecs) lad_ixerror(L, i, AD_ECORRUPT);
+  if (li->loaded) {
+    int st = ad_ix_corpus_rec(&li->ix, &li->own, r);
+    if (st != AD_OK) lad_ixerror(L, i, st);
+  } else if (r >= lad_ixcorpus(L, li)->nrecs) lad_ixerror(L, i, AD_ECORRUPT);
   return r;
 }
 /* }====================================================== */
