@@ -206,6 +206,7 @@ struct ad_it {
   int kind;
   uint32_t doc;
   float maxs;
+  uint32_t est;       /* estimated number of matches (cost) */
   /* IT_TERM */
   ad_cur *cur; uint32_t mask; int scored;
   /* IT_AND / IT_OR / IT_NOT (kids[0]) */
@@ -217,7 +218,11 @@ struct ad_it {
   uint64_t *bits; float *sc;
 };
 
-static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t target);
+static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t target, float thr);
+#define AD_NOTHR (-1e30f)
+/* can scores summing to at most s never beat the threshold thr? (a doc
+** scoring exactly thr loses to the earlier one: ties go to lower docs) */
+#define AD_BELOW(s, thr) ((s) * 1.0001f + 1e-6f <= (thr))
 
 static int ad_field_of(const ad_ixdoc *d, uint32_t p) {
   int f = AD_NFIELDS - 1;
@@ -260,7 +265,10 @@ static int ad_phrase_ok(ad_q *q, ad_it *it, uint32_t d) {
   return 0;
 }
 
-static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t) {
+/* next matching doc >= t; with thr > AD_NOTHR, docs whose score cannot
+** exceed thr may be skipped (MaxScore: an OR only follows its "essential"
+** children, those that the others' maxima alone cannot lift above thr) */
+static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
   uint32_t d, k;
   if (it->doc != AD_END && it->doc >= t && it->doc != UINT32_MAX - 1) {
     /* already positioned at or after t (doc UINT32_MAX - 1: not started) */
@@ -291,29 +299,38 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t) {
     }
     case IT_NOT:
       for (d = t; d < q->ix->m.ndocs; d++)
-        if (ad_it_next(q, it->kids[0], d) != d) break;
+        if (ad_it_next(q, it->kids[0], d, AD_NOTHR) != d) break;
       if (d >= q->ix->m.ndocs) d = AD_END;
       break;
-    case IT_OR:
+    case IT_OR: {
+      /* kids are sorted by ascending maximum score */
+      float acc = 0;
+      uint32_t e = 0;
+      if (thr > AD_NOTHR) {
+        while (e < it->nk && AD_BELOW(acc + it->kids[e]->maxs, thr)) acc += it->kids[e++]->maxs;
+      }
       d = AD_END;
-      for (k = 0; k < it->nk; k++) {
-        uint32_t x = ad_it_next(q, it->kids[k], t);
+      for (k = e; k < it->nk; k++) {
+        float kt = thr > AD_NOTHR ? thr - (it->maxs - it->kids[k]->maxs) : AD_NOTHR;
+        uint32_t x = ad_it_next(q, it->kids[k], t, kt > 0 ? kt : AD_NOTHR);
         if (x < d) d = x;
       }
       break;
+    }
     case IT_AND:
       d = t;
       for (;;) {
         int again = 0;
         for (k = 0; k < it->nk; k++) {
-          uint32_t x = ad_it_next(q, it->kids[k], d);
+          float kt = thr > AD_NOTHR ? thr - (it->maxs - it->kids[k]->maxs) : AD_NOTHR;
+          uint32_t x = ad_it_next(q, it->kids[k], d, kt > 0 ? kt : AD_NOTHR);
           if (x == AD_END) { d = AD_END; break; }
           if (x != d) { d = x; again = 1; break; }
         }
         if (d == AD_END || q->err) { d = AD_END; break; }
         if (again) continue;
         for (k = 0; k < it->nneg; k++)
-          if (ad_it_next(q, it->neg[k], d) == d) { again = 1; break; }
+          if (ad_it_next(q, it->neg[k], d, AD_NOTHR) == d) { again = 1; break; }
         if (!again) break;
         d++;
       }
@@ -329,6 +346,11 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t) {
         }
         if (d == AD_END || q->err) { d = AD_END; break; }
         if (again) continue;
+        if (thr > AD_NOTHR) {   /* cheap score first: skip hopeless docs */
+          float sc = 0;
+          for (k = 0; k < it->np; k++) sc += it->pc[k]->wt * it->pc[k]->imp[it->pc[k]->i];
+          if (AD_BELOW(sc, thr)) { d++; continue; }
+        }
         if (ad_phrase_ok(q, it, d)) break;
         if (q->err) { d = AD_END; break; }
         d++;
@@ -341,7 +363,7 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t) {
   return d;
 }
 
-static float ad_it_score(ad_it *it) {
+static float ad_it_score(ad_q *q, ad_it *it) {
   float s = 0;
   uint32_t k;
   switch (it->kind) {
@@ -349,11 +371,13 @@ static float ad_it_score(ad_it *it) {
       return it->scored ? it->cur->wt * it->cur->imp[it->cur->i] : 0;
     case IT_BITS: return it->sc ? it->sc[it->doc] : 0;
     case IT_AND:
-      for (k = 0; k < it->nk; k++) s += ad_it_score(it->kids[k]);
+      for (k = 0; k < it->nk; k++) s += ad_it_score(q, it->kids[k]);
       return s;
     case IT_OR:
       for (k = 0; k < it->nk; k++)
-        if (it->kids[k]->doc == it->doc) s += ad_it_score(it->kids[k]);
+        /* kids skipped by MaxScore lag behind: bring them up */
+        if (ad_it_next(q, it->kids[k], it->doc, AD_NOTHR) == it->doc)
+          s += ad_it_score(q, it->kids[k]);
       return s;
     case IT_PHRASE:
       for (k = 0; k < it->np; k++) s += it->pc[k]->wt * it->pc[k]->imp[it->pc[k]->i];
@@ -395,6 +419,7 @@ static ad_it *ad_it_new(ad_q *q, int kind) {
   memset(it, 0, sizeof *it);
   it->kind = kind;
   it->doc = UINT32_MAX - 1;   /* not started */
+  it->est = kind == IT_EMPTY ? 0 : q->ix->m.ndocs;
   return it;
 }
 
@@ -407,6 +432,7 @@ static ad_it *ad_it_termno(ad_q *q, uint32_t tn, uint32_t mask, int scored) {
   it->cur = ad_cur_new(q, t);
   if (it->cur == NULL) return NULL;
   it->mask = mask; it->scored = scored;
+  it->est = t->df;
   it->maxs = scored ? it->cur->wt * (float)t->maximp : 0;
   return it;
 }
@@ -465,13 +491,14 @@ static ad_it *ad_it_expand(ad_q *q, const char *pre, size_t pn, uint32_t mask,
       if (!(it->bits[d >> 6] & ((uint64_t)1 << (d & 63)))) {
         it->bits[d >> 6] |= (uint64_t)1 << (d & 63);
         if (scored) it->sc[d] = sc;
-        any = 1;
+        any++;
       } else if (scored && sc > it->sc[d]) it->sc[d] = sc;
       if (sc > it->maxs) it->maxs = sc;
     }
     if (q->err) return NULL;
   }
   if (!any) it->kind = IT_EMPTY;
+  it->est = any;
   return it;
 }
 
@@ -524,6 +551,7 @@ static ad_it *ad_it_text(ad_q *q, const ad_xnode *nd, int phrase) {
     it->pc[k] = ad_cur_new(q, t);
     if (it->pc[k] == NULL) return NULL;
     it->poff[k] = wp[k] - wp[0];
+    if (k == 0 || t->df < it->est) it->est = t->df;
     it->maxs += it->pc[k]->wt * (float)t->maximp;
   }
   return it;
@@ -555,9 +583,10 @@ static ad_it *ad_it_date(ad_q *q, uint32_t from, uint32_t to) {
     if (v[k].date > to) break;
     if (v[k].doc >= ix->m.ndocs) { q->err = AD_ECORRUPT; return NULL; }
     it->bits[v[k].doc >> 6] |= (uint64_t)1 << (v[k].doc & 63);
-    any = 1;
+    any++;
   }
   if (!any) it->kind = IT_EMPTY;
+  it->est = any;
   return it;
 }
 
@@ -601,6 +630,7 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
       it = ad_it_new(q, IT_BITS);
       if (it == NULL || (it->bits = ad_bits_new(q)) == NULL) return NULL;
       it->bits[d >> 6] |= (uint64_t)1 << (d & 63);
+      it->est = 1;
       return it;
     }
     case AD_QN_NOT:
@@ -634,6 +664,24 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
           it->kids[it->nk++] = c;
           it->maxs += c->maxs;
         }
+      }
+      /* AND: cheapest (rarest) child first, it leads the alignment;
+      ** OR: ascending maximum score, for MaxScore */
+      for (k = 1; k < it->nk; k++) {
+        ad_it *v = it->kids[k];
+        uint32_t j = k;
+        while (j > 0 && (isand ? it->kids[j - 1]->est > v->est
+                               : it->kids[j - 1]->maxs > v->maxs)) {
+          it->kids[j] = it->kids[j - 1]; j--;
+        }
+        it->kids[j] = v;
+      }
+      if (isand) {
+        it->est = AD_END;
+        for (k = 0; k < it->nk; k++) if (it->kids[k]->est < it->est) it->est = it->kids[k]->est;
+      } else {
+        it->est = 0;
+        for (k = 0; k < it->nk; k++) it->est += it->kids[k]->est;
       }
       if (!isand && it->nk == 0) it->kind = IT_EMPTY;
       else if (isand && it->nk == 0) {
@@ -708,8 +756,8 @@ int ad_search(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
   root = ad_compile_root(&q, nodes, nnodes);
   if (root == NULL || k == 0) goto done;
   if (sort == AD_SORT_DATE) {          /* doc order is newest first */
-    while (n < k && (x = ad_it_next(&q, root, d)) != AD_END) {
-      out[n].doc = x; out[n].score = ad_it_score(root); n++;
+    while (n < k && (x = ad_it_next(&q, root, d, AD_NOTHR)) != AD_END) {
+      out[n].doc = x; out[n].score = ad_it_score(&q, root); n++;
       d = x + 1;
     }
     goto done;
@@ -724,10 +772,10 @@ int ad_search(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
         continue;
       }
     } else end = AD_END;
-    x = ad_it_next(&q, root, d);
+    x = ad_it_next(&q, root, d, n == k ? out[0].score : AD_NOTHR);
     if (x == AD_END) break;
     if (n == k && x > end) { d = x; continue; }
-    s = ad_it_score(root);
+    s = ad_it_score(&q, root);
     if (n < k) {
       out[n].doc = x; out[n].score = s; ad_heap_up(out, n); n++;
     } else {
@@ -760,7 +808,7 @@ int ad_each(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
   q.ix = ix; q.err = 0; q.ar.a = &ix->a; q.ar.head = NULL; q.ar.used = q.ar.cap = 0;
   root = ad_compile_root(&q, nodes, nnodes);
   if (root != NULL) {
-    while ((x = ad_it_next(&q, root, d)) != AD_END) {
+    while ((x = ad_it_next(&q, root, d, AD_NOTHR)) != AD_END) {
       if (f(ud, x)) break;
       d = x + 1;
     }

@@ -511,7 +511,9 @@ describe("the 2019 corpus", function()
     assert.equal(10, #hits)
     for i = 2, #hits do assert.is_true(hits[i - 1].score >= hits[i].score) end
     -- top-k with early termination equals exhaustive ranking
-    for _, q in ipairs({ "image", "neural network", "segmentation OR detection", '"neural network"', "image -video" }) do
+    for _, q in ipairs({ "image", "neural network", "segmentation OR detection", '"neural network"',
+                         "image -video", "deep learning image segmentation", "(image OR video) AND (segmentation OR detection)",
+                         "gan OR diffusion OR transformer OR attention", "segment* image", 'ti:"neural network" OR au:wang' }) do
       local top = idx:search(q, { limit = 10 })
       local all = idx:search(q, { limit = 100000 })
       assert.equal(idx:count(q), #all)
