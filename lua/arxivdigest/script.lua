@@ -554,10 +554,15 @@ function M.filter(path, opts)
   end
   if not sb then return f end
   -- every evaluation runs under the sandbox budget
+  -- The parts of a composite filter are not exposed: a pipeline would run
+  -- them one by one, outside the guard. Only a filter that is wholly
+  -- expressible as a query (no Lua function in it) keeps its pushdown.
   local inner = f.fn
   local guarded = filter.fn(function(paper) return sb:guard(inner, paper) end, f.desc)
-  guarded.kind, guarded.cheap, guarded.parts, guarded.query, guarded.ast =
-    f.kind, f.cheap, f.parts, f.query, f.ast
+  guarded.kind = "script"
+  guarded.ast = f:to_ast()
+  guarded.query = f:to_query()
+  guarded.cheap = guarded.ast ~= nil
   guarded.sandbox = sb
   return guarded
 end
