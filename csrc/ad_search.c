@@ -69,6 +69,7 @@ typedef struct ad_cur {
   uint8_t imp[AD_BLOCK];
   uint32_t npm[AD_BLOCK];
   const uint8_t *pp; uint32_t ppi;  /* positions of doc ppi of the block */
+  const uint8_t *npmp; int npmok;   /* npm bytes of the block, decoded? */
   float wt;                     /* score of impact 1 */
   uint32_t dflt;                /* npm of docs whose impact byte has bit 0 */
   uint32_t *pos; uint32_t npos, cappos;
@@ -103,35 +104,66 @@ static ad_cur *ad_cur_new(ad_q *q, const ad_ixterm *t) {
   return c;
 }
 
-/* decode block b; 0 on success */
+/* decode block b (docs and impacts; npm lazily); 0 on success */
 static int ad_cur_block(ad_cur *c, uint32_t b) {
   ad_ixskip s = ad_skip(c, b);
   const uint8_t *p, *e = c->lend;
-  uint32_t prev = b == 0 ? 0 : ad_skip(c, b - 1).last + 1, k;
+  uint32_t prev = b == 0 ? 0 : ad_skip(c, b - 1).last + 1, k, n, nd = c->ix->m.ndocs;
   int bad = 0;
-  c->n = b + 1 < c->nb ? AD_BLOCK : c->df - b * AD_BLOCK;
+  n = c->n = b + 1 < c->nb ? AD_BLOCK : c->df - b * AD_BLOCK;
   if (s.off > (uint64_t)(c->lend - c->list)) return AD_ECORRUPT;
   p = c->list + s.off;
-  for (k = 0; k < c->n; k++) {
-    uint32_t dl = ad_varint_get(&p, e, &bad);
-    if (bad || dl > c->ix->m.ndocs || prev + dl >= c->ix->m.ndocs) return AD_ECORRUPT;
-    c->docs[k] = prev + dl;
-    prev = c->docs[k] + 1;
-  }
-  if (c->docs[c->n - 1] != s.last) return AD_ECORRUPT;
-  if ((size_t)(e - p) < c->n) return AD_ECORRUPT;
-  memcpy(c->imp, p, c->n); p += c->n;
-  for (k = 0; k < c->n; k++) {
-    if (c->imp[k] & 1) c->npm[k] = c->dflt;
-    else {
-      c->npm[k] = ad_varint_get(&p, e, &bad);
-      if (bad) return AD_ECORRUPT;
+  if (prev >= nd) return AD_ECORRUPT;
+  if ((size_t)(e - p) >= (size_t)n * 5) {      /* fast path: no bounds per byte */
+    for (k = 0; k < n; k++) {
+      uint32_t dl = *p++;
+      if (dl >= 0x80) {
+        uint32_t sh = 7;
+        dl &= 0x7F;
+        for (;;) {
+          uint32_t x = *p++;
+          dl |= (x & 0x7F) << sh;
+          if (!(x & 0x80)) break;
+          sh += 7;
+          if (sh > 28) return AD_ECORRUPT;
+        }
+      }
+      if (dl >= nd - prev) return AD_ECORRUPT;   /* past the last doc */
+      c->docs[k] = prev + dl;
+      prev = prev + dl + 1;
     }
-    c->imp[k] >>= 1;
+  } else {
+    for (k = 0; k < n; k++) {
+      uint32_t dl = ad_varint_get(&p, e, &bad);
+      if (bad || dl > nd || prev + dl >= nd) return AD_ECORRUPT;
+      c->docs[k] = prev + dl;
+      prev = c->docs[k] + 1;
+    }
   }
+  if (c->docs[n - 1] != s.last) return AD_ECORRUPT;
+  if ((size_t)(e - p) < n) return AD_ECORRUPT;
+  memcpy(c->imp, p, n); p += n;
+  c->npmp = p; c->npmok = 0;
   if (s.posoff > (uint64_t)(c->pend - c->pbase)) return AD_ECORRUPT;
   c->pp = c->pbase + s.posoff; c->ppi = 0;
   c->blk = b; c->i = 0;
+  return AD_OK;
+}
+
+/* decode the npm values of the current block */
+static int ad_cur_npm(ad_cur *c) {
+  const uint8_t *p = c->npmp;
+  uint32_t k;
+  int bad = 0;
+  if (c->npmok) return AD_OK;
+  for (k = 0; k < c->n; k++) {
+    if (c->imp[k] & 1) c->npm[k] = c->dflt;
+    else {
+      c->npm[k] = ad_varint_get(&p, c->lend, &bad);
+      if (bad) return AD_ECORRUPT;
+    }
+  }
+  c->npmok = 1;
   return AD_OK;
 }
 
@@ -166,6 +198,7 @@ static float ad_cur_bound(ad_cur *c, uint32_t d, uint32_t *end) {
 static int ad_cur_positions(ad_cur *c, ad_q *q) {
   uint32_t k, np, prev = 0;
   int bad = 0;
+  if (ad_cur_npm(c)) return AD_ECORRUPT;
   if (c->ppi > c->i) {          /* restart from the block's positions */
     ad_ixskip s = ad_skip(c, c->blk);
     c->pp = c->pbase + s.posoff; c->ppi = 0;
@@ -282,7 +315,9 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
       for (d = t;;) {
         ad_cur *c = it->cur;
         d = ad_cur_next(c, d, &q->err);
-        if (d == AD_END || !it->mask || (c->npm[c->i] & it->mask)) break;
+        if (d == AD_END || !it->mask) break;
+        if (ad_cur_npm(c)) { q->err = AD_ECORRUPT; d = AD_END; break; }
+        if (c->npm[c->i] & it->mask) break;
         d++;
       }
       break;
@@ -348,7 +383,7 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
         if (again) continue;
         if (thr > AD_NOTHR) {   /* cheap score first: skip hopeless docs */
           float sc = 0;
-          for (k = 0; k < it->np; k++) sc += it->pc[k]->wt * it->pc[k]->imp[it->pc[k]->i];
+          for (k = 0; k < it->np; k++) sc += it->pc[k]->wt * (it->pc[k]->imp[it->pc[k]->i] >> 1);
           if (AD_BELOW(sc, thr)) { d++; continue; }
         }
         if (ad_phrase_ok(q, it, d)) break;
@@ -368,7 +403,7 @@ static float ad_it_score(ad_q *q, ad_it *it) {
   uint32_t k;
   switch (it->kind) {
     case IT_TERM:
-      return it->scored ? it->cur->wt * it->cur->imp[it->cur->i] : 0;
+      return it->scored ? it->cur->wt * (it->cur->imp[it->cur->i] >> 1) : 0;
     case IT_BITS: return it->sc ? it->sc[it->doc] : 0;
     case IT_AND:
       for (k = 0; k < it->nk; k++) s += ad_it_score(q, it->kids[k]);
@@ -380,7 +415,7 @@ static float ad_it_score(ad_q *q, ad_it *it) {
           s += ad_it_score(q, it->kids[k]);
       return s;
     case IT_PHRASE:
-      for (k = 0; k < it->np; k++) s += it->pc[k]->wt * it->pc[k]->imp[it->pc[k]->i];
+      for (k = 0; k < it->np; k++) s += it->pc[k]->wt * (it->pc[k]->imp[it->pc[k]->i] >> 1);
       return s;
     default: return 0;
   }
@@ -486,8 +521,11 @@ static ad_it *ad_it_expand(ad_q *q, const char *pre, size_t pn, uint32_t mask,
     if (c == NULL) return NULL;
     for (d = 0; (d = ad_cur_next(c, d, &q->err)) != AD_END; d++) {
       float sc;
-      if (mask && !(c->npm[c->i] & mask)) continue;
-      sc = scored ? c->wt * c->imp[c->i] : 0;
+      if (mask) {
+        if (ad_cur_npm(c)) { q->err = AD_ECORRUPT; return NULL; }
+        if (!(c->npm[c->i] & mask)) continue;
+      }
+      sc = scored ? c->wt * (c->imp[c->i] >> 1) : 0;
       if (!(it->bits[d >> 6] & ((uint64_t)1 << (d & 63)))) {
         it->bits[d >> 6] |= (uint64_t)1 << (d & 63);
         if (scored) it->sc[d] = sc;
