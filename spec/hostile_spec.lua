@@ -453,4 +453,57 @@ describe("hostile input", function()
       check_warnings(c, {["flipped.md"] = true})
     end
   end)
+
+  describe("hostile queries", function()
+    local have_index = pcall(require, "arxivdigest.index")
+    if not have_index then
+      pending("the index (arxivdigest.index) has not landed yet")
+      return
+    end
+    local TOKENS = {"segmentation", "depth", "neural", "video", "zero-shot", "learn*", "de",
+      "müller", "Müller", "U$^2$-Net", "\"neural network\"", "\"", "(", ")", "((", "))",
+      "AND", "OR", "NOT", "-", "*", "ti:", "abs:", "au:", "co:", "cat:", "primary:",
+      "id:", "date:", "year:", "has:", "v:", "cs.CV", "cs.LG", "2005.09623", "1910.11126v1",
+      "cs/9810003", "2019", "2020-05", "2020-05-01..2020-05-31", "2019..2020", "doi",
+      "journal", "code", "2+", "1..3", "\0", "\27[31m", "\xff\xfe", "\u{202E}", "&amp;",
+      "<script>", "'", "\\", ":", "..", "  ", "\t", "\n"}
+
+    it("random queries give hits or an error with a column, never a crash", function()
+      local idx = ad.index({SEEDS, "examples/data/"})
+      local rnd = 777
+      local function rand(n) rnd = (rnd * 1103515245 + 12345) % 2147483648; return rnd % n + 1 end
+      local errors, answered = 0, 0
+      for _ = 1, 3000 do
+        local parts = {}
+        for i = 1, rand(6) do
+          local t = TOKENS[rand(#TOKENS)]
+          if rand(10) == 1 then   -- now and then, raw bytes
+            local b = {}
+            for j = 1, rand(6) do b[j] = string.char(rand(256) - 1) end
+            t = table.concat(b)
+          end
+          parts[i] = t
+        end
+        local q = table.concat(parts, rand(3) == 1 and "" or " ")
+        local ok, hits = pcall(idx.search, idx, q, {limit = 7})
+        if not ok then
+          errors = errors + 1
+          assert.is_string(hits)
+          assert.is_true(hits == "empty query" or hits:find("at column %d+$") ~= nil,
+            ("query %q: unclear error %q"):format(q, hits))
+        else
+          answered = answered + 1
+          assert.is_true(#hits <= 7)
+          local all = idx:search(q, {limit = 1000})
+          assert.equal(#all, idx:count(q), ("query %q: count differs from the hits"):format(q))
+          for i, h in ipairs(hits) do
+            assert.is_string(h.paper.id)
+            assert.is_true(h.score == h.score, "NaN score")
+            assert.equal(all[i].paper.id, h.paper.id, ("query %q: top 7 is not the start of top 1000"):format(q))
+          end
+        end
+      end
+      assert.is_true(errors > 100 and answered > 100)
+    end)
+  end)
 end)
