@@ -124,6 +124,11 @@ int ad_ix_save(const ad_ix *ix, const char *path) {
   snprintf(tmp, pl + 32, "%s.tmpXXXXXX", path);
   w.fd = mkstemp(tmp);
   if (w.fd < 0) { e = errno; tmp[0] = 0; goto fail; }
+  {                                 /* mkstemp makes 0600: use the umask */
+    mode_t um = umask(0);
+    umask(um);
+    if (fchmod(w.fd, 0666 & ~um)) { e = errno; goto fail; }
+  }
   if (ad_write_all(w.fd, zero, AD_HDRSIZE, 0)) { e = errno; goto fail; }
   if (lseek(w.fd, (off_t)AD_HDRSIZE, SEEK_SET) < 0) { e = errno; goto fail; }
   w.pos = AD_HDRSIZE;
