@@ -309,13 +309,27 @@ function M.keywords(list, opts)
   end
   local fields = fields_of(opts, "keywords")
   local nf, nn = #fields, #needles
+  -- quick rejection: on ASCII text, a keyword can only match if its first
+  -- word occurs in the lowercased text (folding changes only non-ASCII bytes)
+  local firsts = {}
+  for j = 1, nn do firsts[j] = needles[j]:match("^ (%S+)") end
   return new("keywords", "keywords(" .. concat(list, ", ") .. fields_desc(opts) .. ")", function(paper)
     for i = 1, nf do
       local s = field_text(paper, fields[i])
       if s ~= "" then
-        s = " " .. words(s) .. " "
-        for j = 1, nn do
-          if find(s, needles[j], 1, true) then return true end
+        local maybe = true
+        if not find(s, "[\128-\255]") then
+          local ls = lower(s)
+          maybe = false
+          for j = 1, nn do
+            if find(ls, firsts[j], 1, true) then maybe = true; break end
+          end
+        end
+        if maybe then
+          s = " " .. words(s) .. " "
+          for j = 1, nn do
+            if find(s, needles[j], 1, true) then return true end
+          end
         end
       end
     end
