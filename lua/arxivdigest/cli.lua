@@ -575,10 +575,16 @@ function run.stats(ctx, pos)
   section("top authors", st.authors)
   local text = concat(out, "\n") .. "\n"
   if ctx.opts.output then
-    local fh, err = io.open(ctx.opts.output, "wb")
+    -- atomically, like every other -o
+    local path = ctx.opts.output
+    local tmp = (path:match("^(.*)/") or ".") .. "/." .. path:match("[^/]*$") .. ".tmp" .. os.time()
+    local fh, err = io.open(tmp, "wb")
     if not fh then error(tostring(err), 0) end
-    fh:write(text)
+    local ok, werr = fh:write(text)
     fh:close()
+    if not ok then os.remove(tmp); error(tostring(werr), 0) end
+    local rok, rerr = os.rename(tmp, path)
+    if not rok then os.remove(tmp); error(tostring(rerr), 0) end
   else
     ctx.stdout:write(text)
   end
