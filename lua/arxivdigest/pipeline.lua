@@ -325,7 +325,8 @@ local function source_iter(st)
   local lua_filters, q = plan(st)
   local nf = #lua_filters
   local src = st.src
-  local i, n = 0, nil
+  local i = 0
+  local n
   local get, scores
   if st.kind == "index" then
     local hits
