@@ -100,10 +100,21 @@ static int ad_maybe_code(const char *s, size_t n) {
 /* }====================================================== */
 
 /* {====================================================== build state */
+/* Temporary posting streams live in chunks cut from big slabs: no realloc
+** copies; a posting never spans two chunks. */
+typedef struct ad_tchunk {
+  struct ad_tchunk *next;
+  uint32_t used, cap;
+  uint8_t data[];
+} ad_tchunk;
+
+typedef struct ad_slab { struct ad_slab *next; size_t size, used; } ad_slab;
+#define AD_SLAB (4u << 20)
+
 typedef struct ad_bterm {
   uint32_t str, len, df, next;   /* next: expected doc for the delta */
   uint32_t stamp, slot;          /* per-doc aggregation */
-  ad_bbuf buf;                   /* temporary stream */
+  struct ad_tchunk *head, *tail; /* temporary stream (chunks) */
 } ad_bterm;
 
 typedef struct ad_dtok { uint32_t term, pos; uint32_t field; } ad_dtok;
@@ -122,7 +133,30 @@ typedef struct ad_ixb {
   uint32_t *pos; uint32_t cappos;
   char *dec; size_t capdec;
   uint32_t curdoc, curpos;
+  ad_slab *slabs;
 } ad_ixb;
+
+static ad_tchunk *ad_b_chunk(ad_ixb *b, uint32_t cap) {
+  size_t need = (sizeof(ad_tchunk) + cap + 7) & ~(size_t)7;
+  ad_tchunk *c;
+  if (b->slabs == NULL || b->slabs->used + need > b->slabs->size) {
+    size_t sz = need + sizeof(ad_slab) > AD_SLAB ? need + sizeof(ad_slab) : AD_SLAB;
+    ad_slab *s = (ad_slab *)ad_malloc(b->a, sz);
+    if (s == NULL) return NULL;
+    s->next = b->slabs; s->size = sz; s->used = (sizeof(ad_slab) + 7) & ~(size_t)7;
+    b->slabs = s;
+  }
+  c = (ad_tchunk *)((char *)b->slabs + b->slabs->used);
+  b->slabs->used += need;
+  c->next = NULL; c->used = 0; c->cap = cap;
+  return c;
+}
+
+static uint8_t *ad_put_varint(uint8_t *w, uint32_t v) {
+  while (v >= 0x80) { *w++ = (uint8_t)(v | 0x80); v >>= 7; }
+  *w++ = (uint8_t)v;
+  return w;
+}
 
 static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint32_t *out) {
   uint64_t h = ad_strhash(s, n);
@@ -257,14 +291,30 @@ static int ad_b_flush(ad_ixb *b, uint32_t doc) {
     ad_local *l = &b->loc[i];
     ad_bterm *t = &b->terms[l->term];
     uint32_t prev = 0, k;
-    if (ad_bb_reserve(b->a, &t->buf, 5 * (5 + (size_t)l->npos))) return AD_ENOMEM;
-    ad_bb_varint(&t->buf, doc - t->next);
-    for (k = 0; k < AD_NFIELDS; k++) ad_bb_varint(&t->buf, l->tf[k]);
+    size_t need = 6 + 5 * AD_NFIELDS + 5 * (size_t)l->npos;
+    uint8_t *w, *w0;
+    uint32_t mask = 0;
+    if (t->tail == NULL || t->tail->cap - t->tail->used < need) {
+      uint32_t cap = t->tail ? t->tail->cap * 2 : 64;
+      ad_tchunk *ch;
+      if (cap > 65536) cap = 65536;
+      if (cap < need) cap = (uint32_t)need;
+      ch = ad_b_chunk(b, cap);
+      if (ch == NULL) return AD_ENOMEM;
+      if (t->tail) t->tail->next = ch; else t->head = ch;
+      t->tail = ch;
+    }
+    w0 = w = t->tail->data + t->tail->used;
+    w = ad_put_varint(w, doc - t->next);
+    for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) mask |= 1u << k;
+    *w++ = (uint8_t)mask;
+    for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) w = ad_put_varint(w, l->tf[k]);
     for (k = 0; k < l->npos; k++) {
       uint32_t p = b->pos[l->at + k];
-      ad_bb_varint(&t->buf, p - prev);
+      w = ad_put_varint(w, p - prev);
       prev = p;
     }
+    t->tail->used += (uint32_t)(w - w0);
     t->next = doc + 1;
     t->df++;
   }
@@ -395,8 +445,23 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2) {
   uint32_t i, nt = b->nterms, n = ix->m.ndocs;
   const ad_ixparams *p = &ix->m.p;
   int st = AD_ENOMEM;
+  float *nf;
+  double logtab[64];
   ord = (ad_tord *)ad_malloc(a, (size_t)(nt ? nt : 1) * sizeof *ord);
   if (ord == NULL) return AD_ENOMEM;
+  /* per doc and field: w_f / (1 - b + b len / avglen) */
+  nf = (float *)ad_malloc(a, ((size_t)n + 1) * AD_NFIELDS * sizeof(float));
+  if (nf == NULL) { ad_free(a, ord, (size_t)(nt ? nt : 1) * sizeof *ord); return AD_ENOMEM; }
+  for (i = 0; i < n; i++) {
+    uint32_t f;
+    for (f = 0; f < AD_NFIELDS; f++) {
+      double avg = ix->m.avglen[f];
+      double norm = avg > 0 ? (1 - p->b + p->b * docs[i].len[f] / avg) : 1;
+      nf[(size_t)i * AD_NFIELDS + f] = (float)(p->w[f] / norm);
+    }
+  }
+  for (i = 1; i < 64; i++) logtab[i] = log((double)i);
+  logtab[0] = 0;
   for (i = 0; i < nt; i++) {
     ord[i].s = (const char *)b->tstr.p + b->terms[i].str;
     ord[i].len = b->terms[i].len; ord[i].t = i;
@@ -408,7 +473,8 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2) {
   for (i = 0; i < nt; i++) {
     ad_bterm *bt = &b->terms[ord[i].t];
     ad_ixterm *t = &terms[i];
-    const uint8_t *q = bt->buf.p, *qe = bt->buf.p + bt->buf.n;
+    ad_tchunk *ch = bt->head;
+    const uint8_t *q = ch ? ch->data : NULL, *qe = ch ? ch->data + ch->used : NULL;
     uint32_t nb = (bt->df + AD_BLOCK - 1) / AD_BLOCK, blk, doc = 0, k;
     size_t listart, skipat;
     int bad = 0, pseudo = bt->len > 0 && b->tstr.p[bt->str] == 1;
@@ -434,17 +500,19 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2) {
         uint32_t tf[AD_NFIELDS], np = 0, f, mask = 0, j;
         const uint8_t *ps;
         double tfw = 0, imp;
-        doc += ad_varint_get(&q, qe, &bad);
-        for (f = 0; f < AD_NFIELDS; f++) {
-          tf[f] = ad_varint_get(&q, qe, &bad);
-          np += tf[f];
-          if (tf[f]) {
-            double len = docs[doc].len[f], avg = ix->m.avglen[f];
-            double norm = avg > 0 ? (1 - p->b + p->b * len / avg) : 1;
-            mask |= 1u << f;
-            tfw += p->w[f] * tf[f] / norm;
-          }
+        if (q == qe) {                 /* next chunk */
+          ch = ch ? ch->next : NULL;
+          if (ch == NULL) { st = AD_EFORMAT; goto done; }
+          q = ch->data; qe = ch->data + ch->used;
         }
+        doc += ad_varint_get(&q, qe, &bad);
+        mask = q < qe ? *q++ : (bad = 1, 0);
+        for (f = 0; f < AD_NFIELDS; f++) {
+          tf[f] = (mask >> f) & 1 ? ad_varint_get(&q, qe, &bad) : 0;
+          np += tf[f];
+          if (tf[f]) tfw += tf[f] * nf[(size_t)doc * AD_NFIELDS + f];
+        }
+        if (bad || doc >= n) { st = AD_EFORMAT; goto done; }
         ps = q;
         for (j = 0; j < np; j++) (void)ad_varint_get(&q, qe, &bad);
         if (ad_bb_reserve(a, &pos, (size_t)(q - ps))) goto done;
@@ -458,7 +526,8 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2) {
           if (q7 > mx) mx = q7;
         }
         if (!pseudo && tf[0] + tf[1]) {
-          double w = (1 + log((double)(tf[0] + tf[1]))) * idfs;
+          uint32_t ta = tf[0] + tf[1];
+          double w = (1 + (ta < 64 ? logtab[ta] : log((double)ta))) * idfs;
           norm2[doc] += w * w;
         }
         doc++;
@@ -479,7 +548,7 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2) {
     }
     t->postlen = (uint32_t)(post.n - listart);
     t->poslen = (uint32_t)(pos.n - t->pos);
-    ad_bb_free(a, &bt->buf);
+    bt->head = bt->tail = NULL;
     /* keep the 4-byte alignment of the next skip table */
     if (ad_bb_reserve(a, &post, 4)) goto done;
     while (post.n & 3) post.p[post.n++] = 0;
@@ -499,6 +568,7 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2) {
   st = AD_OK;
 done:
   ad_free(a, ord, (size_t)(nt ? nt : 1) * sizeof *ord);
+  ad_free(a, nf, ((size_t)n + 1) * AD_NFIELDS * sizeof(float));
   ad_bb_free(a, &post); ad_bb_free(a, &pos); ad_bb_free(a, &tstr);
   return st;
 }
@@ -532,9 +602,12 @@ static int ad_b_packrec(const ad_record *r, ad_ixrec *x, int unused) {
 }
 
 static void ad_b_free(ad_ixb *b) {
-  uint32_t i;
   const ad_alloc *a = b->a;
-  for (i = 0; i < b->nterms; i++) ad_bb_free(a, &b->terms[i].buf);
+  while (b->slabs) {
+    ad_slab *sl = b->slabs;
+    b->slabs = sl->next;
+    ad_free(a, sl, sl->size);
+  }
   ad_free(a, b->terms, (size_t)b->capterms * sizeof(ad_bterm));
   ad_free(a, b->tab, (size_t)(b->tabmask + 1) * 8);
   ad_bb_free(a, &b->tstr);
