@@ -115,6 +115,7 @@ typedef struct ad_bterm {
   uint32_t str, len, df, next;   /* next: expected doc for the delta */
   uint32_t stamp, slot;          /* per-doc aggregation */
   struct ad_tchunk *head, *tail; /* temporary stream (chunks) */
+  uint8_t *wp, *wend;            /* write position and end in tail */
 } ad_bterm;
 
 typedef struct ad_dtok { uint32_t term, pos; uint32_t field; } ad_dtok;
@@ -294,17 +295,19 @@ static int ad_b_flush(ad_ixb *b, uint32_t doc) {
     size_t need = 6 + 5 * AD_NFIELDS + 5 * (size_t)l->npos;
     uint8_t *w, *w0;
     uint32_t mask = 0;
-    if (t->tail == NULL || t->tail->cap - t->tail->used < need) {
+    if (t->tail == NULL || (size_t)(t->wend - t->wp) < need) {
       uint32_t cap = t->tail ? t->tail->cap * 2 : 64;
       ad_tchunk *ch;
       if (cap > 65536) cap = 65536;
       if (cap < need) cap = (uint32_t)need;
       ch = ad_b_chunk(b, cap);
       if (ch == NULL) return AD_ENOMEM;
-      if (t->tail) t->tail->next = ch; else t->head = ch;
+      if (t->tail) { t->tail->used = (uint32_t)(t->wp - t->tail->data); t->tail->next = ch; }
+      else t->head = ch;
       t->tail = ch;
+      t->wp = ch->data; t->wend = ch->data + cap;
     }
-    w0 = w = t->tail->data + t->tail->used;
+    w0 = w = t->wp;
     w = ad_put_varint(w, doc - t->next);
     for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) mask |= 1u << k;
     *w++ = (uint8_t)mask;
@@ -314,7 +317,8 @@ static int ad_b_flush(ad_ixb *b, uint32_t doc) {
       w = ad_put_varint(w, p - prev);
       prev = p;
     }
-    t->tail->used += (uint32_t)(w - w0);
+    t->wp = w;
+    (void)w0;
     t->next = doc + 1;
     t->df++;
   }
@@ -467,6 +471,8 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2) {
     ord[i].len = b->terms[i].len; ord[i].t = i;
   }
   qsort(ord, nt, sizeof *ord, ad_b_termcmp);
+  for (i = 0; i < nt; i++)
+    if (b->terms[i].tail) b->terms[i].tail->used = (uint32_t)(b->terms[i].wp - b->terms[i].tail->data);
   terms = (ad_ixterm *)ad_b_sec(ix, AD_SEC_TERMS, (size_t)nt * sizeof(ad_ixterm));
   if (terms == NULL) goto done;
   if (ad_bb_reserve(a, &tstr, b->tstr.n + 1)) goto done;
