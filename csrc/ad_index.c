@@ -746,14 +746,14 @@ int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
       ids[i] = i;
     }
     qsort(dates, nd, sizeof *dates, ad_b_datecmp);
-    ix->seclen[AD_SEC_APPS] = (size_t)na * 4;
     ix->m.napps = na;
     /* keep allocation sizes consistent with seclen */
     {
-      void *np = ad_realloc(b.a, apps, (size_t)(c->nrecs ? c->nrecs : 1) * 4, na ? (size_t)na * 4 : 1);
+      void *np = ad_realloc(b.a, apps, c->nrecs ? (size_t)c->nrecs * 4 : 1, na ? (size_t)na * 4 : 1);
       if (np == NULL) goto done;
       ix->own[AD_SEC_APPS] = (uint8_t *)np; ix->sec[AD_SEC_APPS] = (const uint8_t *)np;
-      np = ad_realloc(b.a, dates, (size_t)(c->nrecs ? c->nrecs : 1) * sizeof(ad_ixdate),
+      ix->seclen[AD_SEC_APPS] = (size_t)na * 4;
+      np = ad_realloc(b.a, dates, c->nrecs ? (size_t)c->nrecs * sizeof(ad_ixdate) : 1,
                       nd ? (size_t)nd * sizeof(ad_ixdate) : 1);
       if (np == NULL) goto done;
       ix->own[AD_SEC_DATES] = (uint8_t *)np; ix->sec[AD_SEC_DATES] = (const uint8_t *)np;
