@@ -2,7 +2,7 @@
 ** ad_store.c: the saved index file (pure C, POSIX I/O).
 **
 ** File: a fixed header, the sections (8-byte aligned, zero padded), then a
-** table of 64-bit checksums, one per 64 KiB chunk of [header end, table).
+** table of 64-bit checksums, one per 16 KiB chunk of [header end, table).
 **   header: magic "ARXIVDGX", format version, byte-order mark, the sizes of
 **   the record structs (a file from another platform is refused), the file
 **   size, each section's offset and length, the table's offset and chunk
@@ -31,7 +31,7 @@
 #define AD_MAGIC "ARXIVDGX"
 #define AD_FORMAT_VERSION 1u
 #define AD_BOM 0x01020304u
-#define AD_CHUNKSHIFT 16
+#define AD_CHUNKSHIFT 14
 
 typedef struct ad_fhdr {
   char magic[8];

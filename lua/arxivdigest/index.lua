@@ -55,7 +55,7 @@ function M.index(src, opts)
 end
 
 --- Load a saved index. Returns the Index or nil, "path: reason".
--- opts.verify = true checks every checksum now (otherwise each 64 KiB chunk
+-- opts.verify = true checks every checksum now (otherwise each 16 KiB chunk
 -- is checked the first time it is read, and corruption raises an error).
 function M.load(path, opts)
   if type(path) ~= "string" then
