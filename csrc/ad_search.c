@@ -252,6 +252,7 @@ struct ad_it {
 };
 
 static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t target, float thr);
+static float ad_it_bound(ad_it *it, uint32_t d, uint32_t *end);
 #define AD_NOTHR (-1e30f)
 /* can scores summing to at most s never beat the threshold thr? (a doc
 ** scoring exactly thr loses to the earlier one: ties go to lower docs) */
@@ -374,6 +375,14 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
       d = t;
       for (;;) {
         int again = 0;
+        if (thr > AD_NOTHR) {       /* block-max: skip stretches that cannot win */
+          uint32_t e;
+          if (AD_BELOW(ad_it_bound(it, d, &e), thr)) {
+            if (e == AD_END) { d = AD_END; break; }
+            d = e + 1;
+            continue;
+          }
+        }
         for (k = 0; k < it->np; k++) {
           uint32_t x = ad_cur_next(it->pc[k], d, &q->err);
           if (x == AD_END) { d = AD_END; break; }
