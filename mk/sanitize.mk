@@ -24,7 +24,7 @@ ASAN_ENV      = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=66:halt_on
                 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=67 \
                 LSAN_OPTIONS=suppressions=$(CURDIR)/csrc/test/lsan.supp:print_suppressions=0 \
                 AD_ASAN_RT=$(ASAN_RT) AD_BUILD=$(ASAN_BUILD) \
-                LD_PRELOAD="$(ASAN_RT) $(CURDIR)/$(ASAN_BUILD)/unpreload.so"
+                LD_PRELOAD="$(ASAN_RT) $(abspath $(ASAN_BUILD))/unpreload.so"
 VALGRIND      = valgrind -q --error-exitcode=1 --leak-check=full \
                 --errors-for-leak-kinds=definite --show-leak-kinds=definite \
                 --suppressions=$(CURDIR)/csrc/test/valgrind.supp

@@ -39,7 +39,7 @@ end
 local function lua_cmd(script)
   local env = ""
   local rt = os.getenv("AD_ASAN_RT")
-  if rt and package.cpath:find("build%-asan") then
+  if rt then   -- under `make test-asan`: the module needs the ASan runtime
     env = "LD_PRELOAD='" .. rt .. "' ASAN_OPTIONS=detect_leaks=0 "
   end
   local pre = ("package.path=%q package.cpath=%q"):format(package.path, package.cpath)
@@ -200,32 +200,40 @@ describe("saving under stress", function()
   it("SIGKILL in the middle of save leaves the previous file loadable and correct", function()
     local target = dir .. "/kill.adx"
     assert(ad.index(SRC_A):save(target))
-    -- the child builds a big index, then saves A-or-big alternately forever
+    -- the child builds two indexes (the whole 2019 corpus, and the scanner
+    -- seeds), says so in a file, then saves them in turn forever
     local big = io.open(BIG) and BIG or "examples/data/"
-    local child = dir .. "/saver.lua"
+    local child, ready = dir .. "/saver.lua", dir .. "/ready"
     spit(child, ([[
       local ad = require "arxivdigest"
       local a = ad.index(%q)
       local big = ad.index(%q)
+      io.open(%q, "w"):close()
       while true do
         assert(big:save(%q))
         assert(a:save(%q))
       end
-    ]]):format(SCAN, big, target, target))
-    -- (the child's first argument list is a single folder: SCAN alone differs
-    -- from SRC_A, so what it saves is told apart by the loaded answers below)
+    ]]):format(SCAN, big, ready, target, target))
     local refBig = answers(ad.index(big))
     local refScan = refB
+    local kinds = {A = 0, big = 0, scan = 0}
     for round = 1, 8 do
-      local delay = 0.3 + 0.17 * round
-      assert(os.execute(("%s >/dev/null 2>&1 & pid=$!; sleep %.2f; kill -9 $pid; wait $pid 2>/dev/null; true")
-        :format(lua_cmd(child), delay)))
+      -- kill it 0 to 140 ms after it starts saving
+      local delay = (round - 1) * 0.02
+      assert(os.execute(([[
+        %s >/dev/null 2>&1 & pid=$!
+        i=0; while [ ! -f '%s' ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done
+        sleep %.2f; kill -9 $pid; wait $pid 2>/dev/null; rm -f '%s'; true]])
+        :format(lua_cmd(child), ready, delay, ready)))
       local idx, err = ad.load(target)
       assert(idx, "after SIGKILL: " .. tostring(err))
       local got = answers(idx)
       local kind = got == refA and "A" or got == refBig and "big" or got == refScan and "scan" or nil
       assert(kind, "after SIGKILL the index answers like none of the indexes saved")
+      kinds[kind] = kinds[kind] + 1
     end
+    -- the child did run and save (the kills were not all before its first save)
+    assert.is_true(kinds.big + kinds.scan > 0, "the saving child never saved")
     if os.getenv("AD_FAULTS_VERBOSE") then
       io.stderr:write("files after the kills: ", io.popen("ls -la " .. dir):read("a"))
     end
@@ -239,22 +247,24 @@ describe("saving under stress", function()
       local ad = require "arxivdigest"
       local a, b = ad.index(%q), ad.index(%q)
       for _ = 1, 40 do assert(b:save(%q)); assert(a:save(%q)) end
-    ]]):format("examples/data/", SCAN, target, target))
+      io.open(%q, "w"):close()
+    ]]):format("examples/data/", SCAN, target, target, dir .. "/writer.done"))
     -- the reader prints one line per load: A, B, or X (neither)
     spit(reader, ([[
       local ad = require "arxivdigest"
       local QUERIES = %s
       local refA, refB = %q, %q
       %s
-      local deadline = os.time() + 20
-      for _ = 1, 200 do
+      local deadline = os.time() + 60
+      local done = %q
+      for n = 1, 100000 do
         local idx, err = ad.load(%q)
         if not idx then print("E " .. tostring(err))
         else
           local got = answers(idx)
           print(got == refA and "A" or got == refB and "B" or "X")
         end
-        if os.time() > deadline then break end
+        if (n >= 20 and io.open(done)) or os.time() > deadline then break end
       end
     ]]):format("{" .. ("%q,"):rep(#QUERIES):format(table.unpack(QUERIES)) .. "}", refA, refB,
       [[local function answers(idx)
@@ -268,10 +278,12 @@ describe("saving under stress", function()
         local p = idx:get("1910.11126")
         out[#out + 1] = p and (p.id .. " " .. p.title) or "no 1910.11126"
         return table.concat(out, "\n")
-      end]], target))
-    local rc, out = run(("(%s) & (%s > %s/r1.out) & (%s > %s/r2.out) & wait"):format(
+      end]], dir .. "/writer.done", target))
+    local rc, out = run(("(%s || echo WRITER-FAILED) & (%s > %s/r1.out || echo READER-FAILED) & " ..
+      "(%s > %s/r2.out || echo READER-FAILED) & wait"):format(
       lua_cmd(writer), lua_cmd(reader), dir, lua_cmd(reader), dir))
     assert.equal(0, rc, out)
+    assert.is_nil(out:find("FAILED", 1, true), out)
     local counts = {A = 0, B = 0}
     for _, r in ipairs({"r1", "r2"}) do
       for line in io.lines(dir .. "/" .. r .. ".out") do
@@ -279,7 +291,8 @@ describe("saving under stress", function()
         counts[line] = counts[line] + 1
       end
     end
-    assert.is_true(counts.A + counts.B > 0)
+    assert.is_true(counts.A > 0 and counts.B > 0, ("the readers saw A %d times, B %d times")
+      :format(counts.A, counts.B))
   end)
 end)
 -- }======================================================
