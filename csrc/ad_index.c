@@ -337,7 +337,11 @@ static int ad_b_entcmp(const void *x, const void *y) {
   const ad_bent *a = (const ad_bent *)x, *b = (const ad_bent *)y;
   int c;
   if (a->date != b->date) return a->date > b->date ? -1 : 1;
-  c = ad_id_cmp(a->id, a->idlen, b->id, b->idlen);
+  {                     /* then id bytes (arXiv order for new-style ids) */
+    uint32_t n = a->idlen < b->idlen ? a->idlen : b->idlen;
+    c = memcmp(a->id, b->id, n);
+    if (c == 0) c = a->idlen < b->idlen ? -1 : a->idlen > b->idlen;
+  }
   return -c;
 }
 
@@ -526,7 +530,12 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2) {
         imp = tfw / (p->k1 + tfw);
         bd[k] = doc;
         {
-          uint32_t q7 = pseudo ? 0 : (uint32_t)(imp * AD_IMPMAX < 1 ? 1 : imp * AD_IMPMAX > AD_IMPMAX ? AD_IMPMAX : ceil(imp * AD_IMPMAX));
+          double x = imp * AD_IMPMAX;    /* ceil, clamped to [1, 127] */
+          uint32_t q7 = (uint32_t)x;
+          if ((double)q7 < x) q7++;
+          if (q7 < 1) q7 = 1;
+          if (q7 > AD_IMPMAX) q7 = AD_IMPMAX;
+          if (pseudo) q7 = 0;
           bnpm[k] = (np << 4) | mask;
           bimp[k] = (uint8_t)((q7 << 1) | (bnpm[k] == dflt));
           if (q7 > mx) mx = q7;
