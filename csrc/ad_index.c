@@ -517,16 +517,18 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2) {
         }
         doc += ad_varint_get(&q, qe, &bad);
         mask = q < qe ? *q++ : (bad = 1, 0);
+        if (bad || doc >= n) { st = AD_EFORMAT; goto done; }
         for (f = 0; f < AD_NFIELDS; f++) {
           tf[f] = (mask >> f) & 1 ? ad_varint_get(&q, qe, &bad) : 0;
           np += tf[f];
           if (tf[f]) tfw += tf[f] * nf[(size_t)doc * AD_NFIELDS + f];
         }
-        if (bad || doc >= n) { st = AD_EFORMAT; goto done; }
         ps = q;
         for (j = 0; j < np; j++) (void)ad_varint_get(&q, qe, &bad);
-        if (ad_bb_reserve(a, &pos, (size_t)(q - ps))) goto done;
-        memcpy(pos.p + pos.n, ps, (size_t)(q - ps)); pos.n += (size_t)(q - ps);
+        if (q > ps) {
+          if (ad_bb_reserve(a, &pos, (size_t)(q - ps))) goto done;
+          memcpy(pos.p + pos.n, ps, (size_t)(q - ps)); pos.n += (size_t)(q - ps);
+        }
         imp = tfw / (p->k1 + tfw);
         bd[k] = doc;
         {
