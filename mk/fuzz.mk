@@ -58,7 +58,7 @@ $(addprefix fuzz-,$(FUZZ_NAMES)): fuzz-%: $(FUZZ_BUILD)/fuzz_%
 	  $(if $(wildcard csrc/fuzz/$*.dict),-dict=csrc/fuzz/$*.dict) \
 	  fuzz-out/$* spec/fixtures/fuzz/$* $(FUZZ_SEEDS_$*) >fuzz-out/$*.log 2>&1 \
 	  || { tail -60 fuzz-out/$*.log; echo "fuzz $*: FAILED (see fuzz-out/$*.log, fuzz-out/crashes/)"; exit 1; }
-	@grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' fuzz-out/$*.log | sed 's/^/  /'
+	@grep -aE 'stat::number_of_executed_units|stat::peak_rss_mb' fuzz-out/$*.log | sed 's/^/  /'
 	@echo "fuzz $*: no finding"
 
 fuzz: $(FUZZ_BINS)

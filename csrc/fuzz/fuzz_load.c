@@ -131,6 +131,7 @@ static uint64_t exercise(ad_ix *ix) {
   for (i = 0; i < nd && i < 64; i++) {
     const ad_ixdoc *d = ad_ix_doc(ix, i);
     const char *id;
+    ad_record rec;
     uint32_t k;
     if (d == NULL) return 0;
     id = ad_ix_docid(ix, d);
@@ -140,7 +141,7 @@ static uint64_t exercise(ad_ix *ix) {
     for (k = 0; k < d->napp && k < 8; k++) {
       uint32_t r = ad_ix_app(ix, d, k);
       if (r == UINT32_MAX) return 0;
-      if (ad_ix_rec(ix, r) == NULL) return 0;
+      if (ad_ix_rec(ix, r, &rec) != AD_OK) return 0;
     }
   }
   for (i = 0; i < sizeof words / sizeof words[0]; i++) {
@@ -157,6 +158,8 @@ static uint64_t exercise(ad_ix *ix) {
     ad_corpus c;
     ad_corpus_init(&c, &ix->a);
     st = ad_ix_corpus(ix, &c);
+    for (i = 0; st == AD_OK && i < ix->m.nrecs && i < 16; i++)
+      st = ad_ix_corpus_rec(ix, &c, i);
     ad_ix_corpus_free(&c);
     if (st != AD_OK) return 0;
   }
