@@ -87,7 +87,8 @@ describe("ad.index", function()
       local p = assert(idx:get("2005.09623"))
       assert.equal("2005.09623", p.id)
       assert.equal(2, p.version)
-      assert.equal("Focus on Defocus: Bridging the Synthetic to Real Domain Gap for Depth Estimation (revised)", p.title)
+      assert.equal("Focus on Defocus: Bridging the Synthetic to Real Domain Gap for Depth Estimation (revised)",
+        p.title)
       assert.equal("2020-06-10", p.date)
       assert.equal("catalog", p.format)
       assert.same({ "cs.CV", "eess.IV", "cs.LG" }, p.categories)
@@ -466,7 +467,8 @@ describe("update", function()
     write(dir .. "/catalog/06/20200611.md", NEW)
     os.remove(dir .. "/listing/20200520.md")
     local f = read(dir .. "/catalog/05/20200521.md")
-    write(dir .. "/catalog/05/20200521.md", (f:gsub("Segmentation Transformers", "Segmentation Transformers Revisited")))
+    write(dir .. "/catalog/05/20200521.md",
+      (f:gsub("Segmentation Transformers", "Segmentation Transformers Revisited")))
     local loaded = assert(ad.load(path))
     local sum = assert(loaded:update(dir))
     assert.same({ added = 1, changed = 1, removed = 1, unchanged = 1 }, sum)
@@ -512,8 +514,10 @@ describe("the 2019 corpus", function()
     for i = 2, #hits do assert.is_true(hits[i - 1].score >= hits[i].score) end
     -- top-k with early termination equals exhaustive ranking
     for _, q in ipairs({ "image", "neural network", "segmentation OR detection", '"neural network"',
-                         "image -video", "deep learning image segmentation", "(image OR video) AND (segmentation OR detection)",
-                         "gan OR diffusion OR transformer OR attention", "segment* image", 'ti:"neural network" OR au:wang' }) do
+                         "image -video", "deep learning image segmentation",
+                         "(image OR video) AND (segmentation OR detection)",
+                         "gan OR diffusion OR transformer OR attention", "segment* image",
+                         'ti:"neural network" OR au:wang' }) do
       local top = idx:search(q, { limit = 10 })
       local all = idx:search(q, { limit = 100000 })
       assert.equal(idx:count(q), #all)
