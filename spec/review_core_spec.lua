@@ -1,0 +1,158 @@
+-- Independent review of the C core (issue 2): one test per confirmed finding
+-- of docs/review-core.md, named "F<n>". Each one fails on the reviewed code
+-- and passes once the finding is fixed. Findings that crash the process run
+-- in a child lua5.4, so a crash fails one test instead of the whole suite.
+local ad = require "arxivdigest"
+
+-- run a shell command, return its exit status and output
+local function run(cmd)
+  local f = assert(io.popen(cmd .. " 2>&1; echo \"::rc=$?\""))
+  local out = f:read("a")
+  f:close()
+  local rc = tonumber(out:match("::rc=(%d+)%s*$"))
+  return rc, (out:gsub("::rc=%d+%s*$", ""))
+end
+
+-- run Lua source in a child lua5.4 with this process's module paths (and
+-- the ASan runtime under `make test-asan`)
+local function run_lua(src)
+  local path = os.tmpname()
+  local f = assert(io.open(path, "wb"))
+  f:write(src)
+  f:close()
+  local env = ""
+  local rt = os.getenv("AD_ASAN_RT")
+  if rt then env = "LD_PRELOAD='" .. rt .. "' ASAN_OPTIONS=detect_leaks=0 " end
+  local pre = ("package.path=%q package.cpath=%q"):format(package.path, package.cpath)
+  local rc, out = run(env .. "lua5.4 -e '" .. pre:gsub("'", "'\\''") .. "' '" .. path .. "'")
+  os.remove(path)
+  return rc, out
+end
+
+local function listing(header, body)
+  return ad.parse(header .. "\n" .. body, "review.md")
+end
+
+describe("review of the core (docs/review-core.md)", function()
+  it("F1: c:select on an AST whose fields change between reads raises, never corrupts memory", function()
+    local rc, out = run_lua([[
+      local ad = require "arxivdigest"
+      local c = assert(ad.open("examples/data/003_ce175d6736be5667.txt"))
+      -- "type" reads "all" in the counting pass and "and" (64 kids) when filling
+      local n = 0
+      local node = setmetatable({}, {
+        __index = function(_, k)
+          if k == "type" then n = n + 1; return n == 1 and "all" or "and" end
+          return {type = "all"}
+        end,
+        __len = function() return 64 end,
+      })
+      local ok1 = pcall(c.select, c, node)
+      -- "type" reads "all" once, then nil
+      local m = 0
+      local node2 = setmetatable({}, {__index = function(_, k)
+        if k == "type" then m = m + 1; if m == 1 then return "all" end end
+      end})
+      local ok2 = pcall(c.select, c, node2)
+      collectgarbage()
+      print("survived", ok1, ok2)
+    ]])
+    assert.are.equal(0, rc, out)
+    assert.truthy(out:find("survived", 1, true), out)
+  end)
+
+  it("F2: c:select on a deeply nested AST works or raises, never overflows the Lua stack", function()
+    local rc, out = run_lua([[
+      local ad = require "arxivdigest"
+      local c = assert(ad.open("examples/data/003_ce175d6736be5667.txt"))
+      for _, d in ipairs{34, 40, 60, 150} do
+        local q = {type = "all"}
+        for _ = 1, d do q = {type = "not", q} end
+        local ok, r = pcall(c.select, c, q)
+        assert(not ok or #r == (d % 2 == 0 and #c or 0), "wrong result at depth " .. d)
+        assert(ok or tostring(r):find("nested too deeply", 1, true), tostring(r))
+      end
+      collectgarbage()
+      print("survived")
+    ]])
+    assert.are.equal(0, rc, out)
+    assert.truthy(out:find("survived", 1, true), out)
+  end)
+
+  it("F3: a listing header's hyphenated category is the primary category", function()
+    local link = "### 1.T  [ :arrow_down: ](https://arxiv.org/pdf/2005.09623.pdf)\n>  A.\n"
+    local c = listing("# ArXiv quant-ph --Wed, 20 May 2020", link)
+    assert.are.equal("quant-ph", c[1].primary_category)
+    assert.are.same({"quant-ph"}, c[1].categories)
+    c = listing("# ArXiv astro-ph.GA --Wed, 20 May 2020", link)
+    assert.are.equal("astro-ph.GA", c[1].primary_category)
+    c = listing("# ArXiv cs.CV --Wed, 20 May 2020", link)  -- still right
+    assert.are.equal("cs.CV", c[1].primary_category)
+  end)
+
+  it("F4: digest headers with odd spacing (runs of spaces, a tab) are recognised", function()
+    local cat = ad.parse(table.concat({
+      "#  Arxiv  Papers  in  cs.CV  on  2019-10-19",
+      "### T",
+      "- **Arxiv ID**: http://arxiv.org/abs/1910.00001v1",
+      "- **Authors**: A",
+      "- **Categories**: **cs.CV**",
+      "- **Summary**: S",
+      ""}, "\n"), "review.md")
+    assert.are.equal("2019-10-19", cat[1].date)
+    assert.are.equal("catalog", cat:files()[1].format)
+    assert.are.same({}, cat:warnings())
+    local lst = listing("# ArXiv\tcs.CV --Mon,  2 Mar 1998",
+      "### 1.T  [ :arrow_down: ](https://arxiv.org/pdf/cs/9803002.pdf)\n>  A.\n")
+    assert.are.equal("1998-03-02", lst[1].date)
+    assert.are.equal("cs.CV", lst[1].primary_category)
+    assert.are.same({}, lst:warnings())
+  end)
+
+  it("F5: a listing title that wraps keeps its id, link and whole title", function()
+    local c = listing("# ArXiv cs.CV --Wed, 20 May 2020",
+      "### 1.A long title that\n wraps onto a second line  [ :arrow_down: ](https://arxiv.org/pdf/2005.09623v2.pdf)\n>  A.\n")
+    assert.are.equal(1, #c)
+    assert.are.equal("2005.09623", c[1].id)
+    assert.are.equal(2, c[1].version)
+    assert.are.equal("A long title that wraps onto a second line", c[1].title)
+    assert.are.equal("https://arxiv.org/pdf/2005.09623v2.pdf", c[1].pdf_url)
+    assert.are.equal(2, c[1].line)
+    assert.are.equal("A.", c[1].abstract)
+  end)
+
+  it("F6: a listing abstract's continuation line without '>' joins the abstract", function()
+    local c = listing("# ArXiv cs.CV --Wed, 20 May 2020",
+      "### 1.T  [ :arrow_down: ](https://arxiv.org/pdf/2005.09623.pdf)\n>  First line\n   second line\n")
+    assert.are.equal("First line second line", c[1].abstract)
+    assert.are.same({}, c:warnings())
+  end)
+
+  it("F7: a title line with a tab after ### is a title (the record is not lost)", function()
+    local c = ad.parse(table.concat({
+      "# Arxiv Papers in cs.CV on 2019-10-19",
+      "###\tTab title",
+      "- **Arxiv ID**: http://arxiv.org/abs/1910.00001v1",
+      "- **Authors**: A",
+      "- **Categories**: **cs.CV**",
+      "- **Summary**: S",
+      ""}, "\n"), "review.md")
+    assert.are.equal(1, #c)
+    assert.are.equal("Tab title", c[1].title)
+    assert.are.equal("1910.00001", c[1].id)
+  end)
+
+  it("F8: ad.open reads a named pipe to its end (not as an empty file)", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p '" .. dir .. "' && mkfifo '" .. dir .. "/p.md'"))
+    -- a writer in the background; it ends when the reader has read everything
+    assert(os.execute("(timeout 20 cat examples/data/003_ce175d6736be5667.txt > '" .. dir ..
+                      "/p.md' &) >/dev/null 2>&1"))
+    local c, err = ad.open(dir .. "/p.md")
+    os.execute("rm -rf '" .. dir .. "'")
+    assert.is_not_nil(c, err)
+    assert.are.equal(22, #c)
+    assert.are.same({}, c:warnings())
+  end)
+end)
