@@ -12,7 +12,11 @@
 ** stay in the mapping and are validated one by one before use.
 ** MergedPaper userdata: the doc number; user value 1 is its Index.
 */
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -881,6 +885,99 @@ static int lad_mp_record(lua_State *L) {
 }
 /* }====================================================== */
 
+/* {====================================================== file listing */
+/* The files ad.open would read under a path (same rules as ad_corpus.c:
+** recursive, names starting with '.' skipped, sorted, symlinked
+** directories not followed, *.md / *.txt regular files), with their size
+** and mtime, without reading them: update() uses it to see that nothing
+** changed. A directory handle is owned by a userdata so an error cannot
+** leak it. */
+#define LAD_DIR "arxivdigest.DirHandle"
+typedef struct lad_dir { DIR *d; } lad_dir;
+
+static int lad_dir_gc(lua_State *L) {
+  lad_dir *x = (lad_dir *)luaL_checkudata(L, 1, LAD_DIR);
+  if (x->d) { closedir(x->d); x->d = NULL; }
+  return 0;
+}
+
+static int lad_strptrcmp(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int lad_digest_ext(const char *name) {
+  size_t n = strlen(name);
+  return (n > 3 && strcasecmp(name + n - 3, ".md") == 0) ||
+         (n > 4 && strcasecmp(name + n - 4, ".txt") == 0);
+}
+
+static void lad_listfile(lua_State *L, int out, const char *path, const struct stat *st) {
+  lua_createtable(L, 0, 3);
+  lua_pushstring(L, path); lua_setfield(L, -2, "path");
+  lua_pushinteger(L, (lua_Integer)st->st_size); lua_setfield(L, -2, "size");
+  lua_pushinteger(L, (lua_Integer)st->st_mtime); lua_setfield(L, -2, "mtime");
+  lua_rawseti(L, out, (lua_Integer)lua_rawlen(L, out) + 1);
+}
+
+static void lad_walk(lua_State *L, const char *dir, int depth, int out) {
+  lad_dir *x;
+  struct dirent *e;
+  int top = lua_gettop(L), names;
+  size_t dl = strlen(dir);
+  lua_Integer n = 0, i;
+  const char **v;
+  if (depth > 64) return;
+  x = (lad_dir *)lua_newuserdatauv(L, sizeof *x, 0);
+  x->d = NULL;
+  luaL_setmetatable(L, LAD_DIR);
+  x->d = opendir(dir);
+  if (x->d == NULL) { lua_settop(L, top); return; }   /* unreadable: skipped */
+  lua_newtable(L); names = lua_gettop(L);
+  while ((e = readdir(x->d)) != NULL) {
+    if (e->d_name[0] == '.') continue;
+    lua_pushstring(L, dir);
+    if (!(dl > 0 && dir[dl - 1] == '/')) lua_pushliteral(L, "/"); else lua_pushliteral(L, "");
+    lua_pushstring(L, e->d_name);
+    lua_concat(L, 3);
+    lua_rawseti(L, names, ++n);
+  }
+  closedir(x->d); x->d = NULL;
+  v = (const char **)lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof(char *), 0);
+  for (i = 0; i < n; i++) {
+    lua_rawgeti(L, names, i + 1);
+    v[i] = lua_tostring(L, -1);       /* anchored in `names` */
+    lua_pop(L, 1);
+  }
+  qsort(v, (size_t)n, sizeof(char *), lad_strptrcmp);
+  for (i = 0; i < n; i++) {
+    struct stat ls, fs;
+    if (lstat(v[i], &ls) != 0) continue;
+    if (S_ISDIR(ls.st_mode)) lad_walk(L, v[i], depth + 1, out);
+    else if (lad_digest_ext(v[i]) && stat(v[i], &fs) == 0 && S_ISREG(fs.st_mode))
+      lad_listfile(L, out, v[i], &fs);
+  }
+  lua_settop(L, top);
+}
+
+/* _list_files(path) -> { {path=, size=, mtime=}, ... } | nil, "path: reason" */
+static int lad_list_files(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  struct stat st;
+  int out;
+  lua_newtable(L); out = lua_gettop(L);
+  if (stat(path, &st) != 0) {
+    int e = errno;
+    luaL_pushfail(L);
+    lua_pushfstring(L, "%s: %s", path, strerror(e));
+    return 2;
+  }
+  if (S_ISDIR(st.st_mode)) lad_walk(L, path, 0, out);
+  else lad_listfile(L, out, path, &st);
+  lua_settop(L, out);
+  return 1;
+}
+/* }====================================================== */
+
 /* {====================================================== module functions */
 /* tokens(text) -> array of folded tokens (compounds then their parts) */
 static int lad_tokens(lua_State *L) {
@@ -991,6 +1088,10 @@ void lad_index_open(lua_State *L) {
   lua_pushcfunction(L, lad_index_build); lua_setfield(L, -2, "index_build");
   lua_pushcfunction(L, lad_index_load); lua_setfield(L, -2, "index_load");
   lua_pushcfunction(L, lad_tokens); lua_setfield(L, -2, "tokens");
+  lua_pushcfunction(L, lad_list_files); lua_setfield(L, -2, "_list_files");
+  luaL_newmetatable(L, LAD_DIR);
+  lua_pushcfunction(L, lad_dir_gc); lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
   lua_pushcfunction(L, lad_snippet); lua_setfield(L, -2, "snippet");
 }
 /* }====================================================== */

@@ -489,6 +489,23 @@ describe("update", function()
     local sum = idx:update()
     assert.same({ added = 0, changed = 0, removed = 0, unchanged = 3 }, sum)
   end)
+
+  it("reads nothing when no file changed", function()
+    assert(ad.index(dir)):save(dir .. "/u.adx")
+    local loaded = assert(ad.load(dir .. "/u.adx"))
+    assert.same({ added = 0, changed = 0, removed = 0, unchanged = 3 }, loaded:update(dir))
+    assert.is_true(loaded:info().loaded)      -- not rebuilt: still the mapped file
+    assert.same({ added = 0, changed = 0, removed = 0, unchanged = 3 },
+      loaded:update({ dir .. "/catalog", dir .. "/listing" }))
+    assert.is_true(loaded:info().loaded)
+    -- a touched file is re-read (mtime changed, same content)
+    assert(os.execute("touch -d '2001-01-01' " .. dir .. "/listing/20200520.md"))
+    assert.same({ added = 0, changed = 1, removed = 0, unchanged = 2 }, loaded:update(dir))
+    assert.is_false(loaded:info().loaded)
+    local missing, err = loaded:update(dir .. "/nope")
+    assert.is_nil(missing)
+    assert.truthy(err:find("nope", 1, true))
+  end)
 end)
 
 describe("the 2019 corpus", function()

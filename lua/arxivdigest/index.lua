@@ -241,9 +241,11 @@ end
 local function file_key(f) return f.size .. ":" .. f.mtime .. ":" .. f.hash end
 
 --- idx:update([paths]) -> summary {added=, changed=, removed=, unchanged=}
--- Re-reads `paths` (default: the files already indexed) and rebuilds the
--- index in place with the same parameters; answers exactly like a fresh
--- build. Returns nil, "path: reason", errno when a path cannot be read.
+-- Lists `paths` (default: the files already indexed) without reading them;
+-- when no file was added or removed and none changed size or mtime, nothing
+-- is read. Otherwise re-reads them and rebuilds the index in place with the
+-- same parameters, so it answers exactly like a fresh build. Returns nil,
+-- "path: reason", errno when a path cannot be read.
 function methods.update(idx, paths)
   local old = idx:_files()
   if paths == nil then
@@ -252,6 +254,21 @@ function methods.update(idx, paths)
     if #paths == 0 then return { added = 0, changed = 0, removed = 0, unchanged = 0 } end
   elseif type(paths) ~= "string" and type(paths) ~= "table" then
     argerror(1, "update", "path or list of paths expected, got " .. type(paths))
+  end
+  -- nothing added, removed or changed (size, mtime): nothing is read
+  local listed = {}
+  for _, p in ipairs(type(paths) == "string" and { paths } or paths) do
+    local l = type(p) == "string" and core._list_files(p)
+    if not l then listed = nil; break end
+    for _, f in ipairs(l) do listed[#listed + 1] = f end
+  end
+  if listed and #listed == #old then
+    local same = true
+    for i, f in ipairs(listed) do
+      local o = old[i]
+      if o.path ~= f.path or o.size ~= f.size or o.mtime ~= f.mtime then same = false; break end
+    end
+    if same then return { added = 0, changed = 0, removed = 0, unchanged = #old } end
   end
   local c, err, code = core.open(paths)
   if not c then return nil, err, code end
