@@ -240,95 +240,6 @@ do
   end
 end
 
----------------------------------------------------------------- parse baselines
-local function count_values(p, n)
-  for j = 1, #FIELDS do
-    local v = p[FIELDS[j]]
-    if type(v) == "table" then n = n + #v elseif v ~= nil then n = n + 1 end
-  end
-  return n
-end
-
--- Streamed: each file is parsed into its paper tables, whose fields are then
--- all read (when `read`), and the tables are dropped before the next file.
--- This is each baseline at its fastest (a small Lua heap), so the ratios
--- printed against it are the conservative ones.  Best of 2 runs.
-local function stream(B, read)
-  local best
-  for _ = 1, 2 do
-    collectgarbage()
-    collectgarbage()
-    local parse_t, read_t, n, values = 0, 0, 0, 0
-    for _, path in ipairs(files) do
-      local t0 = clock()
-      local f = io.open(path, "rb")
-      local text = f:read("a")
-      f:close()
-      local recs = B.parse(text, path)
-      local t1 = clock()
-      parse_t = parse_t + (t1 - t0)
-      n = n + #recs
-      if read then
-        for i = 1, #recs do values = count_values(recs[i], values) end
-        read_t = read_t + (clock() - t1)
-      end
-    end
-    if not best or parse_t + read_t < best.parse + best.read then
-      best = { parse = parse_t, read = read_t, n = n, values = values }
-    end
-  end
-  return best
-end
-
--- Kept: every paper table of the corpus alive at the end, as ad.open keeps
--- every record; gives the heap the tables take (and the rows for FTS5).
-local function keep_all(B)
-  collectgarbage()
-  collectgarbage()
-  local m0 = collectgarbage("count")
-  local t0 = clock()
-  local papers, n = {}, 0
-  for _, path in ipairs(files) do
-    local f = io.open(path, "rb")
-    local text = f:read("a")
-    f:close()
-    local recs = B.parse(text, path)
-    for i = 1, #recs do n = n + 1; papers[n] = recs[i] end
-  end
-  local t = clock() - t0
-  local t1 = clock()
-  local values = 0
-  for i = 1, n do values = count_values(papers[i], values) end
-  local read_t = clock() - t1
-  collectgarbage()
-  collectgarbage()
-  return papers, t, read_t, (collectgarbage("count") - m0) * 1024, values
-end
-
-local pat = stream(B_pat, false)
-local lp = stream(B_lpeg, true)
-local pat_t, lpeg_t, lpeg_read_t, lpeg_values, n_papers = pat.parse, lp.parse, lp.read, lp.values, lp.n
-local lpeg_papers, lpeg_keep_t, lpeg_keep_read_t, lpeg_mem = keep_all(B_lpeg)
-out(fmt("baselines patterns %s MB/s (%.2f s), lpeg %s MB/s (%.2f s) streamed; lpeg keeping all tables %s MB/s (%.2f s)",
-  rate(mb(total) / pat_t), pat_t, rate(mb(total) / lpeg_t), lpeg_t, rate(mb(total) / lpeg_keep_t), lpeg_keep_t))
-out(fmt("          %d papers (patterns: %d, lpeg kept: %d)", n_papers, pat.n, #lpeg_papers))
-
----------------------------------------------------------------- FTS5 build
-local db, fts_load_t, fts_build_t, fts_opt_t, fts_idx_bytes, fts_file_bytes
-if drv then
-  db = assert(F.open("bench/out/fts5.db"))
-  fts_load_t = db:load(lpeg_papers)
-  fts_build_t, fts_opt_t = db:build()
-  fts_idx_bytes, fts_file_bytes = db:sizes()
-  out(fmt("fts5      rows inserted in %.2f s; FTS5 'rebuild' %.2f s + 'optimize' %.2f s; index %.1f MB, file %.1f MB",
-    fts_load_t, fts_build_t, fts_opt_t, mb(fts_idx_bytes or 0), mb(fts_file_bytes or 0)))
-else
-  out("fts5      n/a (" .. select(2, F.driver()) .. ")")
-end
-lpeg_papers = nil  -- luacheck: ignore
-collectgarbage()
-collectgarbage()
-
 ---------------------------------------------------------------- ad.open
 local c, open_t, mem, rss_delta, read_t, ad_values
 if ad then
@@ -359,6 +270,181 @@ if ad then
     read_t, ad_values = clock() - t1, n
   else
     ad_err = first_line(okc and why or res)
+  end
+end
+
+
+---------------------------------------------------------------- queries
+-- Each query in the arxivdigest query language and as FTS5 MATCH (+ SQL on `papers`).
+local QUERIES = {
+  { "learning",                              "learning" },
+  { "image",                                 "image" },
+  { "network",                               "network" },
+  { "segmentation",                          "segmentation" },
+  { "detection",                             "detection" },
+  { "diffusion",                             "diffusion" },
+  { "hyperspectral",                         "hyperspectral" },
+  { "colonoscopy",                           "colonoscopy" },
+  { "capsule",                               "capsule" },
+  { '"convolutional neural network"',        '"convolutional neural network"' },
+  { '"generative adversarial networks"',     '"generative adversarial networks"' },
+  { '"point cloud"',                         '"point cloud"' },
+  { "segmentation AND (medical OR mri)",     "segmentation AND (medical OR mri)" },
+  { "detection -survey",                     "detection NOT survey" },
+  { "gan OR vae OR autoencoder",             "gan OR vae OR autoencoder" },
+  { "segment*",                              "segment*" },
+  { "zero-shot",                             '"zero shot"' },
+  { "ti:transformer",                        "title : transformer" },
+  { "au:wang",                               "authors : wang" },
+  { 'au:"Kaiming He"',                       'authors : "kaiming he"' },
+  { "abs:attention ti:segmentation",         "abstract : attention AND title : segmentation" },
+  { '"domain adaptation" -unsupervised',     '"domain adaptation" NOT unsupervised' },
+  { "segmentation date:2019-05",             "segmentation", "papers.date BETWEEN '2019-05-01' AND '2019-05-31'" },
+  { "learning date:2019-03-01..2019-03-15",  "learning", "papers.date BETWEEN '2019-03-01' AND '2019-03-15'" },
+  { "detection year:2019",                   "detection", "papers.date BETWEEN '2019-01-01' AND '2019-12-31'" },
+  { "segmentation cat:eess.IV",              "segmentation", "papers.categories LIKE '% eess.IV %'" },
+}
+
+-- Time fn() `runs` times after one warm-up; returns the sorted samples.
+local function sample(fn, runs)
+  fn()
+  local s = {}
+  for i = 1, runs do
+    local t0 = clock()
+    fn()
+    s[i] = clock() - t0
+  end
+  table.sort(s)
+  return s
+end
+
+-- ad.index
+local idx, build_t, idx_err
+if c then
+  collectgarbage()
+  local t0 = clock()
+  local oki, res = pcall(ad.index, c)
+  build_t = clock() - t0
+  if oki and res then idx = res else idx_err = first_line(res) end
+else
+  idx_err = ad_err or "ad.open not available"
+end
+
+local ad_q = {}
+if idx then
+  for i, q in ipairs(QUERIES) do
+    local okq, hits = pcall(idx.search, idx, q[1], { limit = 10 })
+    if okq then
+      local okc2, cnt = pcall(idx.count, idx, q[1])
+      ad_q[i] = { samples = sample(function() idx:search(q[1], { limit = 10 }) end, opt.runs),
+        rows = #hits, count = okc2 and cnt or nil }
+    else
+      ad_q[i] = { err = first_line(hits) }
+    end
+  end
+end
+
+-- index build
+
+---------------------------------------------------------------- parse baselines
+local function count_values(p, n)
+  for j = 1, #FIELDS do
+    local v = p[FIELDS[j]]
+    if type(v) == "table" then n = n + #v elseif v ~= nil then n = n + 1 end
+  end
+  return n
+end
+
+-- Streamed: each file is parsed into its paper tables, whose fields are then
+-- all read (when `read`), and the tables are dropped before the next file.
+-- This is each baseline at its fastest (a small Lua heap), so the ratios
+-- printed against it are the conservative ones.  Best of 2 runs.
+local function stream(B, read)
+  local best
+  for _ = 1, 2 do
+    collectgarbage()
+    collectgarbage()
+    local parse_t, rd_t, n, values = 0, 0, 0, 0
+    for _, path in ipairs(files) do
+      local t0 = clock()
+      local f = io.open(path, "rb")
+      local text = f:read("a")
+      f:close()
+      local recs = B.parse(text, path)
+      local t1 = clock()
+      parse_t = parse_t + (t1 - t0)
+      n = n + #recs
+      if read then
+        for i = 1, #recs do values = count_values(recs[i], values) end
+        rd_t = rd_t + (clock() - t1)
+      end
+    end
+    if not best or parse_t + rd_t < best.parse + best.read then
+      best = { parse = parse_t, read = rd_t, n = n, values = values }
+    end
+  end
+  return best
+end
+
+-- Kept: every paper table of the corpus alive at the end, as ad.open keeps
+-- every record; gives the heap the tables take (and the rows for FTS5).
+local function keep_all(B)
+  collectgarbage()
+  collectgarbage()
+  local m0 = collectgarbage("count")
+  local t0 = clock()
+  local papers, n = {}, 0
+  for _, path in ipairs(files) do
+    local f = io.open(path, "rb")
+    local text = f:read("a")
+    f:close()
+    local recs = B.parse(text, path)
+    for i = 1, #recs do n = n + 1; papers[n] = recs[i] end
+  end
+  local t = clock() - t0
+  local t1 = clock()
+  local values = 0
+  for i = 1, n do values = count_values(papers[i], values) end
+  local rd_t = clock() - t1
+  collectgarbage()
+  collectgarbage()
+  return papers, t, rd_t, (collectgarbage("count") - m0) * 1024, values
+end
+
+local pat = stream(B_pat, false)
+local lp = stream(B_lpeg, true)
+local pat_t, lpeg_t, lpeg_read_t, lpeg_values, n_papers = pat.parse, lp.parse, lp.read, lp.values, lp.n
+local lpeg_papers, lpeg_keep_t, lpeg_keep_read_t, lpeg_mem = keep_all(B_lpeg)
+out(fmt("baselines patterns %s MB/s (%.2f s), lpeg %s MB/s (%.2f s) streamed; lpeg keeping all tables %s MB/s (%.2f s)",
+  rate(mb(total) / pat_t), pat_t, rate(mb(total) / lpeg_t), lpeg_t, rate(mb(total) / lpeg_keep_t), lpeg_keep_t))
+out(fmt("          %d papers (patterns: %d, lpeg kept: %d)", n_papers, pat.n, #lpeg_papers))
+
+---------------------------------------------------------------- FTS5 build
+local db, fts_load_t, fts_build_t, fts_opt_t, fts_idx_bytes, fts_file_bytes
+if drv then
+  db = assert(F.open("bench/out/fts5.db"))
+  fts_load_t = db:load(lpeg_papers)
+  fts_build_t, fts_opt_t = db:build()
+  fts_idx_bytes, fts_file_bytes = db:sizes()
+  out(fmt("fts5      rows inserted in %.2f s; FTS5 'rebuild' %.2f s + 'optimize' %.2f s; index %.1f MB, file %.1f MB",
+    fts_load_t, fts_build_t, fts_opt_t, mb(fts_idx_bytes or 0), mb(fts_file_bytes or 0)))
+else
+  out("fts5      n/a (" .. select(2, F.driver()) .. ")")
+end
+lpeg_papers = nil  -- luacheck: ignore
+collectgarbage()
+collectgarbage()
+
+local fts_q = {}
+if db then
+  for i, q in ipairs(QUERIES) do
+    local sql = db:sql_for(q[2], q[3])
+    local t0 = clock()
+    local rows = db:top10(sql)
+    local first = clock() - t0
+    local runs = first > 0.05 and 3 or opt.fts_runs
+    fts_q[i] = { samples = sample(function() db:top10(sql) end, runs), rows = #rows,
+      count = db:count(q[2], q[3]) }
   end
 end
 
@@ -415,90 +501,6 @@ else
   target("memory", "<= 0.3x corpus", "n/a", nil)
 end
 
----------------------------------------------------------------- queries
--- Each query in the arxivdigest query language and as FTS5 MATCH (+ SQL on `papers`).
-local QUERIES = {
-  { "learning",                              "learning" },
-  { "image",                                 "image" },
-  { "network",                               "network" },
-  { "segmentation",                          "segmentation" },
-  { "detection",                             "detection" },
-  { "diffusion",                             "diffusion" },
-  { "hyperspectral",                         "hyperspectral" },
-  { "colonoscopy",                           "colonoscopy" },
-  { "capsule",                               "capsule" },
-  { '"convolutional neural network"',        '"convolutional neural network"' },
-  { '"generative adversarial networks"',     '"generative adversarial networks"' },
-  { '"point cloud"',                         '"point cloud"' },
-  { "segmentation AND (medical OR mri)",     "segmentation AND (medical OR mri)" },
-  { "detection -survey",                     "detection NOT survey" },
-  { "gan OR vae OR autoencoder",             "gan OR vae OR autoencoder" },
-  { "segment*",                              "segment*" },
-  { "zero-shot",                             '"zero shot"' },
-  { "ti:transformer",                        "title : transformer" },
-  { "au:wang",                               "authors : wang" },
-  { 'au:"Kaiming He"',                       'authors : "kaiming he"' },
-  { "abs:attention ti:segmentation",         "abstract : attention AND title : segmentation" },
-  { '"domain adaptation" -unsupervised',     '"domain adaptation" NOT unsupervised' },
-  { "segmentation date:2019-05",             "segmentation", "papers.date BETWEEN '2019-05-01' AND '2019-05-31'" },
-  { "learning date:2019-03-01..2019-03-15",  "learning", "papers.date BETWEEN '2019-03-01' AND '2019-03-15'" },
-  { "detection year:2019",                   "detection", "papers.date BETWEEN '2019-01-01' AND '2019-12-31'" },
-  { "segmentation cat:eess.IV",              "segmentation", "papers.categories LIKE '% eess.IV %'" },
-}
-
--- Time fn() `runs` times after one warm-up; returns the sorted samples.
-local function sample(fn, runs)
-  fn()
-  local s = {}
-  for i = 1, runs do
-    local t0 = clock()
-    fn()
-    s[i] = clock() - t0
-  end
-  table.sort(s)
-  return s
-end
-
-local fts_q = {}
-if db then
-  for i, q in ipairs(QUERIES) do
-    local sql = db:sql_for(q[2], q[3])
-    local t0 = clock()
-    local rows = db:top10(sql)
-    local first = clock() - t0
-    local runs = first > 0.05 and 3 or opt.fts_runs
-    fts_q[i] = { samples = sample(function() db:top10(sql) end, runs), rows = #rows,
-      count = db:count(q[2], q[3]) }
-  end
-end
-
--- ad.index
-local idx, build_t, idx_err
-if c then
-  collectgarbage()
-  local t0 = clock()
-  local oki, res = pcall(ad.index, c)
-  build_t = clock() - t0
-  if oki and res then idx = res else idx_err = first_line(res) end
-else
-  idx_err = ad_err or "ad.open not available"
-end
-
-local ad_q = {}
-if idx then
-  for i, q in ipairs(QUERIES) do
-    local okq, hits = pcall(idx.search, idx, q[1], { limit = 10 })
-    if okq then
-      local okc2, cnt = pcall(idx.count, idx, q[1])
-      ad_q[i] = { samples = sample(function() idx:search(q[1], { limit = 10 }) end, opt.runs),
-        rows = #hits, count = okc2 and cnt or nil }
-    else
-      ad_q[i] = { err = first_line(hits) }
-    end
-  end
-end
-
--- index build
 if idx then
   out(fmt("index     ad.index %.2f s | fts5 %s %s", build_t, secs(fts_build_t), ratio(fts_build_t, build_t)))
   target("index build", ">= 5x fts5", fts_build_t and fmt("%sx", rate(fts_build_t / build_t)) or "n/a",
