@@ -617,20 +617,26 @@ static int ad_date_lower(ad_ix *ix, uint32_t date, uint32_t n) {
 
 static ad_it *ad_it_date(ad_q *q, uint32_t from, uint32_t to) {
   ad_ix *ix = q->ix;
-  uint32_t n = (uint32_t)(ix->seclen[AD_SEC_DATES] / sizeof(ad_ixdate)), k, any = 0;
+  uint32_t n = (uint32_t)(ix->seclen[AD_SEC_DATES] / sizeof(ad_ixdate)), k, any = 0, nd = ix->m.ndocs;
   const ad_ixdate *v = (const ad_ixdate *)ix->sec[AD_SEC_DATES];
   int lo = ad_date_lower(ix, from, n);
+  int hi = to == UINT32_MAX ? (int)n : ad_date_lower(ix, to + 1, n);
   ad_it *it = ad_it_new(q, IT_BITS);
   if (it == NULL) return NULL;
-  if (lo < 0) { q->err = AD_ECORRUPT; return NULL; }
+  if (lo < 0 || hi < 0) { q->err = AD_ECORRUPT; return NULL; }
   it->bits = ad_bits_new(q);
   if (it->bits == NULL) return NULL;
-  for (k = (uint32_t)lo; k < n; k++) {
-    if (ad_ix_need(ix, AD_SEC_DATES, (uint64_t)k * sizeof *v, sizeof *v)) { q->err = AD_ECORRUPT; return NULL; }
-    if (v[k].date > to) break;
-    if (v[k].doc >= ix->m.ndocs) { q->err = AD_ECORRUPT; return NULL; }
-    it->bits[v[k].doc >> 6] |= (uint64_t)1 << (v[k].doc & 63);
-    any++;
+  if (hi > lo && ad_ix_need(ix, AD_SEC_DATES, (uint64_t)lo * sizeof *v,
+                            (uint64_t)(hi - lo) * sizeof *v)) {
+    q->err = AD_ECORRUPT; return NULL;
+  }
+  for (k = (uint32_t)lo; k < (uint32_t)hi; k++) {
+    uint32_t d = v[k].doc;
+    if (d >= nd) { q->err = AD_ECORRUPT; return NULL; }
+    if (!(it->bits[d >> 6] & ((uint64_t)1 << (d & 63)))) {
+      it->bits[d >> 6] |= (uint64_t)1 << (d & 63);
+      any++;
+    }
   }
   if (!any) it->kind = IT_EMPTY;
   it->est = any;
