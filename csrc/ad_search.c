@@ -27,6 +27,7 @@
 #include "ad_token.h"
 
 #define AD_END UINT32_MAX
+#define AD_MAXEXP 64     /* prefixes with more expansions become a bitmap */
 
 /* {====================================================== arena */
 typedef struct ad_qchunk { struct ad_qchunk *next; size_t size; } ad_qchunk;
@@ -232,7 +233,8 @@ static int ad_cur_positions(ad_cur *c, ad_q *q) {
 /* }====================================================== */
 
 /* {====================================================== iterators */
-enum { IT_EMPTY, IT_ALL, IT_TERM, IT_AND, IT_OR, IT_NOT, IT_PHRASE, IT_BITS };
+enum { IT_EMPTY, IT_ALL, IT_TERM, IT_AND, IT_OR, IT_NOT, IT_PHRASE, IT_BITS,
+       IT_MAXOR /* a prefix: union of its expansions scored by the best one */ };
 
 typedef struct ad_it ad_it;
 struct ad_it {
@@ -353,6 +355,16 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
       }
       break;
     }
+    case IT_MAXOR:
+      /* only expansions that alone can beat thr can bring a winning doc */
+      d = AD_END;
+      for (k = 0; k < it->nk; k++) {
+        uint32_t x;
+        if (thr > AD_NOTHR && AD_BELOW(it->kids[k]->maxs, thr)) continue;
+        x = ad_it_next(q, it->kids[k], t, thr);
+        if (x < d) d = x;
+      }
+      break;
     case IT_AND:
       d = t;
       for (;;) {
@@ -426,6 +438,13 @@ static float ad_it_score(ad_q *q, ad_it *it) {
     case IT_PHRASE:
       for (k = 0; k < it->np; k++) s += it->pc[k]->wt * (it->pc[k]->imp[it->pc[k]->i] >> 1);
       return s;
+    case IT_MAXOR:
+      for (k = 0; k < it->nk; k++)
+        if (ad_it_next(q, it->kids[k], it->doc, AD_NOTHR) == it->doc) {
+          float x = ad_it_score(q, it->kids[k]);
+          if (x > s) s = x;
+        }
+      return s;
     default: return 0;
   }
 }
@@ -439,6 +458,13 @@ static float ad_it_bound(ad_it *it, uint32_t d, uint32_t *end) {
       if (!it->scored) return 0;
       return ad_cur_bound(it->cur, d, end);
     case IT_BITS: return it->maxs;
+    case IT_MAXOR:
+      for (k = 0; k < it->nk; k++) {
+        float x = ad_it_bound(it->kids[k], d, &e);
+        if (x > s) s = x;
+        if (e < *end) *end = e;
+      }
+      return s;
     case IT_AND: case IT_OR:
       for (k = 0; k < it->nk; k++) {
         s += ad_it_bound(it->kids[k], d, &e);
@@ -504,8 +530,34 @@ static ad_it *ad_it_expand(ad_q *q, const char *pre, size_t pn, uint32_t mask,
                            int scored, int num, uint32_t vmin, uint32_t vmax) {
   ad_ix *ix = q->ix;
   uint32_t tn = ad_ix_lower(ix, pre, pn, &q->err), any = 0;
-  ad_it *it = ad_it_new(q, IT_BITS);
-  if (q->err || it == NULL) return NULL;
+  ad_it *it;
+  if (q->err) return NULL;
+  if (scored && !num) {          /* few expansions: iterate them lazily */
+    uint32_t m = 0, k;
+    for (k = tn; k < ix->m.nterms && m <= AD_MAXEXP; k++, m++) {
+      const ad_ixterm *t = ad_ix_term(ix, k);
+      if (t == NULL) { q->err = AD_ECORRUPT; return NULL; }
+      if (t->len < pn || memcmp(ad_ix_termstr(ix, t), pre, pn) != 0) break;
+    }
+    if (m == 0) return ad_it_new(q, IT_EMPTY);
+    if (m <= AD_MAXEXP) {
+      it = ad_it_new(q, IT_MAXOR);
+      if (it == NULL) return NULL;
+      it->kids = (ad_it **)ad_ar_alloc(&q->ar, m * sizeof(ad_it *));
+      if (it->kids == NULL) { q->err = AD_ENOMEM; return NULL; }
+      it->est = 0;
+      for (k = 0; k < m; k++) {
+        ad_it *c = ad_it_termno(q, tn + k, mask, 1);
+        if (c == NULL) return NULL;
+        it->kids[it->nk++] = c;
+        if (c->maxs > it->maxs) it->maxs = c->maxs;
+        it->est += c->est;
+      }
+      return it;
+    }
+  }
+  it = ad_it_new(q, IT_BITS);
+  if (it == NULL) return NULL;
   it->bits = ad_bits_new(q);
   if (it->bits == NULL) return NULL;
   if (scored) {
