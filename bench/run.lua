@@ -564,30 +564,38 @@ if idx then
     target("index size", "<= 0.5x corpus", fmt("%sx", rate(size / total)), size / total <= 0.5)
     collectgarbage()
     local t1 = clock()
-    local okl, idx2 = pcall(ad.load, adx)
+    local okl, idx2, lerr = pcall(ad.load, adx)
     local load_t = clock() - t1
     if okl and idx2 then
       local t2 = clock()
       local okq, hits = pcall(idx2.search, idx2, QUERIES[1][1], { limit = 10 })
       local q_t = clock() - t2
-      out(fmt("load      ad.load %s (first query after it %s, %s hits)", ms(load_t), ms(q_t),
-        okq and tostring(#hits) or "error: " .. first_line(hits)))
-      target("load", "< 50 ms", ms(load_t), load_t < 0.05)
+      idx2 = nil  -- luacheck: ignore
+      local best = load_t
+      for _ = 1, 2 do  -- two more loads: how much of the first one was noise
+        collectgarbage()
+        local t3 = clock()
+        ad.load(adx)  -- the index is garbage at once
+        best = math.min(best, clock() - t3)
+      end
+      out(fmt("load      ad.load %s the first time, best of 3 %s (first query after it %s, %s hits)",
+        ms(load_t), ms(best), ms(q_t), okq and tostring(#hits) or "error: " .. first_line(hits)))
+      target("load", "< 50 ms (first load)", ms(load_t), load_t < 0.05)
     else
-      out("load      ad.load " .. na(first_line(idx2)))
-      target("load", "< 50 ms", "n/a", nil)
+      out("load      ad.load " .. na(first_line(okl and lerr or idx2)))
+      target("load", "< 50 ms (first load)", "n/a", nil)
     end
   else
     out("size      idx:save " .. na(first_line(oks and r2 or r1)))
     target("index size", "<= 0.5x corpus", "n/a", nil)
-    target("load", "< 50 ms", "n/a", nil)
+    target("load", "< 50 ms (first load)", "n/a", nil)
   end
 else
   out(fmt("size      saved index %s | fts5 index %s", na(idx_err),
     fts_idx_bytes and fmt("%.1f MB = %sx corpus", mb(fts_idx_bytes), rate(fts_idx_bytes / total)) or "n/a"))
   out("load      ad.load " .. na(idx_err))
   target("index size", "<= 0.5x corpus", "n/a", nil)
-  target("load", "< 50 ms", "n/a", nil)
+  target("load", "< 50 ms (first load)", "n/a", nil)
 end
 
 if db then db:close() end
