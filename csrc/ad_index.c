@@ -288,6 +288,12 @@ static int ad_b_flush(ad_ixb *b, uint32_t doc) {
       b->pos[l->at + l->npos++] = b->dt[i].pos;   /* in increasing order */
     }
   }
+  /* the terms' stream tails are scattered in memory: ask for them all
+  ** before writing (memory-level parallelism instead of one miss at a time) */
+  for (i = 0; i < b->nloc; i++) {
+    const ad_bterm *t = &b->terms[b->loc[i].term];
+    if (t->wp) __builtin_prefetch(t->wp, 1, 3);
+  }
   for (i = 0; i < b->nloc; i++) {
     ad_local *l = &b->loc[i];
     ad_bterm *t = &b->terms[l->term];
@@ -482,6 +488,9 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2) {
   if (ad_bb_reserve(a, &tstr, b->tstr.n + 1)) goto done;
   for (i = 0; i < nt; i++) {
     ad_bterm *bt = &b->terms[ord[i].t];
+    if (i + 2 < nt) __builtin_prefetch(&b->terms[ord[i + 2].t], 0, 3);
+    if (i + 1 < nt && b->terms[ord[i + 1].t].head)
+      __builtin_prefetch(b->terms[ord[i + 1].t].head, 0, 3);
     ad_ixterm *t = &terms[i];
     ad_tchunk *ch = bt->head;
     const uint8_t *q = ch ? ch->data : NULL, *qe = ch ? ch->data + ch->used : NULL;
