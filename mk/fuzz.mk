@@ -33,7 +33,7 @@ FUZZ_MAXLEN_query = 512
 FUZZ_OPTS      = -max_len=$(or $(FUZZ_MAXLEN_$*),65536) -timeout=20 -rss_limit_mb=2048 \
                  -print_final_stats=1
 
-.PHONY: fuzz fuzz-smoke fuzz-build fuzz-regress $(addprefix fuzz-,$(FUZZ_NAMES)) \
+.PHONY: fuzz fuzz-smoke fuzz-build fuzz-regress fuzz-report $(addprefix fuzz-,$(FUZZ_NAMES)) \
         $(addprefix fuzz-regress-,$(FUZZ_NAMES))
 
 $(FUZZ_BUILD)/obj/%.o: csrc/%.c $(wildcard csrc/*.h)
@@ -73,3 +73,13 @@ fuzz-regress: $(addprefix fuzz-regress-,$(FUZZ_NAMES))
 $(addprefix fuzz-regress-,$(FUZZ_NAMES)): fuzz-regress-%: $(FUZZ_BUILD)/fuzz_%
 	@$(FUZZ_BUILD)/fuzz_$* -runs=0 spec/fixtures/fuzz/$* $(FUZZ_SEEDS_$*) >/dev/null 2>&1 \
 	  || { echo "fuzz-regress $*: FAILED"; exit 1; }
+
+# Markdown rows "| fuzz_<name> | executions | seconds |" from the last run's
+# logs, for the table in docs/reliability.md.
+fuzz-report:
+	@for t in $(FUZZ_NAMES); do \
+	  [ -f fuzz-out/$$t.log ] || continue; \
+	  n=$$(grep -a 'stat::number_of_executed_units' fuzz-out/$$t.log | awk '{print $$2}'); \
+	  s=$$(grep -aoE 'Done [0-9]+ runs in [0-9]+ second' fuzz-out/$$t.log | awk '{print $$5}'); \
+	  echo "| fuzz_$$t | $$n | $${s:-?} s |"; \
+	done
