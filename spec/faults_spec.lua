@@ -53,7 +53,7 @@ describe("out of memory", function()
     local rc, out = run("env -u LD_PRELOAD make -s --no-print-directory oom-test")
     assert.is_true(rc == 0 and out:find("oom_test: ok", 1, true) ~= nil, out)
     for _, s in ipairs({"require", "open", "open_slash", "open_list", "parse_messy", "totable",
-                          "index", "save_load"}) do
+                          "index", "save_load", "index_extra"}) do
       assert.truthy(out:find("oom " .. s .. " +%d+ allocation points"), "scenario " .. s .. " did not run")
     end
   end)

@@ -196,6 +196,28 @@ static const scenario scenarios[] = {
    NOINDEX
    "IDX = require('arxivdigest').index(DIR)\n",
    NULL, 1},
+  {"index_extra",   /* stats, trend, snippets, similar by text, update */
+   "local ad = require 'arxivdigest'\n"
+   NOINDEX
+   "local out = {}\n"
+   "local st = IDX:stats()\n"
+   "out[#out + 1] = st.papers .. ' ' .. st.records .. ' ' .. st.files\n"
+   "for k, v in pairs(st.categories) do out[#out + 1] = k .. '=' .. tostring(v) end\n"
+   "table.sort(out)\n"
+   "for _, r in ipairs(IDX:trend('segmentation OR detection', 'month')) do\n"
+   "  out[#out + 1] = tostring(r.period or r[1]) .. ':' .. tostring(r.count or r[2])\n"
+   "end\n"
+   "for _, h in ipairs(IDX:search('neural network', {limit = 3})) do out[#out + 1] = h:snippet() end\n"
+   "for _, h in ipairs(IDX:similar('depth estimation from defocus blur', 3)) do\n"
+   "  out[#out + 1] = 'sim ' .. h.paper.id\n"
+   "end\n"
+   "local sum = IDX:update(DIR)\n"
+   "out[#out + 1] = 'update ' .. sum.added .. sum.changed .. sum.removed .. sum.unchanged\n"
+   "out[#out + 1] = answers(IDX)\n"
+   "return table.concat(out, '\\n')\n",
+   NOINDEX
+   "IDX = require('arxivdigest').index(DIR)\n",
+   NULL, 0},
   {NULL, NULL, NULL, NULL, 0}
 };
 /* }====================================================== */
