@@ -7,9 +7,7 @@
 #   make valgrind        the suite under valgrind (0 errors, 0 bytes definitely lost)
 #   make oom-test        every allocation failure point of ad.open/ad.parse/...
 #                        through a limiting lua_Alloc (plain build)
-#                        (every point up to 800 per scenario and mode, else
-#                        about 800 spread evenly; OOM_ARGS="-k 1" for all)
-#   make oom-test-full   every failure point of every scenario (minutes)
+#                        (every failure point; OOM_ARGS="-k 5" for every 5th)
 #   make oom-test-asan   the same against the ASan build, with LeakSanitizer on
 #   make check           test, test-asan, oom-test-asan, lint, fuzz-smoke
 
@@ -30,7 +28,7 @@ VALGRIND      = valgrind -q --error-exitcode=1 --leak-check=full \
                 --suppressions=$(CURDIR)/csrc/test/valgrind.supp
 LUA_LIBS     ?= $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
 
-.PHONY: asan-build test-asan valgrind oom-test oom-test-full oom-test-asan check
+.PHONY: asan-build test-asan valgrind oom-test oom-test-asan check
 
 asan-build:
 	$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) CC=$(ASAN_CC) CFLAGS="$(ASAN_FLAGS)" all
@@ -53,9 +51,6 @@ $(BUILD)/oom_test: csrc/test/oom_test.c
 
 oom-test: all $(BUILD)/oom_test
 	$(BUILD)/oom_test $(BUILD) $(OOM_ARGS)
-
-oom-test-full: all $(BUILD)/oom_test
-	$(BUILD)/oom_test $(BUILD) -k 1 $(OOM_ARGS)
 
 $(ASAN_BUILD)/oom_test_asan: csrc/test/oom_test.c
 	@mkdir -p $(dir $@)
