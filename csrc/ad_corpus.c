@@ -214,6 +214,48 @@ static int ad_read_file(ad_corpus *c, const char *path, char **text,
   if (fstat(fd, st) != 0) goto ioerr;
   if (S_ISDIR(st->st_mode)) { errno = EISDIR; goto ioerr; }
   if ((uint64_t)st->st_size > AD_MAX_FILE_SIZE) { close(fd); return AD_ETOOBIG; }
+  if (!S_ISREG(st->st_mode)) {  /* a pipe, /dev/stdin, <(...): read to EOF */
+    size_t cap = 65536;
+    buf = (char *)ad_malloc(&c->a, cap);
+    if (buf == NULL) { close(fd); return AD_ENOMEM; }
+    for (;;) {
+      ssize_t r;
+      if (got + 1 == cap) {
+        char *nb;
+        if ((uint64_t)cap > AD_MAX_FILE_SIZE) {
+          ad_free(&c->a, buf, cap);
+          close(fd);
+          return AD_ETOOBIG;
+        }
+        nb = (char *)ad_realloc(&c->a, buf, cap, cap * 2);
+        if (nb == NULL) { ad_free(&c->a, buf, cap); close(fd); return AD_ENOMEM; }
+        buf = nb;
+        cap *= 2;
+      }
+      r = read(fd, buf + got, cap - 1 - got);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        e = errno;
+        ad_free(&c->a, buf, cap);
+        close(fd);
+        errno = e;
+        return AD_EIO;
+      }
+      if (r == 0) break;
+      got += (size_t)r;
+    }
+    close(fd);
+    if (got + 1 < cap) {  /* keep the allocation size exact: freed with len + 1 */
+      char *nb = (char *)ad_realloc(&c->a, buf, cap, got + 1);
+      if (nb == NULL) { ad_free(&c->a, buf, cap); return AD_ENOMEM; }
+      buf = nb;
+    }
+    buf[got] = '\0';
+    st->st_size = (off_t)got;  /* what was read is the file's size */
+    *text = buf;
+    *len = got;
+    return AD_OK;
+  }
   asz = (size_t)st->st_size + 1;
   if (asz <= AD_ARENA_MAX && S_ISREG(st->st_mode) &&
       (buf = ad_arena_take(c, (asz + 7) & ~(size_t)7)) != NULL) {

@@ -678,9 +678,9 @@ int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
   rnext = (uint32_t *)ad_malloc(b.a, (size_t)(c->nrecs + 1) * 4);
   etab = (uint32_t *)ad_malloc(b.a, (size_t)emask * 4);
   ents = (ad_bent *)ad_malloc(b.a, (size_t)(c->nrecs + 1) * sizeof(ad_bent));
+  emask--;  /* before any goto done: the free below uses emask + 1 */
   if (!rnext || !etab || !ents) goto done;
-  memset(etab, 0, (size_t)emask * 4);
-  emask--;
+  memset(etab, 0, ((size_t)emask + 1) * 4);
   for (r = 0; r < c->nrecs; r++) {
     const ad_record *rec = &c->recs[r];
     const ad_file *f = &c->files[rec->file];

@@ -52,6 +52,7 @@ typedef struct ad_scanner {
   int blank;             /* a blank line was seen since the last text line */
   uint32_t seen;         /* bit set of catalog fields seen */
   int strayline;         /* a stray-text warning was given for this block */
+  size_t titletext;      /* listing: where the title text starts (after N.) */
 } ad_scanner;
 
 #if defined(__GNUC__)
@@ -400,6 +401,8 @@ static void ad_finish_listing(ad_scanner *s) {
     r->s[i] = ad_trim(s->t, r->s[i].off, (size_t)r->s[i].off + r->s[i].len);
   }
   r->s[AD_S_PRIMARY] = s->ctxcat;
+  if (r->s[AD_S_PDF].len == 0)
+    ad_warn(s, r->line, "listing title without a PDF link");
   if (r->s[AD_S_ABSTRACT].len == 0)
     ad_warn(s, r->line, "listing record without an abstract line");
   /* cross-list: the descending id order restarts */
@@ -445,22 +448,33 @@ static void ad_end(ad_scanner *s) {
 /* "# ArXiv cs.CV --Wed, 20 May 2020" or "# Arxiv Papers in cs.CV on
 ** 2019-10-19". Returns 1 if the line is a digest header (and sets the
 ** context), 0 otherwise. */
+/* If the word w (any case) starts at *i and is followed by a blank, moves
+** *i past it and the blanks after it and returns 1. */
+static int ad_word(const char *t, size_t *i, size_t e, const char *w) {
+  size_t k = *i, n = strlen(w);
+  if (!ad_startsci(t + k, e - k, w) || k + n >= e || !ad_isws((unsigned char)t[k + n]))
+    return 0;
+  k += n;
+  while (k < e && ad_isws((unsigned char)t[k])) k++;
+  *i = k;
+  return 1;
+}
+
 static int ad_header(ad_scanner *s, size_t a, size_t e) {
   const char *t = s->t;
-  size_t i = a + 2;
-  while (i < e && t[i] == ' ') i++;
-  if (!ad_startsci(t + i, e - i, "arxiv ")) return 0;
-  i += 6;
-  while (i < e && t[i] == ' ') i++;
+  size_t i = a + 1, p;
+  while (i < e && ad_isws((unsigned char)t[i])) i++;
+  if (!ad_word(t, &i, e, "arxiv")) return 0;
   ad_end(s);
   s->nheaders++;
   s->headerline = s->lineno;
   s->haveprev = 0;
   s->crosslist = 0;
-  if (ad_startsci(t + i, e - i, "papers in ")) {
-    size_t c0 = i + 10, c1;
+  p = i;
+  if (ad_word(t, &p, e, "papers") && ad_word(t, &p, e, "in")) {
+    size_t c0 = p, c1;
     c1 = c0;
-    while (c1 < e && t[c1] != ' ') c1++;
+    while (c1 < e && !ad_isws((unsigned char)t[c1])) c1++;
     s->ctxfmt = AD_FMT_CATALOG;
     s->ctxcat = ad_trim(t, c0, c1);
     s->ctxdate = 0;
@@ -472,7 +486,10 @@ static int ad_header(ad_scanner *s, size_t a, size_t e) {
     }
   } else {
     size_t c0 = i, c1 = i;
-    while (c1 < e && t[c1] != ' ' && t[c1] != '-') c1++;
+    /* the category is a run of non-blanks, cut at a "--" ("cs.CV--Wed");
+    ** a single '-' belongs to it (quant-ph, astro-ph.GA) */
+    while (c1 < e && !ad_isws((unsigned char)t[c1]) &&
+           !(t[c1] == '-' && c1 + 1 < e && t[c1 + 1] == '-')) c1++;
     s->ctxfmt = AD_FMT_LISTING;
     s->ctxcat = ad_trim(t, c0, c1);
     s->ctxdate = ad_dmy(t + c1, e - c1);
@@ -486,16 +503,46 @@ static int ad_header(ad_scanner *s, size_t a, size_t e) {
   return 1;
 }
 
-/* A listing title "### N.Title  [ :arrow_down: ](URL)". Returns 1 and
-** fills the record if it is one. `force` accepts it without a link. */
-static int ad_listing_title(ad_scanner *s, size_t a, size_t e, int force) {
+/* The PDF link "[ :arrow_down: ](URL)" at the end of the title text
+** [i, e) of a listing record (which may span lines). Returns 1 and sets
+** the record's PDF, ID, version and title if it has one. */
+static int ad_listing_link(ad_scanner *s, size_t i, size_t e) {
   const char *t = s->t;
-  size_t i = a + 4, numstart, tend, j;
-  uint32_t pos = 0;
+  size_t tend = e, j, b;
   ad_span url = {0, 0};
   uint32_t idoff = 0, idlen = 0;
   uint16_t ver = 0;
-  int haveid = 0;
+  while (tend > i && ad_isws((unsigned char)t[tend - 1])) tend--;
+  if (!(tend > i && t[tend - 1] == ')')) return 0;
+  for (j = tend - 1; j > i; j--) {
+    if (t[j] == '(' && t[j - 1] == ']') {
+      url.off = (uint32_t)(j + 1);
+      url.len = (uint32_t)(tend - 1 - (j + 1));
+      break;
+    }
+  }
+  if (url.off == 0 || !ad_parse_id(t + url.off, url.len, &idoff, &idlen, &ver))
+    return 0;
+  b = url.off - 2;  /* the ']' */
+  while (b > i && t[b] != '[') b--;
+  tend = (t[b] == '[') ? b : url.off - 2;
+  s->r.s[AD_S_PDF] = url;
+  s->r.s[AD_S_ID].off = url.off + idoff;
+  s->r.s[AD_S_ID].len = idlen;
+  s->r.version = ver;
+  s->r.s[AD_S_TITLE] = ad_trim(t, i, tend);
+  return 1;
+}
+
+/* A listing title "### N.Title  [ :arrow_down: ](URL)". Returns 1 and
+** fills the record if it is one. `force` accepts it without a link: the
+** title then stays open, as it may wrap onto the next lines. */
+static int ad_listing_title(ad_scanner *s, size_t a, size_t e, int force) {
+  const char *t = s->t;
+  size_t i = a + 3, numstart;
+  uint32_t pos = 0;
+  ad_record save;
+  while (i < e && ad_isws((unsigned char)t[i])) i++;
   numstart = i;
   while (i < e && ad_isdig((unsigned char)t[i]) && i - numstart < 9) {
     pos = pos * 10 + (uint32_t)(t[i] - '0');
@@ -503,38 +550,28 @@ static int ad_listing_title(ad_scanner *s, size_t a, size_t e, int force) {
   }
   if (i == numstart || i >= e || t[i] != '.') return 0;
   i++;
-  /* the link: last "](" ... ")" at the end of the line */
-  tend = e;
-  while (tend > i && ad_isws((unsigned char)t[tend - 1])) tend--;
-  if (tend > i && t[tend - 1] == ')') {
-    for (j = tend - 1; j > i; j--) {
-      if (t[j] == '(' && t[j - 1] == ']') {
-        url.off = (uint32_t)(j + 1);
-        url.len = (uint32_t)(tend - 1 - (j + 1));
-        haveid = ad_parse_id(t + url.off, url.len, &idoff, &idlen, &ver);
-        break;
-      }
-    }
+  save = s->r;
+  if (!ad_listing_link(s, i, e)) {
+    s->r = save;
+    if (!force) return 0;
+    ad_end(s);
+    ad_begin(s, a, AD_FMT_LISTING);
+    s->r.s[AD_S_TITLE] = ad_trim(t, i, e);
+    s->cont = AD_CONT_TITLE;  /* "without a PDF link" is told at the end */
+  } else {
+    ad_record got = s->r;
+    s->r = save;
+    ad_end(s);
+    ad_begin(s, a, AD_FMT_LISTING);
+    s->r.s[AD_S_PDF] = got.s[AD_S_PDF];
+    s->r.s[AD_S_ID] = got.s[AD_S_ID];
+    s->r.s[AD_S_TITLE] = got.s[AD_S_TITLE];
+    s->r.version = got.version;
+    s->cont = AD_CONT_NONE;
   }
-  if (!haveid && !force) return 0;
-  ad_end(s);
-  ad_begin(s, a, AD_FMT_LISTING);
+  s->titletext = i;
   s->r.position = pos;
   s->r.flags = AD_RF_HTML | AD_RF_QUOTED;
-  if (haveid) {
-    size_t b = url.off - 2;  /* the ']' */
-    while (b > i && t[b] != '[') b--;
-    tend = (t[b] == '[') ? b : url.off - 2;
-    s->r.s[AD_S_PDF] = url;
-    s->r.s[AD_S_ID].off = url.off + idoff;
-    s->r.s[AD_S_ID].len = idlen;
-    s->r.version = ver;
-  } else {
-    tend = e;
-    ad_warn(s, s->lineno, "listing title without a PDF link");
-  }
-  s->r.s[AD_S_TITLE] = ad_trim(t, i, tend);
-  s->cont = AD_CONT_NONE;
   return 1;
 }
 
@@ -621,7 +658,8 @@ int ad_scan(ad_corpus *c, uint32_t fi) {
       continue;
     }
     if (t[a] == '#') {
-      if (te - a >= 4 && t[a + 1] == '#' && t[a + 2] == '#' && t[a + 3] == ' ') {
+      if (te - a >= 4 && t[a + 1] == '#' && t[a + 2] == '#' &&
+          (t[a + 3] == ' ' || t[a + 3] == '\t')) {
         /* a title */
         int listingctx = (s.ctxfmt == AD_FMT_LISTING);
         if (ad_listing_title(&s, a, te, listingctx)) {
@@ -630,8 +668,7 @@ int ad_scan(ad_corpus *c, uint32_t fi) {
         } else {
           ad_end(&s);
           ad_begin(&s, a, AD_FMT_CATALOG);
-          s.r.s[AD_S_TITLE].off = (uint32_t)(a + 4);
-          s.r.s[AD_S_TITLE].len = (uint32_t)(te - a - 4);
+          s.r.s[AD_S_TITLE] = ad_trim(t, a + 4, te);
           s.cont = AD_CONT_TITLE;
           if (s.ctxfmt == AD_FMT_LISTING)
             ad_warn(&s, s.lineno, "catalog record in a daily-listing digest");
@@ -640,7 +677,7 @@ int ad_scan(ad_corpus *c, uint32_t fi) {
         s.blank = 0;
         continue;
       }
-      if (te - a >= 2 && t[a + 1] == ' ' && ad_header(&s, a, te)) {
+      if (te - a >= 2 && t[a + 1] != '#' && ad_header(&s, a, te)) {
         s.blank = 0;
         continue;
       }
@@ -664,10 +701,29 @@ int ad_scan(ad_corpus *c, uint32_t fi) {
     if (s.r.format == AD_FMT_LISTING) {
       size_t q = a;
       while (q < te && ad_isws((unsigned char)t[q])) q++;
-      /* only '>' lines belong to the abstract: anything else (a cut
-      ** title, junk) is reported, never glued to a good record */
+      /* '>' lines are the abstract; a title without its link may wrap
+      ** onto the lines before the first of them; a line right after a
+      ** '>' line (no blank between) continues the quote, as in Markdown.
+      ** Anything else is reported. */
       if (t[q] == '>') {
+        s.cont = AD_CONT_NONE;  /* the title is closed */
         if (s.r.s[AD_S_ABSTRACT].len == 0) s.r.s[AD_S_ABSTRACT].off = (uint32_t)a;
+        s.r.s[AD_S_ABSTRACT].len = (uint32_t)(te - s.r.s[AD_S_ABSTRACT].off);
+        s.lastend = te;
+      } else if (t[q] == '#') {  /* a cut or odd heading never continues */
+        if (!s.strayline) {
+          char ex[64];
+          ad_warn(&s, s.lineno, "unexpected text in a listing record: '%s'",
+                  ad_excerpt(t + a, te - a, ex, sizeof ex));
+          s.strayline = 1;
+        }
+      } else if (s.cont == AD_CONT_TITLE && !s.blank) {
+        if (!ad_listing_link(&s, s.titletext, te))
+          s.r.s[AD_S_TITLE] = ad_trim(t, s.titletext, te);
+        else
+          s.cont = AD_CONT_NONE;
+        s.lastend = te;
+      } else if (s.r.s[AD_S_ABSTRACT].len > 0 && !s.blank && !s.strayline) {
         s.r.s[AD_S_ABSTRACT].len = (uint32_t)(te - s.r.s[AD_S_ABSTRACT].off);
         s.lastend = te;
       } else if (!s.strayline) {

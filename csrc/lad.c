@@ -267,10 +267,18 @@ static int lad_paper_tostring(lua_State *L) {
   return 1;
 }
 
+/* p == q: the same record of the same collection; false for anything
+** that is not a Paper */
 static int lad_paper_eq(lua_State *L) {
-  ad_corpus *a, *b;
-  lad_paper *p = lad_topaper(L, 1, &a), *q = lad_topaper(L, 2, &b);
-  lua_pushboolean(L, a == b && p->rec == q->rec);
+  lad_paper *p = (lad_paper *)luaL_testudata(L, 1, LAD_PAPER);
+  lad_paper *q = (lad_paper *)luaL_testudata(L, 2, LAD_PAPER);
+  int same = 0;
+  if (p != NULL && q != NULL && p->rec == q->rec) {
+    lua_getiuservalue(L, 1, 1);
+    lua_getiuservalue(L, 2, 1);
+    same = lua_rawequal(L, -1, -2);
+  }
+  lua_pushboolean(L, same);
   return 1;
 }
 
@@ -328,8 +336,9 @@ static int lad_coll_len(lua_State *L) {
 static int lad_coll_index(lua_State *L) {
   lad_collection *lc = lad_tocoll(L, 1);
   if (lua_type(L, 2) == LUA_TNUMBER) {
-    lua_Integer i = lua_tointeger(L, 2);
-    if (lua_isinteger(L, 2) && i >= 1 && (lua_Unsigned)i <= lc->c.nrecs)
+    int isint;
+    lua_Integer i = lua_tointegerx(L, 2, &isint);  /* c[2.0] is c[2] */
+    if (isint && i >= 1 && (lua_Unsigned)i <= lc->c.nrecs)
       lad_pushpaper(L, 1, (uint32_t)(i - 1));
     else
       lua_pushnil(L);
@@ -341,8 +350,10 @@ static int lad_coll_index(lua_State *L) {
 }
 
 static int lad_coll_iter(lua_State *L) {
-  lad_collection *lc = lad_tocoll(L, lua_upvalueindex(1));
-  lua_Integer i = lua_tointeger(L, lua_upvalueindex(2));
+  lad_collection *lc = (lad_collection *)lua_touserdata(L, lua_upvalueindex(1));
+  lua_Integer i;
+  if (!lc->live) luaL_error(L, "papers: the collection was closed during the loop");
+  i = lua_tointeger(L, lua_upvalueindex(2));
   if ((lua_Unsigned)i >= lc->c.nrecs) return 0;
   lua_pushinteger(L, i + 1);
   lua_replace(L, lua_upvalueindex(2));
@@ -428,15 +439,17 @@ static uint32_t lad_qcount(lua_State *L, int idx, int depth) {
   const char *ty;
   uint32_t n = 1;
   if (depth > 200) luaL_error(L, "select: query nested too deeply");
+  luaL_checkstack(L, 4, "select: query nested too deeply");
   if (lua_type(L, idx) != LUA_TTABLE) luaL_error(L, "select: query node is not a table");
-  lua_getfield(L, idx, "type");
-  ty = lua_tostring(L, -1);
+  lua_pushliteral(L, "type");
+  lua_rawget(L, idx);  /* raw: a metamethod could answer differently later */
+  ty = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
   if (ty == NULL) luaL_error(L, "select: query node without a type");
   if (strcmp(ty, "and") == 0 || strcmp(ty, "or") == 0 || strcmp(ty, "not") == 0) {
-    lua_Integer i, k = (lua_Integer)luaL_len(L, idx);
+    lua_Integer i, k = (lua_Integer)lua_rawlen(L, idx);
     if (k < 1) luaL_error(L, "select: '%s' node without operands", ty);
     for (i = 1; i <= k; i++) {
-      lua_geti(L, idx, i);
+      lua_rawgeti(L, idx, i);
       n += lad_qcount(L, lua_gettop(L), depth + 1);
       lua_pop(L, 1);
     }
@@ -450,15 +463,21 @@ static uint32_t lad_qcount(lua_State *L, int idx, int depth) {
   return n;
 }
 
+/* raw t[k] of the AST node at idx pushed onto the stack */
+static int lad_qget(lua_State *L, int idx, const char *k) {
+  lua_pushstring(L, k);
+  return lua_rawget(L, idx);
+}
+
 static uint32_t lad_qdate(lua_State *L, int idx, const char *k, uint32_t dflt) {
   const char *d;
   size_t n;
   uint32_t v = 0;
   int i;
-  lua_getfield(L, idx, k);
-  d = lua_tolstring(L, -1, &n);
-  lua_pop(L, 1);  /* the AST keeps the string alive */
-  if (d == NULL) return dflt;
+  if (lad_qget(L, idx, k) == LUA_TNIL) { lua_pop(L, 1); return dflt; }
+  if (lua_type(L, -1) != LUA_TSTRING)
+    luaL_error(L, "select: 'date' node: '%s' must be a string", k);
+  d = lua_tolstring(L, -1, &n);  /* stays on the stack while used */
   if (n != 10 || d[4] != '-' || d[7] != '-')
     luaL_error(L, "select: bad date '%s' (YYYY-MM-DD expected)", d);
   for (i = 0; i < 10; i++) {
@@ -466,28 +485,45 @@ static uint32_t lad_qdate(lua_State *L, int idx, const char *k, uint32_t dflt) {
     if (d[i] < '0' || d[i] > '9') luaL_error(L, "select: bad date '%s'", d);
     v = v * 10 + (uint32_t)(d[i] - '0');
   }
+  lua_pop(L, 1);
   return v;
 }
 
+/* A version bound at idx: nil gives dflt, else an integer 0..65535 */
+static uint32_t lad_qbound(lua_State *L, int idx, const char *k, uint32_t dflt) {
+  int isint;
+  lua_Integer v;
+  if (lua_isnil(L, idx)) return dflt;
+  v = lua_tointegerx(L, idx, &isint);
+  if (!isint || lua_type(L, idx) != LUA_TNUMBER || v < 0 || v > 65535)
+    luaL_error(L, "select: 'version' node: '%s' must be an integer 0..65535", k);
+  return (uint32_t)v;
+}
+
 /* Fill node `at` from the AST at idx; children go to *next onwards. */
-static void lad_qfill(lua_State *L, int idx, ad_qnode *q, uint32_t at,
-                      uint32_t *next) {
+static void lad_qfill(lua_State *L, int idx, ad_qnode *q, uint32_t n,
+                      uint32_t at, uint32_t *next) {
   const char *ty;
   ad_qnode *x = &q[at];
   memset(x, 0, sizeof *x);
-  lua_getfield(L, idx, "type");
-  ty = lua_tostring(L, -1);
-  lua_pop(L, 1);
+  luaL_checkstack(L, 4, "select: query nested too deeply");
+  lad_qget(L, idx, "type");
+  ty = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+  lua_pop(L, 1);  /* the AST keeps the string alive */
+  if (ty == NULL) luaL_error(L, "select: query node without a type");
   if (strcmp(ty, "and") == 0 || strcmp(ty, "or") == 0 || strcmp(ty, "not") == 0) {
-    lua_Integer i, k = (lua_Integer)luaL_len(L, idx);
+    lua_Integer i, k = (lua_Integer)lua_rawlen(L, idx);
+    if (k < 1 || (uint64_t)*next + (uint64_t)k > n)  /* the AST changed */
+      luaL_error(L, "select: the query AST changed while it was read");
     x->op = ty[0] == 'a' ? AD_Q_AND : ty[0] == 'o' ? AD_Q_OR : AD_Q_NOT;
     if (x->op == AD_Q_NOT) k = 1;
     x->kids = *next;
     x->nkids = (uint32_t)k;
     *next += (uint32_t)k;
     for (i = 1; i <= k; i++) {
-      lua_geti(L, idx, i);
-      lad_qfill(L, lua_gettop(L), q, x->kids + (uint32_t)i - 1, next);
+      if (lua_rawgeti(L, idx, i) != LUA_TTABLE)
+        luaL_error(L, "select: query node is not a table");
+      lad_qfill(L, lua_gettop(L), q, n, x->kids + (uint32_t)i - 1, next);
       lua_pop(L, 1);
     }
   } else if (strcmp(ty, "date") == 0) {
@@ -495,16 +531,17 @@ static void lad_qfill(lua_State *L, int idx, ad_qnode *q, uint32_t at,
     x->lo = lad_qdate(L, idx, "from", 0);
     x->hi = lad_qdate(L, idx, "to", 99999999);
   } else if (strcmp(ty, "version") == 0) {
-    lua_getfield(L, idx, "min");
-    lua_getfield(L, idx, "max");
+    lad_qget(L, idx, "min");
+    lad_qget(L, idx, "max");
     x->op = AD_Q_VERSION;
-    x->lo = (uint32_t)luaL_optinteger(L, -2, 0);
-    x->hi = (uint32_t)luaL_optinteger(L, -1, 65535);
+    x->lo = lad_qbound(L, -2, "min", 0);
+    x->hi = lad_qbound(L, -1, "max", 65535);
     lua_pop(L, 2);
   } else if (strcmp(ty, "has") == 0) {
     const char *v;
-    lua_getfield(L, idx, "value");
-    v = luaL_optstring(L, -1, "");
+    if (lad_qget(L, idx, "value") != LUA_TSTRING)
+      luaL_error(L, "select: 'has' node: value must be a string (doi, journal, code)");
+    v = lua_tostring(L, -1);
     if (strcmp(v, "doi") == 0) x->op = AD_Q_HAS_DOI;
     else if (strcmp(v, "journal") == 0) x->op = AD_Q_HAS_JOURNAL;
     else if (strcmp(v, "code") == 0) x->op = AD_Q_HAS_CODE;
@@ -512,12 +549,14 @@ static void lad_qfill(lua_State *L, int idx, ad_qnode *q, uint32_t at,
     lua_pop(L, 1);
   } else if (strcmp(ty, "all") == 0) {
     x->op = AD_Q_ALL;
+  } else if (strcmp(ty, "cat") && strcmp(ty, "primary") && strcmp(ty, "id")) {
+    luaL_error(L, "select: the query AST changed while it was read");
   } else {
     x->op = ty[0] == 'c' ? AD_Q_CAT : ty[0] == 'p' ? AD_Q_PRIMARY : AD_Q_ID;
-    lua_getfield(L, idx, "value");
+    if (lad_qget(L, idx, "value") != LUA_TSTRING)
+      luaL_error(L, "select: '%s' node: value must be a string", ty);
     x->s = lua_tolstring(L, -1, &x->n);
-    if (x->s == NULL) luaL_error(L, "select: '%s' node without a value", ty);
-    lua_pop(L, 1);  /* the AST keeps the string alive during the call */
+    lua_rawseti(L, 4, (lua_Integer)at + 1);  /* anchored: a __gc could edit the AST */
   }
 }
 
@@ -533,7 +572,8 @@ static int lad_coll_select(lua_State *L) {
   lua_settop(L, 2);
   n = lad_qcount(L, 2, 0);
   q = (ad_qnode *)lua_newuserdatauv(L, (size_t)n * sizeof(ad_qnode), 0);  /* 3 */
-  lad_qfill(L, 2, q, 0, &next);
+  lua_createtable(L, 0, 0);  /* 4: the value strings the nodes point into */
+  lad_qfill(L, 2, q, n, 0, &next);
   lua_newtable(L);
   for (i = 0; i < c->nrecs; i++) {
     const ad_record *r = &c->recs[i];

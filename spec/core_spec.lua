@@ -253,6 +253,19 @@ describe("the Lua side", function()
     assert.is_nil(c[1.5])
   end)
 
+  it("keeps an opened collection alive while a paper is referenced", function()
+    local c = assert(ad.open(DATA .. "003_ce175d6736be5667.txt"))
+    local p, title = c[2], c[2].title
+    c = nil  -- luacheck: ignore 311
+    for _ = 1, 3 do collectgarbage() end
+    local junk = {}
+    for i = 1, 1000 do junk[i] = ("y"):rep(i) end
+    assert.are.equal(1000, #junk)
+    assert.are.equal(title, p.title)
+    assert.are.equal(DATA .. "003_ce175d6736be5667.txt", p.source)
+    assert.truthy(#p.abstract > 0)
+  end)
+
   it("keeps the collection alive while a paper is referenced", function()
     local p = ad.parse(read(DATA .. "003_ce175d6736be5667.txt"), "x.md")[3]
     collectgarbage()
@@ -260,8 +273,9 @@ describe("the Lua side", function()
     local junk = {}
     for i = 1, 1000 do junk[i] = ("x"):rep(i) end
     collectgarbage()
+    assert.are.equal(1000, #junk)
     assert.are.equal("x.md", p.source)
-    assert.are.equal(3, #p.authors > 0 and 3 or 0)
+    assert.is_true(#p.authors > 0)
     assert.truthy(p.title and #p.title > 0)
   end)
 

@@ -155,4 +155,67 @@ describe("review of the core (docs/review-core.md)", function()
     assert.are.equal(22, #c)
     assert.are.same({}, c:warnings())
   end)
+
+  local LINK = "  [ :arrow_down: ](https://arxiv.org/pdf/2005.09623.pdf)\n"
+  local HEAD = "# ArXiv cs.CV --Wed, 20 May 2020"
+
+  it("F9: numeric entities never put control characters in values", function()
+    local c = listing(HEAD, "### 1.Esc &#27;[31mred&#x1b;[0m &#127;x&#x85;" .. LINK .. ">  A &#7; bell\n")
+    assert.are.equal("Esc \u{FFFD}[31mred\u{FFFD}[0m \u{FFFD}x\u{FFFD}", c[1].title)
+    assert.are.equal("A \u{FFFD} bell", c[1].abstract)
+  end)
+
+  it("F10: comparing a paper with something else is false, not an error", function()
+    local c = listing(HEAD, "### 1.T" .. LINK .. ">  A\n")
+    assert.is_false(c[1] == io.stdout)
+    assert.is_false(c[1] == c)
+    assert.is_true(c[1] == c[1])
+    local d = listing(HEAD, "### 1.T" .. LINK .. ">  A\n")
+    assert.is_false(c[1] == d[1])  -- same record number, another collection
+  end)
+
+  it("F11: c[2.0] is c[2]; c[1.5] is nil", function()
+    local c = listing(HEAD, "### 1.T" .. LINK .. ">  A\n### 2.U" .. LINK .. ">  B\n")
+    assert.are.equal("U", c[2.0].title)
+    assert.are.equal("U", c[4 / 2].title)
+    assert.is_nil(c[1.5])
+  end)
+
+  it("F12/F14: malformed select nodes raise errors that say what is wrong", function()
+    local c = listing(HEAD, "### 1.T" .. LINK .. ">  A\n")
+    local function err(ast)
+      local ok, e = pcall(c.select, c, ast)
+      assert.is_false(ok)
+      return tostring(e)
+    end
+    assert.truthy(err{type = "version", min = 1.5}:find("'min' must be an integer", 1, true))
+    assert.truthy(err{type = "has", value = true}:find("value must be a string", 1, true))
+    assert.truthy(err{type = "id", value = 5}:find("value must be a string", 1, true))
+    assert.truthy(err{type = "date", from = 20200101}:find("'from' must be a string", 1, true))
+    local ok, e = pcall(function() for _ in c:papers() do c:close() end end)
+    assert.is_false(ok)
+    assert.truthy(tostring(e):find("collection was closed during the loop", 1, true))
+  end)
+
+  it("F13: the HTML 4 named entities are decoded (Latin-1, Greek, symbols)", function()
+    local c = listing(HEAD, "### 1.&oslash; &Aring; &theta; &Delta; &euml; &sum; &notanentity;" .. LINK .. ">  A\n")
+    assert.are.equal("\u{F8} \u{C5} \u{3B8} \u{394} \u{EB} \u{2211} &notanentity;", c[1].title)
+  end)
+
+  it("F15: '#ArXiv' without a space after '#' is still a header", function()
+    local c = ad.parse("#ArXiv cs.CV --Wed, 20 May 2020\n### 1.T" .. LINK .. ">  A\n", "h.md")
+    assert.are.equal("2020-05-20", c[1].date)
+    assert.are.same({}, c:warnings())
+  end)
+
+  it("F16: an impossible calendar date is no timestamp", function()
+    local c = ad.parse(table.concat({
+      "# Arxiv Papers in cs.CV on 2019-10-19", "### T",
+      "- **Arxiv ID**: http://arxiv.org/abs/1910.00001v1",
+      "- **Published**: 2019-02-30 00:00:00+00:00",
+      "- **Updated**: 2020-02-29 23:30:00-05:00",
+      "- **Authors**: A", "- **Categories**: **cs.CV**", "- **Summary**: S", ""}, "\n"), "t.md")
+    assert.is_nil(c[1].published)
+    assert.are.equal("2020-03-01T04:30:00Z", c[1].updated)
+  end)
 end)
