@@ -10,7 +10,7 @@
 # Seeds: spec/fixtures/fuzz/<name>/ (committed) plus the spec fixtures named in
 # FUZZ_SEEDS_<name>; the growing corpus is kept in fuzz-out/<name>/ (ignored by
 # git), crashes go to fuzz-out/crashes/. Every crash found becomes a regression
-# fixture under spec/fixtures/bad/ (see docs/reliability.md). The last line of
+# fixture under spec/fixtures/bad/ (see README.md, "Reliability"). The last line of
 # each run's log (fuzz-out/<name>.log) gives the execution count.
 
 FUZZ_CC       ?= clang
@@ -75,7 +75,7 @@ $(addprefix fuzz-regress-,$(FUZZ_NAMES)): fuzz-regress-%: $(FUZZ_BUILD)/fuzz_%
 	  || { echo "fuzz-regress $*: FAILED"; exit 1; }
 
 # Markdown rows "| fuzz_<name> | executions | seconds |" from the last run's
-# logs, for the table in docs/reliability.md.
+# logs, for the table in README.md, "Reliability".
 fuzz-report:
 	@for t in $(FUZZ_NAMES); do \
 	  [ -f fuzz-out/$$t.log ] || continue; \

@@ -34,7 +34,7 @@ end
 --- Build an index from a Collection, a path or a list of paths.
 function M.index(src, opts) return require("arxivdigest.index").index(src, opts) end
 --- Load a saved index (`idx:save(path)`), memory-mapped.
-function M.load(path) return require("arxivdigest.index").load(path) end
+function M.load(path, opts) return require("arxivdigest.index").load(path, opts) end
 --- Start a pipeline: paths, a Collection, an index or a saved index path.
 function M.from(src) return require("arxivdigest.pipeline").from(src) end
 

@@ -1,6 +1,6 @@
 -- arxivdigest.query: the query language (an LPeg grammar).
 --
--- parse(str) turns a query string into an AST (see docs/query.md):
+-- parse(str) turns a query string into an AST (see README.md, "The query language"):
 --
 --   node = {type="and", node, node, ...} | {type="or", node, node, ...}
 --        | {type="not", node}
