@@ -120,6 +120,35 @@ describe("cli", function()
     assert.is_true(n >= 211)
   end)
 
+  it("shows a progress bar on a terminal when an export takes more than a second", function()
+    local corpus = "../shared/corpus/cs.CV-2019"
+    if not io.open(corpus .. "/01/20190101.md") or not io.open("/usr/bin/script") then
+      pending("needs ../shared/corpus/cs.CV-2019 and script(1) for a terminal")
+      return
+    end
+    local path = os.tmpname()
+    -- script(1) gives the command a terminal; two copies of 2019 take seconds
+    local function on_tty(extra)
+      local cmd = ("bin/arxivdigest export --to jsonl %s %s -o %s%s"):format(corpus, corpus, path, extra)
+      local p = io.popen("script -qec '" .. cmd .. "' /dev/null")
+      local out = p:read("a")
+      p:close()
+      return out
+    end
+    local out = on_tty("")
+    local n = 0
+    for _ in io.lines(path) do n = n + 1 end
+    assert.equal(2 * #assert(ad.open(corpus)), n)
+    local last = out:gsub("\r\n", "\n"):match("([^\r\n]*)\n?%s*$")
+    assert.matches("^exporting %[#+%] " .. n .. "/" .. n .. " [%d.]+s$", last)
+    assert.equal("", (on_tty(" --no-progress"):gsub("%s", "")))
+    -- not a terminal: nothing on stderr
+    local code, _, err = shell(("export --to jsonl %s %s -o %s"):format(corpus, corpus, path))
+    os.remove(path)
+    assert.equal(0, code)
+    assert.equal("", err)
+  end)
+
   it("runs filter scripts, sandboxed or not, with --explain", function()
     local s1, o1 = run("filter", "examples/filters/followed-authors.lua", "-f", "{id}")
     local s2, o2 = run("filter", "examples/filters/followed-authors.lua", "-f", "{id}", "--sandbox")

@@ -292,20 +292,15 @@ local function progress(ctx, label, total)
   }
 end
 
--- A view of a collection that advances a progress bar as papers are read
--- (used for long exports on a terminal).
-local function with_progress(ctx, c, label)
-  if not (not ctx.no_progress and ctx.stderr == io.stderr and ctx.tty) then return c, function() end end
-  local n = #c
-  local bar = progress(ctx, label, n)
-  local proxy = setmetatable({}, {
-    __index = function(_, k)
-      if type(k) == "number" then bar.step() end
-      return c[k]
-    end,
-    __len = function() return n end,
-  })
-  return proxy, bar.done
+-- Format options that advance a progress bar as the formatter reads the
+-- papers (long exports on a terminal): returns opts, done
+local function progress_opts(ctx, label)
+  if not (not ctx.no_progress and ctx.stderr == io.stderr and ctx.tty) then return nil, function() end end
+  local bar
+  return {progress = function(i, n)
+    bar = bar or progress(ctx, label, n)
+    if i > 0 then bar.step() end
+  end}, function() if bar then bar.done() end end
 end
 
 local function has_index_module()
@@ -343,12 +338,15 @@ local function int_option(opts, name)
 end
 
 -- Writes papers with the chosen format to -o FILE or stdout.
-local function output(ctx, pipe, default_fmt)
+local function output(ctx, pipe, default_fmt, fmt_opts)
   local opts = ctx.opts
   local fmt = opts.format
   if not fmt and not opts.output then fmt = default_fmt end
+  if not fmt and fmt_opts then  -- from the output file's extension
+    fmt = require("arxivdigest.format").for_path(opts.output) or "text"
+  end
   if fmt then
-    local ok, err = pcall(pipe.format, pipe, fmt)
+    local ok, err = pcall(pipe.format, pipe, fmt, fmt_opts)
     if not ok then usage_error((tostring(err):gsub("^.-bad argument #1 to 'format' %((.*)%)$", "%1"))) end
     pipe = err
   end
@@ -450,13 +448,12 @@ function run.export(ctx, pos)
   if not to then usage_error("'export' needs --to FORMAT (jsonl, csv, bibtex, markdown, html, atom, text)") end
   ctx.opts.format = to
   local ad = require "arxivdigest"
-  local src, kind = input(ctx, pos)
-  local done = function() end
-  if kind == "collection" and #src > 20000 then src, done = with_progress(ctx, src, "exporting") end
+  local src = input(ctx, pos)
+  local fmt_opts, done = progress_opts(ctx, "exporting")
   local pipe = ad.from(src)
   local limit = int_option(ctx.opts, "limit")
   if limit then pipe = pipe:limit(limit) end
-  output(ctx, pipe, to)
+  output(ctx, pipe, to, fmt_opts)
   done()
   return 0
 end

@@ -196,6 +196,20 @@ function M.render(papers, fmt, opts, write)
     papers = util.flatten(opts.groups)
   end
   papers = util.list(papers)
+  if opts.progress ~= nil then
+    if type(opts.progress) ~= "function" then
+      error("bad argument #3 to 'render' (opts.progress must be a function(i, n))", 2)
+    end
+    -- report each paper as the formatter reads it: function(i, n)
+    local list, n, cb = papers, #papers, opts.progress
+    papers = setmetatable({}, {
+      __index = function(_, k)
+        if math.type(k) == "integer" and k >= 1 and k <= n then cb(k, n) end
+        return list[k]
+      end,
+      __len = function() return n end,
+    })
+  end
   if write == io.stdout and opts.stdout == nil then
     -- let the text format know it may test stdout for a terminal
     opts = setmetatable({ stdout = true }, { __index = opts })
