@@ -1,5 +1,6 @@
 --- arxivdigest.index: one entry per arXiv paper, searched with the query
--- language of arxivdigest.query and ranked by BM25F (see README.md, "Index and search", and docs/index.md for the design).
+-- language of arxivdigest.query and ranked by BM25F (see README.md, "Index
+-- and search", and docs/index.md for the design).
 --
 --   local idx = index(src [, opts])   -- src: Collection, path or list of paths
 --   local idx = load(path)            -- a saved index (idx:save(path)), mmapped
