@@ -5,12 +5,8 @@ local ad = require "arxivdigest"
 local DATA = "examples/data/"
 local FIX = "spec/fixtures/"
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local H = dofile("spec/helper.lua")
+local read = H.read
 
 local function find(c, id)
   for p in c:papers() do

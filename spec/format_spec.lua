@@ -34,12 +34,8 @@ local function lines(s, sep)
   return out -- "a\nb\n" -> { "a", "b", "" }
 end
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local H = dofile("spec/helper.lua")
+local read = H.read
 
 -- What the display formats make of a paper string: valid UTF-8, no control
 -- or bidi characters, whitespace collapsed (the expected "readable" text).

@@ -7,18 +7,9 @@ local ad = require "arxivdigest"
 local BAD = "spec/fixtures/bad/"
 local SEEDS = "spec/fixtures/fuzz/scan/"
 
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local H = dofile("spec/helper.lua")
+local slurp, spit = H.read, H.write
 
-local function spit(path, s)
-  local f = assert(io.open(path, "wb"))
-  assert(f:write(s))
-  assert(f:close())
-end
 
 local function tmpdir()
   local p = os.tmpname()

@@ -29,18 +29,9 @@ local function copy_tree(from, to)
   assert(os.execute(string.format("cp -R %s/. %s", from, to)))
 end
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local H = dofile("spec/helper.lua")
+local read, write = H.read, H.write
 
-local function write(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
 
 -- every query used to compare two indexes
 local QUERIES = {

@@ -6,18 +6,9 @@
 -- "examples/" are the bundled sample of this checkout.
 local ROOT = assert(io.popen("pwd")):read("l")
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local H = dofile("spec/helper.lua")
+local read, write = H.read, H.write
 
-local function write(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
 
 local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
 
