@@ -213,6 +213,13 @@ size_t ad_decode(const char *src, size_t n, int mode, char *out);
 size_t ad_record_field(const ad_corpus *c, const ad_record *r, int sid,
                        char *out);
 
+/* The decoding mode (AD_DEC_*) of field `sid` of record r. */
+int ad_record_mode(const ad_record *r, int sid);
+
+/* 1 when ad_decode(s, n, mode) would return exactly the n bytes of s (n > 0):
+** the span can be used as it is, without decoding. */
+int ad_decode_is_identity(const char *s, size_t n, int mode);
+
 /* Normalise a catalog timestamp "2019-10-19 00:02:48+00:00" (or already ISO)
 ** to "2019-10-19T00:02:48Z" in out[21]. Returns 20 on success, 0 if the text
 ** is not a timestamp. */

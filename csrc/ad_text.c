@@ -435,19 +435,116 @@ size_t ad_decode(const char *src, size_t n, int mode, char *out) {
   return o.n;
 }
 
-size_t ad_record_field(const ad_corpus *c, const ad_record *r, int sid,
-                       char *out) {
-  const ad_file *f = &c->files[r->file];
-  ad_span sp = r->s[sid];
+/* Would ad_decode(s, n, mode) give back s itself (n > 0)? Only when every
+** byte is printable ASCII or part of valid UTF-8, the only whitespace is
+** single spaces between other bytes, there is no '&' or '<' in HTML mode
+** and no leading '>' in quoted mode (where '>' is only special at the start
+** of a line, and there is no newline). Mirrors ad_decode_into byte by byte:
+** keep them in step. */
+#if defined(__SSE2__)
+/* 16 bytes at s: a mask of the bytes that need a closer look (not printable
+** ASCII or a space, '&' or '<' when html) and of the spaces followed by a
+** space (s[16] is read). */
+#define AD_ID_BAD(s, html) \
+  ad_id_bad(_mm_loadu_si128((const __m128i *)(const void *)(s)), \
+            _mm_loadu_si128((const __m128i *)(const void *)((s) + 1)), html)
+
+static __m128i ad_id_bad(__m128i v, __m128i w, int html) {
+  const __m128i sp = _mm_set1_epi8(' ');
+  /* v + 1 < 0x21 (signed) for v outside 0x20..0x7e */
+  __m128i bad = _mm_cmpgt_epi8(_mm_set1_epi8(0x21),
+                               _mm_add_epi8(v, _mm_set1_epi8(1)));
+  bad = _mm_or_si128(bad, _mm_and_si128(_mm_cmpeq_epi8(v, sp),
+                                        _mm_cmpeq_epi8(w, sp)));
+  if (html)
+    bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
+                                         _mm_cmpeq_epi8(v, _mm_set1_epi8('<'))));
+  return bad;
+}
+
+static unsigned ad_ctz(unsigned m) {  /* m != 0 */
+#if defined(__GNUC__)
+  return (unsigned)__builtin_ctz(m);
+#else
+  unsigned k = 0;
+  while (!(m & 1)) { m >>= 1; k++; }
+  return k;
+#endif
+}
+
+/* The first position >= i (a character boundary) that the byte loop must
+** look at, or n when every byte from i on is printable ASCII or a single
+** space (n >= 17 and i < n). */
+static size_t ad_id_skip(const char *s, size_t i, size_t n, int html) {
+  unsigned m;
+  while (i + 33 <= n) {
+    __m128i b1 = AD_ID_BAD(s + i, html), b2 = AD_ID_BAD(s + i + 16, html);
+    if (_mm_movemask_epi8(_mm_or_si128(b1, b2)) == 0) { i += 32; continue; }
+    m = (unsigned)_mm_movemask_epi8(b1) | ((unsigned)_mm_movemask_epi8(b2) << 16);
+    return i + ad_ctz(m);
+  }
+  if (i + 17 <= n) {
+    m = (unsigned)_mm_movemask_epi8(AD_ID_BAD(s + i, html));
+    if (m) return i + ad_ctz(m);
+    i += 16;
+  }
+  /* the last 17 bytes but one, as one block (the bytes before i, already
+     seen, masked out), then the last byte */
+  m = (unsigned)_mm_movemask_epi8(AD_ID_BAD(s + n - 17, html)) >> (i - (n - 17));
+  if (m) return i + ad_ctz(m);
+  return AD_PLAIN((unsigned char)s[n - 1], html) ? n : n - 1;
+}
+#endif
+
+int ad_decode_is_identity(const char *s, size_t n, int mode) {
+  int html = (mode & AD_DEC_HTML) != 0;
+  size_t i = 0;
+  if (n == 0) return 0;
+  if (s[0] == ' ' || s[n - 1] == ' ') return 0;  /* trimmed */
+  if ((mode & AD_DEC_QUOTED) && s[0] == '>') return 0;
+  while (i < n) {
+    unsigned char c;
+#if defined(__SSE2__)
+    if (n >= 17) {
+      i = html ? ad_id_skip(s, i, n, 1) : ad_id_skip(s, i, n, 0);
+      if (i >= n) break;
+    }
+#endif
+    c = (unsigned char)s[i];
+    if (AD_PLAIN(c, html)) { i++; continue; }
+    if (c == ' ') {  /* never the last byte */
+      if (s[i + 1] == ' ') return 0;
+      i++;
+      continue;
+    }
+    if (c >= 0x80) {
+      size_t k = ad_utf8_len((const unsigned char *)s + i, n - i);
+      if (k == 0) return 0;
+      i += k;
+      continue;
+    }
+    return 0;  /* other whitespace, control characters, '&' or '<' in HTML */
+  }
+  return 1;
+}
+
+int ad_record_mode(const ad_record *r, int sid) {
   int mode = 0;
-  if (sp.len == 0 || f->text == NULL) return 0;
   if ((r->flags & AD_RF_HTML) &&
       (sid == AD_S_TITLE || sid == AD_S_ABSTRACT || sid == AD_S_COMMENT ||
        sid == AD_S_JOURNAL || sid == AD_S_AUTHORS))
     mode |= AD_DEC_HTML;
   if ((r->flags & AD_RF_QUOTED) && sid == AD_S_ABSTRACT)
     mode |= AD_DEC_QUOTED;
-  return ad_decode(f->text + sp.off, sp.len, mode, out);
+  return mode;
+}
+
+size_t ad_record_field(const ad_corpus *c, const ad_record *r, int sid,
+                       char *out) {
+  const ad_file *f = &c->files[r->file];
+  ad_span sp = r->s[sid];
+  if (sp.len == 0 || f->text == NULL) return 0;
+  return ad_decode(f->text + sp.off, sp.len, ad_record_mode(r, sid), out);
 }
 /* }====================================================== */
 
@@ -618,6 +715,11 @@ size_t ad_iso8601(const char *s, size_t n, char out[21]) {
       off = ad_num(s + i + 1, 2) * 60 + ad_num(s + i + 4, 2);
       if (s[i] == '-') off = -off;
     } else return 0;
+  }
+  if (off == 0 && se < 60) {  /* already UTC, no leap second: as written */
+    memcpy(out, s, 19);
+    out[10] = 'T'; out[19] = 'Z'; out[20] = '\0';
+    return 20;
   }
   days = ad_days_from_civil(Y, (unsigned)M, (unsigned)D);
   secs = days * 86400 + h * 3600 + mi * 60 + se - (long)off * 60;

@@ -54,6 +54,43 @@ static const char *const lad_fieldnames[LF_NFIELDS] = {
   "crosslist", "raw"
 };
 
+/* Paper methods, numbered after the fields */
+enum { LM_TOTABLE = LF_NFIELDS, LM_RECORD };
+
+/* A field (LF_*) or method (LM_*) name of n bytes -> its id, -1 if none.
+** One candidate per (length, first letter), then a memcmp. */
+static int lad_nameid(const char *s, size_t n) {
+  int id = -1;
+  const char *want;
+  switch (n) {
+    case 2: id = LF_ID; break;
+    case 3: id = s[0] == 'd' ? LF_DOI : LF_RAW; break;
+    case 4: id = s[0] == 'd' ? LF_DATE : LF_LINE; break;
+    case 5: id = LF_TITLE; break;
+    case 6: id = s[0] == 'f' ? LF_FORMAT : s[0] == 's' ? LF_SOURCE : LM_RECORD; break;
+    case 7:
+      switch (s[0]) {
+        case 'v': id = LF_VERSION; break;
+        case 'a': id = s[1] == 'u' ? LF_AUTHORS : LF_ABS; break;
+        case 'p': id = LF_PDF; break;
+        case 'c': id = LF_COMMENT; break;
+        case 'j': id = LF_JOURNAL; break;
+        case 'u': id = LF_UPDATED; break;
+        case 't': id = LM_TOTABLE; break;
+        default: return -1;
+      }
+      break;
+    case 8: id = s[0] == 'a' ? LF_ABSTRACT : LF_POSITION; break;
+    case 9: id = s[0] == 'p' ? LF_PUBLISHED : LF_CROSSLIST; break;
+    case 10: id = LF_CATEGORIES; break;
+    case 16: id = LF_PRIMARY; break;
+    default: return -1;
+  }
+  want = id == LM_TOTABLE ? "totable" : id == LM_RECORD ? "record" :
+         lad_fieldnames[id];
+  return memcmp(s, want, n) == 0 ? id : -1;
+}
+
 static int lad_fieldid(const char *name) {
   int i;
   for (i = 0; i < LF_NFIELDS; i++)
@@ -61,47 +98,74 @@ static int lad_fieldid(const char *name) {
   return -1;
 }
 
+/* Most spans need no decoding: they are pushed (or split) straight from
+** the file text. The others are decoded into a stack buffer when small
+** enough, else into a scratch userdata left on the stack. */
+#define LAD_LOCALBUF 2048
+
+/* The decoded text of span sid of record r in *out (length returned; 0 when
+** absent or empty after decoding). It is the file text itself, local (of
+** LAD_LOCALBUF bytes), or a new userdata pushed on the stack (*pushed = 1). */
+static size_t lad_decoded(lua_State *L, const ad_corpus *c,
+                          const ad_record *r, int sid, char *local,
+                          const char **out, int *pushed) {
+  const ad_file *f = &c->files[r->file];
+  size_t len = r->s[sid].len;
+  const char *src;
+  char *buf;
+  int mode;
+  *pushed = 0;
+  if (len == 0 || f->text == NULL) return 0;
+  src = f->text + r->s[sid].off;
+  mode = ad_record_mode(r, sid);
+  if (ad_decode_is_identity(src, len, mode)) { *out = src; return len; }
+  if (AD_DECODE_BOUND(len) <= LAD_LOCALBUF) buf = local;
+  else {
+    buf = (char *)lua_newuserdatauv(L, AD_DECODE_BOUND(len), 0);
+    *pushed = 1;
+  }
+  *out = buf;
+  return ad_decode(src, len, mode, buf);
+}
+
 /* Decode span sid of record r and push it (nil when absent). */
 static void lad_pushdecoded(lua_State *L, ad_corpus *c, const ad_record *r,
                             int sid) {
-  char local[1024];
-  size_t len = r->s[sid].len, n;
-  if (len == 0) { lua_pushnil(L); return; }
-  if (AD_DECODE_BOUND(len) <= sizeof local) {
-    n = ad_record_field(c, r, sid, local);
-    if (n) lua_pushlstring(L, local, n); else lua_pushnil(L);
-  } else {
-    luaL_Buffer b;
-    char *p = luaL_buffinitsize(L, &b, AD_DECODE_BOUND(len));
-    n = ad_record_field(c, r, sid, p);
-    luaL_pushresultsize(&b, n);
-    if (n == 0) { lua_pop(L, 1); lua_pushnil(L); }
-  }
+  char local[LAD_LOCALBUF];
+  const char *s = NULL;
+  int pushed;
+  size_t n = lad_decoded(L, c, r, sid, local, &s, &pushed);
+  if (n) lua_pushlstring(L, s, n); else lua_pushnil(L);
+  if (pushed) lua_remove(L, -2);
 }
 
 /* Push the decoded span sid split on commas, as an array (markdown bold
 ** markers removed from each item). */
 static void lad_pushlist(lua_State *L, ad_corpus *c, const ad_record *r,
                          int sid) {
-  size_t n, i = 0, k = 1;
-  const char *s;
-  lua_newtable(L);
-  lad_pushdecoded(L, c, r, sid);
-  if (lua_isnil(L, -1)) { lua_pop(L, 1); return; }
-  s = lua_tolstring(L, -1, &n);
+  char local[LAD_LOCALBUF];
+  const char *s = NULL;
+  int pushed, t;
+  size_t n = lad_decoded(L, c, r, sid, local, &s, &pushed), i = 0, k = 1;
+  int nitems = n ? 1 : 0;  /* a size hint: commas + 1, at most 64 */
+  for (i = 0; i < n && nitems < 64; i++) nitems += (s[i] == ',');
+  lua_createtable(L, nitems, 0);
+  t = lua_gettop(L);
+  i = 0;
   while (i < n) {
     size_t a = i, e;
-    while (i < n && s[i] != ',') i++;
+    const char *comma = (const char *)memchr(s + i, ',', n - i);
+    i = comma ? (size_t)(comma - s) : n;
     e = i;
     i++;  /* skip the comma */
     while (a < e && (s[a] == ' ' || s[a] == '*')) a++;
     while (e > a && (s[e - 1] == ' ' || s[e - 1] == '*')) e--;
     if (e > a) {
       lua_pushlstring(L, s + a, e - a);
-      lua_rawseti(L, -3, (lua_Integer)k++);
+      lua_rawseti(L, t, (lua_Integer)k++);
     }
   }
-  lua_pop(L, 1);
+  if (pushed) lua_remove(L, -2);
 }
 
 static void lad_pushstamp(lua_State *L, ad_corpus *c, const ad_record *r,
@@ -201,6 +265,10 @@ int lad_push_record_field(lua_State *L, ad_corpus *c, uint32_t rec,
 /* {====================================================== Paper */
 typedef struct lad_paper { uint32_t rec; } lad_paper;
 
+/* The Paper metatable is also kept in the registry under this address: a
+** pointer lookup, cheaper than luaL_setmetatable's lookup by name. */
+static const char lad_paper_mtkey = 0;
+
 void lad_pushpaper(lua_State *L, int owner, uint32_t rec) {
   lad_paper *p;
   owner = lua_absindex(L, owner);
@@ -208,7 +276,8 @@ void lad_pushpaper(lua_State *L, int owner, uint32_t rec) {
   p->rec = rec;
   lua_pushvalue(L, owner);
   lua_setiuservalue(L, -2, 1);
-  luaL_setmetatable(L, LAD_PAPER);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &lad_paper_mtkey);
+  lua_setmetatable(L, -2);
 }
 
 /* Returns the paper at i and leaves its corpus in *pc. */
@@ -224,22 +293,45 @@ static lad_paper *lad_topaper(lua_State *L, int i, ad_corpus **pc) {
   return p;
 }
 
-/* __index: a method, or a field decoded now. Upvalue 1: name -> field id
-** (integer) or method (function). */
+static int lad_paper_totable(lua_State *L);
+static int lad_paper_record(lua_State *L);
+
+/* __index: a method, or a field decoded now. Upvalue 1: the Paper
+** metatable. */
 static int lad_paper_index(lua_State *L) {
   ad_corpus *c;
-  lad_paper *p = lad_topaper(L, 1, &c);
-  lua_settop(L, 2);
-  lua_rawget(L, lua_upvalueindex(1));
-  if (lua_isinteger(L, -1)) {
-    int fid = (int)lua_tointeger(L, -1);
+  lad_paper *p;
+  lad_collection *lc;
+  const char *k;
+  size_t kn;
+  int fid;
+  /* luaL_checkudata without its registry lookup by name; anything that is
+  ** not a Paper goes to luaL_checkudata for the usual error */
+  if (lua_type(L, 1) == LUA_TUSERDATA && lua_getmetatable(L, 1) &&
+      lua_rawequal(L, -1, lua_upvalueindex(1))) {
+    p = (lad_paper *)lua_touserdata(L, 1);
+    lua_getiuservalue(L, 1, 1);
+    lc = (lad_collection *)lua_touserdata(L, -1);
+    if (lc == NULL || !lc->live || p->rec >= lc->c.nrecs)
+      luaL_error(L, "paper of a closed collection");
+    c = &lc->c;
+  } else {
+    p = lad_topaper(L, 1, &c);  /* raises */
+  }
+  if (lua_type(L, 2) != LUA_TSTRING) { lua_pushnil(L); return 1; }
+  k = lua_tolstring(L, 2, &kn);
+  fid = lad_nameid(k, kn);
+  if (fid < 0) lua_pushnil(L);
+  else if (fid == LM_TOTABLE) lua_pushcfunction(L, lad_paper_totable);
+  else if (fid == LM_RECORD) lua_pushcfunction(L, lad_paper_record);
+  else {
     if (fid != LF_SOURCE && fid != LF_LINE && fid != LF_FORMAT &&
         fid != LF_POSITION && fid != LF_CROSSLIST && fid != LF_DATE &&
         fid != LF_VERSION)
       lad_ensure_text(L, c, p->rec);
     lad_pushfield(L, c, p->rec, fid);
   }
-  return 1;  /* a method, or nil */
+  return 1;
 }
 
 static int lad_paper_totable(lua_State *L) {
@@ -290,12 +382,6 @@ static int lad_paper_record(lua_State *L) {
   lua_pushinteger(L, (lua_Integer)p->rec + 1);
   return 2;
 }
-
-static const luaL_Reg lad_paper_methods[] = {
-  {"totable", lad_paper_totable},
-  {"record", lad_paper_record},
-  {NULL, NULL}
-};
 
 static const luaL_Reg lad_paper_meta[] = {
   {"__tostring", lad_paper_tostring},
@@ -699,19 +785,14 @@ static const luaL_Reg lad_funcs[] = {
 LAD_EXPORT int luaopen_arxivdigest_core(lua_State *L);
 
 int luaopen_arxivdigest_core(lua_State *L) {
-  int i;
-  /* Paper metatable: __index closes over name -> field id / method */
+  /* Paper metatable: __index closes over the metatable itself (to check
+  ** its argument), and the metatable is also kept under lad_paper_mtkey */
   luaL_newmetatable(L, LAD_PAPER);
   luaL_setfuncs(L, lad_paper_meta, 0);
-  lua_createtable(L, 0, LF_NFIELDS + 2);
-  for (i = 0; i < LF_NFIELDS; i++) {
-    lua_pushinteger(L, i);
-    lua_setfield(L, -2, lad_fieldnames[i]);
-  }
-  luaL_setfuncs(L, lad_paper_methods, 0);
+  lua_pushvalue(L, -1);
   lua_pushcclosure(L, lad_paper_index, 1);
   lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &lad_paper_mtkey);
   /* Collection metatable */
   luaL_newmetatable(L, LAD_COLLECTION);
   luaL_setfuncs(L, lad_coll_meta, 0);
