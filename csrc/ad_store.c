@@ -17,7 +17,9 @@
 ** first time any byte in them is read (ad_ix_need), so corruption anywhere
 ** surfaces as AD_ECORRUPT before a byte of it is used.
 */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +91,35 @@ static int ad_write_all(int fd, const void *p, size_t n, off_t at) {
   return 0;
 }
 
+/* Remove the temporary files "<base>.tmp.<pid>.XXXXXX" that earlier saves
+** of the same target left in dir when they were killed before their rename:
+** those whose process is gone. A live writer's file is never touched. */
+static void ad_sweep_tmp(const ad_alloc *a, const char *dir, const char *base) {
+  size_t bl = strlen(base), dl = strlen(dir), cap = dl + 300;
+  char *full;
+  DIR *d;
+  struct dirent *de;
+  if (bl > 200) return;
+  d = opendir(dir);
+  if (d == NULL) return;
+  full = (char *)ad_malloc(a, cap);
+  while (full != NULL && (de = readdir(d)) != NULL) {
+    const char *n = de->d_name, *q;
+    long pid = 0;
+    if (strncmp(n, base, bl) != 0 || strncmp(n + bl, ".tmp.", 5) != 0) continue;
+    for (q = n + bl + 5; *q >= '0' && *q <= '9' && pid < 100000000; q++)
+      pid = pid * 10 + (*q - '0');
+    if (q == n + bl + 5 || *q != '.' || strlen(q + 1) != 6) continue;
+    if (pid <= 0 || pid == (long)getpid()) continue;
+    if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;  /* alive, or not ours to know */
+    if (dl + 1 + strlen(n) + 1 > cap) continue;
+    snprintf(full, cap, "%s/%s", dir, n);
+    (void)unlink(full);
+  }
+  if (full) ad_free(a, full, cap);
+  closedir(d);
+}
+
 int ad_ix_save(const ad_ix *ix, const char *path) {
   ad_fhdr h;
   ad_wr w;
@@ -121,7 +152,12 @@ int ad_ix_save(const ad_ix *ix, const char *path) {
   w.buf = (uint8_t *)ad_malloc(a, cs);
   w.sums = (uint64_t *)ad_malloc(a, (size_t)(h.nchunks ? h.nchunks : 1) * 8);
   if (!tmp || !dir || !w.buf || !w.sums) { st = AD_ENOMEM; goto fail; }
-  snprintf(tmp, pl + 32, "%s.tmpXXXXXX", path);
+  slash = strrchr(path, '/');
+  if (slash == NULL) strcpy(dir, ".");
+  else if (slash == path) strcpy(dir, "/");
+  else { memcpy(dir, path, (size_t)(slash - path)); dir[slash - path] = 0; }
+  ad_sweep_tmp(a, dir, slash ? slash + 1 : path);
+  snprintf(tmp, pl + 32, "%s.tmp.%ld.XXXXXX", path, (long)getpid());
   w.fd = mkstemp(tmp);
   if (w.fd < 0) { e = errno; tmp[0] = 0; goto fail; }
   {                                 /* mkstemp makes 0600: use the umask */
@@ -149,10 +185,6 @@ int ad_ix_save(const ad_ix *ix, const char *path) {
   if (rename(tmp, path)) { e = errno; goto fail; }
   tmp[0] = 0;
   /* fsync the directory so the rename is durable */
-  slash = strrchr(path, '/');
-  if (slash == NULL) strcpy(dir, ".");
-  else if (slash == path) strcpy(dir, "/");
-  else { memcpy(dir, path, (size_t)(slash - path)); dir[slash - path] = 0; }
   {
     int dfd = open(dir, O_RDONLY);
     if (dfd >= 0) { (void)fsync(dfd); close(dfd); }

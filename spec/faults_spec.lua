@@ -225,6 +225,28 @@ describe("saving under stress", function()
     end
     -- the child did run and save (the kills were not all before its first save)
     assert.is_true(kinds.big + kinds.scan > 0, "the saving child never saved")
+    -- the next save removes the temporary files the killed savers left, and
+    -- never a file of a live process (a fake one named with this process's
+    -- parent's pid, which is alive) or another target's
+    local function leftovers()
+      local n = 0
+      for name in io.popen("ls -a '" .. dir .. "'"):lines() do
+        if name:match("^kill%.adx%.tmp") then n = n + 1 end
+      end
+      return n
+    end
+    local ppid = io.popen("echo $PPID"):read("l")
+    local live = ("%s/kill.adx.tmp.%s.abcdef"):format(dir, ppid)
+    local other = dir .. "/other.adx.tmp.999999999.abcdef"
+    spit(live, "x")
+    spit(other, "x")
+    spit(dir .. "/kill.adx.tmp.999999999.abcdef", "x")  -- no such process
+    assert(ad.index(SRC_A):save(target))
+    assert.are.equal(1, leftovers(), "only the live process's temporary file stays")
+    assert.truthy(io.open(live), "a live process's temporary file was removed")
+    assert.truthy(io.open(other), "another target's temporary file was removed")
+    os.remove(live)
+    os.remove(other)
     if os.getenv("AD_FAULTS_VERBOSE") then
       io.stderr:write("files after the kills: ", io.popen("ls -la " .. dir):read("a"))
     end
