@@ -88,7 +88,12 @@ static int lad_nameid(const char *s, size_t n) {
   }
   want = id == LM_TOTABLE ? "totable" : id == LM_RECORD ? "record" :
          lad_fieldnames[id];
-  return memcmp(s, want, n) == 0 ? id : -1;
+  {  /* names are short: no memcmp call */
+    size_t i;
+    for (i = 0; i < n; i++)
+      if (s[i] != want[i]) return -1;
+  }
+  return id;
 }
 
 static int lad_fieldid(const char *name) {
@@ -308,7 +313,7 @@ static int lad_paper_index(lua_State *L) {
   /* luaL_checkudata without its registry lookup by name; anything that is
   ** not a Paper goes to luaL_checkudata for the usual error */
   if (lua_type(L, 1) == LUA_TUSERDATA && lua_getmetatable(L, 1) &&
-      lua_rawequal(L, -1, lua_upvalueindex(1))) {
+      lua_topointer(L, -1) == lua_topointer(L, lua_upvalueindex(1))) {
     p = (lad_paper *)lua_touserdata(L, 1);
     lua_getiuservalue(L, 1, 1);
     lc = (lad_collection *)lua_touserdata(L, -1);
@@ -327,7 +332,7 @@ static int lad_paper_index(lua_State *L) {
   else {
     if (fid != LF_SOURCE && fid != LF_LINE && fid != LF_FORMAT &&
         fid != LF_POSITION && fid != LF_CROSSLIST && fid != LF_DATE &&
-        fid != LF_VERSION)
+        fid != LF_VERSION && c->files[c->recs[p->rec].file].text == NULL)
       lad_ensure_text(L, c, p->rec);
     lad_pushfield(L, c, p->rec, fid);
   }
