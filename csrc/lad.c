@@ -108,50 +108,62 @@ static int lad_fieldid(const char *name) {
 ** enough, else into a scratch userdata left on the stack. */
 #define LAD_LOCALBUF 2048
 
-/* The decoded text of span sid of record r in *out (length returned; 0 when
-** absent or empty after decoding). It is the file text itself, local (of
-** LAD_LOCALBUF bytes), or a new userdata pushed on the stack (*pushed = 1). */
-static size_t lad_decoded(lua_State *L, const ad_corpus *c,
-                          const ad_record *r, int sid, char *local,
-                          const char **out, int *pushed) {
-  const ad_file *f = &c->files[r->file];
+/* The decoded text of span sid of record rec in *out (length returned; 0
+** when absent or empty after decoding). It is the file text itself (unless
+** copy), local (of LAD_LOCALBUF bytes), or a new userdata pushed on the
+** stack (*pushed = 1). Any allocation may run a finalizer that closes the
+** collection and frees the text: callers that allocate more than once while
+** they use *out ask for a copy, and after allocating the scratch userdata
+** the record is looked up again. */
+static size_t lad_decoded(lua_State *L, const ad_corpus *c, uint32_t rec,
+                          int sid, char *local, const char **out,
+                          int *pushed, int copy) {
+  const ad_record *r = &c->recs[rec];
   size_t len = r->s[sid].len;
   const char *src;
   char *buf;
   int mode;
   *pushed = 0;
-  if (len == 0 || f->text == NULL) return 0;
-  src = f->text + r->s[sid].off;
+  if (len == 0 || c->files[r->file].text == NULL) return 0;
+  src = c->files[r->file].text + r->s[sid].off;
   mode = ad_record_mode(r, sid);
-  if (ad_decode_is_identity(src, len, mode)) { *out = src; return len; }
+  if (ad_decode_is_identity(src, len, mode)) {
+    if (!copy) { *out = src; return len; }
+    mode = -1;  /* copied as it is */
+  }
   if (AD_DECODE_BOUND(len) <= LAD_LOCALBUF) buf = local;
   else {
     buf = (char *)lua_newuserdatauv(L, AD_DECODE_BOUND(len), 0);
     *pushed = 1;
+    if (rec >= c->nrecs || c->files[c->recs[rec].file].text == NULL)
+      luaL_error(L, "paper of a closed collection");
+    r = &c->recs[rec];
+    src = c->files[r->file].text + r->s[sid].off;
   }
   *out = buf;
+  if (mode < 0) { memcpy(buf, src, len); return len; }
   return ad_decode(src, len, mode, buf);
 }
 
-/* Decode span sid of record r and push it (nil when absent). */
-static void lad_pushdecoded(lua_State *L, ad_corpus *c, const ad_record *r,
+/* Decode span sid of record rec and push it (nil when absent). */
+static void lad_pushdecoded(lua_State *L, ad_corpus *c, uint32_t rec,
                             int sid) {
   char local[LAD_LOCALBUF];
   const char *s = NULL;
   int pushed;
-  size_t n = lad_decoded(L, c, r, sid, local, &s, &pushed);
+  size_t n = lad_decoded(L, c, rec, sid, local, &s, &pushed, 0);
   if (n) lua_pushlstring(L, s, n); else lua_pushnil(L);
   if (pushed) lua_remove(L, -2);
 }
 
 /* Push the decoded span sid split on commas, as an array (markdown bold
 ** markers removed from each item). */
-static void lad_pushlist(lua_State *L, ad_corpus *c, const ad_record *r,
+static void lad_pushlist(lua_State *L, ad_corpus *c, uint32_t rec,
                          int sid) {
   char local[LAD_LOCALBUF];
   const char *s = NULL;
   int pushed, t;
-  size_t n = lad_decoded(L, c, r, sid, local, &s, &pushed), i = 0, k = 1;
+  size_t n = lad_decoded(L, c, rec, sid, local, &s, &pushed, 1), i = 0, k = 1;
   int nitems = n ? 1 : 0;  /* a size hint: commas + 1, at most 64 */
   for (i = 0; i < n && nitems < 64; i++) nitems += (s[i] == ',');
   lua_createtable(L, nitems, 0);
@@ -195,26 +207,26 @@ static void lad_pushfield(lua_State *L, ad_corpus *c, uint32_t rec, int fid) {
     case LF_VERSION:
       if (r->version) lua_pushinteger(L, r->version); else lua_pushnil(L);
       break;
-    case LF_TITLE: lad_pushdecoded(L, c, r, AD_S_TITLE); break;
-    case LF_AUTHORS: lad_pushlist(L, c, r, AD_S_AUTHORS); break;
-    case LF_ABSTRACT: lad_pushdecoded(L, c, r, AD_S_ABSTRACT); break;
+    case LF_TITLE: lad_pushdecoded(L, c, rec, AD_S_TITLE); break;
+    case LF_AUTHORS: lad_pushlist(L, c, rec, AD_S_AUTHORS); break;
+    case LF_ABSTRACT: lad_pushdecoded(L, c, rec, AD_S_ABSTRACT); break;
     case LF_CATEGORIES:
-      if (r->s[AD_S_CATEGORIES].len) lad_pushlist(L, c, r, AD_S_CATEGORIES);
-      else lad_pushlist(L, c, r, AD_S_PRIMARY);
+      if (r->s[AD_S_CATEGORIES].len) lad_pushlist(L, c, rec, AD_S_CATEGORIES);
+      else lad_pushlist(L, c, rec, AD_S_PRIMARY);
       break;
-    case LF_PRIMARY: lad_pushdecoded(L, c, r, AD_S_PRIMARY); break;
-    case LF_PDF: lad_pushdecoded(L, c, r, AD_S_PDF); break;
+    case LF_PRIMARY: lad_pushdecoded(L, c, rec, AD_S_PRIMARY); break;
+    case LF_PDF: lad_pushdecoded(L, c, rec, AD_S_PDF); break;
     case LF_ABS:
-      if (r->s[AD_S_ABS].len) lad_pushdecoded(L, c, r, AD_S_ABS);
+      if (r->s[AD_S_ABS].len) lad_pushdecoded(L, c, rec, AD_S_ABS);
       else if (r->s[AD_S_ID].len) {
         lua_pushliteral(L, "https://arxiv.org/abs/");
         lua_pushlstring(L, f->text + r->s[AD_S_ID].off, r->s[AD_S_ID].len);
         lua_concat(L, 2);
       } else lua_pushnil(L);
       break;
-    case LF_DOI: lad_pushdecoded(L, c, r, AD_S_DOI); break;
-    case LF_COMMENT: lad_pushdecoded(L, c, r, AD_S_COMMENT); break;
-    case LF_JOURNAL: lad_pushdecoded(L, c, r, AD_S_JOURNAL); break;
+    case LF_DOI: lad_pushdecoded(L, c, rec, AD_S_DOI); break;
+    case LF_COMMENT: lad_pushdecoded(L, c, rec, AD_S_COMMENT); break;
+    case LF_JOURNAL: lad_pushdecoded(L, c, rec, AD_S_JOURNAL); break;
     case LF_PUBLISHED: lad_pushstamp(L, c, r, AD_S_PUBLISHED); break;
     case LF_UPDATED: lad_pushstamp(L, c, r, AD_S_UPDATED); break;
     case LF_DATE:
