@@ -34,6 +34,24 @@ static lad_collection *lad_tocoll(lua_State *L, int i) {
   return lc;
 }
 
+/* A C function that reads the corpus across Lua allocations holds it: an
+** allocation may run a finalizer, and a finalizer may call c:close(). A
+** close while held only marks the collection closed; the memory is freed
+** when the last holder releases it (or by __gc, if an error skipped the
+** release). */
+static lad_collection *lad_hold(ad_corpus *c) {
+  lad_collection *lc = (lad_collection *)(void *)c;  /* c is the first member */
+  lc->busy++;
+  return lc;
+}
+
+static void lad_release(lad_collection *lc) {
+  if (--lc->busy == 0 && lc->pending) {
+    lc->pending = 0;
+    ad_corpus_free(&lc->c);
+  }
+}
+
 ad_corpus *lad_checkcorpus(lua_State *L, int i) {
   return &lad_tocoll(L, i)->c;
 }
@@ -346,7 +364,9 @@ static int lad_paper_index(lua_State *L) {
         fid != LF_POSITION && fid != LF_CROSSLIST && fid != LF_DATE &&
         fid != LF_VERSION && c->files[c->recs[p->rec].file].text == NULL)
       lad_ensure_text(L, c, p->rec);
+    lc = lad_hold(c);
     lad_pushfield(L, c, p->rec, fid);
+    lad_release(lc);
   }
   return 1;
 }
@@ -354,22 +374,28 @@ static int lad_paper_index(lua_State *L) {
 static int lad_paper_totable(lua_State *L) {
   ad_corpus *c;
   lad_paper *p = lad_topaper(L, 1, &c);
+  lad_collection *lc;
   int i;
   lad_ensure_text(L, c, p->rec);
+  lc = lad_hold(c);
   lua_createtable(L, 0, LF_NFIELDS);
   for (i = 0; i < LF_NFIELDS; i++) {
     lad_pushfield(L, c, p->rec, i);
     lua_setfield(L, -2, lad_fieldnames[i]);
   }
+  lad_release(lc);
   return 1;
 }
 
 static int lad_paper_tostring(lua_State *L) {
   ad_corpus *c;
   lad_paper *p = lad_topaper(L, 1, &c);
+  lad_collection *lc;
   lad_ensure_text(L, c, p->rec);
+  lc = lad_hold(c);
   lad_pushfield(L, c, p->rec, LF_ID);
   lad_pushfield(L, c, p->rec, LF_TITLE);
+  lad_release(lc);
   lua_pushfstring(L, "arxivdigest.Paper(%s: %s)",
                   lua_isnil(L, -2) ? "?" : lua_tostring(L, -2),
                   lua_isnil(L, -1) ? "" : lua_tostring(L, -1));
@@ -414,6 +440,8 @@ static lad_collection *lad_newcoll(lua_State *L, int nuv) {
   lad_collection *lc = (lad_collection *)lua_newuserdatauv(L, sizeof *lc, nuv);
   ad_alloc a;
   lc->live = 0;
+  lc->busy = 0;
+  lc->pending = 0;
   lad_alloc(L, &a);
   ad_corpus_init(&lc->c, &a);
   luaL_setmetatable(L, LAD_COLLECTION);
@@ -421,10 +449,23 @@ static lad_collection *lad_newcoll(lua_State *L, int nuv) {
   return lc;
 }
 
-static int lad_coll_gc(lua_State *L) {
+/* c:close() and __close: free now, or when the last holder is done */
+static int lad_coll_close(lua_State *L) {
   lad_collection *lc = (lad_collection *)luaL_checkudata(L, 1, LAD_COLLECTION);
   if (lc->live) {
     lc->live = 0;
+    if (lc->busy > 0) lc->pending = 1;
+    else ad_corpus_free(&lc->c);
+  }
+  return 0;
+}
+
+/* __gc: nothing can read the collection any more */
+static int lad_coll_gc(lua_State *L) {
+  lad_collection *lc = (lad_collection *)luaL_checkudata(L, 1, LAD_COLLECTION);
+  if (lc->live || lc->pending) {
+    lc->live = 0;
+    lc->pending = 0;
     ad_corpus_free(&lc->c);
   }
   return 0;
@@ -476,6 +517,7 @@ static int lad_coll_papers(lua_State *L) {
 /* c:warnings() -> { {source=, line=, message=}, ... } */
 static int lad_coll_warnings(lua_State *L) {
   ad_corpus *c = &lad_tocoll(L, 1)->c;
+  lad_collection *lc = lad_hold(c);
   uint32_t i;
   lua_createtable(L, (int)c->nwarns, 0);
   for (i = 0; i < c->nwarns; i++) {
@@ -489,12 +531,14 @@ static int lad_coll_warnings(lua_State *L) {
     lua_setfield(L, -2, "message");
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
+  lad_release(lc);
   return 1;
 }
 
 /* c:files() -> { {path=, size=, records=, format=}, ... } */
 static int lad_coll_files(lua_State *L) {
   ad_corpus *c = &lad_tocoll(L, 1)->c;
+  lad_collection *lc = lad_hold(c);
   uint32_t i;
   lua_createtable(L, (int)c->nfiles, 0);
   for (i = 0; i < c->nfiles; i++) {
@@ -511,6 +555,7 @@ static int lad_coll_files(lua_State *L) {
     lua_setfield(L, -2, "format");
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
+  lad_release(lc);
   return 1;
 }
 
@@ -668,11 +713,13 @@ static void lad_qfill(lua_State *L, int idx, ad_qnode *q, uint32_t n,
 ** and/or/not), evaluated in C without decoding. */
 static int lad_coll_select(lua_State *L) {
   ad_corpus *c = &lad_tocoll(L, 1)->c;
+  lad_collection *lc;
   uint32_t n, next = 1, i;
   lua_Integer k = 0;
   ad_qnode *q;
   luaL_checktype(L, 2, LUA_TTABLE);
   lua_settop(L, 2);
+  lc = lad_hold(c);  /* (an error below leaves the freeing to __gc) */
   n = lad_qcount(L, 2, 0);
   q = (ad_qnode *)lua_newuserdatauv(L, (size_t)n * sizeof(ad_qnode), 0);  /* 3 */
   lua_createtable(L, 0, 0);  /* 4: the value strings the nodes point into */
@@ -686,6 +733,7 @@ static int lad_coll_select(lua_State *L) {
       lua_rawseti(L, -2, ++k);
     }
   }
+  lad_release(lc);
   return 1;
 }
 /* }------------------------------------------------------ */
@@ -704,14 +752,14 @@ static const luaL_Reg lad_coll_methods[] = {
   {"files", lad_coll_files},
   {"memory", lad_coll_memory},
   {"select", lad_coll_select},
-  {"close", lad_coll_gc},
+  {"close", lad_coll_close},
   {NULL, NULL}
 };
 
 static const luaL_Reg lad_coll_meta[] = {
   {"__len", lad_coll_len},
   {"__gc", lad_coll_gc},
-  {"__close", lad_coll_gc},
+  {"__close", lad_coll_close},
   {"__tostring", lad_coll_tostring},
   {NULL, NULL}
 };

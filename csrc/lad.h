@@ -15,8 +15,10 @@
 
 /* The Collection userdata: a corpus that Lua owns. */
 typedef struct lad_collection {
-  ad_corpus c;
+  ad_corpus c;         /* first member: a corpus pointer is its collection's */
   int live;            /* 0 once closed / before init */
+  int busy;            /* C functions reading c across Lua allocations */
+  int pending;         /* closed while busy: free c when the last one ends */
 } lad_collection;
 
 /* Returns the corpus of the Collection at stack index i (raises a type

@@ -218,4 +218,57 @@ describe("review of the core (docs/review-core.md)", function()
     assert.is_nil(c[1].published)
     assert.are.equal("2020-03-01T04:30:00Z", c[1].updated)
   end)
+
+  it("a finalizer that closes the collection during a C call never makes it read freed memory", function()
+    -- Any Lua allocation may run a finalizer, and a finalizer may close the
+    -- collection while totable, tostring, a field read, warnings, files or
+    -- select is still reading it. 2000 pending finalizers and a GC step at
+    -- every allocation make the close land inside the call; the call then
+    -- completes or raises a clean error (checked for real under make test-asan).
+    local rc, out = run_lua([[
+      local ad = require "arxivdigest"
+      local calls = {
+        totable = function(c, p) return p:totable() end,
+        tostring = function(c, p) return tostring(p) end,
+        authors = function(c, p) return p.authors end,
+        warnings = function(c, p) return c:warnings() end,
+        files = function(c, p) return c:files() end,
+        select = function(c, p) return c:select{type = "or", {type = "cat", value = "cs.CV"}, {type = "all"}} end,
+      }
+      for _, name in ipairs{"totable", "tostring", "authors", "warnings", "files", "select"} do
+        local during, okn = 0, 0
+        for round = 1, 8 do
+          local c = assert(ad.open({"examples/data", "spec/fixtures/bad"}))  -- 22 files, 49 warnings
+          local p = c[round]
+          local f = calls[name]
+          collectgarbage("collect")
+          collectgarbage("incremental", 100, 100, 0)   -- a GC step at every allocation
+          local armed, fired, closed = false, 0, false
+          local mt = {__gc = function()
+            fired = fired + 1
+            if armed and not closed then c:close(); closed = true end
+          end}
+          for _ = 1, 2000 do setmetatable({}, mt) end
+          while fired == 0 do local _ = {} end          -- the finalizers have begun to run
+          armed = true
+          local ok, e = pcall(f, c, p)
+          armed = false
+          assert(ok or tostring(e):find("closed", 1, true), name .. ": " .. tostring(e))
+          if closed then during = during + 1 end
+          if ok then okn = okn + 1 end
+          collectgarbage("incremental", 200, 100, 13)
+          collectgarbage("collect")
+        end
+        print(name, during, okn)
+      end
+    ]])
+    assert.are.equal(0, rc, out)
+    -- the calls that allocate inside C were interrupted by the close, and
+    -- still completed
+    for _, name in ipairs{"totable", "warnings", "files"} do
+      local during, okn = out:match(name .. "\t(%d+)\t(%d+)")
+      assert.are.equal("8", during, name .. " was not interrupted:\n" .. out)
+      assert.are.equal("8", okn, out)
+    end
+  end)
 end)
