@@ -356,8 +356,9 @@ static int ad_has_digest_ext(const char *name) {
          (n > 4 && strcasecmp(name + n - 4, ".txt") == 0);
 }
 
+/* Walk entries are "<d_type byte><path>": compare the paths */
 static int ad_cmp_names(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
+  return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
 }
 
 /* Inside a directory walk, an entry that cannot be read is a warning on
@@ -395,12 +396,14 @@ static int ad_add_dir(ad_corpus *c, const char *dir, int depth) {
     }
     {
       int slash = !(dl > 0 && dir[dl - 1] == '/');  /* a separator needed */
-      /* exact size: the name is freed with strlen() + 1 */
-      p = (char *)ad_malloc(&c->a, dl + (size_t)slash + nl + 1);
+      /* one byte of d_type, then the path (exact size: freed with
+      ** strlen(p + 1) + 2); d_type spares a stat per entry */
+      p = (char *)ad_malloc(&c->a, 1 + dl + (size_t)slash + nl + 1);
       if (p == NULL) { st = AD_ENOMEM; break; }
-      memcpy(p, dir, dl);
-      if (slash) p[dl] = '/';
-      memcpy(p + dl + slash, e->d_name, nl + 1);
+      p[0] = (char)e->d_type;
+      memcpy(p + 1, dir, dl);
+      if (slash) p[1 + dl] = '/';
+      memcpy(p + 1 + dl + slash, e->d_name, nl + 1);
     }
     names[n++] = p;
   }
@@ -408,14 +411,23 @@ static int ad_add_dir(ad_corpus *c, const char *dir, int depth) {
   if (st == AD_OK && n > 1) qsort(names, n, sizeof(char *), ad_cmp_names);
   for (i = 0; i < n && st == AD_OK; i++) {
     struct stat ls, fs;
-    const char *p = names[i];
-    if (lstat(p, &ls) != 0) continue;
-    if (S_ISDIR(ls.st_mode))
+    const char *p = names[i] + 1;
+    unsigned char dt = (unsigned char)names[i][0];
+    int isdir, isreg;
+    if (dt == DT_DIR || dt == DT_REG) {  /* known without a stat */
+      isdir = dt == DT_DIR;
+      isreg = dt == DT_REG;
+    } else {  /* a link (followed to files, not to folders) or unknown */
+      if (lstat(p, &ls) != 0) continue;
+      isdir = S_ISDIR(ls.st_mode);
+      isreg = !isdir && stat(p, &fs) == 0 && S_ISREG(fs.st_mode);
+    }
+    if (isdir)
       st = ad_unreadable(c, p, ad_add_dir(c, p, depth + 1), "directory");
-    else if (ad_has_digest_ext(p) && stat(p, &fs) == 0 && S_ISREG(fs.st_mode))
+    else if (isreg && ad_has_digest_ext(p))
       st = ad_unreadable(c, p, ad_corpus_add_file(c, p), "file");
   }
-  for (i = 0; i < n; i++) ad_free(&c->a, names[i], strlen(names[i]) + 1);
+  for (i = 0; i < n; i++) ad_free(&c->a, names[i], strlen(names[i] + 1) + 2);
   ad_free(&c->a, names, (size_t)cap * sizeof(char *));
   return st;
 }

@@ -284,6 +284,31 @@ describe("the Lua side", function()
     assert.are.equal("catalog", files[1].format)
   end)
 
+  it("walks a folder: digest files and links to them, not linked folders, hidden entries or pipes", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    local src = assert(io.popen("pwd")):read("l") .. "/" .. DATA .. "003_ce175d6736be5667.txt"
+    assert(os.execute(table.concat({
+      "mkdir -p '" .. dir .. "/sub/deeper' '" .. dir .. "/.hidden' '" .. dir .. "/real'",
+      "cp '" .. src .. "' '" .. dir .. "/b.md'",
+      "cp '" .. src .. "' '" .. dir .. "/sub/deeper/a.txt'",
+      "cp '" .. src .. "' '" .. dir .. "/.hidden/h.md'",
+      "cp '" .. src .. "' '" .. dir .. "/.dot.md'",
+      "cp '" .. src .. "' '" .. dir .. "/real/r.md'",
+      "cp '" .. src .. "' '" .. dir .. "/notes.json'",
+      "ln -s '" .. src .. "' '" .. dir .. "/link.md'",          -- a link to a file: read
+      "ln -s '" .. dir .. "/real' '" .. dir .. "/linkdir'",     -- a link to a folder: not followed
+      "ln -s '" .. dir .. "/nowhere.md' '" .. dir .. "/dangling.md'",
+      "mkfifo '" .. dir .. "/pipe.md'"}, " && ")))
+    local c = assert(ad.open(dir))
+    local got = {}
+    for _, f in ipairs(c:files()) do got[#got + 1] = f.path:sub(#dir + 2) end
+    os.execute("rm -rf '" .. dir .. "'")
+    assert.are.same({"b.md", "link.md", "real/r.md", "sub/deeper/a.txt"}, got)
+    assert.are.equal(4 * 22, #c)
+    assert.are.same({}, c:warnings())
+  end)
+
   it("returns nil and 'path: reason' on I/O failure", function()
     local c, err, code = ad.open("spec/no/such/file.md")
     assert.is_nil(c)
