@@ -402,13 +402,14 @@ static int lad_paper_tostring(lua_State *L) {
   return 1;
 }
 
-/* p == q: the same record of the same collection; false for anything
-** that is not a Paper */
-static int lad_paper_eq(lua_State *L) {
-  lad_paper *p = (lad_paper *)luaL_testudata(L, 1, LAD_PAPER);
-  lad_paper *q = (lad_paper *)luaL_testudata(L, 2, LAD_PAPER);
+/* __eq of a paper userdata (tname) whose first member is its uint32_t
+** number and whose user value 1 is its owner: the same number of the same
+** owner; false for anything that is not such a paper */
+int lad_paper_eq_by(lua_State *L, const char *tname) {
+  const uint32_t *p = (const uint32_t *)luaL_testudata(L, 1, tname);
+  const uint32_t *q = (const uint32_t *)luaL_testudata(L, 2, tname);
   int same = 0;
-  if (p != NULL && q != NULL && p->rec == q->rec) {
+  if (p != NULL && q != NULL && *p == *q) {
     lua_getiuservalue(L, 1, 1);
     lua_getiuservalue(L, 2, 1);
     same = lua_rawequal(L, -1, -2);
@@ -416,6 +417,8 @@ static int lad_paper_eq(lua_State *L) {
   lua_pushboolean(L, same);
   return 1;
 }
+
+static int lad_paper_eq(lua_State *L) { return lad_paper_eq_by(L, LAD_PAPER); }
 
 /* paper:record() -> collection, index (1-based): for C-side filters */
 static int lad_paper_record(lua_State *L) {

@@ -25,6 +25,10 @@ typedef struct lad_collection {
 ** error naming argument i otherwise). */
 ad_corpus *lad_checkcorpus(lua_State *L, int i);
 
+/* __eq of a paper userdata (tname) whose first member is its uint32_t
+** number and whose user value 1 is its owner. */
+int lad_paper_eq_by(lua_State *L, const char *tname);
+
 /* Pushes the value of field `name` of record `rec` of corpus c (decoding it
 ** now), or nothing; returns 1 if `name` is a record field (even when its
 ** value is nil, which is pushed), 0 if it is not a field name. May raise

@@ -379,21 +379,9 @@ static int lad_index_tostring(lua_State *L) {
   return 1;
 }
 
-/* idx:_search(ast, k, sort) -> docs, scores (arrays, 0-based doc numbers) */
-static int lad_index_search(lua_State *L) {
-  lad_index *li = lad_toindex(L, 1);
-  lua_Integer k = luaL_checkinteger(L, 3);
-  int sort = luaL_checkoption(L, 4, "score", (const char *const[]){"score", "date", NULL});
-  uint32_t nn, nout, i;
-  ad_xnode *nodes;
-  ad_hit *hits;
-  int st;
-  luaL_checktype(L, 2, LUA_TTABLE);
-  luaL_argcheck(L, k >= 0 && k <= 10000000, 3, "out of range");
-  nodes = lad_qtree(L, 2, &nn);
-  hits = (ad_hit *)lua_newuserdatauv(L, (size_t)(k ? k : 1) * sizeof(ad_hit), 0);
-  st = ad_search(&li->ix, nodes, nn, (uint32_t)k, sort, hits, &nout);
-  if (st != AD_OK) return lad_ixerror(L, 1, st);
+/* Pushes two arrays: the hits' doc numbers and their scores. Returns 2. */
+static int lad_pushhits(lua_State *L, const ad_hit *hits, uint32_t nout) {
+  uint32_t i;
   lua_createtable(L, (int)nout, 0);
   lua_createtable(L, (int)nout, 0);
   for (i = 0; i < nout; i++) {
@@ -403,6 +391,24 @@ static int lad_index_search(lua_State *L) {
     lua_rawseti(L, -2, i + 1);
   }
   return 2;
+}
+
+/* idx:_search(ast, k, sort) -> docs, scores (arrays, 0-based doc numbers) */
+static int lad_index_search(lua_State *L) {
+  lad_index *li = lad_toindex(L, 1);
+  lua_Integer k = luaL_checkinteger(L, 3);
+  int sort = luaL_checkoption(L, 4, "score", (const char *const[]){"score", "date", NULL});
+  uint32_t nn, nout;
+  ad_xnode *nodes;
+  ad_hit *hits;
+  int st;
+  luaL_checktype(L, 2, LUA_TTABLE);
+  luaL_argcheck(L, k >= 0 && k <= 10000000, 3, "out of range");
+  nodes = lad_qtree(L, 2, &nn);
+  hits = (ad_hit *)lua_newuserdatauv(L, (size_t)(k ? k : 1) * sizeof(ad_hit), 0);
+  st = ad_search(&li->ix, nodes, nn, (uint32_t)k, sort, hits, &nout);
+  if (st != AD_OK) return lad_ixerror(L, 1, st);
+  return lad_pushhits(L, hits, nout);
 }
 
 static int lad_index_count(lua_State *L) {
@@ -518,22 +524,14 @@ static int lad_index_similar(lua_State *L) {
   lua_Integer k = luaL_checkinteger(L, 3);
   lua_Integer self = luaL_optinteger(L, 4, -1);
   ad_hit *hits;
-  uint32_t nout, i;
+  uint32_t nout;
   int st;
   luaL_argcheck(L, k >= 0 && k <= 1000000, 3, "out of range");
   hits = (ad_hit *)lua_newuserdatauv(L, (size_t)(k ? k : 1) * sizeof(ad_hit), 0);
   st = ad_similar(&li->ix, s, n, self < 0 ? UINT32_MAX : (uint32_t)self,
                   (uint32_t)k, hits, &nout);
   if (st != AD_OK) return lad_ixerror(L, 1, st);
-  lua_createtable(L, (int)nout, 0);
-  lua_createtable(L, (int)nout, 0);
-  for (i = 0; i < nout; i++) {
-    lua_pushinteger(L, hits[i].doc);
-    lua_rawseti(L, -3, i + 1);
-    lua_pushnumber(L, hits[i].score);
-    lua_rawseti(L, -2, i + 1);
-  }
-  return 2;
+  return lad_pushhits(L, hits, nout);
 }
 
 /* idx:save(path) -> true | nil, "path: reason", errno */
@@ -842,18 +840,7 @@ static int lad_mp_tostring(lua_State *L) {
   return 1;
 }
 
-static int lad_mp_eq(lua_State *L) {
-  uint32_t *a = (uint32_t *)luaL_testudata(L, 1, LAD_MPAPER);
-  uint32_t *b = (uint32_t *)luaL_testudata(L, 2, LAD_MPAPER);
-  int same = 0;
-  if (a && b && *a == *b) {
-    lua_getiuservalue(L, 1, 1);
-    lua_getiuservalue(L, 2, 1);
-    same = lua_rawequal(L, -1, -2);
-  }
-  lua_pushboolean(L, same);
-  return 1;
-}
+static int lad_mp_eq(lua_State *L) { return lad_paper_eq_by(L, LAD_MPAPER); }
 
 /* paper:_doc() -> doc number (for the Lua layer) */
 static int lad_mp_doc(lua_State *L) {
