@@ -15,8 +15,10 @@ MODULE    = $(BUILD)/arxivdigest/core.so
 BUSTED    = $(LUA) /usr/bin/busted
 DEBS      = lua5.4 liblua5.4-dev lua-lpeg lua-busted luarocks lua-check
 TEST_DEBS = $(DEBS) chromium
+# clang and its sanitizer runtime: make test-asan, make fuzz
+SAN_DEBS  = clang libclang-rt-14-dev
 
-.PHONY: all test demo lint install uninstall clean deps deps-test install-debs
+.PHONY: all test demo lint install uninstall clean deps deps-test deps-san install-debs
 ROCKSPEC  = rockspec/arxivdigest-scm-1.rockspec
 
 all: $(MODULE)
@@ -35,6 +37,9 @@ deps:
 
 deps-test:
 	@$(MAKE) --no-print-directory install-debs PKGS="$(TEST_DEBS)"
+
+deps-san:
+	@$(MAKE) --no-print-directory install-debs PKGS="$(SAN_DEBS)"
 
 install-debs:
 	@missing=""; for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -44,7 +44,7 @@ $(FUZZ_BUILD)/fuzz_%: csrc/fuzz/fuzz_%.c $(FUZZ_CORE_OBJS) $(wildcard csrc/*.h c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Icsrc -o $@ $< $(FUZZ_CORE_OBJS) -lm
 
-fuzz-build: $(FUZZ_BINS)
+fuzz-build: deps-san $(FUZZ_BINS)
 
 .SECONDARY: $(FUZZ_CORE_OBJS)
 
@@ -61,7 +61,7 @@ $(addprefix fuzz-,$(FUZZ_NAMES)): fuzz-%: $(FUZZ_BUILD)/fuzz_%
 	@grep -aE 'stat::number_of_executed_units|stat::peak_rss_mb' fuzz-out/$*.log | sed 's/^/  /'
 	@echo "fuzz $*: no finding"
 
-fuzz: $(FUZZ_BINS)
+fuzz: deps-san $(FUZZ_BINS)
 	@for t in $(FUZZ_NAMES); do $(MAKE) --no-print-directory fuzz-$$t FUZZ_SECONDS=$(FUZZ_SECONDS) || exit 1; done
 
 fuzz-smoke:

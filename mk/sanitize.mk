@@ -15,7 +15,8 @@ ASAN_CC      ?= clang
 ASAN_BUILD   ?= build-asan
 ASAN_FLAGS    = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                 -fno-sanitize-recover=all -shared-libasan
-ASAN_RT      := $(shell $(ASAN_CC) -print-file-name=libclang_rt.asan-x86_64.so 2>/dev/null)
+# found when a recipe runs (clang may be installed by deps-san in the same make)
+ASAN_RT       = $$($(ASAN_CC) -print-file-name=libclang_rt.asan-x86_64.so)
 # lua5.4 and lpeg are not instrumented; Lua's own memory is freed by lua_close,
 # so leak detection stays on. Any report aborts the process (exit status != 0).
 ASAN_ENV      = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=66:halt_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1:allocator_may_return_null=1 \
@@ -30,7 +31,7 @@ LUA_LIBS     ?= $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
 
 .PHONY: asan-build test-asan valgrind oom-test oom-test-asan check
 
-asan-build:
+asan-build: deps-san
 	$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) CC=$(ASAN_CC) CFLAGS="$(ASAN_FLAGS)" all
 	@mkdir -p $(ASAN_BUILD)
 	$(ASAN_CC) -O1 -fPIC -shared -o $(ASAN_BUILD)/unpreload.so csrc/test/unpreload.c
@@ -54,7 +55,7 @@ oom-test: all $(BUILD)/oom_test
 
 $(ASAN_BUILD)/oom_test_asan: csrc/test/oom_test.c
 	@mkdir -p $(dir $@)
-	$(ASAN_CC) $(ASAN_FLAGS) -Wl,-rpath,$(dir $(ASAN_RT)) -Wall -Wextra -Werror $(LUA_INC) -o $@ $< $(LUA_LIBS) -ldl
+	$(ASAN_CC) $(ASAN_FLAGS) -Wl,-rpath,$$(dirname $(ASAN_RT)) -Wall -Wextra -Werror $(LUA_INC) -o $@ $< $(LUA_LIBS) -ldl
 
 oom-test-asan: asan-build $(ASAN_BUILD)/oom_test_asan
 	ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=66 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
