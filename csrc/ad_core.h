@@ -97,8 +97,8 @@ typedef struct ad_file {
   char *text;          /* file bytes (owned unless textowned == 0), or NULL */
   size_t len;
   int textowned;       /* 0: borrowed, 1: allocated with the corpus
-                          allocator, 2: mapped with mmap (read-only),
-                          3: in an arena chunk (freed with the corpus) */
+                          allocator, 3: in an arena chunk (freed with the
+                          corpus); 2 is no longer used (was: mapped) */
   uint64_t size;       /* st_size when read */
   int64_t mtime;       /* st_mtime (seconds) when read */
   uint64_t hash;       /* ad_hash64 of the content, when hashed != 0 */

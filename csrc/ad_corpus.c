@@ -66,8 +66,7 @@ void ad_corpus_free(ad_corpus *c) {
   for (i = 0; i < c->nfiles; i++) {
     ad_file *f = &c->files[i];
     ad_free(&c->a, f->path, f->pathlen + 1);
-    if (f->textowned == 2) munmap(f->text, f->len);
-    else if (f->textowned == 1) ad_free(&c->a, f->text, f->len + 1);
+    if (f->textowned == 1) ad_free(&c->a, f->text, f->len + 1);
   }
   for (i = 0; i < c->nwarns; i++)
     ad_free(&c->a, c->warns[i].msg, strlen(c->warns[i].msg) + 1);
@@ -165,7 +164,7 @@ int ad_corpus_add_text(ad_corpus *c, const char *name, const char *text,
 
 /* Files up to AD_ARENA_MAX are read into arena chunks of AD_CHUNK bytes,
 ** aligned on 2 MiB and advised to use transparent huge pages; bigger files
-** are mapped read-only. */
+** get a buffer of their own (never a mapping of the file: see ad_read_file). */
 #define AD_CHUNK ((size_t)64 << 20)
 #define AD_ARENA_MAX ((size_t)16 << 20)
 #define AD_HUGE ((size_t)2 << 20)
@@ -199,8 +198,8 @@ static char *ad_arena_take(ad_corpus *c, size_t n) {
 }
 
 /* Read the whole file at path. *mapped tells where the text lives: 0 = a
-** fresh NUL-terminated buffer of the corpus allocator, 2 = a read-only
-** mapping (not NUL-terminated), 3 = an arena chunk (NUL-terminated). */
+** fresh NUL-terminated buffer of the corpus allocator, 3 = an arena chunk
+** (NUL-terminated). */
 static int ad_read_file(ad_corpus *c, const char *path, char **text,
                         size_t *len, struct stat *st, int *mapped) {
   int fd, e;
@@ -278,17 +277,8 @@ static int ad_read_file(ad_corpus *c, const char *path, char **text,
     *mapped = 3;
     return AD_OK;
   }
-  if (asz > AD_ARENA_MAX && S_ISREG(st->st_mode)) {
-    void *m = mmap(NULL, (size_t)st->st_size, PROT_READ,
-                   MAP_PRIVATE | MAP_POPULATE, fd, 0);
-    if (m != MAP_FAILED) {
-      close(fd);
-      *text = (char *)m;
-      *len = (size_t)st->st_size;
-      *mapped = 2;
-      return AD_OK;
-    }  /* else fall back to read() */
-  }
+  /* a large file is read too, not mapped: a file truncated by another
+  ** program while mapped would crash the reader (SIGBUS) */
   buf = (char *)ad_malloc(&c->a, (size_t)st->st_size + 1);
   if (buf == NULL) { close(fd); return AD_ENOMEM; }
   while (got < (size_t)st->st_size) {
@@ -331,8 +321,7 @@ int ad_corpus_add_file(ad_corpus *c, const char *path) {
   r = ad_read_file(c, path, &text, &len, &st, &mapped);
   if (r == AD_EIO || r == AD_ENOMEM) return r;
   if (ad_new_file(c, path, &fi) != AD_OK) {
-    if (mapped == 2) munmap(text, len);
-    else if (mapped == 0 && text) ad_free(&c->a, text, len + 1);
+    if (mapped == 0 && text) ad_free(&c->a, text, len + 1);
     return AD_ENOMEM;
   }
   c->files[fi].size = (uint64_t)st.st_size;
@@ -454,8 +443,7 @@ int ad_file_load(ad_corpus *c, uint32_t fi) {
   f = &c->files[fi];
   if ((uint64_t)len != f->size ||
       (f->hashed && ad_hash64(text, len, AD_HASH_INIT) != f->hash)) {
-    if (mapped == 2) munmap(text, len);
-    else if (mapped == 0) ad_free(&c->a, text, len + 1);
+    if (mapped == 0) ad_free(&c->a, text, len + 1);
     return AD_ECHANGED;
   }
   f->text = text;

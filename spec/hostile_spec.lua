@@ -376,6 +376,31 @@ describe("hostile input", function()
     end)
   end)
 
+  describe("a file over 16 MiB (the arena's limit)", function()
+    it("is read whole, and a copy of it truncated afterwards changes nothing", function()
+      local dir = tmpdir()
+      local big = dir .. "/big.md"
+      local one = slurp(BAD .. "bom.md"):gsub("^\239\187\191", "")
+      local head, recs = one:match("^(.-\n)(###.*)$")
+      local n = math.ceil(17 * 1024 * 1024 / #recs)
+      spit(big, head .. recs:rep(n))
+      local c = assert(ad.open(big))
+      -- another program empties the file while the collection is open
+      assert(io.open(big, "wb")):close()
+      collectgarbage()
+      assert.equal(2 * n, #c)
+      local last = c[2 * n]
+      assert.equal("2005.00001", last.id)
+      assert.equal("Beta listing", last.title)
+      assert.equal("Abstract of 2005.00001.", last.abstract)
+      assert.equal(2, last.position)
+      assert.equal(big, last.source)
+      local _, lines = recs:gsub("\n", "")
+      assert.equal(1 + (n - 1) * lines + 3, last.line)
+      os.execute("rm -rf '" .. dir .. "'")
+    end)
+  end)
+
   describe("truncated at every byte", function()
     -- For each prefix of a good file: the records complete in the prefix are
     -- exactly those of the whole file; a record cut short is reported.
