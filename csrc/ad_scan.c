@@ -505,8 +505,8 @@ static int ad_header(ad_scanner *s, size_t a, size_t e) {
 
 /* The PDF link "[ :arrow_down: ](URL)" at the end of the title text
 ** [i, e) of a listing record (which may span lines). Returns 1 and sets
-** the record's PDF, ID, version and title if it has one. */
-static int ad_listing_link(ad_scanner *s, size_t i, size_t e) {
+** PDF, ID, version and title of r if it has one. */
+static int ad_listing_link(const ad_scanner *s, ad_record *r, size_t i, size_t e) {
   const char *t = s->t;
   size_t tend = e, j, b;
   ad_span url = {0, 0};
@@ -526,11 +526,11 @@ static int ad_listing_link(ad_scanner *s, size_t i, size_t e) {
   b = url.off - 2;  /* the ']' */
   while (b > i && t[b] != '[') b--;
   tend = (t[b] == '[') ? b : url.off - 2;
-  s->r.s[AD_S_PDF] = url;
-  s->r.s[AD_S_ID].off = url.off + idoff;
-  s->r.s[AD_S_ID].len = idlen;
-  s->r.version = ver;
-  s->r.s[AD_S_TITLE] = ad_trim(t, i, tend);
+  r->s[AD_S_PDF] = url;
+  r->s[AD_S_ID].off = url.off + idoff;
+  r->s[AD_S_ID].len = idlen;
+  r->version = ver;
+  r->s[AD_S_TITLE] = ad_trim(t, i, tend);
   return 1;
 }
 
@@ -541,7 +541,8 @@ static int ad_listing_title(ad_scanner *s, size_t a, size_t e, int force) {
   const char *t = s->t;
   size_t i = a + 3, numstart;
   uint32_t pos = 0;
-  ad_record save;
+  ad_record got;
+  int linked;
   while (i < e && ad_isws((unsigned char)t[i])) i++;
   numstart = i;
   while (i < e && ad_isdig((unsigned char)t[i]) && i - numstart < 9) {
@@ -550,24 +551,19 @@ static int ad_listing_title(ad_scanner *s, size_t a, size_t e, int force) {
   }
   if (i == numstart || i >= e || t[i] != '.') return 0;
   i++;
-  save = s->r;
-  if (!ad_listing_link(s, i, e)) {
-    s->r = save;
-    if (!force) return 0;
-    ad_end(s);
-    ad_begin(s, a, AD_FMT_LISTING);
-    s->r.s[AD_S_TITLE] = ad_trim(t, i, e);
-    s->cont = AD_CONT_TITLE;  /* "without a PDF link" is told at the end */
-  } else {
-    ad_record got = s->r;
-    s->r = save;
-    ad_end(s);
-    ad_begin(s, a, AD_FMT_LISTING);
+  linked = ad_listing_link(s, &got, i, e);
+  if (!linked && !force) return 0;
+  ad_end(s);
+  ad_begin(s, a, AD_FMT_LISTING);
+  if (linked) {
     s->r.s[AD_S_PDF] = got.s[AD_S_PDF];
     s->r.s[AD_S_ID] = got.s[AD_S_ID];
     s->r.s[AD_S_TITLE] = got.s[AD_S_TITLE];
     s->r.version = got.version;
     s->cont = AD_CONT_NONE;
+  } else {
+    s->r.s[AD_S_TITLE] = ad_trim(t, i, e);
+    s->cont = AD_CONT_TITLE;  /* "without a PDF link" is told at the end */
   }
   s->titletext = i;
   s->r.position = pos;
@@ -630,6 +626,14 @@ static void ad_field(ad_scanner *s, size_t a, size_t e) {
 /* }====================================================== */
 
 /* {====================================================== main loop */
+/* Stray text at line [a, te): one warning per block of stray lines. */
+static void ad_stray(ad_scanner *s, size_t a, size_t te, const char *what) {
+  char ex[64];
+  if (s->strayline) return;
+  ad_warn(s, s->lineno, "%s: '%s'", what, ad_excerpt(s->t + a, te - a, ex, sizeof ex));
+  s->strayline = 1;
+}
+
 int ad_scan(ad_corpus *c, uint32_t fi) {
   ad_scanner s;
   const char *t;
@@ -700,7 +704,9 @@ int ad_scan(ad_corpus *c, uint32_t fi) {
     }
     if (s.r.format == AD_FMT_LISTING) {
       size_t q = a;
+      int goes_on;
       while (q < te && ad_isws((unsigned char)t[q])) q++;
+      goes_on = t[q] != '#' && !s.blank;  /* a (cut) heading never continues */
       /* '>' lines are the abstract; a title without its link may wrap
       ** onto the lines before the first of them; a line right after a
       ** '>' line (no blank between) continues the quote, as in Markdown.
@@ -710,27 +716,17 @@ int ad_scan(ad_corpus *c, uint32_t fi) {
         if (s.r.s[AD_S_ABSTRACT].len == 0) s.r.s[AD_S_ABSTRACT].off = (uint32_t)a;
         s.r.s[AD_S_ABSTRACT].len = (uint32_t)(te - s.r.s[AD_S_ABSTRACT].off);
         s.lastend = te;
-      } else if (t[q] == '#') {  /* a cut or odd heading never continues */
-        if (!s.strayline) {
-          char ex[64];
-          ad_warn(&s, s.lineno, "unexpected text in a listing record: '%s'",
-                  ad_excerpt(t + a, te - a, ex, sizeof ex));
-          s.strayline = 1;
-        }
-      } else if (s.cont == AD_CONT_TITLE && !s.blank) {
-        if (!ad_listing_link(&s, s.titletext, te))
+      } else if (goes_on && s.cont == AD_CONT_TITLE) {
+        if (!ad_listing_link(&s, &s.r, s.titletext, te))
           s.r.s[AD_S_TITLE] = ad_trim(t, s.titletext, te);
         else
           s.cont = AD_CONT_NONE;
         s.lastend = te;
-      } else if (s.r.s[AD_S_ABSTRACT].len > 0 && !s.blank && !s.strayline) {
+      } else if (goes_on && s.r.s[AD_S_ABSTRACT].len > 0 && !s.strayline) {
         s.r.s[AD_S_ABSTRACT].len = (uint32_t)(te - s.r.s[AD_S_ABSTRACT].off);
         s.lastend = te;
-      } else if (!s.strayline) {
-        char ex[64];
-        ad_warn(&s, s.lineno, "unexpected text in a listing record: '%s'",
-                ad_excerpt(t + a, te - a, ex, sizeof ex));
-        s.strayline = 1;
+      } else {
+        ad_stray(&s, a, te, "unexpected text in a listing record");
       }
       s.blank = 0;
       continue;
@@ -738,12 +734,7 @@ int ad_scan(ad_corpus *c, uint32_t fi) {
     /* catalog: continuation of the title or of the last field */
     if (s.blank && !ad_isws((unsigned char)t[a])) {
       /* unindented text after a blank line is not part of the record */
-      if (!s.strayline) {
-        char ex[64];
-        ad_warn(&s, s.lineno, "text outside of any field: '%s'",
-                ad_excerpt(t + a, te - a, ex, sizeof ex));
-        s.strayline = 1;
-      }
+      ad_stray(&s, a, te, "text outside of any field");
       continue;
     }
     if (s.cont == AD_CONT_TITLE) {
