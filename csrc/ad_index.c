@@ -20,6 +20,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "ad_index.h"
 #include "ad_token.h"
 
@@ -119,6 +120,8 @@ typedef struct ad_bterm {
 } ad_bterm;
 
 typedef struct ad_dtok { uint32_t term, pos; uint32_t field; } ad_dtok;
+static int ad_bytecmp(const char *a, size_t an, const char *b, size_t bn);
+typedef struct ad_oent ad_oent;
 typedef struct ad_local { uint32_t term; uint32_t tf[AD_NFIELDS]; uint32_t npos, at; } ad_local;
 
 typedef struct ad_ixb {
@@ -135,6 +138,7 @@ typedef struct ad_ixb {
   char *dec; size_t capdec;
   uint32_t curdoc, curpos;
   ad_slab *slabs;
+  ad_oent *oent; uint32_t capoent;   /* update: kept postings of one term */
 } ad_ixb;
 
 static ad_tchunk *ad_b_chunk(ad_ixb *b, uint32_t cap) {
@@ -450,17 +454,102 @@ static void *ad_b_sec(ad_ix *ix, int s, size_t n) {
   return p;
 }
 
-/* Encode the postings of all terms (sorted) from their temporary streams. */
-static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2) {
+/* A posting of the old index that an update keeps: new doc number, npm,
+** and its positions (bytes in old's POS section). */
+struct ad_oent { uint32_t doc, npm, poff, plen; };
+
+/* The postings of old term ot whose docs are kept (o2n[doc] != UINT32_MAX),
+** renumbered, into b->oent[0 .. *n). AD_OK, AD_ENOMEM or AD_ECORRUPT. */
+static int ad_b_oldlist(ad_ixb *b, ad_ix *old, uint32_t ot, const uint32_t *o2n,
+                        uint32_t *n) {
+  const ad_ixterm *t = ad_ix_term(old, ot);
+  const uint8_t *list, *le, *pb, *pe;
+  uint32_t nb, blk, doc = 0, out = 0, last = 0, dflt;
+  int bad = 0;
+  *n = 0;
+  if (t == NULL) return AD_ECORRUPT;
+  dflt = (t->len > 0 && ad_ix_termstr(old, t)[0] == 1) ? 0 : AD_NPM_DEFAULT;
+  if (ad_grow(b->a, (void **)&b->oent, &b->capoent, t->df, sizeof(ad_oent)))
+    return AD_ENOMEM;
+  list = old->sec[AD_SEC_POST] + t->post; le = list + t->postlen;
+  pb = old->sec[AD_SEC_POS] + t->pos; pe = pb + t->poslen;
+  nb = (t->df + AD_BLOCK - 1) / AD_BLOCK;
+  for (blk = 0; blk < nb; blk++) {
+    ad_ixskip sk;
+    uint32_t cnt = t->df - blk * AD_BLOCK, bd[AD_BLOCK], k;
+    const uint8_t *q, *imp, *pp;
+    if (cnt > AD_BLOCK) cnt = AD_BLOCK;
+    memcpy(&sk, list + (size_t)blk * sizeof sk, sizeof sk);
+    if (sk.off >= t->postlen || sk.posoff > t->poslen) return AD_ECORRUPT;
+    q = list + sk.off;
+    for (k = 0; k < cnt; k++) {
+      doc += ad_varint_get(&q, le, &bad);
+      if (bad || doc >= old->m.ndocs) return AD_ECORRUPT;
+      bd[k] = doc++;
+    }
+    if ((size_t)(le - q) < cnt) return AD_ECORRUPT;
+    imp = q; q += cnt;
+    pp = pb + sk.posoff;
+    for (k = 0; k < cnt; k++) {
+      uint32_t npm = (imp[k] & 1) ? dflt : ad_varint_get(&q, le, &bad), j, nd;
+      const uint8_t *p0 = pp;
+      for (j = 0; j < (npm >> 4); j++) (void)ad_varint_get(&pp, pe, &bad);
+      if (bad) return AD_ECORRUPT;
+      nd = o2n[bd[k]];
+      if (nd == UINT32_MAX) continue;
+      if (out > 0 && nd <= last) return AD_ECORRUPT;   /* order must hold */
+      b->oent[out].doc = last = nd; b->oent[out].npm = npm;
+      b->oent[out].poff = (uint32_t)(p0 - old->sec[AD_SEC_POS]);
+      b->oent[out].plen = (uint32_t)(pp - p0);
+      out++;
+    }
+  }
+  *n = out;
+  return AD_OK;
+}
+
+/* tf per field of a posting with field mask `mask` and np positions ps
+** (varint deltas), in a doc whose fields start at fstart */
+static int ad_b_fieldtf(uint32_t mask, uint32_t np, const uint8_t *ps,
+                        const uint8_t *pe, const uint32_t *fstart,
+                        uint32_t tf[AD_NFIELDS]) {
+  uint32_t f, j, at = 0;
+  int bad = 0;
+  for (f = 0; f < AD_NFIELDS; f++) tf[f] = 0;
+  if (mask == 0) return np ? AD_ECORRUPT : AD_OK;
+  if ((mask & (mask - 1)) == 0) {           /* one field: no decoding */
+    for (f = 0; !((mask >> f) & 1); f++) {}
+    tf[f] = np;
+    return AD_OK;
+  }
+  for (j = 0; j < np; j++) {
+    at += ad_varint_get(&ps, pe, &bad);
+    for (f = AD_NFIELDS - 1; f > 0 && at < fstart[f]; f--) {}
+    tf[f]++;
+  }
+  if (bad) return AD_ECORRUPT;
+  for (f = 0; f < AD_NFIELDS; f++)
+    if (((mask >> f) & 1) != (tf[f] != 0)) return AD_ECORRUPT;
+  return AD_OK;
+}
+
+/* Encode the postings of all terms (sorted): the builder's temporary
+** streams, merged, for an update, with the kept postings of old (its doc
+** o maps to o2n[o]). Terms left without postings are dropped. */
+static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2,
+                       ad_ix *old, const uint32_t *o2n) {
   const ad_alloc *a = b->a;
   ad_tord *ord;
   ad_ixterm *terms;
   ad_bbuf post = {NULL, 0, 0}, pos = {NULL, 0, 0}, tstr = {NULL, 0, 0};
-  uint32_t i, nt = b->nterms, n = ix->m.ndocs;
+  uint32_t i, nt = b->nterms, n = ix->m.ndocs, ont = old ? old->m.nterms : 0;
+  uint32_t oi = 0, nout = 0, cap = nt + ont;
   const ad_ixparams *p = &ix->m.p;
   int st = AD_ENOMEM;
   float *nf;
   double logtab[64];
+  const char *prevs = NULL;
+  uint32_t prevlen = 0;
   ord = (ad_tord *)ad_malloc(a, (size_t)(nt ? nt : 1) * sizeof *ord);
   if (ord == NULL) return AD_ENOMEM;
   /* per doc and field: w_f / (1 - b + b len / avglen) */
@@ -483,33 +572,77 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2) {
   qsort(ord, nt, sizeof *ord, ad_b_termcmp);
   for (i = 0; i < nt; i++)
     if (b->terms[i].tail) b->terms[i].tail->used = (uint32_t)(b->terms[i].wp - b->terms[i].tail->data);
-  terms = (ad_ixterm *)ad_b_sec(ix, AD_SEC_TERMS, (size_t)nt * sizeof(ad_ixterm));
+  terms = (ad_ixterm *)ad_b_sec(ix, AD_SEC_TERMS, (size_t)cap * sizeof(ad_ixterm));
   if (terms == NULL) goto done;
-  if (ad_bb_reserve(a, &tstr, b->tstr.n + 1)) goto done;
-  for (i = 0; i < nt; i++) {
-    ad_bterm *bt = &b->terms[ord[i].t];
-    if (i + 2 < nt) __builtin_prefetch(&b->terms[ord[i + 2].t], 0, 3);
-    if (i + 1 < nt && b->terms[ord[i + 1].t].head)
-      __builtin_prefetch(b->terms[ord[i + 1].t].head, 0, 3);
-    ad_ixterm *t = &terms[i];
-    ad_tchunk *ch = bt->head;
-    const uint8_t *q = ch ? ch->data : NULL, *qe = ch ? ch->data + ch->used : NULL;
-    uint32_t nb = (bt->df + AD_BLOCK - 1) / AD_BLOCK, blk, doc = 0, k;
+  if (ad_bb_reserve(a, &tstr, b->tstr.n + (old ? old->seclen[AD_SEC_TSTR] : 0) + 1)) goto done;
+  for (i = 0; i < nt || oi < ont; ) {
+    ad_bterm *bt = NULL;
+    const ad_ixterm *ot = NULL;
+    const char *ts;
+    uint32_t tlen, on = 0, df, sleft, sdoc = 0, sbase = 0, ok = 0;
+    ad_ixterm *t;
+    ad_tchunk *ch;
+    const uint8_t *q, *qe;
+    uint32_t nb, blk, doc = 0, k;
     size_t listart, skipat;
-    int bad = 0, pseudo = bt->len > 0 && b->tstr.p[bt->str] == 1;
-    uint32_t dflt = pseudo ? 0 : AD_NPM_DEFAULT;
-    double idfs = log((double)(n + 1) / (bt->df + 1)) + 1.0;
-    memcpy(tstr.p + tstr.n, b->tstr.p + bt->str, bt->len);
-    t->str = (uint32_t)tstr.n; t->len = bt->len; tstr.n += bt->len;
-    t->df = bt->df;
+    int bad = 0, pseudo;
+    uint32_t dflt;
+    double idfs;
+    /* the next term: the smaller of the builder's and old's next terms */
+    if (oi < ont) {
+      ot = ad_ix_term(old, oi);
+      if (ot == NULL) { st = AD_ECORRUPT; goto done; }
+    }
+    if (i < nt) {
+      int cmp = ot ? ad_bytecmp(ord[i].s, ord[i].len, ad_ix_termstr(old, ot), ot->len) : -1;
+      if (cmp <= 0) bt = &b->terms[ord[i].t];
+      if (cmp < 0) ot = NULL;
+    }
+    if (bt) {
+      ts = ord[i].s; tlen = ord[i].len; i++;
+      if (i < nt) {
+        if (i + 1 < nt) __builtin_prefetch(&b->terms[ord[i + 1].t], 0, 3);
+        if (b->terms[ord[i].t].head) __builtin_prefetch(b->terms[ord[i].t].head, 0, 3);
+      }
+    } else { ts = ad_ix_termstr(old, ot); tlen = ot->len; }
+    if (ot) {
+      st = ad_b_oldlist(b, old, oi, o2n, &on);
+      if (st != AD_OK) goto done;
+      st = AD_ENOMEM;
+      oi++;
+    }
+    if (prevs != NULL && ad_bytecmp(prevs, prevlen, ts, tlen) >= 0) {
+      st = AD_ECORRUPT; goto done;            /* old's terms out of order */
+    }
+    prevs = ts; prevlen = tlen;
+    sleft = bt ? bt->df : 0;
+    df = sleft + on;
+    if (df == 0) continue;                     /* every posting dropped */
+    t = &terms[nout++];
+    ch = bt ? bt->head : NULL;
+    q = ch ? ch->data : NULL; qe = ch ? ch->data + ch->used : NULL;
+    nb = (df + AD_BLOCK - 1) / AD_BLOCK;
+    pseudo = tlen > 0 && ts[0] == 1;
+    dflt = pseudo ? 0 : AD_NPM_DEFAULT;
+    idfs = log((double)(n + 1) / (df + 1)) + 1.0;
+    memcpy(tstr.p + tstr.n, ts, tlen);
+    t->str = (uint32_t)tstr.n; t->len = tlen; tstr.n += tlen;
+    t->df = df;
     t->pos = (uint32_t)pos.n;
     if (ad_bb_reserve(a, &post, (size_t)nb * sizeof(ad_ixskip))) goto done;
     listart = post.n; skipat = post.n;
     t->post = (uint32_t)listart;
     post.n += (size_t)nb * sizeof(ad_ixskip);
     t->maximp = 0;
+#define AD_PEEK() do { \
+      if (sleft) { \
+        if (q == qe) { ch = ch ? ch->next : NULL; \
+          if (ch == NULL) { st = AD_EFORMAT; goto done; } \
+          q = ch->data; qe = ch->data + ch->used; } \
+        sdoc = sbase + ad_varint_get(&q, qe, &bad); } } while (0)
+    AD_PEEK();
     for (blk = 0; blk < nb; blk++) {
-      uint32_t cnt = bt->df - blk * AD_BLOCK, bd[AD_BLOCK], bnpm[AD_BLOCK];
+      uint32_t cnt = df - blk * AD_BLOCK, bd[AD_BLOCK], bnpm[AD_BLOCK];
       uint8_t bimp[AD_BLOCK];
       uint32_t prevdoc = doc, mx = 0;
       ad_ixskip sk;
@@ -517,26 +650,36 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2) {
       sk.posoff = (uint32_t)(pos.n - t->pos);
       for (k = 0; k < cnt; k++) {
         uint32_t tf[AD_NFIELDS], np = 0, f, mask = 0, j;
-        const uint8_t *ps;
+        const uint8_t *ps, *pz;
         double tfw = 0, imp;
-        if (q == qe) {                 /* next chunk */
-          ch = ch ? ch->next : NULL;
-          if (ch == NULL) { st = AD_EFORMAT; goto done; }
-          q = ch->data; qe = ch->data + ch->used;
+        if (sleft && (ok == on || sdoc < b->oent[ok].doc)) {
+          doc = sdoc;
+          mask = q < qe ? *q++ : (bad = 1, 0);
+          if (bad || doc >= n) { st = AD_EFORMAT; goto done; }
+          for (f = 0; f < AD_NFIELDS; f++) {
+            tf[f] = (mask >> f) & 1 ? ad_varint_get(&q, qe, &bad) : 0;
+            np += tf[f];
+          }
+          ps = q;
+          for (j = 0; j < np; j++) (void)ad_varint_get(&q, qe, &bad);
+          pz = q;
+          sbase = doc + 1; sleft--;
+          AD_PEEK();
+        } else {
+          const ad_oent *e = &b->oent[ok++];
+          doc = e->doc;
+          if (doc >= n || (sleft && sdoc == doc)) { st = AD_ECORRUPT; goto done; }
+          mask = e->npm & 15; np = e->npm >> 4;
+          ps = old->sec[AD_SEC_POS] + e->poff; pz = ps + e->plen;
+          if (ad_b_fieldtf(mask, np, ps, pz, docs[doc].fstart, tf)) {
+            st = AD_ECORRUPT; goto done;
+          }
         }
-        doc += ad_varint_get(&q, qe, &bad);
-        mask = q < qe ? *q++ : (bad = 1, 0);
-        if (bad || doc >= n) { st = AD_EFORMAT; goto done; }
-        for (f = 0; f < AD_NFIELDS; f++) {
-          tf[f] = (mask >> f) & 1 ? ad_varint_get(&q, qe, &bad) : 0;
-          np += tf[f];
+        for (f = 0; f < AD_NFIELDS; f++)
           if (tf[f]) tfw += tf[f] * nf[(size_t)doc * AD_NFIELDS + f];
-        }
-        ps = q;
-        for (j = 0; j < np; j++) (void)ad_varint_get(&q, qe, &bad);
-        if (q > ps) {
-          if (ad_bb_reserve(a, &pos, (size_t)(q - ps))) goto done;
-          memcpy(pos.p + pos.n, ps, (size_t)(q - ps)); pos.n += (size_t)(q - ps);
+        if (pz > ps) {
+          if (ad_bb_reserve(a, &pos, (size_t)(pz - ps))) goto done;
+          memcpy(pos.p + pos.n, ps, (size_t)(pz - ps)); pos.n += (size_t)(pz - ps);
         }
         imp = tfw / (p->k1 + tfw);
         bd[k] = doc;
@@ -572,12 +715,21 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2) {
       for (k = 0; k < cnt; k++) if (!(bimp[k] & 1)) ad_bb_varint(&post, bnpm[k]);
       memcpy(post.p + skipat + (size_t)blk * sizeof sk, &sk, sizeof sk);
     }
+#undef AD_PEEK
+    if (sleft || ok != on) { st = AD_EFORMAT; goto done; }
     t->postlen = (uint32_t)(post.n - listart);
     t->poslen = (uint32_t)(pos.n - t->pos);
-    bt->head = bt->tail = NULL;
+    if (bt) bt->head = bt->tail = NULL;
     /* keep the 4-byte alignment of the next skip table */
     if (ad_bb_reserve(a, &post, 4)) goto done;
     while (post.n & 3) post.p[post.n++] = 0;
+  }
+  ix->m.nterms = nout;
+  if (nout < cap) {                           /* shrink TERMS to its size */
+    void *np = ad_realloc(a, ix->own[AD_SEC_TERMS], cap ? (size_t)cap * sizeof(ad_ixterm) : 1,
+                          nout ? (size_t)nout * sizeof(ad_ixterm) : 1);
+    if (np == NULL) goto done;
+    ad_b_setsec(ix, AD_SEC_TERMS, np, (size_t)nout * sizeof(ad_ixterm));
   }
   {
     int s;
@@ -601,16 +753,17 @@ done:
 /* }====================================================== */
 
 /* {====================================================== build */
+#define AD_RACY 3
 /* Pack record r into x; returns 1 when it does not fit (flagged AD_XR_BIG,
 ** the caller stores it whole). */
-static int ad_b_packrec(const ad_record *r, ad_ixrec *x, int unused) {
+static int ad_b_packrec(const ad_record *r, ad_ixrec *x, uint8_t xflags) {
   int s, k = 0;
   uint32_t raw = r->s[AD_S_RAW].off;
-  (void)unused;
   memset(x, 0, sizeof *x);
   x->file = r->file; x->line = r->line; x->date = r->date;
   x->position = r->position; x->version = r->version;
-  x->format = r->format; x->flags = r->flags & 0x7F;
+  x->format = r->format;
+  x->flags = (uint8_t)((r->flags & (AD_RF_CROSSLIST | AD_RF_HTML | AD_RF_QUOTED)) | xflags);
   x->raw = raw; x->rawlen = r->s[AD_S_RAW].len;
   for (s = 0; s < AD_NSPANS; s++) {
     if (s == AD_S_RAW) continue;
@@ -641,6 +794,7 @@ static void ad_b_free(ad_ixb *b) {
   ad_free(a, b->loc, (size_t)b->caploc * sizeof(ad_local));
   ad_free(a, b->pos, (size_t)b->cappos * 4);
   ad_free(a, b->dec, b->capdec);
+  ad_free(a, b->oent, (size_t)b->capoent * sizeof(ad_oent));
 }
 
 /* sizes of the owned sections, for ad_ix_free */
@@ -661,8 +815,48 @@ void ad_ix_free(ad_ix *ix) {
 
 int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
                 const ad_ixparams *p) {
+  return ad_ix_rebuild(ix, a, c, p, NULL, NULL, NULL, NULL);
+}
+
+/* For an update: r2old[r] = old's number of record r (UINT32_MAX: a record
+** read anew) and recdoc[o] = the old entry of old record o. */
+static int ad_b_oldmaps(const ad_alloc *a, ad_corpus *c, ad_ix *old,
+                        const uint32_t *oldfile, uint32_t *r2old, uint32_t *recdoc) {
+  uint32_t f, k, d;
+  for (k = 0; k < c->nrecs; k++) r2old[k] = UINT32_MAX;
+  for (k = 0; k < old->m.nrecs; k++) recdoc[k] = UINT32_MAX;
+  (void)a;
+  for (f = 0; f < c->nfiles; f++) {
+    const ad_ixfile *of;
+    if (oldfile[f] == UINT32_MAX) continue;
+    if (oldfile[f] >= old->m.nfiles ||
+        ad_ix_need(old, AD_SEC_FILES, (uint64_t)oldfile[f] * sizeof(ad_ixfile), sizeof(ad_ixfile)))
+      return AD_ECORRUPT;
+    of = (const ad_ixfile *)old->sec[AD_SEC_FILES] + oldfile[f];
+    if (of->nrec != c->files[f].nrec || (uint64_t)of->first + of->nrec > old->m.nrecs)
+      return AD_ECORRUPT;
+    for (k = 0; k < of->nrec; k++) r2old[c->files[f].first + k] = of->first + k;
+  }
+  for (d = 0; d < old->m.ndocs; d++) {
+    const ad_ixdoc *od = ad_ix_doc(old, d);
+    if (od == NULL) return AD_ECORRUPT;
+    for (k = 0; k < od->napp; k++) {
+      uint32_t o = ad_ix_app(old, od, k);
+      if (o >= old->m.nrecs || recdoc[o] != UINT32_MAX) return AD_ECORRUPT;
+      recdoc[o] = d;
+    }
+  }
+  return AD_OK;
+}
+
+int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
+                  const ad_ixparams *p, ad_ix *old, const uint32_t *oldfile,
+                  uint32_t *nread, uint32_t *badfile) {
   ad_ixb b;
   uint32_t *rnext = NULL, *etab = NULL, emask, nent = 0, i, r;
+  uint32_t *r2old = NULL, *recdoc = NULL, *o2n = NULL, *dold = NULL;
+  uint32_t onrecs = old ? old->m.nrecs : 0, ondocs = old ? old->m.ndocs : 0;
+  uint8_t *rflags = NULL;
   ad_bent *ents = NULL;
   ad_ixdoc *docs;
   double *norm2 = NULL;
@@ -673,6 +867,19 @@ int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
   ix->a = *a;
   b.a = &ix->a; b.c = c;
   ix->m.p = *p;
+  if (nread) *nread = 0;
+  rflags = (uint8_t *)ad_malloc(b.a, (size_t)c->nrecs + 1);
+  if (rflags == NULL) goto done;
+  if (old) {
+    r2old = (uint32_t *)ad_malloc(b.a, ((size_t)c->nrecs + 1) * 4);
+    recdoc = (uint32_t *)ad_malloc(b.a, ((size_t)onrecs + 1) * 4);
+    o2n = (uint32_t *)ad_malloc(b.a, ((size_t)ondocs + 1) * 4);
+    if (!r2old || !recdoc || !o2n) goto done;
+    st = ad_b_oldmaps(b.a, c, old, oldfile, r2old, recdoc);
+    if (st != AD_OK) goto done;
+    st = AD_ENOMEM;
+    for (i = 0; i < ondocs; i++) o2n[i] = UINT32_MAX;
+  }
   /* 1. group records by id */
   for (emask = 16; emask < c->nrecs * 2u + 2; emask *= 2) {}
   rnext = (uint32_t *)ad_malloc(b.a, (size_t)(c->nrecs + 1) * 4);
@@ -687,8 +894,22 @@ int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
     const char *id;
     uint32_t idl = rec->s[AD_S_ID].len, h, e;
     rnext[r] = UINT32_MAX;
-    if (idl == 0 || f->text == NULL) continue;
-    id = f->text + rec->s[AD_S_ID].off;
+    rflags[r] = 0;
+    if (f->text != NULL) {
+      if (idl == 0) continue;
+      id = f->text + rec->s[AD_S_ID].off;
+      rflags[r] = (uint8_t)((ad_b_present(c, rec, AD_S_DOI) ? AD_XR_DOI : 0) |
+                            (ad_b_present(c, rec, AD_S_JOURNAL) ? AD_XR_JOURNAL : 0));
+    } else {            /* a record of an unchanged file: old knows its id */
+      const ad_ixdoc *od;
+      if (r2old == NULL || r2old[r] == UINT32_MAX || recdoc[r2old[r]] == UINT32_MAX)
+        continue;
+      od = ad_ix_doc(old, recdoc[r2old[r]]);
+      id = od ? ad_ix_docid(old, od) : NULL;
+      if (id == NULL) { st = AD_ECORRUPT; goto done; }
+      idl = od->idlen;
+      rflags[r] = rec->flags & (AD_XR_DOI | AD_XR_JOURNAL);
+    }
     h = (uint32_t)ad_strhash(id, idl) & emask;
     for (;;) {
       e = etab[h];
@@ -710,8 +931,8 @@ int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
       if (rec->date && rec->date < en->first) en->first = rec->date;
       if (rec->date > en->last) en->last = rec->date;
       if (rec->version > en->version) en->version = rec->version;
-      if (ad_b_present(c, rec, AD_S_DOI)) en->flags |= AD_DF_DOI;
-      if (ad_b_present(c, rec, AD_S_JOURNAL)) en->flags |= AD_DF_JOURNAL;
+      if (rflags[r] & AD_XR_DOI) en->flags |= AD_DF_DOI;
+      if (rflags[r] & AD_XR_JOURNAL) en->flags |= AD_DF_JOURNAL;
     }
   }
   ad_free(b.a, etab, (size_t)(emask + 1) * 4); etab = NULL;
@@ -784,6 +1005,26 @@ int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
     ad_b_idsort(ids, tmp, nent, docs, idstr);
     ad_free(b.a, tmp, (size_t)(nent ? nent : 1) * 4);
   }
+  /* an update keeps the postings of an entry made of exactly the records of
+  ** one old entry, with the same best record */
+  if (old) {
+    dold = (uint32_t *)ad_malloc(b.a, ((size_t)nent + 1) * 4);
+    if (dold == NULL) goto done;
+    for (i = 0; i < nent; i++) {
+      uint32_t od = UINT32_MAX, napp = 0;
+      const ad_ixdoc *o;
+      dold[i] = UINT32_MAX;
+      for (r = ents[i].head; r != UINT32_MAX; r = rnext[r]) {
+        uint32_t x = r2old[r];
+        if (x == UINT32_MAX || recdoc[x] == UINT32_MAX ||
+            (od != UINT32_MAX && recdoc[x] != od)) { od = UINT32_MAX; break; }
+        od = recdoc[x]; napp++;
+      }
+      if (od == UINT32_MAX || (o = ad_ix_doc(old, od)) == NULL) continue;
+      if (o->napp != napp || r2old[docs[i].best] != o->best) continue;
+      dold[i] = od; o2n[od] = i;
+    }
+  }
   ad_free(b.a, rnext, (size_t)(c->nrecs + 1) * 4); rnext = NULL;
   ad_free(b.a, ents, (size_t)(c->nrecs + 1) * sizeof(ad_bent)); ents = NULL;
   /* 3. tokenize */
@@ -798,6 +1039,27 @@ int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
     uint32_t f, k, used;
     size_t n;
     int err = 0;
+    if (dold && dold[i] != UINT32_MAX) {      /* kept: old has its postings */
+      const ad_ixdoc *o = ad_ix_doc(old, dold[i]);
+      if (o == NULL) { st = AD_ECORRUPT; goto done; }
+      for (f = 0; f < AD_NFIELDS; f++) {
+        d->fstart[f] = o->fstart[f]; d->len[f] = o->len[f];
+        lensum[f] += d->len[f];
+      }
+      d->flags |= o->flags & AD_DF_CODE;
+      continue;
+    }
+    if (old) {                 /* the files of its records must be loaded */
+      for (k = 0; k < d->napp; k++) {
+        uint32_t fi = c->recs[((uint32_t *)ix->own[AD_SEC_APPS])[d->app + k]].file;
+        if (c->files[fi].text != NULL) continue;
+        st = ad_file_load(c, fi);
+        if (st != AD_OK) { if (badfile) *badfile = fi; goto done; }
+        st = AD_ENOMEM;
+        if (nread) (*nread)++;
+      }
+    }
+    rec = &c->recs[d->best];
     b.curpos = 0;
     for (f = 0; f < AD_NFIELDS; f++) {
       const char *txt;
@@ -867,7 +1129,7 @@ int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
   norm2 = (double *)ad_malloc(b.a, (size_t)(ix->m.ndocs ? ix->m.ndocs : 1) * sizeof(double));
   if (norm2 == NULL) goto done;
   memset(norm2, 0, (size_t)(ix->m.ndocs ? ix->m.ndocs : 1) * sizeof(double));
-  st = ad_b_encode(ix, &b, docs, norm2);
+  st = ad_b_encode(ix, &b, docs, norm2, old, o2n);
   if (st != AD_OK) goto done;
   for (i = 0; i < ix->m.ndocs; i++) docs[i].norm = (float)sqrt(norm2[i]);
   st = AD_ENOMEM;
@@ -877,6 +1139,11 @@ int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
     size_t fbytes = 0, at = 0;
     uint8_t *fstr;
     void *recs;
+    struct timespec now;
+    /* A file modified less than AD_RACY seconds before the build may be
+    ** modified again within the same mtime tick: its mtime is stored as 0
+    ** ("unknown") so that update() reads it and compares its bytes. */
+    if (clock_gettime(CLOCK_REALTIME, &now) != 0) now.tv_sec = INT32_MAX;
     for (i = 0; i < c->nfiles; i++) fbytes += c->files[i].pathlen;
     fstr = (uint8_t *)ad_b_sec(ix, AD_SEC_FSTR, fbytes);
     recs = ad_b_sec(ix, AD_SEC_RECS, (size_t)c->nrecs * sizeof(ad_ixrec));
@@ -887,19 +1154,24 @@ int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
       memcpy(fstr + at, f->path, f->pathlen); at += f->pathlen;
       files[i].size = f->text ? (uint64_t)f->len : f->size;
       files[i].hash = f->text ? ad_file_hash(c, i) : f->hash;
-      files[i].mtime = f->mtime;
+      files[i].mtime = f->mtime > (int64_t)now.tv_sec - AD_RACY ? 0 : f->mtime;
       files[i].first = f->first; files[i].nrec = f->nrec;
       files[i].format = f->format;
     }
     {
       uint32_t nbig = 0, k;
       ad_record *big;
-      for (i = 0; i < c->nrecs; i++) nbig += ad_b_packrec(&c->recs[i], (ad_ixrec *)recs + i, 0);
+      for (i = 0; i < c->nrecs; i++)
+        nbig += ad_b_packrec(&c->recs[i], (ad_ixrec *)recs + i, rflags[i]);
       big = (ad_record *)ad_b_sec(ix, AD_SEC_RECBIG, (size_t)nbig * sizeof(ad_record));
       if (big == NULL) goto done;
       for (i = 0, k = 0; i < c->nrecs; i++) {
         ad_ixrec *x = (ad_ixrec *)recs + i;
-        if (x->flags & AD_XR_BIG) { big[k] = c->recs[i]; x->raw = k++; }
+        if (x->flags & AD_XR_BIG) {
+          big[k] = c->recs[i];
+          big[k].flags = (uint8_t)((big[k].flags & 0x07) | rflags[i]);
+          x->raw = k++;
+        }
       }
     }
   }
@@ -915,6 +1187,11 @@ done:
   if (etab) ad_free(b.a, etab, (size_t)(emask + 1) * 4);
   if (ents) ad_free(b.a, ents, (size_t)(c->nrecs + 1) * sizeof(ad_bent));
   if (norm2) ad_free(b.a, norm2, (size_t)(ix->m.ndocs ? ix->m.ndocs : 1) * sizeof(double));
+  if (rflags) ad_free(b.a, rflags, (size_t)c->nrecs + 1);
+  if (r2old) ad_free(b.a, r2old, ((size_t)c->nrecs + 1) * 4);
+  if (recdoc) ad_free(b.a, recdoc, ((size_t)onrecs + 1) * 4);
+  if (o2n) ad_free(b.a, o2n, ((size_t)ondocs + 1) * 4);
+  if (dold) ad_free(b.a, dold, ((size_t)nent + 1) * 4);
   return st;
 }
 /* }====================================================== */

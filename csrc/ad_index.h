@@ -117,6 +117,11 @@ typedef struct ad_ixskip { uint32_t last, off, posoff, maximp; } ad_ixskip;
 typedef struct ad_ixdate { uint32_t date, doc; } ad_ixdate;
 
 #define AD_XR_BIG 0x80      /* ad_ixrec.flags: the record is RECBIG[raw] */
+/* ad_ixrec.flags (and ad_record.flags of records expanded from an index):
+** the record has a DOI / journal reference (present and not "None"), so an
+** update can merge entries without reading the record's file */
+#define AD_XR_DOI     0x08
+#define AD_XR_JOURNAL 0x10
 typedef struct ad_ixrec {
   uint32_t file, line, date, position;
   uint16_t version; uint8_t format, flags;
@@ -158,6 +163,20 @@ void ad_ixparams_default(ad_ixparams *p);
 int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
                 const ad_ixparams *p);
 void ad_ix_free(ad_ix *ix);
+/* Build like ad_ix_build, reusing the index `old` of an earlier version of
+** the corpus (incremental update). oldfile[f] is the file of old that holds
+** the same bytes as c's file f (then c's records of f are old's records of
+** that file, in order, with their text possibly not loaded), or UINT32_MAX
+** for a file read and scanned anew. An entry made of exactly the records of
+** one old entry keeps old's postings (re-weighted); the others are
+** tokenized from text, loading (ad_file_load) the files they need: *nread
+** (if not NULL) counts those loads. The result equals ad_ix_build over the
+** same corpus with every file loaded. AD_OK, AD_ENOMEM, AD_ECORRUPT (old
+** failed validation), AD_EIO or AD_ECHANGED (a file could not be loaded:
+** *badfile is its number). */
+int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
+                  const ad_ixparams *p, ad_ix *old, const uint32_t *oldfile,
+                  uint32_t *nread, uint32_t *badfile);
 
 /* Make sure bytes [off, off+len) of section s are valid: in bounds and, for
 ** a loaded index, their chunks' checksums verified. AD_OK or AD_ECORRUPT. */
@@ -256,6 +275,10 @@ int ad_ix_load_mem(ad_ix *ix, const ad_alloc *a, const void *buf, size_t len,
 ** Release with ad_ix_corpus_free. */
 int ad_ix_corpus_rec(ad_ix *ix, ad_corpus *c, uint32_t r);
 int ad_ix_corpus(ad_ix *ix, ad_corpus *c);
+/* Append file fi of ix, with its records, to corpus c (text not loaded:
+** ad_file_load reads it on demand and checks its size and hash); mtime is
+** the file's current one. AD_OK, AD_ENOMEM or AD_ECORRUPT. */
+int ad_ix_corpus_addfile(ad_ix *ix, ad_corpus *c, uint32_t fi, int64_t mtime);
 void ad_ix_corpus_free(ad_corpus *c);
 /* Unmap a loaded index (called by ad_ix_free). */
 void ad_ix_unmap(ad_ix *ix);

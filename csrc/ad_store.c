@@ -31,7 +31,7 @@
 #include "ad_index.h"
 
 #define AD_MAGIC "ARXIVDGX"
-#define AD_FORMAT_VERSION 1u
+#define AD_FORMAT_VERSION 2u  /* 2: record flags AD_XR_DOI, AD_XR_JOURNAL */
 #define AD_BOM 0x01020304u
 #define AD_CHUNKSHIFT 14
 
@@ -369,6 +369,48 @@ int ad_ix_corpus_rec(ad_ix *ix, ad_corpus *c, uint32_t r) {
   st = ad_ix_rec(ix, r, &c->recs[r]);
   if (st != AD_OK) return st;
   ix->recdone[r >> 3] |= (uint8_t)(1u << (r & 7));
+  return AD_OK;
+}
+
+int ad_ix_corpus_addfile(ad_ix *ix, ad_corpus *c, uint32_t fi, int64_t mtime) {
+  const ad_ixfile *xf;
+  ad_file *f;
+  uint32_t k, first;
+  if (fi >= ix->m.nfiles ||
+      ad_ix_need(ix, AD_SEC_FILES, (uint64_t)fi * sizeof(ad_ixfile), sizeof(ad_ixfile)))
+    return AD_ECORRUPT;
+  xf = (const ad_ixfile *)ix->sec[AD_SEC_FILES] + fi;
+  if ((uint64_t)xf->path + xf->pathlen > ix->seclen[AD_SEC_FSTR]
+      || ad_ix_need(ix, AD_SEC_FSTR, xf->path, xf->pathlen)
+      || (uint64_t)xf->first + xf->nrec > ix->m.nrecs
+      || xf->size > AD_MAX_FILE_SIZE
+      || (uint64_t)c->nrecs + xf->nrec > UINT32_MAX - 1)
+    return AD_ECORRUPT;
+  if (ad_grow(&c->a, (void **)&c->files, &c->capfiles, c->nfiles + 1, sizeof(ad_file))
+      || ad_grow(&c->a, (void **)&c->recs, &c->caprecs, c->nrecs + xf->nrec + 1,
+                 sizeof(ad_record)))
+    return AD_ENOMEM;
+  f = &c->files[c->nfiles];
+  memset(f, 0, sizeof *f);
+  f->path = (char *)ad_malloc(&c->a, xf->pathlen + 1);
+  if (f->path == NULL) return AD_ENOMEM;
+  memcpy(f->path, ix->sec[AD_SEC_FSTR] + xf->path, xf->pathlen);
+  f->path[xf->pathlen] = 0;
+  f->pathlen = xf->pathlen;
+  f->size = xf->size; f->mtime = mtime;
+  f->hash = xf->hash; f->hashed = 1;
+  f->format = (uint8_t)xf->format;
+  first = c->nrecs;
+  for (k = 0; k < xf->nrec; k++) {
+    ad_record *r = &c->recs[first + k];
+    int st = ad_ix_rec(ix, xf->first + k, r);
+    if (st != AD_OK) return st;
+    if (r->file != fi) return AD_ECORRUPT;
+    r->file = c->nfiles;
+  }
+  f->first = first; f->nrec = xf->nrec;
+  c->nrecs = first + xf->nrec;
+  c->nfiles++;
   return AD_OK;
 }
 

@@ -439,7 +439,7 @@ static const luaL_Reg lad_paper_meta[] = {
 /* {====================================================== Collection */
 /* Creates a closed collection at the top of the stack (nothing allocated
 ** yet), with nuv user values. */
-static lad_collection *lad_newcoll(lua_State *L, int nuv) {
+lad_collection *lad_newcoll(lua_State *L, int nuv) {
   lad_collection *lc = (lad_collection *)lua_newuserdatauv(L, sizeof *lc, nuv);
   ad_alloc a;
   lc->live = 0;

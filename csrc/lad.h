@@ -24,6 +24,9 @@ typedef struct lad_collection {
 /* Returns the corpus of the Collection at stack index i (raises a type
 ** error naming argument i otherwise). */
 ad_corpus *lad_checkcorpus(lua_State *L, int i);
+/* a new, empty, open Collection at the top of the stack, with nuv user
+** values */
+lad_collection *lad_newcoll(lua_State *L, int nuv);
 
 /* __eq of a paper userdata (tname) whose first member is its uint32_t
 ** number and whose user value 1 is its owner. */

@@ -311,6 +311,128 @@ static int lad_index_build(lua_State *L) {
   return 1;
 }
 
+/* index_rebuild(old, files [, opts]) -> Index, nread
+**                                    | nil, "path: reason" [, errno]
+** The incremental update behind idx:update (index.lua). files lists the new
+** corpus in order; each entry is {path = p, mtime = m, old = k}: file k of
+** old, same size and mtime, whose records are taken from old without
+** reading the file; or {path = p, prev = k}: a file read and scanned anew
+** (prev: the old file of the same path, if any: when its bytes are the
+** same, its entries keep their postings). nread counts the files read. */
+typedef struct lad_upfile { const char *path; int64_t mtime; uint32_t old, prev; } lad_upfile;
+
+static uint32_t lad_upfield(lua_State *L, const char *k, uint32_t nfiles) {
+  lua_Integer v;
+  uint32_t r = UINT32_MAX;
+  lua_getfield(L, -1, k);
+  if (!lua_isnil(L, -1)) {
+    v = lua_tointeger(L, -1);
+    if (!lua_isinteger(L, -1) || v < 1 || (uint64_t)v > nfiles)
+      luaL_argerror(L, 2, lua_pushfstring(L, "file entry: bad '%s'", k));
+    r = (uint32_t)v - 1;
+  }
+  lua_pop(L, 1);
+  return r;
+}
+
+static int lad_index_rebuild(lua_State *L) {
+  lad_index *oi = lad_toindex(L, 1), *li;
+  ad_ixparams p;
+  lua_Integer n, i;
+  lad_upfile *v;
+  uint32_t *oldfile, nread = 0, bad = UINT32_MAX, nfiles = oi->ix.m.nfiles, k;
+  lad_collection *lc;
+  const char *failpath = NULL;
+  ad_alloc a;
+  int st = AD_OK, e;
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lad_getparams(L, 3, &p);
+  lua_settop(L, 3);
+  n = luaL_len(L, 2);
+  luaL_argcheck(L, n >= 0 && n < (1 << 26), 2, "too many files");
+  v = (lad_upfile *)lua_newuserdatauv(L, (size_t)(n + 1) * sizeof *v, 0);   /* 4 */
+  oldfile = (uint32_t *)lua_newuserdatauv(L, (size_t)(n + 1) * 4, 0);        /* 5 */
+  lua_createtable(L, (int)n, 0);                 /* 6: keeps the paths alive */
+  for (i = 1; i <= n; i++) {
+    lad_upfile *u = &v[i - 1];
+    lua_geti(L, 2, i);
+    if (!lua_istable(L, -1)) luaL_argerror(L, 2, "file entries must be tables");
+    if (lua_getfield(L, -1, "path") != LUA_TSTRING)
+      luaL_argerror(L, 2, "file entry without a path");
+    u->path = lua_tostring(L, -1);
+    lua_rawseti(L, 6, i);
+    lua_getfield(L, -1, "mtime");
+    u->mtime = (int64_t)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    u->old = lad_upfield(L, "old", nfiles);
+    u->prev = lad_upfield(L, "prev", nfiles);
+    lua_pop(L, 1);
+  }
+  lc = lad_newcoll(L, 1);                                                   /* 7 */
+  li = lad_newindex(L);                                                     /* 8 */
+  lua_pushvalue(L, 7);
+  lua_setiuservalue(L, 8, 1);
+  li->coll = lc;
+  oi = lad_toindex(L, 1);     /* (a finalizer run by the allocations above
+                              ** could have closed it) */
+  /* no Lua call from here on: the corpus, then the index */
+  for (i = 0; i < n && st == AD_OK; i++) {
+    const lad_upfile *u = &v[i];
+    uint32_t before = lc->c.nfiles;
+    if (u->old != UINT32_MAX) {
+      st = ad_ix_corpus_addfile(&oi->ix, &lc->c, u->old, u->mtime);
+      if (st == AD_OK) oldfile[before] = u->old;
+      continue;
+    }
+    st = ad_corpus_add_file(&lc->c, u->path);
+    if (st == AD_ETOOBIG) st = AD_OK;   /* a warning, as in ad.open */
+    if (st != AD_OK) { failpath = u->path; break; }
+    nread++;
+    for (k = before; k < lc->c.nfiles; k++) oldfile[k] = UINT32_MAX;
+    if (u->prev != UINT32_MAX && lc->c.nfiles == before + 1 &&
+        ad_ix_need(&oi->ix, AD_SEC_FILES, (uint64_t)u->prev * sizeof(ad_ixfile),
+                   sizeof(ad_ixfile)) == AD_OK) {
+      const ad_ixfile *xf = (const ad_ixfile *)oi->ix.sec[AD_SEC_FILES] + u->prev;
+      ad_file *f = &lc->c.files[before];
+      if (f->text != NULL && xf->size == (uint64_t)f->len && xf->nrec == f->nrec &&
+          ad_file_hash(&lc->c, before) == xf->hash)
+        oldfile[before] = u->prev;      /* touched, same bytes */
+    }
+  }
+  if (st == AD_OK) {
+    uint32_t loads = 0;
+    lad_alloc(L, &a);
+    li->live = 1;
+    st = ad_ix_rebuild(&li->ix, &a, &lc->c, &p, &oi->ix, oldfile, &loads, &bad);
+    nread += loads;
+    if (st != AD_OK) {
+      e = errno;
+      ad_ix_free(&li->ix);
+      li->live = 0;
+      errno = e;
+      if (bad != UINT32_MAX) failpath = lc->c.files[bad].path;
+    }
+  }
+  if (st == AD_OK) {
+    lua_pushinteger(L, nread);
+    return 2;
+  }
+  e = errno;
+  if (st == AD_ECORRUPT) return lad_ixerror(L, 1, st);
+  if ((st == AD_EIO || st == AD_ECHANGED) && failpath != NULL) {
+    luaL_pushfail(L);
+    if (st == AD_EIO) {
+      lua_pushfstring(L, "%s: %s", failpath, strerror(e));
+      lua_pushinteger(L, e);
+      return 3;
+    }
+    lua_pushfstring(L, "%s: its content changed but its size and mtime did not: "
+                    "touch it and update again", failpath);
+    return 2;
+  }
+  return lad_error(L, st, "index");
+}
+
 /* index_load(path [, {verify = true}]) -> Index | nil, "path: reason", errno */
 static int lad_index_load(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
@@ -1073,6 +1195,7 @@ void lad_index_open(lua_State *L) {
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
   lua_pushcfunction(L, lad_index_build); lua_setfield(L, -2, "index_build");
+  lua_pushcfunction(L, lad_index_rebuild); lua_setfield(L, -2, "index_rebuild");
   lua_pushcfunction(L, lad_index_load); lua_setfield(L, -2, "index_load");
   lua_pushcfunction(L, lad_tokens); lua_setfield(L, -2, "tokens");
   lua_pushcfunction(L, lad_list_files); lua_setfield(L, -2, "_list_files");

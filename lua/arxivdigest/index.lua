@@ -239,57 +239,61 @@ function methods.stats(idx)
   return st
 end
 
-local function file_key(f) return f.size .. ":" .. f.mtime .. ":" .. f.hash end
-
---- idx:update([paths]) -> summary {added=, changed=, removed=, unchanged=}
--- Lists `paths` (default: the files already indexed) without reading them;
--- when no file was added or removed and none changed size or mtime, nothing
--- is read. Otherwise re-reads them and rebuilds the index in place with the
--- same parameters, so it answers exactly like a fresh build. Returns nil,
+--- idx:update([paths]) -> summary {added=, changed=, removed=, unchanged=, read=}
+-- Lists `paths` (default: the files already indexed) without reading them.
+-- A file whose size and mtime are the ones indexed is not read: its records
+-- come from the index. Added files and files whose size or mtime changed
+-- are read (a touched file with the same bytes keeps its postings). Papers
+-- untouched by the change keep their postings; the others are indexed
+-- again, which reads an unchanged file only when one of its papers also
+-- appears in a changed one. The result answers exactly like a fresh build
+-- (same parameters). `read` counts the files read. Returns nil,
 -- "path: reason", errno when a path cannot be read.
 function methods.update(idx, paths)
   local old = idx:_files()
   if paths == nil then
     paths = {}
     for i, f in ipairs(old) do paths[i] = f.path end
-    if #paths == 0 then return { added = 0, changed = 0, removed = 0, unchanged = 0 } end
+    if #paths == 0 then return { added = 0, changed = 0, removed = 0, unchanged = 0, read = 0 } end
   elseif type(paths) ~= "string" and type(paths) ~= "table" then
     argerror(1, "update", "path or list of paths expected, got " .. type(paths))
   end
-  -- nothing added, removed or changed (size, mtime): nothing is read
   local listed = {}
-  for _, p in ipairs(type(paths) == "string" and { paths } or paths) do
-    local l = type(p) == "string" and core._list_files(p)
-    if not l then listed = nil; break end
+  for i, p in ipairs(type(paths) == "string" and { paths } or paths) do
+    if type(p) ~= "string" then
+      argerror(1, "update", "item " .. i .. " is a " .. type(p) .. ", a path (string) was expected")
+    end
+    local l, err = core._list_files(p)
+    if not l then return nil, err end
     for _, f in ipairs(l) do listed[#listed + 1] = f end
   end
-  if listed and #listed == #old then
-    local same = true
-    for i, f in ipairs(listed) do
-      local o = old[i]
-      if o.path ~= f.path or o.size ~= f.size or o.mtime ~= f.mtime then same = false; break end
-    end
-    if same then return { added = 0, changed = 0, removed = 0, unchanged = #old } end
-  end
-  local c, err, code = core.open(paths)
-  if not c then return nil, err, code end
-  local info = idx:info()
-  local fresh = core.index_build(c, { weights = info.weights, k1 = info.k1, b = info.b })
-  local new = fresh:_files()
-  local before = {}
-  for _, f in ipairs(old) do before[f.path] = file_key(f) end
-  local sum = { added = 0, changed = 0, removed = 0, unchanged = 0 }
-  local seen = {}
-  for _, f in ipairs(new) do
+  local bypath = {}
+  for i, f in ipairs(old) do bypath[f.path] = i end
+  local list, sum = {}, { added = 0, changed = 0, removed = 0, unchanged = 0, read = 0 }
+  local seen, same = {}, #listed == #old
+  for i, f in ipairs(listed) do
+    local k = bypath[f.path]
     seen[f.path] = true
-    local k = before[f.path]
-    if k == nil then sum.added = sum.added + 1
-    elseif k == file_key(f) then sum.unchanged = sum.unchanged + 1
-    else sum.changed = sum.changed + 1 end
+    if k and old[k].size == f.size and old[k].mtime == f.mtime then
+      list[i] = { path = f.path, mtime = f.mtime, old = k }
+      sum.unchanged = sum.unchanged + 1
+      if k ~= i then same = false end
+    else
+      list[i] = { path = f.path, prev = k }
+      same = false
+      if k then sum.changed = sum.changed + 1 else sum.added = sum.added + 1 end
+    end
   end
   for _, f in ipairs(old) do
     if not seen[f.path] then sum.removed = sum.removed + 1 end
   end
+  -- nothing added, removed, changed or reordered: nothing is read
+  if same then return sum end
+  local info = idx:info()
+  local fresh, nread, code = core.index_rebuild(idx, list,
+    { weights = info.weights, k1 = info.k1, b = info.b })
+  if not fresh then return nil, nread, code end
+  sum.read = nread
   idx:_swap(fresh)
   fresh:close()
   return sum
