@@ -625,6 +625,7 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2,
     pseudo = tlen > 0 && ts[0] == 1;
     dflt = pseudo ? 0 : AD_NPM_DEFAULT;
     idfs = log((double)(n + 1) / (df + 1)) + 1.0;
+    if (ad_bb_reserve(a, &tstr, tlen)) goto done;   /* (old's terms may overlap) */
     memcpy(tstr.p + tstr.n, ts, tlen);
     t->str = (uint32_t)tstr.n; t->len = tlen; tstr.n += tlen;
     t->df = df;

@@ -400,17 +400,17 @@ int ad_ix_corpus_addfile(ad_ix *ix, ad_corpus *c, uint32_t fi, int64_t mtime) {
   f->size = xf->size; f->mtime = mtime;
   f->hash = xf->hash; f->hashed = 1;
   f->format = (uint8_t)xf->format;
-  first = c->nrecs;
+  first = f->first = c->nrecs;
+  c->nfiles++;             /* the corpus owns the path from here on */
   for (k = 0; k < xf->nrec; k++) {
     ad_record *r = &c->recs[first + k];
     int st = ad_ix_rec(ix, xf->first + k, r);
     if (st != AD_OK) return st;
     if (r->file != fi) return AD_ECORRUPT;
-    r->file = c->nfiles;
+    r->file = c->nfiles - 1;
   }
-  f->first = first; f->nrec = xf->nrec;
+  f->nrec = xf->nrec;
   c->nrecs = first + xf->nrec;
-  c->nfiles++;
   return AD_OK;
 }
 

@@ -92,7 +92,7 @@ local COMMANDS = {
   index = {
     synopsis = "index build|update|info [PATH...]",
     doc = "build: index the input and save it (-o FILE, default archive.adx).\n"
-      .. "update: re-read changed files of PATHs into the index -i FILE and save it.\n"
+      .. "update: bring the index -i FILE up to date with PATHs (reads new and changed files only) and save it.\n"
       .. "info: describe the index -i FILE.",
     args = {"ACTION"},
     example = "arxivdigest index build examples/data/ -o archive.adx",
@@ -626,11 +626,14 @@ function run.index(ctx, pos)
     if #paths == 0 then usage_error("'index update' needs the PATHs to re-read") end
     local idx, err = ad.load(file)
     if not idx then error(tostring(err), 0) end
-    idx:update(#paths == 1 and paths[1] or paths)
+    local sum, uerr = idx:update(#paths == 1 and paths[1] or paths)
+    if not sum then error(tostring(uerr), 0) end
     local out = ctx.opts.output or file
     local ok, serr = idx:save(out)
     if not ok then error(tostring(serr), 0) end
-    ctx.stderr:write(format("arxivdigest: %s now holds %d papers\n", out, #idx))
+    ctx.stderr:write(format("arxivdigest: %d files added, %d changed, %d removed, %d unchanged;"
+      .. " %d read\narxivdigest: %s now holds %d papers\n", sum.added, sum.changed, sum.removed,
+      sum.unchanged, sum.read, out, #idx))
     return 0
   elseif action == "info" then
     local file = ctx.opts.index
