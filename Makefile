@@ -6,7 +6,7 @@ CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN      = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -pedantic -std=c99
 XCFLAGS   = -fPIC -fvisibility=hidden -D_GNU_SOURCE $(LUA_INC)
-LDFLAGS_SO = -shared
+LDFLAGS_SO = -shared -pthread
 BUILD    ?= build
 SRCS      = $(wildcard csrc/*.c)
 HDRS      = $(wildcard csrc/*.h)

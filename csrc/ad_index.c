@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
+#include <unistd.h>
 #include "ad_index.h"
 #include "ad_token.h"
 
@@ -536,25 +538,44 @@ static int ad_b_fieldtf(uint32_t mask, uint32_t np, const uint8_t *ps,
 /* Encode the postings of all terms (sorted): the builder's temporary
 ** streams, merged, for an update, with the kept postings of old (its doc
 ** o maps to o2n[o]). Terms left without postings are dropped. */
-static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2,
-                       ad_ix *old, const uint32_t *o2n) {
+/* the terms of one builder, sorted: ord[0 .. nterms) (tail->used set) */
+static ad_tord *ad_b_sorted(ad_ixb *b) {
+  uint32_t i, nt = b->nterms;
+  ad_tord *ord = (ad_tord *)ad_malloc(b->a, (size_t)(nt ? nt : 1) * sizeof *ord);
+  if (ord == NULL) return NULL;
+  for (i = 0; i < nt; i++) {
+    ord[i].s = (const char *)b->tstr.p + b->terms[i].str;
+    ord[i].len = b->terms[i].len; ord[i].t = i;
+    if (b->terms[i].tail)
+      b->terms[i].tail->used = (uint32_t)(b->terms[i].wp - b->terms[i].tail->data);
+  }
+  qsort(ord, nt, sizeof *ord, ad_b_termcmp);
+  return ord;
+}
+
+/* a term of the new docs: its streams in the builders of the first and
+** the second half of the docs (either may be NULL) */
+typedef struct ad_fterm { const char *s; uint32_t len; ad_bterm *bt[2]; } ad_fterm;
+
+static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixb *b2, ad_ixdoc *docs,
+                       double *norm2, ad_ix *old, const uint32_t *o2n) {
   const ad_alloc *a = b->a;
-  ad_tord *ord;
+  ad_tord *ord = NULL, *ord2 = NULL;
+  ad_fterm *ft = NULL;
   ad_ixterm *terms;
   ad_bbuf post = {NULL, 0, 0}, pos = {NULL, 0, 0}, tstr = {NULL, 0, 0};
-  uint32_t i, nt = b->nterms, n = ix->m.ndocs, ont = old ? old->m.nterms : 0;
-  uint32_t oi = 0, nout = 0, cap = nt + ont;
+  uint32_t i, nt = 0, n = ix->m.ndocs, ont = old ? old->m.nterms : 0;
+  uint32_t nta = b->nterms, ntb = b2 ? b2->nterms : 0;
+  uint32_t oi = 0, nout = 0, cap = nta + ntb + ont;
   const ad_ixparams *p = &ix->m.p;
   int st = AD_ENOMEM;
   float *nf;
   double logtab[64];
   const char *prevs = NULL;
   uint32_t prevlen = 0;
-  ord = (ad_tord *)ad_malloc(a, (size_t)(nt ? nt : 1) * sizeof *ord);
-  if (ord == NULL) return AD_ENOMEM;
   /* per doc and field: w_f / (1 - b + b len / avglen) */
   nf = (float *)ad_malloc(a, ((size_t)n + 1) * AD_NFIELDS * sizeof(float));
-  if (nf == NULL) { ad_free(a, ord, (size_t)(nt ? nt : 1) * sizeof *ord); return AD_ENOMEM; }
+  if (nf == NULL) return AD_ENOMEM;
   for (i = 0; i < n; i++) {
     uint32_t f;
     for (f = 0; f < AD_NFIELDS; f++) {
@@ -565,21 +586,32 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2,
   }
   for (i = 1; i < 64; i++) logtab[i] = log((double)i);
   logtab[0] = 0;
-  for (i = 0; i < nt; i++) {
-    ord[i].s = (const char *)b->tstr.p + b->terms[i].str;
-    ord[i].len = b->terms[i].len; ord[i].t = i;
+  /* the terms of both builders, merged */
+  ord = ad_b_sorted(b);
+  ord2 = b2 ? ad_b_sorted(b2) : NULL;
+  ft = (ad_fterm *)ad_malloc(a, ((size_t)nta + ntb + 1) * sizeof *ft);
+  if (ord == NULL || (b2 && ord2 == NULL) || ft == NULL) goto done;
+  {
+    uint32_t x = 0, y = 0;
+    while (x < nta || y < ntb) {
+      int cmp = x == nta ? 1 : y == ntb ? -1
+              : ad_bytecmp(ord[x].s, ord[x].len, ord2[y].s, ord2[y].len);
+      ad_fterm *f = &ft[nt++];
+      f->bt[0] = f->bt[1] = NULL;
+      if (cmp <= 0) { f->s = ord[x].s; f->len = ord[x].len; f->bt[0] = &b->terms[ord[x++].t]; }
+      if (cmp >= 0) { f->s = ord2[y].s; f->len = ord2[y].len; f->bt[1] = &b2->terms[ord2[y++].t]; }
+    }
   }
-  qsort(ord, nt, sizeof *ord, ad_b_termcmp);
-  for (i = 0; i < nt; i++)
-    if (b->terms[i].tail) b->terms[i].tail->used = (uint32_t)(b->terms[i].wp - b->terms[i].tail->data);
   terms = (ad_ixterm *)ad_b_sec(ix, AD_SEC_TERMS, (size_t)cap * sizeof(ad_ixterm));
   if (terms == NULL) goto done;
-  if (ad_bb_reserve(a, &tstr, b->tstr.n + (old ? old->seclen[AD_SEC_TSTR] : 0) + 1)) goto done;
+  if (ad_bb_reserve(a, &tstr, b->tstr.n + (b2 ? b2->tstr.n : 0) +
+                    (old ? old->seclen[AD_SEC_TSTR] : 0) + 1)) goto done;
   for (i = 0; i < nt || oi < ont; ) {
-    ad_bterm *bt = NULL;
+    ad_fterm *fr = NULL;
     const ad_ixterm *ot = NULL;
     const char *ts;
-    uint32_t tlen, on = 0, df, sleft, sdoc = 0, sbase = 0, ok = 0;
+    uint32_t tlen, on = 0, df, sleft, sdoc = 0, sbase = 0, ok = 0, cleft = 0;
+    int cb = -1;
     ad_ixterm *t;
     ad_tchunk *ch;
     const uint8_t *q, *qe;
@@ -594,16 +626,13 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2,
       if (ot == NULL) { st = AD_ECORRUPT; goto done; }
     }
     if (i < nt) {
-      int cmp = ot ? ad_bytecmp(ord[i].s, ord[i].len, ad_ix_termstr(old, ot), ot->len) : -1;
-      if (cmp <= 0) bt = &b->terms[ord[i].t];
+      int cmp = ot ? ad_bytecmp(ft[i].s, ft[i].len, ad_ix_termstr(old, ot), ot->len) : -1;
+      if (cmp <= 0) fr = &ft[i];
       if (cmp < 0) ot = NULL;
     }
-    if (bt) {
-      ts = ord[i].s; tlen = ord[i].len; i++;
-      if (i < nt) {
-        if (i + 1 < nt) __builtin_prefetch(&b->terms[ord[i + 1].t], 0, 3);
-        if (b->terms[ord[i].t].head) __builtin_prefetch(b->terms[ord[i].t].head, 0, 3);
-      }
+    if (fr) {
+      ts = fr->s; tlen = fr->len; i++;
+      if (i < nt && ft[i].bt[0] && ft[i].bt[0]->head) __builtin_prefetch(ft[i].bt[0]->head, 0, 3);
     } else { ts = ad_ix_termstr(old, ot); tlen = ot->len; }
     if (ot) {
       st = ad_b_oldlist(b, old, oi, o2n, &on);
@@ -615,12 +644,11 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2,
       st = AD_ECORRUPT; goto done;            /* old's terms out of order */
     }
     prevs = ts; prevlen = tlen;
-    sleft = bt ? bt->df : 0;
+    sleft = fr ? (fr->bt[0] ? fr->bt[0]->df : 0) + (fr->bt[1] ? fr->bt[1]->df : 0) : 0;
     df = sleft + on;
     if (df == 0) continue;                     /* every posting dropped */
     t = &terms[nout++];
-    ch = bt ? bt->head : NULL;
-    q = ch ? ch->data : NULL; qe = ch ? ch->data + ch->used : NULL;
+    ch = NULL; q = qe = NULL;
     nb = (df + AD_BLOCK - 1) / AD_BLOCK;
     pseudo = tlen > 0 && ts[0] == 1;
     dflt = pseudo ? 0 : AD_NPM_DEFAULT;
@@ -637,6 +665,12 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2,
     t->maximp = 0;
 #define AD_PEEK() do { \
       if (sleft) { \
+        while (cleft == 0) {   /* the next builder's stream */ \
+          ad_bterm *nb_ = ++cb < 2 ? fr->bt[cb] : NULL; \
+          if (cb >= 2) { st = AD_EFORMAT; goto done; } \
+          if (nb_ == NULL) continue; \
+          ch = nb_->head; cleft = nb_->df; sbase = 0; \
+          q = ch ? ch->data : NULL; qe = ch ? ch->data + ch->used : NULL; } \
         if (q == qe) { ch = ch ? ch->next : NULL; \
           if (ch == NULL) { st = AD_EFORMAT; goto done; } \
           q = ch->data; qe = ch->data + ch->used; } \
@@ -664,7 +698,7 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2,
           ps = q;
           for (j = 0; j < np; j++) (void)ad_varint_get(&q, qe, &bad);
           pz = q;
-          sbase = doc + 1; sleft--;
+          sbase = doc + 1; sleft--; cleft--;
           AD_PEEK();
         } else {
           const ad_oent *e = &b->oent[ok++];
@@ -720,7 +754,10 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2,
     if (sleft || ok != on) { st = AD_EFORMAT; goto done; }
     t->postlen = (uint32_t)(post.n - listart);
     t->poslen = (uint32_t)(pos.n - t->pos);
-    if (bt) bt->head = bt->tail = NULL;
+    if (fr) {
+      if (fr->bt[0]) fr->bt[0]->head = fr->bt[0]->tail = NULL;
+      if (fr->bt[1]) fr->bt[1]->head = fr->bt[1]->tail = NULL;
+    }
     /* keep the 4-byte alignment of the next skip table */
     if (ad_bb_reserve(a, &post, 4)) goto done;
     while (post.n & 3) post.p[post.n++] = 0;
@@ -746,7 +783,9 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixdoc *docs, double *norm2,
   }
   st = AD_OK;
 done:
-  ad_free(a, ord, (size_t)(nt ? nt : 1) * sizeof *ord);
+  if (ord) ad_free(b->a, ord, (size_t)(nta ? nta : 1) * sizeof *ord);
+  if (ord2) ad_free(b2->a, ord2, (size_t)(ntb ? ntb : 1) * sizeof *ord2);
+  if (ft) ad_free(a, ft, ((size_t)nta + ntb + 1) * sizeof *ft);
   ad_free(a, nf, ((size_t)n + 1) * AD_NFIELDS * sizeof(float));
   ad_bb_free(a, &post); ad_bb_free(a, &pos); ad_bb_free(a, &tstr);
   return st;
@@ -814,9 +853,120 @@ void ad_ix_free(ad_ix *ix) {
   memset(ix, 0, sizeof *ix);
 }
 
+/* Tokenize docs [lo, hi) that are not kept, into builder b. */
+typedef struct ad_tokjob {
+  ad_ixb *b;
+  ad_corpus *c;
+  ad_ixdoc *docs;
+  const uint32_t *apps, *dold;
+  uint32_t lo, hi;
+  double lensum[AD_NFIELDS];
+  int st;
+} ad_tokjob;
+
+static int ad_b_tokdoc(ad_tokjob *j, uint32_t i) {
+  static const int sids[AD_NFIELDS] = {AD_S_TITLE, AD_S_ABSTRACT, AD_S_AUTHORS, AD_S_COMMENT};
+  ad_ixb *b = j->b;
+  ad_corpus *c = j->c;
+  ad_ixdoc *d = &j->docs[i];
+  const ad_record *rec = &c->recs[d->best];
+  uint32_t f, k, used;
+  size_t n;
+  int err = 0;
+  b->curpos = 0;
+  for (f = 0; f < AD_NFIELDS; f++) {
+    const char *txt;
+    /* plain text tokenizes the same raw or decoded (whitespace, '>'
+    ** quotes and invalid bytes are all separators): decode HTML only */
+    if (rec->flags & AD_RF_HTML) {
+      n = ad_b_decode(b, rec, sids[f], &err);
+      if (err) return err;
+      txt = b->dec;
+    } else {
+      n = rec->s[sids[f]].len;
+      txt = c->files[rec->file].text + rec->s[sids[f]].off;
+    }
+    d->fstart[f] = b->curpos;
+    used = 0;
+    if (f == AD_F_AUTHORS) {      /* one author at a time, with a gap */
+      size_t s0 = 0, e;
+      while (s0 < n) {
+        uint32_t u;
+        e = s0;
+        while (e < n && txt[e] != ',') e++;
+        if (ad_b_text(b, txt + s0, e - s0, f, &u)) return AD_ENOMEM;
+        if (u) { b->curpos += u + 1; used += u; }
+        s0 = e + 1;
+      }
+    } else {
+      if ((f == AD_F_ABSTRACT || f == AD_F_COMMENT) && ad_maybe_code(txt, n))
+        d->flags |= AD_DF_CODE;
+      if (ad_b_text(b, txt, n, f, &used)) return AD_ENOMEM;
+      b->curpos += used;
+    }
+    d->len[f] = (uint16_t)(used > 65535 ? 65535 : used);
+    j->lensum[f] += d->len[f];
+    b->curpos += AD_FIELD_GAP;
+  }
+  /* pseudo terms */
+  for (k = 0; k < d->napp; k++) {
+    const ad_record *ar = &c->recs[j->apps[d->app + k]];
+    const ad_file *af = &c->files[ar->file];
+    if (ar->s[AD_S_CATEGORIES].len &&
+        ad_b_cats(b, af->text + ar->s[AD_S_CATEGORIES].off, ar->s[AD_S_CATEGORIES].len, 'c'))
+      return AD_ENOMEM;
+    if (ar->s[AD_S_PRIMARY].len &&
+        ad_b_cats(b, af->text + ar->s[AD_S_PRIMARY].off, ar->s[AD_S_PRIMARY].len, 'c'))
+      return AD_ENOMEM;
+  }
+  if (rec->s[AD_S_PRIMARY].len &&
+      ad_b_cats(b, c->files[rec->file].text + rec->s[AD_S_PRIMARY].off,
+                rec->s[AD_S_PRIMARY].len, 'p'))
+    return AD_ENOMEM;
+  if ((d->flags & AD_DF_DOI) && ad_b_pseudo(b, "\1hdoi", 5)) return AD_ENOMEM;
+  if ((d->flags & AD_DF_JOURNAL) && ad_b_pseudo(b, "\1hjournal", 9)) return AD_ENOMEM;
+  if ((d->flags & AD_DF_CODE) && ad_b_pseudo(b, "\1hcode", 6)) return AD_ENOMEM;
+  {
+    char vb[6];
+    uint32_t v = d->version > 999 ? 999 : d->version;
+    vb[0] = 1; vb[1] = 'v';
+    vb[2] = (char)('0' + v / 100); vb[3] = (char)('0' + v / 10 % 10); vb[4] = (char)('0' + v % 10);
+    if (ad_b_pseudo(b, vb, 5)) return AD_ENOMEM;
+  }
+  return ad_b_flush(b, i) ? AD_ENOMEM : AD_OK;
+}
+
+static void ad_b_tokdocs(ad_tokjob *j) {
+  uint32_t i;
+  j->st = AD_OK;
+  for (i = j->lo; i < j->hi && j->st == AD_OK; i++)
+    if (j->dold == NULL || j->dold[i] == UINT32_MAX) j->st = ad_b_tokdoc(j, i);
+}
+
+static void *ad_b_tokthread(void *ud) {
+  ad_b_tokdocs((ad_tokjob *)ud);
+  return NULL;
+}
+
+/* two threads from this many docs to tokenize */
+#define AD_PAR_MIN 20000
+
+static unsigned ad_ncpu(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 1 ? 2u : 1u;
+}
+
+static int ad_b_init(ad_ixb *b) {
+  b->tabmask = 1023;
+  b->tab = (uint64_t *)ad_malloc(b->a, 1024 * 8);
+  if (b->tab == NULL) return AD_ENOMEM;
+  memset(b->tab, 0, 1024 * 8);
+  return AD_OK;
+}
+
 int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
                 const ad_ixparams *p) {
-  return ad_ix_rebuild(ix, a, c, p, NULL, NULL, NULL, NULL);
+  return ad_ix_rebuild(ix, a, c, p, NULL, NULL, NULL, NULL, 0);
 }
 
 /* For an update: r2old[r] = old's number of record r (UINT32_MAX: a record
@@ -852,8 +1002,11 @@ static int ad_b_oldmaps(const ad_alloc *a, ad_corpus *c, ad_ix *old,
 
 int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
                   const ad_ixparams *p, ad_ix *old, const uint32_t *oldfile,
-                  uint32_t *nread, uint32_t *badfile) {
-  ad_ixb b;
+                  uint32_t *nread, uint32_t *badfile, unsigned threads) {
+  ad_ixb b, b2s, *b2 = NULL;
+  pthread_t th;
+  int joined = 1;
+  uint32_t ntok = 0;
   uint32_t *rnext = NULL, *etab = NULL, emask, nent = 0, i, r;
   uint32_t *r2old = NULL, *recdoc = NULL, *o2n = NULL, *dold = NULL;
   uint32_t onrecs = old ? old->m.nrecs : 0, ondocs = old ? old->m.ndocs : 0;
@@ -1028,18 +1181,12 @@ int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
   }
   ad_free(b.a, rnext, (size_t)(c->nrecs + 1) * 4); rnext = NULL;
   ad_free(b.a, ents, (size_t)(c->nrecs + 1) * sizeof(ad_bent)); ents = NULL;
-  /* 3. tokenize */
-  b.tabmask = 1023;
-  b.tab = (uint64_t *)ad_malloc(b.a, 1024 * 8);
-  if (b.tab == NULL) goto done;
-  memset(b.tab, 0, 1024 * 8);
+  /* 3. tokenize: first, serially, the kept entries (copied from old) and
+  ** the files that the others need; then the others, in one or two threads
+  ** (each with its own terms and streams, over half of the docs) */
   for (i = 0; i < ix->m.ndocs; i++) {
     ad_ixdoc *d = &docs[i];
-    const ad_record *rec = &c->recs[d->best];
-    static const int sids[AD_NFIELDS] = {AD_S_TITLE, AD_S_ABSTRACT, AD_S_AUTHORS, AD_S_COMMENT};
-    uint32_t f, k, used;
-    size_t n;
-    int err = 0;
+    uint32_t f, k;
     if (dold && dold[i] != UINT32_MAX) {      /* kept: old has its postings */
       const ad_ixdoc *o = ad_ix_doc(old, dold[i]);
       if (o == NULL) { st = AD_ECORRUPT; goto done; }
@@ -1050,6 +1197,7 @@ int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
       d->flags |= o->flags & AD_DF_CODE;
       continue;
     }
+    ntok++;
     if (old) {                 /* the files of its records must be loaded */
       for (k = 0; k < d->napp; k++) {
         uint32_t fi = c->recs[((uint32_t *)ix->own[AD_SEC_APPS])[d->app + k]].file;
@@ -1060,77 +1208,38 @@ int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
         if (nread) (*nread)++;
       }
     }
-    rec = &c->recs[d->best];
-    b.curpos = 0;
-    for (f = 0; f < AD_NFIELDS; f++) {
-      const char *txt;
-      /* plain text tokenizes the same raw or decoded (whitespace, '>'
-      ** quotes and invalid bytes are all separators): decode HTML only */
-      if (rec->flags & AD_RF_HTML) {
-        n = ad_b_decode(&b, rec, sids[f], &err);
-        if (err) goto done;
-        txt = b.dec;
-      } else {
-        n = rec->s[sids[f]].len;
-        txt = c->files[rec->file].text + rec->s[sids[f]].off;
-      }
-      d->fstart[f] = b.curpos;
-      used = 0;
-      if (f == AD_F_AUTHORS) {      /* one author at a time, with a gap */
-        size_t s0 = 0, e;
-        while (s0 < n) {
-          uint32_t u;
-          e = s0;
-          while (e < n && txt[e] != ',') e++;
-          if (ad_b_text(&b, txt + s0, e - s0, f, &u)) goto done;
-          if (u) { b.curpos += u + 1; used += u; }
-          s0 = e + 1;
-        }
-      } else {
-        if ((f == AD_F_ABSTRACT || f == AD_F_COMMENT) && ad_maybe_code(txt, n))
-          d->flags |= AD_DF_CODE;
-        if (ad_b_text(&b, txt, n, f, &used)) goto done;
-        b.curpos += used;
-      }
-      d->len[f] = (uint16_t)(used > 65535 ? 65535 : used);
-      lensum[f] += d->len[f];
-      b.curpos += AD_FIELD_GAP;
+  }
+  if (ad_b_init(&b)) goto done;
+  {
+    ad_tokjob j1, j2;
+    uint32_t h = ix->m.ndocs;
+    if (threads == 0) threads = ntok >= AD_PAR_MIN ? ad_ncpu() : 1;
+    if (threads > 1 && ntok >= 2) h = ix->m.ndocs / 2;
+    memset(&j1, 0, sizeof j1); memset(&j2, 0, sizeof j2);
+    j1.b = &b; j1.c = c; j1.docs = docs; j1.dold = dold;
+    j1.apps = (const uint32_t *)ix->own[AD_SEC_APPS]; j1.lo = 0; j1.hi = h;
+    if (h < ix->m.ndocs) {        /* the second half in a thread of its own */
+      b2 = &b2s;
+      memset(b2, 0, sizeof *b2);
+      b2->a = &ad_stdalloc; b2->c = c;
+      if (ad_b_init(b2)) goto done;
+      j2 = j1; j2.b = b2; j2.lo = h; j2.hi = ix->m.ndocs;
+      if (pthread_create(&th, NULL, ad_b_tokthread, &j2) != 0) ad_b_tokdocs(&j2);
+      else joined = 0;
     }
-    /* pseudo terms */
-    for (k = 0; k < d->napp; k++) {
-      const ad_record *ar = &c->recs[((uint32_t *)ix->own[AD_SEC_APPS])[d->app + k]];
-      const ad_file *af = &c->files[ar->file];
-      if (ar->s[AD_S_CATEGORIES].len) {
-        if (ad_b_cats(&b, af->text + ar->s[AD_S_CATEGORIES].off, ar->s[AD_S_CATEGORIES].len, 'c')) goto done;
-      }
-      if (ar->s[AD_S_PRIMARY].len) {
-        if (ad_b_cats(&b, af->text + ar->s[AD_S_PRIMARY].off, ar->s[AD_S_PRIMARY].len, 'c')) goto done;
-      }
-    }
-    if (rec->s[AD_S_PRIMARY].len) {
-      if (ad_b_cats(&b, c->files[rec->file].text + rec->s[AD_S_PRIMARY].off,
-                    rec->s[AD_S_PRIMARY].len, 'p')) goto done;
-    }
-    if ((d->flags & AD_DF_DOI) && ad_b_pseudo(&b, "\1hdoi", 5)) goto done;
-    if ((d->flags & AD_DF_JOURNAL) && ad_b_pseudo(&b, "\1hjournal", 9)) goto done;
-    if ((d->flags & AD_DF_CODE) && ad_b_pseudo(&b, "\1hcode", 6)) goto done;
-    {
-      char vb[6];
-      uint32_t v = d->version > 999 ? 999 : d->version;
-      vb[0] = 1; vb[1] = 'v';
-      vb[2] = (char)('0' + v / 100); vb[3] = (char)('0' + v / 10 % 10); vb[4] = (char)('0' + v % 10);
-      if (ad_b_pseudo(&b, vb, 5)) goto done;
-    }
-    if (ad_b_flush(&b, i)) goto done;
+    ad_b_tokdocs(&j1);
+    if (!joined) { pthread_join(th, NULL); joined = 1; }
+    if (j1.st != AD_OK) { st = j1.st; goto done; }
+    if (b2 && j2.st != AD_OK) { st = j2.st; goto done; }
+    for (i = 0; i < AD_NFIELDS; i++) lensum[i] += j1.lensum[i] + j2.lensum[i];
   }
   for (i = 0; i < AD_NFIELDS; i++)
     ix->m.avglen[i] = ix->m.ndocs ? (float)(lensum[i] / ix->m.ndocs) : 0;
-  ix->m.nterms = b.nterms;
   /* 4. encode */
   norm2 = (double *)ad_malloc(b.a, (size_t)(ix->m.ndocs ? ix->m.ndocs : 1) * sizeof(double));
   if (norm2 == NULL) goto done;
   memset(norm2, 0, (size_t)(ix->m.ndocs ? ix->m.ndocs : 1) * sizeof(double));
-  st = ad_b_encode(ix, &b, docs, norm2, old, o2n);
+  st = ad_b_encode(ix, &b, b2, docs, norm2, old, o2n);
   if (st != AD_OK) goto done;
   for (i = 0; i < ix->m.ndocs; i++) docs[i].norm = (float)sqrt(norm2[i]);
   st = AD_ENOMEM;
@@ -1184,6 +1293,7 @@ int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
   st = AD_OK;
 done:
   ad_b_free(&b);
+  if (b2) ad_b_free(b2);
   if (rnext) ad_free(b.a, rnext, (size_t)(c->nrecs + 1) * 4);
   if (etab) ad_free(b.a, etab, (size_t)(emask + 1) * 4);
   if (ents) ad_free(b.a, ents, (size_t)(c->nrecs + 1) * sizeof(ad_bent));

@@ -173,10 +173,13 @@ void ad_ix_free(ad_ix *ix);
 ** (if not NULL) counts those loads. The result equals ad_ix_build over the
 ** same corpus with every file loaded. AD_OK, AD_ENOMEM, AD_ECORRUPT (old
 ** failed validation), AD_EIO or AD_ECHANGED (a file could not be loaded:
-** *badfile is its number). */
+** *badfile is its number). threads: 1 tokenizes in the calling thread; 2
+** or more (0: 2 when the machine has several CPUs) tokenizes the second
+** half of the docs in a second thread when there are many, whose memory
+** comes from malloc (not from a); the result is the same either way. */
 int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
                   const ad_ixparams *p, ad_ix *old, const uint32_t *oldfile,
-                  uint32_t *nread, uint32_t *badfile);
+                  uint32_t *nread, uint32_t *badfile, unsigned threads);
 
 /* Make sure bytes [off, off+len) of section s are valid: in bounds and, for
 ** a loaded index, their chunks' checksums verified. AD_OK or AD_ECORRUPT. */

@@ -288,6 +288,19 @@ static void lad_getparams(lua_State *L, int t, ad_ixparams *p) {
   lua_pop(L, 1);
 }
 
+/* opts.threads: nil (automatic) or an integer >= 1 */
+static unsigned lad_getthreads(lua_State *L, int t) {
+  lua_Integer n;
+  if (!lua_istable(L, t)) return 0;
+  lua_getfield(L, t, "threads");
+  if (lua_isnil(L, -1)) { lua_pop(L, 1); return 0; }
+  n = lua_tointeger(L, -1);
+  if (!lua_isinteger(L, -1) || n < 1 || n > 1024)
+    luaL_argerror(L, t, "threads must be an integer >= 1");
+  lua_pop(L, 1);
+  return (unsigned)n;
+}
+
 /* index_build(collection [, opts]) -> Index */
 static int lad_index_build(lua_State *L) {
   ad_corpus *c = lad_checkcorpus(L, 1);
@@ -295,6 +308,7 @@ static int lad_index_build(lua_State *L) {
   ad_alloc a;
   lad_index *li;
   int st;
+  unsigned threads = lad_getthreads(L, 2);
   lad_getparams(L, 2, &p);
   lad_alloc(L, &a);
   li = lad_newindex(L);
@@ -302,7 +316,7 @@ static int lad_index_build(lua_State *L) {
   lua_setiuservalue(L, -2, 1);
   li->coll = (lad_collection *)lua_touserdata(L, 1);
   li->live = 1;
-  st = ad_ix_build(&li->ix, &a, c, &p);
+  st = ad_ix_rebuild(&li->ix, &a, c, &p, NULL, NULL, NULL, NULL, threads);
   if (st != AD_OK) {
     ad_ix_free(&li->ix);
     li->live = 0;
@@ -345,8 +359,10 @@ static int lad_index_rebuild(lua_State *L) {
   const char *failpath = NULL;
   ad_alloc a;
   int st = AD_OK, e;
+  unsigned threads;
   luaL_checktype(L, 2, LUA_TTABLE);
   lad_getparams(L, 3, &p);
+  threads = lad_getthreads(L, 3);
   lua_settop(L, 3);
   n = luaL_len(L, 2);
   luaL_argcheck(L, n >= 0 && n < (1 << 26), 2, "too many files");
@@ -403,7 +419,7 @@ static int lad_index_rebuild(lua_State *L) {
     uint32_t loads = 0;
     lad_alloc(L, &a);
     li->live = 1;
-    st = ad_ix_rebuild(&li->ix, &a, &lc->c, &p, &oi->ix, oldfile, &loads, &bad);
+    st = ad_ix_rebuild(&li->ix, &a, &lc->c, &p, &oi->ix, oldfile, &loads, &bad, threads);
     nread += loads;
     if (st != AD_OK) {
       e = errno;

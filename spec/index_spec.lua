@@ -587,7 +587,7 @@ describe("incremental update", function()
     past(a[3], "2020-01-03 10:00")
     os.remove(a[4])
     past(a[5], "2020-01-05 10:00")
-    local sum = assert(idx:update(dir))
+    local sum = assert(idx:update(dir, { threads = 2 }))
     assert.equal(1, sum.added); assert.equal(2, sum.changed); assert.equal(1, sum.removed)
     -- read: the new file, the edited one, the touched one, and a[2], whose
     -- five papers now have a better record elsewhere; a file holding no
@@ -652,6 +652,32 @@ describe("incremental update", function()
     assert(idx:update(dir))
     assert.equal(9, idx:get(id).version)
     same_as_fresh(idx)
+  end)
+end)
+
+describe("threads", function()
+  it("a build in two threads is byte for byte the build in one", function()
+    local CORPUS = "../shared/corpus/cs.CV-2019"
+    local srcs = { FIX, "spec/fixtures/catalog", "examples/data" }
+    if io.open(CORPUS .. "/01/20190101.md") then srcs[#srcs + 1] = CORPUS end
+    local dir = tmpdir()
+    for _, src in ipairs(srcs) do
+      local c = assert(ad.open(src))
+      assert(ad.index(c, { threads = 1 }):save(dir .. "/one.adx"))
+      assert(ad.index(c, { threads = 2 }):save(dir .. "/two.adx"))
+      assert(ad.index(c):save(dir .. "/auto.adx"))
+      local one = read(dir .. "/one.adx")
+      assert.is_true(one == read(dir .. "/two.adx"), src)
+      assert.is_true(one == read(dir .. "/auto.adx"), src)
+    end
+    os.execute("rm -rf " .. dir)
+  end)
+
+  it("rejects a bad thread count", function()
+    local c = assert(ad.open(FIX))
+    assert.has_error(function() ad.index(c, { threads = 0 }) end,
+      "bad argument #2 to 'index_build' (threads must be an integer >= 1)")
+    assert.has_error(function() ad.index(c, { threads = "x" }) end)
   end)
 end)
 

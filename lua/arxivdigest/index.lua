@@ -239,7 +239,7 @@ function methods.stats(idx)
   return st
 end
 
---- idx:update([paths]) -> summary {added=, changed=, removed=, unchanged=, read=}
+--- idx:update([paths [, opts]]) -> summary {added=, changed=, removed=, unchanged=, read=}
 -- Lists `paths` (default: the files already indexed) without reading them.
 -- A file whose size and mtime are the ones indexed is not read: its records
 -- come from the index. Added files and files whose size or mtime changed
@@ -248,8 +248,9 @@ end
 -- again, which reads an unchanged file only when one of its papers also
 -- appears in a changed one. The result answers exactly like a fresh build
 -- (same parameters). `read` counts the files read. Returns nil,
--- "path: reason", errno when a path cannot be read.
-function methods.update(idx, paths)
+-- "path: reason", errno when a path cannot be read. opts.threads as in
+-- ad.index.
+function methods.update(idx, paths, opts)
   local old = idx:_files()
   if paths == nil then
     paths = {}
@@ -257,6 +258,9 @@ function methods.update(idx, paths)
     if #paths == 0 then return { added = 0, changed = 0, removed = 0, unchanged = 0, read = 0 } end
   elseif type(paths) ~= "string" and type(paths) ~= "table" then
     argerror(1, "update", "path or list of paths expected, got " .. type(paths))
+  end
+  if opts ~= nil and type(opts) ~= "table" then
+    argerror(2, "update", "options table expected, got " .. type(opts))
   end
   local listed = {}
   for i, p in ipairs(type(paths) == "string" and { paths } or paths) do
@@ -291,7 +295,7 @@ function methods.update(idx, paths)
   if same then return sum end
   local info = idx:info()
   local fresh, nread, code = core.index_rebuild(idx, list,
-    { weights = info.weights, k1 = info.k1, b = info.b })
+    { weights = info.weights, k1 = info.k1, b = info.b, threads = opts and opts.threads })
   if not fresh then return nil, nread, code end
   sum.read = nread
   idx:_swap(fresh)
