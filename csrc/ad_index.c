@@ -23,11 +23,25 @@
 #include <time.h>
 #include <pthread.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include "ad_index.h"
 #include "ad_token.h"
 
 /* {====================================================== helpers */
 typedef struct ad_bbuf { uint8_t *p; size_t n, cap; } ad_bbuf;
+
+/* Ask for huge pages over the 2 MiB pages inside p[0..n): big build
+** buffers are written once from start to end, and with 4 KiB pages the
+** page faults cost more than the writing. */
+static void ad_huge(void *p, size_t n) {
+#ifdef MADV_HUGEPAGE
+  uintptr_t a = ((uintptr_t)p + (2u << 20) - 1) & ~(uintptr_t)((2u << 20) - 1);
+  uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)((2u << 20) - 1);
+  if (e > a) (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+  (void)p; (void)n;
+#endif
+}
 
 static int ad_bb_reserve(const ad_alloc *a, ad_bbuf *b, size_t extra) {
   size_t nc;
@@ -38,6 +52,7 @@ static int ad_bb_reserve(const ad_alloc *a, ad_bbuf *b, size_t extra) {
   np = ad_realloc(a, b->p, b->cap, nc);
   if (np == NULL) return AD_ENOMEM;
   b->p = (uint8_t *)np; b->cap = nc;
+  if (nc >= (8u << 20)) ad_huge(np, nc);
   return AD_OK;
 }
 
@@ -112,7 +127,7 @@ typedef struct ad_tchunk {
 } ad_tchunk;
 
 typedef struct ad_slab { struct ad_slab *next; size_t size, used; } ad_slab;
-#define AD_SLAB (4u << 20)
+#define AD_SLAB (16u << 20)
 
 typedef struct ad_bterm {
   uint32_t str, len, df, next;   /* next: expected doc for the delta */
@@ -140,7 +155,6 @@ typedef struct ad_ixb {
   char *dec; size_t capdec;
   uint32_t curdoc, curpos;
   ad_slab *slabs;
-  ad_oent *oent; uint32_t capoent;   /* update: kept postings of one term */
 } ad_ixb;
 
 static ad_tchunk *ad_b_chunk(ad_ixb *b, uint32_t cap) {
@@ -150,6 +164,7 @@ static ad_tchunk *ad_b_chunk(ad_ixb *b, uint32_t cap) {
     size_t sz = need + sizeof(ad_slab) > AD_SLAB ? need + sizeof(ad_slab) : AD_SLAB;
     ad_slab *s = (ad_slab *)ad_malloc(b->a, sz);
     if (s == NULL) return NULL;
+    ad_huge(s, sz);
     s->next = b->slabs; s->size = sz; s->used = (sizeof(ad_slab) + 7) & ~(size_t)7;
     b->slabs = s;
   }
@@ -399,6 +414,14 @@ static int ad_b_cats(ad_ixb *b, const char *s, size_t n, char kind) {
 }
 /* }====================================================== */
 
+/* two threads from this many docs (tokenizing, encoding) */
+#define AD_PAR_MIN 20000
+
+static unsigned ad_ncpu(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 1 ? 2u : 1u;
+}
+
 /* {====================================================== final encoding */
 typedef struct ad_tord { const char *s; uint32_t len, t; } ad_tord;
 
@@ -462,8 +485,8 @@ struct ad_oent { uint32_t doc, npm, poff, plen; };
 
 /* The postings of old term ot whose docs are kept (o2n[doc] != UINT32_MAX),
 ** renumbered, into b->oent[0 .. *n). AD_OK, AD_ENOMEM or AD_ECORRUPT. */
-static int ad_b_oldlist(ad_ixb *b, ad_ix *old, uint32_t ot, const uint32_t *o2n,
-                        uint32_t *n) {
+static int ad_b_oldlist(const ad_alloc *a, ad_oent **oentp, uint32_t *capoent,
+                        ad_ix *old, uint32_t ot, const uint32_t *o2n, uint32_t *n) {
   const ad_ixterm *t = ad_ix_term(old, ot);
   const uint8_t *list, *le, *pb, *pe;
   uint32_t nb, blk, doc = 0, out = 0, last = 0, dflt;
@@ -471,7 +494,7 @@ static int ad_b_oldlist(ad_ixb *b, ad_ix *old, uint32_t ot, const uint32_t *o2n,
   *n = 0;
   if (t == NULL) return AD_ECORRUPT;
   dflt = (t->len > 0 && ad_ix_termstr(old, t)[0] == 1) ? 0 : AD_NPM_DEFAULT;
-  if (ad_grow(b->a, (void **)&b->oent, &b->capoent, t->df, sizeof(ad_oent)))
+  if (ad_grow(a, (void **)oentp, capoent, t->df, sizeof(ad_oent)))
     return AD_ENOMEM;
   list = old->sec[AD_SEC_POST] + t->post; le = list + t->postlen;
   pb = old->sec[AD_SEC_POS] + t->pos; pe = pb + t->poslen;
@@ -500,9 +523,9 @@ static int ad_b_oldlist(ad_ixb *b, ad_ix *old, uint32_t ot, const uint32_t *o2n,
       nd = o2n[bd[k]];
       if (nd == UINT32_MAX) continue;
       if (out > 0 && nd <= last) return AD_ECORRUPT;   /* order must hold */
-      b->oent[out].doc = last = nd; b->oent[out].npm = npm;
-      b->oent[out].poff = (uint32_t)(p0 - old->sec[AD_SEC_POS]);
-      b->oent[out].plen = (uint32_t)(pp - p0);
+      (*oentp)[out].doc = last = nd; (*oentp)[out].npm = npm;
+      (*oentp)[out].poff = (uint32_t)(p0 - old->sec[AD_SEC_POS]);
+      (*oentp)[out].plen = (uint32_t)(pp - p0);
       out++;
     }
   }
@@ -557,56 +580,46 @@ static ad_tord *ad_b_sorted(ad_ixb *b) {
 ** the second half of the docs (either may be NULL) */
 typedef struct ad_fterm { const char *s; uint32_t len; ad_bterm *bt[2]; } ad_fterm;
 
-static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixb *b2, ad_ixdoc *docs,
-                       double *norm2, ad_ix *old, const uint32_t *o2n) {
-  const ad_alloc *a = b->a;
-  ad_tord *ord = NULL, *ord2 = NULL;
-  ad_fterm *ft = NULL;
-  ad_ixterm *terms;
-  ad_bbuf post = {NULL, 0, 0}, pos = {NULL, 0, 0}, tstr = {NULL, 0, 0};
-  uint32_t i, nt = 0, n = ix->m.ndocs, ont = old ? old->m.nterms : 0;
-  uint32_t nta = b->nterms, ntb = b2 ? b2->nterms : 0;
-  uint32_t oi = 0, nout = 0, cap = nta + ntb + ont;
-  const ad_ixparams *p = &ix->m.p;
-  int st = AD_ENOMEM;
-  float *nf;
+/* Encoding shares: the terms, streams and old index (read only) */
+typedef struct ad_encctx {
+  ad_ix *ix, *old;
+  ad_fterm *ft;
+  const uint32_t *o2n;
+  const ad_ixdoc *docs;
+  const float *nf;
   double logtab[64];
+} ad_encctx;
+
+/* One part of the terms (by first byte: see AD_SPLIT), encoded on its own:
+** fresh terms ft[f0 .. f1), old terms [o0 .. o1); its own buffers, terms
+** array and tf-idf norm sums. */
+typedef struct ad_encpart {
+  const ad_alloc *a;
+  uint32_t f0, f1, o0, o1;
+  ad_bbuf post, pos, tstr;
+  ad_ixterm *terms; uint32_t nout;
+  double *norm2;
+  ad_oent *oent; uint32_t capoent;
+  size_t hint;              /* an upper bound of its POST or POS bytes */
+  int st;
+} ad_encpart;
+
+static int ad_b_encpart(const ad_encctx *x, ad_encpart *pt) {
+  const ad_alloc *a = pt->a;
+  ad_fterm *ft = x->ft;
+  ad_ix *old = x->old;
+  const ad_ixdoc *docs = x->docs;
+  const float *nf = x->nf;
+  const double *logtab = x->logtab;
+  const ad_ixparams *p = &x->ix->m.p;
+  uint32_t i, oi, n = x->ix->m.ndocs;
   const char *prevs = NULL;
   uint32_t prevlen = 0;
-  /* per doc and field: w_f / (1 - b + b len / avglen) */
-  nf = (float *)ad_malloc(a, ((size_t)n + 1) * AD_NFIELDS * sizeof(float));
-  if (nf == NULL) return AD_ENOMEM;
-  for (i = 0; i < n; i++) {
-    uint32_t f;
-    for (f = 0; f < AD_NFIELDS; f++) {
-      double avg = ix->m.avglen[f];
-      double norm = avg > 0 ? (1 - p->b + p->b * docs[i].len[f] / avg) : 1;
-      nf[(size_t)i * AD_NFIELDS + f] = (float)(p->w[f] / norm);
-    }
-  }
-  for (i = 1; i < 64; i++) logtab[i] = log((double)i);
-  logtab[0] = 0;
-  /* the terms of both builders, merged */
-  ord = ad_b_sorted(b);
-  ord2 = b2 ? ad_b_sorted(b2) : NULL;
-  ft = (ad_fterm *)ad_malloc(a, ((size_t)nta + ntb + 1) * sizeof *ft);
-  if (ord == NULL || (b2 && ord2 == NULL) || ft == NULL) goto done;
-  {
-    uint32_t x = 0, y = 0;
-    while (x < nta || y < ntb) {
-      int cmp = x == nta ? 1 : y == ntb ? -1
-              : ad_bytecmp(ord[x].s, ord[x].len, ord2[y].s, ord2[y].len);
-      ad_fterm *f = &ft[nt++];
-      f->bt[0] = f->bt[1] = NULL;
-      if (cmp <= 0) { f->s = ord[x].s; f->len = ord[x].len; f->bt[0] = &b->terms[ord[x++].t]; }
-      if (cmp >= 0) { f->s = ord2[y].s; f->len = ord2[y].len; f->bt[1] = &b2->terms[ord2[y++].t]; }
-    }
-  }
-  terms = (ad_ixterm *)ad_b_sec(ix, AD_SEC_TERMS, (size_t)cap * sizeof(ad_ixterm));
-  if (terms == NULL) goto done;
-  if (ad_bb_reserve(a, &tstr, b->tstr.n + (b2 ? b2->tstr.n : 0) +
-                    (old ? old->seclen[AD_SEC_TSTR] : 0) + 1)) goto done;
-  for (i = 0; i < nt || oi < ont; ) {
+  int st = AD_ENOMEM;
+  ad_bbuf post = pt->post, pos = pt->pos, tstr = pt->tstr;
+  /* room for the part at once (untouched room costs nothing): no copies */
+  if (ad_bb_reserve(a, &post, pt->hint) || ad_bb_reserve(a, &pos, pt->hint)) goto done;
+  for (i = pt->f0, oi = pt->o0; i < pt->f1 || oi < pt->o1; ) {
     ad_fterm *fr = NULL;
     const ad_ixterm *ot = NULL;
     const char *ts;
@@ -621,21 +634,21 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixb *b2, ad_ixdoc *docs,
     uint32_t dflt;
     double idfs;
     /* the next term: the smaller of the builder's and old's next terms */
-    if (oi < ont) {
+    if (oi < pt->o1) {
       ot = ad_ix_term(old, oi);
       if (ot == NULL) { st = AD_ECORRUPT; goto done; }
     }
-    if (i < nt) {
+    if (i < pt->f1) {
       int cmp = ot ? ad_bytecmp(ft[i].s, ft[i].len, ad_ix_termstr(old, ot), ot->len) : -1;
       if (cmp <= 0) fr = &ft[i];
       if (cmp < 0) ot = NULL;
     }
     if (fr) {
       ts = fr->s; tlen = fr->len; i++;
-      if (i < nt && ft[i].bt[0] && ft[i].bt[0]->head) __builtin_prefetch(ft[i].bt[0]->head, 0, 3);
+      if (i < pt->f1 && ft[i].bt[0] && ft[i].bt[0]->head) __builtin_prefetch(ft[i].bt[0]->head, 0, 3);
     } else { ts = ad_ix_termstr(old, ot); tlen = ot->len; }
     if (ot) {
-      st = ad_b_oldlist(b, old, oi, o2n, &on);
+      st = ad_b_oldlist(a, &pt->oent, &pt->capoent, old, oi, x->o2n, &on);
       if (st != AD_OK) goto done;
       st = AD_ENOMEM;
       oi++;
@@ -647,7 +660,7 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixb *b2, ad_ixdoc *docs,
     sleft = fr ? (fr->bt[0] ? fr->bt[0]->df : 0) + (fr->bt[1] ? fr->bt[1]->df : 0) : 0;
     df = sleft + on;
     if (df == 0) continue;                     /* every posting dropped */
-    t = &terms[nout++];
+    t = &pt->terms[pt->nout++];
     ch = NULL; q = qe = NULL;
     nb = (df + AD_BLOCK - 1) / AD_BLOCK;
     pseudo = tlen > 0 && ts[0] == 1;
@@ -687,7 +700,7 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixb *b2, ad_ixdoc *docs,
         uint32_t tf[AD_NFIELDS], np = 0, f, mask = 0, j;
         const uint8_t *ps, *pz;
         double tfw = 0, imp;
-        if (sleft && (ok == on || sdoc < b->oent[ok].doc)) {
+        if (sleft && (ok == on || sdoc < pt->oent[ok].doc)) {
           doc = sdoc;
           mask = q < qe ? *q++ : (bad = 1, 0);
           if (bad || doc >= n) { st = AD_EFORMAT; goto done; }
@@ -701,7 +714,7 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixb *b2, ad_ixdoc *docs,
           sbase = doc + 1; sleft--; cleft--;
           AD_PEEK();
         } else {
-          const ad_oent *e = &b->oent[ok++];
+          const ad_oent *e = &pt->oent[ok++];
           doc = e->doc;
           if (doc >= n || (sleft && sdoc == doc)) { st = AD_ECORRUPT; goto done; }
           mask = e->npm & 15; np = e->npm >> 4;
@@ -719,9 +732,9 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixb *b2, ad_ixdoc *docs,
         imp = tfw / (p->k1 + tfw);
         bd[k] = doc;
         {
-          double x = imp * AD_IMPMAX;    /* ceil, clamped to [1, 127] */
-          uint32_t q7 = (uint32_t)x;
-          if ((double)q7 < x) q7++;
+          double xi = imp * AD_IMPMAX;   /* ceil, clamped to [1, 127] */
+          uint32_t q7 = (uint32_t)xi;
+          if ((double)q7 < xi) q7++;
           if (q7 < 1) q7 = 1;
           if (q7 > AD_IMPMAX) q7 = AD_IMPMAX;
           if (pseudo) q7 = 0;
@@ -732,7 +745,7 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixb *b2, ad_ixdoc *docs,
         if (!pseudo && tf[0] + tf[1]) {
           uint32_t ta = tf[0] + tf[1];
           double w = (1 + (ta < 64 ? logtab[ta] : log((double)ta))) * idfs;
-          norm2[doc] += w * w;
+          pt->norm2[doc] += w * w;
         }
         doc++;
       }
@@ -762,32 +775,194 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixb *b2, ad_ixdoc *docs,
     if (ad_bb_reserve(a, &post, 4)) goto done;
     while (post.n & 3) post.p[post.n++] = 0;
   }
-  ix->m.nterms = nout;
-  if (nout < cap) {                           /* shrink TERMS to its size */
+  st = AD_OK;
+done:
+  pt->post = post; pt->pos = pos; pt->tstr = tstr;
+  return st;
+}
+
+static void *ad_b_encthread(void *ud) {
+  struct { const ad_encctx *x; ad_encpart *pt; } *w = ud;
+  w->pt->st = ad_b_encpart(w->x, w->pt);
+  return NULL;
+}
+
+/* Terms whose first byte is below AD_SPLIT are one part of the encoding,
+** the others the second part; always two parts, in one thread or two, so
+** that the norm sums (part one's plus part two's) never depend on it. */
+#define AD_SPLIT 'm'
+
+/* first fresh term of the second part */
+static uint32_t ad_b_ftsplit(const ad_fterm *ft, uint32_t nt) {
+  uint32_t lo = 0, hi = nt;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (ft[mid].len > 0 && (unsigned char)ft[mid].s[0] >= (unsigned char)AD_SPLIT) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/* first old term of the second part (old's TERMS already verified) */
+static int ad_b_osplit(ad_ix *old, uint32_t *out) {
+  uint32_t lo = 0, hi = old->m.nterms;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    const ad_ixterm *t = ad_ix_term(old, mid);
+    if (t == NULL) return AD_ECORRUPT;
+    if (t->len > 0 && (unsigned char)ad_ix_termstr(old, t)[0] >= (unsigned char)AD_SPLIT) hi = mid;
+    else lo = mid + 1;
+  }
+  *out = lo;
+  return AD_OK;
+}
+
+/* Encode the postings of all terms (sorted): the builders' temporary
+** streams (b: the first docs, b2: the others, or NULL), merged, for an
+** update, with the kept postings of old (its doc o maps to o2n[o]). Terms
+** left without postings are dropped. */
+static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixb *b2, ad_ixdoc *docs,
+                       double *norm2, ad_ix *old, const uint32_t *o2n,
+                       unsigned threads) {
+  const ad_alloc *a = b->a;
+  ad_tord *ord = NULL, *ord2 = NULL;
+  ad_fterm *ft = NULL;
+  ad_ixterm *terms;
+  uint32_t i, nt = 0, n = ix->m.ndocs, ont = old ? old->m.nterms : 0;
+  uint32_t nta = b->nterms, ntb = b2 ? b2->nterms : 0, fsplit, osplit = 0;
+  uint32_t cap = nta + ntb + ont, cap0;
+  const ad_ixparams *p = &ix->m.p;
+  int st = AD_ENOMEM, k;
+  float *nf;
+  ad_encctx x;
+  ad_encpart pt[2];
+  memset(pt, 0, sizeof pt);
+  /* per doc and field: w_f / (1 - b + b len / avglen) */
+  nf = (float *)ad_malloc(a, ((size_t)n + 1) * AD_NFIELDS * sizeof(float));
+  if (nf == NULL) return AD_ENOMEM;
+  for (i = 0; i < n; i++) {
+    uint32_t f;
+    for (f = 0; f < AD_NFIELDS; f++) {
+      double avg = ix->m.avglen[f];
+      double norm = avg > 0 ? (1 - p->b + p->b * docs[i].len[f] / avg) : 1;
+      nf[(size_t)i * AD_NFIELDS + f] = (float)(p->w[f] / norm);
+    }
+  }
+  x.ix = ix; x.old = old; x.o2n = o2n; x.docs = docs; x.nf = nf;
+  for (i = 1; i < 64; i++) x.logtab[i] = log((double)i);
+  x.logtab[0] = 0;
+  /* the terms of both builders, merged */
+  ord = ad_b_sorted(b);
+  ord2 = b2 ? ad_b_sorted(b2) : NULL;
+  ft = (ad_fterm *)ad_malloc(a, ((size_t)nta + ntb + 1) * sizeof *ft);
+  if (ord == NULL || (b2 && ord2 == NULL) || ft == NULL) goto done;
+  {
+    uint32_t u = 0, v = 0;
+    while (u < nta || v < ntb) {
+      int cmp = u == nta ? 1 : v == ntb ? -1
+              : ad_bytecmp(ord[u].s, ord[u].len, ord2[v].s, ord2[v].len);
+      ad_fterm *f = &ft[nt++];
+      f->bt[0] = f->bt[1] = NULL;
+      if (cmp <= 0) { f->s = ord[u].s; f->len = ord[u].len; f->bt[0] = &b->terms[ord[u++].t]; }
+      if (cmp >= 0) { f->s = ord2[v].s; f->len = ord2[v].len; f->bt[1] = &b2->terms[ord2[v++].t]; }
+    }
+  }
+  x.ft = ft;
+  if (old) {    /* verify what the parts read, so that no thread writes to old */
+    int s;
+    static const int secs[4] = {AD_SEC_TERMS, AD_SEC_TSTR, AD_SEC_POST, AD_SEC_POS};
+    for (s = 0; s < 4; s++)
+      if (ad_ix_need(old, secs[s], 0, old->seclen[secs[s]])) { st = AD_ECORRUPT; goto done; }
+    if (ad_b_osplit(old, &osplit)) { st = AD_ECORRUPT; goto done; }
+  }
+  fsplit = ad_b_ftsplit(ft, nt);
+  terms = (ad_ixterm *)ad_b_sec(ix, AD_SEC_TERMS, (size_t)cap * sizeof(ad_ixterm));
+  if (terms == NULL) goto done;
+  cap0 = fsplit + osplit;
+  {    /* the streams' bytes (plus old's lists) bound each part's output */
+    size_t hint = 0;
+    const ad_slab *sl;
+    for (sl = b->slabs; sl; sl = sl->next) hint += sl->used;
+    for (sl = b2 ? b2->slabs : NULL; sl; sl = sl->next) hint += sl->used;
+    if (old) hint += old->seclen[AD_SEC_POST] + old->seclen[AD_SEC_POS];
+    pt[0].hint = pt[1].hint = hint + (size_t)cap * 32 + 64;
+  }
+  if (threads == 0) threads = n >= AD_PAR_MIN ? ad_ncpu() : 1;
+  for (k = 0; k < 2; k++) {
+    /* a second thread's memory comes from malloc, not from a */
+    pt[k].a = (k == 1 && threads > 1) ? &ad_stdalloc : a;
+    pt[k].f0 = k ? fsplit : 0; pt[k].f1 = k ? nt : fsplit;
+    pt[k].o0 = k ? osplit : 0; pt[k].o1 = k ? ont : osplit;
+    pt[k].terms = terms + (k ? cap0 : 0);
+    pt[k].norm2 = k ? (double *)ad_malloc(pt[k].a, ((size_t)n + 1) * sizeof(double)) : norm2;
+    if (pt[k].norm2 == NULL) goto done;
+    if (k) memset(pt[k].norm2, 0, ((size_t)n + 1) * sizeof(double));
+  }
+  {
+    pthread_t th;
+    struct { const ad_encctx *x; ad_encpart *pt; } w;
+    int started = 0;
+    w.x = &x; w.pt = &pt[1];
+    if (threads > 1 && pthread_create(&th, NULL, ad_b_encthread, &w) == 0) started = 1;
+    pt[0].st = ad_b_encpart(&x, &pt[0]);
+    if (started) pthread_join(th, NULL);
+    else pt[1].st = ad_b_encpart(&x, &pt[1]);
+  }
+  for (k = 0; k < 2; k++) if (pt[k].st != AD_OK) { st = pt[k].st; goto done; }
+  st = AD_ENOMEM;
+  /* the parts' terms must follow each other (a crafted old could break it) */
+  if (pt[0].nout && pt[1].nout) {
+    const ad_ixterm *l = &pt[0].terms[pt[0].nout - 1], *f = &pt[1].terms[0];
+    if (ad_bytecmp((const char *)pt[0].tstr.p + l->str, l->len,
+                   (const char *)pt[1].tstr.p + f->str, f->len) >= 0) {
+      st = AD_ECORRUPT; goto done;
+    }
+  }
+  /* join: part two's terms after part one's, its offsets shifted */
+  for (i = 0; i < pt[1].nout; i++) {
+    ad_ixterm t = pt[1].terms[i];
+    t.post += (uint32_t)pt[0].post.n; t.pos += (uint32_t)pt[0].pos.n;
+    t.str += (uint32_t)pt[0].tstr.n;
+    terms[pt[0].nout + i] = t;
+  }
+  if ((uint64_t)pt[0].post.n + pt[1].post.n > UINT32_MAX ||
+      (uint64_t)pt[0].pos.n + pt[1].pos.n > UINT32_MAX) goto done;
+  for (i = 0; i < n; i++) norm2[i] += pt[1].norm2[i];
+  ix->m.nterms = pt[0].nout + pt[1].nout;
+  if (ix->m.nterms < cap) {                   /* shrink TERMS to its size */
     void *np = ad_realloc(a, ix->own[AD_SEC_TERMS], cap ? (size_t)cap * sizeof(ad_ixterm) : 1,
-                          nout ? (size_t)nout * sizeof(ad_ixterm) : 1);
+                          ix->m.nterms ? (size_t)ix->m.nterms * sizeof(ad_ixterm) : 1);
     if (np == NULL) goto done;
-    ad_b_setsec(ix, AD_SEC_TERMS, np, (size_t)nout * sizeof(ad_ixterm));
+    ad_b_setsec(ix, AD_SEC_TERMS, np, (size_t)ix->m.nterms * sizeof(ad_ixterm));
   }
   {
     int s;
-    ad_bbuf *bufs[3] = {&post, &pos, &tstr};
+    ad_bbuf *b0[3] = {&pt[0].post, &pt[0].pos, &pt[0].tstr};
+    ad_bbuf *b1[3] = {&pt[1].post, &pt[1].pos, &pt[1].tstr};
     int secs[3] = {AD_SEC_POST, AD_SEC_POS, AD_SEC_TSTR};
-    for (s = 0; s < 3; s++) {     /* shrink to the exact size, hand over */
-      size_t nn = bufs[s]->n ? bufs[s]->n : 1;
-      void *np = ad_realloc(a, bufs[s]->p, bufs[s]->cap, nn);
-      if (np == NULL) { st = AD_ENOMEM; goto done; }
-      ad_b_setsec(ix, secs[s], np, bufs[s]->n);
-      bufs[s]->p = NULL; bufs[s]->n = bufs[s]->cap = 0;
+    for (s = 0; s < 3; s++) {     /* append part two, shrink, hand over */
+      size_t nn = b0[s]->n + b1[s]->n;
+      void *np = ad_realloc(a, b0[s]->p, b0[s]->cap, nn ? nn : 1);
+      if (np == NULL) goto done;
+      b0[s]->p = (uint8_t *)np; b0[s]->cap = nn ? nn : 1;
+      if (b1[s]->n) memcpy(b0[s]->p + b0[s]->n, b1[s]->p, b1[s]->n);
+      ad_b_setsec(ix, secs[s], np, nn);
+      b0[s]->p = NULL; b0[s]->n = b0[s]->cap = 0;
     }
   }
   st = AD_OK;
 done:
+  for (k = 0; k < 2; k++) {
+    const ad_alloc *pa = pt[k].a;
+    if (pa == NULL) continue;
+    ad_bb_free(pa, &pt[k].post); ad_bb_free(pa, &pt[k].pos); ad_bb_free(pa, &pt[k].tstr);
+    if (pt[k].oent) ad_free(pa, pt[k].oent, (size_t)pt[k].capoent * sizeof(ad_oent));
+    if (k && pt[k].norm2) ad_free(pa, pt[k].norm2, ((size_t)n + 1) * sizeof(double));
+  }
   if (ord) ad_free(b->a, ord, (size_t)(nta ? nta : 1) * sizeof *ord);
   if (ord2) ad_free(b2->a, ord2, (size_t)(ntb ? ntb : 1) * sizeof *ord2);
   if (ft) ad_free(a, ft, ((size_t)nta + ntb + 1) * sizeof *ft);
   ad_free(a, nf, ((size_t)n + 1) * AD_NFIELDS * sizeof(float));
-  ad_bb_free(a, &post); ad_bb_free(a, &pos); ad_bb_free(a, &tstr);
   return st;
 }
 /* }====================================================== */
@@ -834,7 +1009,6 @@ static void ad_b_free(ad_ixb *b) {
   ad_free(a, b->loc, (size_t)b->caploc * sizeof(ad_local));
   ad_free(a, b->pos, (size_t)b->cappos * 4);
   ad_free(a, b->dec, b->capdec);
-  ad_free(a, b->oent, (size_t)b->capoent * sizeof(ad_oent));
 }
 
 /* sizes of the owned sections, for ad_ix_free */
@@ -946,14 +1120,6 @@ static void ad_b_tokdocs(ad_tokjob *j) {
 static void *ad_b_tokthread(void *ud) {
   ad_b_tokdocs((ad_tokjob *)ud);
   return NULL;
-}
-
-/* two threads from this many docs to tokenize */
-#define AD_PAR_MIN 20000
-
-static unsigned ad_ncpu(void) {
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 1 ? 2u : 1u;
 }
 
 static int ad_b_init(ad_ixb *b) {
@@ -1239,7 +1405,7 @@ int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
   norm2 = (double *)ad_malloc(b.a, (size_t)(ix->m.ndocs ? ix->m.ndocs : 1) * sizeof(double));
   if (norm2 == NULL) goto done;
   memset(norm2, 0, (size_t)(ix->m.ndocs ? ix->m.ndocs : 1) * sizeof(double));
-  st = ad_b_encode(ix, &b, b2, docs, norm2, old, o2n);
+  st = ad_b_encode(ix, &b, b2, docs, norm2, old, o2n, threads);
   if (st != AD_OK) goto done;
   for (i = 0; i < ix->m.ndocs; i++) docs[i].norm = (float)sqrt(norm2[i]);
   st = AD_ENOMEM;
