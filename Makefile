@@ -5,8 +5,9 @@ LUA_INC  ?= $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/includ
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN      = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -pedantic -std=c99
-XCFLAGS   = -fPIC -fvisibility=hidden -D_GNU_SOURCE $(LUA_INC)
-LDFLAGS_SO = -shared
+XCFLAGS   = -fPIC -fvisibility=hidden -D_GNU_SOURCE -pthread $(LUA_INC)
+# ad.open reads and scans files on POSIX threads (csrc/ad_open.c)
+LDFLAGS_SO = -shared -pthread
 BUILD    ?= build
 SRCS      = $(wildcard csrc/*.c)
 HDRS      = $(wildcard csrc/*.h)
@@ -71,6 +72,6 @@ uninstall:
 	luarocks --lua-version=5.4 remove arxivdigest
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-tsan
 
 -include mk/*.mk

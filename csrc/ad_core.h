@@ -115,10 +115,11 @@ typedef struct ad_warning {
 
 /* File text of small and medium files lives in big arena chunks (huge
 ** pages where the kernel allows): far fewer page faults than one buffer or
-** one mapping per file. */
+** one mapping per file. A chunk's header is at the start of its own mapping
+** (no allocator involved: worker threads create chunks too). */
 typedef struct ad_chunk {
   struct ad_chunk *next;
-  char *base;              /* mapping start */
+  char *base;              /* mapping start (the header's own address) */
   size_t maplen;           /* mapping length */
   char *data;              /* usable start */
   size_t cap, used;
@@ -148,6 +149,28 @@ int ad_corpus_add_file(ad_corpus *c, const char *path);
 ** *.txt (sorted by name; symlinked directories are not followed). */
 int ad_corpus_add_path(ad_corpus *c, const char *path);
 
+/* Add paths[0..n) (ad_open.c) with exactly the result of ad_corpus_add_path
+** on each in turn, stopping at the first that fails: same files in the same
+** order, same records, same warnings, same error. With threads > 1 the
+** folders are listed first (on this thread), then the files are read and
+** scanned on up to `threads` threads, this one included: the others use
+** the C allocator (never c->a, which may not be thread-safe), and this
+** thread merges their results into c in file order. No thread is started
+** for a single file, nor when the files total less than min_bytes. Returns
+** AD_OK, AD_ENOMEM or AD_EIO (errno set); on failure *bad is the index of
+** the path that failed. *used (may be NULL) is set to the number of threads
+** that read files (1: no thread was started). */
+int ad_corpus_add_paths(ad_corpus *c, const char *const *paths, uint32_t n,
+                        int threads, uint64_t min_bytes, uint32_t *bad,
+                        int *used);
+
+#define AD_MAX_THREADS 64
+#define AD_PARALLEL_MIN_BYTES ((uint64_t)1 << 20)
+
+/* The default thread count of ad_corpus_add_paths: the online CPUs this
+** process may run on, at most 8. */
+int ad_default_threads(void);
+
 /* Make sure files[fi].text is present: a corpus rebuilt from a saved index
 ** holds paths, sizes, mtimes and hashes only, and reads a file the first time
 ** one of its records is decoded. Fails with AD_EIO (errno set) if the file
@@ -167,6 +190,39 @@ int ad_corpus_vwarn(ad_corpus *c, uint32_t file, uint32_t line,
 /* Scan text of file index fi, appending records and warnings.
 ** The file entry must already exist with text/len set. */
 int ad_scan(ad_corpus *c, uint32_t fi);
+/* }====================================================== */
+
+/* {====================================================== corpus internals */
+/* Shared by ad_corpus.c and ad_open.c; not for other callers. */
+
+/* Append a file entry (path copied) with no text; its index in *fi. */
+int ad_corpus_new_file(ad_corpus *c, const char *path, uint32_t *fi);
+
+/* A directory-walk entry that cannot be read (r == AD_EIO, errno `err`):
+** a file entry with the warning "cannot read <what>: <reason>". Returns
+** AD_ENOMEM for r == AD_ENOMEM, else AD_OK (or AD_ENOMEM if it fails). */
+int ad_corpus_unreadable(ad_corpus *c, const char *path, int r, int err,
+                         const char *what);
+
+/* Read the whole file at path into *text (NUL-terminated), *len bytes;
+** *size and *mtime from its stat (size: what was read, for a pipe). *owned
+** says where the text lives: 1 = a buffer of c->a (len + 1 bytes), 3 = an
+** arena chunk of c->chunks. A file over 16 MiB gets a buffer of its own, or
+** a chunk of its own when ownchunk != 0. Returns AD_OK, AD_ENOMEM, AD_EIO
+** (errno set) or AD_ETOOBIG (*size and *mtime set). */
+int ad_corpus_read(ad_corpus *c, const char *path, char **text, size_t *len,
+                   uint64_t *size, int64_t *mtime, int *owned, int ownchunk);
+
+/* Walk directory dir like ad_corpus_add_path does, calling file() for each
+** digest file (in order) and baddir() for each subdirectory that cannot be
+** opened (errno set). A callback's status other than AD_OK stops the walk
+** and is returned; AD_EIO means dir itself cannot be opened. */
+typedef struct ad_walker {
+  int (*file)(void *ud, const char *path);
+  int (*baddir)(void *ud, const char *path);
+  void *ud;
+} ad_walker;
+int ad_corpus_walk(ad_corpus *c, const char *dir, const ad_walker *w);
 /* }====================================================== */
 
 /* {====================================================== cheap selection */

@@ -70,11 +70,10 @@ void ad_corpus_free(ad_corpus *c) {
   }
   for (i = 0; i < c->nwarns; i++)
     ad_free(&c->a, c->warns[i].msg, strlen(c->warns[i].msg) + 1);
-  while (c->chunks) {
+  while (c->chunks) {  /* a chunk's header is in its own mapping */
     ad_chunk *k = c->chunks;
     c->chunks = k->next;
     munmap(k->base, k->maplen);
-    ad_free(&c->a, k, sizeof *k);
   }
   ad_free(&c->a, c->files, (size_t)c->capfiles * sizeof(ad_file));
   ad_free(&c->a, c->recs, (size_t)c->caprecs * sizeof(ad_record));
@@ -115,7 +114,7 @@ int ad_corpus_vwarn(ad_corpus *c, uint32_t file, uint32_t line,
 }
 
 /* Append a file entry named `name`; returns its index via *fi. */
-static int ad_new_file(ad_corpus *c, const char *name, uint32_t *fi) {
+int ad_corpus_new_file(ad_corpus *c, const char *name, uint32_t *fi) {
   ad_file *f;
   size_t n = strlen(name);
   char *path;
@@ -139,7 +138,7 @@ int ad_corpus_add_text(ad_corpus *c, const char *name, const char *text,
   uint32_t fi;
   int st;
   ad_file *f;
-  if ((st = ad_new_file(c, name, &fi)) != AD_OK) return st;
+  if ((st = ad_corpus_new_file(c, name, &fi)) != AD_OK) return st;
   f = &c->files[fi];
   f->size = len;
   if ((uint64_t)len > AD_MAX_FILE_SIZE) {
@@ -169,27 +168,38 @@ int ad_corpus_add_text(ad_corpus *c, const char *name, const char *text,
 #define AD_ARENA_MAX ((size_t)16 << 20)
 #define AD_HUGE ((size_t)2 << 20)
 
+/* A new chunk of cap bytes starting on a 2 MiB boundary (cap a multiple
+** of 8, at most 2 GiB), or NULL. Its header is at the start of the mapping,
+** before the boundary: no allocator is used (worker threads call this). */
+static ad_chunk *ad_chunk_new(size_t cap) {
+  size_t maplen = cap + AD_HUGE;
+  char *base;
+  uintptr_t al;
+  ad_chunk *k;
+  base = (char *)mmap(NULL, maplen, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (base == MAP_FAILED) return NULL;
+  /* base is page-aligned: the header fits before the next boundary */
+  al = ((uintptr_t)base + sizeof *k + AD_HUGE - 1) & ~(uintptr_t)(AD_HUGE - 1);
+#ifdef MADV_HUGEPAGE
+  madvise((void *)al, cap, MADV_HUGEPAGE);
+#endif
+  k = (ad_chunk *)(void *)base;
+  k->next = NULL;
+  k->base = base;
+  k->maplen = maplen;
+  k->data = (char *)al;
+  k->cap = cap;
+  k->used = 0;
+  return k;
+}
+
 /* Room for n bytes in the arena, or NULL (then the caller falls back). */
 static char *ad_arena_take(ad_corpus *c, size_t n) {
   ad_chunk *k = c->chunks;
   if (k == NULL || k->cap - k->used < n) {
-    size_t maplen = AD_CHUNK + AD_HUGE;
-    char *base;
-    uintptr_t al;
-    k = (ad_chunk *)ad_malloc(&c->a, sizeof *k);
+    k = ad_chunk_new(AD_CHUNK);
     if (k == NULL) return NULL;
-    base = (char *)mmap(NULL, maplen, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (base == MAP_FAILED) { ad_free(&c->a, k, sizeof *k); return NULL; }
-    al = ((uintptr_t)base + AD_HUGE - 1) & ~(uintptr_t)(AD_HUGE - 1);
-#ifdef MADV_HUGEPAGE
-    madvise((void *)al, AD_CHUNK, MADV_HUGEPAGE);
-#endif
-    k->base = base;
-    k->maplen = maplen;
-    k->data = (char *)al;
-    k->cap = AD_CHUNK;
-    k->used = 0;
     k->next = c->chunks;
     c->chunks = k;
   }
@@ -197,11 +207,28 @@ static char *ad_arena_take(ad_corpus *c, size_t n) {
   return k->data + k->used - n;
 }
 
+/* A full chunk of its own for n bytes, or NULL. It goes second in the list:
+** the first stays the arena's current chunk. */
+static char *ad_own_chunk(ad_corpus *c, size_t n) {
+  ad_chunk *k = ad_chunk_new(n);
+  if (k == NULL) return NULL;
+  k->used = n;
+  if (c->chunks) {
+    k->next = c->chunks->next;
+    c->chunks->next = k;
+  } else {
+    c->chunks = k;
+  }
+  return k->data;
+}
+
 /* Read the whole file at path. *mapped tells where the text lives: 0 = a
 ** fresh NUL-terminated buffer of the corpus allocator, 3 = an arena chunk
-** (NUL-terminated). */
+** (NUL-terminated). A file too big for the arena gets a buffer, or a chunk
+** of its own when ownchunk != 0. */
 static int ad_read_file(ad_corpus *c, const char *path, char **text,
-                        size_t *len, struct stat *st, int *mapped) {
+                        size_t *len, struct stat *st, int *mapped,
+                        int ownchunk) {
   int fd, e;
   char *buf;
   size_t got = 0, asz;
@@ -256,8 +283,10 @@ static int ad_read_file(ad_corpus *c, const char *path, char **text,
     return AD_OK;
   }
   asz = (size_t)st->st_size + 1;
-  if (asz <= AD_ARENA_MAX && S_ISREG(st->st_mode) &&
-      (buf = ad_arena_take(c, (asz + 7) & ~(size_t)7)) != NULL) {
+  if ((asz <= AD_ARENA_MAX &&
+       (buf = ad_arena_take(c, (asz + 7) & ~(size_t)7)) != NULL) ||
+      (asz > AD_ARENA_MAX && ownchunk &&
+       (buf = ad_own_chunk(c, (asz + 7) & ~(size_t)7)) != NULL)) {
     while (got < (size_t)st->st_size) {
       ssize_t r = read(fd, buf + got, (size_t)st->st_size - got);
       if (r < 0) {
@@ -311,6 +340,19 @@ ioerr:
   return AD_EIO;
 }
 
+int ad_corpus_read(ad_corpus *c, const char *path, char **text, size_t *len,
+                   uint64_t *size, int64_t *mtime, int *owned, int ownchunk) {
+  struct stat st;
+  int mapped = 0;
+  int r = ad_read_file(c, path, text, len, &st, &mapped, ownchunk);
+  *owned = mapped ? mapped : 1;
+  if (r == AD_OK || r == AD_ETOOBIG) {
+    *size = (uint64_t)st.st_size;
+    *mtime = (int64_t)st.st_mtime;
+  }
+  return r;
+}
+
 int ad_corpus_add_file(ad_corpus *c, const char *path) {
   uint32_t fi;
   int r;
@@ -318,9 +360,9 @@ int ad_corpus_add_file(ad_corpus *c, const char *path) {
   size_t len;
   struct stat st;
   int mapped;
-  r = ad_read_file(c, path, &text, &len, &st, &mapped);
+  r = ad_read_file(c, path, &text, &len, &st, &mapped, 0);
   if (r == AD_EIO || r == AD_ENOMEM) return r;
-  if (ad_new_file(c, path, &fi) != AD_OK) {
+  if (ad_corpus_new_file(c, path, &fi) != AD_OK) {
     if (mapped == 0 && text) ad_free(&c->a, text, len + 1);
     return AD_ENOMEM;
   }
@@ -352,20 +394,20 @@ static int ad_cmp_names(const void *a, const void *b) {
 
 /* Inside a directory walk, an entry that cannot be read is a warning on
 ** that entry, not an error of the walk. Returns AD_OK or AD_ENOMEM. */
-static int ad_unreadable(ad_corpus *c, const char *path, int r,
+int ad_corpus_unreadable(ad_corpus *c, const char *path, int r, int err,
                          const char *what) {
   uint32_t fi;
-  int e = errno;
   if (r == AD_ENOMEM) return r;
   if (r != AD_EIO) return AD_OK;
-  if (ad_new_file(c, path, &fi) ||
-      ad_corpus_warn(c, fi, 0, "cannot read %s: %s", what, strerror(e)))
+  if (ad_corpus_new_file(c, path, &fi) ||
+      ad_corpus_warn(c, fi, 0, "cannot read %s: %s", what, strerror(err)))
     return AD_ENOMEM;
   return AD_OK;
 }
 
-/* Walk directory `dir` (depth-limited), adding digest files in name order. */
-static int ad_add_dir(ad_corpus *c, const char *dir, int depth) {
+/* Walk directory `dir` (depth-limited): digest files in name order. */
+static int ad_walk_dir(ad_corpus *c, const char *dir, int depth,
+                       const ad_walker *w) {
   DIR *d;
   struct dirent *e;
   char **names = NULL;
@@ -411,21 +453,44 @@ static int ad_add_dir(ad_corpus *c, const char *dir, int depth) {
       isdir = S_ISDIR(ls.st_mode);
       isreg = !isdir && stat(p, &fs) == 0 && S_ISREG(fs.st_mode);
     }
-    if (isdir)
-      st = ad_unreadable(c, p, ad_add_dir(c, p, depth + 1), "directory");
-    else if (isreg && ad_has_digest_ext(p))
-      st = ad_unreadable(c, p, ad_corpus_add_file(c, p), "file");
+    if (isdir) {
+      st = ad_walk_dir(c, p, depth + 1, w);
+      if (st == AD_EIO) st = w->baddir(w->ud, p);  /* errno is still set */
+    } else if (isreg && ad_has_digest_ext(p)) {
+      st = w->file(w->ud, p);
+    }
   }
   for (i = 0; i < n; i++) ad_free(&c->a, names[i], strlen(names[i] + 1) + 2);
   ad_free(&c->a, names, (size_t)cap * sizeof(char *));
   return st;
 }
 
+int ad_corpus_walk(ad_corpus *c, const char *dir, const ad_walker *w) {
+  return ad_walk_dir(c, dir, 0, w);
+}
+
+/* ad_corpus_add_path's walker: each file is read and scanned at once */
+static int ad_add_walked(void *ud, const char *path) {
+  ad_corpus *c = (ad_corpus *)ud;
+  int r = ad_corpus_add_file(c, path);
+  return ad_corpus_unreadable(c, path, r, errno, "file");
+}
+
+static int ad_add_baddir(void *ud, const char *path) {
+  return ad_corpus_unreadable((ad_corpus *)ud, path, AD_EIO, errno, "directory");
+}
+
 int ad_corpus_add_path(ad_corpus *c, const char *path) {
   struct stat st;
   int r;
   if (stat(path, &st) != 0) return AD_EIO;
-  if (S_ISDIR(st.st_mode)) return ad_add_dir(c, path, 0);
+  if (S_ISDIR(st.st_mode)) {
+    ad_walker w;
+    w.file = ad_add_walked;
+    w.baddir = ad_add_baddir;
+    w.ud = c;
+    return ad_walk_dir(c, path, 0, &w);
+  }
   r = ad_corpus_add_file(c, path);
   return r == AD_ETOOBIG ? AD_OK : r;  /* too big: a warning, not an error */
 }
@@ -437,7 +502,7 @@ int ad_file_load(ad_corpus *c, uint32_t fi) {
   struct stat st;
   int r, mapped;
   if (f->text != NULL || f->nrec == 0) return AD_OK;
-  r = ad_read_file(c, f->path, &text, &len, &st, &mapped);
+  r = ad_read_file(c, f->path, &text, &len, &st, &mapped, 0);
   if (r == AD_ETOOBIG) return AD_ECHANGED;
   if (r != AD_OK) return r;
   f = &c->files[fi];

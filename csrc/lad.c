@@ -445,6 +445,7 @@ static lad_collection *lad_newcoll(lua_State *L, int nuv) {
   lc->live = 0;
   lc->busy = 0;
   lc->pending = 0;
+  lc->threads = 1;
   lad_alloc(L, &a);
   ad_corpus_init(&lc->c, &a);
   luaL_setmetatable(L, LAD_COLLECTION);
@@ -558,6 +559,43 @@ static int lad_coll_files(lua_State *L) {
     lua_setfield(L, -2, "format");
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
+  lad_release(lc);
+  return 1;
+}
+
+/* c:_threads() -> how many threads read and scanned the files (1: none
+** was started). For the tests and the benchmark. */
+static int lad_coll_threads(lua_State *L) {
+  lua_pushinteger(L, lad_tocoll(L, 1)->threads);
+  return 1;
+}
+
+/* c:_dump() -> the corpus as bytes, for tests that compare two ways of
+** building it: per file its path, length, size, format, first and nrec;
+** the record array as it is (every span, flag, line, date, file index);
+** each warning's file, line and message. */
+static int lad_coll_dump(lua_State *L) {
+  ad_corpus *c = &lad_tocoll(L, 1)->c;
+  lad_collection *lc = lad_hold(c);
+  luaL_Buffer b;
+  uint32_t i;
+  luaL_buffinit(L, &b);
+  for (i = 0; i < c->nfiles; i++) {
+    const ad_file *f = &c->files[i];
+    uint64_t v[5];
+    v[0] = f->len; v[1] = f->size; v[2] = f->format; v[3] = f->first;
+    v[4] = f->nrec;
+    luaL_addlstring(&b, f->path, f->pathlen + 1);
+    luaL_addlstring(&b, (const char *)v, sizeof v);
+  }
+  luaL_addlstring(&b, (const char *)c->recs, (size_t)c->nrecs * sizeof(ad_record));
+  for (i = 0; i < c->nwarns; i++) {
+    uint32_t v[2];
+    v[0] = c->warns[i].file; v[1] = c->warns[i].line;
+    luaL_addlstring(&b, (const char *)v, sizeof v);
+    luaL_addlstring(&b, c->warns[i].msg, strlen(c->warns[i].msg) + 1);
+  }
+  luaL_pushresult(&b);
   lad_release(lc);
   return 1;
 }
@@ -756,6 +794,8 @@ static const luaL_Reg lad_coll_methods[] = {
   {"memory", lad_coll_memory},
   {"select", lad_coll_select},
   {"close", lad_coll_close},
+  {"_threads", lad_coll_threads},
+  {"_dump", lad_coll_dump},
   {NULL, NULL}
 };
 
@@ -769,52 +809,85 @@ static const luaL_Reg lad_coll_meta[] = {
 /* }====================================================== */
 
 /* {====================================================== module functions */
-/* Add one path to the collection at index 1; on I/O failure push nil,
-** "path: reason", errno and return 3, else return 0. */
-static int lad_addpath(lua_State *L, ad_corpus *c, const char *path) {
-  int st = ad_corpus_add_path(c, path);
-  if (st == AD_EIO) {
-    int e = errno;
-    luaL_pushfail(L);
-    lua_pushfstring(L, "%s: %s", path, strerror(e));
-    lua_pushinteger(L, e);
-    return 3;
+/* The open options at index 2 (nil or a table): threads (an integer >= 1)
+** and, for the tests, _parallel_min_bytes (an integer >= 0). */
+static void lad_openopts(lua_State *L, int *threads, uint64_t *minbytes) {
+  *threads = ad_default_threads();
+  *minbytes = AD_PARALLEL_MIN_BYTES;
+  if (lua_isnoneornil(L, 2)) return;
+  if (lua_type(L, 2) != LUA_TTABLE) luaL_typeerror(L, 2, "nil or table");
+  if (lua_getfield(L, 2, "threads") != LUA_TNIL) {
+    int isint;
+    lua_Integer v = lua_tointegerx(L, -1, &isint);
+    if (lua_type(L, -1) != LUA_TNUMBER || !isint || v < 1)
+      luaL_argerror(L, 2, lua_pushfstring(L, "threads must be an integer "
+                    ">= 1, got %s", lua_type(L, -1) == LUA_TNUMBER ?
+                    lua_tostring(L, -1) : luaL_typename(L, -1)));
+    *threads = v > AD_MAX_THREADS ? AD_MAX_THREADS : (int)v;
   }
-  if (st != AD_OK) lad_error(L, st, path);
-  return 0;
+  lua_pop(L, 1);
+  if (lua_getfield(L, 2, "_parallel_min_bytes") != LUA_TNIL) {
+    int isint;
+    lua_Integer v = lua_tointegerx(L, -1, &isint);
+    if (!isint || v < 0)
+      luaL_argerror(L, 2, "_parallel_min_bytes must be an integer >= 0");
+    *minbytes = (uint64_t)v;
+  }
+  lua_pop(L, 1);
 }
 
-/* open(path | {paths}) -> Collection | nil, "path: reason", errno */
+/* open(path | {paths} [, opts]) -> Collection | nil, "path: reason", errno
+** opts.threads: how many threads read and scan the files (default: the
+** online CPUs, at most 8; small inputs are read on this thread alone). */
 static int lad_open(lua_State *L) {
   lad_collection *lc;
-  int t = lua_type(L, 1);
+  const char **v;
+  uint32_t n = 1, bad = 0;
+  uint64_t minbytes;
+  int t = lua_type(L, 1), threads, st;
   if (t != LUA_TSTRING && t != LUA_TTABLE)
     return luaL_typeerror(L, 1, "string or table");
+  lad_openopts(L, &threads, &minbytes);
+  lua_settop(L, 1);
   if (t == LUA_TTABLE) {  /* check the list before doing anything */
-    lua_Integer i, n = (lua_Integer)luaL_len(L, 1);
-    if (n == 0) luaL_argerror(L, 1, "empty list of paths");
-    for (i = 1; i <= n; i++) {
+    lua_Integer i, len = (lua_Integer)luaL_len(L, 1);
+    if (len == 0) luaL_argerror(L, 1, "empty list of paths");
+    if (len < 0 || len > (lua_Integer)(INT32_MAX / sizeof(char *)))
+      luaL_argerror(L, 1, "too many paths");
+    n = (uint32_t)len;
+    lua_createtable(L, (int)n, 0);  /* 2: the paths, anchored */
+    for (i = 1; i <= len; i++) {
       if (lua_geti(L, 1, i) != LUA_TSTRING)
         luaL_argerror(L, 1, lua_pushfstring(L, "item %d is a %s, a path "
                       "(string) was expected", (int)i, luaL_typename(L, -1)));
-      lua_pop(L, 1);
+      lua_rawseti(L, 2, i);
     }
-  }
-  lc = lad_newcoll(L, 1);  /* index 2 */
-  if (t == LUA_TSTRING) {
-    int r = lad_addpath(L, &lc->c, lua_tostring(L, 1));
-    if (r) return r;
   } else {
-    lua_Integer i, n = (lua_Integer)luaL_len(L, 1);
-    for (i = 1; i <= n; i++) {
-      int r;
-      lua_geti(L, 1, i);
-      r = lad_addpath(L, &lc->c, lua_tostring(L, -1));
-      if (r) return r;
+    lua_createtable(L, 1, 0);
+    lua_pushvalue(L, 1);
+    lua_rawseti(L, 2, 1);
+  }
+  v = (const char **)lua_newuserdatauv(L, (size_t)n * sizeof(char *), 0);  /* 3 */
+  {
+    uint32_t i;
+    for (i = 0; i < n; i++) {
+      lua_rawgeti(L, 2, (lua_Integer)i + 1);
+      v[i] = lua_tostring(L, -1);  /* anchored in the table at 2 */
       lua_pop(L, 1);
     }
   }
-  lua_settop(L, 2);
+  lc = lad_newcoll(L, 1);  /* 4 */
+  st = ad_corpus_add_paths(&lc->c, v, n, threads, minbytes, &bad,
+                           &lc->threads);
+  if (st == AD_EIO) {
+    int e = errno;
+    luaL_pushfail(L);
+    lua_pushfstring(L, "%s: %s", v[bad], strerror(e));
+    lua_pushinteger(L, e);
+    return 3;
+  }
+  if (st != AD_OK) lad_error(L, st, v[bad]);
+  lua_settop(L, 4);
   return 1;
 }
 

@@ -19,6 +19,7 @@ typedef struct lad_collection {
   int live;            /* 0 once closed / before init */
   int busy;            /* C functions reading c across Lua allocations */
   int pending;         /* closed while busy: free c when the last one ends */
+  int threads;         /* threads that read its files (open), else 1 */
 } lad_collection;
 
 /* Returns the corpus of the Collection at stack index i (raises a type

@@ -17,7 +17,7 @@ FUZZ_CC       ?= clang
 FUZZ_BUILD    ?= build-fuzz
 FUZZ_SECONDS  ?= 60
 FUZZ_SAN       = -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_CFLAGS    = -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -D_GNU_SOURCE -DAD_FUZZING
+FUZZ_CFLAGS    = -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -D_GNU_SOURCE -DAD_FUZZING -pthread
 FUZZ_CORE_SRCS = $(filter-out csrc/lad%.c,$(wildcard csrc/*.c))
 FUZZ_CORE_OBJS = $(patsubst csrc/%.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_CORE_SRCS))
 FUZZ_NAMES     = $(patsubst csrc/fuzz/fuzz_%.c,%,$(wildcard csrc/fuzz/fuzz_*.c))

@@ -9,6 +9,10 @@
 #                        through a limiting lua_Alloc (plain build)
 #                        (every failure point; OOM_ARGS="-k 5" for every 5th)
 #   make oom-test-asan   the same against the ASan build, with LeakSanitizer on
+#   make test-tsan       build build-tsan/ with -fsanitize=thread and run
+#                        spec/parallel_spec.lua (or BUSTED_ARGS) with a small
+#                        TSan-built Lua (csrc/test/tsan_lua.c): preloading the
+#                        TSan runtime into Debian's lua5.4 crashes at start-up
 #   make check           test, test-asan, oom-test-asan, lint, fuzz-smoke
 
 ASAN_CC      ?= clang
@@ -29,7 +33,10 @@ VALGRIND      = valgrind -q --error-exitcode=1 --leak-check=full \
                 --suppressions=$(CURDIR)/csrc/test/valgrind.supp
 LUA_LIBS     ?= $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
 
-.PHONY: asan-build test-asan valgrind oom-test oom-test-asan check
+.PHONY: asan-build test-asan valgrind oom-test oom-test-asan check tsan-build test-tsan
+
+TSAN_BUILD   ?= build-tsan
+TSAN_FLAGS    = -O1 -g -fno-omit-frame-pointer -fsanitize=thread
 
 asan-build: deps-san
 	$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) CC=$(ASAN_CC) CFLAGS="$(ASAN_FLAGS)" all
@@ -61,5 +68,16 @@ oom-test-asan: asan-build $(ASAN_BUILD)/oom_test_asan
 	ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=66 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/csrc/test/lsan.supp \
 	$(ASAN_BUILD)/oom_test_asan $(ASAN_BUILD) $(OOM_ARGS)
+
+# ad.open's worker threads (csrc/ad_open.c) under ThreadSanitizer: any data
+# race aborts the run (exit status 66)
+tsan-build: deps-san
+	$(MAKE) --no-print-directory BUILD=$(TSAN_BUILD) CC=$(ASAN_CC) CFLAGS="$(TSAN_FLAGS)" all
+	$(ASAN_CC) $(TSAN_FLAGS) -Wall -Wextra -Werror $(LUA_INC) -o $(TSAN_BUILD)/tsan_lua \
+	  csrc/test/tsan_lua.c $(LUA_LIBS) -ldl -lm
+
+test-tsan: tsan-build
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(TSAN_BUILD)/tsan_lua /usr/bin/busted \
+	  --cpath="$(TSAN_BUILD)/?.so" $(or $(BUSTED_ARGS),spec/parallel_spec.lua)
 
 check: test test-asan oom-test-asan lint fuzz-smoke

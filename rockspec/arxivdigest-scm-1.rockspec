@@ -26,6 +26,7 @@ build = {
       sources = {
         "csrc/ad_corpus.c",
         "csrc/ad_index.c",
+        "csrc/ad_open.c",
         "csrc/ad_scan.c",
         "csrc/ad_search.c",
         "csrc/ad_select.c",
@@ -38,6 +39,8 @@ build = {
       },
       defines = { "_GNU_SOURCE" },
       incdirs = { "csrc" },
+      -- ad.open reads and scans files on POSIX threads (csrc/ad_open.c)
+      libraries = { "pthread" },
     },
     ["arxivdigest"] = "lua/arxivdigest/init.lua",
     ["arxivdigest.filter"] = "lua/arxivdigest/filter.lua",

@@ -166,6 +166,24 @@ static const scenario scenarios[] = {
    "local out = {}\n"
    "for p in c:papers() do out[#out + 1] = p.id .. ' ' .. p.title end\n"
    "return table.concat(out, '\\n')\n", NULL, NULL, 0},
+  {"open_threads",   /* read and scanned on threads, merged on this one */
+   "local ad = require 'arxivdigest'\n"
+   "local c, err = ad.open({DIR, DIR .. '/listing_small.md', 'spec/fixtures/bad'},\n"
+   "                       {threads = 3, _parallel_min_bytes = 0})\n"
+   "if not c then error('ad.open returned nil: ' .. tostring(err), 0) end\n"
+   "if c:_threads() < 2 then error('no thread was started', 0) end\n"
+   "local out = {'n=' .. #c}\n"
+   "for i = 1, #c do dump(out, c[i]) end\n"
+   "dumpw(out, c)\n"
+   "return table.concat(out, '\\n')\n", NULL, NULL, 0},
+  {"open_serial",   /* threads = 1: the serial path */
+   "local ad = require 'arxivdigest'\n"
+   "local c, err = ad.open({DIR, 'spec/fixtures/bad'}, {threads = 1})\n"
+   "if not c then error('ad.open returned nil: ' .. tostring(err), 0) end\n"
+   "local out = {'n=' .. #c}\n"
+   "for i = 1, #c do dump(out, c[i]) end\n"
+   "dumpw(out, c)\n"
+   "return table.concat(out, '\\n')\n", NULL, NULL, 0},
   {"parse_messy",   /* hostile text: warnings, invalid UTF-8, NUL, HTML */
    "local ad = require 'arxivdigest'\n"
    "local c = ad.parse(MESSY, 'messy.md')\n"

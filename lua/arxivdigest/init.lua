@@ -9,6 +9,8 @@ local M = {
   _VERSION = "arxivdigest scm",
   --- Open a file, a folder (recursive *.md / *.txt) or a list of them.
   -- Returns a Collection, or nil, "path: reason", errno on I/O failure.
+  -- opts.threads: how many threads read and scan the files (an integer >= 1;
+  -- default: the online CPUs, at most 8; inputs under 1 MiB use one).
   open = core.open,
   --- Parse digest text held in a string; `name` is used in warnings.
   parse = core.parse,

@@ -1,0 +1,220 @@
+-- ad.open on several threads (issue 2): whatever the thread count, the same
+-- collection as with threads = 1 (files, every record with every span, flag,
+-- line, date and file index, warnings in order) and the same error. Inputs:
+-- the spec fixtures, the bundled sample, the 2019 cs.CV corpus of ../shared
+-- when present, and a folder of hostile files made here (a file over 16 MiB,
+-- files that cannot be read or listed, a pipe, links, empty files...).
+-- `_parallel_min_bytes = 0` makes small inputs use threads too.
+local ad = require "arxivdigest"
+
+local H = dofile("spec/helper.lua")
+local slurp, spit = H.read, H.write
+
+local CORPUS = os.getenv("ARXIVDIGEST_CORPUS") or "../shared/corpus/cs.CV-2019"
+local ROOT = os.execute("test \"$(id -u)\" = 0") == true
+
+local function sh(cmd)
+  assert(os.execute(cmd) == true, "failed: " .. cmd)
+end
+
+local function exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close() return true end
+  return false
+end
+
+-- Everything a collection holds, as Lua values (for readable differences).
+local function snapshot(c)
+  local recs = {}
+  for i = 1, #c do recs[i] = c[i]:totable() end
+  return { n = #c, files = c:files(), warnings = c:warnings(), records = recs, memory = c:memory() }
+end
+
+local FORCE = 0  -- _parallel_min_bytes: threads even for small inputs
+
+-- ad.open(paths) with threads = 1, 2 and 4 gives one collection (threads
+-- are really used for the last two unless `serial`); returns it.
+local function check_same(paths, serial)
+  local one = assert(ad.open(paths, { threads = 1 }))
+  assert.are.equal(1, one:_threads())
+  local want, dump = snapshot(one), one:_dump()
+  for _, n in ipairs({ 2, 4 }) do
+    local c = assert(ad.open(paths, { threads = n, _parallel_min_bytes = FORCE }))
+    if not serial then
+      assert.is_true(c:_threads() > 1, "no thread was started for " .. n)
+    end
+    assert.are.same(want, snapshot(c))
+    assert.is_true(dump == c:_dump(), "threads = " .. n .. ": the records differ in their raw spans")
+  end
+  -- the default thread count, with its size threshold
+  local d = assert(ad.open(paths))
+  assert.are.same(want, snapshot(d))
+  assert.is_true(dump == d:_dump(), "default threads: the records differ in their raw spans")
+  return one
+end
+
+-- The same failure (nil, "path: reason", errno) for every thread count.
+local function check_same_error(paths)
+  local a, b, e = ad.open(paths, { threads = 1 })
+  assert.is_nil(a)
+  for _, n in ipairs({ 2, 4 }) do
+    local x, y, z = ad.open(paths, { threads = n, _parallel_min_bytes = FORCE })
+    assert.are.same({ a, b, e }, { x, y, z })
+  end
+  local x, y, z = ad.open(paths)
+  assert.are.same({ a, b, e }, { x, y, z })
+  return b, e
+end
+
+describe("ad.open on several threads", function()
+  it("validates the threads option", function()
+    for _, bad in ipairs({ 0, -1, 1.5, "2", true, {} }) do
+      local ok, err = pcall(ad.open, "examples/data", { threads = bad })
+      assert.is_false(ok)
+      assert.matches("bad argument #2 .*threads must be an integer >= 1", err)
+    end
+    local ok, err = pcall(ad.open, "examples/data", 4)
+    assert.is_false(ok)
+    assert.matches("bad argument #2 .*table expected", err)
+    assert.is_truthy(ad.open("examples/data", { threads = 2.0 }))
+    assert.is_truthy(ad.open("examples/data", { threads = 1000 }))
+    assert.is_truthy(ad.open("examples/data", {}))
+    assert.is_truthy(ad.open("examples/data", nil))
+  end)
+
+  it("starts no thread for small inputs or a single file", function()
+    assert.are.equal(1, assert(ad.open("examples/data")):_threads())
+    assert.are.equal(1, assert(ad.open("examples/data", { threads = 4 })):_threads())
+    local one = "examples/data/000_21fb7b7deb0de965.txt"
+    assert.are.equal(1, assert(ad.open(one, { threads = 4, _parallel_min_bytes = FORCE })):_threads())
+    -- at most one thread per file
+    local two = { one, "examples/data/001_906e1fea553eeaa8.txt" }
+    assert.are.equal(2, assert(ad.open(two, { threads = 8, _parallel_min_bytes = FORCE })):_threads())
+  end)
+
+  it("gives the serial result on the spec fixtures and the bundled sample", function()
+    check_same("spec/fixtures")
+    check_same("spec/fixtures/bad")
+    check_same("examples/data")
+    check_same({ "examples/data", "spec/fixtures/catalog/20190114.md", "spec/fixtures/bad",
+      "examples/data/003_ce175d6736be5667.txt" })
+    check_same({ "spec/fixtures/bad/empty.md", "spec/fixtures/bad/not_a_digest.txt",
+      "spec/fixtures/bad/truncated_catalog.md", "spec/fixtures/bad/crlf.md", "spec/fixtures/bad/bom.md" })
+  end)
+
+  it("gives the serial result on the 2019 cs.CV corpus", function()
+    if not exists(CORPUS .. "/01/20190101.md") then
+      pending("corpus not found at " .. CORPUS .. " (set ARXIVDIGEST_CORPUS): skipped")
+      return
+    end
+    local c = check_same(CORPUS)
+    assert.is_true(#c >= 11000)
+    local d = assert(ad.open(CORPUS))  -- 20 MB: the default uses threads
+    local cpus = tonumber(io.popen("nproc"):read("l")) or 1
+    assert.are.equal(math.min(cpus, 8), d:_threads())
+  end)
+
+  describe("on hostile folders", function()
+    local dir
+    setup(function()
+      local p = os.tmpname()
+      os.remove(p)
+      dir = p .. "/h"
+      sh("mkdir -p '" .. dir .. "/sub/dir.md' '" .. dir .. "/deep'")
+      local bom = slurp("spec/fixtures/bad/bom.md")
+      for name in io.popen("ls spec/fixtures/bad"):lines() do
+        spit(dir .. "/" .. name, slurp("spec/fixtures/bad/" .. name))
+      end
+      for i = 1, 30 do  -- many small files: the threads take turns
+        spit(("%s/sub/%02d.md"):format(dir, i), i % 3 == 0 and bom or
+          slurp("spec/fixtures/catalog/20190223.md"):sub(1, 400 * i))
+      end
+      spit(dir .. "/sub/dir.md/inside.md", bom)
+      spit(dir .. "/sub/zero.txt", "")
+      spit(dir .. "/sub/crlf.md", (slurp("spec/fixtures/catalog/20190518.md"):gsub("\n", "\r\n")))
+      -- over 16 MiB: a buffer (serial) or a mapping (threads) of its own
+      local cat = slurp("spec/fixtures/catalog/20190114.md")
+      local head, recs = cat:match("^(.-\n)(###.*)$")
+      spit(dir .. "/sub/big.md", head .. recs:rep(math.ceil(17 * 1024 * 1024 / #recs)))
+      -- not followed: links to folders; followed: links to files
+      sh("ln -s ../sub '" .. dir .. "/sub/loop.md'")
+      sh("ln -s 01.md '" .. dir .. "/sub/link.md'")
+      sh("ln -s nowhere.md '" .. dir .. "/sub/dangling.md'")
+      sh("mkfifo '" .. dir .. "/sub/fifo.md'")  -- not a regular file: skipped
+      -- a file that cannot be read (unless we are root)
+      spit(dir .. "/sub/locked.md", bom)
+      sh("chmod 000 '" .. dir .. "/sub/locked.md'")
+      -- paths over PATH_MAX (4096): in the last folder, a file that cannot
+      -- be opened and a folder that cannot be listed, whoever we are
+      local seg, name = ("d"):rep(200), ("f"):rep(230) .. ".md"
+      local src = dir .. "/sub/03.md"
+      local cmd, depth = { "cd '" .. dir .. "/deep'" }, #dir + 5
+      while depth + 201 <= 4095 do
+        cmd[#cmd + 1] = "cp '" .. src .. "' " .. name
+        cmd[#cmd + 1] = "mkdir " .. seg .. " && cd " .. seg
+        depth = depth + 201
+      end
+      cmd[#cmd + 1] = "cp '" .. src .. "' " .. name .. " && mkdir " .. seg
+      local f = assert(io.open(dir .. "/deep.sh", "wb"))
+      f:write(table.concat(cmd, " &&\n"), "\n")
+      f:close()
+      sh("sh '" .. dir .. "/deep.sh'")
+      os.remove(dir .. "/deep.sh")
+    end)
+    teardown(function()
+      if dir then os.execute("rm -rf '" .. dir:gsub("/h$", "") .. "'") end
+    end)
+
+    it("gives the serial result, warnings included", function()
+      local c = check_same(dir)
+      local msgs = {}
+      for _, w in ipairs(c:warnings()) do msgs[#msgs + 1] = w.message end
+      msgs = table.concat(msgs, "\n")
+      assert.matches("cannot read file: File name too long", msgs)
+      assert.matches("cannot read directory: File name too long", msgs)
+      if not ROOT then assert.matches("cannot read file: Permission denied", msgs) end
+      check_same({ dir .. "/sub", "examples/data", dir .. "/sub/big.md", dir .. "/truncated_listing.md" })
+    end)
+
+    it("reads a pipe given as a path", function()
+      local fifo = dir .. "/pipe.md"
+      sh("mkfifo '" .. fifo .. "'")
+      local function writer()  -- one writer per open
+        sh("(timeout 20 sh -c 'cat spec/fixtures/catalog/20190114.md > \"" .. fifo .. "\"' &)")
+      end
+      local paths = { "examples/data", fifo, dir .. "/sub" }
+      writer()
+      local one = assert(ad.open(paths, { threads = 1 }))
+      for _, n in ipairs({ 2, 4 }) do
+        writer()
+        local c = assert(ad.open(paths, { threads = n, _parallel_min_bytes = FORCE }))
+        assert.is_true(c:_threads() > 1)
+        assert.are.same(snapshot(one), snapshot(c))
+        assert.is_true(one:_dump() == c:_dump())
+      end
+      os.remove(fifo)
+    end)
+
+    it("fails on the first path that fails, as the serial path does", function()
+      local msg, code = check_same_error({ "examples/data", dir .. "/missing", dir .. "/sub" })
+      assert.are.equal(dir .. "/missing: No such file or directory", msg)
+      assert.are.equal(2, code)
+      msg = check_same_error({ dir .. "/nope1", "examples/data", dir .. "/nope2" })
+      assert.are.equal(dir .. "/nope1: No such file or directory", msg)
+      msg = check_same_error({ dir .. "/sub", "examples/data/000_21fb7b7deb0de965.txt/" })
+      assert.matches("Not a directory", msg)
+      -- a path that is listed but cannot be read comes before a later one
+      -- that cannot be listed
+      local sock = dir .. "/sock.md"
+      if os.execute("python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' '"
+                    .. sock .. "' 2>/dev/null") == true then
+        msg = check_same_error({ dir .. "/sub", sock, dir .. "/missing" })
+        assert.are.equal(sock .. ": No such device or address", msg)
+      end
+      if not ROOT then
+        msg = check_same_error({ dir .. "/sub", dir .. "/sub/locked.md", dir .. "/missing" })
+        assert.matches("Permission denied", msg)
+      end
+    end)
+  end)
+end)
