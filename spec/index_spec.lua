@@ -676,8 +676,12 @@ describe("threads", function()
   it("rejects a bad thread count", function()
     local c = assert(ad.open(FIX))
     assert.has_error(function() ad.index(c, { threads = 0 }) end,
-      "bad argument #2 to 'index_build' (threads must be an integer >= 1)")
-    assert.has_error(function() ad.index(c, { threads = "x" }) end)
+      "bad argument #2 to 'index' (threads must be an integer >= 1)")
+    assert.has_error(function() ad.index(c, { threads = "x" }) end,
+      "bad argument #2 to 'index' (threads must be an integer >= 1)")
+    assert.has_error(function() ad.index(FIX, { threads = 1.5 }) end,
+      "bad argument #2 to 'index' (threads must be an integer >= 1)")
+    assert.equal(7, #ad.index(FIX, { threads = 2.0 }))
   end)
 end)
 

@@ -11,9 +11,9 @@
 local core = require "arxivdigest.core"
 local query = require "arxivdigest.query"
 
-local type, error, tostring, setmetatable, ipairs =
-      type, error, tostring, setmetatable, ipairs
-local math_type, fmt = math.type, string.format
+local type, error, tostring, setmetatable, ipairs, pairs =
+      type, error, tostring, setmetatable, ipairs, pairs
+local math_type, tointeger, fmt = math.type, math.tointeger, string.format
 
 local _ENV = nil -- luacheck: ignore 211
 
@@ -38,14 +38,24 @@ local function check_opts(opts, fname, n)
 end
 
 --- Build an index. `src`: a Collection, a path (file or folder) or a list
--- of paths. `opts`: weights = {ti=, abs=, au=, co=}, k1, b.
+-- of paths. `opts`: weights = {ti=, abs=, au=, co=}, k1, b; threads (an
+-- integer >= 1: threads that read the files and build; default: automatic).
 -- Returns the Index, or nil, "path: reason", errno when a path cannot be read.
 function M.index(src, opts)
   opts = check_opts(opts, "index", 2)
+  local th = opts.threads
+  if th ~= nil then
+    th = tointeger(th)
+    if not th or th < 1 then argerror(2, "index", "threads must be an integer >= 1") end
+    local o = {}
+    for k, v in pairs(opts) do o[k] = v end
+    o.threads = th
+    opts = o
+  end
   local t = type(src)
   local coll = src
   if t == "string" or t == "table" then
-    local c, err, code = core.open(src)
+    local c, err, code = core.open(src, { threads = th })
     if not c then return nil, err, code end
     coll = c
   elseif t ~= "userdata" then
