@@ -97,8 +97,25 @@ double ad_ix_idf(const ad_ix *ix, uint32_t df) {
   return log(1.0 + (n - df + 0.5) / (df + 0.5));
 }
 
+/* Hash of a term or an id (build-time tables only, never saved): words
+** are short, so up to 16 bytes are read as two (overlapping) words. */
 static uint64_t ad_strhash(const char *s, size_t n) {
-  return ad_hash64(s, n, AD_HASH_INIT);
+  uint64_t a = 0, b = 0, h;
+  if (n > 16) return ad_hash64(s, n, AD_HASH_INIT);
+  if (n >= 8) { memcpy(&a, s, 8); memcpy(&b, s + n - 8, 8); }
+  else if (n >= 4) {
+    uint32_t x, y;
+    memcpy(&x, s, 4); memcpy(&y, s + n - 4, 4);
+    a = x; b = y;
+  } else if (n > 0)
+    a = (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[n / 2] << 8 |
+        (uint64_t)(unsigned char)s[n - 1] << 16;
+  h = (a ^ 0x9E3779B97F4A7C15ULL) * 0xff51afd7ed558ccdULL;
+  h ^= (b + n) * 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 32;
+  h *= 0x9E3779B97F4A7C15ULL;
+  h ^= h >> 29;
+  return h;
 }
 
 /* a cheap pre-check for ad_has_code: every code host name has ".co",
@@ -136,6 +153,11 @@ typedef struct ad_bterm {
   uint8_t *wp, *wend;            /* write position and end in tail */
 } ad_bterm;
 
+/* A slot of the term table: the term's number + 1 (0: empty), a tag (high
+** hash bits, and the length when under 16) and the term's first 8 bytes,
+** zero-padded: a term of up to 8 bytes is found without reading it. */
+typedef struct ad_tslot { uint32_t term, tag; uint64_t head; } ad_tslot;
+
 typedef struct ad_dtok { uint32_t term, pos; uint32_t field; } ad_dtok;
 static int ad_bytecmp(const char *a, size_t an, const char *b, size_t bn);
 typedef struct ad_oent ad_oent;
@@ -146,7 +168,7 @@ typedef struct ad_ixb {
   ad_corpus *c;
   /* terms */
   ad_bterm *terms; uint32_t nterms, capterms;
-  uint64_t *tab; uint32_t tabmask;   /* hash << 32 | term number + 1; 0 = empty */
+  ad_tslot *tab; uint32_t tabmask;   /* open addressing; term 0 = empty */
   ad_bbuf tstr;
   /* per doc scratch */
   ad_dtok *dt; uint32_t ndt, capdt;
@@ -180,15 +202,26 @@ static uint8_t *ad_put_varint(uint8_t *w, uint32_t v) {
   return w;
 }
 
+static uint32_t ad_b_tag(uint64_t h, uint32_t n) {
+  return ((uint32_t)(h >> 32) & ~15u) | (n < 15 ? n : 15);
+}
+
+static uint64_t ad_b_head(const char *s, uint32_t n) {
+  uint64_t w = 0;
+  memcpy(&w, s, n < 8 ? n : 8);
+  return w;
+}
+
 static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint32_t *out) {
-  uint64_t h = ad_strhash(s, n);
-  uint32_t hh = (uint32_t)(h >> 32), i = (uint32_t)h & b->tabmask, t;
+  uint64_t h = ad_strhash(s, n), head = ad_b_head(s, n);
+  uint32_t tag = ad_b_tag(h, n), i = (uint32_t)h & b->tabmask, t;
   for (;;) {
-    uint64_t e = b->tab[i];
-    if (e == 0) break;
-    if ((uint32_t)(e >> 32) == hh) {
-      t = (uint32_t)e - 1;
-      if (b->terms[t].len == n && memcmp(b->tstr.p + b->terms[t].str, s, n) == 0) {
+    const ad_tslot *e = &b->tab[i];
+    if (e->term == 0) break;
+    if (e->tag == tag && e->head == head) {
+      t = e->term - 1;
+      if (n <= 8 || (b->terms[t].len == n &&
+                     memcmp(b->tstr.p + b->terms[t].str + 8, s + 8, n - 8) == 0)) {
         *out = t; return AD_OK;
       }
     }
@@ -197,22 +230,22 @@ static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint32_t *out) {
   /* insert */
   if (b->nterms + 1 > (b->tabmask + 1) / 2) {      /* grow the table */
     uint32_t ncap = (b->tabmask + 1) * 2, k;
-    uint64_t *nt = (uint64_t *)ad_malloc(b->a, (size_t)ncap * 8);
+    ad_tslot *nt = (ad_tslot *)ad_malloc(b->a, (size_t)ncap * sizeof(ad_tslot));
     if (nt == NULL) return AD_ENOMEM;
-    memset(nt, 0, (size_t)ncap * 8);
+    memset(nt, 0, (size_t)ncap * sizeof(ad_tslot));
     for (k = 0; k <= b->tabmask; k++) {
-      uint64_t e = b->tab[k];
+      const ad_tslot *e = &b->tab[k];
       uint32_t j;
-      if (e == 0) continue;
-      j = (uint32_t)ad_strhash((const char *)b->tstr.p + b->terms[(uint32_t)e - 1].str,
-                               b->terms[(uint32_t)e - 1].len) & (ncap - 1);
-      while (nt[j]) j = (j + 1) & (ncap - 1);
-      nt[j] = e;
+      if (e->term == 0) continue;
+      j = (uint32_t)ad_strhash((const char *)b->tstr.p + b->terms[e->term - 1].str,
+                               b->terms[e->term - 1].len) & (ncap - 1);
+      while (nt[j].term) j = (j + 1) & (ncap - 1);
+      nt[j] = *e;
     }
-    ad_free(b->a, b->tab, (size_t)(b->tabmask + 1) * 8);
+    ad_free(b->a, b->tab, (size_t)(b->tabmask + 1) * sizeof(ad_tslot));
     b->tab = nt; b->tabmask = ncap - 1;
     i = (uint32_t)h & b->tabmask;
-    while (b->tab[i]) i = (i + 1) & b->tabmask;
+    while (b->tab[i].term) i = (i + 1) & b->tabmask;
   }
   if (ad_grow(b->a, (void **)&b->terms, &b->capterms, b->nterms + 1, sizeof(ad_bterm)))
     return AD_ENOMEM;
@@ -222,7 +255,7 @@ static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint32_t *out) {
   b->terms[t].str = (uint32_t)b->tstr.n; b->terms[t].len = n;
   b->terms[t].stamp = UINT32_MAX;
   memcpy(b->tstr.p + b->tstr.n, s, n); b->tstr.n += n;
-  b->tab[i] = ((uint64_t)hh << 32) | (t + 1);
+  b->tab[i].term = t + 1; b->tab[i].tag = tag; b->tab[i].head = head;
   *out = t;
   return AD_OK;
 }
@@ -1003,7 +1036,7 @@ static void ad_b_free(ad_ixb *b) {
     ad_free(a, sl, sl->size);
   }
   ad_free(a, b->terms, (size_t)b->capterms * sizeof(ad_bterm));
-  ad_free(a, b->tab, (size_t)(b->tabmask + 1) * 8);
+  ad_free(a, b->tab, (size_t)(b->tabmask + 1) * sizeof(ad_tslot));
   ad_bb_free(a, &b->tstr);
   ad_free(a, b->dt, (size_t)b->capdt * sizeof(ad_dtok));
   ad_free(a, b->loc, (size_t)b->caploc * sizeof(ad_local));
@@ -1034,6 +1067,7 @@ typedef struct ad_tokjob {
   ad_ixdoc *docs;
   const uint32_t *apps, *dold;
   uint32_t lo, hi;
+  uint32_t flo, fhi;          /* and hash the text of files [flo, fhi) */
   double lensum[AD_NFIELDS];
   int st;
 } ad_tokjob;
@@ -1112,6 +1146,8 @@ static int ad_b_tokdoc(ad_tokjob *j, uint32_t i) {
 
 static void ad_b_tokdocs(ad_tokjob *j) {
   uint32_t i;
+  for (i = j->flo; i < j->fhi; i++)
+    if (j->c->files[i].text != NULL) (void)ad_file_hash(j->c, i);
   j->st = AD_OK;
   for (i = j->lo; i < j->hi && j->st == AD_OK; i++)
     if (j->dold == NULL || j->dold[i] == UINT32_MAX) j->st = ad_b_tokdoc(j, i);
@@ -1124,9 +1160,9 @@ static void *ad_b_tokthread(void *ud) {
 
 static int ad_b_init(ad_ixb *b) {
   b->tabmask = 1023;
-  b->tab = (uint64_t *)ad_malloc(b->a, 1024 * 8);
+  b->tab = (ad_tslot *)ad_malloc(b->a, 1024 * sizeof(ad_tslot));
   if (b->tab == NULL) return AD_ENOMEM;
-  memset(b->tab, 0, 1024 * 8);
+  memset(b->tab, 0, 1024 * sizeof(ad_tslot));
   return AD_OK;
 }
 
@@ -1384,12 +1420,14 @@ int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
     memset(&j1, 0, sizeof j1); memset(&j2, 0, sizeof j2);
     j1.b = &b; j1.c = c; j1.docs = docs; j1.dold = dold;
     j1.apps = (const uint32_t *)ix->own[AD_SEC_APPS]; j1.lo = 0; j1.hi = h;
+    j1.flo = 0; j1.fhi = c->nfiles;
     if (h < ix->m.ndocs) {        /* the second half in a thread of its own */
       b2 = &b2s;
       memset(b2, 0, sizeof *b2);
       b2->a = &ad_stdalloc; b2->c = c;
       if (ad_b_init(b2)) goto done;
       j2 = j1; j2.b = b2; j2.lo = h; j2.hi = ix->m.ndocs;
+      j1.fhi = j2.flo = c->nfiles / 2;
       if (pthread_create(&th, NULL, ad_b_tokthread, &j2) != 0) ad_b_tokdocs(&j2);
       else joined = 0;
     }

@@ -78,6 +78,6 @@ tsan-build: deps-san
 
 test-tsan: tsan-build
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(TSAN_BUILD)/tsan_lua /usr/bin/busted \
-	  --cpath="$(TSAN_BUILD)/?.so" $(or $(BUSTED_ARGS),spec/parallel_spec.lua)
+	  --cpath="$(TSAN_BUILD)/?.so" $(or $(BUSTED_ARGS),spec/parallel_spec.lua spec/index_spec.lua)
 
 check: test test-asan oom-test-asan lint fuzz-smoke
