@@ -1415,8 +1415,8 @@ int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
   {
     ad_tokjob j1, j2;
     uint32_t h = ix->m.ndocs;
-    if (threads == 0) threads = ntok >= AD_PAR_MIN ? ad_ncpu() : 1;
-    if (threads > 1 && ntok >= 2) h = ix->m.ndocs / 2;
+    unsigned tth = threads ? threads : ntok >= AD_PAR_MIN ? ad_ncpu() : 1;
+    if (tth > 1 && ntok >= 2) h = ix->m.ndocs / 2;
     memset(&j1, 0, sizeof j1); memset(&j2, 0, sizeof j2);
     j1.b = &b; j1.c = c; j1.docs = docs; j1.dold = dold;
     j1.apps = (const uint32_t *)ix->own[AD_SEC_APPS]; j1.lo = 0; j1.hi = h;
