@@ -235,6 +235,27 @@ static const scenario scenarios[] = {
    NOINDEX
    "IDX = require('arxivdigest').index(DIR)\n",
    NULL, 0},
+  {"update_incr",   /* an incremental update: a file dropped, one added */
+   "local ad = require 'arxivdigest'\n"
+   NOINDEX
+   "local F = 'spec/fixtures/index/'\n"
+   "local sum, err = IDX:update({F .. 'catalog/05/20200521.md', F .. 'catalog/06/20200610.md',\n"
+   "                              SAVEDIR .. '/new.md'})\n"
+   "if not sum then error(err, 0) end\n"
+   "return 'update ' .. sum.added .. sum.changed .. sum.removed .. sum.unchanged .. sum.read\n"
+   "  .. '\\n' .. answers(IDX)\n",
+   NOINDEX
+   "local F = 'spec/fixtures/index/'\n"
+   "local f = assert(io.open(SAVEDIR .. '/new.md', 'w'))\n"
+   "f:write('# Arxiv Papers in cs.CV on 2020-06-12\\n### A later version\\n',\n"
+   "  '- **Arxiv ID**: http://arxiv.org/abs/2006.00002v3\\n- **Summary**: revised.\\n',\n"
+   "  '### Something new\\n- **Arxiv ID**: http://arxiv.org/abs/2006.09999v1\\n',\n"
+   "  '- **Categories**: **cs.CV**\\n- **Summary**: new.\\n')\n"
+   "f:close()\n"
+   "IDX = require('arxivdigest').index({F .. 'catalog/05/20200521.md',\n"
+   "  F .. 'catalog/06/20200610.md', F .. 'listing/20200520.md'}, {threads = 1})\n",
+   "os.remove(SAVEDIR .. '/new.md')\n",
+   0},
   {NULL, NULL, NULL, NULL, 0}
 };
 /* }====================================================== */
