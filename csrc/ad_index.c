@@ -1210,7 +1210,7 @@ int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
   int joined = 1;
   uint32_t ntok = 0;
   uint32_t *rnext = NULL, *etab = NULL, emask, nent = 0, i, r;
-  uint32_t *r2old = NULL, *recdoc = NULL, *o2n = NULL, *dold = NULL;
+  uint32_t *r2old = NULL, *recdoc = NULL, *o2n = NULL, *dold = NULL, *ostamp = NULL;
   uint32_t onrecs = old ? old->m.nrecs : 0, ondocs = old ? old->m.ndocs : 0;
   uint8_t *rflags = NULL;
   ad_bent *ents = NULL;
@@ -1362,10 +1362,13 @@ int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
     ad_free(b.a, tmp, (size_t)(nent ? nent : 1) * 4);
   }
   /* an update keeps the postings of an entry made of exactly the records of
-  ** one old entry, with the same best record */
+  ** one old entry (each once: a file listed twice gives its records twice),
+  ** with the same best record */
   if (old) {
     dold = (uint32_t *)ad_malloc(b.a, ((size_t)nent + 1) * 4);
-    if (dold == NULL) goto done;
+    ostamp = (uint32_t *)ad_malloc(b.a, ((size_t)onrecs + 1) * 4);
+    if (dold == NULL || ostamp == NULL) goto done;
+    memset(ostamp, 0xff, ((size_t)onrecs + 1) * 4);
     for (i = 0; i < nent; i++) {
       uint32_t od = UINT32_MAX, napp = 0;
       const ad_ixdoc *o;
@@ -1373,7 +1376,10 @@ int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
       for (r = ents[i].head; r != UINT32_MAX; r = rnext[r]) {
         uint32_t x = r2old[r];
         if (x == UINT32_MAX || recdoc[x] == UINT32_MAX ||
-            (od != UINT32_MAX && recdoc[x] != od)) { od = UINT32_MAX; break; }
+            (od != UINT32_MAX && recdoc[x] != od) || ostamp[x] == i) {
+          od = UINT32_MAX; break;
+        }
+        ostamp[x] = i;
         od = recdoc[x]; napp++;
       }
       if (od == UINT32_MAX || (o = ad_ix_doc(old, od)) == NULL) continue;
@@ -1507,6 +1513,7 @@ done:
   if (recdoc) ad_free(b.a, recdoc, ((size_t)onrecs + 1) * 4);
   if (o2n) ad_free(b.a, o2n, ((size_t)ondocs + 1) * 4);
   if (dold) ad_free(b.a, dold, ((size_t)nent + 1) * 4);
+  if (ostamp) ad_free(b.a, ostamp, ((size_t)onrecs + 1) * 4);
   return st;
 }
 /* }====================================================== */

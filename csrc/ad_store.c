@@ -325,7 +325,7 @@ int ad_ix_corpus(ad_ix *ix, ad_corpus *c) {
   for (i = 0; i < nf; i++) {
     if ((uint64_t)files[i].path + files[i].pathlen > ix->seclen[AD_SEC_FSTR]
         || (uint64_t)files[i].first + files[i].nrec > ix->m.nrecs
-        || files[i].size > AD_MAX_FILE_SIZE)
+        || (files[i].size > AD_MAX_FILE_SIZE && files[i].nrec > 0))
       return AD_ECORRUPT;
   }
   if (nf) {
@@ -383,7 +383,7 @@ int ad_ix_corpus_addfile(ad_ix *ix, ad_corpus *c, uint32_t fi, int64_t mtime) {
   if ((uint64_t)xf->path + xf->pathlen > ix->seclen[AD_SEC_FSTR]
       || ad_ix_need(ix, AD_SEC_FSTR, xf->path, xf->pathlen)
       || (uint64_t)xf->first + xf->nrec > ix->m.nrecs
-      || xf->size > AD_MAX_FILE_SIZE
+      || (xf->size > AD_MAX_FILE_SIZE && xf->nrec > 0)  /* (too big: skipped) */
       || (uint64_t)c->nrecs + xf->nrec > UINT32_MAX - 1)
     return AD_ECORRUPT;
   if (ad_grow(&c->a, (void **)&c->files, &c->capfiles, c->nfiles + 1, sizeof(ad_file))

@@ -402,8 +402,8 @@ static int lad_index_rebuild(lua_State *L) {
     }
     st = ad_corpus_add_file(&lc->c, u->path);
     if (st == AD_ETOOBIG) st = AD_OK;   /* a warning, as in ad.open */
+    else if (st == AD_OK) nread++;
     if (st != AD_OK) { failpath = u->path; break; }
-    nread++;
     for (k = before; k < lc->c.nfiles; k++) oldfile[k] = UINT32_MAX;
     if (u->prev != UINT32_MAX && lc->c.nfiles == before + 1 &&
         ad_ix_need(&oi->ix, AD_SEC_FILES, (uint64_t)u->prev * sizeof(ad_ixfile),

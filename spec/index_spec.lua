@@ -630,6 +630,67 @@ describe("incremental update", function()
     same_as_fresh(idx)
   end)
 
+  it("equals a fresh build when a path is listed twice (its records twice)", function()
+    -- the same paper as v2 in A and v1 in C (more categories, a journal);
+    -- C removed and A listed twice: the entry has two records, as before,
+    -- but both are A's: it must not keep C's postings
+    write(dir .. "/b/A.md", [[
+# Arxiv Papers in cs.CV on 2020-06-12
+### Diffusion models for street scenes
+- **Arxiv ID**: http://arxiv.org/abs/2006.00003v2
+- **Categories**: **cs.CV**
+- **Authors**: Wei Zhang
+- **Summary**: Diffusion models generate street scenes with attention.
+]])
+    write(dir .. "/b/C.md", [[
+# Arxiv Papers in cs.CV on 2020-06-11
+### Diffusion models for street scenes
+- **Arxiv ID**: http://arxiv.org/abs/2006.00003v1
+- **Categories**: **cs.CV**, math.OC
+- **Authors**: Wei Zhang
+- **Journal**: Some Journal 2020
+- **Summary**: Diffusion models generate street scenes with attention.
+]])
+    past(dir .. "/b/A.md"); past(dir .. "/b/C.md")
+    local A, C = dir .. "/b/A.md", dir .. "/b/C.md"
+    local idx = assert(ad.index({ A, C }))
+    assert.equal(1, idx:count("cat:math.OC"))
+    assert(idx:update({ A, A }))
+    local fresh = assert(ad.index({ A, A }))
+    assert.equal(0, idx:count("cat:math.OC"))
+    assert.equal(0, idx:count("has:journal"))
+    assert(fresh:save(dir .. "/f.adx")); assert(idx:save(dir .. "/u.adx"))
+    assert.is_true(read(dir .. "/f.adx") == read(dir .. "/u.adx"))
+  end)
+
+  it("keeps a skipped file over 2 GiB through save, load and update", function()
+    local big = dir .. "/b/huge.md"
+    local f = assert(io.open(big, "wb"))     -- sparse: no disk space used
+    assert(f:seek("set", 2 * 1024 * 1024 * 1024))
+    assert(f:write("\n"))
+    f:close()
+    past(big)
+    local idx = assert(ad.index(dir))
+    local n = #idx
+    assert(idx:save(dir .. "/i.adx"))
+    local l = assert(ad.load(dir .. "/i.adx"))
+    local a = files("a")
+    past(a[1], "2020-08-01 00:00")
+    local sum = assert(l:update(dir))
+    assert.equal(1, sum.changed)
+    assert.equal(n, #l)
+    same_as_fresh(l)
+  end)
+
+  it("checks update's options", function()
+    local idx = assert(ad.index(dir))
+    assert(idx:update(dir, { threads = 2.0 }))
+    assert.has_error(function() idx:update(dir, { threads = 0 }) end,
+      "bad argument #2 to 'update' (threads must be an integer >= 1)")
+    assert.has_error(function() idx:update(dir, 5) end,
+      "bad argument #2 to 'update' (options table expected, got number)")
+  end)
+
   it("gives a clear error when a file changed behind its size and mtime", function()
     local a = files("a")
     local idx = assert(ad.index(dir))

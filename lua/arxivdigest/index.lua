@@ -37,21 +37,26 @@ local function check_opts(opts, fname, n)
   return opts or {}
 end
 
+-- opts with threads checked (nil, or an integer-valued number >= 1) and
+-- made an integer (a copy when it changes)
+local function check_threads(opts, fname)
+  local th = opts.threads
+  if th == nil or math_type(th) == "integer" and th >= 1 then return opts end
+  th = tointeger(th)
+  if not th or th < 1 then argerror(2, fname, "threads must be an integer >= 1", 2) end
+  local o = {}
+  for k, v in pairs(opts) do o[k] = v end
+  o.threads = th
+  return o
+end
+
 --- Build an index. `src`: a Collection, a path (file or folder) or a list
 -- of paths. `opts`: weights = {ti=, abs=, au=, co=}, k1, b; threads (an
 -- integer >= 1: threads that read the files and build; default: automatic).
 -- Returns the Index, or nil, "path: reason", errno when a path cannot be read.
 function M.index(src, opts)
-  opts = check_opts(opts, "index", 2)
+  opts = check_threads(check_opts(opts, "index", 2), "index")
   local th = opts.threads
-  if th ~= nil then
-    th = tointeger(th)
-    if not th or th < 1 then argerror(2, "index", "threads must be an integer >= 1") end
-    local o = {}
-    for k, v in pairs(opts) do o[k] = v end
-    o.threads = th
-    opts = o
-  end
   local t = type(src)
   local coll = src
   if t == "string" or t == "table" then
@@ -272,6 +277,7 @@ function methods.update(idx, paths, opts)
   if opts ~= nil and type(opts) ~= "table" then
     argerror(2, "update", "options table expected, got " .. type(opts))
   end
+  opts = check_threads(opts or {}, "update")
   local listed = {}
   for i, p in ipairs(type(paths) == "string" and { paths } or paths) do
     if type(p) ~= "string" then
@@ -305,7 +311,7 @@ function methods.update(idx, paths, opts)
   if same then return sum end
   local info = idx:info()
   local fresh, nread, code = core.index_rebuild(idx, list,
-    { weights = info.weights, k1 = info.k1, b = info.b, threads = opts and opts.threads })
+    { weights = info.weights, k1 = info.k1, b = info.b, threads = opts.threads })
   if not fresh then return nil, nread, code end
   sum.read = nread
   idx:_swap(fresh)
