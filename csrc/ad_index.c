@@ -22,7 +22,6 @@
 #include <string.h>
 #include <time.h>
 #include <pthread.h>
-#include <unistd.h>
 #include <sys/mman.h>
 #include "ad_index.h"
 #include "ad_token.h"
@@ -450,9 +449,9 @@ static int ad_b_cats(ad_ixb *b, const char *s, size_t n, char kind) {
 /* two threads from this many docs (tokenizing, encoding) */
 #define AD_PAR_MIN 20000
 
+/* the work splits in two: two threads when this process may use 2 CPUs */
 static unsigned ad_ncpu(void) {
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 1 ? 2u : 1u;
+  return ad_default_threads() > 1 ? 2u : 1u;
 }
 
 /* {====================================================== final encoding */
@@ -1173,12 +1172,11 @@ int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
 
 /* For an update: r2old[r] = old's number of record r (UINT32_MAX: a record
 ** read anew) and recdoc[o] = the old entry of old record o. */
-static int ad_b_oldmaps(const ad_alloc *a, ad_corpus *c, ad_ix *old,
+static int ad_b_oldmaps(ad_corpus *c, ad_ix *old,
                         const uint32_t *oldfile, uint32_t *r2old, uint32_t *recdoc) {
   uint32_t f, k, d;
   for (k = 0; k < c->nrecs; k++) r2old[k] = UINT32_MAX;
   for (k = 0; k < old->m.nrecs; k++) recdoc[k] = UINT32_MAX;
-  (void)a;
   for (f = 0; f < c->nfiles; f++) {
     const ad_ixfile *of;
     if (oldfile[f] == UINT32_MAX) continue;
@@ -1231,7 +1229,7 @@ int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
     recdoc = (uint32_t *)ad_malloc(b.a, ((size_t)onrecs + 1) * 4);
     o2n = (uint32_t *)ad_malloc(b.a, ((size_t)ondocs + 1) * 4);
     if (!r2old || !recdoc || !o2n) goto done;
-    st = ad_b_oldmaps(b.a, c, old, oldfile, r2old, recdoc);
+    st = ad_b_oldmaps(c, old, oldfile, r2old, recdoc);
     if (st != AD_OK) goto done;
     st = AD_ENOMEM;
     for (i = 0; i < ondocs; i++) o2n[i] = UINT32_MAX;

@@ -809,6 +809,21 @@ static const luaL_Reg lad_coll_meta[] = {
 /* }====================================================== */
 
 /* {====================================================== module functions */
+int lad_optthreads(lua_State *L, int t, int dflt) {
+  int threads = dflt;
+  if (lua_getfield(L, t, "threads") != LUA_TNIL) {
+    int isint;
+    lua_Integer v = lua_tointegerx(L, -1, &isint);
+    if (lua_type(L, -1) != LUA_TNUMBER || !isint || v < 1)
+      luaL_argerror(L, t, lua_pushfstring(L, "threads must be an integer "
+                    ">= 1, got %s", lua_type(L, -1) == LUA_TNUMBER ?
+                    lua_tostring(L, -1) : luaL_typename(L, -1)));
+    threads = v > AD_MAX_THREADS ? AD_MAX_THREADS : (int)v;
+  }
+  lua_pop(L, 1);
+  return threads;
+}
+
 /* The open options at index 2 (nil or a table): threads (an integer >= 1)
 ** and, for the tests, _parallel_min_bytes (an integer >= 0). */
 static void lad_openopts(lua_State *L, int *threads, uint64_t *minbytes) {
@@ -816,16 +831,7 @@ static void lad_openopts(lua_State *L, int *threads, uint64_t *minbytes) {
   *minbytes = AD_PARALLEL_MIN_BYTES;
   if (lua_isnoneornil(L, 2)) return;
   if (lua_type(L, 2) != LUA_TTABLE) luaL_typeerror(L, 2, "nil or table");
-  if (lua_getfield(L, 2, "threads") != LUA_TNIL) {
-    int isint;
-    lua_Integer v = lua_tointegerx(L, -1, &isint);
-    if (lua_type(L, -1) != LUA_TNUMBER || !isint || v < 1)
-      luaL_argerror(L, 2, lua_pushfstring(L, "threads must be an integer "
-                    ">= 1, got %s", lua_type(L, -1) == LUA_TNUMBER ?
-                    lua_tostring(L, -1) : luaL_typename(L, -1)));
-    *threads = v > AD_MAX_THREADS ? AD_MAX_THREADS : (int)v;
-  }
-  lua_pop(L, 1);
+  *threads = lad_optthreads(L, 2, *threads);
   if (lua_getfield(L, 2, "_parallel_min_bytes") != LUA_TNIL) {
     int isint;
     lua_Integer v = lua_tointegerx(L, -1, &isint);

@@ -28,6 +28,9 @@ ad_corpus *lad_checkcorpus(lua_State *L, int i);
 /* a new, empty, open Collection at the top of the stack, with nuv user
 ** values */
 lad_collection *lad_newcoll(lua_State *L, int nuv);
+/* opts.threads of the table at t: an integer-valued number >= 1 (capped at
+** AD_MAX_THREADS), or dflt when absent; raises an error naming argument t */
+int lad_optthreads(lua_State *L, int t, int dflt);
 
 /* __eq of a paper userdata (tname) whose first member is its uint32_t
 ** number and whose user value 1 is its owner. */

@@ -288,17 +288,9 @@ static void lad_getparams(lua_State *L, int t, ad_ixparams *p) {
   lua_pop(L, 1);
 }
 
-/* opts.threads: nil (automatic) or an integer >= 1 */
+/* opts.threads: nil (0: automatic) or an integer >= 1 */
 static unsigned lad_getthreads(lua_State *L, int t) {
-  lua_Integer n;
-  if (!lua_istable(L, t)) return 0;
-  lua_getfield(L, t, "threads");
-  if (lua_isnil(L, -1)) { lua_pop(L, 1); return 0; }
-  n = lua_tointeger(L, -1);
-  if (!lua_isinteger(L, -1) || n < 1 || n > 1024)
-    luaL_argerror(L, t, "threads must be an integer >= 1");
-  lua_pop(L, 1);
-  return (unsigned)n;
+  return lua_istable(L, t) ? (unsigned)lad_optthreads(L, t, 0) : 0;
 }
 
 /* index_build(collection [, opts]) -> Index */

@@ -11,8 +11,8 @@
 local core = require "arxivdigest.core"
 local query = require "arxivdigest.query"
 
-local type, error, tostring, setmetatable, ipairs, pairs =
-      type, error, tostring, setmetatable, ipairs, pairs
+local type, error, tostring, setmetatable, ipairs =
+      type, error, tostring, setmetatable, ipairs
 local math_type, tointeger, fmt = math.type, math.tointeger, string.format
 
 local _ENV = nil -- luacheck: ignore 211
@@ -37,17 +37,14 @@ local function check_opts(opts, fname, n)
   return opts or {}
 end
 
--- opts with threads checked (nil, or an integer-valued number >= 1) and
--- made an integer (a copy when it changes)
+-- opts, its threads checked (nil, or an integer-valued number >= 1) so that
+-- the error names the function the user called
 local function check_threads(opts, fname)
   local th = opts.threads
-  if th == nil or math_type(th) == "integer" and th >= 1 then return opts end
-  th = tointeger(th)
-  if not th or th < 1 then argerror(2, fname, "threads must be an integer >= 1", 2) end
-  local o = {}
-  for k, v in pairs(opts) do o[k] = v end
-  o.threads = th
-  return o
+  if th ~= nil and not (tointeger(th) and th >= 1) then
+    argerror(2, fname, "threads must be an integer >= 1", 2)
+  end
+  return opts
 end
 
 --- Build an index. `src`: a Collection, a path (file or folder) or a list
