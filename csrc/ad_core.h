@@ -225,32 +225,6 @@ typedef struct ad_walker {
 int ad_corpus_walk(ad_corpus *c, const char *dir, const ad_walker *w);
 /* }====================================================== */
 
-/* {====================================================== cheap selection */
-/* Cheap predicates over records (ad_select.c): no decoding. A query is an
-** array of nodes; the children of a node are nkids consecutive nodes
-** starting at index kids. */
-enum {
-  AD_Q_ALL, AD_Q_AND, AD_Q_OR, AD_Q_NOT, AD_Q_CAT, AD_Q_PRIMARY, AD_Q_ID,
-  AD_Q_DATE, AD_Q_VERSION, AD_Q_HAS_DOI, AD_Q_HAS_JOURNAL, AD_Q_HAS_CODE
-};
-
-typedef struct ad_qnode {
-  int op;
-  uint32_t kids, nkids;  /* and/or/not */
-  const char *s;         /* cat/primary/id value (not owned) */
-  size_t n;
-  uint32_t lo, hi;       /* date YYYYMMDD range, version range (inclusive) */
-} ad_qnode;
-
-/* Does record r satisfy node `node` of q? Needs the file text for text
-** predicates (false when it is not loaded). */
-int ad_select_match(const ad_corpus *c, const ad_record *r,
-                    const ad_qnode *q, uint32_t node);
-
-/* Does s contain a link to a code-hosting site (github.com, ...)? */
-int ad_has_code(const char *s, size_t n);
-/* }====================================================== */
-
 /* {====================================================== decoding */
 /* Upper bound of the decoded size of n input bytes. */
 #define AD_DECODE_BOUND(n) ((size_t)(n) * 3 + 4)

@@ -20,6 +20,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 #include <pthread.h>
 #include <sys/mman.h>
@@ -446,13 +447,6 @@ static int ad_b_cats(ad_ixb *b, const char *s, size_t n, char kind) {
 }
 /* }====================================================== */
 
-/* two threads from this many docs (tokenizing, encoding) */
-#define AD_PAR_MIN 20000
-
-/* the work splits in two: two threads when this process may use 2 CPUs */
-static unsigned ad_ncpu(void) {
-  return ad_default_threads() > 1 ? 2u : 1u;
-}
 
 /* {====================================================== final encoding */
 typedef struct ad_tord { const char *s; uint32_t len, t; } ad_tord;
@@ -855,7 +849,7 @@ static int ad_b_osplit(ad_ix *old, uint32_t *out) {
 ** left without postings are dropped. */
 static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixb *b2, ad_ixdoc *docs,
                        double *norm2, ad_ix *old, const uint32_t *o2n,
-                       unsigned threads) {
+                       unsigned threads, uint32_t minpar) {
   const ad_alloc *a = b->a;
   ad_tord *ord = NULL, *ord2 = NULL;
   ad_fterm *ft = NULL;
@@ -919,7 +913,7 @@ static int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixb *b2, ad_ixdoc *docs,
     if (old) hint += old->seclen[AD_SEC_POST] + old->seclen[AD_SEC_POS];
     pt[0].hint = pt[1].hint = hint + (size_t)cap * 32 + 64;
   }
-  if (threads == 0) threads = n >= AD_PAR_MIN ? ad_ncpu() : 1;
+  threads = threads >= 2 && n >= minpar ? 2 : 1;
   for (k = 0; k < 2; k++) {
     /* a second thread's memory comes from malloc, not from a */
     pt[k].a = (k == 1 && threads > 1) ? &ad_stdalloc : a;
@@ -1167,7 +1161,8 @@ static int ad_b_init(ad_ixb *b) {
 
 int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
                 const ad_ixparams *p) {
-  return ad_ix_rebuild(ix, a, c, p, NULL, NULL, NULL, NULL, 0);
+  return ad_ix_rebuild(ix, a, c, p, NULL, NULL, NULL, NULL,
+                       (unsigned)ad_default_threads(), AD_PAR_MIN);
 }
 
 /* For an update: r2old[r] = old's number of record r (UINT32_MAX: a record
@@ -1202,7 +1197,8 @@ static int ad_b_oldmaps(ad_corpus *c, ad_ix *old,
 
 int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
                   const ad_ixparams *p, ad_ix *old, const uint32_t *oldfile,
-                  uint32_t *nread, uint32_t *badfile, unsigned threads) {
+                  uint32_t *nread, uint32_t *badfile, unsigned threads,
+                  uint32_t minpar) {
   ad_ixb b, b2s, *b2 = NULL;
   pthread_t th;
   int joined = 1;
@@ -1419,7 +1415,7 @@ int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
   {
     ad_tokjob j1, j2;
     uint32_t h = ix->m.ndocs;
-    unsigned tth = threads ? threads : ntok >= AD_PAR_MIN ? ad_ncpu() : 1;
+    unsigned tth = threads >= 2 && ntok >= minpar ? 2 : 1;
     if (tth > 1 && ntok >= 2) h = ix->m.ndocs / 2;
     memset(&j1, 0, sizeof j1); memset(&j2, 0, sizeof j2);
     j1.b = &b; j1.c = c; j1.docs = docs; j1.dold = dold;
@@ -1447,7 +1443,7 @@ int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
   norm2 = (double *)ad_malloc(b.a, (size_t)(ix->m.ndocs ? ix->m.ndocs : 1) * sizeof(double));
   if (norm2 == NULL) goto done;
   memset(norm2, 0, (size_t)(ix->m.ndocs ? ix->m.ndocs : 1) * sizeof(double));
-  st = ad_b_encode(ix, &b, b2, docs, norm2, old, o2n, threads);
+  st = ad_b_encode(ix, &b, b2, docs, norm2, old, o2n, threads, minpar);
   if (st != AD_OK) goto done;
   for (i = 0; i < ix->m.ndocs; i++) docs[i].norm = (float)sqrt(norm2[i]);
   st = AD_ENOMEM;
@@ -1461,15 +1457,36 @@ int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
     /* A file modified less than AD_RACY seconds before the build may be
     ** modified again within the same mtime tick: its mtime is stored as 0
     ** ("unknown") so that update() reads it and compares its bytes. */
+    /* Paths are stored absolute, so that a saved index works from any
+    ** working directory: a relative path gets the current one and '/' in
+    ** front (its own leading "./" dropped). */
+    char cwd[4096];
+    size_t cwdn = getcwd(cwd, sizeof cwd - 1) ? strlen(cwd) : 0;
+    if (cwdn > 0 && cwd[cwdn - 1] != '/') cwd[cwdn++] = '/';
     if (clock_gettime(CLOCK_REALTIME, &now) != 0) now.tv_sec = INT32_MAX;
-    for (i = 0; i < c->nfiles; i++) fbytes += c->files[i].pathlen;
+    for (i = 0; i < c->nfiles; i++) {
+      const char *fp = c->files[i].path;
+      size_t fl = c->files[i].pathlen;
+      if (fp[0] != '/' && cwdn > 0) {
+        while (fl > 2 && fp[0] == '.' && fp[1] == '/') { fp += 2; fl -= 2; }
+        fl += cwdn;
+      }
+      fbytes += fl;
+    }
     fstr = (uint8_t *)ad_b_sec(ix, AD_SEC_FSTR, fbytes);
     recs = ad_b_sec(ix, AD_SEC_RECS, (size_t)c->nrecs * sizeof(ad_ixrec));
     if (!files || !fstr || !recs) goto done;
     for (i = 0; i < c->nfiles; i++) {
       ad_file *f = &c->files[i];
-      files[i].path = (uint32_t)at; files[i].pathlen = (uint32_t)f->pathlen;
-      memcpy(fstr + at, f->path, f->pathlen); at += f->pathlen;
+      const char *fp = f->path;
+      size_t fl = f->pathlen;
+      files[i].path = (uint32_t)at;
+      if (fp[0] != '/' && cwdn > 0) {
+        while (fl > 2 && fp[0] == '.' && fp[1] == '/') { fp += 2; fl -= 2; }
+        memcpy(fstr + at, cwd, cwdn); at += cwdn;
+      }
+      memcpy(fstr + at, fp, fl); at += fl;
+      files[i].pathlen = (uint32_t)(at - files[i].path);
       files[i].size = f->text ? (uint64_t)f->len : f->size;
       files[i].hash = f->text ? ad_file_hash(c, i) : f->hash;
       files[i].mtime = f->mtime > (int64_t)now.tv_sec - AD_RACY ? 0 : f->mtime;

@@ -54,6 +54,7 @@
 #define AD_INDEX_H
 
 #include "ad_core.h"
+#include "ad_query.h"
 
 #define AD_ECORRUPT (-10)   /* a saved index failed validation */
 #define AD_EFORMAT  (-11)   /* not an index file / wrong version / platform */
@@ -63,8 +64,6 @@
 /* the most common npm: one position, in the abstract */
 #define AD_NPM_DEFAULT ((1u << 4) | 2u)
 #define AD_FIELD_GAP 8
-#define AD_NFIELDS 4
-enum { AD_F_TITLE = 0, AD_F_ABSTRACT = 1, AD_F_AUTHORS = 2, AD_F_COMMENT = 3 };
 
 /* entry flags */
 #define AD_DF_DOI     0x01
@@ -173,13 +172,16 @@ void ad_ix_free(ad_ix *ix);
 ** (if not NULL) counts those loads. The result equals ad_ix_build over the
 ** same corpus with every file loaded. AD_OK, AD_ENOMEM, AD_ECORRUPT (old
 ** failed validation), AD_EIO or AD_ECHANGED (a file could not be loaded:
-** *badfile is its number). threads: 1 tokenizes in the calling thread; 2
-** or more (0: 2 when the machine has several CPUs) tokenizes the second
-** half of the docs in a second thread when there are many, whose memory
-** comes from malloc (not from a); the result is the same either way. */
+** *badfile is its number). threads: how many threads may work (>= 1);
+** a stage (tokenizing, encoding) uses a second thread when threads >= 2
+** and it has at least minpar docs, with memory from malloc (not from a);
+** the result is the same either way. */
+/* the default minpar: two threads from this many docs */
+#define AD_PAR_MIN 20000
 int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
                   const ad_ixparams *p, ad_ix *old, const uint32_t *oldfile,
-                  uint32_t *nread, uint32_t *badfile, unsigned threads);
+                  uint32_t *nread, uint32_t *badfile, unsigned threads,
+                  uint32_t minpar);
 
 /* Make sure bytes [off, off+len) of section s are valid: in bounds and, for
 ** a loaded index, their chunks' checksums verified. AD_OK or AD_ECORRUPT. */
@@ -209,32 +211,14 @@ uint64_t ad_fasthash(const void *p, size_t n, uint64_t seed);
 /* }====================================================== */
 
 /* {====================================================== queries (ad_search.c) */
-enum {
-  AD_QN_AND, AD_QN_OR, AD_QN_NOT, AD_QN_TERM, AD_QN_PHRASE, AD_QN_CAT,
-  AD_QN_PRIMARY, AD_QN_ID, AD_QN_DATE, AD_QN_HAS, AD_QN_VERSION, AD_QN_ALL
-};
-
-/* One query node. Children of AND/OR/NOT are nodes kids[0..nkids) of the
-** same array (each node index must be greater than its parent's, which
-** rules out cycles). TERM/PHRASE/CAT/PRIMARY/ID/HAS use text[0..len) (raw
-** user text: TERM and PHRASE are tokenized here, CAT/PRIMARY compared
-** case-insensitively); DATE uses a..b (YYYYMMDD, inclusive), VERSION a..b
-** (b = 0: no upper bound). field: -1 any, else AD_F_*. */
-typedef struct ad_xnode {
-  int type, field, prefix;
-  const char *text; size_t len;
-  uint32_t a, b;
-  uint32_t nkids; const uint32_t *kids;
-} ad_xnode;
-
+/* The query tree is ad_xnode (ad_query.h). */
 typedef struct ad_hit { uint32_t doc; float score; } ad_hit;
 
 enum { AD_SORT_SCORE = 0, AD_SORT_DATE = 1 };
 
-/* Run query nodes[0] over ix. Top (offset + limit) hits go to out[] (caller
-** allocates offset + limit entries), *nout receives how many; *total (if
-** not NULL) receives the number of matching entries when counting was
-** asked (count != 0) — top-k with early termination does not count.
+/* Run the query tree nodes[0..nnodes) over ix: the k best hits (sort =
+** AD_SORT_SCORE, best first, ties to the newer paper) or the k newest
+** (AD_SORT_DATE, doc order) go to out[0..k), *nout receives how many.
 ** Returns AD_OK, AD_ENOMEM, AD_ECORRUPT, or AD_EFORMAT for a bad tree. */
 int ad_search(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
               uint32_t k, int sort, ad_hit *out, uint32_t *nout);

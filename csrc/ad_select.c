@@ -1,11 +1,13 @@
 /*
-** ad_select.c: cheap predicates over records, evaluated on the raw spans
-** without decoding anything: categories, primary category, id, digest date,
-** has:doi/journal/code, version; combined with and/or/not. The Lua side
-** compiles the cheap part of a query AST into an ad_qnode array.
+** ad_select.c: the cheap part of the query tree (ad_query.h) evaluated on
+** the records of a corpus, on their raw spans, without decoding and
+** without an index: categories, primary category, id, digest date,
+** has:doi/journal/code, version; combined with and/or/not. Collection
+** select() in the binding; the pipeline uses it for the filters of a
+** collection that need no text.
 */
 #include <string.h>
-#include "ad_core.h"
+#include "ad_query.h"
 
 static int ad_lc(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
 
@@ -61,43 +63,68 @@ int ad_has_code(const char *s, size_t n) {
   return 0;
 }
 
+int ad_query_cheap(const ad_xnode *nodes, uint32_t n) {
+  uint32_t i;
+  for (i = 0; i < n; i++)
+    if (nodes[i].type == AD_QN_TERM || nodes[i].type == AD_QN_PHRASE) return 0;
+  return 1;
+}
+
+/* the child k of node x (index checked against the tree's rules), or 0 */
+static int ad_kid(const ad_xnode *x, uint32_t n, uint32_t i, uint32_t k,
+                  uint32_t *out) {
+  if (x->kids == NULL || k >= x->nkids || x->kids[k] <= i || x->kids[k] >= n)
+    return 0;
+  *out = x->kids[k];
+  return 1;
+}
+
 int ad_select_match(const ad_corpus *c, const ad_record *r,
-                    const ad_qnode *q, uint32_t node) {
-  const ad_qnode *x = &q[node];
+                    const ad_xnode *q, uint32_t n, uint32_t i) {
+  const ad_xnode *x;
   const char *t = c->files[r->file].text;
-  uint32_t k;
-  switch (x->op) {
-    case AD_Q_ALL: return 1;
-    case AD_Q_AND:
+  uint32_t k, kid;
+  if (i >= n) return 0;
+  x = &q[i];
+  switch (x->type) {
+    case AD_QN_ALL: return 1;
+    case AD_QN_AND:
       for (k = 0; k < x->nkids; k++)
-        if (!ad_select_match(c, r, q, x->kids + k)) return 0;
-      return 1;
-    case AD_Q_OR:
+        if (!ad_kid(x, n, i, k, &kid) || !ad_select_match(c, r, q, n, kid)) return 0;
+      return x->nkids > 0;
+    case AD_QN_OR:
       for (k = 0; k < x->nkids; k++)
-        if (ad_select_match(c, r, q, x->kids + k)) return 1;
+        if (ad_kid(x, n, i, 0 + k, &kid) && ad_select_match(c, r, q, n, kid)) return 1;
       return 0;
-    case AD_Q_NOT: return !ad_select_match(c, r, q, x->kids);
-    case AD_Q_DATE: return r->date >= x->lo && r->date <= x->hi && r->date != 0;
-    case AD_Q_VERSION: return r->version >= x->lo && r->version <= x->hi;
+    case AD_QN_NOT:
+      return x->nkids == 1 && ad_kid(x, n, i, 0, &kid) &&
+             !ad_select_match(c, r, q, n, kid);
+    case AD_QN_DATE: return r->date >= x->a && r->date <= x->b && r->date != 0;
+    case AD_QN_VERSION:
+      return r->version >= x->a && (x->b == 0 || r->version <= x->b);
     default: break;
   }
   if (t == NULL) return 0;  /* text not loaded: the caller loads it first */
-  switch (x->op) {
-    case AD_Q_CAT:
+  switch (x->type) {
+    case AD_QN_CAT:
       if (r->s[AD_S_CATEGORIES].len)
         return ad_list_has(t + r->s[AD_S_CATEGORIES].off, r->s[AD_S_CATEGORIES].len,
-                           x->s, x->n);
-      return ad_eq_ci(t + r->s[AD_S_PRIMARY].off, r->s[AD_S_PRIMARY].len, x->s, x->n);
-    case AD_Q_PRIMARY:
-      return ad_eq_ci(t + r->s[AD_S_PRIMARY].off, r->s[AD_S_PRIMARY].len, x->s, x->n);
-    case AD_Q_ID:
-      return r->s[AD_S_ID].len == x->n &&
-             memcmp(t + r->s[AD_S_ID].off, x->s, x->n) == 0;
-    case AD_Q_HAS_DOI: return r->s[AD_S_DOI].len > 0;
-    case AD_Q_HAS_JOURNAL: return r->s[AD_S_JOURNAL].len > 0;
-    case AD_Q_HAS_CODE:
-      return ad_has_code(t + r->s[AD_S_ABSTRACT].off, r->s[AD_S_ABSTRACT].len) ||
-             ad_has_code(t + r->s[AD_S_COMMENT].off, r->s[AD_S_COMMENT].len);
+                           x->text, x->len);
+      return ad_eq_ci(t + r->s[AD_S_PRIMARY].off, r->s[AD_S_PRIMARY].len, x->text, x->len);
+    case AD_QN_PRIMARY:
+      return ad_eq_ci(t + r->s[AD_S_PRIMARY].off, r->s[AD_S_PRIMARY].len, x->text, x->len);
+    case AD_QN_ID:
+      return r->s[AD_S_ID].len == x->len &&
+             memcmp(t + r->s[AD_S_ID].off, x->text, x->len) == 0;
+    case AD_QN_HAS:
+      switch (x->a) {
+        case AD_HAS_DOI: return r->s[AD_S_DOI].len > 0;
+        case AD_HAS_JOURNAL: return r->s[AD_S_JOURNAL].len > 0;
+        case AD_HAS_CODE:
+          return ad_has_code(t + r->s[AD_S_ABSTRACT].off, r->s[AD_S_ABSTRACT].len) ||
+                 ad_has_code(t + r->s[AD_S_COMMENT].off, r->s[AD_S_COMMENT].len);
+        default: return 0;
+      }
     default: return 0;
   }
 }

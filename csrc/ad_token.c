@@ -95,6 +95,27 @@ static int ad_tk_class(uint32_t cp, char *out, uint32_t *on) {
 }
 /* }====================================================== */
 
+size_t ad_fold(const char *s, size_t n, char *out) {
+  const unsigned char *u = (const unsigned char *)s;
+  size_t i = 0, o = 0;
+  while (i < n) {
+    uint32_t cp, l, on = 0;
+    char f[8];
+    int k;
+    if (u[i] < 0x80) {
+      out[o++] = (u[i] >= 'A' && u[i] <= 'Z') ? (char)(u[i] + 32) : (char)u[i];
+      i++;
+      continue;
+    }
+    l = ad_tk_utf8(u + i, n - i, &cp);
+    k = ad_tk_class(cp, f, &on);
+    if (k == AD_C_WORD) { memcpy(out + o, f, on); o += on; }
+    else if (k != AD_C_IGNORE) { memcpy(out + o, s + i, l); o += l; }
+    i += l;
+  }
+  return o;
+}
+
 void ad_tok_init(ad_tokenizer *t, const char *s, size_t n) {
   t->src = (const unsigned char *)s; t->n = n; t->at = 0; t->pos = 0;
   t->nparts = 0; t->emit = 0; t->hascompound = 0; t->clen = 0;

@@ -44,6 +44,11 @@ typedef struct ad_tokenizer {
 } ad_tokenizer;
 
 void ad_tok_init(ad_tokenizer *t, const char *s, size_t n);
+/* s[0..n) lowercased with its letters folded as tokens fold them (the one
+** fold table), combining marks dropped, everything else kept as it is.
+** out holds at least AD_FOLD_BOUND(n) bytes; returns the length. */
+#define AD_FOLD_BOUND(n) ((size_t)(n) * 2 + 4)
+size_t ad_fold(const char *s, size_t n, char *out);
 /* Next token into *tk; returns 1, or 0 at the end of the text. */
 int ad_tok_next(ad_tokenizer *t, ad_tok *tk);
 

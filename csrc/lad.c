@@ -1,13 +1,14 @@
 /*
-** lad.c: the Lua binding of the core (module arxivdigest.core).
-** Collection: a corpus owned by a full userdata (closed state before any
-** allocation, freed by __gc/__close). Paper: a tiny userdata (record index)
-** whose user value is its Collection, so a paper keeps it alive; fields are
-** decoded when read.
+** lad.c: the Lua binding of the core (module arxivdigest.core): the module
+** entry, the helpers every binding file shares, and the module functions
+** that belong to no type (open, parse, tokens, snippet). The types are in
+** lad_coll.c (Collection, Paper), lad_index.c (Index, Hit) and
+** lad_mpaper.c (MergedPaper); query trees are converted in lad_query.c.
 */
 #include <errno.h>
 #include <string.h>
 #include "lad.h"
+#include "ad_token.h"
 
 #define LAD_EXPORT __attribute__((visibility("default")))
 
@@ -24,814 +25,70 @@ int lad_error(lua_State *L, int code, const char *what) {
     case AD_ECHANGED:
       return luaL_error(L, "%s: source file changed since it was indexed "
                         "(run update)", what);
+    case AD_ECORRUPT:
+      return luaL_error(L, "%s: corrupted index (checksum or bounds check "
+                        "failed)", what);
     default: return luaL_error(L, "%s: error %d", what, code);
   }
 }
 
-static lad_collection *lad_tocoll(lua_State *L, int i) {
-  lad_collection *lc = (lad_collection *)luaL_checkudata(L, i, LAD_COLLECTION);
-  if (!lc->live) luaL_argerror(L, i, "collection is closed");
-  return lc;
+int lad_fail(lua_State *L, const char *what, int e) {
+  luaL_pushfail(L);
+  lua_pushfstring(L, "%s: %s", what, strerror(e));
+  lua_pushinteger(L, e);
+  return 3;
 }
 
-/* A C function that reads the corpus across Lua allocations holds it: an
-** allocation may run a finalizer, and a finalizer may call c:close(). A
-** close while held only marks the collection closed; the memory is freed
-** when the last holder releases it (or by __gc, if an error skipped the
-** release). */
-static lad_collection *lad_hold(ad_corpus *c) {
-  lad_collection *lc = (lad_collection *)(void *)c;  /* c is the first member */
-  lc->busy++;
-  return lc;
-}
-
-static void lad_release(lad_collection *lc) {
-  if (--lc->busy == 0 && lc->pending) {
-    lc->pending = 0;
-    ad_corpus_free(&lc->c);
-  }
-}
-
-ad_corpus *lad_checkcorpus(lua_State *L, int i) {
-  return &lad_tocoll(L, i)->c;
-}
-/* }====================================================== */
-
-/* {====================================================== fields */
-enum {
-  LF_ID, LF_VERSION, LF_TITLE, LF_AUTHORS, LF_ABSTRACT, LF_CATEGORIES,
-  LF_PRIMARY, LF_PDF, LF_ABS, LF_DOI, LF_COMMENT, LF_JOURNAL, LF_PUBLISHED,
-  LF_UPDATED, LF_DATE, LF_SOURCE, LF_LINE, LF_FORMAT, LF_POSITION,
-  LF_CROSSLIST, LF_RAW, LF_NFIELDS
-};
-
-static const char *const lad_fieldnames[LF_NFIELDS] = {
-  "id", "version", "title", "authors", "abstract", "categories",
-  "primary_category", "pdf_url", "abs_url", "doi", "comment", "journal",
-  "published", "updated", "date", "source", "line", "format", "position",
-  "crosslist", "raw"
-};
-
-/* Paper methods, numbered after the fields */
-enum { LM_TOTABLE = LF_NFIELDS, LM_RECORD };
-
-/* A field (LF_*) or method (LM_*) name of n bytes -> its id, -1 if none.
-** One candidate per (length, first letter), then a memcmp. */
-static int lad_nameid(const char *s, size_t n) {
-  int id = -1;
-  const char *want;
-  switch (n) {
-    case 2: id = LF_ID; break;
-    case 3: id = s[0] == 'd' ? LF_DOI : LF_RAW; break;
-    case 4: id = s[0] == 'd' ? LF_DATE : LF_LINE; break;
-    case 5: id = LF_TITLE; break;
-    case 6: id = s[0] == 'f' ? LF_FORMAT : s[0] == 's' ? LF_SOURCE : LM_RECORD; break;
-    case 7:
-      switch (s[0]) {
-        case 'v': id = LF_VERSION; break;
-        case 'a': id = s[1] == 'u' ? LF_AUTHORS : LF_ABS; break;
-        case 'p': id = LF_PDF; break;
-        case 'c': id = LF_COMMENT; break;
-        case 'j': id = LF_JOURNAL; break;
-        case 'u': id = LF_UPDATED; break;
-        case 't': id = LM_TOTABLE; break;
-        default: return -1;
-      }
-      break;
-    case 8: id = s[0] == 'a' ? LF_ABSTRACT : LF_POSITION; break;
-    case 9: id = s[0] == 'p' ? LF_PUBLISHED : LF_CROSSLIST; break;
-    case 10: id = LF_CATEGORIES; break;
-    case 16: id = LF_PRIMARY; break;
-    default: return -1;
-  }
-  want = id == LM_TOTABLE ? "totable" : id == LM_RECORD ? "record" :
-         lad_fieldnames[id];
-  {  /* names are short: no memcmp call */
-    size_t i;
-    for (i = 0; i < n; i++)
-      if (s[i] != want[i]) return -1;
-  }
-  return id;
-}
-
-static int lad_fieldid(const char *name) {
-  int i;
-  for (i = 0; i < LF_NFIELDS; i++)
-    if (strcmp(lad_fieldnames[i], name) == 0) return i;
-  return -1;
-}
-
-/* Most spans need no decoding: they are pushed (or split) straight from
-** the file text. The others are decoded into a stack buffer when small
-** enough, else into a scratch userdata left on the stack. */
-#define LAD_LOCALBUF 2048
-
-/* The decoded text of span sid of record rec in *out (length returned; 0
-** when absent or empty after decoding). It is the file text itself (unless
-** copy), local (of LAD_LOCALBUF bytes), or a new userdata pushed on the
-** stack (*pushed = 1). Any allocation may run a finalizer that closes the
-** collection and frees the text: callers that allocate more than once while
-** they use *out ask for a copy, and after allocating the scratch userdata
-** the record is looked up again. */
-static size_t lad_decoded(lua_State *L, const ad_corpus *c, uint32_t rec,
-                          int sid, char *local, const char **out,
-                          int *pushed, int copy) {
-  const ad_record *r = &c->recs[rec];
-  size_t len = r->s[sid].len;
-  const char *src;
-  char *buf;
-  int mode;
-  *pushed = 0;
-  if (len == 0 || c->files[r->file].text == NULL) return 0;
-  src = c->files[r->file].text + r->s[sid].off;
-  mode = ad_record_mode(r, sid);
-  if (ad_decode_is_identity(src, len, mode)) {
-    if (!copy) { *out = src; return len; }
-    mode = -1;  /* copied as it is */
-  }
-  if (AD_DECODE_BOUND(len) <= LAD_LOCALBUF) buf = local;
-  else {
-    buf = (char *)lua_newuserdatauv(L, AD_DECODE_BOUND(len), 0);
-    *pushed = 1;
-    if (rec >= c->nrecs || c->files[c->recs[rec].file].text == NULL)
-      luaL_error(L, "paper of a closed collection");
-    r = &c->recs[rec];
-    src = c->files[r->file].text + r->s[sid].off;
-  }
-  *out = buf;
-  if (mode < 0) { memcpy(buf, src, len); return len; }
-  return ad_decode(src, len, mode, buf);
-}
-
-/* Decode span sid of record rec and push it (nil when absent). */
-static void lad_pushdecoded(lua_State *L, ad_corpus *c, uint32_t rec,
-                            int sid) {
-  char local[LAD_LOCALBUF];
-  const char *s = NULL;
-  int pushed;
-  size_t n = lad_decoded(L, c, rec, sid, local, &s, &pushed, 0);
-  if (n) lua_pushlstring(L, s, n); else lua_pushnil(L);
-  if (pushed) lua_remove(L, -2);
-}
-
-/* Push the decoded span sid split on commas, as an array (markdown bold
-** markers removed from each item). */
-static void lad_pushlist(lua_State *L, ad_corpus *c, uint32_t rec,
-                         int sid) {
-  char local[LAD_LOCALBUF];
-  const char *s = NULL;
-  int pushed, t;
-  size_t n = lad_decoded(L, c, rec, sid, local, &s, &pushed, 1), i = 0, k = 1;
-  int nitems = n ? 1 : 0;  /* a size hint: commas + 1, at most 64 */
-  for (i = 0; i < n && nitems < 64; i++) nitems += (s[i] == ',');
-  lua_createtable(L, nitems, 0);
-  t = lua_gettop(L);
-  i = 0;
-  while (i < n) {
-    size_t a = i, e;
-    const char *comma = (const char *)memchr(s + i, ',', n - i);
-    i = comma ? (size_t)(comma - s) : n;
-    e = i;
-    i++;  /* skip the comma */
-    while (a < e && (s[a] == ' ' || s[a] == '*')) a++;
-    while (e > a && (s[e - 1] == ' ' || s[e - 1] == '*')) e--;
-    if (e > a) {
-      lua_pushlstring(L, s + a, e - a);
-      lua_rawseti(L, t, (lua_Integer)k++);
-    }
-  }
-  if (pushed) lua_remove(L, -2);
-}
-
-static void lad_pushstamp(lua_State *L, ad_corpus *c, const ad_record *r,
-                          int sid) {
-  char out[21];
-  const ad_file *f = &c->files[r->file];
-  if (r->s[sid].len && ad_iso8601(f->text + r->s[sid].off, r->s[sid].len, out))
-    lua_pushlstring(L, out, 20);
-  else
-    lua_pushnil(L);
-}
-
-/* Push field `fid` of record rec; the file text must be loaded. */
-static void lad_pushfield(lua_State *L, ad_corpus *c, uint32_t rec, int fid) {
-  const ad_record *r = &c->recs[rec];
-  const ad_file *f = &c->files[r->file];
-  switch (fid) {
-    case LF_ID:
-      if (r->s[AD_S_ID].len) lua_pushlstring(L, f->text + r->s[AD_S_ID].off, r->s[AD_S_ID].len);
-      else lua_pushnil(L);
-      break;
-    case LF_VERSION:
-      if (r->version) lua_pushinteger(L, r->version); else lua_pushnil(L);
-      break;
-    case LF_TITLE: lad_pushdecoded(L, c, rec, AD_S_TITLE); break;
-    case LF_AUTHORS: lad_pushlist(L, c, rec, AD_S_AUTHORS); break;
-    case LF_ABSTRACT: lad_pushdecoded(L, c, rec, AD_S_ABSTRACT); break;
-    case LF_CATEGORIES:
-      if (r->s[AD_S_CATEGORIES].len) lad_pushlist(L, c, rec, AD_S_CATEGORIES);
-      else lad_pushlist(L, c, rec, AD_S_PRIMARY);
-      break;
-    case LF_PRIMARY: lad_pushdecoded(L, c, rec, AD_S_PRIMARY); break;
-    case LF_PDF: lad_pushdecoded(L, c, rec, AD_S_PDF); break;
-    case LF_ABS:
-      if (r->s[AD_S_ABS].len) lad_pushdecoded(L, c, rec, AD_S_ABS);
-      else if (r->s[AD_S_ID].len) {
-        lua_pushliteral(L, "https://arxiv.org/abs/");
-        lua_pushlstring(L, f->text + r->s[AD_S_ID].off, r->s[AD_S_ID].len);
-        lua_concat(L, 2);
-      } else lua_pushnil(L);
-      break;
-    case LF_DOI: lad_pushdecoded(L, c, rec, AD_S_DOI); break;
-    case LF_COMMENT: lad_pushdecoded(L, c, rec, AD_S_COMMENT); break;
-    case LF_JOURNAL: lad_pushdecoded(L, c, rec, AD_S_JOURNAL); break;
-    case LF_PUBLISHED: lad_pushstamp(L, c, r, AD_S_PUBLISHED); break;
-    case LF_UPDATED: lad_pushstamp(L, c, r, AD_S_UPDATED); break;
-    case LF_DATE:
-      if (r->date) {
-        char d[11];
-        uint32_t v = r->date;
-        d[0] = (char)('0' + v / 10000000); d[1] = (char)('0' + v / 1000000 % 10);
-        d[2] = (char)('0' + v / 100000 % 10); d[3] = (char)('0' + v / 10000 % 10);
-        d[4] = '-'; d[5] = (char)('0' + v / 1000 % 10); d[6] = (char)('0' + v / 100 % 10);
-        d[7] = '-'; d[8] = (char)('0' + v / 10 % 10); d[9] = (char)('0' + v % 10);
-        lua_pushlstring(L, d, 10);
-      } else lua_pushnil(L);
-      break;
-    case LF_SOURCE: lua_pushlstring(L, f->path, f->pathlen); break;
-    case LF_LINE: lua_pushinteger(L, r->line); break;
-    case LF_FORMAT:
-      lua_pushstring(L, r->format == AD_FMT_LISTING ? "listing" : "catalog");
-      break;
-    case LF_POSITION:
-      if (r->format == AD_FMT_LISTING) lua_pushinteger(L, r->position);
-      else lua_pushnil(L);
-      break;
-    case LF_CROSSLIST: lua_pushboolean(L, (r->flags & AD_RF_CROSSLIST) != 0); break;
-    case LF_RAW:
-      lua_pushlstring(L, f->text + r->s[AD_S_RAW].off, r->s[AD_S_RAW].len);
-      break;
-    default: lua_pushnil(L);
-  }
-}
-
-/* Make sure the text of rec's file is present (saved indexes load lazily). */
-static void lad_ensure_text(lua_State *L, ad_corpus *c, uint32_t rec) {
-  uint32_t fi = c->recs[rec].file;
-  if (c->files[fi].text == NULL) {
-    int st = ad_file_load(c, fi);
-    if (st != AD_OK) lad_error(L, st, c->files[fi].path);
-  }
-}
-
-int lad_push_record_field(lua_State *L, ad_corpus *c, uint32_t rec,
-                          const char *name) {
-  int fid = lad_fieldid(name);
-  if (fid < 0) return 0;
-  if (fid != LF_SOURCE && fid != LF_LINE && fid != LF_FORMAT &&
-      fid != LF_POSITION && fid != LF_CROSSLIST && fid != LF_DATE &&
-      fid != LF_VERSION)
-    lad_ensure_text(L, c, rec);
-  lad_pushfield(L, c, rec, fid);
-  return 1;
-}
-/* }====================================================== */
-
-/* {====================================================== Paper */
-typedef struct lad_paper { uint32_t rec; } lad_paper;
-
-/* The Paper metatable is also kept in the registry under this address: a
-** pointer lookup, cheaper than luaL_setmetatable's lookup by name. */
-static const char lad_paper_mtkey = 0;
-
-void lad_pushpaper(lua_State *L, int owner, uint32_t rec) {
-  lad_paper *p;
-  owner = lua_absindex(L, owner);
-  p = (lad_paper *)lua_newuserdatauv(L, sizeof(lad_paper), 1);
-  p->rec = rec;
-  lua_pushvalue(L, owner);
-  lua_setiuservalue(L, -2, 1);
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &lad_paper_mtkey);
-  lua_setmetatable(L, -2);
-}
-
-/* Returns the paper at i and leaves its corpus in *pc. */
-static lad_paper *lad_topaper(lua_State *L, int i, ad_corpus **pc) {
-  lad_paper *p = (lad_paper *)luaL_checkudata(L, i, LAD_PAPER);
-  lad_collection *lc;
-  lua_getiuservalue(L, i, 1);
-  lc = (lad_collection *)lua_touserdata(L, -1);
-  lua_pop(L, 1);  /* the paper's user value keeps it alive */
-  if (lc == NULL || !lc->live || p->rec >= lc->c.nrecs)
-    luaL_error(L, "paper of a closed collection");
-  *pc = &lc->c;
-  return p;
-}
-
-static int lad_paper_totable(lua_State *L);
-static int lad_paper_record(lua_State *L);
-
-/* __index: a method, or a field decoded now. Upvalue 1: the Paper
-** metatable. */
-static int lad_paper_index(lua_State *L) {
-  ad_corpus *c;
-  lad_paper *p;
-  lad_collection *lc;
-  const char *k;
-  size_t kn;
-  int fid;
-  /* luaL_checkudata without its registry lookup by name; anything that is
-  ** not a Paper goes to luaL_checkudata for the usual error */
-  if (lua_type(L, 1) == LUA_TUSERDATA && lua_getmetatable(L, 1) &&
-      lua_topointer(L, -1) == lua_topointer(L, lua_upvalueindex(1))) {
-    p = (lad_paper *)lua_touserdata(L, 1);
-    lua_getiuservalue(L, 1, 1);
-    lc = (lad_collection *)lua_touserdata(L, -1);
-    if (lc == NULL || !lc->live || p->rec >= lc->c.nrecs)
-      luaL_error(L, "paper of a closed collection");
-    c = &lc->c;
-  } else {
-    p = lad_topaper(L, 1, &c);  /* raises */
-  }
-  if (lua_type(L, 2) != LUA_TSTRING) { lua_pushnil(L); return 1; }
-  k = lua_tolstring(L, 2, &kn);
-  fid = lad_nameid(k, kn);
-  if (fid < 0) lua_pushnil(L);
-  else if (fid == LM_TOTABLE) lua_pushcfunction(L, lad_paper_totable);
-  else if (fid == LM_RECORD) lua_pushcfunction(L, lad_paper_record);
-  else {
-    if (fid != LF_SOURCE && fid != LF_LINE && fid != LF_FORMAT &&
-        fid != LF_POSITION && fid != LF_CROSSLIST && fid != LF_DATE &&
-        fid != LF_VERSION && c->files[c->recs[p->rec].file].text == NULL)
-      lad_ensure_text(L, c, p->rec);
-    lc = lad_hold(c);
-    lad_pushfield(L, c, p->rec, fid);
-    lad_release(lc);
-  }
+int lad_opttable(lua_State *L, int t) {
+  if (lua_isnoneornil(L, t)) return 0;
+  if (lua_type(L, t) != LUA_TTABLE) luaL_typeerror(L, t, "options table");
   return 1;
 }
 
-static int lad_paper_totable(lua_State *L) {
-  ad_corpus *c;
-  lad_paper *p = lad_topaper(L, 1, &c);
-  lad_collection *lc;
-  int i;
-  lad_ensure_text(L, c, p->rec);
-  lc = lad_hold(c);
-  lua_createtable(L, 0, LF_NFIELDS);
-  for (i = 0; i < LF_NFIELDS; i++) {
-    lad_pushfield(L, c, p->rec, i);
-    lua_setfield(L, -2, lad_fieldnames[i]);
-  }
-  lad_release(lc);
-  return 1;
-}
-
-static int lad_paper_tostring(lua_State *L) {
-  ad_corpus *c;
-  lad_paper *p = lad_topaper(L, 1, &c);
-  lad_collection *lc;
-  lad_ensure_text(L, c, p->rec);
-  lc = lad_hold(c);
-  lad_pushfield(L, c, p->rec, LF_ID);
-  lad_pushfield(L, c, p->rec, LF_TITLE);
-  lad_release(lc);
-  lua_pushfstring(L, "arxivdigest.Paper(%s: %s)",
-                  lua_isnil(L, -2) ? "?" : lua_tostring(L, -2),
-                  lua_isnil(L, -1) ? "" : lua_tostring(L, -1));
-  return 1;
-}
-
-/* __eq of a paper userdata (tname) whose first member is its uint32_t
-** number and whose user value 1 is its owner: the same number of the same
-** owner; false for anything that is not such a paper */
-int lad_paper_eq_by(lua_State *L, const char *tname) {
-  const uint32_t *p = (const uint32_t *)luaL_testudata(L, 1, tname);
-  const uint32_t *q = (const uint32_t *)luaL_testudata(L, 2, tname);
-  int same = 0;
-  if (p != NULL && q != NULL && *p == *q) {
-    lua_getiuservalue(L, 1, 1);
-    lua_getiuservalue(L, 2, 1);
-    same = lua_rawequal(L, -1, -2);
-  }
-  lua_pushboolean(L, same);
-  return 1;
-}
-
-static int lad_paper_eq(lua_State *L) { return lad_paper_eq_by(L, LAD_PAPER); }
-
-/* paper:record() -> collection, index (1-based): for C-side filters */
-static int lad_paper_record(lua_State *L) {
-  ad_corpus *c;
-  lad_paper *p = lad_topaper(L, 1, &c);
-  lua_getiuservalue(L, 1, 1);
-  lua_pushinteger(L, (lua_Integer)p->rec + 1);
-  return 2;
-}
-
-static const luaL_Reg lad_paper_meta[] = {
-  {"__tostring", lad_paper_tostring},
-  {"__eq", lad_paper_eq},
-  {NULL, NULL}
-};
-/* }====================================================== */
-
-/* {====================================================== Collection */
-/* Creates a closed collection at the top of the stack (nothing allocated
-** yet), with nuv user values. */
-lad_collection *lad_newcoll(lua_State *L, int nuv) {
-  lad_collection *lc = (lad_collection *)lua_newuserdatauv(L, sizeof *lc, nuv);
-  ad_alloc a;
-  lc->live = 0;
-  lc->busy = 0;
-  lc->pending = 0;
-  lc->threads = 1;
-  lad_alloc(L, &a);
-  ad_corpus_init(&lc->c, &a);
-  luaL_setmetatable(L, LAD_COLLECTION);
-  lc->live = 1;
-  return lc;
-}
-
-/* c:close() and __close: free now, or when the last holder is done */
-static int lad_coll_close(lua_State *L) {
-  lad_collection *lc = (lad_collection *)luaL_checkudata(L, 1, LAD_COLLECTION);
-  if (lc->live) {
-    lc->live = 0;
-    if (lc->busy > 0) lc->pending = 1;
-    else ad_corpus_free(&lc->c);
-  }
-  return 0;
-}
-
-/* __gc: nothing can read the collection any more */
-static int lad_coll_gc(lua_State *L) {
-  lad_collection *lc = (lad_collection *)luaL_checkudata(L, 1, LAD_COLLECTION);
-  if (lc->live || lc->pending) {
-    lc->live = 0;
-    lc->pending = 0;
-    ad_corpus_free(&lc->c);
-  }
-  return 0;
-}
-
-static int lad_coll_len(lua_State *L) {
-  lua_pushinteger(L, lad_tocoll(L, 1)->c.nrecs);
-  return 1;
-}
-
-/* c[i] -> paper (or nil); c.name -> method (upvalue 1: methods) */
-static int lad_coll_index(lua_State *L) {
-  lad_collection *lc = lad_tocoll(L, 1);
-  if (lua_type(L, 2) == LUA_TNUMBER) {
-    int isint;
-    lua_Integer i = lua_tointegerx(L, 2, &isint);  /* c[2.0] is c[2] */
-    if (isint && i >= 1 && (lua_Unsigned)i <= lc->c.nrecs)
-      lad_pushpaper(L, 1, (uint32_t)(i - 1));
-    else
-      lua_pushnil(L);
-    return 1;
-  }
-  lua_settop(L, 2);
-  lua_rawget(L, lua_upvalueindex(1));
-  return 1;
-}
-
-static int lad_coll_iter(lua_State *L) {
-  lad_collection *lc = (lad_collection *)lua_touserdata(L, lua_upvalueindex(1));
-  lua_Integer i;
-  if (!lc->live) luaL_error(L, "papers: the collection was closed during the loop");
-  i = lua_tointeger(L, lua_upvalueindex(2));
-  if ((lua_Unsigned)i >= lc->c.nrecs) return 0;
-  lua_pushinteger(L, i + 1);
-  lua_replace(L, lua_upvalueindex(2));
-  lad_pushpaper(L, lua_upvalueindex(1), (uint32_t)i);
-  return 1;
-}
-
-/* c:papers() -> iterator over Paper userdata */
-static int lad_coll_papers(lua_State *L) {
-  lad_tocoll(L, 1);
-  lua_settop(L, 1);
-  lua_pushinteger(L, 0);
-  lua_pushcclosure(L, lad_coll_iter, 2);
-  return 1;
-}
-
-/* c:warnings() -> { {source=, line=, message=}, ... } */
-static int lad_coll_warnings(lua_State *L) {
-  ad_corpus *c = &lad_tocoll(L, 1)->c;
-  lad_collection *lc = lad_hold(c);
-  uint32_t i;
-  lua_createtable(L, (int)c->nwarns, 0);
-  for (i = 0; i < c->nwarns; i++) {
-    const ad_warning *w = &c->warns[i];
-    lua_createtable(L, 0, 3);
-    lua_pushstring(L, c->files[w->file].path);
-    lua_setfield(L, -2, "source");
-    lua_pushinteger(L, w->line);
-    lua_setfield(L, -2, "line");
-    lua_pushstring(L, w->msg);
-    lua_setfield(L, -2, "message");
-    lua_rawseti(L, -2, (lua_Integer)i + 1);
-  }
-  lad_release(lc);
-  return 1;
-}
-
-/* c:files() -> { {path=, size=, records=, format=}, ... } */
-static int lad_coll_files(lua_State *L) {
-  ad_corpus *c = &lad_tocoll(L, 1)->c;
-  lad_collection *lc = lad_hold(c);
-  uint32_t i;
-  lua_createtable(L, (int)c->nfiles, 0);
-  for (i = 0; i < c->nfiles; i++) {
-    const ad_file *f = &c->files[i];
-    lua_createtable(L, 0, 4);
-    lua_pushstring(L, f->path);
-    lua_setfield(L, -2, "path");
-    lua_pushinteger(L, (lua_Integer)f->size);
-    lua_setfield(L, -2, "size");
-    lua_pushinteger(L, f->nrec);
-    lua_setfield(L, -2, "records");
-    lua_pushstring(L, f->format == AD_FMT_LISTING ? "listing" :
-                      f->format == AD_FMT_CATALOG ? "catalog" : "unknown");
-    lua_setfield(L, -2, "format");
-    lua_rawseti(L, -2, (lua_Integer)i + 1);
-  }
-  lad_release(lc);
-  return 1;
-}
-
-/* c:_threads() -> how many threads read and scanned the files (1: none
-** was started). For the tests and the benchmark. */
-static int lad_coll_threads(lua_State *L) {
-  lua_pushinteger(L, lad_tocoll(L, 1)->threads);
-  return 1;
-}
-
-/* c:_dump() -> the corpus as bytes, for tests that compare two ways of
-** building it: per file its path, length, size, format, first and nrec;
-** the record array as it is (every span, flag, line, date, file index);
-** each warning's file, line and message. */
-static int lad_coll_dump(lua_State *L) {
-  ad_corpus *c = &lad_tocoll(L, 1)->c;
-  lad_collection *lc = lad_hold(c);
-  luaL_Buffer b;
-  uint32_t i;
-  luaL_buffinit(L, &b);
-  for (i = 0; i < c->nfiles; i++) {
-    const ad_file *f = &c->files[i];
-    uint64_t v[5];
-    v[0] = f->len; v[1] = f->size; v[2] = f->format; v[3] = f->first;
-    v[4] = f->nrec;
-    luaL_addlstring(&b, f->path, f->pathlen + 1);
-    luaL_addlstring(&b, (const char *)v, sizeof v);
-  }
-  luaL_addlstring(&b, (const char *)c->recs, (size_t)c->nrecs * sizeof(ad_record));
-  for (i = 0; i < c->nwarns; i++) {
-    uint32_t v[2];
-    v[0] = c->warns[i].file; v[1] = c->warns[i].line;
-    luaL_addlstring(&b, (const char *)v, sizeof v);
-    luaL_addlstring(&b, c->warns[i].msg, strlen(c->warns[i].msg) + 1);
-  }
-  luaL_pushresult(&b);
-  lad_release(lc);
-  return 1;
-}
-
-/* c:memory() -> {text = bytes of file text, overhead = bytes of the rest} */
-static int lad_coll_memory(lua_State *L) {
-  ad_corpus *c = &lad_tocoll(L, 1)->c;
-  size_t text = 0, over = 0;
-  uint32_t i;
-  for (i = 0; i < c->nfiles; i++) {
-    if (c->files[i].textowned) text += c->files[i].len + 1;
-    over += c->files[i].pathlen + 1;
-  }
-  for (i = 0; i < c->nwarns; i++) over += strlen(c->warns[i].msg) + 1;
-  over += (size_t)c->capfiles * sizeof(ad_file) +
-          (size_t)c->caprecs * sizeof(ad_record) +
-          (size_t)c->capwarns * sizeof(ad_warning) + sizeof(lad_collection);
-  lua_createtable(L, 0, 2);
-  lua_pushinteger(L, (lua_Integer)text);
-  lua_setfield(L, -2, "text");
-  lua_pushinteger(L, (lua_Integer)over);
-  lua_setfield(L, -2, "overhead");
-  return 1;
-}
-
-/* {------------------------------------------------------ select */
-/* Count the nodes of a cheap query AST (raises on anything that is not
-** cheap: terms and phrases need the index or the decoded text). */
-static uint32_t lad_qcount(lua_State *L, int idx, int depth) {
-  const char *ty;
-  uint32_t n = 1;
-  if (depth > 200) luaL_error(L, "select: query nested too deeply");
-  luaL_checkstack(L, 4, "select: query nested too deeply");
-  if (lua_type(L, idx) != LUA_TTABLE) luaL_error(L, "select: query node is not a table");
-  lua_pushliteral(L, "type");
-  lua_rawget(L, idx);  /* raw: a metamethod could answer differently later */
-  ty = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
-  if (ty == NULL) luaL_error(L, "select: query node without a type");
-  if (strcmp(ty, "and") == 0 || strcmp(ty, "or") == 0 || strcmp(ty, "not") == 0) {
-    lua_Integer i, k = (lua_Integer)lua_rawlen(L, idx);
-    if (k < 1) luaL_error(L, "select: '%s' node without operands", ty);
-    for (i = 1; i <= k; i++) {
-      lua_rawgeti(L, idx, i);
-      n += lad_qcount(L, lua_gettop(L), depth + 1);
-      lua_pop(L, 1);
-    }
-  } else if (strcmp(ty, "cat") && strcmp(ty, "primary") && strcmp(ty, "id") &&
-             strcmp(ty, "date") && strcmp(ty, "version") && strcmp(ty, "has") &&
-             strcmp(ty, "all")) {
-    luaL_error(L, "select: '%s' is not a cheap filter (it needs the index "
-               "or the decoded text)", ty);
-  }
-  lua_pop(L, 1);
-  return n;
-}
-
-/* raw t[k] of the AST node at idx pushed onto the stack */
-static int lad_qget(lua_State *L, int idx, const char *k) {
-  lua_pushstring(L, k);
-  return lua_rawget(L, idx);
-}
-
-static uint32_t lad_qdate(lua_State *L, int idx, const char *k, uint32_t dflt) {
-  const char *d;
-  size_t n;
-  uint32_t v = 0;
-  int i;
-  if (lad_qget(L, idx, k) == LUA_TNIL) { lua_pop(L, 1); return dflt; }
-  if (lua_type(L, -1) != LUA_TSTRING)
-    luaL_error(L, "select: 'date' node: '%s' must be a string", k);
-  d = lua_tolstring(L, -1, &n);  /* stays on the stack while used */
-  if (n != 10 || d[4] != '-' || d[7] != '-')
-    luaL_error(L, "select: bad date '%s' (YYYY-MM-DD expected)", d);
-  for (i = 0; i < 10; i++) {
-    if (i == 4 || i == 7) continue;
-    if (d[i] < '0' || d[i] > '9') luaL_error(L, "select: bad date '%s'", d);
-    v = v * 10 + (uint32_t)(d[i] - '0');
-  }
-  lua_pop(L, 1);
-  return v;
-}
-
-/* A version bound at idx: nil gives dflt, else an integer 0..65535 */
-static uint32_t lad_qbound(lua_State *L, int idx, const char *k, uint32_t dflt) {
-  int isint;
-  lua_Integer v;
-  if (lua_isnil(L, idx)) return dflt;
-  v = lua_tointegerx(L, idx, &isint);
-  if (!isint || lua_type(L, idx) != LUA_TNUMBER || v < 0 || v > 65535)
-    luaL_error(L, "select: 'version' node: '%s' must be an integer 0..65535", k);
-  return (uint32_t)v;
-}
-
-/* Fill node `at` from the AST at idx; children go to *next onwards. */
-static void lad_qfill(lua_State *L, int idx, ad_qnode *q, uint32_t n,
-                      uint32_t at, uint32_t *next) {
-  const char *ty;
-  ad_qnode *x = &q[at];
-  memset(x, 0, sizeof *x);
-  luaL_checkstack(L, 4, "select: query nested too deeply");
-  lad_qget(L, idx, "type");
-  ty = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
-  lua_pop(L, 1);  /* the AST keeps the string alive */
-  if (ty == NULL) luaL_error(L, "select: query node without a type");
-  if (strcmp(ty, "and") == 0 || strcmp(ty, "or") == 0 || strcmp(ty, "not") == 0) {
-    lua_Integer i, k = (lua_Integer)lua_rawlen(L, idx);
-    if (k < 1 || (uint64_t)*next + (uint64_t)k > n)  /* the AST changed */
-      luaL_error(L, "select: the query AST changed while it was read");
-    x->op = ty[0] == 'a' ? AD_Q_AND : ty[0] == 'o' ? AD_Q_OR : AD_Q_NOT;
-    if (x->op == AD_Q_NOT) k = 1;
-    x->kids = *next;
-    x->nkids = (uint32_t)k;
-    *next += (uint32_t)k;
-    for (i = 1; i <= k; i++) {
-      if (lua_rawgeti(L, idx, i) != LUA_TTABLE)
-        luaL_error(L, "select: query node is not a table");
-      lad_qfill(L, lua_gettop(L), q, n, x->kids + (uint32_t)i - 1, next);
-      lua_pop(L, 1);
-    }
-  } else if (strcmp(ty, "date") == 0) {
-    x->op = AD_Q_DATE;
-    x->lo = lad_qdate(L, idx, "from", 0);
-    x->hi = lad_qdate(L, idx, "to", 99999999);
-  } else if (strcmp(ty, "version") == 0) {
-    lad_qget(L, idx, "min");
-    lad_qget(L, idx, "max");
-    x->op = AD_Q_VERSION;
-    x->lo = lad_qbound(L, -2, "min", 0);
-    x->hi = lad_qbound(L, -1, "max", 65535);
-    lua_pop(L, 2);
-  } else if (strcmp(ty, "has") == 0) {
-    const char *v;
-    if (lad_qget(L, idx, "value") != LUA_TSTRING)
-      luaL_error(L, "select: 'has' node: value must be a string (doi, journal, code)");
-    v = lua_tostring(L, -1);
-    if (strcmp(v, "doi") == 0) x->op = AD_Q_HAS_DOI;
-    else if (strcmp(v, "journal") == 0) x->op = AD_Q_HAS_JOURNAL;
-    else if (strcmp(v, "code") == 0) x->op = AD_Q_HAS_CODE;
-    else luaL_error(L, "select: unknown has:%s", v);
-    lua_pop(L, 1);
-  } else if (strcmp(ty, "all") == 0) {
-    x->op = AD_Q_ALL;
-  } else if (strcmp(ty, "cat") && strcmp(ty, "primary") && strcmp(ty, "id")) {
-    luaL_error(L, "select: the query AST changed while it was read");
-  } else {
-    x->op = ty[0] == 'c' ? AD_Q_CAT : ty[0] == 'p' ? AD_Q_PRIMARY : AD_Q_ID;
-    if (lad_qget(L, idx, "value") != LUA_TSTRING)
-      luaL_error(L, "select: '%s' node: value must be a string", ty);
-    x->s = lua_tolstring(L, -1, &x->n);
-    lua_rawseti(L, 4, (lua_Integer)at + 1);  /* anchored: a __gc could edit the AST */
-  }
-}
-
-/* c:select(ast) -> { i1, i2, ... }: the 1-based indexes of the records
-** that satisfy the cheap query AST (cat, primary, id, date, version, has,
-** and/or/not), evaluated in C without decoding. */
-static int lad_coll_select(lua_State *L) {
-  ad_corpus *c = &lad_tocoll(L, 1)->c;
-  lad_collection *lc;
-  uint32_t n, next = 1, i;
-  lua_Integer k = 0;
-  ad_qnode *q;
-  luaL_checktype(L, 2, LUA_TTABLE);
-  lua_settop(L, 2);
-  lc = lad_hold(c);  /* (an error below leaves the freeing to __gc) */
-  n = lad_qcount(L, 2, 0);
-  q = (ad_qnode *)lua_newuserdatauv(L, (size_t)n * sizeof(ad_qnode), 0);  /* 3 */
-  lua_createtable(L, 0, 0);  /* 4: the value strings the nodes point into */
-  lad_qfill(L, 2, q, n, 0, &next);
-  lua_newtable(L);
-  for (i = 0; i < c->nrecs; i++) {
-    const ad_record *r = &c->recs[i];
-    if (c->files[r->file].text == NULL) lad_ensure_text(L, c, i);
-    if (ad_select_match(c, r, q, 0)) {
-      lua_pushinteger(L, (lua_Integer)i + 1);
-      lua_rawseti(L, -2, ++k);
-    }
-  }
-  lad_release(lc);
-  return 1;
-}
-/* }------------------------------------------------------ */
-
-static int lad_coll_tostring(lua_State *L) {
-  lad_collection *lc = (lad_collection *)luaL_checkudata(L, 1, LAD_COLLECTION);
-  if (!lc->live) lua_pushliteral(L, "arxivdigest.Collection (closed)");
-  else lua_pushfstring(L, "arxivdigest.Collection (%d papers, %d files)",
-                       (int)lc->c.nrecs, (int)lc->c.nfiles);
-  return 1;
-}
-
-static const luaL_Reg lad_coll_methods[] = {
-  {"papers", lad_coll_papers},
-  {"warnings", lad_coll_warnings},
-  {"files", lad_coll_files},
-  {"memory", lad_coll_memory},
-  {"select", lad_coll_select},
-  {"close", lad_coll_close},
-  {"_threads", lad_coll_threads},
-  {"_dump", lad_coll_dump},
-  {NULL, NULL}
-};
-
-static const luaL_Reg lad_coll_meta[] = {
-  {"__len", lad_coll_len},
-  {"__gc", lad_coll_gc},
-  {"__close", lad_coll_close},
-  {"__tostring", lad_coll_tostring},
-  {NULL, NULL}
-};
-/* }====================================================== */
-
-/* {====================================================== module functions */
 int lad_optthreads(lua_State *L, int t, int dflt) {
   int threads = dflt;
+  if (!lad_opttable(L, t)) return threads;
   if (lua_getfield(L, t, "threads") != LUA_TNIL) {
     int isint;
     lua_Integer v = lua_tointegerx(L, -1, &isint);
     if (lua_type(L, -1) != LUA_TNUMBER || !isint || v < 1)
-      luaL_argerror(L, t, lua_pushfstring(L, "threads must be an integer "
-                    ">= 1, got %s", lua_type(L, -1) == LUA_TNUMBER ?
-                    lua_tostring(L, -1) : luaL_typename(L, -1)));
+      luaL_argerror(L, t, "threads must be an integer >= 1");
     threads = v > AD_MAX_THREADS ? AD_MAX_THREADS : (int)v;
   }
   lua_pop(L, 1);
   return threads;
 }
 
+void lad_pushdate(lua_State *L, uint32_t v) {
+  char d[11];
+  if (v == 0 || v > 99991231) { lua_pushnil(L); return; }
+  d[0] = (char)('0' + v / 10000000 % 10); d[1] = (char)('0' + v / 1000000 % 10);
+  d[2] = (char)('0' + v / 100000 % 10); d[3] = (char)('0' + v / 10000 % 10);
+  d[4] = '-'; d[5] = (char)('0' + v / 1000 % 10); d[6] = (char)('0' + v / 100 % 10);
+  d[7] = '-'; d[8] = (char)('0' + v / 10 % 10); d[9] = (char)('0' + v % 10);
+  lua_pushlstring(L, d, 10);
+}
+
+uint32_t lad_parsedate(const char *s, size_t n) {
+  uint32_t v = 0;
+  size_t i;
+  if (s == NULL || n != 10) return 0;
+  for (i = 0; i < 10; i++) {
+    if (i == 4 || i == 7) { if (s[i] != '-') return 0; continue; }
+    if (s[i] < '0' || s[i] > '9') return 0;
+    v = v * 10 + (uint32_t)(s[i] - '0');
+  }
+  return v;
+}
+/* }====================================================== */
+
+/* {====================================================== module functions */
 /* The open options at index 2 (nil or a table): threads (an integer >= 1)
 ** and, for the tests, _parallel_min_bytes (an integer >= 0). */
 static void lad_openopts(lua_State *L, int *threads, uint64_t *minbytes) {
-  *threads = ad_default_threads();
+  *threads = lad_optthreads(L, 2, ad_default_threads());
   *minbytes = AD_PARALLEL_MIN_BYTES;
-  if (lua_isnoneornil(L, 2)) return;
-  if (lua_type(L, 2) != LUA_TTABLE) luaL_typeerror(L, 2, "nil or table");
-  *threads = lad_optthreads(L, 2, *threads);
+  if (!lad_opttable(L, 2)) return;
   if (lua_getfield(L, 2, "_parallel_min_bytes") != LUA_TNIL) {
     int isint;
     lua_Integer v = lua_tointegerx(L, -1, &isint);
@@ -885,13 +142,7 @@ static int lad_open(lua_State *L) {
   lc = lad_newcoll(L, 1);  /* 4 */
   st = ad_corpus_add_paths(&lc->c, v, n, threads, minbytes, &bad,
                            &lc->threads);
-  if (st == AD_EIO) {
-    int e = errno;
-    luaL_pushfail(L);
-    lua_pushfstring(L, "%s: %s", v[bad], strerror(e));
-    lua_pushinteger(L, e);
-    return 3;
-  }
+  if (st == AD_EIO) return lad_fail(L, v[bad], errno);
   if (st != AD_OK) lad_error(L, st, v[bad]);
   lua_settop(L, 4);
   return 1;
@@ -911,43 +162,99 @@ static int lad_parse(lua_State *L) {
   return 1;
 }
 
-/* fields() -> the list of paper field names */
-static int lad_fields(lua_State *L) {
-  int i;
-  lua_createtable(L, LF_NFIELDS, 0);
-  for (i = 0; i < LF_NFIELDS; i++) {
-    lua_pushstring(L, lad_fieldnames[i]);
-    lua_rawseti(L, -2, i + 1);
+/* tokens(text) -> array of folded tokens (compounds then their parts) */
+static int lad_tokens(lua_State *L) {
+  size_t n;
+  const char *s = luaL_checklstring(L, 1, &n);
+  ad_tokenizer tz;
+  ad_tok tk;
+  lua_Integer i = 0;
+  lua_newtable(L);
+  ad_tok_init(&tz, s, n);
+  while (ad_tok_next(&tz, &tk)) {
+    lua_pushlstring(L, tk.s, tk.len);
+    lua_rawseti(L, -2, ++i);
   }
+  return 1;
+}
+
+/* fold(s) -> s lowercased with letters folded like the index folds them
+** ("Müller" -> "muller", "Łukasz" -> "lukasz"), other characters kept */
+static int lad_fold(lua_State *L) {
+  size_t n;
+  const char *s = luaL_checklstring(L, 1, &n);
+  luaL_Buffer b;
+  char *out = luaL_buffinitsize(L, &b, AD_FOLD_BOUND(n));
+  luaL_pushresultsize(&b, ad_fold(s, n, out));
+  return 1;
+}
+
+/* words(s) -> the folded words of s joined by single spaces, as the index
+** sees them ("Zero-Shot, NeRF!" -> "zero shot nerf"): hyphen groups give
+** their parts */
+static int lad_words(lua_State *L) {
+  size_t n;
+  const char *s = luaL_checklstring(L, 1, &n);
+  ad_tokenizer tz;
+  ad_tok tk;
+  luaL_Buffer b;
+  int first = 1;
+  luaL_buffinit(L, &b);
+  ad_tok_init(&tz, s, n);
+  while (ad_tok_next(&tz, &tk)) {
+    if (tk.kind == AD_TK_COMPOUND) continue;
+    if (!first) luaL_addchar(&b, ' ');
+    luaL_addlstring(&b, tk.s, tk.len);
+    first = 0;
+  }
+  luaL_pushresult(&b);
+  return 1;
+}
+
+/* has_code(s) -> whether s links to a code-hosting site (the has:code
+** rule of the index and of select) */
+static int lad_has_code(lua_State *L) {
+  size_t n;
+  const char *s = luaL_checklstring(L, 1, &n);
+  lua_pushboolean(L, ad_has_code(s, n));
+  return 1;
+}
+
+/* snippet(text, query [, open [, close [, width]]]) -> string: the best
+** passage of text with the terms of query (a query string or tree) marked */
+static int lad_snippet(lua_State *L) {
+  size_t n, lo, lc;
+  const char *s = luaL_checklstring(L, 1, &n);
+  const char *open = luaL_optlstring(L, 3, "\xc2\xab", &lo);
+  const char *close = luaL_optlstring(L, 4, "\xc2\xbb", &lc);
+  lua_Integer width = luaL_optinteger(L, 5, 30);
+  uint32_t nn;
+  const ad_xnode *q;
+  luaL_checkany(L, 2);
+  lua_settop(L, 5);
+  q = lad_checkquery(L, 2, &nn, 0, "snippet");   /* 6 */
+  lad_pushsnipterms(L, q, nn);                   /* 7 */
+  lad_snippet_with(L, s, n, 7, open, lo, close, lc, width);
   return 1;
 }
 
 static const luaL_Reg lad_funcs[] = {
   {"open", lad_open},
   {"parse", lad_parse},
-  {"fields", lad_fields},
+  {"tokens", lad_tokens},
+  {"fold", lad_fold},
+  {"words", lad_words},
+  {"has_code", lad_has_code},
+  {"snippet", lad_snippet},
   {NULL, NULL}
 };
 
 LAD_EXPORT int luaopen_arxivdigest_core(lua_State *L);
 
 int luaopen_arxivdigest_core(lua_State *L) {
-  /* Paper metatable: __index closes over the metatable itself (to check
-  ** its argument), and the metatable is also kept under lad_paper_mtkey */
-  luaL_newmetatable(L, LAD_PAPER);
-  luaL_setfuncs(L, lad_paper_meta, 0);
-  lua_pushvalue(L, -1);
-  lua_pushcclosure(L, lad_paper_index, 1);
-  lua_setfield(L, -2, "__index");
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &lad_paper_mtkey);
-  /* Collection metatable */
-  luaL_newmetatable(L, LAD_COLLECTION);
-  luaL_setfuncs(L, lad_coll_meta, 0);
-  luaL_newlib(L, lad_coll_methods);
-  lua_pushcclosure(L, lad_coll_index, 1);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
   luaL_newlib(L, lad_funcs);
+  lad_coll_open(L);
+  lad_mpaper_open(L);
   lad_index_open(L);
   return 1;
 }

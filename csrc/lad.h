@@ -1,7 +1,13 @@
 /*
-** lad.h: what the Lua binding files share. Only these files include lua.h.
-** lad.c        module entry (luaopen_arxivdigest_core), Collection and Paper
-** lad_index.c  Index objects (registers its functions with lad_index_open)
+** lad.h: what the Lua binding files share. Only the lad*.c files include
+** lua.h; the core (ad_*.c) never does.
+**   lad.c         module entry (luaopen_arxivdigest_core), shared helpers,
+**                 module functions (open, parse, fields, tokens, snippet)
+**   lad_coll.c    Collection and Paper types (a corpus, its records)
+**   lad_query.c   the one converter of a query tree (Lua) to ad_xnode
+**   lad_index.c   Index type: build, load, save, update, search, count,
+**                 trend, similar, stats; Hit objects
+**   lad_mpaper.c  MergedPaper type (one entry of an index)
 */
 #ifndef LAD_H
 #define LAD_H
@@ -9,10 +15,45 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include "ad_core.h"
+#include "ad_index.h"
 
 #define LAD_COLLECTION "arxivdigest.Collection"
 #define LAD_PAPER      "arxivdigest.Paper"
+#define LAD_INDEX      "arxivdigest.Index"
+#define LAD_GEN        "arxivdigest.IndexData"
+#define LAD_MPAPER     "arxivdigest.MergedPaper"
+#define LAD_HIT        "arxivdigest.Hit"
 
+/* {====================================================== shared helpers */
+/* The allocator of L as an ad_alloc. */
+void lad_alloc(lua_State *L, ad_alloc *a);
+/* Raises a Lua error for a core error code (AD_ENOMEM, AD_EIO...). */
+int lad_error(lua_State *L, int code, const char *what);
+/* The I/O failure convention: pushes nil, "what: reason" and errno (the
+** current errno, saved by the caller in e) and returns 3. */
+int lad_fail(lua_State *L, const char *what, int e);
+/* opts.threads of the options table at t (absent: dflt), checked once for
+** every function that takes it: an integer-valued number >= 1, capped at
+** AD_MAX_THREADS; the number of threads that may work. Raises an error
+** naming argument t. */
+int lad_optthreads(lua_State *L, int t, int dflt);
+/* The options table at t: nil (none) or a table, else a type error naming
+** argument t. Returns 1 when it is a table. */
+int lad_opttable(lua_State *L, int t);
+/* YYYYMMDD -> "YYYY-MM-DD" pushed (nil for 0); "YYYY-MM-DD" -> YYYYMMDD
+** (0 when s is not such a date). */
+void lad_pushdate(lua_State *L, uint32_t v);
+uint32_t lad_parsedate(const char *s, size_t n);
+/* }====================================================== */
+
+/* {====================================================== paper fields */
+/* The record fields of a paper, in canonical order (core.fields()), and
+** the fields only a merged index paper has; both NULL-terminated. */
+extern const char *const lad_fieldnames[];
+extern const char *const lad_mergedfields[];
+/* }====================================================== */
+
+/* {====================================================== collections */
 /* The Collection userdata: a corpus that Lua owns. */
 typedef struct lad_collection {
   ad_corpus c;         /* first member: a corpus pointer is its collection's */
@@ -22,39 +63,94 @@ typedef struct lad_collection {
   int threads;         /* threads that read its files (open), else 1 */
 } lad_collection;
 
-/* Returns the corpus of the Collection at stack index i (raises a type
-** error naming argument i otherwise). */
-ad_corpus *lad_checkcorpus(lua_State *L, int i);
+/* The Collection at stack index i (raises a type error naming argument i,
+** or "collection is closed"). */
+lad_collection *lad_checkcoll(lua_State *L, int i);
 /* a new, empty, open Collection at the top of the stack, with nuv user
 ** values */
 lad_collection *lad_newcoll(lua_State *L, int nuv);
-/* opts.threads of the table at t: an integer-valued number >= 1 (capped at
-** AD_MAX_THREADS), or dflt when absent; raises an error naming argument t */
-int lad_optthreads(lua_State *L, int t, int dflt);
-
-/* __eq of a paper userdata (tname) whose first member is its uint32_t
-** number and whose user value 1 is its owner. */
-int lad_paper_eq_by(lua_State *L, const char *tname);
-
+/* A C function that reads a corpus across Lua allocations holds its
+** collection (a finalizer may close it meanwhile: the memory is then freed
+** at the release). */
+lad_collection *lad_hold(ad_corpus *c);
+/* c:close(): frees the corpus now, or when the last holder releases it */
+void lad_coll_close_now(lad_collection *lc);
+void lad_release(lad_collection *lc);
 /* Pushes the value of field `name` of record `rec` of corpus c (decoding it
 ** now), or nothing; returns 1 if `name` is a record field (even when its
 ** value is nil, which is pushed), 0 if it is not a field name. May raise
 ** (memory, or a source file that changed under a saved index). */
 int lad_push_record_field(lua_State *L, ad_corpus *c, uint32_t rec,
                           const char *name);
-
 /* Pushes a new Paper userdata for record rec of the Collection at stack
 ** index owner (the paper keeps it alive). */
 void lad_pushpaper(lua_State *L, int owner, uint32_t rec);
+/* __eq of a paper userdata (tname) whose first member is its uint32_t
+** number and whose user value 1 is its owner. */
+int lad_paper_eq_by(lua_State *L, const char *tname);
+void lad_coll_open(lua_State *L);
+/* }====================================================== */
 
-/* The allocator of L as an ad_alloc. */
-void lad_alloc(lua_State *L, ad_alloc *a);
+/* {====================================================== query trees */
+/* Converts the query at stack index arg into a node array: a query string
+** (parsed by arxivdigest.query, the only parser) or a tree of that module.
+** The tree is read raw (no metamethod runs), every value's type is
+** checked, every count is bounded by what was allocated, and every string
+** is copied: the nodes do not depend on the tree once converted. Pushes
+** one userdata that owns the nodes (keep it on the stack while they are
+** used). cheap != 0 accepts only nodes that need no text (c:select).
+** who names the function in errors ("search: ..."). */
+const ad_xnode *lad_checkquery(lua_State *L, int arg, uint32_t *n, int cheap,
+                               const char *who);
+/* The positive text terms of a converted tree, tokenized as the index
+** does, for snippets: pushes a userdata of them. */
+void lad_pushsnipterms(lua_State *L, const ad_xnode *nodes, uint32_t n);
+/* Snippet of text with the terms of the snipterms userdata at stack index
+** t; pushes the string. */
+void lad_snippet_with(lua_State *L, const char *text, size_t n, int t,
+                      const char *open, size_t lo, const char *close,
+                      size_t lc, lua_Integer width);
+/* }====================================================== */
 
-/* Raises a Lua error for a core error code (AD_ENOMEM, AD_EIO...). */
-int lad_error(lua_State *L, int code, const char *what);
+/* {====================================================== indexes */
+/* One generation of an index: the data its papers and hits read. An Index
+** holds its current generation (user value 1); a paper or hit holds the
+** generation it was taken from. idx:update() builds a new generation and
+** frees the old one at once (an index is large: two must not linger), so
+** the papers and hits of the old one raise a "stale" error: they never
+** answer for another paper. User values of a generation: 1 the Collection
+** a fresh build reads records from, 2 the index's name. */
+typedef struct lad_gen {
+  ad_ix ix;
+  ad_corpus own;         /* corpus of a loaded index */
+  lad_collection *coll;  /* corpus of a fresh build (user value 1) */
+  int live, loaded;
+  int stale;             /* freed by an update (else by close) */
+  int owncoll;           /* coll was made for this generation (from paths,
+                            or by an update): freed with it */
+} lad_gen;
 
-/* Registers the index functions into the module table at the stack top
-** (defined in lad_index.c). */
+/* The open generation of the Index at i (raises on a closed index); its
+** userdata is pushed when push != 0. */
+lad_gen *lad_checkindex(lua_State *L, int i, int push);
+/* The corpus records of generation g are read from (raises when the
+** collection of a fresh build was closed). */
+ad_corpus *lad_gencorpus(lua_State *L, lad_gen *g);
+/* Raises the error of code for the index generation at stack index gi
+** (a corrupted index names its file). */
+int lad_generror(lua_State *L, int gi, int code);
+/* Record r of generation g, checked (expanded from a loaded index). */
+uint32_t lad_genrec(lua_State *L, int gi, lad_gen *g, uint32_t r);
+/* Pushes a new MergedPaper of doc for the generation at stack index gi. */
+void lad_pushmpaper(lua_State *L, int gi, uint32_t doc);
+/* The generation and doc of the MergedPaper at i (raises if it is not
+** one, or its index was closed); the generation is pushed when push. */
+lad_gen *lad_tompaper(lua_State *L, int i, uint32_t *doc, int push);
+/* The index data and corpus of the Index at i (raises on a closed index),
+** for binding files that run core functions over an index. */
+ad_ix *lad_checkix(lua_State *L, int i, ad_corpus **corpus);
 void lad_index_open(lua_State *L);
+void lad_mpaper_open(lua_State *L);
+/* }====================================================== */
 
 #endif

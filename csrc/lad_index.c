@@ -1,262 +1,112 @@
 /*
-** lad_index.c: Lua binding of the index (arxivdigest.core functions
-** index_build, index_load, tokens, snippet, and the Index and merged Paper
-** types). lua/arxivdigest/index.lua adds the Lua-side methods (search,
-** count, similar, trend, stats, update) to the method table exposed as
-** core.index_methods.
+** lad_index.c: the Index type, the whole index API (module functions
+** index and load; methods search, count, trend, get, similar, papers,
+** stats, update, files, info, save, close) and Hit objects.
 **
-** Index userdata: created closed (live = 0) before anything is allocated,
-** freed by __gc/__close. User values: 1 the Collection whose corpus a fresh
-** build reads records from (kept alive), 2 the path of a loaded index.
-** A loaded index owns a corpus rebuilt from its file table; its records
-** stay in the mapping and are validated one by one before use.
-** MergedPaper userdata: the doc number; user value 1 is its Index.
+** An Index userdata is a handle: its user value 1 is its current
+** generation (lad_gen, lad.h), which owns the index data: the built
+** sections or the mapping of a saved file, and the corpus records are read
+** from. update() builds a new generation, makes it current and frees the
+** old one; the papers and hits taken before then raise a "stale" error.
+** close() frees the current generation now; its papers then raise.
+**
+** Generation userdata: created closed (live = 0) before anything is
+** allocated, freed by __gc. User values: 1 the Collection whose corpus a
+** fresh build reads records from (kept alive), 2 the index's name (the
+** path of a loaded index) for messages.
+**
+** Hits are plain tables {score =, paper =} (a caller may read, copy and
+** sort them) with the Hit metatable; what a hit needs besides (its query's
+** terms, for snippets) stays on the C side: a weak-keyed registry table
+** maps each hit to a userdata nothing else can reach.
 */
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
-#include <strings.h>
-#include <sys/stat.h>
-#include <math.h>
-#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "lad.h"
-#include "ad_index.h"
-#include "ad_token.h"
 
-#define LAD_INDEX  "arxivdigest.Index"
-#define LAD_MPAPER "arxivdigest.MergedPaper"
-
-typedef struct lad_index {
-  ad_ix ix;
-  ad_corpus own;         /* corpus of a loaded index */
-  lad_collection *coll;  /* corpus of a fresh build (user value 1) */
-  int live, loaded;
-} lad_index;
-
-/* {====================================================== helpers */
-static lad_index *lad_toindex(lua_State *L, int i) {
-  lad_index *li = (lad_index *)luaL_checkudata(L, i, LAD_INDEX);
-  if (!li->live) luaL_argerror(L, i, "index is closed");
-  return li;
-}
-
-static ad_corpus *lad_ixcorpus(lua_State *L, lad_index *li) {
-  if (li->loaded) return &li->own;
-  if (li->coll == NULL || !li->coll->live)
-    luaL_error(L, "the collection of this index was closed");
-  return &li->coll->c;
-}
-
-/* name of the index for messages: its path, or "index" */
-static const char *lad_ixname(lua_State *L, int i) {
-  const char *s;
-  lua_getiuservalue(L, i, 2);
-  s = lua_tostring(L, -1);
-  lua_pop(L, 1);
-  return s ? s : "index";
-}
-
-static int lad_ixerror(lua_State *L, int i, int code) {
-  if (code == AD_ECORRUPT)
-    return luaL_error(L, "%s: corrupted index (checksum or bounds check "
-                      "failed)", lad_ixname(L, i));
-  if (code == AD_EFORMAT) return luaL_error(L, "malformed query tree");
-  return lad_error(L, code, lad_ixname(L, i));
-}
-
-static void lad_pushdate(lua_State *L, uint32_t v) {
-  char d[11];
-  if (v == 0) { lua_pushnil(L); return; }
-  d[0] = (char)('0' + v / 10000000 % 10); d[1] = (char)('0' + v / 1000000 % 10);
-  d[2] = (char)('0' + v / 100000 % 10); d[3] = (char)('0' + v / 10000 % 10);
-  d[4] = '-'; d[5] = (char)('0' + v / 1000 % 10); d[6] = (char)('0' + v / 100 % 10);
-  d[7] = '-'; d[8] = (char)('0' + v / 10 % 10); d[9] = (char)('0' + v % 10);
-  lua_pushlstring(L, d, 10);
-}
-
-static uint32_t lad_parsedate(const char *s, size_t n) {
-  uint32_t v = 0;
-  size_t i;
-  if (s == NULL || n != 10) return 0;
-  for (i = 0; i < 10; i++) {
-    if (i == 4 || i == 7) { if (s[i] != '-') return 0; continue; }
-    if (s[i] < '0' || s[i] > '9') return 0;
-    v = v * 10 + (uint32_t)(s[i] - '0');
-  }
-  return v;
-}
-
-static const ad_ixdoc *lad_doc(lua_State *L, int i, lad_index *li, uint32_t d) {
-  const ad_ixdoc *doc = ad_ix_doc(&li->ix, d);
-  if (doc == NULL) lad_ixerror(L, i, AD_ECORRUPT);
-  return doc;
-}
-
-/* a record number checked against the index (spans within the file) */
-static uint32_t lad_rec(lua_State *L, int i, lad_index *li, uint32_t r) {
-  if (li->loaded) {
-    int st = ad_ix_corpus_rec(&li->ix, &li->own, r);
-    if (st != AD_OK) lad_ixerror(L, i, st);
-  } else if (r >= lad_ixcorpus(L, li)->nrecs) lad_ixerror(L, i, AD_ECORRUPT);
-  return r;
-}
-/* }====================================================== */
-
-/* {====================================================== query trees */
-typedef struct lad_qbuild {
-  ad_xnode *nodes; uint32_t *kids;
-  uint32_t n, nk, cap;
-} lad_qbuild;
-
-static int lad_qcount(lua_State *L, int t, int depth) {
-  int n = 1;
-  lua_Integer i, len;
-  if (depth > 200) luaL_error(L, "query too deeply nested");
-  luaL_checktype(L, t, LUA_TTABLE);
-  len = (lua_Integer)lua_rawlen(L, t);
-  for (i = 1; i <= len; i++) {
-    lua_rawgeti(L, t, i);
-    if (lua_istable(L, -1)) n += lad_qcount(L, lua_gettop(L), depth + 1);
-    lua_pop(L, 1);
-  }
-  return n;
-}
-
-static const char *lad_qstr(lua_State *L, int t, const char *k, size_t *n) {
-  const char *s;
-  lua_getfield(L, t, k);
-  s = lua_tolstring(L, -1, n);
-  lua_pop(L, 1);          /* the AST table keeps the string alive */
-  if (s == NULL) *n = 0;
-  return s;
-}
-
-/* fill node at b->n from the AST table at index t (pre-order) */
-static uint32_t lad_qfill(lua_State *L, lad_qbuild *b, int t) {
-  uint32_t me = b->n++;
-  ad_xnode *nd = &b->nodes[me];
-  const char *type;
-  size_t tl;
-  memset(nd, 0, sizeof *nd);
-  nd->field = -1;
-  lua_getfield(L, t, "type");
-  type = lua_tolstring(L, -1, &tl);
-  lua_pop(L, 1);
-  if (type == NULL) luaL_error(L, "bad query node (no type)");
-  if (!strcmp(type, "and") || !strcmp(type, "or") || !strcmp(type, "not")) {
-    lua_Integer i, len = (lua_Integer)lua_rawlen(L, t);
-    uint32_t first;
-    nd->type = type[0] == 'a' ? AD_QN_AND : type[0] == 'o' ? AD_QN_OR : AD_QN_NOT;
-    if (len == 0 || (nd->type == AD_QN_NOT && len != 1))
-      luaL_error(L, "bad query node '%s' (%d children)", type, (int)len);
-    first = b->nk; b->nk += (uint32_t)len;
-    nd->kids = b->kids + first; nd->nkids = (uint32_t)len;
-    for (i = 1; i <= len; i++) {
-      uint32_t k;
-      if (lua_rawgeti(L, t, i) != LUA_TTABLE) luaL_error(L, "bad query node child");
-      k = lad_qfill(L, b, lua_gettop(L));
-      b->kids[first + i - 1] = k;
-      lua_pop(L, 1);
-    }
-    return me;
-  }
-  if (!strcmp(type, "term") || !strcmp(type, "phrase")) {
-    const char *f;
-    size_t fl;
-    nd->type = type[0] == 't' ? AD_QN_TERM : AD_QN_PHRASE;
-    nd->text = lad_qstr(L, t, "text", &nd->len);
-    if (nd->text == NULL) luaL_error(L, "bad query node '%s' (no text)", type);
-    f = lad_qstr(L, t, "field", &fl);
-    if (f) {
-      if (!strcmp(f, "ti")) nd->field = AD_F_TITLE;
-      else if (!strcmp(f, "abs")) nd->field = AD_F_ABSTRACT;
-      else if (!strcmp(f, "au")) nd->field = AD_F_AUTHORS;
-      else if (!strcmp(f, "co")) nd->field = AD_F_COMMENT;
-      else luaL_error(L, "bad query field '%s'", f);
-    }
-    lua_getfield(L, t, "prefix");
-    nd->prefix = lua_toboolean(L, -1);
-    lua_pop(L, 1);
-    return me;
-  }
-  if (!strcmp(type, "cat") || !strcmp(type, "primary") || !strcmp(type, "id")
-      || !strcmp(type, "has")) {
-    nd->type = type[0] == 'c' ? AD_QN_CAT : type[0] == 'p' ? AD_QN_PRIMARY
-             : type[0] == 'i' ? AD_QN_ID : AD_QN_HAS;
-    nd->text = lad_qstr(L, t, "value", &nd->len);
-    if (nd->text == NULL) luaL_error(L, "bad query node '%s' (no value)", type);
-    return me;
-  }
-  if (!strcmp(type, "date")) {
-    size_t n1, n2;
-    const char *a = lad_qstr(L, t, "from", &n1), *z = lad_qstr(L, t, "to", &n2);
-    nd->type = AD_QN_DATE;
-    nd->a = a ? lad_parsedate(a, n1) : 0;
-    nd->b = z ? lad_parsedate(z, n2) : 99991231;
-    if ((a && !nd->a && strcmp(a, "0000-01-01")) || (z && !nd->b))
-      luaL_error(L, "bad date in query node");
-    return me;
-  }
-  if (!strcmp(type, "version")) {
-    lua_Integer mn, mx;
-    nd->type = AD_QN_VERSION;
-    lua_getfield(L, t, "min"); mn = lua_isinteger(L, -1) ? lua_tointeger(L, -1) : 0;
-    lua_getfield(L, t, "max"); mx = lua_isinteger(L, -1) ? lua_tointeger(L, -1) : 0;
-    lua_pop(L, 2);
-    nd->a = mn < 0 ? 0 : mn > 999 ? 999 : (uint32_t)mn;
-    nd->b = mx <= 0 ? 0 : mx > 999 ? 999 : (uint32_t)mx;
-    return me;
-  }
-  if (!strcmp(type, "all")) { nd->type = AD_QN_ALL; return me; }
-  return (uint32_t)luaL_error(L, "bad query node type '%s'", type);
-}
-
-/* Converts the AST at index t into nodes kept in a userdata pushed on the
-** stack (freed by the GC). Returns the node array and its length. */
-static ad_xnode *lad_qtree(lua_State *L, int t, uint32_t *n) {
-  lad_qbuild b;
-  int cnt;
-  t = lua_absindex(L, t);
-  cnt = lad_qcount(L, t, 0);
-  b.nodes = (ad_xnode *)lua_newuserdatauv(L, (size_t)cnt * (sizeof(ad_xnode) + 4), 0);
-  b.kids = (uint32_t *)(b.nodes + cnt);
-  b.n = 0; b.nk = 0; b.cap = (uint32_t)cnt;
-  lad_qfill(L, &b, t);
-  *n = b.n;
-  return b.nodes;
-}
-/* }====================================================== */
-
-/* {====================================================== Index */
-static lad_index *lad_newindex(lua_State *L) {
-  lad_index *li = (lad_index *)lua_newuserdatauv(L, sizeof *li, 2);
-  memset(li, 0, sizeof *li);
-  luaL_setmetatable(L, LAD_INDEX);
-  return li;
-}
-
-static void lad_index_release(lad_index *li) {
-  if (li->live) {
-    li->live = 0;
-    ad_ix_free(&li->ix);
-    if (li->loaded) ad_ix_corpus_free(&li->own);
-    li->loaded = 0;
-    li->coll = NULL;
+/* {====================================================== generations */
+static void lad_genfree(lad_gen *g) {
+  if (g->live) {
+    g->live = 0;
+    ad_ix_free(&g->ix);
+    if (g->loaded) ad_ix_corpus_free(&g->own);
+    if (g->owncoll && g->coll != NULL) lad_coll_close_now(g->coll);
+    g->loaded = 0;
+    g->coll = NULL;
   }
 }
 
-static int lad_index_gc(lua_State *L) {
-  lad_index_release((lad_index *)luaL_checkudata(L, 1, LAD_INDEX));
+static int lad_gen_gc(lua_State *L) {
+  lad_genfree((lad_gen *)luaL_checkudata(L, 1, LAD_GEN));
   return 0;
 }
 
+/* a new, closed generation at the top of the stack */
+static lad_gen *lad_newgen(lua_State *L) {
+  lad_gen *g = (lad_gen *)lua_newuserdatauv(L, sizeof *g, 2);
+  memset(g, 0, sizeof *g);
+  luaL_setmetatable(L, LAD_GEN);
+  return g;
+}
+
+lad_gen *lad_checkindex(lua_State *L, int i, int push) {
+  lad_gen *g;
+  luaL_checkudata(L, i, LAD_INDEX);
+  lua_getiuservalue(L, i, 1);
+  g = (lad_gen *)lua_touserdata(L, -1);
+  if (g == NULL || !g->live) luaL_argerror(L, i, "index is closed");
+  if (!push) lua_pop(L, 1);   /* (the index's user value keeps it alive) */
+  return g;
+}
+
+ad_corpus *lad_gencorpus(lua_State *L, lad_gen *g) {
+  if (g->loaded) return &g->own;
+  if (g->coll == NULL || !g->coll->live)
+    luaL_error(L, "the collection of this index was closed");
+  return &g->coll->c;
+}
+
+/* the name of the generation at gi for messages: its file, or "index" */
+static const char *lad_genname(lua_State *L, int gi) {
+  const char *s;
+  lua_getiuservalue(L, gi, 2);
+  s = lua_tostring(L, -1);
+  lua_pop(L, 1);              /* the generation keeps it alive */
+  return s ? s : "index";
+}
+
+int lad_generror(lua_State *L, int gi, int code) {
+  if (code == AD_EFORMAT) return luaL_error(L, "malformed query tree");
+  return lad_error(L, code, lad_genname(L, gi));
+}
+
+uint32_t lad_genrec(lua_State *L, int gi, lad_gen *g, uint32_t r) {
+  if (g->loaded) {
+    int st = ad_ix_corpus_rec(&g->ix, &g->own, r);
+    if (st != AD_OK) lad_generror(L, gi, st);
+  } else if (r >= lad_gencorpus(L, g)->nrecs) lad_generror(L, gi, AD_ECORRUPT);
+  return r;
+}
+
+/* pushes a new Index handle over the generation at gi */
+static void lad_newindex(lua_State *L, int gi) {
+  gi = lua_absindex(L, gi);
+  lua_newuserdatauv(L, 1, 1);
+  luaL_setmetatable(L, LAD_INDEX);
+  lua_pushvalue(L, gi);
+  lua_setiuservalue(L, -2, 1);
+}
+/* }====================================================== */
+
+/* {====================================================== build, load */
 static void lad_getparams(lua_State *L, int t, ad_ixparams *p) {
   static const char *const names[AD_NFIELDS] = {"ti", "abs", "au", "co"};
   int i;
   ad_ixparams_default(p);
-  if (lua_isnoneornil(L, t)) return;
-  luaL_checktype(L, t, LUA_TTABLE);
+  if (!lad_opttable(L, t)) return;
   lua_getfield(L, t, "weights");
   if (!lua_isnil(L, -1)) {
     luaL_argcheck(L, lua_istable(L, -1), t, "weights must be a table");
@@ -288,268 +138,584 @@ static void lad_getparams(lua_State *L, int t, ad_ixparams *p) {
   lua_pop(L, 1);
 }
 
-/* opts.threads: nil (0: automatic) or an integer >= 1 */
-static unsigned lad_getthreads(lua_State *L, int t) {
-  return lua_istable(L, t) ? (unsigned)lad_optthreads(L, t, 0) : 0;
+/* opts.threads (default: the online CPUs) and, for the tests,
+** opts._parallel_min_docs: the fewest docs a stage needs to use a second
+** thread */
+static void lad_buildthreads(lua_State *L, int t, unsigned *threads,
+                             uint32_t *minpar) {
+  *threads = (unsigned)lad_optthreads(L, t, ad_default_threads());
+  *minpar = AD_PAR_MIN;
+  if (lad_opttable(L, t) && lua_getfield(L, t, "_parallel_min_docs") != LUA_TNIL) {
+    int isint;
+    lua_Integer v = lua_tointegerx(L, -1, &isint);
+    if (!isint || v < 0 || v > UINT32_MAX)
+      luaL_argerror(L, t, "_parallel_min_docs must be an integer >= 0");
+    *minpar = (uint32_t)v;
+    lua_pop(L, 1);
+  } else if (lua_istable(L, t)) lua_pop(L, 1);
 }
 
-/* index_build(collection [, opts]) -> Index */
-static int lad_index_build(lua_State *L) {
-  ad_corpus *c = lad_checkcorpus(L, 1);
+/* index(src [, opts]) -> Index | nil, "path: reason", errno
+** src: a Collection, a path (file or folder) or a list of paths (read like
+** open(), with opts.threads). opts: weights = {ti=, abs=, au=, co=}, k1,
+** b, threads. */
+static int lad_index_new(lua_State *L) {
   ad_ixparams p;
   ad_alloc a;
-  lad_index *li;
-  int st;
-  unsigned threads = lad_getthreads(L, 2);
+  lad_gen *g;
+  unsigned threads;
+  uint32_t minpar;
+  int st, t = lua_type(L, 1);
   lad_getparams(L, 2, &p);
+  lad_buildthreads(L, 2, &threads, &minpar);
+  lua_settop(L, 2);
+  if (t == LUA_TSTRING || t == LUA_TTABLE) {      /* read the paths first */
+    lua_getfield(L, lua_upvalueindex(1), "open");
+    lua_pushvalue(L, 1);
+    lua_createtable(L, 0, 1);
+    lua_pushinteger(L, threads);
+    lua_setfield(L, -2, "threads");
+    lua_call(L, 2, 3);
+    if (lua_isnil(L, -3)) return 3;
+    lua_pop(L, 2);
+    lua_replace(L, 1);
+  } else if (!luaL_testudata(L, 1, LAD_COLLECTION)) {
+    return luaL_typeerror(L, 1, "Collection, path or list of paths");
+  }
+  lad_checkcoll(L, 1);
   lad_alloc(L, &a);
-  li = lad_newindex(L);
+  g = lad_newgen(L);                                /* 3 */
   lua_pushvalue(L, 1);
-  lua_setiuservalue(L, -2, 1);
-  li->coll = (lad_collection *)lua_touserdata(L, 1);
-  li->live = 1;
-  st = ad_ix_rebuild(&li->ix, &a, c, &p, NULL, NULL, NULL, NULL, threads);
+  lua_setiuservalue(L, 3, 1);
+  g->coll = (lad_collection *)lua_touserdata(L, 1);
+  g->owncoll = t == LUA_TSTRING || t == LUA_TTABLE;
+  g->live = 1;
+  st = ad_ix_rebuild(&g->ix, &a, &g->coll->c, &p, NULL, NULL, NULL, NULL,
+                     threads, minpar);
   if (st != AD_OK) {
-    ad_ix_free(&li->ix);
-    li->live = 0;
+    lad_genfree(g);
     return lad_error(L, st, "index");
   }
+  lad_newindex(L, 3);
   return 1;
 }
 
-/* index_rebuild(old, files [, opts]) -> Index, nread
-**                                    | nil, "path: reason" [, errno]
-** The incremental update behind idx:update (index.lua). files lists the new
-** corpus in order; each entry is {path = p, mtime = m, old = k}: file k of
-** old, same size and mtime, whose records are taken from old without
-** reading the file; or {path = p, prev = k}: a file read and scanned anew
-** (prev: the old file of the same path, if any: when its bytes are the
-** same, its entries keep their postings). nread counts the files read. */
-typedef struct lad_upfile { const char *path; int64_t mtime; uint32_t old, prev; } lad_upfile;
-
-static uint32_t lad_upfield(lua_State *L, const char *k, uint32_t nfiles) {
-  lua_Integer v;
-  uint32_t r = UINT32_MAX;
-  lua_getfield(L, -1, k);
-  if (!lua_isnil(L, -1)) {
-    v = lua_tointeger(L, -1);
-    if (!lua_isinteger(L, -1) || v < 1 || (uint64_t)v > nfiles)
-      luaL_argerror(L, 2, lua_pushfstring(L, "file entry: bad '%s'", k));
-    r = (uint32_t)v - 1;
-  }
-  lua_pop(L, 1);
-  return r;
-}
-
-static int lad_index_rebuild(lua_State *L) {
-  lad_index *oi = lad_toindex(L, 1), *li;
-  ad_ixparams p;
-  lua_Integer n, i;
-  lad_upfile *v;
-  uint32_t *oldfile, nread = 0, bad = UINT32_MAX, nfiles = oi->ix.m.nfiles, k;
-  lad_collection *lc;
-  const char *failpath = NULL;
-  ad_alloc a;
-  int st = AD_OK, e;
-  unsigned threads;
-  luaL_checktype(L, 2, LUA_TTABLE);
-  lad_getparams(L, 3, &p);
-  threads = lad_getthreads(L, 3);
-  lua_settop(L, 3);
-  n = luaL_len(L, 2);
-  luaL_argcheck(L, n >= 0 && n < (1 << 26), 2, "too many files");
-  v = (lad_upfile *)lua_newuserdatauv(L, (size_t)(n + 1) * sizeof *v, 0);   /* 4 */
-  oldfile = (uint32_t *)lua_newuserdatauv(L, (size_t)(n + 1) * 4, 0);        /* 5 */
-  lua_createtable(L, (int)n, 0);                 /* 6: keeps the paths alive */
-  for (i = 1; i <= n; i++) {
-    lad_upfile *u = &v[i - 1];
-    lua_geti(L, 2, i);
-    if (!lua_istable(L, -1)) luaL_argerror(L, 2, "file entries must be tables");
-    if (lua_getfield(L, -1, "path") != LUA_TSTRING)
-      luaL_argerror(L, 2, "file entry without a path");
-    u->path = lua_tostring(L, -1);
-    lua_rawseti(L, 6, i);
-    lua_getfield(L, -1, "mtime");
-    u->mtime = (int64_t)lua_tointeger(L, -1);
-    lua_pop(L, 1);
-    u->old = lad_upfield(L, "old", nfiles);
-    u->prev = lad_upfield(L, "prev", nfiles);
-    lua_pop(L, 1);
-  }
-  lc = lad_newcoll(L, 1);                                                   /* 7 */
-  li = lad_newindex(L);                                                     /* 8 */
-  lua_pushvalue(L, 7);
-  lua_setiuservalue(L, 8, 1);
-  li->coll = lc;
-  oi = lad_toindex(L, 1);     /* (a finalizer run by the allocations above
-                              ** could have closed it) */
-  /* no Lua call from here on: the corpus, then the index */
-  for (i = 0; i < n && st == AD_OK; i++) {
-    const lad_upfile *u = &v[i];
-    uint32_t before = lc->c.nfiles;
-    if (u->old != UINT32_MAX) {
-      st = ad_ix_corpus_addfile(&oi->ix, &lc->c, u->old, u->mtime);
-      if (st == AD_OK) oldfile[before] = u->old;
-      continue;
-    }
-    st = ad_corpus_add_file(&lc->c, u->path);
-    if (st == AD_ETOOBIG) st = AD_OK;   /* a warning, as in ad.open */
-    else if (st == AD_OK) nread++;
-    if (st != AD_OK) { failpath = u->path; break; }
-    for (k = before; k < lc->c.nfiles; k++) oldfile[k] = UINT32_MAX;
-    if (u->prev != UINT32_MAX && lc->c.nfiles == before + 1 &&
-        ad_ix_need(&oi->ix, AD_SEC_FILES, (uint64_t)u->prev * sizeof(ad_ixfile),
-                   sizeof(ad_ixfile)) == AD_OK) {
-      const ad_ixfile *xf = (const ad_ixfile *)oi->ix.sec[AD_SEC_FILES] + u->prev;
-      ad_file *f = &lc->c.files[before];
-      if (f->text != NULL && xf->size == (uint64_t)f->len && xf->nrec == f->nrec &&
-          ad_file_hash(&lc->c, before) == xf->hash)
-        oldfile[before] = u->prev;      /* touched, same bytes */
-    }
-  }
-  if (st == AD_OK) {
-    uint32_t loads = 0;
-    lad_alloc(L, &a);
-    li->live = 1;
-    st = ad_ix_rebuild(&li->ix, &a, &lc->c, &p, &oi->ix, oldfile, &loads, &bad, threads);
-    nread += loads;
-    if (st != AD_OK) {
-      e = errno;
-      ad_ix_free(&li->ix);
-      li->live = 0;
-      errno = e;
-      if (bad != UINT32_MAX) failpath = lc->c.files[bad].path;
-    }
-  }
-  if (st == AD_OK) {
-    lua_pushinteger(L, nread);
-    return 2;
-  }
-  e = errno;
-  if (st == AD_ECORRUPT) return lad_ixerror(L, 1, st);
-  if ((st == AD_EIO || st == AD_ECHANGED) && failpath != NULL) {
-    luaL_pushfail(L);
-    if (st == AD_EIO) {
-      lua_pushfstring(L, "%s: %s", failpath, strerror(e));
-      lua_pushinteger(L, e);
-      return 3;
-    }
-    lua_pushfstring(L, "%s: its content changed but its size and mtime did not: "
-                    "touch it and update again", failpath);
-    return 2;
-  }
-  return lad_error(L, st, "index");
-}
-
-/* index_load(path [, {verify = true}]) -> Index | nil, "path: reason", errno */
+/* load(path [, {verify = true}]) -> Index | nil, "path: reason", errno */
 static int lad_index_load(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   char why[256];
   ad_alloc a;
-  lad_index *li;
-  int st;
+  lad_gen *g;
+  int st, verify = 0;
+  if (lad_opttable(L, 2)) {
+    lua_getfield(L, 2, "verify");
+    verify = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+  }
+  lua_settop(L, 1);
   lad_alloc(L, &a);
-  li = lad_newindex(L);
+  g = lad_newgen(L);                                /* 2 */
   lua_pushvalue(L, 1);
-  lua_setiuservalue(L, -2, 2);
+  lua_setiuservalue(L, 2, 2);
   why[0] = 0;
-  li->live = 1;
-  st = ad_ix_load(&li->ix, &a, path, why, sizeof why);
+  g->live = 1;
+  st = ad_ix_load(&g->ix, &a, path, why, sizeof why);
   if (st != AD_OK) {
     int e = errno;
-    li->live = 0;
+    g->live = 0;
     if (st == AD_ENOMEM) return lad_error(L, st, path);
+    if (st == AD_EIO) return lad_fail(L, path, e);
     luaL_pushfail(L);
-    if (st == AD_EIO) {
-      lua_pushfstring(L, "%s: %s", path, strerror(e));
-      lua_pushinteger(L, e);
-      return 3;
-    }
     lua_pushfstring(L, "%s: %s", path, why);
     return 2;
   }
-  if (lua_istable(L, 2)) {
-    lua_getfield(L, 2, "verify");
-    if (lua_toboolean(L, -1)) {       /* check every chunk now */
-      int s;
-      for (s = 0; s < AD_NSEC; s++) {
-        if (ad_ix_need(&li->ix, s, 0, li->ix.seclen[s]) != AD_OK) {
-          lad_index_release(li);
-          luaL_pushfail(L);
-          lua_pushfstring(L, "%s: corrupted index (checksum mismatch)", path);
-          return 2;
-        }
+  if (verify) {                     /* check every chunk now */
+    int s;
+    for (s = 0; s < AD_NSEC; s++) {
+      if (ad_ix_need(&g->ix, s, 0, g->ix.seclen[s]) != AD_OK) {
+        lad_genfree(g);
+        luaL_pushfail(L);
+        lua_pushfstring(L, "%s: corrupted index (checksum mismatch)", path);
+        return 2;
       }
     }
-    lua_pop(L, 1);
   }
-  ad_corpus_init(&li->own, &a);
-  li->loaded = 1;
-  st = ad_ix_corpus(&li->ix, &li->own);
+  ad_corpus_init(&g->own, &a);
+  g->loaded = 1;
+  st = ad_ix_corpus(&g->ix, &g->own);
   if (st != AD_OK) {
-    lad_index_release(li);
+    lad_genfree(g);
     if (st == AD_ENOMEM) return lad_error(L, st, path);
     luaL_pushfail(L);
     lua_pushfstring(L, "%s: corrupted index (file table)", path);
     return 2;
   }
+  lad_newindex(L, 2);
   return 1;
 }
+/* }====================================================== */
 
-static int lad_index_len(lua_State *L) {
-  lua_pushinteger(L, lad_toindex(L, 1)->ix.m.ndocs);
-  return 1;
+/* {====================================================== update */
+/* The files under the paths of an update, listed like open() does (the
+** core's directory walk: same files, same order) with their size and
+** mtime, and absolute paths (the saved index stores absolute paths). */
+typedef struct lad_lfile { char *path; size_t n; uint64_t size; int64_t mtime; } lad_lfile;
+typedef struct lad_listing {
+  ad_corpus c;                  /* its allocator, and warnings for the walk */
+  lad_lfile *v; uint32_t n, cap;
+  const char *cwd; size_t cwdn;
+  int freed;
+} lad_listing;
+
+static int lad_listadd(void *ud, const char *path) {
+  lad_listing *l = (lad_listing *)ud;
+  struct stat st;
+  size_t pn = strlen(path), n;
+  char *p;
+  int rel = path[0] != '/';
+  if (stat(path, &st) != 0) return AD_OK;   /* gone meanwhile: not listed */
+  if (rel) while (pn > 2 && path[0] == '.' && path[1] == '/') { path += 2; pn -= 2; }
+  n = pn + (rel ? l->cwdn : 0);
+  if (ad_grow(&l->c.a, (void **)&l->v, &l->cap, l->n + 1, sizeof *l->v)) return AD_ENOMEM;
+  p = (char *)ad_malloc(&l->c.a, n + 1);
+  if (p == NULL) return AD_ENOMEM;
+  if (rel) memcpy(p, l->cwd, l->cwdn);
+  memcpy(p + n - pn, path, pn + 1);
+  l->v[l->n].path = p; l->v[l->n].n = n;
+  l->v[l->n].size = (uint64_t)st.st_size; l->v[l->n].mtime = (int64_t)st.st_mtime;
+  l->n++;
+  return AD_OK;
 }
 
-static int lad_index_tostring(lua_State *L) {
-  lad_index *li = (lad_index *)luaL_checkudata(L, 1, LAD_INDEX);
-  if (!li->live) lua_pushliteral(L, "Index (closed)");
-  else lua_pushfstring(L, "Index (%d papers, %d terms%s)", (int)li->ix.m.ndocs,
-                       (int)li->ix.m.nterms, li->loaded ? ", loaded" : "");
-  return 1;
+static int lad_listbaddir(void *ud, const char *path) {
+  return ad_corpus_unreadable(&((lad_listing *)ud)->c, path, AD_EIO, errno,
+                              "directory");
 }
 
-/* Pushes two arrays: the hits' doc numbers and their scores. Returns 2. */
-static int lad_pushhits(lua_State *L, const ad_hit *hits, uint32_t nout) {
+#define LAD_LISTING "arxivdigest.Listing"
+
+/* Frees the listing (once): update() does it on every way out, so that
+** its memory never waits for a finalizer; __gc is the safety net for an
+** error raised in between. */
+static void lad_listfree(lad_listing *l) {
   uint32_t i;
-  lua_createtable(L, (int)nout, 0);
-  lua_createtable(L, (int)nout, 0);
-  for (i = 0; i < nout; i++) {
-    lua_pushinteger(L, hits[i].doc);
-    lua_rawseti(L, -3, i + 1);
-    lua_pushnumber(L, hits[i].score);
-    lua_rawseti(L, -2, i + 1);
+  if (l->freed) return;
+  l->freed = 1;
+  for (i = 0; i < l->n; i++) ad_free(&l->c.a, l->v[i].path, l->v[i].n + 1);
+  ad_free(&l->c.a, l->v, (size_t)l->cap * sizeof *l->v);
+  l->v = NULL; l->n = l->cap = 0;
+  ad_corpus_free(&l->c);
+}
+
+static int lad_listing_gc(lua_State *L) {
+  lad_listfree((lad_listing *)lua_touserdata(L, 1));
+  return 0;
+}
+
+/* One file of the new corpus of an update. old: the old file of the same
+** path, size and mtime (records taken from the index, not read); prev:
+** the old file of the same path (read again; when its bytes are the same
+** its entries keep their postings). UINT32_MAX: none. */
+typedef struct lad_upfile { const char *path; int64_t mtime; uint32_t old, prev; } lad_upfile;
+
+/* Builds the new generation (pushed) from the files v[0..n) over the old
+** generation og. Returns AD_OK, with *nread files
+** read and *rechecked of them found unchanged; or a core error with
+** *failpath set when a file is to blame. */
+static int lad_rebuild(lua_State *L, lad_gen *og, const lad_upfile *v,
+                       uint32_t n, unsigned threads, uint32_t minpar,
+                       uint32_t *nread, uint32_t *rechecked,
+                       const char **failpath) {
+  lad_collection *lc;
+  lad_gen *g;
+  uint32_t *oldfile, i, k, bad = UINT32_MAX, nfiles = og->ix.m.nfiles, loads = 0;
+  ad_ixparams p = og->ix.m.p;
+  ad_alloc a;
+  int st = AD_OK, e;
+  oldfile = (uint32_t *)lua_newuserdatauv(L, (size_t)(n + 1) * 4, 0);
+  lc = lad_newcoll(L, 0);
+  g = lad_newgen(L);
+  lua_pushvalue(L, -2);
+  lua_setiuservalue(L, -2, 1);
+  g->coll = lc;
+  g->owncoll = 1;
+  if (!og->live) luaL_error(L, "index is closed");  /* (a finalizer ran) */
+  /* no Lua call from here on: the corpus, then the index */
+  for (i = 0; i < n && st == AD_OK; i++) {
+    const lad_upfile *u = &v[i];
+    uint32_t before = lc->c.nfiles;
+    if (u->old != UINT32_MAX && u->old < nfiles) {
+      st = ad_ix_corpus_addfile(&og->ix, &lc->c, u->old, u->mtime);
+      if (st == AD_OK) oldfile[before] = u->old;
+      continue;
+    }
+    st = ad_corpus_add_file(&lc->c, u->path);
+    if (st == AD_ETOOBIG) st = AD_OK;   /* a warning, as in open() */
+    else if (st == AD_OK) (*nread)++;
+    if (st != AD_OK) { *failpath = u->path; break; }
+    for (k = before; k < lc->c.nfiles; k++) oldfile[k] = UINT32_MAX;
+    if (u->prev < nfiles && lc->c.nfiles == before + 1 &&
+        ad_ix_need(&og->ix, AD_SEC_FILES, (uint64_t)u->prev * sizeof(ad_ixfile),
+                   sizeof(ad_ixfile)) == AD_OK) {
+      const ad_ixfile *xf = (const ad_ixfile *)og->ix.sec[AD_SEC_FILES] + u->prev;
+      ad_file *f = &lc->c.files[before];
+      if (f->text != NULL && xf->size == (uint64_t)f->len && xf->nrec == f->nrec &&
+          ad_file_hash(&lc->c, before) == xf->hash) {
+        oldfile[before] = u->prev;      /* touched, same bytes */
+        (*rechecked)++;
+      }
+    }
   }
-  return 2;
+  if (st != AD_OK) {
+    e = errno;
+    if (*failpath != NULL) {       /* the message needs the path: keep it */
+      lua_pushstring(L, *failpath);
+      *failpath = lua_tostring(L, -1);
+    }
+    lad_coll_close_now(lc);        /* no finalizer needed */
+    errno = e;
+    return st;
+  }
+  lad_alloc(L, &a);
+  g->live = 1;
+  st = ad_ix_rebuild(&g->ix, &a, &lc->c, &p, &og->ix, oldfile, &loads, &bad,
+                     threads, minpar);
+  *nread += loads;
+  if (st != AD_OK) {
+    e = errno;
+    if (bad != UINT32_MAX) {
+      lua_pushstring(L, lc->c.files[bad].path);
+      *failpath = lua_tostring(L, -1);
+    }
+    lad_genfree(g);                /* (and its collection) */
+    errno = e;
+  }
+  return st;
 }
 
-/* idx:_search(ast, k, sort) -> docs, scores (arrays, 0-based doc numbers) */
+/* idx:update([paths [, opts]]) -> {added=, changed=, rechecked=, removed=,
+** unchanged=, read=} | nil, "path: reason" [, errno]
+** Lists `paths` (default: the files already indexed) without reading
+** them. A file whose size and mtime are the ones indexed is not read: its
+** records come from the index. Added files and files whose size or mtime
+** changed are read; those whose bytes turn out the same are "rechecked",
+** not "changed", and keep their postings. Papers untouched by the change
+** keep their postings; the others are indexed again, which reads an
+** unchanged file only when one of its papers also appears in a changed
+** one. The result answers exactly like a fresh build (same parameters).
+** `read` counts the files read. opts.threads as in index(). */
+static int lad_index_update(lua_State *L) {
+  lad_gen *og;
+  lad_listing *l;
+  lad_upfile *v;
+  const ad_ixfile *of;
+  const char *fstr;
+  uint32_t nold, i, k, nread = 0, rechecked = 0, *seen;
+  lua_Integer added = 0, changed = 0, removed = 0, unchanged = 0;
+  unsigned threads;
+  uint32_t minpar;
+  int same, st, e, np;
+  const char *failpath = NULL;
+  char cwd[4096];
+  lad_buildthreads(L, 3, &threads, &minpar);
+  lua_settop(L, 3);
+  og = lad_checkindex(L, 1, 1);                     /* 4: old generation */
+  if (ad_ix_need(&og->ix, AD_SEC_FILES, 0, og->ix.seclen[AD_SEC_FILES]) ||
+      ad_ix_need(&og->ix, AD_SEC_FSTR, 0, og->ix.seclen[AD_SEC_FSTR]))
+    return lad_generror(L, 4, AD_ECORRUPT);
+  nold = og->ix.m.nfiles;
+  of = (const ad_ixfile *)og->ix.sec[AD_SEC_FILES];
+  fstr = (const char *)og->ix.sec[AD_SEC_FSTR];
+  for (i = 0; i < nold; i++)
+    if ((uint64_t)of[i].path + of[i].pathlen > og->ix.seclen[AD_SEC_FSTR])
+      return lad_generror(L, 4, AD_ECORRUPT);
+  /* 5: the paths to list */
+  if (lua_isnil(L, 2)) {
+    lua_createtable(L, (int)nold, 0);
+    for (i = 0; i < nold; i++) {
+      lua_pushlstring(L, fstr + of[i].path, of[i].pathlen);
+      lua_rawseti(L, 5, i + 1);
+    }
+  } else if (lua_type(L, 2) == LUA_TSTRING) {
+    lua_createtable(L, 1, 0);
+    lua_pushvalue(L, 2);
+    lua_rawseti(L, 5, 1);
+  } else if (lua_type(L, 2) == LUA_TTABLE) {
+    lua_Integer j, len = luaL_len(L, 2);
+    lua_createtable(L, (int)(len > 0 && len < 1 << 24 ? len : 0), 0);
+    for (j = 1; j <= len; j++) {
+      if (lua_geti(L, 2, j) != LUA_TSTRING)
+        luaL_argerror(L, 2, lua_pushfstring(L, "item %d is a %s, a path "
+                      "(string) was expected", (int)j, luaL_typename(L, -1)));
+      lua_rawseti(L, 5, j);
+    }
+  } else {
+    return luaL_typeerror(L, 2, "nil, path or list of paths");
+  }
+  np = (int)lua_rawlen(L, 5);
+  /* 6: the listing */
+  l = (lad_listing *)lua_newuserdatauv(L, sizeof *l, 0);
+  memset(l, 0, sizeof *l);
+  {
+    ad_alloc a;
+    lad_alloc(L, &a);
+    ad_corpus_init(&l->c, &a);
+  }
+  luaL_setmetatable(L, LAD_LISTING);
+  l->cwd = getcwd(cwd, sizeof cwd - 1) ? cwd : "";
+  l->cwdn = strlen(l->cwd);
+  if (l->cwdn > 0 && cwd[l->cwdn - 1] != '/') cwd[l->cwdn++] = '/';
+  for (k = 1; k <= (uint32_t)np; k++) {
+    struct stat sb;
+    const char *p;
+    lua_rawgeti(L, 5, k);
+    p = lua_tostring(L, -1);        /* anchored in the table at 5 */
+    lua_pop(L, 1);
+    if (stat(p, &sb) != 0) {
+      e = errno;
+      if (lua_isnil(L, 2) && e == ENOENT) continue;  /* an indexed file removed */
+      lad_listfree(l);
+      return lad_fail(L, p, e);
+    }
+    if (S_ISDIR(sb.st_mode)) {
+      ad_walker w;
+      w.file = lad_listadd; w.baddir = lad_listbaddir; w.ud = l;
+      st = ad_corpus_walk(&l->c, p, &w);
+      if (st == AD_EIO) { e = errno; lad_listfree(l); return lad_fail(L, p, e); }
+    } else st = lad_listadd(l, p);
+    if (st != AD_OK) { lad_listfree(l); return lad_error(L, st, p); }
+  }
+  /* 7, 8: the new file list, who saw which old file */
+  v = (lad_upfile *)lua_newuserdatauv(L, (size_t)(l->n + 1) * sizeof *v, 0);
+  seen = (uint32_t *)lua_newuserdatauv(L, (size_t)(nold + 1) * 4, 0);
+  memset(seen, 0, (size_t)(nold + 1) * 4);
+  og = lad_checkindex(L, 1, 0);     /* (a finalizer may have closed it) */
+  if (og != (lad_gen *)lua_touserdata(L, 4)) {
+    lad_listfree(l);
+    return luaL_error(L, "index changed during update");
+  }
+  same = l->n == nold;
+  for (i = 0; i < l->n; i++) {
+    const lad_lfile *f = &l->v[i];
+    uint32_t found = UINT32_MAX;
+    for (k = 0; k < nold; k++) {           /* usually in the same order */
+      uint32_t j = (i + k) % nold;
+      if (of[j].pathlen == f->n && memcmp(fstr + of[j].path, f->path, f->n) == 0) {
+        found = j;
+        break;
+      }
+    }
+    v[i].path = f->path; v[i].mtime = f->mtime;
+    v[i].old = v[i].prev = UINT32_MAX;
+    if (found != UINT32_MAX) seen[found] = 1;
+    if (found != UINT32_MAX && of[found].size == f->size && of[found].mtime == f->mtime) {
+      v[i].old = found;
+      unchanged++;
+      if (found != i) same = 0;
+    } else {
+      v[i].prev = found;
+      same = 0;
+      if (found != UINT32_MAX) changed++; else added++;
+    }
+  }
+  for (k = 0; k < nold; k++) if (!seen[k]) removed++;
+  if (!same) {                       /* something to read or drop */
+    st = lad_rebuild(L, og, v, l->n, threads, minpar, &nread, &rechecked,
+                     &failpath);     /* 9 oldfile, 10 collection, 11 generation */
+    if (st != AD_OK) {
+      int r = 0;
+      e = errno;
+      if (st == AD_EIO && failpath != NULL) r = lad_fail(L, failpath, e);
+      else if (st == AD_ECHANGED && failpath != NULL) {
+        luaL_pushfail(L);
+        lua_pushfstring(L, "%s: its content changed but its size and mtime did not: "
+                        "touch it and update again", failpath);
+        r = 2;
+      }
+      lad_listfree(l);
+      if (r) return r;
+      if (st == AD_ECORRUPT) return lad_generror(L, 4, st);
+      return lad_error(L, st, "index");
+    }
+    lua_pushvalue(L, 11);
+    lua_setiuservalue(L, 1, 1);      /* the new generation is current */
+    lad_genfree(og);                 /* the old one goes at once */
+    og->stale = 1;
+  }
+  lad_listfree(l);
+  lua_createtable(L, 0, 6);
+  lua_pushinteger(L, added); lua_setfield(L, -2, "added");
+  lua_pushinteger(L, changed - (lua_Integer)rechecked); lua_setfield(L, -2, "changed");
+  lua_pushinteger(L, rechecked); lua_setfield(L, -2, "rechecked");
+  lua_pushinteger(L, removed); lua_setfield(L, -2, "removed");
+  lua_pushinteger(L, unchanged); lua_setfield(L, -2, "unchanged");
+  lua_pushinteger(L, nread); lua_setfield(L, -2, "read");
+  return 1;
+}
+/* }====================================================== */
+
+/* {====================================================== hits */
+static const char lad_hitterms_key = 0;   /* weak table: hit -> terms */
+
+/* Pushes an array of hits[first..nout) as Hit tables of the generation at
+** gi; the terms userdata at ti (0: none) is attached to each. */
+static void lad_pushhits(lua_State *L, int gi, const ad_hit *hits,
+                         uint32_t first, uint32_t nout, int ti) {
+  uint32_t i;
+  int out, weak;
+  gi = lua_absindex(L, gi);
+  if (ti) ti = lua_absindex(L, ti);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &lad_hitterms_key);
+  weak = lua_gettop(L);
+  lua_createtable(L, first < nout ? (int)(nout - first) : 0, 0);
+  out = lua_gettop(L);
+  for (i = first; i < nout; i++) {
+    lua_createtable(L, 0, 2);
+    lua_pushnumber(L, hits[i].score);
+    lua_setfield(L, -2, "score");
+    lad_pushmpaper(L, gi, hits[i].doc);
+    lua_setfield(L, -2, "paper");
+    luaL_setmetatable(L, LAD_HIT);
+    if (ti) {
+      lua_pushvalue(L, -1);
+      lua_pushvalue(L, ti);
+      lua_rawset(L, weak);
+    }
+    lua_rawseti(L, out, (lua_Integer)(i - first) + 1);
+  }
+  lua_remove(L, weak);
+}
+
+/* raises unless the value at i is a Hit (a table with the Hit metatable) */
+static void lad_checkhit(lua_State *L, int i) {
+  int ok = lua_type(L, i) == LUA_TTABLE && lua_getmetatable(L, i);
+  if (ok) {
+    luaL_getmetatable(L, LAD_HIT);
+    ok = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+  }
+  if (!ok) luaL_typeerror(L, i, "hit");
+}
+
+/* hit:snippet([opts]) -> the best passage of the abstract (else the
+** title) with the query's terms marked. opts: open ("«"), close ("»"),
+** width (30 words). */
+static int lad_hit_snippet(lua_State *L) {
+  size_t n, lo = 2, lc = 2;
+  const char *open = "\xc2\xab", *close = "\xc2\xbb", *text;
+  lua_Integer width = 30;
+  uint32_t doc;
+  lad_checkhit(L, 1);
+  if (lad_opttable(L, 2)) {
+    if (lua_getfield(L, 2, "open") != LUA_TNIL) open = luaL_checklstring(L, -1, &lo);
+    if (lua_getfield(L, 2, "close") != LUA_TNIL) close = luaL_checklstring(L, -1, &lc);
+    if (lua_getfield(L, 2, "width") != LUA_TNIL) {
+      if (!lua_isinteger(L, -1)) luaL_argerror(L, 2, "width must be an integer");
+      width = lua_tointeger(L, -1);
+    }
+  }
+  lua_settop(L, 2);
+  lua_pushliteral(L, "paper");
+  lua_rawget(L, 1);                                /* 3 */
+  if (!luaL_testudata(L, 3, LAD_MPAPER))
+    return luaL_argerror(L, 1, "hit without its paper");
+  (void)lad_tompaper(L, 3, &doc, 0);
+  if (lua_getfield(L, 3, "abstract") == LUA_TNIL) {  /* 4 */
+    lua_pop(L, 1);
+    lua_getfield(L, 3, "title");
+  }
+  text = lua_tolstring(L, 4, &n);
+  if (text == NULL) { text = ""; n = 0; }
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &lad_hitterms_key);
+  lua_pushvalue(L, 1);
+  lua_rawget(L, -2);                               /* 6: terms or nil */
+  if (lua_isnil(L, 6)) {
+    lua_pop(L, 1);
+    lad_pushsnipterms(L, NULL, 0);
+  }
+  lua_pushlstring(L, open, lo);                    /* anchored copies */
+  lua_pushlstring(L, close, lc);
+  lad_snippet_with(L, text, n, 6, lua_tostring(L, -2), lo, lua_tostring(L, -1),
+                   lc, width);
+  return 1;
+}
+
+static int lad_hit_tostring(lua_State *L) {
+  lad_checkhit(L, 1);
+  lua_pushliteral(L, "paper");
+  lua_rawget(L, 1);
+  lua_pushliteral(L, "score");
+  lua_rawget(L, 1);
+  lua_pushfstring(L, "Hit (%s, %s)", luaL_tolstring(L, 2, NULL),
+                  luaL_tolstring(L, 3, NULL));
+  return 1;
+}
+/* }====================================================== */
+
+/* {====================================================== queries */
+static lua_Integer lad_intopt(lua_State *L, int t, const char *name,
+                              lua_Integer dflt) {
+  lua_Integer v = dflt;
+  if (lua_getfield(L, t, name) != LUA_TNIL) {
+    if (!lua_isinteger(L, -1) || (v = lua_tointeger(L, -1)) < 0)
+      luaL_argerror(L, t, lua_pushfstring(L, "%s must be an integer >= 0", name));
+  }
+  lua_pop(L, 1);
+  return v;
+}
+
+/* idx:search(query [, opts]) -> { hit, ... }: the best matches (hits
+** {score =, paper =}), best first. query: a string of the query language
+** or its tree. opts: limit (10), offset (0), sort ("score" or "date",
+** newest first). */
 static int lad_index_search(lua_State *L) {
-  lad_index *li = lad_toindex(L, 1);
-  lua_Integer k = luaL_checkinteger(L, 3);
-  int sort = luaL_checkoption(L, 4, "score", (const char *const[]){"score", "date", NULL});
-  uint32_t nn, nout;
-  ad_xnode *nodes;
+  lad_gen *g;
+  lua_Integer limit = 10, offset = 0;
+  int sort = AD_SORT_SCORE, st;
+  uint32_t nn, nout, k;
+  const ad_xnode *q;
   ad_hit *hits;
-  int st;
-  luaL_checktype(L, 2, LUA_TTABLE);
-  luaL_argcheck(L, k >= 0 && k <= 10000000, 3, "out of range");
-  nodes = lad_qtree(L, 2, &nn);
+  g = lad_checkindex(L, 1, 0);
+  luaL_checkany(L, 2);
+  if (lad_opttable(L, 3)) {
+    limit = lad_intopt(L, 3, "limit", 10);
+    offset = lad_intopt(L, 3, "offset", 0);
+    if (lua_getfield(L, 3, "sort") != LUA_TNIL) {
+      const char *s = lua_tostring(L, -1);
+      if (s != NULL && lua_type(L, -1) == LUA_TSTRING && !strcmp(s, "date")) sort = AD_SORT_DATE;
+      else if (s == NULL || lua_type(L, -1) != LUA_TSTRING || strcmp(s, "score"))
+        luaL_argerror(L, 3, "sort must be \"score\" or \"date\"");
+    }
+  }
+  lua_settop(L, 3);
+  q = lad_checkquery(L, 2, &nn, 0, "search");      /* 4 */
+  g = lad_checkindex(L, 1, 1);                     /* 5 */
+  k = g->ix.m.ndocs;
+  if ((lua_Unsigned)offset < k) {
+    lua_Unsigned want = (lua_Unsigned)offset + (lua_Unsigned)limit;
+    if (want < k) k = (uint32_t)want;
+  } else k = 0;
   hits = (ad_hit *)lua_newuserdatauv(L, (size_t)(k ? k : 1) * sizeof(ad_hit), 0);
-  st = ad_search(&li->ix, nodes, nn, (uint32_t)k, sort, hits, &nout);
-  if (st != AD_OK) return lad_ixerror(L, 1, st);
-  return lad_pushhits(L, hits, nout);
+  st = ad_search(&g->ix, q, nn, k, sort, hits, &nout);
+  if (st != AD_OK) return lad_generror(L, 5, st);
+  lad_pushsnipterms(L, q, nn);                     /* 7 */
+  lad_pushhits(L, 5, hits, (uint32_t)offset < nout ? (uint32_t)offset : nout, nout, 7);
+  return 1;
 }
 
+/* idx:count(query) -> number of matching papers */
 static int lad_index_count(lua_State *L) {
-  lad_index *li = lad_toindex(L, 1);
+  lad_gen *g;
   uint32_t nn, total;
-  ad_xnode *nodes;
+  const ad_xnode *q;
   int st;
-  luaL_checktype(L, 2, LUA_TTABLE);
-  nodes = lad_qtree(L, 2, &nn);
-  st = ad_count(&li->ix, nodes, nn, &total);
-  if (st != AD_OK) return lad_ixerror(L, 1, st);
+  lad_checkindex(L, 1, 0);
+  luaL_checkany(L, 2);
+  lua_settop(L, 2);
+  q = lad_checkquery(L, 2, &nn, 0, "count");       /* 3 */
+  g = lad_checkindex(L, 1, 1);                     /* 4 */
+  st = ad_count(&g->ix, q, nn, &total);
+  if (st != AD_OK) return lad_generror(L, 4, st);
   lua_pushinteger(L, total);
   return 1;
 }
@@ -575,147 +741,254 @@ static int lad_trend_cb(void *ud, uint32_t doc) {
   return 0;
 }
 
-/* idx:_trend(ast, period) -> { {period, count}, ... } in time order */
+/* idx:trend(query [, period]) -> { {period=, count=}, ... } in time order;
+** the result also maps each period to its count. period: "day", "month"
+** (default) or "year", of the papers' dates. */
 static int lad_index_trend(lua_State *L) {
-  lad_index *li = lad_toindex(L, 1);
-  int per = luaL_checkoption(L, 3, "month", (const char *const[]){"day", "month", "year", NULL});
+  static const char *const periods[] = {"day", "month", "year", NULL};
+  lad_gen *g;
+  int per;
   uint32_t nn, i;
-  ad_xnode *nodes;
+  const ad_xnode *q;
   lad_trend t;
   int st;
-  luaL_checktype(L, 2, LUA_TTABLE);
-  nodes = lad_qtree(L, 2, &nn);
-  t.ix = &li->ix; t.div = per == 0 ? 1 : per == 1 ? 100 : 10000;
+  lad_checkindex(L, 1, 0);
+  luaL_checkany(L, 2);
+  per = luaL_checkoption(L, 3, "month", periods);
+  lua_settop(L, 3);
+  q = lad_checkquery(L, 2, &nn, 0, "trend");       /* 4 */
+  g = lad_checkindex(L, 1, 1);                     /* 5 */
+  t.ix = &g->ix; t.div = per == 0 ? 1 : per == 1 ? 100 : 10000;
   t.cap = 200000; t.n = 0; t.bad = 0;
   t.keys = (uint32_t *)lua_newuserdatauv(L, (size_t)t.cap * 8, 0);
   t.cnt = t.keys + t.cap;
-  st = ad_each(&li->ix, nodes, nn, lad_trend_cb, &t);
-  if (st != AD_OK) return lad_ixerror(L, 1, st);
-  if (t.bad == 1) return lad_ixerror(L, 1, AD_ECORRUPT);
-  lua_createtable(L, (int)t.n, 0);
+  st = ad_each(&g->ix, q, nn, lad_trend_cb, &t);
+  if (st != AD_OK) return lad_generror(L, 5, st);
+  if (t.bad == 1) return lad_generror(L, 5, AD_ECORRUPT);
+  lua_createtable(L, (int)t.n, (int)t.n);
   for (i = 0; i < t.n; i++) {
     uint32_t k = t.keys[i];
-    lua_createtable(L, 0, 2);
+    char buf[16];
     if (per == 0) lad_pushdate(L, k);
     else {
-      char buf[16];
       if (per == 1) snprintf(buf, sizeof buf, "%04u-%02u", (unsigned)(k / 100 % 10000), (unsigned)(k % 100));
       else snprintf(buf, sizeof buf, "%04u", (unsigned)(k % 10000));
       lua_pushstring(L, buf);
     }
+    lua_createtable(L, 0, 2);
+    lua_pushvalue(L, -2);
     lua_setfield(L, -2, "period");
     lua_pushinteger(L, t.cnt[i]);
     lua_setfield(L, -2, "count");
-    lua_rawseti(L, -2, i + 1);
+    lua_rawseti(L, -3, i + 1);
+    lua_pushinteger(L, t.cnt[i]);
+    lua_rawset(L, -3);              /* list[period] = count */
   }
   return 1;
 }
+/* }====================================================== */
 
-static void lad_pushmpaper(lua_State *L, int owner, uint32_t doc) {
-  uint32_t *p;
-  owner = lua_absindex(L, owner);
-  p = (uint32_t *)lua_newuserdatauv(L, sizeof *p, 1);
-  *p = doc;
-  lua_pushvalue(L, owner);
-  lua_setiuservalue(L, -2, 1);
-  luaL_setmetatable(L, LAD_MPAPER);
-}
-
-/* idx:_paper(doc) -> merged paper */
-static int lad_index_paper(lua_State *L) {
-  lad_index *li = lad_toindex(L, 1);
-  lua_Integer d = luaL_checkinteger(L, 2);
-  luaL_argcheck(L, d >= 0 && (uint64_t)d < li->ix.m.ndocs, 2, "no such document");
-  lad_pushmpaper(L, 1, (uint32_t)d);
-  return 1;
-}
-
-/* idx:_find(id) -> doc number | nil */
-static int lad_index_find(lua_State *L) {
-  lad_index *li = lad_toindex(L, 1);
-  size_t n;
-  const char *s = luaL_checklstring(L, 2, &n);
+/* {====================================================== papers */
+/* the doc of id s in g, or -1 */
+static int64_t lad_finddoc(lua_State *L, int gi, lad_gen *g, const char *s, size_t n) {
   uint32_t off, len;
   uint16_t ver;
   int err = 0;
   int64_t d;
-  if (!ad_parse_id(s, n, &off, &len, &ver)) { lua_pushnil(L); return 1; }
-  d = ad_ix_find_id(&li->ix, s + off, len, &err);
-  if (err) return lad_ixerror(L, 1, err);
-  if (d < 0) lua_pushnil(L); else lua_pushinteger(L, d);
+  if (!ad_parse_id(s, n, &off, &len, &ver)) return -1;
+  d = ad_ix_find_id(&g->ix, s + off, len, &err);
+  if (err) lad_generror(L, gi, err);
+  return d;
+}
+
+/* idx:get(id) -> merged paper or nil (id with or without version, URL,
+** old-style ids) */
+static int lad_index_get(lua_State *L) {
+  lad_gen *g = lad_checkindex(L, 1, 0);
+  size_t n;
+  const char *s;
+  int64_t d;
+  if (lua_type(L, 2) != LUA_TSTRING)
+    return luaL_typeerror(L, 2, "string");
+  s = lua_tolstring(L, 2, &n);
+  lua_settop(L, 2);
+  g = lad_checkindex(L, 1, 1);                     /* 3 */
+  d = lad_finddoc(L, 3, g, s, n);
+  if (d < 0) lua_pushnil(L); else lad_pushmpaper(L, 3, (uint32_t)d);
   return 1;
 }
 
-/* idx:_similar(text, k [, selfdoc]) -> docs, scores */
+/* pushes title .. " " .. abstract of the paper at i ("" for what is nil) */
+static void lad_pushpapertext(lua_State *L, int i) {
+  i = lua_absindex(L, i);
+  if (lua_getfield(L, i, "title") != LUA_TSTRING) { lua_pop(L, 1); lua_pushliteral(L, ""); }
+  lua_pushliteral(L, " ");
+  if (lua_getfield(L, i, "abstract") != LUA_TSTRING) { lua_pop(L, 1); lua_pushliteral(L, ""); }
+  lua_concat(L, 3);
+}
+
+/* idx:similar(x [, k]) -> { hit, ... }: tf-idf cosine over title and
+** abstract, the paper itself excluded. x: a paper of this index, an id, a
+** text, or a paper of another index or of a collection (found here by its
+** id, else its title and abstract are the text). k: 10. */
 static int lad_index_similar(lua_State *L) {
-  lad_index *li = lad_toindex(L, 1);
+  lad_gen *g;
+  lua_Integer k = 10;
+  int64_t self = -1;
+  const char *text;
   size_t n;
-  const char *s = luaL_checklstring(L, 2, &n);
-  lua_Integer k = luaL_checkinteger(L, 3);
-  lua_Integer self = luaL_optinteger(L, 4, -1);
   ad_hit *hits;
   uint32_t nout;
-  int st;
-  luaL_argcheck(L, k >= 0 && k <= 1000000, 3, "out of range");
-  hits = (ad_hit *)lua_newuserdatauv(L, (size_t)(k ? k : 1) * sizeof(ad_hit), 0);
-  st = ad_similar(&li->ix, s, n, self < 0 ? UINT32_MAX : (uint32_t)self,
-                  (uint32_t)k, hits, &nout);
-  if (st != AD_OK) return lad_ixerror(L, 1, st);
-  return lad_pushhits(L, hits, nout);
-}
-
-/* idx:save(path) -> true | nil, "path: reason", errno */
-static int lad_index_save(lua_State *L) {
-  lad_index *li = lad_toindex(L, 1);
-  const char *path = luaL_checkstring(L, 2);
-  int st;
-  /* a loaded index must be fully valid before it is copied */
-  if (li->ix.lazy) {
-    int s;
-    for (s = 0; s < AD_NSEC; s++) {
-      st = ad_ix_need(&li->ix, s, 0, li->ix.seclen[s]);
-      if (st) return lad_ixerror(L, 1, st);
+  int st, isint;
+  lad_checkindex(L, 1, 0);
+  if (!lua_isnoneornil(L, 3)) {
+    k = lua_tointegerx(L, 3, &isint);
+    if (!isint || lua_type(L, 3) != LUA_TNUMBER || k < 0 || k > 1000000)
+      luaL_argerror(L, 3, lua_pushfstring(L, "non-negative integer expected, got %s",
+                    luaL_tolstring(L, 3, NULL)));
+  }
+  lua_settop(L, 3);
+  g = lad_checkindex(L, 1, 1);                     /* 4 */
+  if (luaL_testudata(L, 2, LAD_MPAPER)) {
+    uint32_t doc;
+    lad_gen *pg = lad_tompaper(L, 2, &doc, 0);
+    if (pg == g) self = doc;
+  } else if (!luaL_testudata(L, 2, LAD_PAPER) && lua_type(L, 2) != LUA_TSTRING) {
+    return luaL_typeerror(L, 2, "id, text or paper");
+  }
+  if (self < 0) {
+    if (lua_type(L, 2) == LUA_TSTRING) lua_pushvalue(L, 2);   /* an id or a text */
+    else lua_getfield(L, 2, "id");                           /* a paper's id */
+    if (lua_type(L, -1) == LUA_TSTRING) {
+      text = lua_tolstring(L, -1, &n);
+      self = lad_finddoc(L, 4, g, text, n);
+    }
+    if (self < 0 && lua_type(L, 2) != LUA_TSTRING) {
+      lua_pop(L, 1);
+      lad_pushpapertext(L, 2);                     /* 5 */
     }
   }
-  st = ad_ix_save(&li->ix, path);
-  if (st == AD_OK) { lua_pushboolean(L, 1); return 1; }
-  if (st == AD_EIO) {
-    int e = errno;
-    luaL_pushfail(L);
-    lua_pushfstring(L, "%s: %s", path, strerror(e));
-    lua_pushinteger(L, e);
-    return 3;
+  if (self >= 0) {                                 /* the paper's own text */
+    lua_settop(L, 4);
+    lad_pushmpaper(L, 4, (uint32_t)self);
+    lad_pushpapertext(L, -1);
+    lua_remove(L, -2);                             /* 5 */
   }
-  return lad_error(L, st, path);
+  text = lua_tolstring(L, 5, &n);
+  g = lad_checkindex(L, 1, 0);
+  hits = (ad_hit *)lua_newuserdatauv(L, (size_t)(k ? k : 1) * sizeof(ad_hit), 0);
+  st = ad_similar(&g->ix, text, n, self < 0 ? UINT32_MAX : (uint32_t)self,
+                  (uint32_t)k, hits, &nout);
+  if (st != AD_OK) return lad_generror(L, 4, st);
+  lad_pushhits(L, 4, hits, 0, nout, 0);
+  return 1;
 }
 
-/* idx:_files() -> { {path=, size=, mtime=, hash=}, ... } */
+static int lad_papers_iter(lua_State *L) {
+  lad_gen *g = (lad_gen *)lua_touserdata(L, lua_upvalueindex(1));
+  lua_Integer i = lua_tointeger(L, lua_upvalueindex(2));
+  if (!g->live) return luaL_error(L, "papers: the index was closed during the loop");
+  if ((lua_Unsigned)i >= g->ix.m.ndocs) return 0;
+  lua_pushinteger(L, i + 1);
+  lua_replace(L, lua_upvalueindex(2));
+  lad_pushmpaper(L, lua_upvalueindex(1), (uint32_t)i);
+  return 1;
+}
+
+/* idx:papers() -> iterator over the merged papers, newest first */
+static int lad_index_papers(lua_State *L) {
+  lad_checkindex(L, 1, 1);
+  lua_pushinteger(L, 0);
+  lua_pushcclosure(L, lad_papers_iter, 2);
+  return 1;
+}
+
+static void lad_inc(lua_State *L, int t) {   /* t[key at top] += 1; pops it */
+  lua_Integer n;
+  lua_pushvalue(L, -1);
+  n = lua_rawget(L, t) == LUA_TNUMBER ? lua_tointeger(L, -1) : 0;
+  lua_pop(L, 1);
+  lua_pushinteger(L, n + 1);
+  lua_rawset(L, t);
+}
+
+/* idx:stats() -> { papers=, records=, files=, categories={cat=n},
+** primary={cat=n}, days={["YYYY-MM-DD"]=n}, months={["YYYY-MM"]=n},
+** years={["YYYY"]=n}, authors={name=n} } (reads every paper's text) */
+static int lad_index_stats(lua_State *L) {
+  static const char *const maps[] = {"categories", "primary", "days", "months",
+                                     "years", "authors", NULL};
+  lad_gen *g = lad_checkindex(L, 1, 1);            /* 2 */
+  uint32_t d, nd = g->ix.m.ndocs;
+  int i, m;
+  lua_settop(L, 2);
+  lua_createtable(L, 0, 9);                        /* 3 */
+  lua_pushinteger(L, nd); lua_setfield(L, 3, "papers");
+  lua_pushinteger(L, g->ix.m.nrecs); lua_setfield(L, 3, "records");
+  lua_pushinteger(L, g->ix.m.nfiles); lua_setfield(L, 3, "files");
+  m = lua_gettop(L) + 1;                           /* m .. m+5: the maps */
+  for (i = 0; maps[i]; i++) {
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, 3, maps[i]);
+  }
+  for (d = 0; d < nd; d++) {
+    const ad_ixdoc *doc = ad_ix_doc(&g->ix, d);
+    lua_Integer k, len;
+    if (doc == NULL) return lad_generror(L, 2, AD_ECORRUPT);
+    lad_pushmpaper(L, 2, d);
+    lua_getfield(L, -1, "categories");
+    len = (lua_Integer)lua_rawlen(L, -1);
+    for (k = 1; k <= len; k++) { lua_rawgeti(L, -1, k); lad_inc(L, m); }
+    lua_pop(L, 1);
+    if (lua_getfield(L, -1, "primary_category") != LUA_TNIL) lad_inc(L, m + 1);
+    else lua_pop(L, 1);
+    if (doc->date) {
+      char buf[11];
+      lad_pushdate(L, doc->date);
+      memcpy(buf, lua_tostring(L, -1), 10);
+      lad_inc(L, m + 2);
+      lua_pushlstring(L, buf, 7); lad_inc(L, m + 3);
+      lua_pushlstring(L, buf, 4); lad_inc(L, m + 4);
+    }
+    lua_getfield(L, -1, "authors");
+    len = (lua_Integer)lua_rawlen(L, -1);
+    for (k = 1; k <= len; k++) { lua_rawgeti(L, -1, k); lad_inc(L, m + 5); }
+    lua_pop(L, 2);
+  }
+  lua_settop(L, 3);
+  return 1;
+}
+/* }====================================================== */
+
+/* {====================================================== the rest */
+/* idx:files() -> { {path=, size=, mtime=, hash=}, ... } (absolute paths) */
 static int lad_index_files(lua_State *L) {
-  lad_index *li = lad_toindex(L, 1);
+  lad_gen *g = lad_checkindex(L, 1, 1);            /* 2 */
   uint32_t i;
   const ad_ixfile *f;
-  if (ad_ix_need(&li->ix, AD_SEC_FILES, 0, li->ix.seclen[AD_SEC_FILES]) ||
-      ad_ix_need(&li->ix, AD_SEC_FSTR, 0, li->ix.seclen[AD_SEC_FSTR]))
-    return lad_ixerror(L, 1, AD_ECORRUPT);
-  f = (const ad_ixfile *)li->ix.sec[AD_SEC_FILES];
-  lua_createtable(L, (int)li->ix.m.nfiles, 0);
-  for (i = 0; i < li->ix.m.nfiles; i++) {
-    if ((uint64_t)f[i].path + f[i].pathlen > li->ix.seclen[AD_SEC_FSTR])
-      return lad_ixerror(L, 1, AD_ECORRUPT);
-    lua_createtable(L, 0, 4);
-    lua_pushlstring(L, (const char *)li->ix.sec[AD_SEC_FSTR] + f[i].path, f[i].pathlen);
+  if (ad_ix_need(&g->ix, AD_SEC_FILES, 0, g->ix.seclen[AD_SEC_FILES]) ||
+      ad_ix_need(&g->ix, AD_SEC_FSTR, 0, g->ix.seclen[AD_SEC_FSTR]))
+    return lad_generror(L, 2, AD_ECORRUPT);
+  f = (const ad_ixfile *)g->ix.sec[AD_SEC_FILES];
+  lua_createtable(L, (int)g->ix.m.nfiles, 0);
+  for (i = 0; i < g->ix.m.nfiles; i++) {
+    char hx[17];
+    int k;
+    uint64_t h = f[i].hash;
+    if ((uint64_t)f[i].path + f[i].pathlen > g->ix.seclen[AD_SEC_FSTR])
+      return lad_generror(L, 2, AD_ECORRUPT);
+    lua_createtable(L, 0, 5);
+    lua_pushlstring(L, (const char *)g->ix.sec[AD_SEC_FSTR] + f[i].path, f[i].pathlen);
     lua_setfield(L, -2, "path");
     lua_pushinteger(L, (lua_Integer)f[i].size);
     lua_setfield(L, -2, "size");
     lua_pushinteger(L, (lua_Integer)f[i].mtime);
     lua_setfield(L, -2, "mtime");
-    {
-      char hx[17];
-      int k;
-      uint64_t h = f[i].hash;
-      for (k = 15; k >= 0; k--) { hx[k] = "0123456789abcdef"[h & 15]; h >>= 4; }
-      lua_pushlstring(L, hx, 16);
-    }
+    lua_pushinteger(L, f[i].nrec);
+    lua_setfield(L, -2, "records");
+    for (k = 15; k >= 0; k--) { hx[k] = "0123456789abcdef"[h & 15]; h >>= 4; }
+    lua_pushlstring(L, hx, 16);
     lua_setfield(L, -2, "hash");
     lua_rawseti(L, -2, i + 1);
   }
@@ -724,18 +997,18 @@ static int lad_index_files(lua_State *L) {
 
 /* idx:info() -> table of counts and parameters */
 static int lad_index_info(lua_State *L) {
-  lad_index *li = lad_toindex(L, 1);
-  const ad_ixmeta *m = &li->ix.m;
+  lad_gen *g = lad_checkindex(L, 1, 0);
+  const ad_ixmeta *m = &g->ix.m;
   uint64_t total = 0;
   int s;
-  for (s = 0; s < AD_NSEC; s++) total += li->ix.seclen[s];
+  for (s = 0; s < AD_NSEC; s++) total += g->ix.seclen[s];
   lua_createtable(L, 0, 12);
   lua_pushinteger(L, m->ndocs); lua_setfield(L, -2, "papers");
   lua_pushinteger(L, m->nrecs); lua_setfield(L, -2, "records");
   lua_pushinteger(L, m->nfiles); lua_setfield(L, -2, "files");
   lua_pushinteger(L, m->nterms); lua_setfield(L, -2, "terms");
   lua_pushinteger(L, (lua_Integer)total); lua_setfield(L, -2, "bytes");
-  lua_pushboolean(L, li->loaded); lua_setfield(L, -2, "loaded");
+  lua_pushboolean(L, g->loaded); lua_setfield(L, -2, "loaded");
   lua_pushnumber(L, m->p.k1); lua_setfield(L, -2, "k1");
   lua_pushnumber(L, m->p.b); lua_setfield(L, -2, "b");
   lua_createtable(L, 0, 4);
@@ -747,469 +1020,116 @@ static int lad_index_info(lua_State *L) {
   return 1;
 }
 
-/* idx:_swap(other): exchange the contents of two indexes (update) */
-static int lad_index_swap(lua_State *L) {
-  lad_index *a = lad_toindex(L, 1), *b = lad_toindex(L, 2), t;
-  int k;
-  t = *a; *a = *b; *b = t;
-  for (k = 1; k <= 2; k++) {
-    lua_getiuservalue(L, 1, k);
-    lua_getiuservalue(L, 2, k);
-    lua_setiuservalue(L, 1, k);
-    lua_setiuservalue(L, 2, k);
-  }
-  return 0;
-}
-
-/* idx:_docinfo(doc) -> date, first, last, version, napp (cheap columns) */
-static int lad_index_docdate(lua_State *L) {
-  lad_index *li = lad_toindex(L, 1);
-  lua_Integer d = luaL_checkinteger(L, 2);
-  const ad_ixdoc *doc;
-  luaL_argcheck(L, d >= 0 && (uint64_t)d < li->ix.m.ndocs, 2, "no such document");
-  doc = lad_doc(L, 1, li, (uint32_t)d);
-  lad_pushdate(L, doc->date);
-  return 1;
-}
-/* }====================================================== */
-
-/* {====================================================== merged papers */
-static lad_index *lad_tompaper(lua_State *L, int i, uint32_t *doc) {
-  uint32_t *p = (uint32_t *)luaL_checkudata(L, i, LAD_MPAPER);
-  lad_index *li;
-  lua_getiuservalue(L, i, 1);
-  li = (lad_index *)lua_touserdata(L, -1);
-  lua_pop(L, 1);
-  if (li == NULL || !li->live || *p >= li->ix.m.ndocs)
-    luaL_error(L, "paper of a closed index");
-  *doc = *p;
-  return li;
-}
-
-/* push field `name` of record rec (validated), 1 if it is a field */
-static int lad_recfield(lua_State *L, int owner, lad_index *li, uint32_t rec,
-                        const char *name) {
-  ad_corpus *c = lad_ixcorpus(L, li);
-  (void)owner;
-  return lad_push_record_field(L, c, rec, name);
-}
-
-/* categories united over the appearances, best record's first */
-static void lad_mp_categories(lua_State *L, int pi, lad_index *li, const ad_ixdoc *d) {
-  uint32_t k, n = 0;
-  int out, seen;
-  lua_newtable(L); out = lua_gettop(L);
-  lua_newtable(L); seen = lua_gettop(L);
-  for (k = 0; k <= d->napp; k++) {
-    uint32_t r = k == 0 ? d->best : ad_ix_app(&li->ix, d, k - 1);
-    lua_Integer i, len;
-    if (r == UINT32_MAX) lad_ixerror(L, pi, AD_ECORRUPT);
-    lad_rec(L, pi, li, r);
-    lad_recfield(L, pi, li, r, "categories");
-    len = (lua_Integer)lua_rawlen(L, -1);
-    for (i = 1; i <= len; i++) {
-      lua_rawgeti(L, -1, i);
-      lua_pushvalue(L, -1);
-      if (lua_rawget(L, seen) == LUA_TNIL) {
-        lua_pop(L, 1);
-        lua_pushvalue(L, -1);
-        lua_pushboolean(L, 1);
-        lua_rawset(L, seen);
-        lua_rawseti(L, out, ++n);
-      } else lua_pop(L, 2);
+/* idx:save(path) -> true | nil, "path: reason", errno */
+static int lad_index_save(lua_State *L) {
+  const char *path = luaL_checkstring(L, 2);
+  lad_gen *g;
+  int st;
+  lua_settop(L, 2);
+  g = lad_checkindex(L, 1, 1);                     /* 3 */
+  /* a loaded index must be fully valid before it is copied */
+  if (g->ix.lazy) {
+    int s;
+    for (s = 0; s < AD_NSEC; s++) {
+      st = ad_ix_need(&g->ix, s, 0, g->ix.seclen[s]);
+      if (st) return lad_generror(L, 3, st);
     }
-    lua_pop(L, 1);
   }
-  lua_settop(L, out);
+  st = ad_ix_save(&g->ix, path);
+  if (st == AD_OK) { lua_pushboolean(L, 1); return 1; }
+  if (st == AD_EIO) return lad_fail(L, path, errno);
+  return lad_error(L, st, path);
 }
 
-static void lad_mp_appearances(lua_State *L, int pi, lad_index *li, const ad_ixdoc *d) {
-  static const char *const f[] = {"source", "line", "date", "format", "version"};
-  uint32_t k;
-  int j;
-  lua_createtable(L, (int)d->napp, 0);
-  for (k = 0; k < d->napp; k++) {
-    uint32_t r = ad_ix_app(&li->ix, d, k);
-    if (r == UINT32_MAX) lad_ixerror(L, pi, AD_ECORRUPT);
-    lad_rec(L, pi, li, r);
-    lua_createtable(L, 0, 5);
-    for (j = 0; j < 5; j++) {
-      lad_recfield(L, pi, li, r, f[j]);
-      lua_setfield(L, -2, f[j]);
-    }
-    lua_rawseti(L, -2, k + 1);
-  }
-}
-
-/* history: events after the first appearance: a new version (v2 or
-** later, higher than any seen before), a DOI or a journal reference seen
-** for the first time */
-static void lad_mp_history(lua_State *L, int pi, lad_index *li, const ad_ixdoc *d) {
-  uint32_t k, n = 0;
-  lua_Integer maxv = 0;
-  int hasdoi = 0, hasjr = 0;
-  lua_createtable(L, 0, 0);
-  for (k = 0; k < d->napp; k++) {
-    uint32_t r = ad_ix_app(&li->ix, d, k);
-    lua_Integer v;
-    int doi, jr;
-    if (r == UINT32_MAX) lad_ixerror(L, pi, AD_ECORRUPT);
-    lad_rec(L, pi, li, r);
-    lad_recfield(L, pi, li, r, "version");
-    v = lua_isinteger(L, -1) ? lua_tointeger(L, -1) : 0;
-    lad_recfield(L, pi, li, r, "doi");
-    doi = !lua_isnil(L, -1);
-    lad_recfield(L, pi, li, r, "journal");
-    jr = !lua_isnil(L, -1);
-    if (k > 0) {
-      const char *ev[3] = {NULL, NULL, NULL};
-      int e;
-      if (v > maxv && v >= 2) ev[0] = "version";
-      if (doi && !hasdoi) ev[1] = "doi";
-      if (jr && !hasjr) ev[2] = "journal";
-      for (e = 0; e < 3; e++) {
-        if (!ev[e]) continue;
-        lua_createtable(L, 0, 5);
-        lua_pushstring(L, ev[e]); lua_setfield(L, -2, "event");
-        lad_recfield(L, pi, li, r, "date"); lua_setfield(L, -2, "date");
-        lad_recfield(L, pi, li, r, "source"); lua_setfield(L, -2, "source");
-        lad_recfield(L, pi, li, r, "line"); lua_setfield(L, -2, "line");
-        if (e == 0) { lua_pushinteger(L, v); lua_setfield(L, -2, "version"); }
-        if (e == 1) { lua_pushvalue(L, -3); lua_setfield(L, -2, "doi"); }
-        if (e == 2) { lua_pushvalue(L, -2); lua_setfield(L, -2, "journal"); }
-        lua_rawseti(L, -5, ++n);
-      }
-    }
-    if (v > maxv) maxv = v;
-    hasdoi |= doi; hasjr |= jr;
-    lua_pop(L, 3);
-  }
-}
-
-/* doi / journal: the best record's, else the latest appearance with one */
-static void lad_mp_latest(lua_State *L, int pi, lad_index *li, const ad_ixdoc *d,
-                          const char *name) {
-  uint32_t k;
-  lad_rec(L, pi, li, d->best);
-  lad_recfield(L, pi, li, d->best, name);
-  if (!lua_isnil(L, -1)) return;
-  lua_pop(L, 1);
-  for (k = d->napp; k-- > 0; ) {
-    uint32_t r = ad_ix_app(&li->ix, d, k);
-    if (r == UINT32_MAX) lad_ixerror(L, pi, AD_ECORRUPT);
-    lad_rec(L, pi, li, r);
-    lad_recfield(L, pi, li, r, name);
-    if (!lua_isnil(L, -1)) return;
-    lua_pop(L, 1);
-  }
-  lua_pushnil(L);
-}
-
-/* push merged field `name` of paper at pi; returns 0 if not a field */
-static int lad_mp_field(lua_State *L, int pi, lad_index *li, uint32_t doc,
-                        const char *name) {
-  const ad_ixdoc *d;
-  d = ad_ix_doc(&li->ix, doc);
-  if (d == NULL) return luaL_error(L, "corrupted index (document %d)", (int)doc);
-  if (!strcmp(name, "id")) {
-    const char *id = ad_ix_docid(&li->ix, d);
-    if (id == NULL) return luaL_error(L, "corrupted index (id)");
-    lua_pushlstring(L, id, d->idlen);
-  } else if (!strcmp(name, "version")) {
-    if (d->version) lua_pushinteger(L, d->version); else lua_pushnil(L);
-  } else if (!strcmp(name, "date")) lad_pushdate(L, d->date);
-  else if (!strcmp(name, "first_seen")) lad_pushdate(L, d->first);
-  else if (!strcmp(name, "last_seen")) lad_pushdate(L, d->last);
-  else if (!strcmp(name, "categories")) lad_mp_categories(L, pi, li, d);
-  else if (!strcmp(name, "appearances")) lad_mp_appearances(L, pi, li, d);
-  else if (!strcmp(name, "history")) lad_mp_history(L, pi, li, d);
-  else if (!strcmp(name, "doi") || !strcmp(name, "journal")) lad_mp_latest(L, pi, li, d, name);
-  else {
-    lad_rec(L, pi, li, d->best);
-    return lad_recfield(L, pi, li, d->best, name);
-  }
-  return 1;
-}
-
-static const char *const lad_mpfields[] = {
-  "id", "version", "title", "authors", "abstract", "categories",
-  "primary_category", "pdf_url", "abs_url", "doi", "comment", "journal",
-  "published", "updated", "date", "source", "line", "format", "position",
-  "crosslist", "raw", "first_seen", "last_seen", "appearances", "history", NULL
-};
-
-static int lad_mp_index(lua_State *L) {
-  uint32_t doc;
-  lad_index *li = lad_tompaper(L, 1, &doc);
-  const char *k = lua_tostring(L, 2);
-  if (k == NULL) return 0;
-  lua_pushvalue(L, 2);
-  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;  /* method */
-  lua_pop(L, 1);
-  if (!lad_mp_field(L, 1, li, doc, k)) lua_pushnil(L);
-  return 1;
-}
-
-static int lad_mp_totable(lua_State *L) {
-  uint32_t doc;
-  lad_index *li = lad_tompaper(L, 1, &doc);
-  int i;
-  lua_createtable(L, 0, 26);
-  for (i = 0; lad_mpfields[i]; i++) {
-    if (lad_mp_field(L, 1, li, doc, lad_mpfields[i]))
-      lua_setfield(L, -2, lad_mpfields[i]);
-  }
-  return 1;
-}
-
-static int lad_mp_tostring(lua_State *L) {
-  uint32_t doc;
-  lad_index *li = lad_tompaper(L, 1, &doc);
-  lad_mp_field(L, 1, li, doc, "id");
-  lua_pushfstring(L, "MergedPaper (%s)", lua_tostring(L, -1));
-  return 1;
-}
-
-static int lad_mp_eq(lua_State *L) { return lad_paper_eq_by(L, LAD_MPAPER); }
-
-/* paper:_doc() -> doc number (for the Lua layer) */
-static int lad_mp_doc(lua_State *L) {
-  uint32_t doc;
-  (void)lad_tompaper(L, 1, &doc);
-  lua_pushinteger(L, doc);
-  return 1;
-}
-
-/* paper:record([k]) -> the k-th appearance (default: the best) as a
-** Paper of the collection, for a fresh build only */
-static int lad_mp_record(lua_State *L) {
-  uint32_t doc;
-  lad_index *li = lad_tompaper(L, 1, &doc);
-  const ad_ixdoc *d = ad_ix_doc(&li->ix, doc);
-  if (d == NULL) return luaL_error(L, "corrupted index");
-  if (li->loaded) return luaL_error(L, "record() needs an index built from a collection");
+/* idx:close(): free the index data now (its papers and hits then raise) */
+static int lad_index_close(lua_State *L) {
+  luaL_checkudata(L, 1, LAD_INDEX);
   lua_getiuservalue(L, 1, 1);
-  lua_getiuservalue(L, -1, 1);   /* the collection */
-  if (lua_isnoneornil(L, 2)) lad_pushpaper(L, -1, d->best);
-  else {
-    lua_Integer k = luaL_checkinteger(L, 2);
-    uint32_t r;
-    luaL_argcheck(L, k >= 1 && (uint64_t)k <= d->napp, 2, "no such appearance");
-    r = ad_ix_app(&li->ix, d, (uint32_t)k - 1);
-    lad_pushpaper(L, -1, r);
-  }
-  return 1;
-}
-/* }====================================================== */
-
-/* {====================================================== file listing */
-/* The files ad.open would read under a path (same rules as ad_corpus.c:
-** recursive, names starting with '.' skipped, sorted, symlinked
-** directories not followed, *.md / *.txt regular files), with their size
-** and mtime, without reading them: update() uses it to see that nothing
-** changed. A directory handle is owned by a userdata so an error cannot
-** leak it. */
-#define LAD_DIR "arxivdigest.DirHandle"
-typedef struct lad_dir { DIR *d; } lad_dir;
-
-static int lad_dir_gc(lua_State *L) {
-  lad_dir *x = (lad_dir *)luaL_checkudata(L, 1, LAD_DIR);
-  if (x->d) { closedir(x->d); x->d = NULL; }
+  if (luaL_testudata(L, -1, LAD_GEN)) lad_genfree((lad_gen *)lua_touserdata(L, -1));
   return 0;
 }
 
-static int lad_strptrcmp(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int lad_digest_ext(const char *name) {
-  size_t n = strlen(name);
-  return (n > 3 && strcasecmp(name + n - 3, ".md") == 0) ||
-         (n > 4 && strcasecmp(name + n - 4, ".txt") == 0);
-}
-
-static void lad_listfile(lua_State *L, int out, const char *path, const struct stat *st) {
-  lua_createtable(L, 0, 3);
-  lua_pushstring(L, path); lua_setfield(L, -2, "path");
-  lua_pushinteger(L, (lua_Integer)st->st_size); lua_setfield(L, -2, "size");
-  lua_pushinteger(L, (lua_Integer)st->st_mtime); lua_setfield(L, -2, "mtime");
-  lua_rawseti(L, out, (lua_Integer)lua_rawlen(L, out) + 1);
-}
-
-static void lad_walk(lua_State *L, const char *dir, int depth, int out) {
-  lad_dir *x;
-  struct dirent *e;
-  int top = lua_gettop(L), names;
-  size_t dl = strlen(dir);
-  lua_Integer n = 0, i;
-  const char **v;
-  if (depth > 64) return;
-  x = (lad_dir *)lua_newuserdatauv(L, sizeof *x, 0);
-  x->d = NULL;
-  luaL_setmetatable(L, LAD_DIR);
-  x->d = opendir(dir);
-  if (x->d == NULL) { lua_settop(L, top); return; }   /* unreadable: skipped */
-  lua_newtable(L); names = lua_gettop(L);
-  while ((e = readdir(x->d)) != NULL) {
-    if (e->d_name[0] == '.') continue;
-    lua_pushstring(L, dir);
-    if (!(dl > 0 && dir[dl - 1] == '/')) lua_pushliteral(L, "/"); else lua_pushliteral(L, "");
-    lua_pushstring(L, e->d_name);
-    lua_concat(L, 3);
-    lua_rawseti(L, names, ++n);
-  }
-  closedir(x->d); x->d = NULL;
-  v = (const char **)lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof(char *), 0);
-  for (i = 0; i < n; i++) {
-    lua_rawgeti(L, names, i + 1);
-    v[i] = lua_tostring(L, -1);       /* anchored in `names` */
-    lua_pop(L, 1);
-  }
-  qsort(v, (size_t)n, sizeof(char *), lad_strptrcmp);
-  for (i = 0; i < n; i++) {
-    struct stat ls, fs;
-    if (lstat(v[i], &ls) != 0) continue;
-    if (S_ISDIR(ls.st_mode)) lad_walk(L, v[i], depth + 1, out);
-    else if (lad_digest_ext(v[i]) && stat(v[i], &fs) == 0 && S_ISREG(fs.st_mode))
-      lad_listfile(L, out, v[i], &fs);
-  }
-  lua_settop(L, top);
-}
-
-/* _list_files(path) -> { {path=, size=, mtime=}, ... } | nil, "path: reason" */
-static int lad_list_files(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
-  struct stat st;
-  int out;
-  lua_newtable(L); out = lua_gettop(L);
-  if (stat(path, &st) != 0) {
-    int e = errno;
-    luaL_pushfail(L);
-    lua_pushfstring(L, "%s: %s", path, strerror(e));
-    return 2;
-  }
-  if (S_ISDIR(st.st_mode)) lad_walk(L, path, 0, out);
-  else lad_listfile(L, out, path, &st);
-  lua_settop(L, out);
-  return 1;
-}
-/* }====================================================== */
-
-/* {====================================================== module functions */
-/* tokens(text) -> array of folded tokens (compounds then their parts) */
-static int lad_tokens(lua_State *L) {
-  size_t n;
-  const char *s = luaL_checklstring(L, 1, &n);
-  ad_tokenizer tz;
-  ad_tok tk;
-  lua_Integer i = 0;
-  lua_newtable(L);
-  ad_tok_init(&tz, s, n);
-  while (ad_tok_next(&tz, &tk)) {
-    lua_pushlstring(L, tk.s, tk.len);
-    lua_rawseti(L, -2, ++i);
-  }
+static int lad_index_len(lua_State *L) {
+  lua_pushinteger(L, lad_checkindex(L, 1, 0)->ix.m.ndocs);
   return 1;
 }
 
-/* snippet(text, terms, prefixes, open, close, width) -> string */
-static int lad_snippet(lua_State *L) {
-  size_t n, lo, lc;
-  const char *s = luaL_checklstring(L, 1, &n);
-  const char *open = luaL_optlstring(L, 4, "\xc2\xab", &lo);
-  const char *close = luaL_optlstring(L, 5, "\xc2\xbb", &lc);
-  lua_Integer width = luaL_optinteger(L, 6, 30);
-  const char *terms[64];
-  size_t tl[64];
-  int pre[64];
-  uint32_t nt = 0;
-  lua_Integer i, len;
-  luaL_Buffer b;
-  size_t cap;
-  char *out;
-  luaL_checktype(L, 2, LUA_TTABLE);
-  len = (lua_Integer)lua_rawlen(L, 2);
-  for (i = 1; i <= len && nt < 64; i++) {
-    lua_rawgeti(L, 2, i);
-    terms[nt] = lua_tolstring(L, -1, &tl[nt]);
-    lua_pop(L, 1);                 /* the table keeps it alive */
-    if (terms[nt] == NULL) continue;
-    lua_rawgeti(L, 3, i);
-    pre[nt] = lua_istable(L, 3) ? lua_toboolean(L, -1) : 0;
-    lua_pop(L, 1);
-    nt++;
-  }
-  if (width < 1) width = 1;
-  if (width > 256) width = 256;
-  cap = n + 8 + (n / 2 + 2) * (lo + lc);
-  out = luaL_buffinitsize(L, &b, cap);
-  luaL_pushresultsize(&b, ad_snippet(s, n, terms, tl, pre, nt, (uint32_t)width,
-                                     open, close, out, cap));
+static int lad_index_tostring(lua_State *L) {
+  lad_gen *g;
+  luaL_checkudata(L, 1, LAD_INDEX);
+  lua_getiuservalue(L, 1, 1);
+  g = (lad_gen *)lua_touserdata(L, -1);
+  if (g == NULL || !g->live) lua_pushliteral(L, "Index (closed)");
+  else lua_pushfstring(L, "Index (%d papers, %d terms%s)", (int)g->ix.m.ndocs,
+                       (int)g->ix.m.nterms, g->loaded ? ", loaded" : "");
   return 1;
+}
+
+ad_ix *lad_checkix(lua_State *L, int i, ad_corpus **corpus) {
+  lad_gen *g = lad_checkindex(L, i, 0);
+  if (corpus != NULL) *corpus = lad_gencorpus(L, g);
+  return &g->ix;
 }
 
 static const luaL_Reg lad_index_meta[] = {
-  {"__gc", lad_index_gc},
-  {"__close", lad_index_gc},
+  {"__close", lad_index_close},
   {"__len", lad_index_len},
   {"__tostring", lad_index_tostring},
   {NULL, NULL}
 };
 
 static const luaL_Reg lad_index_methods[] = {
-  {"_search", lad_index_search},
-  {"_count", lad_index_count},
-  {"_trend", lad_index_trend},
-  {"_paper", lad_index_paper},
-  {"_find", lad_index_find},
-  {"_similar", lad_index_similar},
-  {"_files", lad_index_files},
-  {"_swap", lad_index_swap},
-  {"_date", lad_index_docdate},
-  {"save", lad_index_save},
+  {"search", lad_index_search},
+  {"count", lad_index_count},
+  {"trend", lad_index_trend},
+  {"get", lad_index_get},
+  {"similar", lad_index_similar},
+  {"papers", lad_index_papers},
+  {"stats", lad_index_stats},
+  {"update", lad_index_update},
+  {"files", lad_index_files},
   {"info", lad_index_info},
-  {"close", lad_index_gc},
+  {"save", lad_index_save},
+  {"close", lad_index_close},
   {NULL, NULL}
 };
 
-static const luaL_Reg lad_mp_meta[] = {
-  {"__tostring", lad_mp_tostring},
-  {"__eq", lad_mp_eq},
-  {NULL, NULL}
-};
-
-static const luaL_Reg lad_mp_methods[] = {
-  {"totable", lad_mp_totable},
-  {"record", lad_mp_record},
-  {"_doc", lad_mp_doc},
+static const luaL_Reg lad_hit_methods[] = {
+  {"snippet", lad_hit_snippet},
   {NULL, NULL}
 };
 
 void lad_index_open(lua_State *L) {
   /* module table at the top */
+  luaL_newmetatable(L, LAD_GEN);
+  lua_pushcfunction(L, lad_gen_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
+  luaL_newmetatable(L, LAD_LISTING);
+  lua_pushcfunction(L, lad_listing_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
   luaL_newmetatable(L, LAD_INDEX);
   luaL_setfuncs(L, lad_index_meta, 0);
   luaL_newlib(L, lad_index_methods);
-  lua_pushvalue(L, -1);
-  lua_setfield(L, -3, "__index");
-  lua_setfield(L, -3, "index_methods");   /* module.index_methods */
-  lua_pop(L, 1);
-  luaL_newmetatable(L, LAD_MPAPER);
-  luaL_setfuncs(L, lad_mp_meta, 0);
-  luaL_newlib(L, lad_mp_methods);
-  lua_pushvalue(L, -1);
-  lua_setfield(L, -4, "paper_methods");
-  lua_pushcclosure(L, lad_mp_index, 1);
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
-  lua_pushcfunction(L, lad_index_build); lua_setfield(L, -2, "index_build");
-  lua_pushcfunction(L, lad_index_rebuild); lua_setfield(L, -2, "index_rebuild");
-  lua_pushcfunction(L, lad_index_load); lua_setfield(L, -2, "index_load");
-  lua_pushcfunction(L, lad_tokens); lua_setfield(L, -2, "tokens");
-  lua_pushcfunction(L, lad_list_files); lua_setfield(L, -2, "_list_files");
-  luaL_newmetatable(L, LAD_DIR);
-  lua_pushcfunction(L, lad_dir_gc); lua_setfield(L, -2, "__gc");
+  luaL_newmetatable(L, LAD_HIT);
+  luaL_newlib(L, lad_hit_methods);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, lad_hit_tostring);
+  lua_setfield(L, -2, "__tostring");
   lua_pop(L, 1);
-  lua_pushcfunction(L, lad_snippet); lua_setfield(L, -2, "snippet");
+  lua_newtable(L);                                 /* hit -> its terms */
+  lua_createtable(L, 0, 1);
+  lua_pushliteral(L, "k");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &lad_hitterms_key);
+  lua_pushvalue(L, -1);                            /* the module: for open() */
+  lua_pushcclosure(L, lad_index_new, 1);
+  lua_setfield(L, -2, "index");
+  lua_pushcfunction(L, lad_index_load);
+  lua_setfield(L, -2, "load");
 }
 /* }====================================================== */

@@ -466,13 +466,13 @@ describe("update", function()
       (f:gsub("Segmentation Transformers", "Segmentation Transformers Revisited")))
     local loaded = assert(ad.load(path))
     local sum = assert(loaded:update(dir))
-    assert.same({ added = 1, changed = 1, removed = 1, unchanged = 1, read = 3 }, sum)
+    assert.same({ added = 1, changed = 1, rechecked = 0, removed = 1, unchanged = 1, read = 3 }, sum)
     local fresh = assert(ad.index(dir))
     assert.equal(snapshot(fresh), snapshot(loaded))
     assert.equal(1, loaded:count("diffusion"))
     assert.equal("2020-05-21", loaded:get("2005.09623").first_seen)
     -- the built index updates the same way
-    assert.same({ added = 1, changed = 1, removed = 1, unchanged = 1, read = 3 }, idx:update(dir))
+    assert.same({ added = 1, changed = 1, rechecked = 0, removed = 1, unchanged = 1, read = 3 }, idx:update(dir))
     assert.equal(snapshot(fresh), snapshot(idx))
     -- and a saved updated index loads with the same answers
     assert(loaded:save(path))
@@ -482,20 +482,22 @@ describe("update", function()
   it("with no argument re-checks the indexed files", function()
     local idx = assert(ad.index(dir))
     local sum = idx:update()
-    assert.same({ added = 0, changed = 0, removed = 0, unchanged = 3, read = 0 }, sum)
+    assert.same({ added = 0, changed = 0, rechecked = 0, removed = 0, unchanged = 3, read = 0 }, sum)
   end)
 
   it("reads nothing when no file changed", function()
     assert(ad.index(dir)):save(dir .. "/u.adx")
     local loaded = assert(ad.load(dir .. "/u.adx"))
-    assert.same({ added = 0, changed = 0, removed = 0, unchanged = 3, read = 0 }, loaded:update(dir))
+    assert.same({ added = 0, changed = 0, rechecked = 0, removed = 0, unchanged = 3, read = 0 }, loaded:update(dir))
     assert.is_true(loaded:info().loaded)      -- not rebuilt: still the mapped file
-    assert.same({ added = 0, changed = 0, removed = 0, unchanged = 3, read = 0 },
+    assert.same({ added = 0, changed = 0, rechecked = 0, removed = 0, unchanged = 3, read = 0 },
       loaded:update({ dir .. "/catalog", dir .. "/listing" }))
     assert.is_true(loaded:info().loaded)
-    -- a touched file is re-read (mtime changed, same content), nothing else
+    -- a touched file is re-read (mtime changed) and found unchanged
+    -- ("rechecked", not "changed"), nothing else is read
     assert(os.execute("touch -d '2001-01-01' " .. dir .. "/listing/20200520.md"))
-    assert.same({ added = 0, changed = 1, removed = 0, unchanged = 2, read = 1 }, loaded:update(dir))
+    assert.same({ added = 0, changed = 0, rechecked = 1, removed = 0, unchanged = 2, read = 1 },
+      loaded:update(dir))
     assert.is_false(loaded:info().loaded)
     local missing, err = loaded:update(dir .. "/nope")
     assert.is_nil(missing)
@@ -520,7 +522,10 @@ describe("incremental update", function()
       assert(os.execute(string.format("cp %s/01/201901[01]*.md %s/a/", CORPUS, dir)))
       assert(os.execute(string.format("cp %s/02/2019020*.md %s/b/", CORPUS, dir)))
     else
+      -- six files in a (two small real 2009 days among them), as the
+      -- rounds below need
       copy_tree("spec/fixtures/catalog", dir .. "/a")
+      copy_tree("spec/fixtures/update", dir .. "/a")
       copy_tree("spec/fixtures/index/listing", dir .. "/b")
     end
     assert(os.execute("find " .. dir .. " -type f -exec touch -d '2020-07-01 12:00' {} +"))
@@ -559,8 +564,8 @@ describe("incremental update", function()
 ]])
     past(dir .. "/b/new.md", "2020-06-11 12:00")
     local sum = assert(idx:update(dir))
-    assert.same({ added = 1, changed = 0, removed = 0, unchanged = #files("a") + #files("b") - 1,
-                  read = 1 }, sum)
+    assert.same({ added = 1, changed = 0, rechecked = 0, removed = 0,
+                  unchanged = #files("a") + #files("b") - 1, read = 1 }, sum)
     assert.equal(n + 1, #idx)
     assert.equal("Diffusion models for street scenes", idx:get("2006.00003").title)
     same_as_fresh(idx)
@@ -587,8 +592,9 @@ describe("incremental update", function()
     past(a[3], "2020-01-03 10:00")
     os.remove(a[4])
     past(a[5], "2020-01-05 10:00")
-    local sum = assert(idx:update(dir, { threads = 2 }))
-    assert.equal(1, sum.added); assert.equal(2, sum.changed); assert.equal(1, sum.removed)
+    local sum = assert(idx:update(dir, { threads = 2, _parallel_min_docs = 0 }))
+    assert.equal(1, sum.added); assert.equal(1, sum.removed)
+    assert.equal(1, sum.changed); assert.equal(1, sum.rechecked)  -- edited; touched
     -- read: the new file, the edited one, the touched one, and a[2], whose
     -- five papers now have a better record elsewhere; a file holding no
     -- paper of a changed one is not read
@@ -608,8 +614,8 @@ describe("incremental update", function()
     -- round 3: save, load, update with nothing changed reads nothing
     assert(idx:save(dir .. "/i.adx"))
     idx = assert(ad.load(dir .. "/i.adx"))
-    assert.same({ added = 0, changed = 0, removed = 0, unchanged = #files("a") + #files("b"),
-                  read = 0 }, idx:update(dir))
+    assert.same({ added = 0, changed = 0, rechecked = 0, removed = 0,
+                  unchanged = #files("a") + #files("b"), read = 0 }, idx:update(dir))
     same_as_fresh(idx)
   end)
 
@@ -677,7 +683,7 @@ describe("incremental update", function()
     local a = files("a")
     past(a[1], "2020-08-01 00:00")
     local sum = assert(l:update(dir))
-    assert.equal(1, sum.changed)
+    assert.equal(1, sum.rechecked)
     assert.equal(n, #l)
     same_as_fresh(l)
   end)
@@ -725,7 +731,8 @@ describe("threads", function()
     for _, src in ipairs(srcs) do
       local c = assert(ad.open(src))
       assert(ad.index(c, { threads = 1 }):save(dir .. "/one.adx"))
-      assert(ad.index(c, { threads = 2 }):save(dir .. "/two.adx"))
+      -- _parallel_min_docs = 0: the second thread works even on the fixtures
+      assert(ad.index(c, { threads = 2, _parallel_min_docs = 0 }):save(dir .. "/two.adx"))
       assert(ad.index(c):save(dir .. "/auto.adx"))
       local one = read(dir .. "/one.adx")
       assert.is_true(one == read(dir .. "/two.adx"), src)

@@ -66,6 +66,6 @@ describe("c:select", function()
       "select: bad date '2020-5-1' (YYYY-MM-DD expected)")
     assert.has_error(function() c:select{type = "has", value = "pdf"} end, "select: unknown has:pdf")
     assert.has_error(function() c:select() end,
-      "bad argument #1 to 'select' (table expected, got no value)")
+      "bad argument #1 to 'select' (query string or tree expected, got no value)")
   end)
 end)

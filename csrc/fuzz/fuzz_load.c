@@ -188,7 +188,7 @@ static uint64_t rebuild(ad_ix *ix) {
     if (st == AD_OK) { oldfile[i] = i; c.files[i].path[0] = '\0'; }
   }
   if (st == AD_OK) {
-    st = ad_ix_rebuild(&nix, &ad_stdalloc, &c, &ix->m.p, ix, oldfile, &nread, &bad, 1);
+    st = ad_ix_rebuild(&nix, &ad_stdalloc, &c, &ix->m.p, ix, oldfile, &nread, &bad, 1, AD_PAR_MIN);
     if (st == AD_OK) d = exercise(&nix);
     else if (st != AD_ECORRUPT && st != AD_EIO && st != AD_ENOMEM) {
       fprintf(stderr, "fuzz_load: rebuild: unexpected status %d\n", st);

@@ -225,19 +225,12 @@ M.help_text = help_text
 -- Helpers
 -- =======================================================
 
---- The bundled sample folder: next to the installed module (arxivdigest/data/)
--- or in the source tree (examples/data/). ARXIVDIGEST_SAMPLE overrides.
+--- The bundled sample folder (ad.sample(): ARXIVDIGEST_SAMPLE, the
+-- installed rock's sample/, or examples/data/ in a source tree).
 function M.sample_dir()
-  local env = os.getenv("ARXIVDIGEST_SAMPLE")
-  if env and env ~= "" then return env end
-  local src = debug.getinfo(1, "S").source
-  local dir = src:sub(1, 1) == "@" and src:sub(2):match("^(.*)/[^/]*$") or "."
-  local candidates = {dir .. "/sample", dir .. "/data", dir .. "/../../examples/data"}
-  for _, d in ipairs(candidates) do
-    local fh = io.open(d .. "/000_21fb7b7deb0de965.txt", "rb")
-    if fh then fh:close(); return d end
-  end
-  return candidates[#candidates]
+  local dir, err = require("arxivdigest").sample()
+  if not dir then error(err, 0) end
+  return dir
 end
 
 local function isatty(fd)
@@ -301,11 +294,6 @@ local function progress_opts(ctx, label)
     bar = bar or progress(ctx, label, n)
     if i > 0 then bar.step() end
   end}, function() if bar then bar.done() end end
-end
-
-local function has_index_module()
-  local ok = pcall(require, "arxivdigest.index")
-  return ok
 end
 
 -- The input: a Collection (paths or sample) or an index (-i).
@@ -401,17 +389,10 @@ function run.search(ctx, pos)
     usage_error("option '--sort' must be 'score' or 'date'")
   end
   local ad = require "arxivdigest"
-  local pipe
-  local okq, perr = pcall(require("arxivdigest.query").parse, q)
-  if not okq then usage_error("bad query: " .. tostring(perr)) end
-  if has_index_module() then
-    local idx = input(ctx, paths, true)
-    pipe = ad.from(idx):query(q)
-    if sortby == "date" then pipe = pipe:sort("date", "desc") end
-  else
-    pipe = ad.from(input(ctx, paths)):query(q)
-    if sortby == "date" then pipe = pipe:sort("date", "desc") end
-  end
+  local okq, tree = pcall(require("arxivdigest.query").parse, q)
+  if not okq then usage_error("bad query: " .. tostring(tree)) end
+  local pipe = ad.from(input(ctx, paths, true)):query(tree)
+  if sortby == "date" then pipe = pipe:sort("date", "desc") end
   pipe = pipe:limit(limit, offset)
   local n = output(ctx, pipe, "text")
   if n == 0 then
@@ -590,7 +571,6 @@ end
 
 function run.similar(ctx, pos)
   need_args("similar", pos, 1)
-  if not has_index_module() then error("'similar' needs the index module (arxivdigest.index)", 0) end
   local id = pos[1]
   local paths = {select(2, table.unpack(pos))}
   local idx = input(ctx, paths, true)

@@ -12,11 +12,13 @@
 --   f(paper) -> boolean       (callable)
 --   tostring(f)               a description ("category(cs.CV) AND NOT keywords(survey)")
 --   f.kind                    "category", "keywords", "and", "fn", ...
---   f.cheap                   true when it only needs id/date/categories (category,
---                             primary, date, id, query on those) and can be pushed
---                             down to the C core or an index
---   f:to_query()              a query-language string equivalent to the filter, or nil
---                             when the filter cannot be expressed in it
+--   f.cheap                   true when it only needs id/date/categories/version/has
+--                             (no text): a Collection runs it in C (c:select)
+--   f:to_tree()               the query tree (arxivdigest.query) equivalent to the
+--                             filter, or nil when some part cannot be written in the
+--                             query language (keywords, pattern, authors, Lua
+--                             functions): an index runs the tree
+--   f:to_query()              the same as query text (query.format of the tree)
 --   f:explain(paper)          boolean plus a list of lines saying which part matched
 --
 -- Papers may be Paper userdata or plain tables: filters only index them by
@@ -24,6 +26,10 @@
 
 local lpeg = require "lpeg"
 local re = require "re"
+local core = require "arxivdigest.core"
+local query = require "arxivdigest.query"
+local match = require "arxivdigest.match"
+local names = require "arxivdigest.names"
 
 local type, error, ipairs, select, tostring, setmetatable, getmetatable =
       type, error, ipairs, select, tostring, setmetatable, getmetatable
@@ -32,58 +38,11 @@ local find, format, lower = string.find, string.format, string.lower
 
 local M = {}
 
--- {======================================================
--- Text normalisation: lowercase, diacritics folded, words
--- =======================================================
-
--- ASCII base of U+00C0..U+00FF and U+0100..U+017F ("" = keep as is)
-local LATIN1 = {
-  "a","a","a","a","a","a","ae","c","e","e","e","e","i","i","i","i",
-  "d","n","o","o","o","o","o","","o","u","u","u","u","y","th","ss",
-  "a","a","a","a","a","a","ae","c","e","e","e","e","i","i","i","i",
-  "d","n","o","o","o","o","o","","o","u","u","u","u","y","th","y",
-}
-local EXTA = "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii" ..
-             "IIjjkkkllllllllllnnnnnnnnnooooooOOrrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs"
-local FOLD = {}
-for i, b in ipairs(LATIN1) do
-  local cp = 0xBF + i
-  if b ~= "" then FOLD[utf8.char(cp)] = b end
-end
-do
-  local i = 0
-  for ch in EXTA:gmatch(".") do
-    local cp = 0x100 + i
-    if ch == "I" then ch = "ij" elseif ch == "O" then ch = "oe" end
-    FOLD[utf8.char(cp)] = ch
-    i = i + 1
-  end
-  assert(i == 128)
-  -- a few other letters common in names
-  FOLD["\u{1E9E}"] = "ss"
-end
-
---- Lowercase with diacritics folded ("Müller" -> "muller", "Łukasz" -> "lukasz").
-local function fold(s)
-  s = s:lower()
-  if s:find("[\128-\255]") then
-    s = s:gsub("[\195-\197][\128-\191]", FOLD)
-    -- combining diacritical marks U+0300..U+036F
-    s = s:gsub("\204[\128-\191]", ""):gsub("\205[\128-\175]", "")
-    s = s:gsub("\225\186\158", "ss")
-  end
-  return s
-end
-M.fold = fold
-
---- Folded words separated by single spaces ("Zero-Shot, NeRF!" -> "zero shot nerf").
-local function words(s)
-  s = fold(s):gsub("[^%w\128-\255]+", " ")
-  return (s:gsub("^ ", ""):gsub(" $", ""))
-end
+--- Lowercase with diacritics folded like the index ("Müller" -> "muller").
+M.fold = core.fold
+--- The words of a text as the index sees them ("Zero-Shot, NeRF!" -> "zero shot nerf").
+local words = core.words
 M.words = words
-
--- }======================================================
 
 local Filter = {}
 Filter.__index = Filter
@@ -97,6 +56,7 @@ M.is_filter = is_filter
 local function new(kind, desc, fn, extra)
   local o = extra or {}
   o.kind, o.desc, o.fn = kind, desc, fn
+  if o.cheap == nil and o.tree then o.cheap = match.cheap(o.tree) end
   return setmetatable(o, Filter)
 end
 
@@ -113,7 +73,7 @@ local function wrap(x, argn, fname)
   if is_filter(x) then return x end
   local t = type(x)
   if t == "function" then
-    local src = debug.getinfo(x, "S")
+    local src = debug and debug.getinfo(x, "S")
     local where = src and src.short_src and src.linedefined and src.linedefined > 0
       and format("%s:%d", src.short_src, src.linedefined) or "?"
     return new("fn", "function(" .. where .. ")", x)
@@ -189,7 +149,7 @@ end
 --- AND of any number of filters / functions (`all()` matches everything).
 function M.all(...)
   local n = select("#", ...)
-  if n == 0 then return new("all", "all", function() return true end, {cheap = true}) end
+  if n == 0 then return new("all", "all", function() return true end, {tree = {type = "all"}}) end
   local acc = wrap((...), 1, "all")
   for i = 2, n do acc = combine("and", acc, (select(i, ...))) end
   return acc
@@ -198,7 +158,9 @@ end
 --- OR of any number of filters / functions (`any()` matches nothing).
 function M.any(...)
   local n = select("#", ...)
-  if n == 0 then return new("none", "none", function() return false end, {cheap = true}) end
+  if n == 0 then
+    return new("none", "none", function() return false end, {tree = {type = "not", {type = "all"}}})
+  end
   local acc = wrap((...), 1, "any")
   for i = 2, n do acc = combine("or", acc, (select(i, ...))) end
   return acc
@@ -238,12 +200,7 @@ local function fields_of(opts, fname)
 end
 
 -- The text of one field as a string ("" when absent); arrays are joined with ", ".
-local function field_text(paper, name)
-  local v = paper[name]
-  if v == nil then return "" end
-  if type(v) == "table" then return concat(v, ", ") end
-  return tostring(v)
-end
+local field_text = match.field_text
 M.field_text = field_text
 
 local function fields_desc(opts)
@@ -370,31 +327,12 @@ function M.pattern(p, opts)
   end)
 end
 
--- Code hosting sites recognised by has_code().
-M.CODE_HOSTS = {
-  "github.com", "gitlab.com", "bitbucket.org", "huggingface.co",
-  "codeberg.org", "sourceforge.net", "gitee.com", "paperswithcode.com",
-}
-
-local function has_code(paper)
-  for _, name in ipairs({"abstract", "comment"}) do
-    local s = paper[name]
-    if type(s) == "string" and s ~= "" then
-      s = lower(s)
-      for _, host in ipairs(M.CODE_HOSTS) do
-        if find(s, host, 1, true) then return true end
-      end
-    end
-  end
-  return false
-end
-M.paper_has_code = has_code
+M.paper_has_code = match.paper_has_code
 
 --- A link to a code-hosting site (GitHub, GitLab, Bitbucket, Hugging Face,
--- Codeberg, ...) in the abstract or the comment.
+-- Codeberg, ...) in the abstract or the comment (the core's rule).
 function M.has_code()
-  return new("has_code", "has_code()", has_code,
-    {cheap = true, ast = {type = "has", value = "code"}, query = "has:code"})
+  return new("has_code", "has_code()", match.paper_has_code, {tree = {type = "has", value = "code"}})
 end
 
 --- Papers that have a value for the field (doi, journal, comment, ...).
@@ -409,7 +347,7 @@ function M.has(field)
     if v == nil or v == "" or v == false then return false end
     if type(v) == "table" then return #v > 0 end
     return true
-  end, pushable and {cheap = true, ast = {type = "has", value = field}, query = "has:" .. field} or nil)
+  end, pushable and {tree = {type = "has", value = field}} or nil)
 end
 
 -- }======================================================
@@ -418,95 +356,54 @@ end
 -- Authors
 -- =======================================================
 
-local PARTICLES = {
-  van = true, von = true, der = true, den = true, de = true, la = true, le = true,
-  du = true, di = true, da = true, del = true, della = true, dos = true, das = true,
-  ter = true, ten = true, ["van't"] = true, bin = true, al = true, el = true,
-}
-
---- Parses a name ("Kaiming He", "K. He", "He, Kaiming", "Laurens van der Maaten")
--- into { last = "he", given = {"kaiming"} } (folded, lowercase).
-local function parse_name(name)
-  name = fold(name)
-  local last, given
-  local a, b = name:match("^%s*(.-)%s*,%s*(.-)%s*$")
-  if a and a ~= "" then
-    last, given = a, b
-  else
-    local toks = {}
-    for t in name:gmatch("[^%s]+") do toks[#toks + 1] = t end
-    if #toks == 0 then return nil end
-    local i = #toks
-    -- trailing suffixes like "Jr." belong to the surname
-    while i > 1 and (toks[i] == "jr." or toks[i] == "jr" or toks[i] == "ii" or toks[i] == "iii") do
-      i = i - 1
-    end
-    local j = i
-    while j > 1 and PARTICLES[toks[j - 1]] do j = j - 1 end
-    last = concat(toks, " ", j, i)
-    given = concat(toks, " ", 1, j - 1)
-  end
-  local g = {}
-  -- "K.-M." -> k, m ; "Jean-Luc" -> jean, luc
-  for t in given:gmatch("[^%s%.%-]+") do g[#g + 1] = t end
-  last = last:gsub("[%.]", ""):gsub("%s+", " ")
-  return {last = last, given = g}
-end
-M.parse_name = parse_name
-
-local function given_compatible(a, b)
-  local n = #a < #b and #a or #b
-  for i = 1, n do
-    local x, y = a[i], b[i]
-    if x ~= y then
-      -- an initial matches any name starting with it
-      if not ((#x == 1 and y:sub(1, 1) == x) or (#y == 1 and x:sub(1, 1) == y)) then
-        return false
-      end
-    end
-  end
-  return true
-end
-
---- True when two author names may denote the same person.
-function M.same_author(a, b)
-  local pa, pb = type(a) == "table" and a or parse_name(a), type(b) == "table" and b or parse_name(b)
-  if not pa or not pb then return false end
-  if pa.last ~= pb.last then
-    -- tolerate hyphen/space differences in surnames ("Juefei-Xu", "Juefei Xu")
-    if pa.last:gsub("[%-%s]", "") ~= pb.last:gsub("[%-%s]", "") then return false end
-  end
-  return given_compatible(pa.given, pb.given)
-end
+M.parse_name = names.parse
+M.same_author = names.same
 
 --- A follow list: matches a paper with at least one author in the list.
--- Names are compared tolerantly: "K. He", "Kaiming He" and "He, Kaiming"
--- all match "Kaiming He"; diacritics are folded; a bare surname matches
--- anyone with that surname.
+-- Names are compared by arxivdigest.names: "K. He", "Kaiming He" and
+-- "He, Kaiming" all match "Kaiming He"; diacritics are folded; a
+-- hyphenated given name is one name ("Li-Heng Chen" never matches "Li
+-- Chen"); a bare surname matches anyone with that surname. f:explain(p)
+-- says which followed name matched which author of the paper.
 function M.authors(...)
   local list = list_args("authors", ...)
   local wanted = {}
   for i, n in ipairs(list) do
-    local p = parse_name(n)
+    local p = names.parse(n)
     if not p then
       error(format("bad argument #1 to 'authors' (empty name at index %d)", i), 2)
     end
     wanted[i] = p
   end
   local nw = #wanted
-  return new("authors", "authors(" .. concat(list, "; ") .. ")", function(paper)
+  -- the (followed name, paper author) pairs that match, the first only
+  -- unless all is true
+  local function pairs_of(paper, all)
     local au = paper.authors
-    if type(au) ~= "table" then return false end
+    local out = {}
+    if type(au) ~= "table" then return out end
     for k = 1, #au do
-      local pn = parse_name(au[k])
+      local pn = names.parse(au[k])
       if pn then
         for i = 1, nw do
-          if M.same_author(wanted[i], pn) then return true end
+          if names.same(wanted[i], pn) then
+            out[#out + 1] = {list[i], au[k]}
+            if not all then return out end
+          end
         end
       end
     end
-    return false
-  end, {names = list})
+    return out
+  end
+  return new("authors", "authors(" .. concat(list, "; ") .. ")", function(paper)
+    return #pairs_of(paper, false) > 0
+  end, {names = list, why = function(paper)
+    local lines = {}
+    for _, m in ipairs(pairs_of(paper, true)) do
+      lines[#lines + 1] = format("followed '%s' matched author '%s'", m[1], m[2])
+    end
+    return lines
+  end})
 end
 
 -- }======================================================
@@ -515,13 +412,17 @@ end
 -- Cheap filters: category, primary, date, id
 -- =======================================================
 
+-- case-insensitive, like the index and c:select
 local function glob_matcher(values)
   local exact, prefixes = {}, {}
   for _, v in ipairs(values) do
+    v = lower(v)
     local pre = v:match("^(.-)%.?%*$")
     if pre then prefixes[#prefixes + 1] = pre .. "." else exact[v] = true end
   end
   return function(cat)
+    if type(cat) ~= "string" then return false end
+    cat = lower(cat)
     if exact[cat] then return true end
     for i = 1, #prefixes do
       if cat:sub(1, #prefixes[i]) == prefixes[i] then return true end
@@ -541,16 +442,6 @@ local function values_ast(kind, list)
   return nodes
 end
 
-local function query_values(prefix, list)
-  local parts = {}
-  for i, v in ipairs(list) do
-    if v:find("[%s()\"]") or v:find("%*") then return nil end
-    parts[i] = prefix .. v
-  end
-  if #parts == 1 then return parts[1] end
-  return "(" .. concat(parts, " OR ") .. ")"
-end
-
 --- Papers listed in any of the categories (cross-lists included). "cs.*" matches
 -- every cs category.
 function M.category(...)
@@ -565,7 +456,7 @@ function M.category(...)
     end
     local pc = paper.primary_category
     return pc ~= nil and match(pc) or false
-  end, {cheap = true, values = list, query = query_values("cat:", list), ast = values_ast("cat", list)})
+  end, {values = list, tree = values_ast("cat", list)})
 end
 
 --- Papers whose primary category is one of the given ones.
@@ -575,7 +466,7 @@ function M.primary(...)
   return new("primary", "primary(" .. concat(list, ", ") .. ")", function(paper)
     local pc = paper.primary_category
     return pc ~= nil and match(pc) or false
-  end, {cheap = true, values = list, query = query_values("primary:", list), ast = values_ast("primary", list)})
+  end, {values = list, tree = values_ast("primary", list)})
 end
 
 local DAYS_IN = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
@@ -648,10 +539,6 @@ function M.date(...)
   end
   field = field or "date"
   local desc = format("date(%s..%s%s)", lo or "", hi or "", field ~= "date" and ", " .. field or "")
-  local q
-  if field == "date" then
-    q = format("date:%s..%s", lo or "0000-01-01", hi or "9999-12-31")
-  end
   return new("date", desc, function(paper)
     local d = paper[field]
     if type(d) ~= "string" then return false end
@@ -659,20 +546,15 @@ function M.date(...)
     if lo and d < lo then return false end
     if hi and d > hi then return false end
     return true
-  end, {cheap = field == "date", from = lo, to = hi, field = field, query = q,
-         ast = field == "date" and {type = "date", from = lo, to = hi} or nil})
+  end, {from = lo, to = hi, field = field,
+         tree = field == "date" and {type = "date", from = lo or query.MIN_DATE,
+                                     to = hi or query.MAX_DATE} or nil})
 end
 
 --- Papers of a digest day on or after `from`: date(from, nil).
 function M.since(from) return M.date(from, nil) end
 
-local function norm_id(s)
-  s = s:gsub("^%s+", ""):gsub("%s+$", "")
-  s = s:gsub("^https?://arxiv%.org/abs/", ""):gsub("^https?://arxiv%.org/pdf/", "")
-  s = s:gsub("^arXiv:", ""):gsub("%.pdf$", "")
-  s = s:gsub("v%d+$", "")
-  return s
-end
+local norm_id = match.norm_id
 M.norm_id = norm_id
 
 --- Papers with one of these arXiv ids (version, URL or "arXiv:" prefix ignored).
@@ -689,7 +571,7 @@ function M.id(...)
   return new("id", desc, function(paper)
     local pid = paper.id
     return pid ~= nil and set[pid] == true
-  end, {cheap = true, values = norm, query = query_values("id:", norm), ast = values_ast("id", norm)})
+  end, {values = norm, tree = values_ast("id", norm)})
 end
 
 --- Revised papers: version >= min (and <= max when given).
@@ -702,8 +584,8 @@ function M.version(min, max)
     local v = paper.version
     if type(v) ~= "number" then return false end
     return v >= min and (max == nil or v <= max)
-  end, {cheap = true, query = max == nil and format("v:%d+", min) or nil,
-         ast = {type = "version", min = min, max = max}})
+  end, {tree = math.type(min) == "integer" and (max == nil or math.type(max) == "integer")
+         and min >= 0 and {type = "version", min = min, max = max} or nil})
 end
 
 -- }======================================================
@@ -712,235 +594,55 @@ end
 -- Query language on one paper
 -- =======================================================
 
--- The query AST (see arxivdigest.query) evaluated on one paper.
--- Each compiled node is function(paper, cache) -> boolean; `cache` holds the
--- normalised text of each field for the paper being tested.
-
-local QFIELD = {ti = "title", abs = "abstract", au = "authors", co = "comment"}
-local ALL_TEXT = {"title", "abstract", "authors", "comment"}
-
-local function norm_field(paper, cache, name)
-  local s = cache[name]
-  if s == nil then
-    local raw = field_text(paper, name)
-    s = raw == "" and "" or " " .. words(raw) .. " "
-    cache[name] = s
-  end
-  return s
-end
-
-local function text_node(node)
-  local needle = words(node.text or "")
-  if needle == "" then return function() return false end end
-  local fields = node.field and {QFIELD[node.field] or error("unknown query field '" .. tostring(node.field) .. "'", 0)}
-    or ALL_TEXT
-  needle = " " .. needle .. (node.prefix and "" or " ")
-  local author_name = node.field == "au" and node.type == "phrase" and parse_name(node.text)
-  local nf = #fields
-  return function(paper, cache)
-    for i = 1, nf do
-      if find(norm_field(paper, cache, fields[i]), needle, 1, true) then return true end
-    end
-    if author_name then
-      local au = paper.authors
-      if type(au) == "table" then
-        for k = 1, #au do
-          if M.same_author(author_name, au[k]) then return true end
-        end
-      end
-    end
-    return false
-  end
-end
-
-local compile_node
-
-local function compile_list(node)
-  local subs = {}
-  for i = 1, #node do subs[i] = compile_node(node[i]) end
-  local n = #subs
-  if node.type == "and" then
-    return function(paper, cache)
-      for i = 1, n do if not subs[i](paper, cache) then return false end end
-      return true
-    end
-  end
-  return function(paper, cache)
-    for i = 1, n do if subs[i](paper, cache) then return true end end
-    return false
-  end
-end
-
-function compile_node(node)
-  local t = node.type
-  if t == "and" or t == "or" then
-    return compile_list(node)
-  elseif t == "not" then
-    local sub = compile_node(node[1])
-    return function(paper, cache) return not sub(paper, cache) end
-  elseif t == "term" or t == "phrase" then
-    return text_node(node)
-  elseif t == "cat" or t == "primary" then
-    local match = glob_matcher({node.value})
-    if t == "primary" then
-      return function(paper)
-        local pc = paper.primary_category
-        return pc ~= nil and match(pc)
-      end
-    end
-    return function(paper)
-      local cats = paper.categories
-      if type(cats) == "table" then
-        for i = 1, #cats do if match(cats[i]) then return true end end
-      end
-      local pc = paper.primary_category
-      return pc ~= nil and match(pc)
-    end
-  elseif t == "id" then
-    local want = norm_id(node.value)
-    return function(paper) return paper.id == want end
-  elseif t == "date" then
-    local lo, hi = node.from, node.to
-    return function(paper)
-      local d = paper.date
-      if type(d) ~= "string" then return false end
-      return (lo == nil or d >= lo) and (hi == nil or d <= hi)
-    end
-  elseif t == "has" then
-    local v = node.value
-    if v == "code" then return has_code end
-    return function(paper)
-      local x = paper[v]
-      return x ~= nil and x ~= ""
-    end
-  elseif t == "version" then
-    local lo, hi = node.min, node.max
-    return function(paper)
-      local v = paper.version
-      if type(v) ~= "number" then return false end
-      return (lo == nil or v >= lo) and (hi == nil or v <= hi)
-    end
-  end
-  error("unknown query node type '" .. tostring(t) .. "'", 0)
-end
-
---- Compiles a query AST into function(paper) -> boolean.
-function M.compile_query(ast)
-  local f = compile_node(ast)
-  return function(paper) return f(paper, {}) and true or false end
-end
-
-local function quote(s)
-  if s:find('[%s"():]') or s == "AND" or s == "OR" or s == "NOT" or s:sub(1, 1) == "-" then
-    return '"' .. s:gsub('"', "") .. '"'
-  end
-  return s
-end
-
---- A query AST written back as a query string.
-function M.query_string(node)
-  local t = node.type
-  if t == "and" or t == "or" then
-    local parts = {}
-    for i = 1, #node do
-      local sub = node[i]
-      local q = M.query_string(sub)
-      if sub.type == "and" or sub.type == "or" then q = "(" .. q .. ")" end
-      parts[i] = q
-    end
-    return concat(parts, t == "and" and " AND " or " OR ")
-  elseif t == "not" then
-    local sub = node[1]
-    local q = M.query_string(sub)
-    if sub.type == "and" or sub.type == "or" then q = "(" .. q .. ")" end
-    return "NOT " .. q
-  elseif t == "term" then
-    return (node.field and node.field .. ":" or "") .. quote(node.text) .. (node.prefix and "*" or "")
-  elseif t == "phrase" then
-    return (node.field and node.field .. ":" or "") .. '"' .. node.text:gsub('"', "") .. '"'
-  elseif t == "cat" or t == "primary" or t == "id" or t == "has" then
-    return t .. ":" .. node.value
-  elseif t == "date" then
-    return "date:" .. (node.from or "0000-01-01") .. ".." .. (node.to or "9999-12-31")
-  elseif t == "version" then
-    return "v:" .. (node.min or 1) .. (node.max and ".." .. node.max or "+")
-  end
-  return "?"
-end
-
--- true when the AST only tests id/date/categories/version/has (no text)
-local function ast_cheap(node)
-  local t = node.type
-  if t == "and" or t == "or" or t == "not" then
-    for i = 1, #node do if not ast_cheap(node[i]) then return false end end
-    return true
-  end
-  if t == "cat" or t == "primary" then return not node.value:find("%*") end
-  return t == "id" or t == "date" or t == "version" or t == "has"
-end
-
---- The index query language (see arxivdigest.query) evaluated on one paper,
--- without an index. `q` is a query string or an AST.
+--- The query language (see arxivdigest.query) evaluated on one paper,
+-- without an index (arxivdigest.match). `q` is a query string or a tree.
 function M.query(q)
-  local ast, desc
+  local tree, desc
   if type(q) == "string" then
-    local query = require "arxivdigest.query"
     local ok, res = pcall(query.parse, q)
     if not ok then
       error(format("bad argument #1 to 'query' (%s)", tostring(res)), 2)
     end
-    ast, desc = res, q
+    tree, desc = res, q
   elseif type(q) == "table" and q.type then
-    ast, desc = q, M.query_string(q)
+    tree = q
+    local ok, res = pcall(query.format, q)
+    desc = ok and res or "<tree>"
   else
     error(format("bad argument #1 to 'query' (query string expected, got %s)", type(q)), 2)
   end
-  local ok, matcher = pcall(M.compile_query, ast)
+  local ok, matcher = pcall(match.compile, tree)
   if not ok then error(format("bad argument #1 to 'query' (%s)", tostring(matcher)), 2) end
-  -- a query is always pushed down to an index; it is "cheap" (can run in C
-  -- on a plain collection) only when it tests no text
-  local cheap = ast_cheap(ast)
-  return new("query", "query(" .. desc .. ")", matcher,
-    {cheap = cheap, ast = cheap and ast or nil, full_ast = ast, query = desc})
+  return new("query", "query(" .. desc .. ")", matcher, {tree = tree})
 end
 
 -- }======================================================
 
---- The query-language string equivalent to this filter, or nil when some part
--- (keywords, pattern, authors, Lua function...) cannot be written in it.
-function Filter.to_query(self)
-  local k = self.kind
-  if k == "and" or k == "or" then
-    local parts = {}
-    for i, p in ipairs(self.parts) do
-      local q = p:to_query()
-      if not q then return nil end
-      parts[i] = "(" .. q .. ")"
-    end
-    return concat(parts, k == "and" and " AND " or " OR ")
-  elseif k == "not" then
-    local q = self.parts[1]:to_query()
-    return q and "NOT (" .. q .. ")" or nil
-  end
-  return self.query
-end
-
---- The query AST of a cheap filter (category, primary, date, id, version,
--- has, cheap queries and their and/or/not), for evaluation in C by
--- Collection:select(ast); nil when some part needs the paper text or Lua.
-function Filter.to_ast(self)
+--- The query tree equivalent to this filter, or nil when some part
+-- (keywords, pattern, authors, Lua function...) cannot be written in the
+-- query language.
+function Filter.to_tree(self)
   local k = self.kind
   if k == "and" or k == "or" or k == "not" then
     local node = {type = k}
     for i, p in ipairs(self.parts) do
-      local a = p:to_ast()
+      local a = p:to_tree()
       if not a then return nil end
       node[i] = a
     end
     return node
   end
   if k == "all" then return {type = "all"} end
-  return self.ast
+  return self.tree
+end
+Filter.to_ast = Filter.to_tree
+
+--- The query text of to_tree(), or nil.
+function Filter.to_query(self)
+  local tree = self:to_tree()
+  if not tree then return nil end
+  local ok, q = pcall(query.format, tree)
+  return ok and q or nil
 end
 
 --- Evaluates the filter on one paper and explains the decision.
@@ -966,6 +668,11 @@ function Filter.explain(self, paper, depth, out)
   else
     r = self(paper)
     out[slot] = format("%s%s %s", ("  "):rep(depth), r and "yes" or "no ", self.desc)
+    if r and self.why then
+      for _, line in ipairs(self.why(paper)) do
+        out[#out + 1] = ("  "):rep(depth + 1) .. line
+      end
+    end
   end
   return r, out
 end

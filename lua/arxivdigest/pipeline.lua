@@ -14,17 +14,25 @@
 -- base pipeline can be reused. Nothing is read until a terminal method runs:
 -- :papers(), :collect(), :groups(), :count(), :render(), :write().
 --
--- Execution: without sort, rank or group the papers stream from the source
--- through the filters and stop as soon as the limit is reached. With an index
--- as the source, :query() strings and the parts of :where() filters that the
--- query language can express (category, primary, date, id, query, version)
--- are executed by the index; the other filters run in Lua on its hits.
+-- One path for a query: a query is parsed once (arxivdigest.query) into a
+-- tree; the layers below take the tree. With an index as the source, the
+-- trees of :query() and of the :where() filters the query language can
+-- express are ANDed into one tree, which the index runs with the limit,
+-- the offset and the order pushed down (a ranked top-k with a limit costs
+-- what idx:search costs); the other filters run in Lua on its hits, read in
+-- pages. With a Collection, the parts that need no text run in C
+-- (c:select); the rest, in Lua (arxivdigest.match evaluates trees).
+--
+-- A pipeline may be made unable to write files (`io = false`, for
+-- sandboxed scripts): the pipelines derived from it inherit that.
 
 local filter = require "arxivdigest.filter"
+local query = require "arxivdigest.query"
 
 local type, error, ipairs, pairs, pcall, tostring, setmetatable, getmetatable =
       type, error, ipairs, pairs, pcall, tostring, setmetatable, getmetatable
 local format, concat, sort, huge = string.format, table.concat, table.sort, math.huge
+local tointeger = math.tointeger
 local io_type = io.type
 
 local M = {}
@@ -53,6 +61,7 @@ end
 local function copy_state(st)
   local n = {}
   for k, v in pairs(st) do n[k] = v end
+  n.plan = nil
   n.filters = {}
   for i, f in ipairs(st.filters) do n.filters[i] = f end
   n.queries = {}
@@ -60,20 +69,16 @@ local function copy_state(st)
   return n
 end
 
-local function derive(self, fname, change)
-  local st = copy_state(S(self, fname))
-  change(st)
+local function new_pipeline(st)
   local p = setmetatable({}, Pipeline)
   state[p] = st
   return p
 end
 
--- Hook for arxivdigest.script: called before the pipeline touches a file,
--- with a description of the access; raises when it is not allowed.
-M.check_io = nil
-
-local function check_io(what)
-  if M.check_io then M.check_io(what) end
+local function derive(self, fname, change)
+  local st = copy_state(S(self, fname))
+  change(st)
+  return new_pipeline(st)
 end
 
 -- {======================================================
@@ -89,7 +94,7 @@ local function method(obj, name)
 end
 
 local function is_index(x)
-  return method(x, "search") ~= nil and method(x, "count") ~= nil
+  return type(x) == "userdata" and method(x, "search") ~= nil and method(x, "count") ~= nil
 end
 
 local function is_collection(x)
@@ -98,7 +103,6 @@ end
 
 local function open_paths(paths, level)
   local ad = require "arxivdigest"
-  for _, p in ipairs(paths) do check_io("read " .. p) end
   local arg = #paths == 1 and paths[1] or paths
   local c, err = ad.open(arg)
   if not c then error("from: " .. tostring(err), level + 1) end
@@ -110,11 +114,10 @@ end
 -- ad.load), an array of papers (userdata or plain tables) or a pipeline.
 function M.from(src)
   if is_pipeline(src) then return derive(src, "from", function() end) end
-  local st = {filters = {}, queries = {}}
+  local st = {filters = {}, queries = {}, io = true}
   local t = type(src)
   if t == "string" then
     if src:match("%.adx$") then
-      check_io("read " .. src)
       local idx, err = require("arxivdigest").load(src)
       if not idx then error("from: " .. tostring(err), 2) end
       st.kind, st.src = "index", idx
@@ -140,9 +143,13 @@ function M.from(src)
     error(format("bad argument #1 to 'from' (path, list of paths, collection, index or array of papers "
       .. "expected, got %s)", t), 2)
   end
-  local p = setmetatable({}, Pipeline)
-  state[p] = st
-  return p
+  return new_pipeline(st)
+end
+
+--- A pipeline like p that cannot write files (nor can any pipeline derived
+-- from it): for sandboxed scripts.
+function M.without_io(p)
+  return derive(p, "without_io", function(n) n.io = false end)
 end
 
 -- }======================================================
@@ -153,27 +160,30 @@ end
 
 --- Keep the papers for which the filter (or function, or query string) is true.
 function Pipeline:where(f)
-  local st = S(self, "where")
+  S(self, "where")
   if f == nil then error("bad argument #1 to 'where' (filter, function or query string expected, got nil)", 2) end
   local ok, w = pcall(filter.wrap, f, 1, "where")
   if not ok then error(w, 2) end
-  local _ = st
   return derive(self, "where", function(n) n.filters[#n.filters + 1] = w end)
 end
 
---- Keep the papers matching a query of the query language. With an index as
--- the source the index runs it (and ranks by it); otherwise it is evaluated
--- on each paper.
+--- Keep the papers matching a query of the query language (a string,
+-- parsed here once, or a tree of arxivdigest.query). With an index as the
+-- source the index runs it (and ranks by it); otherwise it is evaluated on
+-- each paper.
 function Pipeline:query(q)
-  if type(q) ~= "string" then
-    error(format("bad argument #1 to 'query' (string expected, got %s)", type(q)), 2)
+  S(self, "query")
+  local tree
+  if type(q) == "string" then
+    local ok, res = pcall(query.parse, q)
+    if not ok then error(res, 2) end
+    tree = res
+  elseif type(q) == "table" and type(q.type) == "string" then
+    tree = q
+  else
+    error(format("bad argument #1 to 'query' (query string or tree expected, got %s)", type(q)), 2)
   end
-  -- parse now so a malformed query fails here, with its column
-  local ok, f = pcall(filter.query, q)
-  if not ok then error((tostring(f):gsub("^bad argument #1 to 'query' %((.*)%)$", "%1")), 2) end
-  return derive(self, "query", function(n)
-    n.queries[#n.queries + 1] = {text = q, filter = f}
-  end)
+  return derive(self, "query", function(n) n.queries[#n.queries + 1] = tree end)
 end
 
 local DIRS = {asc = "asc", desc = "desc", ascending = "asc", descending = "desc"}
@@ -226,13 +236,14 @@ end
 
 --- Keep at most n papers (after sorting, before grouping); skip `offset` first.
 function Pipeline:limit(n, offset)
-  if type(n) ~= "number" or n < 0 or n ~= n // 1 then
+  local ni, oi = tointeger(n), offset == nil and 0 or tointeger(offset)
+  if type(n) ~= "number" or not ni or ni < 0 then
     error(format("bad argument #1 to 'limit' (non-negative integer expected, got %s)", tostring(n)), 2)
   end
-  if offset ~= nil and (type(offset) ~= "number" or offset < 0 or offset ~= offset // 1) then
+  if type(oi) ~= "number" or oi < 0 then
     error(format("bad argument #2 to 'limit' (non-negative integer expected, got %s)", tostring(offset)), 2)
   end
-  return derive(self, "limit", function(st) st.limit = n; st.offset = offset or 0 end)
+  return derive(self, "limit", function(st) st.limit = ni; st.offset = oi end)
 end
 
 --- Output format: a name ("markdown", "jsonl", "csv", "bibtex", "html",
@@ -259,16 +270,30 @@ end
 -- }======================================================
 
 -- {======================================================
--- Execution
+-- Planning
 -- =======================================================
 
-local function guarded(st, fn, ...)
-  if st.guard then return st.guard(fn, ...) end
-  return fn(...)
+local ALL = {type = "all"}
+
+local function and_of(trees)
+  if #trees == 0 then return nil end
+  if #trees == 1 then return trees[1] end
+  local node = {type = "and"}
+  for i, t in ipairs(trees) do node[i] = t end
+  return node
 end
 
--- Combined Lua-side filter list; with an index source, the index query string
--- (or nil) and the filters that remain for Lua.
+-- does the tree rank (a term or phrase that is not negated)?
+local function ranks(node, positive)
+  local t = node.type
+  if t == "term" or t == "phrase" then return positive end
+  if t == "not" then return ranks(node[1], not positive) end
+  if t == "and" or t == "or" then
+    for i = 1, #node do if ranks(node[i], positive) then return true end end
+  end
+  return false
+end
+
 local function flatten_and(filters)
   local out = {}
   local function add(f)
@@ -282,27 +307,59 @@ local function flatten_and(filters)
   return out
 end
 
+-- The plan of a pipeline (computed once): with an index, the tree it runs
+-- (nil: every paper) and whether its scores rank; with a collection, the
+-- tree c:select runs; in every case the filters left for Lua, cheap ones
+-- first. A query that does not go to the index or to select becomes a
+-- Lua filter evaluating its tree.
 local function plan(st)
-  local lua_filters, qparts = {}, {}
+  if st.plan then return st.plan end
+  local pl = {lua = {}}
   local filters = flatten_and(st.filters)
   if st.kind == "index" then
-    for _, q in ipairs(st.queries) do qparts[#qparts + 1] = "(" .. q.text .. ")" end
+    local trees = {}
+    for _, q in ipairs(st.queries) do trees[#trees + 1] = q end
     for _, f in ipairs(filters) do
-      local q = f:to_query()
-      if q then qparts[#qparts + 1] = "(" .. q .. ")" else lua_filters[#lua_filters + 1] = f end
+      local t = f:to_tree()
+      if t then trees[#trees + 1] = t else pl.lua[#pl.lua + 1] = f end
     end
+    pl.tree = and_of(trees)
+    pl.ranked = pl.tree ~= nil and ranks(pl.tree, true)
   else
-    for _, q in ipairs(st.queries) do lua_filters[#lua_filters + 1] = q.filter end
-    for _, f in ipairs(filters) do lua_filters[#lua_filters + 1] = f end
-    -- cheap filters first: they reject most papers without touching the text
-    local cheap, rest = {}, {}
-    for _, f in ipairs(lua_filters) do
-      if f.cheap then cheap[#cheap + 1] = f else rest[#rest + 1] = f end
+    local lua = {}
+    for _, q in ipairs(st.queries) do lua[#lua + 1] = filter.query(q) end
+    for _, f in ipairs(filters) do lua[#lua + 1] = f end
+    if st.kind == "collection" and method(st.src, "select") then
+      local cheap = {}
+      for _, f in ipairs(lua) do
+        local t = f.cheap and f:to_tree()
+        if t then cheap[#cheap + 1] = t else pl.lua[#pl.lua + 1] = f end
+      end
+      pl.select = and_of(cheap)
+    else
+      pl.lua = lua
     end
-    lua_filters = cheap
-    for _, f in ipairs(rest) do lua_filters[#lua_filters + 1] = f end
+    -- cheap filters first: they reject most papers without touching the text
+    local c, rest = {}, {}
+    for _, f in ipairs(pl.lua) do
+      if f.cheap then c[#c + 1] = f else rest[#rest + 1] = f end
+    end
+    for _, f in ipairs(rest) do c[#c + 1] = f end
+    pl.lua = c
   end
-  return lua_filters, #qparts > 0 and concat(qparts, " AND ") or nil
+  st.plan = pl
+  return pl
+end
+
+-- }======================================================
+
+-- {======================================================
+-- Execution
+-- =======================================================
+
+local function guarded(st, fn, ...)
+  if st.guard then return st.guard(fn, ...) end
+  return fn(...)
 end
 
 local function paper_id(p)
@@ -310,73 +367,79 @@ local function paper_id(p)
   return ok and tostring(id) or "?"
 end
 
--- Runs filter f on paper p; a failure names the filter and the paper.
-local function test(f, p)
-  local ok, r = pcall(f.fn, p)
-  if not ok then
-    error(format("filter %s failed on paper %s: %s", f.desc, paper_id(p), tostring(r)), 0)
+-- Runs the Lua filters on paper p; a failure names the filter and the paper.
+local function keep(lua, p)
+  for k = 1, #lua do
+    local f = lua[k]
+    local ok, r = pcall(f.fn, p)
+    if not ok then
+      error(format("filter %s failed on paper %s: %s", f.desc, paper_id(p), tostring(r)), 0)
+    end
+    if not r then return false end
   end
-  return r
+  return true
 end
 
--- Iterator over (paper, score) of the source after the filters, in source
--- order (index: rank order when a query ran).
-local function source_iter(st)
-  local lua_filters, q = plan(st)
-  local nf = #lua_filters
-  local src = st.src
-  local i = 0
-  local n
-  local get, scores
-  if st.kind == "index" then
-    local hits
-    if q then
-      local total = src:count(q)
-      local ok, res = pcall(src.search, src, q, {limit = total > 0 and total or 1})
-      if not ok then error("query: " .. tostring(res), 0) end
-      hits = res
-    elseif method(src, "papers") then
-      hits = {}
-      for p in src:papers() do hits[#hits + 1] = {paper = p} end
-    else
-      error("index source offers no way to list its papers (idx:papers)", 0)
+-- The index order a pipeline's sort maps to ("score" or "date", newest
+-- first), or nil when the index cannot give that order.
+local function index_order(st, pl)
+  local s = st.sort
+  if s == nil or st.rank then return pl.ranked and "score" or "date" end
+  if s.field == "score" and s.dir == "desc" then return pl.ranked and "score" or "date" end
+  if s.field == "date" and s.dir == "desc" then return "date" end
+  return nil
+end
+
+-- Iterator over (paper, score) of an index source after every filter, in
+-- index order `order`; `want` is how many papers are needed (nil: all).
+-- Without Lua filters one search of exactly `want` hits does it; with
+-- them, hits are read in growing pages until enough papers pass.
+local function index_iter(st, pl, order, want)
+  local src, tree, lua = st.src, pl.tree or ALL, pl.lua
+  local size
+  if #lua == 0 then size = want or src:count(tree)
+  else size = want and want * 2 + 16 or 256 end
+  local pos, hits, i, done = 0, {}, 0, false
+  local ranked = pl.ranked
+  return function()
+    while true do
+      i = i + 1
+      local h = hits[i]
+      if h ~= nil then
+        local p = h.paper
+        if #lua == 0 or keep(lua, p) then return p, ranked and h.score or nil end
+      elseif done then
+        return nil
+      else
+        hits = src:search(tree, {limit = size, offset = pos, sort = order})
+        i = 0
+        pos = pos + #hits
+        if #hits < size or size == 0 then done = true end
+        size = size * 4
+      end
     end
-    n = #hits
-    get = function(k) return hits[k].paper end
-    scores = function(k) return hits[k].score end
-  elseif st.kind == "collection" and method(src, "select") then
-    -- cheap filters run in C over the records; the rest in Lua on the result
-    local nodes, rest = {type = "and"}, {}
-    for _, f in ipairs(lua_filters) do
-      local a = f.cheap and f:to_ast()
-      if a then nodes[#nodes + 1] = a else rest[#rest + 1] = f end
-    end
-    local selected
-    if #nodes > 0 then
-      local ok, res = pcall(src.select, src, #nodes == 1 and nodes[1] or nodes)
-      if ok then selected = res end
-    end
-    if selected then
-      lua_filters, nf = rest, #rest
-      n = #selected
-      get = function(k) return src[selected[k]] end
-    else
-      n = #src
-      get = function(k) return src[k] end
-    end
+  end
+end
+
+-- Iterator over (paper, score) of a collection or array source after the
+-- filters, in source order.
+local function list_iter(st, pl)
+  local src, lua = st.src, pl.lua
+  local get, n
+  if pl.select then
+    local selected = src:select(pl.select)
+    n = #selected
+    get = function(k) return src[selected[k]] end
   else
     n = #src
     get = function(k) return src[k] end
   end
+  local i = 0
   return function()
     while i < n do
       i = i + 1
       local p = get(i)
-      local keep = true
-      for k = 1, nf do
-        if not test(lua_filters[k], p) then keep = false; break end
-      end
-      if keep then return p, scores and scores(i) or nil end
+      if #lua == 0 or keep(lua, p) then return p, nil end
     end
     return nil
   end
@@ -478,15 +541,17 @@ local function group_entries(st, entries)
   return groups
 end
 
--- Runs the pipeline. Returns the papers (array), their scores (array, may have
--- holes) and the groups (or nil).
-local function execute(st)
-  local it = source_iter(st)
+-- The papers and scores before grouping, limited, in their final order,
+-- and the number of matches before the limit when it is known cheaply.
+local function select_papers(st)
+  local pl = plan(st)
   local limit, offset = st.limit or huge, st.offset or 0
-  local needs_all = st.sort or st.rank
   local papers, scores = {}, {}
-  if not needs_all then
-    -- streaming: stop reading as soon as the limit is reached
+  local order = st.kind == "index" and index_order(st, pl)
+  if (order or not (st.sort or st.rank)) and not st.rank then
+    -- the source's own order: stream, stop at the limit
+    local want = limit < huge and limit + offset or nil
+    local it = order and index_iter(st, pl, order, want) or list_iter(st, pl)
     local skipped = 0
     while #papers < limit do
       local p, sc = it()
@@ -498,6 +563,7 @@ local function execute(st)
       end
     end
   else
+    local it = st.kind == "index" and index_iter(st, pl, pl.ranked and "score" or "date") or list_iter(st, pl)
     local entries = {}
     local rank = st.rank
     for p, sc in it do
@@ -523,6 +589,13 @@ local function execute(st)
       scores[#papers] = e.score
     end
   end
+  return papers, scores
+end
+
+-- Runs the pipeline. Returns the papers (array), their scores (array, may have
+-- holes) and the groups (or nil).
+local function execute(st)
+  local papers, scores = select_papers(st)
   local groups
   if st.group then
     local entries = {}
@@ -538,6 +611,16 @@ local function execute(st)
     end
   end
   return papers, scores, groups
+end
+
+-- The number of matching papers before limit and offset, when the source
+-- can tell it without reading them all (an index without Lua filters).
+local function total(st)
+  local pl = plan(st)
+  if st.kind == "index" and #pl.lua == 0 and not st.rank then
+    return st.src:count(pl.tree or ALL)
+  end
+  return nil
 end
 
 --- All resulting papers as an array (in group order when grouped), plus the
@@ -563,7 +646,9 @@ end
 -- Streams from the source when the pipeline neither sorts, ranks nor groups.
 function Pipeline:papers()
   local st = S(self, "papers")
-  if st.sort or st.rank or st.group then
+  local pl = guarded(st, plan, st)
+  local order = st.kind == "index" and index_order(st, pl)
+  if st.group or st.rank or (st.sort and not order) then
     local papers, scores = guarded(st, function()
       local ps, sc = execute(st)
       return ps, sc
@@ -580,7 +665,10 @@ function Pipeline:papers()
   return function()
     if given >= limit then return nil end
     return guarded(st, function()
-      if not it then it = source_iter(st) end
+      if not it then
+        local want = limit < huge and limit + offset or nil
+        it = order and index_iter(st, pl, order, want) or list_iter(st, pl)
+      end
       while true do
         local p, sc = it()
         if p == nil then return nil end
@@ -599,31 +687,28 @@ end
 function Pipeline:count()
   local st = S(self, "count")
   return guarded(st, function()
-    if st.kind == "index" and not st.rank then
-      local lua_filters, q = plan(st)
-      if #lua_filters == 0 and q then
-        local n = st.src:count(q) - (st.offset or 0)
-        if n < 0 then n = 0 end
-        if st.limit and n > st.limit then n = st.limit end
-        return n
-      end
+    local n = total(st)
+    if n == nil and st.sort == nil and st.group == nil and st.rank == nil then
+      local pl = plan(st)
+      local it = st.kind == "index" and index_iter(st, pl, "date") or list_iter(st, pl)
+      n = 0
+      local stop = st.limit and st.limit + (st.offset or 0) or huge
+      while n < stop and it() do n = n + 1 end
     end
-    if st.sort == nil and st.group == nil and st.rank == nil then
-      local n = 0
-      local it = source_iter(st)
-      local limit, offset = st.limit or huge, st.offset or 0
-      while n < limit + offset and it() do n = n + 1 end
-      n = n - offset
-      return n < 0 and 0 or n
+    if n ~= nil then
+      n = n - (st.offset or 0)
+      if n < 0 then n = 0 end
+      if st.limit and n > st.limit then n = st.limit end
+      return n
     end
     local papers = execute(st)
     if st.group then
       -- a paper may sit in several groups: count distinct records
-      local seen, n = {}, 0
+      local seen, k = {}, 0
       for _, p in ipairs(papers) do
-        if not seen[p] then seen[p] = true; n = n + 1 end
+        if not seen[p] then seen[p] = true; k = k + 1 end
       end
-      return n
+      return k
     end
     return #papers
   end)
@@ -638,10 +723,21 @@ local function fmt_for(st, path)
   return "text"
 end
 
+-- Renders through write (nil: to a string). The formatter's opts get, as
+-- well as the pipeline's format options: groups, scores, ranked (whether
+-- the scores rank), total (the matches before the limit, when known),
+-- query (the query text, when the pipeline has queries).
 local function render_to(st, write, path)
   local fm = require "arxivdigest.format"
   local papers, scores, groups = execute(st)
   local opts = {}
+  local pl = plan(st)
+  if #st.queries > 0 then
+    local ok, q = pcall(query.format, and_of(st.queries))
+    if ok then opts.query = q end
+  end
+  opts.ranked = (st.rank ~= nil) or (pl.ranked == true and index_order(st, pl) == "score")
+  opts.total = total(st)
   if st.fmt_opts then for k, v in pairs(st.fmt_opts) do opts[k] = v end end
   opts.groups = groups
   opts.scores = scores
@@ -654,25 +750,6 @@ function Pipeline:render()
   return guarded(st, function() return (render_to(st, nil)) end)
 end
 
-local function atomic_write(st, path)
-  check_io("write " .. path)
-  local dir = path:match("^(.*)/[^/]*$") or "."
-  local tmp = format("%s/.%s.%d%04d.tmp", dir, path:match("[^/]*$"), os.time(), math.random(0, 9999))
-  local fh, err = io.open(tmp, "wb")
-  if not fh then return nil, err end
-  local ok, res, n = pcall(render_to, st, fh, path)
-  if ok then
-    local okc, cerr = fh:close()
-    if not okc then os.remove(tmp); return nil, format("%s: %s", path, tostring(cerr)) end
-    local okr, rerr = os.rename(tmp, path)
-    if not okr then os.remove(tmp); return nil, rerr end
-    return n
-  end
-  fh:close()
-  os.remove(tmp)
-  error(res, 0)
-end
-
 --- Render and write to a path (atomically: a temporary file renamed over the
 -- target), an open file, or a function(chunk); no argument writes to
 -- io.stdout. The format defaults to the path's extension (.html, .md, .csv,
@@ -683,8 +760,19 @@ function Pipeline:write(target)
   local t = type(target)
   if target == nil then target = io.stdout end
   if t == "string" then
-    return guarded(st, atomic_write, st, target)
+    if not st.io then
+      error(format("sandbox: file access is not allowed (write %s)", target), 2)
+    end
+    return guarded(st, function()
+      return require("arxivdigest.output").atomic(target, function(write)
+        local _, n = render_to(st, write, target)
+        return n
+      end)
+    end)
   elseif io_type(target) == "file" or t == "function" then
+    if io_type(target) == "file" and not st.io and target ~= io.stdout then
+      error("sandbox: file access is not allowed (write to a file handle)", 2)
+    end
     return guarded(st, function()
       local _, n = render_to(st, target)
       return n
@@ -702,7 +790,7 @@ end
 function Pipeline:filter()
   local st = S(self, "filter")
   local parts = {}
-  for _, q in ipairs(st.queries) do parts[#parts + 1] = q.filter end
+  for _, q in ipairs(st.queries) do parts[#parts + 1] = filter.query(q) end
   for _, f in ipairs(st.filters) do parts[#parts + 1] = f end
   return filter.all(table.unpack(parts))
 end
@@ -713,13 +801,14 @@ function Pipeline:describe()
   local out = {}
   local src = st.src
   out[#out + 1] = "from " .. st.kind .. (st.kind == "array" and format(" (%d papers)", #src) or "")
-  local lua_filters, q = plan(st)
-  if q then out[#out + 1] = "index query " .. q end
-  local in_c = st.kind == "collection" and method(src, "select")
-  for _, f in ipairs(lua_filters) do
-    local c = f.cheap and f:to_ast() and in_c
-    out[#out + 1] = "where " .. f.desc .. (c and " [in C]" or "")
+  local pl = plan(st)
+  local function fmt_tree(t)
+    local ok, q = pcall(query.format, t)
+    return ok and q or "<tree>"
   end
+  if pl.tree then out[#out + 1] = "index query " .. fmt_tree(pl.tree) end
+  if pl.select then out[#out + 1] = "where " .. fmt_tree(pl.select) .. " [in C]" end
+  for _, f in ipairs(pl.lua) do out[#out + 1] = "where " .. f.desc end
   if st.rank then out[#out + 1] = "rank by function" end
   if st.sort and not st.rank then
     local s = st.sort
@@ -749,4 +838,5 @@ function M._source_kind(p)
 end
 
 M.Pipeline = Pipeline
+M.ranks = function(tree) return ranks(tree, true) end
 return M

@@ -33,9 +33,9 @@
 local filter = require "arxivdigest.filter"
 local pipeline = require "arxivdigest.pipeline"
 
-local type, error, pcall, xpcall, tostring, select, setmetatable, getmetatable, rawget, rawset, next, pairs,
-      ipairs = type, error, pcall, xpcall, tostring, select, setmetatable, getmetatable, rawget, rawset,
-      next, pairs, ipairs
+local type, error, pcall, xpcall, tostring, select, setmetatable, getmetatable, rawget, rawset, rawlen, next,
+      pairs, ipairs = type, error, pcall, xpcall, tostring, select, setmetatable, getmetatable, rawget, rawset,
+      rawlen, next, pairs, ipairs
 local debug, coroutine, string, table, collectgarbage, io, load, _G = debug, coroutine, string, table,
       collectgarbage, io, load, _G
 local format, pack, unpack = string.format, table.pack, table.unpack
@@ -77,37 +77,11 @@ end
 -- Sandbox
 -- =======================================================
 
--- All sandboxes alive; used by pipeline.check_io to find sandbox frames.
-local live = setmetatable({}, {__mode = "k"})
 -- sandbox currently running (innermost guard), if any
 local current
 
 local Sandbox = {}
 Sandbox.__index = Sandbox
-
--- true when a function of a sandboxed script is on the call stack
-local function sandbox_frame(sources, from_level)
-  local level = from_level or 3
-  while true do
-    local info = debug.getinfo(level, "S")
-    if not info then return false end
-    if sources[info.source] then return true end
-    level = level + 1
-  end
-end
-
-local function any_sandbox_frame()
-  for sb in pairs(live) do
-    if sb.depth > 0 and sandbox_frame(sb.sources, 4) then return true end
-  end
-  return false
-end
-
-pipeline.check_io = function(what)
-  if current ~= nil and any_sandbox_frame() then
-    error(format("sandbox: file access is not allowed (%s)", what), 0)
-  end
-end
 
 local function fail(sb, msg)
   sb.exhausted = msg
@@ -285,7 +259,6 @@ local function new_sandbox(opts)
     error("bad option 'max_memory' (positive number of bytes expected)", 3)
   end
   sb.hook = make_hook(sb)
-  live[sb] = true
 
   local owned = setmetatable({}, {__mode = "k"})     -- metatables set by the script
   local views = setmetatable({}, {__mode = "k"})     -- read-only views (protected)
@@ -435,7 +408,7 @@ local function new_sandbox(opts)
       error("sandbox: ad.from(path) is not allowed in a sandboxed script (file access); "
         .. "build on args.source", 2)
     end
-    local p = pipeline.from(src)
+    local p = pipeline.without_io(pipeline.from(src))
     pipeline._set_guard(p, function(fn, ...) return sb:guard(fn, ...) end)
     return p
   end
@@ -538,6 +511,28 @@ function M.run(path, opts, ...)
   return run(chunk, sb, ...)
 end
 
+-- A copy of a query tree made of plain tables, strings, numbers and
+-- booleans read raw (nil when t is not such a tree).
+local function plain_tree(t, depth)
+  depth = depth or 0
+  if type(t) ~= "table" or depth > 200 then return nil end
+  local out = {}
+  for _, k in ipairs{"type", "text", "field", "value", "from", "to", "min", "max", "prefix"} do
+    local v = rawget(t, k)
+    local tv = type(v)
+    if tv == "string" or tv == "number" or tv == "boolean" then out[k] = v end
+  end
+  if type(out.type) ~= "string" then return nil end
+  local n = rawlen(t)
+  if n > 100000 then return nil end
+  for i = 1, n do
+    local c = plain_tree(rawget(t, i), depth + 1)
+    if c == nil then return nil end
+    out[i] = c
+  end
+  return out
+end
+
 --- A filter from a filter script: it returns a filter or a function(paper).
 -- Returns nil, message when the file cannot be read.
 function M.filter(path, opts)
@@ -557,12 +552,17 @@ function M.filter(path, opts)
   -- The parts of a composite filter are not exposed: a pipeline would run
   -- them one by one, outside the guard. Only a filter that is wholly
   -- expressible as a query (no Lua function in it) keeps its pushdown.
-  local inner = f.fn
-  local guarded = filter.fn(function(paper) return sb:guard(inner, paper) end, f.desc)
+  local inner, desc = rawget(f, "fn"), rawget(f, "desc")
+  if type(inner) ~= "function" then
+    error(format("%s: a filter script must return a filter or a function", path), 0)
+  end
+  -- the tree, read under the guard and copied raw: no script code runs
+  -- when the host later reads it
+  local tree = sb:guard(function() return plain_tree(f:to_tree()) end)
+  local guarded = filter.fn(function(paper) return sb:guard(inner, paper) end, tostring(desc))
   guarded.kind = "script"
-  guarded.ast = f:to_ast()
-  guarded.query = f:to_query()
-  guarded.cheap = guarded.ast ~= nil
+  guarded.tree = tree
+  guarded.cheap = tree ~= nil and require("arxivdigest.match").cheap(tree)
   guarded.sandbox = sb
   return guarded
 end
@@ -581,7 +581,8 @@ function M.report(path, opts)
   if opts.source ~= nil then
     local src = opts.source
     if sb then
-      -- the script gets a pipeline it can chain, running under its budget
+      -- the script gets a pipeline it can chain, running under its budget,
+      -- that cannot write files
       args.source = sb.safe_from(pipeline.is_pipeline(src) and src or pipeline.from(src))
     else
       args.source = pipeline.is_pipeline(src) and src or pipeline.from(src)

@@ -1,0 +1,180 @@
+--- arxivdigest.match: the query tree of arxivdigest.query evaluated on one
+-- paper, without an index: the one Lua evaluator, for papers that are not
+-- in an index (a Collection's papers, plain tables). Its answers follow
+-- the index's rules: text is matched as the index's words (core.words:
+-- folded, hyphen groups split), categories case-insensitively, has:code
+-- by the core's rule (core.has_code), au:"phrases" also by the author
+-- rule of arxivdigest.names.
+--
+--   local match = require "arxivdigest.match"
+--   local f = match.compile(require("arxivdigest.query").parse("nerf cat:cs.CV"))
+--   if f(paper) then ... end
+
+local core = require "arxivdigest.core"
+local names = require "arxivdigest.names"
+
+local type, error, tostring, concat, find, lower = type, error, tostring,
+  table.concat, string.find, string.lower
+local words, has_code = core.words, core.has_code
+
+local M = {}
+
+--- The text of one field as a string ("" when absent); arrays are joined
+-- with ", ".
+local function field_text(paper, name)
+  local v = paper[name]
+  if v == nil then return "" end
+  if type(v) == "table" then return concat(v, ", ") end
+  return tostring(v)
+end
+M.field_text = field_text
+
+local QFIELD = {ti = "title", abs = "abstract", au = "authors", co = "comment"}
+local ALL_TEXT = {"title", "abstract", "authors", "comment"}
+
+-- the words of a field of the paper, " w1 w2 ... " (cached per paper)
+local function norm_field(paper, cache, name)
+  local s = cache[name]
+  if s == nil then
+    local raw = field_text(paper, name)
+    s = raw == "" and "" or " " .. words(raw) .. " "
+    cache[name] = s
+  end
+  return s
+end
+
+--- Canonical arXiv id of s (version, URL and "arXiv:" prefix dropped).
+function M.norm_id(s)
+  s = s:gsub("^%s+", ""):gsub("%s+$", "")
+  s = s:gsub("^https?://arxiv%.org/abs/", ""):gsub("^https?://arxiv%.org/pdf/", "")
+  s = s:gsub("^arXiv:", ""):gsub("%.pdf$", "")
+  s = s:gsub("v%d+$", "")
+  return s
+end
+
+--- Does the paper link to a code-hosting site (abstract or comment)?
+function M.paper_has_code(paper)
+  local a, c = paper.abstract, paper.comment
+  return (type(a) == "string" and has_code(a)) or (type(c) == "string" and has_code(c)) or false
+end
+
+local function text_node(node)
+  local needle = words(node.text or "")
+  if needle == "" then return function() return false end end
+  local fields = node.field and {QFIELD[node.field]
+    or error("unknown query field '" .. tostring(node.field) .. "'", 0)} or ALL_TEXT
+  needle = " " .. needle .. (node.prefix and "" or " ")
+  local author = node.field == "au" and node.type == "phrase" and names.parse(node.text)
+  local nf = #fields
+  return function(paper, cache)
+    for i = 1, nf do
+      if find(norm_field(paper, cache, fields[i]), needle, 1, true) then return true end
+    end
+    if author then
+      local au = paper.authors
+      if type(au) == "table" then
+        for k = 1, #au do
+          if names.same(author, au[k]) then return true end
+        end
+      end
+    end
+    return false
+  end
+end
+
+local function category_node(value, primary_only)
+  value = lower(value)
+  return function(paper)
+    local pc = paper.primary_category
+    if type(pc) == "string" and lower(pc) == value then return true end
+    if primary_only then return false end
+    local cats = paper.categories
+    if type(cats) == "table" then
+      for i = 1, #cats do
+        if type(cats[i]) == "string" and lower(cats[i]) == value then return true end
+      end
+    end
+    return false
+  end
+end
+
+local compile_node
+
+local function compile_list(node, depth)
+  local subs = {}
+  for i = 1, #node do subs[i] = compile_node(node[i], depth + 1) end
+  local n = #subs
+  if n == 0 then error("'" .. node.type .. "' node without operands", 0) end
+  if node.type == "and" then
+    return function(paper, cache)
+      for i = 1, n do if not subs[i](paper, cache) then return false end end
+      return true
+    end
+  end
+  return function(paper, cache)
+    for i = 1, n do if subs[i](paper, cache) then return true end end
+    return false
+  end
+end
+
+function compile_node(node, depth)
+  if type(node) ~= "table" then error("query node is not a table", 0) end
+  if depth > 200 then error("query nested too deeply", 0) end
+  local t = node.type
+  if t == "and" or t == "or" then
+    return compile_list(node, depth)
+  elseif t == "not" then
+    local sub = compile_node(node[1], depth + 1)
+    return function(paper, cache) return not sub(paper, cache) end
+  elseif t == "term" or t == "phrase" then
+    return text_node(node)
+  elseif t == "cat" or t == "primary" then
+    return category_node(tostring(node.value), t == "primary")
+  elseif t == "id" then
+    local want = M.norm_id(tostring(node.value))
+    return function(paper) return paper.id == want end
+  elseif t == "date" then
+    local lo, hi = node.from, node.to
+    return function(paper)
+      local d = paper.date
+      if type(d) ~= "string" then return false end
+      return (lo == nil or d >= lo) and (hi == nil or d <= hi)
+    end
+  elseif t == "has" then
+    local v = node.value
+    if v == "code" then return M.paper_has_code end
+    return function(paper)
+      local x = paper[v]
+      return x ~= nil and x ~= ""
+    end
+  elseif t == "version" then
+    local lo, hi = node.min, node.max
+    return function(paper)
+      local v = paper.version
+      if type(v) ~= "number" then return false end
+      return (lo == nil or v >= lo) and (hi == nil or v <= hi)
+    end
+  elseif t == "all" then
+    return function() return true end
+  end
+  error("unknown query node type '" .. tostring(t) .. "'", 0)
+end
+
+--- Compiles a query tree into function(paper) -> boolean.
+function M.compile(tree)
+  local f = compile_node(tree, 0)
+  return function(paper) return f(paper, {}) and true or false end
+end
+
+--- True when the tree tests no text (id, date, categories, version, has):
+-- a Collection can evaluate it in C (c:select) without decoding.
+function M.cheap(node)
+  local t = node.type
+  if t == "and" or t == "or" or t == "not" then
+    for i = 1, #node do if not M.cheap(node[i]) then return false end end
+    return true
+  end
+  return t ~= "term" and t ~= "phrase"
+end
+
+return M
