@@ -446,26 +446,26 @@ end
 -- every cs category.
 function M.category(...)
   local list = list_args("category", ...)
-  local match = glob_matcher(list)
+  local is = glob_matcher(list)
   return new("category", "category(" .. concat(list, ", ") .. ")", function(paper)
     local cats = paper.categories
     if type(cats) == "table" then
       for i = 1, #cats do
-        if match(cats[i]) then return true end
+        if is(cats[i]) then return true end
       end
     end
     local pc = paper.primary_category
-    return pc ~= nil and match(pc) or false
+    return pc ~= nil and is(pc) or false
   end, {values = list, tree = values_ast("cat", list)})
 end
 
 --- Papers whose primary category is one of the given ones.
 function M.primary(...)
   local list = list_args("primary", ...)
-  local match = glob_matcher(list)
+  local is = glob_matcher(list)
   return new("primary", "primary(" .. concat(list, ", ") .. ")", function(paper)
     local pc = paper.primary_category
-    return pc ~= nil and match(pc) or false
+    return pc ~= nil and is(pc) or false
   end, {values = list, tree = values_ast("primary", list)})
 end
 
