@@ -8,7 +8,7 @@ WARN      = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -pedantic -std=c
 XCFLAGS   = -fPIC -fvisibility=hidden -D_GNU_SOURCE -pthread $(LUA_INC)
 # ad.open reads and scans files, and ad.index tokenizes and encodes, on POSIX
 # threads (csrc/ad_open.c, csrc/ad_index.c)
-LDFLAGS_SO = -shared -pthread
+LDFLAGS_SO = -shared -pthread -ldl
 BUILD    ?= build
 SRCS      = $(wildcard csrc/*.c)
 HDRS      = $(wildcard csrc/*.h)

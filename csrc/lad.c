@@ -140,7 +140,7 @@ static int lad_open(lua_State *L) {
     }
   }
   lc = lad_newcoll(L, 1);  /* 4 */
-  st = ad_corpus_add_paths(&lc->c, v, n, threads, minbytes, &bad,
+  st = ad_corpus_add_paths(lc->c, v, n, threads, minbytes, &bad,
                            &lc->threads);
   if (st == AD_EIO) return lad_fail(L, v[bad], errno);
   if (st != AD_OK) lad_error(L, st, v[bad]);
@@ -157,7 +157,7 @@ static int lad_parse(lua_State *L) {
   int st;
   lua_pushvalue(L, 1);
   lua_setiuservalue(L, -2, 1);  /* keep the string alive */
-  st = ad_corpus_add_text(&lc->c, name, text, len, 0);
+  st = ad_corpus_add_text(lc->c, name, text, len, 0);
   if (st != AD_OK) lad_error(L, st, name);
   return 1;
 }
@@ -256,6 +256,7 @@ int luaopen_arxivdigest_core(lua_State *L) {
   lad_coll_open(L);
   lad_mpaper_open(L);
   lad_index_open(L);
+  lad_sandbox_open(L);
   return 1;
 }
 /* }====================================================== */

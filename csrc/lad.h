@@ -8,6 +8,8 @@
 **   lad_index.c   Index type: build, load, save, update, search, count,
 **                 trend, similar, stats; Hit objects
 **   lad_mpaper.c  MergedPaper type (one entry of an index)
+**   lad_sandbox.c sandboxed scripts: a lua_State of their own with a
+**                 limiting allocator and an instruction hook
 */
 #ifndef LAD_H
 #define LAD_H
@@ -54,11 +56,17 @@ extern const char *const lad_mergedfields[];
 /* }====================================================== */
 
 /* {====================================================== collections */
-/* The Collection userdata: a corpus that Lua owns. */
+/* The Collection userdata: a corpus that Lua owns, or one borrowed from a
+** collection of another state (a sandbox's view of a host collection:
+** owner is then that collection, which the sandbox holds, and nothing here
+** frees it). */
 typedef struct lad_collection {
-  ad_corpus c;         /* first member: a corpus pointer is its collection's */
+  ad_corpus *c;        /* the corpus read: &own, or the owner's */
+  struct lad_collection *owner;  /* the collection that owns *c: self or host */
+  ad_corpus own;
   int live;            /* 0 once closed / before init */
-  int busy;            /* C functions reading c across Lua allocations */
+  int busy;            /* holders (C functions reading c across Lua
+                          allocations, sandboxes): the owner's count */
   int pending;         /* closed while busy: free c when the last one ends */
   int threads;         /* threads that read its files (open), else 1 */
 } lad_collection;
@@ -69,10 +77,14 @@ lad_collection *lad_checkcoll(lua_State *L, int i);
 /* a new, empty, open Collection at the top of the stack, with nuv user
 ** values */
 lad_collection *lad_newcoll(lua_State *L, int nuv);
-/* A C function that reads a corpus across Lua allocations holds its
-** collection (a finalizer may close it meanwhile: the memory is then freed
-** at the release). */
-lad_collection *lad_hold(ad_corpus *c);
+/* a new Collection at the top of L's stack that reads host (another
+** state's collection, which is held until lad_release(host)) */
+lad_collection *lad_borrowcoll(lua_State *L, lad_collection *host);
+/* A C function that reads a corpus across Lua allocations, or a sandbox
+** that borrows it, holds its collection (a finalizer may close it
+** meanwhile: the memory is then freed at the last release). Returns the
+** owner, to release. */
+lad_collection *lad_hold(lad_collection *lc);
 /* c:close(): frees the corpus now, or when the last holder releases it */
 void lad_coll_close_now(lad_collection *lc);
 void lad_release(lad_collection *lc);
@@ -128,7 +140,13 @@ typedef struct lad_gen {
   int stale;             /* freed by an update (else by close) */
   int owncoll;           /* coll was made for this generation (from paths,
                             or by an update): freed with it */
+  int holds, pending;    /* sandboxes borrowing it; freed while held */
+  struct lad_gen *host;  /* a sandbox's view of a host generation (held),
+                            whose data it reads; NULL for an owner */
 } lad_gen;
+
+/* The index data of a generation (its host's for a borrowed one). */
+#define LAD_GIX(g) ((g)->host ? &(g)->host->ix : &(g)->ix)
 
 /* The open generation of the Index at i (raises on a closed index); its
 ** userdata is pushed when push != 0. */
@@ -149,8 +167,21 @@ lad_gen *lad_tompaper(lua_State *L, int i, uint32_t *doc, int push);
 /* The index data and corpus of the Index at i (raises on a closed index),
 ** for binding files that run core functions over an index. */
 ad_ix *lad_checkix(lua_State *L, int i, ad_corpus **corpus);
+/* Frees a generation's data now (closed), or when its last holder lets
+** it go; a borrowed generation only closes. */
+void lad_genfree(lad_gen *g);
+/* A sandbox borrows generation g of another state: pushes a new
+** generation in L that reads g's data (g is held until the sandbox
+** releases it with lad_genrelease), and returns it. coll: L's borrowed
+** collection for g's (at stack index ci, 0 for none). */
+lad_gen *lad_genborrow(lua_State *L, lad_gen *g, int ci);
+void lad_genrelease(lad_gen *g);
+/* Pushes a new Index handle over the generation at stack index gi. */
+void lad_newindex(lua_State *L, int gi);
 void lad_index_open(lua_State *L);
 void lad_mpaper_open(lua_State *L);
+/* Registers sandbox() (lad_sandbox.c) into the module table at the top. */
+void lad_sandbox_open(lua_State *L);
 /* }====================================================== */
 
 #endif

@@ -20,8 +20,8 @@ lad_collection *lad_checkcoll(lua_State *L, int i) {
 ** close while held only marks the collection closed; the memory is freed
 ** when the last holder releases it (or by __gc, if an error skipped the
 ** release). */
-lad_collection *lad_hold(ad_corpus *c) {
-  lad_collection *lc = (lad_collection *)(void *)c;  /* c is the first member */
+lad_collection *lad_hold(lad_collection *lc) {
+  lc = lc->owner;
   lc->busy++;
   return lc;
 }
@@ -29,7 +29,7 @@ lad_collection *lad_hold(ad_corpus *c) {
 void lad_release(lad_collection *lc) {
   if (--lc->busy == 0 && lc->pending) {
     lc->pending = 0;
-    ad_corpus_free(&lc->c);
+    ad_corpus_free(lc->c);
   }
 }
 
@@ -304,16 +304,19 @@ void lad_pushpaper(lua_State *L, int owner, uint32_t rec) {
   lua_setmetatable(L, -2);
 }
 
-/* Returns the paper at i and leaves its corpus in *pc. */
-static lad_paper *lad_topaper(lua_State *L, int i, ad_corpus **pc) {
+/* Returns the paper at i and leaves its corpus in *pc, its collection in
+** *plc (if not NULL). */
+static lad_paper *lad_topaper(lua_State *L, int i, ad_corpus **pc,
+                              lad_collection **plc) {
   lad_paper *p = (lad_paper *)luaL_checkudata(L, i, LAD_PAPER);
   lad_collection *lc;
   lua_getiuservalue(L, i, 1);
   lc = (lad_collection *)lua_touserdata(L, -1);
   lua_pop(L, 1);  /* the paper's user value keeps it alive */
-  if (lc == NULL || !lc->live || p->rec >= lc->c.nrecs)
+  if (lc == NULL || !lc->live || p->rec >= lc->c->nrecs)
     luaL_error(L, "paper of a closed collection");
-  *pc = &lc->c;
+  *pc = lc->c;
+  if (plc) *plc = lc;
   return p;
 }
 
@@ -336,11 +339,11 @@ static int lad_paper_index(lua_State *L) {
     p = (lad_paper *)lua_touserdata(L, 1);
     lua_getiuservalue(L, 1, 1);
     lc = (lad_collection *)lua_touserdata(L, -1);
-    if (lc == NULL || !lc->live || p->rec >= lc->c.nrecs)
+    if (lc == NULL || !lc->live || p->rec >= lc->c->nrecs)
       luaL_error(L, "paper of a closed collection");
-    c = &lc->c;
+    c = lc->c;
   } else {
-    p = lad_topaper(L, 1, &c);  /* raises */
+    p = lad_topaper(L, 1, &c, &lc);  /* raises */
   }
   if (lua_type(L, 2) != LUA_TSTRING) { lua_pushnil(L); return 1; }
   k = lua_tolstring(L, 2, &kn);
@@ -353,7 +356,7 @@ static int lad_paper_index(lua_State *L) {
         fid != LF_POSITION && fid != LF_CROSSLIST && fid != LF_DATE &&
         fid != LF_VERSION && c->files[c->recs[p->rec].file].text == NULL)
       lad_ensure_text(L, c, p->rec);
-    lc = lad_hold(c);
+    lc = lad_hold(lc);
     lad_pushfield(L, c, p->rec, fid);
     lad_release(lc);
   }
@@ -362,11 +365,11 @@ static int lad_paper_index(lua_State *L) {
 
 static int lad_paper_totable(lua_State *L) {
   ad_corpus *c;
-  lad_paper *p = lad_topaper(L, 1, &c);
   lad_collection *lc;
+  lad_paper *p = lad_topaper(L, 1, &c, &lc);
   int i;
   lad_ensure_text(L, c, p->rec);
-  lc = lad_hold(c);
+  lc = lad_hold(lc);
   lua_createtable(L, 0, LF_NFIELDS);
   for (i = 0; i < LF_NFIELDS; i++) {
     lad_pushfield(L, c, p->rec, i);
@@ -378,10 +381,10 @@ static int lad_paper_totable(lua_State *L) {
 
 static int lad_paper_tostring(lua_State *L) {
   ad_corpus *c;
-  lad_paper *p = lad_topaper(L, 1, &c);
   lad_collection *lc;
+  lad_paper *p = lad_topaper(L, 1, &c, &lc);
   lad_ensure_text(L, c, p->rec);
-  lc = lad_hold(c);
+  lc = lad_hold(lc);
   lad_pushfield(L, c, p->rec, LF_ID);
   lad_pushfield(L, c, p->rec, LF_TITLE);
   lad_release(lc);
@@ -412,7 +415,7 @@ static int lad_paper_eq(lua_State *L) { return lad_paper_eq_by(L, LAD_PAPER); }
 /* paper:record() -> collection, index (1-based): for C-side filters */
 static int lad_paper_record(lua_State *L) {
   ad_corpus *c;
-  lad_paper *p = lad_topaper(L, 1, &c);
+  lad_paper *p = lad_topaper(L, 1, &c, NULL);
   lua_getiuservalue(L, 1, 1);
   lua_pushinteger(L, (lua_Integer)p->rec + 1);
   return 2;
@@ -436,7 +439,9 @@ lad_collection *lad_newcoll(lua_State *L, int nuv) {
   lc->pending = 0;
   lc->threads = 1;
   lad_alloc(L, &a);
-  ad_corpus_init(&lc->c, &a);
+  lc->c = &lc->own;
+  lc->owner = lc;
+  ad_corpus_init(&lc->own, &a);
   luaL_setmetatable(L, LAD_COLLECTION);
   lc->live = 1;
   return lc;
@@ -447,7 +452,7 @@ void lad_coll_close_now(lad_collection *lc) {
   if (lc->live) {
     lc->live = 0;
     if (lc->busy > 0) lc->pending = 1;
-    else ad_corpus_free(&lc->c);
+    else if (lc->owner == lc) ad_corpus_free(lc->c);
   }
 }
 
@@ -459,16 +464,34 @@ static int lad_coll_close(lua_State *L) {
 /* __gc: nothing can read the collection any more */
 static int lad_coll_gc(lua_State *L) {
   lad_collection *lc = (lad_collection *)luaL_checkudata(L, 1, LAD_COLLECTION);
+  if (lc->owner != lc) {          /* borrowed: let the host's go */
+    if (lc->owner != NULL) lad_release(lc->owner);
+    lc->owner = NULL;
+    lc->live = 0;
+    return 0;
+  }
   if (lc->live || lc->pending) {
     lc->live = 0;
     lc->pending = 0;
-    ad_corpus_free(&lc->c);
+    ad_corpus_free(lc->c);
   }
   return 0;
 }
 
+lad_collection *lad_borrowcoll(lua_State *L, lad_collection *host) {
+  lad_collection *lc = (lad_collection *)lua_newuserdatauv(L, sizeof *lc, 0);
+  memset(lc, 0, sizeof *lc);
+  host = lad_hold(host);
+  lc->owner = host;
+  lc->c = host->c;
+  lc->threads = 1;
+  luaL_setmetatable(L, LAD_COLLECTION);
+  lc->live = 1;
+  return lc;
+}
+
 static int lad_coll_len(lua_State *L) {
-  lua_pushinteger(L, lad_checkcoll(L, 1)->c.nrecs);
+  lua_pushinteger(L, lad_checkcoll(L, 1)->c->nrecs);
   return 1;
 }
 
@@ -478,7 +501,7 @@ static int lad_coll_index(lua_State *L) {
   if (lua_type(L, 2) == LUA_TNUMBER) {
     int isint;
     lua_Integer i = lua_tointegerx(L, 2, &isint);  /* c[2.0] is c[2] */
-    if (isint && i >= 1 && (lua_Unsigned)i <= lc->c.nrecs)
+    if (isint && i >= 1 && (lua_Unsigned)i <= lc->c->nrecs)
       lad_pushpaper(L, 1, (uint32_t)(i - 1));
     else
       lua_pushnil(L);
@@ -494,7 +517,7 @@ static int lad_coll_iter(lua_State *L) {
   lua_Integer i;
   if (!lc->live) luaL_error(L, "papers: the collection was closed during the loop");
   i = lua_tointeger(L, lua_upvalueindex(2));
-  if ((lua_Unsigned)i >= lc->c.nrecs) return 0;
+  if ((lua_Unsigned)i >= lc->c->nrecs) return 0;
   lua_pushinteger(L, i + 1);
   lua_replace(L, lua_upvalueindex(2));
   lad_pushpaper(L, lua_upvalueindex(1), (uint32_t)i);
@@ -512,8 +535,8 @@ static int lad_coll_papers(lua_State *L) {
 
 /* c:warnings() -> { {source=, line=, message=}, ... } */
 static int lad_coll_warnings(lua_State *L) {
-  ad_corpus *c = &lad_checkcoll(L, 1)->c;
-  lad_collection *lc = lad_hold(c);
+  lad_collection *lc = lad_hold(lad_checkcoll(L, 1));
+  ad_corpus *c = lc->c;
   uint32_t i;
   lua_createtable(L, (int)c->nwarns, 0);
   for (i = 0; i < c->nwarns; i++) {
@@ -533,8 +556,8 @@ static int lad_coll_warnings(lua_State *L) {
 
 /* c:files() -> { {path=, size=, records=, format=}, ... } */
 static int lad_coll_files(lua_State *L) {
-  ad_corpus *c = &lad_checkcoll(L, 1)->c;
-  lad_collection *lc = lad_hold(c);
+  lad_collection *lc = lad_hold(lad_checkcoll(L, 1));
+  ad_corpus *c = lc->c;
   uint32_t i;
   lua_createtable(L, (int)c->nfiles, 0);
   for (i = 0; i < c->nfiles; i++) {
@@ -567,8 +590,8 @@ static int lad_coll_threads(lua_State *L) {
 ** the record array as it is (every span, flag, line, date, file index);
 ** each warning's file, line and message. */
 static int lad_coll_dump(lua_State *L) {
-  ad_corpus *c = &lad_checkcoll(L, 1)->c;
-  lad_collection *lc = lad_hold(c);
+  lad_collection *lc = lad_hold(lad_checkcoll(L, 1));
+  ad_corpus *c = lc->c;
   luaL_Buffer b;
   uint32_t i;
   luaL_buffinit(L, &b);
@@ -594,7 +617,7 @@ static int lad_coll_dump(lua_State *L) {
 
 /* c:memory() -> {text = bytes of file text, overhead = bytes of the rest} */
 static int lad_coll_memory(lua_State *L) {
-  ad_corpus *c = &lad_checkcoll(L, 1)->c;
+  ad_corpus *c = lad_checkcoll(L, 1)->c;
   size_t text = 0, over = 0;
   uint32_t i;
   for (i = 0; i < c->nfiles; i++) {
@@ -619,16 +642,17 @@ static int lad_coll_memory(lua_State *L) {
 ** cat, primary, id, date, version, has, and/or/not: no text), evaluated in
 ** C over the records' spans without decoding. */
 static int lad_coll_select(lua_State *L) {
-  ad_corpus *c = &lad_checkcoll(L, 1)->c;
+  ad_corpus *c = lad_checkcoll(L, 1)->c;
   lad_collection *lc;
   uint32_t n, i;
   lua_Integer k = 0;
   const ad_xnode *q;
   if (lua_gettop(L) > 2) lua_settop(L, 2);
   q = lad_checkquery(L, 2, &n, 1, "select");    /* 3 */
-  c = &lad_checkcoll(L, 1)->c;  /* (a finalizer may have closed it) */
+  lc = lad_checkcoll(L, 1);     /* (a finalizer may have closed it) */
+  c = lc->c;
   lua_newtable(L);                               /* 4 */
-  lc = lad_hold(c);  /* (an error below leaves the freeing to __gc) */
+  lc = lad_hold(lc);  /* (an error below leaves the freeing to __gc) */
   for (i = 0; i < c->nrecs; i++) {
     const ad_record *r = &c->recs[i];
     if (c->files[r->file].text == NULL) lad_ensure_text(L, c, i);
@@ -646,7 +670,7 @@ static int lad_coll_tostring(lua_State *L) {
   lad_collection *lc = (lad_collection *)luaL_checkudata(L, 1, LAD_COLLECTION);
   if (!lc->live) lua_pushliteral(L, "arxivdigest.Collection (closed)");
   else lua_pushfstring(L, "arxivdigest.Collection (%d papers, %d files)",
-                       (int)lc->c.nrecs, (int)lc->c.nfiles);
+                       (int)lc->c->nrecs, (int)lc->c->nfiles);
   return 1;
 }
 

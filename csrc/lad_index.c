@@ -28,20 +28,58 @@
 #include "lad.h"
 
 /* {====================================================== generations */
-static void lad_genfree(lad_gen *g) {
-  if (g->live) {
-    g->live = 0;
-    ad_ix_free(&g->ix);
-    if (g->loaded) ad_ix_corpus_free(&g->own);
-    if (g->owncoll && g->coll != NULL) lad_coll_close_now(g->coll);
-    g->loaded = 0;
-    g->coll = NULL;
+/* frees the data a generation owns */
+static void lad_gendrop(lad_gen *g) {
+  ad_ix_free(LAD_GIX(g));
+  if (g->loaded) ad_ix_corpus_free(&g->own);
+  if (g->owncoll && g->coll != NULL) lad_coll_close_now(g->coll);
+  g->loaded = 0;
+  g->coll = NULL;
+}
+
+void lad_genfree(lad_gen *g) {
+  if (!g->live) return;
+  g->live = 0;
+  if (g->host != NULL) return;            /* borrowed: owns nothing */
+  if (g->holds > 0) { g->pending = 1; return; }
+  lad_gendrop(g);
+}
+
+void lad_genrelease(lad_gen *g) {
+  if (--g->holds == 0 && g->pending) {
+    g->pending = 0;
+    lad_gendrop(g);
   }
 }
 
 static int lad_gen_gc(lua_State *L) {
-  lad_genfree((lad_gen *)luaL_checkudata(L, 1, LAD_GEN));
+  lad_gen *g = (lad_gen *)luaL_checkudata(L, 1, LAD_GEN);
+  if (g->host != NULL) {                  /* borrowed: let the host's go */
+    lad_genrelease(g->host);
+    g->host = NULL;
+    g->live = 0;
+    return 0;
+  }
+  lad_genfree(g);
   return 0;
+}
+
+lad_gen *lad_genborrow(lua_State *L, lad_gen *host, int ci) {
+  lad_gen *g;
+  if (ci) ci = lua_absindex(L, ci);
+  g = (lad_gen *)lua_newuserdatauv(L, sizeof *g, 2);
+  memset(g, 0, sizeof *g);
+  luaL_setmetatable(L, LAD_GEN);
+  if (ci) {
+    lua_pushvalue(L, ci);
+    lua_setiuservalue(L, -2, 1);
+    g->coll = (lad_collection *)lua_touserdata(L, ci);
+  }
+  host->holds++;
+  g->host = host;
+  g->loaded = host->loaded;
+  g->live = 1;
+  return g;
 }
 
 /* a new, closed generation at the top of the stack */
@@ -63,10 +101,10 @@ lad_gen *lad_checkindex(lua_State *L, int i, int push) {
 }
 
 ad_corpus *lad_gencorpus(lua_State *L, lad_gen *g) {
-  if (g->loaded) return &g->own;
+  if (g->loaded) return g->host ? &g->host->own : &g->own;
   if (g->coll == NULL || !g->coll->live)
     luaL_error(L, "the collection of this index was closed");
-  return &g->coll->c;
+  return g->coll->c;
 }
 
 /* the name of the generation at gi for messages: its file, or "index" */
@@ -85,14 +123,14 @@ int lad_generror(lua_State *L, int gi, int code) {
 
 uint32_t lad_genrec(lua_State *L, int gi, lad_gen *g, uint32_t r) {
   if (g->loaded) {
-    int st = ad_ix_corpus_rec(&g->ix, &g->own, r);
+    int st = ad_ix_corpus_rec(LAD_GIX(g), &g->own, r);
     if (st != AD_OK) lad_generror(L, gi, st);
   } else if (r >= lad_gencorpus(L, g)->nrecs) lad_generror(L, gi, AD_ECORRUPT);
   return r;
 }
 
 /* pushes a new Index handle over the generation at gi */
-static void lad_newindex(lua_State *L, int gi) {
+void lad_newindex(lua_State *L, int gi) {
   gi = lua_absindex(L, gi);
   lua_newuserdatauv(L, 1, 1);
   luaL_setmetatable(L, LAD_INDEX);
@@ -190,7 +228,7 @@ static int lad_index_new(lua_State *L) {
   g->coll = (lad_collection *)lua_touserdata(L, 1);
   g->owncoll = t == LUA_TSTRING || t == LUA_TTABLE;
   g->live = 1;
-  st = ad_ix_rebuild(&g->ix, &a, &g->coll->c, &p, NULL, NULL, NULL, NULL,
+  st = ad_ix_rebuild(LAD_GIX(g), &a, g->coll->c, &p, NULL, NULL, NULL, NULL,
                      threads, minpar);
   if (st != AD_OK) {
     lad_genfree(g);
@@ -219,7 +257,7 @@ static int lad_index_load(lua_State *L) {
   lua_setiuservalue(L, 2, 2);
   why[0] = 0;
   g->live = 1;
-  st = ad_ix_load(&g->ix, &a, path, why, sizeof why);
+  st = ad_ix_load(LAD_GIX(g), &a, path, why, sizeof why);
   if (st != AD_OK) {
     int e = errno;
     g->live = 0;
@@ -232,7 +270,7 @@ static int lad_index_load(lua_State *L) {
   if (verify) {                     /* check every chunk now */
     int s;
     for (s = 0; s < AD_NSEC; s++) {
-      if (ad_ix_need(&g->ix, s, 0, g->ix.seclen[s]) != AD_OK) {
+      if (ad_ix_need(LAD_GIX(g), s, 0, LAD_GIX(g)->seclen[s]) != AD_OK) {
         lad_genfree(g);
         luaL_pushfail(L);
         lua_pushfstring(L, "%s: corrupted index (checksum mismatch)", path);
@@ -242,7 +280,7 @@ static int lad_index_load(lua_State *L) {
   }
   ad_corpus_init(&g->own, &a);
   g->loaded = 1;
-  st = ad_ix_corpus(&g->ix, &g->own);
+  st = ad_ix_corpus(LAD_GIX(g), &g->own);
   if (st != AD_OK) {
     lad_genfree(g);
     if (st == AD_ENOMEM) return lad_error(L, st, path);
@@ -343,24 +381,24 @@ static int lad_rebuild(lua_State *L, lad_gen *og, const lad_upfile *v,
   /* no Lua call from here on: the corpus, then the index */
   for (i = 0; i < n && st == AD_OK; i++) {
     const lad_upfile *u = &v[i];
-    uint32_t before = lc->c.nfiles;
+    uint32_t before = lc->c->nfiles;
     if (u->old != UINT32_MAX && u->old < nfiles) {
-      st = ad_ix_corpus_addfile(&og->ix, &lc->c, u->old, u->mtime);
+      st = ad_ix_corpus_addfile(&og->ix, lc->c, u->old, u->mtime);
       if (st == AD_OK) oldfile[before] = u->old;
       continue;
     }
-    st = ad_corpus_add_file(&lc->c, u->path);
+    st = ad_corpus_add_file(lc->c, u->path);
     if (st == AD_ETOOBIG) st = AD_OK;   /* a warning, as in open() */
     else if (st == AD_OK) (*nread)++;
     if (st != AD_OK) { *failpath = u->path; break; }
-    for (k = before; k < lc->c.nfiles; k++) oldfile[k] = UINT32_MAX;
-    if (u->prev < nfiles && lc->c.nfiles == before + 1 &&
+    for (k = before; k < lc->c->nfiles; k++) oldfile[k] = UINT32_MAX;
+    if (u->prev < nfiles && lc->c->nfiles == before + 1 &&
         ad_ix_need(&og->ix, AD_SEC_FILES, (uint64_t)u->prev * sizeof(ad_ixfile),
                    sizeof(ad_ixfile)) == AD_OK) {
       const ad_ixfile *xf = (const ad_ixfile *)og->ix.sec[AD_SEC_FILES] + u->prev;
-      ad_file *f = &lc->c.files[before];
+      ad_file *f = &lc->c->files[before];
       if (f->text != NULL && xf->size == (uint64_t)f->len && xf->nrec == f->nrec &&
-          ad_file_hash(&lc->c, before) == xf->hash) {
+          ad_file_hash(lc->c, before) == xf->hash) {
         oldfile[before] = u->prev;      /* touched, same bytes */
         (*rechecked)++;
       }
@@ -378,13 +416,13 @@ static int lad_rebuild(lua_State *L, lad_gen *og, const lad_upfile *v,
   }
   lad_alloc(L, &a);
   g->live = 1;
-  st = ad_ix_rebuild(&g->ix, &a, &lc->c, &p, &og->ix, oldfile, &loads, &bad,
+  st = ad_ix_rebuild(LAD_GIX(g), &a, lc->c, &p, &og->ix, oldfile, &loads, &bad,
                      threads, minpar);
   *nread += loads;
   if (st != AD_OK) {
     e = errno;
     if (bad != UINT32_MAX) {
-      lua_pushstring(L, lc->c.files[bad].path);
+      lua_pushstring(L, lc->c->files[bad].path);
       *failpath = lua_tostring(L, -1);
     }
     lad_genfree(g);                /* (and its collection) */
@@ -690,13 +728,13 @@ static int lad_index_search(lua_State *L) {
   lua_settop(L, 3);
   q = lad_checkquery(L, 2, &nn, 0, "search");      /* 4 */
   g = lad_checkindex(L, 1, 1);                     /* 5 */
-  k = g->ix.m.ndocs;
+  k = LAD_GIX(g)->m.ndocs;
   if ((lua_Unsigned)offset < k) {
     lua_Unsigned want = (lua_Unsigned)offset + (lua_Unsigned)limit;
     if (want < k) k = (uint32_t)want;
   } else k = 0;
   hits = (ad_hit *)lua_newuserdatauv(L, (size_t)(k ? k : 1) * sizeof(ad_hit), 0);
-  st = ad_search(&g->ix, q, nn, k, sort, hits, &nout);
+  st = ad_search(LAD_GIX(g), q, nn, k, sort, hits, &nout);
   if (st != AD_OK) return lad_generror(L, 5, st);
   lad_pushsnipterms(L, q, nn);                     /* 7 */
   lad_pushhits(L, 5, hits, (uint32_t)offset < nout ? (uint32_t)offset : nout, nout, 7);
@@ -714,7 +752,7 @@ static int lad_index_count(lua_State *L) {
   lua_settop(L, 2);
   q = lad_checkquery(L, 2, &nn, 0, "count");       /* 3 */
   g = lad_checkindex(L, 1, 1);                     /* 4 */
-  st = ad_count(&g->ix, q, nn, &total);
+  st = ad_count(LAD_GIX(g), q, nn, &total);
   if (st != AD_OK) return lad_generror(L, 4, st);
   lua_pushinteger(L, total);
   return 1;
@@ -758,11 +796,11 @@ static int lad_index_trend(lua_State *L) {
   lua_settop(L, 3);
   q = lad_checkquery(L, 2, &nn, 0, "trend");       /* 4 */
   g = lad_checkindex(L, 1, 1);                     /* 5 */
-  t.ix = &g->ix; t.div = per == 0 ? 1 : per == 1 ? 100 : 10000;
+  t.ix = LAD_GIX(g); t.div = per == 0 ? 1 : per == 1 ? 100 : 10000;
   t.cap = 200000; t.n = 0; t.bad = 0;
   t.keys = (uint32_t *)lua_newuserdatauv(L, (size_t)t.cap * 8, 0);
   t.cnt = t.keys + t.cap;
-  st = ad_each(&g->ix, q, nn, lad_trend_cb, &t);
+  st = ad_each(LAD_GIX(g), q, nn, lad_trend_cb, &t);
   if (st != AD_OK) return lad_generror(L, 5, st);
   if (t.bad == 1) return lad_generror(L, 5, AD_ECORRUPT);
   lua_createtable(L, (int)t.n, (int)t.n);
@@ -796,7 +834,7 @@ static int64_t lad_finddoc(lua_State *L, int gi, lad_gen *g, const char *s, size
   int err = 0;
   int64_t d;
   if (!ad_parse_id(s, n, &off, &len, &ver)) return -1;
-  d = ad_ix_find_id(&g->ix, s + off, len, &err);
+  d = ad_ix_find_id(LAD_GIX(g), s + off, len, &err);
   if (err) lad_generror(L, gi, err);
   return d;
 }
@@ -877,7 +915,7 @@ static int lad_index_similar(lua_State *L) {
   text = lua_tolstring(L, 5, &n);
   g = lad_checkindex(L, 1, 0);
   hits = (ad_hit *)lua_newuserdatauv(L, (size_t)(k ? k : 1) * sizeof(ad_hit), 0);
-  st = ad_similar(&g->ix, text, n, self < 0 ? UINT32_MAX : (uint32_t)self,
+  st = ad_similar(LAD_GIX(g), text, n, self < 0 ? UINT32_MAX : (uint32_t)self,
                   (uint32_t)k, hits, &nout);
   if (st != AD_OK) return lad_generror(L, 4, st);
   lad_pushhits(L, 4, hits, 0, nout, 0);
@@ -888,7 +926,7 @@ static int lad_papers_iter(lua_State *L) {
   lad_gen *g = (lad_gen *)lua_touserdata(L, lua_upvalueindex(1));
   lua_Integer i = lua_tointeger(L, lua_upvalueindex(2));
   if (!g->live) return luaL_error(L, "papers: the index was closed during the loop");
-  if ((lua_Unsigned)i >= g->ix.m.ndocs) return 0;
+  if ((lua_Unsigned)i >= LAD_GIX(g)->m.ndocs) return 0;
   lua_pushinteger(L, i + 1);
   lua_replace(L, lua_upvalueindex(2));
   lad_pushmpaper(L, lua_upvalueindex(1), (uint32_t)i);
@@ -919,13 +957,13 @@ static int lad_index_stats(lua_State *L) {
   static const char *const maps[] = {"categories", "primary", "days", "months",
                                      "years", "authors", NULL};
   lad_gen *g = lad_checkindex(L, 1, 1);            /* 2 */
-  uint32_t d, nd = g->ix.m.ndocs;
+  uint32_t d, nd = LAD_GIX(g)->m.ndocs;
   int i, m;
   lua_settop(L, 2);
   lua_createtable(L, 0, 9);                        /* 3 */
   lua_pushinteger(L, nd); lua_setfield(L, 3, "papers");
-  lua_pushinteger(L, g->ix.m.nrecs); lua_setfield(L, 3, "records");
-  lua_pushinteger(L, g->ix.m.nfiles); lua_setfield(L, 3, "files");
+  lua_pushinteger(L, LAD_GIX(g)->m.nrecs); lua_setfield(L, 3, "records");
+  lua_pushinteger(L, LAD_GIX(g)->m.nfiles); lua_setfield(L, 3, "files");
   m = lua_gettop(L) + 1;                           /* m .. m+5: the maps */
   for (i = 0; maps[i]; i++) {
     lua_newtable(L);
@@ -933,7 +971,7 @@ static int lad_index_stats(lua_State *L) {
     lua_setfield(L, 3, maps[i]);
   }
   for (d = 0; d < nd; d++) {
-    const ad_ixdoc *doc = ad_ix_doc(&g->ix, d);
+    const ad_ixdoc *doc = ad_ix_doc(LAD_GIX(g), d);
     lua_Integer k, len;
     if (doc == NULL) return lad_generror(L, 2, AD_ECORRUPT);
     lad_pushmpaper(L, 2, d);
@@ -967,19 +1005,19 @@ static int lad_index_files(lua_State *L) {
   lad_gen *g = lad_checkindex(L, 1, 1);            /* 2 */
   uint32_t i;
   const ad_ixfile *f;
-  if (ad_ix_need(&g->ix, AD_SEC_FILES, 0, g->ix.seclen[AD_SEC_FILES]) ||
-      ad_ix_need(&g->ix, AD_SEC_FSTR, 0, g->ix.seclen[AD_SEC_FSTR]))
+  if (ad_ix_need(LAD_GIX(g), AD_SEC_FILES, 0, LAD_GIX(g)->seclen[AD_SEC_FILES]) ||
+      ad_ix_need(LAD_GIX(g), AD_SEC_FSTR, 0, LAD_GIX(g)->seclen[AD_SEC_FSTR]))
     return lad_generror(L, 2, AD_ECORRUPT);
-  f = (const ad_ixfile *)g->ix.sec[AD_SEC_FILES];
-  lua_createtable(L, (int)g->ix.m.nfiles, 0);
-  for (i = 0; i < g->ix.m.nfiles; i++) {
+  f = (const ad_ixfile *)LAD_GIX(g)->sec[AD_SEC_FILES];
+  lua_createtable(L, (int)LAD_GIX(g)->m.nfiles, 0);
+  for (i = 0; i < LAD_GIX(g)->m.nfiles; i++) {
     char hx[17];
     int k;
     uint64_t h = f[i].hash;
-    if ((uint64_t)f[i].path + f[i].pathlen > g->ix.seclen[AD_SEC_FSTR])
+    if ((uint64_t)f[i].path + f[i].pathlen > LAD_GIX(g)->seclen[AD_SEC_FSTR])
       return lad_generror(L, 2, AD_ECORRUPT);
     lua_createtable(L, 0, 5);
-    lua_pushlstring(L, (const char *)g->ix.sec[AD_SEC_FSTR] + f[i].path, f[i].pathlen);
+    lua_pushlstring(L, (const char *)LAD_GIX(g)->sec[AD_SEC_FSTR] + f[i].path, f[i].pathlen);
     lua_setfield(L, -2, "path");
     lua_pushinteger(L, (lua_Integer)f[i].size);
     lua_setfield(L, -2, "size");
@@ -998,10 +1036,10 @@ static int lad_index_files(lua_State *L) {
 /* idx:info() -> table of counts and parameters */
 static int lad_index_info(lua_State *L) {
   lad_gen *g = lad_checkindex(L, 1, 0);
-  const ad_ixmeta *m = &g->ix.m;
+  const ad_ixmeta *m = &LAD_GIX(g)->m;
   uint64_t total = 0;
   int s;
-  for (s = 0; s < AD_NSEC; s++) total += g->ix.seclen[s];
+  for (s = 0; s < AD_NSEC; s++) total += LAD_GIX(g)->seclen[s];
   lua_createtable(L, 0, 12);
   lua_pushinteger(L, m->ndocs); lua_setfield(L, -2, "papers");
   lua_pushinteger(L, m->nrecs); lua_setfield(L, -2, "records");
@@ -1028,14 +1066,14 @@ static int lad_index_save(lua_State *L) {
   lua_settop(L, 2);
   g = lad_checkindex(L, 1, 1);                     /* 3 */
   /* a loaded index must be fully valid before it is copied */
-  if (g->ix.lazy) {
+  if (LAD_GIX(g)->lazy) {
     int s;
     for (s = 0; s < AD_NSEC; s++) {
-      st = ad_ix_need(&g->ix, s, 0, g->ix.seclen[s]);
+      st = ad_ix_need(LAD_GIX(g), s, 0, LAD_GIX(g)->seclen[s]);
       if (st) return lad_generror(L, 3, st);
     }
   }
-  st = ad_ix_save(&g->ix, path);
+  st = ad_ix_save(LAD_GIX(g), path);
   if (st == AD_OK) { lua_pushboolean(L, 1); return 1; }
   if (st == AD_EIO) return lad_fail(L, path, errno);
   return lad_error(L, st, path);
@@ -1060,15 +1098,15 @@ static int lad_index_tostring(lua_State *L) {
   lua_getiuservalue(L, 1, 1);
   g = (lad_gen *)lua_touserdata(L, -1);
   if (g == NULL || !g->live) lua_pushliteral(L, "Index (closed)");
-  else lua_pushfstring(L, "Index (%d papers, %d terms%s)", (int)g->ix.m.ndocs,
-                       (int)g->ix.m.nterms, g->loaded ? ", loaded" : "");
+  else lua_pushfstring(L, "Index (%d papers, %d terms%s)", (int)LAD_GIX(g)->m.ndocs,
+                       (int)LAD_GIX(g)->m.nterms, g->loaded ? ", loaded" : "");
   return 1;
 }
 
 ad_ix *lad_checkix(lua_State *L, int i, ad_corpus **corpus) {
   lad_gen *g = lad_checkindex(L, i, 0);
   if (corpus != NULL) *corpus = lad_gencorpus(L, g);
-  return &g->ix;
+  return LAD_GIX(g);
 }
 
 static const luaL_Reg lad_index_meta[] = {

@@ -30,7 +30,7 @@ lad_gen *lad_tompaper(lua_State *L, int i, uint32_t *doc, int push) {
   if (g != NULL && g->stale)
     luaL_error(L, "stale paper: its index was updated since it was taken "
                "(get it from the index again)");
-  if (g == NULL || !g->live || *p >= g->ix.m.ndocs)
+  if (g == NULL || !g->live || *p >= LAD_GIX(g)->m.ndocs)
     luaL_error(L, "paper of a closed index");
   if (!push) lua_pop(L, 1);   /* (the paper's user value keeps it alive) */
   *doc = *p;
@@ -48,7 +48,7 @@ static int lad_recfield(lua_State *L, int gi, lad_gen *g, uint32_t rec,
 /* appearance k of d (k = 0: the best record), checked */
 static uint32_t lad_app(lua_State *L, int gi, lad_gen *g, const ad_ixdoc *d,
                         uint32_t k) {
-  uint32_t r = k == 0 ? d->best : ad_ix_app(&g->ix, d, k - 1);
+  uint32_t r = k == 0 ? d->best : ad_ix_app(LAD_GIX(g), d, k - 1);
   if (r == UINT32_MAX) lad_generror(L, gi, AD_ECORRUPT);
   return r;
 }
@@ -160,10 +160,10 @@ static void lad_mp_latest(lua_State *L, int gi, lad_gen *g, const ad_ixdoc *d,
 ** is not a field */
 static int lad_mp_field(lua_State *L, int gi, lad_gen *g, uint32_t doc,
                         const char *name) {
-  const ad_ixdoc *d = ad_ix_doc(&g->ix, doc);
+  const ad_ixdoc *d = ad_ix_doc(LAD_GIX(g), doc);
   if (d == NULL) return lad_generror(L, gi, AD_ECORRUPT);
   if (!strcmp(name, "id")) {
-    const char *id = ad_ix_docid(&g->ix, d);
+    const char *id = ad_ix_docid(LAD_GIX(g), d);
     if (id == NULL) return lad_generror(L, gi, AD_ECORRUPT);
     lua_pushlstring(L, id, d->idlen);
   } else if (!strcmp(name, "version")) {
@@ -235,7 +235,7 @@ static int lad_mp_record(lua_State *L) {
   lua_settop(L, 2);
   g = lad_tompaper(L, 1, &doc, 1);               /* 3 */
   gi = 3;
-  d = ad_ix_doc(&g->ix, doc);
+  d = ad_ix_doc(LAD_GIX(g), doc);
   if (d == NULL) return lad_generror(L, gi, AD_ECORRUPT);
   if (g->loaded) return luaL_error(L, "record() needs an index built from a collection");
   if (lua_isnil(L, 2)) r = d->best;

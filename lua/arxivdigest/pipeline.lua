@@ -33,7 +33,9 @@ local type, error, ipairs, pairs, pcall, tostring, setmetatable, getmetatable =
       type, error, ipairs, pairs, pcall, tostring, setmetatable, getmetatable
 local format, concat, sort, huge = string.format, table.concat, table.sort, math.huge
 local tointeger = math.tointeger
-local io_type = io.type
+-- (a sandbox's state has no io library: its pipelines cannot write files)
+local io = io
+local io_type = io and io.type or function() return nil end
 
 local M = {}
 
@@ -114,7 +116,7 @@ end
 -- ad.load), an array of papers (userdata or plain tables) or a pipeline.
 function M.from(src)
   if is_pipeline(src) then return derive(src, "from", function() end) end
-  local st = {filters = {}, queries = {}, io = true}
+  local st = {filters = {}, queries = {}, io = io ~= nil}
   local t = type(src)
   if t == "string" then
     if src:match("%.adx$") then
@@ -144,6 +146,17 @@ function M.from(src)
       .. "expected, got %s)", t), 2)
   end
   return new_pipeline(st)
+end
+
+--- The source of a pipeline that has no step yet (a Collection, an Index,
+-- an array of papers), else nil.
+function M.source_of(p)
+  local st = S(p, "source_of")
+  if #st.filters > 0 or #st.queries > 0 or st.sort or st.rank or st.group or st.limit
+     or st.fmt then
+    return nil
+  end
+  return st.src
 end
 
 --- A pipeline like p that cannot write files (nor can any pipeline derived
@@ -356,11 +369,6 @@ end
 -- {======================================================
 -- Execution
 -- =======================================================
-
-local function guarded(st, fn, ...)
-  if st.guard then return st.guard(fn, ...) end
-  return fn(...)
-end
 
 local function paper_id(p)
   local ok, id = pcall(function() return p.id end)
@@ -627,32 +635,25 @@ end
 -- groups ({ {key=, papers=}, ... }) when the pipeline groups.
 function Pipeline:collect()
   local st = S(self, "collect")
-  return guarded(st, function()
-    local papers, _, groups = execute(st)
-    return papers, groups
-  end)
+  local papers, _, groups = execute(st)
+  return papers, groups
 end
 
 --- The groups { {key=, papers=, scores=}, ... } (one group "" when not grouped).
 function Pipeline:groups()
   local st = S(self, "groups")
-  return guarded(st, function()
-    local papers, scores, groups = execute(st)
-    return groups or {{key = "", papers = papers, scores = scores}}
-  end)
+  local papers, scores, groups = execute(st)
+  return groups or {{key = "", papers = papers, scores = scores}}
 end
 
 --- Iterator over the resulting papers: `for p, score in pipe:papers() do`.
 -- Streams from the source when the pipeline neither sorts, ranks nor groups.
 function Pipeline:papers()
   local st = S(self, "papers")
-  local pl = guarded(st, plan, st)
+  local pl = plan(st)
   local order = st.kind == "index" and index_order(st, pl)
   if st.group or st.rank or (st.sort and not order) then
-    local papers, scores = guarded(st, function()
-      local ps, sc = execute(st)
-      return ps, sc
-    end)
+    local papers, scores = execute(st)
     local i = 0
     return function()
       i = i + 1
@@ -664,21 +665,19 @@ function Pipeline:papers()
   local limit, offset, given, skipped = st.limit or huge, st.offset or 0, 0, 0
   return function()
     if given >= limit then return nil end
-    return guarded(st, function()
-      if not it then
-        local want = limit < huge and limit + offset or nil
-        it = order and index_iter(st, pl, order, want) or list_iter(st, pl)
+    if not it then
+      local want = limit < huge and limit + offset or nil
+      it = order and index_iter(st, pl, order, want) or list_iter(st, pl)
+    end
+    while true do
+      local p, sc = it()
+      if p == nil then return nil end
+      if skipped < offset then skipped = skipped + 1
+      else
+        given = given + 1
+        return p, sc
       end
-      while true do
-        local p, sc = it()
-        if p == nil then return nil end
-        if skipped < offset then skipped = skipped + 1
-        else
-          given = given + 1
-          return p, sc
-        end
-      end
-    end)
+    end
   end
 end
 
@@ -686,32 +685,30 @@ end
 -- index-expressible filters, the index counts without materialising hits.
 function Pipeline:count()
   local st = S(self, "count")
-  return guarded(st, function()
-    local n = total(st)
-    if n == nil and st.sort == nil and st.group == nil and st.rank == nil then
-      local pl = plan(st)
-      local it = st.kind == "index" and index_iter(st, pl, "date") or list_iter(st, pl)
-      n = 0
-      local stop = st.limit and st.limit + (st.offset or 0) or huge
-      while n < stop and it() do n = n + 1 end
+  local n = total(st)
+  if n == nil and st.sort == nil and st.group == nil and st.rank == nil then
+    local pl = plan(st)
+    local it = st.kind == "index" and index_iter(st, pl, "date") or list_iter(st, pl)
+    n = 0
+    local stop = st.limit and st.limit + (st.offset or 0) or huge
+    while n < stop and it() do n = n + 1 end
+  end
+  if n ~= nil then
+    n = n - (st.offset or 0)
+    if n < 0 then n = 0 end
+    if st.limit and n > st.limit then n = st.limit end
+    return n
+  end
+  local papers = execute(st)
+  if st.group then
+    -- a paper may sit in several groups: count distinct records
+    local seen, k = {}, 0
+    for _, p in ipairs(papers) do
+      if not seen[p] then seen[p] = true; k = k + 1 end
     end
-    if n ~= nil then
-      n = n - (st.offset or 0)
-      if n < 0 then n = 0 end
-      if st.limit and n > st.limit then n = st.limit end
-      return n
-    end
-    local papers = execute(st)
-    if st.group then
-      -- a paper may sit in several groups: count distinct records
-      local seen, k = {}, 0
-      for _, p in ipairs(papers) do
-        if not seen[p] then seen[p] = true; k = k + 1 end
-      end
-      return k
-    end
-    return #papers
-  end)
+    return k
+  end
+  return #papers
 end
 
 local function fmt_for(st, path)
@@ -747,7 +744,7 @@ end
 --- The formatted output as a string.
 function Pipeline:render()
   local st = S(self, "render")
-  return guarded(st, function() return (render_to(st, nil)) end)
+  return (render_to(st, nil))
 end
 
 --- Render and write to a path (atomically: a temporary file renamed over the
@@ -755,33 +752,32 @@ end
 -- io.stdout. The format defaults to the path's extension (.html, .md, .csv,
 -- .bib, .jsonl, .atom, .txt), else "text".
 -- Returns the number of papers written, or nil and a message on I/O failure.
-function Pipeline:write(target)
+-- `hint` (a file name) chooses the format for a function target when the
+-- pipeline has none.
+function Pipeline:write(target, hint)
   local st = S(self, "write")
   local t = type(target)
-  if target == nil then target = io.stdout end
+  if target == nil then
+    if not io then error("sandbox: file access is not allowed (write to stdout)", 2) end
+    target = io.stdout
+  end
   if t == "string" then
     if not st.io then
       error(format("sandbox: file access is not allowed (write %s)", target), 2)
     end
-    return guarded(st, function()
-      return require("arxivdigest.output").atomic(target, function(write)
-        local _, n = render_to(st, write, target)
-        return n
-      end)
+    return require("arxivdigest.output").atomic(target, function(write)
+      local _, n = render_to(st, write, target)
+      return n
     end)
   elseif io_type(target) == "file" or t == "function" then
-    if io_type(target) == "file" and not st.io and target ~= io.stdout then
+    if io_type(target) == "file" and not st.io then
       error("sandbox: file access is not allowed (write to a file handle)", 2)
     end
-    return guarded(st, function()
-      local _, n = render_to(st, target)
-      return n
-    end)
+    local _, n = render_to(st, target, t == "function" and hint or nil)
+    return n
   elseif t == "table" and type(target.write) == "function" then
-    return guarded(st, function()
-      local _, n = render_to(st, function(s) target:write(s) end)
-      return n
-    end)
+    local _, n = render_to(st, function(s) target:write(s) end)
+    return n
   end
   error(format("bad argument #1 to 'write' (path, file, function or nil expected, got %s)", t), 2)
 end
@@ -824,18 +820,6 @@ function Pipeline:describe()
 end
 
 Pipeline.__tostring = function(self) return "pipeline: " .. self:describe():gsub("\n", " | ") end
-
--- For arxivdigest.script: run every terminal method of the pipeline through
--- guard(fn, ...) (the sandbox budget); derived pipelines inherit it.
-function M._set_guard(p, guard)
-  local st = state[p]
-  if st then st.guard = guard end
-end
-
-function M._source_kind(p)
-  local st = state[p]
-  return st and st.kind
-end
 
 M.Pipeline = Pipeline
 M.ranks = function(tree) return ranks(tree, true) end

@@ -210,7 +210,7 @@ function M.render(papers, fmt, opts, write)
       __len = function() return n end,
     })
   end
-  if write == io.stdout and opts.stdout == nil then
+  if io and write == io.stdout and opts.stdout == nil then
     -- let the text format know it may test stdout for a terminal
     opts = setmetatable({ stdout = true }, { __index = opts })
   end

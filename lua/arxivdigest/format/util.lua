@@ -236,7 +236,7 @@ function M.sink(write)
     local buf = {}
     return function(s) buf[#buf + 1] = s end, function() return table.concat(buf) end
   end
-  if io.type(write) == "file" then
+  if io and io.type(write) == "file" then
     return function(s) assert(write:write(s)) end, function() return nil end
   end
   if type(write) ~= "function" then
