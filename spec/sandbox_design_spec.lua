@@ -140,7 +140,8 @@ describe("generated scripts in the sandbox (property)", function()
       math.randomseed(11)
       local runs, stopped = 0, 0
       for n = 1, 60 do
-        local body = {"local src = ... and (...).source", "local OUT = " .. ("%q"):format(OUT)}
+        local body = {"local _, args = ...", "local src = args and args.source",
+                      "local OUT = " .. ("%q"):format(OUT)}
         for _ = 1, math.random(2, 6) do
           local b = BLOCKS[math.random(#BLOCKS)]
           local wrap = math.random(4)
