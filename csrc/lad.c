@@ -7,6 +7,7 @@
 */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include "lad.h"
 #include "ad_token.h"
 
@@ -211,6 +212,15 @@ static int lad_words(lua_State *L) {
   return 1;
 }
 
+/* now() -> seconds of a monotonic clock (wall time, for the command's
+** reports of how long something took) */
+static int lad_now(lua_State *L) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+  return 1;
+}
+
 /* has_code(s) -> whether s links to a code-hosting site (the has:code
 ** rule of the index and of select) */
 static int lad_has_code(lua_State *L) {
@@ -245,6 +255,7 @@ static const luaL_Reg lad_funcs[] = {
   {"fold", lad_fold},
   {"words", lad_words},
   {"has_code", lad_has_code},
+  {"now", lad_now},
   {"snippet", lad_snippet},
   {NULL, NULL}
 };

@@ -554,7 +554,8 @@ static int lad_coll_warnings(lua_State *L) {
   return 1;
 }
 
-/* c:files() -> { {path=, size=, records=, format=}, ... } */
+/* c:files() -> { {path=, size=, records=, format=, date=}, ... } (date:
+** the digest day of the file's first record) */
 static int lad_coll_files(lua_State *L) {
   lad_collection *lc = lad_hold(lad_checkcoll(L, 1));
   ad_corpus *c = lc->c;
@@ -569,6 +570,10 @@ static int lad_coll_files(lua_State *L) {
     lua_setfield(L, -2, "size");
     lua_pushinteger(L, f->nrec);
     lua_setfield(L, -2, "records");
+    if (f->nrec > 0 && f->first < c->nrecs) {
+      lad_pushdate(L, c->recs[f->first].date);
+      lua_setfield(L, -2, "date");
+    }
     lua_pushstring(L, f->format == AD_FMT_LISTING ? "listing" :
                       f->format == AD_FMT_CATALOG ? "catalog" : "unknown");
     lua_setfield(L, -2, "format");

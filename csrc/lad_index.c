@@ -480,7 +480,8 @@ static int lad_index_update(lua_State *L) {
     lua_rawseti(L, 5, 1);
   } else if (lua_type(L, 2) == LUA_TTABLE) {
     lua_Integer j, len = luaL_len(L, 2);
-    lua_createtable(L, (int)(len > 0 && len < 1 << 24 ? len : 0), 0);
+    if (len < 1) luaL_argerror(L, 2, "empty list of paths");
+    lua_createtable(L, (int)(len < 1 << 24 ? len : 0), 0);
     for (j = 1; j <= len; j++) {
       if (lua_geti(L, 2, j) != LUA_TSTRING)
         luaL_argerror(L, 2, lua_pushfstring(L, "item %d is a %s, a path "
@@ -1000,7 +1001,8 @@ static int lad_index_stats(lua_State *L) {
 /* }====================================================== */
 
 /* {====================================================== the rest */
-/* idx:files() -> { {path=, size=, mtime=, hash=}, ... } (absolute paths) */
+/* idx:files() -> { {path=, size=, mtime=, records=, date=, hash=}, ... }
+** (absolute paths; date: the digest day of the file's first record) */
 static int lad_index_files(lua_State *L) {
   lad_gen *g = lad_checkindex(L, 1, 1);            /* 2 */
   uint32_t i;
@@ -1025,6 +1027,12 @@ static int lad_index_files(lua_State *L) {
     lua_setfield(L, -2, "mtime");
     lua_pushinteger(L, f[i].nrec);
     lua_setfield(L, -2, "records");
+    if (f[i].nrec > 0) {            /* the digest day of its first record */
+      ad_record r;
+      if (ad_ix_rec(LAD_GIX(g), f[i].first, &r) != AD_OK) return lad_generror(L, 2, AD_ECORRUPT);
+      lad_pushdate(L, r.date);
+      lua_setfield(L, -2, "date");
+    }
     for (k = 15; k >= 0; k--) { hx[k] = "0123456789abcdef"[h & 15]; h >>= 4; }
     lua_pushlstring(L, hx, 16);
     lua_setfield(L, -2, "hash");

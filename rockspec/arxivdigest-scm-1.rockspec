@@ -57,6 +57,7 @@ build = {
     ["arxivdigest.query"] = "lua/arxivdigest/query.lua",
     ["arxivdigest.script"] = "lua/arxivdigest/script.lua",
     ["arxivdigest.sandbox"] = "lua/arxivdigest/sandbox.lua",
+    ["arxivdigest.stats"] = "lua/arxivdigest/stats.lua",
     ["arxivdigest.cli"] = "lua/arxivdigest/cli.lua",
     ["arxivdigest.format"] = "lua/arxivdigest/format/init.lua",
     ["arxivdigest.format.atom"] = "lua/arxivdigest/format/atom.lua",

@@ -6,15 +6,22 @@
 -- cli.main(argv, io_like) returns the exit status: 0 success, 1 nothing found
 -- (or a runtime error), 2 usage error. io_like (optional) has stdout and
 -- stderr with a write method (io.stdout / io.stderr by default).
+--
+-- Commands are a registry: M.commands[name] = {synopsis =, summary =, doc =,
+-- args =, options =, example =, run = function(ctx, positional)}. The
+-- built-in ones are below; others register from their own module
+-- (M.EXTERNAL: arxivdigest.cmd.<name>), so that a new command is one file
+-- plus one line. ctx gives a command the parsed options (ctx.opts), the
+-- streams, and the shared helpers (ctx:input(), ctx:output(), ...).
 
-local type, error, ipairs, pairs, pcall, tostring, tonumber, select, setmetatable =
-      type, error, ipairs, pairs, pcall, tostring, tonumber, select, setmetatable
+local type, error, ipairs, pairs, pcall, tostring, tonumber, select, setmetatable, getmetatable =
+      type, error, ipairs, pairs, pcall, tostring, tonumber, select, setmetatable, getmetatable
 local format, concat, sort = string.format, table.concat, table.sort
 
 local M = {}
 
 -- {======================================================
--- Argument parsing
+-- Usage errors, options, the registry
 -- =======================================================
 
 local UsageError = {}
@@ -22,89 +29,50 @@ UsageError.__index = UsageError
 UsageError.__tostring = function(e) return e.msg end
 
 local function usage_error(msg) error(setmetatable({msg = msg}, UsageError), 0) end
+M.usage_error = usage_error
+
+local function format_doc()
+  local ok, fm = pcall(require, "arxivdigest.format")
+  local names = ok and concat(fm.names(), ", ") or "text, markdown, ..."
+  return "output format: " .. names .. ",\n" .. (" "):rep(31) .. "or a template \"{id} {title}\" "
+    .. "(default: from -o's name, else text)"
+end
 
 local COMMON = {
   {long = "help", short = "h", doc = "show this help"},
   {long = "index", short = "i", value = "FILE", doc = "read a saved index (*.adx) instead of digest files"},
   {long = "output", short = "o", value = "FILE", doc = "write to FILE (atomically) instead of stdout"},
-  {long = "format", short = "f", value = "FMT",
-   doc = "output format: text, markdown, jsonl, csv, bibtex, html, atom, or a template \"{id} {title}\""},
+  {long = "format", short = "f", value = "FMT", doc = format_doc},
   {long = "limit", short = "n", value = "N", doc = "at most N papers"},
-  {long = "no-progress", doc = "never show a progress bar"},
+  {long = "warnings", doc = "list every warning about the input (default: a summary)"},
+  {long = "no-progress", doc = "never show progress"},
 }
 
-local COMMANDS = {
-  search = {
-    synopsis = "search QUERY [PATH...]",
-    doc = "Papers matching QUERY (the query language: terms, \"phrases\", AND OR NOT -x, ti: abs: au: co:,\n"
-      .. "cat: primary: id: date:2020-05 year:2019 has:code v:2+), best first.\n"
-      .. "Exit status 1 when nothing matches.",
-    args = {"QUERY"},
-    options = {{long = "sort", value = "score|date", doc = "order of the results (default score)"},
-               {long = "offset", value = "N", doc = "skip the first N results"}},
-    example = "arxivdigest search 'segmentation -survey cat:cs.CV' --limit 5",
-  },
-  show = {
-    synopsis = "show ID [PATH...]",
-    doc = "One paper by arXiv id (with or without version). Exit status 1 when it is not there.",
-    args = {"ID"},
-    example = "arxivdigest show 2005.09623",
-  },
-  export = {
-    synopsis = "export --to FORMAT [PATH...]",
-    doc = "Every record of the input in one format (jsonl, csv, bibtex, markdown, html, atom, text).",
-    options = {{long = "to", short = "t", value = "FORMAT", doc = "output format (required)"}},
-    example = "arxivdigest export --to jsonl examples/data/ -o all.jsonl",
-  },
-  filter = {
-    synopsis = "filter SCRIPT [PATH...]",
-    doc = "Papers kept by a filter script (a Lua file returning a filter or a function(paper)).",
-    args = {"SCRIPT"},
-    options = {{long = "sandbox", doc = "run the script without io/os/require... and with a budget"},
-               {long = "explain", doc = "print why each kept paper matched (on stderr)"},
-               {long = "max-instructions", value = "N", doc = "sandbox instruction budget"},
-               {long = "max-memory", value = "MB", doc = "sandbox memory budget in MiB"}},
-    example = "arxivdigest filter examples/filters/code-release.lua --sandbox",
-  },
-  report = {
-    synopsis = "report SCRIPT [PATH...]",
-    doc = "Run a report script (a Lua file returning a pipeline or a function(ad, args)).\n"
-      .. "args.source is the input as a pipeline; --arg KEY=VALUE adds args.KEY.",
-    args = {"SCRIPT"},
-    options = {{long = "sandbox", doc = "run the script without io/os/require... and with a budget"},
-               {long = "arg", short = "a", value = "KEY=VALUE", multi = true, doc = "pass args.KEY = VALUE"},
-               {long = "max-instructions", value = "N", doc = "sandbox instruction budget"},
-               {long = "max-memory", value = "MB", doc = "sandbox memory budget in MiB"}},
-    example = "arxivdigest report examples/reports/daily.lua -o daily.md",
-  },
-  stats = {
-    synopsis = "stats [PATH...]",
-    doc = "Counts: papers, records, by day, by primary category, top authors.",
-    options = {{long = "top", value = "N", doc = "rows per table (default 10)"}},
-    example = "arxivdigest stats",
-  },
-  similar = {
-    synopsis = "similar ID [PATH...]",
-    doc = "Papers most similar to one (tf-idf cosine over title and abstract).",
-    args = {"ID"},
-    example = "arxivdigest similar 2005.09623 --limit 5",
-  },
-  index = {
-    synopsis = "index build|update|info [PATH...]",
-    doc = "build: index the input and save it (-o FILE, default archive.adx).\n"
-      .. "update: bring the index -i FILE up to date with PATHs (reads new and changed files only) and save it.\n"
-      .. "info: describe the index -i FILE.",
-    args = {"ACTION"},
-    example = "arxivdigest index build examples/data/ -o archive.adx",
-  },
-}
+M.commands = {}
+M.ORDER = {}
 
-local ORDER = {"search", "show", "export", "filter", "report", "stats", "similar", "index"}
+--- Registers a command (see the header).
+function M.register(name, spec)
+  if not M.commands[name] then M.ORDER[#M.ORDER + 1] = name end
+  M.commands[name] = spec
+end
+
+-- Commands defined in modules of their own, loaded when present.
+M.EXTERNAL = {"recommend", "watch"}
+
+local function load_external()
+  for _, name in ipairs(M.EXTERNAL) do
+    if not M.commands[name] then
+      local ok, mod = pcall(require, "arxivdigest.cmd." .. name)
+      if ok and type(mod) == "table" and type(mod.run) == "function" then M.register(name, mod) end
+    end
+  end
+end
 
 local function all_options(cmd)
   local opts = {}
   for _, o in ipairs(COMMON) do opts[#opts + 1] = o end
-  for _, o in ipairs(cmd and COMMANDS[cmd].options or {}) do opts[#opts + 1] = o end
+  for _, o in ipairs(cmd and M.commands[cmd].options or {}) do opts[#opts + 1] = o end
   return opts
 end
 
@@ -178,36 +146,43 @@ local function parse_args(cmd, argv, first)
 end
 M.parse_args = parse_args
 
+-- the text of an option's doc (a string, or a function giving it)
+local function docof(o) return type(o.doc) == "function" and o.doc() or o.doc end
+
 local function help_text(cmd)
   local out = {}
   local function opt_lines(list)
     for _, o in ipairs(list) do
       local left = (o.short and ("-" .. o.short .. ", ") or "    ") .. "--" .. o.long
         .. (o.value and (" " .. o.value) or "")
-      out[#out + 1] = format("  %-28s %s", left, o.doc)
+      out[#out + 1] = format("  %-28s %s", left, docof(o))
     end
   end
   if not cmd then
     out[#out + 1] = "usage: arxivdigest COMMAND [OPTIONS] [PATH...]"
     out[#out + 1] = ""
-    out[#out + 1] = "Search, filter and report on archives of arXiv digests. Input: digest files or"
-    out[#out + 1] = "folders (PATH...), a saved index (-i archive.adx), or, with neither, the bundled sample."
+    out[#out + 1] = "Search, filter, recommend and report on archives of arXiv digests. Input: digest"
+    out[#out + 1] = "files or folders (PATH...), a saved index (-i archive.adx), or, with neither, the"
+    out[#out + 1] = "bundled sample."
     out[#out + 1] = ""
     out[#out + 1] = "commands:"
-    for _, name in ipairs(ORDER) do
-      out[#out + 1] = format("  %-34s %s", COMMANDS[name].synopsis, (COMMANDS[name].doc:match("^[^\n]*")))
+    for _, name in ipairs(M.ORDER) do
+      local c = M.commands[name]
+      out[#out + 1] = format("  %-36s %s", c.synopsis, c.summary)
     end
     out[#out + 1] = ""
     out[#out + 1] = "options (every command):"
     opt_lines(COMMON)
+    out[#out + 1] = format("  %-28s %s", "    --version", "print the version")
     out[#out + 1] = ""
     out[#out + 1] = "Run 'arxivdigest COMMAND --help' for a command's options. Exit status: 0 success,"
     out[#out + 1] = "1 nothing found or an error, 2 usage error."
   else
-    local c = COMMANDS[cmd]
+    local c = M.commands[cmd]
     out[#out + 1] = "usage: arxivdigest " .. c.synopsis .. " [OPTIONS]"
     out[#out + 1] = ""
-    out[#out + 1] = c.doc
+    out[#out + 1] = c.summary .. "."
+    if c.doc then out[#out + 1] = c.doc end
     out[#out + 1] = ""
     out[#out + 1] = "options:"
     opt_lines(all_options(cmd))
@@ -222,8 +197,11 @@ M.help_text = help_text
 -- }======================================================
 
 -- {======================================================
--- Helpers
+-- Helpers shared by the commands (ctx methods)
 -- =======================================================
+
+local Ctx = {}
+Ctx.__index = Ctx
 
 --- The bundled sample folder (ad.sample(): ARXIVDIGEST_SAMPLE, the
 -- installed rock's sample/, or examples/data/ in a source tree).
@@ -238,47 +216,55 @@ local function isatty(fd)
   return ok == true
 end
 
-local clock = os.clock
+local function now() return require("arxivdigest.core").now() end
+
+local function thousands(n)
+  local s = tostring(math.floor(n))
+  return (s:reverse():gsub("(%d%d%d)", "%1,"):reverse():gsub("^,", ""))
+end
+M.thousands = thousands
+
+function Ctx:warn(msg) self.stderr:write("arxivdigest: ", msg, "\n") end
 
 -- Progress on stderr, only when stderr is a terminal (and --no-progress is
 -- not given), and only once the work has taken more than a second.
---   bar = progress(ctx, "exporting", total); bar.step(); bar.done()
---   progress(ctx, ...).stage(label, fn, ...) runs fn and reports its duration
---   when it took more than a second
-local function progress(ctx, label, total)
-  local on = not ctx.no_progress and ctx.stderr == io.stderr and ctx.tty
-  local t0 = clock()
+--   bar = ctx:progress("exporting", total); bar.step(); bar.done()
+--   ctx:progress(label).stage(big, fn, ...) runs fn and reports its wall
+--   time when it took more than a second (or at once, when big)
+function Ctx:progress(label, total)
+  local on = not self.no_progress and self.stderr == io.stderr and self.tty
+  local t0 = now()
   local shown, n, last = false, 0, 0
+  local stderr = self.stderr
   local function draw()
     local width = 30
-    local frac = total and total > 0 and n / total or 0
+    local m = total and n > total and total or n
+    local frac = total and total > 0 and m / total or 0
     local fill = math.floor(frac * width)
-    io.stderr:write(format("\r%s [%s%s] %d%s %.1fs", label, ("#"):rep(fill), ("."):rep(width - fill), n,
-      total and ("/" .. total) or "", clock() - t0))
+    stderr:write(format("\r%s [%s%s] %d%s %.1fs", label, ("#"):rep(fill), ("."):rep(width - fill), m,
+      total and ("/" .. total) or "", now() - t0))
   end
   return {
     step = function(k)
       if not on then return end
       n = n + (k or 1)
-      local now = clock()
-      if now - t0 > 1 and now - last > 0.1 then
-        shown, last = true, now
+      local t = now()
+      if t - t0 > 1 and t - last > 0.1 then
+        shown, last = true, t
         draw()
       end
     end,
     done = function()
-      if shown then n = total or n; draw(); io.stderr:write("\n") end
+      if shown then n = total or n; draw(); stderr:write("\n") end
     end,
-    -- a single long call (parsing, indexing): announce it when the input is
-    -- large enough to take a second, report its time when it did
     stage = function(big, fn, ...)
-      if on and big then io.stderr:write(label, "...") end
+      if on and big then stderr:write(label, "...") end
       local r = table.pack(fn(...))
-      local dt = clock() - t0
+      local dt = now() - t0
       if on and big then
-        io.stderr:write(format("\r%s: done in %.1f s\n", label, dt))
+        stderr:write(format("\r%s: done in %.1f s\n", label, dt))
       elseif on and dt > 1 then
-        io.stderr:write(format("%s: done in %.1f s\n", label, dt))
+        stderr:write(format("%s: done in %.1f s\n", label, dt))
       end
       return table.unpack(r, 1, r.n)
     end,
@@ -287,36 +273,86 @@ end
 
 -- Format options that advance a progress bar as the formatter reads the
 -- papers (long exports on a terminal): returns opts, done
-local function progress_opts(ctx, label)
-  if not (not ctx.no_progress and ctx.stderr == io.stderr and ctx.tty) then return nil, function() end end
-  local bar
+function Ctx:progress_opts(label)
+  if not (not self.no_progress and self.stderr == io.stderr and self.tty) then
+    return nil, function() end
+  end
+  local bar, seen = nil, 0
   return {progress = function(i, n)
-    bar = bar or progress(ctx, label, n)
-    if i > 0 then bar.step() end
+    bar = bar or self:progress(label, n)
+    if i > seen then bar.step(i - seen); seen = i end
   end}, function() if bar then bar.done() end end
 end
 
--- The input: a Collection (paths or sample) or an index (-i).
-local function input(ctx, paths, want_index)
+--- What the input's warnings say, on stderr: a summary, or every one with
+--- --warnings. Files that are not digests are counted apart.
+function Ctx:report_warnings(c)
+  local ok, ws = pcall(c.warnings, c)
+  if not ok or #ws == 0 then return end
+  local function where(w)
+    return w.line and w.line > 0 and format("%s:%d: %s", w.source, w.line, w.message)
+      or format("%s: %s", w.source, w.message)
+  end
+  if self.opts.warnings then
+    for _, w in ipairs(ws) do self.stderr:write(where(w), "\n") end
+    return
+  end
+  local notdigest, skipped, other, files = {}, {}, {}, {}
+  for _, w in ipairs(ws) do
+    if w.message:find("^not an arXiv digest") or w.message:find("^cannot read") then
+      notdigest[#notdigest + 1] = w
+    elseif w.message:find("^skipped") then skipped[#skipped + 1] = w
+    else other[#other + 1] = w; files[w.source] = true end
+  end
+  if #notdigest > 0 then
+    self:warn(format("%d file%s could not be read as digests (first: %s)%s", #notdigest,
+      #notdigest > 1 and "s" or "", where(notdigest[1]), #notdigest > 1 and "; --warnings lists them" or ""))
+  end
+  if #skipped > 0 then
+    self:warn(format("%d file%s skipped for their name (first: %s)", #skipped,
+      #skipped > 1 and "s" or "", where(skipped[1])))
+  end
+  if #other > 0 then
+    local nf = 0
+    for _ in pairs(files) do nf = nf + 1 end
+    self:warn(format("%d warning%s in %d file%s (first: %s); --warnings lists them all", #other,
+      #other > 1 and "s" or "", nf, nf > 1 and "s" or "", where(other[1])))
+  end
+end
+
+--- The input: a Collection (paths or the sample) or an Index (-i, or
+--- want_index). Extra paths with -i are a usage error.
+function Ctx:input(paths, want_index)
   local ad = require "arxivdigest"
-  if ctx.opts.index then
-    local idx, err = ad.load(ctx.opts.index)
+  if self.opts.index then
+    if #paths > 0 then
+      usage_error(format("'%s' reads the index -i %s: give no PATH (or drop -i): %s", self.cmd,
+        self.opts.index, concat(paths, " ")))
+    end
+    local idx, err = ad.load(self.opts.index)
     if not idx then error(tostring(err), 0) end
     return idx, "index"
   end
   if #paths == 0 then paths = {M.sample_dir()} end
-  local c, err = progress(ctx, "reading " .. table.concat(paths, " ")).stage(false, ad.open,
+  local t0 = now()
+  local c, err = self:progress("reading " .. concat(paths, " ")).stage(false, ad.open,
     #paths == 1 and paths[1] or paths)
   if not c then error(tostring(err), 0) end
+  self:report_warnings(c)
+  if #c == 0 then
+    error(format("no paper in %s (no digest file found)", concat(paths, " ")), 0)
+  end
   if want_index then
-    local idx = progress(ctx, ("indexing %d records"):format(#c)).stage(#c > 20000, ad.index, c)
+    local label = format("indexing %s records", thousands(#c))
+    local idx = self:progress(label).stage(#c > 20000, ad.index, c)
+    self.read_time = now() - t0
     return idx, "index"
   end
   return c, "collection"
 end
 
-local function int_option(opts, name)
-  local v = opts[name]
+function Ctx:int_option(name)
+  local v = self.opts[name]
   if v == nil then return nil end
   local n = tonumber(v)
   if not n or n < 0 or n ~= math.floor(n) then
@@ -325,30 +361,53 @@ local function int_option(opts, name)
   return math.tointeger(n)
 end
 
--- Writes papers with the chosen format to -o FILE or stdout.
-local function output(ctx, pipe, default_fmt, fmt_opts)
-  local opts = ctx.opts
-  local fmt = opts.format
-  if not fmt and not opts.output then fmt = default_fmt end
-  if not fmt and fmt_opts then  -- from the output file's extension
-    fmt = require("arxivdigest.format").for_path(opts.output) or "text"
+--- The format of the output: -f, else -o's extension (an unknown one is a
+--- usage error), else default.
+function Ctx:output_format(default)
+  local fm = require "arxivdigest.format"
+  local fmt = self.opts.format
+  if fmt then return fmt end
+  if self.opts.output then
+    local name = fm.for_path(self.opts.output)
+    if name then return name end
+    usage_error(format("cannot tell the format of '%s' from its name: give -f FORMAT (%s)",
+      self.opts.output, concat(fm.names(), ", ")))
   end
-  if fmt then
-    local ok, err = pcall(pipe.format, pipe, fmt, fmt_opts)
-    if not ok then usage_error((tostring(err):gsub("^.-bad argument #1 to 'format' %((.*)%)$", "%1"))) end
-    pipe = err
-  end
-  if opts.output then
-    local n, err = pipe:write(opts.output)
-    if not n then error(tostring(err), 0) end
-    return n
-  end
-  if ctx.stdout == io.stdout then return pipe:write(io.stdout) end
-  return pipe:write(function(s) ctx.stdout:write(s) end)
+  return default
 end
 
-local function budget_opts(ctx)
-  local o = ctx.opts
+--- Writes the pipeline with the chosen format to -o FILE or stdout;
+--- returns the number of papers written. fmt_opts go to the formatter,
+--- with the command and its query.
+function Ctx:output(pipe, default_fmt, fmt_opts)
+  local fmt = self:output_format(default_fmt or "text")
+  fmt_opts = fmt_opts or {}
+  fmt_opts.command = fmt_opts.command or self.cmd
+  local ok, err = pcall(pipe.format, pipe, fmt, fmt_opts)
+  if not ok then usage_error((tostring(err):gsub("^.-bad argument #1 to 'format' %((.*)%)$", "%1"))) end
+  pipe = err
+  if self.opts.output then
+    local n, werr = pipe:write(self.opts.output)
+    if not n then error(tostring(werr), 0) end
+    return n
+  end
+  if self.stdout == io.stdout then return pipe:write(io.stdout) end
+  local out = self.stdout
+  return pipe:write(function(s) out:write(s) end)
+end
+
+--- Writes text to -o FILE (atomically) or stdout.
+function Ctx:write_text(text)
+  if self.opts.output then
+    local ok, err = require("arxivdigest.output").atomic(self.opts.output, function(write) write(text) end)
+    if not ok then error(tostring(err), 0) end
+  else
+    self.stdout:write(text)
+  end
+end
+
+function Ctx:budget_opts()
+  local o = self.opts
   local t = {sandbox = o.sandbox and true or false}
   if o["max-instructions"] then
     local n = tonumber(o["max-instructions"])
@@ -363,12 +422,14 @@ local function budget_opts(ctx)
   return t
 end
 
-local function need_args(cmd, pos, n)
-  local c = COMMANDS[cmd]
+function Ctx:need_args(pos, n)
+  local c = M.commands[self.cmd]
   if #pos < n then
-    usage_error(format("'%s' needs %s (usage: arxivdigest %s)", cmd, c.args[#pos + 1], c.synopsis))
+    usage_error(format("'%s' needs %s (usage: arxivdigest %s)", self.cmd, c.args[#pos + 1], c.synopsis))
   end
 end
+
+M.Ctx = Ctx
 
 -- }======================================================
 
@@ -376,262 +437,307 @@ end
 -- Commands
 -- =======================================================
 
-local run = {}
+local SANDBOX_OPTS = {
+  {long = "sandbox", doc = "run the script in a sandbox: no files, no io/os/require..., with budgets"},
+  {long = "max-instructions", value = "N", doc = "sandbox instruction budget (default 2e8)"},
+  {long = "max-memory", value = "MB", doc = "sandbox memory budget in MiB (default 512)"},
+}
 
-function run.search(ctx, pos)
-  need_args("search", pos, 1)
-  local q = pos[1]
-  local paths = {select(2, table.unpack(pos))}
-  local limit = int_option(ctx.opts, "limit") or 10
-  local offset = int_option(ctx.opts, "offset") or 0
-  local sortby = ctx.opts.sort or "score"
-  if sortby ~= "score" and sortby ~= "date" then
-    usage_error("option '--sort' must be 'score' or 'date'")
-  end
-  local ad = require "arxivdigest"
-  local okq, tree = pcall(require("arxivdigest.query").parse, q)
-  if not okq then usage_error("bad query: " .. tostring(tree)) end
-  local pipe = ad.from(input(ctx, paths, true)):query(tree)
-  if sortby == "date" then pipe = pipe:sort("date", "desc") end
-  pipe = pipe:limit(limit, offset)
-  local n = output(ctx, pipe, "text")
-  if n == 0 then
-    ctx.stderr:write(format("arxivdigest: no paper matches '%s'\n", q))
-    return 1
-  end
-  return 0
-end
-
-function run.show(ctx, pos)
-  need_args("show", pos, 1)
-  local id = pos[1]
-  local paths = {select(2, table.unpack(pos))}
-  local ad = require "arxivdigest"
-  local src = input(ctx, paths)
-  local filter = require "arxivdigest.filter"
-  local pipe
-  if type(src) == "userdata" and src.get and src.search then
-    local p = src:get(id)
-    pipe = ad.from(p and {p} or {})
-  else
-    pipe = ad.from(src):where(filter.id(id))
-  end
-  local n = output(ctx, pipe, "text")
-  if n == 0 then
-    ctx.stderr:write(format("arxivdigest: no paper with id '%s'\n", id))
-    return 1
-  end
-  return 0
-end
-
-function run.export(ctx, pos)
-  local to = ctx.opts.to or ctx.opts.format
-  if not to then usage_error("'export' needs --to FORMAT (jsonl, csv, bibtex, markdown, html, atom, text)") end
-  ctx.opts.format = to
-  local ad = require "arxivdigest"
-  local src = input(ctx, pos)
-  local fmt_opts, done = progress_opts(ctx, "exporting")
-  local pipe = ad.from(src)
-  local limit = int_option(ctx.opts, "limit")
-  if limit then pipe = pipe:limit(limit) end
-  output(ctx, pipe, to, fmt_opts)
-  done()
-  return 0
-end
-
-function run.filter(ctx, pos)
-  need_args("filter", pos, 1)
-  local path = pos[1]
-  local paths = {select(2, table.unpack(pos))}
-  local script = require "arxivdigest.script"
-  local bopts = budget_opts(ctx)
-  local f, err = script.filter(path, bopts)
-  if not f then error(tostring(err), 0) end
-  local ad = require "arxivdigest"
-  local pipe = ad.from(input(ctx, paths)):where(f)
-  local limit = int_option(ctx.opts, "limit")
-  if limit then pipe = pipe:limit(limit) end
-  if ctx.opts.explain then
-    ctx.stderr:write("filter: " .. tostring(f) .. "\n")
-    for p in pipe:papers() do
-      local _, lines = f:explain(p)
-      ctx.stderr:write(format("%s %s\n", tostring(p.id), tostring(p.title)))
-      for _, l in ipairs(lines) do ctx.stderr:write("  " .. l .. "\n") end
-    end
-  end
-  local n = output(ctx, pipe, "text")
-  if n == 0 then
-    ctx.stderr:write("arxivdigest: the filter kept no paper\n")
-    return 1
-  end
-  return 0
-end
-
-function run.report(ctx, pos)
-  need_args("report", pos, 1)
-  local path = pos[1]
-  local paths = {select(2, table.unpack(pos))}
-  local args = {argv = paths, today = os.date("!%Y-%m-%d")}
-  for _, kv in ipairs(ctx.opts.arg or {}) do
-    local k, v = kv:match("^([%w_]+)=(.*)$")
-    if not k then usage_error(format("option '--arg' needs KEY=VALUE, got '%s'", kv)) end
-    args[k] = v
-  end
-  local bopts = budget_opts(ctx)
-  bopts.args = args
-  bopts.source = input(ctx, paths, ctx.opts.index ~= nil)
-  local script = require "arxivdigest.script"
-  local pipe, err = script.report(path, bopts)
-  if not pipe then error(tostring(err), 0) end
-  local limit = int_option(ctx.opts, "limit")
-  if limit then pipe = pipe:limit(limit) end
-  output(ctx, pipe, nil)
-  return 0
-end
-
-local function top(t, n)
-  local list = {}
-  for k, v in pairs(t) do list[#list + 1] = {k, v} end
-  sort(list, function(a, b)
-    if a[2] ~= b[2] then return a[2] > b[2] end
-    return tostring(a[1]) < tostring(b[1])
-  end)
+local function with(list, extra)
   local out = {}
-  for i = 1, math.min(n, #list) do out[i] = list[i] end
+  for _, o in ipairs(list) do out[#out + 1] = o end
+  for _, o in ipairs(extra) do out[#out + 1] = o end
   return out
 end
 
---- Counts over papers (Lua path, for collections).
-local function collection_stats(c)
-  local st = {papers = 0, records = #c, categories = {}, primary = {}, days = {}, months = {}, authors = {}}
-  local seen = {}
-  local function inc(t, k) if k then t[k] = (t[k] or 0) + 1 end end
-  for p in c:papers() do
-    local id = p.id
-    if id and not seen[id] then
-      seen[id] = true
-      st.papers = st.papers + 1
-      for _, cat in ipairs(p.categories or {}) do inc(st.categories, cat) end
-      inc(st.primary, p.primary_category)
-      for _, a in ipairs(p.authors or {}) do inc(st.authors, a) end
+M.register("search", {
+  synopsis = "search QUERY [PATH...]",
+  summary = "Papers matching QUERY, best first",
+  doc = "QUERY is the query language: terms, \"phrases\", AND OR NOT -x, fields ti: abs: au: co:,\n"
+    .. "cat: primary: id: date:2020-05 year:2019 has:code v:2+. Exit status 1 when nothing matches.",
+  args = {"QUERY"},
+  options = {{long = "sort", value = "score|date", doc = "order of the results (default score)"},
+             {long = "offset", value = "N", doc = "skip the first N results"}},
+  example = "arxivdigest search 'segmentation -survey cat:cs.CV' --limit 5",
+  run = function(ctx, pos)
+    ctx:need_args(pos, 1)
+    local q = pos[1]
+    local limit = ctx:int_option("limit") or 10
+    local offset = ctx:int_option("offset") or 0
+    local sortby = ctx.opts.sort or "score"
+    if sortby ~= "score" and sortby ~= "date" then
+      usage_error("option '--sort' must be 'score' or 'date'")
     end
-    local d = p.date
-    if d then inc(st.days, d); inc(st.months, d:sub(1, 7)) end
-  end
-  return st
-end
-M.collection_stats = collection_stats
+    local okq, tree = pcall(require("arxivdigest.query").parse, q)
+    if not okq then usage_error("bad query: " .. tostring(tree)) end
+    ctx:output_format("text")        -- a bad -o name fails before any work
+    local ad = require "arxivdigest"
+    local src = ctx:input({select(2, table.unpack(pos))}, true)
+    local pipe = ad.from(src):query(tree)
+    if sortby == "date" then pipe = pipe:sort("date", "desc") end
+    if limit == 0 then
+      local n = pipe:count()
+      ctx:warn(format("%d paper%s match '%s' (none shown: -n 0)", n, n == 1 and "" or "s", q))
+      return n > 0 and 0 or 1
+    end
+    local n = ctx:output(pipe:limit(limit, offset), "text", {title = q})
+    if n == 0 then
+      ctx:warn(format("no paper matches '%s'", q))
+      return 1
+    end
+    return 0
+  end,
+})
 
-function run.stats(ctx, pos)
-  local n = int_option(ctx.opts, "top") or int_option(ctx.opts, "limit") or 10
-  local src, kind = input(ctx, pos)
-  local st = kind == "index" and src:stats() or collection_stats(src)
-  local out = {}
-  out[#out + 1] = format("papers   %d", st.papers)
-  if st.records then out[#out + 1] = format("records  %d", st.records) end
-  local function section(title, t, by_key)
-    out[#out + 1] = ""
-    out[#out + 1] = title
-    local rows
-    if by_key then
-      rows = {}
-      for k, v in pairs(t) do rows[#rows + 1] = {k, v} end
-      sort(rows, function(a, b) return a[1] < b[1] end)
+M.register("show", {
+  synopsis = "show ID [PATH...]",
+  summary = "One paper by arXiv id (with or without version)",
+  doc = "Exit status 1 when it is not there.",
+  args = {"ID"},
+  example = "arxivdigest show 2005.09623",
+  run = function(ctx, pos)
+    ctx:need_args(pos, 1)
+    local id = pos[1]
+    local ad = require "arxivdigest"
+    local src, kind = ctx:input({select(2, table.unpack(pos))})
+    local pipe
+    if kind == "index" then
+      local p = src:get(id)
+      pipe = ad.from(p and {p} or {})
     else
-      rows = top(t, n)
+      pipe = ad.from(src):where(require("arxivdigest.filter").id(id))
     end
-    local max = 0
-    for _, r in ipairs(rows) do if r[2] > max then max = r[2] end end
-    for _, r in ipairs(rows) do
-      local bar = ("#"):rep(max > 0 and math.max(1, math.floor(r[2] / max * 30)) or 0)
-      out[#out + 1] = format("  %-32s %6d %s", tostring(r[1]), r[2], bar)
+    local n = ctx:output(pipe, "text")
+    if n == 0 then
+      ctx:warn(format("no paper with id '%s'", id))
+      return 1
     end
-  end
-  section("by day", st.days, true)
-  section("by primary category", st.primary)
-  section("by category", st.categories)
-  section("top authors", st.authors)
-  local text = concat(out, "\n") .. "\n"
-  if ctx.opts.output then
-    -- atomically, like every other -o
-    local path = ctx.opts.output
-    local tmp = (path:match("^(.*)/") or ".") .. "/." .. path:match("[^/]*$") .. ".tmp" .. os.time()
-    local fh, err = io.open(tmp, "wb")
-    if not fh then error(tostring(err), 0) end
-    local ok, werr = fh:write(text)
-    fh:close()
-    if not ok then os.remove(tmp); error(tostring(werr), 0) end
-    local rok, rerr = os.rename(tmp, path)
-    if not rok then os.remove(tmp); error(tostring(rerr), 0) end
-  else
-    ctx.stdout:write(text)
-  end
-  return 0
-end
+    return 0
+  end,
+})
 
-function run.similar(ctx, pos)
-  need_args("similar", pos, 1)
-  local id = pos[1]
-  local paths = {select(2, table.unpack(pos))}
-  local idx = input(ctx, paths, true)
-  if not idx:get(id) then
-    ctx.stderr:write(format("arxivdigest: no paper with id '%s'\n", id))
-    return 1
-  end
-  local k = int_option(ctx.opts, "limit") or 10
-  local hits = idx:similar(id, k)
-  local papers = {}
-  for i, h in ipairs(hits) do papers[i] = h.paper end
-  local ad = require "arxivdigest"
-  local n = output(ctx, ad.from(papers), "text")
-  return n > 0 and 0 or 1
-end
+M.register("export", {
+  synopsis = "export --to FORMAT [PATH...]",
+  summary = "Every record of the input in one format",
+  options = {{long = "to", short = "t", value = "FORMAT", doc = "output format (required)"}},
+  example = "arxivdigest export --to jsonl examples/data/ -o all.jsonl",
+  run = function(ctx, pos)
+    local to = ctx.opts.to or ctx.opts.format
+    if not to then
+      usage_error("'export' needs --to FORMAT (" .. concat(require("arxivdigest.format").names(), ", ") .. ")")
+    end
+    ctx.opts.format = to
+    local ad = require "arxivdigest"
+    local src = ctx:input(pos)
+    local fmt_opts, done = ctx:progress_opts("exporting")
+    local pipe = ad.from(src)
+    local limit = ctx:int_option("limit")
+    if limit then pipe = pipe:limit(limit) end
+    ctx:output(pipe, to, fmt_opts)
+    done()
+    return 0
+  end,
+})
 
-function run.index(ctx, pos)
-  need_args("index", pos, 1)
-  local action = pos[1]
-  local paths = {select(2, table.unpack(pos))}
-  local ad = require "arxivdigest"
-  if action == "build" then
-    if ctx.opts.index then usage_error("'index build' reads digest files, not -i (use 'index update')") end
-    local out = ctx.opts.output or "archive.adx"
-    local idx = input(ctx, paths, true)
-    local ok, err = idx:save(out)
-    if not ok then error(tostring(err), 0) end
-    ctx.stderr:write(format("arxivdigest: indexed %d papers into %s\n", #idx, out))
-    return 0
-  elseif action == "update" then
-    local file = ctx.opts.index
-    if not file then usage_error("'index update' needs -i FILE (the saved index to update)") end
-    if #paths == 0 then usage_error("'index update' needs the PATHs to re-read") end
-    local idx, err = ad.load(file)
-    if not idx then error(tostring(err), 0) end
-    local sum, uerr = idx:update(#paths == 1 and paths[1] or paths)
-    if not sum then error(tostring(uerr), 0) end
-    local out = ctx.opts.output or file
-    local ok, serr = idx:save(out)
-    if not ok then error(tostring(serr), 0) end
-    ctx.stderr:write(format("arxivdigest: %d files added, %d changed, %d removed, %d unchanged;"
-      .. " %d read\narxivdigest: %s now holds %d papers\n", sum.added, sum.changed, sum.removed,
-      sum.unchanged, sum.read, out, #idx))
-    return 0
-  elseif action == "info" then
-    local file = ctx.opts.index
-    if not file then usage_error("'index info' needs -i FILE") end
-    local idx, err = ad.load(file)
-    if not idx then error(tostring(err), 0) end
-    local info = idx:info()
-    local keys = {}
-    for k in pairs(info) do keys[#keys + 1] = k end
-    sort(keys)
-    for _, k in ipairs(keys) do
-      local v = info[k]
-      if type(v) ~= "table" then ctx.stdout:write(format("%-12s %s\n", k, tostring(v))) end
+M.register("filter", {
+  synopsis = "filter SCRIPT [PATH...]",
+  summary = "Papers kept by a filter script",
+  doc = "SCRIPT is a Lua file returning a filter (arxivdigest.filter) or a function(paper).",
+  args = {"SCRIPT"},
+  options = with(SANDBOX_OPTS, {{long = "explain", doc = "print why each kept paper matched (on stderr)"}}),
+  example = "arxivdigest filter examples/filters/code-release.lua --sandbox",
+  run = function(ctx, pos)
+    ctx:need_args(pos, 1)
+    local path = pos[1]
+    local script = require "arxivdigest.script"
+    local f, err = script.filter(path, ctx:budget_opts())
+    if not f then error(tostring(err), 0) end
+    local ad = require "arxivdigest"
+    local pipe = ad.from((ctx:input({select(2, table.unpack(pos))}))):where(f)
+    local limit = ctx:int_option("limit")
+    if limit then pipe = pipe:limit(limit) end
+    if ctx.opts.explain then
+      ctx.stderr:write("filter: " .. tostring(f) .. "\n")
+      for p in pipe:papers() do
+        local _, lines = f:explain(p)
+        ctx.stderr:write(format("%s %s\n", tostring(p.id), tostring(p.title)))
+        for _, l in ipairs(lines) do ctx.stderr:write("  " .. l .. "\n") end
+      end
+    end
+    local n = ctx:output(pipe, "text")
+    if n == 0 then
+      ctx:warn("the filter kept no paper")
+      return 1
     end
     return 0
-  end
-  usage_error(format("unknown index action '%s' (build, update or info)", tostring(action)))
-end
+  end,
+})
+
+M.register("report", {
+  synopsis = "report SCRIPT [PATH...]",
+  summary = "Run a report script",
+  doc = "SCRIPT is a Lua file returning a pipeline or a function(ad, args); args.source is the\n"
+    .. "input as a pipeline (an index with -i); --arg KEY=VALUE adds args.KEY.",
+  args = {"SCRIPT"},
+  options = with(SANDBOX_OPTS, {{long = "arg", short = "a", value = "KEY=VALUE", multi = true,
+    doc = "pass args.KEY = VALUE"}}),
+  example = "arxivdigest report examples/reports/daily.lua -i archive.adx -o daily.md",
+  run = function(ctx, pos)
+    ctx:need_args(pos, 1)
+    local path = pos[1]
+    local paths = {select(2, table.unpack(pos))}
+    local args = {argv = paths, today = os.date("!%Y-%m-%d")}
+    for _, kv in ipairs(ctx.opts.arg or {}) do
+      local k, v = kv:match("^([%w_]+)=(.*)$")
+      if not k then usage_error(format("option '--arg' needs KEY=VALUE, got '%s'", kv)) end
+      args[k] = v
+    end
+    local bopts = ctx:budget_opts()
+    bopts.args = args
+    bopts.source = ctx:input(paths)
+    local script = require "arxivdigest.script"
+    local pipe, err = script.report(path, bopts)
+    if not pipe then error(tostring(err), 0) end
+    local limit = ctx:int_option("limit")
+    if limit then pipe = pipe:limit(limit) end
+    if ctx.opts.format then ctx:output(pipe, nil)   -- -f overrides the report's format
+    elseif ctx.opts.output then
+      local n, werr = pipe:write(ctx.opts.output)
+      if not n then error(tostring(werr), 0) end
+    else
+      pipe:write(ctx.stdout == io.stdout and io.stdout or function(s) ctx.stdout:write(s) end)
+    end
+    return 0
+  end,
+})
+
+M.register("stats", {
+  synopsis = "stats [PATH...]",
+  summary = "Summary: years, months, top categories and authors, gaps",
+  doc = "Gaps: runs of missing digest days, days with unusually few papers, days with several files.\n"
+    .. "-f text (default), markdown, jsonl or csv.",
+  options = {{long = "top", value = "N", doc = "rows of the top tables (default 10)"},
+             {long = "months", value = "N", doc = "the last N months by month (default 24)"}},
+  example = "arxivdigest stats -i archive.adx --top 5",
+  run = function(ctx, pos)
+    local stats = require "arxivdigest.stats"
+    local fmt = ctx.opts.format or (ctx.opts.output and require("arxivdigest.format").for_path(ctx.opts.output))
+      or "text"
+    if not stats.RENDERERS[fmt] then
+      usage_error(format("'stats' writes text, markdown, jsonl or csv, not '%s'", tostring(fmt)))
+    end
+    local src = ctx:input(pos)
+    local s = stats.summary(src, {top = ctx:int_option("top") or ctx:int_option("limit") or 10,
+      months = ctx:int_option("months") or 24})
+    ctx:write_text((stats.render(s, fmt)))
+    return 0
+  end,
+})
+
+M.register("similar", {
+  synopsis = "similar ID... [PATH...]",
+  summary = "Papers most similar to one or more papers, or to a text",
+  doc = "tf-idf cosine over title and abstract. Several ids: their texts together; --text TEXT:\n"
+    .. "papers like that text. Arguments that are not ids of the input are paths.",
+  args = {"ID"},
+  options = {{long = "text", value = "TEXT", doc = "papers similar to this text"}},
+  example = "arxivdigest similar 2005.09623 2011.10043 --limit 5",
+  run = function(ctx, pos)
+    local text = ctx.opts.text
+    if not text then ctx:need_args(pos, 1) end
+    -- leading arguments that look like arXiv ids are ids; the rest are paths
+    local ids, paths = {}, {}
+    for _, a in ipairs(pos) do
+      if #paths == 0 and not a:find("/") and (a:match("^%d%d%d%d%.%d%d%d%d%d?") or a:match("^arXiv:")
+          or a:match("^%a[%a%-%.]*/%d%d%d%d%d%d%d")) then
+        ids[#ids + 1] = a
+      else paths[#paths + 1] = a end
+    end
+    local idx = ctx:input(paths, true)
+    local k = ctx:int_option("limit") or 10
+    local papers, exclude = {}, {}
+    local parts = {}
+    for _, id in ipairs(ids) do
+      local p = idx:get(id)
+      if not p then
+        ctx:warn(format("no paper with id '%s'", id))
+        return 1
+      end
+      exclude[p.id] = true
+      parts[#parts + 1] = (p.title or "") .. " " .. (p.abstract or "")
+    end
+    if text then parts[#parts + 1] = text end
+    local hits
+    if #ids == 1 and not text then hits = idx:similar(ids[1], k)
+    else hits = idx:similar(concat(parts, " "), k + #ids) end
+    for _, h in ipairs(hits) do
+      if not exclude[h.paper.id] and #papers < k then papers[#papers + 1] = h.paper end
+    end
+    local ad = require "arxivdigest"
+    local n = ctx:output(ad.from(papers), "text")
+    return n > 0 and 0 or 1
+  end,
+})
+
+M.register("index", {
+  synopsis = "index build|update|info [PATH...]",
+  summary = "Build, update or describe a saved index",
+  doc = "build: index the input and save it (-o FILE, default archive.adx); fails when the input\n"
+    .. "holds no paper.\n"
+    .. "update: bring the index -i FILE up to date (reads new and changed files only) and save it;\n"
+    .. "without PATH, the files it already indexes.\n"
+    .. "info: describe the index -i FILE.",
+  args = {"ACTION"},
+  example = "arxivdigest index build examples/data/ -o archive.adx",
+  run = function(ctx, pos)
+    ctx:need_args(pos, 1)
+    local action = pos[1]
+    local paths = {select(2, table.unpack(pos))}
+    local ad = require "arxivdigest"
+    local t0 = now()
+    if action == "build" then
+      if ctx.opts.index then usage_error("'index build' reads digest files, not -i (use 'index update')") end
+      local out = ctx.opts.output or "archive.adx"
+      local idx = ctx:input(paths, true)
+      local ok, err = idx:save(out)
+      if not ok then error(tostring(err), 0) end
+      ctx:warn(format("indexed %s papers into %s in %.1f s", thousands(#idx), out, now() - t0))
+      return 0
+    elseif action == "update" then
+      local file = ctx.opts.index
+      if not file then usage_error("'index update' needs -i FILE (the saved index to update)") end
+      local idx, err = ad.load(file)
+      if not idx then error(tostring(err), 0) end
+      local which = nil                       -- none: the files it indexes
+      if #paths == 1 then which = paths[1] elseif #paths > 1 then which = paths end
+      local sum, uerr = idx:update(which)
+      if not sum then error(tostring(uerr), 0) end
+      local out = ctx.opts.output or file
+      local ok, serr = idx:save(out)
+      if not ok then error(tostring(serr), 0) end
+      ctx:warn(format("%d files added, %d changed, %d removed, %d unchanged%s; %d read",
+        sum.added, sum.changed, sum.removed, sum.unchanged,
+        sum.rechecked > 0 and format(", %d re-checked (same bytes)", sum.rechecked) or "", sum.read))
+      ctx:warn(format("%s now holds %s papers (%.1f s)", out, thousands(#idx), now() - t0))
+      return 0
+    elseif action == "info" then
+      local file = ctx.opts.index
+      if not file then usage_error("'index info' needs -i FILE") end
+      local idx, err = ad.load(file)
+      if not idx then error(tostring(err), 0) end
+      local info = idx:info()
+      local keys = {}
+      for k in pairs(info) do keys[#keys + 1] = k end
+      sort(keys)
+      for _, k in ipairs(keys) do
+        local v = info[k]
+        if type(v) ~= "table" then ctx.stdout:write(format("%-12s %s\n", k, tostring(v))) end
+      end
+      return 0
+    end
+    usage_error(format("unknown index action '%s' (build, update or info)", tostring(action)))
+  end,
+})
 
 -- }======================================================
 
@@ -639,15 +745,20 @@ end
 -- Returns the exit status.
 function M.main(argv, streams)
   streams = streams or {}
-  local ctx = {stdout = streams.stdout or io.stdout, stderr = streams.stderr or io.stderr}
+  local ctx = setmetatable({stdout = streams.stdout or io.stdout, stderr = streams.stderr or io.stderr}, Ctx)
   local list = {}
   for i = 1, #argv do list[i] = argv[i] end
+  load_external()
   local ok, status = pcall(function()
     -- global options before the command
     local cmd_at
     for i, a in ipairs(list) do
       if a:sub(1, 1) ~= "-" then cmd_at = i; break end
       if a == "--" then break end
+    end
+    if list[1] == "--version" or list[1] == "-V" then
+      ctx.stdout:write(require("arxivdigest")._VERSION, " (", _VERSION, ")\n")
+      return 0
     end
     local cmd = cmd_at and list[cmd_at]
     if not cmd then
@@ -658,8 +769,8 @@ function M.main(argv, streams)
       end
       usage_error("no command given (see arxivdigest --help)")
     end
-    if not COMMANDS[cmd] then
-      usage_error(format("unknown command '%s' (commands: %s)", cmd, concat(ORDER, ", ")))
+    if not M.commands[cmd] then
+      usage_error(format("unknown command '%s' (commands: %s)", cmd, concat(M.ORDER, ", ")))
     end
     local rest = {}
     for i = 1, #list do if i ~= cmd_at then rest[#rest + 1] = list[i] end end
@@ -668,10 +779,11 @@ function M.main(argv, streams)
       ctx.stdout:write(help_text(cmd))
       return 0
     end
+    ctx.cmd = cmd
     ctx.opts = opts
     ctx.no_progress = opts["no-progress"]
     ctx.tty = not opts["no-progress"] and ctx.stderr == io.stderr and isatty(2)
-    return run[cmd](ctx, pos)
+    return M.commands[cmd].run(ctx, pos)
   end)
   if ok then return status end
   if getmetatable(status) == UsageError then

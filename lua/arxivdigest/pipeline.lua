@@ -270,11 +270,18 @@ function Pipeline:format(fmt, opts)
   if opts ~= nil and type(opts) ~= "table" then
     error(format("bad argument #2 to 'format' (table expected, got %s)", type(opts)), 2)
   end
-  if t == "string" and not fmt:find("[{}]") then
+  if t == "string" then
     local fm = require "arxivdigest.format"
-    if not fm.get(fmt) then
-      error(format("bad argument #1 to 'format' (unknown format '%s'; known: %s)", fmt,
-        concat(fm.names(), ", ")), 2)
+    if not fmt:find("[{}]") then
+      if not fm.get(fmt) then
+        error(format("bad argument #1 to 'format' (unknown format '%s'; known: %s)", fmt,
+          concat(fm.names(), ", ")), 2)
+      end
+    else                              -- a template: its mistakes are told now
+      local ok, err = pcall(fm.template, fmt)
+      if not ok then
+        error(format("bad argument #1 to 'format' (%s)", tostring(err):gsub("^[^:]*:%d+: ", "")), 2)
+      end
     end
   end
   return derive(self, "format", function(n) n.fmt = fmt; n.fmt_opts = opts end)
