@@ -5,8 +5,10 @@
 **                 module functions (open, parse, fields, tokens, snippet)
 **   lad_coll.c    Collection and Paper types (a corpus, its records)
 **   lad_query.c   the one converter of a query tree (Lua) to ad_xnode
-**   lad_index.c   Index type: build, load, save, update, search, count,
-**                 trend, similar, stats; Hit objects
+**   lad_index.c   Index type: build, load, save, search, count, trend,
+**                 similar, stats; Hit objects
+**   lad_update.c  idx:update(): the incremental update
+**   lad_hit.c     Hit objects (search and similar results)
 **   lad_mpaper.c  MergedPaper type (one entry of an index)
 **   lad_sandbox.c sandboxed scripts: a lua_State of their own with a
 **                 limiting allocator and an instruction hook
@@ -178,6 +180,21 @@ lad_gen *lad_genborrow(lua_State *L, lad_gen *g, int ci);
 void lad_genrelease(lad_gen *g);
 /* Pushes a new Index handle over the generation at stack index gi. */
 void lad_newindex(lua_State *L, int gi);
+/* A new, closed generation at the top of the stack. */
+lad_gen *lad_newgen(lua_State *L);
+/* opts.threads of the options at t (default: the online CPUs) and, for
+** the tests, opts._parallel_min_docs: the fewest docs a stage of a build
+** needs to use a second thread */
+void lad_buildthreads(lua_State *L, int t, unsigned *threads, uint32_t *minpar);
+/* Pushes an array of Hit tables for hits[first..nout) of the generation
+** at stack index gi; the snippet terms userdata at ti (0: none) go with
+** each (lad_hit.c). */
+void lad_pushhits(lua_State *L, int gi, const ad_hit *hits, uint32_t first,
+                  uint32_t nout, int ti);
+void lad_hit_open(lua_State *L);
+/* idx:update([paths [, opts]]) (lad_update.c) and its metatables */
+int lad_index_update(lua_State *L);
+void lad_update_open(lua_State *L);
 void lad_index_open(lua_State *L);
 void lad_mpaper_open(lua_State *L);
 /* Registers sandbox() (lad_sandbox.c) into the module table at the top. */
