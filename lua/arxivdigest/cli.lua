@@ -580,13 +580,25 @@ M.register("report", {
     .. "input as a pipeline (an index with -i); --arg KEY=VALUE adds args.KEY.",
   args = {"SCRIPT"},
   options = with(SANDBOX_OPTS, {{long = "arg", short = "a", value = "KEY=VALUE", multi = true,
-    doc = "pass args.KEY = VALUE"}}),
+    doc = "pass args.KEY = VALUE"},
+    {long = "settings", short = "s", value = "FILE",
+     doc = "a Lua file returning a table of settings, merged into args (--arg wins)"}}),
   example = "arxivdigest report examples/reports/daily.lua -i archive.adx -o daily.md",
   run = function(ctx, pos)
     ctx:need_args(pos, 1)
     local path = pos[1]
     local paths = {select(2, table.unpack(pos))}
     local args = {argv = paths, today = os.date("!%Y-%m-%d")}
+    if ctx.opts.settings then
+      -- settings are data: read in a sandbox, whatever --sandbox says
+      local ok, t = pcall(require("arxivdigest.script").run, ctx.opts.settings,
+        {sandbox = true, max_instructions = 1e7, max_memory = 64 * 1024 * 1024})
+      if not ok then error(tostring(t), 0) end
+      if type(t) ~= "table" then
+        error(format("%s: a settings file must return a table (got %s)", ctx.opts.settings, type(t)), 0)
+      end
+      for k, v in pairs(t) do args[k] = v end
+    end
     for _, kv in ipairs(ctx.opts.arg or {}) do
       local k, v = kv:match("^([%w_]+)=(.*)$")
       if not k then usage_error(format("option '--arg' needs KEY=VALUE, got '%s'", kv)) end
