@@ -64,10 +64,15 @@ lint: deps
 	luacheck lua bin spec examples bench
 
 # Install with Debian's luarocks into the system tree. The dependencies (Lua
-# 5.4, LPeg) come from Debian packages, which luarocks cannot see, and the
-# public rocks server is not reachable: hence --deps-mode=none.
+# 5.4, LPeg) come from Debian packages, which luarocks cannot see: a
+# luarocks user config made here declares Debian's lpeg as provided
+# (rocks_provided), so the rock installs without a missing-dependency
+# warning and nothing is fetched (--deps-mode=none).
 install: deps
-	luarocks --lua-version=5.4 make --deps-mode=none $(ROCKSPEC)
+	@mkdir -p $(BUILD)
+	@printf 'rocks_provided = { lpeg = "%s-1" }\n' \
+	  "$$(dpkg-query -W -f='$${Version}' lua-lpeg | sed 's/-[^-]*$$//')" > $(BUILD)/luarocks-config.lua
+	LUAROCKS_CONFIG=$(BUILD)/luarocks-config.lua luarocks --lua-version=5.4 make --deps-mode=none $(ROCKSPEC)
 
 uninstall:
 	luarocks --lua-version=5.4 remove arxivdigest

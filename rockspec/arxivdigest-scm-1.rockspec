@@ -2,7 +2,9 @@ rockspec_format = "3.0"
 package = "arxivdigest"
 version = "scm-1"
 source = {
-  url = "git+file:///work/main",
+  -- the project's public repository (luarocks make builds from the checkout
+  -- at hand and does not fetch it)
+  url = "git+https://github.com/arxivdigest/arxivdigest.git",
   branch = "main",
 }
 description = {
