@@ -268,6 +268,7 @@ int luaopen_arxivdigest_core(lua_State *L) {
   lad_mpaper_open(L);
   lad_index_open(L);
   lad_sandbox_open(L);
+  lad_watch_open(L);
   return 1;
 }
 /* }====================================================== */

@@ -12,6 +12,7 @@
 **   lad_mpaper.c  MergedPaper type (one entry of an index)
 **   lad_sandbox.c sandboxed scripts: a lua_State of their own with a
 **                 limiting allocator and an instruction hook
+**   lad_watch.c   core.lock (flock) and core.list (an archive's files)
 */
 #ifndef LAD_H
 #define LAD_H
@@ -199,6 +200,8 @@ void lad_index_open(lua_State *L);
 void lad_mpaper_open(lua_State *L);
 /* Registers sandbox() (lad_sandbox.c) into the module table at the top. */
 void lad_sandbox_open(lua_State *L);
+/* core.lock and core.list (lad_watch.c: what standing watches need) */
+void lad_watch_open(lua_State *L);
 /* }====================================================== */
 
 #endif

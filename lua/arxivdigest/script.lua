@@ -206,14 +206,37 @@ function M.filter(path, opts)
     if type(res) == "function" then return filter.fn(res, "script(" .. path .. ")") end
     error(format("%s: a filter script must return a filter or a function (got %s)", path, type(res)), 0)
   end
-  local sb = new_sandbox(opts)
+  local sb, res = M.run_sandboxed(path, opts)
+  if not sb then return nil, res end
+  local f, kind = M.sandbox_filter(sb, res, path)
+  if not f then
+    error(format("%s: a filter script must return a filter or a function (got %s)", path, kind), 0)
+  end
+  return f
+end
+
+--- Runs a script file in a sandbox of its own (opts: max_instructions,
+-- max_memory); returns the sandbox and what the script returned (copies
+-- of plain values, handles for the rest, which only this sandbox can
+-- call), or nil, message when the file cannot be read. Script errors
+-- raise ("path:line: message").
+function M.run_sandboxed(path, opts, ...)
+  check_path(path)
+  local sb = new_sandbox(opts or {})
   local chunk, err = sb:load(path)
   if not chunk then return nil, err end
-  local res = sb:call(chunk)
-  local kind, fn, tree, desc = sb:call(sb:helper("filter_info"), res, path)
+  return sb, sb:call(chunk, ...)
+end
+
+--- A host filter from a value of sandbox sb (a filter or a function the
+-- script made, as a handle): it runs in the sandbox on every paper, and
+-- carries the filter's query tree when it has one (f.tree: pushed down to
+-- an index, or to C on a collection). `where` names it in descriptions.
+-- Returns the filter, or nil and what the value was ("a string", ...).
+function M.sandbox_filter(sb, value, where)
+  local kind, fn, tree, desc = sb:call(sb:helper("filter_info"), value, where)
   if kind ~= "filter" and kind ~= "function" then
-    error(format("%s: a filter script must return a filter or a function (got %s)", path,
-      kind == "userdata" and "a value" or tostring(kind)), 0)
+    return nil, kind == "userdata" and "a value" or tostring(kind)
   end
   local f = filter.fn(function(paper) return sb:call(fn, paper) end, desc)
   f.kind = "script"
