@@ -125,7 +125,7 @@ function M.encode_words(s)
   s = valid(s):gsub("[%z\1-\31\127]", " ")
   if ascii_printable(s) then return s, false end
   local words = {}
-  for _, chunk in ipairs(utf8_chunks(s, 45)) do
+  for _, chunk in ipairs(utf8_chunks(s, 39)) do
     words[#words + 1] = "=?UTF-8?B?" .. M.base64(chunk) .. "?="
   end
   return concat(words, " "), true
@@ -212,7 +212,7 @@ function M.message(m)
   local text_part = M.qp(m.text or "", eol)
   if m.html then
     local boundary = "=_arxivdigest_" .. token(24)
-    h[#h + 1] = 'Content-Type: multipart/alternative; boundary="' .. boundary .. '"'
+    h[#h + 1] = "Content-Type: multipart/alternative;" .. eol .. ' boundary="' .. boundary .. '"'
     body = concat({
       "This is a message in MIME format: a plain text part and an HTML part.",
       "",

@@ -195,14 +195,19 @@ local function key_line(lines, key, from)
   return nil
 end
 
--- the line of watch/output number k (its name, or its k-th "{" in the list)
-local function item_line(lines, list_key, k, name)
+-- the line of watch/output number k (the nth line naming it, or its k-th
+-- "{" in the list)
+local function item_line(lines, list_key, k, name, nth)
   if not lines then return nil end
   local start = key_line(lines, list_key, 1) or 1
   if name then
     local pat = "name%s*=%s*[\"']" .. name:gsub("%p", "%%%0") .. "[\"']"
+    local seen = 0
     for i = start, #lines do
-      if lines[i]:find(pat) then return i end
+      if lines[i]:find(pat) then
+        seen = seen + 1
+        if seen == (nth or 1) then return i end
+      end
     end
   end
   -- the k-th line that opens a table after the list's line
@@ -337,11 +342,12 @@ function M.load(path, opts)
       cfg_error(path, key_line(lines, "watches"), "'watches' must be a list (found the key '" .. tostring(k) .. "')")
     end
   end
-  local allowed, seen = set_of(WATCH_KEYS), {}
+  local allowed, seen, times = set_of(WATCH_KEYS), {}, {}
   cfg.watches = {}
   for i, w in ipairs(t.watches) do
     local name = type(w) == "table" and type(w.name) == "string" and w.name or nil
-    local line = item_line(lines, "watches", i, name)
+    if name then times[name] = (times[name] or 0) + 1 end
+    local line = item_line(lines, "watches", i, name, name and times[name])
     local what = name and format("watch '%s'", name) or format("watch %d", i)
     if type(w) ~= "table" then cfg_error(path, line, what .. " must be a table") end
     local wbad = unknown_keys(w, allowed)
@@ -738,7 +744,8 @@ end
 -- every appearance of an entry pair: { {key=, date=, version=}, ... }
 function Archive:appearances(b, d)
   local out = {}
-  for _, e in ipairs{b, d} do
+  for k = 1, 2 do
+    local e = k == 1 and b or d
     if e then
       for _, a in ipairs(e.appearances) do
         out[#out + 1] = {key = self.key_of(a.source), date = a.date, version = a.version}
@@ -774,7 +781,8 @@ function Archive:paper(b, d)
     p.categories = cats
   end
   local fs, ls
-  for _, e in ipairs{b, d} do
+  for k = 1, 2 do
+    local e = k == 1 and b or d
     if e then
       local f, l = e.first_seen, e.last_seen
       if f and (not fs or f < fs) then fs = f end
@@ -932,7 +940,8 @@ local function changes(d, p, b, dl)
   local out = {}
   local v0, v1 = vnum(d.v), vnum(p.version)
   local day
-  for _, e in ipairs{b, dl} do
+  for k = 1, 2 do
+    local e = k == 1 and b or dl
     if e then
       for _, h in ipairs(e.history) do
         if h.event == "version" and h.version == v1 then day = h.date end
@@ -1161,7 +1170,22 @@ function M.run(cfg, opts)
   return report
 end
 
+-- Removes the temporary files a killed run left beside the state and the
+-- outputs (arxivdigest.output writes "dir/.name.<digits>.tmp" and renames
+-- it): under the lock, nobody else writes them.
+local function remove_leftovers(cfg)
+  local pats = {}
+  local function add(path)
+    local dir, name = path:match("^(.*)/([^/]+)$")
+    if dir then pats[#pats + 1] = shell_quote(dir .. "/." .. name .. ".") .. "[0-9]*.tmp" end
+  end
+  add(cfg.state)
+  for _, o in ipairs(cfg.outputs) do if o.path then add(o.path) end end
+  os.execute("rm -f -- " .. concat(pats, " ") .. " 2>/dev/null")
+end
+
 function M._run_locked(cfg, opts, log)
+  if not opts.dry then remove_leftovers(cfg) end
   local st = M.read_state(cfg)
   local now = opts.now or os.time()
   local at = iso(now)
@@ -1224,7 +1248,7 @@ function M._run_locked(cfg, opts, log)
   -- outputs
   local render = require "arxivdigest.watch.render"
   for i, o in ipairs(cfg.outputs) do
-    local orep = {format = o.format, path = o.path}
+    local orep = {format = o.format, path = o.path, sendmail = o.sendmail}
     local okr, err = pcall(render.deliver, o, report, i)
     if okr and type(err) == "table" then
       for k, v in pairs(err) do orep[k] = v end

@@ -2,15 +2,14 @@
 -- (arxivdigest.watch). Registered by cli.lua (M.EXTERNAL).
 
 local format, concat = string.format, table.concat
-local ipairs, tostring, pcall, type = ipairs, tostring, pcall, type
+local ipairs, tostring = ipairs, tostring
 
 local function usage_error(msg) return require("arxivdigest.cli").usage_error(msg) end
 
 local ACTIONS = {run = true, test = true, status = true, reset = true}
 
-local function load_cfg(ctx, path)
-  local watch = require "arxivdigest.watch"
-  return watch.load(path)
+local function load_cfg(path)
+  return require("arxivdigest.watch").load(path)
 end
 
 local function check_watch(cfg, name)
@@ -44,7 +43,7 @@ local function run(ctx, pos)
   if o.full and action ~= "run" then usage_error("--full is for 'watch run'") end
   local watch = require "arxivdigest.watch"
   local render = require "arxivdigest.watch.render"
-  local cfg = load_cfg(ctx, file)
+  local cfg = load_cfg(file)
   check_watch(cfg, o.watch)
   local function log(msg) ctx:warn(msg) end
   if action == "run" then
@@ -55,8 +54,13 @@ local function run(ctx, pos)
       local where = out.path or "sendmail"
       if out.error then ctx:warn(format("output %s (%s): FAILED: %s", where, out.format, out.error))
       elseif out.entries then ctx:warn(format("wrote %s (%d entries)", where, out.entries))
-      else ctx:warn(format("wrote %s%s", out.path and where or "", out.sent and
-        ((out.path and ", " or "") .. "sent with " .. tostring(cfg.outputs[1] and "sendmail" or "")) or "")) end
+      else
+        local parts = {}
+        if out.path then parts[#parts + 1] = "wrote " .. out.path end
+        if out.sent then parts[#parts + 1] = "sent with " .. tostring(out.sendmail) end
+        if #parts == 0 then parts[1] = "nothing to send (" .. out.format .. ")" end
+        ctx:warn(concat(parts, ", "))
+      end
     end
     if report.state_kept then ctx:warn("the state was not changed: the next run delivers these papers again") end
     ctx:warn(format("run %d done in %.2f s (%s papers, %d pending file%s)", report.run,
