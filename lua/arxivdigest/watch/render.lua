@@ -465,6 +465,83 @@ function M.feed_entries(st, keep)
   return out
 end
 
+-- a short hash (FNV-1a, 32 bits, hex)
+local function fnv(str)
+  local h = 2166136261
+  for i = 1, #str do h = ((h ~ str:byte(i)) * 16777619) & 0xffffffff end
+  return format("%08x", h)
+end
+
+-- What decides an entry's text besides the paper: once written, a
+-- delivery record never changes, so an entry with the same signature as
+-- one of the previous feed is that entry (its text is reused: reading and
+-- escaping 300 papers again at every run would cost more than the run).
+local ENTRY_FORMAT = "1"
+local function entry_sig(e)
+  return fnv(concat({ENTRY_FORMAT, e.key, e.at or "", e.revised and "r" or "", concat(e.watches, "\1")}, "\0"))
+end
+
+-- the entries of the feed at path (our own output): signature -> text
+local function previous_entries(path)
+  local cache = {}
+  if not path then return cache end
+  local f = io.open(path, "rb")
+  if not f then return cache end
+  local text = f:read("a") or ""
+  f:close()
+  local pos = 1
+  while true do
+    local a, b, sig = text:find("<entry>\n<!%-%- sig (%x+) %-%->\n", pos)
+    if not a then break end
+    local c, d = text:find("\n</entry>", b, true)
+    if not c then break end
+    cache[sig] = text:sub(a, d)
+    pos = d + 1
+  end
+  return cache
+end
+
+local function render_entry(e, sig, A, feed_updated)
+  local p
+  if A then
+    local ok, b, d = pcall(A.entries, A, e.id)
+    if ok and (b or d) then p = A:paper(b, d) end
+  end
+  p = p or {id = e.id, title = e.title}
+  local x = {"<entry>", "<!-- sig " .. sig .. " -->"}
+  x[#x + 1] = "<id>" .. esc(e.key) .. "</id>"
+  local t = line(p.title)
+  if t == "" then t = line(e.title) end
+  if t == "" then t = line(e.id) end
+  if e.revised then t = t .. " [revised: v" .. tostring(math.tointeger(e.v) or "?") .. "]" end
+  x[#x + 1] = '<title type="text">' .. esc(t) .. "</title>"
+  x[#x + 1] = "<updated>" .. esc(e.at or feed_updated) .. "</updated>"
+  x[#x + 1] = "<published>" .. esc(e.at or feed_updated) .. "</published>"
+  for _, a in ipairs(util.array(p.authors)) do
+    local nm = line(a)
+    if nm ~= "" then x[#x + 1] = "<author><name>" .. esc(nm) .. "</name></author>" end
+  end
+  x[#x + 1] = '<link rel="alternate" type="text/html" href="' .. esc(abs_url(p)) .. '"/>'
+  x[#x + 1] = '<link rel="related" type="application/pdf" title="pdf" href="' .. esc(pdf_url(p)) .. '"/>'
+  for _, wn in ipairs(e.watches) do
+    x[#x + 1] = '<category term="' .. esc(wn) .. '" label="' .. esc(wn) .. '" scheme="urn:arxivdigest:watch"/>'
+  end
+  local summary = {}
+  if e.why and e.why ~= "" then summary[#summary + 1] = (e.revised and "" or "Why: ") .. line(e.why) end
+  if e.revised then
+    summary[#summary + 1] = "Revised: v" .. tostring(math.tointeger(e.v) or "?")
+      .. (e.doi and ("; DOI " .. line(e.doi)) or "") .. (e.journal and ("; " .. line(e.journal)) or "")
+  end
+  if p.abstract then summary[#summary + 1] = line(p.abstract) end
+  if #summary > 0 then
+    x[#x + 1] = '<summary type="text">' .. esc(concat(summary, " ")) .. "</summary>"
+  end
+  x[#x + 1] = "</entry>"
+  return concat(x, "\n")
+end
+
+--- The feed of output o (opts: keep, id, title, link, path): the newest
+-- `keep` deliveries of the state; returns its text and its entry count.
 function M.atom(report, o)
   local st = report.state
   local A = report.archive_view
@@ -487,43 +564,10 @@ function M.atom(report, o)
     out[#out + 1] = '<link rel="self" type="application/atom+xml" href="' .. esc(o.link) .. '"/>'
   end
   out[#out + 1] = '<link rel="alternate" type="text/html" href="https://arxiv.org/"/>'
+  local cache = previous_entries(o.path)
   for _, e in ipairs(entries) do
-    local p
-    if A then
-      local ok, b, d = pcall(A.entries, A, e.id)
-      if ok and (b or d) then p = A:paper(b, d) end
-    end
-    p = p or {id = e.id, title = e.title}
-    local x = {"<entry>"}
-    x[#x + 1] = "<id>" .. esc(e.key) .. "</id>"
-    local t = line(p.title)
-    if t == "" then t = line(e.title) end
-    if t == "" then t = line(e.id) end
-    if e.revised then t = t .. " [revised: v" .. tostring(math.tointeger(e.v) or "?") .. "]" end
-    x[#x + 1] = '<title type="text">' .. esc(t) .. "</title>"
-    x[#x + 1] = "<updated>" .. esc(e.at or feed_updated) .. "</updated>"
-    x[#x + 1] = "<published>" .. esc(e.at or feed_updated) .. "</published>"
-    for _, a in ipairs(util.array(p.authors)) do
-      local nm = line(a)
-      if nm ~= "" then x[#x + 1] = "<author><name>" .. esc(nm) .. "</name></author>" end
-    end
-    x[#x + 1] = '<link rel="alternate" type="text/html" href="' .. esc(abs_url(p)) .. '"/>'
-    x[#x + 1] = '<link rel="related" type="application/pdf" title="pdf" href="' .. esc(pdf_url(p)) .. '"/>'
-    for _, wn in ipairs(e.watches) do
-      x[#x + 1] = '<category term="' .. esc(wn) .. '" label="' .. esc(wn) .. '" scheme="urn:arxivdigest:watch"/>'
-    end
-    local summary = {}
-    if e.why and e.why ~= "" then summary[#summary + 1] = (e.revised and "" or "Why: ") .. line(e.why) end
-    if e.revised then
-      summary[#summary + 1] = "Revised: v" .. tostring(math.tointeger(e.v) or "?")
-        .. (e.doi and ("; DOI " .. line(e.doi)) or "") .. (e.journal and ("; " .. line(e.journal)) or "")
-    end
-    if p.abstract then summary[#summary + 1] = line(p.abstract) end
-    if #summary > 0 then
-      x[#x + 1] = '<summary type="text">' .. esc(concat(summary, "\n")) .. "</summary>"
-    end
-    x[#x + 1] = "</entry>"
-    out[#out + 1] = concat(x, "\n")
+    local sig = entry_sig(e)
+    out[#out + 1] = cache[sig] or render_entry(e, sig, A, feed_updated)
   end
   out[#out + 1] = "</feed>"
   return concat(out, "\n") .. "\n", #entries

@@ -1,0 +1,182 @@
+-- bench/watch.lua: the daily run of standing watches (arxivdigest watch run)
+-- on the bench archive, beside a full index rebuild of the same archive.
+--
+--   lua5.4 bench/watch.lua [--corpus DIR] [--days N]
+--
+-- The archive is the bench corpus (bench/gen_corpus.lua: 16 copies, about
+-- 185,000 papers; built by `make bench-corpus`) plus a scratch folder that
+-- receives one new digest file per simulated day (a corpus file with its ids
+-- moved to an unused range and its day moved to 2021). The watch file holds
+-- six watches (three queries, followed authors, a filter with a query tree,
+-- a Lua function filter run in the sandbox) and five outputs (an Atom feed
+-- of 300 entries accumulated from the state, HTML, markdown, jsonl, an
+-- e-mail). Before the measured days, a first run delivers every paper since
+-- 2019-12-01 (the state then holds thousands of deliveries).
+--
+-- Printed: the wall time of each daily `arxivdigest watch run` (a child
+-- process, as cron runs it: start-up, listing, the saved index loaded, the
+-- new file indexed beside it, every watch, every output, the state), its
+-- median beside a full rebuild of the index (ad.index of the archive, in
+-- this process) as a ratio, and the run that brings the saved index up to
+-- date (what `pending` defers: idx:update + save), also beside the rebuild.
+-- Wall times (a monotonic clock): the run is what a user waits for.
+
+package.path = (os.getenv("BENCH_LPATH") or "lua/?.lua;lua/?/init.lua") .. ";" .. package.path
+package.cpath = (os.getenv("BENCH_CPATH") or "build/?.so") .. ";" .. package.cpath
+
+local ad = require "arxivdigest"
+local core = require "arxivdigest.core"
+local now = core.now
+local fmt = string.format
+
+local opt = {corpus = "bench/out/corpus", days = 5}
+do
+  local i = 1
+  while i <= #arg do
+    local a, v = arg[i], arg[i + 1]
+    if a == "--corpus" then opt.corpus = v
+    elseif a == "--days" then opt.days = tonumber(v)
+    else io.stderr:write("usage: lua5.4 bench/watch.lua [--corpus DIR] [--days N]\n"); os.exit(2) end
+    i = i + 2
+  end
+end
+
+local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local function sh(cmd)
+  local ok = os.execute(cmd)
+  if ok ~= true then error("failed: " .. cmd, 0) end
+end
+local function read(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+local function write(path, s)
+  local f = assert(io.open(path, "wb"))
+  assert(f:write(s))
+  assert(f:close())
+end
+
+local ROOT = assert(io.popen("pwd")):read("l")
+local corpus = opt.corpus:sub(1, 1) == "/" and opt.corpus or (ROOT .. "/" .. opt.corpus)
+if not io.open(corpus .. "/copy0/12/20191231.md", "rb") then
+  io.stderr:write("bench/watch.lua: no bench corpus in " .. corpus .. " (run: make bench-corpus)\n")
+  os.exit(1)
+end
+local work = ROOT .. "/bench/out/watch"
+sh("rm -rf " .. q(work) .. " && mkdir -p " .. q(work .. "/new"))
+
+-- a new digest day: a corpus file with its ids in 21MM (no corpus paper has
+-- year 21) and its header on 2021-01-DD
+local SOURCE = read(corpus .. "/copy0/12/20191231.md")
+local function new_day(k)
+  local day = fmt("2021-01-%02d", k)
+  local text = SOURCE:gsub("on 2019%-12%-31", "on " .. day)
+  text = text:gsub("(arxiv%.org/%a+/)(%d%d)(%d%d)%.(%d%d%d%d%d)", function(pre, _, _, n)
+    return fmt("%s21%02d.%05d", pre, k, tonumber(n))
+  end)
+  local path = fmt("%s/new/%s.md", work, day:gsub("%-", ""))
+  write(path, text)
+  sh("touch -d '1 hour ago' " .. q(path))
+  return path
+end
+
+local WATCHES = [[
+local f = require "arxivdigest.filter"
+return {
+  archive = { %q, %q },
+  index = "archive.adx", state = "watches.state.lua",
+  watches = {
+    { name = "splatting", query = '"gaussian splatting" OR nerf OR "neural radiance"' },
+    { name = "depth", query = 'depth AND (monocular OR stereo) -survey', limit = 50 },
+    { name = "segmentation", query = 'ti:segmentation cat:cs.CV', limit = 50 },
+    { name = "people", authors = { "Kaiming He", "Vedaldi, Andrea", "Luc Van Gool", "Li Fei-Fei" } },
+    { name = "code", filter = f.has_code() * f.keywords{ "detection" }, limit = 50 },
+    { name = "fn", filter = function(p) return (p.title or ""):find("Transformer") ~= nil end },
+  },
+  outputs = {
+    { format = "atom", path = "out/feed.atom", keep = 300 },
+    { format = "html", path = "out/today.html" },
+    { format = "markdown", path = "out/today.md" },
+    { format = "jsonl", path = "out/today.jsonl" },
+    { format = "email", path = "out/today.eml", to = "me@example.org" },
+  },
+}
+]]
+write(work .. "/watches.lua", WATCHES:format(corpus, work .. "/new"))
+
+local ENV = ("LUA_PATH=%s LUA_CPATH=%s "):format(q(ROOT .. "/lua/?.lua;" .. ROOT .. "/lua/?/init.lua;;"),
+  q(ROOT .. "/build/?.so;;"))
+local function run(args)
+  local t0 = now()
+  local p = assert(io.popen("cd " .. q(work) .. " && " .. ENV .. "lua5.4 " .. q(ROOT .. "/bin/arxivdigest")
+    .. " watch run watches.lua " .. (args or "") .. " 2>&1"))
+  local out = p:read("a")
+  local ok = p:close()
+  local dt = now() - t0
+  if not ok then error("watch run failed:\n" .. out, 0) end
+  return dt, out
+end
+
+local function median(t)
+  local s = {}
+  for i, v in ipairs(t) do s[i] = v end
+  table.sort(s)
+  local n = #s
+  if n % 2 == 1 then return s[(n + 1) // 2] end
+  return (s[n // 2] + s[n // 2 + 1]) / 2
+end
+
+-- the baseline: a full build of the index of the archive
+collectgarbage()
+local t0 = now()
+local idx = assert(ad.index({corpus, work .. "/new"}))
+local rebuild = now() - t0
+local papers = #idx
+idx:close()
+idx = nil
+collectgarbage()
+
+-- the first run: builds and saves the index, delivers since 2019-12-01
+write(work .. "/watches.lua", (read(work .. "/watches.lua"):gsub('name = "(%w+)",', 'name = "%1", since = "2019-12-01",')))
+local first, out1 = run()
+write(work .. "/watches.lua", WATCHES:format(corpus, work .. "/new"))
+local delivered = 0
+for n in out1:gmatch(": (%d+) new") do delivered = delivered + tonumber(n) end
+
+-- the daily runs: one new file each
+local times, last = {}, nil
+for k = 1, opt.days do
+  new_day(k)
+  local dt, out = run()
+  times[#times + 1] = dt
+  last = out
+end
+local med = median(times)
+
+-- one more day in this process, for the phases of a run
+new_day(opt.days + 1)
+local watch = require "arxivdigest.watch"
+local t1 = now()
+local report = watch.run(watch.load(work .. "/watches.lua"), {})
+local inproc = now() - t1
+local phases = {}
+for _, t in ipairs(report.times) do phases[#phases + 1] = fmt("%s %.3f", t[1], t[2]) end
+
+-- the run that brings the saved index up to date (--full): what the
+-- pending files defer
+new_day(opt.days + 2)
+local full = run("--full")
+
+print(fmt("watch: archive of %d papers (%d digest files pending at the end), 6 watches, 5 outputs; "
+  .. "first run (index build + %d deliveries since 2019-12-01): %.2f s", papers, opt.days + 1,
+  delivered, first))
+print(fmt("watch: daily run, one new digest file (child process, wall): median %.3f s of %d "
+  .. "(min %.3f, max %.3f); full index rebuild %.2f s; ratio %.3f; target < 1 s: %s",
+  med, #times, math.min(table.unpack(times)), math.max(table.unpack(times)), rebuild, med / rebuild,
+  med < 1 and "met" or "NOT met"))
+print(fmt("watch: phases of a daily run (in this process, %.3f s): %s", inproc, table.concat(phases, ", ")))
+print(fmt("watch: run bringing the saved index up to date (--full: update + save): %.2f s; "
+  .. "ratio to the rebuild %.2f", full, full / rebuild))
+io.stderr:write(last)
