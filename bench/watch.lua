@@ -135,11 +135,11 @@ local idx = assert(ad.index({corpus, work .. "/new"}))
 local rebuild = now() - t0
 local papers = #idx
 idx:close()
-idx = nil
 collectgarbage()
 
 -- the first run: builds and saves the index, delivers since 2019-12-01
-write(work .. "/watches.lua", (read(work .. "/watches.lua"):gsub('name = "(%w+)",', 'name = "%1", since = "2019-12-01",')))
+write(work .. "/watches.lua",
+  (read(work .. "/watches.lua"):gsub('name = "(%w+)",', 'name = "%1", since = "2019-12-01",')))
 local first, out1 = run()
 write(work .. "/watches.lua", WATCHES:format(corpus, work .. "/new"))
 local delivered = 0

@@ -139,9 +139,9 @@ local function by_watch(list, name, kind)
 end
 
 local function state_of(dir, file)
-  local watch = require "arxivdigest.watch"
-  local cfg = watch.load(dir .. "/" .. (file or "watches.lua"))
-  return (watch.read_state(cfg)), cfg
+  local W = require "arxivdigest.watch"
+  local cfg = W.load(dir .. "/" .. (file or "watches.lua"))
+  return (W.read_state(cfg)), cfg
 end
 
 -- a catalog digest re-listing 1910.11126 as v2 with a DOI, and a new paper
@@ -394,12 +394,13 @@ describe("watch", function()
       assert.truthy(out:find("last run    never", 1, true), out)
       assert.truthy(out:find("next        46 new", 1, true), out)
       assert.are.equal(0, (watch("run " .. w)))
-      rc, out = watch("status " .. w)
+      out = select(2, watch("status " .. w))
       assert.truthy(out:find("delivered   46 new, 0 revised", 1, true), out)
       assert.truthy(out:find("next        0 new, 0 revised", 1, true), out)
       -- test in other formats
       rc, out = watch("test " .. w .. " -f jsonl")
       assert.are.equal(0, rc, out)
+      assert.truthy(json.decode(out:match("\n?(%b{})")).id)
       rc, out = watch("bogus " .. w)
       assert.are.equal(2, rc)
       assert.truthy(out:find("needs an action: run, test, status or reset", 1, true), out)
@@ -570,20 +571,18 @@ describe("watch", function()
       local lockf = q(dir .. "/state/watches.state.lua.lock")
       local core = require "arxivdigest.core"
       -- another process holds the lock for 2 s
-      local t0 = core.now()
-      local rc, out = sh("flock " .. lockf .. " sleep 2 & sleep 0.3; cd /tmp && " .. ENV .. "lua5.4 "
+      local _, out = sh("flock " .. lockf .. " sleep 2 & sleep 0.3; cd /tmp && " .. ENV .. "lua5.4 "
         .. q(ROOT .. "/bin/arxivdigest") .. " watch run " .. w .. " --no-wait; echo \"rc=$?\"; wait")
       assert.truthy(out:find("rc=1"), out)
       assert.truthy(out:find("another run holds the lock", 1, true), out)
       assert.truthy(out:find("not waiting (--no-wait)", 1, true), out)
       assert.is_false(exists(dir .. "/state/watches.state.lua"))
-      t0 = core.now()
-      rc, out = sh("flock " .. lockf .. " sleep 1.5 & sleep 0.3; cd /tmp && " .. ENV .. "lua5.4 "
+      local t0 = core.now()
+      _, out = sh("flock " .. lockf .. " sleep 1.5 & sleep 0.3; cd /tmp && " .. ENV .. "lua5.4 "
         .. q(ROOT .. "/bin/arxivdigest") .. " watch run " .. w .. "; echo \"rc=$?\"; wait")
       assert.truthy(out:find("rc=0"), out)
       assert.is_true(core.now() - t0 >= 1.4, "did not wait")
       assert.truthy(exists(dir .. "/state/watches.state.lua"))
-      local _ = rc
     end)
   end)
 

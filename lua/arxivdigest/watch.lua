@@ -50,7 +50,7 @@ local script = require "arxivdigest.script"
 local type, error, ipairs, pairs, pcall, tostring, tonumber, next, load =
       type, error, ipairs, pairs, pcall, tostring, tonumber, next, load
 local format, concat, sort, insert = string.format, table.concat, table.sort, table.insert
-local floor, max, min = math.floor, math.max, math.min
+local floor = math.floor
 local io, os = io, os
 
 local M = {}
@@ -773,7 +773,7 @@ local PAPER_FIELDS = {"id", "version", "title", "authors", "abstract", "categori
 --- A plain table for an entry pair: the fields of the entry with the
 -- highest version (the pending one on a tie: it is newer), DOI and
 -- journal from either, first_seen/last_seen over both.
-function Archive:paper(b, d)
+function Archive.paper(_, b, d)
   local shown, other = b, d
   if d and (not b or vnum(d.version) >= vnum(b.version)) then shown, other = d, b end
   if not shown then return nil end

@@ -41,6 +41,11 @@ local function run(ctx, pos)
   if o.since and action ~= "reset" then usage_error("--since is for 'watch reset' (a watch's own since = \"...\" "
     .. "sets its first run)") end
   if o.full and action ~= "run" then usage_error("--full is for 'watch run'") end
+  if o.index then usage_error("'watch' reads the archive and the index its watch file names (no -i)") end
+  if o.limit then usage_error("'watch' takes each watch's limit from its watch file (no -n)") end
+  if (o.output or o.format) and action ~= "test" then
+    usage_error(format("'watch %s' writes the outputs of its watch file (-o and -f are for 'watch test')", action))
+  end
   local watch = require "arxivdigest.watch"
   local render = require "arxivdigest.watch.render"
   local cfg = load_cfg(file)
@@ -85,7 +90,8 @@ local function run(ctx, pos)
     local report, st = watch.status(cfg)
     local out = {}
     out[#out + 1] = format("watch file  %s", cfg.abspath)
-    out[#out + 1] = format("state       %s%s", cfg.state, st.at and format(" (run %d, %s)", st.run, st.at) or " (no run yet)")
+    out[#out + 1] = format("state       %s%s", cfg.state,
+      st.at and format(" (run %d, %s)", st.run, st.at) or " (no run yet)")
     out[#out + 1] = format("archive     %s (%s papers, newest digest day %s)", concat(cfg.archive, " "),
       require("arxivdigest.cli").thousands(report.archive.papers), tostring(report.newest))
     out[#out + 1] = format("index       %s (%d file%s not in it yet)", cfg.index, report.archive.pending,
@@ -99,9 +105,10 @@ local function run(ctx, pos)
       end
       out[#out + 1] = ""
       out[#out + 1] = format("%s (%s)", r.name, r.kind)
-      out[#out + 1] = format("  last run    %s", ws and ws.at or (ws and ws.since and ("reset; next run since " .. ws.since))
-        or "never")
-      out[#out + 1] = format("  delivered   %d new, %d revised%s", nn, nr, last and (", newest digest day " .. last) or "")
+      out[#out + 1] = format("  last run    %s", ws and ws.at
+        or (ws and ws.since and ("reset; next run since " .. ws.since)) or "never")
+      out[#out + 1] = format("  delivered   %d new, %d revised%s", nn, nr,
+        last and (", newest digest day " .. last) or "")
       if r.error then out[#out + 1] = "  next        FAILS: " .. r.error
       else
         out[#out + 1] = format("  next        %d new, %d revised%s%s", #r.new, #r.revised,
@@ -126,7 +133,7 @@ end
 
 return {
   synopsis = "watch run|test|status|reset FILE",
-  summary = "Standing watches: deliver what is new since the last run, once",
+  summary = "Standing watches: deliver what is new, once",
   doc = "FILE is a watch file (Lua, run in a sandbox) returning {archive =, index =, watches = {...},\n"
     .. "outputs = {...}}; see the README, \"Standing watches\".\n"
     .. "run: update the index, deliver what is new to every output, remember it (the state).\n"

@@ -19,7 +19,7 @@ local util = require "arxivdigest.format.util"
 local json = require "arxivdigest.json"
 local output = require "arxivdigest.output"
 
-local type, tostring, ipairs, pairs, tonumber, error, pcall = type, tostring, ipairs, pairs, tonumber, error, pcall
+local tostring, ipairs, error, pcall = tostring, ipairs, error, pcall
 local format, concat, sort = string.format, table.concat, table.sort
 local floor, max = math.floor, math.max
 
@@ -283,7 +283,8 @@ local STYLE = [[
 body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg);
 max-width:60rem;margin:0 auto;padding:1rem 1.25rem}
 h1{margin:.2rem 0;font-size:1.6rem}.count,.kind,.meta,.authors{color:var(--mute);margin:.15rem 0}
-h2{border-bottom:2px solid var(--line);padding-bottom:.2rem;margin-top:2rem}h2 .n{color:var(--mute);font-weight:normal;font-size:.9em}
+h2{border-bottom:2px solid var(--line);padding-bottom:.2rem;margin-top:2rem}
+h2 .n{color:var(--mute);font-weight:normal;font-size:.9em}
 article.paper{border-bottom:1px solid var(--line);padding:.6rem 0}article.paper h3{font-size:1.08rem;margin:.1rem 0}
 a{color:var(--acc)}.meta,.authors{font-size:.9rem}.abstract{margin:.3rem 0}
 ul.why{margin:.2rem 0;padding-left:1.2rem;font-size:.9rem}mark{background:#fff3a0;color:inherit}
@@ -332,12 +333,9 @@ local function chart_html(weeks)
     local wn = top > 0 and floor(200 * b.new / top + 0.5) or 0
     local wr = top > 0 and floor(200 * b.revised / top + 0.5) or 0
     local bars = {}
-    if wn > 0 then
-      bars[#bars + 1] = format('<span style="display:inline-block;height:10px;width:%dpx;background:#4a78b5"></span>', wn)
-    end
-    if wr > 0 then
-      bars[#bars + 1] = format('<span style="display:inline-block;height:10px;width:%dpx;background:#c98a1b"></span>', wr)
-    end
+    local BAR = '<span style="display:inline-block;height:10px;width:%dpx;background:%s"></span>'
+    if wn > 0 then bars[#bars + 1] = format(BAR, wn, "#4a78b5") end
+    if wr > 0 then bars[#bars + 1] = format(BAR, wr, "#c98a1b") end
     out[#out + 1] = format('<tr><td>%s</td><td style="width:210px">%s</td><td>%d%s</td></tr>', esc(b.from),
       concat(bars), total, b.revised > 0 and format(" (%d revised)", b.revised) or "")
   end
