@@ -389,6 +389,13 @@ describe("watch", function()
       assert.is_false(exists(dir .. "/state/watches.state.lua"))
       assert.is_false(exists(dir .. "/out/today.html"))
       assert.is_false(exists(dir .. "/index/archive.adx"))
+      rc, out = watch("test " .. w .. " -f jsonl --watch depth")
+      assert.are.equal(0, rc, out)
+      local n = 0
+      for l in out:gmatch("[^\n]+") do
+        if l:sub(1, 1) == "{" then n = n + 1; assert.are.equal("depth", json.decode(l).watch) end
+      end
+      assert.is_true(n > 0)
       rc, out = watch("status " .. w)
       assert.are.equal(0, rc, out)
       assert.truthy(out:find("last run    never", 1, true), out)
@@ -397,10 +404,10 @@ describe("watch", function()
       out = select(2, watch("status " .. w))
       assert.truthy(out:find("delivered   46 new, 0 revised", 1, true), out)
       assert.truthy(out:find("next        0 new, 0 revised", 1, true), out)
-      -- test in other formats
+      -- nothing left to deliver: an empty jsonl
       rc, out = watch("test " .. w .. " -f jsonl")
       assert.are.equal(0, rc, out)
-      assert.truthy(json.decode(out:match("\n?(%b{})")).id)
+      assert.is_nil(out:find("{", 1, true), out)
       rc, out = watch("bogus " .. w)
       assert.are.equal(2, rc)
       assert.truthy(out:find("needs an action: run, test, status or reset", 1, true), out)
@@ -416,11 +423,12 @@ describe("watch", function()
       "state:half", "state"}
     local SENDMAIL = [[, sendmail = "sh %s/fake-sendmail.sh"]]
 
-    -- a scenario after its first day, with a second file waiting
-    local function prepared()
+    -- a scenario after its first day, with a second file waiting (pending
+    -- = 0: the run updates and saves the index before it delivers)
+    local function prepared(pending)
       local dir = tmpdir()
       assert(sh("mkdir -p " .. q(dir .. "/archive")) == 0)
-      local src = WATCHES:format("7", "")
+      local src = WATCHES:format(tostring(pending or 7), "")
       -- a sixth output: the same e-mail piped to a fake sendmail (a mailbox)
       src = src:gsub('(to = "me@example.org" },)', '%1\n    { format = "email", to = "me@example.org"'
         .. SENDMAIL:format(dir) .. " },")
@@ -520,6 +528,20 @@ describe("watch", function()
         local before = snapshot(dir)
         local rc, out = watch("run " .. q(dir .. "/watches.lua"), "ARXIVDIGEST_TEST_CRASH=" .. q(point) .. " ")
         assert.are.equal(137, rc, point .. " was not reached: " .. out)
+        old_or_new(dir, before)
+        recovered(dir)
+      end
+    end)
+
+    it("when the run updates the saved index first (pending = 0)", function()
+      if not need_core() then return end
+      for _, point in ipairs{"archive", "computed", "output:1:half", "state:half"} do
+        local dir = prepared(0)
+        local before = snapshot(dir)
+        local rc, out = watch("run " .. q(dir .. "/watches.lua"), "ARXIVDIGEST_TEST_CRASH=" .. q(point) .. " ")
+        assert.are.equal(137, rc, point .. " was not reached: " .. out)
+        -- the saved index holds the second file already
+        assert.are.equal(2, #assert(ad.load(dir .. "/index/archive.adx")):files())
         old_or_new(dir, before)
         recovered(dir)
       end
