@@ -36,24 +36,30 @@ local FLOCK = which("flock")
 
 -- a shell command; returns exit status, stdout+stderr
 local function sh(cmd)
-  local p = assert(io.popen("(" .. cmd .. ") 2>&1; echo \"::rc=$?\""))
+  -- (the shell's own "Killed" notices go to the output too, not to the terminal)
+  local p = assert(io.popen("exec 2>&1; (" .. cmd .. "); echo \"::rc=$?\""))
   local out = p:read("a")
   p:close()
   local rc = tonumber(out:match("::rc=(%d+)%s*$"))
   return rc, (out:gsub("::rc=%d+%s*$", ""))
 end
 
+-- children use the core of this run (build/, or build-asan/ under make test-asan)
 local ENV = ("LUA_PATH=%s LUA_CPATH=%s "):format(q(ROOT .. "/lua/?.lua;" .. ROOT .. "/lua/?/init.lua;;"),
-  q(ROOT .. "/build/?.so;;"))
+  q(ROOT .. "/" .. (os.getenv("AD_BUILD") or "build") .. "/?.so;;"))
 -- a state folder of the specs' own (a watch file without `state` writes there)
 local XDG = assert(io.popen("mktemp -d /tmp/arxivdigest-watch-xdg.XXXXXX")):read("l")
 ENV = ENV .. "XDG_STATE_HOME=" .. q(XDG) .. " "
+-- the command, with the modules and core of LUA_PATH/LUA_CPATH (bin/arxivdigest
+-- would prefer the checkout's build/ over the ASan build)
+local CLI = XDG .. "/arxivdigest.lua"
+H.write(CLI, 'os.exit(require("arxivdigest.cli").main(arg), true)\n')
 local asan = os.getenv("AD_ASAN_RT")
 if asan then ENV = ENV .. "LD_PRELOAD=" .. q(asan) .. " ASAN_OPTIONS=detect_leaks=0 " end
 
 -- `arxivdigest watch ARGS` in a child process; returns status, output
 local function watch(args, env)
-  return sh("cd /tmp && " .. ENV .. (env or "") .. "lua5.4 " .. q(ROOT .. "/bin/arxivdigest") .. " watch " .. args)
+  return sh("cd /tmp && " .. ENV .. (env or "") .. "lua5.4 " .. q(CLI) .. " watch " .. args)
 end
 
 local tmpdirs = {}
@@ -184,6 +190,70 @@ describe("watch", function()
     if not has_core then pending("the C core cannot be loaded (run make)") return false end
     return true
   end
+
+  -- {======================================================
+  describe("the pieces", function()
+    it("core.list lists the files the index reads, in its order, with sizes and times", function()
+      if not need_core() then return end
+      local core = require "arxivdigest.core"
+      local list = assert(core.list({DATA}))
+      local idx = assert(ad.index(DATA))
+      local files = idx:files()
+      assert.are.equal(#files, #list)
+      for i, f in ipairs(files) do
+        assert.are.equal(f.path, list[i].path)
+        assert.are.equal(f.size, list[i].size)
+        assert.is_true(list[i].mtime > 0)
+      end
+      local ok, err = core.list({"/nonexistent-folder"})
+      assert.is_nil(ok)
+      assert.are.equal("/nonexistent-folder: No such file or directory", err)
+      assert.has_error(function() core.list({42}) end)
+    end)
+
+    it("core.lock: exclusive (another open file of this process too), released by unlock", function()
+      if not need_core() then return end
+      local core = require "arxivdigest.core"
+      local path = tmpdir() .. "/x.lock"
+      local a = assert(core.lock(path, false))
+      local b, holder = core.lock(path, false)
+      assert.is_false(b)
+      assert.truthy(holder:match("^pid %d+ since %d+$"), holder)
+      assert.is_true(a:unlock())
+      local c = assert(core.lock(path, false))
+      c:unlock()
+      local d, err = core.lock("/nonexistent-folder/x.lock")
+      assert.is_nil(d)
+      assert.truthy(err:find("^/nonexistent%-folder/x%.lock: "))
+      -- a sandboxed script cannot reach them
+      local script = require "arxivdigest.script"
+      local dir = tmpdir()
+      write(dir .. "/s.lua", "local c = require 'arxivdigest.core'\nreturn {lock = c.lock == nil, list = c.list == nil}\n")
+      local okr, res = pcall(script.run, dir .. "/s.lua", {sandbox = true})
+      if okr then assert.are.same({lock = true, list = true}, res)
+      else assert.truthy(tostring(res):find("sandbox: require 'arxivdigest.core' is not allowed", 1, true), res) end
+    end)
+
+    it("quoted-printable, encoded words and dates of the e-mail", function()
+      local mail = require "arxivdigest.mail"
+      local qp = mail.qp(".leading dot\nFrom the start\nx = y \n" .. ("\u{e9}"):rep(60) .. "\n")
+      assert.truthy(qp:find("^=2Eleading dot\r\n=46rom the start\r\nx =3D y=20\r\n"))
+      for l in qp:gmatch("([^\r\n]*)\r\n") do assert.is_true(#l <= 76, l) end
+      assert.is_nil(qp:gsub("\r\n", ""):find("[\128-\255]"))
+      local w = mail.encode_words("Schätzung \u{1F50D} " .. ("ü"):rep(40))
+      for word in w:gmatch("%S+") do
+        assert.truthy(word:match("^=%?UTF%-8%?B%?[%w%+/=]+%?=$"), word)
+        assert.is_true(#word <= 75)
+      end
+      assert.are.equal("plain ascii", (mail.encode_words("plain ascii")))
+      assert.are.equal("Thu, 01 Jan 1970 00:00:00 +0000", mail.date(0))
+      assert.are.equal("Sat, 29 Feb 2020 12:34:56 +0000", mail.date(1582979696))
+      assert.has_error(function() mail.address("no address") end)
+      assert.are.equal('"Doe, Jane" <jane@example.org>', mail.address("Doe, Jane <jane@example.org>"))
+    end)
+  end)
+
+  -- }======================================================
 
   -- {======================================================
   describe("delivery over simulated days", function()
@@ -552,7 +622,7 @@ describe("watch", function()
       for _, delay in ipairs{0.01, 0.03, 0.06, 0.1, 0.15, 0.25} do
         local dir = prepared()
         local before = snapshot(dir)
-        sh("cd /tmp && " .. ENV .. "lua5.4 " .. q(ROOT .. "/bin/arxivdigest") .. " watch run "
+        sh("cd /tmp && " .. ENV .. "lua5.4 " .. q(CLI) .. " watch run "
           .. q(dir .. "/watches.lua") .. " >/dev/null 2>&1 & pid=$!; sleep " .. delay
           .. "; kill -9 $pid 2>/dev/null; wait $pid")
         old_or_new(dir, before)
@@ -570,7 +640,7 @@ describe("watch", function()
       local dir = scenario(7)
       add(dir, F.d0513, true)
       local w = q(dir .. "/watches.lua")
-      local cmd = "cd /tmp && " .. ENV .. "lua5.4 " .. q(ROOT .. "/bin/arxivdigest") .. " watch run " .. w
+      local cmd = "cd /tmp && " .. ENV .. "lua5.4 " .. q(CLI) .. " watch run " .. w
       local rc, out = sh(cmd .. " > " .. q(dir .. "/a.log") .. " 2>&1 & a=$!; " .. cmd .. " > " .. q(dir .. "/b.log")
         .. " 2>&1 & b=$!; wait $a; ra=$?; wait $b; rb=$?; echo \"$ra $rb\"")
       assert.are.equal(0, rc, out)
@@ -594,14 +664,14 @@ describe("watch", function()
       local core = require "arxivdigest.core"
       -- another process holds the lock for 2 s
       local _, out = sh("flock " .. lockf .. " sleep 2 & sleep 0.3; cd /tmp && " .. ENV .. "lua5.4 "
-        .. q(ROOT .. "/bin/arxivdigest") .. " watch run " .. w .. " --no-wait; echo \"rc=$?\"; wait")
+        .. q(CLI) .. " watch run " .. w .. " --no-wait; echo \"rc=$?\"; wait")
       assert.truthy(out:find("rc=1"), out)
       assert.truthy(out:find("another run holds the lock", 1, true), out)
       assert.truthy(out:find("not waiting (--no-wait)", 1, true), out)
       assert.is_false(exists(dir .. "/state/watches.state.lua"))
       local t0 = core.now()
       _, out = sh("flock " .. lockf .. " sleep 1.5 & sleep 0.3; cd /tmp && " .. ENV .. "lua5.4 "
-        .. q(ROOT .. "/bin/arxivdigest") .. " watch run " .. w .. "; echo \"rc=$?\"; wait")
+        .. q(CLI) .. " watch run " .. w .. "; echo \"rc=$?\"; wait")
       assert.truthy(out:find("rc=0"), out)
       assert.is_true(core.now() - t0 >= 1.4, "did not wait")
       assert.truthy(exists(dir .. "/state/watches.state.lua"))
