@@ -730,7 +730,8 @@ end
 -- Renders through write (nil: to a string). The formatter's opts get, as
 -- well as the pipeline's format options: groups, scores, ranked (whether
 -- the scores rank), total (the matches before the limit, when known),
--- query (the query text, when the pipeline has queries).
+-- query (the query text, when the pipeline has queries), and with an index
+-- as the source ndocs and df(term) (the papers holding a term).
 local function render_to(st, write, path)
   local fm = require "arxivdigest.format"
   local papers, scores, groups = execute(st)
@@ -742,6 +743,11 @@ local function render_to(st, write, path)
   end
   opts.ranked = (st.rank ~= nil) or (pl.ranked == true and index_order(st, pl) == "score")
   opts.total = total(st)
+  if st.kind == "index" then       -- what distinguishes a term, for formats
+    local idx = st.src
+    opts.ndocs = #idx
+    opts.df = function(term) return idx:df(term) end
+  end
   if st.fmt_opts then for k, v in pairs(st.fmt_opts) do opts[k] = v end end
   opts.groups = groups
   opts.scores = scores
