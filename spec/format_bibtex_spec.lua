@@ -117,3 +117,50 @@ describe("bibtex TeX safety", function()
       render1({ id = "2101.00001", title = "Harmless", authors = { "Jos\\'e M\\\"uller" }, date = "2021-01-01" }).key)
   end)
 end)
+
+describe("bibtex as reference managers write it (issue 12)", function()
+  it("braces only the words that must keep their case, not capitalised hyphenated words", function()
+    local e = render1({ id = "2101.00001", authors = { "A B" },
+      title = "Self-Supervised Vision-Language Pre-Training of NeRF, Mip-NeRF and 3D CNNs on RGB-D "
+        .. "ImageNet with CLIP-Guided U-Net, GPT-4, X-ray and $\\Delta$ or $x^2$" })
+    assert.are.equal("Self-Supervised Vision-Language Pre-Training of {NeRF}, Mip-{NeRF} and {3D} {CNNs} on {RGB-D} "
+      .. "{ImageNet} with {CLIP}-Guided U-Net, {GPT}-4, X-ray and {$\\Delta$} or $x^2$", e.fields.title)
+    -- other fields are not case-protected
+    local j = render1({ id = "2101.00001", title = "T", authors = { "A B" }, journal = "IEEE TPAMI" })
+    assert.are.equal("IEEE TPAMI", j.fields.note)
+  end)
+
+  it("braces collaboration, consortium, group and team authors as one name", function()
+    local e = render1({ id = "2101.00001", title = "Euclid preparation", date = "2021-01-01",
+      authors = { "Euclid Collaboration", "A. Author", "The LSST Dark Energy Science Collaboration",
+        "POLCOVID Study Group", "The DeepRadiology Team", "SUMMIT consortium", "Li Chen" } })
+    assert.are.equal("{Euclid Collaboration} and A. Author and {The LSST Dark Energy Science Collaboration} and "
+      .. "{POLCOVID Study Group} and {The DeepRadiology Team} and {SUMMIT consortium} and Li Chen", e.fields.author)
+    assert.are.equal("euclid2021euclid", e.key)
+  end)
+
+  it("makes a paper with a journal DOI an @article, keeping the e-print fields", function()
+    local p = { id = "1910.08681", version = 4, title = "SPARK", authors = { "Qing Guo" },
+      primary_category = "cs.CV", date = "2019-10-19", doi = "10.1007/978-3-030-58595-2_13", journal = "ECCV 2020" }
+    local e = render1(p)
+    assert.are.equal("article", e.kind)
+    assert.are.same({ "title", "author", "journal", "year", "eprint", "archivePrefix", "primaryClass", "doi", "url" },
+      e.order)
+    assert.are.equal("ECCV 2020", e.fields.journal)
+    assert.are.equal("10.1007/978-3-030-58595-2_13", e.fields.doi)
+    assert.are.equal("1910.08681", e.fields.eprint)
+    assert.are.equal("arXiv", e.fields.archivePrefix)
+    assert.are.equal("cs.CV", e.fields.primaryClass)
+    -- arXiv's own DOI, no DOI, or no journal-ref: an e-print (@misc)
+    p.doi = "10.48550/arXiv.1910.08681"
+    assert.are.equal("misc", render1(p).kind)
+    assert.are.equal("ECCV 2020", render1(p).fields.note)
+    p.doi = nil
+    assert.are.equal("misc", render1(p).kind)
+    assert.are.equal("10.48550/arXiv.1910.08681", render1(p).fields.doi)
+    p.doi, p.journal = "10.1109/CVPR.2020.00123", nil
+    local m = render1(p)
+    assert.are.equal("misc", m.kind)
+    assert.are.equal("10.1109/CVPR.2020.00123", m.fields.doi)
+  end)
+end)

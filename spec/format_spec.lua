@@ -371,7 +371,13 @@ describe("bibtex", function()
     -- a real DOI wins; the eprint never carries the version
     assert.are.equal("10.1007/978-3-030-58595-2_13", entries[2].fields.doi)
     assert.are.equal("1910.08681", entries[2].fields.eprint)
-    assert.are.equal("ECCV 2020", entries[2].fields.note)
+    -- a journal DOI and journal-ref make an @article (issue 12), the
+    -- e-print fields kept
+    assert.are.equal("article", entries[2].kind)
+    assert.are.equal("ECCV 2020", entries[2].fields.journal)
+    assert.is_nil(entries[2].fields.note)
+    assert.are.same({ "title", "author", "journal", "year", "eprint", "archivePrefix", "primaryClass", "doi", "url" },
+      entries[2].order)
     assert.are.equal("cs/9810003", entries[4].fields.eprint)
     assert.are.equal("muller1998old", entries[4].key) -- diacritics folded
     assert.are.equal("anon2020roadtext", entries[3].key) -- a listing has no authors

@@ -1,5 +1,5 @@
--- arxivdigest.format.bibtex: one @misc entry per paper, the way arXiv
--- itself cites e-prints:
+-- arxivdigest.format.bibtex: one entry per paper, the way arXiv itself
+-- cites e-prints:
 --
 --   @misc{ceolini2019sensor,
 --     title         = {Sensor fusion using {EMG} and vision ...},
@@ -12,6 +12,15 @@
 --     url           = {https://arxiv.org/abs/1910.11126},
 --   }
 --
+-- A paper with a journal DOI (not 10.48550/arXiv.*) and a journal-ref is
+-- an @article with journal = the journal-ref and doi = the journal DOI,
+-- keeping eprint, archivePrefix and primaryClass; otherwise the journal-ref
+-- (if any) is the note.
+-- Titles: words that must keep their case are braced as Better BibTeX
+-- does ({NeRF}, {CNNs}, {3D}, {EMG}: a capital after the first character),
+-- not capitalised words (Self-Supervised stays as is).
+-- Authors: collaborations, consortia, groups, teams... are one braced
+-- name ({Euclid Collaboration}).
 -- Keys: first author's surname (ASCII, diacritics folded; "anon" for papers
 -- without authors), year, first significant title word; papers whose keys
 -- clash get a, b, c... suffixes in order of their ids, so keys are stable.
@@ -184,11 +193,23 @@ end
 -- BibTeX protects them: a word (a run of letters and digits; hyphens
 -- separate words) with a capital after its first character: acronyms
 -- (EMG, CNNs), names like NeRF or ImageNet, 3D. A capitalised ordinary
--- word (Self-Supervised, Learning) is left to the style.
+-- word (Self-Supervised, Learning) is left to the style. A single capital
+-- hyphenated to a protected word belongs to it: {RGB-D}, but {CLIP}-Guided.
+local function protect_word(w)
+  if w:find("%u", 2) then return "{" .. w .. "}" end
+  return nil
+end
+
 local function protect_case(chunk)
-  return (chunk:gsub("[%w\128-\255]+", function(w)
-    if w:find("%u", 2) then return "{" .. w .. "}" end
-    return nil
+  return (chunk:gsub("[%w\128-\255%-]+", function(run)
+    if not run:find("-", 1, true) then return protect_word(run) end
+    local any, single = false, false
+    for w in run:gmatch("[^%-]+") do
+      if w:find("%u", 2) then any = true elseif w:find("^%u$") then single = true end
+    end
+    if not any then return nil end
+    if single then return "{" .. run .. "}" end
+    return (run:gsub("[^%-]+", protect_word))
   end))
 end
 
@@ -321,8 +342,32 @@ for w in ("a an the on of for in to and with via from by at is are towards towar
   STOP[w] = true
 end
 
+-- Corporate authors: a name with one of these words is one name, braced
+-- ({Euclid Collaboration}), so BibTeX neither splits it into first and
+-- last names nor abbreviates it.
+local CORPORATE = {}
+for w in ([[collaboration collaborations consortium group team initiative project society association
+  committee alliance organization organisation university institute laboratory investigators collaborators
+  participants council network]]):gmatch("%a+") do
+  CORPORATE[w] = true
+end
+
+function M.corporate(name)
+  for w in name:gmatch("%a+") do
+    if CORPORATE[w:lower()] then return true end
+  end
+  return false
+end
+
 local function surname(name)
   name = detex(util.line(name))
+  if M.corporate(name) then
+    -- {Euclid Collaboration}: its first significant word
+    for w in name:gmatch("[%w\128-\255]+") do
+      w = ascii_word(w)
+      if w:find("%a") and not STOP[w] then return w end
+    end
+  end
   -- "Last, First" or "First Last"
   local last = name:match("^([^,]+),") or name
   local words = {}
@@ -418,7 +463,9 @@ local function author_field(p)
   local names = {}
   for _, a in ipairs(util.array(p.authors)) do
     local n = M.escape(a, false)
-    if n ~= "" then
+    if n ~= "" and M.corporate(n) then
+      names[#names + 1] = "{" .. n .. "}"
+    elseif n ~= "" then
       -- a literal "and" (BibTeX splits on it in any case) or a comma inside
       -- one name would split or reorder it; a name "others" means et al.
       n = n:gsub("%f[%w][Aa][Nn][Dd]%f[^%w]", "{%0}")
@@ -442,14 +489,28 @@ local function field(buf, name, value)
   buf[#buf + 1] = string.format("  %-13s = {%s},\n", name, value)
 end
 
+-- A DOI of the published version: 10.<registrant>/<suffix>, not arXiv's
+-- own 10.48550/arXiv.<id>.
+function M.journal_doi(doi)
+  if type(doi) ~= "string" then return false end
+  doi = util.line(doi)
+  if not doi:match("^10%.%d%d%d%d+/%S") then return false end
+  return not doi:lower():match("^10%.48550/arxiv%.")
+end
+
 function M.render(papers, opts, write)
   local keys = M.keys(papers)
   for i = 1, #papers do
     local p = papers[i]
     local id = clean_id(p.id or "")
-    local buf = { "@misc{", keys[i], ",\n" }
+    local journal = p.journal and M.escape(p.journal, false) or ""
+    -- published in a journal: @article with the journal and its DOI, the
+    -- e-print fields kept (as Better BibTeX and arXiv's export keep them)
+    local article = journal ~= "" and M.journal_doi(p.doi)
+    local buf = { article and "@article{" or "@misc{", keys[i], ",\n" }
     field(buf, "title", M.escape(p.title, true))
     field(buf, "author", author_field(p))
+    if article then field(buf, "journal", journal) end
     field(buf, "year", year_of(p))
     field(buf, "eprint", id)
     field(buf, "archivePrefix", "arXiv")
@@ -461,7 +522,7 @@ function M.render(papers, opts, write)
     -- would break the entry
     field(buf, "doi", M.clean_doi(doi))
     if id ~= "" then field(buf, "url", "https://arxiv.org/abs/" .. id) end
-    if p.journal then field(buf, "note", M.escape(p.journal, false)) end
+    if not article then field(buf, "note", journal) end
     if opts.comment and p.comment then field(buf, "comment", M.escape(p.comment, false)) end
     if opts.abstract and p.abstract then field(buf, "abstract", M.escape(p.abstract, false)) end
     buf[#buf + 1] = "}\n"
