@@ -130,10 +130,8 @@ end
 
 -- (font, char) pairs typeset, from dvitype's listing
 local function glyphs(listing)
-  local font, seen, fonts = nil, {}, {}
+  local font, seen = nil, {}
   for line in listing:gmatch("[^\n]+") do
-    local n, name = line:match("Font (%d+): (%S+)")
-    if n then fonts[n] = name end
     local cur = line:match("current font is (%S+)")
     if cur then font = cur end
     local c = line:match("setchar(%d+)") or line:match("set1 (%d+)")

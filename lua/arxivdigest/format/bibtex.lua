@@ -123,11 +123,11 @@ M.balanced = balanced
 
 -- May this $...$ span be written as TeX? (see the rules above)
 local function safe_math(m)
-  if #m < 3 or not balanced(m) or m:find("^^", 1, true) then return false end
+  if #m < 3 or m:find("^^", 1, true) then return false end
   local i = 1
   while true do
     i = m:find("\\", i, true)
-    if not i then return true end
+    if not i then return balanced(m) end
     local name = m:match("^%a+", i + 1)
     if name then
       if not MATH_OK[name] then return false end
@@ -219,10 +219,12 @@ local function escape_text(s, protect)
   -- which braces pair up (positions); a brace right after a backslash
   -- counts too, as it is written as \textbackslash{}\{
   local pair, stack = {}, {}
-  for i, c in s:gmatch("()([{}])") do
-    if c == "{" then stack[#stack + 1] = i
-    elseif #stack > 0 then
-      pair[stack[#stack]] = true; pair[i] = true; stack[#stack] = nil
+  if s:find("[{}]") then
+    for i, c in s:gmatch("()([{}])") do
+      if c == "{" then stack[#stack + 1] = i
+      elseif #stack > 0 then
+        pair[stack[#stack]] = true; pair[i] = true; stack[#stack] = nil
+      end
     end
   end
   local out = {}
@@ -232,7 +234,7 @@ local function escape_text(s, protect)
     if not j then j = n + 1 end
     if j > i then
       local chunk = s:sub(i, j - 1)
-      out[#out + 1] = protect and protect_case(chunk) or chunk
+      out[#out + 1] = protect and chunk:find("%u") and protect_case(chunk) or chunk
     end
     if j > n then break end
     local c = s:sub(j, j)

@@ -53,7 +53,48 @@ function M.sanitize(s)
   return util.line(tostring(s), picture)
 end
 
+-- Cut a word wider than avail columns into lines (appended to lines with
+-- indent) on character boundaries; returns the rest (at most avail columns)
+-- and its width. Linear: whole lines of avail characters are found with
+-- utf8.offset and measured once; characters are walked one by one only in
+-- a line holding wide characters.
+local function cut(word, avail, indent, lines)
+  local start, n = 1, #word
+  while true do
+    local e = utf8.offset(word, avail + 1, start)
+    if not e or e > n then break end
+    local piece = word:sub(start, e - 1)
+    if util.width(piece) > avail then
+      local pw = 0
+      for pos, c in utf8.codes(piece) do
+        local w = util.cpwidth(c)
+        if pw + w > avail and pw > 0 then e = start + pos - 1; break end
+        pw = pw + w
+      end
+      piece = word:sub(start, e - 1)
+    end
+    lines[#lines + 1] = indent .. piece
+    start = e
+  end
+  word = word:sub(start)
+  local ww = util.width(word)
+  while ww > avail do
+    -- at most avail characters left, wider than the line
+    local pw, e = 0, nil
+    for pos, c in utf8.codes(word) do
+      local w = util.cpwidth(c)
+      if pw + w > avail and pw > 0 then e = pos; break end
+      pw = pw + w
+    end
+    lines[#lines + 1] = indent .. word:sub(1, e - 1)
+    word = word:sub(e)
+    ww = util.width(word)
+  end
+  return word, ww
+end
+
 -- Wrap one paragraph to width columns with indent (a string of spaces).
+-- Linear in #s: each word is measured once, a long one cut in one pass.
 function M.wrap(s, width, indent)
   indent = indent or ""
   local iw = #indent
@@ -65,21 +106,10 @@ function M.wrap(s, width, indent)
   end
   for word in s:gmatch("%S+") do
     local ww = util.width(word)
-    -- a word longer than the line is cut on character boundaries
-    while ww > avail do
+    if ww > avail then
+      -- a word longer than the line is cut on character boundaries
       if curw > 0 then flush() end
-      local piece, pw = {}, 0
-      local rest = 1
-      for pos, c in utf8.codes(word) do
-        local w = util.cpwidth(c)
-        if pw + w > avail then rest = pos; break end
-        piece[#piece + 1] = utf8.char(c)
-        pw = pw + w
-      end
-      cur[1], curw = table.concat(piece), pw
-      flush()
-      word = word:sub(rest)
-      ww = util.width(word)
+      word, ww = cut(word, avail, indent, lines)
     end
     if curw > 0 and curw + 1 + ww > avail then flush() end
     if ww > 0 then

@@ -4,7 +4,7 @@
 
 local string, table, utf8 = string, table, utf8
 local type, tostring, tonumber, pcall, ipairs, error, assert = type, tostring, tonumber, pcall, ipairs, error, assert
-local io, os = io, os
+local io, os, setmetatable = io, os, setmetatable
 
 local M = {}
 
@@ -62,12 +62,10 @@ end
 
 local REPLACEMENT = "\239\191\189" -- U+FFFD
 
--- Return s as valid UTF-8: every byte that does not start a valid (strict:
--- no surrogates, no overlongs, <= U+10FFFF) sequence becomes U+FFFD.
-function M.valid_utf8(s)
-  if s == nil then return nil end
-  s = tostring(s)
-  if utf8.len(s) then return s end
+-- The original loop on one cluster (a lead or stray byte and the
+-- continuation bytes after it): valid characters kept, each bad byte and
+-- the continuation bytes that follow it replaced by one U+FFFD.
+local function repair(s)
   local out, i, n = {}, 1, #s
   while i <= n do
     local len, bad = utf8.len(s, i)
@@ -86,6 +84,26 @@ function M.valid_utf8(s)
   return table.concat(out)
 end
 
+local cluster_mt = {
+  __index = function(t, c)
+    local v = utf8.len(c) and false or repair(c)
+    t[c] = v
+    return v
+  end,
+}
+
+-- Return s as valid UTF-8: every byte that does not start a valid (strict:
+-- no surrogates, no overlongs, <= U+10FFFF) sequence becomes U+FFFD, with
+-- the continuation bytes that follow it. Linear: each cluster of non-ASCII
+-- bytes (a lead byte and its continuation bytes) is checked once per
+-- distinct cluster.
+function M.valid_utf8(s)
+  if s == nil then return nil end
+  s = tostring(s)
+  if utf8.len(s) then return s end
+  return (s:gsub("[\128-\255][\128-\191]*", setmetatable({}, cluster_mt)))
+end
+
 -- Bidirectional embedding/override/isolate controls (Trojan Source):
 -- U+202A..U+202E, U+2066..U+2069.
 local BIDI_PATTERN = "\226\128[\170-\174]" -- E2 80 AA..AE
@@ -101,23 +119,38 @@ local C1_PATTERN = "\194[\128-\159]"
 -- Clean text for display (html, atom, text, csv, bibtex, templates):
 -- valid UTF-8, no bidi controls, C0/C1 controls and DEL replaced by
 -- `repl` (a string or function), whitespace collapsed unless keep_space.
+-- Whitespace to collapse: a run of two or more, or any but the space.
+local function collapse(s)
+  if s:find("[\t\r\n\f\v]") or s:find("  ", 1, true) then
+    return (s:gsub("[ \t\r\n\f\v]+", " "))
+  end
+  return s
+end
+
+-- (Each pass runs only when a find says it has something to do: a gsub
+-- copies its subject even when nothing matches.)
 function M.clean(s, repl, keep_space)
   if s == nil then return nil end
+  if not s:find("[^ -~]") then
+    -- printable ASCII: only runs of spaces to collapse
+    if keep_space or not s:find("  ", 1, true) then return s end
+    return (s:gsub("  +", " "))
+  end
   if not s:find("[%z\1-\8\14-\31\127-\255]") then
     -- plain ASCII without controls: only whitespace to collapse
     if keep_space then return s end
-    return (s:gsub("[ \t\r\n\f\v]+", " "))
+    return collapse(s)
   end
   s = M.valid_utf8(s)
-  s = M.strip_bidi(s)
-  s = s:gsub("\226\128[\168\169]", " ") -- U+2028, U+2029 line/paragraph separators
+  if s:find("\226[\128\129]") then
+    s = M.strip_bidi(s)
+    s = s:gsub("\226\128[\168\169]", " ") -- U+2028, U+2029 line/paragraph separators
+  end
   repl = repl or ""
   -- controls first, so that removing one cannot leave two spaces side by side
-  s = s:gsub("[%z\1-\8\14-\31\127]", repl)
-  s = s:gsub(C1_PATTERN, repl == "" and "" or REPLACEMENT)
-  if not keep_space then
-    s = s:gsub("[ \t\r\n\f\v]+", " ")
-  end
+  if s:find("[%z\1-\8\14-\31\127]") then s = s:gsub("[%z\1-\8\14-\31\127]", repl) end
+  if s:find(C1_PATTERN) then s = s:gsub(C1_PATTERN, repl == "" and "" or REPLACEMENT) end
+  if not keep_space then s = collapse(s) end
   return s
 end
 
@@ -125,7 +158,8 @@ end
 function M.line(s, repl)
   if s == nil then return "" end
   s = M.clean(tostring(s), repl)
-  return (s:gsub("^ +", ""):gsub(" +$", ""))
+  if s:byte(1) == 32 or s:byte(-1) == 32 then s = s:gsub("^ +", ""):gsub(" +$", "") end
+  return s
 end
 
 -- Join an array field (or a string) with sep.
@@ -161,8 +195,9 @@ local XML_ESC = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quo
 function M.xml(s)
   if s == nil then return "" end
   s = M.clean(tostring(s))
-  s = s:gsub("\239\191[\190\191]", "") -- U+FFFE, U+FFFF
-  return (s:gsub("[&<>\"']", XML_ESC))
+  if s:find("\239\191[\190\191]") then s = s:gsub("\239\191[\190\191]", "") end -- U+FFFE, U+FFFF
+  if s:find("[&<>\"']") then s = s:gsub("[&<>\"']", XML_ESC) end
+  return s
 end
 
 -- Is u an absolute http(s) URL safe to put in href? (no spaces, quotes,
@@ -263,6 +298,15 @@ M.cpwidth = cpwidth
 
 function M.width(s)
   if not s:find("[\128-\255]") then return #s end
+  -- no character of width 0 or 2 (see cpwidth): every character is one
+  -- column (leads CC CD: U+0300..; E1: U+1100..; E3..ED: U+3000..U+D7FF;
+  -- F0..F4: U+10000..; E2 80 8B..8F: U+200B..; E2 BA..BF: U+2E80..;
+  -- EF A4..AB, B8, B9, BC, BD, BF A0..A6: U+F900.., U+FE00.., U+FF00.., U+FFE0..)
+  if not s:find("[\204\205\225\227-\237\240-\244]") and not s:find("\226\128[\139-\143]")
+    and not s:find("\226[\186-\191]") and not s:find("\239[\164-\171\184\185\188\189]")
+    and not s:find("\239\191[\160-\166]") then
+    return utf8.len(s) or #s
+  end
   local w = 0
   for _, c in utf8.codes(s) do w = w + cpwidth(c) end
   return w
