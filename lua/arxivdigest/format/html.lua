@@ -41,28 +41,18 @@ svg{width:100%;height:auto}svg .bar{fill:var(--bar)}svg text{fill:var(--fg);font
 svg .axis{stroke:var(--mute);stroke-width:1}footer{color:var(--mute);font-size:.8rem;margin-top:2rem}
 ]]
 
--- Text with the http(s) URLs it contains turned into links; everything
--- else escaped.
+-- Text with the links it contains (util.links: bare http(s) URLs, \url{},
+-- \href{}{}, www. and code hosts) turned into links; everything else
+-- escaped.
 local function linkify(s)
-  s = util.line(s)
-  local out, i = {}, 1
-  while true do
-    local a, b = s:find("[Hh][Tt][Tt][Pp][Ss]?://[^%s<>\"'`]+", i)
-    if not a then break end
-    local url = s:sub(a, b)
-    -- trailing punctuation belongs to the sentence
-    local trail = url:match("[%.,;:!%?%)%]]+$") or ""
-    url = url:sub(1, #url - #trail)
-    out[#out + 1] = esc(s:sub(i, a - 1))
-    if util.is_http_url(url) then
-      out[#out + 1] = '<a href="' .. esc(url) .. '" rel="noopener noreferrer nofollow">' .. esc(url) .. "</a>"
+  local out = {}
+  for _, seg in ipairs(util.links(util.line(s))) do
+    if seg.url then
+      out[#out + 1] = '<a href="' .. esc(seg.url) .. '" rel="noopener noreferrer nofollow">' .. esc(seg.text) .. "</a>"
     else
-      out[#out + 1] = esc(url)
+      out[#out + 1] = esc(seg.text)
     end
-    out[#out + 1] = esc(trail)
-    i = b + 1
   end
-  out[#out + 1] = esc(s:sub(i))
   return table.concat(out)
 end
 M.linkify = linkify

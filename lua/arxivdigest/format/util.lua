@@ -209,6 +209,160 @@ function M.is_http_url(u)
   return true
 end
 
+-- {======================================================================
+-- Links in text: the one link extractor of every format
+-- =======================================================================
+--
+-- M.links(s) splits s into { {text = t}, {url = u, text = label}, ... }
+-- whose texts concatenate to s with each link's source replaced by its
+-- label. Links are found as arXiv abstracts write them:
+--   \url{U}              -> U, label U (\_ \% \# \& \~ unescaped)
+--   \href{U}{T}          -> U, label T (and \href{url}{U}, the arguments
+--                           swapped as some abstracts do)
+--   http(s)://...        bare; also www.host... and code hosts without a
+--                        scheme (github.com/...), linked with https://
+-- A bare URL ends at whitespace, < > " ' ` \ { } |, at a ) or ] that no
+-- ( or [ in the URL opens (so "(https://x.org/a)" and "x.org/a}" end
+-- before the bracket), and loses trailing . , ; : ! ? * (sentence
+-- punctuation). Only what M.is_http_url accepts becomes a link. Linear in
+-- #s.
+
+local CODE_HOSTS = { "github.com", "gitlab.com", "bitbucket.org", "huggingface.co", "codeberg.org",
+  "sourceforge.net", "gitee.com", "paperswithcode.com" }
+M.CODE_HOSTS = CODE_HOSTS
+
+local TEX_URL_ESC = { ["\\_"] = "_", ["\\%"] = "%", ["\\#"] = "#", ["\\&"] = "&", ["\\~"] = "~", ["\\ "] = " ",
+  ["\\$"] = "$", ["\\{"] = "{", ["\\}"] = "}" }
+
+local function untex(u)
+  return (u:gsub("\\[_%%#&~ ${}]", TEX_URL_ESC):gsub("^%s+", ""):gsub("%s+$", ""))
+end
+
+-- A scheme-less host-like start gets https://.
+local function with_scheme(u)
+  if u:match("^[Hh][Tt][Tt][Pp][Ss]?://") then return u end
+  local l = u:lower()
+  if l:match("^www%.") then return "https://" .. u end
+  for _, h in ipairs(CODE_HOSTS) do
+    if l:sub(1, #h + 1) == h .. "/" then return "https://" .. u end
+  end
+  return u
+end
+
+-- The end of a bare URL starting at a: the position of its last character.
+local function bare_end(s, a)
+  local b = (s:find("[%s<>\"'`\\{}|]", a) or #s + 1) - 1
+  -- a ) or ] without its opener ends the URL
+  local paren, bracket = 0, 0
+  local i = a
+  while true do
+    local k = s:find("[%(%)%[%]]", i)
+    if not k or k > b then break end
+    local c = s:sub(k, k)
+    if c == "(" then paren = paren + 1
+    elseif c == "[" then bracket = bracket + 1
+    elseif c == ")" then
+      if paren == 0 then b = k - 1; break end
+      paren = paren - 1
+    else
+      if bracket == 0 then b = k - 1; break end
+      bracket = bracket - 1
+    end
+    i = k + 1
+  end
+  -- sentence punctuation after it
+  while b >= a and s:find("^[%.,;:!%?%*]", b) do b = b - 1 end
+  return b
+end
+
+-- Next candidate after position i of each kind, cached so that the
+-- search stays linear (each kind's next position is recomputed only
+-- after the scan has passed it).
+local FINDERS = {
+  { kind = "url", pat = "\\url{" },
+  { kind = "href", pat = "\\href{" },
+  { kind = "bare", pat = "[Hh][Tt][Tt][Pp][Ss]?://" },
+  { kind = "www", pat = "%f[%w%.%-/@][Ww][Ww][Ww]%.%w" },
+}
+for _, h in ipairs(CODE_HOSTS) do
+  FINDERS[#FINDERS + 1] = { kind = "host", pat = "%f[%w%.%-/@]" .. h:gsub("%.", "%%.") .. "/[%w]" }
+end
+
+function M.links(s)
+  local out = {}
+  local function text(t) if t ~= "" then out[#out + 1] = { text = t } end end
+  local nextpos = {}
+  local i, n = 1, #s
+  while i <= n do
+    -- the earliest candidate of any kind
+    local best, bk
+    for k, f in ipairs(FINDERS) do
+      local pos = nextpos[k]
+      if pos ~= false and (pos == nil or pos < i) then
+        pos = s:find(f.pat, i) or false
+        nextpos[k] = pos
+      end
+      if pos and (not best or pos < best) then best, bk = pos, f.kind end
+    end
+    if not best then break end
+    local a = best
+    local url, label, stop
+    if bk == "url" then
+      local close = s:find("}", a + 5, true)
+      if close then
+        url = with_scheme(untex(s:sub(a + 5, close - 1)))
+        label, stop = url, close
+      end
+    elseif bk == "href" then
+      local close = s:find("}", a + 6, true)
+      local tclose = close and s:sub(close + 1, close + 1) == "{" and s:find("}", close + 2, true)
+      if tclose then
+        local u, t = untex(s:sub(a + 6, close - 1)), untex(s:sub(close + 2, tclose - 1))
+        if not M.is_http_url(with_scheme(u)) and M.is_http_url(with_scheme(t)) then u = t end
+        url, label, stop = with_scheme(u), t, tclose
+      end
+    else
+      local b = bare_end(s, a)
+      if b >= a then
+        label = s:sub(a, b)
+        url, stop = with_scheme(label), b
+      end
+    end
+    if url and M.is_http_url(url) and url:match("^%a+://[^/]*%w") then
+      text(s:sub(i, a - 1))
+      out[#out + 1] = { url = url, text = label ~= "" and label or url }
+      i = stop + 1
+    else
+      -- not a link after all: keep the first character as text, go on
+      text(s:sub(i, a))
+      i = a + 1
+    end
+  end
+  text(s:sub(i))
+  return out
+end
+
+-- The http(s) URLs in s, in order (see M.links).
+function M.urls(s)
+  local out = {}
+  for _, seg in ipairs(M.links(s)) do
+    if seg.url then out[#out + 1] = seg.url end
+  end
+  return out
+end
+
+-- The URLs of code hosts (GitHub, GitLab, Hugging Face...) among them.
+function M.code_urls(s)
+  local out = {}
+  for _, u in ipairs(M.urls(s)) do
+    local host = u:match("^%a+://([^/:]+)"):lower():gsub("^www%.", "")
+    for _, h in ipairs(CODE_HOSTS) do
+      if host == h or host:sub(-#h - 1) == "." .. h then out[#out + 1] = u; break end
+    end
+  end
+  return out
+end
+
 -- Percent-encode everything but unreserved characters and those in keep.
 function M.pct(s, keep)
   keep = keep or ""
