@@ -8,6 +8,10 @@
 --   opts.title     a heading; opts.groups renders one section per group
 --   opts.scores    scores parallel to the papers (a ranked pipeline passes
 --                  them; groups may carry their own .scores): shown per paper
+--                  when the output is ranked
+--   opts.ranked    true / false: show scores or not; nil: ranked when some
+--                  score is a non-zero number (an unranked index query
+--                  gives every paper score 0: never shown)
 --   opts.stdout    the output goes to stdout (set by render when write is
 --                  io.stdout); opts.isatty / opts.getenv replace the TTY test
 --                  and os.getenv (for tests)
@@ -155,7 +159,7 @@ local function render_paper(p, n, opts, color, write, score)
   for i, c in ipairs(cats) do cats[i] = M.sanitize(c) end
   if #cats > 0 then meta[#meta + 1] = table.concat(cats, " ") end
   if p.crosslist then meta[#meta + 1] = "cross-list" end
-  if type(score) == "number" then meta[#meta + 1] = string.format("score %.3g", score) end
+  if score then meta[#meta + 1] = string.format("score %.3g", score) end
   local ml = M.wrap(table.concat(meta, " | "), width, pad)
   if color and id ~= "" then
     ml = pad .. paint("id", id) .. ml:sub(#pad + #id + 1)
@@ -199,6 +203,7 @@ function M.render(papers, opts, write)
     local t = M.sanitize(o.title)
     write(paint("heading", t) .. "\n" .. string.rep("=", math.min(util.width(t), o.width)) .. "\n\n")
   end
+  local ranked = util.ranked(opts)
   local total = 0
   if o.groups then
     for _, g in ipairs(o.groups) do
@@ -206,12 +211,12 @@ function M.render(papers, opts, write)
       local head = M.sanitize(g.key) .. " (" .. #ps .. ")"
       write(paint("group", head) .. "\n" .. string.rep("-", math.min(util.width(head), o.width)) .. "\n\n")
       local sc = type(g.scores) == "table" and g.scores or {}
-      for i = 1, #ps do render_paper(ps[i], i, o, color, write, sc[i]) end
+      for i = 1, #ps do render_paper(ps[i], i, o, color, write, util.score(ranked, sc[i])) end
       total = total + #ps
     end
   else
     local sc = type(opts.scores) == "table" and opts.scores or {}
-    for i = 1, #papers do render_paper(papers[i], i, o, color, write, sc[i]) end
+    for i = 1, #papers do render_paper(papers[i], i, o, color, write, util.score(ranked, sc[i])) end
     total = #papers
   end
   write(paint("meta", total .. (total == 1 and " paper" or " papers")) .. "\n")

@@ -415,6 +415,40 @@ function M.paper_time(p, which)
 end
 
 -- {======================================================================
+-- Scores
+-- =======================================================================
+
+-- Should scores be shown? opts.ranked = true / false says so; when it is
+-- nil, the output is ranked when some score (in opts.scores or a group's
+-- .scores) is a non-zero number: an index answers an unranked query (a
+-- filter, a date sort, "-nerf") with every score 0, and a score 0 on every
+-- paper says nothing.
+function M.ranked(opts)
+  if opts.ranked ~= nil then return opts.ranked and true or false end
+  local function any(sc)
+    if type(sc) ~= "table" then return false end
+    for i = 1, #sc do
+      local v = sc[i]
+      if type(v) == "number" and v ~= 0 and v == v then return true end
+    end
+    return false
+  end
+  if any(opts.scores) then return true end
+  if type(opts.groups) == "table" then
+    for _, g in ipairs(opts.groups) do
+      if type(g) == "table" and any(g.scores) then return true end
+    end
+  end
+  return false
+end
+
+-- The score to show for a paper: a number (not NaN) of a ranked output.
+function M.score(ranked, v)
+  if ranked and type(v) == "number" and v == v then return v end
+  return nil
+end
+
+-- {======================================================================
 -- Misc
 -- =======================================================================
 
