@@ -49,3 +49,52 @@ describe("scores", function()
     assert.are.equal(1, count(nan, '<span class="score">'))
   end)
 end)
+
+describe("feed and page identity", function()
+  local function feed(opts)
+    local doc = assert(X.check(format.render({ P.catalog, P.revised }, "atom", opts)))
+    return X.text(X.child(doc, "id")), X.text(X.child(doc, "title")), doc
+  end
+
+  it("gives each query's feed its own stable id and a title naming it", function()
+    local id1, t1 = feed({ query = "diffusion", command = "search", now = 0 })
+    local id2, t2 = feed({ query = "nerf", command = "search", now = 0 })
+    assert.are_not.equal(id1, id2)
+    assert.are.equal("arXiv: diffusion", t1)
+    assert.are.equal("arXiv: nerf", t2)
+    -- stable: same query, other spacing or case, another day, other papers
+    assert.are.equal(id1, (feed({ query = "  Diffusion ", command = "search", now = 86400 * 400 })))
+    assert.are.equal(id1, X.text(X.child(assert(X.check(format.render({ P.listing }, "atom",
+      { query = "diffusion", command = "search" }))), "id")))
+    assert.truthy(id1:match("^urn:arxivdigest:query:%x+$"))
+    -- the command is part of it
+    local id3, t3 = feed({ query = "1512.03385", command = "similar" })
+    assert.are_not.equal(id3, (feed({ query = "1512.03385", command = "search" })))
+    assert.are.equal("arXiv similar: 1512.03385", t3)
+    -- an explicit title wins; without a query it names the feed
+    local id4, t4 = feed({ title = "My week" })
+    assert.are.equal("My week", t4)
+    assert.are_not.equal("urn:arxivdigest:feed", id4)
+    assert.are.equal(id4, (feed({ title = "My week" })))
+    assert.are_not.equal(id4, (feed({ title = "Other week" })))
+  end)
+
+  it("keeps entry ids stable per paper", function()
+    local _, _, d1 = feed({ query = "diffusion" })
+    local _, _, d2 = feed({ query = "nerf" })
+    local e1, e2 = X.find_all(d1, "entry"), X.find_all(d2, "entry")
+    for i = 1, 2 do
+      assert.are.equal(X.text(X.child(e1[i], "id")), X.text(X.child(e2[i], "id")))
+    end
+    assert.are.equal("http://arxiv.org/abs/1910.11126", X.text(X.child(e1[1], "id")))
+  end)
+
+  it("names the query in the HTML title and heading", function()
+    local doc = assert(X.check(format.render({ P.catalog }, "html", { query = "diffusion", command = "search" })))
+    assert.are.equal("arXiv: diffusion", X.text(X.find_all(doc, "title")[1]))
+    assert.are.equal("arXiv: diffusion", X.text(X.find_all(doc, "h1")[1]))
+    local t = assert(X.check(format.render({ P.catalog }, "html", { query = "diffusion", title = "Weekly" })))
+    assert.are.equal("Weekly", X.text(X.find_all(t, "h1")[1]))
+    assert.truthy(X.text(t):find("Query: diffusion", 1, true))
+  end)
+end)

@@ -1,6 +1,11 @@
 -- arxivdigest.format.html: one self-contained HTML page.
 --
---   opts.title   page title (default "arXiv digest")
+--   opts.title   page title and heading; without it they name opts.query
+--                ("arXiv: diffusion"; opts.command "similar" gives "arXiv
+--                similar: ..."), else "arXiv digest"
+--   opts.query   the query shown (see opts.title); also left out of the
+--                top terms
+--   opts.command the command that made the page (default "search")
 --   opts.groups  one <section> per group ({key=, papers=})
 --   opts.charts  true (default) / false, or { days = bool, terms = bool }:
 --                inline SVG bar charts of papers per day and top terms
@@ -261,7 +266,7 @@ end
 -- =======================================================================
 
 function M.render(papers, opts, write)
-  local title = util.line(opts.title or "arXiv digest")
+  local title = util.output_title(opts, "arXiv digest")
   local all = papers
   if opts.groups and #papers == 0 then all = util.flatten(opts.groups) end
   local n = #all
@@ -272,6 +277,8 @@ function M.render(papers, opts, write)
     .. '<meta name="viewport" content="width=device-width, initial-scale=1"/>\n'
     .. "<title>" .. esc(title) .. "</title>\n<style>\n" .. STYLE .. "</style>\n</head>\n<body>\n"
     .. "<header>\n<h1>" .. esc(title) .. "</h1>\n"
+    .. ((opts.query ~= nil and opts.title ~= nil)
+      and ('<p class="count">Query: <code>' .. esc(opts.query) .. "</code></p>\n") or "")
     .. '<p class="count"><span id="paper-count">' .. n .. "</span> " .. (n == 1 and "paper" or "papers") .. "</p>\n"
     .. "</header>\n")
   local charts = opts.charts

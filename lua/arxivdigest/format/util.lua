@@ -449,6 +449,63 @@ function M.score(ranked, v)
 end
 
 -- {======================================================================
+-- Identity of an output: what it shows (opts.query, opts.command,
+-- opts.title)
+-- =======================================================================
+
+-- FNV-1a, 64 bits, as 16 hex digits (Lua integers wrap).
+function M.fnv1a64(s)
+  local h = -3750763034362895579 -- 0xcbf29ce484222325
+  for i = 1, #s do
+    h = (h ~ s:byte(i)) * 1099511628211
+  end
+  return string.format("%016x", h)
+end
+
+-- The query in a canonical form: parsed and printed again by
+-- arxivdigest.query (spacing and quoting normalised), lower-cased (terms
+-- match without regard to case); as given, whitespace collapsed, when it
+-- does not parse.
+function M.normal_query(q)
+  q = M.line(q)
+  local okq, query = pcall(require, "arxivdigest.query")
+  if okq then
+    local ok, ast = pcall(query.parse, q)
+    if ok then
+      local okf, s = pcall(query.format, ast)
+      if okf and type(s) == "string" then q = s end
+    end
+  end
+  return q:lower()
+end
+
+-- A stable id for the output of opts.command over opts.query (else over
+-- opts.title): the same query gives the same id, another query another.
+function M.output_id(opts)
+  local cmd = opts.command ~= nil and M.line(opts.command):lower() or "search"
+  if opts.query ~= nil then
+    return "urn:arxivdigest:query:" .. M.fnv1a64(cmd .. "\0" .. M.normal_query(opts.query))
+  end
+  if opts.title ~= nil then
+    return "urn:arxivdigest:title:" .. M.fnv1a64(cmd .. "\0" .. M.line(opts.title))
+  end
+  if opts.command ~= nil then return "urn:arxivdigest:command:" .. M.fnv1a64(cmd) end
+  return "urn:arxivdigest:feed"
+end
+
+-- The title of an output: opts.title, else one naming the query ("arXiv:
+-- diffusion", "arXiv similar: 1512.03385"), else default.
+function M.output_title(opts, default)
+  if opts.title ~= nil then return M.line(opts.title) end
+  if opts.query ~= nil then
+    local cmd = opts.command ~= nil and M.line(opts.command) or "search"
+    return "arXiv" .. ((cmd == "search" or cmd == "") and "" or (" " .. cmd)) .. ": " .. M.line(opts.query)
+  end
+  if opts.command ~= nil then return "arXiv digest: " .. M.line(opts.command) end
+  return default
+end
+
+-- {======================================================================
 -- Misc
 -- =======================================================================
 
