@@ -6,6 +6,7 @@
 --   opts.query   the query shown (see opts.title); also left out of the
 --                top terms
 --   opts.command the command that made the page (default "search")
+--   opts.total   the number of matches before a limit ("2 of 75 papers")
 --   opts.groups  one <section> per group ({key=, papers=})
 --   opts.charts  true (default) / false, or { days = bool, terms = bool }:
 --                inline SVG bar charts of papers per day and top terms
@@ -279,7 +280,8 @@ function M.render(papers, opts, write)
     .. "<header>\n<h1>" .. esc(title) .. "</h1>\n"
     .. ((opts.query ~= nil and opts.title ~= nil)
       and ('<p class="count">Query: <code>' .. esc(opts.query) .. "</code></p>\n") or "")
-    .. '<p class="count"><span id="paper-count">' .. n .. "</span> " .. (n == 1 and "paper" or "papers") .. "</p>\n"
+    .. '<p class="count"><span id="paper-count">' .. n .. "</span> "
+    .. util.count_line(n, opts.total):gsub("^%d+ ", "") .. "</p>\n"
     .. "</header>\n")
   local charts = opts.charts
   if charts == nil then charts = true end

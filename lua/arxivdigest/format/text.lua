@@ -9,6 +9,8 @@
 --   opts.scores    scores parallel to the papers (a ranked pipeline passes
 --                  them; groups may carry their own .scores): shown per paper
 --                  when the output is ranked
+--   opts.total     the number of matches before a limit: the footer says
+--                  "2 of 75 papers" when it is more than those shown
 --   opts.ranked    true / false: show scores or not; nil: ranked when some
 --                  score is a non-zero number (an unranked index query
 --                  gives every paper score 0: never shown)
@@ -219,7 +221,7 @@ function M.render(papers, opts, write)
     for i = 1, #papers do render_paper(papers[i], i, o, color, write, util.score(ranked, sc[i])) end
     total = #papers
   end
-  write(paint("meta", total .. (total == 1 and " paper" or " papers")) .. "\n")
+  write(paint("meta", util.count_line(total, opts.total)) .. "\n")
 end
 
 

@@ -4,7 +4,7 @@
 
 local string, table, utf8 = string, table, utf8
 local type, tostring, tonumber, pcall, ipairs, error, assert = type, tostring, tonumber, pcall, ipairs, error, assert
-local io, os, setmetatable = io, os, setmetatable
+local io, os, setmetatable, math = io, os, setmetatable, math
 
 local M = {}
 
@@ -503,6 +503,14 @@ function M.output_title(opts, default)
   end
   if opts.command ~= nil then return "arXiv digest: " .. M.line(opts.command) end
   return default
+end
+
+-- "1 paper", "3 papers", or "2 of 75 papers" when total (the matches
+-- before a limit: opts.total) is more than the n shown.
+function M.count_line(n, total)
+  total = math.tointeger(tonumber(total))
+  if total and total > n then return n .. " of " .. total .. " papers" end
+  return n .. (n == 1 and " paper" or " papers")
 end
 
 -- {======================================================================
