@@ -111,3 +111,44 @@ describe("counts", function()
     assert.truthy(html:find('<span id="paper-count">2</span> of 75 papers', 1, true))
   end)
 end)
+
+describe("day headers", function()
+  local function p(id, date) return { id = id, title = "Paper " .. id, abstract = "A.", primary_category = "cs.CV",
+    date = date, published = date .. "T00:00:00Z" } end
+  -- ranked by score over three days: the days interleave
+  local ranked = { p("2101.00001", "2021-01-04"), p("2101.00002", "2021-01-06"), p("2101.00003", "2021-01-04"),
+    p("2101.00004", "2021-01-05"), p("2101.00005", "2021-01-06") }
+
+  it("markdown: no day headers for papers ranked across days, the order and each date kept", function()
+    for _, style in ipairs({ "catalog", "listing", "auto" }) do
+      local out = format.render(ranked, "markdown", { style = style })
+      assert.is_nil(out:find("\n?# Arxiv Papers in") or out:find("\n?# ArXiv "), style)
+      local ids = {}
+      for id in out:gmatch("2101%.0000(%d)") do if ids[#ids] ~= id then ids[#ids + 1] = id end end
+      assert.are.same({ "1", "2", "3", "4", "5" }, ids, style)
+      -- the date on each paper (catalogs also carry it in Published)
+      assert.are.equal(style == "listing" and 2 or 4, count(out, "2021-01-04"), style)
+    end
+    assert.truthy(format.render(ranked, "markdown"):find("### Paper 2101.00002\n- **Date**: 2021-01-06\n", 1, true))
+    -- all on different days, in no date order: no headers either
+    local distinct = { ranked[1], ranked[4], ranked[2] }
+    assert.is_nil(format.render({ distinct[2], distinct[1], distinct[3] }, "markdown"):find("# Arxiv Papers", 1, true))
+  end)
+
+  it("markdown: one header per day for date-ordered papers", function()
+    local sorted = { ranked[1], ranked[3], ranked[4], ranked[2], ranked[5] }
+    local out = format.render(sorted, "markdown")
+    assert.are.equal(3, count(out, "# Arxiv Papers in cs.CV on "))
+    assert.is_nil(out:find("**Date**", 1, true))
+    -- newest first too, and one paper a day in date order
+    assert.are.equal(3, count(format.render({ ranked[2], ranked[4], ranked[1] }, "markdown"), "# Arxiv Papers in"))
+    local listing = format.render(sorted, "markdown", { style = "listing" })
+    assert.are.equal(3, count(listing, "# ArXiv cs.CV --"))
+  end)
+
+  it("html: dates on each paper, no day headers", function()
+    local doc = assert(X.check(format.render(ranked, "html", { charts = false })))
+    assert.are.equal(0, #X.find_all(doc, "h2"))
+    assert.are.equal(5, #X.find_all(doc, "time"))
+  end)
+end)
