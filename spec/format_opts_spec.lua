@@ -152,3 +152,95 @@ describe("day headers", function()
     assert.are.equal(5, #X.find_all(doc, "time"))
   end)
 end)
+
+describe("html charts", function()
+  local html = format.get("html")
+
+  local function dated(from, days, step)
+    local out = {}
+    local z0 = html.days_from_civil(tonumber(from:sub(1, 4)), tonumber(from:sub(6, 7)), tonumber(from:sub(9, 10)))
+    for k = 0, days - 1, step or 1 do
+      local y, m, d = html.civil_from_days(z0 + k)
+      out[#out + 1] = { id = "x" .. k, title = "T", date = string.format("%04d-%02d-%02d", y, m, d) }
+    end
+    return out
+  end
+
+  local function bars(papers)
+    local doc = assert(X.check(format.render(papers, "html", { charts = { terms = false } })))
+    local svg = X.find_all(doc, "svg")[1]
+    local tips = {}
+    for _, r in ipairs(X.find_all(svg, "rect")) do tips[#tips + 1] = X.text(r) end
+    return tips, X.text(X.find_all(doc, "h2")[1])
+  end
+
+  it("picks day, week, month or year buckets from the span", function()
+    local tips, head = bars(dated("2021-03-01", 30))
+    assert.are.equal(30, #tips)
+    assert.are.equal("Papers per day", head)
+    assert.are.equal("2021-03-01: 1", tips[1])
+    tips, head = bars(dated("2021-01-04", 300))
+    assert.are.equal("Papers per week", head)
+    assert.are.equal(43, #tips) -- 300 days from a Monday
+    assert.are.equal("week of 2021-01-04: 7", tips[1])
+    -- three years: one bar per month, not per day
+    tips, head = bars(dated("2020-01-01", 3 * 365 + 1, 3))
+    assert.are.equal("Papers per month", head)
+    assert.are.equal(36, #tips)
+    assert.are.equal("2020-01: 11", tips[1])
+    tips, head = bars(dated("1995-06-01", 30 * 365, 30))
+    assert.are.equal("Papers per year", head)
+    assert.is_true(#tips >= 10 and #tips <= 60)
+    for _, n in ipairs({ 1, 2, 61, 62, 420, 421, 1850, 1900, 5000 }) do
+      local z = html.days_from_civil(2020, 1, 1)
+      local unit = html.bucket_unit(z, z + n - 1)
+      local count = ({ day = n, week = (n - 1) // 7 + 1, month = nil, year = nil })[unit]
+      if count then assert.is_true(count <= 60, unit .. " " .. n) end
+    end
+  end)
+
+  it("draws empty buckets as gaps", function()
+    local tips = bars({ { id = "a", date = "2021-01-01" }, { id = "b", date = "2021-01-01" },
+      { id = "c", date = "2021-01-20" } })
+    assert.are.same({ "2021-01-01: 2", "2021-01-20: 1" }, tips)
+  end)
+
+  local papers = {
+    { title = "Radiance fields for dynamic scenes", abstract = "NeRF across views is available; we propose "
+      .. "radiance fields with deformation. Code: https://github.com/a/b" },
+    { title = "Deformable radiance fields", abstract = "Across scenes, NeRFs and nerf-based models are available "
+      .. "for deformation and relighting." },
+    { title = "Relighting radiance fields", abstract = "Available across datasets: NeRF relighting with learning." },
+  }
+
+  it("leaves out the query's terms and generic words", function()
+    local terms = {}
+    for _, t in ipairs(html.top_terms(papers, 20, { query = "nerf" })) do terms[t.term] = t end
+    for _, w in ipairs({ "nerf", "nerfs", "nerf-based", "across", "available", "propose", "github", "https" }) do
+      assert.is_nil(terms[w], w)
+    end
+    assert.truthy(terms.radiance)
+    assert.truthy(terms.relighting)
+    -- phrases and fielded terms count; negated ones do not
+    local t2 = {}
+    for _, t in ipairs(html.top_terms(papers, 20, { query = '"radiance fields" -relighting' })) do t2[t.term] = t end
+    assert.is_nil(t2.radiance)
+    assert.is_nil(t2.fields)
+    assert.truthy(t2.relighting)
+  end)
+
+  it("weighs terms by tf-idf against the archive (opts.df, opts.ndocs)", function()
+    -- "fields" and "deformation" both in 2 of 3 papers... in the archive,
+    -- "fields" is common and "deformation" rare
+    local df = { fields = 5000, deformation = 20, radiance = 300, relighting = 40, scenes = 6000, dynamic = 4000 }
+    local terms = html.top_terms(papers, 4, { query = "nerf", ndocs = 100000, df = function(t) return df[t] or 0 end })
+    local rank = {}
+    for i, t in ipairs(terms) do rank[t.term] = i end
+    assert.truthy(rank.deformation)
+    assert.is_true(rank.deformation < (rank.fields or 99))
+    assert.are.equal("radiance", terms[1].term) -- in 3 papers, rare enough
+    -- the chart shows the count of papers, bars by weight
+    local out = format.render(papers, "html", { query = "nerf", ndocs = 100000, df = function(t) return df[t] or 0 end })
+    assert.truthy(out:find("<title>radiance: 3</title>", 1, true))
+  end)
+end)
