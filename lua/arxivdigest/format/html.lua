@@ -175,7 +175,8 @@ efficiently high higher low lower key main important particular particularly res
 similar previous prior current general generally common commonly widely wide order terms way ways number
 numbers lead leads leading found find finds study studies studied aim aims goal focus focuses due per less
 much may might must need needs needed take takes taken via etc ie eg i.e e.g fig figure table tables section
-sota benchmark benchmarks extensive comprehensive superior strong robust robustness state-of-the-art]]):gmatch("[%a%.%-]+") do
+sota benchmark benchmarks extensive comprehensive superior strong robust robustness
+state-of-the-art]]):gmatch("[%a%.%-]+") do
   STOP[w] = true
 end
 M.STOP = STOP
