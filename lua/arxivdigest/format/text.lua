@@ -47,16 +47,13 @@ function M.use_color(opts)
   return isatty() and true or false
 end
 
--- Visible stand-ins for control characters.
-local function picture(c)
-  local b = c:byte()
-  if b == 127 then return "\226\144\161" end -- U+2421 DELETE SYMBOL
-  return utf8.char(0x2400 + b)
-end
+-- Visible stand-ins for control characters (U+2400.., U+2421 for DEL).
+local PICTURE = { ["\127"] = "\226\144\161" }
+for b = 0, 31 do PICTURE[string.char(b)] = utf8.char(0x2400 + b) end
 
 function M.sanitize(s)
   if s == nil then return "" end
-  return util.line(tostring(s), picture)
+  return util.line(tostring(s), PICTURE)
 end
 
 -- Cut a word wider than avail columns into lines (appended to lines with

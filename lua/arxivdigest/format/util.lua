@@ -116,9 +116,6 @@ end
 -- C1 controls U+0080..U+009F are encoded as C2 80..C2 9F.
 local C1_PATTERN = "\194[\128-\159]"
 
--- Clean text for display (html, atom, text, csv, bibtex, templates):
--- valid UTF-8, no bidi controls, C0/C1 controls and DEL replaced by
--- `repl` (a string or function), whitespace collapsed unless keep_space.
 -- Whitespace to collapse: a run of two or more, or any but the space.
 local function collapse(s)
   if s:find("[\t\r\n\f\v]") or s:find("  ", 1, true) then
@@ -127,6 +124,10 @@ local function collapse(s)
   return s
 end
 
+-- Clean text for display (html, atom, text, csv, bibtex, templates):
+-- valid UTF-8, no bidi controls, C0/C1 controls and DEL replaced by
+-- `repl` (a string, table or function, as for gsub), whitespace collapsed
+-- unless keep_space.
 -- (Each pass runs only when a find says it has something to do: a gsub
 -- copies its subject even when nothing matches.)
 function M.clean(s, repl, keep_space)
