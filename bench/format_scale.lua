@@ -17,6 +17,8 @@
 -- its bound.
 
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
+-- the C core when built (html top terms tokenize with it, as in real runs)
+package.cpath = "build/?.so;" .. package.cpath
 local format = require "arxivdigest.format"
 
 local clock, fmt = os.clock, string.format
