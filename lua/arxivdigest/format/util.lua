@@ -253,20 +253,22 @@ end
 -- The end of a bare URL starting at a: the position of its last character.
 local function bare_end(s, a)
   local b = (s:find("[%s<>\"'`\\{}|]", a) or #s + 1) - 1
-  -- a ) or ] without its opener ends the URL
+  -- a ) or ] without its opener ends the URL (searched within the URL
+  -- only, so that many URLs in one text stay linear)
+  local u = s:sub(a, b)
   local paren, bracket = 0, 0
-  local i = a
+  local i = 1
   while true do
-    local k = s:find("[%(%)%[%]]", i)
-    if not k or k > b then break end
-    local c = s:sub(k, k)
+    local k = u:find("[%(%)%[%]]", i)
+    if not k then break end
+    local c = u:sub(k, k)
     if c == "(" then paren = paren + 1
     elseif c == "[" then bracket = bracket + 1
     elseif c == ")" then
-      if paren == 0 then b = k - 1; break end
+      if paren == 0 then b = a + k - 2; break end
       paren = paren - 1
     else
-      if bracket == 0 then b = k - 1; break end
+      if bracket == 0 then b = a + k - 2; break end
       bracket = bracket - 1
     end
     i = k + 1
