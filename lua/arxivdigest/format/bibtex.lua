@@ -215,7 +215,7 @@ end
 
 -- Escape plain text (see the rules above). Braces become \{ \} only while
 -- they pair up; an unpaired one becomes \textbraceleft{} / \textbraceright{}.
-local function escape_text(s, protect)
+local function escape_text(s, protect, out)
   -- which braces pair up (positions); a brace right after a backslash
   -- counts too, as it is written as \textbackslash{}\{
   local pair, stack = {}, {}
@@ -227,7 +227,6 @@ local function escape_text(s, protect)
       end
     end
   end
-  local out = {}
   local i, n = 1, #s
   while i <= n do
     local j = s:find("[\\{}#%%&_~^$]", i)
@@ -256,7 +255,6 @@ local function escape_text(s, protect)
       i = j + 1
     end
   end
-  return table.concat(out)
 end
 
 -- Next $ at or after i that no backslash escapes, or nil.
@@ -279,9 +277,9 @@ function M.escape(s, protect)
   while i <= #s do
     local open = next_dollar(s, i)
     local close = open and next_dollar(s, open + 1)
-    if not close then out[#out + 1] = escape_text(s:sub(i), protect); break end
+    if not close then escape_text(s:sub(i), protect, out); break end
     local math = s:sub(open, close)
-    if open > i then out[#out + 1] = escape_text(s:sub(i, open - 1), protect) end
+    if open > i then escape_text(s:sub(i, open - 1), protect, out) end
     if safe_math(math) then
       -- a bare % # & would end the line, break the macro argument or an
       -- alignment
@@ -289,7 +287,7 @@ function M.escape(s, protect)
       if protect and math:find("%u") then math = "{" .. math .. "}" end
       out[#out + 1] = math
     else
-      out[#out + 1] = escape_text(math, protect)
+      escape_text(math, protect, out)
     end
     i = close + 1
   end
@@ -331,7 +329,8 @@ M.detex = detex
 
 local function ascii_word(s)
   s = util.valid_utf8(s or "")
-  s = s:gsub("[\192-\247][\128-\191]*", function(c) return FOLD[c] or "" end)
+  -- (a character without a fold stays, then goes with the non-alphanumerics)
+  s = s:gsub("[\192-\247][\128-\191]*", FOLD)
   -- drop LaTeX accent commands such as \"{o} -> o
   s = s:gsub("\\[%a]+", ""):gsub("\\.", "")
   return (s:lower():gsub("[^%w]", ""))
@@ -355,8 +354,18 @@ for w in ([[collaboration collaborations consortium group team initiative projec
 end
 
 function M.corporate(name)
-  for w in name:gmatch("%a+") do
-    if CORPORATE[w:lower()] then return true end
+  name = name:lower()
+  for w in pairs(CORPORATE) do
+    -- plain finds, each occurrence checked for word boundaries: linear
+    local i = 1
+    while true do
+      local a, b = name:find(w, i, true)
+      if not a then break end
+      if not name:find("^%a", a - 1) or a == 1 then
+        if not name:find("^%a", b + 1) then return true end
+      end
+      i = b + 1
+    end
   end
   return false
 end
@@ -464,14 +473,15 @@ end
 local function author_field(p)
   local names = {}
   for _, a in ipairs(util.array(p.authors)) do
-    local n = M.escape(a, false)
-    if n ~= "" and M.corporate(n) then
+    local raw = util.line(a)
+    local n = M.escape(raw, false)
+    if n ~= "" and M.corporate(raw) then
       names[#names + 1] = "{" .. n .. "}"
     elseif n ~= "" then
       -- a literal "and" (BibTeX splits on it in any case) or a comma inside
       -- one name would split or reorder it; a name "others" means et al.
-      n = n:gsub("%f[%w][Aa][Nn][Dd]%f[^%w]", "{%0}")
-      if n:find(",") or n:lower() == "others" then n = "{" .. n .. "}" end
+      if raw:find("[Aa][Nn][Dd]") then n = n:gsub("%f[%w][Aa][Nn][Dd]%f[^%w]", "{%0}") end
+      if n:find(",") or (#n == 6 and n:lower() == "others") then n = "{" .. n .. "}" end
       names[#names + 1] = n
     end
   end
