@@ -278,22 +278,49 @@ local function bare_end(s, a)
   return b
 end
 
--- Next candidate after position i of each kind, cached so that the
--- search stays linear (each kind's next position is recomputed only
--- after the scan has passed it).
+-- Finders of the next candidate of each kind at or after i, on s and its
+-- lower-cased copy low (same positions): plain finds, each occurrence
+-- checked in place (a pattern with a frontier or a class tried at every
+-- byte is several times slower on long texts).
+local function boundary(low, k)
+  return k == 1 or not low:find("^[%w%.%-/@]", k - 1)
+end
+
 local FINDERS = {
-  { kind = "url", pat = "\\url{" },
-  { kind = "href", pat = "\\href{" },
-  { kind = "bare", pat = "[Hh][Tt][Tt][Pp][Ss]?://" },
-  { kind = "www", pat = "%f[%w%.%-/@][Ww][Ww][Ww]%.%w" },
+  { kind = "url", find = function(s, _, i) return s:find("\\url{", i, true) end },
+  { kind = "href", find = function(s, _, i) return s:find("\\href{", i, true) end },
+  { kind = "bare", find = function(_, low, i)
+    while true do
+      local k = low:find("http", i, true)
+      if not k or low:find("^https?://", k) then return k end
+      i = k + 1
+    end
+  end },
+  { kind = "www", find = function(_, low, i)
+    while true do
+      local k = low:find("www.", i, true)
+      if not k or (boundary(low, k) and low:find("^%w", k + 4)) then return k end
+      i = k + 1
+    end
+  end },
 }
 for _, h in ipairs(CODE_HOSTS) do
-  FINDERS[#FINDERS + 1] = { kind = "host", pat = "%f[%w%.%-/@]" .. h:gsub("%.", "%%.") .. "/[%w]" }
+  local hs = h .. "/"
+  FINDERS[#FINDERS + 1] = { kind = "host", find = function(_, low, i)
+    while true do
+      local k = low:find(hs, i, true)
+      if not k or (boundary(low, k) and low:find("^%w", k + #hs)) then return k end
+      i = k + 1
+    end
+  end }
 end
 
 function M.links(s)
   local out = {}
   local function text(t) if t ~= "" then out[#out + 1] = { text = t } end end
+  local low = s:lower()
+  -- each kind's next position, recomputed only after the scan has passed
+  -- it: linear
   local nextpos = {}
   local i, n = 1, #s
   while i <= n do
@@ -302,7 +329,7 @@ function M.links(s)
     for k, f in ipairs(FINDERS) do
       local pos = nextpos[k]
       if pos ~= false and (pos == nil or pos < i) then
-        pos = s:find(f.pat, i) or false
+        pos = f.find(s, low, i) or false
         nextpos[k] = pos
       end
       if pos and (not best or pos < best) then best, bk = pos, f.kind end
