@@ -480,7 +480,7 @@ M.register("search", {
       ctx:warn(format("%d paper%s match '%s' (none shown: -n 0)", n, n == 1 and "" or "s", q))
       return n > 0 and 0 or 1
     end
-    local n = ctx:output(pipe:limit(limit, offset), "text", {title = q})
+    local n = ctx:output(pipe:limit(limit, offset), "text")
     if n == 0 then
       ctx:warn(format("no paper matches '%s'", q))
       return 1
