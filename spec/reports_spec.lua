@@ -357,6 +357,16 @@ describe("example filters", function()
         assert.same(ids, got, name .. (sandbox and " sandboxed" or ""))
       end
     end
+    -- under a ranked query, the same ranking sandboxed or not
+    local ranked = ad.from(idx):query("estimation OR learning")
+      :where(assert(script.filter("examples/filters/followed-authors.lua", {sandbox = true})))
+    local want = ad.from(idx):query("estimation OR learning")
+      :where(assert(script.filter("examples/filters/followed-authors.lua")))
+    local a, b = {}, {}
+    for p, sc in ranked:papers() do a[#a + 1] = p.id .. " " .. sc end
+    for p, sc in want:papers() do b[#b + 1] = p.id .. " " .. sc end
+    assert.is_true(#a > 0)
+    assert.same(b, a)
   end)
 end)
 

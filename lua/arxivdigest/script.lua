@@ -194,8 +194,8 @@ end
 -- Returns nil, message when the file cannot be read. A sandboxed script's
 -- filter runs in its sandbox on every paper; when it can be written in the
 -- query language its tree is used instead (pushed down to an index, or to
--- C on a collection); when it is an AND of which some parts can, those
--- parts run first and the sandbox sees only the papers they keep.
+-- C on a collection); when it is an AND of which some parts can, an index
+-- runs those parts first (f.narrow) and the sandbox sees only their hits.
 function M.filter(path, opts)
   check_path(path)
   opts = opts or {}
@@ -221,13 +221,9 @@ function M.filter(path, opts)
   f.tree = tree
   f.cheap = tree ~= nil and require("arxivdigest.match").cheap(tree)
   f.sandbox = sb
-  if narrow ~= nil then
-    -- an AND whose parts with a tree an index (or C) can run first: the
-    -- sandboxed function then sees only the papers they keep
-    local both = filter.query(narrow) * f
-    both.desc = f.desc
-    return both
-  end
+  -- (an AND some of whose parts have a tree: every paper it keeps matches
+  -- them; a pipeline over an index runs them first, see pipeline.lua)
+  f.narrow = narrow
   return f
 end
 
