@@ -123,7 +123,7 @@ int lad_generror(lua_State *L, int gi, int code) {
 
 uint32_t lad_genrec(lua_State *L, int gi, lad_gen *g, uint32_t r) {
   if (g->loaded) {
-    int st = ad_ix_corpus_rec(LAD_GIX(g), &g->own, r);
+    int st = ad_ix_corpus_rec(LAD_GIX(g), g->host ? &g->host->own : &g->own, r);
     if (st != AD_OK) lad_generror(L, gi, st);
   } else if (r >= lad_gencorpus(L, g)->nrecs) lad_generror(L, gi, AD_ECORRUPT);
   return r;

@@ -341,7 +341,13 @@ local function plan(st)
     for _, q in ipairs(st.queries) do trees[#trees + 1] = q end
     for _, f in ipairs(filters) do
       local t = f:to_tree()
-      if t then trees[#trees + 1] = t else pl.lua[#pl.lua + 1] = f end
+      if t then trees[#trees + 1] = t else
+        pl.lua[#pl.lua + 1] = f
+        -- f.narrow: a tree every paper f keeps matches (a sandboxed filter's
+        -- expressible AND parts, which would go to the index here were the
+        -- filter not sandboxed); the index runs it, f runs on the hits
+        if type(f.narrow) == "table" then trees[#trees + 1] = f.narrow end
+      end
     end
     pl.tree = and_of(trees)
     pl.ranked = pl.tree ~= nil and ranks(pl.tree, true)

@@ -194,7 +194,8 @@ end
 -- Returns nil, message when the file cannot be read. A sandboxed script's
 -- filter runs in its sandbox on every paper; when it can be written in the
 -- query language its tree is used instead (pushed down to an index, or to
--- C on a collection).
+-- C on a collection); when it is an AND of which some parts can, an index
+-- runs those parts first (f.narrow) and the sandbox sees only their hits.
 function M.filter(path, opts)
   check_path(path)
   opts = opts or {}
@@ -210,7 +211,7 @@ function M.filter(path, opts)
   local chunk, err = sb:load(path)
   if not chunk then return nil, err end
   local res = sb:call(chunk)
-  local kind, fn, tree, desc = sb:call(sb:helper("filter_info"), res, path)
+  local kind, fn, tree, desc, narrow = sb:call(sb:helper("filter_info"), res, path)
   if kind ~= "filter" and kind ~= "function" then
     error(format("%s: a filter script must return a filter or a function (got %s)", path,
       kind == "userdata" and "a value" or tostring(kind)), 0)
@@ -220,6 +221,9 @@ function M.filter(path, opts)
   f.tree = tree
   f.cheap = tree ~= nil and require("arxivdigest.match").cheap(tree)
   f.sandbox = sb
+  -- (an AND some of whose parts have a tree: every paper it keeps matches
+  -- them; a pipeline over an index runs them first, see pipeline.lua)
+  f.narrow = narrow
   return f
 end
 
