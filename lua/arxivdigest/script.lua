@@ -191,6 +191,7 @@ function M.run(path, opts, ...)
 end
 
 --- A filter from a filter script: it returns a filter or a function(paper).
+-- opts.args (a table of settings) is what the script gets as `...`.
 -- Returns nil, message when the file cannot be read. A sandboxed script's
 -- filter runs in its sandbox on every paper; when it can be written in the
 -- query language its tree is used instead (pushed down to an index, or to
@@ -202,7 +203,7 @@ function M.filter(path, opts)
   if not opts.sandbox then
     local chunk, err = compile(path, opts)
     if not chunk then return nil, err end
-    local res = run(chunk)
+    local res = run(chunk, opts.args)
     if filter.is_filter(res) then return res end
     if type(res) == "function" then return filter.fn(res, "script(" .. path .. ")") end
     error(format("%s: a filter script must return a filter or a function (got %s)", path, type(res)), 0)
@@ -210,7 +211,7 @@ function M.filter(path, opts)
   local sb = new_sandbox(opts)
   local chunk, err = sb:load(path)
   if not chunk then return nil, err end
-  local res = sb:call(chunk)
+  local res = sb:call(chunk, opts.args)
   local kind, fn, tree, desc, narrow = sb:call(sb:helper("filter_info"), res, path)
   if kind ~= "filter" and kind ~= "function" then
     error(format("%s: a filter script must return a filter or a function (got %s)", path,
