@@ -16,7 +16,8 @@ OBJS      = $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(SRCS))
 MODULE    = $(BUILD)/arxivdigest/core.so
 BUSTED    = $(LUA) /usr/bin/busted
 DEBS      = lua5.4 liblua5.4-dev lua-lpeg lua-busted luarocks lua-check
-TEST_DEBS = $(DEBS) chromium
+# texlive: spec/format_tex_spec.lua runs BibTeX and LaTeX over the BibTeX export
+TEST_DEBS = $(DEBS) chromium texlive-latex-base texlive-binaries
 # clang and its sanitizer runtime: make test-asan, make fuzz
 SAN_DEBS  = clang libclang-rt-14-dev
 

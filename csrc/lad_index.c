@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "lad.h"
+#include "ad_token.h"
 
 /* {====================================================== generations */
 /* frees the data a generation owns */
@@ -122,7 +123,7 @@ int lad_generror(lua_State *L, int gi, int code) {
 
 uint32_t lad_genrec(lua_State *L, int gi, lad_gen *g, uint32_t r) {
   if (g->loaded) {
-    int st = ad_ix_corpus_rec(LAD_GIX(g), &g->own, r);
+    int st = ad_ix_corpus_rec(LAD_GIX(g), g->host ? &g->host->own : &g->own, r);
     if (st != AD_OK) lad_generror(L, gi, st);
   } else if (r >= lad_gencorpus(L, g)->nrecs) lad_generror(L, gi, AD_ECORRUPT);
   return r;
@@ -598,6 +599,31 @@ static int lad_index_stats(lua_State *L) {
 }
 /* }====================================================== */
 
+/* idx:df(term) -> the number of papers whose title, abstract, authors or
+** comment hold the token term (folded like the index folds text: only
+** the first token of term counts), 0 when none */
+static int lad_index_df(lua_State *L) {
+  lad_gen *g = lad_checkindex(L, 1, 1);            /* 3 */
+  size_t n;
+  const char *s = luaL_checklstring(L, 2, &n);
+  ad_tokenizer tz;
+  ad_tok tk;
+  int err = 0;
+  int64_t t;
+  lua_settop(L, 3);
+  ad_tok_init(&tz, s, n);
+  if (!ad_tok_next(&tz, &tk)) { lua_pushinteger(L, 0); return 1; }
+  t = ad_ix_find(LAD_GIX(g), tk.s, tk.len, &err);
+  if (err) return lad_generror(L, 3, err);
+  if (t < 0) { lua_pushinteger(L, 0); return 1; }
+  {
+    const ad_ixterm *x = ad_ix_term(LAD_GIX(g), (uint32_t)t);
+    if (x == NULL) return lad_generror(L, 3, AD_ECORRUPT);
+    lua_pushinteger(L, x->df);
+  }
+  return 1;
+}
+
 /* {====================================================== the rest */
 /* idx:files() -> { {path=, size=, mtime=, records=, date=, hash=}, ... }
 ** (absolute paths; date: the digest day of the file's first record) */
@@ -730,6 +756,7 @@ static const luaL_Reg lad_index_methods[] = {
   {"similar", lad_index_similar},
   {"papers", lad_index_papers},
   {"stats", lad_index_stats},
+  {"df", lad_index_df},
   {"update", lad_index_update},
   {"files", lad_index_files},
   {"info", lad_index_info},

@@ -171,7 +171,8 @@ describe("cli", function()
   end)
 
   it("runs report scripts with --arg", function()
-    local status, out = run("report", "examples/reports/daily.lua", "--arg", "day=2020-05-20")
+    local status, out = run("report", "examples/reports/daily.lua", "--arg", "day=2020-05-20",
+      "--settings", "examples/reports/interests.lua")
     assert.equal(0, status)
     assert.matches("^# Daily digest 2020%-05%-20\n", out)
     local s2, _, e2 = run("report", "examples/reports/daily.lua", "--arg", "oops")

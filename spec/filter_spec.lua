@@ -185,3 +185,31 @@ describe("filter", function()
     assert.is_true(n > 20)
   end)
 end)
+
+describe("following authors (issue 12)", function()
+  local f = require "arxivdigest.filter"
+  local function paper(...) return {authors = {...}} end
+  it("takes a hyphenated given name as one name", function()
+    local li = f.authors{"Li-Heng Chen"}
+    assert.is_true(li(paper("Li-Heng Chen")))
+    assert.is_true(li(paper("L.-H. Chen")))
+    assert.is_true(li(paper("Chen, Li-Heng")))
+    assert.is_true(li(paper("L. Chen")))            -- documented: an initial cannot tell
+    assert.is_false(li(paper("Li Chen")))
+    assert.is_false(li(paper("Lin Chen")))
+    assert.is_false(li(paper("Chen")))              -- a bare surname: a list split wrong
+    assert.is_true(f.authors{"Chen"}(paper("Li Chen")))
+  end)
+  it("says which followed author matched which paper author", function()
+    local flt = f.authors{"Li-Heng Chen", "A. Vedaldi"}
+    local ok, lines = flt:explain(paper("Andrea Vedaldi", "Li Chen"))
+    assert.is_true(ok)
+    assert.matches("followed 'A. Vedaldi' matched author 'Andrea Vedaldi'", table.concat(lines, "\n"), 1, true)
+    assert.not_matches("Li Chen", table.concat(lines, "\n"), 1, true)
+  end)
+  it("applies the same rule to au: phrases without an index", function()
+    local q = f.query('au:"Li-Heng Chen"')
+    assert.is_true(q(paper("Li-Heng Chen")))
+    assert.is_false(q(paper("Li Chen")))
+  end)
+end)

@@ -371,7 +371,13 @@ describe("bibtex", function()
     -- a real DOI wins; the eprint never carries the version
     assert.are.equal("10.1007/978-3-030-58595-2_13", entries[2].fields.doi)
     assert.are.equal("1910.08681", entries[2].fields.eprint)
-    assert.are.equal("ECCV 2020", entries[2].fields.note)
+    -- a journal DOI and journal-ref make an @article (issue 12), the
+    -- e-print fields kept
+    assert.are.equal("article", entries[2].kind)
+    assert.are.equal("ECCV 2020", entries[2].fields.journal)
+    assert.is_nil(entries[2].fields.note)
+    assert.are.same({ "title", "author", "journal", "year", "eprint", "archivePrefix", "primaryClass", "doi", "url" },
+      entries[2].order)
     assert.are.equal("cs/9810003", entries[4].fields.eprint)
     assert.are.equal("muller1998old", entries[4].key) -- diacritics folded
     assert.are.equal("anon2020roadtext", entries[3].key) -- a listing has no authors
@@ -516,11 +522,12 @@ describe("html", function()
     local svgs = X.find_all(doc, "svg")
     assert.are.equal(2, #svgs)
     assert.are.equal("http://www.w3.org/2000/svg", svgs[1].attrs.xmlns)
-    -- 4 distinct days among the papers: 2019-10-19, 2020-05-20, 1998-10-02, 2020-01-01
-    assert.are.equal(4, #X.find_all(svgs[1], "rect"))
+    -- 4 distinct days among the papers, 1998-10-02 to 2020-05-20: a span of
+    -- 22 years is drawn per year (issue 12), not one bar per day
+    assert.are.equal(3, #X.find_all(svgs[1], "rect"))
     local tips = {}
     for _, r in ipairs(X.find_all(svgs[1], "rect")) do tips[#tips + 1] = X.text(r) end
-    assert.are.same({ "1998-10-02: 1", "2019-10-19: 2", "2020-01-01: 4", "2020-05-20: 1" }, tips)
+    assert.are.same({ "1998: 1", "2019: 2", "2020: 5" }, tips)
     assert.is_true(#X.find_all(svgs[2], "rect") >= 5)
     local terms = format.get("html").top_terms({ P.catalog, P.revised, P.listing }, 3)
     assert.are.equal(3, #terms)

@@ -1,17 +1,37 @@
--- Revised papers: new versions (v2 and later) of the papers I follow.
--- With a saved index as input (-i archive.adx) each paper's history of
--- versions, DOI and journal references is listed too.
+-- Revised papers: new versions (v2 and later) of the papers I follow,
+-- highest version first. With a saved index as input (-i archive.adx) each
+-- paper's history (new versions, DOI and journal references seen in the
+-- archive) is listed too.
 --
---   arxivdigest report examples/reports/revised.lua [--arg ids=ID,ID,...] [PATH...]
+--   arxivdigest report examples/reports/revised.lua -i archive.adx --settings examples/reports/interests.lua
+--   arxivdigest report examples/reports/revised.lua -i archive.adx --arg ids=1512.03385,1703.06870
+--
+-- Settings (a settings file or --arg):
+--   ids  the papers I follow (a list, or one string split on "," ";" or
+--        spaces); any id form: 1512.03385, 1512.03385v2, arXiv:..., a URL
+-- The ids and the version run in the index (or, on digest files, in C).
+-- Works in the sandbox (--sandbox): it only uses args.source and ad.filter.
 
-local FOLLOW = {"1910.08681", "1910.08695", "1910.08728", "1910.08787", "1910.11126", "2005.09623"}
+-- A list setting: a table from a settings file, or a string from --arg.
+local function list(v, seps)
+  local out = {}
+  if type(v) == "table" then
+    for _, x in ipairs(v) do out[#out + 1] = tostring(x) end
+  elseif v ~= nil then
+    for item in tostring(v):gmatch("[^" .. seps .. "]+") do
+      item = item:match("^%s*(.-)%s*$")
+      if item ~= "" then out[#out + 1] = item end
+    end
+  end
+  return out
+end
 
 return function(ad, args)
   local f = ad.filter
-  local ids = FOLLOW
-  if args.ids then
-    ids = {}
-    for id in args.ids:gmatch("[^,%s]+") do ids[#ids + 1] = id end
+  local ids = list(args.ids, ",; ")
+  if #ids == 0 then
+    error("revised.lua: no papers to follow: --settings examples/reports/interests.lua "
+      .. "or --arg ids=1512.03385,1703.06870", 0)
   end
 
   local function render(papers, _, write)
@@ -23,8 +43,10 @@ return function(ad, args)
       local ok, history = pcall(function() return p.history end)
       if ok and type(history) == "table" then
         for _, h in ipairs(history) do
-          write(("  - %s\n"):format(type(h) == "table" and table.concat({h.date or "", h.what or h.kind or "",
-            tostring(h.version or h.value or "")}, " ") or tostring(h)))
+          local what = h.event == "version" and "v" .. tostring(h.version)
+            or h.event == "doi" and "DOI " .. tostring(h.doi)
+            or h.event == "journal" and "journal " .. tostring(h.journal) or tostring(h.event)
+          write(("  - %s %s\n"):format(h.date or "", what))
         end
       end
     end

@@ -406,6 +406,27 @@ function Ctx:write_text(text)
   end
 end
 
+--- The args of a script: argv, today, the settings file's table
+--- (--settings, read in a sandbox) and each --arg KEY=VALUE (which wins).
+function Ctx:script_args(paths)
+  local args = {argv = paths, today = os.date("!%Y-%m-%d")}
+  if self.opts.settings then
+    local ok, t = pcall(require("arxivdigest.script").run, self.opts.settings,
+      {sandbox = true, max_instructions = 1e7, max_memory = 64 * 1024 * 1024})
+    if not ok then error(tostring(t), 0) end
+    if type(t) ~= "table" then
+      error(format("%s: a settings file must return a table (got %s)", self.opts.settings, type(t)), 0)
+    end
+    for k, v in pairs(t) do args[k] = v end
+  end
+  for _, kv in ipairs(self.opts.arg or {}) do
+    local k, v = kv:match("^([%w_]+)=(.*)$")
+    if not k then usage_error(format("option '--arg' needs KEY=VALUE, got '%s'", kv)) end
+    args[k] = v
+  end
+  return args
+end
+
 function Ctx:budget_opts()
   local o = self.opts
   local t = {sandbox = o.sandbox and true or false}
@@ -480,7 +501,7 @@ M.register("search", {
       ctx:warn(format("%d paper%s match '%s' (none shown: -n 0)", n, n == 1 and "" or "s", q))
       return n > 0 and 0 or 1
     end
-    local n = ctx:output(pipe:limit(limit, offset), "text", {title = q})
+    local n = ctx:output(pipe:limit(limit, offset), "text")
     if n == 0 then
       ctx:warn(format("no paper matches '%s'", q))
       return 1
@@ -544,13 +565,18 @@ M.register("filter", {
   summary = "Papers kept by a filter script",
   doc = "SCRIPT is a Lua file returning a filter (arxivdigest.filter) or a function(paper).",
   args = {"SCRIPT"},
-  options = with(SANDBOX_OPTS, {{long = "explain", doc = "print why each kept paper matched (on stderr)"}}),
+  options = with(SANDBOX_OPTS, {{long = "explain", doc = "print why each kept paper matched (on stderr)"},
+    {long = "arg", short = "a", value = "KEY=VALUE", multi = true, doc = "pass KEY = VALUE to the script (as ...)"},
+    {long = "settings", short = "s", value = "FILE",
+     doc = "a Lua file returning a table of settings for the script (--arg wins)"}}),
   example = "arxivdigest filter examples/filters/code-release.lua --sandbox",
   run = function(ctx, pos)
     ctx:need_args(pos, 1)
     local path = pos[1]
     local script = require "arxivdigest.script"
-    local f, err = script.filter(path, ctx:budget_opts())
+    local bopts = ctx:budget_opts()
+    bopts.args = ctx:script_args({select(2, table.unpack(pos))})
+    local f, err = script.filter(path, bopts)
     if not f then error(tostring(err), 0) end
     local ad = require "arxivdigest"
     local pipe = ad.from((ctx:input({select(2, table.unpack(pos))}))):where(f)
@@ -588,22 +614,7 @@ M.register("report", {
     ctx:need_args(pos, 1)
     local path = pos[1]
     local paths = {select(2, table.unpack(pos))}
-    local args = {argv = paths, today = os.date("!%Y-%m-%d")}
-    if ctx.opts.settings then
-      -- settings are data: read in a sandbox, whatever --sandbox says
-      local ok, t = pcall(require("arxivdigest.script").run, ctx.opts.settings,
-        {sandbox = true, max_instructions = 1e7, max_memory = 64 * 1024 * 1024})
-      if not ok then error(tostring(t), 0) end
-      if type(t) ~= "table" then
-        error(format("%s: a settings file must return a table (got %s)", ctx.opts.settings, type(t)), 0)
-      end
-      for k, v in pairs(t) do args[k] = v end
-    end
-    for _, kv in ipairs(ctx.opts.arg or {}) do
-      local k, v = kv:match("^([%w_]+)=(.*)$")
-      if not k then usage_error(format("option '--arg' needs KEY=VALUE, got '%s'", kv)) end
-      args[k] = v
-    end
+    local args = ctx:script_args(paths)
     local bopts = ctx:budget_opts()
     bopts.args = args
     bopts.source = ctx:input(paths)

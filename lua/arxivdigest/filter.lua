@@ -386,7 +386,7 @@ function M.authors(...)
       local pn = names.parse(au[k])
       if pn then
         for i = 1, nw do
-          if names.same(wanted[i], pn) then
+          if names.follows(wanted[i], pn) then
             out[#out + 1] = {list[i], au[k]}
             if not all then return out end
           end

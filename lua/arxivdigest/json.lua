@@ -9,7 +9,7 @@
 --   json.decode(string) -> value        raises "json: <message> at byte N"
 --     null decodes to json.null.
 
-local string, table, utf8, math = string, table, utf8, math
+local string, table, utf8, math, require = string, table, utf8, math, require
 local type, tonumber, error, pairs, ipairs, setmetatable, getmetatable =
   type, tonumber, error, pairs, ipairs, setmetatable, getmetatable
 local math_type = math.type
@@ -36,26 +36,9 @@ local function esc_ctl(c)
   return ESC[c] or string.format("\\u%04x", c:byte())
 end
 
-local REPLACEMENT = "\239\191\189"
-
-local function valid_utf8(s)
-  if utf8.len(s) then return s end
-  local out, i, n = {}, 1, #s
-  while i <= n do
-    local _, bad = utf8.len(s, i)
-    if not bad then out[#out + 1] = s:sub(i); break end
-    out[#out + 1] = s:sub(i, bad - 1)
-    out[#out + 1] = REPLACEMENT
-    local j = bad + 1
-    while j <= n do
-      local b = s:byte(j)
-      if b < 0x80 or b >= 0xC0 then break end
-      j = j + 1
-    end
-    i = j
-  end
-  return table.concat(out)
-end
+-- One owner for the UTF-8 repair: arxivdigest.format.util (which requires
+-- nothing of this module, so there is no cycle). Kept here under the old name.
+local valid_utf8 = require("arxivdigest.format.util").valid_utf8
 M.valid_utf8 = valid_utf8
 
 local function encode_string(s)

@@ -74,7 +74,7 @@ local function text_node(node)
       local au = paper.authors
       if type(au) == "table" then
         for k = 1, #au do
-          if names.same(author, au[k]) then return true end
+          if names.follows(author, au[k]) then return true end
         end
       end
     end

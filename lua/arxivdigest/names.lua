@@ -18,6 +18,10 @@
 --     (the initial cannot tell them apart);
 --   * a missing given name (a bare surname, or one name fewer) does not
 --     prevent a match: "Chen" matches every Chen.
+-- names.follows(followed, author) is the rule for following someone: the
+-- same, except that a paper author written as a bare surname (usually a
+-- list split in the wrong place: "Po-Hsuan, Chen") does not match a
+-- followed name that has a given name.
 -- Surnames may differ by hyphens and spaces ("Juefei-Xu", "Juefei Xu").
 
 local core = require "arxivdigest.core"
@@ -120,6 +124,17 @@ function M.same(a, b)
     if not same_given(ga[i], gb[i]) then return false end
   end
   return true
+end
+
+--- Does the paper author `author` stand for the followed person
+-- `followed`? names.same, but a bare-surname author matches only a bare
+-- followed surname.
+function M.follows(followed, author)
+  local pf = type(followed) == "table" and followed or M.parse(followed)
+  local pa = type(author) == "table" and author or M.parse(author)
+  if not pf or not pa then return false end
+  if #pf.given > 0 and #pa.given == 0 then return false end
+  return M.same(pf, pa)
 end
 
 return M

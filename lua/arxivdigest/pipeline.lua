@@ -341,7 +341,13 @@ local function plan(st)
     for _, q in ipairs(st.queries) do trees[#trees + 1] = q end
     for _, f in ipairs(filters) do
       local t = f:to_tree()
-      if t then trees[#trees + 1] = t else pl.lua[#pl.lua + 1] = f end
+      if t then trees[#trees + 1] = t else
+        pl.lua[#pl.lua + 1] = f
+        -- f.narrow: a tree every paper f keeps matches (a sandboxed filter's
+        -- expressible AND parts, which would go to the index here were the
+        -- filter not sandboxed); the index runs it, f runs on the hits
+        if type(f.narrow) == "table" then trees[#trees + 1] = f.narrow end
+      end
     end
     pl.tree = and_of(trees)
     pl.ranked = pl.tree ~= nil and ranks(pl.tree, true)
@@ -730,7 +736,8 @@ end
 -- Renders through write (nil: to a string). The formatter's opts get, as
 -- well as the pipeline's format options: groups, scores, ranked (whether
 -- the scores rank), total (the matches before the limit, when known),
--- query (the query text, when the pipeline has queries).
+-- query (the query text, when the pipeline has queries), and with an index
+-- as the source ndocs and df(term) (the papers holding a term).
 local function render_to(st, write, path)
   local fm = require "arxivdigest.format"
   local papers, scores, groups = execute(st)
@@ -742,6 +749,11 @@ local function render_to(st, write, path)
   end
   opts.ranked = (st.rank ~= nil) or (pl.ranked == true and index_order(st, pl) == "score")
   opts.total = total(st)
+  if st.kind == "index" then       -- what distinguishes a term, for formats
+    local idx = st.src
+    opts.ndocs = #idx
+    opts.df = function(term) return idx:df(term) end
+  end
   if st.fmt_opts then for k, v in pairs(st.fmt_opts) do opts[k] = v end end
   opts.groups = groups
   opts.scores = scores

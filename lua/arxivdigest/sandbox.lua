@@ -337,15 +337,27 @@ end
 local H = {env = env}
 
 --- What a filter script returned: kind ("filter", "function", or the type
--- name), the function to call per paper, its query tree (plain, or nil)
--- and its description.
+-- name), the function to call per paper, its query tree (plain, or nil),
+-- its description, and, when it has no tree but is an AND of which some
+-- parts have one, the AND of those parts' trees (every paper it keeps
+-- matches that tree: an index can run it first).
 function H.filter_info(res, path)
   if filter.is_filter(res) then
     local fn = rawget(res, "fn")
     if type(fn) ~= "function" then return "broken filter" end
     local ok, tree = pcall(function() return plain_tree(res:to_tree()) end)
     check()
-    return "filter", fn, ok and tree or nil, tostring(rawget(res, "desc"))
+    local narrow
+    if not (ok and tree) and rawget(res, "kind") == "and" and type(rawget(res, "parts")) == "table" then
+      narrow = {type = "and"}
+      for _, part in ipairs(rawget(res, "parts")) do
+        local pok, t = pcall(function() return filter.is_filter(part) and plain_tree(part:to_tree()) end)
+        check()
+        if pok and t then narrow[#narrow + 1] = t end
+      end
+      narrow = narrow[2] and narrow or narrow[1]
+    end
+    return "filter", fn, ok and tree or nil, tostring(rawget(res, "desc")), narrow
   elseif type(res) == "function" then
     return "function", res, nil, "script(" .. tostring(path) .. ")"
   end

@@ -191,22 +191,24 @@ function M.run(path, opts, ...)
 end
 
 --- A filter from a filter script: it returns a filter or a function(paper).
+-- opts.args (a table of settings) is what the script gets as `...`.
 -- Returns nil, message when the file cannot be read. A sandboxed script's
 -- filter runs in its sandbox on every paper; when it can be written in the
 -- query language its tree is used instead (pushed down to an index, or to
--- C on a collection).
+-- C on a collection); when it is an AND of which some parts can, an index
+-- runs those parts first (f.narrow) and the sandbox sees only their hits.
 function M.filter(path, opts)
   check_path(path)
   opts = opts or {}
   if not opts.sandbox then
     local chunk, err = compile(path, opts)
     if not chunk then return nil, err end
-    local res = run(chunk)
+    local res = run(chunk, opts.args)
     if filter.is_filter(res) then return res end
     if type(res) == "function" then return filter.fn(res, "script(" .. path .. ")") end
     error(format("%s: a filter script must return a filter or a function (got %s)", path, type(res)), 0)
   end
-  local sb, res = M.run_sandboxed(path, opts)
+  local sb, res = M.run_sandboxed(path, opts, opts.args)
   if not sb then return nil, res end
   local f, kind = M.sandbox_filter(sb, res, path)
   if not f then
@@ -231,10 +233,11 @@ end
 --- A host filter from a value of sandbox sb (a filter or a function the
 -- script made, as a handle): it runs in the sandbox on every paper, and
 -- carries the filter's query tree when it has one (f.tree: pushed down to
--- an index, or to C on a collection). `where` names it in descriptions.
--- Returns the filter, or nil and what the value was ("a string", ...).
+-- an index, or to C on a collection), or the tree of the parts of an AND
+-- that have one (f.narrow). `where` names it in descriptions. Returns the
+-- filter, or nil and what the value was ("a string", ...).
 function M.sandbox_filter(sb, value, where)
-  local kind, fn, tree, desc = sb:call(sb:helper("filter_info"), value, where)
+  local kind, fn, tree, desc, narrow = sb:call(sb:helper("filter_info"), value, where)
   if kind ~= "filter" and kind ~= "function" then
     return nil, kind == "userdata" and "a value" or tostring(kind)
   end
@@ -243,6 +246,9 @@ function M.sandbox_filter(sb, value, where)
   f.tree = tree
   f.cheap = tree ~= nil and require("arxivdigest.match").cheap(tree)
   f.sandbox = sb
+  -- (an AND some of whose parts have a tree: every paper it keeps matches
+  -- them; a pipeline over an index runs them first, see pipeline.lua)
+  f.narrow = narrow
   return f
 end
 

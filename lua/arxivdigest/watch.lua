@@ -929,7 +929,13 @@ local function matcher(w)
         return lines
       end}
     end
-    return {fn = function(p) return f(p) end, why = function() return {"filter " .. tostring(f.desc)} end}
+    -- f.narrow: the parts of an AND that have a tree (every paper f keeps
+    -- matches it): the index runs it, the sandbox decides on its hits
+    return {tree = f.narrow, fn = function(p) return f(p) end, why = function(p)
+      local lines = f.narrow and why_query(f.narrow, p) or {}
+      insert(lines, 1, "filter " .. tostring(f.desc))
+      return lines
+    end}
   elseif w.kind == "library" then
     local okl = pcall(require, "arxivdigest.library")
     local okr = pcall(require, "arxivdigest.recommend")

@@ -1,18 +1,23 @@
 -- arxivdigest.format.atom: an Atom 1.0 feed (RFC 4287), one per saved
 -- query so that a feed reader can follow a search.
 --
---   opts.query  the search the feed follows: the feed's id is derived from
---               it (stable: the same query gives the same id) and its title
---               reads "arXiv: <query>"
---   opts.title  feed title (overrides the one derived from the query)
---   opts.id     feed id (an IRI; overrides the derived one)
---   opts.link   the feed's own URL (rel="self"), when it is published
---   opts.now    the feed's <updated> (string, or epoch seconds; default now)
+--   opts.query    the search the feed follows: the feed's id is derived
+--                 from it (urn:arxivdigest:query:<FNV-1a 64 of the command
+--                 and the normalised query>: the same query gives the same
+--                 id, spacing and case aside) and its title names it
+--                 ("arXiv: diffusion", "arXiv similar: 1512.03385")
+--   opts.command  the command that made the feed ("search", "similar"...;
+--                 default "search"): part of the id and the title
+--   opts.title    feed title (overrides the one derived from the query;
+--                 without a query the id is derived from it)
+--   opts.id       feed id (an IRI; overrides the derived one)
+--   opts.link     the feed's own URL (rel="self"), when it is published
+--   opts.now      the feed's <updated> (string, or epoch seconds; default now)
 --
--- Each paper is one entry: id http://arxiv.org/abs/<id>, title, summary,
--- author and category elements, published and updated (RFC 3339), links to
--- the abstract and PDF pages (http(s) URLs only). Text is XML-escaped, and
--- characters XML 1.0 forbids are removed.
+-- Each paper is one entry: id http://arxiv.org/abs/<id> (stable across
+-- versions), title, summary, author and category elements, published and
+-- updated (RFC 3339), links to the abstract and PDF pages (http(s) URLs
+-- only). Text is XML-escaped, and characters XML 1.0 forbids are removed.
 
 local util = require "arxivdigest.format.util"
 
@@ -23,10 +28,9 @@ local M = { name = "atom", extension = "atom", mime = "application/atom+xml; cha
 
 local esc = util.xml
 
--- Stable feed id for a query.
-function M.feed_id(query)
-  if query == nil then return "urn:arxivdigest:feed" end
-  return "urn:arxivdigest:query:" .. util.pct(util.line(query))
+-- Stable feed id for a query (and command).
+function M.feed_id(query, command)
+  return util.output_id({ query = query, command = command })
 end
 
 local function abs_id(p)
@@ -79,8 +83,8 @@ end
 
 function M.render(papers, opts, write)
   local now = util.timestamp(opts.now)
-  local title = opts.title or (opts.query and ("arXiv: " .. util.line(opts.query))) or "arXiv digest"
-  local id = opts.id or M.feed_id(opts.query)
+  local title = util.output_title(opts, "arXiv digest")
+  local id = opts.id or util.output_id(opts)
   local head = {
     '<?xml version="1.0" encoding="utf-8"?>',
     '<feed xmlns="http://www.w3.org/2005/Atom">',

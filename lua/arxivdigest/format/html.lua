@@ -1,13 +1,30 @@
 -- arxivdigest.format.html: one self-contained HTML page.
 --
---   opts.title   page title (default "arXiv digest")
+--   opts.title   page title and heading; without it they name opts.query
+--                ("arXiv: diffusion"; opts.command "similar" gives "arXiv
+--                similar: ..."), else "arXiv digest"
+--   opts.query   the query shown (see opts.title); also left out of the
+--                top terms
+--   opts.command the command that made the page (default "search")
+--   opts.total   the number of matches before a limit ("2 of 75 papers")
 --   opts.groups  one <section> per group ({key=, papers=})
 --   opts.charts  true (default) / false, or { days = bool, terms = bool }:
 --                inline SVG bar charts of papers per day and top terms
---   opts.terms   precomputed top terms { {term=, count=}, ... } for the chart
+--   opts.terms   precomputed top terms { {term=, count=[, weight=]}, ... }
+--   opts.df, opts.ndocs  df(term) -> number of archive papers holding the
+--                term (an index term: arxivdigest.core.tokens), and the
+--                archive's paper count: the top terms are weighed by tf-idf
+--                against the archive; without them, by count * log((n+1) /
+--                count) within the n papers shown, after a stop-word list
+--                (M.top_terms). The query's own terms are left out.
+--   The papers-over-time chart has one bar per day, week, month or year,
+--   the first unit giving at most 60 bars over the span of the dates.
 --   opts.now     timestamp shown in the footer (string, or epoch seconds)
 --   opts.abstract false to leave abstracts out
---   opts.scores  scores parallel to the papers (groups may carry .scores)
+--   opts.scores  scores parallel to the papers (groups may carry .scores),
+--                shown when the output is ranked
+--   opts.ranked  true / false: show scores or not; nil: ranked when some
+--                score is a non-zero number (never "score 0" on every paper)
 --
 -- The page references nothing outside itself: no external CSS, script,
 -- font or image; a Content-Security-Policy forbids them too. Every piece of
@@ -41,28 +58,18 @@ svg{width:100%;height:auto}svg .bar{fill:var(--bar)}svg text{fill:var(--fg);font
 svg .axis{stroke:var(--mute);stroke-width:1}footer{color:var(--mute);font-size:.8rem;margin-top:2rem}
 ]]
 
--- Text with the http(s) URLs it contains turned into links; everything
--- else escaped.
+-- Text with the links it contains (util.links: bare http(s) URLs, \url{},
+-- \href{}{}, www. and code hosts) turned into links; everything else
+-- escaped.
 local function linkify(s)
-  s = util.line(s)
-  local out, i = {}, 1
-  while true do
-    local a, b = s:find("[Hh][Tt][Tt][Pp][Ss]?://[^%s<>\"'`]+", i)
-    if not a then break end
-    local url = s:sub(a, b)
-    -- trailing punctuation belongs to the sentence
-    local trail = url:match("[%.,;:!%?%)%]]+$") or ""
-    url = url:sub(1, #url - #trail)
-    out[#out + 1] = esc(s:sub(i, a - 1))
-    if util.is_http_url(url) then
-      out[#out + 1] = '<a href="' .. esc(url) .. '" rel="noopener noreferrer nofollow">' .. esc(url) .. "</a>"
+  local out = {}
+  for _, seg in ipairs(util.links(util.line(s))) do
+    if seg.url then
+      out[#out + 1] = '<a href="' .. esc(seg.url) .. '" rel="noopener noreferrer nofollow">' .. esc(seg.text) .. "</a>"
     else
-      out[#out + 1] = esc(url)
+      out[#out + 1] = esc(seg.text)
     end
-    out[#out + 1] = esc(trail)
-    i = b + 1
   end
-  out[#out + 1] = esc(s:sub(i))
   return table.concat(out)
 end
 M.linkify = linkify
@@ -104,7 +111,7 @@ local function paper_html(p, opts, score)
   end
   if #cs > 0 then meta[#meta + 1] = table.concat(cs) end
   if p.crosslist then meta[#meta + 1] = "cross-list" end
-  if type(score) == "number" then
+  if score then
     meta[#meta + 1] = '<span class="score">score ' .. string.format("%.3g", score) .. "</span>"
   end
   out[#out + 1] = '<p class="meta">' .. table.concat(meta, " &#183; ") .. "</p>"
@@ -145,39 +152,161 @@ end
 -- Charts
 -- =======================================================================
 
+-- Words that say nothing about a topic: English function words and the
+-- boilerplate of abstracts ("across", "available", "propose"...).
 local STOP = {}
 for w in ([[a about above after again against all also am an and any are as at be because been before being
 below between both but by can could did do does doing down during each few for from further had has have
 having he her here hers him his how i if in into is it its itself just me more most my no nor not now of off
 on once only or other our ours out over own same she should so some such than that the their theirs them
 then there these they this those through to too under until up very was we were what when where which while
-who whom why will with would you your yours via using based use used new propose proposed method methods
-approach paper show shows results result however first two one three also well many work problem problems
-state art existing recent recently furthermore moreover model models different large able can performance
-task tasks while thus therefore significantly extensive experiments demonstrate achieve achieves without
-specifically address novel framework introduce present provide et al]]):gmatch("%a+") do
+who whom why will with would you your yours via using based use used uses new propose proposed proposes method
+methods approach approaches paper show shows shown results result however first second third two one three
+four five well many work works problem problems state art existing recent recently furthermore moreover
+different large able performance task tasks thus therefore significantly significant extensive experiments
+experiment experimental demonstrate demonstrates demonstrated achieve achieves achieved without specifically
+address addresses novel framework introduce introduces introduced present presents presented provide provides
+provided et al across available availability code codes publicly public github com https http www
+including include includes included several various within among upon whether often even still yet since
+although though another further given make makes made making allow allows allowed enable enables enabled
+consider considered considering obtain obtained outperform outperforms outperformed improve improves improved
+improvement improvements compared comparison comparable better best effective effectively efficient
+efficiently high higher low lower key main important particular particularly respectively especially simple
+similar previous prior current general generally common commonly widely wide order terms way ways number
+numbers lead leads leading found find finds study studies studied aim aims goal focus focuses due per less
+much may might must need needs needed take takes taken via etc ie eg i.e e.g fig figure table tables section
+sota benchmark benchmarks extensive comprehensive superior strong robust robustness
+state-of-the-art]]):gmatch("[%a%.%-]+") do
   STOP[w] = true
 end
+M.STOP = STOP
 
--- Top n terms of titles and abstracts: { {term=, count=}, ... } (count =
--- number of papers using the term).
-function M.top_terms(papers, n)
-  local df = {}
-  for i = 1, #papers do
-    local p = papers[i]
-    local text = (util.line(p.title) .. " " .. util.line(p.abstract)):lower()
-    text = text:gsub("%$[^$]*%$", " "):gsub("https?://%S+", " ")
-    local seen = {}
-    for w in text:gmatch("%a[%a%-]*%a") do
-      if #w >= 3 and not STOP[w] and not seen[w] then
+local has_core, core = pcall(require, "arxivdigest.core")
+if not (has_core and type(core) == "table" and type(core.tokens) == "function") then has_core = false end
+
+-- Tokens as the index makes them (arxivdigest.core.tokens: lower case,
+-- diacritics folded, a hyphenated word and its parts), else an
+-- approximation (lower-cased words of letters, digits and hyphens).
+local function tokens(s)
+  if has_core then
+    local ok, t = pcall(core.tokens, s)
+    if ok and type(t) == "table" then return t end
+  end
+  local out = {}
+  for w in s:lower():gmatch("[%w\128-\255][%w\128-\255%-]*") do
+    w = w:gsub("%-+$", "")
+    out[#out + 1] = w
+    if w:find("-", 1, true) then
+      for part in w:gmatch("[^%-]+") do out[#out + 1] = part end
+    end
+  end
+  return out
+end
+M.tokens = tokens
+
+-- The query's own terms (not negated ones), as tokens: left out of the
+-- top terms.
+local function query_tokens(q)
+  local out = {}
+  if type(q) ~= "string" or q == "" then return out end
+  local texts
+  local okq, query = pcall(require, "arxivdigest.query")
+  if okq then
+    local ok, ast = pcall(query.parse, q)
+    if ok then
+      local okt, t = pcall(query.terms, ast)
+      if okt then texts = t end
+    end
+  end
+  texts = texts or { q }
+  for _, t in ipairs(texts) do
+    for _, tok in ipairs(tokens(tostring(t))) do out[tok] = true end
+  end
+  return out
+end
+M.query_tokens = query_tokens
+
+-- Is w one of the query's tokens, its plural, or a compound holding one
+-- (clouds for "cloud", nerf-based for "nerf")?
+local function dropped(w, drop)
+  if drop[w] or drop[w:gsub("e?s$", "")] or drop[w:gsub("s$", "")] then return true end
+  if w:find("-", 1, true) then
+    for part in w:gmatch("[^%-]+") do
+      if drop[part] or drop[part:gsub("s$", "")] then return true end
+    end
+  end
+  return false
+end
+
+-- Distinct topic words of a text (without math, URLs and TeX commands):
+-- no stop words, numbers, words under 3 characters, query terms,
+-- nor the parts of a hyphenated word already counted whole.
+local function text_terms(text, drop, seen)
+  text = text:gsub("%$[^$]*%$", " "):gsub("[Hh][Tt][Tt][Pp][Ss]?://%S+", " "):gsub("\\%a+", " ")
+  local parts = {}
+  for _, w in ipairs(tokens(text)) do
+    if parts[w] then
+      parts[w] = parts[w] - 1
+      if parts[w] == 0 then parts[w] = nil end
+    else
+      if w:find("-", 1, true) then
+        for part in w:gmatch("[^%-]+") do parts[part] = (parts[part] or 0) + 1 end
+      end
+      if #w >= 3 and not STOP[w] and not dropped(w, drop) and not w:find("^[%d%-%.]+$") and w:find("%a") then
         seen[w] = true
-        df[w] = (df[w] or 0) + 1
       end
     end
   end
+end
+
+-- Top n terms of titles and abstracts, weighed by how distinctive they
+-- are: { {term=, count=, weight=}, ... }, count = papers of the result
+-- using the term.
+--   opts.query  its terms are left out
+--   opts.df, opts.ndocs  df(term) -> number of archive papers holding the
+--               term, and the archive's size: weight = count *
+--               log((ndocs + 1) / (df + 1)) (tf-idf against the archive)
+--   without them (fallback): weight = (count + 2 * title count) *
+--               log((n + 1) / count) over the n papers of the result: a term
+--               in every paper weighs little, one in titles more (titles
+--               name topics, abstracts add generic words), after the
+--               stop-word list above.
+-- Terms used by a single paper are left out when the result has 10 papers
+-- or more.
+function M.top_terms(papers, n, opts)
+  opts = opts or {}
+  local drop = query_tokens(opts.query)
+  local df, tf = {}, {}
+  for i = 1, #papers do
+    local p = papers[i]
+    local seen, intitle = {}, {}
+    text_terms(util.line(p.title), drop, intitle)
+    text_terms(util.line(p.abstract), drop, seen)
+    for w in pairs(intitle) do
+      seen[w] = true
+      tf[w] = (tf[w] or 0) + 1
+    end
+    for w in pairs(seen) do df[w] = (df[w] or 0) + 1 end
+  end
+  local N = #papers
+  local min = N >= 10 and 2 or 1
+  local archive = type(opts.df) == "function" and tonumber(opts.ndocs) and tonumber(opts.ndocs) > 0
+  local ndocs = archive and tonumber(opts.ndocs) or 0
   local terms = {}
-  for w, c in pairs(df) do terms[#terms + 1] = { term = w, count = c } end
+  for w, c in pairs(df) do
+    if c >= min then
+      local weight
+      if archive then
+        local d = tonumber(opts.df(w)) or 0
+        weight = c * math.log((ndocs + 1) / (math.max(d, c) + 1))
+      else
+        weight = (c + 2 * (tf[w] or 0)) * math.log((N + 1) / c)
+      end
+      if weight > 0 then terms[#terms + 1] = { term = w, count = c, weight = weight } end
+    end
+  end
   table.sort(terms, function(a, b)
+    if a.weight ~= b.weight then return a.weight > b.weight end
     if a.count ~= b.count then return a.count > b.count end
     return a.term < b.term
   end)
@@ -190,59 +319,141 @@ local function fmt(x)
   return string.format("%.1f", x)
 end
 
--- Papers per day as vertical bars.
+-- {======================================================================
+-- Papers over time
+-- =======================================================================
+
+-- Days since 1970-01-01 of a Gregorian date (Howard Hinnant's algorithm).
+local function days_from_civil(y, m, d)
+  if m <= 2 then y = y - 1 end
+  local era = (y >= 0 and y or y - 399) // 400
+  local yoe = y - era * 400
+  local doy = (153 * (m + (m > 2 and -3 or 9)) + 2) // 5 + d - 1
+  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+  return era * 146097 + doe - 719468
+end
+
+local function civil_from_days(z)
+  z = z + 719468
+  local era = (z >= 0 and z or z - 146096) // 146097
+  local doe = z - era * 146097
+  local yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+  local y = yoe + era * 400
+  local doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+  local mp = (5 * doy + 2) // 153
+  local d = doy - (153 * mp + 2) // 5 + 1
+  local m = mp + (mp < 10 and 3 or -9)
+  if m <= 2 then y = y + 1 end
+  return y, m, d
+end
+M.days_from_civil, M.civil_from_days = days_from_civil, civil_from_days
+
+-- The bucket for a span of days: day when it is at most 60 days, else
+-- week, month or year, the first that gives at most 60 bars.
+function M.bucket_unit(first, last)
+  local span = last - first + 1
+  if span <= 60 then return "day" end
+  if (last - first) // 7 + 1 <= 60 then return "week" end
+  local y1, m1 = civil_from_days(first)
+  local y2, m2 = civil_from_days(last)
+  if (y2 - y1) * 12 + (m2 - m1) + 1 <= 60 then return "month" end
+  return "year"
+end
+
+-- Bucket index (consecutive integers) and label of a day number.
+local function bucket(unit, z)
+  if unit == "day" then
+    return z, string.format("%04d-%02d-%02d", civil_from_days(z))
+  elseif unit == "week" then
+    -- weeks start on Monday; 1970-01-01 was a Thursday
+    local monday = z - (z + 3) % 7
+    return monday // 7, string.format("week of %04d-%02d-%02d", civil_from_days(monday))
+  elseif unit == "month" then
+    local y, m = civil_from_days(z)
+    return y * 12 + m - 1, string.format("%04d-%02d", y, m)
+  end
+  local y = civil_from_days(z)
+  return y, string.format("%04d", y)
+end
+
+-- Papers per day, week, month or year (from the span of their dates) as
+-- vertical bars, empty buckets included. Returns the SVG, the number of
+-- buckets and the unit.
 function M.days_chart(papers)
-  local counts, days = {}, {}
+  local first, last
+  local zs = {}
   for i = 1, #papers do
-    local d = papers[i].date
-    if type(d) == "string" and util.ymd(d) then
-      d = d:sub(1, 10)
-      if not counts[d] then counts[d] = 0; days[#days + 1] = d end
-      counts[d] = counts[d] + 1
+    local y, m, d = util.ymd(papers[i].date)
+    if y then
+      local z = days_from_civil(y, m, d)
+      zs[#zs + 1] = z
+      if not first or z < first then first = z end
+      if not last or z > last then last = z end
     end
   end
-  if #days == 0 then return nil end
-  table.sort(days)
+  if not first then return nil end
+  local unit = M.bucket_unit(first, last)
+  local b0 = bucket(unit, first)
+  local nb = bucket(unit, last) - b0 + 1
+  local counts, labels = {}, {}
+  for k = 1, nb do counts[k] = 0 end
+  for _, z in ipairs(zs) do
+    local b, label = bucket(unit, z)
+    b = b - b0 + 1
+    counts[b] = counts[b] + 1
+    labels[b] = label
+  end
+  -- labels of empty buckets (the first and last are never empty)
   local W, H, left, bottom, top = 640, 220, 36, 30, 14
   local max = 0
-  for _, d in ipairs(days) do max = math.max(max, counts[d]) end
+  for k = 1, nb do max = math.max(max, counts[k]) end
   local plotw, ploth = W - left - 8, H - bottom - top
-  local bw = plotw / #days
+  local bw = plotw / nb
   local out = {
     string.format('<svg class="chart-days" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" '
-      .. 'aria-label="papers per day">', W, H),
-    "<title>Papers per day</title>",
+      .. 'aria-label="papers per %s">', W, H, unit),
+    "<title>Papers per " .. unit .. "</title>",
     string.format('<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/>', left, H - bottom, W - 8, H - bottom),
     string.format('<text x="%d" y="%d" text-anchor="end">%d</text>', left - 4, top + 4, max),
     string.format('<text x="%d" y="%d" text-anchor="end">0</text>', left - 4, H - bottom),
   }
-  for i, d in ipairs(days) do
-    local h = ploth * counts[d] / max
-    out[#out + 1] = string.format('<rect class="bar" x="%s" y="%s" width="%s" height="%s"><title>%s: %d</title></rect>',
-      fmt(left + (i - 1) * bw + bw * 0.1), fmt(H - bottom - h), fmt(math.max(bw * 0.8, 0.5)), fmt(h),
-      esc(d), counts[d])
+  for k = 1, nb do
+    if counts[k] > 0 then
+      local h = ploth * counts[k] / max
+      out[#out + 1] = string.format(
+        '<rect class="bar" x="%s" y="%s" width="%s" height="%s"><title>%s: %d</title></rect>',
+        fmt(left + (k - 1) * bw + bw * 0.1), fmt(H - bottom - h), fmt(math.max(bw * 0.8, 0.5)), fmt(h),
+        esc(labels[k]), counts[k])
+    end
   end
-  -- label the first and last day (and the middle one when there are many)
-  local labels = { 1 }
-  if #days > 2 then labels[#labels + 1] = (#days + 1) // 2 end
-  if #days > 1 then labels[#labels + 1] = #days end
-  for _, i in ipairs(labels) do
-    local anchor = i == 1 and "start" or (i == #days and "end" or "middle")
-    local x = i == 1 and left or (i == #days and W - 8 or left + (i - 0.5) * bw)
+  -- label the first and last bucket (and the middle one when there are many)
+  local function label_of(k)
+    if labels[k] then return labels[k] end
+    local _, l = bucket(unit, first + (k - 1) * (unit == "day" and 1 or unit == "week" and 7 or 0))
+    return l
+  end
+  local marks = { 1 }
+  if nb > 2 and (unit == "day" or unit == "week") then marks[#marks + 1] = (nb + 1) // 2 end
+  if nb > 1 then marks[#marks + 1] = nb end
+  for _, k in ipairs(marks) do
+    local anchor = k == 1 and "start" or (k == nb and "end" or "middle")
+    local x = k == 1 and left or (k == nb and W - 8 or left + (k - 0.5) * bw)
     out[#out + 1] = string.format('<text x="%s" y="%d" text-anchor="%s">%s</text>', fmt(x), H - bottom + 16, anchor,
-      esc(days[i]))
+      esc(label_of(k)))
   end
   out[#out + 1] = "</svg>"
-  return table.concat(out, "\n"), #days
+  return table.concat(out, "\n"), nb, unit
 end
 
--- Top terms as horizontal bars.
+-- Top terms as horizontal bars: length by weight (or count), labelled with
+-- the count (papers using the term).
 function M.terms_chart(terms)
   if #terms == 0 then return nil end
   local W, row, left = 640, 20, 150
   local H = #terms * row + 10
   local max = 0
-  for _, t in ipairs(terms) do max = math.max(max, tonumber(t.count) or 0) end
+  local function size(t) return tonumber(t.weight) or tonumber(t.count) or 0 end
+  for _, t in ipairs(terms) do max = math.max(max, size(t)) end
   if max <= 0 then return nil end
   local out = {
     string.format('<svg class="chart-terms" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" '
@@ -252,7 +463,7 @@ function M.terms_chart(terms)
   for i, t in ipairs(terms) do
     local y = (i - 1) * row + 5
     local c = tonumber(t.count) or 0
-    local w = (W - left - 50) * c / max
+    local w = (W - left - 50) * size(t) / max
     out[#out + 1] = string.format('<text x="%d" y="%s" text-anchor="end">%s</text>', left - 6, fmt(y + row * 0.65),
       esc(t.term))
     out[#out + 1] = string.format('<rect class="bar" x="%d" y="%s" width="%s" height="%s"><title>%s: %s</title></rect>',
@@ -268,7 +479,7 @@ end
 -- =======================================================================
 
 function M.render(papers, opts, write)
-  local title = util.line(opts.title or "arXiv digest")
+  local title = util.output_title(opts, "arXiv digest")
   local all = papers
   if opts.groups and #papers == 0 then all = util.flatten(opts.groups) end
   local n = #all
@@ -279,7 +490,10 @@ function M.render(papers, opts, write)
     .. '<meta name="viewport" content="width=device-width, initial-scale=1"/>\n'
     .. "<title>" .. esc(title) .. "</title>\n<style>\n" .. STYLE .. "</style>\n</head>\n<body>\n"
     .. "<header>\n<h1>" .. esc(title) .. "</h1>\n"
-    .. '<p class="count"><span id="paper-count">' .. n .. "</span> " .. (n == 1 and "paper" or "papers") .. "</p>\n"
+    .. ((opts.query ~= nil and opts.title ~= nil)
+      and ('<p class="count">Query: <code>' .. esc(opts.query) .. "</code></p>\n") or "")
+    .. '<p class="count"><span id="paper-count">' .. n .. "</span> "
+    .. util.count_line(n, opts.total):gsub("^%d+ ", "") .. "</p>\n"
     .. "</header>\n")
   local charts = opts.charts
   if charts == nil then charts = true end
@@ -288,17 +502,20 @@ function M.render(papers, opts, write)
     local want_terms = charts == true or charts.terms ~= false
     local parts = {}
     if want_days then
-      local svg = M.days_chart(all)
-      if svg then parts[#parts + 1] = '<div class="chart">\n<h2>Papers per day</h2>\n' .. svg .. "\n</div>" end
+      local svg, _, unit = M.days_chart(all)
+      if svg then
+        parts[#parts + 1] = '<div class="chart">\n<h2>Papers per ' .. unit .. "</h2>\n" .. svg .. "\n</div>"
+      end
     end
     if want_terms then
-      local svg = M.terms_chart(opts.terms or M.top_terms(all, 15))
+      local svg = M.terms_chart(opts.terms or M.top_terms(all, 15, opts))
       if svg then parts[#parts + 1] = '<div class="chart">\n<h2>Top terms</h2>\n' .. svg .. "\n</div>" end
     end
     if #parts > 0 then
       write('<section class="charts">\n' .. table.concat(parts, "\n") .. "\n</section>\n")
     end
   end
+  local ranked = util.ranked(opts)
   write("<main>\n")
   if opts.groups then
     for gi, g in ipairs(opts.groups) do
@@ -306,12 +523,12 @@ function M.render(papers, opts, write)
       write('<section class="group" id="group-' .. gi .. '">\n<h2>' .. esc(g.key == nil and "(none)" or tostring(g.key))
         .. ' <span class="n">(' .. #ps .. ")</span></h2>\n")
       local sc = type(g.scores) == "table" and g.scores or {}
-      for i = 1, #ps do write(paper_html(ps[i], opts, sc[i])) end
+      for i = 1, #ps do write(paper_html(ps[i], opts, util.score(ranked, sc[i]))) end
       write("</section>\n")
     end
   else
     local sc = type(opts.scores) == "table" and opts.scores or {}
-    for i = 1, #papers do write(paper_html(papers[i], opts, sc[i])) end
+    for i = 1, #papers do write(paper_html(papers[i], opts, util.score(ranked, sc[i]))) end
   end
   write("</main>\n<footer>Generated by arxivdigest on " .. esc(util.timestamp(opts.now))
     .. "</footer>\n</body>\n</html>\n")

@@ -12,9 +12,15 @@
 -- primary category in bold first, three blank lines between records).
 -- listing ("# ArXiv cs.CV --Wed, 20 May 2020", "### N.Title  [ :arrow_down: ](pdf)",
 -- ">  abstract"); listings are read back as HTML, so & < > are escaped.
--- Papers are sectioned by day (catalog) or day and primary category
--- (listing), one header per section, in order of first appearance; inside a
--- listing section new submissions come before cross-lists.
+-- Date-ordered papers (M.date_ordered: each day one run of consecutive
+-- papers, the days in order or two papers a day on average) are sectioned
+-- by day (catalog) or day and primary category (listing), one header per
+-- section, in order of first appearance; inside a listing section new
+-- submissions come before cross-lists. Other orders (a ranking by score
+-- over many days) are written as given, without day headers, with the date
+-- on each paper ("- **Date**: 2020-05-20" after a catalog title; after the
+-- link in a listing title): such output is for reading, the parser reads
+-- it without digest dates.
 --
 -- Text is written on one line per field (whitespace runs collapsed), as valid
 -- UTF-8 without control or bidi-override characters, so a field value cannot
@@ -172,12 +178,13 @@ local function categories_line(p)
   return table.concat(out, ", ")
 end
 
-local function catalog_record(p, write)
+local function catalog_record(p, write, dated)
   local id = paper_id(p)
   local authors = util.array(p.authors)
   for i, a in ipairs(authors) do authors[i] = one_line(a) end
   local buf = {
     "### ", one_line(p.title) or "", "\n",
+    dated and ("- **Date**: " .. (paper_date(p) or "None") .. "\n") or "",
     "- **Arxiv ID**: ", id ~= "" and abs_url(p, id) or "None", "\n",
     "- **DOI**: ", value(p.doi), "\n",
     "- **Categories**: ", categories_line(p), "\n",
@@ -193,7 +200,11 @@ local function catalog_record(p, write)
   write(table.concat(buf))
 end
 
-local function render_catalog(papers, opts, write)
+local function render_catalog(papers, opts, write, headers)
+  if not headers then
+    for i = 1, #papers do catalog_record(papers[i], write, true) end
+    return
+  end
   for _, s in ipairs(sections(papers, function(p) return paper_date(p) or "" end)) do
     write("# Arxiv Papers in " .. header_category(s.papers, opts) .. " on " .. s.key .. "\n")
     for _, p in ipairs(s.papers) do catalog_record(p, write) end
@@ -218,7 +229,17 @@ local function listing_day(date)
   return string.format("%s, %02d %s %04d", util.DAYS[util.weekday(y, m, d)], d, util.MONTHS[m], y)
 end
 
-local function render_listing(papers, _, write)
+local function render_listing(papers, _, write, headers)
+  if not headers then
+    for n = 1, #papers do
+      local p = papers[n]
+      local id = paper_id(p)
+      local link = id ~= "" and ("  [ :arrow_down: ](" .. pdf_url_listing(p, id) .. ")") or ""
+      write("### " .. n .. "." .. html(p.title) .. link .. "  " .. (paper_date(p) or "") .. " "
+        .. html(p.primary_category) .. "\n" .. ">  " .. html(p.abstract) .. "      \n")
+    end
+    return
+  end
   local function key(p)
     return (paper_date(p) or "") .. " " .. (one_line(p.primary_category) or "")
   end
@@ -237,18 +258,44 @@ local function render_listing(papers, _, write)
   end
 end
 
+-- Are the papers date-ordered, so that day headers group them without
+-- reordering or repeating a day? Each day must form one run of consecutive
+-- papers, and the days must follow each other in order (either way), or
+-- the runs must hold two papers on average. A list ranked by score over
+-- many days is not: its papers are written in their order without day
+-- headers, each with its date.
+function M.date_ordered(papers)
+  local seen, runs, last = {}, 0, nil
+  local up, down = true, true
+  for i = 1, #papers do
+    local d = paper_date(papers[i]) or ""
+    if d ~= last then
+      if seen[d] then return false end
+      seen[d] = true
+      if last ~= nil then
+        if d < last then up = false else down = false end
+      end
+      runs = runs + 1
+      last = d
+    end
+  end
+  return up or down or #papers >= 2 * runs
+end
+
 function M.render(papers, opts, write)
   local style = opts.style or "catalog"
+  local headers = M.date_ordered(papers)
   if style == "catalog" then
-    render_catalog(papers, opts, write)
+    render_catalog(papers, opts, write, headers)
   elseif style == "listing" then
-    render_listing(papers, opts, write)
+    render_listing(papers, opts, write, headers)
   elseif style == "auto" then
     -- each paper in the format it was read from, in runs of one format
     local run, kind = {}, nil
     local function flush()
       if #run > 0 then
-        if kind == "listing" then render_listing(run, opts, write) else render_catalog(run, opts, write) end
+        if kind == "listing" then render_listing(run, opts, write, headers)
+        else render_catalog(run, opts, write, headers) end
       end
       run = {}
     end

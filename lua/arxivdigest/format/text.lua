@@ -8,6 +8,12 @@
 --   opts.title     a heading; opts.groups renders one section per group
 --   opts.scores    scores parallel to the papers (a ranked pipeline passes
 --                  them; groups may carry their own .scores): shown per paper
+--                  when the output is ranked
+--   opts.total     the number of matches before a limit: the footer says
+--                  "2 of 75 papers" when it is more than those shown
+--   opts.ranked    true / false: show scores or not; nil: ranked when some
+--                  score is a non-zero number (an unranked index query
+--                  gives every paper score 0: never shown)
 --   opts.stdout    the output goes to stdout (set by render when write is
 --                  io.stdout); opts.isatty / opts.getenv replace the TTY test
 --                  and os.getenv (for tests)
@@ -41,19 +47,57 @@ function M.use_color(opts)
   return isatty() and true or false
 end
 
--- Visible stand-ins for control characters.
-local function picture(c)
-  local b = c:byte()
-  if b == 127 then return "\226\144\161" end -- U+2421 DELETE SYMBOL
-  return utf8.char(0x2400 + b)
-end
+-- Visible stand-ins for control characters (U+2400.., U+2421 for DEL).
+local PICTURE = { ["\127"] = "\226\144\161" }
+for b = 0, 31 do PICTURE[string.char(b)] = utf8.char(0x2400 + b) end
 
 function M.sanitize(s)
   if s == nil then return "" end
-  return util.line(tostring(s), picture)
+  return util.line(tostring(s), PICTURE)
+end
+
+-- Cut a word wider than avail columns into lines (appended to lines with
+-- indent) on character boundaries; returns the rest (at most avail columns)
+-- and its width. Linear: whole lines of avail characters are found with
+-- utf8.offset and measured once; characters are walked one by one only in
+-- a line holding wide characters.
+local function cut(word, avail, indent, lines)
+  local start, n = 1, #word
+  while true do
+    local e = utf8.offset(word, avail + 1, start)
+    if not e or e > n then break end
+    local piece = word:sub(start, e - 1)
+    if util.width(piece) > avail then
+      local pw = 0
+      for pos, c in utf8.codes(piece) do
+        local w = util.cpwidth(c)
+        if pw + w > avail and pw > 0 then e = start + pos - 1; break end
+        pw = pw + w
+      end
+      piece = word:sub(start, e - 1)
+    end
+    lines[#lines + 1] = indent .. piece
+    start = e
+  end
+  word = word:sub(start)
+  local ww = util.width(word)
+  while ww > avail do
+    -- at most avail characters left, wider than the line
+    local pw, e = 0, nil
+    for pos, c in utf8.codes(word) do
+      local w = util.cpwidth(c)
+      if pw + w > avail and pw > 0 then e = pos; break end
+      pw = pw + w
+    end
+    lines[#lines + 1] = indent .. word:sub(1, e - 1)
+    word = word:sub(e)
+    ww = util.width(word)
+  end
+  return word, ww
 end
 
 -- Wrap one paragraph to width columns with indent (a string of spaces).
+-- Linear in #s: each word is measured once, a long one cut in one pass.
 function M.wrap(s, width, indent)
   indent = indent or ""
   local iw = #indent
@@ -65,21 +109,10 @@ function M.wrap(s, width, indent)
   end
   for word in s:gmatch("%S+") do
     local ww = util.width(word)
-    -- a word longer than the line is cut on character boundaries
-    while ww > avail do
+    if ww > avail then
+      -- a word longer than the line is cut on character boundaries
       if curw > 0 then flush() end
-      local piece, pw = {}, 0
-      local rest = 1
-      for pos, c in utf8.codes(word) do
-        local w = util.cpwidth(c)
-        if pw + w > avail then rest = pos; break end
-        piece[#piece + 1] = utf8.char(c)
-        pw = pw + w
-      end
-      cur[1], curw = table.concat(piece), pw
-      flush()
-      word = word:sub(rest)
-      ww = util.width(word)
+      word, ww = cut(word, avail, indent, lines)
     end
     if curw > 0 and curw + 1 + ww > avail then flush() end
     if ww > 0 then
@@ -125,7 +158,7 @@ local function render_paper(p, n, opts, color, write, score)
   for i, c in ipairs(cats) do cats[i] = M.sanitize(c) end
   if #cats > 0 then meta[#meta + 1] = table.concat(cats, " ") end
   if p.crosslist then meta[#meta + 1] = "cross-list" end
-  if type(score) == "number" then meta[#meta + 1] = string.format("score %.3g", score) end
+  if score then meta[#meta + 1] = string.format("score %.3g", score) end
   local ml = M.wrap(table.concat(meta, " | "), width, pad)
   if color and id ~= "" then
     ml = pad .. paint("id", id) .. ml:sub(#pad + #id + 1)
@@ -169,6 +202,7 @@ function M.render(papers, opts, write)
     local t = M.sanitize(o.title)
     write(paint("heading", t) .. "\n" .. string.rep("=", math.min(util.width(t), o.width)) .. "\n\n")
   end
+  local ranked = util.ranked(opts)
   local total = 0
   if o.groups then
     for _, g in ipairs(o.groups) do
@@ -176,15 +210,15 @@ function M.render(papers, opts, write)
       local head = M.sanitize(g.key) .. " (" .. #ps .. ")"
       write(paint("group", head) .. "\n" .. string.rep("-", math.min(util.width(head), o.width)) .. "\n\n")
       local sc = type(g.scores) == "table" and g.scores or {}
-      for i = 1, #ps do render_paper(ps[i], i, o, color, write, sc[i]) end
+      for i = 1, #ps do render_paper(ps[i], i, o, color, write, util.score(ranked, sc[i])) end
       total = total + #ps
     end
   else
     local sc = type(opts.scores) == "table" and opts.scores or {}
-    for i = 1, #papers do render_paper(papers[i], i, o, color, write, sc[i]) end
+    for i = 1, #papers do render_paper(papers[i], i, o, color, write, util.score(ranked, sc[i])) end
     total = #papers
   end
-  write(paint("meta", total .. (total == 1 and " paper" or " papers")) .. "\n")
+  write(paint("meta", util.count_line(total, opts.total)) .. "\n")
 end
 
 

@@ -4,7 +4,7 @@
 
 local string, table, utf8 = string, table, utf8
 local type, tostring, tonumber, pcall, ipairs, error, assert = type, tostring, tonumber, pcall, ipairs, error, assert
-local io, os = io, os
+local io, os, setmetatable, math = io, os, setmetatable, math
 
 local M = {}
 
@@ -62,12 +62,10 @@ end
 
 local REPLACEMENT = "\239\191\189" -- U+FFFD
 
--- Return s as valid UTF-8: every byte that does not start a valid (strict:
--- no surrogates, no overlongs, <= U+10FFFF) sequence becomes U+FFFD.
-function M.valid_utf8(s)
-  if s == nil then return nil end
-  s = tostring(s)
-  if utf8.len(s) then return s end
+-- The original loop on one cluster (a lead or stray byte and the
+-- continuation bytes after it): valid characters kept, each bad byte and
+-- the continuation bytes that follow it replaced by one U+FFFD.
+local function repair(s)
   local out, i, n = {}, 1, #s
   while i <= n do
     local len, bad = utf8.len(s, i)
@@ -86,6 +84,26 @@ function M.valid_utf8(s)
   return table.concat(out)
 end
 
+local cluster_mt = {
+  __index = function(t, c)
+    local v = utf8.len(c) and false or repair(c)
+    t[c] = v
+    return v
+  end,
+}
+
+-- Return s as valid UTF-8: every byte that does not start a valid (strict:
+-- no surrogates, no overlongs, <= U+10FFFF) sequence becomes U+FFFD, with
+-- the continuation bytes that follow it. Linear: each cluster of non-ASCII
+-- bytes (a lead byte and its continuation bytes) is checked once per
+-- distinct cluster.
+function M.valid_utf8(s)
+  if s == nil then return nil end
+  s = tostring(s)
+  if utf8.len(s) then return s end
+  return (s:gsub("[\128-\255][\128-\191]*", setmetatable({}, cluster_mt)))
+end
+
 -- Bidirectional embedding/override/isolate controls (Trojan Source):
 -- U+202A..U+202E, U+2066..U+2069.
 local BIDI_PATTERN = "\226\128[\170-\174]" -- E2 80 AA..AE
@@ -98,26 +116,42 @@ end
 -- C1 controls U+0080..U+009F are encoded as C2 80..C2 9F.
 local C1_PATTERN = "\194[\128-\159]"
 
+-- Whitespace to collapse: a run of two or more, or any but the space.
+local function collapse(s)
+  if s:find("[\t\r\n\f\v]") or s:find("  ", 1, true) then
+    return (s:gsub("[ \t\r\n\f\v]+", " "))
+  end
+  return s
+end
+
 -- Clean text for display (html, atom, text, csv, bibtex, templates):
 -- valid UTF-8, no bidi controls, C0/C1 controls and DEL replaced by
--- `repl` (a string or function), whitespace collapsed unless keep_space.
+-- `repl` (a string, table or function, as for gsub), whitespace collapsed
+-- unless keep_space.
+-- (Each pass runs only when a find says it has something to do: a gsub
+-- copies its subject even when nothing matches.)
 function M.clean(s, repl, keep_space)
   if s == nil then return nil end
+  if not s:find("[^ -~]") then
+    -- printable ASCII: only runs of spaces to collapse
+    if keep_space or not s:find("  ", 1, true) then return s end
+    return (s:gsub("  +", " "))
+  end
   if not s:find("[%z\1-\8\14-\31\127-\255]") then
     -- plain ASCII without controls: only whitespace to collapse
     if keep_space then return s end
-    return (s:gsub("[ \t\r\n\f\v]+", " "))
+    return collapse(s)
   end
   s = M.valid_utf8(s)
-  s = M.strip_bidi(s)
-  s = s:gsub("\226\128[\168\169]", " ") -- U+2028, U+2029 line/paragraph separators
+  if s:find("\226[\128\129]") then
+    s = M.strip_bidi(s)
+    s = s:gsub("\226\128[\168\169]", " ") -- U+2028, U+2029 line/paragraph separators
+  end
   repl = repl or ""
   -- controls first, so that removing one cannot leave two spaces side by side
-  s = s:gsub("[%z\1-\8\14-\31\127]", repl)
-  s = s:gsub(C1_PATTERN, repl == "" and "" or REPLACEMENT)
-  if not keep_space then
-    s = s:gsub("[ \t\r\n\f\v]+", " ")
-  end
+  if s:find("[%z\1-\8\14-\31\127]") then s = s:gsub("[%z\1-\8\14-\31\127]", repl) end
+  if s:find(C1_PATTERN) then s = s:gsub(C1_PATTERN, repl == "" and "" or REPLACEMENT) end
+  if not keep_space then s = collapse(s) end
   return s
 end
 
@@ -125,7 +159,8 @@ end
 function M.line(s, repl)
   if s == nil then return "" end
   s = M.clean(tostring(s), repl)
-  return (s:gsub("^ +", ""):gsub(" +$", ""))
+  if s:byte(1) == 32 or s:byte(-1) == 32 then s = s:gsub("^ +", ""):gsub(" +$", "") end
+  return s
 end
 
 -- Join an array field (or a string) with sep.
@@ -161,8 +196,9 @@ local XML_ESC = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quo
 function M.xml(s)
   if s == nil then return "" end
   s = M.clean(tostring(s))
-  s = s:gsub("\239\191[\190\191]", "") -- U+FFFE, U+FFFF
-  return (s:gsub("[&<>\"']", XML_ESC))
+  if s:find("\239\191[\190\191]") then s = s:gsub("\239\191[\190\191]", "") end -- U+FFFE, U+FFFF
+  if s:find("[&<>\"']") then s = s:gsub("[&<>\"']", XML_ESC) end
+  return s
 end
 
 -- Is u an absolute http(s) URL safe to put in href? (no spaces, quotes,
@@ -172,6 +208,189 @@ function M.is_http_url(u)
   if not u:match("^[Hh][Tt][Tt][Pp][Ss]?://[^/%s]") then return false end
   if u:find("[%z\1-\32\127\"'<>`\\]") then return false end
   return true
+end
+
+-- {======================================================================
+-- Links in text: the one link extractor of every format
+-- =======================================================================
+--
+-- M.links(s) splits s into { {text = t}, {url = u, text = label}, ... }
+-- whose texts concatenate to s with each link's source replaced by its
+-- label. Links are found as arXiv abstracts write them:
+--   \url{U}              -> U, label U (\_ \% \# \& \~ unescaped)
+--   \href{U}{T}          -> U, label T (and \href{url}{U}, the arguments
+--                           swapped as some abstracts do)
+--   http(s)://...        bare; also www.host... and code hosts without a
+--                        scheme (github.com/...), linked with https://
+-- A bare URL ends at whitespace, < > " ' ` \ { } |, at a ) or ] that no
+-- ( or [ in the URL opens (so "(https://x.org/a)" and "x.org/a}" end
+-- before the bracket), and loses trailing . , ; : ! ? * (sentence
+-- punctuation). Only what M.is_http_url accepts becomes a link. Linear in
+-- #s.
+
+local CODE_HOSTS = { "github.com", "gitlab.com", "bitbucket.org", "huggingface.co", "codeberg.org",
+  "sourceforge.net", "gitee.com", "paperswithcode.com" }
+M.CODE_HOSTS = CODE_HOSTS
+
+local TEX_URL_ESC = { ["\\_"] = "_", ["\\%"] = "%", ["\\#"] = "#", ["\\&"] = "&", ["\\~"] = "~", ["\\ "] = " ",
+  ["\\$"] = "$", ["\\{"] = "{", ["\\}"] = "}" }
+
+local function untex(u)
+  return (u:gsub("\\[_%%#&~ ${}]", TEX_URL_ESC):gsub("^%s+", ""):gsub("%s+$", ""))
+end
+
+-- A scheme-less host-like start gets https://.
+local function with_scheme(u)
+  if u:match("^[Hh][Tt][Tt][Pp][Ss]?://") then return u end
+  local l = u:lower()
+  if l:match("^www%.") then return "https://" .. u end
+  for _, h in ipairs(CODE_HOSTS) do
+    if l:sub(1, #h + 1) == h .. "/" then return "https://" .. u end
+  end
+  return u
+end
+
+-- The end of a bare URL starting at a: the position of its last character.
+local function bare_end(s, a)
+  local b = (s:find("[%s<>\"'`\\{}|]", a) or #s + 1) - 1
+  -- a ) or ] without its opener ends the URL (searched within the URL
+  -- only, so that many URLs in one text stay linear)
+  local u = s:sub(a, b)
+  local paren, bracket = 0, 0
+  local i = 1
+  while true do
+    local k = u:find("[%(%)%[%]]", i)
+    if not k then break end
+    local c = u:sub(k, k)
+    if c == "(" then paren = paren + 1
+    elseif c == "[" then bracket = bracket + 1
+    elseif c == ")" then
+      if paren == 0 then b = a + k - 2; break end
+      paren = paren - 1
+    else
+      if bracket == 0 then b = a + k - 2; break end
+      bracket = bracket - 1
+    end
+    i = k + 1
+  end
+  -- sentence punctuation after it
+  while b >= a and s:find("^[%.,;:!%?%*]", b) do b = b - 1 end
+  return b
+end
+
+-- Finders of the next candidate of each kind at or after i, on s and its
+-- lower-cased copy low (same positions): plain finds, each occurrence
+-- checked in place (a pattern with a frontier or a class tried at every
+-- byte is several times slower on long texts).
+local function boundary(low, k)
+  return k == 1 or not low:find("^[%w%.%-/@]", k - 1)
+end
+
+local FINDERS = {
+  { kind = "url", find = function(s, _, i) return s:find("\\url{", i, true) end },
+  { kind = "href", find = function(s, _, i) return s:find("\\href{", i, true) end },
+  { kind = "bare", find = function(_, low, i)
+    while true do
+      local k = low:find("http", i, true)
+      if not k or low:find("^https?://", k) then return k end
+      i = k + 1
+    end
+  end },
+  { kind = "www", find = function(_, low, i)
+    while true do
+      local k = low:find("www.", i, true)
+      if not k or (boundary(low, k) and low:find("^%w", k + 4)) then return k end
+      i = k + 1
+    end
+  end },
+}
+for _, h in ipairs(CODE_HOSTS) do
+  local hs = h .. "/"
+  FINDERS[#FINDERS + 1] = { kind = "host", find = function(_, low, i)
+    while true do
+      local k = low:find(hs, i, true)
+      if not k or (boundary(low, k) and low:find("^%w", k + #hs)) then return k end
+      i = k + 1
+    end
+  end }
+end
+
+function M.links(s)
+  local out = {}
+  local function text(t) if t ~= "" then out[#out + 1] = { text = t } end end
+  local low = s:lower()
+  -- each kind's next position, recomputed only after the scan has passed
+  -- it: linear
+  local nextpos = {}
+  local i, n = 1, #s
+  while i <= n do
+    -- the earliest candidate of any kind
+    local best, bk
+    for k, f in ipairs(FINDERS) do
+      local pos = nextpos[k]
+      if pos ~= false and (pos == nil or pos < i) then
+        pos = f.find(s, low, i) or false
+        nextpos[k] = pos
+      end
+      if pos and (not best or pos < best) then best, bk = pos, f.kind end
+    end
+    if not best then break end
+    local a = best
+    local url, label, stop
+    if bk == "url" then
+      local close = s:find("}", a + 5, true)
+      if close then
+        url = with_scheme(untex(s:sub(a + 5, close - 1)))
+        label, stop = url, close
+      end
+    elseif bk == "href" then
+      local close = s:find("}", a + 6, true)
+      local tclose = close and s:sub(close + 1, close + 1) == "{" and s:find("}", close + 2, true)
+      if tclose then
+        local u, t = untex(s:sub(a + 6, close - 1)), untex(s:sub(close + 2, tclose - 1))
+        if not M.is_http_url(with_scheme(u)) and M.is_http_url(with_scheme(t)) then u = t end
+        url, label, stop = with_scheme(u), t, tclose
+      end
+    else
+      local b = bare_end(s, a)
+      if b >= a then
+        label = s:sub(a, b)
+        url, stop = with_scheme(label), b
+      end
+    end
+    if url and M.is_http_url(url) and url:match("^%a+://[^/]*%w") then
+      text(s:sub(i, a - 1))
+      out[#out + 1] = { url = url, text = label ~= "" and label or url }
+      i = stop + 1
+    else
+      -- not a link after all: keep the first character as text, go on
+      text(s:sub(i, a))
+      i = a + 1
+    end
+  end
+  text(s:sub(i))
+  return out
+end
+
+-- The http(s) URLs in s, in order (see M.links).
+function M.urls(s)
+  local out = {}
+  for _, seg in ipairs(M.links(s)) do
+    if seg.url then out[#out + 1] = seg.url end
+  end
+  return out
+end
+
+-- The URLs of code hosts (GitHub, GitLab, Hugging Face...) among them.
+function M.code_urls(s)
+  local out = {}
+  for _, u in ipairs(M.urls(s)) do
+    local host = u:match("^%a+://([^/:]+)"):lower():gsub("^www%.", "")
+    for _, h in ipairs(CODE_HOSTS) do
+      if host == h or host:sub(-#h - 1) == "." .. h then out[#out + 1] = u; break end
+    end
+  end
+  return out
 end
 
 -- Percent-encode everything but unreserved characters and those in keep.
@@ -226,6 +445,105 @@ function M.paper_time(p, which)
 end
 
 -- {======================================================================
+-- Scores
+-- =======================================================================
+
+-- Should scores be shown? opts.ranked = true / false says so; when it is
+-- nil, the output is ranked when some score (in opts.scores or a group's
+-- .scores) is a non-zero number: an index answers an unranked query (a
+-- filter, a date sort, "-nerf") with every score 0, and a score 0 on every
+-- paper says nothing.
+function M.ranked(opts)
+  if opts.ranked ~= nil then return opts.ranked and true or false end
+  local function any(sc)
+    if type(sc) ~= "table" then return false end
+    for i = 1, #sc do
+      local v = sc[i]
+      if type(v) == "number" and v ~= 0 and v == v then return true end
+    end
+    return false
+  end
+  if any(opts.scores) then return true end
+  if type(opts.groups) == "table" then
+    for _, g in ipairs(opts.groups) do
+      if type(g) == "table" and any(g.scores) then return true end
+    end
+  end
+  return false
+end
+
+-- The score to show for a paper: a number (not NaN) of a ranked output.
+function M.score(ranked, v)
+  if ranked and type(v) == "number" and v == v then return v end
+  return nil
+end
+
+-- {======================================================================
+-- Identity of an output: what it shows (opts.query, opts.command,
+-- opts.title)
+-- =======================================================================
+
+-- FNV-1a, 64 bits, as 16 hex digits (Lua integers wrap).
+function M.fnv1a64(s)
+  local h = -3750763034362895579 -- 0xcbf29ce484222325
+  for i = 1, #s do
+    h = (h ~ s:byte(i)) * 1099511628211
+  end
+  return string.format("%016x", h)
+end
+
+-- The query in a canonical form: parsed and printed again by
+-- arxivdigest.query (spacing and quoting normalised), lower-cased (terms
+-- match without regard to case); as given, whitespace collapsed, when it
+-- does not parse.
+function M.normal_query(q)
+  q = M.line(q)
+  local okq, query = pcall(require, "arxivdigest.query")
+  if okq then
+    local ok, ast = pcall(query.parse, q)
+    if ok then
+      local okf, s = pcall(query.format, ast)
+      if okf and type(s) == "string" then q = s end
+    end
+  end
+  return q:lower()
+end
+
+-- A stable id for the output of opts.command over opts.query (else over
+-- opts.title): the same query gives the same id, another query another.
+function M.output_id(opts)
+  local cmd = opts.command ~= nil and M.line(opts.command):lower() or "search"
+  if opts.query ~= nil then
+    return "urn:arxivdigest:query:" .. M.fnv1a64(cmd .. "\0" .. M.normal_query(opts.query))
+  end
+  if opts.title ~= nil then
+    return "urn:arxivdigest:title:" .. M.fnv1a64(cmd .. "\0" .. M.line(opts.title))
+  end
+  if opts.command ~= nil then return "urn:arxivdigest:command:" .. M.fnv1a64(cmd) end
+  return "urn:arxivdigest:feed"
+end
+
+-- The title of an output: opts.title, else one naming the query ("arXiv:
+-- diffusion", "arXiv similar: 1512.03385"), else default.
+function M.output_title(opts, default)
+  if opts.title ~= nil then return M.line(opts.title) end
+  if opts.query ~= nil then
+    local cmd = opts.command ~= nil and M.line(opts.command) or "search"
+    return "arXiv" .. ((cmd == "search" or cmd == "") and "" or (" " .. cmd)) .. ": " .. M.line(opts.query)
+  end
+  if opts.command ~= nil then return "arXiv digest: " .. M.line(opts.command) end
+  return default
+end
+
+-- "1 paper", "3 papers", or "2 of 75 papers" when total (the matches
+-- before a limit: opts.total) is more than the n shown.
+function M.count_line(n, total)
+  total = math.tointeger(tonumber(total))
+  if total and total > n then return n .. " of " .. total .. " papers" end
+  return n .. (n == 1 and " paper" or " papers")
+end
+
+-- {======================================================================
 -- Misc
 -- =======================================================================
 
@@ -263,6 +581,15 @@ M.cpwidth = cpwidth
 
 function M.width(s)
   if not s:find("[\128-\255]") then return #s end
+  -- no character of width 0 or 2 (see cpwidth): every character is one
+  -- column (leads CC CD: U+0300..; E1: U+1100..; E3..ED: U+3000..U+D7FF;
+  -- F0..F4: U+10000..; E2 80 8B..8F: U+200B..; E2 BA..BF: U+2E80..;
+  -- EF A4..AB, B8, B9, BC, BD, BF A0..A6: U+F900.., U+FE00.., U+FF00.., U+FFE0..)
+  if not s:find("[\204\205\225\227-\237\240-\244]") and not s:find("\226\128[\139-\143]")
+    and not s:find("\226[\186-\191]") and not s:find("\239[\164-\171\184\185\188\189]")
+    and not s:find("\239\191[\160-\166]") then
+    return utf8.len(s) or #s
+  end
   local w = 0
   for _, c in utf8.codes(s) do w = w + cpwidth(c) end
   return w
