@@ -130,9 +130,9 @@ local function scenario(pending, extra_email)
 end
 
 -- the deliveries of the last run (its jsonl): { {watch=, kind=, id=, version=} ... }
-local function delivered_now(dir)
+local function delivered_now(dir, file)
   local out = {}
-  for l in read(dir .. "/out/today.jsonl"):gmatch("[^\n]+") do out[#out + 1] = json.decode(l) end
+  for l in read(dir .. "/" .. (file or "out/today.jsonl")):gmatch("[^\n]+") do out[#out + 1] = json.decode(l) end
   return out
 end
 
@@ -438,10 +438,15 @@ describe("watch", function()
       local rc, out = watch("reset " .. w .. " --watch people --since 2019-01-01")
       assert.are.equal(0, rc, out)
       assert.truthy(out:find("reset 'people'", 1, true))
-      assert.are.equal(0, (watch("run " .. w)))
+      rc, out = watch("run " .. w .. " --watch people")
+      assert.are.equal(0, rc, out)
+      assert.truthy(out:find("people: 2 new, 0 revised (first run: since 2019-01-01)", 1, true), out)
+      assert.is_nil(out:find("all:", 1, true), out)
       local d = delivered_now(dir)
       assert.truthy(by_watch(d, "people")["1910.11126"])
       assert.are.same({}, by_watch(d, "all"))
+      assert.are.equal(0, (watch("run " .. w)))
+      assert.are.same({}, delivered_now(dir))
       -- an unknown watch is a usage error
       rc, out = watch("reset " .. w .. " --watch nobody")
       assert.are.equal(2, rc, out)
@@ -753,6 +758,41 @@ describe("watch", function()
       local st = state_of(dir, "w.lua")
       assert.is_nil(st.watches.bad)
       assert.truthy(st.watches.good.run)
+    end)
+  end)
+
+  -- }======================================================
+
+  -- {======================================================
+  describe("an output that fails", function()
+    it("is reported (exit 1) and the state is left as it was: the next run delivers again", function()
+      if not need_core() then return end
+      local dir = tmpdir()
+      assert(sh("mkdir -p " .. q(dir .. "/archive")) == 0)
+      add(dir, F.d0513, true)
+      write(dir .. "/w.lua", ([[return { archive = "archive", state = "s.lua", index = "i.adx",
+        watches = { { name = "nets", query = "network" } },
+        outputs = { { format = "jsonl", path = "o.jsonl" },
+                    { format = "email", to = "me@example.org", sendmail = "sh %s/sendmail.sh" } } }]]):format(dir))
+      write(dir .. "/sendmail.sh", "cat > /dev/null; exit 75\n")
+      local w = q(dir .. "/w.lua")
+      local rc, out = watch("run " .. w)
+      assert.are.equal(1, rc, out)
+      assert.truthy(out:find("(email): FAILED: sh " .. dir .. "/sendmail.sh: exit status 75", 1, true), out)
+      assert.truthy(out:find("the state was not changed", 1, true), out)
+      assert.is_false(exists(dir .. "/s.lua"))
+      local first = delivered_now(dir, "o.jsonl")
+      assert.is_true(#first > 0)
+      -- mended, the next run delivers the same papers, then nothing
+      write(dir .. "/sendmail.sh", "cat > " .. q(dir .. "/sent.eml") .. "\n")
+      rc, out = watch("run " .. w)
+      assert.are.equal(0, rc, out)
+      assert.truthy(out:find("sent with sh", 1, true), out)
+      assert.are.same(first, delivered_now(dir, "o.jsonl"))
+      assert.truthy(read(dir .. "/sent.eml"):find("Content-Type: multipart/alternative;", 1, true))
+      rc, out = watch("run " .. w)
+      assert.are.equal(0, rc, out)
+      assert.are.same({}, delivered_now(dir, "o.jsonl"))
     end)
   end)
 
