@@ -187,7 +187,7 @@ describe("filter", function()
 end)
 
 describe("following authors (issue 12)", function()
-  local f = require "arxivdigest.filter"
+  -- (f: arxivdigest.filter, required above)
   local function paper(...) return {authors = {...}} end
   it("takes a hyphenated given name as one name", function()
     local li = f.authors{"Li-Heng Chen"}
