@@ -42,9 +42,13 @@ local valid_utf8 = require("arxivdigest.format.util").valid_utf8
 M.valid_utf8 = valid_utf8
 
 local function encode_string(s)
+  -- most strings are plain: nothing to check or escape (each gsub below
+  -- would copy the string even when it changes nothing)
+  if not s:find('[%z\1-\31"\\\127-\255<]') then return '"' .. s .. '"' end
   s = valid_utf8(s)
-  s = s:gsub('[%z\1-\31"\\\127]', esc_ctl)
-  s = s:gsub("</", "<\\/")
+  if s:find('[%z\1-\31"\\\127]') then s = s:gsub('[%z\1-\31"\\\127]', esc_ctl) end
+  if s:find("</", 1, true) then s = s:gsub("</", "<\\/") end
+  if not s:find("[\194\226]") then return '"' .. s .. '"' end
   -- U+2028, U+2029 (JavaScript line terminators), bidi controls
   -- U+202A..U+202E and U+2066..U+2069, C1 controls U+0080..U+009F.
   s = s:gsub("\226\128([\168-\174])", function(b)
