@@ -1,13 +1,26 @@
 /*
 ** ad_index.h: the inverted index over a corpus (pure C, no lua.h).
 **
-** Stages (one file each):
+** This header is the index core's public interface. Stages (one file
+** each; a file calls only the files below it, never one above):
 **   ad_token.c   tokenizer shared by indexing, queries and snippets
-**   ad_index.c   build: merge records into one entry per arXiv id, tokenize,
-**                write postings and per-entry columns into sections
-**   ad_search.c  query execution: iterators, block-max top-k, count, trend
-**   ad_similar.c tf-idf cosine "similar papers" and snippets
-**   ad_store.c   save (atomic) and load (mmap, validated, lazily checksummed)
+**   ad_ixread.c  the validated accessors every reader goes through (need,
+**                doc, term, find, rec, ...) and the index's lifetime
+**   ad_update.c  what an update takes from the old index: record maps,
+**                kept entries, kept postings (internal: ad_update.h)
+**   ad_bstream.c the builder: tokenizes docs into per-term temporary
+**                streams (internal: ad_build.h, shared by the build files)
+**   ad_encode.c  final encoding of a build: term streams (and kept
+**                postings) into posting lists with impacts
+**   ad_build.c   build and update, stage by stage: group records into one
+**                entry per arXiv id, number, tokenize, encode, files and
+**                records
+**   ad_store.c   save (atomic) and load (mmap, validated, lazily
+**                checksummed); the file header: ad_store.h
+**   ad_search.c  query execution: iterators, block-max top-k, count
+**   ad_similar.c tf-idf cosine "similar papers"
+**   ad_snippet.c query snippets
+**   ad_topk.h    the top-k heap of hits (search, similar)
 **
 ** An index is a set of sections (byte arrays). A fresh build owns heap
 ** buffers; a loaded index points into one read-only mmap of the saved file.
@@ -53,6 +66,7 @@
 #ifndef AD_INDEX_H
 #define AD_INDEX_H
 
+#include <string.h>
 #include "ad_core.h"
 #include "ad_query.h"
 
@@ -151,17 +165,16 @@ typedef struct ad_ix {
   const uint64_t *sums;           /* checksum of each chunk */
   uint8_t *verified;              /* one byte per chunk */
   uint32_t nchunks, chunkshift;
-  int lazy;
-  uint8_t *recdone; uint32_t nrecdone;  /* records expanded into a corpus */                       /* 1: chunks verified on first use */
+  int lazy;                       /* 1: chunks verified on first use */
+  uint8_t *recdone; uint32_t nrecdone;  /* records expanded into a corpus */
 } ad_ix;
 
-/* {====================================================== build (ad_index.c) */
+/* {====================================================== build (ad_build.c) */
 void ad_ixparams_default(ad_ixparams *p);
 /* Build an index of corpus c (whose files' text must be loaded).
 ** Returns AD_OK or AD_ENOMEM; ix is always freeable with ad_ix_free. */
 int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
                 const ad_ixparams *p);
-void ad_ix_free(ad_ix *ix);
 /* Build like ad_ix_build, reusing the index `old` of an earlier version of
 ** the corpus (incremental update). oldfile[f] is the file of old that holds
 ** the same bytes as c's file f (then c's records of f are old's records of
@@ -182,6 +195,13 @@ int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
                   const ad_ixparams *p, ad_ix *old, const uint32_t *oldfile,
                   uint32_t *nread, uint32_t *badfile, unsigned threads,
                   uint32_t minpar);
+/* }====================================================== */
+
+/* {====================================================== reading (ad_ixread.c) */
+/* Free a built or loaded index (a loaded one is unmapped). */
+void ad_ix_free(ad_ix *ix);
+/* Unmap a loaded index (called by ad_ix_free). */
+void ad_ix_unmap(ad_ix *ix);
 
 /* Make sure bytes [off, off+len) of section s are valid: in bounds and, for
 ** a loaded index, their chunks' checksums verified. AD_OK or AD_ECORRUPT. */
@@ -208,6 +228,14 @@ double ad_ix_idf(const ad_ix *ix, uint32_t df);
 
 uint32_t ad_varint_get(const uint8_t **p, const uint8_t *end, int *bad);
 uint64_t ad_fasthash(const void *p, size_t n, uint64_t seed);
+
+/* The one byte order of (pointer, length) strings (terms, ids): memcmp
+** over the common length, then the shorter first. */
+static inline int ad_bytecmp(const void *a, size_t an, const void *b, size_t bn) {
+  int c = memcmp(a, b, an < bn ? an : bn);
+  if (c) return c;
+  return an < bn ? -1 : an > bn;
+}
 /* }====================================================== */
 
 /* {====================================================== queries (ad_search.c) */
@@ -230,13 +258,14 @@ int ad_each(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
             int (*f)(void *ud, uint32_t doc), void *ud);
 /* }====================================================== */
 
-/* {====================================================== similar, snippets (ad_similar.c) */
+/* {====================================================== similar (ad_similar.c) */
 /* k most similar docs to text[0..n) (title and abstract text), excluding
 ** doc `self` (UINT32_MAX for none). */
 int ad_similar(ad_ix *ix, const char *text, size_t n, uint32_t self,
                uint32_t k, ad_hit *out, uint32_t *nout);
-/* tf-idf norm of a text (used at build time) */
+/* }====================================================== */
 
+/* {====================================================== snippets (ad_snippet.c) */
 /* Best passage of text with the query tokens marked. terms: nterms folded
 ** tokens (prefix[i] != 0: prefix match). Writes at most outcap bytes to out
 ** and returns the length written. */
@@ -267,8 +296,6 @@ int ad_ix_corpus(ad_ix *ix, ad_corpus *c);
 ** the file's current one. AD_OK, AD_ENOMEM or AD_ECORRUPT. */
 int ad_ix_corpus_addfile(ad_ix *ix, ad_corpus *c, uint32_t fi, int64_t mtime);
 void ad_ix_corpus_free(ad_corpus *c);
-/* Unmap a loaded index (called by ad_ix_free). */
-void ad_ix_unmap(ad_ix *ix);
 /* }====================================================== */
 
 #endif

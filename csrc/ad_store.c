@@ -288,11 +288,6 @@ int ad_ix_load_mem(ad_ix *ix, const ad_alloc *a, const void *buf, size_t len,
   return AD_OK;
 }
 
-void ad_ix_unmap(ad_ix *ix) {
-  if (ix->map) munmap(ix->map, ix->maplen);
-  ix->map = NULL;
-}
-
 int ad_ix_load(ad_ix *ix, const ad_alloc *a, const char *path, char *why,
                size_t whylen) {
   int fd, st;
