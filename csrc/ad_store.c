@@ -1,7 +1,7 @@
 /*
 ** ad_store.c: the saved index file (pure C, POSIX I/O).
 **
-** File: a fixed header, the sections (8-byte aligned, zero padded), then a
+** File: a fixed header (ad_store.h), the sections (8-byte aligned, zero padded), then a
 ** table of 64-bit checksums, one per 16 KiB chunk of [header end, table).
 **   header: magic "ARXIVDGX", format version, byte-order mark, the sizes of
 **   the record structs (a file from another platform is refused), the file
@@ -28,24 +28,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "ad_index.h"
-
-#define AD_MAGIC "ARXIVDGX"
-#define AD_FORMAT_VERSION 2u  /* 2: record flags AD_XR_DOI, AD_XR_JOURNAL */
-#define AD_BOM 0x01020304u
-#define AD_CHUNKSHIFT 14
-
-typedef struct ad_fhdr {
-  char magic[8];
-  uint32_t version, bom;
-  uint32_t szrec, szdoc, szterm, chunkshift;
-  uint64_t filesize;
-  uint64_t off[AD_NSEC], len[AD_NSEC];
-  uint64_t sumsoff, nchunks, sumsum;
-  uint64_t headsum;             /* hash of all the bytes above */
-} ad_fhdr;
-
-#define AD_HDRSIZE ((sizeof(ad_fhdr) + 63) & ~(size_t)63)
+#include "ad_store.h"
 
 /* {====================================================== save */
 typedef struct ad_wr {

@@ -34,6 +34,7 @@ build = {
         "csrc/ad_search.c",
         "csrc/ad_select.c",
         "csrc/ad_similar.c",
+        "csrc/ad_snippet.c",
         "csrc/ad_store.c",
         "csrc/ad_text.c",
         "csrc/ad_token.c",
