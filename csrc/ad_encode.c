@@ -234,8 +234,8 @@ static int ad_b_encpart(const ad_encctx *x, ad_encpart *pt) {
           if (doc >= n || (sleft && sdoc == doc)) { st = AD_ECORRUPT; goto done; }
           mask = e->npm & 15; np = e->npm >> 4;
           ps = old->sec[AD_SEC_POS] + e->poff; pz = ps + e->plen;
-          if (ad_up_fieldtf(mask, np, ps, pz, docs[doc].fstart, tf)) {
-            st = AD_ECORRUPT; goto done;
+          if (ad_up_fieldtf(mask, np, ps, pz, docs[doc].fstart, docs[doc].len, tf)) {
+            st = ad_ix_corrupt(old, AD_BAD_DOC, e->odoc); goto done;
           }
         }
         for (f = 0; f < AD_NFIELDS; f++)
@@ -244,7 +244,9 @@ static int ad_b_encpart(const ad_encctx *x, ad_encpart *pt) {
           if (ad_bb_reserve(a, &pos, (size_t)(pz - ps))) goto done;
           memcpy(pos.p + pos.n, ps, (size_t)(pz - ps)); pos.n += (size_t)(pz - ps);
         }
-        imp = tfw / (p->k1 + tfw);
+        /* BM25F saturation; 0 without weight (pseudo terms, zero field
+        ** weights), where k1 = 0 would make it 0 / 0 */
+        imp = tfw > 0 ? tfw / (p->k1 + tfw) : 0;
         bd[k] = doc;
         {
           double xi = imp * AD_IMPMAX;   /* ceil, clamped to [1, 127] */
@@ -344,7 +346,9 @@ int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixb *b2, ad_ixdoc *docs,
     for (f = 0; f < AD_NFIELDS; f++) {
       double avg = ix->m.avglen[f];
       double norm = avg > 0 ? (1 - p->b + p->b * docs[i].len[f] / avg) : 1;
-      nf[(size_t)i * AD_NFIELDS + f] = (float)(p->w[f] / norm);
+      /* (norm is 0 only for b = 1 and an empty field: then no posting of
+      ** the doc is in that field, ad_up_fieldtf makes sure of it) */
+      nf[(size_t)i * AD_NFIELDS + f] = norm > 0 ? (float)(p->w[f] / norm) : 0;
     }
   }
   x.ix = ix; x.old = old; x.up = up; x.docs = docs; x.nf = nf;

@@ -167,10 +167,21 @@ typedef struct ad_ix {
   uint32_t nchunks, chunkshift;
   int lazy;                       /* 1: chunks verified on first use */
   uint8_t *recdone; uint32_t nrecdone;  /* records expanded into a corpus */
+  uint64_t bad;                   /* the first failed check (ad_ix_why) */
 } ad_ix;
+
+/* What failed validation (ad_ix.bad = kind << 32 | the item's number) */
+enum {
+  AD_BAD_NONE, AD_BAD_BOUNDS, AD_BAD_CHUNK, AD_BAD_DOC, AD_BAD_TERM,
+  AD_BAD_POSTINGS, AD_BAD_REC, AD_BAD_FILE
+};
 
 /* {====================================================== build (ad_build.c) */
 void ad_ixparams_default(ad_ixparams *p);
+/* NULL when every parameter is in range (weights in [0, 1e6), k1 in
+** [0, 1000), b in [0, 1]: so finite), else what is not ("k1"): the rule of
+** a build's options and of a loaded index's META. */
+const char *ad_ixparams_check(const ad_ixparams *p);
 /* Build an index of corpus c (whose files' text must be loaded).
 ** Returns AD_OK or AD_ENOMEM; ix is always freeable with ad_ix_free. */
 int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
@@ -203,13 +214,32 @@ void ad_ix_free(ad_ix *ix);
 /* Unmap a loaded index (called by ad_ix_free). */
 void ad_ix_unmap(ad_ix *ix);
 
+/* Every number read from a saved index is checked once before anything
+** uses it: META at load (ad_ix_load: counts against the section sizes,
+** parameters finite and in range), every other value by the accessor that
+** reads it (ad_ix_doc checks a doc's columns, ad_ix_term a term's offsets,
+** ...), so a load stays O(1). A failed check returns AD_ECORRUPT (or NULL)
+** and records what failed in ix->bad (the first failure; safe from several
+** threads): ad_ix_why says it ("document 12"). */
+int ad_ix_corrupt(ad_ix *ix, int kind, uint32_t item);   /* -> AD_ECORRUPT */
+/* The first failed check of ix, as text ("document 12", "checksum of
+** chunk 3"), in buf[n]; "bounds check" when none was recorded. */
+const char *ad_ix_why(const ad_ix *ix, char *buf, size_t n);
+
 /* Make sure bytes [off, off+len) of section s are valid: in bounds and, for
 ** a loaded index, their chunks' checksums verified. AD_OK or AD_ECORRUPT. */
 int ad_ix_need(ad_ix *ix, int s, uint64_t off, uint64_t len);
 
-/* Accessors that validate (return NULL when out of bounds or corrupt). */
+/* Accessors that validate (return NULL when out of bounds or corrupt).
+** ad_ix_doc: app/napp within APPS (napp >= 1), best < nrecs, id within
+** IDSTR (idlen >= 1), field starts from 0 and non-decreasing, norm finite
+** and >= 0. ad_ix_term: bytes, list and positions within their sections,
+** 1 <= df <= ndocs, the skip table within the list, maximp <= AD_IMPMAX. */
 const ad_ixdoc *ad_ix_doc(ad_ix *ix, uint32_t d);
 const ad_ixterm *ad_ix_term(ad_ix *ix, uint32_t t);
+/* File fi: path within FSTR, records within RECS, size <= AD_MAX_FILE_SIZE
+** (or no records) */
+const ad_ixfile *ad_ix_file(ad_ix *ix, uint32_t fi);
 const char *ad_ix_termstr(ad_ix *ix, const ad_ixterm *t);
 const char *ad_ix_docid(ad_ix *ix, const ad_ixdoc *d);
 /* Term number of exact bytes s[0..n), or -1 (or AD_ECORRUPT via *err). */
@@ -218,7 +248,7 @@ int64_t ad_ix_find(ad_ix *ix, const char *s, size_t n, int *err);
 uint32_t ad_ix_lower(ad_ix *ix, const char *s, size_t n, int *err);
 /* Doc number of a canonical id, or -1 */
 int64_t ad_ix_find_id(ad_ix *ix, const char *s, size_t n, int *err);
-/* Appearance record k of doc d (validated), or UINT32_MAX */
+/* Appearance record k of doc d (validated, < nrecs), or UINT32_MAX */
 uint32_t ad_ix_app(ad_ix *ix, const ad_ixdoc *d, uint32_t k);
 /* Record r expanded into *out and validated against the file table.
 ** AD_OK or AD_ECORRUPT. */

@@ -9,7 +9,9 @@
 ** read, and every accessor checks the offsets and counts it returns against
 ** the sections: a reader never uses a byte that was not checked.
 */
+#include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "ad_index.h"
@@ -66,10 +68,34 @@ void ad_ix_unmap(ad_ix *ix) {
 }
 /* }====================================================== */
 
+/* {====================================================== what failed */
+int ad_ix_corrupt(ad_ix *ix, int kind, uint32_t item) {
+  uint64_t none = 0, v = (uint64_t)kind << 32 | item;
+  /* the first one wins; readers on two threads may both find one */
+  (void)__atomic_compare_exchange_n(&ix->bad, &none, v, 0, __ATOMIC_RELAXED,
+                                    __ATOMIC_RELAXED);
+  return AD_ECORRUPT;
+}
+
+const char *ad_ix_why(const ad_ix *ix, char *buf, size_t n) {
+  static const char *const what[] = {
+    "bounds check", "bounds check", "checksum of chunk", "document", "term",
+    "postings of term", "record", "file"
+  };
+  uint64_t v = __atomic_load_n(&ix->bad, __ATOMIC_RELAXED);
+  uint32_t kind = (uint32_t)(v >> 32), item = (uint32_t)v;
+  if (kind <= AD_BAD_BOUNDS || kind >= sizeof what / sizeof what[0])
+    snprintf(buf, n, "%s", what[0]);
+  else snprintf(buf, n, "%s %lu", what[kind], (unsigned long)item);
+  return buf;
+}
+/* }====================================================== */
+
 /* {====================================================== validated access */
 int ad_ix_need(ad_ix *ix, int s, uint64_t off, uint64_t len) {
   uint64_t fo, c0, c1, k;
-  if (off > ix->seclen[s] || len > ix->seclen[s] - off) return AD_ECORRUPT;
+  if (off > ix->seclen[s] || len > ix->seclen[s] - off)
+    return ad_ix_corrupt(ix, AD_BAD_BOUNDS, (uint32_t)s);
   if (!ix->lazy || len == 0) return AD_OK;
   fo = ix->secoff[s] + off - ix->chunkbase;
   c0 = fo >> ix->chunkshift; c1 = (fo + len - 1) >> ix->chunkshift;
@@ -77,11 +103,11 @@ int ad_ix_need(ad_ix *ix, int s, uint64_t off, uint64_t len) {
     if (!ix->verified[k]) {
       uint64_t a0 = k << ix->chunkshift, n = (uint64_t)1 << ix->chunkshift;
       uint64_t sum;
-      if (k >= ix->nchunks) return AD_ECORRUPT;
+      if (k >= ix->nchunks) return ad_ix_corrupt(ix, AD_BAD_BOUNDS, (uint32_t)s);
       if (ix->chunkbase + a0 + n > ix->bodylen) n = ix->bodylen - ix->chunkbase - a0;
       memcpy(&sum, ix->sums + k, 8);
       if (ad_fasthash(ix->base + ix->chunkbase + a0, (size_t)n, AD_HASH_INIT) != sum)
-        return AD_ECORRUPT;
+        return ad_ix_corrupt(ix, AD_BAD_CHUNK, (uint32_t)k);
       ix->verified[k] = 1;
     }
   }
@@ -89,26 +115,57 @@ int ad_ix_need(ad_ix *ix, int s, uint64_t off, uint64_t len) {
 }
 
 const ad_ixdoc *ad_ix_doc(ad_ix *ix, uint32_t d) {
-  if (d >= ix->m.ndocs) return NULL;
+  const ad_ixdoc *e;
+  uint32_t f;
+  if (d >= ix->m.ndocs) { ad_ix_corrupt(ix, AD_BAD_DOC, d); return NULL; }
   if (ad_ix_need(ix, AD_SEC_DOCS, (uint64_t)d * sizeof(ad_ixdoc), sizeof(ad_ixdoc)))
     return NULL;
-  return (const ad_ixdoc *)ix->sec[AD_SEC_DOCS] + d;
+  e = (const ad_ixdoc *)ix->sec[AD_SEC_DOCS] + d;
+  /* the columns every reader computes with (ad_index.h) */
+  if (e->napp == 0 || (uint64_t)e->app + e->napp > ix->m.napps
+      || e->best >= ix->m.nrecs
+      || e->idlen == 0 || (uint64_t)e->idoff + e->idlen > ix->seclen[AD_SEC_IDSTR]
+      || e->fstart[0] != 0 || !(e->norm >= 0 && e->norm <= FLT_MAX)) {
+    ad_ix_corrupt(ix, AD_BAD_DOC, d);
+    return NULL;
+  }
+  for (f = 1; f < AD_NFIELDS; f++)
+    if (e->fstart[f] < e->fstart[f - 1]) { ad_ix_corrupt(ix, AD_BAD_DOC, d); return NULL; }
+  return e;
 }
 
 const ad_ixterm *ad_ix_term(ad_ix *ix, uint32_t t) {
   const ad_ixterm *e;
-  if (t >= ix->m.nterms) return NULL;
+  if (t >= ix->m.nterms) { ad_ix_corrupt(ix, AD_BAD_TERM, t); return NULL; }
   if (ad_ix_need(ix, AD_SEC_TERMS, (uint64_t)t * sizeof(ad_ixterm), sizeof(ad_ixterm)))
     return NULL;
   e = (const ad_ixterm *)ix->sec[AD_SEC_TERMS] + t;
-  if (ad_ix_need(ix, AD_SEC_TSTR, e->str, e->len)) return NULL;
-  if (e->df == 0 || e->df > ix->m.ndocs) return NULL;
-  if (ad_ix_need(ix, AD_SEC_POST, e->post, e->postlen)) return NULL;
-  if (ad_ix_need(ix, AD_SEC_POS, e->pos, e->poslen)) return NULL;
-  if ((e->post & 3) != 0) return NULL;
-  if ((uint64_t)((e->df + AD_BLOCK - 1) / AD_BLOCK) * sizeof(ad_ixskip) > e->postlen)
+  if (ad_ix_need(ix, AD_SEC_TSTR, e->str, e->len)
+      || ad_ix_need(ix, AD_SEC_POST, e->post, e->postlen)
+      || ad_ix_need(ix, AD_SEC_POS, e->pos, e->poslen))
     return NULL;
+  if (e->df == 0 || e->df > ix->m.ndocs || e->len == 0 || (e->post & 3) != 0
+      || e->maximp > AD_IMPMAX
+      || (uint64_t)((e->df + AD_BLOCK - 1) / AD_BLOCK) * sizeof(ad_ixskip) > e->postlen) {
+    ad_ix_corrupt(ix, AD_BAD_TERM, t);
+    return NULL;
+  }
   return e;
+}
+
+const ad_ixfile *ad_ix_file(ad_ix *ix, uint32_t fi) {
+  const ad_ixfile *f;
+  if (fi >= ix->m.nfiles) { ad_ix_corrupt(ix, AD_BAD_FILE, fi); return NULL; }
+  if (ad_ix_need(ix, AD_SEC_FILES, (uint64_t)fi * sizeof(ad_ixfile), sizeof(ad_ixfile)))
+    return NULL;
+  f = (const ad_ixfile *)ix->sec[AD_SEC_FILES] + fi;
+  if ((uint64_t)f->path + f->pathlen > ix->seclen[AD_SEC_FSTR]
+      || (uint64_t)f->first + f->nrec > ix->m.nrecs
+      || (f->size > AD_MAX_FILE_SIZE && f->nrec > 0)) {   /* (too big: skipped) */
+    ad_ix_corrupt(ix, AD_BAD_FILE, fi);
+    return NULL;
+  }
+  return f;
 }
 
 const char *ad_ix_termstr(ad_ix *ix, const ad_ixterm *t) {
@@ -163,16 +220,19 @@ int64_t ad_ix_find_id(ad_ix *ix, const char *s, size_t n, int *err) {
 
 uint32_t ad_ix_app(ad_ix *ix, const ad_ixdoc *d, uint32_t k) {
   uint64_t at = (uint64_t)d->app + k;
+  uint32_t r;
   if (k >= d->napp || at >= ix->m.napps) return UINT32_MAX;
   if (ad_ix_need(ix, AD_SEC_APPS, at * 4, 4)) return UINT32_MAX;
-  return ((const uint32_t *)ix->sec[AD_SEC_APPS])[at];
+  r = ((const uint32_t *)ix->sec[AD_SEC_APPS])[at];
+  if (r >= ix->m.nrecs) { ad_ix_corrupt(ix, AD_BAD_REC, r); return UINT32_MAX; }
+  return r;
 }
 
 int ad_ix_rec(ad_ix *ix, uint32_t r, ad_record *out) {
   const ad_ixrec *x;
   const ad_ixfile *f;
   int s, k = 0;
-  if (r >= ix->m.nrecs) return AD_ECORRUPT;
+  if (r >= ix->m.nrecs) return ad_ix_corrupt(ix, AD_BAD_REC, r);
   if (ad_ix_need(ix, AD_SEC_RECS, (uint64_t)r * sizeof(ad_ixrec), sizeof(ad_ixrec)))
     return AD_ECORRUPT;
   x = (const ad_ixrec *)ix->sec[AD_SEC_RECS] + r;
@@ -195,13 +255,11 @@ int ad_ix_rec(ad_ix *ix, uint32_t r, ad_record *out) {
       k++;
     }
   }
-  if (out->file >= ix->m.nfiles) return AD_ECORRUPT;
-  if (ad_ix_need(ix, AD_SEC_FILES, (uint64_t)out->file * sizeof(ad_ixfile), sizeof(ad_ixfile)))
-    return AD_ECORRUPT;
-  f = (const ad_ixfile *)ix->sec[AD_SEC_FILES] + out->file;
-  if (r < f->first || r - f->first >= f->nrec) return AD_ECORRUPT;
+  if ((f = ad_ix_file(ix, out->file)) == NULL) return ad_ix_corrupt(ix, AD_BAD_REC, r);
+  if (r < f->first || r - f->first >= f->nrec) return ad_ix_corrupt(ix, AD_BAD_REC, r);
   for (s = 0; s < AD_NSPANS; s++)
-    if ((uint64_t)out->s[s].off + out->s[s].len > f->size) return AD_ECORRUPT;
+    if ((uint64_t)out->s[s].off + out->s[s].len > f->size)
+      return ad_ix_corrupt(ix, AD_BAD_REC, r);
   return AD_OK;
 }
 /* }====================================================== */

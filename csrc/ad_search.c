@@ -142,7 +142,7 @@ static int ad_cur_block(ad_cur *c, uint32_t b) {
       prev = c->docs[k] + 1;
     }
   }
-  if (c->docs[n - 1] != s.last) return AD_ECORRUPT;
+  if (c->docs[n - 1] != s.last || s.maximp > AD_IMPMAX) return AD_ECORRUPT;
   if ((size_t)(e - p) < n) return AD_ECORRUPT;
   memcpy(c->imp, p, n); p += n;
   c->npmp = p; c->npmok = 0;
@@ -193,7 +193,9 @@ static float ad_cur_bound(ad_cur *c, uint32_t d, uint32_t *end) {
   if (c->sblk >= c->nb) { *end = AD_END; return 0; }
   s = ad_skip(c, c->sblk);
   *end = s.last;
-  return c->wt * (float)s.maximp;
+  /* (checked when the block is decoded; here, before, clamped to the
+  ** largest impact, which keeps the bound an upper bound) */
+  return c->wt * (float)(s.maximp < AD_IMPMAX ? s.maximp : AD_IMPMAX);
 }
 
 /* positions of the current doc into c->pos / c->npos */

@@ -28,12 +28,8 @@ static int ad_up_maps(ad_corpus *c, ad_ix *old,
   for (f = 0; f < c->nfiles; f++) {
     const ad_ixfile *of;
     if (oldfile[f] == UINT32_MAX) continue;
-    if (oldfile[f] >= old->m.nfiles ||
-        ad_ix_need(old, AD_SEC_FILES, (uint64_t)oldfile[f] * sizeof(ad_ixfile), sizeof(ad_ixfile)))
-      return AD_ECORRUPT;
-    of = (const ad_ixfile *)old->sec[AD_SEC_FILES] + oldfile[f];
-    if (of->nrec != c->files[f].nrec || (uint64_t)of->first + of->nrec > old->m.nrecs)
-      return AD_ECORRUPT;
+    if ((of = ad_ix_file(old, oldfile[f])) == NULL) return AD_ECORRUPT;
+    if (of->nrec != c->files[f].nrec) return ad_ix_corrupt(old, AD_BAD_FILE, oldfile[f]);
     for (k = 0; k < of->nrec; k++) r2old[c->files[f].first + k] = of->first + k;
   }
   for (d = 0; d < old->m.ndocs; d++) {
@@ -41,7 +37,8 @@ static int ad_up_maps(ad_corpus *c, ad_ix *old,
     if (od == NULL) return AD_ECORRUPT;
     for (k = 0; k < od->napp; k++) {
       uint32_t o = ad_ix_app(old, od, k);
-      if (o >= old->m.nrecs || recdoc[o] != UINT32_MAX) return AD_ECORRUPT;
+      if (o == UINT32_MAX) return AD_ECORRUPT;
+      if (recdoc[o] != UINT32_MAX) return ad_ix_corrupt(old, AD_BAD_DOC, d);
       recdoc[o] = d;
     }
   }
@@ -175,25 +172,26 @@ int ad_up_list(const ad_upd *up, const ad_alloc *a, uint32_t ot,
     const uint8_t *q, *imp, *pp;
     if (cnt > AD_BLOCK) cnt = AD_BLOCK;
     memcpy(&sk, list + (size_t)blk * sizeof sk, sizeof sk);
-    if (sk.off >= t->postlen || sk.posoff > t->poslen) return AD_ECORRUPT;
+    if (sk.off >= t->postlen || sk.posoff > t->poslen) return ad_ix_corrupt(old, AD_BAD_POSTINGS, ot);
     q = list + sk.off;
     for (k = 0; k < cnt; k++) {
       doc += ad_varint_get(&q, le, &bad);
-      if (bad || doc >= old->m.ndocs) return AD_ECORRUPT;
+      if (bad || doc >= old->m.ndocs) return ad_ix_corrupt(old, AD_BAD_POSTINGS, ot);
       bd[k] = doc++;
     }
-    if ((size_t)(le - q) < cnt) return AD_ECORRUPT;
+    if ((size_t)(le - q) < cnt) return ad_ix_corrupt(old, AD_BAD_POSTINGS, ot);
     imp = q; q += cnt;
     pp = pb + sk.posoff;
     for (k = 0; k < cnt; k++) {
       uint32_t npm = (imp[k] & 1) ? dflt : ad_varint_get(&q, le, &bad), j, nd;
       const uint8_t *p0 = pp;
       for (j = 0; j < (npm >> 4); j++) (void)ad_varint_get(&pp, pe, &bad);
-      if (bad) return AD_ECORRUPT;
+      if (bad) return ad_ix_corrupt(old, AD_BAD_POSTINGS, ot);
       nd = o2n[bd[k]];
       if (nd == UINT32_MAX) continue;
-      if (out > 0 && nd <= last) return AD_ECORRUPT;   /* order must hold */
-      (*oentp)[out].doc = last = nd; (*oentp)[out].npm = npm;
+      if (out > 0 && nd <= last)                      /* order must hold */
+        return ad_ix_corrupt(old, AD_BAD_POSTINGS, ot);
+      (*oentp)[out].doc = last = nd; (*oentp)[out].npm = npm; (*oentp)[out].odoc = bd[k];
       (*oentp)[out].poff = (uint32_t)(p0 - old->sec[AD_SEC_POS]);
       (*oentp)[out].plen = (uint32_t)(pp - p0);
       out++;
@@ -205,10 +203,15 @@ int ad_up_list(const ad_upd *up, const ad_alloc *a, uint32_t ot,
 
 int ad_up_fieldtf(uint32_t mask, uint32_t np, const uint8_t *ps,
                   const uint8_t *pe, const uint32_t *fstart,
-                  uint32_t tf[AD_NFIELDS]) {
+                  const uint16_t *len, uint32_t tf[AD_NFIELDS]) {
   uint32_t f, j, at = 0;
   int bad = 0;
-  for (f = 0; f < AD_NFIELDS; f++) tf[f] = 0;
+  for (f = 0; f < AD_NFIELDS; f++) {
+    tf[f] = 0;
+    /* a field with a position has a token (the encoding divides by its
+    ** length: ad_encode.c) */
+    if (((mask >> f) & 1) && len[f] == 0) return AD_ECORRUPT;
+  }
   if (mask == 0) return np ? AD_ECORRUPT : AD_OK;
   if ((mask & (mask - 1)) == 0) {           /* one field: no decoding */
     for (f = 0; !((mask >> f) & 1); f++) {}
