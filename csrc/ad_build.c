@@ -56,7 +56,6 @@ typedef struct ad_bent {
   const char *id; uint32_t idlen;
 } ad_bent;
 
-
 static int ad_b_entcmp(const void *x, const void *y) {
   const ad_bent *a = (const ad_bent *)x, *b = (const ad_bent *)y;
   if (a->date != b->date) return a->date > b->date ? -1 : 1;
@@ -79,10 +78,9 @@ static int ad_b_present(const ad_corpus *c, const ad_record *r, int sid) {
   if (s->len == 0) return 0;
   return !(s->len == 4 && memcmp(t, "None", 4) == 0);
 }
-
 /* }====================================================== */
 
-
+/* {====================================================== sorting, packing */
 static int ad_b_idcmp(const void *x, const void *y, const ad_ixdoc *docs,
                       const uint8_t *ids) {
   const ad_ixdoc *a = &docs[*(const uint32_t *)x], *b = &docs[*(const uint32_t *)y];
@@ -136,7 +134,7 @@ static int ad_b_packrec(const ad_record *r, ad_ixrec *x, uint8_t xflags) {
   }
   return 0;
 }
-
+/* }====================================================== */
 
 /* {====================================================== stages */
 /* The state of one build, passed from stage to stage. */

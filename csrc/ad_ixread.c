@@ -114,13 +114,20 @@ int ad_ix_need(ad_ix *ix, int s, uint64_t off, uint64_t len) {
   return AD_OK;
 }
 
+/* Row i of section s (n rows of sz bytes), in bounds and verified; NULL
+** (the failure recorded as kind, item i) when not. */
+static const void *ad_ix_row(ad_ix *ix, int s, uint32_t i, uint32_t n, size_t sz,
+                             int kind) {
+  if (i >= n) { ad_ix_corrupt(ix, kind, i); return NULL; }
+  if (ad_ix_need(ix, s, (uint64_t)i * sz, sz)) return NULL;
+  return ix->sec[s] + (size_t)i * sz;
+}
+
 const ad_ixdoc *ad_ix_doc(ad_ix *ix, uint32_t d) {
-  const ad_ixdoc *e;
+  const ad_ixdoc *e = (const ad_ixdoc *)ad_ix_row(ix, AD_SEC_DOCS, d, ix->m.ndocs,
+                                                  sizeof(ad_ixdoc), AD_BAD_DOC);
   uint32_t f;
-  if (d >= ix->m.ndocs) { ad_ix_corrupt(ix, AD_BAD_DOC, d); return NULL; }
-  if (ad_ix_need(ix, AD_SEC_DOCS, (uint64_t)d * sizeof(ad_ixdoc), sizeof(ad_ixdoc)))
-    return NULL;
-  e = (const ad_ixdoc *)ix->sec[AD_SEC_DOCS] + d;
+  if (e == NULL) return NULL;
   /* the columns every reader computes with (ad_index.h) */
   if (e->napp == 0 || (uint64_t)e->app + e->napp > ix->m.napps
       || e->best >= ix->m.nrecs
@@ -135,12 +142,9 @@ const ad_ixdoc *ad_ix_doc(ad_ix *ix, uint32_t d) {
 }
 
 const ad_ixterm *ad_ix_term(ad_ix *ix, uint32_t t) {
-  const ad_ixterm *e;
-  if (t >= ix->m.nterms) { ad_ix_corrupt(ix, AD_BAD_TERM, t); return NULL; }
-  if (ad_ix_need(ix, AD_SEC_TERMS, (uint64_t)t * sizeof(ad_ixterm), sizeof(ad_ixterm)))
-    return NULL;
-  e = (const ad_ixterm *)ix->sec[AD_SEC_TERMS] + t;
-  if (ad_ix_need(ix, AD_SEC_TSTR, e->str, e->len)
+  const ad_ixterm *e = (const ad_ixterm *)ad_ix_row(ix, AD_SEC_TERMS, t, ix->m.nterms,
+                                                    sizeof(ad_ixterm), AD_BAD_TERM);
+  if (e == NULL || ad_ix_need(ix, AD_SEC_TSTR, e->str, e->len)
       || ad_ix_need(ix, AD_SEC_POST, e->post, e->postlen)
       || ad_ix_need(ix, AD_SEC_POS, e->pos, e->poslen))
     return NULL;
@@ -154,11 +158,9 @@ const ad_ixterm *ad_ix_term(ad_ix *ix, uint32_t t) {
 }
 
 const ad_ixfile *ad_ix_file(ad_ix *ix, uint32_t fi) {
-  const ad_ixfile *f;
-  if (fi >= ix->m.nfiles) { ad_ix_corrupt(ix, AD_BAD_FILE, fi); return NULL; }
-  if (ad_ix_need(ix, AD_SEC_FILES, (uint64_t)fi * sizeof(ad_ixfile), sizeof(ad_ixfile)))
-    return NULL;
-  f = (const ad_ixfile *)ix->sec[AD_SEC_FILES] + fi;
+  const ad_ixfile *f = (const ad_ixfile *)ad_ix_row(ix, AD_SEC_FILES, fi, ix->m.nfiles,
+                                                    sizeof(ad_ixfile), AD_BAD_FILE);
+  if (f == NULL) return NULL;
   if ((uint64_t)f->path + f->pathlen > ix->seclen[AD_SEC_FSTR]
       || (uint64_t)f->first + f->nrec > ix->m.nrecs
       || (f->size > AD_MAX_FILE_SIZE && f->nrec > 0)) {   /* (too big: skipped) */
@@ -232,10 +234,9 @@ int ad_ix_rec(ad_ix *ix, uint32_t r, ad_record *out) {
   const ad_ixrec *x;
   const ad_ixfile *f;
   int s, k = 0;
-  if (r >= ix->m.nrecs) return ad_ix_corrupt(ix, AD_BAD_REC, r);
-  if (ad_ix_need(ix, AD_SEC_RECS, (uint64_t)r * sizeof(ad_ixrec), sizeof(ad_ixrec)))
-    return AD_ECORRUPT;
-  x = (const ad_ixrec *)ix->sec[AD_SEC_RECS] + r;
+  x = (const ad_ixrec *)ad_ix_row(ix, AD_SEC_RECS, r, ix->m.nrecs, sizeof(ad_ixrec),
+                                  AD_BAD_REC);
+  if (x == NULL) return AD_ECORRUPT;
   if (x->flags & AD_XR_BIG) {
     if (ad_ix_need(ix, AD_SEC_RECBIG, (uint64_t)x->raw * sizeof(ad_record), sizeof(ad_record)))
       return AD_ECORRUPT;
