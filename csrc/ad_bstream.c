@@ -12,27 +12,6 @@
 
 /* {====================================================== helpers */
 
-/* Hash of a term or an id (build-time tables only, never saved): words
-** are short, so up to 16 bytes are read as two (overlapping) words. */
-uint64_t ad_b_strhash(const char *s, size_t n) {
-  uint64_t a = 0, b = 0, h;
-  if (n > 16) return ad_hash64(s, n, AD_HASH_INIT);
-  if (n >= 8) { memcpy(&a, s, 8); memcpy(&b, s + n - 8, 8); }
-  else if (n >= 4) {
-    uint32_t x, y;
-    memcpy(&x, s, 4); memcpy(&y, s + n - 4, 4);
-    a = x; b = y;
-  } else if (n > 0)
-    a = (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[n / 2] << 8 |
-        (uint64_t)(unsigned char)s[n - 1] << 16;
-  h = (a ^ 0x9E3779B97F4A7C15ULL) * 0xff51afd7ed558ccdULL;
-  h ^= (b + n) * 0xc4ceb9fe1a85ec53ULL;
-  h ^= h >> 32;
-  h *= 0x9E3779B97F4A7C15ULL;
-  h ^= h >> 29;
-  return h;
-}
-
 /* a cheap pre-check for ad_has_code: every code host name has ".co",
 ** ".or" or ".ne" in it */
 static int ad_maybe_code(const char *s, size_t n) {

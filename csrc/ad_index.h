@@ -256,8 +256,25 @@ int ad_ix_rec(ad_ix *ix, uint32_t r, ad_record *out);
 /* BM25 idf of a term with document frequency df */
 double ad_ix_idf(const ad_ix *ix, uint32_t df);
 
-uint32_t ad_varint_get(const uint8_t **p, const uint8_t *end, int *bad);
 uint64_t ad_fasthash(const void *p, size_t n, uint64_t seed);
+
+/* The varint at *pp (< end), moving *pp past it; on a truncated or
+** over-long one sets *bad and moves *pp to end. Inline: the encoding, the
+** update, search and similar decode postings with it in their inner loops. */
+static inline uint32_t ad_varint_get(const uint8_t **pp, const uint8_t *end, int *bad) {
+  const uint8_t *p = *pp;
+  uint32_t v = 0;
+  int sh = 0;
+  while (p < end) {
+    uint8_t c = *p++;
+    v |= (uint32_t)(c & 0x7F) << sh;
+    if (!(c & 0x80)) { *pp = p; return v; }
+    sh += 7;
+    if (sh > 28) break;
+  }
+  *bad = 1; *pp = end;
+  return 0;
+}
 
 /* The one byte order of (pointer, length) strings (terms, ids): memcmp
 ** over the common length, then the shorter first. */

@@ -17,21 +17,6 @@
 #include "ad_index.h"
 
 /* {====================================================== helpers */
-uint32_t ad_varint_get(const uint8_t **pp, const uint8_t *end, int *bad) {
-  const uint8_t *p = *pp;
-  uint32_t v = 0;
-  int sh = 0;
-  while (p < end) {
-    uint8_t c = *p++;
-    v |= (uint32_t)(c & 0x7F) << sh;
-    if (!(c & 0x80)) { *pp = p; return v; }
-    sh += 7;
-    if (sh > 28) break;
-  }
-  *bad = 1; *pp = end;
-  return 0;
-}
-
 uint64_t ad_fasthash(const void *p, size_t n, uint64_t seed) {
   return ad_hash64(p, n, seed);
 }
