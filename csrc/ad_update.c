@@ -191,41 +191,13 @@ int ad_up_list(const ad_upd *up, const ad_alloc *a, uint32_t ot,
       if (nd == UINT32_MAX) continue;
       if (out > 0 && nd <= last)                      /* order must hold */
         return ad_ix_corrupt(old, AD_BAD_POSTINGS, ot);
-      (*oentp)[out].doc = last = nd; (*oentp)[out].npm = npm; (*oentp)[out].odoc = bd[k];
+      (*oentp)[out].doc = last = nd; (*oentp)[out].npm = npm;
       (*oentp)[out].poff = (uint32_t)(p0 - old->sec[AD_SEC_POS]);
       (*oentp)[out].plen = (uint32_t)(pp - p0);
       out++;
     }
   }
   *n = out;
-  return AD_OK;
-}
-
-int ad_up_fieldtf(uint32_t mask, uint32_t np, const uint8_t *ps,
-                  const uint8_t *pe, const uint32_t *fstart,
-                  const uint16_t *len, uint32_t tf[AD_NFIELDS]) {
-  uint32_t f, j, at = 0;
-  int bad = 0;
-  for (f = 0; f < AD_NFIELDS; f++) {
-    tf[f] = 0;
-    /* a field with a position has a token (the encoding divides by its
-    ** length: ad_encode.c) */
-    if (((mask >> f) & 1) && len[f] == 0) return AD_ECORRUPT;
-  }
-  if (mask == 0) return np ? AD_ECORRUPT : AD_OK;
-  if ((mask & (mask - 1)) == 0) {           /* one field: no decoding */
-    for (f = 0; !((mask >> f) & 1); f++) {}
-    tf[f] = np;
-    return AD_OK;
-  }
-  for (j = 0; j < np; j++) {
-    at += ad_varint_get(&ps, pe, &bad);
-    for (f = AD_NFIELDS - 1; f > 0 && at < fstart[f]; f--) {}
-    tf[f]++;
-  }
-  if (bad) return AD_ECORRUPT;
-  for (f = 0; f < AD_NFIELDS; f++)
-    if (((mask >> f) & 1) != (tf[f] != 0)) return AD_ECORRUPT;
   return AD_OK;
 }
 

@@ -26,8 +26,8 @@ typedef struct ad_upd {
 } ad_upd;
 
 /* A posting of the old index that an update keeps: new doc number, npm,
-** its positions (bytes in old's POS section), old doc number. */
-typedef struct ad_oent { uint32_t doc, npm, poff, plen, odoc; } ad_oent;
+** and its positions (bytes in old's POS section). */
+typedef struct ad_oent { uint32_t doc, npm, poff, plen; } ad_oent;
 
 /* Start an update of corpus c over old: oldfile[f] is the old file of c's
 ** file f (UINT32_MAX: read anew). Builds r2old and recdoc. AD_OK, AD_ENOMEM
@@ -52,12 +52,31 @@ int ad_up_keep(ad_upd *up, ad_corpus *c, ad_ixdoc *docs, uint32_t nent,
 int ad_up_list(const ad_upd *up, const ad_alloc *a, uint32_t ot,
                ad_oent **oentp, uint32_t *capoent, uint32_t *n);
 /* tf per field of a kept posting (field mask `mask`, np positions ps..pe,
-** varint deltas) in a doc whose fields start at fstart and hold len
-** tokens. AD_OK or AD_ECORRUPT (the posting disagrees with the doc: a
-** field it has a position in is empty, or its mask is not its fields). */
-int ad_up_fieldtf(uint32_t mask, uint32_t np, const uint8_t *ps,
-                  const uint8_t *pe, const uint32_t *fstart,
-                  const uint16_t *len, uint32_t tf[AD_NFIELDS]);
+** varint deltas) in a doc whose fields start at fstart. AD_OK or
+** AD_ECORRUPT (the mask is not the fields of the positions). Inline: the
+** encoding calls it for every kept posting. */
+static inline int ad_up_fieldtf(uint32_t mask, uint32_t np, const uint8_t *ps,
+                                const uint8_t *pe, const uint32_t *fstart,
+                                uint32_t tf[AD_NFIELDS]) {
+  uint32_t f, j, at = 0;
+  int bad = 0;
+  for (f = 0; f < AD_NFIELDS; f++) tf[f] = 0;
+  if (mask == 0) return np ? AD_ECORRUPT : AD_OK;
+  if ((mask & (mask - 1)) == 0) {           /* one field: no decoding */
+    for (f = 0; !((mask >> f) & 1); f++) {}
+    tf[f] = np;
+    return AD_OK;
+  }
+  for (j = 0; j < np; j++) {
+    at += ad_varint_get(&ps, pe, &bad);
+    for (f = AD_NFIELDS - 1; f > 0 && at < fstart[f]; f--) {}
+    tf[f]++;
+  }
+  if (bad) return AD_ECORRUPT;
+  for (f = 0; f < AD_NFIELDS; f++)
+    if (((mask >> f) & 1) != (tf[f] != 0)) return AD_ECORRUPT;
+  return AD_OK;
+}
 /* Verify, before threads read them, the sections of old that the encoding
 ** reads; then *split = the first old term whose first byte is >= split.
 ** AD_OK or AD_ECORRUPT. */
