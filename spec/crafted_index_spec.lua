@@ -173,6 +173,33 @@ describe("crafted saved indexes", function()
     end
   end)
 
+  it("an update checks the kept postings against their documents' field lengths", function()
+    -- with b = 1 a field's weight divides by its length: a kept posting in a
+    -- field the document says is empty (a division by zero before) is an
+    -- error, not a NaN impact
+    local src = dir .. "/src2"
+    assert(os.execute("mkdir -p '" .. src .. "' && cp " .. SCAN .. "/*.md '" .. src .. "'"
+                      .. " && touch -d '2020-07-01 12:00' '" .. src .. "'/*.md"))
+    local idx = assert(ad.index(src, {b = 1}))
+    local p0 = dir .. "/b1.adx"
+    assert(idx:save(p0))
+    local s = H.read(p0)
+    local docs = header(s).off[SEC.DOCS]
+    for d = 0, idx:info().papers - 1 do      -- every title: 0 tokens
+      local at = docs + d * 64 + 40 + 1
+      s = s:sub(1, at - 1) .. string.pack("<I2", 0) .. s:sub(at + 2)
+    end
+    local p, loaded, err = try(reseal(s))
+    assert.is_nil(err)
+    local f = src .. "/listing_small.md"      -- the catalog's papers are kept
+    local text = H.read(f)
+    H.write(f, text:sub(1, #text // 2))
+    assert(os.execute("touch -d '2020-07-02 12:00' '" .. f .. "'"))
+    local ok, e = pcall(loaded.update, loaded)
+    assert.is_false(ok)
+    assert.truthy(tostring(e):find(p .. ": corrupted index", 1, true), e)
+  end)
+
   it("an index built with k1 = 0, b = 1 and a zero weight updates like a fresh build", function()
     -- the edges of the parameters' ranges are valid: no 0/0, no x/0
     local src = dir .. "/src"
