@@ -37,17 +37,6 @@ void ad_ixparams_default(ad_ixparams *p) {
   p->w[AD_F_AUTHORS] = 3.0f; p->w[AD_F_COMMENT] = 0.5f;
   p->k1 = 1.2f; p->b = 0.75f;
 }
-
-const char *ad_ixparams_check(const ad_ixparams *p) {
-  static const char *const w[AD_NFIELDS] = {"weights.ti", "weights.abs", "weights.au",
-                                            "weights.co"};
-  int f;
-  for (f = 0; f < AD_NFIELDS; f++)
-    if (!(p->w[f] >= 0 && p->w[f] < 1e6f)) return w[f];
-  if (!(p->k1 >= 0 && p->k1 < 1000)) return "k1";
-  if (!(p->b >= 0 && p->b <= 1)) return "b";
-  return NULL;
-}
 /* }====================================================== */
 
 /* {====================================================== entries */

@@ -180,7 +180,7 @@ enum {
 void ad_ixparams_default(ad_ixparams *p);
 /* NULL when every parameter is in range (weights in [0, 1e6), k1 in
 ** [0, 1000), b in [0, 1]: so finite), else what is not ("k1"): the rule of
-** a build's options and of a loaded index's META. */
+** a build's options and of a loaded index's META (in ad_ixread.c). */
 const char *ad_ixparams_check(const ad_ixparams *p);
 /* Build an index of corpus c (whose files' text must be loaded).
 ** Returns AD_OK or AD_ENOMEM; ix is always freeable with ad_ix_free. */

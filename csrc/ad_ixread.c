@@ -54,6 +54,17 @@ void ad_ix_unmap(ad_ix *ix) {
 /* }====================================================== */
 
 /* {====================================================== what failed */
+const char *ad_ixparams_check(const ad_ixparams *p) {
+  static const char *const w[AD_NFIELDS] = {"weights.ti", "weights.abs", "weights.au",
+                                            "weights.co"};
+  int f;
+  for (f = 0; f < AD_NFIELDS; f++)
+    if (!(p->w[f] >= 0 && p->w[f] < 1e6f)) return w[f];
+  if (!(p->k1 >= 0 && p->k1 < 1000)) return "k1";
+  if (!(p->b >= 0 && p->b <= 1)) return "b";
+  return NULL;
+}
+
 int ad_ix_corrupt(ad_ix *ix, int kind, uint32_t item) {
   uint64_t none = 0, v = (uint64_t)kind << 32 | item;
   /* the first one wins; readers on two threads may both find one */
