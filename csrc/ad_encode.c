@@ -7,6 +7,7 @@
 ** parts (by first byte, see AD_SPLIT), in one thread or two: the result is
 ** the same either way. Also the byte buffers and sections of a build.
 */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,7 +103,6 @@ typedef struct ad_encctx {
   ad_fterm *ft;
   const ad_ixdoc *docs;
   const float *nf;
-  const uint8_t *empty;         /* per doc: bit f set when field f is empty */
   double logtab[64];
 } ad_encctx;
 
@@ -126,9 +126,12 @@ static int ad_b_encpart(const ad_encctx *x, ad_encpart *pt) {
   ad_ix *old = x->old;
   const ad_ixdoc *docs = x->docs;
   const float *nf = x->nf;
-  const uint8_t *empty = x->empty;
   const double *logtab = x->logtab;
-  const ad_ixparams *p = &x->ix->m.p;
+  /* BM25F saturation tfw / (k1 + tfw): with k1 = 0 (a valid parameter) a
+  ** posting without weight (pseudo terms, zero field weights) would be
+  ** 0 / 0; the smallest positive double in its place gives 0 there and
+  ** exactly 1 for any tfw > 0 (tfw >= the smallest float), as k1 = 0 does */
+  const double k1 = x->ix->m.p.k1 > 0 ? x->ix->m.p.k1 : DBL_MIN;
   uint32_t i, oi, n = x->ix->m.ndocs;
   const char *prevs = NULL;
   uint32_t prevlen = 0;
@@ -236,10 +239,7 @@ static int ad_b_encpart(const ad_encctx *x, ad_encpart *pt) {
           if (doc >= n || (sleft && sdoc == doc)) { st = AD_ECORRUPT; goto done; }
           mask = e->npm & 15; np = e->npm >> 4;
           ps = old->sec[AD_SEC_POS] + e->poff; pz = ps + e->plen;
-          /* a posting in an empty field: the doc's lengths (which the
-          ** weights divide by) and its postings disagree */
-          if ((mask & empty[doc])
-              || ad_up_fieldtf(mask, np, ps, pz, docs[doc].fstart, tf)) {
+          if (ad_up_fieldtf(mask, np, ps, pz, docs[doc].fstart, tf)) {
             st = ad_ix_corrupt(old, AD_BAD_DOC, x->up->dold[doc]); goto done;
           }
         }
@@ -249,9 +249,7 @@ static int ad_b_encpart(const ad_encctx *x, ad_encpart *pt) {
           if (ad_bb_reserve(a, &pos, (size_t)(pz - ps))) goto done;
           memcpy(pos.p + pos.n, ps, (size_t)(pz - ps)); pos.n += (size_t)(pz - ps);
         }
-        /* BM25F saturation; 0 without weight (pseudo terms, zero field
-        ** weights), where k1 = 0 would make it 0 / 0 */
-        imp = tfw > 0 ? tfw / (p->k1 + tfw) : 0;
+        imp = tfw / (k1 + tfw);
         bd[k] = doc;
         {
           double xi = imp * AD_IMPMAX;   /* ceil, clamped to [1, 127] */
@@ -340,28 +338,24 @@ int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixb *b2, ad_ixdoc *docs,
   const ad_ixparams *p = &ix->m.p;
   int st = AD_ENOMEM, k;
   float *nf;
-  uint8_t *empty;
   ad_encctx x;
   ad_encpart pt[2];
   memset(pt, 0, sizeof pt);
   /* per doc and field: w_f / (1 - b + b len / avglen) */
   nf = (float *)ad_malloc(a, ((size_t)n + 1) * AD_NFIELDS * sizeof(float));
   if (nf == NULL) return AD_ENOMEM;
-  empty = (uint8_t *)ad_malloc(a, (size_t)n + 1);
-  if (empty == NULL) { ad_free(a, nf, ((size_t)n + 1) * AD_NFIELDS * sizeof(float)); return AD_ENOMEM; }
   for (i = 0; i < n; i++) {
     uint32_t f;
-    empty[i] = 0;
     for (f = 0; f < AD_NFIELDS; f++) {
-      if (docs[i].len[f] == 0) empty[i] |= (uint8_t)(1u << f);
       double avg = ix->m.avglen[f];
       double norm = avg > 0 ? (1 - p->b + p->b * docs[i].len[f] / avg) : 1;
-      /* (norm is 0 only for b = 1 and an empty field: no posting of the
-      ** doc is in that field, a kept one is checked against `empty`) */
+      /* norm is 0 only for b = 1 and an empty field, which has no posting
+      ** in a build; a crafted old index may still give a kept doc one
+      ** there: it weighs 0 (not tf / 0) */
       nf[(size_t)i * AD_NFIELDS + f] = norm > 0 ? (float)(p->w[f] / norm) : 0;
     }
   }
-  x.ix = ix; x.old = old; x.up = up; x.docs = docs; x.nf = nf; x.empty = empty;
+  x.ix = ix; x.old = old; x.up = up; x.docs = docs; x.nf = nf;
   for (i = 1; i < 64; i++) x.logtab[i] = log((double)i);
   x.logtab[0] = 0;
   /* the terms of both builders, merged */
@@ -471,7 +465,6 @@ done:
   if (ord2) ad_free(b2->a, ord2, (size_t)(ntb ? ntb : 1) * sizeof *ord2);
   if (ft) ad_free(a, ft, ((size_t)nta + ntb + 1) * sizeof *ft);
   ad_free(a, nf, ((size_t)n + 1) * AD_NFIELDS * sizeof(float));
-  ad_free(a, empty, (size_t)n + 1);
   return st;
 }
 /* }====================================================== */

@@ -173,10 +173,10 @@ describe("crafted saved indexes", function()
     end
   end)
 
-  it("an update checks the kept postings against their documents' field lengths", function()
+  it("an update over documents whose field lengths deny their postings computes no NaN", function()
     -- with b = 1 a field's weight divides by its length: a kept posting in a
-    -- field the document says is empty (a division by zero before) is an
-    -- error, not a NaN impact
+    -- field its document says is empty divided by zero (then a NaN impact,
+    -- UBSan under `make test-asan`); it now weighs 0
     local src = dir .. "/src2"
     assert(os.execute("mkdir -p '" .. src .. "' && cp " .. SCAN .. "/*.md '" .. src .. "'"
                       .. " && touch -d '2020-07-01 12:00' '" .. src .. "'/*.md"))
@@ -189,15 +189,16 @@ describe("crafted saved indexes", function()
       local at = docs + d * 64 + 40 + 1
       s = s:sub(1, at - 1) .. string.pack("<I2", 0) .. s:sub(at + 2)
     end
-    local p, loaded, err = try(reseal(s))
+    local _, loaded, err = try(reseal(s))
     assert.is_nil(err)
     local f = src .. "/listing_small.md"      -- the catalog's papers are kept
     local text = H.read(f)
     H.write(f, text:sub(1, #text // 2))
     assert(os.execute("touch -d '2020-07-02 12:00' '" .. f .. "'"))
-    local ok, e = pcall(loaded.update, loaded)
-    assert.is_false(ok)
-    assert.truthy(tostring(e):find(p .. ": corrupted index", 1, true), e)
+    assert(loaded:update())
+    for _, h in ipairs(loaded:search("learning", {limit = 20})) do
+      assert.is_true(h.score == h.score and h.score >= 0 and h.score < math.huge)
+    end
   end)
 
   it("an index built with k1 = 0, b = 1 and a zero weight updates like a fresh build", function()
