@@ -7,7 +7,7 @@ CFLAGS   ?= -O2 -g
 WARN      = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -pedantic -std=c99
 XCFLAGS   = -fPIC -fvisibility=hidden -D_GNU_SOURCE -pthread $(LUA_INC)
 # ad.open reads and scans files, and ad.index tokenizes and encodes, on POSIX
-# threads (csrc/ad_open.c, csrc/ad_index.c)
+# threads (csrc/ad_open.c, csrc/ad_build.c, csrc/ad_encode.c)
 LDFLAGS_SO = -shared -pthread -ldl
 BUILD    ?= build
 SRCS      = $(wildcard csrc/*.c)

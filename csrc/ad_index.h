@@ -1,13 +1,26 @@
 /*
 ** ad_index.h: the inverted index over a corpus (pure C, no lua.h).
 **
-** Stages (one file each):
+** This header is the index core's public interface. Stages (one file
+** each; a file calls only the files below it, never one above):
 **   ad_token.c   tokenizer shared by indexing, queries and snippets
-**   ad_index.c   build: merge records into one entry per arXiv id, tokenize,
-**                write postings and per-entry columns into sections
-**   ad_search.c  query execution: iterators, block-max top-k, count, trend
-**   ad_similar.c tf-idf cosine "similar papers" and snippets
-**   ad_store.c   save (atomic) and load (mmap, validated, lazily checksummed)
+**   ad_ixread.c  the validated accessors every reader goes through (need,
+**                doc, term, find, rec, ...) and the index's lifetime
+**   ad_update.c  what an update takes from the old index: record maps,
+**                kept entries, kept postings (internal: ad_update.h)
+**   ad_bstream.c the builder: tokenizes docs into per-term temporary
+**                streams (internal: ad_build.h, shared by the build files)
+**   ad_encode.c  final encoding of a build: term streams (and kept
+**                postings) into posting lists with impacts
+**   ad_build.c   build and update, stage by stage: group records into one
+**                entry per arXiv id, number, tokenize, encode, files and
+**                records
+**   ad_store.c   save (atomic) and load (mmap, validated, lazily
+**                checksummed); the file header: ad_store.h
+**   ad_search.c  query execution: iterators, block-max top-k, count
+**   ad_similar.c tf-idf cosine "similar papers"
+**   ad_snippet.c query snippets
+**   ad_topk.h    the top-k heap of hits (search, similar)
 **
 ** An index is a set of sections (byte arrays). A fresh build owns heap
 ** buffers; a loaded index points into one read-only mmap of the saved file.
@@ -53,6 +66,7 @@
 #ifndef AD_INDEX_H
 #define AD_INDEX_H
 
+#include <string.h>
 #include "ad_core.h"
 #include "ad_query.h"
 
@@ -151,17 +165,27 @@ typedef struct ad_ix {
   const uint64_t *sums;           /* checksum of each chunk */
   uint8_t *verified;              /* one byte per chunk */
   uint32_t nchunks, chunkshift;
-  int lazy;
-  uint8_t *recdone; uint32_t nrecdone;  /* records expanded into a corpus */                       /* 1: chunks verified on first use */
+  int lazy;                       /* 1: chunks verified on first use */
+  uint8_t *recdone; uint32_t nrecdone;  /* records expanded into a corpus */
+  uint64_t bad;                   /* the first failed check (ad_ix_why) */
 } ad_ix;
 
-/* {====================================================== build (ad_index.c) */
+/* What failed validation (ad_ix.bad = kind << 32 | the item's number) */
+enum {
+  AD_BAD_NONE, AD_BAD_BOUNDS, AD_BAD_CHUNK, AD_BAD_DOC, AD_BAD_TERM,
+  AD_BAD_POSTINGS, AD_BAD_REC, AD_BAD_FILE
+};
+
+/* {====================================================== build (ad_build.c) */
 void ad_ixparams_default(ad_ixparams *p);
+/* NULL when every parameter is in range (weights in [0, 1e6), k1 in
+** [0, 1000), b in [0, 1]: so finite), else what is not ("k1"): the rule of
+** a build's options and of a loaded index's META (in ad_ixread.c). */
+const char *ad_ixparams_check(const ad_ixparams *p);
 /* Build an index of corpus c (whose files' text must be loaded).
 ** Returns AD_OK or AD_ENOMEM; ix is always freeable with ad_ix_free. */
 int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
                 const ad_ixparams *p);
-void ad_ix_free(ad_ix *ix);
 /* Build like ad_ix_build, reusing the index `old` of an earlier version of
 ** the corpus (incremental update). oldfile[f] is the file of old that holds
 ** the same bytes as c's file f (then c's records of f are old's records of
@@ -182,14 +206,40 @@ int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
                   const ad_ixparams *p, ad_ix *old, const uint32_t *oldfile,
                   uint32_t *nread, uint32_t *badfile, unsigned threads,
                   uint32_t minpar);
+/* }====================================================== */
+
+/* {====================================================== reading (ad_ixread.c) */
+/* Free a built or loaded index (a loaded one is unmapped). */
+void ad_ix_free(ad_ix *ix);
+/* Unmap a loaded index (called by ad_ix_free). */
+void ad_ix_unmap(ad_ix *ix);
+
+/* Every number read from a saved index is checked once before anything
+** uses it: META at load (ad_ix_load: counts against the section sizes,
+** parameters finite and in range), every other value by the accessor that
+** reads it (ad_ix_doc checks a doc's columns, ad_ix_term a term's offsets,
+** ...), so a load stays O(1). A failed check returns AD_ECORRUPT (or NULL)
+** and records what failed in ix->bad (the first failure; safe from several
+** threads): ad_ix_why says it ("document 12"). */
+int ad_ix_corrupt(ad_ix *ix, int kind, uint32_t item);   /* -> AD_ECORRUPT */
+/* The first failed check of ix, as text ("document 12", "checksum of
+** chunk 3"), in buf[n]; "bounds check" when none was recorded. */
+const char *ad_ix_why(const ad_ix *ix, char *buf, size_t n);
 
 /* Make sure bytes [off, off+len) of section s are valid: in bounds and, for
 ** a loaded index, their chunks' checksums verified. AD_OK or AD_ECORRUPT. */
 int ad_ix_need(ad_ix *ix, int s, uint64_t off, uint64_t len);
 
-/* Accessors that validate (return NULL when out of bounds or corrupt). */
+/* Accessors that validate (return NULL when out of bounds or corrupt).
+** ad_ix_doc: app/napp within APPS (napp >= 1), best < nrecs, id within
+** IDSTR (idlen >= 1), field starts from 0 and non-decreasing, norm finite
+** and >= 0. ad_ix_term: bytes, list and positions within their sections,
+** 1 <= df <= ndocs, the skip table within the list, maximp <= AD_IMPMAX. */
 const ad_ixdoc *ad_ix_doc(ad_ix *ix, uint32_t d);
 const ad_ixterm *ad_ix_term(ad_ix *ix, uint32_t t);
+/* File fi: path within FSTR, records within RECS, size <= AD_MAX_FILE_SIZE
+** (or no records) */
+const ad_ixfile *ad_ix_file(ad_ix *ix, uint32_t fi);
 const char *ad_ix_termstr(ad_ix *ix, const ad_ixterm *t);
 const char *ad_ix_docid(ad_ix *ix, const ad_ixdoc *d);
 /* Term number of exact bytes s[0..n), or -1 (or AD_ECORRUPT via *err). */
@@ -198,7 +248,7 @@ int64_t ad_ix_find(ad_ix *ix, const char *s, size_t n, int *err);
 uint32_t ad_ix_lower(ad_ix *ix, const char *s, size_t n, int *err);
 /* Doc number of a canonical id, or -1 */
 int64_t ad_ix_find_id(ad_ix *ix, const char *s, size_t n, int *err);
-/* Appearance record k of doc d (validated), or UINT32_MAX */
+/* Appearance record k of doc d (validated, < nrecs), or UINT32_MAX */
 uint32_t ad_ix_app(ad_ix *ix, const ad_ixdoc *d, uint32_t k);
 /* Record r expanded into *out and validated against the file table.
 ** AD_OK or AD_ECORRUPT. */
@@ -206,8 +256,33 @@ int ad_ix_rec(ad_ix *ix, uint32_t r, ad_record *out);
 /* BM25 idf of a term with document frequency df */
 double ad_ix_idf(const ad_ix *ix, uint32_t df);
 
-uint32_t ad_varint_get(const uint8_t **p, const uint8_t *end, int *bad);
 uint64_t ad_fasthash(const void *p, size_t n, uint64_t seed);
+
+/* The varint at *pp (< end), moving *pp past it; on a truncated or
+** over-long one sets *bad and moves *pp to end. Inline: the encoding, the
+** update, search and similar decode postings with it in their inner loops. */
+static inline uint32_t ad_varint_get(const uint8_t **pp, const uint8_t *end, int *bad) {
+  const uint8_t *p = *pp;
+  uint32_t v = 0;
+  int sh = 0;
+  while (p < end) {
+    uint8_t c = *p++;
+    v |= (uint32_t)(c & 0x7F) << sh;
+    if (!(c & 0x80)) { *pp = p; return v; }
+    sh += 7;
+    if (sh > 28) break;
+  }
+  *bad = 1; *pp = end;
+  return 0;
+}
+
+/* The one byte order of (pointer, length) strings (terms, ids): memcmp
+** over the common length, then the shorter first. */
+static inline int ad_bytecmp(const void *a, size_t an, const void *b, size_t bn) {
+  int c = memcmp(a, b, an < bn ? an : bn);
+  if (c) return c;
+  return an < bn ? -1 : an > bn;
+}
 /* }====================================================== */
 
 /* {====================================================== queries (ad_search.c) */
@@ -230,13 +305,14 @@ int ad_each(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
             int (*f)(void *ud, uint32_t doc), void *ud);
 /* }====================================================== */
 
-/* {====================================================== similar, snippets (ad_similar.c) */
+/* {====================================================== similar (ad_similar.c) */
 /* k most similar docs to text[0..n) (title and abstract text), excluding
 ** doc `self` (UINT32_MAX for none). */
 int ad_similar(ad_ix *ix, const char *text, size_t n, uint32_t self,
                uint32_t k, ad_hit *out, uint32_t *nout);
-/* tf-idf norm of a text (used at build time) */
+/* }====================================================== */
 
+/* {====================================================== snippets (ad_snippet.c) */
 /* Best passage of text with the query tokens marked. terms: nterms folded
 ** tokens (prefix[i] != 0: prefix match). Writes at most outcap bytes to out
 ** and returns the length written. */
@@ -267,8 +343,6 @@ int ad_ix_corpus(ad_ix *ix, ad_corpus *c);
 ** the file's current one. AD_OK, AD_ENOMEM or AD_ECORRUPT. */
 int ad_ix_corpus_addfile(ad_ix *ix, ad_corpus *c, uint32_t fi, int64_t mtime);
 void ad_ix_corpus_free(ad_corpus *c);
-/* Unmap a loaded index (called by ad_ix_free). */
-void ad_ix_unmap(ad_ix *ix);
 /* }====================================================== */
 
 #endif

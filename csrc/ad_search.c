@@ -9,7 +9,7 @@
 **   bound(d,&e)  an upper bound of the score of any doc in [d, e].
 ** Term iterators read posting lists block by block (ad_index.h); bound()
 ** uses the block maxima of the skip table without decoding (block-max).
-** Top-k (ad_search) keeps a heap of the k best hits; once it is full, a
+** Top-k (ad_search) keeps a heap of the k best hits (ad_topk.h); once it is full, a
 ** stretch of docs whose bound cannot beat the k-th score is skipped whole,
 ** so common terms do not score every posting. Ties go to the lower doc
 ** number (the newer paper), which makes the skip exact.
@@ -25,6 +25,7 @@
 #include <string.h>
 #include "ad_index.h"
 #include "ad_token.h"
+#include "ad_topk.h"
 
 #define AD_END UINT32_MAX
 #define AD_MAXEXP 64     /* prefixes with more expansions become a bitmap */
@@ -141,7 +142,7 @@ static int ad_cur_block(ad_cur *c, uint32_t b) {
       prev = c->docs[k] + 1;
     }
   }
-  if (c->docs[n - 1] != s.last) return AD_ECORRUPT;
+  if (c->docs[n - 1] != s.last || s.maximp > AD_IMPMAX) return AD_ECORRUPT;
   if ((size_t)(e - p) < n) return AD_ECORRUPT;
   memcpy(c->imp, p, n); p += n;
   c->npmp = p; c->npmok = 0;
@@ -192,7 +193,9 @@ static float ad_cur_bound(ad_cur *c, uint32_t d, uint32_t *end) {
   if (c->sblk >= c->nb) { *end = AD_END; return 0; }
   s = ad_skip(c, c->sblk);
   *end = s.last;
-  return c->wt * (float)s.maximp;
+  /* (checked when the block is decoded; here, before, clamped to the
+  ** largest impact, which keeps the bound an upper bound) */
+  return c->wt * (float)(s.maximp < AD_IMPMAX ? s.maximp : AD_IMPMAX);
 }
 
 /* positions of the current doc into c->pos / c->npos */
@@ -825,32 +828,6 @@ static ad_it *ad_compile_root(ad_q *q, const ad_xnode *nodes, uint32_t nnodes) {
 /* }====================================================== */
 
 /* {====================================================== entry points */
-/* is hit a worse than hit b? (lower score, or equal and later doc) */
-static int ad_worse(const ad_hit *a, const ad_hit *b) {
-  if (a->score != b->score) return a->score < b->score;
-  return a->doc > b->doc;
-}
-
-static void ad_heap_down(ad_hit *h, uint32_t n, uint32_t i) {
-  for (;;) {
-    uint32_t l = 2 * i + 1, r = l + 1, m = i;
-    ad_hit t;
-    if (l < n && ad_worse(&h[l], &h[m])) m = l;
-    if (r < n && ad_worse(&h[r], &h[m])) m = r;
-    if (m == i) return;
-    t = h[i]; h[i] = h[m]; h[m] = t; i = m;
-  }
-}
-
-static void ad_heap_up(ad_hit *h, uint32_t i) {
-  while (i > 0) {
-    uint32_t p = (i - 1) / 2;
-    ad_hit t;
-    if (!ad_worse(&h[i], &h[p])) return;
-    t = h[i]; h[i] = h[p]; h[p] = t; i = p;
-  }
-}
-
 int ad_search(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
               uint32_t k, int sort, ad_hit *out, uint32_t *nout) {
   ad_q q;
@@ -881,23 +858,14 @@ int ad_search(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
     if (x == AD_END) break;
     if (n == k && x > end) { d = x; continue; }
     s = ad_it_score(&q, root);
-    if (n < k) {
-      out[n].doc = x; out[n].score = s; ad_heap_up(out, n); n++;
-    } else {
-      ad_hit h; h.doc = x; h.score = s;
-      if (ad_worse(&out[0], &h)) { out[0] = h; ad_heap_down(out, n, 0); }
+    {
+      ad_hit h;
+      h.doc = x; h.score = s;
+      ad_topk_push(out, &n, k, h);
     }
     d = x + 1;
   }
-  /* sort the heap: best first */
-  {
-    uint32_t m = n;
-    while (m > 1) {
-      ad_hit t = out[0]; out[0] = out[m - 1]; out[m - 1] = t;
-      m--;
-      ad_heap_down(out, m, 0);
-    }
-  }
+  ad_topk_sort(out, n);           /* best first */
 done:
   ad_ar_free(&q.ar);
   if (q.err) return q.err;

@@ -1,6 +1,6 @@
 /*
 ** ad_similar.c: "similar papers" (tf-idf cosine over title and abstract,
-** the arxiv-sanity approach) and query snippets. Pure C.
+** the arxiv-sanity approach). Pure C.
 **
 ** similar(): the text is tokenized like the index; each distinct term gets
 ** the weight (1 + ln tf) * idf with idf = ln((N + 1) / (df + 1)) + 1; the
@@ -9,15 +9,13 @@
 ** abstract, read from positions only when the doc also has the term in
 ** another field). Scores are divided by both norms (the docs' norms were
 ** computed over all their title+abstract terms at build time).
-**
-** snippet(): the window of `width` words with the most distinct query terms
-** (then most matches), with every matching word wrapped in open/close.
 */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ad_index.h"
 #include "ad_token.h"
+#include "ad_topk.h"
 
 #define AD_SIM_TERMS 40
 
@@ -25,21 +23,13 @@ typedef struct ad_sterm { const char *s; uint32_t len; uint32_t tf; double w; } 
 
 static int ad_sterm_cmp(const void *x, const void *y) {
   const ad_sterm *a = (const ad_sterm *)x, *b = (const ad_sterm *)y;
-  uint32_t n = a->len < b->len ? a->len : b->len;
-  int c = memcmp(a->s, b->s, n);
-  if (c) return c;
-  return a->len < b->len ? -1 : a->len > b->len;
+  return ad_bytecmp(a->s, a->len, b->s, b->len);
 }
 
 static int ad_sterm_wcmp(const void *x, const void *y) {
   const ad_sterm *a = (const ad_sterm *)x, *b = (const ad_sterm *)y;
   if (a->w != b->w) return a->w > b->w ? -1 : 1;
   return ad_sterm_cmp(x, y);
-}
-
-static int ad_hworse(const ad_hit *a, const ad_hit *b) {
-  if (a->score != b->score) return a->score < b->score;
-  return a->doc > b->doc;
 }
 
 int ad_similar(ad_ix *ix, const char *text, size_t n, uint32_t self,
@@ -161,32 +151,9 @@ int ad_similar(ad_ix *ix, const char *text, size_t n, uint32_t self,
       if (d == NULL) { st = AD_ECORRUPT; goto done; }
       h.doc = touched[i];
       h.score = d->norm > 0 ? (float)(acc[touched[i]] / (qn * d->norm)) : 0;
-      if (m < k) {
-        uint32_t c = m++;
-        out[c] = h;
-        while (c > 0 && ad_hworse(&out[c], &out[(c - 1) / 2])) {
-          ad_hit t = out[c]; out[c] = out[(c - 1) / 2]; out[(c - 1) / 2] = t; c = (c - 1) / 2;
-        }
-      } else if (ad_hworse(&out[0], &h)) {
-        uint32_t c = 0;
-        out[0] = h;
-        for (;;) {
-          uint32_t l = 2 * c + 1, r = l + 1, w = c;
-          ad_hit t;
-          if (l < m && ad_hworse(&out[l], &out[w])) w = l;
-          if (r < m && ad_hworse(&out[r], &out[w])) w = r;
-          if (w == c) break;
-          t = out[c]; out[c] = out[w]; out[w] = t; c = w;
-        }
-      }
+      ad_topk_push(out, &m, k, h);
     }
-    /* order best first (m is small) */
-    for (i = 1; i < m; i++) {
-      ad_hit t = out[i];
-      uint32_t j = i;
-      while (j > 0 && ad_hworse(&out[j - 1], &t)) { out[j] = out[j - 1]; j--; }
-      out[j] = t;
-    }
+    ad_topk_sort(out, m);          /* best first */
     *nout = m;
   }
   st = AD_OK;
@@ -197,119 +164,3 @@ done:
   if (touched) ad_free(a, touched, (size_t)nd * 4);
   return st;
 }
-
-/* {====================================================== snippets */
-typedef struct ad_stok { uint32_t start, end; int term; int part; } ad_stok;
-
-static int ad_snip_match(const ad_tok *tk, const char *const *terms,
-                         const size_t *tlens, const int *prefix, uint32_t nt) {
-  uint32_t i;
-  for (i = 0; i < nt; i++) {
-    if (prefix[i] ? (tk->len >= tlens[i] && memcmp(tk->s, terms[i], tlens[i]) == 0)
-                  : (tk->len == tlens[i] && memcmp(tk->s, terms[i], tlens[i]) == 0))
-      return (int)i;
-  }
-  return -1;
-}
-
-static size_t ad_put(char *out, size_t at, size_t cap, const char *s, size_t n) {
-  if (at >= cap) return at;
-  if (n > cap - at) n = cap - at;
-  memcpy(out + at, s, n);
-  return at + n;
-}
-
-size_t ad_snippet(const char *text, size_t n, const char *const *terms,
-                  const size_t *tlens, const int *prefix, uint32_t nterms,
-                  uint32_t width, const char *open, const char *close,
-                  char *out, size_t outcap) {
-  ad_tokenizer tz;
-  ad_tok tk;
-  uint32_t nw = 0, best = 0, cnt[64], distinct = 0, matches = 0;
-  uint32_t bestd = 0, bestm = 0, wstart, wend;
-  size_t at = 0, lo = strlen(open), lc = strlen(close), p, cstart = 0, cend = 0;
-  int incomp = 0, compterm = -1;
-  if (nterms > 64) nterms = 64;
-  if (width == 0) width = 1;
-  /* pass 1: choose the window (over words and parts, compounds mark) */
-  memset(cnt, 0, sizeof cnt);
-  {
-    /* ring of the last `width` words' terms */
-    int ring[256];
-    if (width > 256) width = 256;
-    ad_tok_init(&tz, text, n);
-    while (ad_tok_next(&tz, &tk)) {
-      int m;
-      if (tk.kind == AD_TK_COMPOUND) {
-        compterm = ad_snip_match(&tk, terms, tlens, prefix, nterms);
-        continue;
-      }
-      m = ad_snip_match(&tk, terms, tlens, prefix, nterms);
-      if (m < 0 && tk.kind == AD_TK_PART) m = compterm;
-      if (tk.kind == AD_TK_WORD) compterm = -1;
-      if (nw >= width) {
-        int old = ring[nw % width];
-        if (old >= 0) { if (--cnt[old] == 0) distinct--; matches--; }
-      }
-      ring[nw % width] = m;
-      if (m >= 0) { if (cnt[m]++ == 0) distinct++; matches++; }
-      nw++;
-      if (distinct > bestd || (distinct == bestd && matches > bestm)) {
-        bestd = distinct; bestm = matches;
-        best = nw > width ? nw - width : 0;
-      }
-    }
-  }
-  wstart = best; wend = best + width;      /* word indexes [wstart, wend) */
-  /* pass 2: copy the window, marking matches */
-  ad_tok_init(&tz, text, n);
-  p = 0; nw = 0;
-  {
-    size_t from = 0, to = n;
-    int started = 0;
-    compterm = -1;
-    while (ad_tok_next(&tz, &tk)) {
-      int m;
-      if (tk.kind == AD_TK_COMPOUND) {
-        compterm = ad_snip_match(&tk, terms, tlens, prefix, nterms);
-        cstart = tk.start; cend = tk.end; incomp = compterm >= 0;
-        continue;
-      }
-      if (tk.kind == AD_TK_WORD) { compterm = -1; incomp = 0; }
-      if (nw < wstart) { nw++; continue; }
-      if (nw >= wend) { to = tk.start; break; }
-      if (!started) {
-        started = 1;
-        from = wstart == 0 ? 0 : (incomp ? cstart : tk.start);
-        if (wstart > 0) at = ad_put(out, at, outcap, "\xe2\x80\xa6", 3);
-        p = from;
-      }
-      m = ad_snip_match(&tk, terms, tlens, prefix, nterms);
-      if (incomp) {                    /* the whole compound is marked */
-        if (tk.start == cstart && tk.start >= p) {
-          at = ad_put(out, at, outcap, text + p, cstart - p);
-          at = ad_put(out, at, outcap, open, lo);
-          at = ad_put(out, at, outcap, text + cstart, cend - cstart);
-          at = ad_put(out, at, outcap, close, lc);
-          p = cend;
-        }
-      } else if (m >= 0 && tk.start >= p) {
-        at = ad_put(out, at, outcap, text + p, tk.start - p);
-        at = ad_put(out, at, outcap, open, lo);
-        at = ad_put(out, at, outcap, text + tk.start, tk.end - tk.start);
-        at = ad_put(out, at, outcap, close, lc);
-        p = tk.end;
-      }
-      nw++;
-    }
-    if (!started) return 0;
-    if (to < p) to = p;
-    /* trim trailing spaces of the cut */
-    while (to > p && (text[to - 1] == ' ')) to--;
-    at = ad_put(out, at, outcap, text + p, to - p);
-    if (to < n) at = ad_put(out, at, outcap, "\xe2\x80\xa6", 3);
-    (void)from;
-  }
-  return at;
-}
-/* }====================================================== */

@@ -1,7 +1,7 @@
 /*
 ** ad_store.c: the saved index file (pure C, POSIX I/O).
 **
-** File: a fixed header, the sections (8-byte aligned, zero padded), then a
+** File: a fixed header (ad_store.h), the sections (8-byte aligned, zero padded), then a
 ** table of 64-bit checksums, one per 16 KiB chunk of [header end, table).
 **   header: magic "ARXIVDGX", format version, byte-order mark, the sizes of
 **   the record structs (a file from another platform is refused), the file
@@ -13,9 +13,10 @@
 ** directory: a crash leaves either the old file or the new one.
 ** Loading maps the file read-only and checks, in O(1) work: size, magic,
 ** version, platform, header checksum, table checksum, section bounds and
-** the META counts against the section sizes. Chunks are verified lazily the
-** first time any byte in them is read (ad_ix_need), so corruption anywhere
-** surfaces as AD_ECORRUPT before a byte of it is used.
+** the numbers of META (ad_check_meta). Chunks are verified lazily the
+** first time any byte in them is read (ad_ix_need), and every other number
+** is checked by the accessor that reads it (ad_ixread.c), so corruption
+** anywhere surfaces as AD_ECORRUPT before a byte of it is used.
 */
 #include <dirent.h>
 #include <errno.h>
@@ -28,24 +29,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "ad_index.h"
-
-#define AD_MAGIC "ARXIVDGX"
-#define AD_FORMAT_VERSION 2u  /* 2: record flags AD_XR_DOI, AD_XR_JOURNAL */
-#define AD_BOM 0x01020304u
-#define AD_CHUNKSHIFT 14
-
-typedef struct ad_fhdr {
-  char magic[8];
-  uint32_t version, bom;
-  uint32_t szrec, szdoc, szterm, chunkshift;
-  uint64_t filesize;
-  uint64_t off[AD_NSEC], len[AD_NSEC];
-  uint64_t sumsoff, nchunks, sumsum;
-  uint64_t headsum;             /* hash of all the bytes above */
-} ad_fhdr;
-
-#define AD_HDRSIZE ((sizeof(ad_fhdr) + 63) & ~(size_t)63)
+#include "ad_store.h"
 
 /* {====================================================== save */
 typedef struct ad_wr {
@@ -208,6 +192,37 @@ static int ad_why(char *why, size_t wl, int code, const char *msg) {
   return code;
 }
 
+/* The numbers of META, checked once at load (O(1)): the counts against
+** the section sizes and each other, the BM25F parameters finite and in the
+** ranges a build accepts (ad_ixparams_check), the average field lengths
+** finite and within what 16-bit lengths can average. What the other
+** sections hold is checked by the accessors that read it (ad_ix_doc, ...). */
+static int ad_check_meta(ad_ix *ix, char *why, size_t whylen) {
+  const ad_ixmeta *m = &ix->m;
+  int f;
+  if (ix->seclen[AD_SEC_DOCS] != (uint64_t)m->ndocs * sizeof(ad_ixdoc)
+      || ix->seclen[AD_SEC_IDS] != (uint64_t)m->ndocs * 4
+      || ix->seclen[AD_SEC_TERMS] != (uint64_t)m->nterms * sizeof(ad_ixterm)
+      || ix->seclen[AD_SEC_APPS] != (uint64_t)m->napps * 4
+      || ix->seclen[AD_SEC_FILES] != (uint64_t)m->nfiles * sizeof(ad_ixfile)
+      || ix->seclen[AD_SEC_RECS] != (uint64_t)m->nrecs * sizeof(ad_ixrec)
+      || ix->seclen[AD_SEC_RECBIG] % sizeof(ad_record) != 0
+      || ix->seclen[AD_SEC_DATES] % sizeof(ad_ixdate) != 0)
+    return ad_why(why, whylen, AD_ECORRUPT, "corrupted index (counts do not match sections)");
+  /* every doc has an appearance, every appearance is a record, a doc
+  ** has at most one date row per appearance, a big record is a record */
+  if (m->ndocs > m->napps || m->napps > m->nrecs
+      || ix->seclen[AD_SEC_DATES] / sizeof(ad_ixdate) > m->napps
+      || ix->seclen[AD_SEC_RECBIG] / sizeof(ad_record) > m->nrecs)
+    return ad_why(why, whylen, AD_ECORRUPT, "corrupted index (counts)");
+  if (ad_ixparams_check(&m->p) != NULL)
+    return ad_why(why, whylen, AD_ECORRUPT, "corrupted index (parameters)");
+  for (f = 0; f < AD_NFIELDS; f++)
+    if (!(m->avglen[f] >= 0 && m->avglen[f] <= 65535))
+      return ad_why(why, whylen, AD_ECORRUPT, "corrupted index (average field lengths)");
+  return AD_OK;
+}
+
 int ad_ix_load_mem(ad_ix *ix, const ad_alloc *a, const void *buf, size_t len,
                    char *why, size_t whylen) {
   ad_fhdr h;
@@ -272,25 +287,7 @@ int ad_ix_load_mem(ad_ix *ix, const ad_alloc *a, const void *buf, size_t len,
     return ad_why(why, whylen, AD_ECORRUPT, "corrupted index (metadata)");
   m = (const ad_ixmeta *)ix->sec[AD_SEC_META];
   ix->m = *m;
-  if (ix->seclen[AD_SEC_DOCS] != (uint64_t)m->ndocs * sizeof(ad_ixdoc)
-      || ix->seclen[AD_SEC_IDS] != (uint64_t)m->ndocs * 4
-      || ix->seclen[AD_SEC_TERMS] != (uint64_t)m->nterms * sizeof(ad_ixterm)
-      || ix->seclen[AD_SEC_APPS] != (uint64_t)m->napps * 4
-      || ix->seclen[AD_SEC_FILES] != (uint64_t)m->nfiles * sizeof(ad_ixfile)
-      || ix->seclen[AD_SEC_RECS] != (uint64_t)m->nrecs * sizeof(ad_ixrec)
-      || ix->seclen[AD_SEC_RECBIG] % sizeof(ad_record) != 0
-      || ix->seclen[AD_SEC_DATES] % sizeof(ad_ixdate) != 0
-      || !(m->p.k1 >= 0 && m->p.k1 < 1000) || !(m->p.b >= 0 && m->p.b <= 1))
-    return ad_why(why, whylen, AD_ECORRUPT, "corrupted index (counts do not match sections)");
-  for (s = 0; s < AD_NFIELDS; s++)
-    if (!(m->p.w[s] >= 0 && m->p.w[s] < 1e6) || !(m->avglen[s] >= 0 && m->avglen[s] < 1e9))
-      return ad_why(why, whylen, AD_ECORRUPT, "corrupted index (parameters)");
-  return AD_OK;
-}
-
-void ad_ix_unmap(ad_ix *ix) {
-  if (ix->map) munmap(ix->map, ix->maplen);
-  ix->map = NULL;
+  return ad_check_meta(ix, why, whylen);
 }
 
 int ad_ix_load(ad_ix *ix, const ad_alloc *a, const char *path, char *why,
@@ -322,12 +319,8 @@ int ad_ix_corpus(ad_ix *ix, ad_corpus *c) {
   if (ad_ix_need(ix, AD_SEC_FILES, 0, ix->seclen[AD_SEC_FILES])) return AD_ECORRUPT;
   if (ad_ix_need(ix, AD_SEC_FSTR, 0, ix->seclen[AD_SEC_FSTR])) return AD_ECORRUPT;
   files = (const ad_ixfile *)ix->sec[AD_SEC_FILES];
-  for (i = 0; i < nf; i++) {
-    if ((uint64_t)files[i].path + files[i].pathlen > ix->seclen[AD_SEC_FSTR]
-        || (uint64_t)files[i].first + files[i].nrec > ix->m.nrecs
-        || (files[i].size > AD_MAX_FILE_SIZE && files[i].nrec > 0))
-      return AD_ECORRUPT;
-  }
+  for (i = 0; i < nf; i++)
+    if (ad_ix_file(ix, i) == NULL) return AD_ECORRUPT;
   if (nf) {
     c->files = (ad_file *)ad_malloc(&c->a, (size_t)nf * sizeof(ad_file));
     if (c->files == NULL) return AD_ENOMEM;
@@ -376,14 +369,8 @@ int ad_ix_corpus_addfile(ad_ix *ix, ad_corpus *c, uint32_t fi, int64_t mtime) {
   const ad_ixfile *xf;
   ad_file *f;
   uint32_t k, first;
-  if (fi >= ix->m.nfiles ||
-      ad_ix_need(ix, AD_SEC_FILES, (uint64_t)fi * sizeof(ad_ixfile), sizeof(ad_ixfile)))
-    return AD_ECORRUPT;
-  xf = (const ad_ixfile *)ix->sec[AD_SEC_FILES] + fi;
-  if ((uint64_t)xf->path + xf->pathlen > ix->seclen[AD_SEC_FSTR]
+  if ((xf = ad_ix_file(ix, fi)) == NULL
       || ad_ix_need(ix, AD_SEC_FSTR, xf->path, xf->pathlen)
-      || (uint64_t)xf->first + xf->nrec > ix->m.nrecs
-      || (xf->size > AD_MAX_FILE_SIZE && xf->nrec > 0)  /* (too big: skipped) */
       || (uint64_t)c->nrecs + xf->nrec > UINT32_MAX - 1)
     return AD_ECORRUPT;
   if (ad_grow(&c->a, (void **)&c->files, &c->capfiles, c->nfiles + 1, sizeof(ad_file))

@@ -1,7 +1,9 @@
 # mk/fuzz.mk: libFuzzer targets for the pure-C core (csrc/fuzz/fuzz_*.c).
 #
 #   make fuzz FUZZ_SECONDS=600   run every target for N seconds each (default 60)
-#   make fuzz-smoke              CI: 30 seconds per target
+#   make fuzz-smoke              CI: every regression seed of every target
+#                                first (fuzz-regress), then 30 seconds per target
+#   make fuzz-regress            replay the committed seeds once, no fuzzing
 #   make fuzz-scan               one target (fuzz-<name> for csrc/fuzz/fuzz_<name>.c)
 #   make fuzz-build              build them all into build-fuzz/
 #
@@ -10,8 +12,9 @@
 # Seeds: spec/fixtures/fuzz/<name>/ (committed) plus the spec fixtures named in
 # FUZZ_SEEDS_<name>; the growing corpus is kept in fuzz-out/<name>/ (ignored by
 # git), crashes go to fuzz-out/crashes/. Every crash found becomes a regression
-# fixture under spec/fixtures/bad/ (see README.md, "Reliability"). The last line of
-# each run's log (fuzz-out/<name>.log) gives the execution count.
+# seed spec/fixtures/fuzz/<name>/regress-<what> (see README.md, "Reliability"),
+# replayed first by every fuzz-smoke. The last line of each run's log
+# (fuzz-out/<name>.log) gives the execution count.
 
 FUZZ_CC       ?= clang
 FUZZ_BUILD    ?= build-fuzz
@@ -64,15 +67,20 @@ $(addprefix fuzz-,$(FUZZ_NAMES)): fuzz-%: $(FUZZ_BUILD)/fuzz_%
 fuzz: deps-san $(FUZZ_BINS)
 	@for t in $(FUZZ_NAMES); do $(MAKE) --no-print-directory fuzz-$$t FUZZ_SECONDS=$(FUZZ_SECONDS) || exit 1; done
 
-fuzz-smoke:
+fuzz-smoke: fuzz-regress
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
 
-# Replay every committed crash/regression input through every target once.
-fuzz-regress: $(addprefix fuzz-regress-,$(FUZZ_NAMES))
+# Replay every committed seed (the regression inputs among them) through its
+# target once, under the same sanitizers; any finding fails.
+fuzz-regress: deps-san $(addprefix fuzz-regress-,$(FUZZ_NAMES))
 	@echo "fuzz-regress: ok"
 $(addprefix fuzz-regress-,$(FUZZ_NAMES)): fuzz-regress-%: $(FUZZ_BUILD)/fuzz_%
-	@$(FUZZ_BUILD)/fuzz_$* -runs=0 spec/fixtures/fuzz/$* $(FUZZ_SEEDS_$*) >/dev/null 2>&1 \
-	  || { echo "fuzz-regress $*: FAILED"; exit 1; }
+	@mkdir -p fuzz-out
+	@ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	$(FUZZ_BUILD)/fuzz_$* $(FUZZ_OPTS) -runs=0 spec/fixtures/fuzz/$* $(FUZZ_SEEDS_$*) \
+	  >fuzz-out/regress-$*.log 2>&1 \
+	  || { tail -40 fuzz-out/regress-$*.log; echo "fuzz-regress $*: FAILED (see fuzz-out/regress-$*.log)"; exit 1; }
+	@echo "fuzz-regress $*: replayed spec/fixtures/fuzz/$* $(FUZZ_SEEDS_$*), no finding"
 
 # Markdown rows "| fuzz_<name> | executions | seconds |" from the last run's
 # logs, for the table in README.md, "Reliability".

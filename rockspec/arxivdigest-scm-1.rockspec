@@ -26,16 +26,21 @@ build = {
   modules = {
     ["arxivdigest.core"] = {
       sources = {
+        "csrc/ad_bstream.c",
+        "csrc/ad_build.c",
         "csrc/ad_corpus.c",
-        "csrc/ad_index.c",
+        "csrc/ad_encode.c",
+        "csrc/ad_ixread.c",
         "csrc/ad_open.c",
         "csrc/ad_scan.c",
         "csrc/ad_search.c",
         "csrc/ad_select.c",
         "csrc/ad_similar.c",
+        "csrc/ad_snippet.c",
         "csrc/ad_store.c",
         "csrc/ad_text.c",
         "csrc/ad_token.c",
+        "csrc/ad_update.c",
         "csrc/lad.c",
         "csrc/lad_coll.c",
         "csrc/lad_hit.c",

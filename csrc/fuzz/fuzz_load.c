@@ -17,8 +17,7 @@
 ** answer like the intact index.
 ** The loaded index must be freed without leaks (LeakSanitizer).
 **
-** The checksum fix-up mirrors the header of csrc/ad_store.c (format 2);
-** when that header changes, update struct fz_fhdr below.
+** The checksum fix-up reads the saved header through csrc/ad_store.h.
 */
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +26,7 @@
 #include <string.h>
 #include "ad_core.h"
 #include "ad_index.h"
+#include "ad_store.h"
 #include "fuzz_index.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -58,38 +58,27 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   return 0;
 }
 
-/* the saved header, as written by csrc/ad_store.c */
-typedef struct fz_fhdr {
-  char magic[8];
-  uint32_t version, bom;
-  uint32_t szrec, szdoc, szterm, chunkshift;
-  uint64_t filesize;
-  uint64_t off[AD_NSEC], len[AD_NSEC];
-  uint64_t sumsoff, nchunks, sumsum;
-  uint64_t headsum;
-} fz_fhdr;
-#define FZ_HDRSIZE ((sizeof(fz_fhdr) + 63) & ~(size_t)63)
 
 /* Recompute the chunk checksums, the table's checksum and the header's. */
 static void fix_sums(uint8_t *b, size_t len) {
-  fz_fhdr h;
+  ad_fhdr h;
   uint64_t cs, i, end;
-  if (len < FZ_HDRSIZE) return;
+  if (len < AD_HDRSIZE) return;
   memcpy(&h, b, sizeof h);
   if (h.chunkshift < 10 || h.chunkshift > 30) return;
   cs = (uint64_t)1 << h.chunkshift;
-  if (h.sumsoff < FZ_HDRSIZE || h.sumsoff > len || (len - h.sumsoff) % 8 != 0) return;
+  if (h.sumsoff < AD_HDRSIZE || h.sumsoff > len || (len - h.sumsoff) % 8 != 0) return;
   h.nchunks = (len - h.sumsoff) / 8;
-  if (h.nchunks != (h.sumsoff - FZ_HDRSIZE + cs - 1) / cs) return;
+  if (h.nchunks != (h.sumsoff - AD_HDRSIZE + cs - 1) / cs) return;
   for (i = 0; i < h.nchunks; i++) {
-    uint64_t start = FZ_HDRSIZE + i * cs, sum;
+    uint64_t start = AD_HDRSIZE + i * cs, sum;
     end = start + cs < h.sumsoff ? start + cs : h.sumsoff;
     sum = ad_fasthash(b + start, (size_t)(end - start), AD_HASH_INIT);
     memcpy(b + h.sumsoff + i * 8, &sum, 8);
   }
   h.filesize = len;
   h.sumsum = ad_fasthash(b + h.sumsoff, (size_t)(h.nchunks * 8), AD_HASH_INIT);
-  h.headsum = ad_fasthash(&h, offsetof(fz_fhdr, headsum), AD_HASH_INIT);
+  h.headsum = ad_fasthash(&h, offsetof(ad_fhdr, headsum), AD_HASH_INIT);
   memcpy(b, &h, sizeof h);
 }
 

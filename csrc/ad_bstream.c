@@ -1,0 +1,376 @@
+/*
+** ad_bstream.c: the builder of an index (pure C): tokenizes the docs of a
+** build into one temporary stream per term (format: ad_build.h), with no
+** impact yet (the field length averages are not known before every doc is
+** tokenized). Each thread of a build has its own builder (ad_ixb): its own
+** term table, term bytes and streams. Also the pseudo terms of the
+** filters (categories, has:, v:).
+*/
+#include <string.h>
+#include "ad_build.h"
+#include "ad_token.h"
+
+/* {====================================================== helpers */
+
+/* a cheap pre-check for ad_has_code: every code host name has ".co",
+** ".or" or ".ne" in it */
+static int ad_maybe_code(const char *s, size_t n) {
+  const char *p = s, *e = s + n;
+  while ((p = (const char *)memchr(p, '.', (size_t)(e - p))) != NULL) {
+    if (e - p >= 3) {
+      char a = (char)(p[1] | 0x20), b = (char)(p[2] | 0x20);
+      if ((a == 'c' && b == 'o') || (a == 'o' && b == 'r') || (a == 'n' && b == 'e'))
+        return ad_has_code(s, n);
+    }
+    p++;
+  }
+  return 0;
+}
+/* }====================================================== */
+
+/* {====================================================== builder */
+static ad_tchunk *ad_b_chunk(ad_ixb *b, uint32_t cap) {
+  size_t need = (sizeof(ad_tchunk) + cap + 7) & ~(size_t)7;
+  ad_tchunk *c;
+  if (b->slabs == NULL || b->slabs->used + need > b->slabs->size) {
+    size_t sz = need + sizeof(ad_slab) > AD_SLAB ? need + sizeof(ad_slab) : AD_SLAB;
+    ad_slab *s = (ad_slab *)ad_malloc(b->a, sz);
+    if (s == NULL) return NULL;
+    ad_b_huge(s, sz);
+    s->next = b->slabs; s->size = sz; s->used = (sizeof(ad_slab) + 7) & ~(size_t)7;
+    b->slabs = s;
+  }
+  c = (ad_tchunk *)((char *)b->slabs + b->slabs->used);
+  b->slabs->used += need;
+  c->next = NULL; c->used = 0; c->cap = cap;
+  return c;
+}
+
+static uint8_t *ad_put_varint(uint8_t *w, uint32_t v) {
+  while (v >= 0x80) { *w++ = (uint8_t)(v | 0x80); v >>= 7; }
+  *w++ = (uint8_t)v;
+  return w;
+}
+
+static uint32_t ad_b_tag(uint64_t h, uint32_t n) {
+  return ((uint32_t)(h >> 32) & ~15u) | (n < 15 ? n : 15);
+}
+
+static uint64_t ad_b_head(const char *s, uint32_t n) {
+  uint64_t w = 0;
+  memcpy(&w, s, n < 8 ? n : 8);
+  return w;
+}
+
+static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint32_t *out) {
+  uint64_t h = ad_b_strhash(s, n), head = ad_b_head(s, n);
+  uint32_t tag = ad_b_tag(h, n), i = (uint32_t)h & b->tabmask, t;
+  for (;;) {
+    const ad_tslot *e = &b->tab[i];
+    if (e->term == 0) break;
+    if (e->tag == tag && e->head == head) {
+      t = e->term - 1;
+      if (n <= 8 || (b->terms[t].len == n &&
+                     memcmp(b->tstr.p + b->terms[t].str + 8, s + 8, n - 8) == 0)) {
+        *out = t; return AD_OK;
+      }
+    }
+    i = (i + 1) & b->tabmask;
+  }
+  /* insert */
+  if (b->nterms + 1 > (b->tabmask + 1) / 2) {      /* grow the table */
+    uint32_t ncap = (b->tabmask + 1) * 2, k;
+    ad_tslot *nt = (ad_tslot *)ad_malloc(b->a, (size_t)ncap * sizeof(ad_tslot));
+    if (nt == NULL) return AD_ENOMEM;
+    memset(nt, 0, (size_t)ncap * sizeof(ad_tslot));
+    for (k = 0; k <= b->tabmask; k++) {
+      const ad_tslot *e = &b->tab[k];
+      uint32_t j;
+      if (e->term == 0) continue;
+      j = (uint32_t)ad_b_strhash((const char *)b->tstr.p + b->terms[e->term - 1].str,
+                               b->terms[e->term - 1].len) & (ncap - 1);
+      while (nt[j].term) j = (j + 1) & (ncap - 1);
+      nt[j] = *e;
+    }
+    ad_free(b->a, b->tab, (size_t)(b->tabmask + 1) * sizeof(ad_tslot));
+    b->tab = nt; b->tabmask = ncap - 1;
+    i = (uint32_t)h & b->tabmask;
+    while (b->tab[i].term) i = (i + 1) & b->tabmask;
+  }
+  if (ad_grow(b->a, (void **)&b->terms, &b->capterms, b->nterms + 1, sizeof(ad_bterm)))
+    return AD_ENOMEM;
+  if (ad_bb_reserve(b->a, &b->tstr, n)) return AD_ENOMEM;
+  t = b->nterms++;
+  memset(&b->terms[t], 0, sizeof(ad_bterm));
+  b->terms[t].str = (uint32_t)b->tstr.n; b->terms[t].len = n;
+  b->terms[t].stamp = UINT32_MAX;
+  memcpy(b->tstr.p + b->tstr.n, s, n); b->tstr.n += n;
+  b->tab[i].term = t + 1; b->tab[i].tag = tag; b->tab[i].head = head;
+  *out = t;
+  return AD_OK;
+}
+
+static int ad_b_push(ad_ixb *b, uint32_t term, uint32_t pos, uint32_t field) {
+  if (b->ndt == b->capdt &&
+      ad_grow(b->a, (void **)&b->dt, &b->capdt, b->ndt + 1, sizeof(ad_dtok)))
+    return AD_ENOMEM;
+  b->dt[b->ndt].term = term; b->dt[b->ndt].pos = pos; b->dt[b->ndt].field = field;
+  b->ndt++;
+  return AD_OK;
+}
+
+/* tokenize s[0..n) as field f starting at position b->curpos; returns the
+** number of positions used in *used */
+static int ad_b_text(ad_ixb *b, const char *s, size_t n, uint32_t f, uint32_t *used) {
+  ad_tokenizer tz;
+  ad_tok tk;
+  uint32_t t;
+  ad_tok_init(&tz, s, n);
+  while (ad_tok_next(&tz, &tk)) {
+    if (ad_b_term(b, tk.s, tk.len, &t)) return AD_ENOMEM;
+    if (ad_b_push(b, t, b->curpos + tk.pos, f)) return AD_ENOMEM;
+  }
+  *used = tz.pos;
+  return AD_OK;
+}
+
+static int ad_b_pseudo(ad_ixb *b, const char *s, size_t n) {
+  uint32_t t;
+  if (n == 0 || n > 200) return AD_OK;
+  if (ad_b_term(b, s, (uint32_t)n, &t)) return AD_ENOMEM;
+  return ad_b_push(b, t, 0, 0xFF);
+}
+
+/* decode field sid of r into b->dec; returns length (0 if absent) */
+static size_t ad_b_decode(ad_ixb *b, const ad_record *r, int sid, int *err) {
+  size_t need;
+  if (r->s[sid].len == 0) return 0;
+  need = AD_DECODE_BOUND(r->s[sid].len);
+  if (need > b->capdec) {
+    size_t nc = b->capdec ? b->capdec : 4096;
+    void *np;
+    while (nc < need) nc *= 2;
+    np = ad_realloc(b->a, b->dec, b->capdec, nc);
+    if (np == NULL) { *err = AD_ENOMEM; return 0; }
+    b->dec = (char *)np; b->capdec = nc;
+  }
+  return ad_record_field(b->c, r, sid, b->dec);
+}
+
+/* Aggregate the doc's tokens per term and append them to the terms'
+** temporary streams. */
+static int ad_b_flush(ad_ixb *b, uint32_t doc) {
+  uint32_t i, j, total = 0;
+  b->nloc = 0;
+  for (i = 0; i < b->ndt; i++) {
+    ad_bterm *t = &b->terms[b->dt[i].term];
+    ad_local *l;
+    if (t->stamp != doc) {
+      if (b->nloc == b->caploc &&
+          ad_grow(b->a, (void **)&b->loc, &b->caploc, b->nloc + 1, sizeof(ad_local)))
+        return AD_ENOMEM;
+      t->stamp = doc; t->slot = b->nloc;
+      l = &b->loc[b->nloc++];
+      memset(l, 0, sizeof *l);
+      l->term = b->dt[i].term;
+    }
+    l = &b->loc[t->slot];
+    if (b->dt[i].field != 0xFF) { l->tf[b->dt[i].field]++; l->npos++; total++; }
+  }
+  if (total > b->cappos) {
+    uint32_t nc = b->cappos ? b->cappos : 256;
+    void *np;
+    while (nc < total) nc *= 2;
+    np = ad_realloc(b->a, b->pos, (size_t)b->cappos * 4, (size_t)nc * 4);
+    if (np == NULL) return AD_ENOMEM;
+    b->pos = (uint32_t *)np; b->cappos = nc;
+  }
+  for (i = 0, j = 0; i < b->nloc; i++) { b->loc[i].at = j; j += b->loc[i].npos; b->loc[i].npos = 0; }
+  for (i = 0; i < b->ndt; i++) {
+    if (b->dt[i].field != 0xFF) {
+      ad_local *l = &b->loc[b->terms[b->dt[i].term].slot];
+      b->pos[l->at + l->npos++] = b->dt[i].pos;   /* in increasing order */
+    }
+  }
+  /* the terms' stream tails are scattered in memory: ask for them all
+  ** before writing (memory-level parallelism instead of one miss at a time) */
+  for (i = 0; i < b->nloc; i++) {
+    const ad_bterm *t = &b->terms[b->loc[i].term];
+    if (t->wp) __builtin_prefetch(t->wp, 1, 3);
+  }
+  for (i = 0; i < b->nloc; i++) {
+    ad_local *l = &b->loc[i];
+    ad_bterm *t = &b->terms[l->term];
+    uint32_t prev = 0, k;
+    size_t need = 6 + 5 * AD_NFIELDS + 5 * (size_t)l->npos;
+    uint8_t *w, *w0;
+    uint32_t mask = 0;
+    if (t->tail == NULL || (size_t)(t->wend - t->wp) < need) {
+      uint32_t cap = t->tail ? t->tail->cap * 2 : 64;
+      ad_tchunk *ch;
+      if (cap > 65536) cap = 65536;
+      if (cap < need) cap = (uint32_t)need;
+      ch = ad_b_chunk(b, cap);
+      if (ch == NULL) return AD_ENOMEM;
+      if (t->tail) { t->tail->used = (uint32_t)(t->wp - t->tail->data); t->tail->next = ch; }
+      else t->head = ch;
+      t->tail = ch;
+      t->wp = ch->data; t->wend = ch->data + cap;
+    }
+    w0 = w = t->wp;
+    w = ad_put_varint(w, doc - t->next);
+    for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) mask |= 1u << k;
+    *w++ = (uint8_t)mask;
+    for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) w = ad_put_varint(w, l->tf[k]);
+    for (k = 0; k < l->npos; k++) {
+      uint32_t p = b->pos[l->at + k];
+      w = ad_put_varint(w, p - prev);
+      prev = p;
+    }
+    t->wp = w;
+    (void)w0;
+    t->next = doc + 1;
+    t->df++;
+  }
+  b->ndt = 0;
+  return AD_OK;
+}
+
+/* add "\1c<cat>" pseudo terms for a raw category list (commas, spaces, **) */
+static int ad_b_cats(ad_ixb *b, const char *s, size_t n, char kind) {
+  char tmp[96];
+  size_t i = 0;
+  while (i < n) {
+    size_t a, e, k;
+    while (i < n && (s[i] == ',' || s[i] == ' ' || s[i] == '*' || s[i] == '\t'
+                     || s[i] == '\n' || s[i] == '\r')) i++;
+    a = i;
+    while (i < n && !(s[i] == ',' || s[i] == ' ' || s[i] == '*' || s[i] == '\t'
+                      || s[i] == '\n' || s[i] == '\r')) i++;
+    e = i;
+    if (e > a && e - a < sizeof tmp - 3) {
+      tmp[0] = 1; tmp[1] = kind;
+      for (k = a; k < e; k++) {
+        char ch = s[k];
+        tmp[2 + k - a] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+      }
+      if (ad_b_pseudo(b, tmp, 2 + e - a)) return AD_ENOMEM;
+    }
+    if (kind == 'p') break;       /* primary: the first item only */
+  }
+  return AD_OK;
+}
+/* }====================================================== */
+
+/* {====================================================== builder lifetime, tokenizing */
+void ad_b_free(ad_ixb *b) {
+  const ad_alloc *a = b->a;
+  while (b->slabs) {
+    ad_slab *sl = b->slabs;
+    b->slabs = sl->next;
+    ad_free(a, sl, sl->size);
+  }
+  ad_free(a, b->terms, (size_t)b->capterms * sizeof(ad_bterm));
+  ad_free(a, b->tab, (size_t)(b->tabmask + 1) * sizeof(ad_tslot));
+  ad_bb_free(a, &b->tstr);
+  ad_free(a, b->dt, (size_t)b->capdt * sizeof(ad_dtok));
+  ad_free(a, b->loc, (size_t)b->caploc * sizeof(ad_local));
+  ad_free(a, b->pos, (size_t)b->cappos * 4);
+  ad_free(a, b->dec, b->capdec);
+}
+
+
+static int ad_b_tokdoc(ad_tokjob *j, uint32_t i) {
+  static const int sids[AD_NFIELDS] = {AD_S_TITLE, AD_S_ABSTRACT, AD_S_AUTHORS, AD_S_COMMENT};
+  ad_ixb *b = j->b;
+  ad_corpus *c = j->c;
+  ad_ixdoc *d = &j->docs[i];
+  const ad_record *rec = &c->recs[d->best];
+  uint32_t f, k, used;
+  size_t n;
+  int err = 0;
+  b->curpos = 0;
+  for (f = 0; f < AD_NFIELDS; f++) {
+    const char *txt;
+    /* plain text tokenizes the same raw or decoded (whitespace, '>'
+    ** quotes and invalid bytes are all separators): decode HTML only */
+    if (rec->flags & AD_RF_HTML) {
+      n = ad_b_decode(b, rec, sids[f], &err);
+      if (err) return err;
+      txt = b->dec;
+    } else {
+      n = rec->s[sids[f]].len;
+      txt = c->files[rec->file].text + rec->s[sids[f]].off;
+    }
+    d->fstart[f] = b->curpos;
+    used = 0;
+    if (f == AD_F_AUTHORS) {      /* one author at a time, with a gap */
+      size_t s0 = 0, e;
+      while (s0 < n) {
+        uint32_t u;
+        e = s0;
+        while (e < n && txt[e] != ',') e++;
+        if (ad_b_text(b, txt + s0, e - s0, f, &u)) return AD_ENOMEM;
+        if (u) { b->curpos += u + 1; used += u; }
+        s0 = e + 1;
+      }
+    } else {
+      if ((f == AD_F_ABSTRACT || f == AD_F_COMMENT) && ad_maybe_code(txt, n))
+        d->flags |= AD_DF_CODE;
+      if (ad_b_text(b, txt, n, f, &used)) return AD_ENOMEM;
+      b->curpos += used;
+    }
+    d->len[f] = (uint16_t)(used > 65535 ? 65535 : used);
+    j->lensum[f] += d->len[f];
+    b->curpos += AD_FIELD_GAP;
+  }
+  /* pseudo terms */
+  for (k = 0; k < d->napp; k++) {
+    const ad_record *ar = &c->recs[j->apps[d->app + k]];
+    const ad_file *af = &c->files[ar->file];
+    if (ar->s[AD_S_CATEGORIES].len &&
+        ad_b_cats(b, af->text + ar->s[AD_S_CATEGORIES].off, ar->s[AD_S_CATEGORIES].len, 'c'))
+      return AD_ENOMEM;
+    if (ar->s[AD_S_PRIMARY].len &&
+        ad_b_cats(b, af->text + ar->s[AD_S_PRIMARY].off, ar->s[AD_S_PRIMARY].len, 'c'))
+      return AD_ENOMEM;
+  }
+  if (rec->s[AD_S_PRIMARY].len &&
+      ad_b_cats(b, c->files[rec->file].text + rec->s[AD_S_PRIMARY].off,
+                rec->s[AD_S_PRIMARY].len, 'p'))
+    return AD_ENOMEM;
+  if ((d->flags & AD_DF_DOI) && ad_b_pseudo(b, "\1hdoi", 5)) return AD_ENOMEM;
+  if ((d->flags & AD_DF_JOURNAL) && ad_b_pseudo(b, "\1hjournal", 9)) return AD_ENOMEM;
+  if ((d->flags & AD_DF_CODE) && ad_b_pseudo(b, "\1hcode", 6)) return AD_ENOMEM;
+  {
+    char vb[6];
+    uint32_t v = d->version > 999 ? 999 : d->version;
+    vb[0] = 1; vb[1] = 'v';
+    vb[2] = (char)('0' + v / 100); vb[3] = (char)('0' + v / 10 % 10); vb[4] = (char)('0' + v % 10);
+    if (ad_b_pseudo(b, vb, 5)) return AD_ENOMEM;
+  }
+  return ad_b_flush(b, i) ? AD_ENOMEM : AD_OK;
+}
+
+void ad_b_tokdocs(ad_tokjob *j) {
+  uint32_t i;
+  for (i = j->flo; i < j->fhi; i++)
+    if (j->c->files[i].text != NULL) (void)ad_file_hash(j->c, i);
+  j->st = AD_OK;
+  for (i = j->lo; i < j->hi && j->st == AD_OK; i++)
+    if (j->dold == NULL || j->dold[i] == UINT32_MAX) j->st = ad_b_tokdoc(j, i);
+}
+
+void *ad_b_tokthread(void *ud) {
+  ad_b_tokdocs((ad_tokjob *)ud);
+  return NULL;
+}
+
+int ad_b_init(ad_ixb *b) {
+  b->tabmask = 1023;
+  b->tab = (ad_tslot *)ad_malloc(b->a, 1024 * sizeof(ad_tslot));
+  if (b->tab == NULL) return AD_ENOMEM;
+  memset(b->tab, 0, 1024 * sizeof(ad_tslot));
+  return AD_OK;
+}
+/* }====================================================== */

@@ -1,0 +1,462 @@
+/*
+** ad_build.c: building an index from a corpus (pure C). ad_ix_build makes
+** a fresh index; ad_ix_rebuild runs the same stages over an earlier index
+** of the corpus, reusing what an update keeps (ad_update.c).
+**
+** Stages (one function each, ad_ix_rebuild calls them in order):
+**  1. group   records by canonical id (open-addressing hash of the id text);
+**             per entry pick the best record (highest version, then catalog
+**             over listing, then latest date), first/last seen, flags,
+**             highest version;
+**  2. number  entries by descending (date, id): DOCS, APPS, DATES, IDSTR, IDS;
+**  (update)   choose the entries that keep their old postings (ad_up_keep);
+**  3. tokenize per entry, in doc order, title/abstract/authors/comment of
+**             the best record, aggregate per term (tf per field, positions)
+**             and append to the term's temporary stream (ad_bstream.c): no
+**             impact yet, since field length averages are unknown; in one
+**             or two threads (each with its own builder, over half the docs);
+**  4. encode  the streams into posting lists with impacts (ad_encode.c);
+**  5. files   and records: FILES, FSTR, RECS, RECBIG; then META.
+** Everything is allocated through the ad_alloc (a second thread's builder
+** and encoding part through malloc); on failure the partial index is freed
+** by ad_ix_free.
+*/
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <time.h>
+#include <pthread.h>
+#include "ad_build.h"
+#include "ad_update.h"
+#include "ad_token.h"
+
+/* {====================================================== helpers */
+void ad_ixparams_default(ad_ixparams *p) {
+  p->w[AD_F_TITLE] = 4.0f; p->w[AD_F_ABSTRACT] = 1.0f;
+  p->w[AD_F_AUTHORS] = 3.0f; p->w[AD_F_COMMENT] = 0.5f;
+  p->k1 = 1.2f; p->b = 0.75f;
+}
+/* }====================================================== */
+
+/* {====================================================== entries */
+typedef struct ad_bent {
+  uint32_t best, date, first, last, head, napp, version, flags;
+  const char *id; uint32_t idlen;
+} ad_bent;
+
+static int ad_b_entcmp(const void *x, const void *y) {
+  const ad_bent *a = (const ad_bent *)x, *b = (const ad_bent *)y;
+  if (a->date != b->date) return a->date > b->date ? -1 : 1;
+  /* then id bytes, descending (arXiv order for new-style ids) */
+  return -ad_bytecmp(a->id, a->idlen, b->id, b->idlen);
+}
+
+/* is record a better than b as the entry's shown record? */
+static int ad_b_better(const ad_corpus *c, uint32_t a, uint32_t b) {
+  const ad_record *ra = &c->recs[a], *rb = &c->recs[b];
+  if (ra->version != rb->version) return ra->version > rb->version;
+  if (ra->format != rb->format) return ra->format == AD_FMT_CATALOG;
+  if (ra->date != rb->date) return ra->date > rb->date;
+  return a > b;
+}
+
+static int ad_b_present(const ad_corpus *c, const ad_record *r, int sid) {
+  const ad_span *s = &r->s[sid];
+  const char *t = c->files[r->file].text + s->off;
+  if (s->len == 0) return 0;
+  return !(s->len == 4 && memcmp(t, "None", 4) == 0);
+}
+/* }====================================================== */
+
+/* {====================================================== sorting, packing */
+static int ad_b_idcmp(const void *x, const void *y, const ad_ixdoc *docs,
+                      const uint8_t *ids) {
+  const ad_ixdoc *a = &docs[*(const uint32_t *)x], *b = &docs[*(const uint32_t *)y];
+  return ad_bytecmp(ids + a->idoff, a->idlen, ids + b->idoff, b->idlen);
+}
+
+/* merge sort of doc numbers by id (qsort has no context argument in C99) */
+static void ad_b_idsort(uint32_t *v, uint32_t *tmp, uint32_t n,
+                        const ad_ixdoc *docs, const uint8_t *ids) {
+  uint32_t h, i, j, k;
+  if (n < 2) return;
+  h = n / 2;
+  ad_b_idsort(v, tmp, h, docs, ids);
+  ad_b_idsort(v + h, tmp, n - h, docs, ids);
+  for (i = 0, j = h, k = 0; i < h && j < n; )
+    tmp[k++] = ad_b_idcmp(&v[j], &v[i], docs, ids) < 0 ? v[j++] : v[i++];
+  while (i < h) tmp[k++] = v[i++];
+  while (j < n) tmp[k++] = v[j++];
+  memcpy(v, tmp, (size_t)n * 4);
+}
+
+static int ad_b_datecmp(const void *x, const void *y) {
+  const ad_ixdate *a = (const ad_ixdate *)x, *b = (const ad_ixdate *)y;
+  if (a->date != b->date) return a->date < b->date ? -1 : 1;
+  return a->doc < b->doc ? -1 : a->doc > b->doc;
+}
+
+#define AD_RACY 3
+/* Pack record r into x; returns 1 when it does not fit (flagged AD_XR_BIG,
+** the caller stores it whole). */
+static int ad_b_packrec(const ad_record *r, ad_ixrec *x, uint8_t xflags) {
+  int s, k = 0;
+  uint32_t raw = r->s[AD_S_RAW].off;
+  memset(x, 0, sizeof *x);
+  x->file = r->file; x->line = r->line; x->date = r->date;
+  x->position = r->position; x->version = r->version;
+  x->format = r->format;
+  x->flags = (uint8_t)((r->flags & (AD_RF_CROSSLIST | AD_RF_HTML | AD_RF_QUOTED)) | xflags);
+  x->raw = raw; x->rawlen = r->s[AD_S_RAW].len;
+  for (s = 0; s < AD_NSPANS; s++) {
+    if (s == AD_S_RAW) continue;
+    if (r->s[s].len) {
+      if (r->s[s].off < raw || r->s[s].off - raw > 65535 || r->s[s].len > 65535) {
+        x->flags |= AD_XR_BIG;
+        return 1;
+      }
+      x->rel[k][0] = (uint16_t)(r->s[s].off - raw);
+      x->rel[k][1] = (uint16_t)r->s[s].len;
+    }
+    k++;
+  }
+  return 0;
+}
+/* }====================================================== */
+
+/* {====================================================== stages */
+/* The state of one build, passed from stage to stage. */
+typedef struct ad_bstate {
+  ad_ix *ix;
+  ad_corpus *c;
+  const ad_alloc *a;          /* &ix->a */
+  ad_upd *up;                 /* an update's side, or NULL */
+  uint8_t *rflags;            /* [nrecs + 1] AD_XR_DOI | AD_XR_JOURNAL */
+  uint32_t *rnext;            /* [nrecs + 1] next record of the same entry */
+  ad_bent *ents;              /* [nrecs + 1] the entries (nent) */
+  uint32_t nent;
+  ad_ixdoc *docs;             /* the DOCS section */
+  double lensum[AD_NFIELDS];  /* tokens per field over all docs */
+  double *norm2;              /* [ndocs] squared tf-idf norms */
+  ad_ixb b, b2s, *b2;         /* builders: the first docs, the others */
+} ad_bstate;
+
+static void ad_bs_free(ad_bstate *s) {
+  const ad_alloc *a = s->a;
+  size_t nr = (size_t)s->c->nrecs + 1, nd = s->ix->m.ndocs ? s->ix->m.ndocs : 1;
+  ad_b_free(&s->b);
+  if (s->b2) ad_b_free(s->b2);
+  if (s->rnext) ad_free(a, s->rnext, nr * 4);
+  if (s->ents) ad_free(a, s->ents, nr * sizeof(ad_bent));
+  if (s->norm2) ad_free(a, s->norm2, nd * sizeof(double));
+  if (s->rflags) ad_free(a, s->rflags, nr);
+  s->rnext = NULL; s->ents = NULL; s->norm2 = NULL; s->rflags = NULL; s->b2 = NULL;
+}
+
+/* 1. group records by id into s->ents (s->rnext links an entry's records) */
+static int ad_bs_group(ad_bstate *s) {
+  ad_corpus *c = s->c;
+  uint32_t *etab, emask, r, i, nent = 0;
+  int st = AD_ENOMEM;
+  for (emask = 16; emask < c->nrecs * 2u + 2; emask *= 2) {}
+  s->rflags = (uint8_t *)ad_malloc(s->a, (size_t)c->nrecs + 1);
+  s->rnext = (uint32_t *)ad_malloc(s->a, (size_t)(c->nrecs + 1) * 4);
+  etab = (uint32_t *)ad_malloc(s->a, (size_t)emask * 4);
+  s->ents = (ad_bent *)ad_malloc(s->a, (size_t)(c->nrecs + 1) * sizeof(ad_bent));
+  emask--;
+  if (!s->rflags || !s->rnext || !etab || !s->ents) goto done;
+  memset(etab, 0, ((size_t)emask + 1) * 4);
+  for (r = 0; r < c->nrecs; r++) {
+    const ad_record *rec = &c->recs[r];
+    const ad_file *f = &c->files[rec->file];
+    const char *id;
+    uint32_t idl = rec->s[AD_S_ID].len, h, e;
+    s->rnext[r] = UINT32_MAX;
+    s->rflags[r] = 0;
+    if (f->text != NULL) {
+      if (idl == 0) continue;
+      id = f->text + rec->s[AD_S_ID].off;
+      s->rflags[r] = (uint8_t)((ad_b_present(c, rec, AD_S_DOI) ? AD_XR_DOI : 0) |
+                               (ad_b_present(c, rec, AD_S_JOURNAL) ? AD_XR_JOURNAL : 0));
+    } else {            /* a record of an unchanged file: old knows its id */
+      if (s->up == NULL) continue;
+      st = ad_up_recid(s->up, r, &id, &idl);
+      if (st != AD_OK) goto done;
+      st = AD_ENOMEM;
+      if (id == NULL) continue;
+      s->rflags[r] = rec->flags & (AD_XR_DOI | AD_XR_JOURNAL);
+    }
+    h = (uint32_t)ad_b_strhash(id, idl) & emask;
+    for (;;) {
+      e = etab[h];
+      if (e == 0) {
+        ad_bent *en = &s->ents[nent];
+        etab[h] = ++nent;
+        memset(en, 0, sizeof *en);
+        en->id = id; en->idlen = idl; en->best = r; en->head = UINT32_MAX;
+        en->date = rec->date; en->first = UINT32_MAX; en->last = 0;
+        e = nent;
+      }
+      if (s->ents[e - 1].idlen == idl && memcmp(s->ents[e - 1].id, id, idl) == 0) break;
+      h = (h + 1) & emask;
+    }
+    {
+      ad_bent *en = &s->ents[e - 1];
+      s->rnext[r] = en->head; en->head = r; en->napp++;
+      if (ad_b_better(c, r, en->best)) en->best = r;
+      if (rec->date && rec->date < en->first) en->first = rec->date;
+      if (rec->date > en->last) en->last = rec->date;
+      if (rec->version > en->version) en->version = rec->version;
+      if (s->rflags[r] & AD_XR_DOI) en->flags |= AD_DF_DOI;
+      if (s->rflags[r] & AD_XR_JOURNAL) en->flags |= AD_DF_JOURNAL;
+    }
+  }
+  for (i = 0; i < nent; i++) {
+    s->ents[i].date = c->recs[s->ents[i].best].date;
+    if (s->ents[i].first == UINT32_MAX) s->ents[i].first = 0;
+  }
+  s->nent = nent;
+  st = AD_OK;
+done:
+  if (etab) ad_free(s->a, etab, ((size_t)emask + 1) * 4);
+  return st;
+}
+
+/* 2. number the entries: DOCS (without the tokenizer's columns), APPS,
+** DATES, IDSTR, IDS; the entries are freed */
+static int ad_bs_number(ad_bstate *s) {
+  ad_ix *ix = s->ix;
+  ad_corpus *c = s->c;
+  ad_bent *ents = s->ents;
+  uint32_t nent = s->nent, i, r;
+  uint32_t *apps, *ids, *tmp, na = 0, nd = 0, idn = 0;
+  ad_ixdate *dates;
+  uint8_t *idstr;
+  ad_ixdoc *docs;
+  size_t idbytes = 0;
+  void *np;
+  qsort(ents, nent, sizeof *ents, ad_b_entcmp);
+  ix->m.ndocs = nent;
+  ix->m.nfiles = c->nfiles;
+  ix->m.nrecs = c->nrecs;
+  docs = s->docs = (ad_ixdoc *)ad_b_sec(ix, AD_SEC_DOCS, (size_t)nent * sizeof(ad_ixdoc));
+  if (docs == NULL) return AD_ENOMEM;
+  apps = (uint32_t *)ad_b_sec(ix, AD_SEC_APPS, (size_t)c->nrecs * 4);
+  for (i = 0; i < nent; i++) idbytes += ents[i].idlen;
+  dates = (ad_ixdate *)ad_b_sec(ix, AD_SEC_DATES, (size_t)c->nrecs * sizeof(ad_ixdate));
+  idstr = (uint8_t *)ad_b_sec(ix, AD_SEC_IDSTR, idbytes);
+  ids = (uint32_t *)ad_b_sec(ix, AD_SEC_IDS, (size_t)nent * 4);
+  if (!apps || !dates || !idstr || !ids) return AD_ENOMEM;
+  for (i = 0; i < nent; i++) {
+    ad_ixdoc *d = &docs[i];
+    uint32_t k, lo;
+    d->best = ents[i].best; d->date = ents[i].date;
+    d->first = ents[i].first; d->last = ents[i].last;
+    d->version = (uint16_t)ents[i].version; d->flags = (uint8_t)ents[i].flags;
+    d->idoff = idn; d->idlen = ents[i].idlen;
+    memcpy(idstr + idn, ents[i].id, ents[i].idlen); idn += ents[i].idlen;
+    d->app = na;
+    for (r = ents[i].head; r != UINT32_MAX; r = s->rnext[r]) apps[na++] = r;
+    d->napp = na - d->app;
+    /* insertion sort of the appearances by (date, record) */
+    for (k = d->app + 1; k < na; k++) {
+      uint32_t v = apps[k], j = k;
+      while (j > d->app && (c->recs[apps[j - 1]].date > c->recs[v].date ||
+             (c->recs[apps[j - 1]].date == c->recs[v].date && apps[j - 1] > v))) {
+        apps[j] = apps[j - 1]; j--;
+      }
+      apps[j] = v;
+    }
+    lo = nd;
+    for (k = d->app; k < na; k++) {
+      uint32_t dt = c->recs[apps[k]].date;
+      if (nd > lo && dates[nd - 1].date == dt) continue;
+      dates[nd].date = dt; dates[nd].doc = i; nd++;
+    }
+    ids[i] = i;
+  }
+  qsort(dates, nd, sizeof *dates, ad_b_datecmp);
+  ix->m.napps = na;
+  /* keep allocation sizes consistent with seclen */
+  np = ad_realloc(s->a, apps, c->nrecs ? (size_t)c->nrecs * 4 : 1, na ? (size_t)na * 4 : 1);
+  if (np == NULL) return AD_ENOMEM;
+  ad_b_setsec(ix, AD_SEC_APPS, np, (size_t)na * 4);
+  np = ad_realloc(s->a, dates, c->nrecs ? (size_t)c->nrecs * sizeof(ad_ixdate) : 1,
+                  nd ? (size_t)nd * sizeof(ad_ixdate) : 1);
+  if (np == NULL) return AD_ENOMEM;
+  ad_b_setsec(ix, AD_SEC_DATES, np, (size_t)nd * sizeof(ad_ixdate));
+  tmp = (uint32_t *)ad_malloc(s->a, (size_t)(nent ? nent : 1) * 4);
+  if (tmp == NULL) return AD_ENOMEM;
+  ad_b_idsort(ids, tmp, nent, docs, idstr);
+  ad_free(s->a, tmp, (size_t)(nent ? nent : 1) * 4);
+  ad_free(s->a, s->rnext, (size_t)(c->nrecs + 1) * 4); s->rnext = NULL;
+  ad_free(s->a, s->ents, (size_t)(c->nrecs + 1) * sizeof(ad_bent)); s->ents = NULL;
+  return AD_OK;
+}
+
+/* 3. tokenize the docs that are not kept (ntok of them), in one or two
+** threads (each with its own terms and streams, over half of the docs) */
+static int ad_bs_tokenize(ad_bstate *s, uint32_t ntok, unsigned threads,
+                          uint32_t minpar) {
+  ad_ix *ix = s->ix;
+  ad_corpus *c = s->c;
+  ad_tokjob j1, j2;
+  pthread_t th;
+  uint32_t h = ix->m.ndocs, i;
+  unsigned tth = threads >= 2 && ntok >= minpar ? 2 : 1;
+  int joined = 1;
+  if (ad_b_init(&s->b)) return AD_ENOMEM;
+  if (tth > 1 && ntok >= 2) h = ix->m.ndocs / 2;
+  memset(&j1, 0, sizeof j1); memset(&j2, 0, sizeof j2);
+  j1.b = &s->b; j1.c = c; j1.docs = s->docs; j1.dold = s->up ? s->up->dold : NULL;
+  j1.apps = (const uint32_t *)ix->own[AD_SEC_APPS]; j1.lo = 0; j1.hi = h;
+  j1.flo = 0; j1.fhi = c->nfiles;
+  if (h < ix->m.ndocs) {        /* the second half in a thread of its own */
+    s->b2 = &s->b2s;
+    memset(s->b2, 0, sizeof *s->b2);
+    s->b2->a = &ad_stdalloc; s->b2->c = c;
+    if (ad_b_init(s->b2)) return AD_ENOMEM;
+    j2 = j1; j2.b = s->b2; j2.lo = h; j2.hi = ix->m.ndocs;
+    j1.fhi = j2.flo = c->nfiles / 2;
+    if (pthread_create(&th, NULL, ad_b_tokthread, &j2) != 0) ad_b_tokdocs(&j2);
+    else joined = 0;
+  }
+  ad_b_tokdocs(&j1);
+  if (!joined) pthread_join(th, NULL);
+  if (j1.st != AD_OK) return j1.st;
+  if (s->b2 && j2.st != AD_OK) return j2.st;
+  for (i = 0; i < AD_NFIELDS; i++) s->lensum[i] += j1.lensum[i] + j2.lensum[i];
+  return AD_OK;
+}
+
+/* 4. the average field lengths, the encoding, the docs' norms */
+static int ad_bs_encode(ad_bstate *s, unsigned threads, uint32_t minpar) {
+  ad_ix *ix = s->ix;
+  size_t nd = ix->m.ndocs ? ix->m.ndocs : 1;
+  uint32_t i;
+  int st;
+  for (i = 0; i < AD_NFIELDS; i++)
+    ix->m.avglen[i] = ix->m.ndocs ? (float)(s->lensum[i] / ix->m.ndocs) : 0;
+  s->norm2 = (double *)ad_malloc(s->a, nd * sizeof(double));
+  if (s->norm2 == NULL) return AD_ENOMEM;
+  memset(s->norm2, 0, nd * sizeof(double));
+  st = ad_b_encode(ix, &s->b, s->b2, s->docs, s->norm2, s->up, threads, minpar);
+  if (st != AD_OK) return st;
+  for (i = 0; i < ix->m.ndocs; i++) s->docs[i].norm = (float)sqrt(s->norm2[i]);
+  return AD_OK;
+}
+
+/* 5. files and records: FILES, FSTR, RECS, RECBIG */
+static int ad_bs_files(ad_bstate *s) {
+  ad_ix *ix = s->ix;
+  ad_corpus *c = s->c;
+  ad_ixfile *files = (ad_ixfile *)ad_b_sec(ix, AD_SEC_FILES, (size_t)c->nfiles * sizeof(ad_ixfile));
+  size_t fbytes = 0, at = 0;
+  uint8_t *fstr;
+  void *recs;
+  struct timespec now;
+  uint32_t i, nbig = 0, k;
+  ad_record *big;
+  /* A file modified less than AD_RACY seconds before the build may be
+  ** modified again within the same mtime tick: its mtime is stored as 0
+  ** ("unknown") so that update() reads it and compares its bytes. */
+  /* Paths are stored absolute, so that a saved index works from any
+  ** working directory: a relative path gets the current one and '/' in
+  ** front (its own leading "./" dropped). */
+  char cwd[4096];
+  size_t cwdn = getcwd(cwd, sizeof cwd - 1) ? strlen(cwd) : 0;
+  if (cwdn > 0 && cwd[cwdn - 1] != '/') cwd[cwdn++] = '/';
+  if (clock_gettime(CLOCK_REALTIME, &now) != 0) now.tv_sec = INT32_MAX;
+  for (i = 0; i < c->nfiles; i++) {
+    const char *fp = c->files[i].path;
+    size_t fl = c->files[i].pathlen;
+    if (fp[0] != '/' && cwdn > 0) {
+      while (fl > 2 && fp[0] == '.' && fp[1] == '/') { fp += 2; fl -= 2; }
+      fl += cwdn;
+    }
+    fbytes += fl;
+  }
+  fstr = (uint8_t *)ad_b_sec(ix, AD_SEC_FSTR, fbytes);
+  recs = ad_b_sec(ix, AD_SEC_RECS, (size_t)c->nrecs * sizeof(ad_ixrec));
+  if (!files || !fstr || !recs) return AD_ENOMEM;
+  for (i = 0; i < c->nfiles; i++) {
+    ad_file *f = &c->files[i];
+    const char *fp = f->path;
+    size_t fl = f->pathlen;
+    files[i].path = (uint32_t)at;
+    if (fp[0] != '/' && cwdn > 0) {
+      while (fl > 2 && fp[0] == '.' && fp[1] == '/') { fp += 2; fl -= 2; }
+      memcpy(fstr + at, cwd, cwdn); at += cwdn;
+    }
+    memcpy(fstr + at, fp, fl); at += fl;
+    files[i].pathlen = (uint32_t)(at - files[i].path);
+    files[i].size = f->text ? (uint64_t)f->len : f->size;
+    files[i].hash = f->text ? ad_file_hash(c, i) : f->hash;
+    files[i].mtime = f->mtime > (int64_t)now.tv_sec - AD_RACY ? 0 : f->mtime;
+    files[i].first = f->first; files[i].nrec = f->nrec;
+    files[i].format = f->format;
+  }
+  for (i = 0; i < c->nrecs; i++)
+    nbig += ad_b_packrec(&c->recs[i], (ad_ixrec *)recs + i, s->rflags[i]);
+  big = (ad_record *)ad_b_sec(ix, AD_SEC_RECBIG, (size_t)nbig * sizeof(ad_record));
+  if (big == NULL) return AD_ENOMEM;
+  for (i = 0, k = 0; i < c->nrecs; i++) {
+    ad_ixrec *x = (ad_ixrec *)recs + i;
+    if (x->flags & AD_XR_BIG) {
+      big[k] = c->recs[i];
+      big[k].flags = (uint8_t)((big[k].flags & 0x07) | s->rflags[i]);
+      x->raw = k++;
+    }
+  }
+  return AD_OK;
+}
+/* }====================================================== */
+
+/* {====================================================== entry points */
+int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
+                  const ad_ixparams *p, ad_ix *old, const uint32_t *oldfile,
+                  uint32_t *nread, uint32_t *badfile, unsigned threads,
+                  uint32_t minpar) {
+  ad_bstate s;
+  ad_upd up;
+  ad_ixmeta *m;
+  uint32_t ntok;
+  int st;
+  memset(ix, 0, sizeof *ix);
+  memset(&s, 0, sizeof s);
+  ix->a = *a;
+  ix->m.p = *p;
+  s.ix = ix; s.c = c; s.a = &ix->a;
+  s.b.a = s.a; s.b.c = c;
+  if (nread) *nread = 0;
+  if (old) {
+    s.up = &up;
+    st = ad_up_init(&up, s.a, old, c, oldfile);
+    if (st != AD_OK) goto done;
+  }
+  if ((st = ad_bs_group(&s)) != AD_OK) goto done;
+  if ((st = ad_bs_number(&s)) != AD_OK) goto done;
+  ntok = ix->m.ndocs;
+  if (s.up && (st = ad_up_keep(s.up, c, s.docs, ix->m.ndocs,
+                               (const uint32_t *)ix->own[AD_SEC_APPS], s.lensum,
+                               nread, badfile, &ntok)) != AD_OK)
+    goto done;
+  if ((st = ad_bs_tokenize(&s, ntok, threads, minpar)) != AD_OK) goto done;
+  if ((st = ad_bs_encode(&s, threads, minpar)) != AD_OK) goto done;
+  if ((st = ad_bs_files(&s)) != AD_OK) goto done;
+  m = (ad_ixmeta *)ad_b_sec(ix, AD_SEC_META, sizeof(ad_ixmeta));
+  if (m == NULL) { st = AD_ENOMEM; goto done; }
+  *m = ix->m;
+done:
+  ad_bs_free(&s);
+  if (s.up) ad_up_free(s.up);
+  return st;
+}
+
+int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
+                const ad_ixparams *p) {
+  return ad_ix_rebuild(ix, a, c, p, NULL, NULL, NULL, NULL,
+                       (unsigned)ad_default_threads(), AD_PAR_MIN);
+}
+/* }====================================================== */

@@ -1,0 +1,134 @@
+/*
+** ad_build.h: the state a build shares with its final encoding (internal).
+** Included by ad_build.c (the stages), ad_bstream.c (tokenizing into term
+** streams) and ad_encode.c (encoding the streams into posting lists, and
+** the byte buffers and sections all of them write); nothing else includes
+** it.
+*/
+#ifndef AD_BUILD_H
+#define AD_BUILD_H
+
+#include "ad_index.h"
+
+/* {====================================================== byte buffers, sections (ad_encode.c) */
+typedef struct ad_bbuf { uint8_t *p; size_t n, cap; } ad_bbuf;
+
+/* room for extra more bytes; AD_OK or AD_ENOMEM */
+int ad_bb_reserve(const ad_alloc *a, ad_bbuf *b, size_t extra);
+void ad_bb_free(const ad_alloc *a, ad_bbuf *b);
+/* append a varint; 5 bytes must be reserved */
+void ad_bb_varint(ad_bbuf *b, uint32_t v);
+/* Ask for huge pages over the 2 MiB pages inside p[0..n) */
+void ad_b_huge(void *p, size_t n);
+/* section s of ix is p[0..n), owned by ix */
+void ad_b_setsec(ad_ix *ix, int s, void *p, size_t n);
+/* allocate section s of n bytes (zeroed); NULL when out of memory */
+void *ad_b_sec(ad_ix *ix, int s, size_t n);
+/* }====================================================== */
+
+/* {====================================================== builder (ad_bstream.c) */
+/* Temporary posting streams live in chunks cut from big slabs: no realloc
+** copies; a posting never spans two chunks. A posting in a stream: doc
+** delta (varint, from the term's previous doc + 1), field mask (a byte),
+** tf of each field in the mask (varints), position deltas (varints). */
+typedef struct ad_tchunk {
+  struct ad_tchunk *next;
+  uint32_t used, cap;
+  uint8_t data[];
+} ad_tchunk;
+
+typedef struct ad_slab { struct ad_slab *next; size_t size, used; } ad_slab;
+#define AD_SLAB (16u << 20)
+
+typedef struct ad_bterm {
+  uint32_t str, len, df, next;   /* next: expected doc for the delta */
+  uint32_t stamp, slot;          /* per-doc aggregation */
+  struct ad_tchunk *head, *tail; /* temporary stream (chunks) */
+  uint8_t *wp, *wend;            /* write position and end in tail */
+} ad_bterm;
+
+/* A slot of the term table: the term's number + 1 (0: empty), a tag (high
+** hash bits, and the length when under 16) and the term's first 8 bytes,
+** zero-padded: a term of up to 8 bytes is found without reading it. */
+typedef struct ad_tslot { uint32_t term, tag; uint64_t head; } ad_tslot;
+
+typedef struct ad_dtok { uint32_t term, pos; uint32_t field; } ad_dtok;
+typedef struct ad_local { uint32_t term; uint32_t tf[AD_NFIELDS]; uint32_t npos, at; } ad_local;
+
+/* A builder: the terms and streams of the docs one thread tokenizes. */
+typedef struct ad_ixb {
+  const ad_alloc *a;
+  ad_corpus *c;
+  /* terms */
+  ad_bterm *terms; uint32_t nterms, capterms;
+  ad_tslot *tab; uint32_t tabmask;   /* open addressing; term 0 = empty */
+  ad_bbuf tstr;
+  /* per doc scratch */
+  ad_dtok *dt; uint32_t ndt, capdt;
+  ad_local *loc; uint32_t nloc, caploc;
+  uint32_t *pos; uint32_t cappos;
+  char *dec; size_t capdec;
+  uint32_t curdoc, curpos;
+  ad_slab *slabs;
+} ad_ixb;
+/* }====================================================== */
+
+/* {====================================================== tokenizing (ad_bstream.c) */
+/* An empty builder (b->a and b->c set, the rest zero): AD_OK or AD_ENOMEM */
+int ad_b_init(ad_ixb *b);
+/* Free what b holds (also after a failed ad_b_init) */
+void ad_b_free(ad_ixb *b);
+/* Hash of a term or an id (build-time tables only, never saved): words
+** are short, so up to 16 bytes are read as two (overlapping) words. Inline:
+** the tokenizer hashes every token, the grouping every record's id. */
+static inline uint64_t ad_b_strhash(const char *s, size_t n) {
+  uint64_t a = 0, b = 0, h;
+  if (n > 16) return ad_hash64(s, n, AD_HASH_INIT);
+  if (n >= 8) { memcpy(&a, s, 8); memcpy(&b, s + n - 8, 8); }
+  else if (n >= 4) {
+    uint32_t x, y;
+    memcpy(&x, s, 4); memcpy(&y, s + n - 4, 4);
+    a = x; b = y;
+  } else if (n > 0)
+    a = (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[n / 2] << 8 |
+        (uint64_t)(unsigned char)s[n - 1] << 16;
+  h = (a ^ 0x9E3779B97F4A7C15ULL) * 0xff51afd7ed558ccdULL;
+  h ^= (b + n) * 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 32;
+  h *= 0x9E3779B97F4A7C15ULL;
+  h ^= h >> 29;
+  return h;
+}
+
+/* Tokenize docs [lo, hi) that are not kept (dold NULL, or dold[doc] ==
+** UINT32_MAX) into builder b, in doc order; set their fstart, len and
+** AD_DF_CODE, and add their lengths to lensum. */
+typedef struct ad_tokjob {
+  ad_ixb *b;
+  ad_corpus *c;
+  ad_ixdoc *docs;
+  const uint32_t *apps, *dold;
+  uint32_t lo, hi;
+  uint32_t flo, fhi;          /* and hash the text of files [flo, fhi) */
+  double lensum[AD_NFIELDS];
+  int st;                     /* AD_OK or AD_ENOMEM */
+} ad_tokjob;
+void ad_b_tokdocs(ad_tokjob *j);
+/* ad_b_tokdocs as a thread's start routine */
+void *ad_b_tokthread(void *ud);
+/* }====================================================== */
+
+/* {====================================================== final encoding (ad_encode.c) */
+struct ad_upd;
+/* Encode the postings of all terms (sorted) into ix's TERMS, TSTR, POST and
+** POS sections: the builders' temporary streams (b: the first docs, b2: the
+** others, or NULL), merged, for an update (up != NULL), with the postings
+** old keeps (ad_update.h). Terms left without postings are dropped. Adds
+** each doc's squared tf-idf norm to norm2[doc]. threads, minpar: as for
+** ad_ix_rebuild. AD_OK, AD_ENOMEM or AD_ECORRUPT. */
+int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixb *b2, ad_ixdoc *docs,
+                double *norm2, const struct ad_upd *up,
+                unsigned threads, uint32_t minpar);
+/* }====================================================== */
+
+#endif

@@ -1,0 +1,230 @@
+-- Crafted saved indexes (issue 11, F13): files whose checksums are right but
+-- whose numbers are not. Every number read from a saved index is checked
+-- once (META at load, the rest by the accessor that reads it): a crafted
+-- file gives "<path>: corrupted index (...)", never a crash, and (under
+-- `make test-asan`) no sanitizer report.
+local ad = require "arxivdigest"
+local H = dofile("spec/helper.lua")
+
+local SCAN = "spec/fixtures/fuzz/scan"
+local F13 = "spec/fixtures/fuzz/load/regress-f13-nan-impact"
+
+local function tmpdir()
+  local p = os.tmpname()
+  os.remove(p)
+  assert(os.execute("mkdir -p '" .. p .. "'"))
+  return p
+end
+
+-- {====================================================== the file's checksums
+-- csrc/ad_text.c's ad_hash64, in Lua (integer arithmetic wraps, >> is logical)
+local M1, M2, M3 = 0x9E3779B97F4A7C15, 0x100000001b3, 0xff51afd7ed558ccd
+local INIT = 0xcbf29ce484222325
+local function mix(h, w)
+  h = (h ~ w) * M1
+  return h ~ (h >> 29)
+end
+
+local function hash64(s, at, n, h)     -- bytes s[at .. at + n - 1]
+  local i = 0
+  if n >= 64 then
+    local l = {h, h ~ 0x6a09e667f3bcc908, h ~ 0xbb67ae8584caa73b, h ~ 0x3c6ef372fe94f82b}
+    while i + 32 <= n do
+      local w1, w2, w3, w4 = string.unpack("<i8i8i8i8", s, at + i)
+      l[1], l[2], l[3], l[4] = mix(l[1], w1), mix(l[2], w2), mix(l[3], w3), mix(l[4], w4)
+      i = i + 32
+    end
+    for k = 1, 4 do h = mix(h, l[k]) end
+  end
+  while i + 8 <= n do
+    h = mix(h, (string.unpack("<i8", s, at + i)))
+    i = i + 8
+  end
+  while i < n do
+    h = (h ~ s:byte(at + i)) * M2
+    i = i + 1
+  end
+  h = (h ~ n) * M3
+  return h ~ (h >> 33)
+end
+
+-- The header (csrc/ad_store.h): magic, version, bom, szrec, szdoc, szterm,
+-- chunkshift, filesize, off[14], len[14], sumsoff, nchunks, sumsum, headsum.
+local NSEC, HDRSIZE, HEADSUM = 14, 320, 288
+local SEC = {META = 0, DOCS = 1}
+
+local function header(s)
+  local h = {chunkshift = string.unpack("<I4", s, 29), off = {}, len = {}}
+  for k = 0, NSEC - 1 do
+    h.off[k] = string.unpack("<i8", s, 41 + 8 * k)
+    h.len[k] = string.unpack("<i8", s, 41 + 8 * (NSEC + k))
+  end
+  h.sumsoff = string.unpack("<i8", s, 41 + 16 * NSEC)
+  return h
+end
+
+-- Recompute every checksum of a saved index (what fuzz_load's mode 2 does),
+-- so that a crafted change passes them.
+local function reseal(s)
+  local h = header(s)
+  local cs, sums = 1 << h.chunkshift, {}
+  for start = HDRSIZE, h.sumsoff - 1, cs do
+    local e = math.min(start + cs, h.sumsoff)
+    sums[#sums + 1] = string.pack("<i8", hash64(s, start + 1, e - start, INIT))
+  end
+  local tab = table.concat(sums)
+  s = s:sub(1, h.sumsoff) .. tab
+  -- filesize, then sumsum, then the header's own checksum
+  s = s:sub(1, 32) .. string.pack("<i8", #s) .. s:sub(41)
+  local at = 41 + 16 * NSEC + 16
+  s = s:sub(1, at - 1) .. string.pack("<i8", hash64(tab, 1, #tab, INIT)) .. s:sub(at + 8)
+  return s:sub(1, HEADSUM) .. string.pack("<i8", hash64(s, 1, HEADSUM, INIT)) .. s:sub(HEADSUM + 9)
+end
+
+-- s with the bytes at offset `off` (0-based) of section sec replaced by v
+local function patch(s, sec, off, v)
+  local at = header(s).off[sec] + off + 1
+  return reseal(s:sub(1, at - 1) .. v .. s:sub(at + #v))
+end
+-- }======================================================
+
+describe("crafted saved indexes", function()
+  local dir, good, path
+
+  setup(function()
+    dir = tmpdir()
+    local idx = assert(ad.index(SCAN))
+    path = dir .. "/good.adx"
+    assert(idx:save(path))
+    good = H.read(path)
+  end)
+
+  teardown(function()
+    os.execute("rm -rf '" .. dir .. "'")
+  end)
+
+  local function try(bytes)
+    local p = dir .. "/crafted.adx"
+    H.write(p, bytes)
+    return p, ad.load(p)
+  end
+
+  it("the spec's checksum helper reproduces a saved file", function()
+    assert.equal(good, reseal(good))
+  end)
+
+  it("F13: the fuzz finding loads, and its update fails cleanly instead of computing with NaN", function()
+    -- the fuzz input: a mode byte (2: recompute the checksums), then the file
+    local p, idx, err = try(reseal(H.read(F13):sub(2)))
+    assert.is_nil(err)
+    -- its k1 is 0, a value a build accepts: searches answer
+    assert.equal(0, idx:info().k1)
+    assert.truthy(idx:count("learning") >= 0)
+    -- its postings are not what its terms say: the update stops there
+    -- (it computed a NaN impact from k1 = 0 before, UBSan in ad_b_encpart)
+    local ok, e = pcall(idx.update, idx)
+    assert.is_false(ok)
+    assert.truthy(tostring(e):find(p .. ": corrupted index", 1, true), e)
+  end)
+
+  it("rejects parameters out of range at load, naming the file", function()
+    local nan, inf = string.pack("<f", 0 / 0), string.pack("<f", math.huge)
+    local cases = {
+      {40, nan, "parameters"},                    -- k1
+      {40, string.pack("<f", -1), "parameters"},
+      {40, string.pack("<f", 1000), "parameters"},
+      {44, string.pack("<f", 1.5), "parameters"}, -- b
+      {44, nan, "parameters"},
+      {24, string.pack("<f", -0.5), "parameters"}, -- weights.ti
+      {36, inf, "parameters"},                     -- weights.co
+      {48, nan, "average field lengths"},          -- avglen[title]
+      {52, string.pack("<f", 70000), "average field lengths"},
+      {8, string.pack("<I4", 7), "counts do not match sections"}, -- napps
+    }
+    for _, c in ipairs(cases) do
+      local p, idx, err = try(patch(good, SEC.META, c[1], c[2]))
+      assert.is_nil(idx)
+      assert.equal(p .. ": corrupted index (" .. c[3] .. ")", err)
+    end
+  end)
+
+  it("checks a document's numbers when it is read, not at load", function()
+    -- ad_ixdoc: best, date, first, last, app, napp, fstart[4], len[4] (u16),
+    -- version (u16), flags, pad, norm (float), idoff, idlen
+    local cases = {
+      {52, string.pack("<f", 0 / 0)},        -- norm NaN
+      {52, string.pack("<f", math.huge)},    -- norm infinite
+      {52, string.pack("<f", -1)},           -- norm negative
+      {20, string.pack("<I4", 0)},           -- napp 0
+      {16, string.pack("<I4", 1 << 30)},     -- app past APPS
+      {0, string.pack("<I4", 1 << 30)},      -- best record past RECS
+      {24, string.pack("<I4", 5)},           -- fstart[0] not 0
+      {28, string.pack("<I4", 1 << 30)},     -- fstart decreasing
+      {60, string.pack("<I4", 0)},           -- idlen 0
+      {56, string.pack("<I4", 1 << 30)},     -- id past IDSTR
+    }
+    for _, c in ipairs(cases) do
+      local p, idx, err = try(patch(good, SEC.DOCS, c[1], c[2]))
+      assert.is_nil(err)                     -- a load reads no document
+      local ok, e = pcall(idx.stats, idx)    -- stats reads every document
+      assert.is_false(ok)
+      assert.truthy(tostring(e):find(p .. ": corrupted index", 1, true), e)
+      idx:close()
+    end
+  end)
+
+  it("an update over documents whose field lengths deny their postings computes no NaN", function()
+    -- with b = 1 a field's weight divides by its length: a kept posting in a
+    -- field its document says is empty divided by zero (then a NaN impact,
+    -- UBSan under `make test-asan`); it now weighs 0
+    local src = dir .. "/src2"
+    assert(os.execute("mkdir -p '" .. src .. "' && cp " .. SCAN .. "/*.md '" .. src .. "'"
+                      .. " && touch -d '2020-07-01 12:00' '" .. src .. "'/*.md"))
+    local idx = assert(ad.index(src, {b = 1}))
+    local p0 = dir .. "/b1.adx"
+    assert(idx:save(p0))
+    local s = H.read(p0)
+    local docs = header(s).off[SEC.DOCS]
+    for d = 0, idx:info().papers - 1 do      -- every title: 0 tokens
+      local at = docs + d * 64 + 40 + 1
+      s = s:sub(1, at - 1) .. string.pack("<I2", 0) .. s:sub(at + 2)
+    end
+    local _, loaded, err = try(reseal(s))
+    assert.is_nil(err)
+    local f = src .. "/listing_small.md"      -- the catalog's papers are kept
+    local text = H.read(f)
+    H.write(f, text:sub(1, #text // 2))
+    assert(os.execute("touch -d '2020-07-02 12:00' '" .. f .. "'"))
+    assert(loaded:update())
+    for _, h in ipairs(loaded:search("learning", {limit = 20})) do
+      assert.is_true(h.score == h.score and h.score >= 0 and h.score < math.huge)
+    end
+  end)
+
+  it("an index built with k1 = 0, b = 1 and a zero weight updates like a fresh build", function()
+    -- the edges of the parameters' ranges are valid: no 0/0, no x/0
+    local src = dir .. "/src"
+    assert(os.execute("mkdir -p '" .. src .. "' && cp " .. SCAN .. "/*.md '" .. src .. "'"
+                      .. " && touch -d '2020-07-01 12:00' '" .. src .. "'/*.md"))
+    local opts = {k1 = 0, b = 1, weights = {co = 0, au = 0}}
+    local idx = assert(ad.index(src, opts))
+    local p = dir .. "/k0.adx"
+    assert(idx:save(p))
+    local loaded = assert(ad.load(p))
+    -- change one file: its papers are indexed again, the others keep their postings
+    local f = src .. "/listing_small.md"
+    local text = H.read(f)
+    H.write(f, text:sub(1, #text // 2))
+    assert(os.execute("touch -d '2020-07-02 12:00' '" .. f .. "'"))
+    assert(loaded:update())
+    local fresh = assert(ad.index(src, opts))
+    for _, q in ipairs({"learning", "image", "segmentation", "cat:cs.CV"}) do
+      local a, b = loaded:search(q, {limit = 50}), fresh:search(q, {limit = 50})
+      assert.equal(#b, #a)
+      for i = 1, #a do
+        assert.equal(b[i].id, a[i].id)
+        assert.equal(b[i].score, a[i].score)
+      end
+    end
+  end)
+end)
