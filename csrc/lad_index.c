@@ -170,14 +170,7 @@ static int lad_index_new(lua_State *L) {
   lad_buildthreads(L, 2, &threads, &minpar);
   lua_settop(L, 2);
   if (t == LUA_TSTRING || t == LUA_TTABLE) {      /* read the paths first */
-    lua_getfield(L, lua_upvalueindex(1), "open");
-    lua_pushvalue(L, 1);
-    lua_createtable(L, 0, 1);
-    lua_pushinteger(L, threads);
-    lua_setfield(L, -2, "threads");
-    lua_call(L, 2, 3);
-    if (lua_isnil(L, -3)) return 3;
-    lua_pop(L, 2);
+    if (lad_openpaths(L, 1, (int)threads, AD_PARALLEL_MIN_BYTES) != 1) return 3;
     lua_replace(L, 1);
   } else if (!luaL_testudata(L, 1, LAD_COLLECTION)) {
     return luaL_typeerror(L, 1, "Collection, path or list of paths");
@@ -308,7 +301,7 @@ static void lad_listfree(lad_listing *l) {
 }
 
 static int lad_listing_gc(lua_State *L) {
-  lad_listfree((lad_listing *)lua_touserdata(L, 1));
+  lad_listfree((lad_listing *)luaL_checkudata(L, 1, LAD_LISTING));
   return 0;
 }
 
@@ -1022,9 +1015,11 @@ static int lad_index_info(lua_State *L) {
 
 /* idx:save(path) -> true | nil, "path: reason", errno */
 static int lad_index_save(lua_State *L) {
-  const char *path = luaL_checkstring(L, 2);
+  const char *path;
   lad_gen *g;
   int st;
+  lad_checkindex(L, 1, 0);
+  path = luaL_checkstring(L, 2);
   lua_settop(L, 2);
   g = lad_checkindex(L, 1, 1);                     /* 3 */
   /* a loaded index must be fully valid before it is copied */
@@ -1126,8 +1121,7 @@ void lad_index_open(lua_State *L) {
   lua_setfield(L, -2, "__mode");
   lua_setmetatable(L, -2);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &lad_hitterms_key);
-  lua_pushvalue(L, -1);                            /* the module: for open() */
-  lua_pushcclosure(L, lad_index_new, 1);
+  lua_pushcfunction(L, lad_index_new);
   lua_setfield(L, -2, "index");
   lua_pushcfunction(L, lad_index_load);
   lua_setfield(L, -2, "load");
