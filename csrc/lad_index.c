@@ -752,12 +752,14 @@ static int lad_index_trend(lua_State *L) {
   q = lad_checkquery(L, 2, &nn, 0, "trend");       /* 4 */
   g = lad_checkindex(L, 1, 1);                     /* 5 */
   t.ix = &g->ix; t.div = per == 0 ? 1 : per == 1 ? 100 : 10000;
-  t.cap = 200000; t.n = 0; t.bad = 0;
+  /* one key per matching paper at most: room for every paper, so that
+  ** the trend is never cut short (and no more memory than that) */
+  t.cap = g->ix.m.ndocs ? g->ix.m.ndocs : 1; t.n = 0; t.bad = 0;
   t.keys = (uint32_t *)lua_newuserdatauv(L, (size_t)t.cap * 8, 0);
   t.cnt = t.keys + t.cap;
   st = ad_each(&g->ix, q, nn, lad_trend_cb, &t);
   if (st != AD_OK) return lad_generror(L, 5, st);
-  if (t.bad == 1) return lad_generror(L, 5, AD_ECORRUPT);
+  if (t.bad) return lad_generror(L, 5, AD_ECORRUPT);
   lua_createtable(L, (int)t.n, (int)t.n);
   for (i = 0; i < t.n; i++) {
     uint32_t k = t.keys[i];
