@@ -20,7 +20,7 @@ void lad_alloc(lua_State *L, ad_alloc *a) {
 int lad_error(lua_State *L, int code, const char *what) {
   switch (code) {
     case AD_ENOMEM: return luaL_error(L, "not enough memory");
-    case AD_EIO: return luaL_error(L, "%s: %s", what, strerror(errno));
+    case AD_EIO: return luaL_error(L, "%s: %s", what, ad_strerror(errno));
     case AD_ETOOBIG: return luaL_error(L, "%s: file too large (limit 2 GiB)", what);
     case AD_ECHANGED:
       return luaL_error(L, "%s: source file changed since it was indexed "
@@ -34,8 +34,8 @@ int lad_error(lua_State *L, int code, const char *what) {
 
 int lad_fail(lua_State *L, const char *what, int e) {
   luaL_pushfail(L);
-  lua_pushfstring(L, "%s: %s", what, strerror(e));
-  lua_pushinteger(L, e);
+  lua_pushfstring(L, "%s: %s", what, ad_strerror(e));
+  lua_pushinteger(L, ad_errno(e));
   return 3;
 }
 
