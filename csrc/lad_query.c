@@ -405,7 +405,10 @@ void lad_snippet_with(lua_State *L, const char *text, size_t n, int t,
   }
   if (width < 1) width = 1;
   if (width > 256) width = 256;
-  cap = n + 8 + (n / 2 + 2) * (lo + lc);
+  /* the text, two ellipses, and a pair of marks per word of the window
+  ** at most (not per word of the text: a long marker and a long text
+  ** would ask for gigabytes) */
+  cap = n + 8 + ((size_t)width < n / 2 + 2 ? (size_t)width : n / 2 + 2) * (lo + lc);
   out = luaL_buffinitsize(L, &b, cap);
   luaL_pushresultsize(&b, ad_snippet(text, n, terms, tl, st->prefix, st->n,
                                      (uint32_t)width, open, close, out, cap));

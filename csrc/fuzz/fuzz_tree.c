@@ -29,6 +29,8 @@
 **    select, snippets).
 ** Run from the repository root (or set AD_ROOT): the fixtures are read
 ** from spec/fixtures/fuzz/scan and examples/data, the Lua modules from lua/.
+** For triage: FUZZ_TREE_VERBOSE=1 prints each tree and the errors raised,
+** FUZZ_TREE_MEM=1 the Lua heap after each input.
 */
 #include <stdint.h>
 #include <stdio.h>
@@ -657,5 +659,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   /* this input's garbage freed now: libFuzzer runs a leak check after any
   ** input that leaves more mallocs than frees */
   lua_gc(L, LUA_GCCOLLECT);
+  if (getenv("FUZZ_TREE_MEM")) fprintf(stderr, "lua heap %d KiB\n", lua_gc(L, LUA_GCCOUNT));
   return 0;
 }
