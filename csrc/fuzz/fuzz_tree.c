@@ -10,7 +10,7 @@
 ** with the Lua C API (a pool of values; each op adds one): nodes of every
 ** type, valid and not; numbers, booleans, tables and nil where strings go
 ** (a float text like 1e15 + 7.25: issue 11's F6); holes; deep nesting;
-** fan-out of thousands of children sharing one subtree; cycles; metatables
+** fan-out of up to 2000 children sharing one subtree; cycles; metatables
 ** on nodes (proxies whose __index/__len lie: the converter reads raw); and,
 ** when armed, finalizers that edit the tree while the calls run, under
 ** collectgarbage("incremental", 1, 1000, 0) (a GC step at every
@@ -378,7 +378,10 @@ static void rawsetf(lua_State *L, const char *k) {
 ** an edge was added). An item above SIZECAP is replaced by a leaf: the
 ** evaluators take time in proportion to the size (1M nodes, the
 ** converter's limit, take seconds), which would only slow the fuzzing. */
-#define SIZECAP 20000
+#define SIZECAP 2500
+/* a prefix term costs like many nodes: it expands to every term of the
+** index that starts with its text ("1*": hundreds) */
+#define PREFIXCOST 256
 static uint64_t SZ[POOLMAX];
 
 static uint64_t capped(uint64_t a) { return a > SIZECAP + 1 ? SIZECAP + 1 : a; }
@@ -457,7 +460,7 @@ static unsigned build(lua_State *L, rd *r) {
         else { push_text(L, r); rawsetf(L, "field"); }
         k = byte(r);
         if (k >= 128) {
-          if (k < 200) lua_pushboolean(L, 1);
+          if (k < 200) { lua_pushboolean(L, 1); size = PREFIXCOST; }
           else if (k < 230) lua_pushboolean(L, 0);
           else lua_pushinteger(L, 1);
           rawsetf(L, "prefix");
@@ -506,7 +509,7 @@ static unsigned build(lua_State *L, rd *r) {
         if (lua_isnil(L, -1)) { lua_pop(L, 1); lua_pushboolean(L, 0); }
         break;
       case 9: {                     /* fan-out: one shared child, many times */
-        unsigned b = byte(r), n = 1 + (b < 240 ? b % 64 : u16(r) % 5000);
+        unsigned b = byte(r), n = 1 + (b < 240 ? b % 64 : u16(r) % 2000);
         lua_createtable(L, (int)n, 1);
         lua_pushstring(L, byte(r) & 1 ? "or" : "and"); rawsetf(L, "type");
         size = capped(1 + n * push_ref(L, pool, np, byte(r)));
@@ -552,7 +555,7 @@ static unsigned build(lua_State *L, rd *r) {
       }
       case 14: {                    /* an "or" of many number-text terms (F6) */
         unsigned n = 1 + byte(r) * 12;
-        size = 1 + n;
+        size = 2;                   /* the first child is refused at once */
         lua_createtable(L, (int)n, 1);
         lua_pushliteral(L, "or"); rawsetf(L, "type");
         for (i = 1; i <= n; i++) {
@@ -570,6 +573,7 @@ static unsigned build(lua_State *L, rd *r) {
         k = byte(r) % 9;
         if (lua_istable(L, -1)) {
           if (k == 0) push_type(L, r); else push_text(L, r);
+          if (k == 4 && lua_toboolean(L, -1) && size < PREFIXCOST) size = PREFIXCOST;
           rawsetf(L, keys[k]);
         }
         break;
