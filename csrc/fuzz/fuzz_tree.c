@@ -143,10 +143,9 @@ static const char LAD_DRIVER[] =
 "local TYPES = {'and', 'or', 'not', 'term', 'phrase', 'all', 'cat', 'date', 'version', 'AND', 7}\n"
 "local function mutate(nodes, m)\n"
 "  local n = nodes[m[2] % #nodes + 1]\n"
-"  local other = nodes[m[3] % #nodes + 1]\n"
 "  local op = m[1] % 9\n"
 "  if op == 0 then rawset(n, 'type', TYPES[m[3] % #TYPES + 1])\n"
-"  elseif op == 1 then rawset(n, rawlen(n) + 1, other)\n"
+"  elseif op == 1 then rawset(n, rawlen(n) + 1, {type = 'all'})\n"
 "  elseif op == 2 then rawset(n, rawlen(n), nil)\n"
 "  elseif op == 3 then rawset(n, 'text', ('x'):rep(m[3]) .. tostring(m[3]))\n"
 "  elseif op == 4 then rawset(n, 'text', 1e15 + m[3] + 0.25)\n"
@@ -296,11 +295,17 @@ static const char *const TYPES[] = {
 };
 #define NTYPES (sizeof TYPES / sizeof TYPES[0])
 
+/* what the last push_text costs the evaluators beyond one node: a long
+** text is tokenized by every call (search, snippets), so it counts as
+** len / 8 nodes */
+static unsigned TEXTCOST;
+
 /* pushes a value where a string is expected: mostly a string, sometimes
 ** anything else */
 static void push_text(lua_State *L, rd *r) {
   unsigned b = byte(r), i, n;
   char buf[32];
+  TEXTCOST = 0;
   if (b < 128) { lua_pushstring(L, WORDS[b % NWORDS]); return; }
   if (b < 160) {
     n = b % 24;
@@ -316,6 +321,7 @@ static void push_text(lua_State *L, rd *r) {
   if (b < 224) { lua_pushnumber(L, b & 1 ? 0.0 / 0.0 : 1.0 / 0.0); return; }
   /* a long string */
   n = u16(r) % 8192;
+  TEXTCOST = n / 8;
   {
     luaL_Buffer lb;
     char *p = luaL_buffinitsize(L, &lb, n + 1);
@@ -454,13 +460,14 @@ static unsigned build(lua_State *L, rd *r) {
         lua_createtable(L, 0, 4);
         lua_pushstring(L, op == 0 ? "term" : "phrase"); rawsetf(L, "type");
         push_text(L, r); rawsetf(L, "text");
+        size += TEXTCOST;
         k = byte(r);
         if (k < 128) { /* no field */ }
         else if (k < 224) { lua_pushstring(L, WORDS[44 + k % 4]); rawsetf(L, "field"); }
         else { push_text(L, r); rawsetf(L, "field"); }
         k = byte(r);
         if (k >= 128) {
-          if (k < 200) { lua_pushboolean(L, 1); size = PREFIXCOST; }
+          if (k < 200) { lua_pushboolean(L, 1); size += PREFIXCOST; }
           else if (k < 230) lua_pushboolean(L, 0);
           else lua_pushinteger(L, 1);
           rawsetf(L, "prefix");
@@ -471,6 +478,7 @@ static unsigned build(lua_State *L, rd *r) {
         lua_createtable(L, 0, 2);
         lua_pushstring(L, vt[byte(r) % 4]); rawsetf(L, "type");
         push_text(L, r); rawsetf(L, "value");
+        size += TEXTCOST;
         break;
       }
       case 3:                       /* date */
@@ -503,9 +511,11 @@ static unsigned build(lua_State *L, rd *r) {
         push_type(L, r); rawsetf(L, "type");
         size = capped(1 + push_ref(L, pool, np, byte(r))); lua_rawseti(L, -2, 1);
         push_text(L, r); rawsetf(L, "text");
+        size += TEXTCOST;
         break;
       case 8:                       /* a value that is not a table */
         push_text(L, r);
+        size += TEXTCOST;
         if (lua_isnil(L, -1)) { lua_pop(L, 1); lua_pushboolean(L, 0); }
         break;
       case 9: {                     /* fan-out: one shared child, many times */
@@ -572,7 +582,7 @@ static unsigned build(lua_State *L, rd *r) {
         size = push_ref(L, pool, np, byte(r));
         k = byte(r) % 9;
         if (lua_istable(L, -1)) {
-          if (k == 0) push_type(L, r); else push_text(L, r);
+          if (k == 0) push_type(L, r); else { push_text(L, r); size += TEXTCOST; }
           if (k == 4 && lua_toboolean(L, -1) && size < PREFIXCOST) size = PREFIXCOST;
           rawsetf(L, keys[k]);
         }
