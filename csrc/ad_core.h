@@ -42,6 +42,7 @@ enum {
 #define AD_ERRNO_CHARDEV  (0x10000 | 19)  /* ENODEV: a character device */
 #define AD_ERRNO_BLOCKDEV (0x20000 | 19)  /* ENODEV: a block device */
 #define AD_ERRNO_NOTREG   (0x30000 | 19)  /* ENODEV: a socket, or else */
+#define AD_ERRNO_FIFO     (0x50000 | 19)  /* ENODEV: a named pipe (a target) */
 #define AD_ERRNO_NOWRITER (0x40000 | 6)   /* ENXIO: a named pipe, no writer */
 /* strerror(e), or the message of an AD_ERRNO_* value */
 const char *ad_strerror(int e);

@@ -25,6 +25,7 @@ const char *ad_strerror(int e) {
     case AD_ERRNO_CHARDEV: return "not a regular file (a character device)";
     case AD_ERRNO_BLOCKDEV: return "not a regular file (a block device)";
     case AD_ERRNO_NOTREG: return "not a regular file";
+    case AD_ERRNO_FIFO: return "not a regular file (a named pipe)";
     case AD_ERRNO_NOWRITER:
       return "a named pipe that no process writes to (waited 3 s)";
     default: return strerror(e);

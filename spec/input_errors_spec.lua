@@ -101,6 +101,30 @@ describe("reading: what ad.open reads and refuses", function()
   end)
 end)
 
+describe("writing: idx:save never renames over what is not a regular file", function()
+  it("refuses a named pipe, a directory and a device node, and leaves them as they were", function()
+    local dir = tmpdir()
+    assert(os.execute("mkfifo " .. shell_quote(dir .. "/fifo") .. " && mkdir " .. shell_quote(dir .. "/sub")))
+    -- a device node of our own (root only: else the FIFO and the folder are enough)
+    local dev = os.execute("mknod " .. shell_quote(dir .. "/null") .. " c 1 3 2>/dev/null")
+    local idx = assert(ad.index("examples/data/003_ce175d6736be5667.txt", {threads = 1}))
+    local want = {fifo = "not a regular file (a named pipe)", sub = "Is a directory",
+                  null = dev and "not a regular file (a character device)" or nil}
+    for name, msg in pairs(want) do
+      local ok, err = idx:save(dir .. "/" .. name)
+      assert.is_nil(ok)
+      assert.are.equal(dir .. "/" .. name .. ": " .. msg, err)
+    end
+    assert.is_true(idx:save(dir .. "/x.adx"))
+    local rc, out = run("ls -l " .. shell_quote(dir))
+    idx:close()
+    os.execute("rm -rf " .. shell_quote(dir))
+    assert.are.equal(0, rc, out)
+    assert.truthy(out:find("\np[^\n]* fifo\n"), out)
+    if dev then assert.truthy(out:find("\nc[^\n]* null\n"), out) end
+  end)
+end)
+
 describe("errors name the file and the public function", function()
   it("a corrupted saved index names its file in every error", function()
     local dir = tmpdir()
