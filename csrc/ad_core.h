@@ -35,6 +35,21 @@ enum {
   AD_ETOOBIG = -3,  /* file larger than AD_MAX_FILE_SIZE */
   AD_ECHANGED = -4  /* a source file changed since it was indexed */
 };
+
+/* What the core refuses to read, as errno values of AD_EIO beyond the
+** system's (see ad_read_file in ad_corpus.c): ad_strerror() gives their
+** message, ad_errno() the nearest system errno (the low 16 bits). */
+#define AD_ERRNO_CHARDEV  (0x10000 | 19)  /* ENODEV: a character device */
+#define AD_ERRNO_BLOCKDEV (0x20000 | 19)  /* ENODEV: a block device */
+#define AD_ERRNO_NOTREG   (0x30000 | 19)  /* ENODEV: a socket, or else */
+#define AD_ERRNO_FIFO     (0x50000 | 19)  /* ENODEV: a named pipe (a target) */
+#define AD_ERRNO_NOWRITER (0x40000 | 6)   /* ENXIO: a named pipe, no writer */
+/* strerror(e), or the message of an AD_ERRNO_* value */
+const char *ad_strerror(int e);
+/* e, or the system errno nearest to an AD_ERRNO_* value */
+int ad_errno(int e);
+/* How long a named pipe that no process writes to is waited for. */
+#define AD_PIPE_WAIT_MS 3000
 /* }====================================================== */
 
 /* {====================================================== allocator */

@@ -10,10 +10,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/vfs.h>
+#endif
 #include "ad_core.h"
+
+/* {====================================================== errors */
+const char *ad_strerror(int e) {
+  switch (e) {
+    case AD_ERRNO_CHARDEV: return "not a regular file (a character device)";
+    case AD_ERRNO_BLOCKDEV: return "not a regular file (a block device)";
+    case AD_ERRNO_NOTREG: return "not a regular file";
+    case AD_ERRNO_FIFO: return "not a regular file (a named pipe)";
+    case AD_ERRNO_NOWRITER:
+      return "a named pipe that no process writes to (waited 3 s)";
+    default: return strerror(e);
+  }
+}
+
+int ad_errno(int e) { return e > 0xffff ? e & 0xffff : e; }
+/* }====================================================== */
 
 /* {====================================================== allocation */
 static void *ad_std_allocf(void *ud, void *ptr, size_t osize, size_t nsize) {
@@ -222,30 +242,67 @@ static char *ad_own_chunk(ad_corpus *c, size_t n) {
   return k->data;
 }
 
+/* Is fd an anonymous pipe (stdin's, <(...)), not a named one? */
+static int ad_anon_pipe(int fd) {
+#ifdef __linux__
+  struct statfs s;
+  return fstatfs(fd, &s) == 0 && s.f_type == 0x50495045;  /* PIPEFS_MAGIC */
+#else
+  (void)fd;
+  return 0;
+#endif
+}
+
 /* Read the whole file at path. *mapped tells where the text lives: 0 = a
 ** fresh NUL-terminated buffer of the corpus allocator, 3 = an arena chunk
 ** (NUL-terminated). A file too big for the arena gets a buffer, or a chunk
-** of its own when ownchunk != 0. */
+** of its own when ownchunk != 0.
+**
+** What is read: a regular file; a pipe named explicitly (stdin,
+** /dev/stdin, /dev/fd/N, <(...), a FIFO made by mkfifo), to its end; and
+** stdin whatever it is (a terminal too). Anything else is refused with an
+** AD_ERRNO_* (ad_core.h): a device (/dev/zero would never end), a socket.
+** The file is opened without blocking, so that a FIFO without a writer
+** cannot hang the open: a named pipe that no process has open for writing
+** is waited for up to AD_PIPE_WAIT_MS, then refused (AD_ERRNO_NOWRITER);
+** once a writer is there, reading waits for it like cat(1) does. (An
+** anonymous pipe whose writer has gone is simply at its end.) Directory
+** walks list regular files only. */
 static int ad_read_file(ad_corpus *c, const char *path, char **text,
                         size_t *len, struct stat *st, int *mapped,
                         int ownchunk) {
-  int fd, e;
+  int fd, e, isstdin = 0;
   char *buf;
   size_t got = 0, asz;
   *text = NULL;
   *len = 0;
   *mapped = 0;
-  fd = open(path, O_RDONLY | O_CLOEXEC);
+  fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return AD_EIO;
   if (fstat(fd, st) != 0) goto ioerr;
   if (S_ISDIR(st->st_mode)) { errno = EISDIR; goto ioerr; }
+  if (!S_ISREG(st->st_mode)) {
+    struct stat in;
+    isstdin = fstat(0, &in) == 0 && in.st_dev == st->st_dev &&
+              in.st_ino == st->st_ino;
+    if (!isstdin && !S_ISFIFO(st->st_mode)) {
+      errno = S_ISCHR(st->st_mode) ? AD_ERRNO_CHARDEV
+            : S_ISBLK(st->st_mode) ? AD_ERRNO_BLOCKDEV : AD_ERRNO_NOTREG;
+      goto ioerr;
+    }
+  }
   if ((uint64_t)st->st_size > AD_MAX_FILE_SIZE) { close(fd); return AD_ETOOBIG; }
   if (!S_ISREG(st->st_mode)) {  /* a pipe, /dev/stdin, <(...): read to EOF */
     size_t cap = 65536;
+    /* waited: a writer was seen (data, none yet, or its end); an end-of-file
+    ** before that is a named pipe without a writer */
+    int waited = isstdin || !S_ISFIFO(st->st_mode) || ad_anon_pipe(fd);
+    int timedout = 0;
     buf = (char *)ad_malloc(&c->a, cap);
     if (buf == NULL) { close(fd); return AD_ENOMEM; }
     for (;;) {
       ssize_t r;
+      struct pollfd pf;
       if (got + 1 == cap) {
         char *nb;
         if ((uint64_t)cap > AD_MAX_FILE_SIZE) {
@@ -259,6 +316,29 @@ static int ad_read_file(ad_corpus *c, const char *path, char **text,
         cap *= 2;
       }
       r = read(fd, buf + got, cap - 1 - got);
+      pf.fd = fd;
+      pf.events = POLLIN;
+      pf.revents = 0;
+      if (r == 0 && !waited && got == 0) {   /* no writer yet: wait for one */
+        if (timedout) e = AD_ERRNO_NOWRITER;
+        else {
+          int n = poll(&pf, 1, AD_PIPE_WAIT_MS);
+          if (n > 0) waited = 1;
+          /* after the wait, one more read: a writer that has not written
+          ** yet reads EAGAIN */
+          if (n == 0) timedout = 1;
+          if (n >= 0 || errno == EINTR) continue;
+          e = errno;
+        }
+        ad_free(&c->a, buf, cap);
+        close(fd);
+        errno = e;
+        return AD_EIO;
+      }
+      if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        waited = 1;                          /* a writer, no data yet */
+        if (poll(&pf, 1, -1) >= 0 || errno == EINTR) continue;
+      }
       if (r < 0) {
         if (errno == EINTR) continue;
         e = errno;
@@ -400,7 +480,7 @@ int ad_corpus_unreadable(ad_corpus *c, const char *path, int r, int err,
   if (r == AD_ENOMEM) return r;
   if (r != AD_EIO) return AD_OK;
   if (ad_corpus_new_file(c, path, &fi) ||
-      ad_corpus_warn(c, fi, 0, "cannot read %s: %s", what, strerror(err)))
+      ad_corpus_warn(c, fi, 0, "cannot read %s: %s", what, ad_strerror(err)))
     return AD_ENOMEM;
   return AD_OK;
 }

@@ -114,6 +114,16 @@ int ad_ix_save(const ad_ix *ix, const char *path) {
   uint8_t zero[AD_HDRSIZE];
   int s, st = AD_EIO, e = 0;
   const ad_alloc *a = &ix->a;
+  struct stat ps;
+  /* the file is replaced by a rename: never rename over what is not a
+  ** regular file (a FIFO, /dev/null: run as root, that would replace the
+  ** device node itself) */
+  if (stat(path, &ps) == 0 && !S_ISREG(ps.st_mode)) {
+    errno = S_ISDIR(ps.st_mode) ? EISDIR : S_ISCHR(ps.st_mode) ? AD_ERRNO_CHARDEV
+          : S_ISBLK(ps.st_mode) ? AD_ERRNO_BLOCKDEV
+          : S_ISFIFO(ps.st_mode) ? AD_ERRNO_FIFO : AD_ERRNO_NOTREG;
+    return AD_EIO;
+  }
   memset(&w, 0, sizeof w);
   w.fd = -1;
   memset(&h, 0, sizeof h);

@@ -21,7 +21,7 @@ void lad_alloc(lua_State *L, ad_alloc *a) {
 int lad_error(lua_State *L, int code, const char *what) {
   switch (code) {
     case AD_ENOMEM: return luaL_error(L, "not enough memory");
-    case AD_EIO: return luaL_error(L, "%s: %s", what, strerror(errno));
+    case AD_EIO: return luaL_error(L, "%s: %s", what, ad_strerror(errno));
     case AD_ETOOBIG: return luaL_error(L, "%s: file too large (limit 2 GiB)", what);
     case AD_ECHANGED:
       return luaL_error(L, "%s: source file changed since it was indexed "
@@ -35,8 +35,8 @@ int lad_error(lua_State *L, int code, const char *what) {
 
 int lad_fail(lua_State *L, const char *what, int e) {
   luaL_pushfail(L);
-  lua_pushfstring(L, "%s: %s", what, strerror(e));
-  lua_pushinteger(L, e);
+  lua_pushfstring(L, "%s: %s", what, ad_strerror(e));
+  lua_pushinteger(L, ad_errno(e));
   return 3;
 }
 
@@ -100,53 +100,63 @@ static void lad_openopts(lua_State *L, int *threads, uint64_t *minbytes) {
   lua_pop(L, 1);
 }
 
-/* open(path | {paths} [, opts]) -> Collection | nil, "path: reason", errno
-** opts.threads: how many threads read and scan the files (default: the
-** online CPUs, at most 8; small inputs are read on this thread alone). */
-static int lad_open(lua_State *L) {
+int lad_openpaths(lua_State *L, int arg, int threads, uint64_t minbytes) {
   lad_collection *lc;
   const char **v;
   uint32_t n = 1, bad = 0;
-  uint64_t minbytes;
-  int t = lua_type(L, 1), threads, st;
+  int t, st, base = lua_gettop(L);
+  arg = lua_absindex(L, arg);
+  t = lua_type(L, arg);
   if (t != LUA_TSTRING && t != LUA_TTABLE)
-    return luaL_typeerror(L, 1, "string or table");
-  lad_openopts(L, &threads, &minbytes);
-  lua_settop(L, 1);
+    return luaL_typeerror(L, arg, "string or table");
   if (t == LUA_TTABLE) {  /* check the list before doing anything */
-    lua_Integer i, len = (lua_Integer)luaL_len(L, 1);
-    if (len == 0) luaL_argerror(L, 1, "empty list of paths");
+    lua_Integer i, len = (lua_Integer)luaL_len(L, arg);
+    if (len == 0) luaL_argerror(L, arg, "empty list of paths");
     if (len < 0 || len > (lua_Integer)(INT32_MAX / sizeof(char *)))
-      luaL_argerror(L, 1, "too many paths");
+      luaL_argerror(L, arg, "too many paths");
     n = (uint32_t)len;
-    lua_createtable(L, (int)n, 0);  /* 2: the paths, anchored */
+    lua_createtable(L, (int)n, 0);  /* base+1: the paths, anchored */
     for (i = 1; i <= len; i++) {
-      if (lua_geti(L, 1, i) != LUA_TSTRING)
-        luaL_argerror(L, 1, lua_pushfstring(L, "item %d is a %s, a path "
+      if (lua_geti(L, arg, i) != LUA_TSTRING)
+        luaL_argerror(L, arg, lua_pushfstring(L, "item %d is a %s, a path "
                       "(string) was expected", (int)i, luaL_typename(L, -1)));
-      lua_rawseti(L, 2, i);
+      lua_rawseti(L, base + 1, i);
     }
   } else {
     lua_createtable(L, 1, 0);
-    lua_pushvalue(L, 1);
-    lua_rawseti(L, 2, 1);
+    lua_pushvalue(L, arg);
+    lua_rawseti(L, base + 1, 1);
   }
-  v = (const char **)lua_newuserdatauv(L, (size_t)n * sizeof(char *), 0);  /* 3 */
+  v = (const char **)lua_newuserdatauv(L, (size_t)n * sizeof(char *), 0);  /* base+2 */
   {
     uint32_t i;
     for (i = 0; i < n; i++) {
-      lua_rawgeti(L, 2, (lua_Integer)i + 1);
-      v[i] = lua_tostring(L, -1);  /* anchored in the table at 2 */
+      lua_rawgeti(L, base + 1, (lua_Integer)i + 1);
+      v[i] = lua_tostring(L, -1);  /* anchored in the table at base+1 */
       lua_pop(L, 1);
     }
   }
-  lc = lad_newcoll(L, 1);  /* 4 */
+  lc = lad_newcoll(L, 1);  /* base+3 */
   st = ad_corpus_add_paths(lc->c, v, n, threads, minbytes, &bad,
                            &lc->threads);
   if (st == AD_EIO) return lad_fail(L, v[bad], errno);
   if (st != AD_OK) lad_error(L, st, v[bad]);
-  lua_settop(L, 4);
+  lua_replace(L, base + 1);
+  lua_settop(L, base + 1);
   return 1;
+}
+
+/* open(path | {paths} [, opts]) -> Collection | nil, "path: reason", errno
+** opts.threads: how many threads read and scan the files (default: the
+** online CPUs, at most 8; small inputs are read on this thread alone). */
+static int lad_open(lua_State *L) {
+  uint64_t minbytes;
+  int t = lua_type(L, 1), threads;
+  if (t != LUA_TSTRING && t != LUA_TTABLE)
+    return luaL_typeerror(L, 1, "string or table");
+  lad_openopts(L, &threads, &minbytes);
+  lua_settop(L, 1);
+  return lad_openpaths(L, 1, threads, minbytes);
 }
 
 /* parse(text [, name]) -> Collection (the text is kept, not copied) */

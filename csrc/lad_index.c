@@ -205,14 +205,7 @@ static int lad_index_new(lua_State *L) {
   lad_buildthreads(L, 2, &threads, &minpar);
   lua_settop(L, 2);
   if (t == LUA_TSTRING || t == LUA_TTABLE) {      /* read the paths first */
-    lua_getfield(L, lua_upvalueindex(1), "open");
-    lua_pushvalue(L, 1);
-    lua_createtable(L, 0, 1);
-    lua_pushinteger(L, threads);
-    lua_setfield(L, -2, "threads");
-    lua_call(L, 2, 3);
-    if (lua_isnil(L, -3)) return 3;
-    lua_pop(L, 2);
+    if (lad_openpaths(L, 1, (int)threads, AD_PARALLEL_MIN_BYTES) != 1) return 3;
     lua_replace(L, 1);
   } else if (!luaL_testudata(L, 1, LAD_COLLECTION)) {
     return luaL_typeerror(L, 1, "Collection, path or list of paths");
@@ -397,12 +390,14 @@ static int lad_index_trend(lua_State *L) {
   q = lad_checkquery(L, 2, &nn, 0, "trend");       /* 4 */
   g = lad_checkindex(L, 1, 1);                     /* 5 */
   t.ix = LAD_GIX(g); t.div = per == 0 ? 1 : per == 1 ? 100 : 10000;
-  t.cap = 200000; t.n = 0; t.bad = 0;
+  /* one key per matching paper at most: room for every paper, so that
+  ** the trend is never cut short (and no more memory than that) */
+  t.cap = t.ix->m.ndocs ? t.ix->m.ndocs : 1; t.n = 0; t.bad = 0;
   t.keys = (uint32_t *)lua_newuserdatauv(L, (size_t)t.cap * 8, 0);
   t.cnt = t.keys + t.cap;
   st = ad_each(LAD_GIX(g), q, nn, lad_trend_cb, &t);
   if (st != AD_OK) return lad_generror(L, 5, st);
-  if (t.bad == 1) return lad_generror(L, 5, AD_ECORRUPT);
+  if (t.bad) return lad_generror(L, 5, AD_ECORRUPT);
   lua_createtable(L, (int)t.n, (int)t.n);
   for (i = 0; i < t.n; i++) {
     uint32_t k = t.keys[i];
@@ -692,9 +687,11 @@ static int lad_index_info(lua_State *L) {
 
 /* idx:save(path) -> true | nil, "path: reason", errno */
 static int lad_index_save(lua_State *L) {
-  const char *path = luaL_checkstring(L, 2);
+  const char *path;
   lad_gen *g;
   int st;
+  lad_checkindex(L, 1, 0);
+  path = luaL_checkstring(L, 2);
   lua_settop(L, 2);
   g = lad_checkindex(L, 1, 1);                     /* 3 */
   /* a loaded index must be fully valid before it is copied */
@@ -778,8 +775,7 @@ void lad_index_open(lua_State *L) {
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
   lad_hit_open(L);
-  lua_pushvalue(L, -1);                            /* the module: for open() */
-  lua_pushcclosure(L, lad_index_new, 1);
+  lua_pushcfunction(L, lad_index_new);
   lua_setfield(L, -2, "index");
   lua_pushcfunction(L, lad_index_load);
   lua_setfield(L, -2, "load");

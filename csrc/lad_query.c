@@ -117,8 +117,33 @@ static int lad_qfield(const char *f) {
   return -1;
 }
 
+/* Is the value at i a table whose raw type is the string ty with exactly
+** one raw operand? */
+static int lad_qis1(lua_State *L, int i, const char *ty) {
+  int yes;
+  i = lua_absindex(L, i);
+  if (lua_type(L, i) != LUA_TTABLE || lua_rawlen(L, i) != 1) return 0;
+  yes = lad_qget(L, i, "type") == LUA_TSTRING && strcmp(lua_tostring(L, -1), ty) == 0;
+  lua_pop(L, 1);
+  return yes;
+}
+
+/* Replaces the value at the top by the operand it stands for, through
+** and/or nodes of one operand; counts the steps in *steps (stops past
+** AD_QMAXDEPTH: a cycle). */
+static void lad_qthrough(lua_State *L, int *steps) {
+  while (*steps <= AD_QMAXDEPTH && (lad_qis1(L, -1, "and") || lad_qis1(L, -1, "or"))) {
+    lua_rawgeti(L, -1, 1);
+    lua_remove(L, -2);
+    (*steps)++;
+  }
+}
+
 /* Walks the node at stack index t (a table); measures it, and fills node
-** x->n when in fill mode. Returns the node's index. */
+** x->n when in fill mode. Returns the node's index. The tree is read in
+** the parser's normal form, so that it scores like its text: an and/or
+** of one operand is that operand, and a double negation is its operand
+** (the parser reads "--x" and "-(-x)" as x; a 'not' scores 0). */
 static uint32_t lad_qwalk(lua_State *L, lad_qctx *x, int t, int depth) {
   char ty[16];
   const char *tys;
@@ -135,6 +160,26 @@ static uint32_t lad_qwalk(lua_State *L, lad_qctx *x, int t, int depth) {
   if (tl >= sizeof ty) lad_qerr(L, x, "unknown query node type '%s'", tys);
   memcpy(ty, tys, tl + 1);   /* a copy: the tree may change under us */
   lua_pop(L, 1);
+  if ((!strcmp(ty, "and") || !strcmp(ty, "or")) && lua_rawlen(L, t) == 1) {
+    uint32_t k;
+    lua_rawgeti(L, t, 1);
+    k = lad_qwalk(L, x, lua_gettop(L), depth + 1);
+    lua_pop(L, 1);
+    return k;
+  }
+  if (!strcmp(ty, "not") && lua_rawlen(L, t) == 1) {
+    int steps = 0;
+    lua_rawgeti(L, t, 1);
+    lad_qthrough(L, &steps);
+    if (lad_qis1(L, -1, "not")) {
+      uint32_t k;
+      lua_rawgeti(L, -1, 1);
+      k = lad_qwalk(L, x, lua_gettop(L), depth + steps + 2);
+      lua_pop(L, 2);
+      return k;
+    }
+    lua_pop(L, 1);
+  }
   if (x->nodes != NULL && me >= x->ncap) lad_qchanged(L, x);
   if (++x->n > LAD_MAXNODES) lad_qerr(L, x, "query too large%s", "");
   memset(&nd, 0, sizeof nd);
@@ -180,6 +225,10 @@ static uint32_t lad_qwalk(lua_State *L, lad_qctx *x, int t, int depth) {
       default: lad_qerr(L, x, "'%s' node: 'prefix' must be a boolean", ty);
     }
     lua_pop(L, 1);
+    /* a phrase is never a prefix: the parser writes none and format
+    ** ignores one, so its text would not be the tree ("state-of-the-art"
+    ** is not state-of-the-art*) */
+    if (nd.type == AD_QN_PHRASE) nd.prefix = 0;
     s = lad_qstring(L, x, t, "text", ty, 0, &n);
     nd.text = lad_qsave(L, x, s, n);
     nd.len = n;
@@ -209,7 +258,11 @@ static uint32_t lad_qwalk(lua_State *L, lad_qctx *x, int t, int depth) {
     nd.b = lad_qdate(L, x, t, "to", 99991231);
   } else if (!strcmp(ty, "version")) {
     nd.type = AD_QN_VERSION;
-    nd.a = lad_qversion(L, x, t, "min", 0, 0);
+    /* a paper without a version (version 0: a daily listing) matches no
+    ** version node, as in match.lua and query.format (which writes a
+    ** missing min as 1) */
+    nd.a = lad_qversion(L, x, t, "min", 1, 0);
+    if (nd.a == 0) nd.a = 1;
     nd.b = lad_qversion(L, x, t, "max", 0, 1);
   } else if (!strcmp(ty, "all")) {
     nd.type = AD_QN_ALL;
@@ -352,7 +405,10 @@ void lad_snippet_with(lua_State *L, const char *text, size_t n, int t,
   }
   if (width < 1) width = 1;
   if (width > 256) width = 256;
-  cap = n + 8 + (n / 2 + 2) * (lo + lc);
+  /* the text, two ellipses, and a pair of marks per word of the window
+  ** at most (not per word of the text: a long marker and a long text
+  ** would ask for gigabytes) */
+  cap = n + 8 + ((size_t)width < n / 2 + 2 ? (size_t)width : n / 2 + 2) * (lo + lc);
   out = luaL_buffinitsize(L, &b, cap);
   luaL_pushresultsize(&b, ad_snippet(text, n, terms, tl, st->prefix, st->n,
                                      (uint32_t)width, open, close, out, cap));

@@ -67,7 +67,7 @@ static void lad_listfree(lad_listing *l) {
 }
 
 static int lad_listing_gc(lua_State *L) {
-  lad_listfree((lad_listing *)lua_touserdata(L, 1));
+  lad_listfree((lad_listing *)luaL_checkudata(L, 1, LAD_LISTING));
   return 0;
 }
 

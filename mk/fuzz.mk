@@ -8,7 +8,9 @@
 #   make fuzz-build              build them all into build-fuzz/
 #
 # Each target is linked with the core's pure-C sources (csrc/*.c except the
-# Lua binding lad*.c) built with -fsanitize=fuzzer-no-link,address,undefined.
+# Lua binding lad*.c) built with -fsanitize=fuzzer-no-link,address,undefined;
+# fuzz_tree, which attacks the binding from Lua, also with the binding's
+# objects (lad*.c, same flags) and liblua5.4 (an embedded Lua state).
 # Seeds: spec/fixtures/fuzz/<name>/ (committed) plus the spec fixtures named in
 # FUZZ_SEEDS_<name>; the growing corpus is kept in fuzz-out/<name>/ (ignored by
 # git), crashes go to fuzz-out/crashes/. Every crash found becomes a regression
@@ -23,6 +25,8 @@ FUZZ_SAN       = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS    = -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -D_GNU_SOURCE -DAD_FUZZING -pthread
 FUZZ_CORE_SRCS = $(filter-out csrc/lad%.c,$(wildcard csrc/*.c))
 FUZZ_CORE_OBJS = $(patsubst csrc/%.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_CORE_SRCS))
+FUZZ_LAD_OBJS  = $(patsubst csrc/%.c,$(FUZZ_BUILD)/obj/%.o,$(wildcard csrc/lad*.c))
+FUZZ_LUA_LIBS  = $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
 FUZZ_NAMES     = $(patsubst csrc/fuzz/fuzz_%.c,%,$(wildcard csrc/fuzz/fuzz_*.c))
 FUZZ_BINS      = $(addprefix $(FUZZ_BUILD)/fuzz_,$(FUZZ_NAMES))
 FUZZ_SEEDS_scan  = examples/data spec/fixtures/bad
@@ -33,6 +37,8 @@ FUZZ_SEEDS_load  =
 # a saved index of spec/fixtures/fuzz/scan is about 64 KiB
 FUZZ_MAXLEN_load = 70000
 FUZZ_MAXLEN_query = 512
+FUZZ_SEEDS_tree  =
+FUZZ_MAXLEN_tree = 1024
 FUZZ_OPTS      = -max_len=$(or $(FUZZ_MAXLEN_$*),65536) -timeout=20 -rss_limit_mb=2048 \
                  -print_final_stats=1
 
@@ -41,15 +47,20 @@ FUZZ_OPTS      = -max_len=$(or $(FUZZ_MAXLEN_$*),65536) -timeout=20 -rss_limit_m
 
 $(FUZZ_BUILD)/obj/%.o: csrc/%.c $(wildcard csrc/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(LUA_INC) -c $< -o $@
 
 $(FUZZ_BUILD)/fuzz_%: csrc/fuzz/fuzz_%.c $(FUZZ_CORE_OBJS) $(wildcard csrc/*.h csrc/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Icsrc -o $@ $< $(FUZZ_CORE_OBJS) -lm
 
+$(FUZZ_BUILD)/fuzz_tree: csrc/fuzz/fuzz_tree.c $(FUZZ_CORE_OBJS) $(FUZZ_LAD_OBJS) $(wildcard csrc/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Icsrc $(LUA_INC) -o $@ $< $(FUZZ_CORE_OBJS) \
+	  $(FUZZ_LAD_OBJS) $(FUZZ_LUA_LIBS) -lm
+
 fuzz-build: deps-san $(FUZZ_BINS)
 
-.SECONDARY: $(FUZZ_CORE_OBJS)
+.SECONDARY: $(FUZZ_CORE_OBJS) $(FUZZ_LAD_OBJS)
 
 # One target: run for FUZZ_SECONDS, fail on any finding (libFuzzer exits != 0).
 $(addprefix fuzz-,$(FUZZ_NAMES)): fuzz-%: $(FUZZ_BUILD)/fuzz_%
