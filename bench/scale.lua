@@ -123,6 +123,12 @@ local function stage(name, dir, adx, runs)
     R(p .. "cpu", t)
     R(p .. "peak", peak)
     R(p .. "kept", kept)
+    if not one and type(idx.info) == "function" then
+      local info = idx:info()
+      R("ix_papers", info.papers)   -- distinct ids: equal to the records when every id is distinct
+      R("ix_records", info.records)
+      R("ix_terms", info.terms)
+    end
     if not one then
       os.remove(adx)
       w0 = now()
@@ -378,7 +384,9 @@ local function x(v) return v and fmt("%.2fx", v) or nil end
 
 -- rows: label, value function (number), format, target { text, test(value) }
 local ROWS = {
-  { "papers (records)", function(r) return r.records or r.papers end, function(v) return fmt("%d", v) end },
+  { "records (ad.open)", function(r) return r.records or r.papers end, function(v) return fmt("%d", v) end },
+  { "papers in the index (distinct ids)", function(r) return r.ix_papers end, function(v) return fmt("%d", v) end },
+  { "terms in the index", function(r) return r.ix_terms end, function(v) return fmt("%d", v) end },
   { "corpus bytes", function(r) return r.bytes end, mbs },
   { "ad.open, default threads (wall)", function(r) return r.open_wall end, secs },
   { "ad.open speed", function(r) return r.open_wall and r.bytes / r.open_wall end,
