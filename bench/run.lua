@@ -15,7 +15,8 @@
 -- sum over their threads, so their default figures are wall time (lua-system's
 -- monotonic clock), printed beside a threads = 1 figure (CPU time, as before).
 
--- BENCH_LPATH / BENCH_CPATH replace the in-tree lua/ and build/ (to bench another build)
+-- BENCH_LPATH / BENCH_CPATH replace the in-tree lua/ and build/, and BENCH_BIN
+-- the command bin/arxivdigest (to bench another build, e.g. a baseline checkout)
 package.path = (os.getenv("BENCH_LPATH") or "lua/?.lua;lua/?/init.lua") .. ";" .. package.path
 package.cpath = (os.getenv("BENCH_CPATH") or "build/?.so") .. ";" .. package.cpath
 
@@ -669,6 +670,7 @@ if db then db:close() end
 -- Lua process that only loads the saved index and runs idx:search (start-up
 -- against start-up).  Target (issue 10): the pipeline within 2x of direct.
 local PIPE_QUERIES = { "learning", "image", "segmentation", "detection -survey" }
+local BIN = os.getenv("BENCH_BIN") or "bin/arxivdigest"
 local function shq(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
 -- Median wall seconds of `runs` runs of a shell command (after a warm-up run
@@ -732,7 +734,7 @@ if idx and ad.from and now and file_size(adx) then
         or ("no: " .. table.concat(a, " ") .. " | " .. table.concat(b, " "))
     end
     local l_t, _, l_err = time_cmd("env Q=" .. shq(q) .. " " .. lua_direct, 5, 120, true)
-    local c_t, _, c_err = time_cmd(fmt("bin/arxivdigest search %s --limit 3 -i %s --no-progress", shq(q), adx),
+    local c_t, _, c_err = time_cmd(fmt("%s search %s --limit 3 -i %s --no-progress", BIN, shq(q), adx),
       5, 120, true)
     if d_t and p_t then worst_in = math.max(worst_in, p_t / d_t) end
     if l_t and c_t then worst_cmd = math.max(worst_cmd, c_t / l_t) end
@@ -771,7 +773,7 @@ if now and file_size(adx) then
     local cols = {}
     for _, sandbox in ipairs { false, true } do
       n_all = n_all + 1
-      local t, code, err = time_cmd(fmt("bin/arxivdigest %s %s -i %s --no-progress%s", cmd, shq(sc.path), adx,
+      local t, code, err = time_cmd(fmt("%s %s %s -i %s --no-progress%s", BIN, cmd, shq(sc.path), adx,
         sandbox and " --sandbox" or ""), 1, 120)
       local col
       if t then
