@@ -40,6 +40,15 @@ local function status(key)
   return (tonumber(read_file("/proc/self/status"):match(key .. ":%s*(%d+)")) or 0) * 1024
 end
 
+-- bytes this process has made the storage read (page-cache misses)
+local function disk_read()
+  local f = io.open("/proc/self/io", "rb")
+  if not f then return 0 end
+  local s = f:read("a")
+  f:close()
+  return tonumber(s:match("read_bytes:%s*(%d+)")) or 0
+end
+
 local function reset_peak()
   local f = io.open("/proc/self/clear_refs", "w")
   if f then f:write("5"); f:close() end
@@ -65,12 +74,13 @@ local function stage(name, dir, adx, runs)
   if name == "open" then
     -- best of 2 each: default threads, then threads = 1 (wall; CPU beside)
     local best, best1, cpu1, n, peak, threads
-    for _ = 1, 2 do
+    for i = 1, 2 do
       gc()
       reset_peak()
-      local w0 = now()
+      local d0, w0 = disk_read(), now()
       local c = assert(ad.open(dir))
       local w = now() - w0
+      if i == 1 then R("open_disk", disk_read() - d0) end
       if not best or w < best then best = w end
       peak = math.max(peak or 0, status("VmHWM"))
       n = #c
@@ -92,7 +102,9 @@ local function stage(name, dir, adx, runs)
     R("open1_cpu", cpu1)
 
   elseif name == "index_coll" then
+    local d0 = disk_read()
     local c = assert(ad.open(dir))
+    R("icoll_disk", disk_read() - d0)
     gc()
     local base = status("VmRSS")
     reset_peak()
@@ -112,9 +124,10 @@ local function stage(name, dir, adx, runs)
 
   elseif name == "index_path" or name == "index_path1" then
     local one = name == "index_path1"
-    local w0, t0 = now(), clock()
+    local d0, w0, t0 = disk_read(), now(), clock()
     local idx = assert(ad.index(dir, one and { threads = 1 } or nil))
     local w, t = now() - w0, clock() - t0
+    R((one and "ipath1_" or "ipath_") .. "disk", disk_read() - d0)
     local peak = status("VmHWM")
     gc()
     local kept = status("VmRSS")
@@ -311,17 +324,27 @@ for si, s in ipairs(sizes) do
   end
   res.bytes, res.files = gen.tree_size(VIEW)
   res.papers = per_copy * s.copies
-  -- bring the corpus into the page cache (every figure is a warm-cache figure)
-  os.execute("find " .. shq(VIEW) .. " -name '*.md' -print0 | xargs -0 cat > /dev/null")
+  -- bring the corpus into the page cache before each stage that reads it
+  -- (this VM pages out file pages unused for about a minute: the stages
+  -- report how many bytes they still read from the disk)
+  local function warm(key)
+    local w0 = now()
+    os.execute("find " .. shq(VIEW) .. " -name '*.md' -print0 | xargs -0 cat > /dev/null")
+    res["warm_" .. key] = res.bytes / (now() - w0)
+  end
   res.avail = meminfo("MemAvailable")
+  warm("open")
   run_stage("open", VIEW, res)
   if res.avail < 2.6 * res.bytes then
     log(fmt("  only %.1f GB available: index from the Collection skipped", res.avail / 1e9))
     res.err_index_coll = fmt("skipped: %.1f GB available", res.avail / 1e9)
   else
+    warm("icoll")
     run_stage("index_coll", VIEW, res)
   end
+  warm("ipath")
   run_stage("index_path", VIEW, res)
+  warm("ipath1")
   run_stage("index_path1", VIEW, res)
   if not res.err_index_path then
     run_stage("load_query", VIEW, res)
@@ -391,6 +414,9 @@ local ROWS = {
   { "ad.open, default threads (wall)", function(r) return r.open_wall end, secs },
   { "ad.open speed", function(r) return r.open_wall and r.bytes / r.open_wall end,
     function(v) return fmt("%.2f GB/s", v / 1e9) end, { ">= 1 GB/s", function(v) return v >= 1e9 end } },
+  { "  read from the disk (first ad.open)", function(r) return r.open_disk end, mbs },
+  { "  page-cache warm-up before it (cat)", function(r) return r.warm_open end,
+    function(v) return fmt("%.0f MB/s", v / 1e6) end },
   { "ad.open threads=1 (wall)", function(r) return r.open1_wall end, secs },
   { "ad.open peak RSS", function(r) return r.open_peak end, gb },
   { "ad.index(Collection), default (wall)", function(r) return r.icoll_wall end, secs },
@@ -399,6 +425,7 @@ local ROWS = {
   { "ad.index(path), default (wall)", function(r) return r.ipath_wall end, secs,
     { "<= 20 s", function(v) return v <= 20 end } },
   { "ad.index(path), default (CPU)", function(r) return r.ipath_cpu end, secs },
+  { "  read from the disk", function(r) return r.ipath_disk end, mbs },
   { "ad.index(path), threads=1 (wall)", function(r) return r.ipath1_wall end, secs },
   { "ad.index(path) peak RSS", function(r) return r.ipath_peak end, gb },
   { "  peak RSS / corpus bytes", function(r) return r.ipath_peak and r.ipath_peak / r.bytes end, x,
