@@ -4,8 +4,9 @@
 --
 --   lua5.4 bench/run.lua [--copies N] [--corpus DIR] [--runs N]
 --
--- --copies 16 (the default) is the >= 300 MB corpus of bench/gen_corpus.lua;
--- --copies 1 is a 20 MB corpus for trying the bench out.
+-- --copies 4 (the default) is the realistic corpus of bench/gen_corpus.lua:
+-- 4 copies of all ten real cs.CV years (203,548 papers, 344.5 MB);
+-- --copies 1 is the real years once (50,887 papers, 86 MB), to try it out.
 -- Times are CPU seconds of this process (os.clock: user + system), which on
 -- a shared machine are steadier than wall time; everything measured here is
 -- single-threaded and runs in this process (SQLite through LuaSQL), except
@@ -14,7 +15,8 @@
 -- sum over their threads, so their default figures are wall time (lua-system's
 -- monotonic clock), printed beside a threads = 1 figure (CPU time, as before).
 
--- BENCH_LPATH / BENCH_CPATH replace the in-tree lua/ and build/ (to bench another build)
+-- BENCH_LPATH / BENCH_CPATH replace the in-tree lua/ and build/, and BENCH_BIN
+-- the command bin/arxivdigest (to bench another build, e.g. a baseline checkout)
 package.path = (os.getenv("BENCH_LPATH") or "lua/?.lua;lua/?/init.lua") .. ";" .. package.path
 package.cpath = (os.getenv("BENCH_CPATH") or "build/?.so") .. ";" .. package.cpath
 
@@ -31,9 +33,10 @@ local gen = dofile("bench/gen_corpus.lua")
 local B_pat = dofile("bench/baseline_patterns.lua")
 local B_lpeg = dofile("bench/baseline_lpeg.lua")
 local F = dofile("bench/fts5.lua")
+local QUERIES = dofile("bench/queries.lua")
 
 ---------------------------------------------------------------- options
-local opt = { copies = 16, runs = 30, fts_runs = 5 }
+local opt = { copies = 4, runs = 30, fts_runs = 5 }
 do
   local i = 1
   while i <= #arg do
@@ -45,7 +48,7 @@ do
     i = i + 2
   end
 end
-opt.corpus = opt.corpus or (opt.copies == 16 and "bench/out/corpus" or ("bench/out/corpus-" .. opt.copies))
+opt.corpus = opt.corpus or (opt.copies == 4 and "bench/out/corpus" or ("bench/out/corpus-" .. opt.copies))
 
 -- The paper fields the baselines build (the core's data fields).
 local FIELDS = { "id", "version", "title", "authors", "abstract", "categories", "primary_category",
@@ -171,7 +174,7 @@ local files = {}
 for line in io.popen("find " .. dir .. " -type f -name '*.md' | LC_ALL=C sort"):lines() do
   files[#files + 1] = line
 end
-out(fmt("corpus    %s: %d files, %.1f MB (%d x the 2019 cs.CV catalog, ids rewritten)",
+out(fmt("corpus    %s: %d files, %.1f MB (%d x all ten real cs.CV years 2009..2022, ids rewritten)",
   dir, #files, mb(total), opt.copies))
 
 ---------------------------------------------------------------- wc -l ceiling
@@ -220,7 +223,7 @@ do
       end
     end
     nrec = nrec + #a
-    if ad then
+    if ad and ad.parse then
       local c = ad.parse(text, path)
       if #c ~= #b then
         ad_diff = ad_diff + 1
@@ -241,7 +244,7 @@ do
   end
   out(fmt("sanity    %d files, %d records: patterns and lpeg baselines give the same records (all %d fields)",
     #sample, nrec, #FIELDS))
-  if ad then
+  if ad and ad.parse then
     out(fmt("          ad.parse agrees with them: %s", ad_diff == 0 and "yes, every field"
       or (ad_diff .. " differences, first: " .. ad_note)))
   end
@@ -299,36 +302,6 @@ end
 
 
 ---------------------------------------------------------------- queries
--- Each query in the arxivdigest query language and as FTS5 MATCH (+ SQL on `papers`).
-local QUERIES = {
-  { "learning",                              "learning" },
-  { "image",                                 "image" },
-  { "network",                               "network" },
-  { "segmentation",                          "segmentation" },
-  { "detection",                             "detection" },
-  { "diffusion",                             "diffusion" },
-  { "hyperspectral",                         "hyperspectral" },
-  { "colonoscopy",                           "colonoscopy" },
-  { "capsule",                               "capsule" },
-  { '"convolutional neural network"',        '"convolutional neural network"' },
-  { '"generative adversarial networks"',     '"generative adversarial networks"' },
-  { '"point cloud"',                         '"point cloud"' },
-  { "segmentation AND (medical OR mri)",     "segmentation AND (medical OR mri)" },
-  { "detection -survey",                     "detection NOT survey" },
-  { "gan OR vae OR autoencoder",             "gan OR vae OR autoencoder" },
-  { "segment*",                              "segment*" },
-  { "zero-shot",                             '"zero shot"' },
-  { "ti:transformer",                        "title : transformer" },
-  { "au:wang",                               "authors : wang" },
-  { 'au:"Kaiming He"',                       'authors : "kaiming he"' },
-  { "abs:attention ti:segmentation",         "abstract : attention AND title : segmentation" },
-  { '"domain adaptation" -unsupervised',     '"domain adaptation" NOT unsupervised' },
-  { "segmentation date:2019-05",             "segmentation", "papers.date BETWEEN '2019-05-01' AND '2019-05-31'" },
-  { "learning date:2019-03-01..2019-03-15",  "learning", "papers.date BETWEEN '2019-03-01' AND '2019-03-15'" },
-  { "detection year:2019",                   "detection", "papers.date BETWEEN '2019-01-01' AND '2019-12-31'" },
-  { "segmentation cat:eess.IV",              "segmentation", "papers.categories LIKE '% eess.IV %'" },
-}
-
 -- Time fn() `runs` times after one warm-up; returns the sorted samples.
 local function sample(fn, runs)
   fn()
@@ -660,12 +633,10 @@ end
 -- incremental update of the saved index: one day's file removed, then added
 -- back (each reads only what it must; a rebuild is the ad.index figure)
 if idx and file_size(adx) then
-  local core = require "arxivdigest.core"
   local okl, l = pcall(ad.load, adx)
-  local listed = core._list_files(dir)
-  if okl and l and listed then
+  if okl and l then
     local all = {}
-    for i, f in ipairs(listed) do all[i] = f.path end
+    for i, f in ipairs(files) do all[i] = f end
     table.remove(all, #all // 2)
     local wall = now or clock
     collectgarbage()
@@ -690,6 +661,145 @@ if idx and file_size(adx) then
 end
 
 if db then db:close() end
+
+---------------------------------------------------------------- pipeline vs direct (issue 10)
+-- The same top-3 query three ways: idx:search (the index directly), the
+-- pipeline ad.from(idx):query(q):limit(3):collect() in the same process (CPU
+-- time, median of several runs), and the command `bin/arxivdigest search`
+-- on the saved index (wall time of the whole process, median of 5) beside a
+-- Lua process that only loads the saved index and runs idx:search (start-up
+-- against start-up).  Target (issue 10): the pipeline within 2x of direct.
+local PIPE_QUERIES = { "learning", "image", "segmentation", "detection -survey" }
+local BIN = os.getenv("BENCH_BIN") or "bin/arxivdigest"
+local function shq(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
+-- Median wall seconds of `runs` runs of a shell command (after a warm-up run
+-- when `warm`), its exit status, and the first line of its stderr when it failed.
+local function time_cmd(cmd, runs, cap, warm)
+  local errf = "bench/out/cmd.err"
+  local full = fmt("timeout %d %s >/dev/null 2>%s", cap or 120, cmd, errf)
+  local s, code = {}, nil
+  for i = warm and 0 or 1, runs do
+    local w0 = now()
+    local _, _, st = os.execute(full)
+    local w = now() - w0
+    code = st
+    if st ~= 0 then break end
+    if i > 0 then s[#s + 1] = w end
+  end
+  if code ~= 0 then
+    local ef = io.open(errf, "rb")
+    local e = ef and ef:read("a") or ""
+    if ef then ef:close() end
+    return nil, code, first_line(e ~= "" and e or ("exit status " .. tostring(code)))
+  end
+  table.sort(s)
+  return s[(#s + 1) // 2], code
+end
+
+-- Median CPU seconds of fn() over runs adapted to its cost (3 to 31 runs).
+local function median_cpu(fn)
+  local t0 = clock()
+  fn()
+  local first = clock() - t0
+  local runs = first > 0.2 and 3 or first > 0.02 and 7 or 31
+  local s = sample(fn, runs)
+  return percentile(s, 0.5)
+end
+
+if idx and ad.from and now and file_size(adx) then
+  out("")
+  out("pipeline vs direct (issue 10: within 2x), top 3")
+  out(fmt("%-20s %12s %12s %8s   %12s %12s %8s  %s", "query", "idx:search", "pipeline", "ratio",
+    "lua+search", "command", "ratio", "same top 3"))
+  local lua_direct = fmt("%s -e %s", "lua5.4", shq(fmt(
+    "package.path = %q .. package.path; package.cpath = %q .. package.cpath; "
+    .. "local ad = require 'arxivdigest'; local idx = assert(ad.load(%q)); "
+    .. "for i, h in ipairs(idx:search(os.getenv('Q'), {limit = 3})) do "
+    .. "print(i, h.paper.id, h.paper.title) end",
+    (os.getenv("BENCH_LPATH") or "lua/?.lua;lua/?/init.lua") .. ";",
+    (os.getenv("BENCH_CPATH") or "build/?.so") .. ";", adx)))
+  local worst_in, worst_cmd = 0, 0
+  for _, q in ipairs(PIPE_QUERIES) do
+    local okd, direct = pcall(idx.search, idx, q, { limit = 3 })
+    local okp, piped = pcall(function() return ad.from(idx):query(q):limit(3):collect() end)
+    local d_t = okd and median_cpu(function() idx:search(q, { limit = 3 }) end)
+    local p_t = okp and median_cpu(function() ad.from(idx):query(q):limit(3):collect() end)
+    local same_top = "n/a"
+    if okd and okp then
+      local a, b = {}, {}
+      for i, h in ipairs(direct) do a[i] = h.paper.id end
+      for i, p in ipairs(piped) do b[i] = p.id end
+      same_top = table.concat(a, " ") == table.concat(b, " ") and "yes"
+        or ("no: " .. table.concat(a, " ") .. " | " .. table.concat(b, " "))
+    end
+    local l_t, _, l_err = time_cmd("env Q=" .. shq(q) .. " " .. lua_direct, 5, 120, true)
+    local c_t, _, c_err = time_cmd(fmt("%s search %s --limit 3 -i %s --no-progress", BIN, shq(q), adx),
+      5, 120, true)
+    if d_t and p_t then worst_in = math.max(worst_in, p_t / d_t) end
+    if l_t and c_t then worst_cmd = math.max(worst_cmd, c_t / l_t) end
+    out(fmt("%-20s %12s %12s %8s   %12s %12s %8s  %s", q, okd and ms(d_t) or "error",
+      okp and ms(p_t) or "error", ratio(p_t, d_t), l_t and ms(l_t) or "FAIL", c_t and ms(c_t) or "FAIL",
+      ratio(c_t, l_t), same_top))
+    if not okd then out("    idx:search error: " .. first_line(direct)) end
+    if not okp then out("    pipeline error: " .. first_line(piped)) end
+    if l_err then out("    lua+search FAIL: " .. l_err) end
+    if c_err then out("    command FAIL: " .. c_err) end
+  end
+  out("          in-process: CPU time, median of 3..31 runs; processes: wall time, median of 5 runs")
+  target("pipeline", "<= 2x idx:search (issue 10)", fmt("worst %sx in-process, %sx as a command",
+    rate(worst_in), rate(worst_cmd)), worst_in <= 2 and worst_cmd <= 2)
+end
+
+---------------------------------------------------------------- shipped examples (issue 12)
+-- Every examples/reports/*.lua and examples/filters/*.lua through the
+-- command on the saved bench index, with and without --sandbox: wall time
+-- of the whole process against the 2 s target, each capped at 120 s; a
+-- failure prints FAIL and its reason and the bench goes on.
+if now and file_size(adx) then
+  out("")
+  out("shipped examples on the bench index (issue 12: each < 2 s wall)")
+  out(fmt("%-40s %14s %14s", "script", "plain", "--sandbox"))
+  local scripts = {}
+  for _, kind in ipairs { "reports", "filters" } do
+    local lf = io.popen("ls examples/" .. kind .. "/*.lua 2>/dev/null | LC_ALL=C sort")
+    for path in lf:lines() do scripts[#scripts + 1] = { kind = kind, path = path } end
+    lf:close()
+  end
+  local n_ok, n_all, worst = 0, 0, 0
+  local notes = {}
+  for _, sc in ipairs(scripts) do
+    local cmd = sc.kind == "reports" and "report" or "filter"
+    local cols = {}
+    for _, sandbox in ipairs { false, true } do
+      n_all = n_all + 1
+      local t, code, err = time_cmd(fmt("%s %s %s -i %s --no-progress%s", BIN, cmd, shq(sc.path), adx,
+        sandbox and " --sandbox" or ""), 1, 120)
+      local col
+      if t then
+        col = fmt("%.2f s%s", t, t < 2 and "" or " SLOW")
+        if t < 2 then n_ok = n_ok + 1 end
+        worst = math.max(worst, t)
+      elseif code == 124 then
+        col = "FAIL"
+        notes[#notes + 1] = fmt("    %s%s FAIL: over 120 s (killed)", sc.path, sandbox and " --sandbox" or "")
+        worst = math.huge
+      elseif code == 1 and err == "exit status 1" then
+        col = "nothing"  -- exit 1, no message: nothing kept
+        notes[#notes + 1] = fmt("    %s%s: exit 1 (nothing found), not timed", sc.path, sandbox and " --sandbox" or "")
+      else
+        col = "FAIL"
+        notes[#notes + 1] = fmt("    %s%s FAIL: %s", sc.path, sandbox and " --sandbox" or "", err)
+      end
+      cols[#cols + 1] = col
+    end
+    out(fmt("%-40s %14s %14s", sc.path, cols[1], cols[2]))
+  end
+  for _, l in ipairs(notes) do out(l) end
+  out("          wall time of one run of the command (start-up, index load, script, output to /dev/null)")
+  target("examples", "each < 2 s (issue 12)", fmt("%d of %d under 2 s, slowest %s", n_ok, n_all,
+    worst == math.huge and "over 120 s" or fmt("%.2f s", worst)), n_ok == n_all)
+end
 
 ---------------------------------------------------------------- summary
 out("")

@@ -1,0 +1,31 @@
+-- bench/queries.lua: the query set of `make bench` and `make bench-scale`.
+-- Each query in the arxivdigest query language, as FTS5 MATCH, and (when it
+-- restricts dates or categories) as SQL on the FTS5 baseline's `papers` table.
+return {
+  { "learning",                              "learning" },
+  { "image",                                 "image" },
+  { "network",                               "network" },
+  { "segmentation",                          "segmentation" },
+  { "detection",                             "detection" },
+  { "diffusion",                             "diffusion" },
+  { "hyperspectral",                         "hyperspectral" },
+  { "colonoscopy",                           "colonoscopy" },
+  { "capsule",                               "capsule" },
+  { '"convolutional neural network"',        '"convolutional neural network"' },
+  { '"generative adversarial networks"',     '"generative adversarial networks"' },
+  { '"point cloud"',                         '"point cloud"' },
+  { "segmentation AND (medical OR mri)",     "segmentation AND (medical OR mri)" },
+  { "detection -survey",                     "detection NOT survey" },
+  { "gan OR vae OR autoencoder",             "gan OR vae OR autoencoder" },
+  { "segment*",                              "segment*" },
+  { "zero-shot",                             '"zero shot"' },
+  { "ti:transformer",                        "title : transformer" },
+  { "au:wang",                               "authors : wang" },
+  { 'au:"Kaiming He"',                       'authors : "kaiming he"' },
+  { "abs:attention ti:segmentation",         "abstract : attention AND title : segmentation" },
+  { '"domain adaptation" -unsupervised',     '"domain adaptation" NOT unsupervised' },
+  { "segmentation date:2019-05",             "segmentation", "papers.date BETWEEN '2019-05-01' AND '2019-05-31'" },
+  { "learning date:2019-03-01..2019-03-15",  "learning", "papers.date BETWEEN '2019-03-01' AND '2019-03-15'" },
+  { "detection year:2019",                   "detection", "papers.date BETWEEN '2019-01-01' AND '2019-12-31'" },
+  { "segmentation cat:eess.IV",              "segmentation", "papers.categories LIKE '% eess.IV %'" },
+}
