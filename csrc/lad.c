@@ -949,6 +949,7 @@ int luaopen_arxivdigest_core(lua_State *L) {
   lua_pop(L, 1);
   luaL_newlib(L, lad_funcs);
   lad_index_open(L);
+  lad_recommend_open(L);
   return 1;
 }
 /* }====================================================== */

@@ -2,6 +2,7 @@
 ** lad.h: what the Lua binding files share. Only these files include lua.h.
 ** lad.c        module entry (luaopen_arxivdigest_core), Collection and Paper
 ** lad_index.c  Index objects (registers its functions with lad_index_open)
+** lad_recommend.c  recommendations over an index (lad_recommend_open)
 */
 #ifndef LAD_H
 #define LAD_H
@@ -9,6 +10,7 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include "ad_core.h"
+#include "ad_index.h"
 
 #define LAD_COLLECTION "arxivdigest.Collection"
 #define LAD_PAPER      "arxivdigest.Paper"
@@ -56,5 +58,15 @@ int lad_error(lua_State *L, int code, const char *what);
 /* Registers the index functions into the module table at the stack top
 ** (defined in lad_index.c). */
 void lad_index_open(lua_State *L);
+
+/* The index of the Index userdata at stack index i, and in *corpus (when
+** not NULL) the corpus its records are read from. Raises an error naming
+** argument i when it is not an open Index, or when the collection of a
+** fresh index was closed. */
+ad_ix *lad_checkix(lua_State *L, int i, ad_corpus **corpus);
+
+/* Registers core.recommend and core.index_lookup into the module table
+** at the stack top (defined in lad_recommend.c). */
+void lad_recommend_open(lua_State *L);
 
 #endif

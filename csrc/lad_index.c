@@ -48,6 +48,12 @@ static ad_corpus *lad_ixcorpus(lua_State *L, lad_index *li) {
   return &li->coll->c;
 }
 
+ad_ix *lad_checkix(lua_State *L, int i, ad_corpus **corpus) {
+  lad_index *li = lad_toindex(L, i);
+  if (corpus) *corpus = lad_ixcorpus(L, li);
+  return &li->ix;
+}
+
 /* name of the index for messages: its path, or "index" */
 static const char *lad_ixname(lua_State *L, int i) {
   const char *s;
