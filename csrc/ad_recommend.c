@@ -996,6 +996,8 @@ done:
 typedef struct ad_rtermc {
   double w;
   const char *s; uint32_t slen, kind;
+  uint32_t nlen, hyphen;                /* groups: the words, one space apart */
+  char norm[2 * AD_TOK_MAX + 2];
 } ad_rtermc;
 
 static int ad_rpaper_cmp(const void *x, const void *y) {
@@ -1014,6 +1016,54 @@ static int ad_rtermc_cmp(const void *x, const void *y) {
   if (c) return c;
   if (a->slen != b->slen) return a->slen < b->slen ? -1 : 1;
   return a->kind < b->kind ? -1 : a->kind > b->kind;
+}
+
+/* Is word w[0..n) one of the space-separated words of g? */
+static int ad_rhasword(const ad_rtermc *g, const char *w, uint32_t n) {
+  uint32_t i = 0;
+  while (i < g->nlen) {
+    uint32_t e = i;
+    while (e < g->nlen && g->norm[e] != ' ') e++;
+    if (e - i == n && memcmp(g->norm + i, w, n) == 0) return 1;
+    i = e + 1;
+  }
+  return 0;
+}
+
+/* Group the positive features tt[0..nt) (best first) into what a reader
+** sees: a word pair and the compound of the same words are one phrase,
+** and a word joins the best phrase it is a word of. A group weighs the
+** sum of its members' contributions. Writes the groups, best first, into
+** gg (room for nt) and returns how many there are. */
+static uint32_t ad_rgroup(const ad_rtermc *tt, uint32_t nt, ad_rtermc *gg) {
+  uint32_t i, j, ng = 0, pass;
+  for (pass = 0; pass < 2; pass++) {
+    for (i = 0; i < nt; i++) {
+      const ad_rtermc *t = &tt[i];
+      int hyphen = t->kind == AD_RK_UNI && memchr(t->s, '-', t->slen) != NULL;
+      int phrase = t->kind == AD_RK_BI || hyphen;
+      char norm[2 * AD_TOK_MAX + 2];
+      uint32_t n = t->slen < sizeof norm ? t->slen : (uint32_t)sizeof norm, k;
+      if ((pass == 0) != phrase) continue;    /* phrases first, then words */
+      for (k = 0; k < n; k++) norm[k] = t->s[k] == '-' ? ' ' : t->s[k];
+      for (j = 0; j < ng; j++) {
+        if (t->kind == AD_RK_AU || gg[j].kind == AD_RK_AU) continue;
+        if (phrase ? (gg[j].nlen == n && memcmp(gg[j].norm, norm, n) == 0)
+                   : ad_rhasword(&gg[j], norm, n)) break;
+      }
+      if (j < ng) {
+        gg[j].w += t->w;
+        if (hyphen && !gg[j].hyphen) { gg[j].s = t->s; gg[j].slen = t->slen; gg[j].hyphen = 1; }
+        continue;
+      }
+      gg[ng] = *t;
+      memcpy(gg[ng].norm, norm, n);
+      gg[ng].nlen = n; gg[ng].hyphen = (uint32_t)hyphen;
+      ng++;
+    }
+  }
+  if (ng > 1) qsort(gg, ng, sizeof *gg, ad_rtermc_cmp);
+  return ng;
 }
 
 /* Evidence of hit h: its doc vectorised again, with its features' text;
@@ -1046,7 +1096,7 @@ static int ad_revidence(ad_rstate *r, const ad_rreq *q, ad_rhit *h,
   if (np > 1) qsort(*pt, np, sizeof **pt, ad_rpaper_cmp);
   if (np > q->npapers) np = q->npapers;
   /* terms: c_f (alpha P_f - background B_f + the nearest's share) */
-  if (ad_grow(a, (void **)tt, captt, v->n + 1, sizeof **tt)) { ad_rreset(r); return AD_ENOMEM; }
+  if (ad_grow(a, (void **)tt, captt, 2 * v->n + 1, sizeof **tt)) { ad_rreset(r); return AD_ENOMEM; }
   for (i = 0; i < v->n; i++) {
     const ad_rfeat *f = &v->f[i];
     uint32_t hs = ad_rset_find(&r->lib, f->id), e;
@@ -1065,6 +1115,8 @@ static int ad_revidence(ad_rstate *r, const ad_rreq *q, ad_rhit *h,
   }
   ad_rreset(r);
   if (nt > 1) qsort(*tt, nt, sizeof **tt, ad_rtermc_cmp);
+  nt = ad_rgroup(*tt, nt, *tt + v->n);
+  memmove(*tt, *tt + v->n, (size_t)nt * sizeof **tt);
   if (nt > q->nterms) nt = q->nterms;
   /* into the result */
   if (ad_grow(a, (void **)&res->papers, &res->cappapers, res->npapers + np + 1, sizeof *res->papers) ||

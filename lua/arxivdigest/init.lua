@@ -39,6 +39,8 @@ function M.index(src, opts) return require("arxivdigest.index").index(src, opts)
 function M.load(path, opts) return require("arxivdigest.index").load(path, opts) end
 --- Start a pipeline: paths, a Collection, an index or a saved index path.
 function M.from(src) return require("arxivdigest.pipeline").from(src) end
+--- Read a library (BibTeX export or list of arXiv ids): a path or the text.
+function M.library(src, idx) return require("arxivdigest.library").library(src, idx) end
 
 -- submodules exposed as fields, loaded on first access
 local lazy = {
