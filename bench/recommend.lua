@@ -121,7 +121,7 @@ end
 
 -- our figures for one set of core options over protocol P
 local function evaluate(idx, P, copts)
-  local R, N, t = 0, 0, 0
+  local R, N, t, per = 0, 0, 0, {}
   local o = { limit = opt.k, papers = 0, terms = 0 }
   for k, v in pairs(copts) do o[k] = v end
   -- the model (the sample statistics, built once per index and options)
@@ -138,9 +138,10 @@ local function evaluate(idx, P, copts)
     for i, h in ipairs(hits) do ranked[i] = h.doc end
     local m = rec._measure(ranked, rel, #L.rel, opt.k)
     R, N = R + m.recall, N + m.ndcg
+    per[#per + 1] = m
   end
   local n = #P.libs
-  return { recall = R / n, ndcg = N / n, ms = t / n * 1000, model_s = model }
+  return { recall = R / n, ndcg = N / n, ms = t / n * 1000, model_s = model, per = per }
 end
 
 local function with(base, extra)
@@ -154,26 +155,33 @@ local NOAU = { au = 0 }
 local DEFAULT = { weights = NOAU }
 local CENTROID = with(rec.CENTROID, { weights = { ti = 1, abs = 1, au = 0, co = 0 } })
 
--- the alternatives of bench/results/recommend-methods.md
+-- the alternatives of bench/results/recommend-methods.md: each differs from
+-- the method (last) in what its name says; all weigh the fields alike
+-- (title 1, abstract 1, comment 0.5, authors 0) except the plain baseline
+local PROFILE = with(DEFAULT, { background = 0 })
+local NEAREST = with(DEFAULT, { alpha = 0 })
 local METHODS = {
-  { "centroid, tf-idf, words (the baseline)", CENTROID },
-  { "centroid, tf-idf, words and pairs", with(CENTROID, { bigrams = true }) },
-  { "centroid, BM25, words and pairs", with(CENTROID, { scheme = "bm25", bigrams = true }) },
-  { "nearest m = 1, BM25, pairs", with(DEFAULT, { alpha = 0, m = 1, background = 0 }) },
-  { "nearest m = 3, BM25, pairs", with(DEFAULT, { alpha = 0, m = 3, background = 0 }) },
-  { "nearest m = 5, BM25, pairs", with(DEFAULT, { alpha = 0, m = 5, background = 0 }) },
-  { "nearest m = 10, BM25, pairs", with(DEFAULT, { alpha = 0, m = 10, background = 0 }) },
-  { "nearest m = 5, BM25, words only", with(DEFAULT, { alpha = 0, m = 5, background = 0, bigrams = false }) },
-  { "nearest m = 5, tf-idf, pairs", with(DEFAULT, { alpha = 0, m = 5, background = 0, scheme = "tfidf" }) },
-  { "nearest m = 5 - background", with(DEFAULT, { alpha = 0, m = 5 }) },
-  { "nearest m = 10 - background", with(DEFAULT, { alpha = 0, m = 10 }) },
-  { "profile - background, tf-idf, pairs", with(DEFAULT, { scheme = "tfidf" }) },
-  { "profile - background, BM25, words only", with(DEFAULT, { bigrams = false }) },
+  { "plain tf-idf centroid, words, title + abstract", CENTROID },
+  { "centroid, tf-idf, words", with(PROFILE, { scheme = "tfidf", bigrams = false }) },
+  { "centroid, tf-idf, words and pairs", with(PROFILE, { scheme = "tfidf" }) },
+  { "centroid, BM25, words and pairs", PROFILE },
+  { "nearest m = 1, BM25, pairs", with(NEAREST, { m = 1, background = 0 }) },
+  { "nearest m = 3, BM25, pairs", with(NEAREST, { m = 3, background = 0 }) },
+  { "nearest m = 5, BM25, pairs", with(NEAREST, { m = 5, background = 0 }) },
+  { "nearest m = 10, BM25, pairs", with(NEAREST, { m = 10, background = 0 }) },
+  { "nearest m = 5, BM25, words only", with(NEAREST, { m = 5, background = 0, bigrams = false }) },
+  { "nearest m = 5, tf-idf, pairs", with(NEAREST, { m = 5, background = 0, scheme = "tfidf" }) },
+  { "nearest m = 1 - background", with(NEAREST, { m = 1 }) },
+  { "nearest m = 5 - background", with(NEAREST, { m = 5 }) },
+  { "nearest m = 10 - background", with(NEAREST, { m = 10 }) },
+  { "0.8 profile + 0.2 nearest m = 10 - background", with(DEFAULT, { alpha = 0.8, m = 10 }) },
+  { "profile - background, tf-idf", with(DEFAULT, { scheme = "tfidf" }) },
+  { "profile - background, words only", with(DEFAULT, { bigrams = false }) },
   { "profile - background x 0.5", with(DEFAULT, { background = 0.5 }) },
   { "profile - background x 2", with(DEFAULT, { background = 2 }) },
-  { "0.8 profile + 0.2 nearest m = 10 - background", with(DEFAULT, { alpha = 0.8, m = 10 }) },
   { "profile - background, title x 2", with(DEFAULT, { weights = { au = 0, ti = 2 } }) },
-  { "profile - background, comment x 0.5", with(DEFAULT, { weights = { au = 0, co = 0.5 } }) },
+  { "profile - background, comment ignored", with(DEFAULT, { weights = { au = 0, co = 0 } }) },
+  { "profile - background, sample 2,000 docs", with(DEFAULT, { sample = 2000 }) },
   { "profile - background, BM25, pairs (the method)", DEFAULT },
 }
 
@@ -197,30 +205,47 @@ local P = protocol(idx, opt.cut, opt.days)
 log("protocol: %d papers, %d candidates (%s..%s), %d libraries", #idx, #P.candidates,
     P.cut, P.stop, #P.libs)
 
--- the exchange files
-local papers_path = opt.out .. "/recommend-papers.jsonl"
-local proto_path = opt.out .. "/recommend-protocol.jsonl"
-local peer_path = opt.out .. "/recommend-peer.json"
-local function id_list(docs)
-  local out = {}
-  for i, d in ipairs(docs) do out[i] = idx:_paper(d).id end
-  return json.array(out)
-end
-do
-  local f = assert(io.open(papers_path, "wb"))
-  for p in idx:papers() do
+-- the exchange files: the papers' text and the protocol, for the peers
+local function export(xidx, XP, tag)
+  local papers = fmt("%s/recommend%s-papers.jsonl", opt.out, tag)
+  local proto = fmt("%s/recommend%s-protocol.jsonl", opt.out, tag)
+  local function id_list(docs)
+    local out = {}
+    for i, d in ipairs(docs) do out[i] = xidx:_paper(d).id end
+    return json.array(out)
+  end
+  local f = assert(io.open(papers, "wb"))
+  for p in xidx:papers() do
     f:write(json.encode({ id = p.id, text = (p.title or "") .. " " .. (p.abstract or "") },
                         { keys = { "id", "text" } }), "\n")
   end
   f:close()
-  f = assert(io.open(proto_path, "wb"))
-  f:write(json.encode({ candidates = id_list(P.candidates), k = opt.k, cut = P.cut, stop = P.stop }), "\n")
-  for _, L in ipairs(P.libs) do
+  f = assert(io.open(proto, "wb"))
+  f:write(json.encode({ candidates = id_list(XP.candidates), k = opt.k, cut = XP.cut, stop = XP.stop }), "\n")
+  for _, L in ipairs(XP.libs) do
     f:write(json.encode({ author = L.author, library = id_list(L.lib), relevant = id_list(L.rel) },
                         { keys = { "author", "library", "relevant" } }), "\n")
   end
   f:close()
+  return papers, proto
 end
+
+-- run the peers over exported files; returns their figures or nil
+local function run_peer(papers, proto, tag, extra)
+  local out = fmt("%s/recommend%s-peer.json", opt.out, tag)
+  local cmd = fmt("%s bench/recommend_peer.py %s %s %s%s", opt.python, papers, proto, out, extra or "")
+  log("peers: %s", cmd)
+  if not os.execute(cmd) then
+    log("the peers failed (python3-sklearn missing?): their figures are left out")
+    return nil
+  end
+  local f = assert(io.open(out, "rb"))
+  local r = json.decode(f:read("a"))
+  f:close()
+  return r
+end
+
+local papers_path, proto_path = export(idx, P, "")
 
 -- the big corpus (bench/out/corpus*: `make bench-corpus` or another generator)
 local big = opt.big
@@ -249,18 +274,8 @@ end
 -- the peers
 local peer
 if not opt.no_peer then
-  local cmd = fmt("%s bench/recommend_peer.py %s %s %s", opt.python, papers_path, proto_path, peer_path)
-  if big_papers_path then
-    cmd = cmd .. fmt(" --big %s --big-libraries %d", big_papers_path, opt.big_libraries)
-  end
-  log("peers: %s", cmd)
-  if os.execute(cmd) then
-    local f = io.open(peer_path, "rb")
-    peer = json.decode(f:read("a"))
-    f:close()
-  else
-    log("the peers failed (python3-sklearn missing?): their figures are left out")
-  end
+  peer = run_peer(papers_path, proto_path, "", big_papers_path
+    and fmt(" --big %s --big-libraries %d", big_papers_path, opt.big_libraries))
 end
 
 -- ours
@@ -306,6 +321,14 @@ if peer then
             ours.ndcg / peer.centroid.ndcg))
   print(fmt("one-time work per index: our model (sample statistics and vectors) %.2f s CPU; "
             .. "sklearn's TfidfVectorizer over the papers %.2f s", ours.model_s, peer.vectorize_s))
+  -- per library, paired: how often each is ahead
+  local w, t, l = 0, 0, 0
+  for i, m in ipairs(ours.per) do
+    local s = peer.svm.per_library[i][1]
+    if m.recall > s + 1e-12 then w = w + 1 elseif m.recall < s - 1e-12 then l = l + 1 else t = t + 1 end
+  end
+  print(fmt("per library, recall@%d against the SVM: ahead on %d, level on %d, behind on %d (of %d)",
+            opt.k, w, t, l, #ours.per))
 else
   print("(peers not run)")
 end
@@ -360,6 +383,19 @@ end
 -- the alternatives
 local function methods_table(sets)
   print(fmt("\n%-50s %s", "method", "recall@50 / nDCG@50 per protocol; mean"))
+  if not opt.no_peer then
+    for _, who in ipairs { { "arxiv-sanity-lite SVM (sklearn)", "svm" },
+                           { "tf-idf centroid (sklearn)", "centroid" } } do
+      local cells, sr, sn, ok = {}, 0, 0, true
+      for _, s in ipairs(sets) do
+        local r = s.peer and s.peer[who[2]]
+        if not r then ok = false; break end
+        cells[#cells + 1] = fmt("%.3f/%.3f", r.recall, r.ndcg)
+        sr, sn = sr + r.recall, sn + r.ndcg
+      end
+      if ok then print(fmt("%-50s %s  | %.3f/%.3f", who[1], table.concat(cells, " "), sr / #sets, sn / #sets)) end
+    end
+  end
   for _, m in ipairs(METHODS) do
     local cells, sr, sn = {}, 0, 0
     for _, s in ipairs(sets) do
@@ -372,7 +408,7 @@ local function methods_table(sets)
 end
 if opt.methods then
   print("\n-- the alternatives, on the protocol above --")
-  methods_table { { idx = idx, P = P } }
+  methods_table { { idx = idx, P = P, peer = peer } }
 end
 if opt.dev then
   local sets, names = {}, {}
@@ -381,7 +417,13 @@ if opt.dev then
     if exists(d[1]) then
       cache[d[1]] = cache[d[1]] or assert(ad.index(d[1]))
       local p = protocol(cache[d[1]], d[2], opt.days)
-      sets[#sets + 1] = { idx = cache[d[1]], P = p }
+      local dpeer
+      if not opt.no_peer then
+        local tag = "-dev" .. #sets + 1
+        local pp, pr = export(cache[d[1]], p, tag)
+        dpeer = run_peer(pp, pr, tag)
+      end
+      sets[#sets + 1] = { idx = cache[d[1]], P = p, peer = dpeer }
       names[#names + 1] = fmt("%s@%s (%d)", d[1]:match("[^/]+$"), d[2], #p.libs)
     end
   end

@@ -90,7 +90,7 @@ def main(argv):
     fit_s = time.process_time() - t0
     result = {'papers': len(ids), 'libraries': len(libs), 'vectorize_s': fit_s}
     for name, fn in (('svm', svm_scores), ('centroid', centroid_scores)):
-        rs, ns, ts = [], [], []
+        rs, ns, ts, per = [], [], [], []
         for L in libs:
             lib = [pos[x] for x in L['library']]
             rel = set(pos[x] for x in L['relevant'])
@@ -104,8 +104,10 @@ def main(argv):
             r, n = measure(ranked, rel, k)
             rs.append(r)
             ns.append(n)
+            per.append([r, n])
         result[name] = {'recall': float(np.mean(rs)), 'ndcg': float(np.mean(ns)),
-                        'ms': 1000 * float(np.mean(ts)), 'ms_median': 1000 * float(np.median(ts))}
+                        'ms': 1000 * float(np.mean(ts)), 'ms_median': 1000 * float(np.median(ts)),
+                        'per_library': per}
         print(f"  {name}: recall@{k} {np.mean(rs):.4f}  nDCG@{k} {np.mean(ns):.4f}  "
               f"{1000 * np.mean(ts):.1f} ms per library", file=sys.stderr, flush=True)
     if big:

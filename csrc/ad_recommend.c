@@ -32,7 +32,7 @@ enum { AD_RK_UNI = 0, AD_RK_BI = 1, AD_RK_AU = 2 };
 
 void ad_ropts_default(ad_ropts *o) {
   o->w[AD_F_TITLE] = 1.0f; o->w[AD_F_ABSTRACT] = 1.0f;
-  o->w[AD_F_AUTHORS] = 1.0f; o->w[AD_F_COMMENT] = 0.0f;
+  o->w[AD_F_AUTHORS] = 1.0f; o->w[AD_F_COMMENT] = 0.5f;
   o->scheme = AD_RW_BM25;
   o->bigrams = 1;
   o->k1 = 1.2f; o->b = 0.75f;

@@ -139,7 +139,7 @@ describe("recommend", function()
   end)
 
   it("weighs the fields as asked: a key left out keeps its default, 0 ignores a field", function()
-    local q = { query = "cat:cs.CV", limit = 10, weights = { abs = 0 } }
+    local q = { query = "cat:cs.CV", limit = 10, weights = { abs = 0, co = 0 } }   -- the title only
     local hits = rec.recommend(idx, { "2005.09623" }, q)
     for _, h in ipairs(hits) do
       local title = words(h.paper.title)
@@ -150,7 +150,7 @@ describe("recommend", function()
     assert.are_not.same(ranked(hits), ranked(rec.recommend(idx, { "2005.09623" }, { query = "cat:cs.CV", limit = 10 })))
     assert.are.same(ranked(rec.recommend(idx, { "2005.09623" }, { query = "cat:cs.CV", weights = { ti = 1 } })),
                     ranked(rec.recommend(idx, { "2005.09623" }, { query = "cat:cs.CV" })))
-    assert.error_matches(function() rec.recommend(idx, { "2005.09623" }, { weights = { ti = 0, abs = 0, au = 0 } }) end,
+    assert.error_matches(function() rec.recommend(idx, { "2005.09623" }, { weights = { ti = 0, abs = 0, au = 0, co = 0 } }) end,
       "bad argument #3 to 'recommend' %(weights: at least one field must weigh more than 0%)")
     assert.error_matches(function() rec.recommend(idx, { "2005.09623" }, { weights = { title = 1 } }) end,
       "bad argument #3 to 'recommend' %(weights: unknown field title")

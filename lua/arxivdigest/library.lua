@@ -328,10 +328,9 @@ local function read_bibtex(lib, text)
     local line = line_of(starts, at)
     local kind = chunk:match("^@%s*(%a+)")
     kind = kind and kind:lower()
+    -- @comment and @preamble are skipped (JabRef keeps its settings in @comment)
     if kind == nil then
       warn(lib, line, "malformed entry: no type after '@'")
-    elseif kind == "comment" or kind == "preamble" then
-      -- skipped (JabRef keeps its settings in @comment)
     elseif kind == "string" then
       local ok, s = pcall(lpeg.match, string_entry, chunk)
       if ok and s then
@@ -339,7 +338,7 @@ local function read_bibtex(lib, text)
       else
         warn(lib, line, "malformed @string")
       end
-    else
+    elseif kind ~= "comment" and kind ~= "preamble" then
       local ok, e = pcall(lpeg.match, entry, chunk)
       if not ok or not e then
         warn(lib, line, fmt("malformed @%s entry skipped", kind))

@@ -24,7 +24,7 @@
 --     want (papers like them rank down; they are never returned, nor are
 --     the library's papers). opts.weights = {ti =, abs =, au =, co =}: how
 --     much each field counts (title, abstract, authors, comment; defaults
---     1, 1, 1, 0; a key left out keeps its default, 0 ignores the field).
+--     1, 1, 1, 0.5; a key left out keeps its default, 0 ignores the field).
 --   hits: like idx:search's, {score =, paper =}, best first, each with
 --     hit:why() -> {papers = {{paper =, score =}, ...} the library papers
 --     that weigh most in the score (their share of it), terms = {...} the
@@ -91,7 +91,7 @@ local function check_weights(w, fname)
   end
   for k in pairs(WEIGHT_KEYS) do
     local v = out[k]
-    if v == nil then v = (k == "co") and 0 or 1 end
+    if v == nil then v = (k == "co") and 0.5 or 1 end
     if v > 0 then any = true end
   end
   if not any then argerror(3, fname, "weights: at least one field must weigh more than 0", 3) end
