@@ -13,6 +13,7 @@
 **   lad_sandbox.c sandboxed scripts: a lua_State of their own with a
 **                 limiting allocator and an instruction hook
 **   lad_watch.c   core.lock (flock) and core.list (an archive's files)
+**   lad_recommend.c  idx:recommend and the lookups ad.library needs
 */
 #ifndef LAD_H
 #define LAD_H
@@ -207,5 +208,9 @@ void lad_sandbox_open(lua_State *L);
 /* core.lock and core.list (lad_watch.c: what standing watches need) */
 void lad_watch_open(lua_State *L);
 /* }====================================================== */
+
+/* Registers core.recommend and core.index_lookup into the module table
+** at the stack top (defined in lad_recommend.c). */
+void lad_recommend_open(lua_State *L);
 
 #endif

@@ -256,6 +256,38 @@ static const scenario scenarios[] = {
    "  F .. 'catalog/06/20200610.md', F .. 'listing/20200520.md'}, {threads = 1})\n",
    "os.remove(SAVEDIR .. '/new.md')\n",
    0},
+  {"recommend",   /* a library (BibTeX: ids, DOI, title), recommendations with
+                  evidence, negatives, free text, the whole archive narrowed,
+                  evaluate: the model, the DOI table and every request */
+   "local ad = require 'arxivdigest'\n"
+   NOINDEX
+   "local rec = require 'arxivdigest.recommend'\n"
+   "local core = require 'arxivdigest.core'\n"
+   "local out = {}\n"
+   "local p0, p1, p2 = IDX:_paper(0), IDX:_paper(1), IDX:_paper(2)\n"
+   "local lib = ad.library('@misc{a, eprint = {' .. p0.id .. '}, archivePrefix = {arXiv}}\\n'\n"
+   "  .. '@article{b, title = {' .. p1.title .. '}, doi = {10.1/none}}\\n@misc{c, note = {arXiv:'\n"
+   "  .. p2.id .. '}}\\n@string{x = {y}}\\n@misc{d, title = {Nothing like it}}\\n', IDX)\n"
+   "out[#out + 1] = #lib .. ' ' .. table.concat(lib:ids(), ',') .. ' ' .. #lib:unmatched()\n"
+   "local function dumph(hits)\n"
+   "  for _, h in ipairs(hits) do\n"
+   "    local why = h:why()\n"
+   "    out[#out + 1] = h.paper.id .. ' ' .. ('%.5f'):format(h.score) .. ' ' .. table.concat(why.terms, '|')\n"
+   "    for _, p in ipairs(why.papers) do out[#out + 1] = '  ' .. p.paper.id .. ('%.5f'):format(p.score) end\n"
+   "  end\n"
+   "end\n"
+   "dumph(rec.recommend(IDX, lib, {query = 'cat:cs.CV', limit = 4, negative = {IDX:_paper(5).id}}))\n"
+   "dumph(rec.recommend(IDX, 'semantic segmentation of images', {query = 'cat:cs.CV', limit = 3}))\n"
+   "for _, h in ipairs(core.recommend(IDX, {0, 1, 2}, nil, nil, {limit = 3, exact = 0, alpha = 0.5})) do\n"
+   "  out[#out + 1] = h.doc .. ('%.5f'):format(h.score)\n"
+   "end\n"
+   "local r = rec.evaluate(IDX, {0 and p0, p1, p2, IDX:_paper(#IDX - 1)}, {days = 1, k = 5})\n"
+   "out[#out + 1] = tostring(r.reason) .. ' ' .. tostring(r.method and r.method.recall)\n"
+   "out[#out + 1] = tostring(core.index_lookup(IDX, 'doi', '10.1/none'))\n"
+   "return table.concat(out, '\\n')\n",
+   NOINDEX
+   "IDX = require('arxivdigest').index(DIR)\n",
+   NULL, 0},
   {NULL, NULL, NULL, NULL, 0}
 };
 /* }====================================================== */

@@ -50,6 +50,8 @@ end
 
 --- Start a pipeline: paths, a Collection, an index or a saved index path.
 function M.from(src) return require("arxivdigest.pipeline").from(src) end
+--- Read a library (BibTeX export or list of arXiv ids): a path or the text.
+function M.library(src, idx) return require("arxivdigest.library").library(src, idx) end
 
 -- submodules exposed as fields, loaded on first access
 local lazy = {

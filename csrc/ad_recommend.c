@@ -1,0 +1,1545 @@
+/*
+** ad_recommend.c: recommendations against a library (see ad_recommend.h
+** for the method). Pure C.
+**
+** Stages:
+**   ad_rv_*     a doc's fields -> a feature vector (a per-doc hash table,
+**               reused from doc to doc); features are 64-bit hashes of a
+**               word, of "word word" or of an author's folded name
+**   ad_rmodel_* the sample statistics: pass 1 counts the docs holding each
+**               feature, pass 2 averages the weighted vectors
+**   ad_rset_*   the vectors of the library (or of the negatives): a map
+**               from feature to its summed weight (the profile) and to the
+**               chain of the papers holding it
+**   ad_recommend  narrows a large candidate set with the postings, scores
+**               the candidates, keeps the best in a heap and decomposes
+**               the score of each hit into papers and terms
+*/
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ad_recommend.h"
+#include "ad_token.h"
+
+#define AD_RSEED_UNI 0x243f6a8885a308d3ULL
+#define AD_RSEED_BI  0x13198a2e03707344ULL
+#define AD_RSEED_AU  0xa4093822299f31d0ULL
+#define AD_RNARROW_TERMS 64     /* profile words used to narrow */
+#define AD_RNAME_MAX 256        /* bytes of a folded author name */
+#define AD_RNONE UINT32_MAX
+
+enum { AD_RK_UNI = 0, AD_RK_BI = 1, AD_RK_AU = 2 };
+
+void ad_ropts_default(ad_ropts *o) {
+  o->w[AD_F_TITLE] = 1.0f; o->w[AD_F_ABSTRACT] = 1.0f;
+  o->w[AD_F_AUTHORS] = 1.0f; o->w[AD_F_COMMENT] = 0.5f;
+  o->scheme = AD_RW_BM25;
+  o->bigrams = 1;
+  o->k1 = 1.2f; o->b = 0.75f;
+  o->sample = AD_REC_SAMPLE;
+  o->alpha = 1.0f; o->m = 5;
+  o->background = 1.0f;
+  o->exact = AD_REC_EXACT;
+  o->shortlist = AD_REC_SHORTLIST;
+}
+
+static uint32_t ad_rslot(uint64_t k, uint32_t mask) {
+  return (uint32_t)(k ^ (k >> 32)) & mask;
+}
+
+/* The key of a feature: a hash of its text whose low 2 bits are its kind
+** (never 0, which marks an empty slot). */
+static uint64_t ad_rkey(int kind, const char *s, size_t n) {
+  static const uint64_t seed[3] = {AD_RSEED_UNI, AD_RSEED_BI, AD_RSEED_AU};
+  uint64_t h = (ad_fasthash(s, n, seed[kind]) & ~(uint64_t)3) | (uint64_t)kind;
+  return h ? h : 4;
+}
+#define AD_RKIND(key) ((int)((key) & 3))
+
+/* slot of a 32-bit id in a table of 2^bits slots */
+static uint32_t ad_ridslot(uint32_t id, uint32_t bits) {
+  return (uint32_t)((id * 0x9E3779B1u) >> (32 - bits));
+}
+
+/* {====================================================== doc text */
+typedef struct ad_rctx {
+  ad_ix *ix;
+  ad_corpus *c;
+  const ad_alloc *a;
+  const ad_ropts *o;
+  char *buf; size_t bufcap;   /* one decoded field */
+  uint32_t badfile;
+} ad_rctx;
+
+/* Field sid of record ri, decoded into x->buf (*n bytes; 0 when absent
+** or "None"). Loads the record's file when needed. */
+static int ad_rrecfield(ad_rctx *x, uint32_t ri, int sid, size_t *n) {
+  const ad_record *r;
+  size_t need;
+  int st;
+  *n = 0;
+  if (x->ix->recdone != NULL) {          /* a loaded index: records lazily */
+    st = ad_ix_corpus_rec(x->ix, x->c, ri);
+    if (st != AD_OK) return st;
+  } else if (ri >= x->c->nrecs) return AD_ECORRUPT;
+  r = &x->c->recs[ri];
+  if (r->s[sid].len == 0) return AD_OK;
+  if (r->file >= x->c->nfiles) return AD_ECORRUPT;
+  if (x->c->files[r->file].text == NULL) {
+    st = ad_file_load(x->c, r->file);
+    if (st != AD_OK) { x->badfile = r->file; return st; }
+  }
+  need = AD_DECODE_BOUND(r->s[sid].len);
+  if (need > x->bufcap) {
+    char *nb = (char *)ad_realloc(x->a, x->buf, x->bufcap, need);
+    if (nb == NULL) return AD_ENOMEM;
+    x->buf = nb; x->bufcap = need;
+  }
+  *n = ad_record_field(x->c, r, sid, x->buf);
+  if (*n == 4 && memcmp(x->buf, "None", 4) == 0) *n = 0;   /* catalog: absent */
+  return AD_OK;
+}
+
+/* Field sid of doc's best record (see ad_rrecfield). */
+static int ad_rfield(ad_rctx *x, uint32_t doc, int sid, size_t *n) {
+  const ad_ixdoc *d = ad_ix_doc(x->ix, doc);
+  *n = 0;
+  if (d == NULL) return AD_ECORRUPT;
+  return ad_rrecfield(x, d->best, sid, n);
+}
+/* }====================================================== */
+
+/* {====================================================== vectors */
+typedef struct ad_rfeat {
+  uint64_t key;
+  float tf, w;             /* weighted term frequency, weight */
+  uint32_t id;             /* model slot, or a request's own id (>= cap) */
+  uint32_t slot;           /* its slot in the vector's table */
+  uint32_t str;            /* its text in the vector's strings (keep) */
+  uint16_t slen;
+  uint16_t pad;
+} ad_rfeat;
+
+typedef struct ad_rvec {
+  ad_rfeat *f; uint32_t n, cap;
+  uint32_t *slot; uint32_t scap;  /* index + 1 into f (0: empty), power of 2 */
+  char *s; uint32_t ns, caps;     /* the features' text, when keep != 0 */
+  double dl;                      /* weighted length (words) */
+  double cmu;                     /* c . background (after weighing) */
+  int keep;
+} ad_rvec;
+
+static void ad_rv_free(const ad_alloc *a, ad_rvec *v) {
+  ad_free(a, v->f, (size_t)v->cap * sizeof *v->f);
+  ad_free(a, v->slot, (size_t)v->scap * sizeof *v->slot);
+  ad_free(a, v->s, v->caps);
+  memset(v, 0, sizeof *v);
+}
+
+static void ad_rv_clear(ad_rvec *v) {
+  uint32_t i;
+  for (i = 0; i < v->n; i++) v->slot[v->f[i].slot] = 0;
+  v->n = 0; v->ns = 0; v->dl = 0; v->cmu = 0;
+}
+
+static int ad_rv_rehash(const ad_alloc *a, ad_rvec *v, uint32_t ncap) {
+  uint32_t *ns = (uint32_t *)ad_malloc(a, (size_t)ncap * sizeof *ns), i;
+  if (ns == NULL) return AD_ENOMEM;
+  memset(ns, 0, (size_t)ncap * sizeof *ns);
+  for (i = 0; i < v->n; i++) {
+    uint32_t h = ad_rslot(v->f[i].key, ncap - 1);
+    while (ns[h]) h = (h + 1) & (ncap - 1);
+    ns[h] = i + 1;
+    v->f[i].slot = h;
+  }
+  ad_free(a, v->slot, (size_t)v->scap * sizeof *v->slot);
+  v->slot = ns; v->scap = ncap;
+  return AD_OK;
+}
+
+/* Add tf to feature (kind, s[0..n)). */
+static int ad_rv_add(const ad_alloc *a, ad_rvec *v, int kind, const char *s,
+                     uint32_t n, float tf) {
+  uint64_t key = ad_rkey(kind, s, n);
+  uint32_t h, e;
+  ad_rfeat *f;
+  if (((uint64_t)v->n + 1) * 2 > v->scap) {
+    if (v->scap >= (1u << 30) || ad_rv_rehash(a, v, v->scap ? v->scap * 2 : 512))
+      return AD_ENOMEM;
+  }
+  h = ad_rslot(key, v->scap - 1);
+  while ((e = v->slot[h]) != 0) {
+    if (v->f[e - 1].key == key) { v->f[e - 1].tf += tf; return AD_OK; }
+    h = (h + 1) & (v->scap - 1);
+  }
+  if (v->n == v->cap && ad_grow(a, (void **)&v->f, &v->cap, v->n + 1, sizeof *v->f))
+    return AD_ENOMEM;
+  f = &v->f[v->n];
+  memset(f, 0, sizeof *f);
+  f->key = key; f->tf = tf; f->slot = h; f->id = AD_RNONE;
+  if (v->keep) {
+    if (n > UINT16_MAX) n = UINT16_MAX;
+    if ((uint64_t)v->ns + n > UINT32_MAX / 2) return AD_ENOMEM;
+    if (v->ns + n > v->caps) {
+      uint32_t nc = v->caps ? v->caps : 1024;
+      char *p;
+      while (nc < v->ns + n) nc *= 2;
+      p = (char *)ad_realloc(a, v->s, v->caps, nc);
+      if (p == NULL) return AD_ENOMEM;
+      v->s = p; v->caps = nc;
+    }
+    memcpy(v->s + v->ns, s, n);
+    f->str = v->ns; f->slen = (uint16_t)n;
+    v->ns += n;
+  }
+  v->slot[h] = ++v->n;
+  return AD_OK;
+}
+
+/* Words of s[0..n) (and pairs of adjacent words) with weight fw each. */
+static int ad_rv_text(const ad_alloc *a, ad_rvec *v, const char *s, size_t n,
+                      float fw, int bigrams) {
+  ad_tokenizer tz;
+  ad_tok tk;
+  char prev[AD_TOK_MAX + 1], pair[2 * AD_TOK_MAX + 2];
+  uint32_t plen = 0;
+  int have = 0;
+  ad_tok_init(&tz, s, n);
+  while (ad_tok_next(&tz, &tk)) {
+    uint32_t len = tk.len > AD_TOK_MAX ? AD_TOK_MAX : tk.len;
+    if (ad_rv_add(a, v, AD_RK_UNI, tk.s, len, fw)) return AD_ENOMEM;
+    v->dl += fw;
+    if (!bigrams || tk.kind == AD_TK_COMPOUND) continue;
+    if (have) {
+      memcpy(pair, prev, plen);
+      pair[plen] = ' ';
+      memcpy(pair + plen + 1, tk.s, len);
+      if (ad_rv_add(a, v, AD_RK_BI, pair, plen + 1 + len, fw)) return AD_ENOMEM;
+    }
+    memcpy(prev, tk.s, len);
+    plen = len; have = 1;
+  }
+  return AD_OK;
+}
+
+/* One feature per author (comma-separated names, folded like words). */
+static int ad_rv_authors(const ad_alloc *a, ad_rvec *v, const char *s,
+                         size_t n, float fw) {
+  size_t i = 0;
+  while (i < n) {
+    const char *comma = (const char *)memchr(s + i, ',', n - i);
+    size_t e = comma ? (size_t)(comma - s) : n;
+    char name[AD_RNAME_MAX];
+    uint32_t nl = 0;
+    ad_tokenizer tz;
+    ad_tok tk;
+    ad_tok_init(&tz, s + i, e - i);
+    while (ad_tok_next(&tz, &tk)) {
+      if (tk.kind == AD_TK_COMPOUND) continue;
+      if (nl + tk.len + 1 > sizeof name) break;
+      if (nl) name[nl++] = ' ';
+      memcpy(name + nl, tk.s, tk.len);
+      nl += tk.len;
+    }
+    if (nl && ad_rv_add(a, v, AD_RK_AU, name, nl, fw)) return AD_ENOMEM;
+    i = e + 1;
+  }
+  return AD_OK;
+}
+
+/* The features of doc (fields with a positive weight). */
+static int ad_rv_doc(ad_rctx *x, ad_rvec *v, uint32_t doc) {
+  static const int sids[AD_NFIELDS] = {AD_S_TITLE, AD_S_ABSTRACT, AD_S_AUTHORS,
+                                       AD_S_COMMENT};
+  int f, st;
+  size_t n;
+  ad_rv_clear(v);
+  for (f = 0; f < AD_NFIELDS; f++) {
+    float fw = x->o->w[f];
+    if (!(fw > 0)) continue;
+    st = ad_rfield(x, doc, sids[f], &n);
+    if (st != AD_OK) return st;
+    if (n == 0) continue;
+    st = f == AD_F_AUTHORS ? ad_rv_authors(x->a, v, x->buf, n, fw)
+                           : ad_rv_text(x->a, v, x->buf, n, fw, x->o->bigrams);
+    if (st != AD_OK) return st;
+  }
+  return AD_OK;
+}
+
+static uint32_t ad_rm_find(const ad_rmodel *m, uint64_t key) {
+  uint32_t h;
+  if (m->cap == 0) return AD_RNONE;
+  h = ad_rslot(key, m->cap - 1);
+  while (m->t[h].key) {
+    if (m->t[h].key == key) return h;
+    h = (h + 1) & (m->cap - 1);
+  }
+  return AD_RNONE;
+}
+
+/* Weigh v's features with the model's idf, make its length 1, note each
+** feature's model slot (AD_RNONE: not in the model) and v . background. */
+static void ad_rv_weigh(const ad_rmodel *m, const ad_ropts *o, ad_rvec *v) {
+  double norm = 0, K, maxidf = log((double)m->nsample + 1) + 1, cmu = 0;
+  uint32_t i;
+  K = o->k1 * (1 - o->b + o->b * (m->avgdl > 0 ? v->dl / m->avgdl : 1));
+  for (i = 0; i < v->n; i++) {
+    ad_rfeat *f = &v->f[i];
+    uint32_t h = ad_rm_find(m, f->key);
+    double idf = h == AD_RNONE ? maxidf : m->t[h].idf, tf = f->tf, w;
+    if (o->scheme == AD_RW_BM25) w = tf * (o->k1 + 1) / (tf + K);
+    else w = tf >= 1 ? 1 + log(tf) : tf;
+    w *= idf;
+    f->w = (float)w;
+    f->id = h;
+    norm += w * w;
+  }
+  norm = sqrt(norm);
+  for (i = 0; i < v->n; i++) {
+    ad_rfeat *f = &v->f[i];
+    if (norm > 0) f->w = (float)(f->w / norm);
+    if (f->id != AD_RNONE) cmu += (double)f->w * m->t[f->id].mu;
+  }
+  v->cmu = (float)cmu;
+}
+/* }====================================================== */
+
+/* {====================================================== model */
+void ad_rmodel_free(ad_rmodel *m) {
+  ad_free(&m->a, m->t, (size_t)m->cap * sizeof *m->t);
+  ad_free(&m->a, m->voff, ((size_t)m->nsample + 1) * sizeof *m->voff);
+  ad_free(&m->a, m->vid, (size_t)m->capv * sizeof *m->vid);
+  ad_free(&m->a, m->vw, (size_t)m->capv * sizeof *m->vw);
+  ad_free(&m->a, m->vbg, ((size_t)m->nsample + 1) * sizeof *m->vbg);
+  ad_free(&m->a, m->dq, (size_t)m->cap * sizeof *m->dq);
+  m->dq = NULL;
+  m->t = NULL; m->voff = NULL; m->vid = NULL; m->vw = NULL; m->vbg = NULL;
+  m->cap = m->n = m->nv = m->capv = 0;
+  m->nsample = 0;
+}
+
+size_t ad_rmodel_size(const ad_rmodel *m) {
+  return (size_t)m->cap * (sizeof *m->t + sizeof *m->dq)
+       + (size_t)m->capv * (sizeof *m->vid + sizeof *m->vw)
+       + ((size_t)m->nsample + 1) * (sizeof *m->voff + sizeof *m->vbg);
+}
+
+static int ad_rm_rehash(ad_rmodel *m, uint32_t ncap) {
+  ad_rment *nt = (ad_rment *)ad_malloc(&m->a, (size_t)ncap * sizeof *nt);
+  uint32_t i;
+  if (nt == NULL) return AD_ENOMEM;
+  memset(nt, 0, (size_t)ncap * sizeof *nt);
+  for (i = 0; i < m->cap; i++) {
+    uint32_t h;
+    if (m->t[i].key == 0) continue;
+    h = ad_rslot(m->t[i].key, ncap - 1);
+    while (nt[h].key) h = (h + 1) & (ncap - 1);
+    nt[h] = m->t[i];
+  }
+  ad_free(&m->a, m->t, (size_t)m->cap * sizeof *m->t);
+  m->t = nt; m->cap = ncap;
+  return AD_OK;
+}
+
+/* count one more sample doc holding key (the count goes in .idf) */
+static int ad_rm_count(ad_rmodel *m, uint64_t key) {
+  uint32_t h;
+  if (((uint64_t)m->n + 1) * 10 > (uint64_t)m->cap * 7) {
+    if (m->cap >= (1u << 30) || ad_rm_rehash(m, m->cap ? m->cap * 2 : 4096))
+      return AD_ENOMEM;
+  }
+  h = ad_rslot(key, m->cap - 1);
+  while (m->t[h].key) {
+    if (m->t[h].key == key) { m->t[h].idf += 1; return AD_OK; }
+    h = (h + 1) & (m->cap - 1);
+  }
+  m->t[h].key = key; m->t[h].idf = 1; m->t[h].mu = 0; m->n++;
+  return AD_OK;
+}
+
+int ad_rmodel_fits(const ad_rmodel *m, const ad_ix *ix, const ad_ropts *o) {
+  int f;
+  if (m->ndocs != ix->m.ndocs || m->o.scheme != o->scheme ||
+      m->o.bigrams != o->bigrams || m->o.k1 != o->k1 || m->o.b != o->b ||
+      m->o.sample != o->sample)
+    return 0;
+  for (f = 0; f < AD_NFIELDS; f++)
+    if (m->o.w[f] != o->w[f]) return 0;
+  return 1;
+}
+
+int ad_rmodel_build(ad_rmodel *m, ad_ix *ix, ad_corpus *c, const ad_ropts *o,
+                    uint32_t *badfile) {
+  ad_rctx x;
+  ad_rvec v;
+  double dlsum = 0, *sum = NULL;
+  uint32_t S, d, i;
+  int st = AD_OK;
+  memset(m, 0, sizeof *m);
+  memset(&x, 0, sizeof x);
+  memset(&v, 0, sizeof v);
+  m->a = ix->a; m->o = *o; m->ndocs = ix->m.ndocs;
+  S = o->sample == 0 || o->sample > ix->m.ndocs ? ix->m.ndocs : o->sample;
+  x.ix = ix; x.c = c; x.a = &m->a; x.o = o;
+  /* pass 1: in how many sample docs each feature occurs */
+  for (d = 0; d < S && st == AD_OK; d++) {
+    st = ad_rv_doc(&x, &v, d);
+    dlsum += v.dl;
+    for (i = 0; i < v.n && st == AD_OK; i++) st = ad_rm_count(m, v.f[i].key);
+  }
+  if (st != AD_OK) goto done;
+  if (m->cap == 0 && (st = ad_rm_rehash(m, 16)) != AD_OK) goto done;
+  m->avgdl = S ? dlsum / S : 0;
+  for (i = 0; i < m->cap; i++)
+    if (m->t[i].key) m->t[i].idf = (float)(log(((double)S + 1) / ((double)m->t[i].idf + 1)) + 1);
+  /* pass 2: the sample's weighted vectors, kept, and their mean */
+  m->nsample = S;
+  m->voff = (uint32_t *)ad_malloc(&m->a, ((size_t)S + 1) * sizeof *m->voff);
+  m->vbg = (float *)ad_malloc(&m->a, ((size_t)S + 1) * sizeof *m->vbg);
+  sum = (double *)ad_malloc(&m->a, (size_t)m->cap * sizeof *sum);
+  if (m->voff == NULL || m->vbg == NULL || sum == NULL) { st = AD_ENOMEM; goto done; }
+  memset(sum, 0, (size_t)m->cap * sizeof *sum);
+  m->voff[0] = 0;
+  for (d = 0; d < S; d++) {
+    st = ad_rv_doc(&x, &v, d);
+    if (st != AD_OK) goto done;
+    ad_rv_weigh(m, o, &v);       /* (the background is not known yet) */
+    if ((uint64_t)m->nv + v.n > UINT32_MAX / 2) { st = AD_ENOMEM; goto done; }
+    if (m->nv + v.n > m->capv) {
+      uint32_t nc = m->capv ? m->capv : 65536;
+      uint32_t *ni;
+      float *nw;
+      while (nc < m->nv + v.n) nc *= 2;
+      ni = (uint32_t *)ad_realloc(&m->a, m->vid, (size_t)m->capv * sizeof *ni, (size_t)nc * sizeof *ni);
+      if (ni == NULL) { st = AD_ENOMEM; goto done; }
+      m->vid = ni;
+      nw = (float *)ad_realloc(&m->a, m->vw, (size_t)m->capv * sizeof *nw, (size_t)nc * sizeof *nw);
+      if (nw == NULL) {  /* keep both arrays the same size */
+        ni = (uint32_t *)ad_realloc(&m->a, m->vid, (size_t)nc * sizeof *ni,
+                                    (size_t)(m->capv ? m->capv : 1) * sizeof *ni);
+        if (ni) m->vid = ni;
+        else { ad_free(&m->a, m->vid, (size_t)nc * sizeof *ni); m->vid = NULL; ad_free(&m->a, m->vw, (size_t)m->capv * sizeof *nw); m->vw = NULL; m->capv = 0; }
+        st = AD_ENOMEM; goto done;
+      }
+      m->vw = nw;
+      m->capv = nc;
+    }
+    for (i = 0; i < v.n; i++) {
+      uint32_t h = v.f[i].id;
+      if (h == AD_RNONE) { st = AD_ECORRUPT; goto done; }   /* seen in pass 1 */
+      sum[h] += v.f[i].w;
+      m->vid[m->nv] = h; m->vw[m->nv] = v.f[i].w;
+      m->nv++;
+    }
+    m->voff[d + 1] = m->nv;
+  }
+  for (i = 0; i < m->cap; i++) m->t[i].mu = S ? (float)(sum[i] / S) : 0.0f;
+  m->dq = (float *)ad_malloc(&m->a, (size_t)m->cap * sizeof *m->dq);
+  if (m->dq == NULL) { st = AD_ENOMEM; goto done; }
+  memset(m->dq, 0, (size_t)m->cap * sizeof *m->dq);
+  /* each kept vector's c . background, summed as ad_rv_weigh does */
+  for (d = 0; d < S; d++) {
+    double cmu = 0;
+    for (i = m->voff[d]; i < m->voff[d + 1]; i++) cmu += (double)m->vw[i] * m->t[m->vid[i]].mu;
+    m->vbg[d] = (float)cmu;
+  }
+done:
+  if (sum) ad_free(&m->a, sum, (size_t)m->cap * sizeof *sum);
+  ad_rv_free(&m->a, &v);
+  ad_free(&m->a, x.buf, x.bufcap);
+  if (st != AD_OK) {
+    if (badfile) *badfile = x.badfile;
+    ad_rmodel_free(m);
+  }
+  return st;
+}
+/* }====================================================== */
+
+/* {====================================================== requests */
+/* A request's own ids, for features the model does not have (id = base + k). */
+typedef struct ad_rext {
+  uint64_t *keys; uint32_t *ids; uint32_t cap, n;
+  uint64_t *bykey; uint32_t capk;          /* bykey[k]: key of id base + k */
+  uint32_t base;
+} ad_rext;
+
+static void ad_rext_free(const ad_alloc *a, ad_rext *e) {
+  ad_free(a, e->keys, (size_t)e->cap * sizeof *e->keys);
+  ad_free(a, e->ids, (size_t)e->cap * sizeof *e->ids);
+  ad_free(a, e->bykey, (size_t)e->capk * sizeof *e->bykey);
+  memset(e, 0, sizeof *e);
+}
+
+static int ad_rext_id(const ad_alloc *a, ad_rext *e, uint64_t key, uint32_t *id) {
+  uint32_t h;
+  if (((uint64_t)e->n + 1) * 2 > e->cap) {
+    uint32_t nc = e->cap ? e->cap * 2 : 256, i;
+    uint64_t *nk;
+    uint32_t *ni;
+    if (e->cap >= (1u << 29)) return AD_ENOMEM;
+    nk = (uint64_t *)ad_malloc(a, (size_t)nc * sizeof *nk);
+    ni = (uint32_t *)ad_malloc(a, (size_t)nc * sizeof *ni);
+    if (nk == NULL || ni == NULL) {
+      ad_free(a, nk, (size_t)nc * sizeof *nk);
+      ad_free(a, ni, (size_t)nc * sizeof *ni);
+      return AD_ENOMEM;
+    }
+    memset(nk, 0, (size_t)nc * sizeof *nk);
+    for (i = 0; i < e->cap; i++) {
+      if (e->keys[i] == 0) continue;
+      h = ad_rslot(e->keys[i], nc - 1);
+      while (nk[h]) h = (h + 1) & (nc - 1);
+      nk[h] = e->keys[i]; ni[h] = e->ids[i];
+    }
+    ad_free(a, e->keys, (size_t)e->cap * sizeof *e->keys);
+    ad_free(a, e->ids, (size_t)e->cap * sizeof *e->ids);
+    e->keys = nk; e->ids = ni; e->cap = nc;
+  }
+  h = ad_rslot(key, e->cap - 1);
+  while (e->keys[h]) {
+    if (e->keys[h] == key) { *id = e->ids[h]; return AD_OK; }
+    h = (h + 1) & (e->cap - 1);
+  }
+  if ((uint64_t)e->base + e->n >= AD_RNONE - 1) return AD_ENOMEM;
+  if (ad_grow(a, (void **)&e->bykey, &e->capk, e->n + 1, sizeof *e->bykey)) return AD_ENOMEM;
+  e->bykey[e->n] = key;
+  e->keys[h] = key; e->ids[h] = *id = e->base + e->n++;
+  return AD_OK;
+}
+
+/* A paper set (the library, the negatives): its papers' vectors as
+** entries chained by feature id, and per id the profile weight. */
+typedef struct ad_rset {
+  uint32_t n;
+  uint32_t *doc; uint32_t capdoc;        /* each paper's doc (AD_RNONE: text) */
+  float *ew; uint32_t *enext, *eown; uint32_t ne, cape;
+  uint32_t *mid; float *mq; double *msum; uint32_t *mhead;
+  uint32_t mbits, mn;                    /* 2^mbits slots (0: none) */
+} ad_rset;
+
+static void ad_rset_free(const ad_alloc *a, ad_rset *r) {
+  size_t mc = r->mbits ? (size_t)1 << r->mbits : 0;
+  ad_free(a, r->doc, (size_t)r->capdoc * sizeof *r->doc);
+  ad_free(a, r->ew, (size_t)r->cape * sizeof *r->ew);
+  ad_free(a, r->enext, (size_t)r->cape * sizeof *r->enext);
+  ad_free(a, r->eown, (size_t)r->cape * sizeof *r->eown);
+  ad_free(a, r->mid, mc * sizeof *r->mid);
+  ad_free(a, r->mq, mc * sizeof *r->mq);
+  ad_free(a, r->msum, mc * sizeof *r->msum);
+  ad_free(a, r->mhead, mc * sizeof *r->mhead);
+  memset(r, 0, sizeof *r);
+}
+
+static uint32_t ad_rset_find(const ad_rset *r, uint32_t id) {
+  uint32_t h, mask;
+  if (r->mbits == 0) return AD_RNONE;
+  mask = (1u << r->mbits) - 1;
+  h = ad_ridslot(id, r->mbits);
+  while (r->mid[h] != AD_RNONE) {
+    if (r->mid[h] == id) return h;
+    h = (h + 1) & mask;
+  }
+  return AD_RNONE;
+}
+
+static int ad_rset_rehash(const ad_alloc *a, ad_rset *r, uint32_t nbits) {
+  size_t nc = (size_t)1 << nbits, oc = r->mbits ? (size_t)1 << r->mbits : 0, i;
+  uint32_t *mid = (uint32_t *)ad_malloc(a, nc * sizeof *mid);
+  float *mq = (float *)ad_malloc(a, nc * sizeof *mq);
+  double *msum = (double *)ad_malloc(a, nc * sizeof *msum);
+  uint32_t *mhead = (uint32_t *)ad_malloc(a, nc * sizeof *mhead);
+  if (!mid || !mq || !msum || !mhead) {
+    ad_free(a, mid, nc * sizeof *mid);
+    ad_free(a, mq, nc * sizeof *mq);
+    ad_free(a, msum, nc * sizeof *msum);
+    ad_free(a, mhead, nc * sizeof *mhead);
+    return AD_ENOMEM;
+  }
+  memset(mid, 0xff, nc * sizeof *mid);
+  for (i = 0; i < oc; i++) {
+    uint32_t h;
+    if (r->mid[i] == AD_RNONE) continue;
+    h = ad_ridslot(r->mid[i], nbits);
+    while (mid[h] != AD_RNONE) h = (h + 1) & (uint32_t)(nc - 1);
+    mid[h] = r->mid[i]; mq[h] = r->mq[i]; msum[h] = r->msum[i]; mhead[h] = r->mhead[i];
+  }
+  ad_free(a, r->mid, oc * sizeof *r->mid);
+  ad_free(a, r->mq, oc * sizeof *r->mq);
+  ad_free(a, r->msum, oc * sizeof *r->msum);
+  ad_free(a, r->mhead, oc * sizeof *r->mhead);
+  r->mid = mid; r->mq = mq; r->msum = msum; r->mhead = mhead; r->mbits = nbits;
+  return AD_OK;
+}
+
+/* Grow the entry arrays of r to hold need entries. */
+static int ad_rset_reserve(const ad_alloc *a, ad_rset *r, uint32_t need) {
+  uint32_t nc = r->cape ? r->cape : 4096;
+  float *ew;
+  uint32_t *en, *eo;
+  if (need <= r->cape) return AD_OK;
+  while (nc < need) {
+    if (nc > UINT32_MAX / 2) return AD_ENOMEM;
+    nc *= 2;
+  }
+  ew = (float *)ad_malloc(a, (size_t)nc * sizeof *ew);
+  en = (uint32_t *)ad_malloc(a, (size_t)nc * sizeof *en);
+  eo = (uint32_t *)ad_malloc(a, (size_t)nc * sizeof *eo);
+  if (ew == NULL || en == NULL || eo == NULL) {
+    ad_free(a, ew, (size_t)nc * sizeof *ew);
+    ad_free(a, en, (size_t)nc * sizeof *en);
+    ad_free(a, eo, (size_t)nc * sizeof *eo);
+    return AD_ENOMEM;
+  }
+  if (r->ne) {
+    memcpy(ew, r->ew, (size_t)r->ne * sizeof *ew);
+    memcpy(en, r->enext, (size_t)r->ne * sizeof *en);
+    memcpy(eo, r->eown, (size_t)r->ne * sizeof *eo);
+  }
+  ad_free(a, r->ew, (size_t)r->cape * sizeof *ew);
+  ad_free(a, r->enext, (size_t)r->cape * sizeof *en);
+  ad_free(a, r->eown, (size_t)r->cape * sizeof *eo);
+  r->ew = ew; r->enext = en; r->eown = eo; r->cape = nc;
+  return AD_OK;
+}
+
+/* A doc's weighted vector as ids and weights (a kept one, or one made
+** now in the request's scratch arrays). */
+typedef struct ad_rview {
+  const uint32_t *id; const float *w;
+  uint32_t n;
+  double cmu;
+} ad_rview;
+
+/* Add view v as paper `doc` of r. */
+static int ad_rset_add(const ad_alloc *a, ad_rset *r, const ad_rview *v,
+                       uint32_t doc) {
+  uint32_t i, p = r->n;
+  if (r->n == r->capdoc && ad_grow(a, (void **)&r->doc, &r->capdoc, r->n + 1, sizeof *r->doc))
+    return AD_ENOMEM;
+  if ((uint64_t)r->ne + v->n >= UINT32_MAX || ad_rset_reserve(a, r, r->ne + v->n))
+    return AD_ENOMEM;
+  r->doc[r->n++] = doc;
+  for (i = 0; i < v->n; i++) {
+    uint32_t h, e, mask;
+    if (((uint64_t)r->mn + 1) * 2 > (r->mbits ? (uint64_t)1 << r->mbits : 0)) {
+      if (r->mbits >= 30 || ad_rset_rehash(a, r, r->mbits ? r->mbits + 1 : 10))
+        return AD_ENOMEM;
+    }
+    mask = (1u << r->mbits) - 1;
+    h = ad_ridslot(v->id[i], r->mbits);
+    while (r->mid[h] != AD_RNONE && r->mid[h] != v->id[i]) h = (h + 1) & mask;
+    if (r->mid[h] == AD_RNONE) {
+      r->mid[h] = v->id[i]; r->msum[h] = 0; r->mq[h] = 0; r->mhead[h] = 0;
+      r->mn++;
+    }
+    e = r->ne++;
+    r->ew[e] = v->w[i]; r->eown[e] = p;
+    r->enext[e] = r->mhead[h]; r->mhead[h] = e + 1;
+    r->msum[h] += v->w[i];
+  }
+  return AD_OK;
+}
+
+/* the profile weights: mq = alpha * mean, also in dq[id] for the ids
+** below cap (dq == NULL: clear them from dq) */
+static void ad_rset_profile(ad_rset *r, double alpha, float *dq, uint32_t cap,
+                            int clear) {
+  uint32_t i, nc = r->mbits ? 1u << r->mbits : 0;
+  for (i = 0; i < nc; i++) {
+    uint32_t id = r->mid[i];
+    if (id == AD_RNONE) continue;
+    if (!clear) r->mq[i] = (float)(alpha * r->msum[i] / r->n);
+    if (id < cap) dq[id] = clear ? 0.0f : r->mq[i];
+  }
+}
+/* }====================================================== */
+
+/* {====================================================== scoring */
+typedef struct ad_rscored { double score; uint32_t doc; } ad_rscored;
+
+static int ad_rworse(const ad_rscored *x, const ad_rscored *y) {
+  if (x->score != y->score) return x->score < y->score;
+  return x->doc > y->doc;
+}
+
+/* Keep the k best of the values pushed in h[0..*n) (the worst at the root). */
+static void ad_rheap_push(ad_rscored *h, uint32_t *n, uint32_t k, ad_rscored e) {
+  uint32_t c;
+  if (k == 0) return;
+  if (*n < k) {
+    c = (*n)++;
+    h[c] = e;
+    while (c > 0 && ad_rworse(&h[c], &h[(c - 1) / 2])) {
+      ad_rscored t = h[c]; h[c] = h[(c - 1) / 2]; h[(c - 1) / 2] = t;
+      c = (c - 1) / 2;
+    }
+    return;
+  }
+  if (!ad_rworse(&h[0], &e)) return;
+  h[0] = e;
+  c = 0;
+  for (;;) {
+    uint32_t l = 2 * c + 1, r = l + 1, w = c;
+    ad_rscored t;
+    if (l < *n && ad_rworse(&h[l], &h[w])) w = l;
+    if (r < *n && ad_rworse(&h[r], &h[w])) w = r;
+    if (w == c) break;
+    t = h[c]; h[c] = h[w]; h[w] = t;
+    c = w;
+  }
+}
+
+static int ad_rbest_cmp(const void *x, const void *y) {
+  const ad_rscored *a = (const ad_rscored *)x, *b = (const ad_rscored *)y;
+  if (ad_rworse(b, a)) return -1;
+  if (ad_rworse(a, b)) return 1;
+  return 0;
+}
+
+typedef struct ad_rstate {
+  ad_rctx x;
+  ad_rmodel *m;
+  const ad_ropts *o;
+  ad_rext ext;
+  ad_rset lib, neg;
+  ad_rvec v;
+  uint32_t *vid; float *vw; uint32_t capv;   /* scratch view */
+  double *sims; uint32_t *touched; uint32_t ntouched;    /* per library paper */
+  double *nsims; uint32_t *ntouch; uint32_t nntouched;   /* per negative */
+  uint8_t *topm;                     /* library papers among the m nearest */
+  uint32_t mm;                       /* min(m, library papers) */
+} ad_rstate;
+
+/* Give r->v's features not in the model the request's own ids. */
+static int ad_rv_ids(ad_rstate *r) {
+  uint32_t i;
+  for (i = 0; i < r->v.n; i++)
+    if (r->v.f[i].id == AD_RNONE &&
+        ad_rext_id(r->x.a, &r->ext, r->v.f[i].key, &r->v.f[i].id))
+      return AD_ENOMEM;
+  return AD_OK;
+}
+
+/* The weighted vector of doc d as a view: the model's kept one, or made
+** now (keep: with its features' text in r->v). */
+static int ad_rdocview(ad_rstate *r, uint32_t d, int keep, ad_rview *out) {
+  const ad_rmodel *m = r->m;
+  uint32_t i;
+  int st;
+  if (d < m->nsample && !keep) {
+    out->id = m->vid + m->voff[d];
+    out->w = m->vw + m->voff[d];
+    out->n = m->voff[d + 1] - m->voff[d];
+    out->cmu = m->vbg[d];
+    return AD_OK;
+  }
+  r->v.keep = keep;
+  st = ad_rv_doc(&r->x, &r->v, d);
+  r->v.keep = 0;
+  if (st != AD_OK) return st;
+  ad_rv_weigh(m, r->o, &r->v);
+  if ((st = ad_rv_ids(r)) != AD_OK) return st;
+  if (r->v.n > r->capv) {
+    uint32_t nc = r->v.n;
+    uint32_t *ni = (uint32_t *)ad_realloc(r->x.a, r->vid, (size_t)r->capv * sizeof *ni, (size_t)nc * sizeof *ni);
+    float *nw;
+    if (ni == NULL) return AD_ENOMEM;
+    r->vid = ni;
+    nw = (float *)ad_realloc(r->x.a, r->vw, (size_t)r->capv * sizeof *nw, (size_t)nc * sizeof *nw);
+    if (nw == NULL) {
+      ni = (uint32_t *)ad_realloc(r->x.a, r->vid, (size_t)nc * sizeof *ni,
+                                  (size_t)(r->capv ? r->capv : 1) * sizeof *ni);
+      if (ni) r->vid = ni;
+      else { ad_free(r->x.a, r->vid, (size_t)nc * sizeof *ni); r->vid = NULL; ad_free(r->x.a, r->vw, (size_t)r->capv * sizeof *nw); r->vw = NULL; r->capv = 0; }
+      return AD_ENOMEM;
+    }
+    r->vw = nw;
+    r->capv = nc;
+  }
+  for (i = 0; i < r->v.n; i++) { r->vid[i] = r->v.f[i].id; r->vw[i] = r->v.f[i].w; }
+  out->id = r->vid; out->w = r->vw; out->n = r->v.n; out->cmu = r->v.cmu;
+  return AD_OK;
+}
+
+/* Accumulate v . x_l into sims for every paper l of s sharing a feature
+** with v (touched lists them). */
+static void ad_rsims(const ad_rset *s, const ad_rview *v, double *sims,
+                     uint32_t *touched, uint32_t *nt) {
+  uint32_t i;
+  for (i = 0; i < v->n; i++) {
+    uint32_t h = ad_rset_find(s, v->id[i]), e;
+    if (h == AD_RNONE) continue;
+    for (e = s->mhead[h]; e; e = s->enext[e - 1]) {
+      uint32_t l = s->eown[e - 1];
+      if (sims[l] == 0) touched[(*nt)++] = l;
+      sims[l] += (double)v->w[i] * s->ew[e - 1];
+      if (sims[l] == 0) sims[l] = 1e-300;   /* stays marked as touched */
+    }
+  }
+}
+
+/* Mark (in r->topm) the mm library papers nearest to the vector whose
+** similarities are in r->sims; returns the sum of their similarities. */
+static double ad_rtopm(ad_rstate *r) {
+  uint32_t i, j, n = 0, best[64];
+  double sum = 0;
+  uint32_t mm = r->mm < 64 ? r->mm : 64;
+  for (i = 0; i < r->ntouched; i++) {
+    uint32_t l = r->touched[i];
+    double s = r->sims[l];
+    if (n < mm) n++;
+    else if (!(s > r->sims[best[n - 1]] ||
+               (s == r->sims[best[n - 1]] && l < best[n - 1]))) continue;
+    for (j = n - 1; j > 0 && (s > r->sims[best[j - 1]] ||
+                              (s == r->sims[best[j - 1]] && l < best[j - 1])); j--)
+      best[j] = best[j - 1];
+    best[j] = l;
+  }
+  for (i = 0; i < n; i++) {
+    sum += r->sims[best[i]];
+    r->topm[best[i]] = 1;
+  }
+  return sum;
+}
+
+static void ad_rreset(ad_rstate *r) {
+  uint32_t i;
+  for (i = 0; i < r->ntouched; i++) {
+    r->sims[r->touched[i]] = 0;
+    r->topm[r->touched[i]] = 0;
+  }
+  r->ntouched = 0;
+  for (i = 0; i < r->nntouched; i++) r->nsims[r->ntouch[i]] = 0;
+  r->nntouched = 0;
+}
+
+/* The score of view v. */
+static double ad_rscore(ad_rstate *r, const ad_rview *v) {
+  const ad_ropts *o = r->o;
+  const ad_rset *lib = &r->lib;
+  double s = 0;
+  uint32_t i, mask = (1u << lib->mbits) - 1;
+  for (i = 0; i < v->n; i++) {     /* c . (alpha P) */
+    uint32_t id = v->id[i], h;
+    if (id < r->m->cap) { s += (double)v->w[i] * r->m->dq[id]; continue; }
+    h = ad_ridslot(id, lib->mbits);  /* a word the model does not have */
+    while (lib->mid[h] != AD_RNONE) {
+      if (lib->mid[h] == id) { s += (double)v->w[i] * lib->mq[h]; break; }
+      h = (h + 1) & mask;
+    }
+  }
+  s -= o->background * v->cmu;
+  if (o->alpha < 1) {
+    ad_rsims(lib, v, r->sims, r->touched, &r->ntouched);
+    s += (1 - o->alpha) * ad_rtopm(r) / r->mm;
+  }
+  if (r->neg.n) {
+    double mx = 0;
+    ad_rsims(&r->neg, v, r->nsims, r->ntouch, &r->nntouched);
+    for (i = 0; i < r->nntouched; i++)
+      if (r->nsims[r->ntouch[i]] > mx) mx = r->nsims[r->ntouch[i]];
+    if (mx > v->cmu) s -= mx - v->cmu;
+  }
+  ad_rreset(r);
+  return s;
+}
+/* }====================================================== */
+
+/* {====================================================== narrowing */
+typedef struct ad_rqterm {
+  double q; uint64_t key; uint32_t id;
+  uint32_t str, len;          /* its text in the narrowing's buffer */
+} ad_rqterm;
+
+static int ad_rqterm_cmp(const void *x, const void *y) {
+  const ad_rqterm *a = (const ad_rqterm *)x, *b = (const ad_rqterm *)y;
+  if (a->q != b->q) return a->q > b->q ? -1 : 1;
+  return a->key < b->key ? -1 : a->key > b->key;
+}
+
+#define AD_RBIT(b, i) ((b)[(i) >> 3] & (1u << ((i) & 7)))
+
+static uint64_t ad_rkey_of(const ad_rstate *r, uint32_t id) {
+  if (id < r->m->cap) return r->m->t[id].key;
+  id -= r->ext.base;
+  return id < r->ext.n ? r->ext.bykey[id] : 0;
+}
+
+/* Walk the postings of term t: acc[d] += q * impact for docs d with the
+** term in the title or abstract, among the candidates and not excluded. */
+static int ad_rpost(ad_ix *ix, const ad_ixterm *t, double q, float *acc,
+                    const uint8_t *cbits, const uint8_t *excl) {
+  uint32_t nd = ix->m.ndocs, b, nb = (t->df + AD_BLOCK - 1) / AD_BLOCK, doc = 0, j;
+  const uint8_t *list = ix->sec[AD_SEC_POST] + t->post, *lend = list + t->postlen;
+  int bad = 0;
+  for (b = 0; b < nb; b++) {
+    ad_ixskip sk;
+    uint32_t cnt = b + 1 < nb ? AD_BLOCK : t->df - b * AD_BLOCK;
+    uint32_t docs[AD_BLOCK];
+    const uint8_t *p, *imp;
+    memcpy(&sk, list + (size_t)b * sizeof sk, sizeof sk);
+    if (sk.off > t->postlen) return AD_ECORRUPT;
+    p = list + sk.off;
+    for (j = 0; j < cnt; j++) {
+      doc += ad_varint_get(&p, lend, &bad);
+      if (doc >= nd) bad = 1;
+      docs[j] = doc++;
+    }
+    if (bad || (size_t)(lend - p) < cnt) return AD_ECORRUPT;
+    imp = p;
+    p += cnt;
+    for (j = 0; j < cnt; j++) {
+      uint32_t npm = (imp[j] & 1) ? AD_NPM_DEFAULT : ad_varint_get(&p, lend, &bad);
+      uint32_t d = docs[j];
+      if (bad) return AD_ECORRUPT;
+      if (!(npm & 3) || AD_RBIT(excl, d) || (cbits && !AD_RBIT(cbits, d))) continue;
+      acc[d] += (float)(q * (imp[j] >> 1));
+    }
+  }
+  return AD_OK;
+}
+
+/* The best k candidates by the profile's strongest words' impacts, into
+** out[0..*nout) (out holds k). cbits: the candidate set (NULL: all docs);
+** excl: docs never returned. */
+static int ad_rnarrow(ad_rstate *r, const uint8_t *cbits, const uint8_t *excl,
+                      uint32_t k, uint32_t *out, uint32_t *nout) {
+  ad_ix *ix = r->x.ix;
+  const ad_alloc *a = r->x.a;
+  const ad_rset *lib = &r->lib;
+  uint32_t nd = ix->m.ndocs, i, l, nq = 0, capq = 0, nh = 0, found = 0, nc;
+  ad_rqterm *qt = NULL;
+  float *acc = NULL;
+  ad_rscored *heap = NULL;
+  char *strs = NULL;
+  uint32_t nstrs = 0, capstrs = 0;
+  int st = AD_ENOMEM;
+  *nout = 0;
+  nc = lib->mbits ? 1u << lib->mbits : 0;
+  /* the words of the profile that weigh most against the background */
+  for (i = 0; i < nc; i++) {
+    uint32_t id = lib->mid[i];
+    uint64_t key;
+    double q, mu;
+    if (id == AD_RNONE) continue;
+    key = ad_rkey_of(r, id);
+    if (AD_RKIND(key) != AD_RK_UNI) continue;
+    mu = id < r->m->cap ? r->m->t[id].mu : 0;
+    q = lib->mq[i] - r->o->background * mu;
+    if (!(q > 0)) continue;
+    if (nq == capq && ad_grow(a, (void **)&qt, &capq, nq + 1, sizeof *qt)) goto done;
+    qt[nq].q = q; qt[nq].key = key; qt[nq].id = id; qt[nq].len = 0; qt[nq].str = 0;
+    nq++;
+  }
+  if (nq > 1) qsort(qt, nq, sizeof *qt, ad_rqterm_cmp);
+  if (nq > AD_RNARROW_TERMS) nq = AD_RNARROW_TERMS;
+  /* their text, from the library's papers */
+  for (l = 0; l < lib->n && found < nq; l++) {
+    uint32_t j;
+    if (lib->doc[l] == AD_RNONE) continue;   /* (free text: its own words do not narrow) */
+    r->v.keep = 1;
+    st = ad_rv_doc(&r->x, &r->v, lib->doc[l]);
+    r->v.keep = 0;
+    if (st != AD_OK) goto done;
+    st = AD_ENOMEM;
+    for (j = 0; j < r->v.n; j++) {
+      const ad_rfeat *f = &r->v.f[j];
+      uint32_t q;
+      if (AD_RKIND(f->key) != AD_RK_UNI) continue;
+      for (q = 0; q < nq; q++) if (qt[q].key == f->key && qt[q].len == 0) break;
+      if (q == nq) continue;
+      if (ad_grow(a, (void **)&strs, &capstrs, nstrs + f->slen + 1, 1)) goto done;
+      memcpy(strs + nstrs, r->v.s + f->str, f->slen);
+      qt[q].str = nstrs; qt[q].len = f->slen;
+      nstrs += f->slen;
+      found++;
+    }
+  }
+  acc = (float *)ad_malloc(a, (size_t)(nd ? nd : 1) * sizeof *acc);
+  heap = (ad_rscored *)ad_malloc(a, (size_t)(k ? k : 1) * sizeof *heap);
+  if (acc == NULL || heap == NULL) { st = AD_ENOMEM; goto done; }
+  memset(acc, 0, (size_t)nd * sizeof *acc);
+  for (i = 0; i < nq; i++) {
+    int err = 0;
+    const ad_ixterm *t;
+    int64_t tn;
+    if (qt[i].len == 0) continue;
+    tn = ad_ix_find(ix, strs + qt[i].str, qt[i].len, &err);
+    if (err) { st = err; goto done; }
+    if (tn < 0) continue;
+    t = ad_ix_term(ix, (uint32_t)tn);
+    if (t == NULL) { st = AD_ECORRUPT; goto done; }
+    st = ad_rpost(ix, t, qt[i].q, acc, cbits, excl);
+    if (st != AD_OK) goto done;
+  }
+  for (i = 0; i < nd; i++) {
+    if (acc[i] > 0) {
+      ad_rscored e;
+      e.score = acc[i]; e.doc = i;
+      ad_rheap_push(heap, &nh, k, e);
+    }
+  }
+  for (i = 0; i < nh; i++) out[i] = heap[i].doc;
+  *nout = nh;
+  st = AD_OK;
+done:
+  ad_free(a, qt, (size_t)capq * sizeof *qt);
+  ad_free(a, strs, capstrs);
+  ad_free(a, acc, (size_t)(nd ? nd : 1) * sizeof *acc);
+  ad_free(a, heap, (size_t)(k ? k : 1) * sizeof *heap);
+  return st;
+}
+/* }====================================================== */
+
+/* {====================================================== evidence */
+typedef struct ad_rtermc {
+  double w;
+  const char *s; uint32_t slen, kind;
+  uint32_t nlen, hyphen;                /* groups: the words, one space apart */
+  char norm[2 * AD_TOK_MAX + 2];
+} ad_rtermc;
+
+static int ad_rpaper_cmp(const void *x, const void *y) {
+  const ad_rpaper *a = (const ad_rpaper *)x, *b = (const ad_rpaper *)y;
+  if (a->score != b->score) return a->score > b->score ? -1 : 1;
+  return a->doc < b->doc ? -1 : a->doc > b->doc;
+}
+
+static int ad_rtermc_cmp(const void *x, const void *y) {
+  const ad_rtermc *a = (const ad_rtermc *)x, *b = (const ad_rtermc *)y;
+  size_t n;
+  int c;
+  if (a->w != b->w) return a->w > b->w ? -1 : 1;
+  n = a->slen < b->slen ? a->slen : b->slen;
+  c = memcmp(a->s, b->s, n);
+  if (c) return c;
+  if (a->slen != b->slen) return a->slen < b->slen ? -1 : 1;
+  return a->kind < b->kind ? -1 : a->kind > b->kind;
+}
+
+/* Is word w[0..n) one of the space-separated words of g? */
+static int ad_rhasword(const ad_rtermc *g, const char *w, uint32_t n) {
+  uint32_t i = 0;
+  while (i < g->nlen) {
+    uint32_t e = i;
+    while (e < g->nlen && g->norm[e] != ' ') e++;
+    if (e - i == n && memcmp(g->norm + i, w, n) == 0) return 1;
+    i = e + 1;
+  }
+  return 0;
+}
+
+/* Group the positive features tt[0..nt) (best first) into what a reader
+** sees: a word pair and the compound of the same words are one phrase,
+** and a word joins the best phrase it is a word of. A group weighs the
+** sum of its members' contributions. Writes the groups, best first, into
+** gg (room for nt) and returns how many there are. */
+static uint32_t ad_rgroup(const ad_rtermc *tt, uint32_t nt, ad_rtermc *gg) {
+  uint32_t i, j, ng = 0, pass;
+  for (pass = 0; pass < 2; pass++) {
+    for (i = 0; i < nt; i++) {
+      const ad_rtermc *t = &tt[i];
+      int hyphen = t->kind == AD_RK_UNI && memchr(t->s, '-', t->slen) != NULL;
+      int phrase = t->kind == AD_RK_BI || hyphen;
+      char norm[2 * AD_TOK_MAX + 2];
+      uint32_t n = t->slen < sizeof norm ? t->slen : (uint32_t)sizeof norm, k;
+      if ((pass == 0) != phrase) continue;    /* phrases first, then words */
+      for (k = 0; k < n; k++) norm[k] = t->s[k] == '-' ? ' ' : t->s[k];
+      for (j = 0; j < ng; j++) {
+        if (t->kind == AD_RK_AU || gg[j].kind == AD_RK_AU) continue;
+        if (phrase ? (gg[j].nlen == n && memcmp(gg[j].norm, norm, n) == 0)
+                   : ad_rhasword(&gg[j], norm, n)) break;
+      }
+      if (j < ng) {
+        gg[j].w += t->w;
+        if (hyphen && !gg[j].hyphen) { gg[j].s = t->s; gg[j].slen = t->slen; gg[j].hyphen = 1; }
+        continue;
+      }
+      gg[ng] = *t;
+      memcpy(gg[ng].norm, norm, n);
+      gg[ng].nlen = n; gg[ng].hyphen = (uint32_t)hyphen;
+      ng++;
+    }
+  }
+  if (ng > 1) qsort(gg, ng, sizeof *gg, ad_rtermc_cmp);
+  return ng;
+}
+
+/* Evidence of hit h: its doc vectorised again, with its features' text;
+** the score decomposed over the library's papers and over the features. */
+static int ad_revidence(ad_rstate *r, const ad_rreq *q, ad_rhit *h,
+                        ad_rresult *res, ad_rpaper **pt, uint32_t *cappt,
+                        ad_rtermc **tt, uint32_t *captt) {
+  const ad_alloc *a = r->x.a;
+  const ad_ropts *o = r->o;
+  const ad_rvec *v = &r->v;
+  ad_rview view;
+  double L = r->lib.n, knnw = 0;
+  uint32_t i, np = 0, nt = 0;
+  int st = ad_rdocview(r, h->doc, 1, &view);
+  if (st != AD_OK) return st;
+  ad_rsims(&r->lib, &view, r->sims, r->touched, &r->ntouched);
+  if (o->alpha < 1) {
+    (void)ad_rtopm(r);
+    knnw = (1 - o->alpha) / r->mm;
+  }
+  /* papers: alpha / L * c.x_l, plus the nearest's share */
+  if (ad_grow(a, (void **)pt, cappt, r->ntouched + 1, sizeof **pt)) { ad_rreset(r); return AD_ENOMEM; }
+  for (i = 0; i < r->ntouched; i++) {
+    uint32_t l = r->touched[i];
+    double s = r->sims[l] * (o->alpha / L + (r->topm[l] ? knnw : 0));
+    if (r->lib.doc[l] == AD_RNONE || !(s > 0)) continue;
+    (*pt)[np].doc = r->lib.doc[l]; (*pt)[np].score = (float)s;
+    np++;
+  }
+  if (np > 1) qsort(*pt, np, sizeof **pt, ad_rpaper_cmp);
+  if (np > q->npapers) np = q->npapers;
+  /* terms: c_f (alpha P_f - background B_f + the nearest's share) */
+  if (ad_grow(a, (void **)tt, captt, 2 * v->n + 1, sizeof **tt)) { ad_rreset(r); return AD_ENOMEM; }
+  for (i = 0; i < v->n; i++) {
+    const ad_rfeat *f = &v->f[i];
+    uint32_t hs = ad_rset_find(&r->lib, f->id), e;
+    double w = f->id < r->m->cap ? -o->background * r->m->t[f->id].mu : 0;
+    if (hs != AD_RNONE) {
+      w += r->lib.mq[hs];
+      if (knnw > 0)
+        for (e = r->lib.mhead[hs]; e; e = r->lib.enext[e - 1])
+          if (r->topm[r->lib.eown[e - 1]]) w += knnw * r->lib.ew[e - 1];
+    }
+    w *= f->w;
+    if (!(w > 0) || f->slen == 0) continue;
+    (*tt)[nt].w = w; (*tt)[nt].s = v->s + f->str;
+    (*tt)[nt].slen = f->slen; (*tt)[nt].kind = (uint32_t)AD_RKIND(f->key);
+    nt++;
+  }
+  ad_rreset(r);
+  if (nt > 1) qsort(*tt, nt, sizeof **tt, ad_rtermc_cmp);
+  nt = ad_rgroup(*tt, nt, *tt + v->n);
+  memmove(*tt, *tt + v->n, (size_t)nt * sizeof **tt);
+  if (nt > q->nterms) nt = q->nterms;
+  /* into the result */
+  if (ad_grow(a, (void **)&res->papers, &res->cappapers, res->npapers + np + 1, sizeof *res->papers) ||
+      ad_grow(a, (void **)&res->terms, &res->capterms, res->nterms + nt + 1, sizeof *res->terms))
+    return AD_ENOMEM;
+  h->paper = res->npapers; h->npaper = np;
+  memcpy(res->papers + res->npapers, *pt, (size_t)np * sizeof **pt);
+  res->npapers += np;
+  h->term = res->nterms; h->nterm = nt;
+  for (i = 0; i < nt; i++) {
+    const ad_rtermc *e = &(*tt)[i];
+    ad_rterm *t = &res->terms[res->nterms++];
+    if (ad_grow(a, (void **)&res->strs, &res->capstrs, res->nstrs + e->slen + 1, 1))
+      return AD_ENOMEM;
+    memcpy(res->strs + res->nstrs, e->s, e->slen);
+    t->off = res->nstrs; t->len = e->slen; t->weight = (float)e->w;
+    res->nstrs += e->slen;
+  }
+  return AD_OK;
+}
+/* }====================================================== */
+
+/* {====================================================== entry point */
+void ad_rresult_free(const ad_alloc *a, ad_rresult *res) {
+  ad_free(a, res->hits, (size_t)res->nhits * sizeof *res->hits);
+  ad_free(a, res->papers, (size_t)res->cappapers * sizeof *res->papers);
+  ad_free(a, res->terms, (size_t)res->capterms * sizeof *res->terms);
+  ad_free(a, res->strs, res->capstrs);
+  res->hits = NULL; res->papers = NULL; res->terms = NULL; res->strs = NULL;
+  res->nhits = res->npapers = res->nterms = res->nstrs = 0;
+  res->cappapers = res->capterms = res->capstrs = 0;
+}
+
+/* Add the papers docs[0..n) to set s, skipping those marked in mark and
+** marking the others. */
+static int ad_rset_docs(ad_rstate *r, ad_rset *s, const uint32_t *docs,
+                        uint32_t n, uint8_t *mark) {
+  uint32_t i;
+  int st;
+  for (i = 0; i < n; i++) {
+    uint32_t d = docs[i];
+    ad_rview v;
+    if (AD_RBIT(mark, d)) continue;
+    mark[d >> 3] |= (uint8_t)(1u << (d & 7));
+    st = ad_rdocview(r, d, 0, &v);
+    if (st != AD_OK) return st;
+    if (v.n == 0) continue;
+    st = ad_rset_add(r->x.a, s, &v, d);
+    if (st != AD_OK) return st;
+  }
+  return AD_OK;
+}
+
+int ad_recommend(ad_ix *ix, ad_corpus *c, ad_rmodel *m,
+                 const ad_ropts *o, const ad_rreq *q, ad_rresult *res) {
+  const ad_alloc *a = &ix->a;
+  uint32_t nd = ix->m.ndocs, i, k, count, nheap = 0, nlist = 0, ntodo;
+  size_t nb = ((size_t)nd + 7) / 8;
+  uint8_t *excl = NULL, *seen = NULL, *cbits = NULL;
+  uint32_t *list = NULL;
+  const uint32_t *todo;
+  ad_rscored *heap = NULL;
+  ad_rpaper *pt = NULL; ad_rtermc *tt = NULL;
+  uint32_t cappt = 0, captt = 0, capheap = 0, caplist = 0;
+  ad_rstate r;
+  int st = AD_ENOMEM, profiled = 0;
+  memset(res, 0, sizeof *res);
+  res->badfile = AD_RNONE;
+  memset(&r, 0, sizeof r);
+  r.x.ix = ix; r.x.c = c; r.x.a = a; r.x.o = o; r.m = m; r.o = o;
+  r.ext.base = m->cap;
+  for (i = 0; i < q->nlib; i++) if (q->lib[i] >= nd) return AD_EFORMAT;
+  for (i = 0; i < q->nneg; i++) if (q->neg[i] >= nd) return AD_EFORMAT;
+  if (q->cand) for (i = 0; i < q->ncand; i++) if (q->cand[i] >= nd) return AD_EFORMAT;
+  if (nd == 0 || m->ndocs != nd || m->dq == NULL) return nd == 0 ? AD_OK : AD_EFORMAT;
+  excl = (uint8_t *)ad_malloc(a, nb);
+  seen = (uint8_t *)ad_malloc(a, nb);
+  if (excl == NULL || seen == NULL) goto done;
+  memset(excl, 0, nb);
+  memset(seen, 0, nb);
+  /* the library, then the negatives (a paper in both is a library paper) */
+  st = ad_rset_docs(&r, &r.lib, q->lib, q->nlib, excl);
+  if (st == AD_OK && q->text != NULL && q->textlen > 0) {
+    ad_rview v;
+    ad_rv_clear(&r.v);
+    st = ad_rv_text(a, &r.v, q->text, q->textlen, 1.0f, o->bigrams);
+    if (st == AD_OK) {
+      ad_rv_weigh(m, o, &r.v);
+      st = ad_rv_ids(&r);
+    }
+    if (st == AD_OK && r.v.n) {
+      uint32_t *ids = (uint32_t *)ad_malloc(a, (size_t)r.v.n * sizeof *ids);
+      float *ws = (float *)ad_malloc(a, (size_t)r.v.n * sizeof *ws);
+      if (ids && ws) {
+        for (i = 0; i < r.v.n; i++) { ids[i] = r.v.f[i].id; ws[i] = r.v.f[i].w; }
+        v.id = ids; v.w = ws; v.n = r.v.n; v.cmu = r.v.cmu;
+        st = ad_rset_add(a, &r.lib, &v, AD_RNONE);
+      } else st = AD_ENOMEM;
+      ad_free(a, ids, (size_t)r.v.n * sizeof *ids);
+      ad_free(a, ws, (size_t)r.v.n * sizeof *ws);
+    }
+  }
+  if (st == AD_OK) st = ad_rset_docs(&r, &r.neg, q->neg, q->nneg, excl);
+  if (st != AD_OK) goto done;
+  res->nlib = r.lib.n;
+  if (r.lib.n == 0) { st = AD_OK; goto done; }
+  ad_rset_profile(&r.lib, o->alpha, m->dq, m->cap, 0);
+  profiled = 1;
+  r.mm = o->m == 0 ? 1 : o->m;
+  if (r.mm > r.lib.n) r.mm = r.lib.n;
+  r.sims = (double *)ad_malloc(a, (size_t)r.lib.n * sizeof *r.sims);
+  r.touched = (uint32_t *)ad_malloc(a, (size_t)r.lib.n * sizeof *r.touched);
+  r.topm = (uint8_t *)ad_malloc(a, r.lib.n);
+  r.nsims = (double *)ad_malloc(a, (size_t)(r.neg.n + 1) * sizeof *r.nsims);
+  r.ntouch = (uint32_t *)ad_malloc(a, (size_t)(r.neg.n + 1) * sizeof *r.ntouch);
+  if (!r.sims || !r.touched || !r.topm || !r.nsims || !r.ntouch) { st = AD_ENOMEM; goto done; }
+  memset(r.sims, 0, (size_t)r.lib.n * sizeof *r.sims);
+  memset(r.topm, 0, r.lib.n);
+  memset(r.nsims, 0, (size_t)(r.neg.n + 1) * sizeof *r.nsims);
+  /* the candidates: all of them, or the best of a narrowing */
+  count = q->cand ? q->ncand : nd;
+  k = q->limit > count ? count : q->limit;
+  k = q->offset >= count ? 0 : (q->offset + k > count ? count : q->offset + k);
+  if (k == 0) { st = AD_OK; goto done; }
+  todo = q->cand;
+  ntodo = count;
+  if (count > o->exact) {
+    uint32_t want = o->shortlist;
+    if ((uint64_t)k * 8 > want) want = (uint64_t)k * 8 > count ? count : k * 8;
+    if (q->cand) {
+      cbits = (uint8_t *)ad_malloc(a, nb);
+      if (cbits == NULL) { st = AD_ENOMEM; goto done; }
+      memset(cbits, 0, nb);
+      for (i = 0; i < q->ncand; i++) cbits[q->cand[i] >> 3] |= (uint8_t)(1u << (q->cand[i] & 7));
+    }
+    caplist = want ? want : 1;
+    list = (uint32_t *)ad_malloc(a, (size_t)caplist * sizeof *list);
+    if (list == NULL) { st = AD_ENOMEM; goto done; }
+    st = ad_rnarrow(&r, cbits, excl, want, list, &nlist);
+    if (st != AD_OK) goto done;
+    todo = list; ntodo = nlist;
+  }
+  capheap = k;
+  heap = (ad_rscored *)ad_malloc(a, (size_t)capheap * sizeof *heap);
+  if (heap == NULL) { st = AD_ENOMEM; goto done; }
+  for (i = 0; i < ntodo; i++) {
+    uint32_t d = todo ? todo[i] : i;
+    ad_rscored e;
+    ad_rview v;
+    if (AD_RBIT(excl, d) || AD_RBIT(seen, d)) continue;
+    seen[d >> 3] |= (uint8_t)(1u << (d & 7));
+    st = ad_rdocview(&r, d, 0, &v);
+    if (st != AD_OK) goto done;
+    e.score = ad_rscore(&r, &v);
+    e.doc = d;
+    res->scored++;
+    ad_rheap_push(heap, &nheap, k, e);
+  }
+  if (nheap > 1) qsort(heap, nheap, sizeof *heap, ad_rbest_cmp);
+  if (nheap > q->offset) {
+    uint32_t nh = nheap - q->offset;
+    res->hits = (ad_rhit *)ad_malloc(a, (size_t)nh * sizeof *res->hits);
+    if (res->hits == NULL) { st = AD_ENOMEM; goto done; }
+    memset(res->hits, 0, (size_t)nh * sizeof *res->hits);
+    res->nhits = nh;
+    for (i = 0; i < nh; i++) {
+      res->hits[i].doc = heap[q->offset + i].doc;
+      res->hits[i].score = (float)heap[q->offset + i].score;
+      if (q->npapers == 0 && q->nterms == 0) continue;
+      st = ad_revidence(&r, q, &res->hits[i], res, &pt, &cappt, &tt, &captt);
+      if (st != AD_OK) goto done;
+    }
+  }
+  st = AD_OK;
+done:
+  if (st != AD_OK) {
+    uint32_t bf = r.x.badfile;
+    ad_rresult_free(a, res);
+    res->badfile = bf;
+  }
+  if (profiled) ad_rset_profile(&r.lib, o->alpha, m->dq, m->cap, 1);
+  ad_free(a, excl, nb);
+  ad_free(a, seen, nb);
+  ad_free(a, cbits, nb);
+  ad_free(a, list, (size_t)caplist * sizeof *list);
+  ad_free(a, heap, (size_t)capheap * sizeof *heap);
+  ad_free(a, pt, (size_t)cappt * sizeof *pt);
+  ad_free(a, tt, (size_t)captt * sizeof *tt);
+  ad_free(a, r.sims, (size_t)r.lib.n * sizeof *r.sims);
+  ad_free(a, r.touched, (size_t)r.lib.n * sizeof *r.touched);
+  ad_free(a, r.topm, r.lib.n);
+  ad_free(a, r.nsims, (size_t)(r.neg.n + 1) * sizeof *r.nsims);
+  ad_free(a, r.ntouch, (size_t)(r.neg.n + 1) * sizeof *r.ntouch);
+  ad_free(a, r.vid, (size_t)r.capv * sizeof *r.vid);
+  ad_free(a, r.vw, (size_t)r.capv * sizeof *r.vw);
+  ad_rset_free(a, &r.lib);
+  ad_rset_free(a, &r.neg);
+  ad_rext_free(a, &r.ext);
+  ad_rv_free(a, &r.v);
+  ad_free(a, r.x.buf, r.x.bufcap);
+  return st;
+}
+/* }====================================================== */
+
+/* {====================================================== lookups */
+size_t ad_title_norm(const char *s, size_t n, char *out, size_t cap) {
+  ad_tokenizer tz;
+  ad_tok tk;
+  size_t at = 0;
+  ad_tok_init(&tz, s, n);
+  while (ad_tok_next(&tz, &tk)) {
+    if (tk.kind == AD_TK_COMPOUND) continue;
+    if (at > 0) { if (at < cap) out[at] = ' '; at++; }
+    if (at < cap) memcpy(out + at, tk.s, cap - at < tk.len ? cap - at : tk.len);
+    at += tk.len;
+  }
+  return at;
+}
+
+#define AD_RTITLE_TERMS 4
+#define AD_RTITLE_MAX 2048
+
+typedef struct ad_rtfind {
+  ad_rctx x;
+  const char *key; size_t keylen;
+  char *norm;                  /* AD_RTITLE_MAX + 1 bytes */
+  uint32_t *out, cap, n;
+  int st;
+} ad_rtfind;
+
+static int ad_rtitle_cb(void *ud, uint32_t doc) {
+  ad_rtfind *f = (ad_rtfind *)ud;
+  size_t n, k;
+  f->st = ad_rfield(&f->x, doc, AD_S_TITLE, &n);
+  if (f->st != AD_OK) return 1;
+  k = ad_title_norm(f->x.buf, n, f->norm, AD_RTITLE_MAX + 1);
+  if (k == f->keylen && k <= AD_RTITLE_MAX && memcmp(f->norm, f->key, k) == 0) {
+    if (f->n < f->cap) f->out[f->n] = doc;
+    f->n++;
+  }
+  return 0;
+}
+
+int ad_find_title(ad_ix *ix, ad_corpus *c, const char *title, size_t n,
+                  uint32_t *out, uint32_t cap, uint32_t *nfound,
+                  uint32_t *badfile) {
+  const ad_alloc *a = &ix->a;
+  char *key = NULL, *norm = NULL;
+  size_t keylen;
+  ad_tokenizer tz;
+  ad_tok tk;
+  struct { char s[AD_TOK_MAX + 1]; uint32_t len, df; } best[AD_RTITLE_TERMS];
+  uint32_t nbest = 0, i, kids[AD_RTITLE_TERMS];
+  ad_xnode nodes[AD_RTITLE_TERMS + 1];
+  ad_rtfind f;
+  int st = AD_ENOMEM;
+  *nfound = 0;
+  if (badfile) *badfile = AD_RNONE;
+  key = (char *)ad_malloc(a, AD_RTITLE_MAX + 1);
+  norm = (char *)ad_malloc(a, AD_RTITLE_MAX + 1);
+  if (key == NULL || norm == NULL) goto done;
+  keylen = ad_title_norm(title, n, key, AD_RTITLE_MAX + 1);
+  st = AD_OK;
+  if (keylen == 0 || keylen > AD_RTITLE_MAX) goto done;   /* nothing to match */
+  /* the rarest distinct words of the title, each of which must be there */
+  ad_tok_init(&tz, title, n);
+  while (ad_tok_next(&tz, &tk)) {
+    int err = 0;
+    int64_t tn;
+    const ad_ixterm *t;
+    uint32_t j;
+    if (tk.kind == AD_TK_COMPOUND) continue;
+    for (j = 0; j < nbest; j++)
+      if (best[j].len == tk.len && memcmp(best[j].s, tk.s, tk.len) == 0) break;
+    if (j < nbest) continue;
+    tn = ad_ix_find(ix, tk.s, tk.len, &err);
+    if (err) { st = err; goto done; }
+    if (tn < 0) goto done;                 /* a word no paper has */
+    t = ad_ix_term(ix, (uint32_t)tn);
+    if (t == NULL) { st = AD_ECORRUPT; goto done; }
+    if (nbest < AD_RTITLE_TERMS) j = nbest++;
+    else {
+      for (j = 0, i = 1; i < nbest; i++) if (best[i].df > best[j].df) j = i;
+      if (best[j].df <= t->df) continue;
+    }
+    memcpy(best[j].s, tk.s, tk.len);
+    best[j].len = tk.len; best[j].df = t->df;
+  }
+  if (nbest == 0) goto done;
+  memset(nodes, 0, sizeof nodes);
+  nodes[0].type = AD_QN_AND; nodes[0].field = -1;
+  nodes[0].nkids = nbest; nodes[0].kids = kids;
+  for (i = 0; i < nbest; i++) {
+    kids[i] = i + 1;
+    nodes[i + 1].type = AD_QN_TERM; nodes[i + 1].field = AD_F_TITLE;
+    nodes[i + 1].text = best[i].s; nodes[i + 1].len = best[i].len;
+  }
+  memset(&f, 0, sizeof f);
+  f.x.ix = ix; f.x.c = c; f.x.a = a;
+  f.key = key; f.keylen = keylen; f.norm = norm;
+  f.out = out; f.cap = cap;
+  st = ad_each(ix, nodes, nbest + 1, ad_rtitle_cb, &f);
+  if (st == AD_OK) st = f.st;
+  *nfound = f.n;
+  if (badfile) *badfile = f.x.badfile;
+  ad_free(a, f.x.buf, f.x.bufcap);
+done:
+  ad_free(a, key, AD_RTITLE_MAX + 1);
+  ad_free(a, norm, AD_RTITLE_MAX + 1);
+  return st;
+}
+
+static int ad_rlower(int ch) { return ch >= 'A' && ch <= 'Z' ? ch + 32 : ch; }
+
+static int ad_rprefix(const char *s, size_t n, const char *p) {
+  size_t k = strlen(p), i;
+  if (n < k) return 0;
+  for (i = 0; i < k; i++) if (ad_rlower((unsigned char)s[i]) != p[i]) return 0;
+  return 1;
+}
+
+size_t ad_doi_norm(const char *s, size_t n, char *out, size_t cap) {
+  static const char *const pre[] = {
+    "https://doi.org/", "http://doi.org/", "https://dx.doi.org/",
+    "http://dx.doi.org/", "doi.org/", "doi:", NULL
+  };
+  size_t i, at = 0;
+  int k;
+  while (n && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')) { s++; n--; }
+  for (k = 0; pre[k]; k++)
+    if (ad_rprefix(s, n, pre[k])) { s += strlen(pre[k]); n -= strlen(pre[k]); break; }
+  for (i = 0; i < n && at < cap; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') continue;
+    out[at++] = (char)ad_rlower(ch);
+  }
+  return at;
+}
+
+void ad_rdoi_free(ad_rdoi *t) {
+  if (t->keys) ad_free(&t->a, t->keys, (size_t)t->cap * sizeof *t->keys);
+  if (t->docs) ad_free(&t->a, t->docs, (size_t)t->cap * sizeof *t->docs);
+  t->keys = NULL; t->docs = NULL; t->cap = t->n = 0;
+}
+
+static int ad_rdoi_put(ad_rdoi *t, uint64_t key, uint32_t doc) {
+  uint32_t h;
+  if (((uint64_t)t->n + 1) * 2 > t->cap) {
+    uint32_t nc = t->cap ? t->cap * 2 : 1024, i;
+    uint64_t *nk;
+    uint32_t *ndoc;
+    if (t->cap >= (1u << 30)) return AD_ENOMEM;
+    nk = (uint64_t *)ad_malloc(&t->a, (size_t)nc * sizeof *nk);
+    ndoc = (uint32_t *)ad_malloc(&t->a, (size_t)nc * sizeof *ndoc);
+    if (nk == NULL || ndoc == NULL) {
+      ad_free(&t->a, nk, (size_t)nc * sizeof *nk);
+      ad_free(&t->a, ndoc, (size_t)nc * sizeof *ndoc);
+      return AD_ENOMEM;
+    }
+    memset(nk, 0, (size_t)nc * sizeof *nk);
+    for (i = 0; i < t->cap; i++) {
+      if (t->keys[i] == 0) continue;
+      h = ad_rslot(t->keys[i], nc - 1);
+      while (nk[h]) h = (h + 1) & (nc - 1);
+      nk[h] = t->keys[i]; ndoc[h] = t->docs[i];
+    }
+    ad_rdoi_free(t);
+    t->keys = nk; t->docs = ndoc; t->cap = nc;
+    for (i = 0; i < nc; i++) if (nk[i]) t->n++;
+  }
+  h = ad_rslot(key, t->cap - 1);
+  while (t->keys[h]) {
+    if (t->keys[h] == key) return AD_OK;      /* a newer paper has it */
+    h = (h + 1) & (t->cap - 1);
+  }
+  t->keys[h] = key; t->docs[h] = doc; t->n++;
+  return AD_OK;
+}
+
+int ad_rdoi_build(ad_rdoi *t, ad_ix *ix, ad_corpus *c, uint32_t *badfile) {
+  ad_rctx x;
+  uint32_t d, k;
+  int st = AD_OK;
+  char norm[256];
+  memset(t, 0, sizeof *t);
+  memset(&x, 0, sizeof x);
+  t->a = ix->a; t->ndocs = ix->m.ndocs;
+  x.ix = ix; x.c = c; x.a = &t->a;
+  if (badfile) *badfile = AD_RNONE;
+  for (d = 0; d < ix->m.ndocs && st == AD_OK; d++) {
+    const ad_ixdoc *doc = ad_ix_doc(ix, d);
+    if (doc == NULL) { st = AD_ECORRUPT; break; }
+    if (!(doc->flags & AD_DF_DOI)) continue;
+    for (k = 0; k < doc->napp && st == AD_OK; k++) {
+      uint32_t r = ad_ix_app(ix, doc, k);
+      size_t n, nn;
+      if (r == UINT32_MAX) { st = AD_ECORRUPT; break; }
+      st = ad_rrecfield(&x, r, AD_S_DOI, &n);
+      if (st != AD_OK || n == 0) continue;
+      nn = ad_doi_norm(x.buf, n, norm, sizeof norm);
+      if (nn) st = ad_rdoi_put(t, ad_rkey(AD_RK_UNI, norm, nn), d);
+    }
+  }
+  ad_free(&t->a, x.buf, x.bufcap);
+  if (st != AD_OK) {
+    if (badfile) *badfile = x.badfile;
+    ad_rdoi_free(t);
+  }
+  return st;
+}
+
+int64_t ad_rdoi_find(const ad_rdoi *t, const char *doi, size_t n) {
+  char norm[256];
+  size_t nn = ad_doi_norm(doi, n, norm, sizeof norm);
+  uint64_t key;
+  uint32_t h;
+  if (nn == 0 || t->cap == 0) return -1;
+  key = ad_rkey(AD_RK_UNI, norm, nn);
+  h = ad_rslot(key, t->cap - 1);
+  while (t->keys[h]) {
+    if (t->keys[h] == key) return t->docs[h];
+    h = (h + 1) & (t->cap - 1);
+  }
+  return -1;
+}
+/* }====================================================== */

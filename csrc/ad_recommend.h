@@ -1,0 +1,178 @@
+/*
+** ad_recommend.h: recommendations against a library of papers (pure C, no
+** lua.h). Which of the candidate papers should a reader of the library
+** read next, and why.
+**
+** The method (see bench/results/recommend-methods.md for what else was
+** measured and what each gave):
+**   - every paper is a vector over the words of its title and abstract (as
+**     the index tokenizes them: compounds and their parts), the pairs of
+**     adjacent words ("gaussian splatting"), optionally its authors (one
+**     feature per name) and the words of its comment, weighted per field;
+**   - a feature weighs BM25 (tf saturated with k1, length-normalised with
+**     b) x idf, and each paper's vector has length 1;
+**   - the idf and the background come from a sample: the newest
+**     min(ndocs, opts.sample) papers of the index (ad_rmodel, built once
+**     per index and option set);
+**   - the library's profile P is the mean of its papers' vectors, and the
+**     background B the mean vector of the sample; a candidate c scores
+**         alpha * c.P  +  (1 - alpha) * mean of its m largest c.x_l
+**         - background * c.B  -  max(0, max over negatives n of c.x_n - c.B)
+**     (alpha = 1 by default: each library paper counts as much as the
+**     others, and what the library shares with every paper counts for
+**     nothing);
+**   - the evidence of a hit is the score's own decomposition: the library
+**     papers l with the largest share alpha/L * c.x_l, and the features f
+**     with the largest c_f * (alpha P_f + ... - background B_f).
+**
+** Library papers and negatives are never returned. Results are
+** deterministic: ties go to the lower doc number (the newer paper).
+**
+** Large candidate sets (over opts.exact papers) are first narrowed with
+** the index's postings: the profile's strongest words score every
+** candidate from its impacts, and the best opts.shortlist (or 8 x
+** (offset + limit) when larger) are scored exactly as above.
+**
+** Memory goes through the index's allocator; every failure returns a code
+** (AD_ENOMEM, AD_ECORRUPT, AD_EIO or AD_ECHANGED for a source file that
+** cannot be read: its number in *badfile) and leaks nothing.
+*/
+#ifndef AD_RECOMMEND_H
+#define AD_RECOMMEND_H
+
+#include "ad_index.h"
+
+#define AD_REC_SAMPLE    20000u  /* default opts.sample */
+#define AD_REC_EXACT      4000u  /* larger candidate sets are narrowed first */
+#define AD_REC_SHORTLIST  2000u
+
+enum { AD_RW_BM25 = 0, AD_RW_TFIDF = 1 };
+
+/* How papers become vectors (the model depends on these) and how they
+** are compared. */
+typedef struct ad_ropts {
+  float w[AD_NFIELDS];  /* field weights: title, abstract, authors, comment
+                           (0: the field is ignored) */
+  int scheme;           /* AD_RW_BM25 or AD_RW_TFIDF ((1 + ln tf) x idf) */
+  int bigrams;          /* adjacent word pairs are features too */
+  float k1, b;          /* BM25 */
+  uint32_t sample;      /* idf and background from the newest `sample` docs */
+  /* scoring (not part of the model) */
+  float alpha;          /* weight of the profile; 1 - alpha: the m nearest */
+  uint32_t m;           /* nearest library papers (when alpha < 1) */
+  float background;     /* weight of the background subtracted */
+  uint32_t exact;       /* larger candidate sets are narrowed with the
+                           postings first (AD_REC_EXACT) */
+  uint32_t shortlist;   /* how many the narrowing keeps (AD_REC_SHORTLIST) */
+} ad_ropts;
+
+void ad_ropts_default(ad_ropts *o);
+
+/* The sample statistics of an index for one set of vector options: for
+** each feature seen in the sample, its idf there and its mean weight (the
+** background); and the sample docs' weighted vectors, kept so that a
+** request does not make them again. */
+typedef struct ad_rment { uint64_t key; float idf, mu; } ad_rment;
+
+typedef struct ad_rmodel {
+  ad_alloc a;
+  ad_ropts o;              /* the options it was built with */
+  uint32_t ndocs;          /* docs of the index it was built on */
+  uint32_t nsample;        /* docs in the sample: docs 0 .. nsample-1 */
+  double avgdl;            /* mean weighted length of the sample */
+  ad_rment *t;             /* open addressing by key, key 0 = empty slot */
+  uint32_t cap, n;         /* slots (a power of 2), used */
+  /* doc d < nsample: features (model slots) vid[voff[d] .. voff[d+1]),
+  ** weights vw[...], and vbg[d] = its vector . background */
+  uint32_t *voff, *vid;
+  float *vw, *vbg;
+  uint32_t nv, capv;
+  /* scratch of a request: the profile weight of each model slot (zero
+  ** between requests). So one model serves one request at a time. */
+  float *dq;
+} ad_rmodel;
+
+/* Build the model of index ix (its records read from corpus c: the
+** collection of a fresh index, or the corpus of a loaded one). On failure
+** m is left empty (ad_rmodel_free is still safe). */
+int ad_rmodel_build(ad_rmodel *m, ad_ix *ix, ad_corpus *c, const ad_ropts *o,
+                    uint32_t *badfile);
+void ad_rmodel_free(ad_rmodel *m);
+/* 1 when m was built on an index of ix's size with the same vector
+** options as o (weights, scheme, bigrams, k1, b, sample). */
+int ad_rmodel_fits(const ad_rmodel *m, const ad_ix *ix, const ad_ropts *o);
+/* Bytes held by a model. */
+size_t ad_rmodel_size(const ad_rmodel *m);
+
+/* A request. Doc numbers may repeat (duplicates count once) but must be
+** < ndocs. cand == NULL: every doc of the index. */
+typedef struct ad_rreq {
+  const uint32_t *lib; uint32_t nlib;     /* the library (positives) */
+  const uint32_t *neg; uint32_t nneg;     /* papers the reader does not want */
+  const uint32_t *cand; uint32_t ncand;   /* the candidates */
+  const char *text; size_t textlen;       /* free text, one more library
+                                             "paper" (NULL: none) */
+  uint32_t limit, offset;
+  uint32_t npapers, nterms;               /* evidence per hit */
+} ad_rreq;
+
+typedef struct ad_rpaper { uint32_t doc; float score; } ad_rpaper;
+typedef struct ad_rterm { uint32_t off, len; float weight; } ad_rterm;
+typedef struct ad_rhit {
+  uint32_t doc; float score;
+  uint32_t paper, npaper;   /* papers[paper .. paper + npaper) */
+  uint32_t term, nterm;     /* terms[term .. term + nterm) */
+} ad_rhit;
+
+/* The hits ranked offset+1 .. offset+limit, best first, with evidence.
+** A term's text is strs[off .. off + len). */
+typedef struct ad_rresult {
+  ad_rhit *hits; uint32_t nhits;
+  ad_rpaper *papers; uint32_t npapers, cappapers;
+  ad_rterm *terms; uint32_t nterms, capterms;
+  char *strs; uint32_t nstrs, capstrs;
+  uint32_t nlib;            /* distinct library papers used */
+  uint32_t scored;          /* candidates scored exactly */
+  uint32_t badfile;         /* the file that failed (AD_EIO, AD_ECHANGED) */
+} ad_rresult;
+
+/* Rank q's candidates for q's library with model m (built with the same
+** vector options as o). res is zeroed first; free it with ad_rresult_free
+** whatever the result. AD_OK, AD_ENOMEM, AD_ECORRUPT, AD_EIO, AD_ECHANGED. */
+int ad_recommend(ad_ix *ix, ad_corpus *c, ad_rmodel *m,
+                 const ad_ropts *o, const ad_rreq *q, ad_rresult *res);
+void ad_rresult_free(const ad_alloc *a, ad_rresult *res);
+
+/* {====================================================== lookups (libraries) */
+/* The normalised form of a title: its words as the tokenizer folds them
+** (case, accents; punctuation and spacing dropped), one space apart.
+** Writes at most cap bytes to out; returns the full length. */
+size_t ad_title_norm(const char *s, size_t n, char *out, size_t cap);
+
+/* Docs whose title has the normalised form of title[0..n) (found with the
+** postings of its rarest words, then compared): the first cap (newest
+** first) in out, *nfound = how many there are (may exceed cap). */
+int ad_find_title(ad_ix *ix, ad_corpus *c, const char *title, size_t n,
+                  uint32_t *out, uint32_t cap, uint32_t *nfound,
+                  uint32_t *badfile);
+
+/* The normalised form of a DOI: lower case, without a resolver prefix
+** ("https://doi.org/", "doi:") or spaces. Returns the length written
+** (at most cap). */
+size_t ad_doi_norm(const char *s, size_t n, char *out, size_t cap);
+
+/* DOI -> doc table of an index (every DOI of every record of a paper;
+** the newest paper wins). */
+typedef struct ad_rdoi {
+  ad_alloc a;
+  uint64_t *keys; uint32_t *docs;
+  uint32_t cap, n;
+  uint32_t ndocs;          /* docs of the index it was built on */
+} ad_rdoi;
+int ad_rdoi_build(ad_rdoi *t, ad_ix *ix, ad_corpus *c, uint32_t *badfile);
+/* Doc of a DOI (normalised here), or -1. */
+int64_t ad_rdoi_find(const ad_rdoi *t, const char *doi, size_t n);
+void ad_rdoi_free(ad_rdoi *t);
+/* }====================================================== */
+
+#endif

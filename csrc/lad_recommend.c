@@ -1,0 +1,399 @@
+/*
+** lad_recommend.c: Lua binding of the recommendations (csrc/ad_recommend.c).
+**
+**   core.recommend(idx, lib_docs, neg_docs, cand_docs [, opts])
+**       -> hits, nlib, scored
+**     lib_docs, neg_docs (or nil), cand_docs (nil: every paper): arrays of
+**     doc numbers (0-based, as paper:_doc()). hits: array of
+**     {doc =, score =, papers = {{doc =, score =}, ...},
+**      terms = {{term =, weight =}, ...}}; nlib: the distinct library
+**     papers used (0: nothing to recommend from); scored: the candidates
+**     scored exactly.
+**     opts: limit (10), offset (0), papers (5), terms (8) per hit, text (a
+**     string: one more library "paper"), weights = {ti =, abs =, au =,
+**     co =} (numbers >= 0; a key left out keeps its default), and the
+**     method's parameters: scheme ("bm25" | "tfidf"), bigrams (boolean),
+**     k1, b, alpha (0..1), m (1..64), background (>= 0), sample (docs),
+**     exact, shortlist.
+**   core.index_lookup(idx, "title" | "doi", value) -> doc, n | nil
+**     title: the newest paper whose normalised title is value's (n: how
+**     many have it); doi: the newest paper with that DOI.
+**
+** Caches: each Index gets a table (in a registry table with weak keys)
+** holding the sample models of the last LAD_RCACHE_MAX option sets and
+** its DOI table. Each remembers a signature of the index's sections, so
+** an index changed by update() builds them again.
+**
+** Memory: the doc arrays are userdata; the C result lives in a userdata
+** with __gc, so an error while building the Lua tables leaks nothing.
+*/
+#include <math.h>
+#include <string.h>
+#include "lad.h"
+#include "ad_recommend.h"
+
+#define LAD_RMODEL "arxivdigest.RecModel"
+#define LAD_RDOI   "arxivdigest.DoiTable"
+#define LAD_RRES   "arxivdigest.RecResult"
+#define LAD_RCACHE_MAX 4
+
+static const char lad_rcache_key = 0;
+
+/* what identifies the contents of an index */
+typedef struct lad_rsig {
+  const void *docs, *post;
+  uint64_t docslen, postlen;
+  ad_ixmeta meta;
+} lad_rsig;
+
+static void lad_rsig_of(const ad_ix *ix, lad_rsig *s) {
+  memset(s, 0, sizeof *s);
+  s->docs = ix->sec[AD_SEC_DOCS]; s->post = ix->sec[AD_SEC_POST];
+  s->docslen = ix->seclen[AD_SEC_DOCS]; s->postlen = ix->seclen[AD_SEC_POST];
+  s->meta = ix->m;
+}
+
+static int lad_rsig_eq(const lad_rsig *x, const lad_rsig *y) {
+  return x->docs == y->docs && x->post == y->post && x->docslen == y->docslen
+      && x->postlen == y->postlen && memcmp(&x->meta, &y->meta, sizeof x->meta) == 0;
+}
+
+typedef struct lad_rmodel { ad_rmodel m; lad_rsig sig; int live; } lad_rmodel;
+typedef struct lad_rdoi { ad_rdoi t; lad_rsig sig; int live; } lad_rdoi;
+typedef struct lad_rres { ad_rresult r; ad_alloc a; } lad_rres;
+
+static int lad_rmodel_gc(lua_State *L) {
+  lad_rmodel *m = (lad_rmodel *)luaL_checkudata(L, 1, LAD_RMODEL);
+  if (m->live) { m->live = 0; ad_rmodel_free(&m->m); }
+  return 0;
+}
+
+static int lad_rdoi_gc(lua_State *L) {
+  lad_rdoi *t = (lad_rdoi *)luaL_checkudata(L, 1, LAD_RDOI);
+  if (t->live) { t->live = 0; ad_rdoi_free(&t->t); }
+  return 0;
+}
+
+static int lad_rres_gc(lua_State *L) {
+  lad_rres *r = (lad_rres *)luaL_checkudata(L, 1, LAD_RRES);
+  ad_rresult_free(&r->a, &r->r);
+  return 0;
+}
+
+/* Raise the error of a failed core call; badfile: the file that failed. */
+static int lad_rerror(lua_State *L, ad_corpus *c, int st, uint32_t badfile) {
+  if (st == AD_ECORRUPT)
+    return luaL_error(L, "corrupted index (checksum or bounds check failed)");
+  if ((st == AD_EIO || st == AD_ECHANGED) && badfile < c->nfiles)
+    return lad_error(L, st, c->files[badfile].path);
+  return lad_error(L, st, "recommend");
+}
+
+/* Pushes the cache table of the Index at stack index i. */
+static void lad_rcache(lua_State *L, int i) {
+  i = lua_absindex(L, i);
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &lad_rcache_key) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &lad_rcache_key);
+  }
+  lua_pushvalue(L, i);
+  if (lua_rawget(L, -2) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_createtable(L, LAD_RCACHE_MAX, 1);
+    lua_pushvalue(L, i);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, -4);
+  }
+  lua_remove(L, -2);
+}
+
+/* The model of index ix (Index at stack index i) for options o, from the
+** cache or built now. Leaves nothing on the stack. */
+static ad_rmodel *lad_rmodel_get(lua_State *L, int i, ad_ix *ix,
+                                       ad_corpus *c, const ad_ropts *o) {
+  lad_rsig sig;
+  lad_rmodel *m;
+  int t, k, n, found = 0;
+  uint32_t badfile = UINT32_MAX;
+  lad_rsig_of(ix, &sig);
+  lad_rcache(L, i);
+  t = lua_gettop(L);
+  /* models are kept newest first at t[1..n] */
+  n = (int)lua_rawlen(L, t);
+  for (k = 1; k <= n; k++) {
+    lua_rawgeti(L, t, k);
+    m = (lad_rmodel *)lua_touserdata(L, -1);
+    if (m && m->live && lad_rsig_eq(&m->sig, &sig) && ad_rmodel_fits(&m->m, ix, o)) {
+      found = k;
+      break;
+    }
+    lua_pop(L, 1);
+  }
+  if (!found) {
+    int st;
+    m = (lad_rmodel *)lua_newuserdatauv(L, sizeof *m, 0);
+    memset(m, 0, sizeof *m);
+    luaL_setmetatable(L, LAD_RMODEL);
+    st = ad_rmodel_build(&m->m, ix, c, o, &badfile);
+    if (st != AD_OK) lad_rerror(L, c, st, badfile);
+    m->live = 1;
+    m->sig = sig;
+  }
+  /* the new list: this model first, then the others of this index's
+  ** contents, newest first, at most LAD_RCACHE_MAX in all */
+  {
+    int w = 1, mpos = lua_gettop(L);
+    lua_createtable(L, LAD_RCACHE_MAX, 0);
+    lua_pushvalue(L, mpos);
+    lua_rawseti(L, -2, w++);
+    for (k = 1; k <= n && w <= LAD_RCACHE_MAX; k++) {
+      lad_rmodel *o2;
+      if (k == found) continue;
+      lua_rawgeti(L, t, k);
+      o2 = (lad_rmodel *)lua_touserdata(L, -1);
+      if (o2 && o2->live && lad_rsig_eq(&o2->sig, &sig)) lua_rawseti(L, -2, w++);
+      else lua_pop(L, 1);
+    }
+    for (k = 1; k <= n || k <= LAD_RCACHE_MAX; k++) {
+      lua_rawgeti(L, -1, k);
+      lua_rawseti(L, t, k);
+    }
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 2);    /* the model stays alive in the cache, the cache in the
+                       registry as long as the Index is on the stack */
+  return &m->m;
+}
+
+/* {====================================================== arguments */
+/* doc numbers of the array at stack index i (nil allowed when opt) */
+static uint32_t *lad_rdocs(lua_State *L, int i, uint32_t nd, uint32_t *n, int opt) {
+  lua_Integer len, k;
+  uint32_t *d;
+  *n = 0;
+  if (opt && lua_isnoneornil(L, i)) return NULL;
+  luaL_checktype(L, i, LUA_TTABLE);
+  len = (lua_Integer)lua_rawlen(L, i);
+  if (len > (lua_Integer)UINT32_MAX / 8) luaL_argerror(L, i, "too many documents");
+  d = (uint32_t *)lua_newuserdatauv(L, (size_t)(len ? len : 1) * sizeof *d, 0);
+  for (k = 1; k <= len; k++) {
+    int isnum;
+    lua_Integer v;
+    lua_rawgeti(L, i, k);
+    v = lua_tointegerx(L, -1, &isnum);
+    lua_pop(L, 1);
+    if (!isnum || v < 0 || (uint64_t)v >= nd)
+      luaL_argerror(L, i, lua_pushfstring(L, "item %d is not a document number",
+                                          (int)k));
+    d[k - 1] = (uint32_t)v;
+  }
+  *n = (uint32_t)len;
+  return d;
+}
+
+static lua_Integer lad_roptint(lua_State *L, int t, const char *k, lua_Integer dflt,
+                               lua_Integer lo, lua_Integer hi) {
+  lua_Integer v;
+  int isnum;
+  if (lua_getfield(L, t, k) == LUA_TNIL) { lua_pop(L, 1); return dflt; }
+  v = lua_tointegerx(L, -1, &isnum);
+  if (!isnum || v < lo || v > hi)
+    luaL_argerror(L, t, lua_pushfstring(L, "%s must be an integer in [%I, %I]",
+                                        k, lo, hi));
+  lua_pop(L, 1);
+  return v;
+}
+
+static double lad_roptnum(lua_State *L, int t, const char *k, double dflt,
+                          double lo, double hi) {
+  double v;
+  int isnum;
+  if (lua_getfield(L, t, k) == LUA_TNIL) { lua_pop(L, 1); return dflt; }
+  v = (double)lua_tonumberx(L, -1, &isnum);
+  if (!isnum || !(v >= lo && v <= hi))
+    luaL_argerror(L, t, lua_pushfstring(L, "%s must be a number in [%f, %f]",
+                                        k, lo, hi));
+  lua_pop(L, 1);
+  return v;
+}
+
+/* opts at stack index t (a table, or nil) into o and q */
+static void lad_ropts(lua_State *L, int t, ad_ropts *o, ad_rreq *q) {
+  static const char *const wk[AD_NFIELDS] = {"ti", "abs", "au", "co"};
+  static const char *const schemes[] = {"bm25", "tfidf", NULL};
+  int f;
+  ad_ropts_default(o);
+  q->limit = 10; q->offset = 0; q->npapers = 5; q->nterms = 8;
+  q->text = NULL; q->textlen = 0;
+  if (lua_isnoneornil(L, t)) return;
+  luaL_checktype(L, t, LUA_TTABLE);
+  q->limit = (uint32_t)lad_roptint(L, t, "limit", 10, 0, UINT32_MAX / 2);
+  q->offset = (uint32_t)lad_roptint(L, t, "offset", 0, 0, UINT32_MAX / 2);
+  q->npapers = (uint32_t)lad_roptint(L, t, "papers", 5, 0, 1000);
+  q->nterms = (uint32_t)lad_roptint(L, t, "terms", 8, 0, 1000);
+  if (lua_getfield(L, t, "text") != LUA_TNIL) {
+    if (lua_type(L, -1) != LUA_TSTRING) luaL_argerror(L, t, "text must be a string");
+    q->text = lua_tolstring(L, -1, &q->textlen);   /* opts keeps it alive */
+  }
+  lua_pop(L, 1);
+  if (lua_getfield(L, t, "weights") != LUA_TNIL) {
+    int wt = lua_gettop(L);
+    if (!lua_istable(L, wt)) luaL_argerror(L, t, "weights must be a table");
+    lua_pushnil(L);
+    while (lua_next(L, wt)) {
+      int isnum;
+      double v;
+      const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+      for (f = 0; f < AD_NFIELDS; f++) if (key && strcmp(key, wk[f]) == 0) break;
+      if (f == AD_NFIELDS)
+        luaL_argerror(L, t, "weights: unknown field (ti, abs, au or co expected)");
+      v = (double)lua_tonumberx(L, -1, &isnum);
+      if (!isnum || !(v >= 0 && v <= 1e6))
+        luaL_argerror(L, t, lua_pushfstring(L, "weights.%s must be a number >= 0", key));
+      o->w[f] = (float)v;
+      lua_pop(L, 1);
+    }
+  }
+  lua_pop(L, 1);
+  if (lua_getfield(L, t, "scheme") != LUA_TNIL) {
+    const char *sc = lua_tostring(L, -1);
+    for (f = 0; schemes[f]; f++) if (sc && strcmp(sc, schemes[f]) == 0) break;
+    if (schemes[f] == NULL) luaL_argerror(L, t, "scheme must be \"bm25\" or \"tfidf\"");
+    o->scheme = f == 0 ? AD_RW_BM25 : AD_RW_TFIDF;
+  }
+  lua_pop(L, 1);
+  if (lua_getfield(L, t, "bigrams") != LUA_TNIL) o->bigrams = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  o->k1 = (float)lad_roptnum(L, t, "k1", o->k1, 0, 100);
+  o->b = (float)lad_roptnum(L, t, "b", o->b, 0, 1);
+  o->alpha = (float)lad_roptnum(L, t, "alpha", o->alpha, 0, 1);
+  o->m = (uint32_t)lad_roptint(L, t, "m", o->m, 1, 64);
+  o->background = (float)lad_roptnum(L, t, "background", o->background, 0, 100);
+  o->sample = (uint32_t)lad_roptint(L, t, "sample", o->sample, 0, UINT32_MAX / 2);
+  o->exact = (uint32_t)lad_roptint(L, t, "exact", o->exact, 0, UINT32_MAX / 2);
+  o->shortlist = (uint32_t)lad_roptint(L, t, "shortlist", o->shortlist, 1, UINT32_MAX / 16);
+}
+/* }====================================================== */
+
+/* core.recommend(idx, lib_docs, neg_docs, cand_docs [, opts]) */
+static int lad_recommend(lua_State *L) {
+  ad_corpus *c;
+  ad_ix *ix = lad_checkix(L, 1, &c);
+  uint32_t nd = ix->m.ndocs, i, k;
+  ad_ropts o;
+  ad_rreq q;
+  ad_rmodel *m;
+  lad_rres *res;
+  int st;
+  memset(&q, 0, sizeof q);
+  q.lib = lad_rdocs(L, 2, nd, &q.nlib, 0);
+  q.neg = lad_rdocs(L, 3, nd, &q.nneg, 1);
+  q.cand = lad_rdocs(L, 4, nd, &q.ncand, 1);
+  lad_ropts(L, 5, &o, &q);
+  {
+    int any = 0;
+    for (i = 0; i < AD_NFIELDS; i++) if (o.w[i] > 0) any = 1;
+    if (!any) luaL_argerror(L, 5, "weights: at least one field must weigh more than 0");
+  }
+  m = lad_rmodel_get(L, 1, ix, c, &o);
+  res = (lad_rres *)lua_newuserdatauv(L, sizeof *res, 0);
+  memset(res, 0, sizeof *res);
+  res->a = ix->a;
+  luaL_setmetatable(L, LAD_RRES);
+  st = ad_recommend(ix, c, m, &o, &q, &res->r);
+  if (st != AD_OK) return lad_rerror(L, c, st, res->r.badfile);
+  lua_createtable(L, (int)res->r.nhits, 0);
+  for (i = 0; i < res->r.nhits; i++) {
+    const ad_rhit *h = &res->r.hits[i];
+    lua_createtable(L, 0, 4);
+    lua_pushinteger(L, h->doc); lua_setfield(L, -2, "doc");
+    lua_pushnumber(L, h->score); lua_setfield(L, -2, "score");
+    lua_createtable(L, (int)h->npaper, 0);
+    for (k = 0; k < h->npaper; k++) {
+      const ad_rpaper *p = &res->r.papers[h->paper + k];
+      lua_createtable(L, 0, 2);
+      lua_pushinteger(L, p->doc); lua_setfield(L, -2, "doc");
+      lua_pushnumber(L, p->score); lua_setfield(L, -2, "score");
+      lua_rawseti(L, -2, k + 1);
+    }
+    lua_setfield(L, -2, "papers");
+    lua_createtable(L, (int)h->nterm, 0);
+    for (k = 0; k < h->nterm; k++) {
+      const ad_rterm *t = &res->r.terms[h->term + k];
+      lua_createtable(L, 0, 2);
+      lua_pushlstring(L, res->r.strs + t->off, t->len); lua_setfield(L, -2, "term");
+      lua_pushnumber(L, t->weight); lua_setfield(L, -2, "weight");
+      lua_rawseti(L, -2, k + 1);
+    }
+    lua_setfield(L, -2, "terms");
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_pushinteger(L, res->r.nlib);
+  lua_pushinteger(L, res->r.scored);
+  ad_rresult_free(&res->a, &res->r);
+  return 3;
+}
+
+/* core.index_lookup(idx, "title" | "doi", value) -> doc, n | nil */
+static int lad_index_lookup(lua_State *L) {
+  static const char *const kinds[] = {"title", "doi", NULL};
+  ad_corpus *c;
+  ad_ix *ix = lad_checkix(L, 1, &c);
+  int kind = luaL_checkoption(L, 2, NULL, kinds);
+  size_t n;
+  const char *s = luaL_checklstring(L, 3, &n);
+  uint32_t badfile = UINT32_MAX;
+  int st;
+  if (kind == 0) {
+    uint32_t out[1], nfound;
+    st = ad_find_title(ix, c, s, n, out, 1, &nfound, &badfile);
+    if (st != AD_OK) return lad_rerror(L, c, st, badfile);
+    if (nfound == 0) { lua_pushnil(L); return 1; }
+    lua_pushinteger(L, out[0]);
+    lua_pushinteger(L, nfound);
+    return 2;
+  } else {
+    lad_rsig sig;
+    lad_rdoi *t;
+    int64_t d;
+    lad_rsig_of(ix, &sig);
+    lad_rcache(L, 1);
+    lua_getfield(L, -1, "doi");
+    t = (lad_rdoi *)lua_touserdata(L, -1);
+    if (t == NULL || !t->live || !lad_rsig_eq(&t->sig, &sig)) {
+      lua_pop(L, 1);
+      t = (lad_rdoi *)lua_newuserdatauv(L, sizeof *t, 0);
+      memset(t, 0, sizeof *t);
+      luaL_setmetatable(L, LAD_RDOI);
+      st = ad_rdoi_build(&t->t, ix, c, &badfile);
+      if (st != AD_OK) return lad_rerror(L, c, st, badfile);
+      t->live = 1;
+      t->sig = sig;
+      lua_pushvalue(L, -1);
+      lua_setfield(L, -3, "doi");
+    }
+    d = ad_rdoi_find(&t->t, s, n);
+    if (d < 0) lua_pushnil(L); else lua_pushinteger(L, (lua_Integer)d);
+    return 1;
+  }
+}
+
+void lad_recommend_open(lua_State *L) {
+  luaL_newmetatable(L, LAD_RMODEL);
+  lua_pushcfunction(L, lad_rmodel_gc); lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
+  luaL_newmetatable(L, LAD_RDOI);
+  lua_pushcfunction(L, lad_rdoi_gc); lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
+  luaL_newmetatable(L, LAD_RRES);
+  lua_pushcfunction(L, lad_rres_gc); lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
+  lua_pushcfunction(L, lad_recommend); lua_setfield(L, -2, "recommend");
+  lua_pushcfunction(L, lad_index_lookup); lua_setfield(L, -2, "index_lookup");
+}

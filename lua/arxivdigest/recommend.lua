@@ -1,0 +1,312 @@
+--- arxivdigest.recommend: which papers should I read? Candidates ranked
+-- against a library of papers, each with the evidence of its rank.
+--
+--   local rec = require "arxivdigest.recommend"
+--   local hits, info = rec.recommend(idx, library [, opts])
+--   for _, hit in ipairs(hits) do
+--     print(hit.score, hit.paper.id, hit.paper.title)
+--     local why = hit:why()   -- {papers = {{paper =, score =}, ...},
+--                             --  terms = {"gaussian splatting", ...},
+--                             --  weights = {0.031, ...} (one per term)}
+--   end
+--   local report = rec.evaluate(idx, library [, {days = 30, k = 50}])
+--
+-- recommend(idx, library [, opts]) -> hits, info
+--   idx: an Index (ad.index / ad.load).
+--   library: a list of arXiv ids (any form: versions, abs/pdf URLs, old
+--     style) and/or merged papers (idx:get), a Library (ad.library: it is
+--     resolved against idx), one id, or free text (a string that is not an
+--     id of the index: its words and word pairs stand for one more paper).
+--     Ids the index does not have are left out (info.unmatched lists them).
+--   opts.query: the candidates, in the query language (default: the
+--     papers of the newest digest day in the index). opts.limit (10),
+--     opts.offset (0). opts.negative: ids or papers the reader does not
+--     want (papers like them rank down; they are never returned, nor are
+--     the library's papers). opts.weights = {ti =, abs =, au =, co =}: how
+--     much each field counts (title, abstract, authors, comment; defaults
+--     1, 1, 1, 0.5; a key left out keeps its default, 0 ignores the field).
+--   hits: like idx:search's, {score =, paper =}, best first, each with
+--     hit:why() -> {papers = {{paper =, score =}, ...} the library papers
+--     that weigh most in the score (their share of it), terms = {...} the
+--     words and word pairs that weigh most in its favour, weights = {...}}.
+--     The evidence is the score's own decomposition, not a second guess.
+--   info: {library = papers of the library used, candidates = how many
+--     were ranked, unmatched = {ids the index does not have}}.
+--   Raises an error naming the argument on misuse, and when the library
+--   has no paper in the index (and no text).
+--
+-- evaluate(idx, library [, opts]) -> report
+--   Hides the library's papers of the last opts.days digest days (30),
+--   recommends among all the papers of those days from the rest of the
+--   library, and measures how well the hidden ones come back in the first
+--   opts.k (50): report = {days =, k =, from =, to = (dates), candidates =,
+--   hidden =, library =, method = {recall =, ndcg =}, centroid = {recall =,
+--   ndcg =}} (centroid: a plain tf-idf centroid, the baseline). When the
+--   library has no paper in those days, or none before them, report.method
+--   is nil and report.reason says why. opts.weights as in recommend.
+--
+-- The method (csrc/ad_recommend.c; measured in bench/results/
+-- recommend-methods.md): each paper is a BM25-weighted vector of its words
+-- and pairs of adjacent words, of length 1; the library's profile is the
+-- mean of its papers' vectors minus the mean vector of the index's newest
+-- papers (what every paper shares weighs nothing); a candidate scores its
+-- dot product with that profile, less its similarity above that mean to the
+-- nearest negative.
+local core = require "arxivdigest.core"
+
+local type, error, ipairs, pairs, setmetatable, tostring, math_type =
+      type, error, ipairs, pairs, setmetatable, tostring, math.type
+local fmt, log = string.format, math.log
+
+local _ENV = nil -- luacheck: ignore 211
+
+local M = {}
+
+local function argerror(n, fname, msg, level)
+  error(fmt("bad argument #%d to '%s' (%s)", n, fname, msg), (level or 2) + 1)
+end
+
+local function check_index(idx, fname)
+  if type(idx) ~= "userdata" or idx._search == nil then
+    argerror(1, fname, "Index expected, got " .. type(idx), 2)
+  end
+end
+
+local WEIGHT_KEYS = { ti = true, abs = true, au = true, co = true }
+
+local function check_weights(w, fname)
+  if w == nil then return nil end
+  if type(w) ~= "table" then
+    argerror(3, fname, "weights must be a table, got " .. type(w), 3)
+  end
+  local out, any = {}, false
+  for k, v in pairs(w) do
+    if not WEIGHT_KEYS[k] then
+      argerror(3, fname, "weights: unknown field " .. tostring(k) .. " (ti, abs, au or co expected)", 3)
+    end
+    if type(v) ~= "number" or v ~= v or v < 0 or v > 1e6 then
+      argerror(3, fname, "weights." .. k .. " must be a number >= 0", 3)
+    end
+    out[k] = v
+  end
+  for k in pairs(WEIGHT_KEYS) do
+    local v = out[k]
+    if v == nil then v = (k == "co") and 0.5 or 1 end
+    if v > 0 then any = true end
+  end
+  if not any then argerror(3, fname, "weights: at least one field must weigh more than 0", 3) end
+  return out
+end
+
+local function int_opt(opts, name, default, fname)
+  local v = opts[name]
+  if v == nil then return default end
+  if math_type(v) ~= "integer" or v < 0 then
+    argerror(3, fname, name .. " must be an integer >= 0", 3)
+  end
+  return v
+end
+
+-- doc numbers of a library argument; text: its free text, if any
+local function library_docs(idx, library, fname, argn)
+  local t = type(library)
+  if t == "string" then
+    local d = idx:_find(library)
+    if d then return { d }, nil, {} end
+    return {}, library, {}
+  elseif t == "table" and library._docs_for then      -- a Library
+    local docs = library:_docs_for(idx)
+    local out = {}
+    for i, d in ipairs(docs) do out[i] = d end
+    return out, nil, {}
+  elseif t == "table" then
+    local docs, unmatched = {}, {}
+    for i, x in ipairs(library) do
+      if type(x) == "string" then
+        local d = idx:_find(x)
+        if d then docs[#docs + 1] = d else unmatched[#unmatched + 1] = x end
+      elseif type(x) == "userdata" and x._doc then
+        local d = x:_doc()
+        if d < #idx and idx:_paper(d) == x then docs[#docs + 1] = d
+        else argerror(argn, fname, fmt("item %d is a paper of another index", i), 3) end
+      else
+        argerror(argn, fname, fmt("item %d is a %s, an arXiv id or a paper was expected", i, type(x)), 3)
+      end
+    end
+    return docs, nil, unmatched
+  elseif t == "userdata" and library._doc then
+    return library_docs(idx, { library }, fname, argn)
+  end
+  argerror(argn, fname, "list of ids or papers, Library or text expected, got " .. t, 3)
+end
+
+-- the newest digest day of the index, as a query
+local function newest_day(idx)
+  if #idx == 0 then return nil end
+  return "date:" .. idx:_date(0)
+end
+
+-- candidate doc numbers of a query (nil: none match)
+local function candidates(idx, q)
+  local n = idx:count(q)
+  if n == 0 then return {} end
+  local hits = idx:search(q, { limit = n, sort = "date" })
+  local docs = {}
+  for i, h in ipairs(hits) do docs[i] = h.paper:_doc() end
+  return docs
+end
+
+local hit_methods = {}
+local hit_mt = { __index = hit_methods }
+
+--- hit:why() -> {papers = {{paper =, score =}, ...}, terms = {...}, weights = {...}}
+function hit_methods.why(hit)
+  if type(hit) ~= "table" or hit._why == nil then
+    argerror(1, "why", "recommendation hit expected", 1)
+  end
+  local w, idx = hit._why, hit._index
+  local papers, terms, weights = {}, {}, {}
+  for i, p in ipairs(w.papers) do papers[i] = { paper = idx:_paper(p.doc), score = p.score } end
+  for i, t in ipairs(w.terms) do terms[i] = t.term; weights[i] = t.weight end
+  return { papers = papers, terms = terms, weights = weights }
+end
+
+local function core_opts(opts, weights, text, extra)
+  local o = { limit = opts.limit, offset = opts.offset, weights = weights, text = text,
+              papers = opts.papers, terms = opts.terms }
+  if extra then for k, v in pairs(extra) do o[k] = v end end
+  return o
+end
+
+--- recommend(idx, library [, opts]) -> hits, info (see the top of the file)
+function M.recommend(idx, library, opts)
+  local fname = "recommend"
+  check_index(idx, fname)
+  if opts ~= nil and type(opts) ~= "table" then
+    argerror(3, fname, "options table expected, got " .. type(opts))
+  end
+  opts = opts or {}
+  local limit = int_opt(opts, "limit", 10, fname)
+  local offset = int_opt(opts, "offset", 0, fname)
+  local weights = check_weights(opts.weights, fname)
+  local docs, text, unmatched = library_docs(idx, library, fname, 2)
+  if #docs == 0 and not text then
+    argerror(2, fname, "the library has no paper in this index", 2)
+  end
+  local neg = nil
+  if opts.negative ~= nil then
+    local ng = opts.negative
+    if type(ng) == "string" or (type(ng) == "userdata" and ng._doc) then ng = { ng } end
+    if type(ng) ~= "table" or ng._docs_for then
+      argerror(3, fname, "negative must be a list of ids or papers, got " .. type(opts.negative))
+    end
+    neg = library_docs(idx, ng, fname, 3)
+  end
+  local q = opts.query
+  if q ~= nil and type(q) ~= "string" and type(q) ~= "table" then
+    argerror(3, fname, "query must be a query string, got " .. type(q))
+  end
+  q = q or newest_day(idx)
+  local cands = q and candidates(idx, q) or {}
+  local info = { library = 0, candidates = #cands, unmatched = unmatched }
+  if #cands == 0 then
+    info.library = #docs + (text and 1 or 0)
+    return {}, info
+  end
+  local raw, nlib = core.recommend(idx, docs, neg, cands,
+    core_opts({ limit = limit, offset = offset, papers = 5, terms = 8 }, weights, text, opts._method))
+  if nlib == 0 then
+    argerror(2, fname, "the library has no paper with words in the fields weighed", 2)
+  end
+  info.library = nlib
+  local hits = {}
+  for i, h in ipairs(raw) do
+    hits[i] = setmetatable({ score = h.score, paper = idx:_paper(h.doc), _why = h, _index = idx }, hit_mt)
+  end
+  return hits, info
+end
+
+-- recall@k and nDCG@k of ranked docs against the set rel (nrel members)
+local function measure(docs, rel, nrel, k)
+  local hit, dcg, idcg = 0, 0, 0
+  for i, d in ipairs(docs) do
+    if i > k then break end
+    if rel[d] then hit = hit + 1; dcg = dcg + 1 / (log(i + 1) / log(2)) end
+  end
+  for i = 1, (nrel < k and nrel or k) do idcg = idcg + 1 / (log(i + 1) / log(2)) end
+  return { recall = hit / nrel, ndcg = idcg > 0 and dcg / idcg or 0 }
+end
+M._measure = measure
+
+--- The plain tf-idf centroid (the baseline of evaluate and of the bench).
+M.CENTROID = { scheme = "tfidf", bigrams = false, background = 0, alpha = 1 }
+
+--- evaluate(idx, library [, {days = 30, k = 50, weights =}]) -> report
+function M.evaluate(idx, library, opts)
+  local fname = "evaluate"
+  check_index(idx, fname)
+  if opts ~= nil and type(opts) ~= "table" then
+    argerror(3, fname, "options table expected, got " .. type(opts))
+  end
+  opts = opts or {}
+  local days = opts.days == nil and 30 or opts.days
+  if math_type(days) ~= "integer" or days < 1 then
+    argerror(3, fname, "days must be an integer >= 1")
+  end
+  local k = opts.k == nil and 50 or opts.k
+  if math_type(k) ~= "integer" or k < 1 then
+    argerror(3, fname, "k must be an integer >= 1")
+  end
+  local weights = check_weights(opts.weights, fname)
+  local docs = library_docs(idx, library, fname, 2)
+  if #docs == 0 then
+    argerror(2, fname, "the library has no paper in this index", 2)
+  end
+  -- the last `days` digest days: docs are numbered newest first
+  local n, seen, ndays, last = #idx, nil, 0, nil
+  local cands = {}
+  for d = 0, n - 1 do
+    local date = idx:_date(d)
+    if date ~= seen then
+      if ndays == days then break end
+      ndays = ndays + 1
+      seen = date
+    end
+    last = date
+    cands[#cands + 1] = d
+  end
+  local report = { days = ndays, k = k, candidates = #cands,
+                   from = last, to = n > 0 and idx:_date(0) or nil }
+  local incand = {}
+  for _, d in ipairs(cands) do incand[d] = true end
+  local hidden, rest, rel = 0, {}, {}
+  for _, d in ipairs(docs) do
+    if incand[d] then
+      if not rel[d] then rel[d] = true; hidden = hidden + 1 end
+    else
+      rest[#rest + 1] = d
+    end
+  end
+  report.hidden, report.library = hidden, #rest
+  if hidden == 0 then
+    report.reason = fmt("the library has no paper in the last %d digest days", ndays)
+    return report
+  end
+  if #rest == 0 then
+    report.reason = fmt("the library has no paper before the last %d digest days", ndays)
+    return report
+  end
+  local function run(extra, w)
+    local raw = core.recommend(idx, rest, nil, cands,
+      core_opts({ limit = k, offset = 0, papers = 0, terms = 0 }, w, nil, extra))
+    local ranked = {}
+    for i, h in ipairs(raw) do ranked[i] = h.doc end
+    return measure(ranked, rel, hidden, k)
+  end
+  report.method = run(opts._method, weights)
+  local cw = { ti = 1, abs = 1, au = 0, co = 0 }
+  report.centroid = run(M.CENTROID, cw)
+  return report
+end
+
+return M
