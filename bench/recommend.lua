@@ -95,7 +95,7 @@ local function protocol(idx, cut, days)
     l[#l + 1] = d
   end
   for d = 0, #idx - 1 do
-    local p = idx:_paper(d)
+    local p = core._rpaper(idx, d)
     local date = p.date
     if date then
       local inwin = date >= cut and date <= stop
@@ -211,7 +211,7 @@ local function export(xidx, XP, tag)
   local proto = fmt("%s/recommend%s-protocol.jsonl", opt.out, tag)
   local function id_list(docs)
     local out = {}
-    for i, d in ipairs(docs) do out[i] = xidx:_paper(d).id end
+    for i, d in ipairs(docs) do out[i] = core._rpaper(xidx, d).id end
     return json.array(out)
   end
   local f = assert(io.open(papers, "wb"))
@@ -289,7 +289,7 @@ do
   local t, n = 0, 0
   for _, L in ipairs(P.libs) do
     local ids = {}
-    for i, d in ipairs(L.lib) do ids[i] = idx:_paper(d).id end
+    for i, d in ipairs(L.lib) do ids[i] = core._rpaper(idx, d).id end
     local t0 = clock()
     rec.recommend(idx, ids, { query = q, limit = opt.k, weights = NOAU })
     t = t + clock() - t0
@@ -339,18 +339,13 @@ if bigidx then
   for _, L in ipairs(P.libs) do
     local docs = {}
     for _, d in ipairs(L.lib) do
-      local bd = bigidx:_find(idx:_paper(d).id)
+      local bd = core._rfind(bigidx, core._rpaper(idx, d).id)
       if bd then docs[#docs + 1] = bd end
     end
     if #docs > 0 then libs[#libs + 1] = docs end
   end
-  local day = bigidx:_date(0)
-  local daycands = {}
-  do
-    local q = "date:" .. day
-    local hits = bigidx:search(q, { limit = bigidx:count(q), sort = "date" })
-    for i, h in ipairs(hits) do daycands[i] = h.paper:_doc() end
-  end
+  local day = core._rpaper(bigidx, 0).date
+  local daycands = core._rcands(bigidx, "date:" .. day)
   local o = { limit = opt.k, papers = 5, terms = 8, weights = NOAU }
   local t0 = clock()
   core.recommend(bigidx, libs[1], nil, daycands, o)

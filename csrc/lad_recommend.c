@@ -384,6 +384,164 @@ static int lad_index_lookup(lua_State *L) {
   }
 }
 
+/* {====================================================== helpers of
+** arxivdigest.recommend and arxivdigest.library (private: core._r*) */
+
+/* core._risindex(x) -> true when x is an Index (open or closed) */
+static int lad_risindex(lua_State *L) {
+  lua_pushboolean(L, luaL_testudata(L, 1, LAD_INDEX) != NULL);
+  return 1;
+}
+
+/* core._rfind(idx, id) -> doc | nil (any form of an arXiv id) */
+static int lad_rfind(lua_State *L) {
+  lad_gen *g;
+  size_t n;
+  const char *s;
+  uint32_t off, len;
+  uint16_t ver;
+  int err = 0;
+  int64_t d;
+  lad_checkindex(L, 1, 0);
+  s = luaL_checklstring(L, 2, &n);
+  lua_settop(L, 2);
+  g = lad_checkindex(L, 1, 1);                     /* 3 */
+  if (!ad_parse_id(s, n, &off, &len, &ver)) { lua_pushnil(L); return 1; }
+  d = ad_ix_find_id(LAD_GIX(g), s + off, len, &err);
+  if (err) return lad_generror(L, 3, err);
+  if (d < 0) lua_pushnil(L); else lua_pushinteger(L, (lua_Integer)d);
+  return 1;
+}
+
+static uint32_t lad_rcheckdoc(lua_State *L, lad_gen *g, int i) {
+  lua_Integer d = luaL_checkinteger(L, i);
+  luaL_argcheck(L, d >= 0 && (uint64_t)d < LAD_GIX(g)->m.ndocs, i,
+                "document number out of range");
+  return (uint32_t)d;
+}
+
+/* core._rpaper(idx, doc) -> the MergedPaper of doc */
+static int lad_rpaper(lua_State *L) {
+  lad_gen *g;
+  uint32_t d;
+  lad_checkindex(L, 1, 0);
+  lua_settop(L, 2);
+  g = lad_checkindex(L, 1, 1);                     /* 3 */
+  d = lad_rcheckdoc(L, g, 2);
+  lad_pushmpaper(L, 3, d);
+  return 1;
+}
+
+/* core._rdoc(idx, paper) -> doc of a MergedPaper of this index, or nil
+** when it is a paper of another index (raises when it is no paper) */
+static int lad_rdoc(lua_State *L) {
+  lad_gen *g = lad_checkindex(L, 1, 0), *pg;
+  uint32_t doc;
+  pg = lad_tompaper(L, 2, &doc, 0);
+  if (pg != g) lua_pushnil(L); else lua_pushinteger(L, doc);
+  return 1;
+}
+
+typedef struct lad_rcoll { uint32_t *d; uint32_t n, cap; int oom; ad_alloc a; } lad_rcoll;
+
+static int lad_rcoll_cb(void *ud, uint32_t doc) {
+  lad_rcoll *c = (lad_rcoll *)ud;
+  if (c->n == c->cap) {
+    uint32_t ncap = c->cap ? c->cap * 2 : 1024;
+    uint32_t *nd = (uint32_t *)ad_realloc(&c->a, c->d, (size_t)c->cap * 4, (size_t)ncap * 4);
+    if (nd == NULL) { c->oom = 1; return 1; }
+    c->d = nd; c->cap = ncap;
+  }
+  c->d[c->n++] = doc;
+  return 0;
+}
+
+/* core._rcands(idx, query) -> {doc, ...} the papers the query matches
+** (doc order: newest first)
+** core._rcands(idx, nil, ndays) -> {doc, ...}, days, from, to: the papers
+** of the newest ndays digest days (days: how many there were) */
+static int lad_rcands(lua_State *L) {
+  lad_gen *g;
+  ad_ix *ix;
+  uint32_t i, nd;
+  lad_checkindex(L, 1, 0);
+  if (!lua_isnoneornil(L, 2)) {
+    uint32_t nn;
+    const ad_xnode *q;
+    lad_rcoll c;
+    int st;
+    lua_settop(L, 2);
+    q = lad_checkquery(L, 2, &nn, 0, "recommend");   /* 3 */
+    g = lad_checkindex(L, 1, 1);                      /* 4 */
+    ix = LAD_GIX(g);
+    memset(&c, 0, sizeof c);
+    c.a = ix->a;
+    st = ad_each(ix, q, nn, lad_rcoll_cb, &c);
+    if (c.oom && st == AD_OK) st = AD_ENOMEM;
+    if (st != AD_OK) {
+      ad_free(&c.a, c.d, (size_t)c.cap * 4);
+      return lad_generror(L, 4, st);
+    }
+    if (!lua_checkstack(L, 4)) {
+      ad_free(&c.a, c.d, (size_t)c.cap * 4);
+      return luaL_error(L, "stack overflow");
+    }
+    lua_createtable(L, (int)(c.n < 1u << 26 ? c.n : 1u << 26), 0);
+    for (i = 0; i < c.n; i++) {
+      lua_pushinteger(L, c.d[i]);
+      lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    ad_free(&c.a, c.d, (size_t)c.cap * 4);
+    return 1;
+  } else {
+    lua_Integer want = luaL_optinteger(L, 3, 1);
+    uint32_t seen = 0, days = 0, last = 0;
+    luaL_argcheck(L, want >= 1, 3, "days must be >= 1");
+    lua_settop(L, 3);
+    g = lad_checkindex(L, 1, 1);                      /* 4 */
+    ix = LAD_GIX(g);
+    nd = ix->m.ndocs;
+    lua_newtable(L);                                  /* 5 */
+    for (i = 0; i < nd; i++) {
+      const ad_ixdoc *d = ad_ix_doc(ix, i);
+      if (d == NULL) return lad_generror(L, 4, AD_ECORRUPT);
+      if (days == 0 || d->date != seen) {
+        if ((lua_Integer)days == want) break;
+        days++;
+        seen = d->date;
+      }
+      last = d->date;
+      lua_pushinteger(L, i);
+      lua_rawseti(L, 5, (lua_Integer)i + 1);
+    }
+    lua_pushinteger(L, days);
+    lad_pushdate(L, last);
+    if (nd > 0) {
+      const ad_ixdoc *d = ad_ix_doc(ix, 0);
+      if (d == NULL) return lad_generror(L, 4, AD_ECORRUPT);
+      lad_pushdate(L, d->date);
+    } else lua_pushnil(L);
+    return 4;
+  }
+}
+
+/* idx:recommend(library [, opts]): arxivdigest.recommend.recommend, which
+** resolves the library and the options and runs core.recommend (one
+** method of the Index, owned by its method table) */
+static int lad_index_recommend(lua_State *L) {
+  int n = lua_gettop(L);
+  lad_checkindex(L, 1, 0);
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "arxivdigest.recommend");
+  lua_call(L, 1, 1);
+  lua_getfield(L, -1, "recommend");
+  lua_insert(L, 1);
+  lua_pop(L, 1);
+  lua_call(L, n, LUA_MULTRET);
+  return lua_gettop(L);
+}
+/* }====================================================== */
+
 void lad_recommend_open(lua_State *L) {
   luaL_newmetatable(L, LAD_RMODEL);
   lua_pushcfunction(L, lad_rmodel_gc); lua_setfield(L, -2, "__gc");
@@ -396,4 +554,15 @@ void lad_recommend_open(lua_State *L) {
   lua_pop(L, 1);
   lua_pushcfunction(L, lad_recommend); lua_setfield(L, -2, "recommend");
   lua_pushcfunction(L, lad_index_lookup); lua_setfield(L, -2, "index_lookup");
+  lua_pushcfunction(L, lad_risindex); lua_setfield(L, -2, "_risindex");
+  lua_pushcfunction(L, lad_rfind); lua_setfield(L, -2, "_rfind");
+  lua_pushcfunction(L, lad_rpaper); lua_setfield(L, -2, "_rpaper");
+  lua_pushcfunction(L, lad_rdoc); lua_setfield(L, -2, "_rdoc");
+  lua_pushcfunction(L, lad_rcands); lua_setfield(L, -2, "_rcands");
+  /* idx:recommend joins the Index's methods (lad_index_open ran first) */
+  luaL_getmetatable(L, LAD_INDEX);
+  lua_getfield(L, -1, "__index");
+  lua_pushcfunction(L, lad_index_recommend);
+  lua_setfield(L, -2, "recommend");
+  lua_pop(L, 2);
 }

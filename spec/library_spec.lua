@@ -2,6 +2,7 @@
 -- lists, matched against an index (lua/arxivdigest/library.lua).
 local ad = require "arxivdigest"
 local L = require "arxivdigest.library"
+local core = require "arxivdigest.core"
 local H = dofile("spec/helper.lua")
 
 local FIX = "spec/fixtures/library/"
@@ -55,7 +56,7 @@ describe("ad.library", function()
           .. '"NeRF: representing scenes as neural radiance fields for v..."',
       }, reasons(lib))
       assert.are.same({ FIX .. "zotero.bib:17: the same paper as the entry at line 1" }, lib:warnings())
-      assert.are.equal(index():_find("2005.09623"), entry_by_key(lib, "maximov_focus_2020-1").doc)
+      assert.are.equal(core._rfind(index(), "2005.09623"), entry_by_key(lib, "maximov_focus_2020-1").doc)
     end)
 
     it("JabRef (@String, # concatenation, eprint with a version, old-style ids, @Comment)", function()
@@ -83,7 +84,7 @@ describe("ad.library", function()
                       reasons(lib))
       -- CIAGAN has no id: its title found it
       assert.is_nil(entry_by_key(lib, "maximov2020ciagan").id)
-      assert.are.equal(index():_find("2005.09544"), entry_by_key(lib, "maximov2020ciagan").doc)
+      assert.are.equal(core._rfind(index(), "2005.09544"), entry_by_key(lib, "maximov2020ciagan").doc)
     end)
 
     it("a list of ids, one a line, with comments", function()
@@ -183,7 +184,7 @@ describe("ad.library", function()
 @article{d, title = {Über die Schätzung}}
 ]], aidx))
     assert.are.same({ "2006.00010" }, lib:ids())
-    assert.are.equal(0, aidx:_find("2006.00010"))
+    assert.are.equal(0, core._rfind(aidx, "2006.00010"))
     for _, k in ipairs { "a", "b", "c" } do assert.are.equal(0, entry_by_key(lib, k).doc) end
     assert.are.same({ '4: no paper has the title "Über die Schätzung"' }, reasons(lib))
   end)

@@ -36,7 +36,7 @@ describe("recommend", function()
 
   it("ranks the candidates of a query for a list of ids, like search, never returning the library", function()
     local lib = { "2005.09623", "2005.09544" }
-    local hits, info = rec.recommend(idx, lib, { query = "cat:cs.CV", limit = 20 })
+    local hits, info = idx:recommend(lib, { query = "cat:cs.CV", limit = 20 })
     assert.are.equal(20, #hits)
     assert.are.same({ library = 2, candidates = idx:count("cat:cs.CV"), unmatched = {} }, info)
     for i, h in ipairs(hits) do
@@ -47,13 +47,13 @@ describe("recommend", function()
       if i > 1 then assert.is_true(hits[i - 1].score >= h.score) end
     end
     -- the defocus-blur paper is the closest to "Focus on defocus"
-    hits = rec.recommend(idx, { "2005.09623" }, { query = "cat:cs.CV", limit = 3 })
+    hits = idx:recommend({ "2005.09623" }, { query = "cat:cs.CV", limit = 3 })
     assert.are.equal("2011.09677", hits[1].paper.id)
   end)
 
   it("explains each hit with its score's decomposition: library papers and terms", function()
     local lib = { "2005.09623", "2005.09544" }
-    local hits = rec.recommend(idx, lib, { query = "cat:cs.CV", limit = 10 })
+    local hits = idx:recommend(lib, { query = "cat:cs.CV", limit = 10 })
     local inlib = { ["2005.09623"] = true, ["2005.09544"] = true }
     for _, h in ipairs(hits) do
       local why = h:why()
@@ -74,16 +74,16 @@ describe("recommend", function()
         if i > 1 then assert.is_true(why.weights[i - 1] >= why.weights[i]) end
       end
     end
-    local top = rec.recommend(idx, { "2005.09623" }, { query = "cat:cs.CV", limit = 1 })[1]:why()
+    local top = idx:recommend({ "2005.09623" }, { query = "cat:cs.CV", limit = 1 })[1]:why()
     assert.are.equal("defocus blur", top.terms[1])
     assert.are.equal("2005.09623", top.papers[1].paper.id)
-    assert.error_matches(function() rec.recommend(idx, lib, { query = "cat:cs.CV" })[1].why({}) end,
+    assert.error_matches(function() idx:recommend(lib, { query = "cat:cs.CV" })[1].why({}) end,
                          "bad argument #1 to 'why'")
   end)
 
   it("is deterministic", function()
-    local a = rec.recommend(idx, { "2005.09623", "2011.10043" }, { query = "cat:cs.CV", limit = 30 })
-    local b = rec.recommend(idx, { "2005.09623", "2011.10043" }, { query = "cat:cs.CV", limit = 30 })
+    local a = idx:recommend({ "2005.09623", "2011.10043" }, { query = "cat:cs.CV", limit = 30 })
+    local b = idx:recommend({ "2005.09623", "2011.10043" }, { query = "cat:cs.CV", limit = 30 })
     assert.are.same(ranked(a), ranked(b))
     local wa, wb = a[1]:why(), b[1]:why()
     assert.are.same(wa.terms, wb.terms)
@@ -92,34 +92,34 @@ describe("recommend", function()
 
   it("takes ids in any form, merged papers, a Library, one id or free text", function()
     local q = { query = "cat:cs.CV", limit = 10 }
-    local base = ranked(rec.recommend(idx, { "2005.09623", "2005.09544" }, q))
+    local base = ranked(idx:recommend({ "2005.09623", "2005.09544" }, q))
     assert.are.same(base, ranked(rec.recommend(idx,
       { "https://arxiv.org/abs/2005.09623v2", "arXiv:2005.09544" }, q)))
-    assert.are.same(base, ranked(rec.recommend(idx, { idx:get("2005.09623"), idx:get("2005.09544") }, q)))
-    assert.are.same(base, ranked(rec.recommend(idx, ad.library("2005.09623\n2005.09544\n"), q)))
+    assert.are.same(base, ranked(idx:recommend({ idx:get("2005.09623"), idx:get("2005.09544") }, q)))
+    assert.are.same(base, ranked(idx:recommend(ad.library("2005.09623\n2005.09544\n"), q)))
     assert.are.same(base, ranked(rec.recommend(idx,
       ad.library("spec/fixtures/library/zotero.bib"), q)))   -- the same two papers
-    assert.are.same(ranked(rec.recommend(idx, { "2005.09623" }, q)),
-                    ranked(rec.recommend(idx, "2005.09623", q)))
-    local hits = rec.recommend(idx, "depth from defocus blur", q)
+    assert.are.same(ranked(idx:recommend({ "2005.09623" }, q)),
+                    ranked(idx:recommend("2005.09623", q)))
+    local hits = idx:recommend("depth from defocus blur", q)
     assert.are.equal("2011.09677", hits[1].paper.id)
     assert.are.same({}, hits[1]:why().papers)              -- free text is no paper
     assert.are.same({ "defocus blur", "depth" }, { hits[1]:why().terms[1], hits[1]:why().terms[2] })
   end)
 
   it("pages with limit and offset through one ranking", function()
-    local all = ranked(rec.recommend(idx, { "2005.09623" }, { query = "cat:cs.CV", limit = 15 }))
-    local page = ranked(rec.recommend(idx, { "2005.09623" }, { query = "cat:cs.CV", limit = 10, offset = 5 }))
+    local all = ranked(idx:recommend({ "2005.09623" }, { query = "cat:cs.CV", limit = 15 }))
+    local page = ranked(idx:recommend({ "2005.09623" }, { query = "cat:cs.CV", limit = 10, offset = 5 }))
     assert.are.same({ table.unpack(all, 6, 15) }, page)
-    assert.are.same({}, rec.recommend(idx, { "2005.09623" }, { query = "cat:cs.CV", limit = 0 }))
-    assert.are.same({}, rec.recommend(idx, { "2005.09623" }, { query = "cat:cs.CV", offset = 1000 }))
+    assert.are.same({}, idx:recommend({ "2005.09623" }, { query = "cat:cs.CV", limit = 0 }))
+    assert.are.same({}, idx:recommend({ "2005.09623" }, { query = "cat:cs.CV", offset = 1000 }))
   end)
 
   it("ranks papers like the negatives down, and never returns them", function()
     local q = { query = "cat:cs.CV", limit = 300 }
-    local plain = rec.recommend(idx, { "2005.09623" }, q)
+    local plain = idx:recommend({ "2005.09623" }, q)
     q.negative = { "2005.09544", idx:get("2005.05535") }   -- CIAGAN, DeepFaceLab: faces
-    local neg = rec.recommend(idx, { "2005.09623" }, q)
+    local neg = idx:recommend({ "2005.09623" }, q)
     assert.are.equal(#plain - 2, #neg)
     local before = {}
     for _, h in ipairs(plain) do before[h.paper.id] = h.score end
@@ -140,81 +140,81 @@ describe("recommend", function()
 
   it("weighs the fields as asked: a key left out keeps its default, 0 ignores a field", function()
     local q = { query = "cat:cs.CV", limit = 10, weights = { abs = 0, co = 0 } }   -- the title only
-    local hits = rec.recommend(idx, { "2005.09623" }, q)
+    local hits = idx:recommend({ "2005.09623" }, q)
     for _, h in ipairs(hits) do
       local title = words(h.paper.title)
       for _, t in ipairs(h:why().terms) do
         for w in t:gmatch("[^ %-]+") do assert.is_true(title[w], t .. " not in " .. h.paper.title) end
       end
     end
-    assert.are_not.same(ranked(hits), ranked(rec.recommend(idx, { "2005.09623" }, { query = "cat:cs.CV", limit = 10 })))
-    assert.are.same(ranked(rec.recommend(idx, { "2005.09623" }, { query = "cat:cs.CV", weights = { ti = 1 } })),
-                    ranked(rec.recommend(idx, { "2005.09623" }, { query = "cat:cs.CV" })))
-    assert.error_matches(function() rec.recommend(idx, { "2005.09623" }, { weights = { ti = 0, abs = 0, au = 0, co = 0 } }) end,
+    assert.are_not.same(ranked(hits), ranked(idx:recommend({ "2005.09623" }, { query = "cat:cs.CV", limit = 10 })))
+    assert.are.same(ranked(idx:recommend({ "2005.09623" }, { query = "cat:cs.CV", weights = { ti = 1 } })),
+                    ranked(idx:recommend({ "2005.09623" }, { query = "cat:cs.CV" })))
+    assert.error_matches(function() idx:recommend({ "2005.09623" }, { weights = { ti = 0, abs = 0, au = 0, co = 0 } }) end,
       "bad argument #3 to 'recommend' %(weights: at least one field must weigh more than 0%)")
-    assert.error_matches(function() rec.recommend(idx, { "2005.09623" }, { weights = { title = 1 } }) end,
+    assert.error_matches(function() idx:recommend({ "2005.09623" }, { weights = { title = 1 } }) end,
       "bad argument #3 to 'recommend' %(weights: unknown field title")
-    assert.error_matches(function() rec.recommend(idx, { "2005.09623" }, { weights = { ti = -1 } }) end,
+    assert.error_matches(function() idx:recommend({ "2005.09623" }, { weights = { ti = -1 } }) end,
       "weights.ti must be a number >= 0")
-    assert.error_matches(function() rec.recommend(idx, { "2005.09623" }, { weights = 3 }) end,
+    assert.error_matches(function() idx:recommend({ "2005.09623" }, { weights = 3 }) end,
       "weights must be a table")
   end)
 
   it("defaults to the papers of the newest digest day", function()
-    local day = idx:_date(0)
-    local hits, info = rec.recommend(idx, { "2005.09623" }, { limit = 100 })
+    local day = core._rpaper(idx, 0).date
+    local hits, info = idx:recommend({ "2005.09623" }, { limit = 100 })
     assert.are.equal(idx:count("date:" .. day), info.candidates)
     assert.are.equal(math.min(100, info.candidates), #hits)
     for _, h in ipairs(hits) do assert.are.equal(day, h.paper.date) end
-    assert.are.same({}, (rec.recommend(idx, { "2005.09623" }, { query = "cat:no.such" })))
+    assert.are.same({}, (idx:recommend({ "2005.09623" }, { query = "cat:no.such" })))
   end)
 
   it("raises clear errors on misuse", function()
     assert.error_matches(function() rec.recommend({}, { "2005.09623" }) end,
       "bad argument #1 to 'recommend' %(Index expected, got table%)")
-    assert.error_matches(function() rec.recommend(idx, 42) end,
+    assert.error_matches(function() idx:recommend(42) end,
       "bad argument #2 to 'recommend' %(list of ids or papers, Library or text expected, got number%)")
-    assert.error_matches(function() rec.recommend(idx, { {} }) end,
+    assert.error_matches(function() idx:recommend({ {} }) end,
       "bad argument #2 to 'recommend' %(item 1 is a table, an arXiv id or a paper was expected%)")
-    assert.error_matches(function() rec.recommend(idx, { "2005.09623" }, 5) end,
+    assert.error_matches(function() idx:recommend({ "2005.09623" }, 5) end,
       "bad argument #3 to 'recommend' %(options table expected, got number%)")
-    assert.error_matches(function() rec.recommend(idx, { "2005.09623" }, { limit = -1 }) end,
+    assert.error_matches(function() idx:recommend({ "2005.09623" }, { limit = -1 }) end,
       "bad argument #3 to 'recommend' %(limit must be an integer >= 0%)")
-    assert.error_matches(function() rec.recommend(idx, { "2005.09623" }, { offset = 1.5 }) end,
+    assert.error_matches(function() idx:recommend({ "2005.09623" }, { offset = 1.5 }) end,
       "offset must be an integer >= 0")
-    assert.error_matches(function() rec.recommend(idx, { "2005.09623" }, { query = 42 }) end,
+    assert.error_matches(function() idx:recommend({ "2005.09623" }, { query = 42 }) end,
       "bad argument #3 to 'recommend' %(query must be a query string, got number%)")
-    assert.error_matches(function() rec.recommend(idx, { "2005.09623" }, { negative = 42 }) end,
+    assert.error_matches(function() idx:recommend({ "2005.09623" }, { negative = 42 }) end,
       "negative must be a list of ids or papers, got number")
-    assert.error_matches(function() rec.recommend(idx, { "2005.09623" }, { query = "cat:(" }) end, "")
+    assert.error_matches(function() idx:recommend({ "2005.09623" }, { query = "cat:(" }) end, "")
     local other = assert(ad.index("spec/fixtures/index"))
-    assert.error_matches(function() rec.recommend(idx, { other:get("2006.00002") }) end,
+    assert.error_matches(function() idx:recommend({ other:get("2006.00002") }) end,
       "item 1 is a paper of another index")
   end)
 
   it("answers an empty library, or one not in the index, with a clear error; duplicates count once", function()
-    assert.error_matches(function() rec.recommend(idx, {}) end,
+    assert.error_matches(function() idx:recommend({}) end,
       "bad argument #2 to 'recommend' %(the library has no paper in this index%)")
-    assert.error_matches(function() rec.recommend(idx, { "1706.03762", "2003.08934" }) end,
+    assert.error_matches(function() idx:recommend({ "1706.03762", "2003.08934" }) end,
       "the library has no paper in this index")
-    assert.are.equal(2, select(2, rec.recommend(idx, ad.library("spec/fixtures/library/arxiv.bib"))).library)
+    assert.are.equal(2, select(2, idx:recommend(ad.library("spec/fixtures/library/arxiv.bib"))).library)
     local lib = ad.library("1706.03762\n", idx)
     assert.are.equal(0, #lib)
-    assert.error_matches(function() rec.recommend(idx, lib) end, "the library has no paper in this index")
-    local _, info = rec.recommend(idx, { "2005.09623", "1706.03762" }, { query = "cat:cs.CV" })
+    assert.error_matches(function() idx:recommend(lib) end, "the library has no paper in this index")
+    local _, info = idx:recommend({ "2005.09623", "1706.03762" }, { query = "cat:cs.CV" })
     assert.are.same({ "1706.03762" }, info.unmatched)
-    local one = ranked(rec.recommend(idx, { "2005.09623" }, { query = "cat:cs.CV" }))
-    local dup, dinfo = rec.recommend(idx, { "2005.09623", "2005.09623v2", idx:get("2005.09623") },
+    local one = ranked(idx:recommend({ "2005.09623" }, { query = "cat:cs.CV" }))
+    local dup, dinfo = idx:recommend({ "2005.09623", "2005.09623v2", idx:get("2005.09623") },
                                      { query = "cat:cs.CV" })
     assert.are.equal(1, dinfo.library)
     assert.are.same(one, ranked(dup))
   end)
 
   it("ranks a candidate set of one paper, or the whole archive (narrowed by the postings)", function()
-    local hits = rec.recommend(idx, { "2005.09623" }, { query = "id:2011.09677" })
+    local hits = idx:recommend({ "2005.09623" }, { query = "id:2011.09677" })
     assert.are.same({ "2011.09677" }, ids_of(hits))
-    assert.are.same({}, (rec.recommend(idx, { "2005.09623" }, { query = "id:2005.09623" })))
-    local d = idx:_find("2005.09623")
+    assert.are.same({}, (idx:recommend({ "2005.09623" }, { query = "id:2005.09623" })))
+    local d = core._rfind(idx, "2005.09623")
     local all = {}
     for i = 0, #idx - 1 do all[#all + 1] = i end
     local exact = core.recommend(idx, { d }, nil, nil, { limit = 20 })
@@ -240,7 +240,7 @@ describe("recommend", function()
     assert(idx:save(path))
     local loaded = assert(ad.load(path))
     local q = { query = "cat:cs.CV", limit = 15 }
-    assert.are.same(ranked(rec.recommend(idx, { "2005.09623", "2011.10043" }, q)),
+    assert.are.same(ranked(idx:recommend({ "2005.09623", "2011.10043" }, q)),
                     ranked(rec.recommend(loaded, { "2005.09623", "2011.10043" }, q)))
     loaded:close()
     os.remove(path)
@@ -303,7 +303,7 @@ describe("evaluate", function()
   setup(function() idx = sample_index() end)
 
   it("hides the library's papers of the last days and measures how they come back", function()
-    local day = idx:_date(0)
+    local day = core._rpaper(idx, 0).date
     local lib = { "2011.09677", "2011.09594", "2005.09623", "2005.09544", "2005.09531", "2011.10043" }
     local r = rec.evaluate(idx, lib, { days = 1, k = 10 })
     assert.are.equal(1, r.days)
@@ -318,13 +318,13 @@ describe("evaluate", function()
       assert.is_true(m.ndcg >= 0 and m.ndcg <= 1)
     end
     -- the same figure by hand
-    local rest = { idx:_find("2005.09623"), idx:_find("2005.09544"), idx:_find("2005.09531") }
+    local rest = { core._rfind(idx, "2005.09623"), core._rfind(idx, "2005.09544"), core._rfind(idx, "2005.09531") }
     local cands = {}
-    for d = 0, #idx - 1 do if idx:_date(d) == day then cands[#cands + 1] = d end end
+    for d = 0, #idx - 1 do if core._rpaper(idx, d).date == day then cands[#cands + 1] = d end end
     local hits = core.recommend(idx, rest, nil, cands, { limit = 10 })
     local found = 0
     for _, h in ipairs(hits) do
-      local id = idx:_paper(h.doc).id
+      local id = core._rpaper(idx, h.doc).id
       if id == "2011.09677" or id == "2011.09594" or id == "2011.10043" then found = found + 1 end
     end
     assert.are.equal(found / 3, r.method.recall)
@@ -363,10 +363,10 @@ describe("recommend on the 2019 corpus", function()
     for _, h in ipairs(hits) do assert.is_true(h.doc < 1000 or h.doc > 5999) end
     -- the default candidates: the newest day
     local papers = {}
-    for i, d in ipairs(lib) do papers[i] = idx:_paper(d) end
-    local rhits, info = rec.recommend(idx, papers, { limit = 5 })
+    for i, d in ipairs(lib) do papers[i] = core._rpaper(idx, d) end
+    local rhits, info = idx:recommend(papers, { limit = 5 })
     assert.are.equal(5, #rhits)
-    assert.are.equal(idx:count("date:" .. idx:_date(0)), info.candidates)
+    assert.are.equal(idx:count("date:" .. core._rpaper(idx, 0).date), info.candidates)
   end)
 
   it("narrowing the whole archive keeps the exact ranking's best papers", function()

@@ -32,6 +32,7 @@
 -- A plain list of ids (one a line, `#` starts a comment) is read when the
 -- text has no line starting with `@`.
 local lpeg = require "lpeg"
+local core = require "arxivdigest.core"
 
 local type, error, ipairs, setmetatable, getmetatable, tostring, pcall, require =
       type, error, ipairs, setmetatable, getmetatable, tostring, pcall, require
@@ -414,7 +415,7 @@ function M.library(src, idx)
   if type(src) ~= "string" then
     argerror(1, "library", "path or text expected, got " .. type(src))
   end
-  if idx ~= nil and (type(idx) ~= "userdata" or idx._search == nil) then
+  if idx ~= nil and not core._risindex(idx) then
     argerror(2, "library", "Index expected, got " .. type(idx))
   end
   local lib
@@ -449,24 +450,19 @@ end
 -- matching
 -- =======================================================
 
-local core = nil
-local function get_core()
-  core = core or require "arxivdigest.core"
-  return core
-end
 
 --- lib:resolve(idx) -> lib: match every entry against the index.
 function Library.resolve(lib, idx)
-  if type(idx) ~= "userdata" or idx._search == nil then
+  if not core._risindex(idx) then
     argerror(1, "resolve", "Index expected, got " .. type(idx))
   end
-  local c = get_core()
+  local c = core
   local docs, seen, unmatched, ids = {}, {}, {}, {}
   local first_line = {}
   for _, e in ipairs(lib._entries) do
     local doc, why = nil, {}
     if e.id then
-      doc = idx:_find(e.id)
+      doc = core._rfind(idx, e.id)
       if not doc then why[#why + 1] = "arXiv " .. e.id .. " is not in the index" end
     end
     if not doc and e.doi then
@@ -489,7 +485,7 @@ function Library.resolve(lib, idx)
         seen[doc] = true
         first_line[doc] = e.line
         docs[#docs + 1] = doc
-        ids[#ids + 1] = idx:_paper(doc).id
+        ids[#ids + 1] = core._rpaper(idx, doc).id
       end
     else
       e.doc = nil

@@ -67,7 +67,7 @@ local function argerror(n, fname, msg, level)
 end
 
 local function check_index(idx, fname)
-  if type(idx) ~= "userdata" or idx._search == nil then
+  if not core._risindex(idx) then
     argerror(1, fname, "Index expected, got " .. type(idx), 2)
   end
 end
@@ -111,7 +111,7 @@ end
 local function library_docs(idx, library, fname, argn)
   local t = type(library)
   if t == "string" then
-    local d = idx:_find(library)
+    local d = core._rfind(idx, library)
     if d then return { d }, nil, {} end
     return {}, library, {}
   elseif t == "table" and library._docs_for then      -- a Library
@@ -123,11 +123,11 @@ local function library_docs(idx, library, fname, argn)
     local docs, unmatched = {}, {}
     for i, x in ipairs(library) do
       if type(x) == "string" then
-        local d = idx:_find(x)
+        local d = core._rfind(idx, x)
         if d then docs[#docs + 1] = d else unmatched[#unmatched + 1] = x end
       elseif type(x) == "userdata" and x._doc then
-        local d = x:_doc()
-        if d < #idx and idx:_paper(d) == x then docs[#docs + 1] = d
+        local d = core._rdoc(idx, x)
+        if d then docs[#docs + 1] = d
         else argerror(argn, fname, fmt("item %d is a paper of another index", i), 3) end
       else
         argerror(argn, fname, fmt("item %d is a %s, an arXiv id or a paper was expected", i, type(x)), 3)
@@ -140,33 +140,26 @@ local function library_docs(idx, library, fname, argn)
   argerror(argn, fname, "list of ids or papers, Library or text expected, got " .. t, 3)
 end
 
--- the newest digest day of the index, as a query
-local function newest_day(idx)
-  if #idx == 0 then return nil end
-  return "date:" .. idx:_date(0)
-end
-
--- candidate doc numbers of a query (nil: none match)
+-- candidate doc numbers of a query (nil: the newest digest day)
 local function candidates(idx, q)
-  local n = idx:count(q)
-  if n == 0 then return {} end
-  local hits = idx:search(q, { limit = n, sort = "date" })
-  local docs = {}
-  for i, h in ipairs(hits) do docs[i] = h.paper:_doc() end
-  return docs
+  if q == nil then return (core._rcands(idx, nil, 1)) end
+  return core._rcands(idx, q)
 end
 
+-- hits are plain tables {score =, paper =}; their evidence stays here
+local evidence = setmetatable({}, { __mode = "k" })
 local hit_methods = {}
-local hit_mt = { __index = hit_methods }
+local hit_mt = { __index = hit_methods, __name = "arxivdigest.RecommendHit" }
 
 --- hit:why() -> {papers = {{paper =, score =}, ...}, terms = {...}, weights = {...}}
 function hit_methods.why(hit)
-  if type(hit) ~= "table" or hit._why == nil then
+  local e = type(hit) == "table" and evidence[hit]
+  if not e then
     argerror(1, "why", "recommendation hit expected", 1)
   end
-  local w, idx = hit._why, hit._index
+  local w, idx = e[1], e[2]
   local papers, terms, weights = {}, {}, {}
-  for i, p in ipairs(w.papers) do papers[i] = { paper = idx:_paper(p.doc), score = p.score } end
+  for i, p in ipairs(w.papers) do papers[i] = { paper = core._rpaper(idx, p.doc), score = p.score } end
   for i, t in ipairs(w.terms) do terms[i] = t.term; weights[i] = t.weight end
   return { papers = papers, terms = terms, weights = weights }
 end
@@ -206,8 +199,7 @@ function M.recommend(idx, library, opts)
   if q ~= nil and type(q) ~= "string" and type(q) ~= "table" then
     argerror(3, fname, "query must be a query string, got " .. type(q))
   end
-  q = q or newest_day(idx)
-  local cands = q and candidates(idx, q) or {}
+  local cands = candidates(idx, q)
   local info = { library = 0, candidates = #cands, unmatched = unmatched }
   if #cands == 0 then
     info.library = #docs + (text and 1 or 0)
@@ -221,7 +213,9 @@ function M.recommend(idx, library, opts)
   info.library = nlib
   local hits = {}
   for i, h in ipairs(raw) do
-    hits[i] = setmetatable({ score = h.score, paper = idx:_paper(h.doc), _why = h, _index = idx }, hit_mt)
+    local hit = setmetatable({ score = h.score, paper = core._rpaper(idx, h.doc) }, hit_mt)
+    evidence[hit] = { h, idx }
+    hits[i] = hit
   end
   return hits, info
 end
@@ -263,20 +257,9 @@ function M.evaluate(idx, library, opts)
     argerror(2, fname, "the library has no paper in this index", 2)
   end
   -- the last `days` digest days: docs are numbered newest first
-  local n, seen, ndays, last = #idx, nil, 0, nil
-  local cands = {}
-  for d = 0, n - 1 do
-    local date = idx:_date(d)
-    if date ~= seen then
-      if ndays == days then break end
-      ndays = ndays + 1
-      seen = date
-    end
-    last = date
-    cands[#cands + 1] = d
-  end
+  local cands, ndays, last, newest = core._rcands(idx, nil, days)
   local report = { days = ndays, k = k, candidates = #cands,
-                   from = last, to = n > 0 and idx:_date(0) or nil }
+                   from = last, to = newest }
   local incand = {}
   for _, d in ipairs(cands) do incand[d] = true end
   local hidden, rest, rel = 0, {}, {}
