@@ -29,8 +29,8 @@
 local filter = require "arxivdigest.filter"
 local query = require "arxivdigest.query"
 
-local type, error, ipairs, pairs, pcall, tostring, setmetatable, getmetatable =
-      type, error, ipairs, pairs, pcall, tostring, setmetatable, getmetatable
+local type, error, ipairs, pairs, pcall, tostring, tonumber, setmetatable, getmetatable =
+      type, error, ipairs, pairs, pcall, tostring, tonumber, setmetatable, getmetatable
 local format, concat, sort, huge = string.format, table.concat, table.sort, math.huge
 local tointeger = math.tointeger
 -- (a sandbox's state has no io library: its pipelines cannot write files)
@@ -64,6 +64,7 @@ local function copy_state(st)
   local n = {}
   for k, v in pairs(st) do n[k] = v end
   n.plan = nil
+  n.notes = nil
   n.filters = {}
   for i, f in ipairs(st.filters) do n.filters[i] = f end
   n.queries = {}
@@ -152,7 +153,7 @@ end
 -- an array of papers), else nil.
 function M.source_of(p)
   local st = S(p, "source_of")
-  if #st.filters > 0 or #st.queries > 0 or st.sort or st.rank or st.group or st.limit
+  if #st.filters > 0 or #st.queries > 0 or st.sort or st.rank or st.recommend or st.group or st.limit
      or st.fmt then
     return nil
   end
@@ -226,6 +227,33 @@ function Pipeline:rank(fn)
   end
   return derive(self, "rank", function(n)
     n.rank = fn
+    n.sort = {field = "score", dir = "desc"}
+  end)
+end
+
+--- Rank by recommendation against a library (idx:recommend): the
+-- candidates are the papers the pipeline's queries and filters select
+-- (opts.query, when given, instead; with neither, the newest digest day),
+-- scored against `library` (ids, papers, a Library or text) and ordered
+-- best first; the scores reach the formatter as opts.scores, like :rank's.
+-- opts: those of idx:recommend (negative, weights, ...) and explain = true
+-- (the formatter gets opts.notes, each paper's evidence as one line: text,
+-- markdown and html print it). Needs an index as the source.
+function Pipeline:recommend(library, opts)
+  local st0 = S(self, "recommend")
+  if st0.kind ~= "index" then
+    error("bad argument #1 to 'recommend' (the pipeline's source must be an index: ad.from(idx))", 2)
+  end
+  if library == nil then
+    error("bad argument #1 to 'recommend' (library expected: ids, papers, a Library or text)", 2)
+  end
+  if opts ~= nil and type(opts) ~= "table" then
+    error(format("bad argument #2 to 'recommend' (options table expected, got %s)", type(opts)), 2)
+  end
+  local o = {}
+  for k, v in pairs(opts or {}) do o[k] = v end
+  return derive(self, "recommend", function(n)
+    n.recommend = {library = library, opts = o}
     n.sort = {field = "score", dir = "desc"}
   end)
 end
@@ -564,10 +592,63 @@ end
 
 -- The papers and scores before grouping, limited, in their final order,
 -- and the number of matches before the limit when it is known cheaply.
+-- why(hit) as one line: the nearest library papers, then the terms
+local function why_line(hit)
+  local w = hit:why()
+  local parts = {}
+  local ps = {}
+  for i, x in ipairs(w.papers) do
+    if i > 3 then break end
+    ps[#ps + 1] = format("%s (%s)", tostring(x.paper.title or ""), tostring(x.paper.id))
+  end
+  if #ps > 0 then parts[#parts + 1] = "like " .. concat(ps, "; ") end
+  if #w.terms > 0 then parts[#parts + 1] = "terms: " .. concat(w.terms, ", ", 1, #w.terms < 6 and #w.terms or 6) end
+  return concat(parts, " | ")
+end
+M.why_line = why_line
+
+-- The recommendations of a pipeline with a recommend step: papers and
+-- scores before grouping, in their final order; notes: paper -> why line
+-- (with opts.explain).
+local function recommend_papers(st, pl, limit, offset)
+  local r = st.recommend
+  local idx = st.src
+  local ro = {}
+  for k, v in pairs(r.opts) do ro[k] = v end
+  ro.explain = nil
+  if ro.query == nil then ro.query = pl.tree end
+  local sorted = st.sort and st.sort.field == "score" and st.sort.dir == "desc"
+  if #pl.lua == 0 and sorted and limit < huge then ro.limit = limit + offset
+  else ro.limit = #idx end
+  ro.offset = 0
+  local ok, hits = pcall(idx.recommend, idx, r.library, ro)
+  if not ok then error(tostring(hits):gsub("^bad argument #(%d) to 'recommend'", function(n)
+    return format("bad argument #%d to 'recommend'", tonumber(n) - 1) end), 0) end
+  local entries = {}
+  for _, h in ipairs(hits) do
+    if #pl.lua == 0 or keep(pl.lua, h.paper) then
+      entries[#entries + 1] = {paper = h.paper, score = h.score, pos = #entries + 1, hit = h}
+    end
+  end
+  if not sorted then sort_entries(st, entries) end
+  local papers, scores, notes = {}, {}, r.opts.explain and {} or nil
+  local last = offset + limit
+  if last > #entries then last = #entries end
+  for k = offset + 1, last do
+    local e = entries[k]
+    papers[#papers + 1] = e.paper
+    scores[#papers] = e.score
+    if notes then notes[e.paper] = why_line(e.hit) end
+  end
+  st.notes = notes
+  return papers, scores
+end
+
 local function select_papers(st)
   local pl = plan(st)
   local limit, offset = st.limit or huge, st.offset or 0
   local papers, scores = {}, {}
+  if st.recommend then return recommend_papers(st, pl, limit, offset) end
   local order = st.kind == "index" and index_order(st, pl)
   if (order or not (st.sort or st.rank)) and not st.rank then
     -- the source's own order: stream, stop at the limit
@@ -638,7 +719,7 @@ end
 -- can tell it without reading them all (an index without Lua filters).
 local function total(st)
   local pl = plan(st)
-  if st.kind == "index" and #pl.lua == 0 and not st.rank then
+  if st.kind == "index" and #pl.lua == 0 and not st.rank and not st.recommend then
     return st.src:count(pl.tree or ALL)
   end
   return nil
@@ -665,7 +746,7 @@ function Pipeline:papers()
   local st = S(self, "papers")
   local pl = plan(st)
   local order = st.kind == "index" and index_order(st, pl)
-  if st.group or st.rank or (st.sort and not order) then
+  if st.group or st.rank or st.recommend or (st.sort and not order) then
     local papers, scores = execute(st)
     local i = 0
     return function()
@@ -757,6 +838,7 @@ local function render_to(st, write, path)
   if st.fmt_opts then for k, v in pairs(st.fmt_opts) do opts[k] = v end end
   opts.groups = groups
   opts.scores = scores
+  if st.recommend then opts.ranked = true; opts.total = nil; opts.notes = st.notes end
   return fm.render(papers, fmt_for(st, path), opts, write), #papers
 end
 
@@ -825,7 +907,8 @@ function Pipeline:describe()
   if pl.select then out[#out + 1] = "where " .. fmt_tree(pl.select) .. " [in C]" end
   for _, f in ipairs(pl.lua) do out[#out + 1] = "where " .. f.desc end
   if st.rank then out[#out + 1] = "rank by function" end
-  if st.sort and not st.rank then
+  if st.recommend then out[#out + 1] = "recommend against a library" end
+  if st.sort and not st.rank and not st.recommend then
     local s = st.sort
     out[#out + 1] = "sort " .. (type(s.field) == "function" and "by comparator" or s.field .. " " .. s.dir)
   end

@@ -127,6 +127,10 @@ local function paper_html(p, opts, score)
   if p.comment then extra[#extra + 1] = "<b>Comment:</b> " .. linkify(p.comment) end
   if p.journal then extra[#extra + 1] = "<b>Journal:</b> " .. esc(p.journal) end
   if #extra > 0 then out[#out + 1] = '<p class="meta">' .. table.concat(extra, "<br/>") .. "</p>" end
+  local note = type(opts.notes) == "table" and opts.notes[p]
+  if type(note) == "string" and note ~= "" then
+    out[#out + 1] = '<p class="why"><b>Why:</b> ' .. esc(note) .. "</p>"
+  end
   local links = {}
   if abs then links[#links + 1] = link(abs, "abs") or ("abs: " .. esc(abs)) end
   local pdf = p.pdf_url

@@ -178,7 +178,13 @@ local function categories_line(p)
   return table.concat(out, ", ")
 end
 
-local function catalog_record(p, write, dated)
+-- opts.notes (paper -> one line, e.g. a recommendation's evidence)
+local function note_of(opts, p)
+  local n = type(opts) == "table" and type(opts.notes) == "table" and opts.notes[p]
+  return type(n) == "string" and n ~= "" and one_line(n) or nil
+end
+
+local function catalog_record(p, write, dated, note)
   local id = paper_id(p)
   local authors = util.array(p.authors)
   for i, a in ipairs(authors) do authors[i] = one_line(a) end
@@ -195,6 +201,7 @@ local function catalog_record(p, write, dated)
     "- **Comment**: ", value(p.comment), "\n",
     "- **Journal**: ", value(p.journal), "\n",
     "- **Summary**: ", value(p.abstract), "\n",
+    note and ("- **Why**: " .. note .. "\n") or "",
     "\n\n\n",
   }
   write(table.concat(buf))
@@ -202,12 +209,12 @@ end
 
 local function render_catalog(papers, opts, write, headers)
   if not headers then
-    for i = 1, #papers do catalog_record(papers[i], write, true) end
+    for i = 1, #papers do catalog_record(papers[i], write, true, note_of(opts, papers[i])) end
     return
   end
   for _, s in ipairs(sections(papers, function(p) return paper_date(p) or "" end)) do
     write("# Arxiv Papers in " .. header_category(s.papers, opts) .. " on " .. s.key .. "\n")
-    for _, p in ipairs(s.papers) do catalog_record(p, write) end
+    for _, p in ipairs(s.papers) do catalog_record(p, write, nil, note_of(opts, p)) end
   end
 end
 
@@ -229,14 +236,18 @@ local function listing_day(date)
   return string.format("%s, %02d %s %04d", util.DAYS[util.weekday(y, m, d)], d, util.MONTHS[m], y)
 end
 
-local function render_listing(papers, _, write, headers)
+local function render_listing(papers, opts, write, headers)
+  local function why(p)
+    local n = note_of(opts, p)
+    return n and (">  *Why*: " .. html(n) .. "      \n") or ""
+  end
   if not headers then
     for n = 1, #papers do
       local p = papers[n]
       local id = paper_id(p)
       local link = id ~= "" and ("  [ :arrow_down: ](" .. pdf_url_listing(p, id) .. ")") or ""
       write("### " .. n .. "." .. html(p.title) .. link .. "  " .. (paper_date(p) or "") .. " "
-        .. html(p.primary_category) .. "\n" .. ">  " .. html(p.abstract) .. "      \n")
+        .. html(p.primary_category) .. "\n" .. ">  " .. html(p.abstract) .. "      \n" .. why(p))
     end
     return
   end
@@ -253,7 +264,7 @@ local function render_listing(papers, _, write, headers)
     for n, p in ipairs(ordered) do
       local id = paper_id(p)
       local link = id ~= "" and ("  [ :arrow_down: ](" .. pdf_url_listing(p, id) .. ")") or ""
-      write("### " .. n .. "." .. html(p.title) .. link .. "\n" .. ">  " .. html(p.abstract) .. "      \n")
+      write("### " .. n .. "." .. html(p.title) .. link .. "\n" .. ">  " .. html(p.abstract) .. "      \n" .. why(p))
     end
   end
 end

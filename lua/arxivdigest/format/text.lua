@@ -178,6 +178,8 @@ local function render_paper(p, n, opts, color, write, score)
   if p.comment then extra[#extra + 1] = "Comment: " .. M.sanitize(p.comment) end
   if p.journal then extra[#extra + 1] = "Journal: " .. M.sanitize(p.journal) end
   if p.doi then extra[#extra + 1] = "DOI: " .. M.sanitize(p.doi) end
+  local note = type(opts.notes) == "table" and opts.notes[p]
+  if type(note) == "string" and note ~= "" then extra[#extra + 1] = "Why: " .. M.sanitize(note) end
   for _, e in ipairs(extra) do out[#out + 1] = M.wrap(e, width, pad) end
   local url = p.abs_url
   if not util.is_http_url(url) then
@@ -189,7 +191,7 @@ end
 
 function M.render(papers, opts, write)
   local o = {}
-  for _, k in ipairs({ "width", "color", "abstract", "title", "groups", "stdout", "isatty", "getenv" }) do
+  for _, k in ipairs({ "width", "color", "abstract", "title", "groups", "stdout", "isatty", "getenv", "notes" }) do
     o[k] = opts[k]
   end
   o.width = math.max(tonumber(o.width) or 80, 20) // 1
