@@ -29,8 +29,8 @@
 local filter = require "arxivdigest.filter"
 local query = require "arxivdigest.query"
 
-local type, error, ipairs, pairs, pcall, tostring, tonumber, setmetatable, getmetatable =
-      type, error, ipairs, pairs, pcall, tostring, tonumber, setmetatable, getmetatable
+local type, error, ipairs, pairs, pcall, tostring, tonumber, setmetatable, getmetatable, rawget =
+      type, error, ipairs, pairs, pcall, tostring, tonumber, setmetatable, getmetatable, rawget
 local format, concat, sort, huge = string.format, table.concat, table.sort, math.huge
 local tointeger = math.tointeger
 -- (a sandbox's state has no io library: its pipelines cannot write files)
@@ -238,11 +238,12 @@ end
 -- best first; the scores reach the formatter as opts.scores, like :rank's.
 -- opts: those of idx:recommend (negative, weights, ...) and explain = true
 -- (the formatter gets opts.notes, each paper's evidence as one line: text,
--- markdown and html print it). Needs an index as the source.
+-- markdown and html print it). The source is an index, or a collection
+-- (indexed when the pipeline runs, once per collection).
 function Pipeline:recommend(library, opts)
   local st0 = S(self, "recommend")
-  if st0.kind ~= "index" then
-    error("bad argument #1 to 'recommend' (the pipeline's source must be an index: ad.from(idx))", 2)
+  if st0.kind ~= "index" and st0.kind ~= "collection" then
+    error("bad argument #1 to 'recommend' (the pipeline's source must be an index or a collection)", 2)
   end
   if library == nil then
     error("bad argument #1 to 'recommend' (library expected: ids, papers, a Library or text)", 2)
@@ -644,9 +645,30 @@ local function recommend_papers(st, pl, limit, offset)
   return papers, scores
 end
 
+-- the index of a collection, for :recommend (made once per collection)
+local indexes = setmetatable({}, {__mode = "k"})
+
 local function select_papers(st)
-  local pl = plan(st)
   local limit, offset = st.limit or huge, st.offset or 0
+  if st.recommend and st.kind == "collection" then
+    local idx = indexes[st.src]
+    if not idx then
+      local ok, ad = pcall(require, "arxivdigest")
+      local make = ok and type(ad) == "table" and rawget(ad, "index") or nil
+      if type(make) ~= "function" then
+        error("recommend: the source is a collection, and indexing is not allowed here "
+          .. "(a sandbox): give an index as the source (-i FILE)", 0)
+      end
+      idx = make(st.src)
+      indexes[st.src] = idx
+    end
+    local ist = copy_state(st)
+    ist.kind, ist.src = "index", idx
+    local papers, scores = recommend_papers(ist, plan(ist), limit, offset)
+    st.notes = ist.notes
+    return papers, scores
+  end
+  local pl = plan(st)
   local papers, scores = {}, {}
   if st.recommend then return recommend_papers(st, pl, limit, offset) end
   local order = st.kind == "index" and index_order(st, pl)

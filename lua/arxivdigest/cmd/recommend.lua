@@ -1,0 +1,171 @@
+--- `arxivdigest recommend`: which papers to read, ranked against a library
+-- (a BibTeX export or a list of ids, --library) and/or --like ids, with
+-- --dislike ids ranked down (arxivdigest.recommend, idx:recommend).
+-- Registered by cli.lua (M.EXTERNAL).
+
+local format, concat = string.format, table.concat
+local ipairs, tostring, type, pcall = ipairs, tostring, type, pcall
+
+local function usage_error(msg) return require("arxivdigest.cli").usage_error(msg) end
+
+local EXPLAINED = {text = true, markdown = true, html = true}
+
+-- "bad argument #2 to 'recommend' (the library has ...)" -> "the library has ..."
+local function plain(err)
+  err = tostring(err)
+  return err:match("bad argument #%d+ to '[%w_]+' %((.*)%)$") or err
+end
+
+local function is_date(s)
+  return type(s) == "string" and s:match("^%d%d%d%d%-%d%d%-%d%d$") ~= nil
+    or (type(s) == "string" and (s:match("^%d%d%d%d%-%d%d$") or s:match("^%d%d%d%d$")) ~= nil)
+end
+
+-- the library the options name: a list of papers and ids (nil: none given)
+local function library_of(ctx, idx)
+  local o = ctx.opts
+  local core = require "arxivdigest.core"
+  local list = {}
+  if o.library then
+    local lib, err = require("arxivdigest").library(o.library)
+    if not lib then error(tostring(err), 0) end
+    for _, w in ipairs(lib:warnings()) do ctx:warn(w) end
+    lib:resolve(idx)
+    local un = lib:unmatched()
+    if #un > 0 then
+      local first = un[1]
+      ctx:warn(format("%d of the library's entries are not in the index (first: %s:%s: %s%s)", #un,
+        o.library, tostring(first.line or "?"), first.entry and first.entry.key and (first.entry.key .. ": ") or "",
+        tostring(first.reason)))
+    end
+    for _, d in ipairs(lib:_docs_for(idx)) do list[#list + 1] = core._rpaper(idx, d) end
+    if #list == 0 and not o.like then
+      error(format("%s: none of its %d entr%s is in the index (%s)", o.library, #lib:entries(),
+        #lib:entries() == 1 and "y" or "ies", #un > 0 and tostring(un[1].reason) or "no entry names a paper"), 0)
+    end
+  end
+  local missing = {}
+  for _, id in ipairs(o.like or {}) do
+    if core._rfind(idx, id) then list[#list + 1] = id else missing[#missing + 1] = id end
+  end
+  if #missing > 0 then
+    local msg = format("--like %s: not in the index", concat(missing, ", "))
+    if #list == 0 then error(msg, 0) end
+    ctx:warn(msg)
+  end
+  for _, id in ipairs(o.dislike or {}) do
+    if not core._rfind(idx, id) then ctx:warn(format("--dislike %s: not in the index", id)) end
+  end
+  return list
+end
+
+local function evaluate(ctx, idx, list, weights)
+  local rec = require "arxivdigest.recommend"
+  local days = ctx:int_option("days") or 30
+  if days < 1 then usage_error("option '--days' needs a number of days >= 1") end
+  local k = ctx:int_option("limit") or 50
+  if k < 1 then usage_error("option '--limit' needs k >= 1 with --evaluate") end
+  local ok, r = pcall(rec.evaluate, idx, list, {days = days, k = k, weights = weights})
+  if not ok then error(plain(r), 0) end
+  local fmt = ctx:output_format("text")
+  if fmt == "jsonl" or fmt == "json" then
+    ctx:write_text(require("arxivdigest.json").encode(r) .. "\n")
+  elseif fmt == "text" then
+    local out = {}
+    out[#out + 1] = format("evaluation: the library's papers of the last %d digest days (%s to %s) hidden",
+      r.days, tostring(r.from), tostring(r.to))
+    out[#out + 1] = format("  candidates %d (every paper of those days), hidden %d, library left %d, k = %d",
+      r.candidates, r.hidden, r.library, r.k)
+    if not r.method then
+      out[#out + 1] = "  not measured: " .. tostring(r.reason)
+    else
+      out[#out + 1] = format("  %-22s %10s %10s", "", "recall@" .. r.k, "nDCG@" .. r.k)
+      out[#out + 1] = format("  %-22s %10.3f %10.3f", "arxivdigest", r.method.recall, r.method.ndcg)
+      out[#out + 1] = format("  %-22s %10.3f %10.3f", "tf-idf centroid", r.centroid.recall, r.centroid.ndcg)
+      local verdict
+      if r.method.recall <= r.centroid.recall * 0.8 then
+        verdict = "the baseline does better: the library may not be typical of what you read"
+      elseif r.method.recall == 0 then
+        verdict = "no hidden paper came back: the library says little about those days"
+      else
+        verdict = format("%d of %d hidden papers came back in the first %d",
+          math.floor(r.method.recall * r.hidden + 0.5), r.hidden, r.k)
+      end
+      out[#out + 1] = "  " .. verdict
+    end
+    ctx:write_text(concat(out, "\n") .. "\n")
+  else
+    usage_error(format("'recommend --evaluate' writes text or jsonl, not '%s'", fmt))
+  end
+  return r.method and 0 or 1
+end
+
+local function run(ctx, pos)
+  local o = ctx.opts
+  local ad = require "arxivdigest"
+  if not o.library and not o.like then
+    usage_error("'recommend' needs a library: --library FILE (BibTeX or ids, one a line) or --like ID")
+  end
+  if o.since and not is_date(o.since) then
+    usage_error(format("option '--since' needs a date YYYY-MM-DD (got '%s')", o.since))
+  end
+  if o.since and o.query then usage_error("give --since or -q, not both (-q 'date:DAY.. ...' does both)") end
+  if o.evaluate and (o.query or o.since or o.dislike) then
+    usage_error("--evaluate picks its own candidates and hides its own papers: no -q, --since or --dislike")
+  end
+  local q = o.query
+  if o.since then q = "date:" .. o.since .. ".." end
+  if q then
+    local okq, err = pcall(require("arxivdigest.query").parse, q)
+    if not okq then usage_error("bad query: " .. tostring(err)) end
+  end
+  local weights
+  if o["no-authors"] then weights = {au = 0} end
+  local fmt = ctx:output_format("text")
+  if o.explain and not o.evaluate and not (type(fmt) == "string" and EXPLAINED[fmt]) then
+    usage_error(format("--explain shows in text, markdown and html output, not '%s'", tostring(fmt)))
+  end
+  local idx = ctx:input(pos, true)
+  local list = library_of(ctx, idx)
+  if o.evaluate then return evaluate(ctx, idx, list, weights) end
+  local limit = ctx:int_option("limit") or 20
+  local ropts = {query = q, negative = o.dislike, weights = weights, explain = o.explain and true or nil}
+  local pipe = ad.from(idx):recommend(list, ropts):limit(limit)
+  local ok, n = pcall(ctx.output, ctx, pipe, "text",
+    {title = o.explain and "Recommended, with why" or "Recommended"})
+  if not ok then
+    if type(n) == "table" then error(n, 0) end    -- a usage error
+    error(plain(n), 0)
+  end
+  if n == 0 then
+    ctx:warn(q and format("no candidate paper matches '%s'", q) or "no candidate paper (empty index?)")
+    return 1
+  end
+  return 0
+end
+
+return {
+  synopsis = "recommend (--library FILE | --like ID...) [PATH...]",
+  summary = "Which papers to read: ranked against your library, explained",
+  doc = "Ranks candidate papers (default: the newest digest day; --since DAY or -q QUERY) against a\n"
+    .. "library: --library FILE (a BibTeX export of Zotero, JabRef, arXiv or Google Scholar, or arXiv\n"
+    .. "ids one a line) and/or --like ID; --dislike ID ranks papers like it down. Library papers are\n"
+    .. "never recommended. --explain shows why (the library papers and the terms that weigh most).\n"
+    .. "--evaluate hides the library's papers of the last --days digest days (30) and prints how many\n"
+    .. "come back in the first -n (50), beside a plain tf-idf centroid. Exit status 1 when no paper\n"
+    .. "is a candidate, 2 on a usage error.",
+  args = {"PATH"},
+  options = {
+    {long = "library", short = "l", value = "FILE", doc = "the library: BibTeX, or arXiv ids one a line"},
+    {long = "like", value = "ID", multi = true, doc = "a paper you like (repeatable)"},
+    {long = "dislike", value = "ID", multi = true, doc = "a paper you do not want more of (repeatable)"},
+    {long = "query", short = "q", value = "QUERY", doc = "the candidates (default: the newest digest day)"},
+    {long = "since", value = "DAY", doc = "the candidates: the papers dated DAY or later"},
+    {long = "explain", doc = "show why each paper is recommended (text, markdown, html)"},
+    {long = "no-authors", doc = "authors' names do not count (only the text)"},
+    {long = "evaluate", doc = "measure: recall@k and nDCG@k on the library's own recent papers"},
+    {long = "days", value = "N", doc = "--evaluate: the digest days hidden (default 30)"},
+  },
+  example = "arxivdigest recommend --library my.bib -i archive.adx --since 2024-03-01 --explain",
+  run = run,
+}
