@@ -1,0 +1,339 @@
+-- Recommendations as the user reaches them: idx:recommend (a method of the
+-- Index), the pipeline step ad.from(idx):recommend, the `arxivdigest
+-- recommend` command with each of its options and failures,
+-- examples/reports/for-me.lua, and a property test of the entry point.
+local ad = require "arxivdigest"
+local cli = require "arxivdigest.cli"
+local script = require "arxivdigest.script"
+
+local FIX = "spec/fixtures/library/"
+local CORPUS = os.getenv("ARXIVDIGEST_CORPUS") or "../shared/corpus/cs.CV-2019"
+
+local function sink()
+  local buf = {}
+  return {write = function(self, ...)
+    for i = 1, select("#", ...) do buf[#buf + 1] = tostring((select(i, ...))) end
+    return self
+  end, text = function() return table.concat(buf) end}
+end
+
+-- runs the command in-process: status, stdout, stderr
+local function run(...)
+  local out, err = sink(), sink()
+  local status = cli.main({...}, {stdout = out, stderr = err})
+  return status, out.text(), err.text()
+end
+
+local function count(s, pat) return select(2, s:gsub(pat, "")) end
+
+local idx, adx
+setup(function()
+  idx = assert(ad.index(ad.sample()))
+  adx = os.tmpname() .. ".adx"
+  assert(idx:save(adx))
+end)
+teardown(function() if adx then os.remove(adx) end end)
+
+local function ids(hits)
+  local out = {}
+  for i, h in ipairs(hits) do out[i] = h.paper.id end
+  return out
+end
+
+describe("idx:recommend", function()
+  it("is a method of every Index, loaded or built, like search", function()
+    local loaded = assert(ad.load(adx))
+    local a = idx:recommend({"2005.09623"}, {query = "cat:cs.CV", limit = 5})
+    local b = loaded:recommend({"2005.09623"}, {query = "cat:cs.CV", limit = 5})
+    assert.are.equal(5, #a)
+    assert.are.same(ids(a), ids(b))
+    for i = 1, 5 do
+      assert.are.equal(a[i].score, b[i].score)
+      assert.is_true(a[i].score >= (a[i + 1] or {score = -math.huge}).score)
+      assert.are.equal("function", type(a[i].why))
+      assert.are.equal(a[i].paper, idx:get(a[i].paper.id))
+    end
+    loaded:close()
+    assert.error_matches(function() loaded:recommend({"2005.09623"}) end, "closed")
+  end)
+
+  it("returns the library's resolution: unmatched ids are listed, not fatal", function()
+    local hits, info = idx:recommend({"2005.09623", "1706.03762", "arXiv:2011.10043"}, {query = "cat:cs.CV"})
+    assert.is_true(#hits > 0)
+    assert.are.same({"1706.03762"}, info.unmatched)
+    assert.are.equal(2, info.library)
+  end)
+
+  it("takes a Library read by ad.library, matched by id, DOI and title", function()
+    local lib = assert(ad.library(FIX .. "zotero.bib"))
+    local hits, info = idx:recommend(lib, {query = "cat:cs.CV", limit = 3})
+    assert.are.equal(3, #hits)
+    assert.are.equal(#lib, info.library)
+    for _, id in ipairs(lib:ids()) do
+      for _, h in ipairs(hits) do assert.are_not.equal(id, h.paper.id) end
+    end
+  end)
+
+  it("raises a clear error on misuse, naming the argument", function()
+    assert.error_matches(function() idx:recommend() end, "bad argument #2 to 'recommend'")
+    assert.error_matches(function() idx:recommend({"2005.09623"}, 5) end, "options table expected")
+    assert.error_matches(function() idx:recommend({"2005.09623"}, {limit = -1}) end, "limit must be")
+    assert.error_matches(function() idx:recommend({"2005.09623"}, {query = "date:2020-13"}) end, "date")
+    assert.error_matches(function() idx:recommend({}, {}) end, "no paper in this index")
+    assert.error_matches(function() idx.recommend(nil, {"2005.09623"}) end, "Index expected")
+  end)
+
+  it("never crashes on random arguments (property test)", function()
+    math.randomseed(13)
+    local values = {
+      function() return nil end, function() return 0 end, function() return -1 end,
+      function() return 1e300 end, function() return 0 / 0 end, function() return "" end,
+      function() return "2005.09623" end, function() return "cat:cs.CV" end,
+      function() return "date:2020-05-20" end, function() return "\255\0\1" end,
+      function() return ("x"):rep(100000) end, function() return {} end,
+      function() return {"2005.09623", "2005.09623"} end, function() return {1, 2, 3} end,
+      function() return {true} end, function() return {ti = 0, abs = 0, au = 0, co = 0} end,
+      function() return {au = 0} end, function() return {ti = -1} end, function() return idx end,
+      function() return idx:get("2005.09544") end, function() return setmetatable({}, {__index = error}) end,
+    }
+    local keys = {"query", "limit", "offset", "negative", "weights", "papers", "terms"}
+    local function any() return values[math.random(#values)]() end
+    for _ = 1, 400 do
+      local opts = {}
+      for _, k in ipairs(keys) do if math.random() < 0.4 then opts[k] = any() end end
+      local lib = any()
+      local ok, err = pcall(idx.recommend, idx, lib, math.random() < 0.9 and opts or any())
+      if ok then
+        assert.are.equal("table", type(err))
+        for _, h in ipairs(err) do
+          assert.are.equal("number", type(h.score))
+          assert.is_true(h.score == h.score)
+          local w = h:why()
+          assert.are.equal("table", type(w.papers))
+        end
+      else
+        assert.are.equal("string", type(err))
+        assert.is_true(#err > 0)
+      end
+    end
+  end)
+end)
+
+describe("pipeline :recommend", function()
+  it("ranks like :rank: scores reach the format, limit, offset and groups work", function()
+    local direct = idx:recommend({"2005.09623"}, {query = "cat:cs.CV", limit = 8})
+    local p = ad.from(idx):query("cat:cs.CV"):recommend({"2005.09623"})
+    local papers = p:limit(8):collect()
+    assert.are.same(ids(direct), (function()
+      local out = {}
+      for i, x in ipairs(papers) do out[i] = x.id end
+      return out
+    end)())
+    local second = p:limit(3, 2):collect()
+    assert.are.equal(direct[3].paper.id, second[1].id)
+    local groups = p:limit(8):group_by("date"):groups()
+    local n = 0
+    for _, g in ipairs(groups) do
+      n = n + #g.papers
+      for k = 2, #g.scores do assert.is_true(g.scores[k - 1] >= g.scores[k]) end
+    end
+    assert.are.equal(8, n)
+    local text = p:limit(2):format("text"):render()
+    assert.matches("score " .. string.format("%.3g", direct[1].score), text, 1, true)
+  end)
+
+  it("runs the pipeline's filters on the recommendations, and opts.query instead of the pipeline's", function()
+    local all = ad.from(idx):recommend({"2005.09623"}, {query = "cat:cs.CV"}):collect()
+    local kept = ad.from(idx):recommend({"2005.09623"}, {query = "cat:cs.CV"})
+      :where(function(x) return x.title:find("Learning") ~= nil end):collect()
+    assert.is_true(#kept > 0 and #kept < #all)
+    for _, x in ipairs(kept) do assert.matches("Learning", x.title) end
+  end)
+
+  it("explains in text, markdown and html with explain = true", function()
+    local p = ad.from(idx):recommend({"2005.09623"}, {query = "cat:cs.CV", explain = true}):limit(3)
+    assert.are.equal(3, count(p:format("text"):render(), "Why: like "))
+    assert.are.equal(3, count(p:format("markdown"):render(), "%- %*%*Why%*%*: like "))
+    assert.are.equal(3, count(p:format("html"):render(), '<p class="why"><b>Why:</b> like '))
+    local plain = ad.from(idx):recommend({"2005.09623"}, {query = "cat:cs.CV"}):limit(3)
+    assert.are.equal(0, count(plain:format("text"):render(), "Why:"))
+  end)
+
+  it("indexes a collection source once, and refuses other sources", function()
+    local c = assert(ad.open(ad.sample()))
+    local a = ad.from(c):recommend({"2005.09623"}, {query = "cat:cs.CV"}):limit(5):collect()
+    local b = ad.from(idx):recommend({"2005.09623"}, {query = "cat:cs.CV"}):limit(5):collect()
+    for i = 1, 5 do assert.are.equal(b[i].id, a[i].id) end
+    assert.error_matches(function() ad.from({{id = "1"}}):recommend({"x"}) end, "index or a collection")
+    assert.error_matches(function() ad.from(idx):recommend() end, "library expected")
+    assert.error_matches(function() ad.from(idx):recommend({"2005.09623"}, 3) end, "options table")
+    assert.error_matches(function() ad.from(idx):recommend({}):collect() end, "no paper in this index")
+  end)
+end)
+
+describe("arxivdigest recommend", function()
+  it("ranks the newest digest day against a library, from digest files or an index", function()
+    local st, out, err = run("recommend", "--library", FIX .. "ids.txt", "-n", "5")
+    assert.are.equal(0, st)
+    assert.are.equal(5, count(out, "\n%[%d%] "))
+    assert.matches("not an arXiv id: not%-an%-id", err)
+    assert.matches("not in the index", err)
+    local st2, out2 = run("recommend", "--library", FIX .. "ids.txt", "-n", "5", "-i", adx)
+    assert.are.equal(0, st2)
+    assert.are.equal(out, out2)
+    for id in out:gmatch("\n    (%d+%.%d+) |") do assert.are.equal("2020-11-20", idx:get(id).date) end
+  end)
+
+  it("--like, --dislike, -q, --since, -f, -o", function()
+    local st, out = run("recommend", "--like", "2005.09623", "--like", "2011.10043", "-q", "cat:cs.CV",
+      "-f", "{id}", "-n", "50", "-i", adx)
+    assert.are.equal(0, st)
+    local list = {}
+    for id in out:gmatch("[^\n]+") do list[#list + 1] = id end
+    assert.are.equal(50, #list)
+    assert.is_nil(out:find("2005.09623", 1, true))
+    local st2, out2 = run("recommend", "--like", "2005.09623", "--like", "2011.10043", "--dislike", list[1],
+      "-q", "cat:cs.CV", "-f", "{id}", "-n", "50", "-i", adx)
+    assert.are.equal(0, st2)
+    assert.is_nil(out2:find(list[1], 1, true))
+    local _, since = run("recommend", "--like", "2005.09623", "--since", "2020-11-01", "-f", "{date}", "-n", "100", "-i", adx)
+    for d in since:gmatch("[^\n]+") do assert.is_true(d >= "2020-11-01") end
+    local path = os.tmpname() .. ".html"
+    local st3 = run("recommend", "--like", "2005.09623", "--explain", "-o", path, "-i", adx)
+    assert.are.equal(0, st3)
+    local html = assert(io.open(path)):read("a")
+    os.remove(path)
+    assert.matches('<p class="why">', html, 1, true)
+    for _, fmt in ipairs{"jsonl", "csv", "bibtex", "atom", "markdown"} do
+      local s, o = run("recommend", "--like", "2005.09623", "-f", fmt, "-n", "2", "-i", adx)
+      assert.are.equal(0, s)
+      assert.is_true(#o > 0)
+    end
+  end)
+
+  it("--explain shows the library papers and the terms, in text and markdown", function()
+    local st, out = run("recommend", "--library", FIX .. "zotero.bib", "--explain", "-n", "3", "-i", adx)
+    assert.are.equal(0, st)
+    assert.are.equal(3, count(out, "Why: like "))
+    assert.matches("terms: ", out)
+    local _, md = run("recommend", "--library", FIX .. "zotero.bib", "--explain", "-n", "3", "-f", "markdown", "-i", adx)
+    assert.are.equal(3, count(md, "%*%*Why%*%*"))
+  end)
+
+  it("--evaluate prints recall@k and nDCG@k beside the tf-idf centroid", function()
+    local lib = os.tmpname()
+    local f = assert(io.open(lib, "w"))
+    -- papers of the older days (the library) and of the newest (hidden)
+    local n = 0
+    for p in idx:papers() do
+      if p.date < "2020-11-20" and n < 30 and p.title:find("[Ss]egmentation") then f:write(p.id, "\n"); n = n + 1 end
+      if p.date == "2020-11-20" and p.title:find("[Ss]egmentation") then f:write(p.id, "\n") end
+    end
+    f:close()
+    local st, out = run("recommend", "--library", lib, "--evaluate", "--days", "1", "-n", "10", "-i", adx)
+    assert.are.equal(0, st)
+    assert.matches("recall@10", out, 1, true)
+    assert.matches("arxivdigest%s+%d%.%d+%s+%d%.%d+", out)
+    assert.matches("tf%-idf centroid%s+%d%.%d+%s+%d%.%d+", out)
+    local st2, js = run("recommend", "--library", lib, "--evaluate", "--days", "1", "-f", "jsonl", "-i", adx)
+    assert.are.equal(0, st2)
+    local r = require("arxivdigest.json").decode(js)
+    assert.are.equal(1, r.days)
+    assert.is_true(r.method.recall >= 0 and r.method.recall <= 1)
+    os.remove(lib)
+    -- a library of the newest day only: nothing to learn from
+    local st3, out3 = run("recommend", "--like", "2011.10043", "--evaluate", "--days", "1", "-i", adx)
+    assert.are.equal(1, st3)
+    assert.matches("not measured", out3)
+  end)
+
+  it("fails clearly: no library, none matched, bad options, unreadable files", function()
+    local none = os.tmpname()
+    local fh = assert(io.open(none, "w"))
+    fh:write("@book{hartley, title = {Multiple View Geometry}}\n@misc{x, eprint = {1706.03762}}\n@article{broken, title = {oops\n")
+    fh:close()
+    local empty = os.tmpname()
+    local cases = {
+      {{"recommend", "--library", none, "-i", adx}, 1, "none of its 2 entries is in the index"},
+      {{"recommend", "--library", empty, "-i", adx}, 1, "none of its 0 entries"},
+      {{"recommend"}, 2, "needs a library"},
+      {{"recommend", "--like", "9999.99999"}, 1, "not in the index"},
+      {{"recommend", "--library", "/nonexistent/my.bib"}, 1, "/nonexistent/my.bib"},
+      {{"recommend", "--like", "2005.09623", "--since", "yesterday"}, 2, "needs a date"},
+      {{"recommend", "--like", "2005.09623", "--since", "2020-01-01", "-q", "x"}, 2, "not both"},
+      {{"recommend", "--like", "2005.09623", "-q", "date:2020-13"}, 2, "bad query"},
+      {{"recommend", "--like", "2005.09623", "-f", "csv", "--explain"}, 2, "text, markdown and html"},
+      {{"recommend", "--like", "2005.09623", "--evaluate", "-q", "x"}, 2, "no %-q"},
+      {{"recommend", "--like", "2005.09623", "--evaluate", "-f", "html"}, 2, "text or jsonl"},
+      {{"recommend", "--like", "2005.09623", "-n", "x"}, 2, "non%-negative integer"},
+      {{"recommend", "--like", "2005.09623", "-q", "cat:nothing.here"}, 1, "no candidate"},
+      {{"recommend", "--like", "2005.09623", "--days"}, 2, "needs a value"},
+      {{"recommend", "--like", "2005.09623", "-i", "/nonexistent.adx"}, 1, "nonexistent"},
+    }
+    for _, c in ipairs(cases) do
+      local st, _, err = run(table.unpack(c[1]))
+      assert.are.equal(c[2], st, table.concat(c[1], " ") .. ": " .. err)
+      assert.matches(c[3], err)
+    end
+    os.remove(none); os.remove(empty)
+  end)
+
+  it("has --help", function()
+    local st, out = run("recommend", "--help")
+    assert.are.equal(0, st)
+    for _, o in ipairs{"--library", "--like", "--dislike", "--query", "--since", "--explain", "--evaluate"} do
+      assert.matches(o, out, 1, true)
+    end
+  end)
+end)
+
+describe("examples/reports/for-me.lua", function()
+  local R = "examples/reports/for-me.lua"
+  it("gives the day's top 20 for a library, with why", function()
+    local p = assert(script.report(R, {source = idx, args = {library = FIX .. "zotero.bib"}}))
+    local out = p:render()
+    assert.matches("^# For me, 2020%-11%-20", out)
+    assert.are.equal(20, count(out, "\n%d+%. %*%*"))
+    assert.are.equal(20, count(out, "\n   Why: like "))
+  end)
+
+  it("takes ids (in the sandbox too), and says what is missing", function()
+    local p = assert(script.report(R, {source = idx, args = {ids = "2005.09623, 2011.10043", limit = "5"},
+      sandbox = true}))
+    assert.are.equal(5, count(p:render(), "\n%d+%. %*%*"))
+    local ok, err = pcall(script.report, R, {source = idx, args = {}})
+    if ok then ok, err = pcall(function() return err:render() end) end
+    assert.is_false(ok)
+    assert.matches("no library", tostring(err))
+    local st, out = run("report", R, "-i", adx, "--settings", "examples/reports/interests.lua")
+    assert.are.equal(0, st)
+    assert.matches("Why: like", out, 1, true)
+  end)
+end)
+
+describe("recommend on the 2019 corpus (command)", function()
+  local f = io.open(CORPUS .. "/01/20190101.md", "rb")
+  if not f then
+    pending("corpus not found at " .. CORPUS .. " (set ARXIVDIGEST_CORPUS): skipped")
+    return
+  end
+  f:close()
+  it("recommends the whole archive against a library and evaluates it", function()
+    local big = assert(ad.index(CORPUS))
+    local path = os.tmpname() .. ".adx"
+    assert(big:save(path))
+    local lib = os.tmpname()
+    local fh = assert(io.open(lib, "w"))
+    for h in ipairs(big:search("gaussian OR nerf OR \"radiance fields\"", {limit = 200})) do
+      fh:write(big:search("gaussian OR nerf OR \"radiance fields\"", {limit = 200})[h].paper.id, "\n")
+    end
+    fh:close()
+    local st, out = run("recommend", "--library", lib, "-q", "year:2019", "-n", "10", "-f", "{id}", "-i", path)
+    assert.are.equal(0, st)
+    assert.are.equal(10, count(out, "\n"))
+    local st2, ev = run("recommend", "--library", lib, "--evaluate", "-i", path)
+    assert.are.equal(0, st2)
+    assert.matches("arxivdigest", ev)
+    os.remove(lib); os.remove(path)
+  end)
+end)
