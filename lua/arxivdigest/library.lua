@@ -34,8 +34,8 @@
 local lpeg = require "lpeg"
 local core = require "arxivdigest.core"
 
-local type, error, ipairs, setmetatable, getmetatable, tostring, pcall, require =
-      type, error, ipairs, setmetatable, getmetatable, tostring, pcall, require
+local type, error, ipairs, setmetatable, getmetatable, tostring, pcall =
+      type, error, ipairs, setmetatable, getmetatable, tostring, pcall
 local io, string, table, utf8 = io, string, table, utf8
 local fmt, concat = string.format, table.concat
 local P, R, S, C, Cmt, Cp, Ct, Cg = lpeg.P, lpeg.R, lpeg.S, lpeg.C, lpeg.Cmt, lpeg.Cp, lpeg.Ct, lpeg.Cg
