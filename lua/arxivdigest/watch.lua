@@ -648,6 +648,12 @@ local function file_key_fn(dirs)
   end
 end
 
+-- does cfg have a library watch (recommendations need one index)?
+local function has_library(cfg)
+  for _, w in ipairs(cfg.watches or {}) do if w.kind == "library" then return true end end
+  return false
+end
+
 --- Opens the archive of cfg: lists its files, loads the saved index and
 -- indexes the files it lacks; updates (and, with opts.save, saves) the
 -- saved index when it must (see the header). opts: save, full, log.
@@ -689,6 +695,9 @@ function M.open_archive(cfg, opts)
     elseif opts.full and (#pending > 0) then
       update = true
       info.reason = "asked for"
+    elseif #pending > 0 and has_library(cfg) then
+      update = true
+      info.reason = "a library watch ranks the new papers in the saved index"
     end
   end
   if not base then
@@ -937,16 +946,26 @@ local function matcher(w)
       return lines
     end}
   elseif w.kind == "library" then
-    local okl = pcall(require, "arxivdigest.library")
-    local okr = pcall(require, "arxivdigest.recommend")
-    if not (okl and okr) then
-      error("library watches need the recommendations (arxivdigest.library and arxivdigest.recommend), "
-        .. "which are not in this build yet", 0)
-    end
-    local fh, ferr = io.open(w.library, "rb")
-    if not fh then error("cannot read the library: " .. tostring(ferr), 0) end
-    fh:close()
-    error("library watches are not wired to arxivdigest.recommend yet", 0)
+    -- recommendations (idx:recommend): every paper in scope is a candidate
+    -- (no narrowing tree), ranked against the library in the saved index
+    -- (a library watch has it updated with the pending files first: see
+    -- open_archive); the why is the recommendation's evidence
+    local lib, err = ad.library(w.library)
+    if not lib then error("cannot read the library: " .. tostring(err), 0) end
+    return {library = lib, ranked = true, why = function(_, hit)
+      local lines = {}
+      local rec = hit and hit.rec
+      if not rec then return lines end
+      local ev = rec:why()
+      for i, x in ipairs(ev.papers) do
+        if i > 3 then break end
+        lines[#lines + 1] = format("like %s (%s)", tostring(x.paper.title), tostring(x.paper.id))
+      end
+      if #ev.terms > 0 then
+        lines[#lines + 1] = "terms: " .. concat(ev.terms, ", ", 1, #ev.terms < 6 and #ev.terms or 6)
+      end
+      return lines
+    end}
   end
   error("unknown watch kind " .. tostring(w.kind), 0)
 end
@@ -1084,6 +1103,24 @@ local function compute_watch(A, w, ws, files_now)
         news[#news + 1] = c
       end
     end
+  end
+  if m.library and #news > 0 then
+    -- one recommendation over the papers in scope of the saved index,
+    -- kept for the new ones; library papers are never recommended
+    local ok, hits = pcall(A.base.recommend, A.base, m.library,
+      {query = scope or {type = "all"}, limit = #A.base})
+    if not ok then error(tostring(hits):gsub("^bad argument #%d+ to 'recommend' %((.*)%)$", "%1"), 0) end
+    local by_id = {}
+    for _, h in ipairs(hits) do by_id[h.paper.id] = h end
+    local kept = {}
+    for _, c in ipairs(news) do
+      local h = by_id[c.id]
+      if h then
+        c.hit = {score = h.score, rec = h}
+        kept[#kept + 1] = c
+      end
+    end
+    news = kept
   end
   if m.ranked then
     sort(news, function(x, y)
