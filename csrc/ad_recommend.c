@@ -415,11 +415,15 @@ int ad_rmodel_build(ad_rmodel *m, ad_ix *ix, ad_corpus *c, const ad_ropts *o,
       if (ni == NULL) { st = AD_ENOMEM; goto done; }
       m->vid = ni;
       nw = (float *)ad_realloc(&m->a, m->vw, (size_t)m->capv * sizeof *nw, (size_t)nc * sizeof *nw);
-      if (nw == NULL) {  /* keep both arrays the same size */
-        ni = (uint32_t *)ad_realloc(&m->a, m->vid, (size_t)nc * sizeof *ni,
-                                    (size_t)(m->capv ? m->capv : 1) * sizeof *ni);
+      if (nw == NULL) {  /* keep both arrays the same size (capv) */
+        ni = m->capv ? (uint32_t *)ad_realloc(&m->a, m->vid, (size_t)nc * sizeof *ni,
+                                              (size_t)m->capv * sizeof *ni) : NULL;
         if (ni) m->vid = ni;
-        else { ad_free(&m->a, m->vid, (size_t)nc * sizeof *ni); m->vid = NULL; ad_free(&m->a, m->vw, (size_t)m->capv * sizeof *nw); m->vw = NULL; m->capv = 0; }
+        else {
+          ad_free(&m->a, m->vid, (size_t)nc * sizeof *ni); m->vid = NULL;
+          ad_free(&m->a, m->vw, (size_t)m->capv * sizeof *nw); m->vw = NULL;
+          m->capv = 0;
+        }
         st = AD_ENOMEM; goto done;
       }
       m->vw = nw;
@@ -747,11 +751,15 @@ static int ad_rdocview(ad_rstate *r, uint32_t d, int keep, ad_rview *out) {
     if (ni == NULL) return AD_ENOMEM;
     r->vid = ni;
     nw = (float *)ad_realloc(r->x.a, r->vw, (size_t)r->capv * sizeof *nw, (size_t)nc * sizeof *nw);
-    if (nw == NULL) {
-      ni = (uint32_t *)ad_realloc(r->x.a, r->vid, (size_t)nc * sizeof *ni,
-                                  (size_t)(r->capv ? r->capv : 1) * sizeof *ni);
+    if (nw == NULL) {  /* keep both arrays the same size (capv) */
+      ni = r->capv ? (uint32_t *)ad_realloc(r->x.a, r->vid, (size_t)nc * sizeof *ni,
+                                            (size_t)r->capv * sizeof *ni) : NULL;
       if (ni) r->vid = ni;
-      else { ad_free(r->x.a, r->vid, (size_t)nc * sizeof *ni); r->vid = NULL; ad_free(r->x.a, r->vw, (size_t)r->capv * sizeof *nw); r->vw = NULL; r->capv = 0; }
+      else {
+        ad_free(r->x.a, r->vid, (size_t)nc * sizeof *ni); r->vid = NULL;
+        ad_free(r->x.a, r->vw, (size_t)r->capv * sizeof *nw); r->vw = NULL;
+        r->capv = 0;
+      }
       return AD_ENOMEM;
     }
     r->vw = nw;

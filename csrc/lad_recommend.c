@@ -113,43 +113,53 @@ static void lad_rcache(lua_State *L, int i) {
   lua_remove(L, -2);
 }
 
-/* The model of index ix (Index at stack index i) for options o, from the
-** cache or built now. Leaves nothing on the stack. */
-static ad_rmodel *lad_rmodel_get(lua_State *L, int i, ad_ix *ix,
-                                       ad_corpus *c, const ad_ropts *o) {
+/* The model of the Index at stack index i for options o, from the cache
+** or built now; pushes its userdata (the caller keeps it on the stack
+** while it is used). The index data is read after every Lua allocation
+** of this function (a finalizer run by one may close or update the
+** index), and *pix, *pc are that data. */
+static ad_rmodel *lad_rmodel_get(lua_State *L, int i, const ad_ropts *o,
+                                 ad_ix **pix, ad_corpus **pc) {
   lad_rsig sig;
   lad_rmodel *m;
+  ad_ix *ix;
+  ad_corpus *c;
   int t, k, n, found = 0;
   uint32_t badfile = UINT32_MAX;
-  lad_rsig_of(ix, &sig);
+  i = lua_absindex(L, i);
   lad_rcache(L, i);
   t = lua_gettop(L);
+  lua_createtable(L, LAD_RCACHE_MAX, 0);       /* the new list, made now */
+  m = (lad_rmodel *)lua_newuserdatauv(L, sizeof *m, 0);   /* a new model, */
+  memset(m, 0, sizeof *m);                                 /* if needed */
+  luaL_setmetatable(L, LAD_RMODEL);
+  ix = lad_checkix(L, i, &c);                  /* no Lua allocation below */
+  lad_rsig_of(ix, &sig);
   /* models are kept newest first at t[1..n] */
   n = (int)lua_rawlen(L, t);
   for (k = 1; k <= n; k++) {
-    lua_rawgeti(L, t, k);
-    m = (lad_rmodel *)lua_touserdata(L, -1);
-    if (m && m->live && lad_rsig_eq(&m->sig, &sig) && ad_rmodel_fits(&m->m, ix, o)) {
+    lad_rmodel *o1;
+    lua_rawgeti(L, t, k);                      /* (the cache's own: no allocation) */
+    o1 = (lad_rmodel *)lua_touserdata(L, -1);
+    if (o1 && o1->live && lad_rsig_eq(&o1->sig, &sig) && ad_rmodel_fits(&o1->m, ix, o)) {
       found = k;
+      lua_replace(L, -2);                      /* it replaces the new one */
+      m = o1;
       break;
     }
     lua_pop(L, 1);
   }
   if (!found) {
-    int st;
-    m = (lad_rmodel *)lua_newuserdatauv(L, sizeof *m, 0);
-    memset(m, 0, sizeof *m);
-    luaL_setmetatable(L, LAD_RMODEL);
-    st = ad_rmodel_build(&m->m, ix, c, o, &badfile);
+    int st = ad_rmodel_build(&m->m, ix, c, o, &badfile);
     if (st != AD_OK) lad_rerror(L, c, st, badfile);
     m->live = 1;
     m->sig = sig;
   }
-  /* the new list: this model first, then the others of this index's
-  ** contents, newest first, at most LAD_RCACHE_MAX in all */
+  /* the new list (at t + 1): this model first, then the others of this
+  ** index's contents, newest first, at most LAD_RCACHE_MAX in all */
   {
     int w = 1, mpos = lua_gettop(L);
-    lua_createtable(L, LAD_RCACHE_MAX, 0);
+    lua_pushvalue(L, t + 1);
     lua_pushvalue(L, mpos);
     lua_rawseti(L, -2, w++);
     for (k = 1; k <= n && w <= LAD_RCACHE_MAX; k++) {
@@ -166,8 +176,10 @@ static ad_rmodel *lad_rmodel_get(lua_State *L, int i, ad_ix *ix,
     }
     lua_pop(L, 1);
   }
-  lua_pop(L, 2);    /* the model stays alive in the cache, the cache in the
-                       registry as long as the Index is on the stack */
+  lua_replace(L, t);     /* the model (on the stack while it is used) */
+  lua_settop(L, t);
+  *pix = ix;
+  *pc = c;
   return &m->m;
 }
 
@@ -284,7 +296,7 @@ static void lad_ropts(lua_State *L, int t, ad_ropts *o, ad_rreq *q) {
 /* core.recommend(idx, lib_docs, neg_docs, cand_docs [, opts]) */
 static int lad_recommend(lua_State *L) {
   ad_corpus *c;
-  ad_ix *ix = lad_checkix(L, 1, &c);
+  ad_ix *ix = lad_checkix(L, 1, NULL);
   uint32_t nd = ix->m.ndocs, i, k;
   ad_ropts o;
   ad_rreq q;
@@ -301,11 +313,13 @@ static int lad_recommend(lua_State *L) {
     for (i = 0; i < AD_NFIELDS; i++) if (o.w[i] > 0) any = 1;
     if (!any) luaL_argerror(L, 5, "weights: at least one field must weigh more than 0");
   }
-  m = lad_rmodel_get(L, 1, ix, c, &o);
   res = (lad_rres *)lua_newuserdatauv(L, sizeof *res, 0);
   memset(res, 0, sizeof *res);
-  res->a = ix->a;
   luaL_setmetatable(L, LAD_RRES);
+  m = lad_rmodel_get(L, 1, &o, &ix, &c);     /* ix, c: read after its allocations */
+  if (ix->m.ndocs != nd)
+    return luaL_error(L, "recommend: the index was updated during the call");
+  res->a = ix->a;
   st = ad_recommend(ix, c, m, &o, &q, &res->r);
   if (st != AD_OK) return lad_rerror(L, c, st, res->r.badfile);
   lua_createtable(L, (int)res->r.nhits, 0);
@@ -344,13 +358,16 @@ static int lad_recommend(lua_State *L) {
 static int lad_index_lookup(lua_State *L) {
   static const char *const kinds[] = {"title", "doi", NULL};
   ad_corpus *c;
-  ad_ix *ix = lad_checkix(L, 1, &c);
+  ad_ix *ix = lad_checkix(L, 1, NULL);
   int kind = luaL_checkoption(L, 2, NULL, kinds);
   size_t n;
   const char *s = luaL_checklstring(L, 3, &n);
   uint32_t badfile = UINT32_MAX;
   int st;
+  lua_settop(L, 3);
   if (kind == 0) {
+    ix = lad_checkix(L, 1, &c);        /* after the conversions (a finalizer
+                                          may have closed the index) */
     uint32_t out[1], nfound;
     st = ad_find_title(ix, c, s, n, out, 1, &nfound, &badfile);
     if (st != AD_OK) return lad_rerror(L, c, st, badfile);
@@ -362,15 +379,18 @@ static int lad_index_lookup(lua_State *L) {
     lad_rsig sig;
     lad_rdoi *t;
     int64_t d;
-    lad_rsig_of(ix, &sig);
+    lad_rdoi *nt;
     lad_rcache(L, 1);
-    lua_getfield(L, -1, "doi");
+    nt = (lad_rdoi *)lua_newuserdatauv(L, sizeof *nt, 0);   /* if needed */
+    memset(nt, 0, sizeof *nt);
+    luaL_setmetatable(L, LAD_RDOI);
+    lua_getfield(L, -2, "doi");                 /* (raw data: no allocation) */
+    ix = lad_checkix(L, 1, &c);                 /* no Lua allocation below */
+    lad_rsig_of(ix, &sig);
     t = (lad_rdoi *)lua_touserdata(L, -1);
     if (t == NULL || !t->live || !lad_rsig_eq(&t->sig, &sig)) {
       lua_pop(L, 1);
-      t = (lad_rdoi *)lua_newuserdatauv(L, sizeof *t, 0);
-      memset(t, 0, sizeof *t);
-      luaL_setmetatable(L, LAD_RDOI);
+      t = nt;
       st = ad_rdoi_build(&t->t, ix, c, &badfile);
       if (st != AD_OK) return lad_rerror(L, c, st, badfile);
       t->live = 1;
@@ -442,16 +462,11 @@ static int lad_rdoc(lua_State *L) {
   return 1;
 }
 
-typedef struct lad_rcoll { uint32_t *d; uint32_t n, cap; int oom; ad_alloc a; } lad_rcoll;
+typedef struct lad_rcoll { uint32_t *d; uint32_t n, cap; } lad_rcoll;
 
 static int lad_rcoll_cb(void *ud, uint32_t doc) {
   lad_rcoll *c = (lad_rcoll *)ud;
-  if (c->n == c->cap) {
-    uint32_t ncap = c->cap ? c->cap * 2 : 1024;
-    uint32_t *nd = (uint32_t *)ad_realloc(&c->a, c->d, (size_t)c->cap * 4, (size_t)ncap * 4);
-    if (nd == NULL) { c->oom = 1; return 1; }
-    c->d = nd; c->cap = ncap;
-  }
+  if (c->n == c->cap) return 1;          /* the index changed: more docs */
   c->d[c->n++] = doc;
   return 0;
 }
@@ -466,61 +481,59 @@ static int lad_rcands(lua_State *L) {
   uint32_t i, nd;
   lad_checkindex(L, 1, 0);
   if (!lua_isnoneornil(L, 2)) {
-    uint32_t nn;
+    uint32_t nn, total;
     const ad_xnode *q;
     lad_rcoll c;
     int st;
     lua_settop(L, 2);
     q = lad_checkquery(L, 2, &nn, 0, "recommend");   /* 3 */
     g = lad_checkindex(L, 1, 1);                      /* 4 */
-    ix = LAD_GIX(g);
-    memset(&c, 0, sizeof c);
-    c.a = ix->a;
-    st = ad_each(ix, q, nn, lad_rcoll_cb, &c);
-    if (c.oom && st == AD_OK) st = AD_ENOMEM;
-    if (st != AD_OK) {
-      ad_free(&c.a, c.d, (size_t)c.cap * 4);
-      return lad_generror(L, 4, st);
-    }
-    if (!lua_checkstack(L, 4)) {
-      ad_free(&c.a, c.d, (size_t)c.cap * 4);
-      return luaL_error(L, "stack overflow");
-    }
-    lua_createtable(L, (int)(c.n < 1u << 26 ? c.n : 1u << 26), 0);
+    st = ad_count(LAD_GIX(g), q, nn, &total);
+    if (st != AD_OK) return lad_generror(L, 4, st);
+    /* the buffer and the table first (Lua allocations: a finalizer may
+    ** close or update the index), then the index's data again */
+    c.d = (uint32_t *)lua_newuserdatauv(L, (size_t)(total ? total : 1) * 4, 0);   /* 5 */
+    c.n = 0; c.cap = total;
+    lua_createtable(L, (int)(total < 1u << 26 ? total : 1u << 26), 0);         /* 6 */
+    g = lad_checkindex(L, 1, 1);                      /* 7 */
+    st = ad_each(LAD_GIX(g), q, nn, lad_rcoll_cb, &c);
+    if (st != AD_OK) return lad_generror(L, 7, st);
+    lua_pop(L, 1);
     for (i = 0; i < c.n; i++) {
       lua_pushinteger(L, c.d[i]);
-      lua_rawseti(L, -2, (lua_Integer)i + 1);
+      lua_rawseti(L, 6, (lua_Integer)i + 1);
     }
-    ad_free(&c.a, c.d, (size_t)c.cap * 4);
     return 1;
   } else {
     lua_Integer want = luaL_optinteger(L, 3, 1);
-    uint32_t seen = 0, days = 0, last = 0;
+    uint32_t seen = 0, days = 0, last = 0, newest = 0, n = 0;
     luaL_argcheck(L, want >= 1, 3, "days must be >= 1");
     lua_settop(L, 3);
     g = lad_checkindex(L, 1, 1);                      /* 4 */
     ix = LAD_GIX(g);
     nd = ix->m.ndocs;
-    lua_newtable(L);                                  /* 5 */
+    /* docs are numbered newest first: the newest days are docs 0..n-1
+    ** (counted before any Lua allocation: a finalizer may close ix) */
     for (i = 0; i < nd; i++) {
       const ad_ixdoc *d = ad_ix_doc(ix, i);
       if (d == NULL) return lad_generror(L, 4, AD_ECORRUPT);
+      if (i == 0) newest = d->date;
       if (days == 0 || d->date != seen) {
         if ((lua_Integer)days == want) break;
         days++;
         seen = d->date;
       }
       last = d->date;
+      n++;
+    }
+    lua_createtable(L, (int)(n < 1u << 26 ? n : 1u << 26), 0);   /* 5 */
+    for (i = 0; i < n; i++) {
       lua_pushinteger(L, i);
       lua_rawseti(L, 5, (lua_Integer)i + 1);
     }
     lua_pushinteger(L, days);
     lad_pushdate(L, last);
-    if (nd > 0) {
-      const ad_ixdoc *d = ad_ix_doc(ix, 0);
-      if (d == NULL) return lad_generror(L, 4, AD_ECORRUPT);
-      lad_pushdate(L, d->date);
-    } else lua_pushnil(L);
+    lad_pushdate(L, newest);
     return 4;
   }
 }

@@ -75,6 +75,7 @@ build = {
     ["arxivdigest.watch"] = "lua/arxivdigest/watch.lua",
     ["arxivdigest.watch.render"] = "lua/arxivdigest/watch/render.lua",
     ["arxivdigest.mail"] = "lua/arxivdigest/mail.lua",
+    ["arxivdigest.cmd.recommend"] = "lua/arxivdigest/cmd/recommend.lua",
     ["arxivdigest.cmd.watch"] = "lua/arxivdigest/cmd/watch.lua",
     ["arxivdigest.cli"] = "lua/arxivdigest/cli.lua",
     ["arxivdigest.format"] = "lua/arxivdigest/format/init.lua",

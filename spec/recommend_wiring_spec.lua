@@ -94,7 +94,7 @@ describe("idx:recommend", function()
       function() return {"2005.09623", "2005.09623"} end, function() return {1, 2, 3} end,
       function() return {true} end, function() return {ti = 0, abs = 0, au = 0, co = 0} end,
       function() return {au = 0} end, function() return {ti = -1} end, function() return idx end,
-      function() return idx:get("2005.09544") end, function() return setmetatable({}, {__index = error}) end,
+      function() return idx:get("2005.09544") end, function() return setmetatable({}, {__index = function() error("hostile value", 0) end}) end,
     }
     local keys = {"query", "limit", "offset", "negative", "weights", "papers", "terms"}
     local function any() return values[math.random(#values)]() end

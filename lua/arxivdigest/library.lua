@@ -44,6 +44,10 @@ local _ENV = nil -- luacheck: ignore 211
 
 local M = {}
 
+-- Lua's message for a failed allocation: an LPeg match that fails for want
+-- of memory is that error, not a malformed entry
+local MEMERR = "not enough memory"
+
 local function argerror(n, fname, msg, level)
   error(fmt("bad argument #%d to '%s' (%s)", n, fname, msg), (level or 2) + 1)
 end
@@ -334,6 +338,7 @@ local function read_bibtex(lib, text)
       warn(lib, line, "malformed entry: no type after '@'")
     elseif kind == "string" then
       local ok, s = pcall(lpeg.match, string_entry, chunk)
+      if not ok and s == MEMERR then error(s, 0) end
       if ok and s then
         strings[s.name] = expand(lib, s.value, strings, line)
       else
@@ -341,6 +346,7 @@ local function read_bibtex(lib, text)
       end
     elseif kind ~= "comment" and kind ~= "preamble" then
       local ok, e = pcall(lpeg.match, entry, chunk)
+      if not ok and e == MEMERR then error(e, 0) end
       if not ok or not e then
         warn(lib, line, fmt("malformed @%s entry skipped", kind))
       else

@@ -53,9 +53,10 @@
 -- dot product with that profile, less its similarity above that mean to the
 -- nearest negative.
 local core = require "arxivdigest.core"
+local LIB = require "arxivdigest.library"
 
-local type, error, ipairs, pairs, setmetatable, tostring, math_type =
-      type, error, ipairs, pairs, setmetatable, tostring, math.type
+local type, error, ipairs, pairs, setmetatable, tostring, math_type, pcall =
+      type, error, ipairs, pairs, setmetatable, tostring, math.type, pcall
 local fmt, log = string.format, math.log
 
 local _ENV = nil -- luacheck: ignore 211
@@ -107,6 +108,16 @@ local function int_opt(opts, name, default, fname)
   return v
 end
 
+local is_library = LIB.is_library
+
+-- the doc of a MergedPaper of idx; false: a paper of another index; nil:
+-- not a paper
+local function paper_doc(idx, x)
+  local ok, d = pcall(core._rdoc, idx, x)
+  if not ok then return nil end
+  return d or false
+end
+
 -- doc numbers of a library argument; text: its free text, if any
 local function library_docs(idx, library, fname, argn)
   local t = type(library)
@@ -114,7 +125,7 @@ local function library_docs(idx, library, fname, argn)
     local d = core._rfind(idx, library)
     if d then return { d }, nil, {} end
     return {}, library, {}
-  elseif t == "table" and library._docs_for then      -- a Library
+  elseif is_library(library) then
     local docs = library:_docs_for(idx)
     local out = {}
     for i, d in ipairs(docs) do out[i] = d end
@@ -125,8 +136,8 @@ local function library_docs(idx, library, fname, argn)
       if type(x) == "string" then
         local d = core._rfind(idx, x)
         if d then docs[#docs + 1] = d else unmatched[#unmatched + 1] = x end
-      elseif type(x) == "userdata" and x._doc then
-        local d = core._rdoc(idx, x)
+      elseif type(x) == "userdata" and paper_doc(idx, x) ~= nil then
+        local d = paper_doc(idx, x)
         if d then docs[#docs + 1] = d
         else argerror(argn, fname, fmt("item %d is a paper of another index", i), 3) end
       else
@@ -134,7 +145,7 @@ local function library_docs(idx, library, fname, argn)
       end
     end
     return docs, nil, unmatched
-  elseif t == "userdata" and library._doc then
+  elseif t == "userdata" and paper_doc(idx, library) ~= nil then
     return library_docs(idx, { library }, fname, argn)
   end
   argerror(argn, fname, "list of ids or papers, Library or text expected, got " .. t, 3)
@@ -189,8 +200,8 @@ function M.recommend(idx, library, opts)
   local neg = nil
   if opts.negative ~= nil then
     local ng = opts.negative
-    if type(ng) == "string" or (type(ng) == "userdata" and ng._doc) then ng = { ng } end
-    if type(ng) ~= "table" or ng._docs_for then
+    if type(ng) == "string" or (type(ng) == "userdata" and paper_doc(idx, ng) ~= nil) then ng = { ng } end
+    if type(ng) ~= "table" or is_library(ng) then
       argerror(3, fname, "negative must be a list of ids or papers, got " .. type(opts.negative))
     end
     neg = library_docs(idx, ng, fname, 3)

@@ -145,8 +145,8 @@ local function run(ctx, pos)
 end
 
 return {
-  synopsis = "recommend (--library FILE | --like ID...) [PATH...]",
-  summary = "Which papers to read: ranked against your library, explained",
+  synopsis = "recommend --library FILE [PATH...]",
+  summary = "Papers to read, ranked against your library",
   doc = "Ranks candidate papers (default: the newest digest day; --since DAY or -q QUERY) against a\n"
     .. "library: --library FILE (a BibTeX export of Zotero, JabRef, arXiv or Google Scholar, or arXiv\n"
     .. "ids one a line) and/or --like ID; --dislike ID ranks papers like it down. Library papers are\n"
