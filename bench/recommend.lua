@@ -177,6 +177,7 @@ local METHODS = {
   { "0.8 profile + 0.2 nearest m = 10 - background", with(DEFAULT, { alpha = 0.8, m = 10 }) },
   { "profile - background, tf-idf", with(DEFAULT, { scheme = "tfidf" }) },
   { "profile - background, words only", with(DEFAULT, { bigrams = false }) },
+  { "profile - background, pairs of content words only", with(DEFAULT, { bigrams = "content" }) },
   { "profile - background x 0.5", with(DEFAULT, { background = 0.5 }) },
   { "profile - background x 2", with(DEFAULT, { background = 2 }) },
   { "profile - background, title x 2", with(DEFAULT, { weights = { au = 0, ti = 2 } }) },

@@ -196,7 +196,42 @@ static int ad_rv_add(const ad_alloc *a, ad_rvec *v, int kind, const char *s,
   return AD_OK;
 }
 
-/* Words of s[0..n) (and pairs of adjacent words) with weight fw each. */
+/* English function words (folded), sorted: with bigrams == 2, a pair
+** with one of them is no feature ("able to", "of the") */
+static const char *const ad_rfunc[] = {
+  "a", "about", "above", "after", "again", "against", "all", "also", "an",
+  "and", "any", "are", "as", "at", "be", "been", "before", "being", "both",
+  "but", "by", "can", "could", "did", "do", "does", "doing", "down",
+  "during", "each", "few", "for", "from", "further", "had", "has", "have",
+  "having", "he", "her", "here", "hers", "him", "his", "how", "however",
+  "i", "if", "in", "into", "is", "it", "its", "itself", "just", "may",
+  "me", "might", "more", "most", "much", "must", "my", "no", "nor", "not",
+  "now", "of", "off", "on", "once", "one", "only", "or", "other", "our",
+  "ours", "out", "over", "own", "same", "she", "should", "so", "some",
+  "such", "than", "that", "the", "their", "them", "then", "there",
+  "these", "they", "this", "those", "through", "thus", "to", "too",
+  "under", "until", "up", "upon", "us", "very", "via", "was", "we",
+  "well", "were", "what", "when", "where", "whether", "which", "while",
+  "who", "whom", "why", "will", "with", "within", "without", "would",
+  "yet", "you", "your"
+};
+
+static int ad_rfuncword(const char *w, uint32_t n) {
+  size_t lo = 0, hi = sizeof ad_rfunc / sizeof *ad_rfunc;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    const char *f = ad_rfunc[mid];
+    size_t fl = strlen(f), k = fl < n ? fl : n;
+    int c = memcmp(f, w, k);
+    if (c == 0) c = fl < n ? -1 : fl > n ? 1 : 0;
+    if (c == 0) return 1;
+    if (c < 0) lo = mid + 1; else hi = mid;
+  }
+  return 0;
+}
+
+/* Words of s[0..n) (and pairs of adjacent words: bigrams 1, or only
+** those of two content words: bigrams 2) with weight fw each. */
 static int ad_rv_text(const ad_alloc *a, ad_rvec *v, const char *s, size_t n,
                       float fw, int bigrams) {
   ad_tokenizer tz;
@@ -210,6 +245,7 @@ static int ad_rv_text(const ad_alloc *a, ad_rvec *v, const char *s, size_t n,
     if (ad_rv_add(a, v, AD_RK_UNI, tk.s, len, fw)) return AD_ENOMEM;
     v->dl += fw;
     if (!bigrams || tk.kind == AD_TK_COMPOUND) continue;
+    if (bigrams == 2 && ad_rfuncword(tk.s, len)) { have = 0; continue; }
     if (have) {
       memcpy(pair, prev, plen);
       pair[plen] = ' ';

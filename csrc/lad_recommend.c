@@ -12,7 +12,8 @@
 **     opts: limit (10), offset (0), papers (5), terms (8) per hit, text (a
 **     string: one more library "paper"), weights = {ti =, abs =, au =,
 **     co =} (numbers >= 0; a key left out keeps its default), and the
-**     method's parameters: scheme ("bm25" | "tfidf"), bigrams (boolean),
+**     method's parameters: scheme ("bm25" | "tfidf"), bigrams (boolean, or
+**     "content": only pairs of two content words),
 **     k1, b, alpha (0..1), m (1..64), background (>= 0), sample (docs),
 **     exact, shortlist.
 **   core.index_lookup(idx, "title" | "doi", value) -> doc, n | nil
@@ -280,7 +281,10 @@ static void lad_ropts(lua_State *L, int t, ad_ropts *o, ad_rreq *q) {
     o->scheme = f == 0 ? AD_RW_BM25 : AD_RW_TFIDF;
   }
   lua_pop(L, 1);
-  if (lua_getfield(L, t, "bigrams") != LUA_TNIL) o->bigrams = lua_toboolean(L, -1);
+  if (lua_getfield(L, t, "bigrams") != LUA_TNIL) {
+    if (lua_isstring(L, -1) && strcmp(lua_tostring(L, -1), "content") == 0) o->bigrams = 2;
+    else o->bigrams = lua_toboolean(L, -1);
+  }
   lua_pop(L, 1);
   o->k1 = (float)lad_roptnum(L, t, "k1", o->k1, 0, 100);
   o->b = (float)lad_roptnum(L, t, "b", o->b, 0, 1);
