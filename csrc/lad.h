@@ -45,6 +45,7 @@ int lad_optthreads(lua_State *L, int t, int dflt);
 /* open() of the path or list of paths at stack index arg (errors name
 ** that argument of the calling function): pushes the Collection and
 ** returns 1, or pushes nil, "path: reason", errno and returns 3. */
+void lad_addwarnings(lua_State *L, int t, const ad_corpus *c);
 int lad_openpaths(lua_State *L, int arg, int threads, uint64_t minbytes);
 /* The options table at t: nil (none) or a table, else a type error naming
 ** argument t. Returns 1 when it is a table. */

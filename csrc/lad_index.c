@@ -598,14 +598,17 @@ static int lad_index_stats(lua_State *L) {
 ** comment hold the token term (folded like the index folds text: only
 ** the first token of term counts), 0 when none */
 static int lad_index_df(lua_State *L) {
-  lad_gen *g = lad_checkindex(L, 1, 1);            /* 3 */
+  lad_gen *g;
   size_t n;
-  const char *s = luaL_checklstring(L, 2, &n);
+  const char *s;
   ad_tokenizer tz;
   ad_tok tk;
   int err = 0;
   int64_t t;
-  lua_settop(L, 3);
+  lad_checkindex(L, 1, 0);
+  s = luaL_checklstring(L, 2, &n);
+  lua_settop(L, 2);
+  g = lad_checkindex(L, 1, 1);                     /* 3 */
   ad_tok_init(&tz, s, n);
   if (!ad_tok_next(&tz, &tk)) { lua_pushinteger(L, 0); return 1; }
   t = ad_ix_find(LAD_GIX(g), tk.s, tk.len, &err);

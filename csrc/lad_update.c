@@ -46,6 +46,10 @@ static int lad_listadd(void *ud, const char *path) {
   return AD_OK;
 }
 
+static int lad_listskipped(void *ud, const char *first, uint32_t n) {
+  return ad_corpus_skipped(&((lad_listing *)ud)->c, first, n);
+}
+
 static int lad_listbaddir(void *ud, const char *path) {
   return ad_corpus_unreadable(&((lad_listing *)ud)->c, path, AD_EIO, errno,
                               "directory");
@@ -153,7 +157,8 @@ static int lad_rebuild(lua_State *L, lad_gen *og, const lad_upfile *v,
 }
 
 /* idx:update([paths [, opts]]) -> {added=, changed=, rechecked=, removed=,
-** unchanged=, read=} | nil, "path: reason" [, errno]
+** unchanged=, read=, warnings=} | nil, "path: reason" [, errno]
+** (warnings: of the walk and of the files read, as c:warnings() gives them)
 ** Lists `paths` (default: the files already indexed) without reading
 ** them. A file whose size and mtime are the ones indexed is not read: its
 ** records come from the index. Added files and files whose size or mtime
@@ -239,7 +244,8 @@ int lad_index_update(lua_State *L) {
     }
     if (S_ISDIR(sb.st_mode)) {
       ad_walker w;
-      w.file = lad_listadd; w.baddir = lad_listbaddir; w.ud = l;
+      w.file = lad_listadd; w.baddir = lad_listbaddir;
+      w.skipped = lad_listskipped; w.ud = l;
       st = ad_corpus_walk(&l->c, p, &w);
       if (st == AD_EIO) { e = errno; lad_listfree(l); return lad_fail(L, p, e); }
     } else st = lad_listadd(l, p);
@@ -302,8 +308,14 @@ int lad_index_update(lua_State *L) {
     lad_genfree(og);                 /* the old one goes at once */
     og->stale = 1;
   }
+  /* the warnings: of the walk, then of the files read */
+  lua_createtable(L, 0, 0);
+  lad_addwarnings(L, -1, &l->c);
+  if (!same) lad_addwarnings(L, -1, ((lad_collection *)lua_touserdata(L, 10))->c);
   lad_listfree(l);
-  lua_createtable(L, 0, 6);
+  lua_createtable(L, 0, 7);
+  lua_insert(L, -2);
+  lua_setfield(L, -2, "warnings");
   lua_pushinteger(L, added); lua_setfield(L, -2, "added");
   lua_pushinteger(L, changed - (lua_Integer)rechecked); lua_setfield(L, -2, "changed");
   lua_pushinteger(L, rechecked); lua_setfield(L, -2, "rechecked");

@@ -211,7 +211,8 @@ static int lad_list(lua_State *L) {
     }
     if (S_ISDIR(sb.st_mode)) {
       ad_walker w;
-      w.file = lad_wlist_add; w.baddir = lad_wlist_baddir; w.ud = l;
+      w.file = lad_wlist_add; w.baddir = lad_wlist_baddir;
+      w.skipped = NULL; w.ud = l;
       st = ad_corpus_walk(&l->c, p, &w);
       if (st == AD_EIO) { e = errno; lad_wlist_free(l); return lad_fail(L, p, e); }
     } else st = lad_wlist_add(l, p);

@@ -211,10 +211,7 @@ function M.sample_dir()
   return dir
 end
 
-local function isatty(fd)
-  local ok = os.execute("test -t " .. fd)
-  return ok == true
-end
+local function isatty(fd) return require("arxivdigest.core").isatty(fd) end
 
 local function now() return require("arxivdigest.core").now() end
 
@@ -287,8 +284,13 @@ end
 --- What the input's warnings say, on stderr: a summary, or every one with
 --- --warnings. Files that are not digests are counted apart.
 function Ctx:report_warnings(c)
-  local ok, ws = pcall(c.warnings, c)
-  if not ok or #ws == 0 then return end
+  local ws = c
+  if getmetatable(c) ~= nil then  -- a Collection
+    local ok, cw = pcall(c.warnings, c)
+    if not ok then return end
+    ws = cw
+  end
+  if #ws == 0 then return end
   local function where(w)
     return w.line and w.line > 0 and format("%s:%d: %s", w.source, w.line, w.message)
       or format("%s: %s", w.source, w.message)
@@ -308,9 +310,9 @@ function Ctx:report_warnings(c)
     self:warn(format("%d file%s could not be read as digests (first: %s)%s", #notdigest,
       #notdigest > 1 and "s" or "", where(notdigest[1]), #notdigest > 1 and "; --warnings lists them" or ""))
   end
-  if #skipped > 0 then
-    self:warn(format("%d file%s skipped for their name (first: %s)", #skipped,
-      #skipped > 1 and "s" or "", where(skipped[1])))
+  for i = 1, math.min(#skipped, 3) do self:warn(where(skipped[i])) end
+  if #skipped > 3 then
+    self:warn(format("and %d more folders with files skipped; --warnings lists them", #skipped - 3))
   end
   if #other > 0 then
     local nf = 0
@@ -735,6 +737,7 @@ M.register("index", {
       if #paths == 1 then which = paths[1] elseif #paths > 1 then which = paths end
       local sum, uerr = idx:update(which)
       if not sum then error(tostring(uerr), 0) end
+      ctx:report_warnings(sum.warnings)
       local out = ctx.opts.output or file
       local ok, serr = idx:save(out)
       if not ok then error(tostring(serr), 0) end
