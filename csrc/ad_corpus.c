@@ -471,6 +471,12 @@ static int ad_has_digest_ext(const char *name) {
          (n > 4 && strcasecmp(name + n - 4, ".txt") == 0);
 }
 
+/* A saved index (.adx) kept beside its digests: passed over in silence */
+static int ad_is_index_file(const char *name) {
+  size_t n = strlen(name);
+  return n > 4 && strcasecmp(name + n - 4, ".adx") == 0;
+}
+
 /* Walk entries are "<d_type byte><path>": compare the paths */
 static int ad_cmp_names(const void *a, const void *b) {
   return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
@@ -569,7 +575,7 @@ static int ad_walk_dir(ad_corpus *c, const char *dir, int depth,
       if (st == AD_EIO) st = w->baddir(w->ud, p);  /* errno is still set */
     } else if (isreg && ad_has_digest_ext(p)) {
       st = w->file(w->ud, p);
-    } else if (isreg) {
+    } else if (isreg && !ad_is_index_file(p)) {
       if (sk->n++ == 0) {
         sk->firstn = strlen(p) + 1;
         sk->first = (char *)ad_malloc(&c->a, sk->firstn);

@@ -771,7 +771,7 @@ void lad_index_open(lua_State *L) {
   lua_pushcfunction(L, lad_gen_gc);
   lua_setfield(L, -2, "__gc");
   lua_pop(L, 1);
-  lad_update_open(L);
+  lad_listing_open(L);
   luaL_newmetatable(L, LAD_INDEX);
   luaL_setfuncs(L, lad_index_meta, 0);
   luaL_newlib(L, lad_index_methods);

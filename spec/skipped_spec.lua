@@ -43,12 +43,15 @@ describe("files skipped for their name", function()
     assert.equal(c1:_dump(), c2:_dump())
   end)
 
-  it("are not files of the collection or of an index", function()
+  it("are not files of the collection or of an index; a saved index is passed over in silence", function()
     local idx = assert(ad.index(dir .. "/a"))
+    assert(idx:save(dir .. "/a/archive.adx"))
     for _, f in ipairs(idx:files()) do assert.matches("%.md$", f.path) end
     local sum = assert(idx:update(dir .. "/a"))
     assert.equal(0, sum.added + sum.removed + sum.changed)
+    assert.equal(1, #sum.warnings)
     assert.equal(1, #skipped(sum.warnings))
+    assert.matches("and 2 more files", sum.warnings[1].message)
     assert.equal(dir .. "/a/20090130.md.gz", skipped(sum.warnings)[1].source)
   end)
 
