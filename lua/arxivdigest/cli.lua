@@ -226,9 +226,10 @@ function Ctx:warn(msg) self.stderr:write("arxivdigest: ", msg, "\n") end
 -- Progress on stderr, only when stderr is a terminal (and --no-progress is
 -- not given), and only once the work has taken more than a second.
 --   bar = ctx:progress("exporting", total); bar.step(); bar.done()
---   ctx:progress(label).stage(big, fn, ...) runs fn and reports its wall
---   time when it took more than a second (or at once, when big)
-function Ctx:progress(label, total)
+--   ctx:progress(label, nil, summary).stage(big, fn, ...) runs fn and reports its wall
+--   time (and summary(results) when given) when it took more than a second
+--   (or at once, when big)
+function Ctx:progress(label, total, summary)
   local on = not self.no_progress and self.stderr == io.stderr and self.tty
   local t0 = now()
   local shown, n, last = false, 0, 0
@@ -254,14 +255,20 @@ function Ctx:progress(label, total)
     done = function()
       if shown then n = total or n; draw(); stderr:write("\n") end
     end,
+    -- summary(results of fn) -> a few numbers shown after "done" (or nil)
     stage = function(big, fn, ...)
       if on and big then stderr:write(label, "...") end
       local r = table.pack(fn(...))
       local dt = now() - t0
+      local what = ""
+      if on and (big or dt > 1) and summary and r[1] then
+        local ok, s = pcall(summary, table.unpack(r, 1, r.n))
+        if ok and s then what = " (" .. s .. ")" end
+      end
       if on and big then
-        stderr:write(format("\r%s: done in %.1f s\n", label, dt))
+        stderr:write(format("\r%s: done in %.1f s%s\n", label, dt, what))
       elseif on and dt > 1 then
-        stderr:write(format("%s: done in %.1f s\n", label, dt))
+        stderr:write(format("%s: done in %.1f s%s\n", label, dt, what))
       end
       return table.unpack(r, 1, r.n)
     end,
@@ -337,8 +344,11 @@ function Ctx:input(paths, want_index)
   end
   if #paths == 0 then paths = {M.sample_dir()} end
   local t0 = now()
-  local c, err = self:progress("reading " .. concat(paths, " ")).stage(false, ad.open,
-    #paths == 1 and paths[1] or paths)
+  local c, err = self:progress("reading " .. concat(paths, " "), nil, function(coll)
+    local files, bytes = coll:files(), 0
+    for _, f in ipairs(files) do bytes = bytes + f.size end
+    return format("%s files, %.1f MB, %s records", thousands(#files), bytes / 1e6, thousands(#coll))
+  end).stage(false, ad.open, #paths == 1 and paths[1] or paths)
   if not c then error(tostring(err), 0) end
   self:report_warnings(c)
   if #c == 0 then
@@ -346,7 +356,10 @@ function Ctx:input(paths, want_index)
   end
   if want_index then
     local label = format("indexing %s records", thousands(#c))
-    local idx = self:progress(label).stage(#c > 20000, ad.index, c)
+    local idx = self:progress(label, nil, function(ix)
+      local info = ix:info()
+      return format("%s papers, %s terms", thousands(#ix), thousands(info.terms or 0))
+    end).stage(#c > 20000, ad.index, c)
     self.read_time = now() - t0
     return idx, "index"
   end
