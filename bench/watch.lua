@@ -3,8 +3,8 @@
 --
 --   lua5.4 bench/watch.lua [--corpus DIR] [--days N]
 --
--- The archive is the bench corpus (bench/gen_corpus.lua: 16 copies, about
--- 185,000 papers; built by `make bench-corpus`) plus a scratch folder that
+-- The archive is the bench corpus (bench/gen_corpus.lua: 4 copies of all
+-- ten real years, 203,548 papers; built by `make bench-corpus`) plus a scratch folder that
 -- receives one new digest file per simulated day (a corpus file with its ids
 -- moved to an unused range and its day moved to 2021). The watch file holds
 -- six watches (three queries, followed authors, a filter with a query tree,

@@ -123,10 +123,12 @@ typedef struct ad_file {
 } ad_file;
 
 typedef struct ad_warning {
-  uint32_t file;       /* index into files */
+  uint32_t file;       /* index into files, or AD_NOFILE */
   uint32_t line;       /* 0 = whole file */
   char *msg;           /* owned, NUL-terminated */
+  char *src;           /* AD_NOFILE: the path it is about (owned), else NULL */
 } ad_warning;
+#define AD_NOFILE UINT32_MAX
 
 /* File text of small and medium files lives in big arena chunks (huge
 ** pages where the kernel allows): far fewer page faults than one buffer or
@@ -235,8 +237,14 @@ int ad_corpus_read(ad_corpus *c, const char *path, char **text, size_t *len,
 typedef struct ad_walker {
   int (*file)(void *ud, const char *path);
   int (*baddir)(void *ud, const char *path);
+  /* once per walk, when files were passed over for their name (not .md or
+  ** .txt): the first of them and how many; may be NULL */
+  int (*skipped)(void *ud, const char *first, uint32_t n);
   void *ud;
 } ad_walker;
+/* The warning for files a walk passed over for their name: on `first`, not
+** on a file of the corpus (they are not part of it). */
+int ad_corpus_skipped(ad_corpus *c, const char *first, uint32_t n);
 int ad_corpus_walk(ad_corpus *c, const char *dir, const ad_walker *w);
 /* }====================================================== */
 

@@ -88,8 +88,11 @@ void ad_corpus_free(ad_corpus *c) {
     ad_free(&c->a, f->path, f->pathlen + 1);
     if (f->textowned == 1) ad_free(&c->a, f->text, f->len + 1);
   }
-  for (i = 0; i < c->nwarns; i++)
+  for (i = 0; i < c->nwarns; i++) {
     ad_free(&c->a, c->warns[i].msg, strlen(c->warns[i].msg) + 1);
+    if (c->warns[i].src)
+      ad_free(&c->a, c->warns[i].src, strlen(c->warns[i].src) + 1);
+  }
   while (c->chunks) {  /* a chunk's header is in its own mapping */
     ad_chunk *k = c->chunks;
     c->chunks = k->next;
@@ -126,6 +129,7 @@ int ad_corpus_vwarn(ad_corpus *c, uint32_t file, uint32_t line,
   if (msg == NULL) return AD_ENOMEM;
   memcpy(msg, buf, (size_t)n);
   msg[n] = '\0';
+  c->warns[c->nwarns].src = NULL;
   c->warns[c->nwarns].file = file;
   c->warns[c->nwarns].line = line;
   c->warns[c->nwarns].msg = msg;
@@ -467,6 +471,12 @@ static int ad_has_digest_ext(const char *name) {
          (n > 4 && strcasecmp(name + n - 4, ".txt") == 0);
 }
 
+/* A saved index (.adx) kept beside its digests: passed over in silence */
+static int ad_is_index_file(const char *name) {
+  size_t n = strlen(name);
+  return n > 4 && strcasecmp(name + n - 4, ".adx") == 0;
+}
+
 /* Walk entries are "<d_type byte><path>": compare the paths */
 static int ad_cmp_names(const void *a, const void *b) {
   return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
@@ -485,9 +495,36 @@ int ad_corpus_unreadable(ad_corpus *c, const char *path, int r, int err,
   return AD_OK;
 }
 
+int ad_corpus_skipped(ad_corpus *c, const char *first, uint32_t n) {
+  size_t fl = strlen(first);
+  int gz = fl > 3 && strcasecmp(first + fl - 3, ".gz") == 0;
+  char more[64] = "";
+  char *src;
+  if (n > 1)
+    snprintf(more, sizeof more, " (and %lu more files under the same folder)",
+             (unsigned long)n - 1);
+  src = (char *)ad_malloc(&c->a, fl + 1);
+  if (src == NULL) return AD_ENOMEM;
+  memcpy(src, first, fl + 1);
+  if (ad_corpus_warn(c, AD_NOFILE, 0, "skipped: only .md and .txt files are read%s%s",
+                     gz ? ", decompress it first" : "", more)) {
+    ad_free(&c->a, src, fl + 1);
+    return AD_ENOMEM;
+  }
+  c->warns[c->nwarns - 1].src = src;
+  return AD_OK;
+}
+
+/* What a walk passed over for its name: counted, the first one kept */
+typedef struct ad_skips {
+  uint32_t n;
+  char *first;       /* c's allocator */
+  size_t firstn;
+} ad_skips;
+
 /* Walk directory `dir` (depth-limited): digest files in name order. */
 static int ad_walk_dir(ad_corpus *c, const char *dir, int depth,
-                       const ad_walker *w) {
+                       const ad_walker *w, ad_skips *sk) {
   DIR *d;
   struct dirent *e;
   char **names = NULL;
@@ -534,10 +571,17 @@ static int ad_walk_dir(ad_corpus *c, const char *dir, int depth,
       isreg = !isdir && stat(p, &fs) == 0 && S_ISREG(fs.st_mode);
     }
     if (isdir) {
-      st = ad_walk_dir(c, p, depth + 1, w);
+      st = ad_walk_dir(c, p, depth + 1, w, sk);
       if (st == AD_EIO) st = w->baddir(w->ud, p);  /* errno is still set */
     } else if (isreg && ad_has_digest_ext(p)) {
       st = w->file(w->ud, p);
+    } else if (isreg && !ad_is_index_file(p)) {
+      if (sk->n++ == 0) {
+        sk->firstn = strlen(p) + 1;
+        sk->first = (char *)ad_malloc(&c->a, sk->firstn);
+        if (sk->first == NULL) st = AD_ENOMEM;
+        else memcpy(sk->first, p, sk->firstn);
+      }
     }
   }
   for (i = 0; i < n; i++) ad_free(&c->a, names[i], strlen(names[i] + 1) + 2);
@@ -546,7 +590,17 @@ static int ad_walk_dir(ad_corpus *c, const char *dir, int depth,
 }
 
 int ad_corpus_walk(ad_corpus *c, const char *dir, const ad_walker *w) {
-  return ad_walk_dir(c, dir, 0, w);
+  ad_skips sk;
+  int st;
+  memset(&sk, 0, sizeof sk);
+  st = ad_walk_dir(c, dir, 0, w, &sk);
+  if (st == AD_OK && sk.n > 0 && w->skipped) st = w->skipped(w->ud, sk.first, sk.n);
+  if (sk.first) ad_free(&c->a, sk.first, sk.firstn);
+  return st;
+}
+
+static int ad_add_skipped(void *ud, const char *first, uint32_t n) {
+  return ad_corpus_skipped((ad_corpus *)ud, first, n);
 }
 
 /* ad_corpus_add_path's walker: each file is read and scanned at once */
@@ -568,8 +622,9 @@ int ad_corpus_add_path(ad_corpus *c, const char *path) {
     ad_walker w;
     w.file = ad_add_walked;
     w.baddir = ad_add_baddir;
+    w.skipped = ad_add_skipped;
     w.ud = c;
-    return ad_walk_dir(c, path, 0, &w);
+    return ad_corpus_walk(c, path, &w);
   }
   r = ad_corpus_add_file(c, path);
   return r == AD_ETOOBIG ? AD_OK : r;  /* too big: a warning, not an error */

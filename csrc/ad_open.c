@@ -29,8 +29,12 @@
 enum {
   AD_JOB_TOP,      /* a file named in the list of paths */
   AD_JOB_WALKED,   /* a digest file found in a folder */
-  AD_JOB_BADDIR    /* a folder that cannot be read: a warning only */
+  AD_JOB_BADDIR,   /* a folder that cannot be read: a warning only */
+  AD_JOB_SKIPPED   /* files passed over for their name: a warning only (path:
+                   ** the first of them; err: how many) */
 };
+/* jobs of these kinds (and after) read no file */
+#define AD_JOB_NOREAD AD_JOB_BADDIR
 
 typedef struct ad_job {
   /* set by the listing (calling thread) before any worker starts */
@@ -88,6 +92,11 @@ static int ad_list_baddir(void *ud, const char *path) {
   return ad_job_add((ad_jobs *)ud, path, AD_JOB_BADDIR, errno);
 }
 
+static int ad_list_skipped(void *ud, const char *first, uint32_t n) {
+  return ad_job_add((ad_jobs *)ud, first, AD_JOB_SKIPPED,
+                    n > INT32_MAX ? INT32_MAX : (int)n);
+}
+
 /* Free what a job's thread left (the text of a chunk goes with its chunk). */
 static void ad_job_clear(ad_job *j) {
   uint32_t i;
@@ -138,6 +147,7 @@ static int ad_job_merge(ad_corpus *c, ad_job *j, const char *path) {
   ad_file *f;
   if (j->kind == AD_JOB_BADDIR)
     return ad_corpus_unreadable(c, path, AD_EIO, j->err, "directory");
+  if (j->kind == AD_JOB_SKIPPED) return ad_corpus_skipped(c, path, (uint32_t)j->err);
   if (j->st == AD_ENOMEM) return AD_ENOMEM;
   if (j->st == AD_EIO) {
     if (j->kind == AD_JOB_TOP) { errno = j->err; return AD_EIO; }
@@ -206,7 +216,7 @@ struct ad_pool {
 ** no work: they are done from the start. */
 static int64_t ad_claim(ad_pool *p) {
   ad_jobs *l = p->l;
-  while (p->next < l->n && l->v[p->next].kind == AD_JOB_BADDIR) p->next++;
+  while (p->next < l->n && l->v[p->next].kind >= AD_JOB_NOREAD) p->next++;
   if (p->stop || p->next >= l->n) return -1;
   return (int64_t)p->next++;
 }
@@ -246,7 +256,7 @@ static int ad_run_parallel(ad_corpus *c, ad_jobs *l, int nthreads,
     pthread_mutex_destroy(&p.mu);
     return AD_ENOMEM;
   }
-  for (i = 0; i < l->n; i++) l->v[i].done = (l->v[i].kind == AD_JOB_BADDIR);
+  for (i = 0; i < l->n; i++) l->v[i].done = (l->v[i].kind >= AD_JOB_NOREAD);
   memset(&self, 0, sizeof self);
   /* the workers take no signal: they stay with the calling thread */
   sigfillset(&all);
@@ -319,6 +329,8 @@ static int ad_run_serial(ad_corpus *c, ad_jobs *l, uint32_t *bad) {
     int r;
     if (j->kind == AD_JOB_BADDIR) {
       r = ad_corpus_unreadable(c, path, AD_EIO, j->err, "directory");
+    } else if (j->kind == AD_JOB_SKIPPED) {
+      r = ad_corpus_skipped(c, path, (uint32_t)j->err);
     } else {
       r = ad_corpus_add_file(c, path);
       if (j->kind == AD_JOB_TOP) {
@@ -372,6 +384,7 @@ int ad_corpus_add_paths(ad_corpus *c, const char *const *paths, uint32_t n,
   l.c = c;
   w.file = ad_list_file;
   w.baddir = ad_list_baddir;
+  w.skipped = ad_list_skipped;
   w.ud = &l;
   for (i = 0; i < n; i++) {
     struct stat sb;
@@ -390,13 +403,13 @@ int ad_corpus_add_paths(ad_corpus *c, const char *const *paths, uint32_t n,
     }
   }
   /* 2. read and scan: threads only for several files and enough bytes */
-  for (i = 0; i < l.n; i++) nfiles += (l.v[i].kind != AD_JOB_BADDIR);
+  for (i = 0; i < l.n; i++) nfiles += (l.v[i].kind < AD_JOB_NOREAD);
   if ((uint32_t)threads > nfiles) threads = (int)nfiles;
   if (threads > 1 && min_bytes > 0) {
     uint64_t sum = 0;
     for (i = 0; i < l.n && sum < min_bytes; i++) {
       struct stat sb;
-      if (l.v[i].kind != AD_JOB_BADDIR &&
+      if (l.v[i].kind < AD_JOB_NOREAD &&
           stat(l.paths + l.v[i].pathoff, &sb) == 0 && S_ISREG(sb.st_mode))
         sum += (uint64_t)sb.st_size;
     }

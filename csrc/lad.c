@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "lad.h"
 #include "ad_token.h"
 
@@ -231,6 +232,15 @@ static int lad_now(lua_State *L) {
   return 1;
 }
 
+/* isatty(fd) -> whether file descriptor fd (0, 1, 2...) is a terminal
+** (the command's progress and colours; no shell spawned for it) */
+static int lad_isatty(lua_State *L) {
+  lua_Integer fd = luaL_checkinteger(L, 1);
+  luaL_argcheck(L, fd >= 0 && fd <= 1024, 1, "a file descriptor (0 to 1024)");
+  lua_pushboolean(L, isatty((int)fd) == 1);
+  return 1;
+}
+
 /* has_code(s) -> whether s links to a code-hosting site (the has:code
 ** rule of the index and of select) */
 static int lad_has_code(lua_State *L) {
@@ -266,6 +276,7 @@ static const luaL_Reg lad_funcs[] = {
   {"words", lad_words},
   {"has_code", lad_has_code},
   {"now", lad_now},
+  {"isatty", lad_isatty},
   {"snippet", lad_snippet},
   {NULL, NULL}
 };

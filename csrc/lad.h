@@ -46,6 +46,7 @@ int lad_optthreads(lua_State *L, int t, int dflt);
 /* open() of the path or list of paths at stack index arg (errors name
 ** that argument of the calling function): pushes the Collection and
 ** returns 1, or pushes nil, "path: reason", errno and returns 3. */
+void lad_addwarnings(lua_State *L, int t, const ad_corpus *c);
 int lad_openpaths(lua_State *L, int arg, int threads, uint64_t minbytes);
 /* The options table at t: nil (none) or a table, else a type error naming
 ** argument t. Returns 1 when it is a table. */
@@ -198,9 +199,29 @@ void lad_buildthreads(lua_State *L, int t, unsigned *threads, uint32_t *minpar);
 void lad_pushhits(lua_State *L, int gi, const ad_hit *hits, uint32_t first,
                   uint32_t nout, int ti);
 void lad_hit_open(lua_State *L);
-/* idx:update([paths [, opts]]) (lad_update.c) and its metatables */
+/* {====================================================== listings */
+/* Files listed without reading them (lad_listing.c): the paths under
+** files and folders by the core's walk, with size, mtime, absolute path. */
+typedef struct lad_lfile { char *path; size_t n; uint64_t size; int64_t mtime; } lad_lfile;
+typedef struct lad_listing {
+  ad_corpus c;                  /* its allocator, and the walk's warnings */
+  lad_lfile *v; uint32_t n, cap;
+  char cwd[4096]; size_t cwdn;  /* the working folder, with a final '/' */
+  int freed;
+} lad_listing;
+/* Pushes a new, empty listing (its __gc frees it after an error). */
+lad_listing *lad_newlisting(lua_State *L);
+/* Lists path (a folder: walked; a file: itself) into l: AD_OK or an AD_*
+** status (AD_EIO: path cannot be read, errno says why). No Lua call. */
+int lad_listpath(lad_listing *l, const char *path);
+/* Frees what l holds, once (callers do it on every way out, so its memory
+** never waits for a finalizer). */
+void lad_listfree(lad_listing *l);
+void lad_listing_open(lua_State *L);
+/* }====================================================== */
+
+/* idx:update([paths [, opts]]) (lad_update.c) */
 int lad_index_update(lua_State *L);
-void lad_update_open(lua_State *L);
 void lad_index_open(lua_State *L);
 void lad_mpaper_open(lua_State *L);
 /* Registers sandbox() (lad_sandbox.c) into the module table at the top. */

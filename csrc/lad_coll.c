@@ -533,23 +533,30 @@ static int lad_coll_papers(lua_State *L) {
   return 1;
 }
 
-/* c:warnings() -> { {source=, line=, message=}, ... } */
-static int lad_coll_warnings(lua_State *L) {
-  lad_collection *lc = lad_hold(lad_checkcoll(L, 1));
-  ad_corpus *c = lc->c;
+/* Appends c's warnings, as {source=, line=, message=}, to the list at
+** index t (one owner of a warning's Lua form: c:warnings(), update). */
+void lad_addwarnings(lua_State *L, int t, const ad_corpus *c) {
+  lua_Integer n = (lua_Integer)luaL_len(L, t);
   uint32_t i;
-  lua_createtable(L, (int)c->nwarns, 0);
+  t = lua_absindex(L, t);
   for (i = 0; i < c->nwarns; i++) {
     const ad_warning *w = &c->warns[i];
     lua_createtable(L, 0, 3);
-    lua_pushstring(L, c->files[w->file].path);
+    lua_pushstring(L, w->file == AD_NOFILE ? w->src : c->files[w->file].path);
     lua_setfield(L, -2, "source");
     lua_pushinteger(L, w->line);
     lua_setfield(L, -2, "line");
     lua_pushstring(L, w->msg);
     lua_setfield(L, -2, "message");
-    lua_rawseti(L, -2, (lua_Integer)i + 1);
+    lua_rawseti(L, t, ++n);
   }
+}
+
+/* c:warnings() -> { {source=, line=, message=}, ... } */
+static int lad_coll_warnings(lua_State *L) {
+  lad_collection *lc = lad_hold(lad_checkcoll(L, 1));
+  lua_createtable(L, (int)lc->c->nwarns, 0);
+  lad_addwarnings(L, -1, lc->c);
   lad_release(lc);
   return 1;
 }
@@ -614,6 +621,7 @@ static int lad_coll_dump(lua_State *L) {
     v[0] = c->warns[i].file; v[1] = c->warns[i].line;
     luaL_addlstring(&b, (const char *)v, sizeof v);
     luaL_addlstring(&b, c->warns[i].msg, strlen(c->warns[i].msg) + 1);
+    if (c->warns[i].src) luaL_addlstring(&b, c->warns[i].src, strlen(c->warns[i].src) + 1);
   }
   luaL_pushresult(&b);
   lad_release(lc);
@@ -629,7 +637,10 @@ static int lad_coll_memory(lua_State *L) {
     if (c->files[i].textowned) text += c->files[i].len + 1;
     over += c->files[i].pathlen + 1;
   }
-  for (i = 0; i < c->nwarns; i++) over += strlen(c->warns[i].msg) + 1;
+  for (i = 0; i < c->nwarns; i++) {
+    over += strlen(c->warns[i].msg) + 1;
+    if (c->warns[i].src) over += strlen(c->warns[i].src) + 1;
+  }
   over += (size_t)c->capfiles * sizeof(ad_file) +
           (size_t)c->caprecs * sizeof(ad_record) +
           (size_t)c->capwarns * sizeof(ad_warning) + sizeof(lad_collection);

@@ -606,7 +606,7 @@ static int lad_index_df(lua_State *L) {
   int err = 0;
   int64_t t;
   lad_checkindex(L, 1, 0);
-  s = luaL_checklstring(L, 2, &n);                 /* before the push */
+  s = luaL_checklstring(L, 2, &n);
   lua_settop(L, 2);
   g = lad_checkindex(L, 1, 1);                     /* 3 */
   ad_tok_init(&tz, s, n);
@@ -771,7 +771,7 @@ void lad_index_open(lua_State *L) {
   lua_pushcfunction(L, lad_gen_gc);
   lua_setfield(L, -2, "__gc");
   lua_pop(L, 1);
-  lad_update_open(L);
+  lad_listing_open(L);
   luaL_newmetatable(L, LAD_INDEX);
   luaL_setfuncs(L, lad_index_meta, 0);
   luaL_newlib(L, lad_index_methods);

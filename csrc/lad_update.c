@@ -15,62 +15,6 @@
 #include "lad.h"
 
 /* {====================================================== update */
-/* The files under the paths of an update, listed like open() does (the
-** core's directory walk: same files, same order) with their size and
-** mtime, and absolute paths (the saved index stores absolute paths). */
-typedef struct lad_lfile { char *path; size_t n; uint64_t size; int64_t mtime; } lad_lfile;
-typedef struct lad_listing {
-  ad_corpus c;                  /* its allocator, and warnings for the walk */
-  lad_lfile *v; uint32_t n, cap;
-  const char *cwd; size_t cwdn;
-  int freed;
-} lad_listing;
-
-static int lad_listadd(void *ud, const char *path) {
-  lad_listing *l = (lad_listing *)ud;
-  struct stat st;
-  size_t pn = strlen(path), n;
-  char *p;
-  int rel = path[0] != '/';
-  if (stat(path, &st) != 0) return AD_OK;   /* gone meanwhile: not listed */
-  if (rel) while (pn > 2 && path[0] == '.' && path[1] == '/') { path += 2; pn -= 2; }
-  n = pn + (rel ? l->cwdn : 0);
-  if (ad_grow(&l->c.a, (void **)&l->v, &l->cap, l->n + 1, sizeof *l->v)) return AD_ENOMEM;
-  p = (char *)ad_malloc(&l->c.a, n + 1);
-  if (p == NULL) return AD_ENOMEM;
-  if (rel) memcpy(p, l->cwd, l->cwdn);
-  memcpy(p + n - pn, path, pn + 1);
-  l->v[l->n].path = p; l->v[l->n].n = n;
-  l->v[l->n].size = (uint64_t)st.st_size; l->v[l->n].mtime = (int64_t)st.st_mtime;
-  l->n++;
-  return AD_OK;
-}
-
-static int lad_listbaddir(void *ud, const char *path) {
-  return ad_corpus_unreadable(&((lad_listing *)ud)->c, path, AD_EIO, errno,
-                              "directory");
-}
-
-#define LAD_LISTING "arxivdigest.Listing"
-
-/* Frees the listing (once): update() does it on every way out, so that
-** its memory never waits for a finalizer; __gc is the safety net for an
-** error raised in between. */
-static void lad_listfree(lad_listing *l) {
-  uint32_t i;
-  if (l->freed) return;
-  l->freed = 1;
-  for (i = 0; i < l->n; i++) ad_free(&l->c.a, l->v[i].path, l->v[i].n + 1);
-  ad_free(&l->c.a, l->v, (size_t)l->cap * sizeof *l->v);
-  l->v = NULL; l->n = l->cap = 0;
-  ad_corpus_free(&l->c);
-}
-
-static int lad_listing_gc(lua_State *L) {
-  lad_listfree((lad_listing *)luaL_checkudata(L, 1, LAD_LISTING));
-  return 0;
-}
-
 /* One file of the new corpus of an update. old: the old file of the same
 ** path, size and mtime (records taken from the index, not read); prev:
 ** the old file of the same path (read again; when its bytes are the same
@@ -153,7 +97,8 @@ static int lad_rebuild(lua_State *L, lad_gen *og, const lad_upfile *v,
 }
 
 /* idx:update([paths [, opts]]) -> {added=, changed=, rechecked=, removed=,
-** unchanged=, read=} | nil, "path: reason" [, errno]
+** unchanged=, read=, warnings=} | nil, "path: reason" [, errno]
+** (warnings: of the walk and of the files read, as c:warnings() gives them)
 ** Lists `paths` (default: the files already indexed) without reading
 ** them. A file whose size and mtime are the ones indexed is not read: its
 ** records come from the index. Added files and files whose size or mtime
@@ -175,7 +120,6 @@ int lad_index_update(lua_State *L) {
   uint32_t minpar;
   int same, st, e, np;
   const char *failpath = NULL;
-  char cwd[4096];
   lad_buildthreads(L, 3, &threads, &minpar);
   lua_settop(L, 3);
   og = lad_checkindex(L, 1, 1);                     /* 4: old generation */
@@ -214,35 +158,19 @@ int lad_index_update(lua_State *L) {
   }
   np = (int)lua_rawlen(L, 5);
   /* 6: the listing */
-  l = (lad_listing *)lua_newuserdatauv(L, sizeof *l, 0);
-  memset(l, 0, sizeof *l);
-  {
-    ad_alloc a;
-    lad_alloc(L, &a);
-    ad_corpus_init(&l->c, &a);
-  }
-  luaL_setmetatable(L, LAD_LISTING);
-  l->cwd = getcwd(cwd, sizeof cwd - 1) ? cwd : "";
-  l->cwdn = strlen(l->cwd);
-  if (l->cwdn > 0 && cwd[l->cwdn - 1] != '/') cwd[l->cwdn++] = '/';
+  l = lad_newlisting(L);
   for (k = 1; k <= (uint32_t)np; k++) {
-    struct stat sb;
     const char *p;
     lua_rawgeti(L, 5, k);
     p = lua_tostring(L, -1);        /* anchored in the table at 5 */
     lua_pop(L, 1);
-    if (stat(p, &sb) != 0) {
+    st = lad_listpath(l, p);
+    if (st == AD_EIO) {
       e = errno;
       if (lua_isnil(L, 2) && e == ENOENT) continue;  /* an indexed file removed */
       lad_listfree(l);
       return lad_fail(L, p, e);
     }
-    if (S_ISDIR(sb.st_mode)) {
-      ad_walker w;
-      w.file = lad_listadd; w.baddir = lad_listbaddir; w.ud = l;
-      st = ad_corpus_walk(&l->c, p, &w);
-      if (st == AD_EIO) { e = errno; lad_listfree(l); return lad_fail(L, p, e); }
-    } else st = lad_listadd(l, p);
     if (st != AD_OK) { lad_listfree(l); return lad_error(L, st, p); }
   }
   /* 7, 8: the new file list, who saw which old file */
@@ -302,8 +230,14 @@ int lad_index_update(lua_State *L) {
     lad_genfree(og);                 /* the old one goes at once */
     og->stale = 1;
   }
+  /* the warnings: of the walk, then of the files read */
+  lua_createtable(L, 0, 0);
+  lad_addwarnings(L, -1, &l->c);
+  if (!same) lad_addwarnings(L, -1, ((lad_collection *)lua_touserdata(L, 10))->c);
   lad_listfree(l);
-  lua_createtable(L, 0, 6);
+  lua_createtable(L, 0, 7);
+  lua_insert(L, -2);
+  lua_setfield(L, -2, "warnings");
   lua_pushinteger(L, added); lua_setfield(L, -2, "added");
   lua_pushinteger(L, changed - (lua_Integer)rechecked); lua_setfield(L, -2, "changed");
   lua_pushinteger(L, rechecked); lua_setfield(L, -2, "rechecked");
@@ -315,9 +249,4 @@ int lad_index_update(lua_State *L) {
 /* }====================================================== */
 
 
-void lad_update_open(lua_State *L) {
-  luaL_newmetatable(L, LAD_LISTING);
-  lua_pushcfunction(L, lad_listing_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pop(L, 1);
-}
+

@@ -112,62 +112,8 @@ static int lad_lock_new(lua_State *L) {
 /* }====================================================== */
 
 /* {====================================================== listing */
-/* The walk's callbacks make no Lua call (nothing can raise inside the
-** walk, which holds open directories): the files are collected here and
-** turned into Lua tables afterwards. The userdata's __gc frees them if
-** that raises. */
-typedef struct lad_wfile { char *path; size_t n; uint64_t size; int64_t mtime; } lad_wfile;
-typedef struct lad_wlist {
-  ad_corpus c;                  /* its allocator, and warnings for the walk */
-  lad_wfile *v; uint32_t n, cap;
-  const char *cwd; size_t cwdn;
-  int live;
-} lad_wlist;
-
-static int lad_wlist_add(void *ud, const char *path) {
-  lad_wlist *l = (lad_wlist *)ud;
-  struct stat st;
-  size_t pn = strlen(path), n;
-  char *p;
-  int rel = path[0] != '/';
-  if (stat(path, &st) != 0) return AD_OK;   /* gone meanwhile: not listed */
-  if (rel) while (pn > 2 && path[0] == '.' && path[1] == '/') { path += 2; pn -= 2; }
-  n = pn + (rel ? l->cwdn : 0);
-  if (ad_grow(&l->c.a, (void **)&l->v, &l->cap, l->n + 1, sizeof *l->v)) return AD_ENOMEM;
-  p = (char *)ad_malloc(&l->c.a, n + 1);
-  if (p == NULL) return AD_ENOMEM;
-  if (rel) memcpy(p, l->cwd, l->cwdn);
-  memcpy(p + n - pn, path, pn + 1);
-  l->v[l->n].path = p; l->v[l->n].n = n;
-  l->v[l->n].size = (uint64_t)st.st_size; l->v[l->n].mtime = (int64_t)st.st_mtime;
-  l->n++;
-  return AD_OK;
-}
-
-static int lad_wlist_baddir(void *ud, const char *path) {
-  return ad_corpus_unreadable(&((lad_wlist *)ud)->c, path, AD_EIO, errno, "directory");
-}
-
-#define LAD_WLIST "arxivdigest.WatchListing"
-
-static void lad_wlist_free(lad_wlist *l) {
-  uint32_t i;
-  if (!l->live) return;
-  l->live = 0;
-  for (i = 0; i < l->n; i++) ad_free(&l->c.a, l->v[i].path, l->v[i].n + 1);
-  ad_free(&l->c.a, l->v, (size_t)l->cap * sizeof *l->v);
-  l->v = NULL; l->n = l->cap = 0;
-  ad_corpus_free(&l->c);
-}
-
-static int lad_wlist_gc(lua_State *L) {
-  lad_wlist_free((lad_wlist *)luaL_checkudata(L, 1, LAD_WLIST));
-  return 0;
-}
-
 static int lad_list(lua_State *L) {
-  char cwd[4096];
-  lad_wlist *l;
+  lad_listing *l;
   lua_Integer j, np;
   uint32_t i;
   int e;
@@ -185,37 +131,16 @@ static int lad_list(lua_State *L) {
     lua_geti(L, 1, j);
     lua_rawseti(L, 2, j);
   }
-  l = (lad_wlist *)lua_newuserdatauv(L, sizeof *l, 0);      /* 3 */
-  memset(l, 0, sizeof *l);
-  luaL_setmetatable(L, LAD_WLIST);
-  {
-    ad_alloc a;
-    lad_alloc(L, &a);
-    ad_corpus_init(&l->c, &a);
-  }
-  l->live = 1;
-  l->cwd = getcwd(cwd, sizeof cwd - 1) ? cwd : "";
-  l->cwdn = strlen(l->cwd);
-  if (l->cwdn > 0 && cwd[l->cwdn - 1] != '/') cwd[l->cwdn++] = '/';
+  l = lad_newlisting(L);                                     /* 3 */
   for (j = 1; j <= np; j++) {
-    struct stat sb;
     const char *p;
     int st;
     lua_rawgeti(L, 2, j);
     p = lua_tostring(L, -1);        /* anchored in the table at 2 */
     lua_pop(L, 1);
-    if (stat(p, &sb) != 0) {
-      e = errno;
-      lad_wlist_free(l);
-      return lad_fail(L, p, e);
-    }
-    if (S_ISDIR(sb.st_mode)) {
-      ad_walker w;
-      w.file = lad_wlist_add; w.baddir = lad_wlist_baddir; w.ud = l;
-      st = ad_corpus_walk(&l->c, p, &w);
-      if (st == AD_EIO) { e = errno; lad_wlist_free(l); return lad_fail(L, p, e); }
-    } else st = lad_wlist_add(l, p);
-    if (st != AD_OK) { lad_wlist_free(l); return lad_error(L, st, p); }
+    st = lad_listpath(l, p);
+    if (st == AD_EIO) { e = errno; lad_listfree(l); return lad_fail(L, p, e); }
+    if (st != AD_OK) { lad_listfree(l); return lad_error(L, st, p); }
   }
   lua_createtable(L, (int)l->n, 0);                          /* 4 */
   for (i = 0; i < l->n; i++) {
@@ -228,7 +153,7 @@ static int lad_list(lua_State *L) {
     lua_setfield(L, -2, "mtime");
     lua_rawseti(L, 4, (lua_Integer)i + 1);
   }
-  lad_wlist_free(l);
+  lad_listfree(l);
   return 1;
 }
 /* }====================================================== */
@@ -247,10 +172,6 @@ void lad_watch_open(lua_State *L) {
   lua_pushcfunction(L, lad_lock_unlock);
   lua_setfield(L, -2, "unlock");
   lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
-  luaL_newmetatable(L, LAD_WLIST);
-  lua_pushcfunction(L, lad_wlist_gc);
-  lua_setfield(L, -2, "__gc");
   lua_pop(L, 1);
   lua_pushcfunction(L, lad_lock_new);
   lua_setfield(L, -2, "lock");

@@ -27,11 +27,17 @@ bench-deps:
 	fi
 
 bench-corpus:
-	$(LUA) bench/gen_corpus.lua --copies $(BENCH_COPIES) \
-	  --out $(if $(filter 4,$(BENCH_COPIES)),bench/out/corpus,bench/out/corpus-$(BENCH_COPIES))
+	$(LUA) bench/gen_corpus.lua --copies $(BENCH_COPIES) --out $(BENCH_CORPUS)
 
+BENCH_CORPUS = $(if $(filter 4,$(BENCH_COPIES)),bench/out/corpus,bench/out/corpus-$(BENCH_COPIES))
+
+# run.lua: parsing, index, queries, pipelines, commands, shipped examples,
+# each beside its baseline or peer; watch.lua: the daily run of standing
+# watches beside a full rebuild; format_scale.lua: every formatter linear
 bench: all bench-deps bench-corpus
 	$(LUA) bench/run.lua --copies $(BENCH_COPIES) --runs $(BENCH_RUNS)
+	$(LUA) bench/watch.lua --corpus $(BENCH_CORPUS)
+	$(LUA) bench/format_scale.lua
 
 # ---------------------------------------------------------------- bench-scale
 # One corpus of the largest size (bench/out/scale/corpus, generated once, grown

@@ -46,6 +46,7 @@ build = {
         "csrc/lad_coll.c",
         "csrc/lad_hit.c",
         "csrc/lad_index.c",
+        "csrc/lad_listing.c",
         "csrc/lad_mpaper.c",
         "csrc/lad_query.c",
         "csrc/lad_recommend.c",

@@ -120,6 +120,24 @@ describe("cli", function()
     assert.is_true(n >= 211)
   end)
 
+  it("says in numbers what a long index build read and built, on a terminal", function()
+    local years = "../shared/corpus/cs.CV-years"
+    if not io.open(years .. "/2009/01/20090125.md") or not io.open("/usr/bin/script") then
+      pending("needs ../shared/corpus/cs.CV-years and script(1) for a terminal")
+      return
+    end
+    local path = os.tmpname() .. ".adx"
+    local p = io.popen("script -qec 'bin/arxivdigest index build " .. years .. " -o " .. path .. "' /dev/null")
+    local out = p:read("a"):gsub("\r", "\n")
+    p:close()
+    local n = #assert(ad.open(years))
+    local idx = assert(ad.load(path))
+    os.remove(path)
+    local function th(x) return tostring(x):reverse():gsub("(%d%d%d)", "%1,"):reverse():gsub("^,", "") end
+    assert.matches("indexing " .. th(n) .. " records: done in [%d.]+ s %(" .. th(#idx) .. " papers, " ..
+      th(idx:info().terms) .. " terms%)", out)
+  end)
+
   it("shows a progress bar on a terminal when an export takes more than a second", function()
     local corpus = "../shared/corpus/cs.CV-2019"
     if not io.open(corpus .. "/01/20190101.md") or not io.open("/usr/bin/script") then

@@ -284,7 +284,7 @@ describe("the Lua side", function()
     assert.are.equal("catalog", files[1].format)
   end)
 
-  it("walks a folder: digest files and links to them, not linked folders, hidden entries or pipes", function()
+  it("walks a folder: digest files and links to them, not linked folders, hidden entries or pipes; other files said once", function()
     local dir = os.tmpname()
     os.remove(dir)
     local src = assert(io.popen("pwd")):read("l") .. "/" .. DATA .. "003_ce175d6736be5667.txt"
@@ -306,7 +306,9 @@ describe("the Lua side", function()
     os.execute("rm -rf '" .. dir .. "'")
     assert.are.same({"b.md", "link.md", "real/r.md", "sub/deeper/a.txt"}, got)
     assert.are.equal(4 * 22, #c)
-    assert.are.same({}, c:warnings())
+    -- the file passed over for its name is said (issue 12), nothing else
+    assert.are.same({{source = dir .. "/notes.json", line = 0,
+      message = "skipped: only .md and .txt files are read"}}, c:warnings())
   end)
 
   it("returns nil and 'path: reason' on I/O failure", function()
@@ -427,5 +429,18 @@ describe("messy but harmless layout", function()
       message = "incomplete record: missing Authors, Summary"}}, c:warnings())
     assert.are.equal("1910.00003", c[2].id)
     assert.are.equal(2, c[2].version)
+  end)
+end)
+
+describe("core.isatty", function()
+  local core = require "arxivdigest.core"
+  it("tells a terminal from a file or a pipe, without a shell", function()
+    local p = assert(io.popen("lua5.4 -e 'package.cpath = \"build/?.so;\" .. package.cpath; " ..
+      "local c = require \"arxivdigest.core\"; print(c.isatty(0), c.isatty(1))' </dev/null"))
+    assert.are.equal("false\tfalse", p:read("l"))
+    p:close()
+    assert.is_false(core.isatty(1000))
+    assert.has_error(function() core.isatty(-1) end)
+    assert.has_error(function() core.isatty("x") end)
   end)
 end)

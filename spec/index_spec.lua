@@ -466,13 +466,15 @@ describe("update", function()
       (f:gsub("Segmentation Transformers", "Segmentation Transformers Revisited")))
     local loaded = assert(ad.load(path))
     local sum = assert(loaded:update(dir))
-    assert.same({ added = 1, changed = 1, rechecked = 0, removed = 1, unchanged = 1, read = 3 }, sum)
+    assert.same({ added = 1, changed = 1, rechecked = 0, removed = 1, unchanged = 1, read = 3,
+                  warnings = {} }, sum)
     local fresh = assert(ad.index(dir))
     assert.equal(snapshot(fresh), snapshot(loaded))
     assert.equal(1, loaded:count("diffusion"))
     assert.equal("2020-05-21", loaded:get("2005.09623").first_seen)
     -- the built index updates the same way
-    assert.same({ added = 1, changed = 1, rechecked = 0, removed = 1, unchanged = 1, read = 3 }, idx:update(dir))
+    assert.same({ added = 1, changed = 1, rechecked = 0, removed = 1, unchanged = 1, read = 3,
+                  warnings = {} }, idx:update(dir))
     assert.equal(snapshot(fresh), snapshot(idx))
     -- and a saved updated index loads with the same answers
     assert(loaded:save(path))
@@ -482,22 +484,24 @@ describe("update", function()
   it("with no argument re-checks the indexed files", function()
     local idx = assert(ad.index(dir))
     local sum = idx:update()
-    assert.same({ added = 0, changed = 0, rechecked = 0, removed = 0, unchanged = 3, read = 0 }, sum)
+    assert.same({ added = 0, changed = 0, rechecked = 0, removed = 0, unchanged = 3, read = 0,
+                  warnings = {} }, sum)
   end)
 
   it("reads nothing when no file changed", function()
     assert(ad.index(dir)):save(dir .. "/u.adx")
     local loaded = assert(ad.load(dir .. "/u.adx"))
-    assert.same({ added = 0, changed = 0, rechecked = 0, removed = 0, unchanged = 3, read = 0 }, loaded:update(dir))
+    assert.same({ added = 0, changed = 0, rechecked = 0, removed = 0, unchanged = 3, read = 0,
+                  warnings = {} }, loaded:update(dir))
     assert.is_true(loaded:info().loaded)      -- not rebuilt: still the mapped file
-    assert.same({ added = 0, changed = 0, rechecked = 0, removed = 0, unchanged = 3, read = 0 },
-      loaded:update({ dir .. "/catalog", dir .. "/listing" }))
+    assert.same({ added = 0, changed = 0, rechecked = 0, removed = 0, unchanged = 3, read = 0,
+                  warnings = {} }, loaded:update({ dir .. "/catalog", dir .. "/listing" }))
     assert.is_true(loaded:info().loaded)
     -- a touched file is re-read (mtime changed) and found unchanged
     -- ("rechecked", not "changed"), nothing else is read
     assert(os.execute("touch -d '2001-01-01' " .. dir .. "/listing/20200520.md"))
-    assert.same({ added = 0, changed = 0, rechecked = 1, removed = 0, unchanged = 2, read = 1 },
-      loaded:update(dir))
+    assert.same({ added = 0, changed = 0, rechecked = 1, removed = 0, unchanged = 2, read = 1,
+                  warnings = {} }, loaded:update(dir))
     assert.is_false(loaded:info().loaded)
     local missing, err = loaded:update(dir .. "/nope")
     assert.is_nil(missing)
@@ -565,7 +569,7 @@ describe("incremental update", function()
     past(dir .. "/b/new.md", "2020-06-11 12:00")
     local sum = assert(idx:update(dir))
     assert.same({ added = 1, changed = 0, rechecked = 0, removed = 0,
-                  unchanged = #files("a") + #files("b") - 1, read = 1 }, sum)
+                  unchanged = #files("a") + #files("b") - 1, read = 1, warnings = {} }, sum)
     assert.equal(n + 1, #idx)
     assert.equal("Diffusion models for street scenes", idx:get("2006.00003").title)
     same_as_fresh(idx)
@@ -615,7 +619,8 @@ describe("incremental update", function()
     assert(idx:save(dir .. "/i.adx"))
     idx = assert(ad.load(dir .. "/i.adx"))
     assert.same({ added = 0, changed = 0, rechecked = 0, removed = 0,
-                  unchanged = #files("a") + #files("b"), read = 0 }, idx:update(dir))
+                  unchanged = #files("a") + #files("b"), read = 0,
+                  warnings = {} }, idx:update(dir))
     same_as_fresh(idx)
   end)
 

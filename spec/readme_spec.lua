@@ -118,4 +118,45 @@ describe("README examples", function()
     end
     assert.is_true(ran >= 20, "command lines run: " .. ran)
   end)
+
+  -- The block that starts with `make install`: the rock is installed into a
+  -- temporary tree (not the system's), then every other line of the block
+  -- runs from another directory with that tree's paths; a trailing
+  -- "# NUMBER" is the output it must print.
+  it("the installed rock's lines run from any directory", function()
+    if os.getenv("ARXIVDIGEST_SKIP_INSTALL_TEST") then
+      pending("ARXIVDIGEST_SKIP_INSTALL_TEST is set")
+      return
+    end
+    local block
+    for _, b in ipairs(all) do
+      if b.lang == "sh" and b.text:match("^make install") then block = b end
+    end
+    assert.is_not_nil(block, "no ```sh block starting with make install")
+    local tree, src = dir .. "/tree", dir .. "/src"
+    -- built from a copy: luarocks' builtin backend leaves objects beside the sources
+    local rc, log = run(ROOT, "mkdir -p " .. q(src) .. " && cp -r csrc lua bin examples rockspec " ..
+      q(src) .. " && cd " .. q(src) .. " && luarocks --lua-version=5.4 make --deps-mode=none --tree=" ..
+      q(tree) .. " rockspec/arxivdigest-scm-1.rockspec")
+    assert.are.equal(0, rc, log)
+    assert.is_not_nil(io.open(tree .. "/bin/arxivdigest", "rb"), "bin/arxivdigest not installed")
+    local env = ("PATH=%s:\"$PATH\" LUA_PATH=%s LUA_CPATH=%s "):format(q(tree .. "/bin"),
+      q(tree .. "/share/lua/5.4/?.lua;" .. tree .. "/share/lua/5.4/?/init.lua;;"),
+      q(tree .. "/lib/lua/5.4/?.so;;"))
+    local ran = 0
+    for line in block.text:gmatch("(.-)\n") do
+      if line ~= "" and not line:match("^make install") then
+        local want = line:match("#%s*(%d+)[^'\n]*$")
+        local cmd = line:gsub("%s+#[^'\n]*$", "")
+        local p = assert(io.popen("cd / && " .. env .. "sh -c " .. q(cmd) .. " 2>&1; echo \"::rc=$?\""))
+        local out = p:read("a")
+        p:close()
+        local code = tonumber(out:match("::rc=(%d+)%s*$"))
+        assert.are.equal(0, code, ("README.md:%d: %s\n%s"):format(block.line, cmd, out))
+        if want then assert.are.equal(want, out:match("^(%d+)\n"), cmd .. "\n" .. out) end
+        ran = ran + 1
+      end
+    end
+    assert.is_true(ran >= 2)
+  end)
 end)

@@ -211,10 +211,7 @@ function M.sample_dir()
   return dir
 end
 
-local function isatty(fd)
-  local ok = os.execute("test -t " .. fd)
-  return ok == true
-end
+local function isatty(fd) return require("arxivdigest.core").isatty(fd) end
 
 local function now() return require("arxivdigest.core").now() end
 
@@ -229,9 +226,10 @@ function Ctx:warn(msg) self.stderr:write("arxivdigest: ", msg, "\n") end
 -- Progress on stderr, only when stderr is a terminal (and --no-progress is
 -- not given), and only once the work has taken more than a second.
 --   bar = ctx:progress("exporting", total); bar.step(); bar.done()
---   ctx:progress(label).stage(big, fn, ...) runs fn and reports its wall
---   time when it took more than a second (or at once, when big)
-function Ctx:progress(label, total)
+--   ctx:progress(label, nil, summary).stage(big, fn, ...) runs fn and reports its wall
+--   time (and summary(results) when given) when it took more than a second
+--   (or at once, when big)
+function Ctx:progress(label, total, summary)
   local on = not self.no_progress and self.stderr == io.stderr and self.tty
   local t0 = now()
   local shown, n, last = false, 0, 0
@@ -257,14 +255,20 @@ function Ctx:progress(label, total)
     done = function()
       if shown then n = total or n; draw(); stderr:write("\n") end
     end,
+    -- summary(results of fn) -> a few numbers shown after "done" (or nil)
     stage = function(big, fn, ...)
       if on and big then stderr:write(label, "...") end
       local r = table.pack(fn(...))
       local dt = now() - t0
+      local what = ""
+      if on and (big or dt > 1) and summary and r[1] then
+        local ok, s = pcall(summary, table.unpack(r, 1, r.n))
+        if ok and s then what = " (" .. s .. ")" end
+      end
       if on and big then
-        stderr:write(format("\r%s: done in %.1f s\n", label, dt))
+        stderr:write(format("\r%s: done in %.1f s%s\n", label, dt, what))
       elseif on and dt > 1 then
-        stderr:write(format("%s: done in %.1f s\n", label, dt))
+        stderr:write(format("%s: done in %.1f s%s\n", label, dt, what))
       end
       return table.unpack(r, 1, r.n)
     end,
@@ -287,8 +291,13 @@ end
 --- What the input's warnings say, on stderr: a summary, or every one with
 --- --warnings. Files that are not digests are counted apart.
 function Ctx:report_warnings(c)
-  local ok, ws = pcall(c.warnings, c)
-  if not ok or #ws == 0 then return end
+  local ws = c
+  if getmetatable(c) ~= nil then  -- a Collection
+    local ok, cw = pcall(c.warnings, c)
+    if not ok then return end
+    ws = cw
+  end
+  if #ws == 0 then return end
   local function where(w)
     return w.line and w.line > 0 and format("%s:%d: %s", w.source, w.line, w.message)
       or format("%s: %s", w.source, w.message)
@@ -308,9 +317,9 @@ function Ctx:report_warnings(c)
     self:warn(format("%d file%s could not be read as digests (first: %s)%s", #notdigest,
       #notdigest > 1 and "s" or "", where(notdigest[1]), #notdigest > 1 and "; --warnings lists them" or ""))
   end
-  if #skipped > 0 then
-    self:warn(format("%d file%s skipped for their name (first: %s)", #skipped,
-      #skipped > 1 and "s" or "", where(skipped[1])))
+  for i = 1, math.min(#skipped, 3) do self:warn(where(skipped[i])) end
+  if #skipped > 3 then
+    self:warn(format("and %d more folders with files skipped; --warnings lists them", #skipped - 3))
   end
   if #other > 0 then
     local nf = 0
@@ -335,8 +344,11 @@ function Ctx:input(paths, want_index)
   end
   if #paths == 0 then paths = {M.sample_dir()} end
   local t0 = now()
-  local c, err = self:progress("reading " .. concat(paths, " ")).stage(false, ad.open,
-    #paths == 1 and paths[1] or paths)
+  local c, err = self:progress("reading " .. concat(paths, " "), nil, function(coll)
+    local files, bytes = coll:files(), 0
+    for _, f in ipairs(files) do bytes = bytes + f.size end
+    return format("%s files, %.1f MB, %s records", thousands(#files), bytes / 1e6, thousands(#coll))
+  end).stage(false, ad.open, #paths == 1 and paths[1] or paths)
   if not c then error(tostring(err), 0) end
   self:report_warnings(c)
   if #c == 0 then
@@ -344,7 +356,10 @@ function Ctx:input(paths, want_index)
   end
   if want_index then
     local label = format("indexing %s records", thousands(#c))
-    local idx = self:progress(label).stage(#c > 20000, ad.index, c)
+    local idx = self:progress(label, nil, function(ix)
+      local info = ix:info()
+      return format("%s papers, %s terms", thousands(#ix), thousands(info.terms or 0))
+    end).stage(#c > 20000, ad.index, c)
     self.read_time = now() - t0
     return idx, "index"
   end
@@ -735,6 +750,7 @@ M.register("index", {
       if #paths == 1 then which = paths[1] elseif #paths > 1 then which = paths end
       local sum, uerr = idx:update(which)
       if not sum then error(tostring(uerr), 0) end
+      ctx:report_warnings(sum.warnings)
       local out = ctx.opts.output or file
       local ok, serr = idx:save(out)
       if not ok then error(tostring(serr), 0) end

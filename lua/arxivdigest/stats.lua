@@ -21,6 +21,7 @@
 --   duplicates = {{key = day, count = files}, ...}: days with several files }
 
 local json = require "arxivdigest.json"
+local util = require "arxivdigest.format.util"
 
 local type, ipairs, pairs, tostring, tonumber = type, ipairs, pairs, tostring, tonumber
 local format, concat, sort = string.format, table.concat, table.sort
@@ -93,28 +94,12 @@ local function by_key(t)
   return list
 end
 
--- days since 1970-01-01 of "YYYY-MM-DD" (proleptic Gregorian)
+-- days since 1970-01-01 of "YYYY-MM-DD", and back
 local function dayno(d)
-  local y, m, dd = tonumber(d:sub(1, 4)), tonumber(d:sub(6, 7)), tonumber(d:sub(9, 10))
-  if m <= 2 then y, m = y - 1, m + 12 end
-  return 365 * y + floor(y / 4) - floor(y / 100) + floor(y / 400) + floor((153 * (m - 3) + 2) / 5)
-    + dd - 719469
+  return util.days_from_civil(tonumber(d:sub(1, 4)), tonumber(d:sub(6, 7)), tonumber(d:sub(9, 10)))
 end
 
-local function dayname(n)
-  -- civil from days (Howard Hinnant's algorithm)
-  n = n + 719468
-  local era = floor(n / 146097)
-  local doe = n - era * 146097
-  local yoe = floor((doe - floor(doe / 1460) + floor(doe / 36524) - floor(doe / 146096)) / 365)
-  local y = yoe + era * 400
-  local doy = doe - (365 * yoe + floor(yoe / 4) - floor(yoe / 100))
-  local mp = floor((5 * doy + 2) / 153)
-  local d = doy - floor((153 * mp + 2) / 5) + 1
-  local m = mp < 10 and mp + 3 or mp - 9
-  if m <= 2 then y = y + 1 end
-  return format("%04d-%02d-%02d", y, m, d)
-end
+local function dayname(n) return format("%04d-%02d-%02d", util.civil_from_days(n)) end
 
 local function weekday(n) return (n + 3) % 7 end    -- 0 Monday .. 6 Sunday
 

@@ -327,29 +327,7 @@ end
 -- Papers over time
 -- =======================================================================
 
--- Days since 1970-01-01 of a Gregorian date (Howard Hinnant's algorithm).
-local function days_from_civil(y, m, d)
-  if m <= 2 then y = y - 1 end
-  local era = (y >= 0 and y or y - 399) // 400
-  local yoe = y - era * 400
-  local doy = (153 * (m + (m > 2 and -3 or 9)) + 2) // 5 + d - 1
-  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-  return era * 146097 + doe - 719468
-end
-
-local function civil_from_days(z)
-  z = z + 719468
-  local era = (z >= 0 and z or z - 146096) // 146097
-  local doe = z - era * 146097
-  local yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-  local y = yoe + era * 400
-  local doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-  local mp = (5 * doy + 2) // 153
-  local d = doy - (153 * mp + 2) // 5 + 1
-  local m = mp + (mp < 10 and 3 or -9)
-  if m <= 2 then y = y + 1 end
-  return y, m, d
-end
+local days_from_civil, civil_from_days = util.days_from_civil, util.civil_from_days
 M.days_from_civil, M.civil_from_days = days_from_civil, civil_from_days
 
 -- The bucket for a span of days: day when it is at most 60 days, else

@@ -33,6 +33,8 @@ local M = { name = "text", extension = "txt", mime = "text/plain; charset=utf-8"
 
 -- Is stdout a terminal? Replace for tests (or set opts.isatty).
 function M.isatty()
+  local ok, core = pcall(require, "arxivdigest.core")
+  if ok then return core.isatty(1) end
   return os.execute("test -t 1") == true
 end
 

@@ -430,6 +430,33 @@ function M.ymd(date)
   return y, m, d
 end
 
+--- Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+--- days_from_civil): the one date arithmetic of the Lua side (charts,
+--- stats' gaps, watches' weeks).
+function M.days_from_civil(y, m, d)
+  if m <= 2 then y = y - 1 end
+  local era = (y >= 0 and y or y - 399) // 400
+  local yoe = y - era * 400
+  local doy = (153 * (m + (m > 2 and -3 or 9)) + 2) // 5 + d - 1
+  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+  return era * 146097 + doe - 719468
+end
+
+--- The date (y, m, d) of day z since 1970-01-01 (civil_from_days).
+function M.civil_from_days(z)
+  z = z + 719468
+  local era = (z >= 0 and z or z - 146096) // 146097
+  local doe = z - era * 146097
+  local yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+  local y = yoe + era * 400
+  local doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+  local mp = (5 * doy + 2) // 153
+  local d = doy - (153 * mp + 2) // 5 + 1
+  local m = mp + (mp < 10 and 3 or -9)
+  if m <= 2 then y = y + 1 end
+  return y, m, d
+end
+
 -- RFC 3339 UTC timestamp for opts.now (nil = current time; a number = epoch
 -- seconds; a string is used as given).
 function M.timestamp(now)

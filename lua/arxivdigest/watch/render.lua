@@ -38,26 +38,11 @@ M.DEFAULT_WEEKS = 8
 local function days_of(s)
   local y, m, d = util.ymd(s)
   if not y then return nil end
-  y = m <= 2 and y - 1 or y
-  local era = (y >= 0 and y or y - 399) // 400
-  local yoe = y - era * 400
-  local doy = (153 * (m + (m > 2 and -3 or 9)) + 2) // 5 + d - 1
-  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-  return era * 146097 + doe - 719468
+  return util.days_from_civil(y, m, d)
 end
 
 local function day_of(z)
-  z = z + 719468
-  local era = (z >= 0 and z or z - 146096) // 146097
-  local doe = z - era * 146097
-  local yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-  local y = yoe + era * 400
-  local doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-  local mp = (5 * doy + 2) // 153
-  local d = doy - (153 * mp + 2) // 5 + 1
-  local m = mp + (mp < 10 and 3 or -9)
-  if m <= 2 then y = y + 1 end
-  return format("%04d-%02d-%02d", y, m, d)
+  return format("%04d-%02d-%02d", util.civil_from_days(z))
 end
 M.days_of, M.day_of = days_of, day_of
 
