@@ -551,10 +551,12 @@ static void lad_inc(lua_State *L, int t) {   /* t[key at top] += 1; pops it */
 static int lad_index_stats(lua_State *L) {
   static const char *const maps[] = {"categories", "primary", "days", "months",
                                      "years", "authors", NULL};
-  lad_gen *g = lad_checkindex(L, 1, 1);            /* 2 */
-  uint32_t d, nd = LAD_GIX(g)->m.ndocs;
+  lad_gen *g;
+  uint32_t d, nd;
   int i, m;
-  lua_settop(L, 2);
+  lua_settop(L, 1);                                /* (extra arguments go) */
+  g = lad_checkindex(L, 1, 1);                     /* 2 */
+  nd = LAD_GIX(g)->m.ndocs;
   lua_createtable(L, 0, 9);                        /* 3 */
   lua_pushinteger(L, nd); lua_setfield(L, 3, "papers");
   lua_pushinteger(L, LAD_GIX(g)->m.nrecs); lua_setfield(L, 3, "records");
@@ -598,14 +600,17 @@ static int lad_index_stats(lua_State *L) {
 ** comment hold the token term (folded like the index folds text: only
 ** the first token of term counts), 0 when none */
 static int lad_index_df(lua_State *L) {
-  lad_gen *g = lad_checkindex(L, 1, 1);            /* 3 */
+  lad_gen *g;
   size_t n;
-  const char *s = luaL_checklstring(L, 2, &n);
+  const char *s;
   ad_tokenizer tz;
   ad_tok tk;
   int err = 0;
   int64_t t;
-  lua_settop(L, 3);
+  lad_checkindex(L, 1, 0);
+  s = luaL_checklstring(L, 2, &n);
+  lua_settop(L, 2);
+  g = lad_checkindex(L, 1, 1);                     /* 3 */
   ad_tok_init(&tz, s, n);
   if (!ad_tok_next(&tz, &tk)) { lua_pushinteger(L, 0); return 1; }
   t = ad_ix_find(LAD_GIX(g), tk.s, tk.len, &err);
@@ -623,9 +628,11 @@ static int lad_index_df(lua_State *L) {
 /* idx:files() -> { {path=, size=, mtime=, records=, date=, hash=}, ... }
 ** (absolute paths; date: the digest day of the file's first record) */
 static int lad_index_files(lua_State *L) {
-  lad_gen *g = lad_checkindex(L, 1, 1);            /* 2 */
+  lad_gen *g;
   uint32_t i;
   const ad_ixfile *f;
+  lua_settop(L, 1);                                /* (extra arguments go) */
+  g = lad_checkindex(L, 1, 1);                     /* 2 */
   if (ad_ix_need(LAD_GIX(g), AD_SEC_FILES, 0, LAD_GIX(g)->seclen[AD_SEC_FILES]) ||
       ad_ix_need(LAD_GIX(g), AD_SEC_FSTR, 0, LAD_GIX(g)->seclen[AD_SEC_FSTR]))
     return lad_generror(L, 2, AD_ECORRUPT);
