@@ -179,7 +179,8 @@ static int lad_sb_require(lua_State *S) {
     lua_call(S, 1, 1);
   } else if (strcmp(name, "arxivdigest.core") == 0) {
     /* the core without the functions that touch files */
-    static const char *const gone[] = {"open", "load", "index", "sandbox", "lock", "list", NULL};
+    static const char *const gone[] = {"open", "load", "index", "sandbox", "lock", "list",
+                                        "filetype", NULL};
     int i;
     lua_pushcfunction(S, luaopen_arxivdigest_core);
     lua_call(S, 0, 1);
