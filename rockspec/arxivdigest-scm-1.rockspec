@@ -48,6 +48,7 @@ build = {
         "csrc/lad_mpaper.c",
         "csrc/lad_query.c",
         "csrc/lad_sandbox.c",
+        "csrc/lad_sbmatch.c",
         "csrc/lad_update.c",
         "csrc/lad_watch.c",
       },

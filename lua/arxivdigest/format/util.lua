@@ -3,7 +3,7 @@
 -- userdata and plain tables work the same; nothing here calls pairs() on a paper.
 
 local string, table, utf8 = string, table, utf8
-local type, tostring, tonumber, pcall, ipairs, error, assert = type, tostring, tonumber, pcall, ipairs, error, assert
+local type, tostring, tonumber, pcall, ipairs, error = type, tostring, tonumber, pcall, ipairs, error
 local io, os, setmetatable, math = io, os, setmetatable, math
 
 local M = {}
