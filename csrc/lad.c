@@ -7,6 +7,7 @@
 */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "lad.h"
@@ -268,6 +269,26 @@ static int lad_snippet(lua_State *L) {
   return 1;
 }
 
+/* filetype(path) -> "file", "directory", "character device", "block
+** device", "named pipe", "socket" or "other" (symbolic links followed);
+** nil when nothing is there; nil, "path: reason" when it cannot be told.
+** The writers (arxivdigest.output) never rename over what is not a file:
+** run as root, a rename over /dev/full replaces the device node itself. */
+static int lad_filetype(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  struct stat st;
+  const char *k;
+  if (stat(path, &st) != 0) {
+    if (errno == ENOENT) { luaL_pushfail(L); return 1; }
+    return lad_fail(L, path, errno);
+  }
+  k = S_ISREG(st.st_mode) ? "file" : S_ISDIR(st.st_mode) ? "directory"
+    : S_ISCHR(st.st_mode) ? "character device" : S_ISBLK(st.st_mode) ? "block device"
+    : S_ISFIFO(st.st_mode) ? "named pipe" : S_ISSOCK(st.st_mode) ? "socket" : "other";
+  lua_pushstring(L, k);
+  return 1;
+}
+
 static const luaL_Reg lad_funcs[] = {
   {"open", lad_open},
   {"parse", lad_parse},
@@ -278,6 +299,7 @@ static const luaL_Reg lad_funcs[] = {
   {"now", lad_now},
   {"isatty", lad_isatty},
   {"snippet", lad_snippet},
+  {"filetype", lad_filetype},
   {NULL, NULL}
 };
 

@@ -12,6 +12,8 @@
 **   lad_mpaper.c  MergedPaper type (one entry of an index)
 **   lad_sandbox.c sandboxed scripts: a lua_State of their own with a
 **                 limiting allocator and an instruction hook
+**   lad_sbmatch.c the sandbox's string.find/match/gmatch/gsub: Lua's
+**                 patterns with every matcher step charged to the budget
 **   lad_watch.c   core.lock (flock) and core.list (an archive's files)
 **   lad_recommend.c  idx:recommend and the lookups ad.library needs
 */
@@ -226,6 +228,15 @@ void lad_index_open(lua_State *L);
 void lad_mpaper_open(lua_State *L);
 /* Registers sandbox() (lad_sandbox.c) into the module table at the top. */
 void lad_sandbox_open(lua_State *L);
+/* Charges n steps of work done inside a C function of sandbox state S to
+** its instruction budget; raises the budget error once it is spent
+** (lad_sandbox.c). */
+void lad_sb_charge(lua_State *S, unsigned n);
+/* Bytes sandbox state S may still allocate (1e18 when it has no limit). */
+double lad_sb_left(lua_State *S);
+/* Sets find, match, gmatch and gsub in the table at the top of sandbox
+** state S: Lua's patterns with every matcher step charged (lad_sbmatch.c). */
+void lad_sbmatch_open(lua_State *S);
 /* core.lock and core.list (lad_watch.c: what standing watches need) */
 void lad_watch_open(lua_State *L);
 /* }====================================================== */

@@ -551,10 +551,12 @@ static void lad_inc(lua_State *L, int t) {   /* t[key at top] += 1; pops it */
 static int lad_index_stats(lua_State *L) {
   static const char *const maps[] = {"categories", "primary", "days", "months",
                                      "years", "authors", NULL};
-  lad_gen *g = lad_checkindex(L, 1, 1);            /* 2 */
-  uint32_t d, nd = LAD_GIX(g)->m.ndocs;
+  lad_gen *g;
+  uint32_t d, nd;
   int i, m;
-  lua_settop(L, 2);
+  lua_settop(L, 1);                                /* (extra arguments go) */
+  g = lad_checkindex(L, 1, 1);                     /* 2 */
+  nd = LAD_GIX(g)->m.ndocs;
   lua_createtable(L, 0, 9);                        /* 3 */
   lua_pushinteger(L, nd); lua_setfield(L, 3, "papers");
   lua_pushinteger(L, LAD_GIX(g)->m.nrecs); lua_setfield(L, 3, "records");
@@ -626,9 +628,11 @@ static int lad_index_df(lua_State *L) {
 /* idx:files() -> { {path=, size=, mtime=, records=, date=, hash=}, ... }
 ** (absolute paths; date: the digest day of the file's first record) */
 static int lad_index_files(lua_State *L) {
-  lad_gen *g = lad_checkindex(L, 1, 1);            /* 2 */
+  lad_gen *g;
   uint32_t i;
   const ad_ixfile *f;
+  lua_settop(L, 1);                                /* (extra arguments go) */
+  g = lad_checkindex(L, 1, 1);                     /* 2 */
   if (ad_ix_need(LAD_GIX(g), AD_SEC_FILES, 0, LAD_GIX(g)->seclen[AD_SEC_FILES]) ||
       ad_ix_need(LAD_GIX(g), AD_SEC_FSTR, 0, LAD_GIX(g)->seclen[AD_SEC_FSTR]))
     return lad_generror(L, 2, AD_ECORRUPT);

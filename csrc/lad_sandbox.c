@@ -6,7 +6,8 @@
 **   - its allocator refuses every allocation past the memory budget, in
 **     any C function (a string.rep, a gsub with a table replacement, a
 **     table growing: all fail at once with a memory error);
-**   - a count hook charges every LAD_SB_STEP instructions to the budget;
+**   - a count hook charges every LAD_SB_STEP instructions to the budget,
+**     and the string matcher (lad_sbmatch.c) charges each of its steps;
 **     once it is spent the hook fires on every instruction of every
 **     coroutine and raises again, and the script's pcall, xpcall and
 **     coroutine.resume (arxivdigest/sandbox.lua) re-raise it: a handler
@@ -99,6 +100,17 @@ static void lad_sb_hook(lua_State *S, lua_Debug *ar) {
   }
 }
 
+void lad_sb_charge(lua_State *S, unsigned n) {
+  lad_sandbox *sb = lad_sbof(S);
+  if (sb->limit == 0) return;          /* set-up: no limits yet */
+  sb->count += n;
+  if (sb->exhausted || sb->count > sb->max_instructions) {
+    sb->exhausted = 1;
+    lua_sethook(S, lad_sb_hook, LUA_MASKCOUNT, 1);
+    lad_sb_instrerr(S, sb);
+  }
+}
+
 /* __check(): raises the budget error once the budget is spent (the
 ** script's pcall, xpcall and coroutine.resume call it after they return) */
 static int lad_sb_check(lua_State *S) {
@@ -107,11 +119,14 @@ static int lad_sb_check(lua_State *S) {
   return 0;
 }
 
+double lad_sb_left(lua_State *S) {
+  lad_sandbox *sb = lad_sbof(S);
+  return sb->limit == 0 ? 1e18 : sb->used >= sb->limit ? 0 : (double)(sb->limit - sb->used);
+}
+
 /* __remaining(): bytes the script may still allocate */
 static int lad_sb_remaining(lua_State *S) {
-  lad_sandbox *sb = lad_sbof(S);
-  lua_pushnumber(S, sb->limit == 0 ? 1e18 :
-                 sb->used >= sb->limit ? 0 : (lua_Number)(sb->limit - sb->used));
+  lua_pushnumber(S, (lua_Number)lad_sb_left(S));
   return 1;
 }
 
@@ -179,7 +194,8 @@ static int lad_sb_require(lua_State *S) {
     lua_call(S, 1, 1);
   } else if (strcmp(name, "arxivdigest.core") == 0) {
     /* the core without the functions that touch files */
-    static const char *const gone[] = {"open", "load", "index", "sandbox", "lock", "list", NULL};
+    static const char *const gone[] = {"open", "load", "index", "sandbox", "lock", "list",
+                                        "filetype", NULL};
     int i;
     lua_pushcfunction(S, luaopen_arxivdigest_core);
     lua_call(S, 0, 1);
@@ -710,6 +726,9 @@ static int lad_sandbox_new(lua_State *L) {
     luaL_requiref(S, lib->name, lib->func, 1);
     lua_pop(S, 1);
   }
+  lua_getglobal(S, "string");       /* patterns whose steps are charged */
+  lad_sbmatch_open(S);
+  lua_pop(S, 1);
   {  /* what nothing in the sandbox may reach, even its own modules */
     static const char *const base_gone[] = {"dofile", "loadfile", "load", NULL};
     static const char *const os_gone[] = {"execute", "exit", "getenv", "remove",

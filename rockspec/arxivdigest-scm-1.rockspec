@@ -51,6 +51,7 @@ build = {
         "csrc/lad_query.c",
         "csrc/lad_recommend.c",
         "csrc/lad_sandbox.c",
+        "csrc/lad_sbmatch.c",
         "csrc/lad_update.c",
         "csrc/lad_watch.c",
       },

@@ -125,6 +125,62 @@ describe("writing: idx:save never renames over what is not a regular file", func
   end)
 end)
 
+describe("writing: reports never rename over what is not a regular file", function()
+  -- arxivdigest.output is the one writer of pipelines, scripts, watches and
+  -- the command's -o; as root, renaming over /dev/full replaced the device
+  -- node with the report (found while testing full-disk errors)
+  it("pipeline:write, output.atomic and -o refuse a named pipe, a directory and a device node", function()
+    local dir = tmpdir()
+    assert(os.execute("mkfifo " .. shell_quote(dir .. "/fifo") .. " && mkdir " .. shell_quote(dir .. "/sub")))
+    local dev = os.execute("mknod " .. shell_quote(dir .. "/full") .. " c 1 7 2>/dev/null")
+    local want = {fifo = "not a regular file (a named pipe)", sub = "Is a directory",
+                  full = dev and "not a regular file (a character device)" or nil}
+    local output = require "arxivdigest.output"
+    for name, msg in pairs(want) do
+      local path = dir .. "/" .. name
+      local ok, err = ad.from("examples/data/003_ce175d6736be5667.txt"):format("jsonl"):write(path)
+      assert.is_nil(ok)
+      assert.are.equal(path .. ": " .. msg, err)
+      local called = false
+      ok, err = output.atomic(path, function(write) called = true; write("x") end)
+      assert.is_nil(ok)
+      assert.are.equal(path .. ": " .. msg, err)
+      assert.is_false(called)
+      local rc, out = run("bin/arxivdigest export --to csv examples/data/003_ce175d6736be5667.txt -o "
+                          .. shell_quote(path))
+      assert.are.equal(1, rc, out)
+      assert.are.equal("arxivdigest: " .. path .. ": " .. msg .. "\n", out)
+    end
+    -- a regular file, and a link to one, are replaced as before
+    assert.is_true(output.atomic(dir .. "/x.txt", function(write) write("x") end))
+    local rc, out = run("ls -la " .. shell_quote(dir))
+    os.execute("rm -rf " .. shell_quote(dir))
+    assert.are.equal(0, rc, out)
+    assert.truthy(out:find("\np[^\n]* fifo\n"), out)
+    assert.truthy(out:find("\nd[^\n]* sub\n"), out)
+    if dev then assert.truthy(out:find("\nc[^\n]* full\n"), out) end
+    assert.is_nil(out:find("%.tmp"), out)        -- no temporary file left behind
+  end)
+
+  it("a full disk on stdout is 'stdout: reason', exit 1, for every command", function()
+    local f = io.open("/dev/full", "wb")
+    if not f then return pending("no /dev/full") end
+    f:close()
+    for _, cmd in ipairs{"search depth", "stats", "show 2005.09623", "export --to csv",
+                         "export --to jsonl", "similar 2005.09623", "--version"} do
+      local rc, out = run("{ bin/arxivdigest " .. cmd .. " examples/data > /dev/full; }")
+      assert.are.equal(1, rc, cmd .. ": " .. out)
+      assert.are.equal("arxivdigest: stdout: No space left on device\n", out, cmd)
+    end
+    -- from Lua: a pipeline written to a file handle that fails names it
+    f = assert(io.open("/dev/full", "wb"))
+    local ok, e = pcall(function() return ad.from("examples/data"):format("jsonl"):write(f) end)
+    f:close()
+    assert.is_false(ok)
+    assert.are.equal("output file: No space left on device", e)
+  end)
+end)
+
 describe("errors name the file and the public function", function()
   it("a corrupted saved index names its file in every error", function()
     local dir = tmpdir()

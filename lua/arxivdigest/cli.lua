@@ -782,9 +782,21 @@ M.register("index", {
 
 --- Runs the command line `argv` (an array of strings; arg[0] ignored).
 -- Returns the exit status.
+-- io.stdout, every write checked: a failure (a full disk, a closed pipe)
+-- raises "stdout: reason", never an error of the line that wrote
+local checked_stdout = {
+  write = function(self, ...)
+    local ok, err = io.stdout:write(...)
+    if not ok then error("stdout: " .. tostring(err), 0) end
+    return self
+  end,
+}
+
 function M.main(argv, streams)
   streams = streams or {}
-  local ctx = setmetatable({stdout = streams.stdout or io.stdout, stderr = streams.stderr or io.stderr}, Ctx)
+  local stdout = streams.stdout or io.stdout
+  if stdout == io.stdout then stdout = checked_stdout end
+  local ctx = setmetatable({stdout = stdout, stderr = streams.stderr or io.stderr}, Ctx)
   local list = {}
   for i = 1, #argv do list[i] = argv[i] end
   load_external()
@@ -824,6 +836,10 @@ function M.main(argv, streams)
     ctx.tty = not opts["no-progress"] and ctx.stderr == io.stderr and isatty(2)
     return M.commands[cmd].run(ctx, pos)
   end)
+  if ok and stdout == checked_stdout then   -- what is still buffered
+    local fok, ferr = io.stdout:flush()
+    if not fok then ok, status = false, "stdout: " .. tostring(ferr) end
+  end
   if ok then return status end
   if getmetatable(status) == UsageError then
     ctx.stderr:write("arxivdigest: " .. status.msg .. "\n")

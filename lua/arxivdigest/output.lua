@@ -7,7 +7,8 @@
 -- fn(write) writes through write(chunk) into a temporary file in the same
 -- folder; when fn returns, the file is flushed, closed and renamed over
 -- path. On any failure the temporary file is removed and path is left as
--- it was. Errors name path (never the temporary file): an I/O failure
+-- it was. A path that is not a regular file (a directory, a device, a
+-- named pipe) is refused before anything is written. Errors name path (never the temporary file): an I/O failure
 -- returns nil, "path: reason"; an error raised by fn is raised again.
 
 local io, os, string, math = io, os, string, math
@@ -46,6 +47,11 @@ function M.atomic(path, fn)
   if type(path) ~= "string" or path == "" then
     error("bad argument #1 to 'atomic' (path expected, got " .. type(path) .. ")", 2)
   end
+  -- never rename over what is not a file (a device node, a named pipe:
+  -- run as root, the rename would replace /dev/full itself)
+  local kind = require("arxivdigest.core").filetype(path)
+  if kind == "directory" then return nil, path .. ": Is a directory" end
+  if kind and kind ~= "file" then return nil, path .. ": not a regular file (a " .. kind .. ")" end
   local tmp = tmpname(path)
   local fh, oerr = io.open(tmp, "wb")
   if not fh then return nil, path .. ": " .. reason(oerr, tmp) end

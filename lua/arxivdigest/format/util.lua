@@ -3,7 +3,7 @@
 -- userdata and plain tables work the same; nothing here calls pairs() on a paper.
 
 local string, table, utf8 = string, table, utf8
-local type, tostring, tonumber, pcall, ipairs, error, assert = type, tostring, tonumber, pcall, ipairs, error, assert
+local type, tostring, tonumber, pcall, ipairs, error = type, tostring, tonumber, pcall, ipairs, error
 local io, os, setmetatable, math = io, os, setmetatable, math
 
 local M = {}
@@ -582,7 +582,12 @@ function M.sink(write)
     return function(s) buf[#buf + 1] = s end, function() return table.concat(buf) end
   end
   if io and io.type(write) == "file" then
-    return function(s) assert(write:write(s)) end, function() return nil end
+    -- a failed write names the stream, not this line
+    local name = write == io.stdout and "stdout" or write == io.stderr and "stderr" or "output file"
+    return function(s)
+      local ok, err = write:write(s)
+      if not ok then error(name .. ": " .. tostring(err), 0) end
+    end, function() return nil end
   end
   if type(write) ~= "function" then
     error("bad argument #4 to 'render' (function, file or nil expected, got " .. type(write) .. ")", 3)
