@@ -62,8 +62,9 @@ static uint64_t ad_b_head(const char *s, uint32_t n) {
   return w;
 }
 
-static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint32_t *out) {
-  uint64_t h = ad_b_strhash(s, n), head = ad_b_head(s, n);
+/* the term of s[0..n) (hash h), added when new: AD_OK or AD_ENOMEM */
+static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint64_t h, uint32_t *out) {
+  uint64_t head = ad_b_head(s, n);
   uint32_t tag = ad_b_tag(h, n), i = (uint32_t)h & b->tabmask, t;
   for (;;) {
     const ad_tslot *e = &b->tab[i];
@@ -82,6 +83,7 @@ static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint32_t *out) {
     uint32_t ncap = (b->tabmask + 1) * 2, k;
     ad_tslot *nt = (ad_tslot *)ad_malloc(b->a, (size_t)ncap * sizeof(ad_tslot));
     if (nt == NULL) return AD_ENOMEM;
+    ad_b_huge(nt, (size_t)ncap * sizeof(ad_tslot));   /* fewer TLB misses */
     memset(nt, 0, (size_t)ncap * sizeof(ad_tslot));
     for (k = 0; k <= b->tabmask; k++) {
       const ad_tslot *e = &b->tab[k];
@@ -97,13 +99,18 @@ static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint32_t *out) {
     i = (uint32_t)h & b->tabmask;
     while (b->tab[i].term) i = (i + 1) & b->tabmask;
   }
-  if (ad_grow(b->a, (void **)&b->terms, &b->capterms, b->nterms + 1, sizeof(ad_bterm)))
+  if (ad_grow(b->a, (void **)&b->terms, &b->capterms, b->nterms + 1, sizeof(ad_bterm)) ||
+      ad_grow(b->a, (void **)&b->stamps, &b->capstamps, b->nterms + 1, sizeof(ad_bstamp)))
     return AD_ENOMEM;
+  if (b->nterms + 1 == b->capterms / 2 + 1 && b->capterms >= 65536) {  /* just grown */
+    ad_b_huge(b->terms, (size_t)b->capterms * sizeof(ad_bterm));
+    ad_b_huge(b->stamps, (size_t)b->capstamps * sizeof(ad_bstamp));
+  }
   if (ad_bb_reserve(b->a, &b->tstr, n)) return AD_ENOMEM;
   t = b->nterms++;
   memset(&b->terms[t], 0, sizeof(ad_bterm));
   b->terms[t].str = (uint32_t)b->tstr.n; b->terms[t].len = n;
-  b->terms[t].stamp = UINT32_MAX;
+  b->stamps[t].stamp = UINT32_MAX;
   memcpy(b->tstr.p + b->tstr.n, s, n); b->tstr.n += n;
   b->tab[i].term = t + 1; b->tab[i].tag = tag; b->tab[i].head = head;
   *out = t;
@@ -119,25 +126,51 @@ static int ad_b_push(ad_ixb *b, uint32_t term, uint32_t pos, uint32_t field) {
   return AD_OK;
 }
 
-/* tokenize s[0..n) as field f starting at position b->curpos; returns the
-** number of positions used in *used */
-static int ad_b_text(ad_ixb *b, const char *s, size_t n, uint32_t f, uint32_t *used) {
+/* tokenize s[0..n) as (part of) the current field, starting at position
+** b->curpos: its tokens are hashed and their table slots prefetched, to be
+** looked up by ad_b_resolve; returns the number of positions used in *used */
+static int ad_b_text(ad_ixb *b, const char *s, size_t n, uint32_t *used) {
   ad_tokenizer tz;
   ad_tok tk;
-  uint32_t t;
   ad_tok_init(&tz, s, n);
   while (ad_tok_next(&tz, &tk)) {
-    if (ad_b_term(b, tk.s, tk.len, &t)) return AD_ENOMEM;
-    if (ad_b_push(b, t, b->curpos + tk.pos, f)) return AD_ENOMEM;
+    ad_rtok *r;
+    if ((b->nrt == b->caprt &&
+         ad_grow(b->a, (void **)&b->rt, &b->caprt, b->nrt + 1, sizeof(ad_rtok))) ||
+        ad_bb_reserve(b->a, &b->rbytes, tk.len))
+      return AD_ENOMEM;
+    r = &b->rt[b->nrt++];
+    r->h = ad_b_strhash(tk.s, tk.len);
+    __builtin_prefetch(&b->tab[(uint32_t)r->h & b->tabmask], 0, 3);
+    r->off = (uint32_t)b->rbytes.n; r->len = tk.len; r->pos = b->curpos + tk.pos;
+    memcpy(b->rbytes.p + b->rbytes.n, tk.s, tk.len); b->rbytes.n += tk.len;
   }
   *used = tz.pos;
+  return AD_OK;
+}
+
+/* look up the tokens ad_b_text collected (field f) and push them */
+static int ad_b_resolve(ad_ixb *b, uint32_t f) {
+  uint32_t i, t;
+  if (b->ndt + b->nrt > b->capdt &&
+      ad_grow(b->a, (void **)&b->dt, &b->capdt, b->ndt + b->nrt, sizeof(ad_dtok)))
+    return AD_ENOMEM;
+  for (i = 0; i < b->nrt; i++) {
+    const ad_rtok *r = &b->rt[i];
+    if (ad_b_term(b, (const char *)b->rbytes.p + r->off, r->len, r->h, &t)) return AD_ENOMEM;
+    __builtin_prefetch(&b->stamps[t], 1, 3);
+    __builtin_prefetch(&b->terms[t].wp, 0, 3);
+    b->dt[b->ndt].term = t; b->dt[b->ndt].pos = r->pos; b->dt[b->ndt].field = f;
+    b->ndt++;
+  }
+  b->nrt = 0; b->rbytes.n = 0;
   return AD_OK;
 }
 
 static int ad_b_pseudo(ad_ixb *b, const char *s, size_t n) {
   uint32_t t;
   if (n == 0 || n > 200) return AD_OK;
-  if (ad_b_term(b, s, (uint32_t)n, &t)) return AD_ENOMEM;
+  if (ad_b_term(b, s, (uint32_t)n, ad_b_strhash(s, n), &t)) return AD_ENOMEM;
   return ad_b_push(b, t, 0, 0xFF);
 }
 
@@ -163,7 +196,7 @@ static int ad_b_flush(ad_ixb *b, uint32_t doc) {
   uint32_t i, j, total = 0;
   b->nloc = 0;
   for (i = 0; i < b->ndt; i++) {
-    ad_bterm *t = &b->terms[b->dt[i].term];
+    ad_bstamp *t = &b->stamps[b->dt[i].term];
     ad_local *l;
     if (t->stamp != doc) {
       if (b->nloc == b->caploc &&
@@ -188,7 +221,7 @@ static int ad_b_flush(ad_ixb *b, uint32_t doc) {
   for (i = 0, j = 0; i < b->nloc; i++) { b->loc[i].at = j; j += b->loc[i].npos; b->loc[i].npos = 0; }
   for (i = 0; i < b->ndt; i++) {
     if (b->dt[i].field != 0xFF) {
-      ad_local *l = &b->loc[b->terms[b->dt[i].term].slot];
+      ad_local *l = &b->loc[b->stamps[b->dt[i].term].slot];
       b->pos[l->at + l->npos++] = b->dt[i].pos;   /* in increasing order */
     }
   }
@@ -271,6 +304,9 @@ void ad_b_free(ad_ixb *b) {
     ad_free(a, sl, sl->size);
   }
   ad_free(a, b->terms, (size_t)b->capterms * sizeof(ad_bterm));
+  ad_free(a, b->stamps, (size_t)b->capstamps * sizeof(ad_bstamp));
+  ad_free(a, b->rt, (size_t)b->caprt * sizeof(ad_rtok));
+  ad_bb_free(a, &b->rbytes);
   ad_free(a, b->tab, (size_t)(b->tabmask + 1) * sizeof(ad_tslot));
   ad_bb_free(a, &b->tstr);
   ad_free(a, b->dt, (size_t)b->capdt * sizeof(ad_dtok));
@@ -310,16 +346,17 @@ static int ad_b_tokdoc(ad_tokjob *j, uint32_t i) {
         uint32_t u;
         e = s0;
         while (e < n && txt[e] != ',') e++;
-        if (ad_b_text(b, txt + s0, e - s0, f, &u)) return AD_ENOMEM;
+        if (ad_b_text(b, txt + s0, e - s0, &u)) return AD_ENOMEM;
         if (u) { b->curpos += u + 1; used += u; }
         s0 = e + 1;
       }
     } else {
       if ((f == AD_F_ABSTRACT || f == AD_F_COMMENT) && ad_maybe_code(txt, n))
         d->flags |= AD_DF_CODE;
-      if (ad_b_text(b, txt, n, f, &used)) return AD_ENOMEM;
+      if (ad_b_text(b, txt, n, &used)) return AD_ENOMEM;
       b->curpos += used;
     }
+    if (ad_b_resolve(b, f)) return AD_ENOMEM;
     d->len[f] = (uint16_t)(used > 65535 ? 65535 : used);
     j->lensum[f] += d->len[f];
     b->curpos += AD_FIELD_GAP;

@@ -42,10 +42,19 @@ typedef struct ad_slab { struct ad_slab *next; size_t size, used; } ad_slab;
 
 typedef struct ad_bterm {
   uint32_t str, len, df, next;   /* next: expected doc for the delta */
-  uint32_t stamp, slot;          /* per-doc aggregation */
   struct ad_tchunk *head, *tail; /* temporary stream (chunks) */
   uint8_t *wp, *wend;            /* write position and end in tail */
 } ad_bterm;
+
+/* per-doc aggregation of a term (kept apart from ad_bterm: 8 bytes a term,
+** the array stays in cache where the 48-byte terms would not) */
+typedef struct ad_bstamp { uint32_t stamp, slot; } ad_bstamp;
+
+/* A token of the field being tokenized, before its term is looked up: its
+** folded bytes (at off in ad_ixb.rbytes), position and hash. The tokens of
+** a field are hashed first and their table slots prefetched, then looked
+** up: the look-ups' cache misses overlap instead of coming one by one. */
+typedef struct ad_rtok { uint64_t h; uint32_t off, len, pos; } ad_rtok;
 
 /* A slot of the term table: the term's number + 1 (0: empty), a tag (high
 ** hash bits, and the length when under 16) and the term's first 8 bytes,
@@ -61,11 +70,14 @@ typedef struct ad_ixb {
   ad_corpus *c;
   /* terms */
   ad_bterm *terms; uint32_t nterms, capterms;
+  ad_bstamp *stamps; uint32_t capstamps;
   ad_tslot *tab; uint32_t tabmask;   /* open addressing; term 0 = empty */
   ad_bbuf tstr;
   /* per doc scratch */
   ad_dtok *dt; uint32_t ndt, capdt;
   ad_local *loc; uint32_t nloc, caploc;
+  ad_rtok *rt; uint32_t nrt, caprt;  /* the current field's tokens */
+  ad_bbuf rbytes;                    /* and their bytes */
   uint32_t *pos; uint32_t cappos;
   char *dec; size_t capdec;
   uint32_t curdoc, curpos;
