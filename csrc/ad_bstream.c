@@ -7,6 +7,7 @@
 ** filters (categories, has:, v:).
 */
 #include <string.h>
+#include <sys/mman.h>
 #include "ad_build.h"
 #include "ad_token.h"
 
@@ -389,13 +390,35 @@ static int ad_b_tokdoc(ad_tokjob *j, uint32_t i) {
   return ad_b_flush(b, i) ? AD_ENOMEM : AD_OK;
 }
 
+void ad_b_release(ad_corpus *c, ad_bdrop *d, uint32_t fi) {
+  const ad_file *f = &c->files[fi];
+  uint32_t k = d->fchunk[fi];
+  (void)ad_file_hash(c, fi);
+  d->gone[fi] = 1;
+  if (k != UINT32_MAX) {
+    const ad_chunk *ch = d->chunk[k];
+    size_t p0 = (size_t)(f->text - ch->data) / AD_DROP_PAGE;
+    size_t p1 = (size_t)(f->text + f->len - 1 - ch->data) / AD_DROP_PAGE, p;
+    for (p = p0; p <= p1; p++)
+      if (__atomic_sub_fetch(&d->left[d->pbase[k] + p], 1, __ATOMIC_ACQ_REL) == 0)
+        (void)madvise(ch->data + p * AD_DROP_PAGE, AD_DROP_PAGE, MADV_DONTNEED);
+  } else {
+    uintptr_t a = ((uintptr_t)f->text + 4095) & ~(uintptr_t)4095;
+    uintptr_t e = ((uintptr_t)f->text + f->len) & ~(uintptr_t)4095;
+    if (e > a) (void)madvise((void *)a, e - a, MADV_DONTNEED);
+  }
+}
+
 void ad_b_tokdocs(ad_tokjob *j) {
-  uint32_t i;
+  uint32_t i, k = 0;
   for (i = j->flo; i < j->fhi; i++)
     if (j->c->files[i].text != NULL) (void)ad_file_hash(j->c, i);
   j->st = AD_OK;
-  for (i = j->lo; i < j->hi && j->st == AD_OK; i++)
+  for (i = j->lo; i < j->hi && j->st == AD_OK; i++) {
     if (j->dold == NULL || j->dold[i] == UINT32_MAX) j->st = ad_b_tokdoc(j, i);
+    for (; k < j->nrel && j->rel_last[j->rel[k]] <= i; k++)
+      ad_b_release(j->c, j->drop, j->rel[k]);
+  }
 }
 
 void *ad_b_tokthread(void *ud) {

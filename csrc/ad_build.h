@@ -122,12 +122,31 @@ typedef struct ad_tokjob {
   const uint32_t *apps, *dold;
   uint32_t lo, hi;
   uint32_t flo, fhi;          /* and hash the text of files [flo, fhi) */
+  /* droptext: after doc rel_last[rel[k]] is tokenized, file rel[k] is
+  ** hashed and released (ad_b_release) */
+  const uint32_t *rel, *rel_last; uint32_t nrel;
+  struct ad_bdrop *drop;
   double lensum[AD_NFIELDS];
   int st;                     /* AD_OK or AD_ENOMEM */
 } ad_tokjob;
 void ad_b_tokdocs(ad_tokjob *j);
 /* ad_b_tokdocs as a thread's start routine */
 void *ad_b_tokthread(void *ud);
+/* Releasing the text of a build's files (droptext). File text lives in
+** arena chunks of many files, on 2 MiB boundaries (ad_corpus.c): each
+** 2 MiB page of a chunk is given back whole (no huge page is split) when
+** the last file on it is released, from either thread; a file with a
+** buffer of its own has the pages inside it given back. gone[f] = 1 for a
+** released file (its pointer is cleared by ad_build.c once no thread runs). */
+#define AD_DROP_PAGE ((size_t)2 << 20)
+typedef struct ad_bdrop {
+  ad_chunk **chunk; uint32_t nchunk;   /* the corpus's chunks, by address */
+  uint32_t *pbase;                     /* [nchunk] first page of a chunk in left */
+  uint32_t *left; uint32_t npage;      /* [npage] files on a page not released yet */
+  uint32_t *fchunk;                    /* [nfiles] chunk of a file, or UINT32_MAX */
+  uint8_t *gone;                       /* [nfiles] */
+} ad_bdrop;
+void ad_b_release(ad_corpus *c, ad_bdrop *d, uint32_t fi);
 /* }====================================================== */
 
 /* {====================================================== final encoding (ad_encode.c) */
