@@ -53,6 +53,10 @@ static uint8_t *ad_put_varint(uint8_t *w, uint32_t v) {
   return w;
 }
 
+static uint32_t ad_varint_len(uint32_t v) {
+  return v < (1u << 7) ? 1 : v < (1u << 14) ? 2 : v < (1u << 21) ? 3 : v < (1u << 28) ? 4 : 5;
+}
+
 static uint32_t ad_b_tag(uint64_t h, uint32_t n) {
   return ((uint32_t)(h >> 32) & ~15u) | (n < 15 ? n : 15);
 }
@@ -236,13 +240,23 @@ static int ad_b_flush(ad_ixb *b, uint32_t doc) {
     ad_local *l = &b->loc[i];
     ad_bterm *t = &b->terms[l->term];
     uint32_t prev = 0, k;
-    size_t need = 6 + 5 * AD_NFIELDS + 5 * (size_t)l->npos;
+    size_t need = ad_varint_len(doc - t->next) + 1;
     uint8_t *w, *w0;
     uint32_t mask = 0;
+    /* the posting's exact size: a chunk is filled to its last byte (the
+    ** streams are most of a build's memory) */
+    for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) need += ad_varint_len(l->tf[k]);
+    for (k = 0; k < l->npos; k++) {
+      uint32_t p = b->pos[l->at + k];
+      need += ad_varint_len(p - prev);
+      prev = p;
+    }
+    prev = 0;
     if (t->tail == NULL || (size_t)(t->wend - t->wp) < need) {
-      uint32_t cap = t->tail ? t->tail->cap * 2 : 64;
+      /* 16 bytes, then 1.5x the last chunk, up to 8 KiB */
+      uint32_t cap = t->tail ? t->tail->cap + t->tail->cap / 2 : 16;
       ad_tchunk *ch;
-      if (cap > 65536) cap = 65536;
+      if (cap > 8192) cap = 8192;
       if (cap < need) cap = (uint32_t)need;
       ch = ad_b_chunk(b, cap);
       if (ch == NULL) return AD_ENOMEM;
@@ -314,6 +328,11 @@ void ad_b_free(ad_ixb *b) {
   ad_free(a, b->loc, (size_t)b->caploc * sizeof(ad_local));
   ad_free(a, b->pos, (size_t)b->cappos * 4);
   ad_free(a, b->dec, b->capdec);
+  {                                  /* empty, freeable again */
+    ad_corpus *c = b->c;
+    memset(b, 0, sizeof *b);
+    b->a = a; b->c = c;
+  }
 }
 
 

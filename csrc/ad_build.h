@@ -88,7 +88,7 @@ typedef struct ad_ixb {
 /* {====================================================== tokenizing (ad_bstream.c) */
 /* An empty builder (b->a and b->c set, the rest zero): AD_OK or AD_ENOMEM */
 int ad_b_init(ad_ixb *b);
-/* Free what b holds (also after a failed ad_b_init) */
+/* Free what b holds (also after a failed ad_b_init); b is left empty */
 void ad_b_free(ad_ixb *b);
 /* Hash of a term or an id (build-time tables only, never saved): words
 ** are short, so up to 16 bytes are read as two (overlapping) words. Inline:
