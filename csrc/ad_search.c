@@ -386,17 +386,30 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
         d++;
       }
       break;
-    case IT_PHRASE:
+    case IT_PHRASE: {
+      /* the lead: the rarest word, moved first; the others follow it */
+      uint32_t lead = 0;
+      for (k = 1; k < it->np; k++) if (it->pc[k]->df < it->pc[lead]->df) lead = k;
       d = t;
       for (;;) {
         int again = 0;
         if (thr > AD_NOTHR) {       /* block-max: skip stretches that cannot win */
           uint32_t e;
+          float sc;
           if (AD_BELOW(ad_it_bound(it, d, &e), thr)) {
             if (e == AD_END) { d = AD_END; break; }
             d = e + 1;
             continue;
           }
+          /* the lead's next doc, with its own impact and the others' block
+          ** maxima: most docs of common words are hopeless before the
+          ** others move */
+          d = ad_cur_next(it->pc[lead], d, &q->err);
+          if (d == AD_END || q->err) { d = AD_END; break; }
+          sc = it->pc[lead]->wt * (it->pc[lead]->imp[it->pc[lead]->i] >> 1);
+          for (k = 0; k < it->np; k++)
+            if (k != lead) sc += ad_cur_bound(it->pc[k], d, &e);
+          if (AD_BELOW(sc, thr)) { d++; continue; }
         }
         for (k = 0; k < it->np; k++) {
           uint32_t x = ad_cur_next(it->pc[k], d, &q->err);
@@ -415,6 +428,7 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
         d++;
       }
       break;
+    }
     default: d = AD_END;
   }
   if (q->err) d = AD_END;
