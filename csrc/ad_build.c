@@ -295,11 +295,11 @@ static int ad_bs_number(ad_bstate *s) {
   return AD_OK;
 }
 
-/* can file f's text be released and read again later? (read whole from a
-** regular file into memory of the corpus) */
+/* can file f's text be released and read again later? Only text read
+** whole from a regular file into the corpus's chunks (textowned 3): a
+** pipe's text (textowned 1) could not be read again */
 static int ad_b_droppable(const ad_file *f) {
-  return f->text != NULL && (f->textowned == 1 || f->textowned == 3) &&
-         f->size == (uint64_t)f->len && f->len > 0;
+  return f->text != NULL && f->textowned == 3 && f->size == (uint64_t)f->len && f->len > 0;
 }
 
 static int ad_b_relcmp(const void *x, const void *y) {

@@ -90,6 +90,19 @@ describe("index from paths (text not kept)", function()
     assert.is_string(other:get(p.id).abstract)
   end)
 
+  it("keeps the text of a named pipe (it could not be read again)", function()
+    local fifo = dir .. "/fifo.md"
+    assert(os.execute("mkfifo " .. fifo))
+    assert(os.execute(string.format("cat %s/listing/20200520.md > %s &", dir, fifo)))
+    local idx = assert(ad.index(fifo, { threads = 1 }))
+    local n = 0
+    for p in idx:papers() do
+      assert.is_string(p.title); assert.is_string(p.abstract)
+      n = n + 1
+    end
+    assert.is_true(n > 0)
+  end)
+
   it("is updated like any index", function()
     local idx = assert(ad.index(dir, { threads = 1 }))
     local sum = assert(idx:update(dir))
