@@ -259,9 +259,18 @@ struct ad_it {
 static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t target, float thr);
 static float ad_it_bound(ad_it *it, uint32_t d, uint32_t *end);
 #define AD_NOTHR (-1e30f)
-/* can scores summing to at most s never beat the threshold thr? (a doc
-** scoring exactly thr loses to the earlier one: ties go to lower docs) */
-#define AD_BELOW(s, thr) ((s) * 1.0001f + 1e-6f <= (thr))
+/* can scores summing to at most s never beat the threshold thr? A doc
+** scoring exactly thr loses to the earlier one (ties go to lower docs,
+** and docs come in increasing order), so s == thr cannot win either: with
+** many equal scores (7-bit impacts: the best docs of a common word tie)
+** this is what lets the blocks after the first k of them be skipped. Exact
+** because every bound s is computed with the same operations, in the same
+** order, as the scores it bounds, from values >= theirs (IEEE rounding is
+** monotone): a term's wt * maximp against wt * imp, sums of children in
+** the children's order. A threshold derived by subtraction (a child's
+** share, AD_KIDTHR) is not exact: it is lowered by a margin instead. */
+#define AD_BELOW(s, thr) ((s) <= (thr))
+#define AD_KIDTHR(thr, rest) (((thr) - (rest)) * 0.9999f - 1e-6f)
 
 static int ad_field_of(const ad_ixdoc *d, uint32_t p) {
   int f = AD_NFIELDS - 1;
@@ -352,7 +361,7 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
       }
       d = AD_END;
       for (k = e; k < it->nk; k++) {
-        float kt = thr > AD_NOTHR ? thr - (it->maxs - it->kids[k]->maxs) : AD_NOTHR;
+        float kt = thr > AD_NOTHR ? AD_KIDTHR(thr, it->maxs - it->kids[k]->maxs) : AD_NOTHR;
         uint32_t x = ad_it_next(q, it->kids[k], t, kt > 0 ? kt : AD_NOTHR);
         if (x < d) d = x;
       }
@@ -373,7 +382,7 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
       for (;;) {
         int again = 0;
         for (k = 0; k < it->nk; k++) {
-          float kt = thr > AD_NOTHR ? thr - (it->maxs - it->kids[k]->maxs) : AD_NOTHR;
+          float kt = thr > AD_NOTHR ? AD_KIDTHR(thr, it->maxs - it->kids[k]->maxs) : AD_NOTHR;
           uint32_t x = ad_it_next(q, it->kids[k], d, kt > 0 ? kt : AD_NOTHR);
           if (x == AD_END) { d = AD_END; break; }
           if (x != d) { d = x; again = 1; break; }
@@ -406,9 +415,10 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
           ** others move */
           d = ad_cur_next(it->pc[lead], d, &q->err);
           if (d == AD_END || q->err) { d = AD_END; break; }
-          sc = it->pc[lead]->wt * (it->pc[lead]->imp[it->pc[lead]->i] >> 1);
+          sc = 0;                 /* (in the order of the phrase's score) */
           for (k = 0; k < it->np; k++)
-            if (k != lead) sc += ad_cur_bound(it->pc[k], d, &e);
+            sc += k == lead ? it->pc[lead]->wt * (it->pc[lead]->imp[it->pc[lead]->i] >> 1)
+                            : ad_cur_bound(it->pc[k], d, &e);
           if (AD_BELOW(sc, thr)) { d++; continue; }
         }
         for (k = 0; k < it->np; k++) {
@@ -798,6 +808,9 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
         }
         it->kids[j] = v;
       }
+      /* the maximum summed in the children's (scoring) order: exact bound */
+      it->maxs = 0;
+      for (k = 0; k < it->nk; k++) it->maxs += it->kids[k]->maxs;
       if (isand) {
         it->est = AD_END;
         for (k = 0; k < it->nk; k++) if (it->kids[k]->est < it->est) it->est = it->kids[k]->est;
@@ -862,7 +875,7 @@ int ad_search(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
     float s;
     if (n == k) {
       float ub = ad_it_bound(root, d, &end);
-      if (ub * 1.0001f + 1e-6f <= out[0].score) {
+      if (AD_BELOW(ub, out[0].score)) {
         if (end == AD_END) break;
         d = end + 1;
         continue;
