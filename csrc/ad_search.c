@@ -29,6 +29,7 @@
 
 #define AD_END UINT32_MAX
 #define AD_MAXEXP 64     /* prefixes with more expansions become a bitmap */
+#define AD_BIGEXP 16     /* ... but for their longest lists, kept lazy */
 
 /* {====================================================== arena */
 typedef struct ad_qchunk { struct ad_qchunk *next; size_t size; } ad_qchunk;
@@ -557,16 +558,28 @@ static ad_it *ad_it_expand(ad_q *q, const char *pre, size_t pn, uint32_t mask,
                            int scored, int num, uint32_t vmin, uint32_t vmax) {
   ad_ix *ix = q->ix;
   uint32_t tn = ad_ix_lower(ix, pre, pn, &q->err), any = 0;
+  uint32_t big[AD_BIGEXP], nbig = 0;
   ad_it *it;
   if (q->err) return NULL;
   if (scored && !num) {          /* few expansions: iterate them lazily */
     uint32_t m = 0, k;
-    for (k = tn; k < ix->m.nterms && m <= AD_MAXEXP; k++, m++) {
+    for (k = tn; k < ix->m.nterms; k++, m++) {
       const ad_ixterm *t = ad_ix_term(ix, k);
       if (t == NULL) { q->err = AD_ECORRUPT; return NULL; }
       if (t->len < pn || memcmp(ad_ix_termstr(ix, t), pre, pn) != 0) break;
     }
     if (m == 0) return ad_it_new(q, IT_EMPTY);
+    if (m > AD_MAXEXP) {
+      /* many: the AD_BIGEXP longest lists stay lazy (a bitmap of them
+      ** would decode most of the postings), the others go to a bitmap */
+      for (k = tn; k < tn + m; k++) {
+        uint32_t df = ad_ix_term(ix, k)->df, j;
+        if (nbig == AD_BIGEXP && ad_ix_term(ix, big[nbig - 1])->df >= df) continue;
+        j = nbig < AD_BIGEXP ? nbig++ : AD_BIGEXP - 1;
+        while (j > 0 && ad_ix_term(ix, big[j - 1])->df < df) { big[j] = big[j - 1]; j--; }
+        big[j] = k;
+      }
+    }
     if (m <= AD_MAXEXP) {
       it = ad_it_new(q, IT_MAXOR);
       if (it == NULL) return NULL;
@@ -599,6 +612,11 @@ static ad_it *ad_it_expand(ad_q *q, const char *pre, size_t pn, uint32_t mask,
     if (t == NULL) { q->err = AD_ECORRUPT; return NULL; }
     s = ad_ix_termstr(ix, t);
     if (t->len < pn || memcmp(s, pre, pn) != 0) break;
+    if (nbig) {                  /* iterated lazily instead */
+      uint32_t j;
+      for (j = 0; j < nbig && big[j] != tn; j++) {}
+      if (j < nbig) continue;
+    }
     if (num) {
       uint32_t v;
       if (t->len != pn + 3) continue;
@@ -625,6 +643,24 @@ static ad_it *ad_it_expand(ad_q *q, const char *pre, size_t pn, uint32_t mask,
   }
   if (!any) it->kind = IT_EMPTY;
   it->est = any;
+  if (nbig) {       /* the best of the big lists and of the bitmap's */
+    ad_it *mx = ad_it_new(q, IT_MAXOR);
+    uint32_t k;
+    if (mx == NULL) return NULL;
+    mx->kids = (ad_it **)ad_ar_alloc(&q->ar, (nbig + 1) * sizeof(ad_it *));
+    if (mx->kids == NULL) { q->err = AD_ENOMEM; return NULL; }
+    mx->est = 0;
+    for (k = 0; k <= nbig; k++) {
+      ad_it *c = k < nbig ? ad_it_termno(q, big[k], mask, 1) : it;
+      if (c == NULL) return NULL;
+      if (c->kind == IT_EMPTY) continue;
+      mx->kids[mx->nk++] = c;
+      if (c->maxs > mx->maxs) mx->maxs = c->maxs;
+      mx->est += c->est;
+    }
+    if (mx->nk == 0) mx->kind = IT_EMPTY;
+    return mx;
+  }
   return it;
 }
 

@@ -781,7 +781,7 @@ describe("the 2019 corpus", function()
                          "gan OR diffusion OR transformer OR attention", "segment* image",
                          'ti:"neural network" OR au:wang', '"convolutional neural network"',
                          '"generative adversarial networks"', '"domain adaptation" -unsupervised',
-                         '"network neural"' }) do
+                         '"network neural"', "segment*", "net*", "de* le*", "ti:seg* OR au:wa*" }) do
       local top = idx:search(q, { limit = 10 })
       local all = idx:search(q, { limit = 100000 })
       assert.equal(idx:count(q), #all)
