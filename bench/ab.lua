@@ -10,7 +10,8 @@
 --   lua5.4 bench/ab.lua --base DIR [--corpus DIR] [--rounds N] [--runs N]
 --
 -- DIR: a checkout of the base commit, built (`make`): its build/?.so and
--- lua/ are used (DIR/.commit may name its commit, e.g. for `git archive`). --corpus: a corpus folder (default bench/out/corpus, from
+-- lua/ are used (DIR/.commit may name its commit, e.g. for `git archive`).
+-- --corpus: a corpus folder (default bench/out/corpus, from
 -- `make bench-corpus`); a hard-linked view of it (bench/out/ab/view) gets
 -- one new day's file for the update.
 --
@@ -87,7 +88,10 @@ do
     elseif a == "--corpus" then opt.corpus = v
     elseif a == "--rounds" then opt.rounds = tonumber(v)
     elseif a == "--runs" then opt.runs = tonumber(v)
-    else io.stderr:write("usage: lua5.4 bench/ab.lua --base DIR [--corpus DIR] [--rounds N] [--runs N]\n"); os.exit(2) end
+    else
+      io.stderr:write("usage: lua5.4 bench/ab.lua --base DIR [--corpus DIR] [--rounds N] [--runs N]\n")
+      os.exit(2)
+    end
     i = i + 2
   end
 end
@@ -103,7 +107,8 @@ local function out(...) io.write(...); io.write("\n"); io.flush() end
 
 local BASE = "bench/out/ab"
 local VIEW = BASE .. "/view"
-assert(os.execute("rm -rf " .. shq(VIEW) .. " && mkdir -p " .. shq(BASE) .. " && cp -al " .. shq(opt.corpus) .. " " .. shq(VIEW)))
+assert(os.execute("rm -rf " .. shq(VIEW) .. " && mkdir -p " .. shq(BASE)
+  .. " && cp -al " .. shq(opt.corpus) .. " " .. shq(VIEW)))
 os.remove(VIEW .. "/.stamp")
 -- the new day's file: the last source day as the next copy (new ids)
 local gen = dofile("bench/gen_corpus.lua")
