@@ -7,6 +7,7 @@
 ** filters (categories, has:, v:).
 */
 #include <string.h>
+#include <sys/mman.h>
 #include "ad_build.h"
 #include "ad_token.h"
 
@@ -52,6 +53,10 @@ static uint8_t *ad_put_varint(uint8_t *w, uint32_t v) {
   return w;
 }
 
+static uint32_t ad_varint_len(uint32_t v) {
+  return v < (1u << 7) ? 1 : v < (1u << 14) ? 2 : v < (1u << 21) ? 3 : v < (1u << 28) ? 4 : 5;
+}
+
 static uint32_t ad_b_tag(uint64_t h, uint32_t n) {
   return ((uint32_t)(h >> 32) & ~15u) | (n < 15 ? n : 15);
 }
@@ -62,8 +67,9 @@ static uint64_t ad_b_head(const char *s, uint32_t n) {
   return w;
 }
 
-static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint32_t *out) {
-  uint64_t h = ad_b_strhash(s, n), head = ad_b_head(s, n);
+/* the term of s[0..n) (hash h), added when new: AD_OK or AD_ENOMEM */
+static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint64_t h, uint32_t *out) {
+  uint64_t head = ad_b_head(s, n);
   uint32_t tag = ad_b_tag(h, n), i = (uint32_t)h & b->tabmask, t;
   for (;;) {
     const ad_tslot *e = &b->tab[i];
@@ -82,6 +88,7 @@ static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint32_t *out) {
     uint32_t ncap = (b->tabmask + 1) * 2, k;
     ad_tslot *nt = (ad_tslot *)ad_malloc(b->a, (size_t)ncap * sizeof(ad_tslot));
     if (nt == NULL) return AD_ENOMEM;
+    ad_b_huge(nt, (size_t)ncap * sizeof(ad_tslot));   /* fewer TLB misses */
     memset(nt, 0, (size_t)ncap * sizeof(ad_tslot));
     for (k = 0; k <= b->tabmask; k++) {
       const ad_tslot *e = &b->tab[k];
@@ -97,13 +104,18 @@ static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint32_t *out) {
     i = (uint32_t)h & b->tabmask;
     while (b->tab[i].term) i = (i + 1) & b->tabmask;
   }
-  if (ad_grow(b->a, (void **)&b->terms, &b->capterms, b->nterms + 1, sizeof(ad_bterm)))
+  if (ad_grow(b->a, (void **)&b->terms, &b->capterms, b->nterms + 1, sizeof(ad_bterm)) ||
+      ad_grow(b->a, (void **)&b->stamps, &b->capstamps, b->nterms + 1, sizeof(ad_bstamp)))
     return AD_ENOMEM;
+  if (b->nterms + 1 == b->capterms / 2 + 1 && b->capterms >= 65536) {  /* just grown */
+    ad_b_huge(b->terms, (size_t)b->capterms * sizeof(ad_bterm));
+    ad_b_huge(b->stamps, (size_t)b->capstamps * sizeof(ad_bstamp));
+  }
   if (ad_bb_reserve(b->a, &b->tstr, n)) return AD_ENOMEM;
   t = b->nterms++;
   memset(&b->terms[t], 0, sizeof(ad_bterm));
   b->terms[t].str = (uint32_t)b->tstr.n; b->terms[t].len = n;
-  b->terms[t].stamp = UINT32_MAX;
+  b->stamps[t].stamp = UINT32_MAX;
   memcpy(b->tstr.p + b->tstr.n, s, n); b->tstr.n += n;
   b->tab[i].term = t + 1; b->tab[i].tag = tag; b->tab[i].head = head;
   *out = t;
@@ -119,25 +131,51 @@ static int ad_b_push(ad_ixb *b, uint32_t term, uint32_t pos, uint32_t field) {
   return AD_OK;
 }
 
-/* tokenize s[0..n) as field f starting at position b->curpos; returns the
-** number of positions used in *used */
-static int ad_b_text(ad_ixb *b, const char *s, size_t n, uint32_t f, uint32_t *used) {
+/* tokenize s[0..n) as (part of) the current field, starting at position
+** b->curpos: its tokens are hashed and their table slots prefetched, to be
+** looked up by ad_b_resolve; returns the number of positions used in *used */
+static int ad_b_text(ad_ixb *b, const char *s, size_t n, uint32_t *used) {
   ad_tokenizer tz;
   ad_tok tk;
-  uint32_t t;
   ad_tok_init(&tz, s, n);
   while (ad_tok_next(&tz, &tk)) {
-    if (ad_b_term(b, tk.s, tk.len, &t)) return AD_ENOMEM;
-    if (ad_b_push(b, t, b->curpos + tk.pos, f)) return AD_ENOMEM;
+    ad_rtok *r;
+    if ((b->nrt == b->caprt &&
+         ad_grow(b->a, (void **)&b->rt, &b->caprt, b->nrt + 1, sizeof(ad_rtok))) ||
+        ad_bb_reserve(b->a, &b->rbytes, tk.len))
+      return AD_ENOMEM;
+    r = &b->rt[b->nrt++];
+    r->h = ad_b_strhash(tk.s, tk.len);
+    __builtin_prefetch(&b->tab[(uint32_t)r->h & b->tabmask], 0, 3);
+    r->off = (uint32_t)b->rbytes.n; r->len = tk.len; r->pos = b->curpos + tk.pos;
+    memcpy(b->rbytes.p + b->rbytes.n, tk.s, tk.len); b->rbytes.n += tk.len;
   }
   *used = tz.pos;
+  return AD_OK;
+}
+
+/* look up the tokens ad_b_text collected (field f) and push them */
+static int ad_b_resolve(ad_ixb *b, uint32_t f) {
+  uint32_t i, t;
+  if (b->ndt + b->nrt > b->capdt &&
+      ad_grow(b->a, (void **)&b->dt, &b->capdt, b->ndt + b->nrt, sizeof(ad_dtok)))
+    return AD_ENOMEM;
+  for (i = 0; i < b->nrt; i++) {
+    const ad_rtok *r = &b->rt[i];
+    if (ad_b_term(b, (const char *)b->rbytes.p + r->off, r->len, r->h, &t)) return AD_ENOMEM;
+    __builtin_prefetch(&b->stamps[t], 1, 3);
+    __builtin_prefetch(&b->terms[t].wp, 0, 3);
+    b->dt[b->ndt].term = t; b->dt[b->ndt].pos = r->pos; b->dt[b->ndt].field = f;
+    b->ndt++;
+  }
+  b->nrt = 0; b->rbytes.n = 0;
   return AD_OK;
 }
 
 static int ad_b_pseudo(ad_ixb *b, const char *s, size_t n) {
   uint32_t t;
   if (n == 0 || n > 200) return AD_OK;
-  if (ad_b_term(b, s, (uint32_t)n, &t)) return AD_ENOMEM;
+  if (ad_b_term(b, s, (uint32_t)n, ad_b_strhash(s, n), &t)) return AD_ENOMEM;
   return ad_b_push(b, t, 0, 0xFF);
 }
 
@@ -163,7 +201,7 @@ static int ad_b_flush(ad_ixb *b, uint32_t doc) {
   uint32_t i, j, total = 0;
   b->nloc = 0;
   for (i = 0; i < b->ndt; i++) {
-    ad_bterm *t = &b->terms[b->dt[i].term];
+    ad_bstamp *t = &b->stamps[b->dt[i].term];
     ad_local *l;
     if (t->stamp != doc) {
       if (b->nloc == b->caploc &&
@@ -188,7 +226,7 @@ static int ad_b_flush(ad_ixb *b, uint32_t doc) {
   for (i = 0, j = 0; i < b->nloc; i++) { b->loc[i].at = j; j += b->loc[i].npos; b->loc[i].npos = 0; }
   for (i = 0; i < b->ndt; i++) {
     if (b->dt[i].field != 0xFF) {
-      ad_local *l = &b->loc[b->terms[b->dt[i].term].slot];
+      ad_local *l = &b->loc[b->stamps[b->dt[i].term].slot];
       b->pos[l->at + l->npos++] = b->dt[i].pos;   /* in increasing order */
     }
   }
@@ -202,13 +240,23 @@ static int ad_b_flush(ad_ixb *b, uint32_t doc) {
     ad_local *l = &b->loc[i];
     ad_bterm *t = &b->terms[l->term];
     uint32_t prev = 0, k;
-    size_t need = 6 + 5 * AD_NFIELDS + 5 * (size_t)l->npos;
+    size_t need = ad_varint_len(doc - t->next) + 1;
     uint8_t *w, *w0;
     uint32_t mask = 0;
+    /* the posting's exact size: a chunk is filled to its last byte (the
+    ** streams are most of a build's memory) */
+    for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) need += ad_varint_len(l->tf[k]);
+    for (k = 0; k < l->npos; k++) {
+      uint32_t p = b->pos[l->at + k];
+      need += ad_varint_len(p - prev);
+      prev = p;
+    }
+    prev = 0;
     if (t->tail == NULL || (size_t)(t->wend - t->wp) < need) {
-      uint32_t cap = t->tail ? t->tail->cap * 2 : 64;
+      /* 16 bytes, then 1.5x the last chunk, up to 8 KiB */
+      uint32_t cap = t->tail ? t->tail->cap + t->tail->cap / 2 : 16;
       ad_tchunk *ch;
-      if (cap > 65536) cap = 65536;
+      if (cap > 8192) cap = 8192;
       if (cap < need) cap = (uint32_t)need;
       ch = ad_b_chunk(b, cap);
       if (ch == NULL) return AD_ENOMEM;
@@ -271,12 +319,20 @@ void ad_b_free(ad_ixb *b) {
     ad_free(a, sl, sl->size);
   }
   ad_free(a, b->terms, (size_t)b->capterms * sizeof(ad_bterm));
+  ad_free(a, b->stamps, (size_t)b->capstamps * sizeof(ad_bstamp));
+  ad_free(a, b->rt, (size_t)b->caprt * sizeof(ad_rtok));
+  ad_bb_free(a, &b->rbytes);
   ad_free(a, b->tab, (size_t)(b->tabmask + 1) * sizeof(ad_tslot));
   ad_bb_free(a, &b->tstr);
   ad_free(a, b->dt, (size_t)b->capdt * sizeof(ad_dtok));
   ad_free(a, b->loc, (size_t)b->caploc * sizeof(ad_local));
   ad_free(a, b->pos, (size_t)b->cappos * 4);
   ad_free(a, b->dec, b->capdec);
+  {                                  /* empty, freeable again */
+    ad_corpus *c = b->c;
+    memset(b, 0, sizeof *b);
+    b->a = a; b->c = c;
+  }
 }
 
 
@@ -310,16 +366,17 @@ static int ad_b_tokdoc(ad_tokjob *j, uint32_t i) {
         uint32_t u;
         e = s0;
         while (e < n && txt[e] != ',') e++;
-        if (ad_b_text(b, txt + s0, e - s0, f, &u)) return AD_ENOMEM;
+        if (ad_b_text(b, txt + s0, e - s0, &u)) return AD_ENOMEM;
         if (u) { b->curpos += u + 1; used += u; }
         s0 = e + 1;
       }
     } else {
       if ((f == AD_F_ABSTRACT || f == AD_F_COMMENT) && ad_maybe_code(txt, n))
         d->flags |= AD_DF_CODE;
-      if (ad_b_text(b, txt, n, f, &used)) return AD_ENOMEM;
+      if (ad_b_text(b, txt, n, &used)) return AD_ENOMEM;
       b->curpos += used;
     }
+    if (ad_b_resolve(b, f)) return AD_ENOMEM;
     d->len[f] = (uint16_t)(used > 65535 ? 65535 : used);
     j->lensum[f] += d->len[f];
     b->curpos += AD_FIELD_GAP;
@@ -352,13 +409,35 @@ static int ad_b_tokdoc(ad_tokjob *j, uint32_t i) {
   return ad_b_flush(b, i) ? AD_ENOMEM : AD_OK;
 }
 
+void ad_b_release(ad_corpus *c, ad_bdrop *d, uint32_t fi) {
+  const ad_file *f = &c->files[fi];
+  uint32_t k = d->fchunk[fi];
+  (void)ad_file_hash(c, fi);
+  d->gone[fi] = 1;
+  if (k != UINT32_MAX) {
+    const ad_chunk *ch = d->chunk[k];
+    size_t p0 = (size_t)(f->text - ch->data) / AD_DROP_PAGE;
+    size_t p1 = (size_t)(f->text + f->len - 1 - ch->data) / AD_DROP_PAGE, p;
+    for (p = p0; p <= p1; p++)
+      if (__atomic_sub_fetch(&d->left[d->pbase[k] + p], 1, __ATOMIC_ACQ_REL) == 0)
+        (void)madvise(ch->data + p * AD_DROP_PAGE, AD_DROP_PAGE, MADV_DONTNEED);
+  } else {
+    uintptr_t a = ((uintptr_t)f->text + 4095) & ~(uintptr_t)4095;
+    uintptr_t e = ((uintptr_t)f->text + f->len) & ~(uintptr_t)4095;
+    if (e > a) (void)madvise((void *)a, e - a, MADV_DONTNEED);
+  }
+}
+
 void ad_b_tokdocs(ad_tokjob *j) {
-  uint32_t i;
+  uint32_t i, k = 0;
   for (i = j->flo; i < j->fhi; i++)
     if (j->c->files[i].text != NULL) (void)ad_file_hash(j->c, i);
   j->st = AD_OK;
-  for (i = j->lo; i < j->hi && j->st == AD_OK; i++)
+  for (i = j->lo; i < j->hi && j->st == AD_OK; i++) {
     if (j->dold == NULL || j->dold[i] == UINT32_MAX) j->st = ad_b_tokdoc(j, i);
+    for (; k < j->nrel && j->rel_last[j->rel[k]] <= i; k++)
+      ad_b_release(j->c, j->drop, j->rel[k]);
+  }
 }
 
 void *ad_b_tokthread(void *ud) {

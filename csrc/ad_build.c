@@ -295,39 +295,196 @@ static int ad_bs_number(ad_bstate *s) {
   return AD_OK;
 }
 
+/* can file f's text be released and read again later? Only text read
+** whole from a regular file into the corpus's chunks (textowned 3): a
+** pipe's text (textowned 1) could not be read again */
+static int ad_b_droppable(const ad_file *f) {
+  return f->text != NULL && f->textowned == 3 && f->size == (uint64_t)f->len && f->len > 0;
+}
+
+static int ad_b_relcmp(const void *x, const void *y) {
+  const uint32_t *a = (const uint32_t *)x, *b = (const uint32_t *)y;
+  if (a[0] != b[0]) return a[0] < b[0] ? -1 : 1;
+  return a[1] < b[1] ? -1 : a[1] > b[1];
+}
+
+static int ad_b_chunkcmp(const void *x, const void *y) {
+  const ad_chunk *a = *(ad_chunk *const *)x, *b = *(ad_chunk *const *)y;
+  return a->data < b->data ? -1 : a->data > b->data;
+}
+
+static void ad_bs_dropfree(ad_bstate *s, ad_bdrop *d) {
+  size_t nf = (size_t)s->c->nfiles + 1, nk = (size_t)d->nchunk + 1;
+  if (d->chunk) ad_free(s->a, d->chunk, nk * sizeof(ad_chunk *));
+  if (d->left) ad_free(s->a, d->left, ((size_t)d->npage + 1) * 4);
+  if (d->pbase) ad_free(s->a, d->pbase, nk * 4);
+  if (d->fchunk) ad_free(s->a, d->fchunk, nf * 4);
+  if (d->gone) ad_free(s->a, d->gone, nf);
+  memset(d, 0, sizeof *d);
+}
+
+/* droptext: the chunks of the text (d), and the order in which the
+** tokenizing jobs j1 (docs [0, h)) and j2 (docs [h, ndocs)) release the
+** files only they read: last[f] is the last doc that reads file f, rel the
+** files by last (those of j1, then j2's); a file both read, or none, is
+** released after both (ad_bs_droptail) */
+static int ad_bs_droplists(ad_bstate *s, uint32_t h, ad_tokjob *j1, ad_tokjob *j2,
+                           uint32_t **plast, uint32_t **prel, ad_bdrop *d) {
+  ad_corpus *c = s->c;
+  const uint32_t *apps = (const uint32_t *)s->ix->own[AD_SEC_APPS];
+  uint32_t nf = c->nfiles, i, k, n1 = 0, n = 0, nk = 0, *last, *rel, *pairs;
+  uint8_t *who;
+  ad_chunk *ch;
+  for (ch = c->chunks; ch; ch = ch->next) nk++;
+  *plast = last = (uint32_t *)ad_malloc(s->a, ((size_t)nf + 1) * 4);
+  *prel = rel = (uint32_t *)ad_malloc(s->a, ((size_t)nf + 1) * 4);
+  d->nchunk = nk;
+  d->chunk = (ad_chunk **)ad_malloc(s->a, ((size_t)nk + 1) * sizeof(ad_chunk *));
+  d->pbase = (uint32_t *)ad_malloc(s->a, ((size_t)nk + 1) * 4);
+  d->fchunk = (uint32_t *)ad_malloc(s->a, ((size_t)nf + 1) * 4);
+  d->gone = (uint8_t *)ad_malloc(s->a, (size_t)nf + 1);
+  who = (uint8_t *)ad_malloc(s->a, (size_t)nf + 1);
+  pairs = (uint32_t *)ad_malloc(s->a, ((size_t)nf + 1) * 8);
+  if (d->chunk && d->pbase) {
+    for (k = 0, ch = c->chunks; ch; ch = ch->next) d->chunk[k++] = ch;
+    qsort(d->chunk, nk, sizeof(ad_chunk *), ad_b_chunkcmp);
+    for (k = 0; k < nk; k++) {
+      d->pbase[k] = d->npage;
+      d->npage += (uint32_t)((d->chunk[k]->cap + AD_DROP_PAGE - 1) / AD_DROP_PAGE);
+    }
+    d->left = (uint32_t *)ad_malloc(s->a, ((size_t)d->npage + 1) * 4);
+  }
+  if (!last || !rel || !d->chunk || !d->pbase || !d->left || !d->fchunk || !d->gone ||
+      !who || !pairs) {
+    if (who) ad_free(s->a, who, (size_t)nf + 1);
+    if (pairs) ad_free(s->a, pairs, ((size_t)nf + 1) * 8);
+    return AD_ENOMEM;
+  }
+  memset(d->left, 0, (size_t)d->npage * 4);
+  memset(who, 0, (size_t)nf + 1); memset(d->gone, 0, (size_t)nf + 1);
+  for (i = 0; i < nf; i++) {
+    const ad_file *f = &c->files[i];
+    uint32_t lo = 0, hi = nk;
+    last[i] = 0;
+    d->fchunk[i] = UINT32_MAX;
+    if (f->text == NULL || f->textowned != 3) continue;
+    while (hi - lo > 1) {          /* the last chunk starting at or before */
+      uint32_t mid = lo + (hi - lo) / 2;
+      if (d->chunk[mid]->data <= f->text) lo = mid; else hi = mid;
+    }
+    if (nk && d->chunk[lo]->data <= f->text &&
+        f->text + f->len <= d->chunk[lo]->data + d->chunk[lo]->cap) {
+      size_t p0 = (size_t)(f->text - d->chunk[lo]->data) / AD_DROP_PAGE, p;
+      size_t p1 = f->len ? (size_t)(f->text + f->len - 1 - d->chunk[lo]->data) / AD_DROP_PAGE
+                         : p0;
+      d->fchunk[i] = lo;
+      for (p = p0; p <= p1; p++)   /* a file never released pins its pages */
+        d->left[d->pbase[lo] + p]++;
+    }
+  }
+  for (i = 0; i < s->ix->m.ndocs; i++) {
+    const ad_ixdoc *dc = &s->docs[i];
+    uint8_t half = i < h ? 1 : 2;
+    uint32_t f = c->recs[dc->best].file;
+    last[f] = i; who[f] |= half;
+    for (k = 0; k < dc->napp; k++) {
+      f = c->recs[apps[dc->app + k]].file;
+      last[f] = i; who[f] |= half;
+    }
+  }
+  for (i = 0; i < nf; i++)
+    if ((who[i] == 1 || who[i] == 2) && ad_b_droppable(&c->files[i])) {
+      pairs[2 * n] = (who[i] == 2 ? 0x80000000u : 0) | (last[i] >> 1);
+      pairs[2 * n + 1] = i; n++;
+      if (who[i] == 1) n1++;
+    }
+  /* by half, then last doc (halved: ndocs < 2^32 fits 31 bits) */
+  qsort(pairs, n, 8, ad_b_relcmp);
+  for (i = 0; i < n; i++) rel[i] = pairs[2 * i + 1];
+  j1->rel = rel; j1->nrel = n1; j1->rel_last = last; j1->drop = d;
+  j2->rel = rel + n1; j2->nrel = n - n1; j2->rel_last = last; j2->drop = d;
+  ad_free(s->a, who, (size_t)nf + 1);
+  ad_free(s->a, pairs, ((size_t)nf + 1) * 8);
+  return AD_OK;
+}
+
+/* droptext, once no thread runs: the other files are hashed and released,
+** and every released file's pointer is cleared (read again on demand) */
+static void ad_bs_droptail(ad_bstate *s, ad_bdrop *d) {
+  ad_corpus *c = s->c;
+  uint32_t i;
+  for (i = 0; i < c->nfiles; i++)
+    if (!d->gone[i] && ad_b_droppable(&c->files[i])) ad_b_release(c, d, i);
+  for (i = 0; i < c->nfiles; i++) {
+    ad_file *f = &c->files[i];
+    if (!d->gone[i]) continue;
+    if (f->textowned == 1) ad_free(&c->a, f->text, f->len + 1);
+    f->text = NULL; f->textowned = 0;
+  }
+}
+
 /* 3. tokenize the docs that are not kept (ntok of them), in one or two
 ** threads (each with its own terms and streams, over half of the docs) */
 static int ad_bs_tokenize(ad_bstate *s, uint32_t ntok, unsigned threads,
-                          uint32_t minpar) {
+                          uint32_t minpar, int droptext) {
   ad_ix *ix = s->ix;
   ad_corpus *c = s->c;
   ad_tokjob j1, j2;
   pthread_t th;
-  uint32_t h = ix->m.ndocs, i;
+  uint32_t h = ix->m.ndocs, i, *last = NULL, *rel = NULL;
+  ad_bdrop drop;
   unsigned tth = threads >= 2 && ntok >= minpar ? 2 : 1;
-  int joined = 1;
+  int joined = 1, st = AD_OK;
+  memset(&drop, 0, sizeof drop);
   if (ad_b_init(&s->b)) return AD_ENOMEM;
-  if (tth > 1 && ntok >= 2) h = ix->m.ndocs / 2;
+  if (tth > 1 && ntok >= 2) {
+    /* halves of equal text, not of equal doc counts (newer papers are
+    ** longer: by count the first half took 1.4x the second's time) */
+    static const int sids[AD_NFIELDS] = {AD_S_TITLE, AD_S_ABSTRACT, AD_S_AUTHORS, AD_S_COMMENT};
+    const uint32_t *dold = s->up ? s->up->dold : NULL;
+    uint64_t total = 0, acc = 0;
+    int f;
+    for (i = 0; i < ix->m.ndocs; i++)
+      if (dold == NULL || dold[i] == UINT32_MAX)
+        for (f = 0; f < AD_NFIELDS; f++) total += c->recs[s->docs[i].best].s[sids[f]].len + 16;
+    for (h = 0; h < ix->m.ndocs && acc * 2 < total; h++)
+      if (dold == NULL || dold[h] == UINT32_MAX)
+        for (f = 0; f < AD_NFIELDS; f++) acc += c->recs[s->docs[h].best].s[sids[f]].len + 16;
+    if (h == 0 || h >= ix->m.ndocs) h = ix->m.ndocs / 2;
+  }
   memset(&j1, 0, sizeof j1); memset(&j2, 0, sizeof j2);
   j1.b = &s->b; j1.c = c; j1.docs = s->docs; j1.dold = s->up ? s->up->dold : NULL;
   j1.apps = (const uint32_t *)ix->own[AD_SEC_APPS]; j1.lo = 0; j1.hi = h;
   j1.flo = 0; j1.fhi = c->nfiles;
+  if (droptext) {      /* each file is hashed when released, or at the end */
+    j1.fhi = 0;
+    st = ad_bs_droplists(s, h, &j1, &j2, &last, &rel, &drop);
+    if (st != AD_OK) goto done;
+  }
   if (h < ix->m.ndocs) {        /* the second half in a thread of its own */
     s->b2 = &s->b2s;
     memset(s->b2, 0, sizeof *s->b2);
     s->b2->a = &ad_stdalloc; s->b2->c = c;
-    if (ad_b_init(s->b2)) return AD_ENOMEM;
-    j2 = j1; j2.b = s->b2; j2.lo = h; j2.hi = ix->m.ndocs;
-    j1.fhi = j2.flo = c->nfiles / 2;
+    if (ad_b_init(s->b2)) { st = AD_ENOMEM; goto done; }
+    j2.b = s->b2; j2.c = c; j2.docs = s->docs; j2.dold = j1.dold; j2.apps = j1.apps;
+    j2.lo = h; j2.hi = ix->m.ndocs;
+    j2.flo = c->nfiles / 2; j2.fhi = c->nfiles;
+    if (droptext) j2.fhi = j2.flo = 0;
+    else j1.fhi = j2.flo;
     if (pthread_create(&th, NULL, ad_b_tokthread, &j2) != 0) ad_b_tokdocs(&j2);
     else joined = 0;
   }
   ad_b_tokdocs(&j1);
   if (!joined) pthread_join(th, NULL);
-  if (j1.st != AD_OK) return j1.st;
-  if (s->b2 && j2.st != AD_OK) return j2.st;
+  if (droptext) ad_bs_droptail(s, &drop);
+  if (j1.st != AD_OK) { st = j1.st; goto done; }
+  if (s->b2 && j2.st != AD_OK) { st = j2.st; goto done; }
   for (i = 0; i < AD_NFIELDS; i++) s->lensum[i] += j1.lensum[i] + j2.lensum[i];
-  return AD_OK;
+done:
+  if (last) ad_free(s->a, last, ((size_t)c->nfiles + 1) * 4);
+  if (rel) ad_free(s->a, rel, ((size_t)c->nfiles + 1) * 4);
+  ad_bs_dropfree(s, &drop);
+  return st;
 }
 
 /* 4. the average field lengths, the encoding, the docs' norms */
@@ -418,6 +575,14 @@ int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
                   const ad_ixparams *p, ad_ix *old, const uint32_t *oldfile,
                   uint32_t *nread, uint32_t *badfile, unsigned threads,
                   uint32_t minpar) {
+  return ad_ix_rebuild_ex(ix, a, c, p, old, oldfile, nread, badfile, threads,
+                          minpar, 0);
+}
+
+int ad_ix_rebuild_ex(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
+                     const ad_ixparams *p, ad_ix *old, const uint32_t *oldfile,
+                     uint32_t *nread, uint32_t *badfile, unsigned threads,
+                     uint32_t minpar, int droptext) {
   ad_bstate s;
   ad_upd up;
   ad_ixmeta *m;
@@ -442,7 +607,8 @@ int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
                                (const uint32_t *)ix->own[AD_SEC_APPS], s.lensum,
                                nread, badfile, &ntok)) != AD_OK)
     goto done;
-  if ((st = ad_bs_tokenize(&s, ntok, threads, minpar)) != AD_OK) goto done;
+  if ((st = ad_bs_tokenize(&s, ntok, threads, minpar, droptext && old == NULL)) != AD_OK)
+    goto done;
   if ((st = ad_bs_encode(&s, threads, minpar)) != AD_OK) goto done;
   if ((st = ad_bs_files(&s)) != AD_OK) goto done;
   m = (ad_ixmeta *)ad_b_sec(ix, AD_SEC_META, sizeof(ad_ixmeta));

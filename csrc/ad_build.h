@@ -42,10 +42,19 @@ typedef struct ad_slab { struct ad_slab *next; size_t size, used; } ad_slab;
 
 typedef struct ad_bterm {
   uint32_t str, len, df, next;   /* next: expected doc for the delta */
-  uint32_t stamp, slot;          /* per-doc aggregation */
   struct ad_tchunk *head, *tail; /* temporary stream (chunks) */
   uint8_t *wp, *wend;            /* write position and end in tail */
 } ad_bterm;
+
+/* per-doc aggregation of a term (kept apart from ad_bterm: 8 bytes a term,
+** the array stays in cache where the 48-byte terms would not) */
+typedef struct ad_bstamp { uint32_t stamp, slot; } ad_bstamp;
+
+/* A token of the field being tokenized, before its term is looked up: its
+** folded bytes (at off in ad_ixb.rbytes), position and hash. The tokens of
+** a field are hashed first and their table slots prefetched, then looked
+** up: the look-ups' cache misses overlap instead of coming one by one. */
+typedef struct ad_rtok { uint64_t h; uint32_t off, len, pos; } ad_rtok;
 
 /* A slot of the term table: the term's number + 1 (0: empty), a tag (high
 ** hash bits, and the length when under 16) and the term's first 8 bytes,
@@ -61,11 +70,14 @@ typedef struct ad_ixb {
   ad_corpus *c;
   /* terms */
   ad_bterm *terms; uint32_t nterms, capterms;
+  ad_bstamp *stamps; uint32_t capstamps;
   ad_tslot *tab; uint32_t tabmask;   /* open addressing; term 0 = empty */
   ad_bbuf tstr;
   /* per doc scratch */
   ad_dtok *dt; uint32_t ndt, capdt;
   ad_local *loc; uint32_t nloc, caploc;
+  ad_rtok *rt; uint32_t nrt, caprt;  /* the current field's tokens */
+  ad_bbuf rbytes;                    /* and their bytes */
   uint32_t *pos; uint32_t cappos;
   char *dec; size_t capdec;
   uint32_t curdoc, curpos;
@@ -76,7 +88,7 @@ typedef struct ad_ixb {
 /* {====================================================== tokenizing (ad_bstream.c) */
 /* An empty builder (b->a and b->c set, the rest zero): AD_OK or AD_ENOMEM */
 int ad_b_init(ad_ixb *b);
-/* Free what b holds (also after a failed ad_b_init) */
+/* Free what b holds (also after a failed ad_b_init); b is left empty */
 void ad_b_free(ad_ixb *b);
 /* Hash of a term or an id (build-time tables only, never saved): words
 ** are short, so up to 16 bytes are read as two (overlapping) words. Inline:
@@ -110,12 +122,31 @@ typedef struct ad_tokjob {
   const uint32_t *apps, *dold;
   uint32_t lo, hi;
   uint32_t flo, fhi;          /* and hash the text of files [flo, fhi) */
+  /* droptext: after doc rel_last[rel[k]] is tokenized, file rel[k] is
+  ** hashed and released (ad_b_release) */
+  const uint32_t *rel, *rel_last; uint32_t nrel;
+  struct ad_bdrop *drop;
   double lensum[AD_NFIELDS];
   int st;                     /* AD_OK or AD_ENOMEM */
 } ad_tokjob;
 void ad_b_tokdocs(ad_tokjob *j);
 /* ad_b_tokdocs as a thread's start routine */
 void *ad_b_tokthread(void *ud);
+/* Releasing the text of a build's files (droptext). File text lives in
+** arena chunks of many files, on 2 MiB boundaries (ad_corpus.c): each
+** 2 MiB page of a chunk is given back whole (no huge page is split) when
+** the last file on it is released, from either thread; a file with a
+** buffer of its own has the pages inside it given back. gone[f] = 1 for a
+** released file (its pointer is cleared by ad_build.c once no thread runs). */
+#define AD_DROP_PAGE ((size_t)2 << 20)
+typedef struct ad_bdrop {
+  ad_chunk **chunk; uint32_t nchunk;   /* the corpus's chunks, by address */
+  uint32_t *pbase;                     /* [nchunk] first page of a chunk in left */
+  uint32_t *left; uint32_t npage;      /* [npage] files on a page not released yet */
+  uint32_t *fchunk;                    /* [nfiles] chunk of a file, or UINT32_MAX */
+  uint8_t *gone;                       /* [nfiles] */
+} ad_bdrop;
+void ad_b_release(ad_corpus *c, ad_bdrop *d, uint32_t fi);
 /* }====================================================== */
 
 /* {====================================================== final encoding (ad_encode.c) */

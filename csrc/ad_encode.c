@@ -412,6 +412,13 @@ int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixb *b2, ad_ixdoc *docs,
   }
   for (k = 0; k < 2; k++) if (pt[k].st != AD_OK) { st = pt[k].st; goto done; }
   st = AD_ENOMEM;
+  /* the builders (streams, term tables) are no longer needed: free them
+  ** before the join below copies part two */
+  if (ord) ad_free(b->a, ord, (size_t)(nta ? nta : 1) * sizeof *ord);
+  if (ord2) ad_free(b2->a, ord2, (size_t)(ntb ? ntb : 1) * sizeof *ord2);
+  ord = ord2 = NULL;
+  ad_b_free(b);
+  if (b2) ad_b_free(b2);
   /* the parts' terms must follow each other (a crafted old could break it) */
   if (pt[0].nout && pt[1].nout) {
     const ad_ixterm *l = &pt[0].terms[pt[0].nout - 1], *f = &pt[1].terms[0];

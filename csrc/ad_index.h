@@ -206,6 +206,18 @@ int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
                   const ad_ixparams *p, ad_ix *old, const uint32_t *oldfile,
                   uint32_t *nread, uint32_t *badfile, unsigned threads,
                   uint32_t minpar);
+/* ad_ix_rebuild; with droptext != 0 each file's text is released as soon
+** as the docs that need it are tokenized (bounded memory: the whole text is
+** never held beside the build's streams), and c's files are left with no
+** text, to be read again on demand (ad_file_load: size and hash checked),
+** as a loaded index reads them. Only for a corpus nothing else reads
+** meanwhile (an index's own, built from paths). Only text read from a
+** regular file into the corpus's chunks is released: a pipe's (stdin,
+** <(...): it could not be read again) or a caller's stays. */
+int ad_ix_rebuild_ex(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
+                     const ad_ixparams *p, ad_ix *old, const uint32_t *oldfile,
+                     uint32_t *nread, uint32_t *badfile, unsigned threads,
+                     uint32_t minpar, int droptext);
 /* }====================================================== */
 
 /* {====================================================== reading (ad_ixread.c) */

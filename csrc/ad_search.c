@@ -29,6 +29,7 @@
 
 #define AD_END UINT32_MAX
 #define AD_MAXEXP 64     /* prefixes with more expansions become a bitmap */
+#define AD_BIGEXP 16     /* ... but for their longest lists, kept lazy */
 
 /* {====================================================== arena */
 typedef struct ad_qchunk { struct ad_qchunk *next; size_t size; } ad_qchunk;
@@ -259,9 +260,18 @@ struct ad_it {
 static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t target, float thr);
 static float ad_it_bound(ad_it *it, uint32_t d, uint32_t *end);
 #define AD_NOTHR (-1e30f)
-/* can scores summing to at most s never beat the threshold thr? (a doc
-** scoring exactly thr loses to the earlier one: ties go to lower docs) */
-#define AD_BELOW(s, thr) ((s) * 1.0001f + 1e-6f <= (thr))
+/* can scores summing to at most s never beat the threshold thr? A doc
+** scoring exactly thr loses to the earlier one (ties go to lower docs,
+** and docs come in increasing order), so s == thr cannot win either: with
+** many equal scores (7-bit impacts: the best docs of a common word tie)
+** this is what lets the blocks after the first k of them be skipped. Exact
+** because every bound s is computed with the same operations, in the same
+** order, as the scores it bounds, from values >= theirs (IEEE rounding is
+** monotone): a term's wt * maximp against wt * imp, sums of children in
+** the children's order. A threshold derived by subtraction (a child's
+** share, AD_KIDTHR) is not exact: it is lowered by a margin instead. */
+#define AD_BELOW(s, thr) ((s) <= (thr))
+#define AD_KIDTHR(thr, rest) (((thr) - (rest)) * 0.9999f - 1e-6f)
 
 static int ad_field_of(const ad_ixdoc *d, uint32_t p) {
   int f = AD_NFIELDS - 1;
@@ -352,7 +362,7 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
       }
       d = AD_END;
       for (k = e; k < it->nk; k++) {
-        float kt = thr > AD_NOTHR ? thr - (it->maxs - it->kids[k]->maxs) : AD_NOTHR;
+        float kt = thr > AD_NOTHR ? AD_KIDTHR(thr, it->maxs - it->kids[k]->maxs) : AD_NOTHR;
         uint32_t x = ad_it_next(q, it->kids[k], t, kt > 0 ? kt : AD_NOTHR);
         if (x < d) d = x;
       }
@@ -373,7 +383,7 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
       for (;;) {
         int again = 0;
         for (k = 0; k < it->nk; k++) {
-          float kt = thr > AD_NOTHR ? thr - (it->maxs - it->kids[k]->maxs) : AD_NOTHR;
+          float kt = thr > AD_NOTHR ? AD_KIDTHR(thr, it->maxs - it->kids[k]->maxs) : AD_NOTHR;
           uint32_t x = ad_it_next(q, it->kids[k], d, kt > 0 ? kt : AD_NOTHR);
           if (x == AD_END) { d = AD_END; break; }
           if (x != d) { d = x; again = 1; break; }
@@ -386,17 +396,31 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
         d++;
       }
       break;
-    case IT_PHRASE:
+    case IT_PHRASE: {
+      /* the lead: the rarest word, moved first; the others follow it */
+      uint32_t lead = 0;
+      for (k = 1; k < it->np; k++) if (it->pc[k]->df < it->pc[lead]->df) lead = k;
       d = t;
       for (;;) {
         int again = 0;
         if (thr > AD_NOTHR) {       /* block-max: skip stretches that cannot win */
           uint32_t e;
+          float sc;
           if (AD_BELOW(ad_it_bound(it, d, &e), thr)) {
             if (e == AD_END) { d = AD_END; break; }
             d = e + 1;
             continue;
           }
+          /* the lead's next doc, with its own impact and the others' block
+          ** maxima: most docs of common words are hopeless before the
+          ** others move */
+          d = ad_cur_next(it->pc[lead], d, &q->err);
+          if (d == AD_END || q->err) { d = AD_END; break; }
+          sc = 0;                 /* (in the order of the phrase's score) */
+          for (k = 0; k < it->np; k++)
+            sc += k == lead ? it->pc[lead]->wt * (it->pc[lead]->imp[it->pc[lead]->i] >> 1)
+                            : ad_cur_bound(it->pc[k], d, &e);
+          if (AD_BELOW(sc, thr)) { d++; continue; }
         }
         for (k = 0; k < it->np; k++) {
           uint32_t x = ad_cur_next(it->pc[k], d, &q->err);
@@ -415,6 +439,7 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
         d++;
       }
       break;
+    }
     default: d = AD_END;
   }
   if (q->err) d = AD_END;
@@ -533,16 +558,28 @@ static ad_it *ad_it_expand(ad_q *q, const char *pre, size_t pn, uint32_t mask,
                            int scored, int num, uint32_t vmin, uint32_t vmax) {
   ad_ix *ix = q->ix;
   uint32_t tn = ad_ix_lower(ix, pre, pn, &q->err), any = 0;
+  uint32_t big[AD_BIGEXP], nbig = 0;
   ad_it *it;
   if (q->err) return NULL;
   if (scored && !num) {          /* few expansions: iterate them lazily */
     uint32_t m = 0, k;
-    for (k = tn; k < ix->m.nterms && m <= AD_MAXEXP; k++, m++) {
+    for (k = tn; k < ix->m.nterms; k++, m++) {
       const ad_ixterm *t = ad_ix_term(ix, k);
       if (t == NULL) { q->err = AD_ECORRUPT; return NULL; }
       if (t->len < pn || memcmp(ad_ix_termstr(ix, t), pre, pn) != 0) break;
     }
     if (m == 0) return ad_it_new(q, IT_EMPTY);
+    if (m > AD_MAXEXP) {
+      /* many: the AD_BIGEXP longest lists stay lazy (a bitmap of them
+      ** would decode most of the postings), the others go to a bitmap */
+      for (k = tn; k < tn + m; k++) {
+        uint32_t df = ad_ix_term(ix, k)->df, j;
+        if (nbig == AD_BIGEXP && ad_ix_term(ix, big[nbig - 1])->df >= df) continue;
+        j = nbig < AD_BIGEXP ? nbig++ : AD_BIGEXP - 1;
+        while (j > 0 && ad_ix_term(ix, big[j - 1])->df < df) { big[j] = big[j - 1]; j--; }
+        big[j] = k;
+      }
+    }
     if (m <= AD_MAXEXP) {
       it = ad_it_new(q, IT_MAXOR);
       if (it == NULL) return NULL;
@@ -575,6 +612,11 @@ static ad_it *ad_it_expand(ad_q *q, const char *pre, size_t pn, uint32_t mask,
     if (t == NULL) { q->err = AD_ECORRUPT; return NULL; }
     s = ad_ix_termstr(ix, t);
     if (t->len < pn || memcmp(s, pre, pn) != 0) break;
+    if (nbig) {                  /* iterated lazily instead */
+      uint32_t j;
+      for (j = 0; j < nbig && big[j] != tn; j++) {}
+      if (j < nbig) continue;
+    }
     if (num) {
       uint32_t v;
       if (t->len != pn + 3) continue;
@@ -601,6 +643,24 @@ static ad_it *ad_it_expand(ad_q *q, const char *pre, size_t pn, uint32_t mask,
   }
   if (!any) it->kind = IT_EMPTY;
   it->est = any;
+  if (nbig) {       /* the best of the big lists and of the bitmap's */
+    ad_it *mx = ad_it_new(q, IT_MAXOR);
+    uint32_t k;
+    if (mx == NULL) return NULL;
+    mx->kids = (ad_it **)ad_ar_alloc(&q->ar, (nbig + 1) * sizeof(ad_it *));
+    if (mx->kids == NULL) { q->err = AD_ENOMEM; return NULL; }
+    mx->est = 0;
+    for (k = 0; k <= nbig; k++) {
+      ad_it *c = k < nbig ? ad_it_termno(q, big[k], mask, 1) : it;
+      if (c == NULL) return NULL;
+      if (c->kind == IT_EMPTY) continue;
+      mx->kids[mx->nk++] = c;
+      if (c->maxs > mx->maxs) mx->maxs = c->maxs;
+      mx->est += c->est;
+    }
+    if (mx->nk == 0) mx->kind = IT_EMPTY;
+    return mx;
+  }
   return it;
 }
 
@@ -784,6 +844,9 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
         }
         it->kids[j] = v;
       }
+      /* the maximum summed in the children's (scoring) order: exact bound */
+      it->maxs = 0;
+      for (k = 0; k < it->nk; k++) it->maxs += it->kids[k]->maxs;
       if (isand) {
         it->est = AD_END;
         for (k = 0; k < it->nk; k++) if (it->kids[k]->est < it->est) it->est = it->kids[k]->est;
@@ -848,7 +911,7 @@ int ad_search(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
     float s;
     if (n == k) {
       float ub = ad_it_bound(root, d, &end);
-      if (ub * 1.0001f + 1e-6f <= out[0].score) {
+      if (AD_BELOW(ub, out[0].score)) {
         if (end == AD_END) break;
         d = end + 1;
         continue;

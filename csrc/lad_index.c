@@ -218,8 +218,9 @@ static int lad_index_new(lua_State *L) {
   g->coll = (lad_collection *)lua_touserdata(L, 1);
   g->owncoll = t == LUA_TSTRING || t == LUA_TTABLE;
   g->live = 1;
-  st = ad_ix_rebuild(LAD_GIX(g), &a, g->coll->c, &p, NULL, NULL, NULL, NULL,
-                     threads, minpar);
+  /* built from paths: the text is read again on demand, not kept */
+  st = ad_ix_rebuild_ex(LAD_GIX(g), &a, g->coll->c, &p, NULL, NULL, NULL, NULL,
+                        threads, minpar, g->owncoll);
   if (st != AD_OK) {
     lad_genfree(g);
     return lad_error(L, st, "index");

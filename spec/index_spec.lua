@@ -784,7 +784,9 @@ describe("the 2019 corpus", function()
                          "image -video", "deep learning image segmentation",
                          "(image OR video) AND (segmentation OR detection)",
                          "gan OR diffusion OR transformer OR attention", "segment* image",
-                         'ti:"neural network" OR au:wang' }) do
+                         'ti:"neural network" OR au:wang', '"convolutional neural network"',
+                         '"generative adversarial networks"', '"domain adaptation" -unsupervised',
+                         '"network neural"', "segment*", "net*", "de* le*", "ti:seg* OR au:wa*" }) do
       local top = idx:search(q, { limit = 10 })
       local all = idx:search(q, { limit = 100000 })
       assert.equal(idx:count(q), #all)
