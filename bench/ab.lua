@@ -22,17 +22,9 @@ package.path = (os.getenv("BENCH_LPATH") or "lua/?.lua;lua/?/init.lua") .. ";" .
 package.cpath = (os.getenv("BENCH_CPATH") or "build/?.so") .. ";" .. package.cpath
 
 local fmt = string.format
+local C = dofile("bench/common.lua")
+local read_file, status, shq, sh = C.read_file, C.status, C.shq, C.sh
 
-local function read_file(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-local function status(key)
-  return (tonumber(read_file("/proc/self/status"):match(key .. ":%s*(%d+)")) or 0) * 1024
-end
-local function shq(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
 ---------------------------------------------------------------- stages
 if arg[1] == "--stage" then
@@ -97,12 +89,6 @@ do
 end
 if not opt.base then io.stderr:write("bench/ab.lua: --base DIR is required\n"); os.exit(2) end
 
-local function sh(cmd)
-  local f = io.popen(cmd)
-  local s = f:read("a")
-  f:close()
-  return s
-end
 local function out(...) io.write(...); io.write("\n"); io.flush() end
 
 local BASE = "bench/out/ab"

@@ -25,6 +25,8 @@ local ipairs, pcall, type, tostring, tonumber, select, error, collectgarbage =
   ipairs, pcall, type, tostring, tonumber, select, error, collectgarbage
 local clock = os.clock
 local fmt = string.format
+local C = dofile("bench/common.lua")
+local sh, read_file, file_size, shq = C.sh, C.read_file, C.file_size, C.shq
 -- a monotonic wall clock (lua-system, a dependency of busted), for ad.open's threads
 local has_system, system = pcall(require, "system")
 local now = has_system and system.monotime or nil
@@ -55,27 +57,8 @@ local FIELDS = { "id", "version", "title", "authors", "abstract", "categories", 
   "pdf_url", "abs_url", "doi", "comment", "journal", "published", "updated", "date" }
 
 ---------------------------------------------------------------- helpers
-local function sh(cmd)
-  local f = io.popen(cmd)
-  local s = f:read("a")
-  f:close()
-  return s
-end
 
-local function read_file(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
 
-local function file_size(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local n = f:seek("end")
-  f:close()
-  return n
-end
 
 local function rss()
   local s = read_file("/proc/self/status")
@@ -671,7 +654,6 @@ if db then db:close() end
 -- against start-up).  Target (issue 10): the pipeline within 2x of direct.
 local PIPE_QUERIES = { "learning", "image", "segmentation", "detection -survey" }
 local BIN = os.getenv("BENCH_BIN") or "bin/arxivdigest"
-local function shq(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
 -- Median wall seconds of `runs` runs of a shell command (after a warm-up run
 -- when `warm`), its exit status, and the first line of its stderr when it failed.

@@ -27,18 +27,11 @@ local io, os, string, table, math = io, os, string, table, math
 local ipairs, pairs, pcall, type, tostring, tonumber, collectgarbage, error, assert =
   ipairs, pairs, pcall, type, tostring, tonumber, collectgarbage, error, assert
 local fmt = string.format
+local C = dofile("bench/common.lua")
+local read_file, status, shq, sh = C.read_file, C.status, C.shq, C.sh
 local clock = os.clock
 
-local function read_file(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
 
-local function status(key)
-  return (tonumber(read_file("/proc/self/status"):match(key .. ":%s*(%d+)")) or 0) * 1024
-end
 
 -- bytes this process has made the storage read (page-cache misses)
 local function disk_read()
@@ -54,7 +47,6 @@ local function reset_peak()
   if f then f:write("5"); f:close() end
 end
 
-local function shq(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
 local function first_line(msg)
   local m = tostring(msg):gsub("\nstack traceback:.*", ""):gsub("%s*\n%s*", " ")
@@ -240,12 +232,6 @@ end
 
 local function out(...) io.write(...); io.write("\n"); io.flush() end
 local function log(...) io.stderr:write(...); io.stderr:write("\n"); io.stderr:flush() end
-local function sh(cmd)
-  local f = io.popen(cmd)
-  local s = f:read("a")
-  f:close()
-  return s
-end
 local function meminfo(key) return (tonumber(read_file("/proc/meminfo"):match(key .. ":%s*(%d+)")) or 0) * 1024 end
 
 local wall0 = now()
