@@ -60,7 +60,7 @@ end
 
 local ROOT = assert(io.popen("pwd")):read("l")
 local corpus = opt.corpus:sub(1, 1) == "/" and opt.corpus or (ROOT .. "/" .. opt.corpus)
-if not io.open(corpus .. "/copy0/12/20191231.md", "rb") then
+if not io.open(corpus .. "/copy0/2019/12/20191231.md", "rb") then
   io.stderr:write("bench/watch.lua: no bench corpus in " .. corpus .. " (run: make bench-corpus)\n")
   os.exit(1)
 end
@@ -69,7 +69,7 @@ sh("rm -rf " .. q(work) .. " && mkdir -p " .. q(work .. "/new"))
 
 -- a new digest day: a corpus file with its ids in 21MM (no corpus paper has
 -- year 21) and its header on 2021-01-DD
-local SOURCE = read(corpus .. "/copy0/12/20191231.md")
+local SOURCE = read(corpus .. "/copy0/2019/12/20191231.md")
 local function new_day(k)
   local day = fmt("2021-01-%02d", k)
   local text = SOURCE:gsub("on 2019%-12%-31", "on " .. day)

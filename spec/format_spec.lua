@@ -1015,3 +1015,21 @@ describe("markdown round trip through the parser", function()
     assert.are.equal(#c + 1, #parse_csv(format.render(ps, "csv")))
   end)
 end)
+
+describe("text wrapping", function()
+  local text = require "arxivdigest.format.text"
+  it("the fast path for single-spaced ASCII gives exactly what the general path gives", function()
+    math.randomseed(20261206)
+    for _ = 1, 20000 do
+      local words = {}
+      for k = 1, math.random(0, 30) do
+        words[k] = ("x"):rep(math.random(1, math.random() < 0.1 and 60 or 9))
+      end
+      local s = table.concat(words, " ")
+      if math.random() < 0.2 then s = " " .. s end
+      if math.random() < 0.2 then s = s .. " " end
+      local w, ind = math.random(5, 40), (" "):rep(math.random(0, 6))
+      assert.are.equal(text._wrap_general(s, w, ind), text.wrap(s, w, ind), ("%q %d %d"):format(s, w, #ind))
+    end
+  end)
+end)

@@ -98,9 +98,38 @@ local function cut(word, avail, indent, lines)
   return word, ww
 end
 
+-- M.wrap for ASCII text whose words are separated by single spaces (what
+-- sanitized text usually is): a line is a substring of s, found from the
+-- last space of a window of avail + 1 characters, so no word list is
+-- built. Gives exactly what the general path gives (spec/format_spec.lua
+-- compares the two on generated text).
+local function wrap_ascii(s, avail, indent)
+  if s:byte(1) == 32 or s:byte(-1) == 32 then s = s:match("^ *(.-) *$") end
+  local len = #s
+  if len <= avail then return indent .. s end
+  local byte, sub = string.byte, string.sub
+  local lines, n = {}, 0
+  local pos = 1
+  while len - pos + 1 > avail do
+    local k = pos + avail                  -- the last space at or before k
+    while k > pos and byte(s, k) ~= 32 do k = k - 1 end
+    n = n + 1
+    if k > pos then                        -- the words before that space
+      lines[n] = indent .. sub(s, pos, k - 1)
+      pos = k + 1
+    else                                   -- one word longer than the line: cut
+      lines[n] = indent .. sub(s, pos, pos + avail - 1)
+      pos = pos + avail
+    end
+  end
+  n = n + 1
+  lines[n] = indent .. sub(s, pos)
+  return table.concat(lines, "\n")
+end
+
 -- Wrap one paragraph to width columns with indent (a string of spaces).
 -- Linear in #s: each word is measured once, a long one cut in one pass.
-function M.wrap(s, width, indent)
+local function wrap_general(s, width, indent)
   indent = indent or ""
   local iw = #indent
   local avail = math.max(width - iw, 10)
@@ -125,6 +154,15 @@ function M.wrap(s, width, indent)
   if curw > 0 or #lines == 0 then flush() end
   return table.concat(lines, "\n")
 end
+
+function M.wrap(s, width, indent)
+  if not s:find("[\128-\255]") and not s:find("[\t-\r]") and not s:find("  ", 1, true) then
+    indent = indent or ""
+    return wrap_ascii(s, math.max(width - #indent, 10), indent)
+  end
+  return wrap_general(s, width, indent)
+end
+M._wrap_general = wrap_general     -- for the spec that compares the two paths
 
 local SGR = {
   title = "\27[1m", id = "\27[36m", meta = "\27[2m", group = "\27[1;33m",
