@@ -1,20 +1,9 @@
 local cli = require "arxivdigest.cli"
 local ad = require "arxivdigest"
 
-local function sink()
-  local buf = {}
-  return {write = function(self, ...)
-    for i = 1, select("#", ...) do buf[#buf + 1] = tostring((select(i, ...))) end
-    return self
-  end, text = function() return table.concat(buf) end}
-end
-
--- runs cli.main in-process; returns status, stdout, stderr
-local function run(...)
-  local out, err = sink(), sink()
-  local status = cli.main({...}, {stdout = out, stderr = err})
-  return status, out.text(), err.text()
-end
+-- runs the command in-process: status, stdout, stderr (spec/helper.lua)
+local H_ = dofile("spec/helper.lua")
+local function run(...) return H_.run_cli({...}) end
 
 -- runs bin/arxivdigest in a shell; returns exit status, stdout, stderr
 local function shell(cmdline)

@@ -2,7 +2,6 @@
 -- whose new papers are ranked by idx:recommend against a BibTeX library or
 -- a list of ids, with the recommendation's evidence as its why.
 local ad = require "arxivdigest"
-local cli = require "arxivdigest.cli"
 local json = require "arxivdigest.json"
 
 local ROOT = assert(io.popen("pwd")):read("l")
@@ -12,19 +11,9 @@ local D0513, D0520, D0522 = "001_906e1fea553eeaa8.txt", "000_21fb7b7deb0de965.tx
 local function sh(cmd) return os.execute(cmd) end
 local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
-local function sink()
-  local buf = {}
-  return {write = function(self, ...)
-    for i = 1, select("#", ...) do buf[#buf + 1] = tostring((select(i, ...))) end
-    return self
-  end, text = function() return table.concat(buf) end}
-end
-
-local function run(...)
-  local out, err = sink(), sink()
-  local status = cli.main({...}, {stdout = out, stderr = err})
-  return status, out.text(), err.text()
-end
+-- runs the command in-process: status, stdout, stderr (spec/helper.lua)
+local H_ = dofile("spec/helper.lua")
+local function run(...) return H_.run_cli({...}) end
 
 local function write(path, s)
   local f = assert(io.open(path, "wb"))

@@ -3,26 +3,14 @@
 -- recommend` command with each of its options and failures,
 -- examples/reports/for-me.lua, and a property test of the entry point.
 local ad = require "arxivdigest"
-local cli = require "arxivdigest.cli"
 local script = require "arxivdigest.script"
 
 local FIX = "spec/fixtures/library/"
 local CORPUS = os.getenv("ARXIVDIGEST_CORPUS") or "../shared/corpus/cs.CV-2019"
 
-local function sink()
-  local buf = {}
-  return {write = function(self, ...)
-    for i = 1, select("#", ...) do buf[#buf + 1] = tostring((select(i, ...))) end
-    return self
-  end, text = function() return table.concat(buf) end}
-end
-
--- runs the command in-process: status, stdout, stderr
-local function run(...)
-  local out, err = sink(), sink()
-  local status = cli.main({...}, {stdout = out, stderr = err})
-  return status, out.text(), err.text()
-end
+-- runs the command in-process: status, stdout, stderr (spec/helper.lua)
+local H_ = dofile("spec/helper.lua")
+local function run(...) return H_.run_cli({...}) end
 
 local function count(s, pat) return select(2, s:gsub(pat, "")) end
 
