@@ -53,8 +53,16 @@ end
 local PICTURE = { ["\127"] = "\226\144\161" }
 for b = 0, 31 do PICTURE[string.char(b)] = utf8.char(0x2400 + b) end
 
+local find, byte = string.find, string.byte
+
 function M.sanitize(s)
   if s == nil then return "" end
+  -- printable ASCII, single spaces, no space at either end: util.line would
+  -- give s itself (the common case: a field of a real archive)
+  if type(s) == "string" and not find(s, "[^ -~]") and not find(s, "  ", 1, true)
+    and byte(s, 1) ~= 32 and byte(s, -1) ~= 32 then
+    return s
+  end
   return util.line(tostring(s), PICTURE)
 end
 
@@ -107,7 +115,7 @@ local function wrap_ascii(s, avail, indent)
   if s:byte(1) == 32 or s:byte(-1) == 32 then s = s:match("^ *(.-) *$") end
   local len = #s
   if len <= avail then return indent .. s end
-  local byte, sub = string.byte, string.sub
+  local sub = string.sub
   local lines, n = {}, 0
   local pos = 1
   while len - pos + 1 > avail do
@@ -180,13 +188,17 @@ local function render_paper(p, n, opts, color, write, score)
   local pad = string.rep(" ", #num)
   local title = M.wrap(M.sanitize(p.title), width, pad)
   title = num .. title:sub(#pad + 1)
-  -- paint each line of the title separately so a pager keeps the colour
-  local tl = {}
-  for line in (title .. "\n"):gmatch("(.-)\n") do
-    local lead, rest = line:match("^(%[?%d*%]? *)(.*)$")
-    tl[#tl + 1] = lead .. paint("title", rest)
+  if color then
+    -- paint each line of the title separately so a pager keeps the colour
+    local tl = {}
+    for line in (title .. "\n"):gmatch("(.-)\n") do
+      local lead, rest = line:match("^(%[?%d*%]? *)(.*)$")
+      tl[#tl + 1] = lead .. paint("title", rest)
+    end
+    out[#out + 1] = table.concat(tl, "\n")
+  else
+    out[#out + 1] = title
   end
-  out[#out + 1] = table.concat(tl, "\n")
   local meta = {}
   local id = M.sanitize(p.id)
   local v = p.version
