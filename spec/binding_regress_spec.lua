@@ -10,31 +10,10 @@ local query = require "arxivdigest.query"
 
 local FILES = {"spec/fixtures/fuzz/scan", "examples/data"}
 
-local function shell_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
 
--- run a shell command, return its exit status and output
-local function run(cmd)
-  local f = assert(io.popen(cmd .. " 2>&1; echo \"::rc=$?\""))
-  local out = f:read("a")
-  f:close()
-  local rc = tonumber(out:match("::rc=(%d+)%s*$"))
-  return rc, (out:gsub("::rc=%d+%s*$", ""))
-end
+local H = dofile("spec/helper.lua")
+local shell_quote, run, run_lua = H.shell_quote, H.sh, H.run_lua
 
--- run Lua source in a child lua5.4 with this process's module paths
-local function run_lua(src)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "wb"))
-  f:write(src)
-  f:close()
-  local env = ""
-  local rt = os.getenv("AD_ASAN_RT")
-  if rt then env = "LD_PRELOAD=" .. shell_quote(rt) .. " ASAN_OPTIONS=detect_leaks=0 " end
-  local pre = ("package.path=%q package.cpath=%q"):format(package.path, package.cpath)
-  local rc, out = run(env .. "lua5.4 -e " .. shell_quote(pre) .. " " .. shell_quote(path))
-  os.remove(path)
-  return rc, out
-end
 
 local function ids(hits)
   local out = {}

@@ -16,14 +16,7 @@ local function tmpdir()
   return p
 end
 
--- run a shell command, return its exit status and output
-local function run(cmd)
-  local f = assert(io.popen(cmd .. " 2>&1; echo \"::rc=$?\""))
-  local out = f:read("a")
-  f:close()
-  local rc = tonumber(out:match("::rc=(%d+)%s*$"))
-  return rc, out:gsub("::rc=%d+%s*$", "")
-end
+local run = H.sh   -- a shell command: exit status, output
 
 -- A shell command line that runs a Lua script file with this process's module
 -- paths (and, under `make test-asan`, the ASan runtime the C module needs).

@@ -32,4 +32,36 @@ function H.run_cli(argv)
   return status, out.text(), err.text()
 end
 
+--- s quoted for sh.
+function H.shell_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+
+--- Runs a shell command: its exit status and its output (stdout and stderr).
+function H.sh(cmd)
+  local f = assert(io.popen(cmd .. " 2>&1; echo \"::rc=$?\""))
+  local out = f:read("a")
+  f:close()
+  local rc = tonumber(out:match("::rc=(%d+)%s*$"))
+  return rc, (out:gsub("::rc=%d+%s*$", ""))
+end
+
+--- Runs Lua source in a child lua5.4 with this process's module paths (and
+--- the ASan runtime under `make test-asan`), so that a crash fails one test,
+--- not the suite: exit status and output. opts.timeout (seconds) cuts a
+--- hang; opts.input is a file for its stdin.
+function H.run_lua(src, opts)
+  opts = opts or {}
+  local path = os.tmpname()
+  H.write(path, src)
+  local env = ""
+  local rt = os.getenv("AD_ASAN_RT")
+  if rt then env = "LD_PRELOAD=" .. H.shell_quote(rt) .. " ASAN_OPTIONS=detect_leaks=0 " end
+  local pre = ("package.path=%q package.cpath=%q"):format(package.path, package.cpath)
+  local cmd = env .. (opts.timeout and ("timeout " .. opts.timeout .. " ") or "") .. "lua5.4 -e " ..
+    H.shell_quote(pre) .. " " .. H.shell_quote(path)
+  if opts.input then cmd = cmd .. " < " .. opts.input end
+  local rc, out = H.sh(cmd)
+  os.remove(path)
+  return rc, out
+end
+
 return H

@@ -5,31 +5,11 @@
 -- waited for 3 s, then refused) and stdin are read; devices are refused.
 local ad = require "arxivdigest"
 
-local function shell_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
-
-local function run(cmd)
-  local f = assert(io.popen(cmd .. " 2>&1; echo \"::rc=$?\""))
-  local out = f:read("a")
-  f:close()
-  local rc = tonumber(out:match("::rc=(%d+)%s*$"))
-  return rc, (out:gsub("::rc=%d+%s*$", ""))
-end
+local H = dofile("spec/helper.lua")
+local shell_quote, run = H.shell_quote, H.sh
 
 -- Lua source in a child lua5.4 (a hang is cut by timeout), stdin from `input`
-local function run_lua(src, input)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "wb"))
-  f:write(src)
-  f:close()
-  local env = ""
-  local rt = os.getenv("AD_ASAN_RT")
-  if rt then env = "LD_PRELOAD=" .. shell_quote(rt) .. " ASAN_OPTIONS=detect_leaks=0 " end
-  local pre = ("package.path=%q package.cpath=%q"):format(package.path, package.cpath)
-  local rc, out = run(env .. "timeout 60 lua5.4 -e " .. shell_quote(pre) .. " " .. shell_quote(path) ..
-                      " < " .. (input or "/dev/null"))
-  os.remove(path)
-  return rc, out
-end
+local function run_lua(src, input) return H.run_lua(src, {timeout = 60, input = input or "/dev/null"}) end
 
 local function tmpdir()
   local d = os.tmpname()

@@ -4,30 +4,9 @@
 -- in a child lua5.4, so a crash fails one test instead of the whole suite.
 local ad = require "arxivdigest"
 
--- run a shell command, return its exit status and output
-local function run(cmd)
-  local f = assert(io.popen(cmd .. " 2>&1; echo \"::rc=$?\""))
-  local out = f:read("a")
-  f:close()
-  local rc = tonumber(out:match("::rc=(%d+)%s*$"))
-  return rc, (out:gsub("::rc=%d+%s*$", ""))
-end
+local H = dofile("spec/helper.lua")
+local run_lua = H.run_lua
 
--- run Lua source in a child lua5.4 with this process's module paths (and
--- the ASan runtime under `make test-asan`)
-local function run_lua(src)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "wb"))
-  f:write(src)
-  f:close()
-  local env = ""
-  local rt = os.getenv("AD_ASAN_RT")
-  if rt then env = "LD_PRELOAD='" .. rt .. "' ASAN_OPTIONS=detect_leaks=0 " end
-  local pre = ("package.path=%q package.cpath=%q"):format(package.path, package.cpath)
-  local rc, out = run(env .. "lua5.4 -e '" .. pre:gsub("'", "'\\''") .. "' '" .. path .. "'")
-  os.remove(path)
-  return rc, out
-end
 
 local function listing(header, body)
   return ad.parse(header .. "\n" .. body, "review.md")

@@ -520,36 +520,27 @@ function Library.__len(lib)
   return n
 end
 
-function Library.unmatched(lib)
+-- a fresh copy of a list (what the accessors hand out: theirs to change)
+local function copy(t)
   local out = {}
-  for i, u in ipairs(lib._unmatched) do out[i] = u end
+  for i, v in ipairs(t) do out[i] = v end
   return out
 end
 
-function Library.warnings(lib)
-  local out = {}
-  for i, w in ipairs(lib._warnings) do out[i] = w end
-  return out
-end
+function Library.unmatched(lib) return copy(lib._unmatched) end
+
+function Library.warnings(lib) return copy(lib._warnings) end
 
 function Library.ids(lib)
-  local out = {}
-  if lib._ids then
-    for i, id in ipairs(lib._ids) do out[i] = id end
-    return out
-  end
-  local seen = {}
+  if lib._ids then return copy(lib._ids) end
+  local out, seen = {}, {}
   for _, e in ipairs(lib._entries) do
     if e.id and not seen[e.id] then seen[e.id] = true; out[#out + 1] = e.id end
   end
   return out
 end
 
-function Library.entries(lib)
-  local out = {}
-  for i, e in ipairs(lib._entries) do out[i] = e end
-  return out
-end
+function Library.entries(lib) return copy(lib._entries) end
 
 function Library.__tostring(lib)
   return fmt("Library (%d entries%s)", #lib._entries,

@@ -1193,6 +1193,20 @@ local function short(s, n)
   return s
 end
 
+-- Takes the watch file's lock (waits for it unless opts.no_wait): the lock,
+-- or an error naming who holds it.
+local function take_lock(cfg, opts)
+  local ok, err = mkdir_p(dirname(cfg.lock))
+  if not ok then error(err, 0) end
+  local lk, holder = core.lock(cfg.lock, not opts.no_wait)
+  if lk == false then
+    error(format("another run holds the lock %s (%s): not waiting (--no-wait)", cfg.lock, tostring(holder)), 0)
+  elseif not lk then
+    error(tostring(holder), 0)
+  end
+  return lk
+end
+
 --- Computes (and, unless opts.dry, delivers and records) a run.
 -- opts: dry (compute only: no index save, no output, no state), only (a
 -- watch name), full (bring the saved index up to date), now (epoch
@@ -1206,15 +1220,7 @@ function M.run(cfg, opts)
   local log = opts.log or function() end
   local lock
   if not opts.dry then
-    local ok, err = mkdir_p(dirname(cfg.lock))
-    if not ok then error(err, 0) end
-    local lk, holder = core.lock(cfg.lock, not opts.no_wait)
-    if lk == false then
-      error(format("another run holds the lock %s (%s): not waiting (--no-wait)", cfg.lock, tostring(holder)), 0)
-    elseif not lk then
-      error(tostring(holder), 0)
-    end
-    lock = lk
+    lock = take_lock(cfg, opts)
     crash_point("locked")
   end
   local ok, report = pcall(M._run_locked, cfg, opts, log)
@@ -1353,14 +1359,7 @@ function M.reset(cfg, opts)
   if opts.since ~= nil and not is_date(opts.since) then
     error(format("--since must be a day YYYY-MM-DD (got '%s')", tostring(opts.since)), 0)
   end
-  local ok, err = mkdir_p(dirname(cfg.lock))
-  if not ok then error(err, 0) end
-  local lk, holder = core.lock(cfg.lock, not opts.no_wait)
-  if lk == false then
-    error(format("another run holds the lock %s (%s): not waiting (--no-wait)", cfg.lock, tostring(holder)), 0)
-  elseif not lk then
-    error(tostring(holder), 0)
-  end
+  local lk = take_lock(cfg, opts)
   local okr, res = pcall(function()
     local st = M.read_state(cfg)
     local known = {}
