@@ -167,6 +167,7 @@ typedef struct ad_ix {
   uint32_t nchunks, chunkshift;
   int lazy;                       /* 1: chunks verified on first use */
   uint8_t *recdone; uint32_t nrecdone;  /* records expanded into a corpus */
+  uint8_t *filedone; uint32_t nfiledone;/* files copied into a corpus */
   uint64_t bad;                   /* the first failed check (ad_ix_why) */
 } ad_ix;
 
@@ -345,16 +346,19 @@ int ad_ix_load(ad_ix *ix, const ad_alloc *a, const char *path, char *why,
 int ad_ix_load_mem(ad_ix *ix, const ad_alloc *a, const void *buf, size_t len,
                    char *why, size_t whylen);
 /* Fill corpus c (initialised, empty) with the files and records of a
-** loaded index: files are read on demand by ad_file_load. c->recs is
-** allocated but filled lazily: call ad_ix_corpus_rec before using record r.
-** Release with ad_ix_corpus_free. */
+** loaded index: c->files and c->recs are allocated but filled lazily: call
+** ad_ix_corpus_rec before using record r (it fills r's file too), or
+** ad_ix_corpus_file before using file fi without a record; file texts are
+** read on demand by ad_file_load. Release with ad_ix_corpus_free (before
+** ad_ix_free: it needs to know which entries were filled). */
 int ad_ix_corpus_rec(ad_ix *ix, ad_corpus *c, uint32_t r);
+int ad_ix_corpus_file(ad_ix *ix, ad_corpus *c, uint32_t fi);
 int ad_ix_corpus(ad_ix *ix, ad_corpus *c);
 /* Append file fi of ix, with its records, to corpus c (text not loaded:
 ** ad_file_load reads it on demand and checks its size and hash); mtime is
 ** the file's current one. AD_OK, AD_ENOMEM or AD_ECORRUPT. */
 int ad_ix_corpus_addfile(ad_ix *ix, ad_corpus *c, uint32_t fi, int64_t mtime);
-void ad_ix_corpus_free(ad_corpus *c);
+void ad_ix_corpus_free(ad_ix *ix, ad_corpus *c);
 /* }====================================================== */
 
 #endif

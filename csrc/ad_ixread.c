@@ -42,6 +42,7 @@ void ad_ix_free(ad_ix *ix) {
     if (ix->own[s]) ad_free(&ix->a, ix->own[s], ad_ix_ownsize(ix, s));
   if (ix->verified) ad_free(&ix->a, ix->verified, ix->nchunks ? ix->nchunks : 1);
   if (ix->recdone) ad_free(&ix->a, ix->recdone, ((size_t)ix->nrecdone + 7) / 8);
+  if (ix->filedone) ad_free(&ix->a, ix->filedone, ((size_t)ix->nfiledone + 7) / 8);
   if (ix->map) ad_ix_unmap(ix);
   memset(ix, 0, sizeof *ix);
 }

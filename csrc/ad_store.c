@@ -323,32 +323,49 @@ int ad_ix_load(ad_ix *ix, const ad_alloc *a, const char *path, char *why,
 /* }====================================================== */
 
 /* {====================================================== corpus of a loaded index */
+/* The file table of a loaded index is read lazily, like its other
+** sections: ad_ix_corpus allocates c->files without touching it, and file
+** fi is checked and copied in (its checksummed chunks verified, its path
+** copied) the first time a record of it is expanded (ad_ix_corpus_rec) or
+** ad_ix_corpus_file asks for it; ix->filedone says which are. Loading an
+** index of 156,000 files no longer hashes and copies the whole table. */
+int ad_ix_corpus_file(ad_ix *ix, ad_corpus *c, uint32_t fi) {
+  const ad_ixfile *xf;
+  ad_file *f;
+  char *path;
+  if (fi >= ix->nfiledone || fi >= c->nfiles) return AD_ECORRUPT;
+  if (ix->filedone[fi >> 3] & (1u << (fi & 7))) return AD_OK;
+  if ((xf = ad_ix_file(ix, fi)) == NULL
+      || ad_ix_need(ix, AD_SEC_FSTR, xf->path, xf->pathlen))
+    return AD_ECORRUPT;
+  path = (char *)ad_malloc(&c->a, (size_t)xf->pathlen + 1);
+  if (path == NULL) return AD_ENOMEM;
+  memcpy(path, ix->sec[AD_SEC_FSTR] + xf->path, xf->pathlen);
+  path[xf->pathlen] = 0;
+  f = &c->files[fi];
+  memset(f, 0, sizeof *f);
+  f->path = path;
+  f->pathlen = xf->pathlen;
+  f->size = xf->size; f->mtime = xf->mtime;
+  f->hash = xf->hash; f->hashed = 1;
+  f->first = xf->first; f->nrec = xf->nrec;
+  f->format = (uint8_t)xf->format;
+  ix->filedone[fi >> 3] |= (uint8_t)(1u << (fi & 7));
+  return AD_OK;
+}
+
 int ad_ix_corpus(ad_ix *ix, ad_corpus *c) {
-  uint32_t i, nf = ix->m.nfiles;
-  const ad_ixfile *files;
-  if (ad_ix_need(ix, AD_SEC_FILES, 0, ix->seclen[AD_SEC_FILES])) return AD_ECORRUPT;
-  if (ad_ix_need(ix, AD_SEC_FSTR, 0, ix->seclen[AD_SEC_FSTR])) return AD_ECORRUPT;
-  files = (const ad_ixfile *)ix->sec[AD_SEC_FILES];
-  for (i = 0; i < nf; i++)
-    if (ad_ix_file(ix, i) == NULL) return AD_ECORRUPT;
+  uint32_t nf = ix->m.nfiles;
   if (nf) {
+    ix->filedone = (uint8_t *)ad_malloc(&ix->a, ((size_t)nf + 7) / 8);
+    if (ix->filedone == NULL) return AD_ENOMEM;
+    memset(ix->filedone, 0, ((size_t)nf + 7) / 8);
+    ix->nfiledone = nf;
+    /* not touched: each entry is written by ad_ix_corpus_file */
     c->files = (ad_file *)ad_malloc(&c->a, (size_t)nf * sizeof(ad_file));
     if (c->files == NULL) return AD_ENOMEM;
-    memset(c->files, 0, (size_t)nf * sizeof(ad_file));
     c->capfiles = nf;
-  }
-  for (i = 0; i < nf; i++) {
-    ad_file *f = &c->files[i];
-    f->path = (char *)ad_malloc(&c->a, files[i].pathlen + 1);
-    if (f->path == NULL) return AD_ENOMEM;
-    memcpy(f->path, ix->sec[AD_SEC_FSTR] + files[i].path, files[i].pathlen);
-    f->path[files[i].pathlen] = 0;
-    f->pathlen = files[i].pathlen;
-    f->size = files[i].size; f->mtime = files[i].mtime;
-    f->hash = files[i].hash; f->hashed = 1;
-    f->first = files[i].first; f->nrec = files[i].nrec;
-    f->format = (uint8_t)files[i].format;
-    c->nfiles = i + 1;
+    c->nfiles = nf;
   }
   /* records are expanded one at a time on first use (ad_ix_corpus_rec):
   ** the array is allocated, not touched */
@@ -370,6 +387,7 @@ int ad_ix_corpus_rec(ad_ix *ix, ad_corpus *c, uint32_t r) {
   if (r >= ix->nrecdone || r >= c->nrecs) return AD_ECORRUPT;
   if (ix->recdone[r >> 3] & (1u << (r & 7))) return AD_OK;
   st = ad_ix_rec(ix, r, &c->recs[r]);
+  if (st == AD_OK) st = ad_ix_corpus_file(ix, c, c->recs[r].file);
   if (st != AD_OK) return st;
   ix->recdone[r >> 3] |= (uint8_t)(1u << (r & 7));
   return AD_OK;
@@ -411,7 +429,18 @@ int ad_ix_corpus_addfile(ad_ix *ix, ad_corpus *c, uint32_t fi, int64_t mtime) {
   return AD_OK;
 }
 
-void ad_ix_corpus_free(ad_corpus *c) {
+void ad_ix_corpus_free(ad_ix *ix, ad_corpus *c) {
+  uint32_t i;
+  /* entries never filled in hold nothing to free (and were not written) */
+  for (i = 0; i < c->nfiles; i++)
+    if (i >= ix->nfiledone || !(ix->filedone[i >> 3] & (1u << (i & 7)))) {
+      c->files[i].path = NULL;
+      c->files[i].text = NULL;
+      c->files[i].textowned = 0;
+    }
   ad_corpus_free(c);
+  if (ix->filedone) ad_free(&ix->a, ix->filedone, ((size_t)ix->nfiledone + 7) / 8);
+  ix->filedone = NULL;
+  ix->nfiledone = 0;
 }
 /* }====================================================== */

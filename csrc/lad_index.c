@@ -31,8 +31,8 @@
 /* {====================================================== generations */
 /* frees the data a generation owns */
 static void lad_gendrop(lad_gen *g) {
+  if (g->loaded) ad_ix_corpus_free(LAD_GIX(g), &g->own);
   ad_ix_free(LAD_GIX(g));
-  if (g->loaded) ad_ix_corpus_free(&g->own);
   if (g->owncoll && g->coll != NULL) lad_coll_close_now(g->coll);
   g->loaded = 0;
   g->coll = NULL;

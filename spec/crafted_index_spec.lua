@@ -51,7 +51,7 @@ end
 -- The header (csrc/ad_store.h): magic, version, bom, szrec, szdoc, szterm,
 -- chunkshift, filesize, off[14], len[14], sumsoff, nchunks, sumsum, headsum.
 local NSEC, HDRSIZE, HEADSUM = 14, 320, 288
-local SEC = {META = 0, DOCS = 1}
+local SEC = {META = 0, DOCS = 1, FILES = 10, FSTR = 11}
 
 local function header(s)
   local h = {chunkshift = string.unpack("<I4", s, 29), off = {}, len = {}}
@@ -170,6 +170,42 @@ describe("crafted saved indexes", function()
       assert.is_false(ok)
       assert.truthy(tostring(e):find(p .. ": corrupted index", 1, true), e)
       idx:close()
+    end
+  end)
+
+  it("checks a file entry when a record of it is read, not at load (issue 15: lazy file table)", function()
+    -- ad_ixfile: path, pathlen (u32), size, hash (u64), mtime (i64), first,
+    -- nrec, format, pad (u32): 48 bytes. Entry 0's path now points past FSTR.
+    local fstr = header(good).len[SEC.FSTR]
+    local p, idx, err = try(patch(good, SEC.FILES, 0, string.pack("<I4", fstr + 100)))
+    assert.is_nil(err)                       -- a load reads no file entry
+    local bad, fine = 0, 0
+    for paper in idx:papers() do
+      local ok, e = pcall(function() return paper.title end)
+      if ok then fine = fine + 1
+      else
+        bad = bad + 1
+        assert.truthy(tostring(e):find(p .. ": corrupted index", 1, true), e)
+      end
+    end
+    -- the papers of file 0 fail with the file's name, the others are read
+    assert.truthy(bad > 0 and fine > 0, bad .. " bad, " .. fine .. " fine")
+    assert.is_false(pcall(idx.files, idx))
+    idx:close()
+    -- a changed byte of the file table fails its chunk's checksum on first use
+    local h = header(good)
+    local at = h.off[SEC.FILES] + 8 + 1           -- entry 0's size
+    local s2 = good:sub(1, at - 1) .. string.char((good:byte(at) + 1) % 256) .. good:sub(at + 1)
+    local p2, idx2, err2 = try(s2)
+    if idx2 then                                 -- (the same chunk may hold META)
+      local ok, e = pcall(function()
+        for paper in idx2:papers() do local _ = paper.title end
+      end)
+      assert.is_false(ok)
+      assert.truthy(tostring(e):find(p2 .. ": corrupted index", 1, true), e)
+      idx2:close()
+    else
+      assert.truthy(err2:find(p2 .. ": corrupted index", 1, true), err2)
     end
   end)
 

@@ -151,7 +151,10 @@ static uint64_t exercise(ad_ix *ix) {
     st = ad_ix_corpus(ix, &c);
     for (i = 0; st == AD_OK && i < ix->m.nrecs && i < 16; i++)
       st = ad_ix_corpus_rec(ix, &c, i);
-    ad_ix_corpus_free(&c);
+    /* files without a record, last first (the lazy file table) */
+    for (i = ix->m.nfiles; st == AD_OK && i > 0 && i + 16 > ix->m.nfiles; i--)
+      st = ad_ix_corpus_file(ix, &c, i - 1);
+    ad_ix_corpus_free(ix, &c);
     if (st != AD_OK) return 0;
   }
   return h ? h : 1;
