@@ -118,17 +118,19 @@ uint32_t ad_rmodel_slot(const ad_rmodel *m, uint64_t key);
 ** build its model again (about a second on 200,000 papers): the table of
 ** features (key, idf, background) as it lies in memory, the sample's size
 ** and mean length, the vector options, and the fingerprint of the index
-** it was built on (a hash of the sections a paper's text and the doc
-** order are read from: equal for a built index and the same index saved
-** and loaded). The sample's vectors are not saved: a model read back has
+** it was built on (a hash of what the model is made of: the counts, the
+** files' paths, sizes and content hashes, and the sample papers' rows:
+** equal for a built index and the same index saved and loaded). The
+** sample's vectors are not saved: a model read back has
 ** nkept = 0 and makes a doc's vector again when it needs one (the same
 ** vector, so the same scores). Read back by mapping the file.
 ** A change to how the model is computed (features, idf, background) must
 ** bump AD_RMODEL_VERSION: a saved model of another version is refused. */
 #define AD_RMODEL_VERSION 1u
 
-/* The fingerprint of ix's contents (see above). */
-uint64_t ad_rmodel_ixsig(const ad_ix *ix);
+/* The fingerprint of ix's contents for a sample of nsample docs (see
+** above). */
+uint64_t ad_rmodel_ixsig(const ad_ix *ix, uint32_t nsample);
 /* The bytes of model m (built on index ix): ad_rmodel_dumplen(m) of them,
 ** written to out. AD_OK, or AD_EFORMAT when m is empty or not ix's. */
 size_t ad_rmodel_dumplen(const ad_rmodel *m);

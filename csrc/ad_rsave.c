@@ -12,11 +12,17 @@
 **   the table: cap x ad_rment, slot by slot, as in memory (key 0: empty)
 **   u64 hash of every byte above
 ** A model is read back by mapping the file: its table is used where it
-** lies (a daily run touches only the pages of the features it looks up,
-** and allocates no copy of it). Checks before it is used: the size, the
+** lies (no copy is allocated). Checks before it is used: the size, the
 ** hash, the counts, every value finite, and every key found at its own
 ** slot by the table's probing rule (ad_rmodel_slot): so a crafted file
 ** cannot make a lookup loop or go astray.
+**
+** The fingerprint of an index (ad_rmodel_ixsig) covers what the model is
+** made of: META (the counts), FILES and FSTR (every file's path, size and
+** content hash: the text), and the DOCS rows of the sample (which record
+** each sample paper shows, its field lengths and norm). Equal for a built
+** index and the same index saved and loaded; a few MB to read where the
+** whole index is 170 MB.
 */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,20 +37,18 @@
 #define AD_RBOM 0x01020304u
 #define AD_RHDR 128u      /* bytes before the table */
 
-/* The sections a paper's text and the doc order are read from (the
-** postings, positions, terms, id and date tables derive from them). */
-static const int ad_rsig_secs[] = {
-  AD_SEC_META, AD_SEC_DOCS, AD_SEC_APPS, AD_SEC_IDSTR, AD_SEC_FILES,
-  AD_SEC_FSTR, AD_SEC_RECS, AD_SEC_RECBIG
-};
-
-uint64_t ad_rmodel_ixsig(const ad_ix *ix) {
+uint64_t ad_rmodel_ixsig(const ad_ix *ix, uint32_t nsample) {
+  static const int secs[] = {AD_SEC_META, AD_SEC_FILES, AD_SEC_FSTR, AD_SEC_DOCS};
   uint64_t h = AD_HASH_INIT;
   size_t k;
-  for (k = 0; k < sizeof ad_rsig_secs / sizeof *ad_rsig_secs; k++) {
-    int s = ad_rsig_secs[k];
+  for (k = 0; k < sizeof secs / sizeof *secs; k++) {
+    int s = secs[k];
     uint64_t len = ix->seclen[s];
     h = ad_fasthash(&len, sizeof len, h);
+    if (s == AD_SEC_DOCS) {                     /* the sample's rows */
+      uint64_t rows = (uint64_t)nsample * sizeof(ad_ixdoc);
+      if (rows < len) len = rows;
+    }
     if (len && ix->sec[s]) h = ad_fasthash(ix->sec[s], (size_t)len, h);
   }
   return h;
@@ -91,7 +95,7 @@ int ad_rmodel_dump(const ad_rmodel *m, const ad_ix *ix, char *b) {
   if (m->t == NULL || m->cap == 0 || m->ndocs != ix->m.ndocs) return AD_EFORMAT;
   memset(&h, 0, sizeof h);
   h.version = AD_RMODEL_VERSION; h.bom = AD_RBOM;
-  h.sig = ad_rmodel_ixsig(ix);
+  h.sig = ad_rmodel_ixsig(ix, m->nsample);
   h.ndocs = m->ndocs; h.nsample = m->nsample; h.n = m->n; h.cap = m->cap;
   h.avgdl = m->avgdl;
   for (f = 0; f < AD_NFIELDS; f++) h.w[f] = m->o.w[f];
@@ -136,7 +140,10 @@ static int ad_rmodel_take(ad_rmodel *m, const ad_ix *ix, const ad_ropts *o,
   memcpy(&sum, b + n - 8, 8);
   if (ad_fasthash(b, n - 8, AD_HASH_INIT) != sum) return AD_OK;
   /* which index, which options */
-  if (h.ndocs != ix->m.ndocs || h.sig != ad_rmodel_ixsig(ix)) { *why = AD_RLOAD_INDEX; return AD_OK; }
+  if (h.ndocs != ix->m.ndocs || h.sig != ad_rmodel_ixsig(ix, h.nsample)) {
+    *why = AD_RLOAD_INDEX;
+    return AD_OK;
+  }
   fo = *o;                       /* the scoring options are the request's */
   for (f = 0; f < AD_NFIELDS; f++) fo.w[f] = h.w[f];
   fo.scheme = h.scheme; fo.bigrams = h.bigrams;
@@ -145,21 +152,19 @@ static int ad_rmodel_take(ad_rmodel *m, const ad_ix *ix, const ad_ropts *o,
   if (!ad_rmodel_fits(m, ix, o)) { *why = AD_RLOAD_OPTIONS; return AD_OK; }
   S = fo.sample == 0 || fo.sample > h.ndocs ? h.ndocs : fo.sample;
   if (S != h.nsample) return AD_OK;
-  /* the table, where it lies */
+  /* the table, where it lies (read only: never written) */
   t = (const ad_rment *)(const void *)(b + AD_RHDR);
+  m->t = (ad_rment *)(void *)(b + AD_RHDR);
+  m->cap = h.cap; m->n = h.n;
   for (i = 0; i < h.cap; i++) {
     if (t[i].key == 0) continue;
-    if (!isfinite(t[i].idf) || !isfinite(t[i].mu)) return AD_OK;
+    if (!isfinite(t[i].idf) || !isfinite(t[i].mu) || ad_rmodel_slot(m, t[i].key) != i) break;
     cnt++;
   }
-  if (cnt != h.n) return AD_OK;
-  m->t = (ad_rment *)(void *)(b + AD_RHDR);   /* (read only: never written) */
-  m->cap = h.cap; m->n = h.n;
-  for (i = 0; i < h.cap; i++)
-    if (t[i].key != 0 && ad_rmodel_slot(m, t[i].key) != i) {
-      m->t = NULL; m->cap = m->n = 0;
-      return AD_OK;
-    }
+  if (i < h.cap || cnt != h.n) {
+    m->t = NULL; m->cap = m->n = 0;
+    return AD_OK;
+  }
   m->nsample = h.nsample;
   m->nkept = 0;
   m->avgdl = h.avgdl;
@@ -184,7 +189,12 @@ int ad_rmodel_load(ad_rmodel *m, const ad_alloc *a, const ad_ix *ix,
     close(fd);
     return AD_OK;                       /* not a saved model */
   }
+  /* (every page is read by the checks: mapped at once where the system can) */
+#ifdef MAP_POPULATE
+  map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+#else
   map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+#endif
   if (map == MAP_FAILED) { int e = errno; close(fd); errno = e; return AD_EIO; }
   close(fd);
   m->map = map; m->maplen = (size_t)sb.st_size;
