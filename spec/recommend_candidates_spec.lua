@@ -150,6 +150,9 @@ describe("recommend with candidates from another index", function()
     -- a library paper of a third index
     assert.error_matches(function() idx:recommend({ other:get("2006.00002") }, { candidates = cidx }) end,
       "bad argument #2 to 'recommend' %(item 1 is a paper of another index%)")
+    -- a pipeline ranks its own papers
+    assert.error_matches(function() ad.from(idx):recommend(LIB, { candidates = cidx }) end,
+      "bad argument #2 to 'recommend' %(candidates: a pipeline ranks its own papers")
     -- the core: a second index that is not one
     assert.error_matches(function() core.recommend(idx, { 0 }, nil, nil, { with = 42 }) end,
       "bad argument #5 to 'recommend' %(with must be an Index%)")
