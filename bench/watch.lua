@@ -212,6 +212,46 @@ end
 new_day(opt.days + 3 + opt.libdays)
 local libfull = runlib("--full")
 
+-- What ranking beside the saved index changes: a day dated after the
+-- archive's newest papers (the simulated days above are dated 2021, before
+-- the corpus's 2022: they never enter the model's sample of the newest
+-- papers), ranked as candidates beside the saved index, against the same
+-- day merged into it (idx:update in memory), as the library watch ranked
+-- before
+local shift
+do
+  local base = assert(ad.load(work .. "/archive.adx"))
+  local files = {}
+  for _, f in ipairs(base:files()) do files[#files + 1] = f.path end
+  local text = read(corpus .. "/copy0/2022/06/20220615.md"):gsub("on 2022%-06%-15", "on 2023-01-05")
+    :gsub("(arxiv%.org/%a+/)(%d%d)(%d%d)%.(%d%d%d%d%d)", function(pre, _, _, n)
+      return fmt("%s2301.%05d", pre, tonumber(n))
+    end)
+  sh("mkdir -p " .. q(work .. "/later"))
+  write(work .. "/later/20230105.md", text)
+  local day = assert(ad.index(work .. "/later/20230105.md"))
+  for p in day:papers() do assert(not base:get(p.id), "the later day's ids are new") end
+  local lib = assert(ad.library(work .. "/library.txt"))
+  local got = {}
+  for i, h in ipairs(base:recommend(lib, {candidates = day, limit = #day})) do got[i] = h.paper.id end
+  files[#files + 1] = work .. "/later/20230105.md"
+  assert(base:update(files))
+  local want = base:recommend(lib, {query = "date:2023-01-05", limit = #day})
+  local pos, in20 = {}, {}
+  for i, h in ipairs(want) do pos[h.paper.id] = i; if i <= 20 then in20[h.paper.id] = true end end
+  local same, top20, conc, disc = 0, 0, 0, 0
+  for i, id in ipairs(got) do
+    if pos[id] == i then same = same + 1 end
+    if i <= 20 and in20[id] then top20 = top20 + 1 end
+    for j = i + 1, #got do
+      if pos[id] < pos[got[j]] then conc = conc + 1 else disc = disc + 1 end
+    end
+  end
+  shift = fmt("%d papers, %d at the same rank, top 20 in common %d of %d, Kendall tau %.4f", #got, same,
+    top20, math.min(20, #got), (conc - disc) / math.max(1, conc + disc))
+  base:close()
+end
+
 print(fmt("watch: archive of %d papers (up to %d new digest files beside the saved index), 6 watches, "
   .. "5 outputs; first run (index build + %d deliveries since 2019-12-01): %.2f s", papers, opt.days + 1,
   delivered, first))
@@ -229,5 +269,6 @@ print(fmt("watch: with a library watch too (7 watches; library of 50 papers): fi
   .. "target < 1 s: %s; --full (update, save, model built again) %.2f s", libfirst, median(libtimes), #libtimes,
   math.min(table.unpack(libtimes)), math.max(table.unpack(libtimes)), median(libcpus),
   median(libtimes) < 1 and "met" or "NOT met", libfull))
+print("watch: a later day ranked beside the saved index against the same day merged into it (as before): " .. shift)
 io.stderr:write(last)
 io.stderr:write(liblast)

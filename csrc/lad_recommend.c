@@ -580,6 +580,13 @@ static int lad_rdoc(lua_State *L) {
   return 1;
 }
 
+/* core._rgen(idx) -> the current generation of an Index (its identity
+** changes with every update: what a resolved library remembers) */
+static int lad_rgen(lua_State *L) {
+  lad_checkindex(L, 1, 1);
+  return 1;
+}
+
 /* core._rindexof(paper) -> an Index over the generation of a MergedPaper
 ** (its papers are that paper's index's) */
 static int lad_rindexof(lua_State *L) {
@@ -701,6 +708,7 @@ void lad_recommend_open(lua_State *L) {
   lua_pushcfunction(L, lad_rpaper); lua_setfield(L, -2, "_rpaper");
   lua_pushcfunction(L, lad_rdoc); lua_setfield(L, -2, "_rdoc");
   lua_pushcfunction(L, lad_rindexof); lua_setfield(L, -2, "_rindexof");
+  lua_pushcfunction(L, lad_rgen); lua_setfield(L, -2, "_rgen");
   lua_pushcfunction(L, lad_rcands); lua_setfield(L, -2, "_rcands");
   lua_pushcfunction(L, lad_rmodel_dump); lua_setfield(L, -2, "_rmodel_dump");
   lua_pushcfunction(L, lad_rmodel_load); lua_setfield(L, -2, "_rmodel_load");

@@ -189,6 +189,7 @@ local BASE = {
   ["core._rdoc"] = function(e) return {e.idx, e.mp} end,
   ["core._rcands"] = function(e) return {e.idx, nil, 1} end,
   ["core._rindexof"] = function(e) return {e.mp} end,
+  ["core._rgen"] = function(e) return {e.idx} end,
   ["core._rmodel_dump"] = function(e) return {e.idx, {weights = {au = 0}}} end,
   ["core._rmodel_load"] = function(e) return {e.idx, "m.model", {weights = {au = 0}}} end,
   ["Index.save_model"] = function(e) return {e.idx, "m.model", {weights = {au = 0}}} end,

@@ -127,6 +127,18 @@ describe("recommend with candidates from another index", function()
     assert.are.same(ranked(idx:recommend(LIB, { query = { type = "all" }, limit = 3 })), ranked(whole))
   end)
 
+  it("a Library resolved against an index is resolved again once the index is updated", function()
+    local small = assert(ad.index({ D0513, D0520 }))
+    local lib = assert(ad.library(LIB[1] .. "\n" .. LIB[2] .. "\n2011.10043\n", small))
+    assert.are.equal(2, #lib)
+    assert(small:update({ D0513, D0520, D0522, D1120 }))     -- newer papers: every doc number moves
+    local got, info = small:recommend(lib, { query = "date:2020-05-22", limit = 1000 })
+    assert.are.equal(3, info.library)                        -- 2011.10043 is in it now
+    local fresh = assert(ad.index({ D0513, D0520, D0522, D1120 }))
+    assert.are.same(ranked(fresh:recommend(assert(ad.library(LIB[1] .. "\n" .. LIB[2] .. "\n2011.10043\n")),
+      { query = "date:2020-05-22", limit = 1000 })), ranked(got))
+  end)
+
   it("raises clear errors naming the argument", function()
     local function err(opts, pat)
       assert.error_matches(function() idx:recommend(LIB, opts) end, pat)

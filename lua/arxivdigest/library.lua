@@ -508,12 +508,18 @@ function Library.resolve(lib, idx)
     end
   end
   lib._docs, lib._ids, lib._unmatched, lib._index = docs, ids, unmatched, idx
+  lib._gen = core._rgen(idx)      -- (an update of idx makes a new generation)
   return lib
+end
+
+-- is lib resolved against idx as it is now (not before an update)?
+local function resolved(lib, idx)
+  return lib._index == idx and lib._gen == core._rgen(idx)
 end
 
 --- lib:_docs_for(idx) -> doc numbers of the papers in idx (resolves)
 function Library._docs_for(lib, idx)
-  if lib._index ~= idx then lib:resolve(idx) end
+  if not resolved(lib, idx) then lib:resolve(idx) end
   return lib._docs
 end
 
@@ -521,7 +527,7 @@ end
 -- entries idx does not have (by the same rules; a paper whose id idx has
 -- is left out: it counts there). The library stays resolved against idx.
 function Library._docs_among(lib, idx, other)
-  if lib._index ~= idx then lib:resolve(idx) end
+  if not resolved(lib, idx) then lib:resolve(idx) end
   local docs, seen = {}, {}
   for _, u in ipairs(lib._unmatched) do
     local doc = match_entry(other, u.entry)
