@@ -1,7 +1,7 @@
 -- bench/watch.lua: the daily run of standing watches (arxivdigest watch run)
 -- on the bench archive, beside a full index rebuild of the same archive.
 --
---   lua5.4 bench/watch.lua [--corpus DIR] [--days N]
+--   lua5.4 bench/watch.lua [--corpus DIR] [--days N] [--library-days N]
 --
 -- The archive is the bench corpus (bench/gen_corpus.lua: 4 copies of all
 -- ten real years, 203,548 papers; built by `make bench-corpus`) plus a scratch folder that
@@ -19,6 +19,12 @@
 -- median beside a full rebuild of the index (ad.index of the archive, in
 -- this process) as a ratio, and the run that brings the saved index up to
 -- date (what `pending` defers: idx:update + save), also beside the rebuild.
+-- Then the same watch file with a seventh watch, a `library` watch (the
+-- newest 50 papers of an author, ranked by recommendations): its first run
+-- (the saved index's recommendation model built and kept beside it), its
+-- daily runs with one new digest file each (the model read, the new papers
+-- ranked as candidates from their small index), and its run with --full
+-- (update, save, and the model built again for the new index).
 -- Wall times (a monotonic clock): the run is what a user waits for.
 
 package.path = (os.getenv("BENCH_LPATH") or "lua/?.lua;lua/?/init.lua") .. ";" .. package.path
@@ -29,14 +35,15 @@ local core = require "arxivdigest.core"
 local now = core.now
 local fmt = string.format
 
-local opt = {corpus = "bench/out/corpus", days = 7}
+local opt = {corpus = "bench/out/corpus", days = 7, libdays = 7}
 do
   local i = 1
   while i <= #arg do
     local a, v = arg[i], arg[i + 1]
     if a == "--corpus" then opt.corpus = v
     elseif a == "--days" then opt.days = tonumber(v)
-    else io.stderr:write("usage: lua5.4 bench/watch.lua [--corpus DIR] [--days N]\n"); os.exit(2) end
+    elseif a == "--library-days" then opt.libdays = tonumber(v)
+    else io.stderr:write("usage: lua5.4 bench/watch.lua [--corpus DIR] [--days N] [--library-days N]\n"); os.exit(2) end
     i = i + 2
   end
 end
@@ -111,10 +118,10 @@ local ENV = ("LUA_PATH=%s LUA_CPATH=%s "):format(q(ROOT .. "/lua/?.lua;" .. ROOT
 -- a run in a child process: its wall time (this process's monotonic
 -- clock) and its CPU time (user + system, from the shell's `times`: on a
 -- busy machine the wall time also counts the waits for a core)
-local function run(args)
+local function run(args, file)
   local t0 = now()
   local p = assert(io.popen("cd " .. q(work) .. " && " .. ENV .. "lua5.4 " .. q(ROOT .. "/bin/arxivdigest")
-    .. " watch run watches.lua " .. (args or "") .. " 2>&1; rc=$?; times; exit $rc"))
+    .. " watch run " .. (file or "watches.lua") .. " " .. (args or "") .. " 2>&1; rc=$?; times; exit $rc"))
   local out = p:read("a")
   local ok = p:close()
   local dt = now() - t0
@@ -141,6 +148,14 @@ local t0 = now()
 local idx = assert(ad.index({corpus, work .. "/new"}))
 local rebuild = now() - t0
 local papers = #idx
+-- the library of the library watch: the newest 50 papers of an author
+do
+  local lines = {}
+  for _, h in ipairs(idx:search('au:"Luc Van Gool"', {limit = 50, sort = "date"})) do
+    lines[#lines + 1] = h.paper.id
+  end
+  write(work .. "/library.txt", table.concat(lines, "\n") .. "\n")
+end
 idx:close()
 collectgarbage()
 
@@ -177,6 +192,66 @@ for _, t in ipairs(report.times) do phases[#phases + 1] = fmt("%s %.3f", t[1], t
 new_day(opt.days + 2)
 local full = run("--full")
 
+-- a watch file with a library watch too (recommendations against
+-- library.txt): its own state and outputs, the same saved index; its
+-- first run, then one new digest file a day
+local LIBWATCHES = WATCHES:gsub('state = "watches.state.lua"', 'state = "library.state.lua"')
+  :gsub('watches = {\n', 'watches = {\n    { name = "for me", library = "library.txt", limit = 20 },\n', 1)
+  :gsub('"out/', '"out-lib/')
+write(work .. "/library.lua", LIBWATCHES:format(corpus, work .. "/new"))
+local function runlib(args) return run(args, "library.lua") end
+local libfirst = runlib()
+local libtimes, libcpus, liblast = {}, {}, nil
+for k = 1, opt.libdays do
+  new_day(opt.days + 2 + k)
+  local dt, out, cpu = runlib()
+  libtimes[#libtimes + 1] = dt
+  libcpus[#libcpus + 1] = cpu
+  liblast = out
+end
+new_day(opt.days + 3 + opt.libdays)
+local libfull = runlib("--full")
+
+-- What ranking beside the saved index changes: a day dated after the
+-- archive's newest papers (the simulated days above are dated 2021, before
+-- the corpus's 2022: they never enter the model's sample of the newest
+-- papers), ranked as candidates beside the saved index, against the same
+-- day merged into it (idx:update in memory), as the library watch ranked
+-- before
+local shift
+do
+  local base = assert(ad.load(work .. "/archive.adx"))
+  local files = {}
+  for _, f in ipairs(base:files()) do files[#files + 1] = f.path end
+  local text = read(corpus .. "/copy0/2022/06/20220615.md"):gsub("on 2022%-06%-15", "on 2023-01-05")
+    :gsub("(arxiv%.org/%a+/)(%d%d)(%d%d)%.(%d%d%d%d%d)", function(pre, _, _, n)
+      return fmt("%s2301.%05d", pre, tonumber(n))
+    end)
+  sh("mkdir -p " .. q(work .. "/later"))
+  write(work .. "/later/20230105.md", text)
+  local day = assert(ad.index(work .. "/later/20230105.md"))
+  for p in day:papers() do assert(not base:get(p.id), "the later day's ids are new") end
+  local lib = assert(ad.library(work .. "/library.txt"))
+  local got = {}
+  for i, h in ipairs(base:recommend(lib, {candidates = day, limit = #day})) do got[i] = h.paper.id end
+  files[#files + 1] = work .. "/later/20230105.md"
+  assert(base:update(files))
+  local want = base:recommend(lib, {query = "date:2023-01-05", limit = #day})
+  local pos, in20 = {}, {}
+  for i, h in ipairs(want) do pos[h.paper.id] = i; if i <= 20 then in20[h.paper.id] = true end end
+  local same, top20, conc, disc = 0, 0, 0, 0
+  for i, id in ipairs(got) do
+    if pos[id] == i then same = same + 1 end
+    if i <= 20 and in20[id] then top20 = top20 + 1 end
+    for j = i + 1, #got do
+      if pos[id] < pos[got[j]] then conc = conc + 1 else disc = disc + 1 end
+    end
+  end
+  shift = fmt("%d papers, %d at the same rank, top 20 in common %d of %d, Kendall tau %.4f", #got, same,
+    top20, math.min(20, #got), (conc - disc) / math.max(1, conc + disc))
+  base:close()
+end
+
 print(fmt("watch: archive of %d papers (up to %d new digest files beside the saved index), 6 watches, "
   .. "5 outputs; first run (index build + %d deliveries since 2019-12-01): %.2f s", papers, opt.days + 1,
   delivered, first))
@@ -189,4 +264,11 @@ print(fmt("watch: daily run, CPU time (user + system) of the child: median %.3f 
 print(fmt("watch: phases of a daily run (in this process, %.3f s): %s", inproc, table.concat(phases, ", ")))
 print(fmt("watch: run bringing the saved index up to date (--full: update + save): %.2f s; "
   .. "ratio to the rebuild %.2f", full, full / rebuild))
+print(fmt("watch: with a library watch too (7 watches; library of 50 papers): first run %.2f s; daily run, "
+  .. "one new digest file (child process, wall): median %.3f s of %d (min %.3f, max %.3f); CPU median %.3f s; "
+  .. "target < 1 s: %s; --full (update, save, model built again) %.2f s", libfirst, median(libtimes), #libtimes,
+  math.min(table.unpack(libtimes)), math.max(table.unpack(libtimes)), median(libcpus),
+  median(libtimes) < 1 and "met" or "NOT met", libfull))
+print("watch: a later day ranked beside the saved index against the same day merged into it (as before): " .. shift)
 io.stderr:write(last)
+io.stderr:write(liblast)

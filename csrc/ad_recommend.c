@@ -343,7 +343,8 @@ static void ad_rv_weigh(const ad_rmodel *m, const ad_ropts *o, ad_rvec *v) {
 
 /* {====================================================== model */
 void ad_rmodel_free(ad_rmodel *m) {
-  ad_free(&m->a, m->t, (size_t)m->cap * sizeof *m->t);
+  if (m->map) ad_rmodel_unmap(m);       /* t lies in it (ad_rsave.c) */
+  else ad_free(&m->a, m->t, (size_t)m->cap * sizeof *m->t);
   ad_free(&m->a, m->voff, ((size_t)m->nsample + 1) * sizeof *m->voff);
   ad_free(&m->a, m->vid, (size_t)m->capv * sizeof *m->vid);
   ad_free(&m->a, m->vw, (size_t)m->capv * sizeof *m->vw);
@@ -352,13 +353,19 @@ void ad_rmodel_free(ad_rmodel *m) {
   m->dq = NULL;
   m->t = NULL; m->voff = NULL; m->vid = NULL; m->vw = NULL; m->vbg = NULL;
   m->cap = m->n = m->nv = m->capv = 0;
-  m->nsample = 0;
+  m->nsample = m->nkept = 0;
 }
 
 size_t ad_rmodel_size(const ad_rmodel *m) {
   return (size_t)m->cap * (sizeof *m->t + sizeof *m->dq)
        + (size_t)m->capv * (sizeof *m->vid + sizeof *m->vw)
-       + ((size_t)m->nsample + 1) * (sizeof *m->voff + sizeof *m->vbg);
+       + (m->voff ? (size_t)m->nsample + 1 : 0) * (sizeof *m->voff + sizeof *m->vbg);
+}
+
+uint32_t ad_rmodel_slot(const ad_rmodel *m, uint64_t key) {
+  uint32_t h = ad_rslot(key, m->cap - 1);
+  while (m->t[h].key && m->t[h].key != key) h = (h + 1) & (m->cap - 1);
+  return h;
 }
 
 static int ad_rm_rehash(ad_rmodel *m, uint32_t ncap) {
@@ -474,6 +481,7 @@ int ad_rmodel_build(ad_rmodel *m, ad_ix *ix, ad_corpus *c, const ad_ropts *o,
     }
     m->voff[d + 1] = m->nv;
   }
+  m->nkept = S;
   for (i = 0; i < m->cap; i++) m->t[i].mu = S ? (float)(sum[i] / S) : 0.0f;
   m->dq = (float *)ad_malloc(&m->a, (size_t)m->cap * sizeof *m->dq);
   if (m->dq == NULL) { st = AD_ENOMEM; goto done; }
@@ -739,6 +747,9 @@ static int ad_rbest_cmp(const void *x, const void *y) {
 
 typedef struct ad_rstate {
   ad_rctx x;
+  ad_rctx cx;          /* the request's second index (cx.ix NULL: none):
+                          a doc d >= cbase is its doc d - cbase */
+  uint32_t cbase;
   ad_rmodel *m;
   const ad_ropts *o;
   ad_rext ext;
@@ -761,13 +772,15 @@ static int ad_rv_ids(ad_rstate *r) {
   return AD_OK;
 }
 
-/* The weighted vector of doc d as a view: the model's kept one, or made
-** now (keep: with its features' text in r->v). */
+/* The weighted vector of doc d (see ad_rstate.cx) as a view: the model's
+** kept one, or made now (keep: with its features' text in r->v). */
 static int ad_rdocview(ad_rstate *r, uint32_t d, int keep, ad_rview *out) {
   const ad_rmodel *m = r->m;
+  ad_rctx *x = &r->x;
   uint32_t i;
   int st;
-  if (d < m->nsample && !keep) {
+  if (r->cx.ix != NULL && d >= r->cbase) { x = &r->cx; d -= r->cbase; }
+  else if (d < m->nkept && !keep) {
     out->id = m->vid + m->voff[d];
     out->w = m->vw + m->voff[d];
     out->n = m->voff[d + 1] - m->voff[d];
@@ -775,7 +788,7 @@ static int ad_rdocview(ad_rstate *r, uint32_t d, int keep, ad_rview *out) {
     return AD_OK;
   }
   r->v.keep = keep;
-  st = ad_rv_doc(&r->x, &r->v, d);
+  st = ad_rv_doc(x, &r->v, d);
   r->v.keep = 0;
   if (st != AD_OK) return st;
   ad_rv_weigh(m, r->o, &r->v);
@@ -910,10 +923,11 @@ static uint64_t ad_rkey_of(const ad_rstate *r, uint32_t id) {
   return id < r->ext.n ? r->ext.bykey[id] : 0;
 }
 
-/* Walk the postings of term t: acc[d] += q * impact for docs d with the
-** term in the title or abstract, among the candidates and not excluded. */
+/* Walk the postings of term t: acc[base + d] += q * impact for docs d with
+** the term in the title or abstract, among the candidates and not excluded
+** (cbits and excl are indexed by base + d: see ad_rstate.cx). */
 static int ad_rpost(ad_ix *ix, const ad_ixterm *t, double q, float *acc,
-                    const uint8_t *cbits, const uint8_t *excl) {
+                    const uint8_t *cbits, const uint8_t *excl, uint32_t base) {
   uint32_t nd = ix->m.ndocs, b, nb = (t->df + AD_BLOCK - 1) / AD_BLOCK, doc = 0, j;
   const uint8_t *list = ix->sec[AD_SEC_POST] + t->post, *lend = list + t->postlen;
   int bad = 0;
@@ -937,6 +951,7 @@ static int ad_rpost(ad_ix *ix, const ad_ixterm *t, double q, float *acc,
       uint32_t npm = (imp[j] & 1) ? AD_NPM_DEFAULT : ad_varint_get(&p, lend, &bad);
       uint32_t d = docs[j];
       if (bad) return AD_ECORRUPT;
+      d += base;
       if (!(npm & 3) || AD_RBIT(excl, d) || (cbits && !AD_RBIT(cbits, d))) continue;
       acc[d] += (float)(q * (imp[j] >> 1));
     }
@@ -946,13 +961,15 @@ static int ad_rpost(ad_ix *ix, const ad_ixterm *t, double q, float *acc,
 
 /* The best k candidates by the profile's strongest words' impacts, into
 ** out[0..*nout) (out holds k). cbits: the candidate set (NULL: all docs);
-** excl: docs never returned. */
+** excl: docs never returned. The postings walked: those of r->x's index
+** (walk & 1) and of the second index r->cx (walk & 2); docs as in
+** ad_rstate (a doc of r->cx is cbase + its number). */
 static int ad_rnarrow(ad_rstate *r, const uint8_t *cbits, const uint8_t *excl,
-                      uint32_t k, uint32_t *out, uint32_t *nout) {
-  ad_ix *ix = r->x.ix;
+                      int walk, uint32_t k, uint32_t *out, uint32_t *nout) {
   const ad_alloc *a = r->x.a;
   const ad_rset *lib = &r->lib;
-  uint32_t nd = ix->m.ndocs, i, l, nq = 0, capq = 0, nh = 0, found = 0, nc;
+  uint32_t nd = r->x.ix->m.ndocs + (r->cx.ix ? r->cx.ix->m.ndocs : 0);
+  uint32_t i, l, nq = 0, capq = 0, nh = 0, found = 0, nc;
   ad_rqterm *qt = NULL;
   float *acc = NULL;
   ad_rscored *heap = NULL;
@@ -980,10 +997,12 @@ static int ad_rnarrow(ad_rstate *r, const uint8_t *cbits, const uint8_t *excl,
   if (nq > AD_RNARROW_TERMS) nq = AD_RNARROW_TERMS;
   /* their text, from the library's papers */
   for (l = 0; l < lib->n && found < nq; l++) {
-    uint32_t j;
-    if (lib->doc[l] == AD_RNONE) continue;   /* (free text: its own words do not narrow) */
+    uint32_t j, ld = lib->doc[l];
+    ad_rctx *lx = &r->x;
+    if (ld == AD_RNONE) continue;   /* (free text: its own words do not narrow) */
+    if (r->cx.ix != NULL && ld >= r->cbase) { lx = &r->cx; ld -= r->cbase; }
     r->v.keep = 1;
-    st = ad_rv_doc(&r->x, &r->v, lib->doc[l]);
+    st = ad_rv_doc(lx, &r->v, ld);
     r->v.keep = 0;
     if (st != AD_OK) goto done;
     st = AD_ENOMEM;
@@ -1005,17 +1024,22 @@ static int ad_rnarrow(ad_rstate *r, const uint8_t *cbits, const uint8_t *excl,
   if (acc == NULL || heap == NULL) { st = AD_ENOMEM; goto done; }
   memset(acc, 0, (size_t)nd * sizeof *acc);
   for (i = 0; i < nq; i++) {
-    int err = 0;
-    const ad_ixterm *t;
-    int64_t tn;
+    int w;
     if (qt[i].len == 0) continue;
-    tn = ad_ix_find(ix, strs + qt[i].str, qt[i].len, &err);
-    if (err) { st = err; goto done; }
-    if (tn < 0) continue;
-    t = ad_ix_term(ix, (uint32_t)tn);
-    if (t == NULL) { st = AD_ECORRUPT; goto done; }
-    st = ad_rpost(ix, t, qt[i].q, acc, cbits, excl);
-    if (st != AD_OK) goto done;
+    for (w = 1; w <= 2; w++) {
+      ad_ix *ix = w == 1 ? r->x.ix : r->cx.ix;
+      int err = 0;
+      const ad_ixterm *t;
+      int64_t tn;
+      if (!(walk & w) || ix == NULL) continue;
+      tn = ad_ix_find(ix, strs + qt[i].str, qt[i].len, &err);
+      if (err) { st = err; goto done; }
+      if (tn < 0) continue;
+      t = ad_ix_term(ix, (uint32_t)tn);
+      if (t == NULL) { st = AD_ECORRUPT; goto done; }
+      st = ad_rpost(ix, t, qt[i].q, acc, cbits, excl, w == 1 ? 0 : r->cbase);
+      if (st != AD_OK) goto done;
+    }
   }
   for (i = 0; i < nd; i++) {
     if (acc[i] > 0) {
@@ -1214,11 +1238,35 @@ static int ad_rset_docs(ad_rstate *r, ad_rset *s, const uint32_t *docs,
   return AD_OK;
 }
 
+/* With candidates from another index: mark in excl the docs of either
+** index with the id of one of docs[0..n) in the other. */
+static int ad_rexcl_ids(ad_rstate *r, const uint32_t *docs, uint32_t n,
+                        uint8_t *excl) {
+  uint32_t i;
+  for (i = 0; i < n; i++) {
+    int own = docs[i] < r->cbase, err = 0;
+    ad_ix *from = own ? r->x.ix : r->cx.ix, *to = own ? r->cx.ix : r->x.ix;
+    const ad_ixdoc *d = ad_ix_doc(from, own ? docs[i] : docs[i] - r->cbase);
+    const char *id;
+    int64_t o;
+    if (d == NULL || (id = ad_ix_docid(from, d)) == NULL) return AD_ECORRUPT;
+    o = ad_ix_find_id(to, id, d->idlen, &err);
+    if (err) return err;
+    if (o >= 0) {
+      uint32_t e = (own ? r->cbase : 0) + (uint32_t)o;
+      excl[e >> 3] |= (uint8_t)(1u << (e & 7));
+    }
+  }
+  return AD_OK;
+}
+
 int ad_recommend(ad_ix *ix, ad_corpus *c, ad_rmodel *m,
                  const ad_ropts *o, const ad_rreq *q, ad_rresult *res) {
   const ad_alloc *a = &ix->a;
   uint32_t nd = ix->m.ndocs, i, k, count, nheap = 0, nlist = 0, ntodo;
-  size_t nb = ((size_t)nd + 7) / 8;
+  /* docs: < nd of ix, then (with q->cix) nd + a doc of cix */
+  uint32_t nall = nd, first = 0;
+  size_t nb;
   uint8_t *excl = NULL, *seen = NULL, *cbits = NULL;
   uint32_t *list = NULL;
   const uint32_t *todo;
@@ -1231,10 +1279,20 @@ int ad_recommend(ad_ix *ix, ad_corpus *c, ad_rmodel *m,
   res->badfile = AD_RNONE;
   memset(&r, 0, sizeof r);
   r.x.ix = ix; r.x.c = c; r.x.a = a; r.x.o = o; r.m = m; r.o = o;
+  r.x.badfile = AD_RNONE;
   r.ext.base = m->cap;
-  for (i = 0; i < q->nlib; i++) if (q->lib[i] >= nd) return AD_EFORMAT;
-  for (i = 0; i < q->nneg; i++) if (q->neg[i] >= nd) return AD_EFORMAT;
-  if (q->cand) for (i = 0; i < q->ncand; i++) if (q->cand[i] >= nd) return AD_EFORMAT;
+  if (q->cix) {
+    if ((uint64_t)nd + q->cix->m.ndocs >= AD_RNONE) return AD_ENOMEM;
+    r.cx.ix = q->cix; r.cx.c = q->cc; r.cx.a = a; r.cx.o = o;
+    r.cx.badfile = AD_RNONE;
+    r.cbase = nd;
+    nall = nd + q->cix->m.ndocs;
+    first = nd;                     /* no candidates given: every doc of cix */
+  }
+  nb = ((size_t)nall + 7) / 8;
+  for (i = 0; i < q->nlib; i++) if (q->lib[i] >= nall) return AD_EFORMAT;
+  for (i = 0; i < q->nneg; i++) if (q->neg[i] >= nall) return AD_EFORMAT;
+  if (q->cand) for (i = 0; i < q->ncand; i++) if (q->cand[i] >= nall) return AD_EFORMAT;
   if (nd == 0 || m->ndocs != nd || m->dq == NULL) return nd == 0 ? AD_OK : AD_EFORMAT;
   excl = (uint8_t *)ad_malloc(a, nb);
   seen = (uint8_t *)ad_malloc(a, nb);
@@ -1264,6 +1322,10 @@ int ad_recommend(ad_ix *ix, ad_corpus *c, ad_rmodel *m,
     }
   }
   if (st == AD_OK) st = ad_rset_docs(&r, &r.neg, q->neg, q->nneg, excl);
+  if (st == AD_OK && q->cix) {     /* the same papers in the other index */
+    st = ad_rexcl_ids(&r, q->lib, q->nlib, excl);
+    if (st == AD_OK) st = ad_rexcl_ids(&r, q->neg, q->nneg, excl);
+  }
   if (st != AD_OK) goto done;
   res->nlib = r.lib.n;
   if (r.lib.n == 0) { st = AD_OK; goto done; }
@@ -1281,7 +1343,7 @@ int ad_recommend(ad_ix *ix, ad_corpus *c, ad_rmodel *m,
   memset(r.topm, 0, r.lib.n);
   memset(r.nsims, 0, (size_t)(r.neg.n + 1) * sizeof *r.nsims);
   /* the candidates: all of them, or the best of a narrowing */
-  count = q->cand ? q->ncand : nd;
+  count = q->cand ? q->ncand : nall - first;
   k = q->limit > count ? count : q->limit;
   k = q->offset >= count ? 0 : (q->offset + k > count ? count : q->offset + k);
   if (k == 0) { st = AD_OK; goto done; }
@@ -1290,16 +1352,21 @@ int ad_recommend(ad_ix *ix, ad_corpus *c, ad_rmodel *m,
   if (count > o->exact) {
     uint32_t want = o->shortlist;
     if ((uint64_t)k * 8 > want) want = (uint64_t)k * 8 > count ? count : k * 8;
+    int walk = first ? 2 : 1;          /* whose postings: ix's (1), cix's (2) */
     if (q->cand) {
       cbits = (uint8_t *)ad_malloc(a, nb);
       if (cbits == NULL) { st = AD_ENOMEM; goto done; }
       memset(cbits, 0, nb);
-      for (i = 0; i < q->ncand; i++) cbits[q->cand[i] >> 3] |= (uint8_t)(1u << (q->cand[i] & 7));
+      walk = 0;
+      for (i = 0; i < q->ncand; i++) {
+        cbits[q->cand[i] >> 3] |= (uint8_t)(1u << (q->cand[i] & 7));
+        walk |= q->cand[i] < nd ? 1 : 2;
+      }
     }
     caplist = want ? want : 1;
     list = (uint32_t *)ad_malloc(a, (size_t)caplist * sizeof *list);
     if (list == NULL) { st = AD_ENOMEM; goto done; }
-    st = ad_rnarrow(&r, cbits, excl, want, list, &nlist);
+    st = ad_rnarrow(&r, cbits, excl, walk, want, list, &nlist);
     if (st != AD_OK) goto done;
     todo = list; ntodo = nlist;
   }
@@ -1307,7 +1374,7 @@ int ad_recommend(ad_ix *ix, ad_corpus *c, ad_rmodel *m,
   heap = (ad_rscored *)ad_malloc(a, (size_t)capheap * sizeof *heap);
   if (heap == NULL) { st = AD_ENOMEM; goto done; }
   for (i = 0; i < ntodo; i++) {
-    uint32_t d = todo ? todo[i] : i;
+    uint32_t d = todo ? todo[i] : first + i;
     ad_rscored e;
     ad_rview v;
     if (AD_RBIT(excl, d) || AD_RBIT(seen, d)) continue;
@@ -1338,8 +1405,11 @@ int ad_recommend(ad_ix *ix, ad_corpus *c, ad_rmodel *m,
 done:
   if (st != AD_OK) {
     uint32_t bf = r.x.badfile;
+    int bc = 0;
+    if (r.cx.ix != NULL && r.cx.badfile != AD_RNONE) { bf = r.cx.badfile; bc = 1; }
     ad_rresult_free(a, res);
     res->badfile = bf;
+    res->badcand = bc;
   }
   if (profiled) ad_rset_profile(&r.lib, o->alpha, m->dq, m->cap, 1);
   ad_free(a, excl, nb);
@@ -1361,6 +1431,7 @@ done:
   ad_rext_free(a, &r.ext);
   ad_rv_free(a, &r.v);
   ad_free(a, r.x.buf, r.x.bufcap);
+  ad_free(a, r.cx.buf, r.cx.bufcap);
   return st;
 }
 /* }====================================================== */

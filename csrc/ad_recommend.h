@@ -79,10 +79,13 @@ typedef struct ad_rmodel {
   ad_ropts o;              /* the options it was built with */
   uint32_t ndocs;          /* docs of the index it was built on */
   uint32_t nsample;        /* docs in the sample: docs 0 .. nsample-1 */
+  uint32_t nkept;          /* docs 0 .. nkept-1 have their vectors kept
+                              (nsample when built; 0 when read from a file:
+                              a doc's vector made again is the same) */
   double avgdl;            /* mean weighted length of the sample */
   ad_rment *t;             /* open addressing by key, key 0 = empty slot */
   uint32_t cap, n;         /* slots (a power of 2), used */
-  /* doc d < nsample: features (model slots) vid[voff[d] .. voff[d+1]),
+  /* doc d < nkept: features (model slots) vid[voff[d] .. voff[d+1]),
   ** weights vw[...], and vbg[d] = its vector . background */
   uint32_t *voff, *vid;
   float *vw, *vbg;
@@ -90,6 +93,9 @@ typedef struct ad_rmodel {
   /* scratch of a request: the profile weight of each model slot (zero
   ** between requests). So one model serves one request at a time. */
   float *dq;
+  /* a model read from a file (ad_rsave.c): t lies in this read-only
+  ** mapping of it, released by ad_rmodel_free */
+  void *map; size_t maplen;
 } ad_rmodel;
 
 /* Build the model of index ix (its records read from corpus c: the
@@ -103,9 +109,62 @@ void ad_rmodel_free(ad_rmodel *m);
 int ad_rmodel_fits(const ad_rmodel *m, const ad_ix *ix, const ad_ropts *o);
 /* Bytes held by a model. */
 size_t ad_rmodel_size(const ad_rmodel *m);
+/* The slot of key in m's table (m->cap > 0): where it is, or the empty
+** slot where it belongs (the table's one probing rule, for ad_rsave.c). */
+uint32_t ad_rmodel_slot(const ad_rmodel *m, uint64_t key);
+
+/* {====================================================== saved models (ad_rsave.c)
+** A model in a file, so that a process that loads a saved index need not
+** build its model again (about a second on 200,000 papers): the table of
+** features (key, idf, background) as it lies in memory, the sample's size
+** and mean length, the vector options, and the fingerprint of the index
+** it was built on (a hash of what the model is made of: the counts, the
+** files' paths, sizes and content hashes, and the sample papers' rows:
+** equal for a built index and the same index saved and loaded). The
+** sample's vectors are not saved: a model read back has
+** nkept = 0 and makes a doc's vector again when it needs one (the same
+** vector, so the same scores). Read back by mapping the file.
+** A change to how the model is computed (features, idf, background) must
+** bump AD_RMODEL_VERSION: a saved model of another version is refused. */
+#define AD_RMODEL_VERSION 1u
+
+/* The fingerprint of ix's contents for a sample of nsample docs (see
+** above). */
+uint64_t ad_rmodel_ixsig(const ad_ix *ix, uint32_t nsample);
+/* The bytes of model m (built on index ix): ad_rmodel_dumplen(m) of them,
+** written to out. AD_OK, or AD_EFORMAT when m is empty or not ix's. */
+size_t ad_rmodel_dumplen(const ad_rmodel *m);
+int ad_rmodel_dump(const ad_rmodel *m, const ad_ix *ix, char *out);
+/* Why a saved model was not taken (ad_rmodel_load). */
+enum {
+  AD_RLOAD_OK = 0,
+  AD_RLOAD_FORMAT,      /* not a saved model, or of another version or platform */
+  AD_RLOAD_CORRUPT,     /* a saved model whose checks fail */
+  AD_RLOAD_INDEX,       /* made from an index with other contents */
+  AD_RLOAD_OPTIONS      /* made with other vector options */
+};
+/* Read the saved model at path into m (allocator a) for index ix and
+** options o. Returns AD_OK with *why = AD_RLOAD_OK (m is ready), AD_OK
+** with *why the reason it was refused (m left empty), AD_EIO (errno set)
+** or AD_ENOMEM. m is always freeable with ad_rmodel_free. */
+int ad_rmodel_load(ad_rmodel *m, const ad_alloc *a, const ad_ix *ix,
+                   const ad_ropts *o, const char *path, int *why);
+/* Release the mapping of a model read from a file (ad_rmodel_free). */
+void ad_rmodel_unmap(ad_rmodel *m);
+/* }====================================================== */
 
 /* A request. Doc numbers may repeat (duplicates count once) but must be
-** < ndocs. cand == NULL: every doc of the index. */
+** < ndocs. cand == NULL: every doc of the index.
+**
+** With a second index cix (the papers of a few new digest files, say):
+** its papers join the request as if they were papers of ix, with ix's
+** model, so that ranking them needs no merge into ix. A doc number d >=
+** ndocs(ix), in lib, neg, cand, the hits and the evidence, is then doc
+** d - ndocs(ix) of cix, its records read from cc; cand == NULL: every doc
+** of cix. A paper of cix is scored as a doc of ix with the same text would
+** be. A paper with the id of a library paper or a negative in the other
+** index is never returned either. Large candidate sets are narrowed with
+** the postings of the index each candidate belongs to. */
 typedef struct ad_rreq {
   const uint32_t *lib; uint32_t nlib;     /* the library (positives) */
   const uint32_t *neg; uint32_t nneg;     /* papers the reader does not want */
@@ -114,6 +173,7 @@ typedef struct ad_rreq {
                                              "paper" (NULL: none) */
   uint32_t limit, offset;
   uint32_t npapers, nterms;               /* evidence per hit */
+  ad_ix *cix; ad_corpus *cc;              /* the second index, or NULL */
 } ad_rreq;
 
 typedef struct ad_rpaper { uint32_t doc; float score; } ad_rpaper;
@@ -134,6 +194,7 @@ typedef struct ad_rresult {
   uint32_t nlib;            /* distinct library papers used */
   uint32_t scored;          /* candidates scored exactly */
   uint32_t badfile;         /* the file that failed (AD_EIO, AD_ECHANGED) */
+  int badcand;              /* 1: badfile is a file of q->cix */
 } ad_rresult;
 
 /* Rank q's candidates for q's library with model m (built with the same

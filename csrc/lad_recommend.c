@@ -4,7 +4,10 @@
 **   core.recommend(idx, lib_docs, neg_docs, cand_docs [, opts])
 **       -> hits, nlib, scored
 **     lib_docs, neg_docs (or nil), cand_docs (nil: every paper): arrays of
-**     doc numbers (0-based, as paper:_doc()). hits: array of
+**     doc numbers (0-based, as paper:_doc()). With opts.with (a second
+**     Index, whose papers join the request with idx's model: see
+**     ad_rreq), a doc number #idx + d is its doc d, in the arguments and
+**     the results, and cand_docs nil means all of its papers. hits: array of
 **     {doc =, score =, papers = {{doc =, score =}, ...},
 **      terms = {{term =, weight =}, ...}}; nlib: the distinct library
 **     papers used (0: nothing to recommend from); scored: the candidates
@@ -28,6 +31,7 @@
 ** Memory: the doc arrays are userdata; the C result lives in a userdata
 ** with __gc, so an error while building the Lua tables leaks nothing.
 */
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 #include "lad.h"
@@ -118,9 +122,15 @@ static void lad_rcache(lua_State *L, int i) {
 ** or built now; pushes its userdata (the caller keeps it on the stack
 ** while it is used). The index data is read after every Lua allocation
 ** of this function (a finalizer run by one may close or update the
-** index), and *pix, *pc are that data. */
+** index), and *pix, *pc are that data.
+** With path (a saved model; the caller anchors the string): the model is
+** read from that file instead (ad_rmodel_load), and replaces in the cache
+** any model of the same options; when it is refused, *why says why (an
+** AD_RLOAD_* reason, or -errno when the file cannot be read), nothing is
+** pushed and NULL is returned. */
 static ad_rmodel *lad_rmodel_get(lua_State *L, int i, const ad_ropts *o,
-                                 ad_ix **pix, ad_corpus **pc) {
+                                 ad_ix **pix, ad_corpus **pc,
+                                 const char *path, int *why) {
   lad_rsig sig;
   lad_rmodel *m;
   ad_ix *ix;
@@ -138,7 +148,7 @@ static ad_rmodel *lad_rmodel_get(lua_State *L, int i, const ad_ropts *o,
   lad_rsig_of(ix, &sig);
   /* models are kept newest first at t[1..n] */
   n = (int)lua_rawlen(L, t);
-  for (k = 1; k <= n; k++) {
+  for (k = 1; k <= n && path == NULL; k++) {
     lad_rmodel *o1;
     lua_rawgeti(L, t, k);                      /* (the cache's own: no allocation) */
     o1 = (lad_rmodel *)lua_touserdata(L, -1);
@@ -150,7 +160,18 @@ static ad_rmodel *lad_rmodel_get(lua_State *L, int i, const ad_ropts *o,
     }
     lua_pop(L, 1);
   }
-  if (!found) {
+  if (path != NULL) {
+    int st = ad_rmodel_load(&m->m, &ix->a, ix, o, path, why);
+    if (st == AD_EIO) *why = -(errno ? errno : EIO);
+    else if (st != AD_OK) lad_rerror(L, c, st, badfile);
+    if (*why != AD_RLOAD_OK) {
+      ad_rmodel_free(&m->m);
+      lua_settop(L, t - 1);
+      return NULL;
+    }
+    m->live = 1;
+    m->sig = sig;
+  } else if (!found) {
     int st = ad_rmodel_build(&m->m, ix, c, o, &badfile);
     if (st != AD_OK) lad_rerror(L, c, st, badfile);
     m->live = 1;
@@ -168,7 +189,9 @@ static ad_rmodel *lad_rmodel_get(lua_State *L, int i, const ad_ropts *o,
       if (k == found) continue;
       lua_rawgeti(L, t, k);
       o2 = (lad_rmodel *)lua_touserdata(L, -1);
-      if (o2 && o2->live && lad_rsig_eq(&o2->sig, &sig)) lua_rawseti(L, -2, w++);
+      if (o2 && o2->live && lad_rsig_eq(&o2->sig, &sig) &&
+          !(path != NULL && ad_rmodel_fits(&o2->m, ix, o)))
+        lua_rawseti(L, -2, w++);
       else lua_pop(L, 1);
     }
     for (k = 1; k <= n || k <= LAD_RCACHE_MAX; k++) {
@@ -185,6 +208,19 @@ static ad_rmodel *lad_rmodel_get(lua_State *L, int i, const ad_ropts *o,
 }
 
 /* {====================================================== arguments */
+/* The second index of a request (opts.with, at stack index i), checked
+** (errors name the options, argument oi). */
+static ad_ix *lad_rwith(lua_State *L, int i, int oi, ad_corpus **c) {
+  lad_gen *g;
+  if (luaL_testudata(L, i, LAD_INDEX) == NULL) luaL_argerror(L, oi, "with must be an Index");
+  lua_getiuservalue(L, i, 1);
+  g = (lad_gen *)lua_touserdata(L, -1);
+  lua_pop(L, 1);                  /* (the index's user value keeps it alive) */
+  if (g == NULL || !g->live) luaL_argerror(L, oi, "with: the index is closed");
+  if (c != NULL) *c = lad_gencorpus(L, g);
+  return LAD_GIX(g);
+}
+
 /* doc numbers of the array at stack index i (nil allowed when opt) */
 static uint32_t *lad_rdocs(lua_State *L, int i, uint32_t nd, uint32_t *n, int opt) {
   lua_Integer len, k;
@@ -299,18 +335,29 @@ static void lad_ropts(lua_State *L, int t, ad_ropts *o, ad_rreq *q) {
 
 /* core.recommend(idx, lib_docs, neg_docs, cand_docs [, opts]) */
 static int lad_recommend(lua_State *L) {
-  ad_corpus *c;
-  ad_ix *ix = lad_checkix(L, 1, NULL);
-  uint32_t nd = ix->m.ndocs, i, k;
+  ad_corpus *c, *cc = NULL;
+  ad_ix *ix = lad_checkix(L, 1, NULL), *cix = NULL;
+  uint32_t nd = ix->m.ndocs, ncd = 0, i, k;
   ad_ropts o;
   ad_rreq q;
   ad_rmodel *m;
   lad_rres *res;
-  int st;
+  int st, ot;
   memset(&q, 0, sizeof q);
-  q.lib = lad_rdocs(L, 2, nd, &q.nlib, 0);
-  q.neg = lad_rdocs(L, 3, nd, &q.nneg, 1);
-  q.cand = lad_rdocs(L, 4, nd, &q.ncand, 1);
+  lua_settop(L, 5);
+  ot = lua_istable(L, 5);
+  /* opts.with (6): a second index, whose doc d is nd + d here */
+  if (ot) lua_getfield(L, 5, "with"); else lua_pushnil(L);
+  if (!lua_isnil(L, 6)) {
+    cix = lad_rwith(L, 6, 5, NULL);
+    ncd = cix->m.ndocs;
+  }
+  ix = lad_checkix(L, 1, NULL);
+  nd = ix->m.ndocs;
+  if ((uint64_t)nd + ncd >= UINT32_MAX) luaL_argerror(L, 5, "too many documents");
+  q.lib = lad_rdocs(L, 2, nd + ncd, &q.nlib, 0);
+  q.neg = lad_rdocs(L, 3, nd + ncd, &q.nneg, 1);
+  q.cand = lad_rdocs(L, 4, nd + ncd, &q.ncand, 1);
   lad_ropts(L, 5, &o, &q);
   {
     int any = 0;
@@ -320,12 +367,18 @@ static int lad_recommend(lua_State *L) {
   res = (lad_rres *)lua_newuserdatauv(L, sizeof *res, 0);
   memset(res, 0, sizeof *res);
   luaL_setmetatable(L, LAD_RRES);
-  m = lad_rmodel_get(L, 1, &o, &ix, &c);     /* ix, c: read after its allocations */
-  if (ix->m.ndocs != nd)
+  m = lad_rmodel_get(L, 1, &o, &ix, &c, NULL, NULL);   /* ix, c: read after */
+  if (ix->m.ndocs != nd)                                   /* its allocations */
     return luaL_error(L, "recommend: the index was updated during the call");
+  if (cix) {
+    cix = lad_rwith(L, 6, 5, &cc);           /* (no Lua allocation from here) */
+    if (cix->m.ndocs != ncd)
+      return luaL_error(L, "recommend: the index was updated during the call");
+    q.cix = cix; q.cc = cc;
+  }
   res->a = ix->a;
   st = ad_recommend(ix, c, m, &o, &q, &res->r);
-  if (st != AD_OK) return lad_rerror(L, c, st, res->r.badfile);
+  if (st != AD_OK) return lad_rerror(L, res->r.badcand ? cc : c, st, res->r.badfile);
   lua_createtable(L, (int)res->r.nhits, 0);
   for (i = 0; i < res->r.nhits; i++) {
     const ad_rhit *h = &res->r.hits[i];
@@ -356,6 +409,67 @@ static int lad_recommend(lua_State *L) {
   lua_pushinteger(L, res->r.scored);
   ad_rresult_free(&res->a, &res->r);
   return 3;
+}
+
+/* core._rmodel_dump(idx [, opts]) -> the bytes of idx's model for opts
+** (built now unless the cache has it) */
+static int lad_rmodel_dump(lua_State *L) {
+  ad_corpus *c;
+  ad_ix *ix;
+  ad_ropts o;
+  ad_rreq q;
+  ad_rmodel *m;
+  lad_rmodel *lm;
+  lad_rsig sig;
+  luaL_Buffer B;
+  size_t len;
+  char *out;
+  int st;
+  lad_checkix(L, 1, NULL);
+  lua_settop(L, 2);
+  lad_ropts(L, 2, &o, &q);
+  m = lad_rmodel_get(L, 1, &o, &ix, &c, NULL, NULL);
+  lm = (lad_rmodel *)lua_touserdata(L, -1);
+  len = ad_rmodel_dumplen(m);
+  out = luaL_buffinitsize(L, &B, len);
+  ix = lad_checkix(L, 1, NULL);            /* after the buffer's allocation */
+  lad_rsig_of(ix, &sig);
+  if (!lm->live || !lad_rsig_eq(&lm->sig, &sig) || !ad_rmodel_fits(m, ix, &o))
+    return luaL_error(L, "save_model: the index was updated during the call");
+  st = ad_rmodel_dump(m, ix, out);
+  if (st != AD_OK) return lad_error(L, st, "save_model");
+  luaL_pushresultsize(&B, len);
+  return 1;
+}
+
+/* core._rmodel_load(idx, path [, opts]) -> true | false, "path: reason":
+** the saved model becomes idx's model for opts when it was made from an
+** index with idx's contents and with these options */
+static int lad_rmodel_load(lua_State *L) {
+  static const char *const reasons[] = {
+    "ok", "not a saved model of this version",
+    "corrupted (its checks failed)", "made from an index with other contents",
+    "made with other options"
+  };
+  ad_corpus *c;
+  ad_ix *ix;
+  ad_ropts o;
+  ad_rreq q;
+  const char *path;
+  int why = AD_RLOAD_FORMAT;
+  lad_checkix(L, 1, NULL);
+  path = luaL_checkstring(L, 2);
+  lua_settop(L, 3);
+  lad_ropts(L, 3, &o, &q);
+  if (lad_rmodel_get(L, 1, &o, &ix, &c, path, &why) != NULL) {
+    lua_pushboolean(L, 1);
+    return 1;
+  }
+  lua_pushboolean(L, 0);
+  if (why < 0) lua_pushfstring(L, "%s: %s", path, ad_strerror(-why));
+  else lua_pushfstring(L, "%s: %s", path,
+                       why > 0 && why <= AD_RLOAD_OPTIONS ? reasons[why] : "refused");
+  return 2;
 }
 
 /* core.index_lookup(idx, "title" | "doi", value) -> doc, n | nil */
@@ -466,6 +580,22 @@ static int lad_rdoc(lua_State *L) {
   return 1;
 }
 
+/* core._rgen(idx) -> the current generation of an Index (its identity
+** changes with every update: what a resolved library remembers) */
+static int lad_rgen(lua_State *L) {
+  lad_checkindex(L, 1, 1);
+  return 1;
+}
+
+/* core._rindexof(paper) -> an Index over the generation of a MergedPaper
+** (its papers are that paper's index's) */
+static int lad_rindexof(lua_State *L) {
+  uint32_t doc;
+  lad_tompaper(L, 1, &doc, 1);
+  lad_newindex(L, -1);
+  return 1;
+}
+
 typedef struct lad_rcoll { uint32_t *d; uint32_t n, cap; } lad_rcoll;
 
 static int lad_rcoll_cb(void *ud, uint32_t doc) {
@@ -542,16 +672,18 @@ static int lad_rcands(lua_State *L) {
   }
 }
 
-/* idx:recommend(library [, opts]): arxivdigest.recommend.recommend, which
-** resolves the library and the options and runs core.recommend (one
-** method of the Index, owned by its method table) */
+/* idx:recommend(library [, opts]), idx:save_model(path [, opts]),
+** idx:load_model(path [, opts]): the functions of the same name of
+** arxivdigest.recommend (the upvalue), which resolves the library and the
+** options and runs core.recommend (methods of the Index, owned by its
+** method table) */
 static int lad_index_recommend(lua_State *L) {
   int n = lua_gettop(L);
   lad_checkindex(L, 1, 0);
   lua_getglobal(L, "require");
   lua_pushliteral(L, "arxivdigest.recommend");
   lua_call(L, 1, 1);
-  lua_getfield(L, -1, "recommend");
+  lua_getfield(L, -1, lua_tostring(L, lua_upvalueindex(1)));
   lua_insert(L, 1);
   lua_pop(L, 1);
   lua_call(L, n, LUA_MULTRET);
@@ -575,11 +707,22 @@ void lad_recommend_open(lua_State *L) {
   lua_pushcfunction(L, lad_rfind); lua_setfield(L, -2, "_rfind");
   lua_pushcfunction(L, lad_rpaper); lua_setfield(L, -2, "_rpaper");
   lua_pushcfunction(L, lad_rdoc); lua_setfield(L, -2, "_rdoc");
+  lua_pushcfunction(L, lad_rindexof); lua_setfield(L, -2, "_rindexof");
+  lua_pushcfunction(L, lad_rgen); lua_setfield(L, -2, "_rgen");
   lua_pushcfunction(L, lad_rcands); lua_setfield(L, -2, "_rcands");
+  lua_pushcfunction(L, lad_rmodel_dump); lua_setfield(L, -2, "_rmodel_dump");
+  lua_pushcfunction(L, lad_rmodel_load); lua_setfield(L, -2, "_rmodel_load");
   /* idx:recommend joins the Index's methods (lad_index_open ran first) */
   luaL_getmetatable(L, LAD_INDEX);
   lua_getfield(L, -1, "__index");
-  lua_pushcfunction(L, lad_index_recommend);
-  lua_setfield(L, -2, "recommend");
+  {
+    static const char *const names[] = {"recommend", "save_model", "load_model", NULL};
+    int k;
+    for (k = 0; names[k]; k++) {
+      lua_pushstring(L, names[k]);
+      lua_pushcclosure(L, lad_index_recommend, 1);
+      lua_setfield(L, -2, names[k]);
+    }
+  }
   lua_pop(L, 2);
 }

@@ -16,7 +16,8 @@
 **     __gc metamethods (which run with hooks off) are refused;
 **   - the state's world holds only what cannot do what a script must not:
 **     no io, os (but time/date/clock/difftime), debug, package, load of
-**     binary chunks, and the core without open/load/index/save/update.
+**     binary chunks, and the core without open/load/index/save/update
+**     (nor save_model/load_model).
 **     The only file a script can write is none: pipelines have no writer
 **     there, and host functions passed in (a writer the host chose) are
 **     the only way out.
@@ -204,6 +205,8 @@ static int lad_sb_require(lua_State *S) {
     lua_getfield(S, -1, "__index");
     lua_pushnil(S); lua_setfield(S, -2, "save");
     lua_pushnil(S); lua_setfield(S, -2, "update");
+    lua_pushnil(S); lua_setfield(S, -2, "save_model");
+    lua_pushnil(S); lua_setfield(S, -2, "load_model");
     lua_pop(S, 2);
   } else {
     if (!(strcmp(name, "re") == 0 || strcmp(name, "arxivdigest") == 0 ||

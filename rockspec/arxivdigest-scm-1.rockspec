@@ -33,6 +33,7 @@ build = {
         "csrc/ad_ixread.c",
         "csrc/ad_open.c",
         "csrc/ad_recommend.c",
+        "csrc/ad_rsave.c",
         "csrc/ad_scan.c",
         "csrc/ad_search.c",
         "csrc/ad_select.c",

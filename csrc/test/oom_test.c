@@ -288,6 +288,46 @@ static const scenario scenarios[] = {
    NOINDEX
    "IDX = require('arxivdigest').index(DIR)\n",
    NULL, 0},
+  {"recommend_with",   /* candidates from a second index (an Index, a list
+                          of papers of both), a library paper found only
+                          there, the model read from a file and written */
+   "local ad = require 'arxivdigest'\n"
+   NOINDEX
+   "local core = require 'arxivdigest.core'\n"
+   "local out = {}\n"
+   "local function dumph(hits)\n"
+   "  for _, h in ipairs(hits) do\n"
+   "    local why = h:why()\n"
+   "    out[#out + 1] = h.paper.id .. ' ' .. ('%.5f'):format(h.score) .. ' ' .. table.concat(why.terms, '|')\n"
+   "    for _, p in ipairs(why.papers) do out[#out + 1] = '  ' .. p.paper.id .. ('%.5f'):format(p.score) end\n"
+   "  end\n"
+   "end\n"
+   "local ok, why = IDX:load_model(SAVEDIR .. '/m.model')\n"
+   "out[#out + 1] = tostring(ok) .. ' ' .. tostring(why)\n"
+   "local lib = {core._rpaper(IDX, 0).id, 'see C2', core._rpaper(C2, 1)}\n"
+   "dumph(IDX:recommend(lib, {candidates = C2, limit = 4}))\n"
+   "dumph(IDX:recommend(lib, {candidates = {core._rpaper(C2, 2), core._rpaper(IDX, 3)}, limit = 4}))\n"
+   "local sok, serr = IDX:save_model(SAVEDIR .. '/n.model')\n"
+   "if not sok then error(serr, 0) end\n"
+   "return table.concat(out, '\\n')\n",
+   NOINDEX
+   "local ad = require('arxivdigest')\n"
+   "local f = assert(io.open(SAVEDIR .. '/new.md', 'w'))\n"
+   "f:write('# Arxiv Papers in cs.CV on 2020-06-12\\n### Depth from defocus, again\\n',\n"
+   "  '- **Arxiv ID**: http://arxiv.org/abs/2006.09998v1\\n- **Categories**: **cs.CV**\\n',\n"
+   "  '- **Summary**: depth estimation from defocus blur with a network.\\n',\n"
+   "  '### Segmentation of images\\n- **Arxiv ID**: http://arxiv.org/abs/2006.09999v1\\n',\n"
+   "  '- **Categories**: **cs.CV**\\n- **Summary**: semantic segmentation of images, new.\\n',\n"
+   "  '### Another\\n- **Arxiv ID**: http://arxiv.org/abs/2006.09997v1\\n',\n"
+   "  '- **Summary**: a neural network for images.\\n')\n"
+   "f:close()\n"
+   "C2 = ad.index(SAVEDIR .. '/new.md', {threads = 1})\n"
+   "assert(ad.index(DIR):save_model(SAVEDIR .. '/m.model'))\n"
+   "IDX = ad.index(DIR)\n",
+   "local p = io.popen('ls -a ' .. SAVEDIR) local s = p:read('a') p:close()\n"
+   "os.remove(SAVEDIR .. '/m.model') os.remove(SAVEDIR .. '/n.model') os.remove(SAVEDIR .. '/new.md')\n"
+   "if s:find('%.tmp') then return 'a temporary file was left: ' .. s end\n",
+   0},
   {NULL, NULL, NULL, NULL, 0}
 };
 /* }====================================================== */

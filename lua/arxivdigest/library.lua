@@ -457,31 +457,37 @@ end
 -- =======================================================
 
 
+-- The doc of entry e in idx (its id, else its DOI, else its title: the
+-- first the index knows), or nil; why: what was not found; n: how many
+-- papers have its title (when the title decided).
+local function match_entry(idx, e)
+  local doc, why, n = nil, {}, nil
+  if e.id then
+    doc = core._rfind(idx, e.id)
+    if not doc then why[#why + 1] = "arXiv " .. e.id .. " is not in the index" end
+  end
+  if not doc and e.doi then
+    doc = core.index_lookup(idx, "doi", e.doi)
+    if not doc then why[#why + 1] = "DOI " .. short(e.doi) .. " is not in the index" end
+  end
+  if not doc and e.title then
+    doc, n = core.index_lookup(idx, "title", e.title)
+    if not doc then why[#why + 1] = "no paper has the title \"" .. short(e.title) .. "\"" end
+  end
+  return doc, why, n
+end
+
 --- lib:resolve(idx) -> lib: match every entry against the index.
 function Library.resolve(lib, idx)
   if not core._risindex(idx) then
     argerror(1, "resolve", "Index expected, got " .. type(idx))
   end
-  local c = core
   local docs, seen, unmatched, ids = {}, {}, {}, {}
   local first_line = {}
   for _, e in ipairs(lib._entries) do
-    local doc, why = nil, {}
-    if e.id then
-      doc = core._rfind(idx, e.id)
-      if not doc then why[#why + 1] = "arXiv " .. e.id .. " is not in the index" end
-    end
-    if not doc and e.doi then
-      doc = c.index_lookup(idx, "doi", e.doi)
-      if not doc then why[#why + 1] = "DOI " .. short(e.doi) .. " is not in the index" end
-    end
-    if not doc and e.title then
-      local n
-      doc, n = c.index_lookup(idx, "title", e.title)
-      if not doc then why[#why + 1] = "no paper has the title \"" .. short(e.title) .. "\""
-      elseif n > 1 then
-        warn(lib, e.line, fmt("%d papers have the title \"%s\": the newest is used", n, short(e.title)))
-      end
+    local doc, why, n = match_entry(idx, e)
+    if doc and n and n > 1 then
+      warn(lib, e.line, fmt("%d papers have the title \"%s\": the newest is used", n, short(e.title)))
     end
     if doc then
       e.doc = doc
@@ -502,13 +508,35 @@ function Library.resolve(lib, idx)
     end
   end
   lib._docs, lib._ids, lib._unmatched, lib._index = docs, ids, unmatched, idx
+  lib._gen = core._rgen(idx)      -- (an update of idx makes a new generation)
   return lib
+end
+
+-- is lib resolved against idx as it is now (not before an update)?
+local function resolved(lib, idx)
+  return lib._index == idx and lib._gen == core._rgen(idx)
 end
 
 --- lib:_docs_for(idx) -> doc numbers of the papers in idx (resolves)
 function Library._docs_for(lib, idx)
-  if lib._index ~= idx then lib:resolve(idx) end
+  if not resolved(lib, idx) then lib:resolve(idx) end
   return lib._docs
+end
+
+--- lib:_docs_among(idx, other) -> doc numbers in the index `other` of the
+-- entries idx does not have (by the same rules; a paper whose id idx has
+-- is left out: it counts there). The library stays resolved against idx.
+function Library._docs_among(lib, idx, other)
+  if not resolved(lib, idx) then lib:resolve(idx) end
+  local docs, seen = {}, {}
+  for _, u in ipairs(lib._unmatched) do
+    local doc = match_entry(other, u.entry)
+    if doc and not seen[doc] and not core._rfind(idx, core._rpaper(other, doc).id) then
+      seen[doc] = true
+      docs[#docs + 1] = doc
+    end
+  end
+  return docs
 end
 
 function Library.__len(lib)

@@ -53,12 +53,16 @@ function M.atomic(path, fn)
   if kind == "directory" then return nil, path .. ": Is a directory" end
   if kind and kind ~= "file" then return nil, path .. ": not a regular file (a " .. kind .. ")" end
   local tmp = tmpname(path)
-  local fh, oerr = io.open(tmp, "wb")
-  if not fh then return nil, path .. ": " .. reason(oerr, tmp) end
+  -- (made before the file exists: between its creation and the pcall
+  -- nothing allocates, so a memory error cannot leave it behind)
+  local fh
   local function write(s)
     local ok, werr = fh:write(s)
     if not ok then error(setmetatable({msg = path .. ": " .. reason(werr, tmp)}, IOError), 0) end
   end
+  local oerr
+  fh, oerr = io.open(tmp, "wb")
+  if not fh then return nil, path .. ": " .. reason(oerr, tmp) end
   local ok, res = pcall(fn, write)
   if not ok then
     fh:close()

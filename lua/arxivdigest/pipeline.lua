@@ -251,6 +251,10 @@ function Pipeline:recommend(library, opts)
   if opts ~= nil and type(opts) ~= "table" then
     error(format("bad argument #2 to 'recommend' (options table expected, got %s)", type(opts)), 2)
   end
+  if opts and opts.candidates ~= nil then
+    error("bad argument #2 to 'recommend' (candidates: a pipeline ranks its own papers; "
+      .. "idx:recommend takes candidates)", 2)
+  end
   local o = {}
   for k, v in pairs(opts or {}) do o[k] = v end
   return derive(self, "recommend", function(n)

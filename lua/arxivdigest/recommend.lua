@@ -55,8 +55,9 @@
 local core = require "arxivdigest.core"
 local LIB = require "arxivdigest.library"
 
-local type, error, ipairs, pairs, setmetatable, tostring, math_type, pcall =
-      type, error, ipairs, pairs, setmetatable, tostring, math.type, pcall
+local type, error, ipairs, pairs, setmetatable, tostring, math_type, pcall, rawequal =
+      type, error, ipairs, pairs, setmetatable, tostring, math.type, pcall, rawequal
+local require = require
 local fmt, log = string.format, math.log
 
 local _ENV = nil -- luacheck: ignore 211
@@ -118,27 +119,40 @@ local function paper_doc(idx, x)
   return d or false
 end
 
--- doc numbers of a library argument; text: its free text, if any
-local function library_docs(idx, library, fname, argn)
+-- The doc numbers of a library argument (a list), its free text if any,
+-- and the ids found nowhere. With cidx (a second index: see
+-- opts.candidates), a paper found only there is #idx + its doc there.
+local function library_docs(idx, library, fname, argn, cidx)
   local t = type(library)
+  local nd = cidx and #idx
   if t == "string" then
     local d = core._rfind(idx, library)
     if d then return { d }, nil, {} end
+    d = cidx and core._rfind(cidx, library)
+    if d then return { nd + d }, nil, {} end
     return {}, library, {}
   elseif is_library(library) then
     local docs = library:_docs_for(idx)
     local out = {}
     for i, d in ipairs(docs) do out[i] = d end
+    if cidx then
+      for _, d in ipairs(library:_docs_among(idx, cidx)) do out[#out + 1] = nd + d end
+    end
     return out, nil, {}
   elseif t == "table" then
     local docs, unmatched = {}, {}
     for i, x in ipairs(library) do
       if type(x) == "string" then
         local d = core._rfind(idx, x)
-        if d then docs[#docs + 1] = d else unmatched[#unmatched + 1] = x end
+        local cd = not d and cidx and core._rfind(cidx, x)
+        if d then docs[#docs + 1] = d
+        elseif cd then docs[#docs + 1] = nd + cd
+        else unmatched[#unmatched + 1] = x end
       elseif type(x) == "userdata" and paper_doc(idx, x) ~= nil then
         local d = paper_doc(idx, x)
+        local cd = not d and cidx and paper_doc(cidx, x)
         if d then docs[#docs + 1] = d
+        elseif cd then docs[#docs + 1] = nd + cd
         else argerror(argn, fname, fmt("item %d is a paper of another index", i), 3) end
       else
         argerror(argn, fname, fmt("item %d is a %s, an arXiv id or a paper was expected", i, type(x)), 3)
@@ -146,9 +160,51 @@ local function library_docs(idx, library, fname, argn)
     end
     return docs, nil, unmatched
   elseif t == "userdata" and paper_doc(idx, library) ~= nil then
-    return library_docs(idx, { library }, fname, argn)
+    return library_docs(idx, { library }, fname, argn, cidx)
   end
   argerror(argn, fname, "list of ids or papers, Library or text expected, got " .. t, 3)
+end
+
+-- opts.candidates: nil, an open Index, or a list of papers of idx and of
+-- at most one other index. Returns cidx (the other index, or nil) and the
+-- candidates: a list of doc numbers (a paper of cidx: #idx + its doc
+-- there), or "all" (every paper of cidx) or "query" (the query's, in idx).
+local function check_candidates(idx, c, q, fname)
+  if c == nil then return nil, "query" end
+  if core._risindex(c) then
+    if not pcall(function() return #c end) then
+      argerror(3, fname, "candidates: the index is closed", 3)
+    end
+    if rawequal(c, idx) then return nil, q == nil and "all" or "query" end
+    return c, q == nil and "all" or "query"
+  end
+  if type(c) ~= "table" or is_library(c) then
+    argerror(3, fname, "candidates must be an Index or a list of papers, got "
+      .. (is_library(c) and "a Library" or type(c)), 3)
+  end
+  if q ~= nil then
+    argerror(3, fname, "query and a list of candidates exclude each other", 3)
+  end
+  local docs, cidx, nd = {}, nil, #idx
+  for i, x in ipairs(c) do
+    local d = nil
+    if type(x) == "userdata" then d = paper_doc(idx, x) end
+    if d == nil then
+      argerror(3, fname, fmt("candidates: item %d is a %s, a paper was expected", i, type(x)), 3)
+    end
+    if d then
+      docs[#docs + 1] = d
+    else
+      local cd = cidx and paper_doc(cidx, x)
+      if not cd then
+        if cidx then argerror(3, fname, "candidates: papers of more than one other index", 3) end
+        cidx = core._rindexof(x)
+        cd = paper_doc(cidx, x)
+      end
+      docs[#docs + 1] = nd + cd
+    end
+  end
+  return cidx, docs
 end
 
 -- candidate doc numbers of a query (nil: the newest digest day)
@@ -168,16 +224,20 @@ function hit_methods.why(hit)
   if not e then
     argerror(1, "why", "recommendation hit expected", 1)
   end
-  local w, idx = e[1], e[2]
+  local w, idx, cidx, nd = e[1], e[2], e[3], e[4]
   local papers, terms, weights = {}, {}, {}
-  for i, p in ipairs(w.papers) do papers[i] = { paper = core._rpaper(idx, p.doc), score = p.score } end
+  for i, p in ipairs(w.papers) do
+    -- a library paper found only in the second index: nd + its doc there
+    local paper = (cidx and p.doc >= nd) and core._rpaper(cidx, p.doc - nd) or core._rpaper(idx, p.doc)
+    papers[i] = { paper = paper, score = p.score }
+  end
   for i, t in ipairs(w.terms) do terms[i] = t.term; weights[i] = t.weight end
   return { papers = papers, terms = terms, weights = weights }
 end
 
 local function core_opts(opts, weights, text, extra)
   local o = { limit = opts.limit, offset = opts.offset, weights = weights, text = text,
-              papers = opts.papers, terms = opts.terms }
+              papers = opts.papers, terms = opts.terms, with = opts.with }
   if extra then for k, v in pairs(extra) do o[k] = v end end
   return o
 end
@@ -193,42 +253,93 @@ function M.recommend(idx, library, opts)
   local limit = int_opt(opts, "limit", 10, fname)
   local offset = int_opt(opts, "offset", 0, fname)
   local weights = check_weights(opts.weights, fname)
-  local docs, text, unmatched = library_docs(idx, library, fname, 2)
+  local q = opts.query
+  if q ~= nil and type(q) ~= "string" and type(q) ~= "table" then
+    argerror(3, fname, "query must be a query string, got " .. type(q))
+  end
+  local cidx, which = check_candidates(idx, opts.candidates, q, fname)
+  local docs, text, unmatched = library_docs(idx, library, fname, 2, cidx)
   if #docs == 0 and not text then
     argerror(2, fname, "the library has no paper in this index", 2)
   end
-  local neg = nil
+  local neg, _ = nil, nil
   if opts.negative ~= nil then
     local ng = opts.negative
     if type(ng) == "string" or (type(ng) == "userdata" and paper_doc(idx, ng) ~= nil) then ng = { ng } end
     if type(ng) ~= "table" or is_library(ng) then
       argerror(3, fname, "negative must be a list of ids or papers, got " .. type(opts.negative))
     end
-    neg = library_docs(idx, ng, fname, 3)
+    neg, _ = library_docs(idx, ng, fname, 3, cidx)
   end
-  local q = opts.query
-  if q ~= nil and type(q) ~= "string" and type(q) ~= "table" then
-    argerror(3, fname, "query must be a query string, got " .. type(q))
+  -- the candidates: a query's in idx (default: the newest digest day), the
+  -- papers given, or every paper of the candidates' index (nil)
+  local cands, ncands
+  if which == "query" then cands = candidates(cidx or idx, q)
+  elseif which ~= "all" then cands = which end
+  if cands and cidx and which == "query" then
+    local nd = #idx
+    for i, d in ipairs(cands) do cands[i] = nd + d end
   end
-  local cands = candidates(idx, q)
-  local info = { library = 0, candidates = #cands, unmatched = unmatched }
-  if #cands == 0 then
+  ncands = cands and #cands or #(cidx or idx)
+  local info = { library = 0, candidates = ncands, unmatched = unmatched }
+  if ncands == 0 then
     info.library = #docs + (text and 1 or 0)
     return {}, info
   end
   local raw, nlib = core.recommend(idx, docs, neg, cands,
-    core_opts({ limit = limit, offset = offset, papers = 5, terms = 8 }, weights, text, opts._method))
+    core_opts({ limit = limit, offset = offset, papers = 5, terms = 8, with = cidx }, weights, text,
+              opts._method))
   if nlib == 0 then
     argerror(2, fname, "the library has no paper with words in the fields weighed", 2)
   end
   info.library = nlib
   local hits = {}
+  local nd = #idx
   for i, h in ipairs(raw) do
-    local hit = setmetatable({ score = h.score, paper = core._rpaper(idx, h.doc) }, hit_mt)
-    evidence[hit] = { h, idx }
+    local paper = (cidx and h.doc >= nd) and core._rpaper(cidx, h.doc - nd) or core._rpaper(idx, h.doc)
+    local hit = setmetatable({ score = h.score, paper = paper }, hit_mt)
+    evidence[hit] = { h, idx, cidx, nd }
     hits[i] = hit
   end
   return hits, info
+end
+
+-- the core's options of a model: the weights (checked) and the method's
+local function model_opts(opts, fname)
+  if opts ~= nil and type(opts) ~= "table" then
+    argerror(3, fname, "options table expected, got " .. type(opts), 2)
+  end
+  opts = opts or {}
+  return core_opts({}, check_weights(opts.weights, fname), nil, opts._method)
+end
+
+--- save_model(idx, path [, opts]) -> true | nil, "path: reason", errno
+-- Writes the recommendation model of idx for opts.weights (built now
+-- unless idx has it) to path, atomically.
+function M.save_model(idx, path, opts)
+  local fname = "save_model"
+  check_index(idx, fname)
+  if type(path) ~= "string" or path == "" then
+    argerror(2, fname, "file name expected, got " .. (path == "" and "an empty string" or type(path)))
+  end
+  local bytes = core._rmodel_dump(idx, model_opts(opts, fname))
+  return require("arxivdigest.output").atomic(path, function(write) write(bytes) end)
+end
+
+--- load_model(idx, path [, opts]) -> true | false, reason
+-- Reads a model written by save_model: when it was made from an index with
+-- the contents of idx and with these options, idx:recommend uses it from
+-- now on (no model to build) and the result is true; otherwise false and
+-- why ("path: No such file or directory", "made from an index with other
+-- contents", "made with other options", "not a saved model of this
+-- version", "corrupted (its checks failed)"), and nothing changes.
+function M.load_model(idx, path, opts)
+  local fname = "load_model"
+  check_index(idx, fname)
+  if type(path) ~= "string" or path == "" then
+    argerror(2, fname, "file name expected, got " .. (path == "" and "an empty string" or type(path)))
+  end
+  return core._rmodel_load(idx, path, model_opts(opts, fname))
 end
 
 -- recall@k and nDCG@k of ranked docs against the set rel (nrel members)

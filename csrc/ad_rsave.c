@@ -1,0 +1,213 @@
+/*
+** ad_rsave.c: a recommendation model (ad_recommend.h) in a file, and
+** back. Pure C. The model's owner is ad_recommend.c; this file only moves
+** its table to and from a file, and says which index it belongs to.
+**
+** The file (native byte order and layout, checked):
+**   header, 128 bytes: "ADRMODEL", u32 version (AD_RMODEL_VERSION), u32
+**     byte-order mark, u64 fingerprint of the index (ad_rmodel_ixsig),
+**     u32 ndocs, nsample, n (features), cap (slots, a power of 2), f64
+**     avgdl, the vector options (f32 w[4], i32 scheme, i32 bigrams, f32
+**     k1, f32 b, u32 sample), u32 sizeof(ad_rment), zeros
+**   the table: cap x ad_rment, slot by slot, as in memory (key 0: empty)
+**   u64 hash of every byte above
+** A model is read back by mapping the file: its table is used where it
+** lies (no copy is allocated). Checks before it is used: the size, the
+** hash, the counts, every value finite, and every key found at its own
+** slot by the table's probing rule (ad_rmodel_slot): so a crafted file
+** cannot make a lookup loop or go astray.
+**
+** The fingerprint of an index (ad_rmodel_ixsig) covers what the model is
+** made of: META (the counts), FILES and FSTR (every file's path, size and
+** content hash: the text), and the DOCS rows of the sample (which record
+** each sample paper shows, its field lengths and norm). Equal for a built
+** index and the same index saved and loaded; a few MB to read where the
+** whole index is 170 MB.
+*/
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "ad_recommend.h"
+
+#define AD_RMAGIC "ADRMODEL"
+#define AD_RBOM 0x01020304u
+#define AD_RHDR 128u      /* bytes before the table */
+
+uint64_t ad_rmodel_ixsig(const ad_ix *ix, uint32_t nsample) {
+  static const int secs[] = {AD_SEC_META, AD_SEC_FILES, AD_SEC_FSTR, AD_SEC_DOCS};
+  uint64_t h = AD_HASH_INIT;
+  size_t k;
+  for (k = 0; k < sizeof secs / sizeof *secs; k++) {
+    int s = secs[k];
+    uint64_t len = ix->seclen[s];
+    h = ad_fasthash(&len, sizeof len, h);
+    if (s == AD_SEC_DOCS) {                     /* the sample's rows */
+      uint64_t rows = (uint64_t)nsample * sizeof(ad_ixdoc);
+      if (rows < len) len = rows;
+    }
+    if (len && ix->sec[s]) h = ad_fasthash(ix->sec[s], (size_t)len, h);
+  }
+  return h;
+}
+
+typedef struct ad_rhdr {
+  uint32_t version, bom;
+  uint64_t sig;
+  uint32_t ndocs, nsample, n, cap;
+  double avgdl;
+  float w[AD_NFIELDS];
+  int32_t scheme, bigrams;
+  float k1, b;
+  uint32_t sample, entsize;
+} ad_rhdr;
+
+/* the header's fields at their offsets (memcpy: no alignment assumed) */
+static void ad_rhdr_io(char *p, ad_rhdr *h, int put) {
+  static const struct { size_t off, len; } f[] = {
+    {8, 4}, {12, 4}, {16, 8}, {24, 4}, {28, 4}, {32, 4}, {36, 4}, {40, 8},
+    {48, 4 * AD_NFIELDS}, {64, 4}, {68, 4}, {72, 4}, {76, 4}, {80, 4}, {84, 4}
+  };
+  void *v[15];
+  size_t k;
+  v[0] = &h->version; v[1] = &h->bom; v[2] = &h->sig; v[3] = &h->ndocs;
+  v[4] = &h->nsample; v[5] = &h->n; v[6] = &h->cap; v[7] = &h->avgdl;
+  v[8] = h->w; v[9] = &h->scheme; v[10] = &h->bigrams; v[11] = &h->k1;
+  v[12] = &h->b; v[13] = &h->sample; v[14] = &h->entsize;
+  for (k = 0; k < 15; k++) {
+    if (put) memcpy(p + f[k].off, v[k], f[k].len);
+    else memcpy(v[k], p + f[k].off, f[k].len);
+  }
+}
+
+size_t ad_rmodel_dumplen(const ad_rmodel *m) {
+  return AD_RHDR + (size_t)m->cap * sizeof(ad_rment) + 8;
+}
+
+int ad_rmodel_dump(const ad_rmodel *m, const ad_ix *ix, char *b) {
+  ad_rhdr h;
+  size_t body = AD_RHDR + (size_t)m->cap * sizeof(ad_rment);
+  uint64_t sum;
+  int f;
+  if (m->t == NULL || m->cap == 0 || m->ndocs != ix->m.ndocs) return AD_EFORMAT;
+  memset(&h, 0, sizeof h);
+  h.version = AD_RMODEL_VERSION; h.bom = AD_RBOM;
+  h.sig = ad_rmodel_ixsig(ix, m->nsample);
+  h.ndocs = m->ndocs; h.nsample = m->nsample; h.n = m->n; h.cap = m->cap;
+  h.avgdl = m->avgdl;
+  for (f = 0; f < AD_NFIELDS; f++) h.w[f] = m->o.w[f];
+  h.scheme = m->o.scheme; h.bigrams = m->o.bigrams;
+  h.k1 = m->o.k1; h.b = m->o.b; h.sample = m->o.sample;
+  h.entsize = (uint32_t)sizeof(ad_rment);
+  memset(b, 0, AD_RHDR);
+  memcpy(b, AD_RMAGIC, 8);
+  ad_rhdr_io(b, &h, 1);
+  memcpy(b + AD_RHDR, m->t, (size_t)m->cap * sizeof(ad_rment));
+  sum = ad_fasthash(b, body, AD_HASH_INIT);
+  memcpy(b + body, &sum, 8);
+  return AD_OK;
+}
+
+void ad_rmodel_unmap(ad_rmodel *m) {
+  if (m->map) munmap(m->map, m->maplen);
+  m->map = NULL; m->maplen = 0;
+}
+
+/* Check the mapped bytes b[0..n) and make m's table of them; *why. */
+static int ad_rmodel_take(ad_rmodel *m, const ad_ix *ix, const ad_ropts *o,
+                          const char *b, size_t n, int *why) {
+  ad_rhdr h;
+  ad_ropts fo;
+  uint64_t sum;
+  uint32_t i, cnt = 0, S;
+  const ad_rment *t;
+  int f;
+  *why = AD_RLOAD_FORMAT;
+  if (n < AD_RHDR + 8 || memcmp(b, AD_RMAGIC, 8) != 0) return AD_OK;
+  ad_rhdr_io((char *)b, &h, 0);
+  if (h.version != AD_RMODEL_VERSION || h.bom != AD_RBOM ||
+      h.entsize != sizeof(ad_rment))
+    return AD_OK;
+  *why = AD_RLOAD_CORRUPT;
+  if (h.cap < 16 || h.cap > (1u << 30) || (h.cap & (h.cap - 1)) != 0 ||
+      (uint64_t)n != AD_RHDR + (uint64_t)h.cap * sizeof(ad_rment) + 8 ||
+      (uint64_t)h.n * 10 > (uint64_t)h.cap * 7 || h.nsample > h.ndocs ||
+      !(h.avgdl >= 0 && h.avgdl < 1e12))
+    return AD_OK;
+  memcpy(&sum, b + n - 8, 8);
+  if (ad_fasthash(b, n - 8, AD_HASH_INIT) != sum) return AD_OK;
+  /* which index, which options */
+  if (h.ndocs != ix->m.ndocs || h.sig != ad_rmodel_ixsig(ix, h.nsample)) {
+    *why = AD_RLOAD_INDEX;
+    return AD_OK;
+  }
+  fo = *o;                       /* the scoring options are the request's */
+  for (f = 0; f < AD_NFIELDS; f++) fo.w[f] = h.w[f];
+  fo.scheme = h.scheme; fo.bigrams = h.bigrams;
+  fo.k1 = h.k1; fo.b = h.b; fo.sample = h.sample;
+  m->o = fo; m->ndocs = h.ndocs;
+  if (!ad_rmodel_fits(m, ix, o)) { *why = AD_RLOAD_OPTIONS; return AD_OK; }
+  S = fo.sample == 0 || fo.sample > h.ndocs ? h.ndocs : fo.sample;
+  if (S != h.nsample) return AD_OK;
+  /* the table, where it lies (read only: never written) */
+  t = (const ad_rment *)(const void *)(b + AD_RHDR);
+  m->t = (ad_rment *)(void *)(b + AD_RHDR);
+  m->cap = h.cap; m->n = h.n;
+  for (i = 0; i < h.cap; i++) {
+    if (t[i].key == 0) continue;
+    if (!isfinite(t[i].idf) || !isfinite(t[i].mu) || ad_rmodel_slot(m, t[i].key) != i) break;
+    cnt++;
+  }
+  if (i < h.cap || cnt != h.n) {
+    m->t = NULL; m->cap = m->n = 0;
+    return AD_OK;
+  }
+  m->nsample = h.nsample;
+  m->nkept = 0;
+  m->avgdl = h.avgdl;
+  *why = AD_RLOAD_OK;
+  return AD_OK;
+}
+
+int ad_rmodel_load(ad_rmodel *m, const ad_alloc *a, const ad_ix *ix,
+                   const ad_ropts *o, const char *path, int *why) {
+  int fd, st;
+  struct stat sb;
+  void *map;
+  memset(m, 0, sizeof *m);
+  m->a = *a;
+  *why = AD_RLOAD_FORMAT;
+  fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return AD_EIO;
+  if (fstat(fd, &sb)) { int e = errno; close(fd); errno = e; return AD_EIO; }
+  if (S_ISDIR(sb.st_mode)) { close(fd); errno = EISDIR; return AD_EIO; }
+  if (!S_ISREG(sb.st_mode) || sb.st_size < (off_t)(AD_RHDR + 8) ||
+      (uint64_t)sb.st_size > ((uint64_t)1 << 36)) {
+    close(fd);
+    return AD_OK;                       /* not a saved model */
+  }
+  /* (every page is read by the checks: mapped at once where the system can) */
+#ifdef MAP_POPULATE
+  map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+#else
+  map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+#endif
+  if (map == MAP_FAILED) { int e = errno; close(fd); errno = e; return AD_EIO; }
+  close(fd);
+  m->map = map; m->maplen = (size_t)sb.st_size;
+  st = ad_rmodel_take(m, ix, o, (const char *)map, (size_t)sb.st_size, why);
+  if (st == AD_OK && *why == AD_RLOAD_OK) {
+    m->dq = (float *)ad_malloc(a, (size_t)m->cap * sizeof *m->dq);
+    if (m->dq == NULL) st = AD_ENOMEM;
+    else memset(m->dq, 0, (size_t)m->cap * sizeof *m->dq);
+  }
+  if (st != AD_OK || *why != AD_RLOAD_OK) {
+    ad_rmodel_free(m);
+    memset(&m->o, 0, sizeof m->o);
+    m->ndocs = 0;
+  }
+  return st;
+}
