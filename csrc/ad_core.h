@@ -287,6 +287,22 @@ int ad_id_cmp(const char *a, size_t an, const char *b, size_t bn);
 int ad_parse_id(const char *s, size_t n, uint32_t *off, uint32_t *len,
                 uint16_t *version);
 
+/* Wrapping for the text format (format/text.lua, core.wrap_plain).
+** 1 when s[0..n) is text the text format prints unchanged: printable ASCII
+** (0x20..0x7E), no two spaces in a row, no space at either end (the empty
+** string too). */
+int ad_text_plain(const char *s, size_t n);
+
+/* One line of the greedy wrap of plain text s[0..n) (ad_text_plain) into
+** lines of at most avail bytes (avail 0 counts as 1): the line starting at
+** s[pos] ends before the last space of s[pos+1 .. pos+avail] when there is
+** one, else it is the next avail bytes (a word longer than the line is
+** cut); the rest of s when it fits. Returns the line's length and sets
+** *next to where the following line starts (n after the last line). Lines
+** of plain text never start with a space. */
+size_t ad_wrap_line(const char *s, size_t n, size_t pos, size_t avail,
+                    size_t *next);
+
 /* 64-bit content hash (not cryptographic) */
 uint64_t ad_hash64(const void *p, size_t n, uint64_t h);
 #define AD_HASH_INIT 0xcbf29ce484222325ULL

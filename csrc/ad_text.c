@@ -760,3 +760,31 @@ size_t ad_iso8601(const char *s, size_t n, char out[21]) {
   return 20;
 }
 /* }====================================================== */
+
+/* {====================================================== wrapping (text format) */
+int ad_text_plain(const char *s, size_t n) {
+  const unsigned char *u = (const unsigned char *)s;
+  size_t i;
+  if (n == 0) return 1;
+  if (u[0] == ' ' || u[n - 1] == ' ') return 0;
+  for (i = 0; i < n; i++) {
+    unsigned c = u[i];
+    if (c < 0x20 || c > 0x7E) return 0;
+    if (c == ' ' && u[i + 1] == ' ') return 0;  /* i + 1 < n: u[n-1] != ' ' */
+  }
+  return 1;
+}
+
+size_t ad_wrap_line(const char *s, size_t n, size_t pos, size_t avail,
+                    size_t *next) {
+  size_t k;
+  if (pos >= n) { *next = n; return 0; }
+  if (avail == 0) avail = 1;
+  if (n - pos <= avail) { *next = n; return n - pos; }
+  k = pos + avail;                    /* the last space in (pos, pos + avail] */
+  while (k > pos && s[k] != ' ') k--;
+  if (k > pos) { *next = k + 1; return k - pos; }
+  *next = pos + avail;                /* one word longer than the line: cut */
+  return avail;
+}
+/* }====================================================== */

@@ -167,6 +167,8 @@ local BASE = {
   ["core.has_code"] = function() return {"https://github.com/x/y"} end,
   ["core.snippet"] = function(e) return {"some text " .. e.word, e.word, "<", ">", 5} end,
   ["core.fields"] = function() return {"merged"} end,
+  ["core.plain_text"] = function() return {"Zero-shot NeRF"} end,
+  ["core.wrap_plain"] = function() return {"a few words to wrap on two lines or more", 20, "  "} end,
   ["core.index"] = function(e) return {e.c, {threads = 1}} end,
   ["core.load"] = function() return {SAVED, {verify = true}} end,
   ["Collection.select"] = function(e) return {e.c, {type = "cat", value = "cs.CV"}} end,
