@@ -180,6 +180,7 @@ local BASE = {
   ["Index.df"] = function(e) return {e.idx, e.word} end,
   ["Index.trend"] = function(e) return {e.idx, e.word, "year"} end,
   ["Index.get"] = function(e) return {e.idx, e.mp.id} end,
+  ["Index._preload"] = function(e) return {e.idx, {e.mp, e.mp2, e.mp}} end,
   ["Index.similar"] = function(e) return {e.idx, e.mp, 3} end,
   ["Index.update"] = function(e) return {e.idx, FILES, {threads = 1}} end,
   ["Index.save"] = function(e) return {e.idx, "out.adx"} end,
