@@ -1086,6 +1086,23 @@ describe("text wrapping in the C core", function()
     assert.truthy(n_plain > 2000 and n_plain < 18000, n_plain)
   end)
 
+  it("plain_text agrees with its definition on every byte kind at every position (it reads 8 bytes at a time)", function()
+    math.randomseed(20261209)
+    local ALPHA = { "x", "x", "x", " ", " ", " ", "~", "!", "\31", "\127", "\128", "\255", "\0", "\32" }
+    for _ = 1, 100000 do
+      local t = {}
+      for k = 1, math.random(0, 40) do t[k] = ALPHA[math.random(#ALPHA)] end
+      -- mostly single-spaced printable text, with one odd byte somewhere
+      if math.random() < 0.7 then
+        for k = 1, #t do if t[k] ~= " " then t[k] = "x" end end
+        for k = 2, #t do if t[k] == " " and t[k - 1] == " " then t[k] = "y" end end
+        if #t > 0 and math.random() < 0.5 then t[math.random(#t)] = ALPHA[math.random(#ALPHA)] end
+      end
+      local s = table.concat(t)
+      assert.are.equal(lua_plain(s), core.plain_text(s), ("%q"):format(s))
+    end
+  end)
+
   it("wrap_plain: the width as Lua computes it (a narrow line is 10 wide, integer wrap-around), no indent", function()
     local s = "aaaa bbbb cccc dddd eeee ffff gggg"
     for _, w in ipairs({ math.mininteger, math.mininteger + 3, -1, 0, 9, 10, 14, 15, 16, 33, 34, 35, math.maxinteger }) do
