@@ -144,16 +144,19 @@ typedef struct ad_chunk {
 } ad_chunk;
 
 #define AD_RFILES 8      /* files kept read for their records (ad_rec_load) */
+#define AD_RBLOCK_SHIFT 10
+struct ad_rblock { const char **rec[1u << AD_RBLOCK_SHIFT]; };
 typedef struct ad_corpus {
   ad_alloc a;
   ad_chunk *chunks;
   ad_file *files; uint32_t nfiles, capfiles;
   ad_record *recs; uint32_t nrecs, caprecs;
   ad_warning *warns; uint32_t nwarns, capwarns;
-  /* records read on their own (ad_rec_load): rspan[r] is NULL or the
-  ** AD_NSPANS span pointers of record r into its copy, in rchunks (never
-  ** the text chunks, whose pages an index build may release) */
-  const char ***rspan; uint32_t nrspan;
+  /* records read on their own (ad_rec_load): the AD_NSPANS span pointers
+  ** of record r into its copy (in rchunks, never the text chunks, whose
+  ** pages an index build may release), in block r >> AD_RBLOCK_SHIFT of
+  ** rblk, allocated when a record of it is first read; NULL when not read */
+  struct ad_rblock **rblk; uint32_t nrblk;
   ad_chunk *rchunks;
   /* the files last read for their records (checked): buffers reused */
   struct ad_rfile { char *buf; size_t cap; uint32_t file; uint32_t used; } rfile[AD_RFILES];

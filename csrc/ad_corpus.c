@@ -103,7 +103,11 @@ void ad_corpus_free(ad_corpus *c) {
     c->rchunks = k->next;
     munmap(k->base, k->maplen);
   }
-  if (c->rspan) ad_free(&c->a, (void *)c->rspan, (size_t)c->nrspan * sizeof *c->rspan);
+  if (c->rblk) {
+    for (i = 0; i < c->nrblk; i++)
+      if (c->rblk[i]) ad_free(&c->a, c->rblk[i], sizeof(struct ad_rblock));
+    ad_free(&c->a, c->rblk, (size_t)c->nrblk * sizeof *c->rblk);
+  }
   for (i = 0; i < AD_RFILES; i++)
     if (c->rfile[i].buf) ad_free(&c->a, c->rfile[i].buf, c->rfile[i].cap);
   ad_free(&c->a, c->files, (size_t)c->capfiles * sizeof(ad_file));
@@ -717,6 +721,13 @@ static int ad_rec_readfile(ad_corpus *c, uint32_t fi, struct ad_rfile *b) {
   return AD_OK;
 }
 
+/* the span pointers of record rec's own copy, or NULL */
+static const char **ad_rec_own(const ad_corpus *c, uint32_t rec) {
+  uint32_t blk = rec >> AD_RBLOCK_SHIFT;
+  if (blk >= c->nrblk || c->rblk[blk] == NULL) return NULL;
+  return c->rblk[blk]->rec[rec & ((1u << AD_RBLOCK_SHIFT) - 1)];
+}
+
 /* n bytes (a multiple of 8) of the records' own chunks, or NULL */
 static char *ad_rec_take(ad_corpus *c, size_t n) {
   ad_chunk *k = c->rchunks;
@@ -739,6 +750,7 @@ static int ad_rec_copy(ad_corpus *c, uint32_t rec, const char *t) {
   size_t need = AD_NSPANS * sizeof(char *) + (size_t)(hi - lo) + 1;
   const char **sp;
   char *o;
+  uint32_t blk;
   int sid;
   if (hi > size) return AD_REC_WHOLE;
   for (sid = 0; sid < AD_NSPANS; sid++) {
@@ -747,14 +759,20 @@ static int ad_rec_copy(ad_corpus *c, uint32_t rec, const char *t) {
     if (e > size) return AD_REC_WHOLE;
     need += (size_t)(e - a) + 1;
   }
-  if (c->rspan == NULL) {
-    size_t n = (size_t)(c->nrecs ? c->nrecs : 1);
-    c->rspan = (const char ***)ad_malloc(&c->a, n * sizeof *c->rspan);
-    if (c->rspan == NULL) return AD_ENOMEM;
-    memset((void *)c->rspan, 0, n * sizeof *c->rspan);
-    c->nrspan = (uint32_t)n;
+  if (c->rblk == NULL) {
+    uint32_t n = (c->nrecs >> AD_RBLOCK_SHIFT) + 1;
+    c->rblk = (struct ad_rblock **)ad_malloc(&c->a, (size_t)n * sizeof *c->rblk);
+    if (c->rblk == NULL) return AD_ENOMEM;
+    memset(c->rblk, 0, (size_t)n * sizeof *c->rblk);
+    c->nrblk = n;
   }
-  if (rec >= c->nrspan) return AD_REC_WHOLE;   /* records added since */
+  blk = rec >> AD_RBLOCK_SHIFT;
+  if (blk >= c->nrblk) return AD_REC_WHOLE;    /* records added since */
+  if (c->rblk[blk] == NULL) {
+    c->rblk[blk] = (struct ad_rblock *)ad_malloc(&c->a, sizeof(struct ad_rblock));
+    if (c->rblk[blk] == NULL) return AD_ENOMEM;
+    memset(c->rblk[blk], 0, sizeof(struct ad_rblock));
+  }
   sp = (const char **)(void *)ad_rec_take(c, (need + 7) & ~(size_t)7);
   if (sp == NULL) return AD_ENOMEM;
   o = (char *)(sp + AD_NSPANS);
@@ -774,7 +792,7 @@ static int ad_rec_copy(ad_corpus *c, uint32_t rec, const char *t) {
     sp[sid] = o;
     o += r->s[sid].len + 1;
   }
-  c->rspan[rec] = sp;
+  c->rblk[blk]->rec[rec & ((1u << AD_RBLOCK_SHIFT) - 1)] = sp;
   return AD_OK;
 }
 
@@ -783,8 +801,7 @@ int ad_rec_load(ad_corpus *c, uint32_t rec) {
   ad_file *f = &c->files[fi];
   struct ad_rfile *b = NULL;
   int st;
-  if (f->text != NULL) return AD_OK;
-  if (rec < c->nrspan && c->rspan[rec] != NULL) return AD_OK;
+  if (f->text != NULL || ad_rec_own(c, rec) != NULL) return AD_OK;
   for (k = 0; k < AD_RFILES; k++)
     if (c->rfile[k].file == fi + 1) { b = &c->rfile[k]; break; }
   if (b == NULL) {
@@ -809,8 +826,9 @@ int ad_rec_load(ad_corpus *c, uint32_t rec) {
 const char *ad_rec_span(const ad_corpus *c, uint32_t rec, int sid) {
   const ad_record *r = &c->recs[rec];
   const ad_file *f = &c->files[r->file];
+  const char **own;
   if (f->text != NULL) return f->text + r->s[sid].off;
-  if (rec < c->nrspan && c->rspan[rec] != NULL) return c->rspan[rec][sid];
-  return NULL;
+  own = ad_rec_own(c, rec);
+  return own ? own[sid] : NULL;
 }
 /* }====================================================== */
