@@ -683,7 +683,7 @@ uint64_t ad_file_hash(ad_corpus *c, uint32_t fi) {
 /* ad_rec_copy: the record cannot be copied on its own (read the file whole) */
 #define AD_REC_WHOLE 1
 
-/* Read file fi whole into buffer slot k and check it as ad_file_load does
+/* Read file fi whole into buffer b and check it as ad_file_load does
 ** (regular file, size, hash): AD_OK, or anything else for "let
 ** ad_file_load do it" (AD_ENOMEM only when the buffer cannot grow). */
 static int ad_rec_readfile(ad_corpus *c, uint32_t fi, struct ad_rfile *b) {
