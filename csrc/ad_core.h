@@ -120,6 +120,7 @@ typedef struct ad_file {
   int hashed;
   uint32_t first, nrec;/* records [first, first+nrec) */
   uint8_t format;      /* format of the header (AD_FMT_*) */
+  uint8_t recreads;    /* times read for its records only (ad_rec_load) */
 } ad_file;
 
 typedef struct ad_warning {
@@ -142,12 +143,24 @@ typedef struct ad_chunk {
   size_t cap, used;
 } ad_chunk;
 
+#define AD_RFILES 8      /* files kept read for their records (ad_rec_load) */
+#define AD_RBLOCK_SHIFT 10
+struct ad_rblock { const char **rec[1u << AD_RBLOCK_SHIFT]; };
 typedef struct ad_corpus {
   ad_alloc a;
   ad_chunk *chunks;
   ad_file *files; uint32_t nfiles, capfiles;
   ad_record *recs; uint32_t nrecs, caprecs;
   ad_warning *warns; uint32_t nwarns, capwarns;
+  /* records read on their own (ad_rec_load): the AD_NSPANS span pointers
+  ** of record r into its copy (in rchunks, never the text chunks, whose
+  ** pages an index build may release), in block r >> AD_RBLOCK_SHIFT of
+  ** rblk, allocated when a record of it is first read; NULL when not read */
+  struct ad_rblock **rblk; uint32_t nrblk;
+  ad_chunk *rchunks;
+  /* the files last read for their records (checked): buffers reused */
+  struct ad_rfile { char *buf; size_t cap; uint32_t file; uint32_t used; } rfile[AD_RFILES];
+  uint32_t rtick;
 } ad_corpus;
 
 void ad_corpus_init(ad_corpus *c, const ad_alloc *a);
@@ -194,6 +207,23 @@ int ad_default_threads(void);
 ** cannot be read, or AD_ECHANGED if its size or hash differ from the ones
 ** recorded. */
 int ad_file_load(ad_corpus *c, uint32_t fi);
+
+/* Make the spans of record rec readable through ad_rec_span without
+** keeping its whole file: the file is read (and checked like ad_file_load
+** checks it) into one of AD_RFILES buffers that later files reuse (the
+** least recently used), and only the record's bytes are kept. A file read
+** this way AD_REC_READS times, and a file over AD_REC_MAXFILE bytes, is read
+** whole (ad_file_load) instead: a bounded number of reads per file, and
+** never much more text kept than ad_file_load keeps. Whatever is unusual
+** (not a regular file, a size or hash that differ, a read error) goes to
+** ad_file_load, which gives the error. rec < nrecs. Returns AD_OK or
+** ad_file_load's errors. */
+int ad_rec_load(ad_corpus *c, uint32_t rec);
+
+/* The bytes of span sid of record rec (rec < nrecs): in its file's text when
+** that is loaded, else in the record's own copy (ad_rec_load); NULL when
+** neither is there. Only r->s[sid].len bytes may be read. */
+const char *ad_rec_span(const ad_corpus *c, uint32_t rec, int sid);
 
 /* The content hash of file fi (computed on first use; needs the text). */
 uint64_t ad_file_hash(ad_corpus *c, uint32_t fi);
@@ -286,6 +316,22 @@ int ad_id_cmp(const char *a, size_t an, const char *b, size_t bn);
 ** id's offset/length within s and the version (0 if none) and returns 1. */
 int ad_parse_id(const char *s, size_t n, uint32_t *off, uint32_t *len,
                 uint16_t *version);
+
+/* Wrapping for the text format (format/text.lua, core.wrap_plain).
+** 1 when s[0..n) is text the text format prints unchanged: printable ASCII
+** (0x20..0x7E), no two spaces in a row, no space at either end (the empty
+** string too). */
+int ad_text_plain(const char *s, size_t n);
+
+/* One line of the greedy wrap of plain text s[0..n) (ad_text_plain) into
+** lines of at most avail bytes (avail 0 counts as 1): the line starting at
+** s[pos] ends before the last space of s[pos+1 .. pos+avail] when there is
+** one, else it is the next avail bytes (a word longer than the line is
+** cut); the rest of s when it fits. Returns the line's length and sets
+** *next to where the following line starts (n after the last line). Lines
+** of plain text never start with a space. */
+size_t ad_wrap_line(const char *s, size_t n, size_t pos, size_t avail,
+                    size_t *next);
 
 /* 64-bit content hash (not cryptographic) */
 uint64_t ad_hash64(const void *p, size_t n, uint64_t h);

@@ -98,6 +98,18 @@ void ad_corpus_free(ad_corpus *c) {
     c->chunks = k->next;
     munmap(k->base, k->maplen);
   }
+  while (c->rchunks) {
+    ad_chunk *k = c->rchunks;
+    c->rchunks = k->next;
+    munmap(k->base, k->maplen);
+  }
+  if (c->rblk) {
+    for (i = 0; i < c->nrblk; i++)
+      if (c->rblk[i]) ad_free(&c->a, c->rblk[i], sizeof(struct ad_rblock));
+    ad_free(&c->a, c->rblk, (size_t)c->nrblk * sizeof *c->rblk);
+  }
+  for (i = 0; i < AD_RFILES; i++)
+    if (c->rfile[i].buf) ad_free(&c->a, c->rfile[i].buf, c->rfile[i].cap);
   ad_free(&c->a, c->files, (size_t)c->capfiles * sizeof(ad_file));
   ad_free(&c->a, c->recs, (size_t)c->caprecs * sizeof(ad_record));
   ad_free(&c->a, c->warns, (size_t)c->capwarns * sizeof(ad_warning));
@@ -659,5 +671,164 @@ uint64_t ad_file_hash(ad_corpus *c, uint32_t fi) {
     f->hashed = 1;
   }
   return f->hash;
+}
+/* }====================================================== */
+
+/* {====================================================== one record's text */
+#define AD_RCHUNK ((size_t)8 << 20)
+/* files larger than this are read whole (ad_file_load) */
+#define AD_REC_MAXFILE ((uint64_t)1 << 20)
+/* reads of a file for its records before it is read whole */
+#define AD_REC_READS 1
+/* ad_rec_copy: the record cannot be copied on its own (read the file whole) */
+#define AD_REC_WHOLE 1
+
+/* Read file fi whole into buffer b and check it as ad_file_load does
+** (regular file, size, hash): AD_OK, or anything else for "let
+** ad_file_load do it" (AD_ENOMEM only when the buffer cannot grow). */
+static int ad_rec_readfile(ad_corpus *c, uint32_t fi, struct ad_rfile *b) {
+  const ad_file *f = &c->files[fi];
+  struct stat st;
+  size_t got = 0, need;
+  int fd;
+  b->file = 0;
+  fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return AD_EIO;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != f->size) {
+    close(fd);
+    return AD_ECHANGED;
+  }
+  need = (size_t)f->size + 1;
+  if (b->cap < need) {
+    size_t cap = need < 65536 ? 65536 : need;
+    char *nb = (char *)ad_malloc(&c->a, cap);
+    if (nb == NULL) { close(fd); return AD_ENOMEM; }
+    if (b->buf) ad_free(&c->a, b->buf, b->cap);
+    b->buf = nb;
+    b->cap = cap;
+  }
+  while (got < (size_t)f->size) {
+    ssize_t r = read(fd, b->buf + got, (size_t)f->size - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    got += (size_t)r;
+  }
+  close(fd);
+  if (got != (size_t)f->size || ad_hash64(b->buf, got, AD_HASH_INIT) != f->hash)
+    return AD_ECHANGED;
+  b->buf[got] = '\0';
+  b->file = fi + 1;
+  return AD_OK;
+}
+
+/* the span pointers of record rec's own copy, or NULL */
+static const char **ad_rec_own(const ad_corpus *c, uint32_t rec) {
+  uint32_t blk = rec >> AD_RBLOCK_SHIFT;
+  if (blk >= c->nrblk || c->rblk[blk] == NULL) return NULL;
+  return c->rblk[blk]->rec[rec & ((1u << AD_RBLOCK_SHIFT) - 1)];
+}
+
+/* n bytes (a multiple of 8) of the records' own chunks, or NULL */
+static char *ad_rec_take(ad_corpus *c, size_t n) {
+  ad_chunk *k = c->rchunks;
+  if (k == NULL || k->cap - k->used < n) {
+    k = ad_chunk_new(n > AD_RCHUNK ? n : AD_RCHUNK);
+    if (k == NULL) return NULL;
+    k->next = c->rchunks;
+    c->rchunks = k;
+  }
+  k->used += n;
+  return k->data + k->used - n;
+}
+
+/* Copy record rec's spans out of t (its file, checked): the record's bytes
+** (AD_S_RAW) once, each span outside them on its own, each piece
+** NUL-terminated, after the table of span pointers. */
+static int ad_rec_copy(ad_corpus *c, uint32_t rec, const char *t) {
+  const ad_record *r = &c->recs[rec];
+  uint64_t lo = r->s[AD_S_RAW].off, hi = lo + r->s[AD_S_RAW].len, size = c->files[r->file].size;
+  size_t need = AD_NSPANS * sizeof(char *) + (size_t)(hi - lo) + 1;
+  const char **sp;
+  char *o;
+  uint32_t blk;
+  int sid;
+  if (hi > size) return AD_REC_WHOLE;
+  for (sid = 0; sid < AD_NSPANS; sid++) {
+    uint64_t a = r->s[sid].off, e = a + r->s[sid].len;
+    if (r->s[sid].len == 0 || (a >= lo && e <= hi)) continue;
+    if (e > size) return AD_REC_WHOLE;
+    need += (size_t)(e - a) + 1;
+  }
+  if (c->rblk == NULL) {
+    uint32_t n = (c->nrecs >> AD_RBLOCK_SHIFT) + 1;
+    c->rblk = (struct ad_rblock **)ad_malloc(&c->a, (size_t)n * sizeof *c->rblk);
+    if (c->rblk == NULL) return AD_ENOMEM;
+    memset(c->rblk, 0, (size_t)n * sizeof *c->rblk);
+    c->nrblk = n;
+  }
+  blk = rec >> AD_RBLOCK_SHIFT;
+  if (blk >= c->nrblk) return AD_REC_WHOLE;    /* records added since */
+  if (c->rblk[blk] == NULL) {
+    c->rblk[blk] = (struct ad_rblock *)ad_malloc(&c->a, sizeof(struct ad_rblock));
+    if (c->rblk[blk] == NULL) return AD_ENOMEM;
+    memset(c->rblk[blk], 0, sizeof(struct ad_rblock));
+  }
+  sp = (const char **)(void *)ad_rec_take(c, (need + 7) & ~(size_t)7);
+  if (sp == NULL) return AD_ENOMEM;
+  o = (char *)(sp + AD_NSPANS);
+  memcpy(o, t + lo, (size_t)(hi - lo));
+  o[hi - lo] = '\0';
+  for (sid = 0; sid < AD_NSPANS; sid++) {
+    uint64_t a = r->s[sid].off, e = a + r->s[sid].len;
+    if (r->s[sid].len == 0) sp[sid] = o;
+    else if (a >= lo && e <= hi) sp[sid] = o + (a - lo);
+    else sp[sid] = NULL;
+  }
+  o += hi - lo + 1;
+  for (sid = 0; sid < AD_NSPANS; sid++) {
+    if (sp[sid] != NULL) continue;
+    memcpy(o, t + r->s[sid].off, r->s[sid].len);
+    o[r->s[sid].len] = '\0';
+    sp[sid] = o;
+    o += r->s[sid].len + 1;
+  }
+  c->rblk[blk]->rec[rec & ((1u << AD_RBLOCK_SHIFT) - 1)] = sp;
+  return AD_OK;
+}
+
+int ad_rec_load(ad_corpus *c, uint32_t rec) {
+  uint32_t fi = c->recs[rec].file, k;
+  ad_file *f = &c->files[fi];
+  struct ad_rfile *b = NULL;
+  int st;
+  if (f->text != NULL || ad_rec_own(c, rec) != NULL) return AD_OK;
+  for (k = 0; k < AD_RFILES; k++)
+    if (c->rfile[k].file == fi + 1) { b = &c->rfile[k]; break; }
+  if (b == NULL) {
+    /* read often enough, not checkable by its hash, or big: the whole
+    ** file, as ad_file_load always did */
+    if (f->recreads >= AD_REC_READS || !f->hashed || f->size > AD_REC_MAXFILE)
+      return ad_file_load(c, fi);
+    b = &c->rfile[0];                /* the least recently used buffer */
+    for (k = 1; k < AD_RFILES; k++)
+      if (c->rfile[k].used < b->used) b = &c->rfile[k];
+    f->recreads++;
+    st = ad_rec_readfile(c, fi, b);
+    if (st == AD_ENOMEM) return st;
+    if (st != AD_OK) return ad_file_load(c, fi);
+  }
+  b->used = ++c->rtick;
+  st = ad_rec_copy(c, rec, b->buf);
+  if (st == AD_REC_WHOLE) return ad_file_load(c, fi);
+  return st;
+}
+
+const char *ad_rec_span(const ad_corpus *c, uint32_t rec, int sid) {
+  const ad_record *r = &c->recs[rec];
+  const ad_file *f = &c->files[r->file];
+  const char **own;
+  if (f->text != NULL) return f->text + r->s[sid].off;
+  own = ad_rec_own(c, rec);
+  return own ? own[sid] : NULL;
 }
 /* }====================================================== */

@@ -760,3 +760,47 @@ size_t ad_iso8601(const char *s, size_t n, char out[21]) {
   return 20;
 }
 /* }====================================================== */
+
+/* {====================================================== wrapping (text format) */
+int ad_text_plain(const char *s, size_t n) {
+  const unsigned char *u = (const unsigned char *)s;
+  const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  const uint64_t spaces = 0x2020202020202020ULL, lows = 0x7F7F7F7F7F7F7F7FULL;
+  size_t i = 0;
+  if (n == 0) return 1;
+  if (u[0] == ' ' || u[n - 1] == ' ') return 0;
+  /* eight bytes at a time. A byte outside 0x20..0x7E sets its high bit in
+  ** w (0x80..), w + 1 (0x7F) or w - 0x20 (below 0x20); carries and borrows
+  ** start only at such a byte, so "any" is exact. Then, all bytes valid,
+  ** the spaces are the bytes of w ^ spaces that are 0: exactly those whose
+  ** high bit stays clear after + 0x7F (no carries below 0x5F + 0x7F). Two
+  ** spaces side by side are two neighbouring bytes of that mask (in either
+  ** byte order), or the first byte and the one before it. */
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w, z;
+    memcpy(&w, u + i, 8);
+    if (((w - spaces) | (w + ones) | w) & highs) return 0;
+    z = ~((w ^ spaces) + lows) & highs;
+    if ((z & (z >> 8)) || (i > 0 && u[i] == ' ' && u[i - 1] == ' ')) return 0;
+  }
+  for (; i < n; i++) {
+    unsigned c = u[i];
+    if (c < 0x20 || c > 0x7E) return 0;
+    if (c == ' ' && i > 0 && u[i - 1] == ' ') return 0;
+  }
+  return 1;
+}
+
+size_t ad_wrap_line(const char *s, size_t n, size_t pos, size_t avail,
+                    size_t *next) {
+  size_t k;
+  if (pos >= n) { *next = n; return 0; }
+  if (avail == 0) avail = 1;
+  if (n - pos <= avail) { *next = n; return n - pos; }
+  k = pos + avail;                    /* the last space in (pos, pos + avail] */
+  while (k > pos && s[k] != ' ') k--;
+  if (k > pos) { *next = k + 1; return k - pos; }
+  *next = pos + avail;                /* one word longer than the line: cut */
+  return avail;
+}
+/* }====================================================== */

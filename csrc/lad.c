@@ -289,6 +289,43 @@ static int lad_filetype(lua_State *L) {
   return 1;
 }
 
+/* plain_text(s) -> whether the text format prints s unchanged: printable
+** ASCII, single spaces, no space at either end (ad_text_plain) */
+static int lad_plain_text(lua_State *L) {
+  size_t n;
+  const char *s = luaL_checklstring(L, 1, &n);
+  lua_pushboolean(L, ad_text_plain(s, n));
+  return 1;
+}
+
+/* wrap_plain(s, width [, indent]) -> s wrapped as format/text.lua wraps
+** it: lines of at most max(width - #indent, 10) bytes (a word longer than
+** that cut), each after indent, joined by "\n"; nil (fail) when s is not
+** plain text (ad_text_plain), which the text format cleans first. One pass
+** over s, linear. */
+static int lad_wrap_plain(lua_State *L) {
+  size_t n, ilen, pos = 0, avail;
+  const char *s = luaL_checklstring(L, 1, &n);
+  lua_Integer width = luaL_checkinteger(L, 2), a;
+  const char *ind = luaL_optlstring(L, 3, "", &ilen);
+  luaL_Buffer b;
+  if (!ad_text_plain(s, n)) { luaL_pushfail(L); return 1; }
+  /* math.max(width - #indent, 10), with Lua's wrap-around subtraction */
+  a = (lua_Integer)((lua_Unsigned)width - (lua_Unsigned)ilen);
+  if (a < 10) a = 10;
+  avail = (lua_Unsigned)a > n ? n : (size_t)a;        /* n: all of it fits */
+  luaL_buffinit(L, &b);
+  do {
+    size_t next, len = ad_wrap_line(s, n, pos, avail, &next);
+    if (pos > 0) luaL_addchar(&b, '\n');
+    luaL_addlstring(&b, ind, ilen);
+    luaL_addlstring(&b, s + pos, len);
+    pos = next;
+  } while (pos < n);
+  luaL_pushresult(&b);
+  return 1;
+}
+
 static const luaL_Reg lad_funcs[] = {
   {"open", lad_open},
   {"parse", lad_parse},
@@ -300,6 +337,8 @@ static const luaL_Reg lad_funcs[] = {
   {"isatty", lad_isatty},
   {"snippet", lad_snippet},
   {"filetype", lad_filetype},
+  {"plain_text", lad_plain_text},
+  {"wrap_plain", lad_wrap_plain},
   {NULL, NULL}
 };
 

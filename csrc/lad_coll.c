@@ -123,8 +123,7 @@ static size_t lad_decoded(lua_State *L, const ad_corpus *c, uint32_t rec,
   char *buf;
   int mode;
   *pushed = 0;
-  if (len == 0 || c->files[r->file].text == NULL) return 0;
-  src = c->files[r->file].text + r->s[sid].off;
+  if (len == 0 || (src = ad_rec_span(c, rec, sid)) == NULL) return 0;
   mode = ad_record_mode(r, sid);
   if (ad_decode_is_identity(src, len, mode)) {
     if (!copy) { *out = src; return len; }
@@ -134,10 +133,9 @@ static size_t lad_decoded(lua_State *L, const ad_corpus *c, uint32_t rec,
   else {
     buf = (char *)lua_newuserdatauv(L, AD_DECODE_BOUND(len), 0);
     *pushed = 1;
-    if (rec >= c->nrecs || c->files[c->recs[rec].file].text == NULL)
+    if (rec >= c->nrecs || (src = ad_rec_span(c, rec, sid)) == NULL)
       luaL_error(L, "paper of a closed collection");
     r = &c->recs[rec];
-    src = c->files[r->file].text + r->s[sid].off;
   }
   *out = buf;
   if (mode < 0) { memcpy(buf, src, len); return len; }
@@ -184,25 +182,29 @@ static void lad_pushlist(lua_State *L, ad_corpus *c, uint32_t rec,
   if (pushed) lua_remove(L, -2);
 }
 
-static void lad_pushstamp(lua_State *L, ad_corpus *c, const ad_record *r,
-                          int sid) {
+static void lad_pushstamp(lua_State *L, ad_corpus *c, uint32_t rec, int sid) {
   char out[21];
-  const ad_file *f = &c->files[r->file];
-  if (r->s[sid].len && ad_iso8601(f->text + r->s[sid].off, r->s[sid].len, out))
+  const ad_record *r = &c->recs[rec];
+  const char *src = r->s[sid].len ? ad_rec_span(c, rec, sid) : NULL;
+  if (src != NULL && ad_iso8601(src, r->s[sid].len, out))
     lua_pushlstring(L, out, 20);
   else
     lua_pushnil(L);
 }
 
-/* Push field `fid` of record rec; the file text must be loaded. */
+/* Push the bytes of span sid of record rec as they are (nil when absent). */
+static void lad_pushspan(lua_State *L, const ad_corpus *c, uint32_t rec, int sid) {
+  const char *src = c->recs[rec].s[sid].len ? ad_rec_span(c, rec, sid) : NULL;
+  if (src != NULL) lua_pushlstring(L, src, c->recs[rec].s[sid].len);
+  else lua_pushnil(L);
+}
+
+/* Push field `fid` of record rec; its text must be there (ad_rec_load). */
 static void lad_pushfield(lua_State *L, ad_corpus *c, uint32_t rec, int fid) {
   const ad_record *r = &c->recs[rec];
   const ad_file *f = &c->files[r->file];
   switch (fid) {
-    case LF_ID:
-      if (r->s[AD_S_ID].len) lua_pushlstring(L, f->text + r->s[AD_S_ID].off, r->s[AD_S_ID].len);
-      else lua_pushnil(L);
-      break;
+    case LF_ID: lad_pushspan(L, c, rec, AD_S_ID); break;
     case LF_VERSION:
       if (r->version) lua_pushinteger(L, r->version); else lua_pushnil(L);
       break;
@@ -219,15 +221,16 @@ static void lad_pushfield(lua_State *L, ad_corpus *c, uint32_t rec, int fid) {
       if (r->s[AD_S_ABS].len) lad_pushdecoded(L, c, rec, AD_S_ABS);
       else if (r->s[AD_S_ID].len) {
         lua_pushliteral(L, "https://arxiv.org/abs/");
-        lua_pushlstring(L, f->text + r->s[AD_S_ID].off, r->s[AD_S_ID].len);
-        lua_concat(L, 2);
+        lad_pushspan(L, c, rec, AD_S_ID);
+        if (lua_isnil(L, -1)) lua_pop(L, 2), lua_pushnil(L);
+        else lua_concat(L, 2);
       } else lua_pushnil(L);
       break;
     case LF_DOI: lad_pushdecoded(L, c, rec, AD_S_DOI); break;
     case LF_COMMENT: lad_pushdecoded(L, c, rec, AD_S_COMMENT); break;
     case LF_JOURNAL: lad_pushdecoded(L, c, rec, AD_S_JOURNAL); break;
-    case LF_PUBLISHED: lad_pushstamp(L, c, r, AD_S_PUBLISHED); break;
-    case LF_UPDATED: lad_pushstamp(L, c, r, AD_S_UPDATED); break;
+    case LF_PUBLISHED: lad_pushstamp(L, c, rec, AD_S_PUBLISHED); break;
+    case LF_UPDATED: lad_pushstamp(L, c, rec, AD_S_UPDATED); break;
     case LF_DATE: lad_pushdate(L, r->date); break;
     case LF_SOURCE: lua_pushlstring(L, f->path, f->pathlen); break;
     case LF_LINE: lua_pushinteger(L, r->line); break;
@@ -240,13 +243,21 @@ static void lad_pushfield(lua_State *L, ad_corpus *c, uint32_t rec, int fid) {
       break;
     case LF_CROSSLIST: lua_pushboolean(L, (r->flags & AD_RF_CROSSLIST) != 0); break;
     case LF_RAW:
-      lua_pushlstring(L, f->text + r->s[AD_S_RAW].off, r->s[AD_S_RAW].len);
+      lad_pushspan(L, c, rec, AD_S_RAW);
+      if (lua_isnil(L, -1)) { lua_pop(L, 1); lua_pushliteral(L, ""); }
       break;
     default: lua_pushnil(L);
   }
 }
 
-/* Make sure the text of rec's file is present (saved indexes load lazily). */
+/* Make sure the text of record rec is there (saved indexes load lazily):
+** its own bytes, or its file's (ad_rec_load). */
+static void lad_ensure_rec(lua_State *L, ad_corpus *c, uint32_t rec) {
+  int st = ad_rec_load(c, rec);
+  if (st != AD_OK) lad_error(L, st, c->files[c->recs[rec].file].path);
+}
+
+/* Make sure the whole text of rec's file is present (what ad_select reads). */
 static void lad_ensure_text(lua_State *L, ad_corpus *c, uint32_t rec) {
   uint32_t fi = c->recs[rec].file;
   if (c->files[fi].text == NULL) {
@@ -262,7 +273,7 @@ int lad_push_record_field(lua_State *L, ad_corpus *c, uint32_t rec,
   if (fid != LF_SOURCE && fid != LF_LINE && fid != LF_FORMAT &&
       fid != LF_POSITION && fid != LF_CROSSLIST && fid != LF_DATE &&
       fid != LF_VERSION)
-    lad_ensure_text(L, c, rec);
+    lad_ensure_rec(L, c, rec);
   lad_pushfield(L, c, rec, fid);
   return 1;
 }
@@ -354,8 +365,8 @@ static int lad_paper_index(lua_State *L) {
   else {
     if (fid != LF_SOURCE && fid != LF_LINE && fid != LF_FORMAT &&
         fid != LF_POSITION && fid != LF_CROSSLIST && fid != LF_DATE &&
-        fid != LF_VERSION && c->files[c->recs[p->rec].file].text == NULL)
-      lad_ensure_text(L, c, p->rec);
+        fid != LF_VERSION)
+      lad_ensure_rec(L, c, p->rec);
     lc = lad_hold(lc);
     lad_pushfield(L, c, p->rec, fid);
     lad_release(lc);
@@ -368,7 +379,7 @@ static int lad_paper_totable(lua_State *L) {
   lad_collection *lc;
   lad_paper *p = lad_topaper(L, 1, &c, &lc);
   int i;
-  lad_ensure_text(L, c, p->rec);
+  lad_ensure_rec(L, c, p->rec);
   lc = lad_hold(lc);
   lua_createtable(L, 0, LF_NFIELDS);
   for (i = 0; i < LF_NFIELDS; i++) {
@@ -383,7 +394,7 @@ static int lad_paper_tostring(lua_State *L) {
   ad_corpus *c;
   lad_collection *lc;
   lad_paper *p = lad_topaper(L, 1, &c, &lc);
-  lad_ensure_text(L, c, p->rec);
+  lad_ensure_rec(L, c, p->rec);
   lc = lad_hold(lc);
   lad_pushfield(L, c, p->rec, LF_ID);
   lad_pushfield(L, c, p->rec, LF_TITLE);

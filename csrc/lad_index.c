@@ -716,6 +716,68 @@ static int lad_index_save(lua_State *L) {
   return lad_error(L, st, path);
 }
 
+static int lad_u64cmp(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* idx:_preload(papers): read the text of the records of papers (the
+** MergedPapers of this generation in the array; anything else is passed
+** over), best record and appearances, in file order: each file is read
+** once and only the records' bytes are kept (ad_rec_load), so a formatter
+** that reads them in another order (a ranked list) reads no file again.
+** Best effort: a record that cannot be read now is left to the first field
+** that asks for it, which raises as it always did. */
+static int lad_index_preload(lua_State *L) {
+  lad_gen *g;
+  ad_ix *ix;
+  ad_corpus *c;
+  lua_Integer i, n;
+  size_t cnt = 0, k = 0, j;
+  uint64_t *keys;
+  int pass;
+  lad_checkindex(L, 1, 0);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_settop(L, 2);
+  g = lad_checkindex(L, 1, 1);                     /* 3 */
+  if (!g->loaded && (g->coll == NULL || !g->coll->live)) return 0;
+  c = lad_gencorpus(L, g);
+  ix = LAD_GIX(g);
+  n = (lua_Integer)lua_rawlen(L, 2);
+  keys = NULL;
+  for (pass = 0; pass < 2; pass++) {
+    for (i = 1; i <= n; i++) {
+      const uint32_t *doc;
+      const ad_ixdoc *d;
+      uint32_t a;
+      lua_rawgeti(L, 2, i);
+      doc = (const uint32_t *)luaL_testudata(L, -1, LAD_MPAPER);
+      if (doc == NULL) { lua_pop(L, 1); continue; }
+      lua_getiuservalue(L, -1, 1);
+      if (lua_touserdata(L, -1) != (void *)g || (d = ad_ix_doc(ix, *doc)) == NULL) {
+        lua_pop(L, 2);
+        continue;
+      }
+      lua_pop(L, 2);
+      if (pass == 0) { cnt += 1 + (size_t)d->napp; continue; }
+      for (a = 0; a <= d->napp && k < cnt; a++) {
+        uint32_t r = a == 0 ? d->best : ad_ix_app(ix, d, a - 1);
+        if (r == UINT32_MAX) continue;
+        if (g->loaded ? ad_ix_corpus_rec(ix, c, r) != AD_OK : r >= c->nrecs) continue;
+        keys[k++] = (uint64_t)c->recs[r].file << 32 | r;
+      }
+    }
+    if (pass == 0) {
+      if (cnt == 0) return 0;
+      keys = (uint64_t *)lua_newuserdatauv(L, cnt * sizeof *keys, 0);   /* 4 */
+    }
+  }
+  qsort(keys, k, sizeof *keys, lad_u64cmp);
+  for (j = 0; j < k; j++)
+    (void)ad_rec_load(c, (uint32_t)keys[j]);       /* errors: raised on use */
+  return 0;
+}
+
 /* idx:close(): free the index data now (its papers and hits then raise) */
 static int lad_index_close(lua_State *L) {
   luaL_checkudata(L, 1, LAD_INDEX);
@@ -767,6 +829,7 @@ static const luaL_Reg lad_index_methods[] = {
   {"info", lad_index_info},
   {"save", lad_index_save},
   {"close", lad_index_close},
+  {"_preload", lad_index_preload},
   {NULL, NULL}
 };
 

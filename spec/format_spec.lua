@@ -1033,3 +1033,113 @@ describe("text wrapping", function()
     end
   end)
 end)
+
+-- The C core's one-pass path (core.plain_text, core.wrap_plain: csrc/ad_text.c)
+-- against the text format's Lua paths, on generated text with every kind
+-- of byte the cleaning cares about.
+describe("text wrapping in the C core", function()
+  local text = require "arxivdigest.format.text"
+  local okc, core = pcall(require, "arxivdigest.core")
+  local PIECES = { " ", " ", " ", "  ", "\t", "\n", "\r", "\0", "\1", "\27", "\127", "é", "漢字", "\255", "\194\133",
+    "\226\128\174", "~", "!", "-" }
+  local function gen()
+    local t = {}
+    for k = 1, math.random(0, 25) do
+      local r = math.random()
+      if r < 0.55 then t[k] = ("x"):rep(math.random(1, math.random() < 0.1 and 40 or 8))
+      elseif r < 0.9 then t[k] = " "
+      else t[k] = PIECES[math.random(#PIECES)] end
+    end
+    return table.concat(t)
+  end
+  local function lua_plain(s)
+    return not s:find("[^ -~]") and not s:find("  ", 1, true) and s:byte(1) ~= 32 and s:byte(-1) ~= 32
+  end
+
+  it("is there (the build has the core)", function()
+    assert.is_true(okc, tostring(core))
+    assert.is_function(core.plain_text)
+    assert.is_function(core.wrap_plain)
+  end)
+
+  it("plain_text and wrap_plain agree with the Lua rules; wrapping clean text gives what M.wrap(M.sanitize(s)) gives", function()
+    math.randomseed(20261207)
+    local n_plain = 0
+    for _ = 1, 20000 do
+      local s = gen()
+      local w = math.random() < 0.05 and math.random(-5, 200) or math.random(5, 60)
+      local ind = (" "):rep(math.random(0, 6))
+      local what = ("%q %d %d"):format(s, w, #ind)
+      local plain = lua_plain(s)
+      assert.are.equal(plain, core.plain_text(s), what)
+      local c = core.wrap_plain(s, w, ind)
+      if plain then
+        n_plain = n_plain + 1
+        assert.are.equal(text._wrap_ascii(s, math.max(w - #ind, 10), ind), c, what)
+        assert.are.equal(text._wrap_general(s, w, ind), c, what)
+      else
+        assert.is_nil(c, what)
+      end
+      assert.are.equal(text._wrap_general(text.sanitize(s), w, ind), text._wrap_clean(s, w, ind), what)
+      assert.are.equal(text._wrap_general(text.sanitize(s), w, ind), text.wrap(text.sanitize(s), w, ind), what)
+    end
+    assert.truthy(n_plain > 2000 and n_plain < 18000, n_plain)
+  end)
+
+  it("plain_text agrees with its definition on every byte kind at every position (it reads 8 bytes at a time)", function()
+    math.randomseed(20261209)
+    local ALPHA = { "x", "x", "x", " ", " ", " ", "~", "!", "\31", "\127", "\128", "\255", "\0", "\32" }
+    for _ = 1, 100000 do
+      local t = {}
+      for k = 1, math.random(0, 40) do t[k] = ALPHA[math.random(#ALPHA)] end
+      -- mostly single-spaced printable text, with one odd byte somewhere
+      if math.random() < 0.7 then
+        for k = 1, #t do if t[k] ~= " " then t[k] = "x" end end
+        for k = 2, #t do if t[k] == " " and t[k - 1] == " " then t[k] = "y" end end
+        if #t > 0 and math.random() < 0.5 then t[math.random(#t)] = ALPHA[math.random(#ALPHA)] end
+      end
+      local s = table.concat(t)
+      assert.are.equal(lua_plain(s), core.plain_text(s), ("%q"):format(s))
+    end
+  end)
+
+  it("wrap_plain: the width as Lua computes it (a narrow line is 10 wide, integer wrap-around), no indent", function()
+    local s = "aaaa bbbb cccc dddd eeee ffff gggg"
+    for _, w in ipairs({ math.mininteger, math.mininteger + 3, -1, 0, 9, 10, 14, 15, 16, 33, 34, 35, math.maxinteger }) do
+      for _, ind in ipairs({ "", "   " }) do
+        assert.are.equal(text._wrap_ascii(s, math.max(w - #ind, 10), ind), core.wrap_plain(s, w, ind), w .. " " .. #ind)
+      end
+    end
+    assert.are.equal(text._wrap_ascii(s, 10, ""), core.wrap_plain(s, 12))
+    assert.are.equal("", core.wrap_plain("", 30))
+    assert.are.equal("  ", core.wrap_plain("", 30, "  "))
+    assert.are.equal("xxxxxxxxxx\nxxxxxxxxxx\nxxx", core.wrap_plain(("x"):rep(23), 10))
+  end)
+
+  it("the text format without the core prints exactly what it prints with it", function()
+    -- the module loaded again in an environment whose require has no core
+    local env = setmetatable({ require = function(name)
+      if name == "arxivdigest.core" then error("module 'arxivdigest.core' not found") end
+      return require(name)
+    end }, { __index = _G })
+    local nocore = assert(loadfile("lua/arxivdigest/format/text.lua", "t", env))()
+    math.randomseed(20261208)
+    local papers = {}
+    for _, p in ipairs(ALL) do papers[#papers + 1] = p end
+    for k = 1, 300 do
+      local authors = {}
+      for j = 1, math.random(0, 4) do authors[j] = gen() end
+      papers[#papers + 1] = { id = "2401." .. (10000 + k), version = math.random(1, 3), title = gen(),
+        authors = authors, abstract = gen() .. gen() .. gen(), comment = math.random() < 0.5 and gen() or nil,
+        journal = math.random() < 0.2 and gen() or nil, categories = { "cs.CV", math.random() < 0.1 and gen() or "cs.LG" },
+        date = "2024-01-" .. (10 + k % 20), abs_url = math.random() < 0.1 and gen() or nil }
+    end
+    for _, opts in ipairs({ { color = false }, { color = true }, { color = false, width = 33 },
+                            { color = true, width = 20.0 }, { color = false, abstract = false, title = "T  i\tt" } }) do
+      local a, b = {}, {}
+      text.render(papers, opts, function(s) a[#a + 1] = s end)
+      nocore.render(papers, opts, function(s) b[#b + 1] = s end)
+      assert.are.equal(table.concat(b), table.concat(a))
+    end
+  end)
+end)

@@ -10,7 +10,9 @@
 **     buffer of exactly AD_DECODE_BOUND(len) bytes and checks the decoder's
 **     promises: valid UTF-8, trimmed, no whitespace runs, no line breaks;
 **  4. runs ad_decode on the raw input in all four modes, ad_parse_id,
-**     ad_iso8601 and ad_id_cmp (antisymmetry) on pieces of it;
+**     ad_iso8601 and ad_id_cmp (antisymmetry) on pieces of it, and
+**     ad_text_plain / ad_wrap_line (the text format's wrapping) on it and
+**     on every decoded field (check_wrap);
 **  5. scans again with an allocator that fails after k allocations (k derived
 **     from the input), checks AD_ENOMEM is reported, the corpus stays
 **     memory-safe (every field decodable) and every byte is returned by
@@ -78,6 +80,48 @@ static char *xmalloc(size_t n) {
   return p;
 }
 
+/* ad_text_plain against its definition, and the lines of ad_wrap_line on
+** plain text for several widths: each non-empty, at most avail bytes, not
+** starting with a space; between two lines exactly one space dropped (a
+** break at the last space that fits) or none (a word cut at avail bytes,
+** having no space to break at); the lines and the dropped spaces are all of
+** s. s[0..n) is read through a buffer of exactly n bytes (ASan sees any
+** read past it). */
+static void check_wrap(const char *src, size_t n) {
+  static const size_t widths[] = {1, 2, 3, 5, 10, 17, 40, 80};
+  char *s = xmalloc(n);
+  size_t i, w;
+  int ref = 1;
+  memcpy(s, src, n);
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x20 || c > 0x7E || (c == ' ' && (i == 0 || i + 1 == n || s[i + 1] == ' '))) ref = 0;
+  }
+  if (ad_text_plain(s, n) != ref) fail("ad_text_plain disagrees with its definition", s, n);
+  for (w = 0; ref && w < sizeof widths / sizeof widths[0]; w++) {
+    size_t avail = widths[w], pos = 0, next, len, k;
+    while (pos < n) {
+      len = ad_wrap_line(s, n, pos, avail, &next);
+      if (len == 0 || len > avail || pos + len > n || next > n || next < pos + len)
+        fail("ad_wrap_line: bad line", s, n);
+      if (s[pos] == ' ') fail("ad_wrap_line: a line starts with a space", s, n);
+      if (next == pos + len + 1) {           /* broken at a space */
+        if (s[pos + len] != ' ') fail("ad_wrap_line: dropped a byte that is not a space", s, n);
+        for (k = pos + len + 1; k <= pos + avail && k < n; k++)
+          if (s[k] == ' ') fail("ad_wrap_line: not the last space that fits", s, n);
+      } else if (next != pos + len) {
+        fail("ad_wrap_line: skipped more than one byte", s, n);
+      } else if (next < n) {                 /* cut inside a word */
+        if (len != avail) fail("ad_wrap_line: a word cut short", s, n);
+        for (k = pos + 1; k <= pos + avail; k++)
+          if (s[k] == ' ') fail("ad_wrap_line: a word cut where a space fits", s, n);
+      }
+      pos = next;
+    }
+  }
+  free(s);
+}
+
 /* Decode every field of every record and check records and warnings.
 ** strict = 0 after AD_ENOMEM: ad_core.h only promises a corpus that can be
 ** freed (a file whose scan failed may have records but nrec = 0), so only
@@ -105,6 +149,7 @@ static void check_corpus(const ad_corpus *c, int strict) {
       n = ad_record_field(c, rec, sid, out);
       if (n > bound) fail("ad_record_field wrote past AD_DECODE_BOUND", "", 0);
       if (sid != AD_S_RAW) check_decoded("field", out, n, bound);
+      check_wrap(out, n);     /* decoded fields are mostly plain text */
       if (sid == AD_S_PUBLISHED || sid == AD_S_UPDATED) {
         char iso[21];
         size_t k = ad_iso8601(out, n, iso);
@@ -167,6 +212,7 @@ static void check_helpers(const char *s, size_t n) {
       -sign(ad_id_cmp(s + half, n - half, s, half)))
     fail("ad_id_cmp is not antisymmetric", s, n);
   (void)ad_hash64(s, n, AD_HASH_INIT);
+  check_wrap(s, n);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -845,9 +845,23 @@ end
 -- the scores rank), total (the matches before the limit, when known),
 -- query (the query text, when the pipeline has queries), and with an index
 -- as the source ndocs and df(term) (the papers holding a term).
+-- The built-in formats read every paper's text: from an index, the
+-- records are read first in file order (idx:_preload: each file once, only
+-- the records kept), not file by file in the order of the output (a ranked
+-- list jumps between files). What is printed is the same.
+local TEXT_FORMATS = { markdown = true, jsonl = true, csv = true, bibtex = true, html = true, atom = true,
+  text = true, md = true, json = true, bib = true, txt = true, xml = true, htm = true }
+
+local function preload(st, fname, papers)
+  if st.kind ~= "index" or type(fname) ~= "string" or not TEXT_FORMATS[fname] or #papers == 0 then return end
+  local idx = st.src
+  if type(idx._preload) == "function" then idx:_preload(papers) end
+end
+
 local function render_to(st, write, path)
   local fm = require "arxivdigest.format"
   local papers, scores, groups = execute(st)
+  preload(st, fmt_for(st, path), papers)     -- (papers holds the groups' too)
   local opts = {}
   local pl = plan(st)
   if #st.queries > 0 then

@@ -53,17 +53,30 @@ end
 local PICTURE = { ["\127"] = "\226\144\161" }
 for b = 0, 31 do PICTURE[string.char(b)] = utf8.char(0x2400 + b) end
 
-local find, byte = string.find, string.byte
+local find, byte, math_type = string.find, string.byte, math.type
+
+-- The core's one-pass helpers for printable-ASCII text (csrc/ad_text.c),
+-- when the C core is there (it is in a sandbox too): plain_text(s) says
+-- whether s is printable ASCII with single spaces and none at either end
+-- (what sanitize gives back unchanged); wrap_plain(s, width, indent) is
+-- M.wrap of such text, nil for any other. Without the core, the same
+-- answers come from Lua (spec/format_spec.lua compares the two).
+local okcore, core = pcall(require, "arxivdigest.core")
+local plain_text = okcore and type(core) == "table" and core.plain_text or nil
+local wrap_plain = okcore and type(core) == "table" and core.wrap_plain or nil
+
+local function is_plain(s)
+  if plain_text then return plain_text(s) end
+  return not find(s, "[^ -~]") and not find(s, "  ", 1, true) and byte(s, 1) ~= 32 and byte(s, -1) ~= 32
+end
 
 function M.sanitize(s)
   if s == nil then return "" end
+  if type(s) ~= "string" then s = tostring(s) end
   -- printable ASCII, single spaces, no space at either end: util.line would
   -- give s itself (the common case: a field of a real archive)
-  if type(s) == "string" and not find(s, "[^ -~]") and not find(s, "  ", 1, true)
-    and byte(s, 1) ~= 32 and byte(s, -1) ~= 32 then
-    return s
-  end
-  return util.line(tostring(s), PICTURE)
+  if is_plain(s) then return s end
+  return util.line(s, PICTURE)
 end
 
 -- Cut a word wider than avail columns into lines (appended to lines with
@@ -164,46 +177,70 @@ local function wrap_general(s, width, indent)
 end
 
 function M.wrap(s, width, indent)
+  if wrap_plain and type(s) == "string" and math_type(width) == "integer"
+    and (indent == nil or type(indent) == "string") then
+    -- printable ASCII, single spaces: the C core's one pass (what
+    -- wrap_ascii gives)
+    local r = wrap_plain(s, width, indent)
+    if r then return r end
+  end
   if not s:find("[\128-\255]") and not s:find("[\t-\r]") and not s:find("  ", 1, true) then
     indent = indent or ""
     return wrap_ascii(s, math.max(width - #indent, 10), indent)
   end
   return wrap_general(s, width, indent)
 end
-M._wrap_general = wrap_general     -- for the spec that compares the two paths
+M._wrap_general = wrap_general     -- for the spec that compares the paths
+M._wrap_ascii = wrap_ascii
+
+-- M.wrap(M.sanitize(s), width, indent): text that sanitize gives back
+-- unchanged (printable ASCII, single spaces) is wrapped by the core in the
+-- same pass that checks it.
+local function wrap_clean(s, width, indent)
+  if wrap_plain and type(s) == "string" and math_type(width) == "integer"
+    and (indent == nil or type(indent) == "string") then
+    local r = wrap_plain(s, width, indent)
+    if r then return r end
+  end
+  return M.wrap(M.sanitize(s), width, indent)
+end
+M._wrap_clean = wrap_clean
 
 local SGR = {
   title = "\27[1m", id = "\27[36m", meta = "\27[2m", group = "\27[1;33m",
   authors = "\27[32m", heading = "\27[1;4m", reset = "\27[0m",
 }
 
+local function paint(color, kind, s)
+  if color then return SGR[kind] .. s .. SGR.reset end
+  return s
+end
+
+local PADS = {}   -- PADS[k]: k spaces (the indent under "[n] ")
+
 local function render_paper(p, n, opts, color, write, score)
   local width = opts.width
-  local function paint(kind, s)
-    if color then return SGR[kind] .. s .. SGR.reset end
-    return s
-  end
-  local out = {}
   local num = "[" .. n .. "] "
-  local pad = string.rep(" ", #num)
-  local title = M.wrap(M.sanitize(p.title), width, pad)
+  local pad = PADS[#num]
+  if not pad then pad = string.rep(" ", #num); PADS[#num] = pad end
+  local title = wrap_clean(p.title, width, pad)
   title = num .. title:sub(#pad + 1)
+  local out
   if color then
     -- paint each line of the title separately so a pager keeps the colour
     local tl = {}
     for line in (title .. "\n"):gmatch("(.-)\n") do
       local lead, rest = line:match("^(%[?%d*%]? *)(.*)$")
-      tl[#tl + 1] = lead .. paint("title", rest)
+      tl[#tl + 1] = lead .. paint(color, "title", rest)
     end
-    out[#out + 1] = table.concat(tl, "\n")
+    out = { table.concat(tl, "\n") }
   else
-    out[#out + 1] = title
+    out = { title }
   end
-  local meta = {}
   local id = M.sanitize(p.id)
   local v = p.version
   if v ~= nil then id = id .. "v" .. M.sanitize(v) end
-  meta[#meta + 1] = id
+  local meta = { id }
   if p.date then meta[#meta + 1] = M.sanitize(p.date) end
   local cats = util.array(p.categories)
   if #cats == 0 and p.primary_category then cats = { p.primary_category } end
@@ -213,32 +250,36 @@ local function render_paper(p, n, opts, color, write, score)
   if score then meta[#meta + 1] = string.format("score %.3g", score) end
   local ml = M.wrap(table.concat(meta, " | "), width, pad)
   if color and id ~= "" then
-    ml = pad .. paint("id", id) .. ml:sub(#pad + #id + 1)
+    ml = pad .. paint(color, "id", id) .. ml:sub(#pad + #id + 1)
   end
   out[#out + 1] = ml
   local authors = util.array(p.authors)
   if #authors > 0 then
     for i, a in ipairs(authors) do authors[i] = M.sanitize(a) end
     local w = M.wrap(table.concat(authors, ", "), width, pad)
-    out[#out + 1] = color and w:gsub("(%S[^\n]*)", function(l) return paint("authors", l) end) or w
+    out[#out + 1] = color and w:gsub("(%S[^\n]*)", function(l) return paint(color, "authors", l) end) or w
   end
   if opts.abstract ~= false and p.abstract then
     out[#out + 1] = ""
-    out[#out + 1] = M.wrap(M.sanitize(p.abstract), width, pad)
+    out[#out + 1] = wrap_clean(p.abstract, width, pad)
   end
-  local extra = {}
-  if p.comment then extra[#extra + 1] = "Comment: " .. M.sanitize(p.comment) end
-  if p.journal then extra[#extra + 1] = "Journal: " .. M.sanitize(p.journal) end
-  if p.doi then extra[#extra + 1] = "DOI: " .. M.sanitize(p.doi) end
+  local c = p.comment
+  if c then out[#out + 1] = M.wrap("Comment: " .. M.sanitize(c), width, pad) end
+  c = p.journal
+  if c then out[#out + 1] = M.wrap("Journal: " .. M.sanitize(c), width, pad) end
+  c = p.doi
+  if c then out[#out + 1] = M.wrap("DOI: " .. M.sanitize(c), width, pad) end
   local note = type(opts.notes) == "table" and opts.notes[p]
-  if type(note) == "string" and note ~= "" then extra[#extra + 1] = "Why: " .. M.sanitize(note) end
-  for _, e in ipairs(extra) do out[#out + 1] = M.wrap(e, width, pad) end
+  if type(note) == "string" and note ~= "" then out[#out + 1] = M.wrap("Why: " .. M.sanitize(note), width, pad) end
   local url = p.abs_url
   if not util.is_http_url(url) then
     url = p.id and ("https://arxiv.org/abs/" .. util.id_path(M.sanitize(p.id))) or nil
   end
-  if url then out[#out + 1] = paint("meta", M.wrap(M.sanitize(url), width, pad)) end
-  write(table.concat(out, "\n") .. "\n\n")
+  if url then out[#out + 1] = paint(color, "meta", wrap_clean(url, width, pad)) end
+  -- the blank line after the paper: two empty strings joined by "\n"
+  out[#out + 1] = ""
+  out[#out + 1] = ""
+  write(table.concat(out, "\n"))
 end
 
 function M.render(papers, opts, write)
@@ -247,14 +288,11 @@ function M.render(papers, opts, write)
     o[k] = opts[k]
   end
   o.width = math.max(tonumber(o.width) or 80, 20) // 1
+  o.width = math.tointeger(o.width) or o.width   -- 60.0 wraps as 60 does
   local color = M.use_color(o)
-  local function paint(kind, s)
-    if color then return SGR[kind] .. s .. SGR.reset end
-    return s
-  end
   if o.title then
     local t = M.sanitize(o.title)
-    write(paint("heading", t) .. "\n" .. string.rep("=", math.min(util.width(t), o.width)) .. "\n\n")
+    write(paint(color, "heading", t) .. "\n" .. string.rep("=", math.min(util.width(t), o.width)) .. "\n\n")
   end
   local ranked = util.ranked(opts)
   local total = 0
@@ -262,7 +300,7 @@ function M.render(papers, opts, write)
     for _, g in ipairs(o.groups) do
       local ps = g.papers or {}
       local head = M.sanitize(g.key) .. " (" .. #ps .. ")"
-      write(paint("group", head) .. "\n" .. string.rep("-", math.min(util.width(head), o.width)) .. "\n\n")
+      write(paint(color, "group", head) .. "\n" .. string.rep("-", math.min(util.width(head), o.width)) .. "\n\n")
       local sc = type(g.scores) == "table" and g.scores or {}
       for i = 1, #ps do render_paper(ps[i], i, o, color, write, util.score(ranked, sc[i])) end
       total = total + #ps
@@ -272,7 +310,7 @@ function M.render(papers, opts, write)
     for i = 1, #papers do render_paper(papers[i], i, o, color, write, util.score(ranked, sc[i])) end
     total = #papers
   end
-  write(paint("meta", util.count_line(total, opts.total)) .. "\n")
+  write(paint(color, "meta", util.count_line(total, opts.total)) .. "\n")
 end
 
 
