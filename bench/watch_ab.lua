@@ -38,8 +38,8 @@ if not opt.base or opt.first + opt.days - 1 > 31 then
   os.exit(2)
 end
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-local function read(p) local f = assert(io.open(p, "rb")) local s = f:read("a") f:close() return s end
+local C = dofile("bench/common.lua")
+local q, read = C.shq, C.read_file
 local function write(p, s) local f = assert(io.open(p, "wb")) assert(f:write(s)) assert(f:close()) end
 
 local ROOT = assert(io.popen("pwd")):read("l")
