@@ -314,6 +314,25 @@ static int ad_phrase_ok(ad_q *q, ad_it *it, uint32_t d) {
   return 0;
 }
 
+/* A term's next doc >= t with its field mask (ad_it_next's IT_TERM, also
+** called directly by an AND's alignment) */
+static uint32_t ad_term_next(ad_q *q, ad_it *it, uint32_t t) {
+  uint32_t d;
+  ad_cur *c = it->cur;
+  if (it->doc != AD_END && it->doc >= t && it->doc != UINT32_MAX - 1) return it->doc;
+  if (it->doc == AD_END) return AD_END;
+  for (d = t;;) {
+    d = ad_cur_next(c, d, &q->err);
+    if (d == AD_END || !it->mask) break;
+    if (ad_cur_npm(c)) { q->err = AD_ECORRUPT; d = AD_END; break; }
+    if (c->npm[c->i] & it->mask) break;
+    d++;
+  }
+  if (q->err) d = AD_END;
+  it->doc = d;
+  return d;
+}
+
 /* next matching doc >= t; with thr > AD_NOTHR, docs whose score cannot
 ** exceed thr may be skipped (MaxScore: an OR only follows its "essential"
 ** children, those that the others' maxima alone cannot lift above thr) */
@@ -327,16 +346,7 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
   switch (it->kind) {
     case IT_EMPTY: d = AD_END; break;
     case IT_ALL: d = t < q->ix->m.ndocs ? t : AD_END; break;
-    case IT_TERM:
-      for (d = t;;) {
-        ad_cur *c = it->cur;
-        d = ad_cur_next(c, d, &q->err);
-        if (d == AD_END || !it->mask) break;
-        if (ad_cur_npm(c)) { q->err = AD_ECORRUPT; d = AD_END; break; }
-        if (c->npm[c->i] & it->mask) break;
-        d++;
-      }
-      break;
+    case IT_TERM: d = ad_term_next(q, it, t); break;
     case IT_BITS: {
       uint32_t n = q->ix->m.ndocs;
       d = t;
@@ -383,8 +393,13 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
       for (;;) {
         int again = 0;
         for (k = 0; k < it->nk; k++) {
-          float kt = thr > AD_NOTHR ? AD_KIDTHR(thr, it->maxs - it->kids[k]->maxs) : AD_NOTHR;
-          uint32_t x = ad_it_next(q, it->kids[k], d, kt > 0 ? kt : AD_NOTHR);
+          ad_it *kid = it->kids[k];
+          uint32_t x;
+          if (kid->kind == IT_TERM) x = ad_term_next(q, kid, d);  /* (no threshold) */
+          else {
+            float kt = thr > AD_NOTHR ? AD_KIDTHR(thr, it->maxs - kid->maxs) : AD_NOTHR;
+            x = ad_it_next(q, kid, d, kt > 0 ? kt : AD_NOTHR);
+          }
           if (x == AD_END) { d = AD_END; break; }
           if (x != d) { d = x; again = 1; break; }
         }

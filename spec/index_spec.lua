@@ -786,7 +786,9 @@ describe("the 2019 corpus", function()
                          "gan OR diffusion OR transformer OR attention", "segment* image",
                          'ti:"neural network" OR au:wang', '"convolutional neural network"',
                          '"generative adversarial networks"', '"domain adaptation" -unsupervised',
-                         '"network neural"', "segment*", "net*", "de* le*", "ti:seg* OR au:wa*" }) do
+                         '"network neural"', "segment*", "net*", "de* le*", "ti:seg* OR au:wa*",
+                         "abs:attention ti:segmentation", "segmentation AND (medical OR mri)",
+                         "ti:image abs:segmentation -video", "detection year:2019" }) do
       local top = idx:search(q, { limit = 10 })
       local all = idx:search(q, { limit = 100000 })
       assert.equal(idx:count(q), #all)
