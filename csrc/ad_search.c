@@ -74,6 +74,9 @@ typedef struct ad_cur {
   const uint8_t *pp; uint32_t ppi;  /* positions of doc ppi of the block */
   const uint8_t *npmp; int npmok;   /* npm bytes of the block, decoded? */
   float wt;                     /* score of impact 1 */
+  float sbound;                 /* the bound of block sblk (ad_cur_bound) */
+  uint32_t send;                /* and its last doc */
+  int sok;                      /* sbound and send are those of block sblk */
   uint32_t dflt;                /* npm of docs whose impact byte has bit 0 */
   uint32_t *pos; uint32_t npos, cappos;
 } ad_cur;
@@ -119,7 +122,20 @@ static int ad_cur_block(ad_cur *c, uint32_t b) {
   if (prev >= nd) return AD_ECORRUPT;
   if ((size_t)(e - p) >= (size_t)n * 5) {      /* fast path: no bounds per byte */
     for (k = 0; k < n; k++) {
-      uint32_t dl = *p++;
+      uint32_t dl;
+      if (n - k >= 8) {       /* eight one-byte deltas (dense lists) */
+        uint64_t w;
+        memcpy(&w, p, 8);
+        if (!(w & 0x8080808080808080ull)) {
+          uint64_t at = prev;
+          uint32_t j;
+          for (j = 0; j < 8; j++) { at += p[j]; c->docs[k + j] = (uint32_t)at; at++; }
+          if (at > nd) return AD_ECORRUPT;        /* past the last doc */
+          prev = (uint32_t)at; p += 8; k += 7;
+          continue;
+        }
+      }
+      dl = *p++;
       if (dl >= 0x80) {
         uint32_t sh = 7;
         dl &= 0x7F;
@@ -190,13 +206,19 @@ static uint32_t ad_cur_next(ad_cur *c, uint32_t target, int *err) {
 /* upper bound of the cursor's score over [d, *end] */
 static float ad_cur_bound(ad_cur *c, uint32_t d, uint32_t *end) {
   ad_ixskip s;
-  while (c->sblk < c->nb && ad_skip(c, c->sblk).last < d) c->sblk++;
+  if (c->sok && d <= c->send) { *end = c->send; return c->sbound; }
+  while (c->sblk < c->nb && ad_skip(c, c->sblk).last < d) { c->sblk++; c->sok = 0; }
   if (c->sblk >= c->nb) { *end = AD_END; return 0; }
   s = ad_skip(c, c->sblk);
   *end = s.last;
   /* (checked when the block is decoded; here, before, clamped to the
   ** largest impact, which keeps the bound an upper bound) */
-  return c->wt * (float)(s.maximp < AD_IMPMAX ? s.maximp : AD_IMPMAX);
+  if (!c->sok) {
+    c->sbound = c->wt * (float)(s.maximp < AD_IMPMAX ? s.maximp : AD_IMPMAX);
+    c->send = s.last;
+    c->sok = 1;
+  }
+  return c->sbound;
 }
 
 /* positions of the current doc into c->pos / c->npos */
@@ -250,6 +272,9 @@ struct ad_it {
   ad_cur *cur; uint32_t mask; int scored;
   /* IT_AND / IT_OR / IT_NOT (kids[0]) */
   ad_it **kids; uint32_t nk;
+  int lk;             /* IT_AND: the child whose own impacts skip docs
+                         (ad_and_lead): 0 when the rarest is a scored
+                         term; -1 none */
   ad_it **neg; uint32_t nneg;
   /* IT_PHRASE */
   ad_cur **pc; uint32_t *poff; uint32_t np; int field;
@@ -316,7 +341,7 @@ static int ad_phrase_ok(ad_q *q, ad_it *it, uint32_t d) {
 
 /* A term's next doc >= t with its field mask (ad_it_next's IT_TERM, also
 ** called directly by an AND's alignment) */
-static uint32_t ad_term_next(ad_q *q, ad_it *it, uint32_t t) {
+static inline uint32_t ad_term_next(ad_q *q, ad_it *it, uint32_t t) {
   uint32_t d;
   ad_cur *c = it->cur;
   if (it->doc != AD_END && it->doc >= t && it->doc != UINT32_MAX - 1) return it->doc;
@@ -331,6 +356,35 @@ static uint32_t ad_term_next(ad_q *q, ad_it *it, uint32_t t) {
   if (q->err) d = AD_END;
   it->doc = d;
   return d;
+}
+
+/* A lead cursor c standing at doc d, whose companions can add at most
+** `rest` to its score up to doc emax (the nearest end of their blocks):
+** the first doc >= d of c's decoded block that may beat thr by its own
+** impact, or the doc after the stretch where none can. The companions do
+** not move for the docs passed over: most docs of a common word are
+** hopeless before they would. */
+static uint32_t ad_lead_skip(const ad_cur *c, uint32_t d, float rest, uint32_t emax,
+                             float thr) {
+  uint32_t i = c->i;
+  /* (a child's threshold margin: the score sums in another order) */
+  float need = AD_KIDTHR(thr, rest);
+  if (c->docs[c->n - 1] < emax) emax = c->docs[c->n - 1];
+  while (i < c->n && c->docs[i] <= emax && c->wt * (float)(c->imp[i] >> 1) <= need) i++;
+  if (i == c->i) return d;
+  return i < c->n ? c->docs[i] : emax + 1;
+}
+
+/* ad_lead_skip for an AND whose scored term kids[it->lk] stands at d */
+static uint32_t ad_and_lead(ad_it *it, uint32_t d, float thr) {
+  uint32_t j, e, emax = AD_END;
+  float rest = 0;
+  for (j = 0; j < it->nk; j++) {
+    if (j == (uint32_t)it->lk) continue;
+    rest += ad_it_bound(it->kids[j], d, &e);
+    if (e < emax) emax = e;
+  }
+  return ad_lead_skip(it->kids[it->lk]->cur, d, rest, emax, thr);
 }
 
 /* next matching doc >= t; with thr > AD_NOTHR, docs whose score cannot
@@ -388,7 +442,8 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
         if (x < d) d = x;
       }
       break;
-    case IT_AND:
+    case IT_AND: {
+      int lead = thr > AD_NOTHR && it->lk >= 0;
       d = t;
       for (;;) {
         int again = 0;
@@ -402,6 +457,9 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
           }
           if (x == AD_END) { d = AD_END; break; }
           if (x != d) { d = x; again = 1; break; }
+          if (lead && k == (uint32_t)it->lk && (x = ad_and_lead(it, d, thr)) != d) {
+            d = x; again = 1; break;
+          }
         }
         if (d == AD_END || q->err) { d = AD_END; break; }
         if (again) continue;
@@ -411,6 +469,7 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
         d++;
       }
       break;
+    }
     case IT_PHRASE: {
       /* the lead: the rarest word, moved first; the others follow it */
       uint32_t lead = 0;
@@ -419,23 +478,25 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
       for (;;) {
         int again = 0;
         if (thr > AD_NOTHR) {       /* block-max: skip stretches that cannot win */
-          uint32_t e;
+          uint32_t e, em;
           float sc;
           if (AD_BELOW(ad_it_bound(it, d, &e), thr)) {
             if (e == AD_END) { d = AD_END; break; }
             d = e + 1;
             continue;
           }
-          /* the lead's next doc, with its own impact and the others' block
-          ** maxima: most docs of common words are hopeless before the
-          ** others move */
+          /* the lead's next doc that its own impact and the others' block
+          ** maxima let win */
           d = ad_cur_next(it->pc[lead], d, &q->err);
           if (d == AD_END || q->err) { d = AD_END; break; }
-          sc = 0;                 /* (in the order of the phrase's score) */
+          sc = 0;
+          em = AD_END;
           for (k = 0; k < it->np; k++)
-            sc += k == lead ? it->pc[lead]->wt * (it->pc[lead]->imp[it->pc[lead]->i] >> 1)
-                            : ad_cur_bound(it->pc[k], d, &e);
-          if (AD_BELOW(sc, thr)) { d++; continue; }
+            if (k != lead) {
+              sc += ad_cur_bound(it->pc[k], d, &e);
+              if (e < em) em = e;
+            }
+          if ((e = ad_lead_skip(it->pc[lead], d, sc, em, thr)) != d) { d = e; continue; }
         }
         for (k = 0; k < it->np; k++) {
           uint32_t x = ad_cur_next(it->pc[k], d, &q->err);
@@ -532,6 +593,7 @@ static ad_it *ad_it_new(ad_q *q, int kind) {
   memset(it, 0, sizeof *it);
   it->kind = kind;
   it->doc = UINT32_MAX - 1;   /* not started */
+  it->lk = -1;
   it->est = kind == IT_EMPTY ? 0 : q->ix->m.ndocs;
   return it;
 }
@@ -865,6 +927,9 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
       if (isand) {
         it->est = AD_END;
         for (k = 0; k < it->nk; k++) if (it->kids[k]->est < it->est) it->est = it->kids[k]->est;
+        /* (a denser term after the lead skips less than the alignment
+        ** would jump: measured, it only costs) */
+        it->lk = it->nk > 1 && it->kids[0]->kind == IT_TERM && it->kids[0]->scored ? 0 : -1;
       } else {
         it->est = 0;
         for (k = 0; k < it->nk; k++) it->est += it->kids[k]->est;
