@@ -4,6 +4,7 @@
 #   make test-asan       build build-asan/arxivdigest/core.so with
 #                        -fsanitize=address,undefined and run every spec with
 #                        the ASan runtime preloaded into lua5.4; any report fails
+#                        (JOBS=2: two spec files at a time, as CI runs it)
 #   make valgrind        the suite under valgrind (0 errors, 0 bytes definitely lost)
 #   make oom-test        every allocation failure point of ad.open/ad.parse/...
 #                        through a limiting lua_Alloc (plain build)
@@ -47,8 +48,19 @@ asan-build: deps-san
 # dynamic linker has used it, so that programs the specs start (sh, make,
 # chromium...) run normally; a spec that starts lua5.4 on the ASan build sets
 # LD_PRELOAD=$$AD_ASAN_RT for it (see spec/faults_spec.lua).
+#
+# JOBS=N (N > 1, no BUSTED_ARGS) runs the spec files N at a time, each in its
+# own busted (mk/busted-par.sh), with one summary line summed over them: CI
+# uses JOBS=2.
+JOBS ?= 1
 test-asan: all asan-build
+ifeq ($(filter-out 0 1,$(JOBS))$(BUSTED_ARGS),)
 	$(ASAN_ENV) $(LUA) /usr/bin/busted --cpath="$(ASAN_BUILD)/?.so" $(BUSTED_ARGS)
+else ifneq ($(BUSTED_ARGS),)
+	$(ASAN_ENV) $(LUA) /usr/bin/busted --cpath="$(ASAN_BUILD)/?.so" $(BUSTED_ARGS)
+else
+	mk/busted-par.sh $(JOBS) '$(ASAN_ENV) $(LUA) /usr/bin/busted --cpath="$(ASAN_BUILD)/?.so"'
+endif
 
 valgrind: all
 	$(VALGRIND) $(LUA) /usr/bin/busted --cpath="$(BUILD)/?.so" $(BUSTED_ARGS)
