@@ -11,6 +11,11 @@
 **   ad_rset_*   the vectors of the library (or of the negatives): a map
 **               from feature to its summed weight (the profile) and to the
 **               chain of the papers holding it
+**   ad_rwords, ad_rtopdocs  the profile's strongest words as terms of the
+**               index, and the docs their postings score best
+**   ad_rweights the weights a candidate is scored with: the profile, less
+**               the local background (ad_rlocal: the sample papers nearest
+**               to the library)
 **   ad_recommend  narrows a large candidate set with the postings, scores
 **               the candidates, keeps the best in a heap and decomposes
 **               the score of each hit into papers and terms
@@ -27,6 +32,7 @@
 #define AD_RNARROW_TERMS 64     /* profile words used to narrow */
 #define AD_RNAME_MAX 256        /* bytes of a folded author name */
 #define AD_RNONE UINT32_MAX
+#define AD_RUNSET (UINT32_MAX - 1)
 
 enum { AD_RK_UNI = 0, AD_RK_BI = 1, AD_RK_AU = 2 };
 
@@ -39,6 +45,7 @@ void ad_ropts_default(ad_ropts *o) {
   o->sample = AD_REC_SAMPLE;
   o->alpha = 1.0f; o->m = 5;
   o->background = 1.0f;
+  o->local = 0.2f; o->nlocal = AD_REC_NLOCAL;
   o->exact = AD_REC_EXACT;
   o->shortlist = AD_REC_SHORTLIST;
 }
@@ -349,14 +356,15 @@ void ad_rmodel_free(ad_rmodel *m) {
   ad_free(&m->a, m->vw, (size_t)m->capv * sizeof *m->vw);
   ad_free(&m->a, m->vbg, ((size_t)m->nsample + 1) * sizeof *m->vbg);
   ad_free(&m->a, m->dq, (size_t)m->cap * sizeof *m->dq);
-  m->dq = NULL;
+  ad_free(&m->a, m->term, (size_t)m->cap * sizeof *m->term);
+  m->dq = NULL; m->term = NULL;
   m->t = NULL; m->voff = NULL; m->vid = NULL; m->vw = NULL; m->vbg = NULL;
   m->cap = m->n = m->nv = m->capv = 0;
   m->nsample = 0;
 }
 
 size_t ad_rmodel_size(const ad_rmodel *m) {
-  return (size_t)m->cap * (sizeof *m->t + sizeof *m->dq)
+  return (size_t)m->cap * (sizeof *m->t + sizeof *m->dq + sizeof *m->term)
        + (size_t)m->capv * (sizeof *m->vid + sizeof *m->vw)
        + ((size_t)m->nsample + 1) * (sizeof *m->voff + sizeof *m->vbg);
 }
@@ -429,14 +437,18 @@ int ad_rmodel_build(ad_rmodel *m, ad_ix *ix, ad_corpus *c, const ad_ropts *o,
   m->avgdl = S ? dlsum / S : 0;
   for (i = 0; i < m->cap; i++)
     if (m->t[i].key) m->t[i].idf = (float)(log(((double)S + 1) / ((double)m->t[i].idf + 1)) + 1);
-  /* pass 2: the sample's weighted vectors, kept, and their mean */
+  /* pass 2: the sample's weighted vectors, kept, and their mean; each
+  ** word's term in the index */
   m->nsample = S;
   m->voff = (uint32_t *)ad_malloc(&m->a, ((size_t)S + 1) * sizeof *m->voff);
   m->vbg = (float *)ad_malloc(&m->a, ((size_t)S + 1) * sizeof *m->vbg);
+  m->term = (uint32_t *)ad_malloc(&m->a, (size_t)m->cap * sizeof *m->term);
   sum = (double *)ad_malloc(&m->a, (size_t)m->cap * sizeof *sum);
-  if (m->voff == NULL || m->vbg == NULL || sum == NULL) { st = AD_ENOMEM; goto done; }
+  if (m->voff == NULL || m->vbg == NULL || m->term == NULL || sum == NULL) { st = AD_ENOMEM; goto done; }
   memset(sum, 0, (size_t)m->cap * sizeof *sum);
+  for (i = 0; i < m->cap; i++) m->term[i] = AD_RUNSET;
   m->voff[0] = 0;
+  v.keep = 1;
   for (d = 0; d < S; d++) {
     st = ad_rv_doc(&x, &v, d);
     if (st != AD_OK) goto done;
@@ -468,13 +480,23 @@ int ad_rmodel_build(ad_rmodel *m, ad_ix *ix, ad_corpus *c, const ad_ropts *o,
     for (i = 0; i < v.n; i++) {
       uint32_t h = v.f[i].id;
       if (h == AD_RNONE) { st = AD_ECORRUPT; goto done; }   /* seen in pass 1 */
+      if (m->term[h] == AD_RUNSET) {
+        int err = 0;
+        int64_t tn = AD_RK_UNI != AD_RKIND(v.f[i].key) ? -1
+                   : ad_ix_find(ix, v.s + v.f[i].str, v.f[i].slen, &err);
+        if (err) { st = err; goto done; }
+        m->term[h] = tn < 0 || ad_ix_term(ix, (uint32_t)tn) == NULL ? AD_RNONE : (uint32_t)tn;
+      }
       sum[h] += v.f[i].w;
       m->vid[m->nv] = h; m->vw[m->nv] = v.f[i].w;
       m->nv++;
     }
     m->voff[d + 1] = m->nv;
   }
-  for (i = 0; i < m->cap; i++) m->t[i].mu = S ? (float)(sum[i] / S) : 0.0f;
+  for (i = 0; i < m->cap; i++) {
+    m->t[i].mu = S ? (float)(sum[i] / S) : 0.0f;
+    if (m->term[i] == AD_RUNSET) m->term[i] = AD_RNONE;
+  }
   m->dq = (float *)ad_malloc(&m->a, (size_t)m->cap * sizeof *m->dq);
   if (m->dq == NULL) { st = AD_ENOMEM; goto done; }
   memset(m->dq, 0, (size_t)m->cap * sizeof *m->dq);
@@ -749,6 +771,8 @@ typedef struct ad_rstate {
   double *nsims; uint32_t *ntouch; uint32_t nntouched;   /* per negative */
   uint8_t *topm;                     /* library papers among the m nearest */
   uint32_t mm;                       /* min(m, library papers) */
+  uint32_t *hdocs; uint32_t nh, caph; /* the local background's papers */
+  double local;                      /* its share of the background (0: none) */
 } ad_rstate;
 
 /* Give r->v's features not in the model the request's own ids. */
@@ -873,7 +897,7 @@ static double ad_rscore(ad_rstate *r, const ad_rview *v) {
       h = (h + 1) & mask;
     }
   }
-  s -= o->background * v->cmu;
+  s -= o->background * (1 - r->local) * v->cmu;
   if (o->alpha < 1) {
     ad_rsims(lib, v, r->sims, r->touched, &r->ntouched);
     s += (1 - o->alpha) * ad_rtopm(r) / r->mm;
@@ -893,7 +917,8 @@ static double ad_rscore(ad_rstate *r, const ad_rview *v) {
 /* {====================================================== narrowing */
 typedef struct ad_rqterm {
   double q; uint64_t key; uint32_t id;
-  uint32_t str, len;          /* its text in the narrowing's buffer */
+  uint32_t str, len;          /* its text (words outside the model) */
+  uint32_t term;              /* its term in the index (AD_RNONE: none) */
 } ad_rqterm;
 
 static int ad_rqterm_cmp(const void *x, const void *y) {
@@ -910,10 +935,11 @@ static uint64_t ad_rkey_of(const ad_rstate *r, uint32_t id) {
   return id < r->ext.n ? r->ext.bykey[id] : 0;
 }
 
-/* Walk the postings of term t: acc[d] += q * impact for docs d with the
-** term in the title or abstract, among the candidates and not excluded. */
+/* Walk the postings of term t: acc[d] += q * impact for docs d < dmax
+** with the term in the title or abstract, among the candidates (cbits
+** NULL: all) and not excluded. */
 static int ad_rpost(ad_ix *ix, const ad_ixterm *t, double q, float *acc,
-                    const uint8_t *cbits, const uint8_t *excl) {
+                    const uint8_t *cbits, const uint8_t *excl, uint32_t dmax) {
   uint32_t nd = ix->m.ndocs, b, nb = (t->df + AD_BLOCK - 1) / AD_BLOCK, doc = 0, j;
   const uint8_t *list = ix->sec[AD_SEC_POST] + t->post, *lend = list + t->postlen;
   int bad = 0;
@@ -937,6 +963,7 @@ static int ad_rpost(ad_ix *ix, const ad_ixterm *t, double q, float *acc,
       uint32_t npm = (imp[j] & 1) ? AD_NPM_DEFAULT : ad_varint_get(&p, lend, &bad);
       uint32_t d = docs[j];
       if (bad) return AD_ECORRUPT;
+      if (d >= dmax) return AD_OK;          /* (docs ascend) */
       if (!(npm & 3) || AD_RBIT(excl, d) || (cbits && !AD_RBIT(cbits, d))) continue;
       acc[d] += (float)(q * (imp[j] >> 1));
     }
@@ -944,24 +971,27 @@ static int ad_rpost(ad_ix *ix, const ad_ixterm *t, double q, float *acc,
   return AD_OK;
 }
 
-/* The best k candidates by the profile's strongest words' impacts, into
-** out[0..*nout) (out holds k). cbits: the candidate set (NULL: all docs);
-** excl: docs never returned. */
-static int ad_rnarrow(ad_rstate *r, const uint8_t *cbits, const uint8_t *excl,
-                      uint32_t k, uint32_t *out, uint32_t *nout) {
+/* The words of the profile that weigh most against the background (at
+** most AD_RNARROW_TERMS), as terms of the index: what finds the papers
+** near the library through the postings. */
+typedef struct ad_rwords {
+  ad_rqterm *qt; uint32_t nq, capq;
+  int done;                   /* 1: found (qt[i].term) */
+} ad_rwords;
+
+static void ad_rwords_free(const ad_alloc *a, ad_rwords *w) {
+  ad_free(a, w->qt, (size_t)w->capq * sizeof *w->qt);
+  memset(w, 0, sizeof *w);
+}
+
+static int ad_rwords_get(ad_rstate *r, ad_rwords *w) {
   ad_ix *ix = r->x.ix;
   const ad_alloc *a = r->x.a;
   const ad_rset *lib = &r->lib;
-  uint32_t nd = ix->m.ndocs, i, l, nq = 0, capq = 0, nh = 0, found = 0, nc;
-  ad_rqterm *qt = NULL;
-  float *acc = NULL;
-  ad_rscored *heap = NULL;
-  char *strs = NULL;
-  uint32_t nstrs = 0, capstrs = 0;
-  int st = AD_ENOMEM;
-  *nout = 0;
-  nc = lib->mbits ? 1u << lib->mbits : 0;
-  /* the words of the profile that weigh most against the background */
+  uint32_t i, l, found = 0, need = 0, nc = lib->mbits ? 1u << lib->mbits : 0;
+  int st;
+  if (w->done) return AD_OK;
+  w->done = 1;
   for (i = 0; i < nc; i++) {
     uint32_t id = lib->mid[i];
     uint64_t key;
@@ -972,67 +1002,176 @@ static int ad_rnarrow(ad_rstate *r, const uint8_t *cbits, const uint8_t *excl,
     mu = id < r->m->cap ? r->m->t[id].mu : 0;
     q = lib->mq[i] - r->o->background * mu;
     if (!(q > 0)) continue;
-    if (nq == capq && ad_grow(a, (void **)&qt, &capq, nq + 1, sizeof *qt)) goto done;
-    qt[nq].q = q; qt[nq].key = key; qt[nq].id = id; qt[nq].len = 0; qt[nq].str = 0;
-    nq++;
+    if (w->nq == w->capq && ad_grow(a, (void **)&w->qt, &w->capq, w->nq + 1, sizeof *w->qt))
+      return AD_ENOMEM;
+    w->qt[w->nq].q = q; w->qt[w->nq].key = key; w->qt[w->nq].id = id;
+    w->qt[w->nq].len = 0; w->qt[w->nq].str = 0; w->qt[w->nq].term = AD_RNONE;
+    w->nq++;
   }
-  if (nq > 1) qsort(qt, nq, sizeof *qt, ad_rqterm_cmp);
-  if (nq > AD_RNARROW_TERMS) nq = AD_RNARROW_TERMS;
-  /* their text, from the library's papers */
-  for (l = 0; l < lib->n && found < nq; l++) {
+  if (w->nq > 1) qsort(w->qt, w->nq, sizeof *w->qt, ad_rqterm_cmp);
+  if (w->nq > AD_RNARROW_TERMS) w->nq = AD_RNARROW_TERMS;
+  /* their terms: the model knows those of the sample's words; the others
+  ** (words of older library papers only) by their text, from the
+  ** library's papers */
+  for (i = 0; i < w->nq; i++)
+    if (w->qt[i].id < r->m->cap) w->qt[i].term = r->m->term[w->qt[i].id];
+    else need++;
+  for (l = 0; l < lib->n && found < need; l++) {
     uint32_t j;
     if (lib->doc[l] == AD_RNONE) continue;   /* (free text: its own words do not narrow) */
     r->v.keep = 1;
     st = ad_rv_doc(&r->x, &r->v, lib->doc[l]);
     r->v.keep = 0;
-    if (st != AD_OK) goto done;
-    st = AD_ENOMEM;
+    if (st != AD_OK) return st;
     for (j = 0; j < r->v.n; j++) {
       const ad_rfeat *f = &r->v.f[j];
       uint32_t q;
+      int err = 0;
+      int64_t tn;
       if (AD_RKIND(f->key) != AD_RK_UNI) continue;
-      for (q = 0; q < nq; q++) if (qt[q].key == f->key && qt[q].len == 0) break;
-      if (q == nq) continue;
-      if (ad_grow(a, (void **)&strs, &capstrs, nstrs + f->slen + 1, 1)) goto done;
-      memcpy(strs + nstrs, r->v.s + f->str, f->slen);
-      qt[q].str = nstrs; qt[q].len = f->slen;
-      nstrs += f->slen;
+      for (q = 0; q < w->nq; q++)
+        if (w->qt[q].key == f->key && w->qt[q].id >= r->m->cap && w->qt[q].len == 0) break;
+      if (q == w->nq) continue;
+      w->qt[q].len = f->slen ? f->slen : 1;   /* (found) */
       found++;
+      tn = ad_ix_find(ix, r->v.s + f->str, f->slen, &err);
+      if (err) return err;
+      if (tn >= 0 && ad_ix_term(ix, (uint32_t)tn) != NULL) w->qt[q].term = (uint32_t)tn;
     }
   }
-  acc = (float *)ad_malloc(a, (size_t)(nd ? nd : 1) * sizeof *acc);
-  heap = (ad_rscored *)ad_malloc(a, (size_t)(k ? k : 1) * sizeof *heap);
-  if (acc == NULL || heap == NULL) { st = AD_ENOMEM; goto done; }
-  memset(acc, 0, (size_t)nd * sizeof *acc);
-  for (i = 0; i < nq; i++) {
-    int err = 0;
+  return AD_OK;
+}
+
+/* The (k+1)-th largest of v[0..n) (k < n); v is reordered. */
+static float ad_rkth(float *v, uint32_t n, uint32_t k) {
+  uint32_t lo = 0, hi = n - 1;
+  while (lo < hi) {
+    float p = v[lo + (hi - lo) / 2], t;
+    uint32_t i = lo, j = hi;
+    while (i <= j) {                 /* descending: > p left, < p right */
+      while (v[i] > p) i++;
+      while (v[j] < p) j--;
+      if (i <= j) {
+        t = v[i]; v[i] = v[j]; v[j] = t;
+        i++;
+        if (j == 0) break;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return v[k];
+  }
+  return v[k];
+}
+
+/* The best k docs d < dmax by the impacts of the words w, into
+** out[0..*nout) (out holds k). cbits: the candidate set (NULL: all
+** docs); excl: docs never returned. */
+static int ad_rtopdocs(ad_rstate *r, const ad_rwords *w, const uint8_t *cbits,
+                       const uint8_t *excl, uint32_t dmax, uint32_t k,
+                       uint32_t *out, uint32_t *nout) {
+  ad_ix *ix = r->x.ix;
+  const ad_alloc *a = r->x.a;
+  uint32_t i, nh = 0, nv = 0;
+  float *acc, *vals, thr;
+  int st = AD_OK;
+  *nout = 0;
+  if (dmax > ix->m.ndocs) dmax = ix->m.ndocs;
+  if (dmax == 0 || k == 0) return AD_OK;
+  acc = (float *)ad_malloc(a, (size_t)dmax * sizeof *acc);
+  vals = (float *)ad_malloc(a, (size_t)dmax * sizeof *vals);
+  if (acc == NULL || vals == NULL) { st = AD_ENOMEM; goto done; }
+  memset(acc, 0, (size_t)dmax * sizeof *acc);
+  for (i = 0; i < w->nq; i++) {
     const ad_ixterm *t;
-    int64_t tn;
-    if (qt[i].len == 0) continue;
-    tn = ad_ix_find(ix, strs + qt[i].str, qt[i].len, &err);
-    if (err) { st = err; goto done; }
-    if (tn < 0) continue;
-    t = ad_ix_term(ix, (uint32_t)tn);
+    if (w->qt[i].term == AD_RNONE) continue;
+    t = ad_ix_term(ix, w->qt[i].term);
     if (t == NULL) { st = AD_ECORRUPT; goto done; }
-    st = ad_rpost(ix, t, qt[i].q, acc, cbits, excl);
+    st = ad_rpost(ix, t, w->qt[i].q, acc, cbits, excl, dmax);
     if (st != AD_OK) goto done;
   }
-  for (i = 0; i < nd; i++) {
-    if (acc[i] > 0) {
-      ad_rscored e;
-      e.score = acc[i]; e.doc = i;
-      ad_rheap_push(heap, &nh, k, e);
+  /* the k best: those above the k-th largest value, then those equal to
+  ** it, lower docs first (what a heap of the best k keeps) */
+  for (i = 0; i < dmax; i++) if (acc[i] > 0) vals[nv++] = acc[i];
+  if (nv > k) {
+    thr = ad_rkth(vals, nv, k - 1);
+    for (i = 0; i < dmax && nh < k; i++) if (acc[i] > thr) out[nh++] = i;
+    for (i = 0; i < dmax && nh < k; i++) if (acc[i] == thr) out[nh++] = i;
+  } else
+    for (i = 0; i < dmax; i++) if (acc[i] > 0) out[nh++] = i;
+  *nout = nh;
+done:
+  ad_free(a, acc, (size_t)dmax * sizeof *acc);
+  ad_free(a, vals, (size_t)dmax * sizeof *vals);
+  return st;
+}
+
+/* The local background: the o->nlocal papers of the sample nearest to the
+** library by its words (w), other than the library's and the negatives
+** (excl). Their mean vector H, times background x local, is taken from the
+** profile weights m->dq; the docs go to r->hdocs (to clear dq after). */
+static int ad_rlocal(ad_rstate *r, const ad_rwords *w, const uint8_t *excl) {
+  ad_rmodel *m = r->m;
+  const ad_alloc *a = r->x.a;
+  uint32_t i, e, k = r->o->nlocal;
+  float f;
+  int st;
+  r->local = 0;
+  if (k == 0 || !(r->o->local > 0) || !(r->o->background > 0) || m->nsample == 0) return AD_OK;
+  if (k > m->nsample) k = m->nsample;
+  r->hdocs = (uint32_t *)ad_malloc(a, (size_t)k * sizeof *r->hdocs);
+  if (r->hdocs == NULL) return AD_ENOMEM;
+  r->caph = k;
+  st = ad_rtopdocs(r, w, NULL, excl, m->nsample, k, r->hdocs, &r->nh);
+  if (st != AD_OK || r->nh == 0) return st;
+  r->local = r->o->local;
+  f = (float)((double)r->o->background * r->local / r->nh);
+  {
+    float *dq = m->dq;
+    const uint32_t *vid = m->vid, *voff = m->voff;
+    const float *vw = m->vw;
+    for (i = 0; i < r->nh; i++) {
+      uint32_t d = r->hdocs[i], end = voff[d + 1];
+      for (e = voff[d]; e < end; e++) dq[vid[e]] -= f * vw[e];
     }
   }
-  for (i = 0; i < nh; i++) out[i] = heap[i].doc;
-  *nout = nh;
-  st = AD_OK;
-done:
-  ad_free(a, qt, (size_t)capq * sizeof *qt);
-  ad_free(a, strs, capstrs);
-  ad_free(a, acc, (size_t)(nd ? nd : 1) * sizeof *acc);
-  ad_free(a, heap, (size_t)(k ? k : 1) * sizeof *heap);
+  return AD_OK;
+}
+
+/* zero m->dq where the local background wrote */
+static void ad_rlocal_clear(ad_rstate *r) {
+  ad_rmodel *m = r->m;
+  uint32_t i, e;
+  float *dq = m->dq;
+  const uint32_t *vid = m->vid, *voff = m->voff;
+  for (i = 0; i < r->nh; i++) {
+    uint32_t d = r->hdocs[i], end = voff[d + 1];
+    for (e = voff[d]; e < end; e++) dq[vid[e]] = 0;
+  }
+  r->nh = 0;
+}
+
+/* The weights a candidate's vector is scored with (ad_rscore): the
+** library's profile less the local background in m->dq (and, for words
+** the model does not have, r->lib.mq), less background x (1 - local) x
+** the background (each vector's .cmu). After the library's set is made;
+** excl: the library's docs. Undone by ad_rweights_clear (whatever the
+** result). */
+static int ad_rweights(ad_rstate *r, ad_rwords *words, const uint8_t *excl) {
+  const ad_ropts *o = r->o;
+  int st;
+  ad_rset_profile(&r->lib, o->alpha, r->m->dq, r->m->cap, 0);
+  if (!(o->local > 0) || o->nlocal == 0 || !(o->background > 0)) return AD_OK;
+  st = ad_rwords_get(r, words);
+  if (st == AD_OK) st = ad_rlocal(r, words, excl);
   return st;
+}
+
+/* m->dq back to zeros */
+static void ad_rweights_clear(ad_rstate *r) {
+  ad_rlocal_clear(r);
+  ad_rset_profile(&r->lib, r->o->alpha, r->m->dq, r->m->cap, 1);
 }
 /* }====================================================== */
 
@@ -1144,9 +1283,12 @@ static int ad_revidence(ad_rstate *r, const ad_rreq *q, ad_rhit *h,
   for (i = 0; i < v->n; i++) {
     const ad_rfeat *f = &v->f[i];
     uint32_t hs = ad_rset_find(&r->lib, f->id), e;
-    double w = f->id < r->m->cap ? -o->background * r->m->t[f->id].mu : 0;
+    double w;
+    if (f->id < r->m->cap)     /* the profile less the local background, */
+      w = r->m->dq[f->id] - o->background * (1 - r->local) * r->m->t[f->id].mu;
+    else                       /* and the rest of the background */
+      w = hs != AD_RNONE ? r->lib.mq[hs] : 0;
     if (hs != AD_RNONE) {
-      w += r->lib.mq[hs];
       if (knnw > 0)
         for (e = r->lib.mhead[hs]; e; e = r->lib.enext[e - 1])
           if (r->topm[r->lib.eown[e - 1]]) w += knnw * r->lib.ew[e - 1];
@@ -1226,8 +1368,10 @@ int ad_recommend(ad_ix *ix, ad_corpus *c, ad_rmodel *m,
   ad_rpaper *pt = NULL; ad_rtermc *tt = NULL;
   uint32_t cappt = 0, captt = 0, capheap = 0, caplist = 0;
   ad_rstate r;
+  ad_rwords words;
   int st = AD_ENOMEM, profiled = 0;
   memset(res, 0, sizeof *res);
+  memset(&words, 0, sizeof words);
   res->badfile = AD_RNONE;
   memset(&r, 0, sizeof r);
   r.x.ix = ix; r.x.c = c; r.x.a = a; r.x.o = o; r.m = m; r.o = o;
@@ -1263,12 +1407,15 @@ int ad_recommend(ad_ix *ix, ad_corpus *c, ad_rmodel *m,
       ad_free(a, ws, (size_t)r.v.n * sizeof *ws);
     }
   }
-  if (st == AD_OK) st = ad_rset_docs(&r, &r.neg, q->neg, q->nneg, excl);
   if (st != AD_OK) goto done;
   res->nlib = r.lib.n;
   if (r.lib.n == 0) { st = AD_OK; goto done; }
-  ad_rset_profile(&r.lib, o->alpha, m->dq, m->cap, 0);
+  /* the library's weights (of the library alone: negatives only rank
+  ** papers down), then the negatives */
   profiled = 1;
+  st = ad_rweights(&r, &words, excl);
+  if (st == AD_OK) st = ad_rset_docs(&r, &r.neg, q->neg, q->nneg, excl);
+  if (st != AD_OK) goto done;
   r.mm = o->m == 0 ? 1 : o->m;
   if (r.mm > r.lib.n) r.mm = r.lib.n;
   r.sims = (double *)ad_malloc(a, (size_t)r.lib.n * sizeof *r.sims);
@@ -1299,7 +1446,8 @@ int ad_recommend(ad_ix *ix, ad_corpus *c, ad_rmodel *m,
     caplist = want ? want : 1;
     list = (uint32_t *)ad_malloc(a, (size_t)caplist * sizeof *list);
     if (list == NULL) { st = AD_ENOMEM; goto done; }
-    st = ad_rnarrow(&r, cbits, excl, want, list, &nlist);
+    st = ad_rwords_get(&r, &words);
+    if (st == AD_OK) st = ad_rtopdocs(&r, &words, cbits, excl, nd, want, list, &nlist);
     if (st != AD_OK) goto done;
     todo = list; ntodo = nlist;
   }
@@ -1341,7 +1489,9 @@ done:
     ad_rresult_free(a, res);
     res->badfile = bf;
   }
-  if (profiled) ad_rset_profile(&r.lib, o->alpha, m->dq, m->cap, 1);
+  if (profiled) ad_rweights_clear(&r);
+  ad_free(a, r.hdocs, (size_t)r.caph * sizeof *r.hdocs);
+  ad_rwords_free(a, &words);
   ad_free(a, excl, nb);
   ad_free(a, seen, nb);
   ad_free(a, cbits, nb);
