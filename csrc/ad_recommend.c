@@ -315,7 +315,7 @@ static uint32_t ad_rm_find(const ad_rmodel *m, uint64_t key) {
   if (m->cap == 0) return AD_RNONE;
   h = ad_rslot(key, m->cap - 1);
   while (m->t[h].key) {
-    if (m->t[h].key == key) return h;
+    if (m->t[h].key == key) return m->t[h].id;
     h = (h + 1) & (m->cap - 1);
   }
   return AD_RNONE;
@@ -330,7 +330,7 @@ static void ad_rv_weigh(const ad_rmodel *m, const ad_ropts *o, ad_rvec *v) {
   for (i = 0; i < v->n; i++) {
     ad_rfeat *f = &v->f[i];
     uint32_t h = ad_rm_find(m, f->key);
-    double idf = h == AD_RNONE ? maxidf : m->t[h].idf, tf = f->tf, w;
+    double idf = h == AD_RNONE ? maxidf : m->idf[h], tf = f->tf, w;
     if (o->scheme == AD_RW_BM25) w = tf * (o->k1 + 1) / (tf + K);
     else w = tf >= 1 ? 1 + log(tf) : tf;
     w *= idf;
@@ -342,7 +342,7 @@ static void ad_rv_weigh(const ad_rmodel *m, const ad_ropts *o, ad_rvec *v) {
   for (i = 0; i < v->n; i++) {
     ad_rfeat *f = &v->f[i];
     if (norm > 0) f->w = (float)(f->w / norm);
-    if (f->id != AD_RNONE) cmu += (double)f->w * m->t[f->id].mu;
+    if (f->id != AD_RNONE) cmu += (double)f->w * m->mu[f->id];
   }
   v->cmu = (float)cmu;
 }
@@ -355,16 +355,21 @@ void ad_rmodel_free(ad_rmodel *m) {
   ad_free(&m->a, m->vid, (size_t)m->capv * sizeof *m->vid);
   ad_free(&m->a, m->vw, (size_t)m->capv * sizeof *m->vw);
   ad_free(&m->a, m->vbg, ((size_t)m->nsample + 1) * sizeof *m->vbg);
-  ad_free(&m->a, m->dq, (size_t)m->cap * sizeof *m->dq);
-  ad_free(&m->a, m->term, (size_t)m->cap * sizeof *m->term);
-  m->dq = NULL; m->term = NULL;
+  ad_free(&m->a, m->dq, ((size_t)m->nf + 1) * sizeof *m->dq);
+  ad_free(&m->a, m->term, ((size_t)m->nf + 1) * sizeof *m->term);
+  ad_free(&m->a, m->keys, ((size_t)m->nf + 1) * sizeof *m->keys);
+  ad_free(&m->a, m->idf, ((size_t)m->nf + 1) * sizeof *m->idf);
+  ad_free(&m->a, m->mu, ((size_t)m->nf + 1) * sizeof *m->mu);
+  m->dq = NULL; m->term = NULL; m->keys = NULL; m->idf = NULL; m->mu = NULL;
   m->t = NULL; m->voff = NULL; m->vid = NULL; m->vw = NULL; m->vbg = NULL;
-  m->cap = m->n = m->nv = m->capv = 0;
+  m->cap = m->n = m->nf = m->nv = m->capv = 0;
   m->nsample = 0;
 }
 
 size_t ad_rmodel_size(const ad_rmodel *m) {
-  return (size_t)m->cap * (sizeof *m->t + sizeof *m->dq + sizeof *m->term)
+  return (size_t)m->cap * sizeof *m->t
+       + ((size_t)m->nf + 1) * (sizeof *m->dq + sizeof *m->term + sizeof *m->keys
+                                + sizeof *m->idf + sizeof *m->mu)
        + (size_t)m->capv * (sizeof *m->vid + sizeof *m->vw)
        + ((size_t)m->nsample + 1) * (sizeof *m->voff + sizeof *m->vbg);
 }
@@ -386,7 +391,7 @@ static int ad_rm_rehash(ad_rmodel *m, uint32_t ncap) {
   return AD_OK;
 }
 
-/* count one more sample doc holding key (the count goes in .idf) */
+/* count one more sample doc holding key (the count goes in .id) */
 static int ad_rm_count(ad_rmodel *m, uint64_t key) {
   uint32_t h;
   if (((uint64_t)m->n + 1) * 10 > (uint64_t)m->cap * 7) {
@@ -395,10 +400,10 @@ static int ad_rm_count(ad_rmodel *m, uint64_t key) {
   }
   h = ad_rslot(key, m->cap - 1);
   while (m->t[h].key) {
-    if (m->t[h].key == key) { m->t[h].idf += 1; return AD_OK; }
+    if (m->t[h].key == key) { m->t[h].id++; return AD_OK; }
     h = (h + 1) & (m->cap - 1);
   }
-  m->t[h].key = key; m->t[h].idf = 1; m->t[h].mu = 0; m->n++;
+  m->t[h].key = key; m->t[h].id = 1; m->t[h].pad = 0; m->n++;
   return AD_OK;
 }
 
@@ -418,7 +423,7 @@ int ad_rmodel_build(ad_rmodel *m, ad_ix *ix, ad_corpus *c, const ad_ropts *o,
   ad_rctx x;
   ad_rvec v;
   double dlsum = 0, *sum = NULL;
-  uint32_t S, d, i;
+  uint32_t S, d, i, *pos = NULL;
   int st = AD_OK;
   memset(m, 0, sizeof *m);
   memset(&x, 0, sizeof x);
@@ -435,18 +440,41 @@ int ad_rmodel_build(ad_rmodel *m, ad_ix *ix, ad_corpus *c, const ad_ropts *o,
   if (st != AD_OK) goto done;
   if (m->cap == 0 && (st = ad_rm_rehash(m, 16)) != AD_OK) goto done;
   m->avgdl = S ? dlsum / S : 0;
+  /* ids by count, the most frequent first (in slot order within a count) */
+  m->nf = m->n;
+  m->keys = (uint64_t *)ad_malloc(&m->a, ((size_t)m->nf + 1) * sizeof *m->keys);
+  m->idf = (float *)ad_malloc(&m->a, ((size_t)m->nf + 1) * sizeof *m->idf);
+  m->mu = (float *)ad_malloc(&m->a, ((size_t)m->nf + 1) * sizeof *m->mu);
+  m->term = (uint32_t *)ad_malloc(&m->a, ((size_t)m->nf + 1) * sizeof *m->term);
+  m->dq = (float *)ad_malloc(&m->a, ((size_t)m->nf + 1) * sizeof *m->dq);
+  pos = (uint32_t *)ad_malloc(&m->a, ((size_t)S + 2) * sizeof *pos);
+  if (!m->keys || !m->idf || !m->mu || !m->term || !m->dq || !pos) {
+    st = AD_ENOMEM; goto done;
+  }
+  memset(pos, 0, ((size_t)S + 2) * sizeof *pos);
   for (i = 0; i < m->cap; i++)
-    if (m->t[i].key) m->t[i].idf = (float)(log(((double)S + 1) / ((double)m->t[i].idf + 1)) + 1);
+    if (m->t[i].key) {
+      if (m->t[i].id == 0 || m->t[i].id > S) { st = AD_ECORRUPT; goto done; }
+      pos[S - m->t[i].id + 1]++;                 /* count c at S - c + 1 */
+    }
+  for (d = 1; d <= S + 1; d++) pos[d] += pos[d - 1];
+  for (i = 0; i < m->cap; i++)
+    if (m->t[i].key) {
+      uint32_t cnt = m->t[i].id, id = pos[S - cnt]++;
+      m->keys[id] = m->t[i].key;
+      m->idf[id] = (float)(log(((double)S + 1) / ((double)cnt + 1)) + 1);
+      m->term[id] = AD_RUNSET;
+      m->t[i].id = id;
+    }
+  memset(m->dq, 0, ((size_t)m->nf + 1) * sizeof *m->dq);
   /* pass 2: the sample's weighted vectors, kept, and their mean; each
   ** word's term in the index */
   m->nsample = S;
   m->voff = (uint32_t *)ad_malloc(&m->a, ((size_t)S + 1) * sizeof *m->voff);
   m->vbg = (float *)ad_malloc(&m->a, ((size_t)S + 1) * sizeof *m->vbg);
-  m->term = (uint32_t *)ad_malloc(&m->a, (size_t)m->cap * sizeof *m->term);
-  sum = (double *)ad_malloc(&m->a, (size_t)m->cap * sizeof *sum);
-  if (m->voff == NULL || m->vbg == NULL || m->term == NULL || sum == NULL) { st = AD_ENOMEM; goto done; }
-  memset(sum, 0, (size_t)m->cap * sizeof *sum);
-  for (i = 0; i < m->cap; i++) m->term[i] = AD_RUNSET;
+  sum = (double *)ad_malloc(&m->a, ((size_t)m->nf + 1) * sizeof *sum);
+  if (m->voff == NULL || m->vbg == NULL || sum == NULL) { st = AD_ENOMEM; goto done; }
+  memset(sum, 0, ((size_t)m->nf + 1) * sizeof *sum);
   m->voff[0] = 0;
   v.keep = 1;
   for (d = 0; d < S; d++) {
@@ -493,21 +521,19 @@ int ad_rmodel_build(ad_rmodel *m, ad_ix *ix, ad_corpus *c, const ad_ropts *o,
     }
     m->voff[d + 1] = m->nv;
   }
-  for (i = 0; i < m->cap; i++) {
-    m->t[i].mu = S ? (float)(sum[i] / S) : 0.0f;
+  for (i = 0; i < m->nf; i++) {
+    m->mu[i] = S ? (float)(sum[i] / S) : 0.0f;
     if (m->term[i] == AD_RUNSET) m->term[i] = AD_RNONE;
   }
-  m->dq = (float *)ad_malloc(&m->a, (size_t)m->cap * sizeof *m->dq);
-  if (m->dq == NULL) { st = AD_ENOMEM; goto done; }
-  memset(m->dq, 0, (size_t)m->cap * sizeof *m->dq);
   /* each kept vector's c . background, summed as ad_rv_weigh does */
   for (d = 0; d < S; d++) {
     double cmu = 0;
-    for (i = m->voff[d]; i < m->voff[d + 1]; i++) cmu += (double)m->vw[i] * m->t[m->vid[i]].mu;
+    for (i = m->voff[d]; i < m->voff[d + 1]; i++) cmu += (double)m->vw[i] * m->mu[m->vid[i]];
     m->vbg[d] = (float)cmu;
   }
 done:
-  if (sum) ad_free(&m->a, sum, (size_t)m->cap * sizeof *sum);
+  if (sum) ad_free(&m->a, sum, ((size_t)m->nf + 1) * sizeof *sum);
+  ad_free(&m->a, pos, ((size_t)S + 2) * sizeof *pos);
   ad_rv_free(&m->a, &v);
   ad_free(&m->a, x.buf, x.bufcap);
   if (st != AD_OK) {
@@ -890,7 +916,7 @@ static double ad_rscore(ad_rstate *r, const ad_rview *v) {
   uint32_t i, mask = (1u << lib->mbits) - 1;
   for (i = 0; i < v->n; i++) {     /* c . (alpha P) */
     uint32_t id = v->id[i], h;
-    if (id < r->m->cap) { s += (double)v->w[i] * r->m->dq[id]; continue; }
+    if (id < r->m->nf) { s += (double)v->w[i] * r->m->dq[id]; continue; }
     h = ad_ridslot(id, lib->mbits);  /* a word the model does not have */
     while (lib->mid[h] != AD_RNONE) {
       if (lib->mid[h] == id) { s += (double)v->w[i] * lib->mq[h]; break; }
@@ -930,7 +956,7 @@ static int ad_rqterm_cmp(const void *x, const void *y) {
 #define AD_RBIT(b, i) ((b)[(i) >> 3] & (1u << ((i) & 7)))
 
 static uint64_t ad_rkey_of(const ad_rstate *r, uint32_t id) {
-  if (id < r->m->cap) return r->m->t[id].key;
+  if (id < r->m->nf) return r->m->keys[id];
   id -= r->ext.base;
   return id < r->ext.n ? r->ext.bykey[id] : 0;
 }
@@ -988,10 +1014,12 @@ static int ad_rwords_get(ad_rstate *r, ad_rwords *w) {
   ad_ix *ix = r->x.ix;
   const ad_alloc *a = r->x.a;
   const ad_rset *lib = &r->lib;
-  uint32_t i, l, found = 0, need = 0, nc = lib->mbits ? 1u << lib->mbits : 0;
+  uint32_t i, j, l, found = 0, need = 0, nc = lib->mbits ? 1u << lib->mbits : 0;
+  ad_rqterm e;
   int st;
   if (w->done) return AD_OK;
   w->done = 1;
+  if (ad_grow(a, (void **)&w->qt, &w->capq, AD_RNARROW_TERMS, sizeof *w->qt)) return AD_ENOMEM;
   for (i = 0; i < nc; i++) {
     uint32_t id = lib->mid[i];
     uint64_t key;
@@ -999,25 +1027,23 @@ static int ad_rwords_get(ad_rstate *r, ad_rwords *w) {
     if (id == AD_RNONE) continue;
     key = ad_rkey_of(r, id);
     if (AD_RKIND(key) != AD_RK_UNI) continue;
-    mu = id < r->m->cap ? r->m->t[id].mu : 0;
+    mu = id < r->m->nf ? r->m->mu[id] : 0;
     q = lib->mq[i] - r->o->background * mu;
     if (!(q > 0)) continue;
-    if (w->nq == w->capq && ad_grow(a, (void **)&w->qt, &w->capq, w->nq + 1, sizeof *w->qt))
-      return AD_ENOMEM;
-    w->qt[w->nq].q = q; w->qt[w->nq].key = key; w->qt[w->nq].id = id;
-    w->qt[w->nq].len = 0; w->qt[w->nq].str = 0; w->qt[w->nq].term = AD_RNONE;
-    w->nq++;
+    /* the best AD_RNARROW_TERMS, in order (an insertion into w->qt) */
+    e.q = q; e.key = key; e.id = id; e.len = 0; e.str = 0; e.term = AD_RNONE;
+    if (w->nq == AD_RNARROW_TERMS && ad_rqterm_cmp(&e, &w->qt[w->nq - 1]) >= 0) continue;
+    if (w->nq < AD_RNARROW_TERMS) w->nq++;
+    for (j = w->nq - 1; j > 0 && ad_rqterm_cmp(&e, &w->qt[j - 1]) < 0; j--) w->qt[j] = w->qt[j - 1];
+    w->qt[j] = e;
   }
-  if (w->nq > 1) qsort(w->qt, w->nq, sizeof *w->qt, ad_rqterm_cmp);
-  if (w->nq > AD_RNARROW_TERMS) w->nq = AD_RNARROW_TERMS;
   /* their terms: the model knows those of the sample's words; the others
   ** (words of older library papers only) by their text, from the
   ** library's papers */
   for (i = 0; i < w->nq; i++)
-    if (w->qt[i].id < r->m->cap) w->qt[i].term = r->m->term[w->qt[i].id];
+    if (w->qt[i].id < r->m->nf) w->qt[i].term = r->m->term[w->qt[i].id];
     else need++;
   for (l = 0; l < lib->n && found < need; l++) {
-    uint32_t j;
     if (lib->doc[l] == AD_RNONE) continue;   /* (free text: its own words do not narrow) */
     r->v.keep = 1;
     st = ad_rv_doc(&r->x, &r->v, lib->doc[l]);
@@ -1030,7 +1056,7 @@ static int ad_rwords_get(ad_rstate *r, ad_rwords *w) {
       int64_t tn;
       if (AD_RKIND(f->key) != AD_RK_UNI) continue;
       for (q = 0; q < w->nq; q++)
-        if (w->qt[q].key == f->key && w->qt[q].id >= r->m->cap && w->qt[q].len == 0) break;
+        if (w->qt[q].key == f->key && w->qt[q].id >= r->m->nf && w->qt[q].len == 0) break;
       if (q == w->nq) continue;
       w->qt[q].len = f->slen ? f->slen : 1;   /* (found) */
       found++;
@@ -1161,7 +1187,7 @@ static void ad_rlocal_clear(ad_rstate *r) {
 static int ad_rweights(ad_rstate *r, ad_rwords *words, const uint8_t *excl) {
   const ad_ropts *o = r->o;
   int st;
-  ad_rset_profile(&r->lib, o->alpha, r->m->dq, r->m->cap, 0);
+  ad_rset_profile(&r->lib, o->alpha, r->m->dq, r->m->nf, 0);
   if (!(o->local > 0) || o->nlocal == 0 || !(o->background > 0)) return AD_OK;
   st = ad_rwords_get(r, words);
   if (st == AD_OK) st = ad_rlocal(r, words, excl);
@@ -1171,7 +1197,7 @@ static int ad_rweights(ad_rstate *r, ad_rwords *words, const uint8_t *excl) {
 /* m->dq back to zeros */
 static void ad_rweights_clear(ad_rstate *r) {
   ad_rlocal_clear(r);
-  ad_rset_profile(&r->lib, r->o->alpha, r->m->dq, r->m->cap, 1);
+  ad_rset_profile(&r->lib, r->o->alpha, r->m->dq, r->m->nf, 1);
 }
 /* }====================================================== */
 
@@ -1284,8 +1310,8 @@ static int ad_revidence(ad_rstate *r, const ad_rreq *q, ad_rhit *h,
     const ad_rfeat *f = &v->f[i];
     uint32_t hs = ad_rset_find(&r->lib, f->id), e;
     double w;
-    if (f->id < r->m->cap)     /* the profile less the local background, */
-      w = r->m->dq[f->id] - o->background * (1 - r->local) * r->m->t[f->id].mu;
+    if (f->id < r->m->nf)      /* the profile less the local background, */
+      w = r->m->dq[f->id] - o->background * (1 - r->local) * r->m->mu[f->id];
     else                       /* and the rest of the background */
       w = hs != AD_RNONE ? r->lib.mq[hs] : 0;
     if (hs != AD_RNONE) {
@@ -1375,7 +1401,7 @@ int ad_recommend(ad_ix *ix, ad_corpus *c, ad_rmodel *m,
   res->badfile = AD_RNONE;
   memset(&r, 0, sizeof r);
   r.x.ix = ix; r.x.c = c; r.x.a = a; r.x.o = o; r.m = m; r.o = o;
-  r.ext.base = m->cap;
+  r.ext.base = m->nf;
   for (i = 0; i < q->nlib; i++) if (q->lib[i] >= nd) return AD_EFORMAT;
   for (i = 0; i < q->nneg; i++) if (q->neg[i] >= nd) return AD_EFORMAT;
   if (q->cand) for (i = 0; i < q->ncand; i++) if (q->cand[i] >= nd) return AD_EFORMAT;

@@ -83,8 +83,10 @@ void ad_ropts_default(ad_ropts *o);
 /* The sample statistics of an index for one set of vector options: for
 ** each feature seen in the sample, its idf there and its mean weight (the
 ** background); and the sample docs' weighted vectors, kept so that a
-** request does not make them again. */
-typedef struct ad_rment { uint64_t key; float idf, mu; } ad_rment;
+** request does not make them again. Features have dense ids 0 .. nf-1,
+** the most frequent first (what many vectors share stays close in
+** memory); the hash table maps a feature's key to its id. */
+typedef struct ad_rment { uint64_t key; uint32_t id, pad; } ad_rment;
 
 typedef struct ad_rmodel {
   ad_alloc a;
@@ -94,15 +96,18 @@ typedef struct ad_rmodel {
   double avgdl;            /* mean weighted length of the sample */
   ad_rment *t;             /* open addressing by key, key 0 = empty slot */
   uint32_t cap, n;         /* slots (a power of 2), used */
-  /* doc d < nsample: features (model slots) vid[voff[d] .. voff[d+1]),
-  ** weights vw[...], and vbg[d] = its vector . background */
+  uint32_t nf;             /* feature ids (= n once built) */
+  uint64_t *keys;          /* per id: its key, */
+  float *idf, *mu;         /* its idf and background weight, */
+  uint32_t *term;          /* its term in the index (a word of the sample;
+                              else UINT32_MAX) */
+  /* doc d < nsample: features (ids) vid[voff[d] .. voff[d+1]), weights
+  ** vw[...], and vbg[d] = its vector . background */
   uint32_t *voff, *vid;
   float *vw, *vbg;
   uint32_t nv, capv;
-  uint32_t *term;          /* per slot: the word's term in the index (a
-                              word of the sample; else UINT32_MAX) */
-  /* scratch of a request: the profile weight of each model slot (zero
-  ** between requests). So one model serves one request at a time. */
+  /* scratch of a request: the weight of each feature id (zero between
+  ** requests). So one model serves one request at a time. */
   float *dq;
 } ad_rmodel;
 
