@@ -1212,14 +1212,15 @@ done:
 /* The local background: the o->nlocal papers of the sample nearest to the
 ** library by its words (w), other than the library's and the negatives
 ** (excl). Their mean vector H, times background x local, is taken from the
-** profile weights m->dq (the features written listed in r->hids, to clear
-** dq after). A sample doc's vector: the model's kept one, or made again
-** (a model read from a file keeps none; the same vector either way). */
+** profile weights m->dq; the docs go to r->hdocs (to clear dq after). A
+** sample doc's vector: the model's kept one, or made again (a model read
+** from a file keeps none: the same vector), whose features written in dq
+** are listed in r->hids. */
 static int ad_rlocal(ad_rstate *r, const ad_rwords *w, const uint8_t *excl) {
   ad_rmodel *m = r->m;
   const ad_alloc *a = r->x.a;
   uint32_t i, e, k = r->o->nlocal;
-  float f;
+  float f, *dq = m->dq;
   int st;
   r->local = 0;
   if (k == 0 || !(r->o->local > 0) || !(r->o->background > 0) || m->nsample == 0) return AD_OK;
@@ -1232,16 +1233,23 @@ static int ad_rlocal(ad_rstate *r, const ad_rwords *w, const uint8_t *excl) {
   r->local = r->o->local;
   f = (float)((double)r->o->background * r->local / r->nh);
   for (i = 0; i < r->nh; i++) {
+    uint32_t d = r->hdocs[i];
     ad_rview v;
-    float *dq = m->dq;
-    st = ad_rdocview(r, r->hdocs[i], 0, &v);
+    if (d < m->nkept) {            /* kept (and cleared by ad_rlocal_clear) */
+      const uint32_t *vid = m->vid;
+      const float *vw = m->vw;
+      uint32_t end = m->voff[d + 1];
+      for (e = m->voff[d]; e < end; e++) dq[vid[e]] -= f * vw[e];
+      continue;
+    }
+    st = ad_rdocview(r, d, 0, &v);
     if (st != AD_OK) return st;
     if (ad_grow(a, (void **)&r->hids, &r->caphids, r->nhids + v.n, sizeof *r->hids))
       return AD_ENOMEM;
     for (e = 0; e < v.n; e++) {
       uint32_t id = v.id[e];
       if (id >= m->nf) continue;       /* (a sample doc's features are the model's) */
-      if (dq[id] == 0) r->hids[r->nhids++] = id;   /* (else written before) */
+      r->hids[r->nhids++] = id;
       dq[id] -= f * v.w[e];
     }
   }
@@ -1250,11 +1258,17 @@ static int ad_rlocal(ad_rstate *r, const ad_rwords *w, const uint8_t *excl) {
 
 /* zero m->dq where the local background wrote */
 static void ad_rlocal_clear(ad_rstate *r) {
-  uint32_t i;
-  float *dq = r->m->dq;
+  ad_rmodel *m = r->m;
+  uint32_t i, e;
+  float *dq = m->dq;
+  for (i = 0; i < r->nh; i++) {
+    uint32_t d = r->hdocs[i], end;
+    if (d >= m->nkept) continue;
+    end = m->voff[d + 1];
+    for (e = m->voff[d]; e < end; e++) dq[m->vid[e]] = 0;
+  }
   for (i = 0; i < r->nhids; i++) dq[r->hids[i]] = 0;
-  r->nhids = 0;
-  r->nh = 0;
+  r->nh = r->nhids = 0;
 }
 
 /* The weights a candidate's vector is scored with (ad_rscore): the
