@@ -1261,6 +1261,14 @@ static void ad_rlocal_clear(ad_rstate *r) {
   ad_rmodel *m = r->m;
   uint32_t i, e;
   float *dq = m->dq;
+  uint64_t nw = r->nhids;
+  for (i = 0; i < r->nh; i++)
+    if (r->hdocs[i] < m->nkept) nw += m->voff[r->hdocs[i] + 1] - m->voff[r->hdocs[i]];
+  if (nw * 8 > m->nf) {          /* scattered writes cost more than a sweep */
+    memset(dq, 0, (size_t)m->nf * sizeof *dq);
+    r->nh = r->nhids = 0;
+    return;
+  }
   for (i = 0; i < r->nh; i++) {
     uint32_t d = r->hdocs[i], end;
     if (d >= m->nkept) continue;
