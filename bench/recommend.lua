@@ -3,7 +3,7 @@
 -- centroid, from one run.
 --
 --   lua5.4 bench/recommend.lua [--corpus DIR] [--cut YYYY-MM-DD] [--days N]
---     [--out DIR] [--python PATH] [--no-peer] [--methods] [--dev]
+--     [--out DIR] [--python PATH] [--no-peer] [--methods] [--dev] [--held]
 --     [--big DIR] [--big-libraries N]
 --
 -- Protocol "author continuation" (issue 13): on the corpus (default
@@ -26,7 +26,10 @@
 -- BM25 or tf-idf weights, the background); --dev: the same table on five
 -- other cuts (two more of 2019, 2018 and twice 2022 from
 -- ../shared/corpus/cs.CV-years), which is where the method's parameters
--- were chosen. --big DIR (default: bench/out/corpus if it exists): time per
+-- were chosen; --held: the same on seven more cuts (2017, 2018, 2019 and
+-- 2022, windows apart from the others), which confirm a choice made on
+-- the development cuts (their means are over the authors of all seven,
+-- most of whom are in the 2022 cuts). --big DIR (default: bench/out/corpus if it exists): time per
 -- library on that corpus (the protocol's libraries, found there by id),
 -- with one digest day and with the whole archive as candidates, beside the
 -- SVM's fit over all its papers.
@@ -59,9 +62,10 @@ do
     elseif a == "--no-peer" then opt.no_peer = true
     elseif a == "--methods" then opt.methods = true
     elseif a == "--dev" then opt.dev = true
+    elseif a == "--held" then opt.held = true
     else
       io.stderr:write("usage: lua5.4 bench/recommend.lua [--corpus DIR] [--cut DATE] [--days N] "
-        .. "[--out DIR] [--python PATH] [--no-peer] [--methods] [--dev] [--big DIR] [--big-libraries N]\n")
+        .. "[--out DIR] [--python PATH] [--no-peer] [--methods] [--dev] [--held] [--big DIR] [--big-libraries N]\n")
       os.exit(2)
     end
     i = i + 1
@@ -155,11 +159,14 @@ local NOAU = { au = 0 }
 local DEFAULT = { weights = NOAU }
 local CENTROID = with(rec.CENTROID, { weights = { ti = 1, abs = 1, au = 0, co = 0 } })
 
--- the alternatives of bench/results/recommend-methods.md: each differs from
--- the method (last) in what its name says; all weigh the fields alike
--- (title 1, abstract 1, comment 0.5, authors 0) except the plain baseline
-local PROFILE = with(DEFAULT, { background = 0 })
-local NEAREST = with(DEFAULT, { alpha = 0 })
+-- the alternatives: each differs from the method (last) in what its name
+-- says; all weigh the fields alike (title 1, abstract 1, comment 0.5,
+-- authors 0) except the plain baseline. The rows down to "profile -
+-- background, BM25, pairs" are the variants of the method before the local
+-- background (PLAIN), measured as they were.
+local PLAIN = with(DEFAULT, { ["local"] = 0 })
+local PROFILE = with(PLAIN, { background = 0 })
+local NEAREST = with(PLAIN, { alpha = 0 })
 local METHODS = {
   { "plain tf-idf centroid, words, title + abstract", CENTROID },
   { "centroid, tf-idf, words", with(PROFILE, { scheme = "tfidf", bigrams = false }) },
@@ -174,16 +181,23 @@ local METHODS = {
   { "nearest m = 1 - background", with(NEAREST, { m = 1 }) },
   { "nearest m = 5 - background", with(NEAREST, { m = 5 }) },
   { "nearest m = 10 - background", with(NEAREST, { m = 10 }) },
-  { "0.8 profile + 0.2 nearest m = 10 - background", with(DEFAULT, { alpha = 0.8, m = 10 }) },
-  { "profile - background, tf-idf", with(DEFAULT, { scheme = "tfidf" }) },
-  { "profile - background, words only", with(DEFAULT, { bigrams = false }) },
-  { "profile - background, pairs of content words only", with(DEFAULT, { bigrams = "content" }) },
-  { "profile - background x 0.5", with(DEFAULT, { background = 0.5 }) },
-  { "profile - background x 2", with(DEFAULT, { background = 2 }) },
-  { "profile - background, title x 2", with(DEFAULT, { weights = { au = 0, ti = 2 } }) },
-  { "profile - background, comment ignored", with(DEFAULT, { weights = { au = 0, co = 0 } }) },
-  { "profile - background, sample 2,000 docs", with(DEFAULT, { sample = 2000 }) },
-  { "profile - background, BM25, pairs (the method)", DEFAULT },
+  { "0.8 profile + 0.2 nearest m = 10 - background", with(PLAIN, { alpha = 0.8, m = 10 }) },
+  { "profile - background, tf-idf", with(PLAIN, { scheme = "tfidf" }) },
+  { "profile - background, words only", with(PLAIN, { bigrams = false }) },
+  { "profile - background, pairs of content words only", with(PLAIN, { bigrams = "content" }) },
+  { "profile - background x 0.5", with(PLAIN, { background = 0.5 }) },
+  { "profile - background x 2", with(PLAIN, { background = 2 }) },
+  { "profile - background, title x 2", with(PLAIN, { weights = { au = 0, ti = 2 } }) },
+  { "profile - background, comment ignored", with(PLAIN, { weights = { au = 0, co = 0 } }) },
+  { "profile - background, sample 2,000 docs", with(PLAIN, { sample = 2000 }) },
+  { "profile - background, BM25, pairs (before)", PLAIN },
+  { "local background share 0.1", with(DEFAULT, { ["local"] = 0.1 }) },
+  { "local background share 0.3", with(DEFAULT, { ["local"] = 0.3 }) },
+  { "local background share 0.5", with(DEFAULT, { ["local"] = 0.5 }) },
+  { "local background of 500 papers", with(DEFAULT, { nlocal = 500 }) },
+  { "local background of 2,000 papers", with(DEFAULT, { nlocal = 2000 }) },
+  { "local background, + 0.2 nearest m = 10", with(DEFAULT, { alpha = 0.8, m = 10 }) },
+  { "profile - background - 0.2 local (the method)", DEFAULT },
 }
 
 local DEV = {
@@ -192,6 +206,17 @@ local DEV = {
   { "../shared/corpus/cs.CV-years/2018", "2018-10-01" },
   { "../shared/corpus/cs.CV-years/2022", "2022-04-01" },
   { "../shared/corpus/cs.CV-years/2022", "2022-10-01" },
+}
+
+-- --held: more cuts, looked at only to confirm a choice made on DEV
+local HELD = {
+  { "../shared/corpus/cs.CV-years/2017", "2017-07-01" },
+  { "../shared/corpus/cs.CV-years/2017", "2017-10-01" },
+  { "../shared/corpus/cs.CV-years/2018", "2018-07-01" },
+  { "../shared/corpus/cs.CV-years/2018", "2018-12-01" },
+  { "../shared/corpus/cs.CV-2019", "2019-05-15" },
+  { "../shared/corpus/cs.CV-years/2022", "2022-07-01" },
+  { "../shared/corpus/cs.CV-years/2022", "2022-12-01" },
 }
 
 ---------------------------------------------------------------- main
@@ -376,55 +401,71 @@ else
         .. "make bench-corpus builds one)")
 end
 
--- the alternatives
-local function methods_table(sets)
-  print(fmt("\n%-50s %s", "method", "recall@50 / nDCG@50 per protocol; mean"))
+-- the alternatives; the mean is over the cuts, or over all their authors
+-- (pooled)
+local function methods_table(sets, pooled)
+  print(fmt("\n%-50s %s", "method", "recall@50 / nDCG@50 per protocol; mean"
+            .. (pooled and " over all authors" or "")))
+  local function mean(cells_of)
+    local sr, sn, n = 0, 0, 0
+    for _, s in ipairs(sets) do
+      local r, nr = cells_of(s)
+      local w = pooled and nr or 1
+      sr, sn, n = sr + r.recall * w, sn + r.ndcg * w, n + w
+    end
+    return sr / n, sn / n
+  end
   if not opt.no_peer then
     for _, who in ipairs { { "arxiv-sanity-lite SVM (sklearn)", "svm" },
                            { "tf-idf centroid (sklearn)", "centroid" } } do
-      local cells, sr, sn, ok = {}, 0, 0, true
+      local cells, ok = {}, true
       for _, s in ipairs(sets) do
         local r = s.peer and s.peer[who[2]]
         if not r then ok = false; break end
         cells[#cells + 1] = fmt("%.3f/%.3f", r.recall, r.ndcg)
-        sr, sn = sr + r.recall, sn + r.ndcg
       end
-      if ok then print(fmt("%-50s %s  | %.3f/%.3f", who[1], table.concat(cells, " "), sr / #sets, sn / #sets)) end
+      if ok then
+        local mr, mn = mean(function(s) return s.peer[who[2]], #s.P.libs end)
+        print(fmt("%-50s %s  | %.3f/%.3f", who[1], table.concat(cells, " "), mr, mn))
+      end
     end
   end
   for _, m in ipairs(METHODS) do
-    local cells, sr, sn = {}, 0, 0
-    for _, s in ipairs(sets) do
-      local r = evaluate(s.idx, s.P, m[2])
-      cells[#cells + 1] = fmt("%.3f/%.3f", r.recall, r.ndcg)
-      sr, sn = sr + r.recall, sn + r.ndcg
+    local cells, res = {}, {}
+    for i, s in ipairs(sets) do
+      res[i] = evaluate(s.idx, s.P, m[2])
+      cells[i] = fmt("%.3f/%.3f", res[i].recall, res[i].ndcg)
     end
-    print(fmt("%-50s %s  | %.3f/%.3f", m[1], table.concat(cells, " "), sr / #sets, sn / #sets))
+    local k = 0
+    local mr, mn = mean(function(s) k = k + 1; return res[k], #s.P.libs end)
+    print(fmt("%-50s %s  | %.3f/%.3f", m[1], table.concat(cells, " "), mr, mn))
   end
 end
 if opt.methods then
   print("\n-- the alternatives, on the protocol above --")
   methods_table { { idx = idx, P = P, peer = peer } }
 end
-if opt.dev then
+local cache = {}
+local function cuts(list, what, tag, pooled)
   local sets, names = {}, {}
-  local cache = {}
-  for _, d in ipairs(DEV) do
+  for _, d in ipairs(list) do
     if exists(d[1]) then
       cache[d[1]] = cache[d[1]] or assert(ad.index(d[1]))
       local p = protocol(cache[d[1]], d[2], opt.days)
       local dpeer
       if not opt.no_peer then
-        local tag = "-dev" .. #sets + 1
-        local pp, pr = export(cache[d[1]], p, tag)
-        dpeer = run_peer(pp, pr, tag)
+        local t = tag .. #sets + 1
+        local pp, pr = export(cache[d[1]], p, t)
+        dpeer = run_peer(pp, pr, t)
       end
       sets[#sets + 1] = { idx = cache[d[1]], P = p, peer = dpeer }
       names[#names + 1] = fmt("%s@%s (%d)", d[1]:match("[^/]+$"), d[2], #p.libs)
     end
   end
   if #sets > 0 then
-    print("\n-- the alternatives, on the development cuts: " .. table.concat(names, ", ") .. " --")
-    methods_table(sets)
+    print("\n-- the alternatives, on the " .. what .. ": " .. table.concat(names, ", ") .. " --")
+    methods_table(sets, pooled)
   end
 end
+if opt.dev then cuts(DEV, "development cuts", "-dev") end
+if opt.held then cuts(HELD, "held-out cuts", "-held", true) end

@@ -11,6 +11,11 @@
 **   ad_rset_*   the vectors of the library (or of the negatives): a map
 **               from feature to its summed weight (the profile) and to the
 **               chain of the papers holding it
+**   ad_rwords, ad_rtopdocs  the profile's strongest words as terms of the
+**               index, and the docs their postings score best
+**   ad_rweights the weights a candidate is scored with: the profile, less
+**               the local background (ad_rlocal: the sample papers nearest
+**               to the library)
 **   ad_recommend  narrows a large candidate set with the postings, scores
 **               the candidates, keeps the best in a heap and decomposes
 **               the score of each hit into papers and terms
@@ -27,6 +32,7 @@
 #define AD_RNARROW_TERMS 64     /* profile words used to narrow */
 #define AD_RNAME_MAX 256        /* bytes of a folded author name */
 #define AD_RNONE UINT32_MAX
+#define AD_RUNSET (UINT32_MAX - 1)
 
 enum { AD_RK_UNI = 0, AD_RK_BI = 1, AD_RK_AU = 2 };
 
@@ -39,6 +45,7 @@ void ad_ropts_default(ad_ropts *o) {
   o->sample = AD_REC_SAMPLE;
   o->alpha = 1.0f; o->m = 5;
   o->background = 1.0f;
+  o->local = 0.2f; o->nlocal = AD_REC_NLOCAL;
   o->exact = AD_REC_EXACT;
   o->shortlist = AD_REC_SHORTLIST;
 }
@@ -307,8 +314,9 @@ static uint32_t ad_rm_find(const ad_rmodel *m, uint64_t key) {
   uint32_t h;
   if (m->cap == 0) return AD_RNONE;
   h = ad_rslot(key, m->cap - 1);
-  while (m->t[h].key) {
-    if (m->t[h].key == key) return h;
+  while (m->t[h].key) {   /* (id < nf: checked when a file is read; again
+                             here, were the file changed under its mapping) */
+    if (m->t[h].key == key) return m->t[h].id < m->nf ? m->t[h].id : AD_RNONE;
     h = (h + 1) & (m->cap - 1);
   }
   return AD_RNONE;
@@ -323,7 +331,7 @@ static void ad_rv_weigh(const ad_rmodel *m, const ad_ropts *o, ad_rvec *v) {
   for (i = 0; i < v->n; i++) {
     ad_rfeat *f = &v->f[i];
     uint32_t h = ad_rm_find(m, f->key);
-    double idf = h == AD_RNONE ? maxidf : m->t[h].idf, tf = f->tf, w;
+    double idf = h == AD_RNONE ? maxidf : m->idf[h], tf = f->tf, w;
     if (o->scheme == AD_RW_BM25) w = tf * (o->k1 + 1) / (tf + K);
     else w = tf >= 1 ? 1 + log(tf) : tf;
     w *= idf;
@@ -335,7 +343,7 @@ static void ad_rv_weigh(const ad_rmodel *m, const ad_ropts *o, ad_rvec *v) {
   for (i = 0; i < v->n; i++) {
     ad_rfeat *f = &v->f[i];
     if (norm > 0) f->w = (float)(f->w / norm);
-    if (f->id != AD_RNONE) cmu += (double)f->w * m->t[f->id].mu;
+    if (f->id != AD_RNONE) cmu += (double)f->w * m->mu[f->id];
   }
   v->cmu = (float)cmu;
 }
@@ -343,21 +351,29 @@ static void ad_rv_weigh(const ad_rmodel *m, const ad_ropts *o, ad_rvec *v) {
 
 /* {====================================================== model */
 void ad_rmodel_free(ad_rmodel *m) {
-  if (m->map) ad_rmodel_unmap(m);       /* t lies in it (ad_rsave.c) */
-  else ad_free(&m->a, m->t, (size_t)m->cap * sizeof *m->t);
+  if (m->map) ad_rmodel_unmap(m);  /* t, keys, idf, mu, term lie in it (ad_rsave.c) */
+  else {
+    ad_free(&m->a, m->t, (size_t)m->cap * sizeof *m->t);
+    ad_free(&m->a, m->term, ((size_t)m->nf + 1) * sizeof *m->term);
+    ad_free(&m->a, m->keys, ((size_t)m->nf + 1) * sizeof *m->keys);
+    ad_free(&m->a, m->idf, ((size_t)m->nf + 1) * sizeof *m->idf);
+    ad_free(&m->a, m->mu, ((size_t)m->nf + 1) * sizeof *m->mu);
+  }
   ad_free(&m->a, m->voff, ((size_t)m->nsample + 1) * sizeof *m->voff);
   ad_free(&m->a, m->vid, (size_t)m->capv * sizeof *m->vid);
   ad_free(&m->a, m->vw, (size_t)m->capv * sizeof *m->vw);
   ad_free(&m->a, m->vbg, ((size_t)m->nsample + 1) * sizeof *m->vbg);
-  ad_free(&m->a, m->dq, (size_t)m->cap * sizeof *m->dq);
-  m->dq = NULL;
+  ad_free(&m->a, m->dq, ((size_t)m->nf + 1) * sizeof *m->dq);
+  m->dq = NULL; m->term = NULL; m->keys = NULL; m->idf = NULL; m->mu = NULL;
   m->t = NULL; m->voff = NULL; m->vid = NULL; m->vw = NULL; m->vbg = NULL;
-  m->cap = m->n = m->nv = m->capv = 0;
+  m->cap = m->n = m->nf = m->nv = m->capv = 0;
   m->nsample = m->nkept = 0;
 }
 
 size_t ad_rmodel_size(const ad_rmodel *m) {
-  return (size_t)m->cap * (sizeof *m->t + sizeof *m->dq)
+  return (size_t)m->cap * sizeof *m->t
+       + ((size_t)m->nf + 1) * (sizeof *m->dq + sizeof *m->term + sizeof *m->keys
+                                + sizeof *m->idf + sizeof *m->mu)
        + (size_t)m->capv * (sizeof *m->vid + sizeof *m->vw)
        + (m->voff ? (size_t)m->nsample + 1 : 0) * (sizeof *m->voff + sizeof *m->vbg);
 }
@@ -385,7 +401,7 @@ static int ad_rm_rehash(ad_rmodel *m, uint32_t ncap) {
   return AD_OK;
 }
 
-/* count one more sample doc holding key (the count goes in .idf) */
+/* count one more sample doc holding key (the count goes in .id) */
 static int ad_rm_count(ad_rmodel *m, uint64_t key) {
   uint32_t h;
   if (((uint64_t)m->n + 1) * 10 > (uint64_t)m->cap * 7) {
@@ -394,10 +410,10 @@ static int ad_rm_count(ad_rmodel *m, uint64_t key) {
   }
   h = ad_rslot(key, m->cap - 1);
   while (m->t[h].key) {
-    if (m->t[h].key == key) { m->t[h].idf += 1; return AD_OK; }
+    if (m->t[h].key == key) { m->t[h].id++; return AD_OK; }
     h = (h + 1) & (m->cap - 1);
   }
-  m->t[h].key = key; m->t[h].idf = 1; m->t[h].mu = 0; m->n++;
+  m->t[h].key = key; m->t[h].id = 1; m->t[h].pad = 0; m->n++;
   return AD_OK;
 }
 
@@ -417,7 +433,7 @@ int ad_rmodel_build(ad_rmodel *m, ad_ix *ix, ad_corpus *c, const ad_ropts *o,
   ad_rctx x;
   ad_rvec v;
   double dlsum = 0, *sum = NULL;
-  uint32_t S, d, i;
+  uint32_t S, d, i, *pos = NULL;
   int st = AD_OK;
   memset(m, 0, sizeof *m);
   memset(&x, 0, sizeof x);
@@ -434,16 +450,44 @@ int ad_rmodel_build(ad_rmodel *m, ad_ix *ix, ad_corpus *c, const ad_ropts *o,
   if (st != AD_OK) goto done;
   if (m->cap == 0 && (st = ad_rm_rehash(m, 16)) != AD_OK) goto done;
   m->avgdl = S ? dlsum / S : 0;
+  /* ids by count, the most frequent first (in slot order within a count) */
+  m->nf = m->n;
+  m->keys = (uint64_t *)ad_malloc(&m->a, ((size_t)m->nf + 1) * sizeof *m->keys);
+  m->idf = (float *)ad_malloc(&m->a, ((size_t)m->nf + 1) * sizeof *m->idf);
+  m->mu = (float *)ad_malloc(&m->a, ((size_t)m->nf + 1) * sizeof *m->mu);
+  m->term = (uint32_t *)ad_malloc(&m->a, ((size_t)m->nf + 1) * sizeof *m->term);
+  m->dq = (float *)ad_malloc(&m->a, ((size_t)m->nf + 1) * sizeof *m->dq);
+  pos = (uint32_t *)ad_malloc(&m->a, ((size_t)S + 2) * sizeof *pos);
+  if (!m->keys || !m->idf || !m->mu || !m->term || !m->dq || !pos) {
+    st = AD_ENOMEM; goto done;
+  }
+  memset(pos, 0, ((size_t)S + 2) * sizeof *pos);
   for (i = 0; i < m->cap; i++)
-    if (m->t[i].key) m->t[i].idf = (float)(log(((double)S + 1) / ((double)m->t[i].idf + 1)) + 1);
-  /* pass 2: the sample's weighted vectors, kept, and their mean */
+    if (m->t[i].key) {
+      if (m->t[i].id == 0 || m->t[i].id > S) { st = AD_ECORRUPT; goto done; }
+      pos[S - m->t[i].id + 1]++;                 /* count c at S - c + 1 */
+    }
+  for (d = 1; d <= S + 1; d++) pos[d] += pos[d - 1];
+  for (i = 0; i < m->cap; i++)
+    if (m->t[i].key) {
+      uint32_t cnt = m->t[i].id, id = pos[S - cnt]++;
+      m->keys[id] = m->t[i].key;
+      m->idf[id] = (float)(log(((double)S + 1) / ((double)cnt + 1)) + 1);
+      m->term[id] = AD_RUNSET;
+      m->t[i].id = id;
+    }
+  memset(m->dq, 0, ((size_t)m->nf + 1) * sizeof *m->dq);
+  memset(m->mu, 0, ((size_t)m->nf + 1) * sizeof *m->mu);   /* (read by ad_rv_weigh) */
+  /* pass 2: the sample's weighted vectors, kept, and their mean; each
+  ** word's term in the index */
   m->nsample = S;
   m->voff = (uint32_t *)ad_malloc(&m->a, ((size_t)S + 1) * sizeof *m->voff);
   m->vbg = (float *)ad_malloc(&m->a, ((size_t)S + 1) * sizeof *m->vbg);
-  sum = (double *)ad_malloc(&m->a, (size_t)m->cap * sizeof *sum);
+  sum = (double *)ad_malloc(&m->a, ((size_t)m->nf + 1) * sizeof *sum);
   if (m->voff == NULL || m->vbg == NULL || sum == NULL) { st = AD_ENOMEM; goto done; }
-  memset(sum, 0, (size_t)m->cap * sizeof *sum);
+  memset(sum, 0, ((size_t)m->nf + 1) * sizeof *sum);
   m->voff[0] = 0;
+  v.keep = 1;
   for (d = 0; d < S; d++) {
     st = ad_rv_doc(&x, &v, d);
     if (st != AD_OK) goto done;
@@ -475,6 +519,13 @@ int ad_rmodel_build(ad_rmodel *m, ad_ix *ix, ad_corpus *c, const ad_ropts *o,
     for (i = 0; i < v.n; i++) {
       uint32_t h = v.f[i].id;
       if (h == AD_RNONE) { st = AD_ECORRUPT; goto done; }   /* seen in pass 1 */
+      if (m->term[h] == AD_RUNSET) {
+        int err = 0;
+        int64_t tn = AD_RK_UNI != AD_RKIND(v.f[i].key) ? -1
+                   : ad_ix_find(ix, v.s + v.f[i].str, v.f[i].slen, &err);
+        if (err) { st = err; goto done; }
+        m->term[h] = tn < 0 || ad_ix_term(ix, (uint32_t)tn) == NULL ? AD_RNONE : (uint32_t)tn;
+      }
       sum[h] += v.f[i].w;
       m->vid[m->nv] = h; m->vw[m->nv] = v.f[i].w;
       m->nv++;
@@ -482,18 +533,19 @@ int ad_rmodel_build(ad_rmodel *m, ad_ix *ix, ad_corpus *c, const ad_ropts *o,
     m->voff[d + 1] = m->nv;
   }
   m->nkept = S;
-  for (i = 0; i < m->cap; i++) m->t[i].mu = S ? (float)(sum[i] / S) : 0.0f;
-  m->dq = (float *)ad_malloc(&m->a, (size_t)m->cap * sizeof *m->dq);
-  if (m->dq == NULL) { st = AD_ENOMEM; goto done; }
-  memset(m->dq, 0, (size_t)m->cap * sizeof *m->dq);
+  for (i = 0; i < m->nf; i++) {
+    m->mu[i] = S ? (float)(sum[i] / S) : 0.0f;
+    if (m->term[i] == AD_RUNSET) m->term[i] = AD_RNONE;
+  }
   /* each kept vector's c . background, summed as ad_rv_weigh does */
   for (d = 0; d < S; d++) {
     double cmu = 0;
-    for (i = m->voff[d]; i < m->voff[d + 1]; i++) cmu += (double)m->vw[i] * m->t[m->vid[i]].mu;
+    for (i = m->voff[d]; i < m->voff[d + 1]; i++) cmu += (double)m->vw[i] * m->mu[m->vid[i]];
     m->vbg[d] = (float)cmu;
   }
 done:
-  if (sum) ad_free(&m->a, sum, (size_t)m->cap * sizeof *sum);
+  if (sum) ad_free(&m->a, sum, ((size_t)m->nf + 1) * sizeof *sum);
+  ad_free(&m->a, pos, ((size_t)S + 2) * sizeof *pos);
   ad_rv_free(&m->a, &v);
   ad_free(&m->a, x.buf, x.bufcap);
   if (st != AD_OK) {
@@ -760,6 +812,9 @@ typedef struct ad_rstate {
   double *nsims; uint32_t *ntouch; uint32_t nntouched;   /* per negative */
   uint8_t *topm;                     /* library papers among the m nearest */
   uint32_t mm;                       /* min(m, library papers) */
+  uint32_t *hdocs; uint32_t nh, caph; /* the local background's papers */
+  uint32_t *hids; uint32_t nhids, caphids; /* the features they wrote in dq */
+  double local;                      /* its share of the background (0: none) */
 } ad_rstate;
 
 /* Give r->v's features not in the model the request's own ids. */
@@ -879,14 +934,14 @@ static double ad_rscore(ad_rstate *r, const ad_rview *v) {
   uint32_t i, mask = (1u << lib->mbits) - 1;
   for (i = 0; i < v->n; i++) {     /* c . (alpha P) */
     uint32_t id = v->id[i], h;
-    if (id < r->m->cap) { s += (double)v->w[i] * r->m->dq[id]; continue; }
+    if (id < r->m->nf) { s += (double)v->w[i] * r->m->dq[id]; continue; }
     h = ad_ridslot(id, lib->mbits);  /* a word the model does not have */
     while (lib->mid[h] != AD_RNONE) {
       if (lib->mid[h] == id) { s += (double)v->w[i] * lib->mq[h]; break; }
       h = (h + 1) & mask;
     }
   }
-  s -= o->background * v->cmu;
+  s -= o->background * (1 - r->local) * v->cmu;
   if (o->alpha < 1) {
     ad_rsims(lib, v, r->sims, r->touched, &r->ntouched);
     s += (1 - o->alpha) * ad_rtopm(r) / r->mm;
@@ -906,7 +961,11 @@ static double ad_rscore(ad_rstate *r, const ad_rview *v) {
 /* {====================================================== narrowing */
 typedef struct ad_rqterm {
   double q; uint64_t key; uint32_t id;
-  uint32_t str, len;          /* its text in the narrowing's buffer */
+  uint32_t str, len;          /* its text in ad_rwords.strs (words outside
+                                 the model; len 0: not found) */
+  uint32_t term;              /* its term in the index (AD_RNONE: none) */
+  uint32_t cterm;             /* its term in the second index (AD_RNONE:
+                                 none; found by ad_rwords_cterms) */
 } ad_rqterm;
 
 static int ad_rqterm_cmp(const void *x, const void *y) {
@@ -918,16 +977,18 @@ static int ad_rqterm_cmp(const void *x, const void *y) {
 #define AD_RBIT(b, i) ((b)[(i) >> 3] & (1u << ((i) & 7)))
 
 static uint64_t ad_rkey_of(const ad_rstate *r, uint32_t id) {
-  if (id < r->m->cap) return r->m->t[id].key;
+  if (id < r->m->nf) return r->m->keys[id];
   id -= r->ext.base;
   return id < r->ext.n ? r->ext.bykey[id] : 0;
 }
 
 /* Walk the postings of term t: acc[base + d] += q * impact for docs d with
-** the term in the title or abstract, among the candidates and not excluded
-** (cbits and excl are indexed by base + d: see ad_rstate.cx). */
+** base + d < dmax and the term in the title or abstract, among the
+** candidates (cbits NULL: all) and not excluded (cbits and excl are
+** indexed by base + d: see ad_rstate.cx). */
 static int ad_rpost(ad_ix *ix, const ad_ixterm *t, double q, float *acc,
-                    const uint8_t *cbits, const uint8_t *excl, uint32_t base) {
+                    const uint8_t *cbits, const uint8_t *excl, uint32_t base,
+                    uint32_t dmax) {
   uint32_t nd = ix->m.ndocs, b, nb = (t->df + AD_BLOCK - 1) / AD_BLOCK, doc = 0, j;
   const uint8_t *list = ix->sec[AD_SEC_POST] + t->post, *lend = list + t->postlen;
   int bad = 0;
@@ -952,6 +1013,7 @@ static int ad_rpost(ad_ix *ix, const ad_ixterm *t, double q, float *acc,
       uint32_t d = docs[j];
       if (bad) return AD_ECORRUPT;
       d += base;
+      if (d >= dmax) return AD_OK;          /* (docs ascend) */
       if (!(npm & 3) || AD_RBIT(excl, d) || (cbits && !AD_RBIT(cbits, d))) continue;
       acc[d] += (float)(q * (imp[j] >> 1));
     }
@@ -959,26 +1021,32 @@ static int ad_rpost(ad_ix *ix, const ad_ixterm *t, double q, float *acc,
   return AD_OK;
 }
 
-/* The best k candidates by the profile's strongest words' impacts, into
-** out[0..*nout) (out holds k). cbits: the candidate set (NULL: all docs);
-** excl: docs never returned. The postings walked: those of r->x's index
-** (walk & 1) and of the second index r->cx (walk & 2); docs as in
-** ad_rstate (a doc of r->cx is cbase + its number). */
-static int ad_rnarrow(ad_rstate *r, const uint8_t *cbits, const uint8_t *excl,
-                      int walk, uint32_t k, uint32_t *out, uint32_t *nout) {
+/* The words of the profile that weigh most against the background (at
+** most AD_RNARROW_TERMS), as terms of the index (and of the second index):
+** what finds the papers near the library through the postings. */
+typedef struct ad_rwords {
+  ad_rqterm *qt; uint32_t nq, capq;
+  char *strs; uint32_t nstrs, capstrs;   /* text of words outside the model */
+  int done;                   /* 1: found (qt[i].term) */
+  int cdone;                  /* 1: found in the second index (qt[i].cterm) */
+} ad_rwords;
+
+static void ad_rwords_free(const ad_alloc *a, ad_rwords *w) {
+  ad_free(a, w->qt, (size_t)w->capq * sizeof *w->qt);
+  ad_free(a, w->strs, w->capstrs);
+  memset(w, 0, sizeof *w);
+}
+
+static int ad_rwords_get(ad_rstate *r, ad_rwords *w) {
+  ad_ix *ix = r->x.ix;
   const ad_alloc *a = r->x.a;
   const ad_rset *lib = &r->lib;
-  uint32_t nd = r->x.ix->m.ndocs + (r->cx.ix ? r->cx.ix->m.ndocs : 0);
-  uint32_t i, l, nq = 0, capq = 0, nh = 0, found = 0, nc;
-  ad_rqterm *qt = NULL;
-  float *acc = NULL;
-  ad_rscored *heap = NULL;
-  char *strs = NULL;
-  uint32_t nstrs = 0, capstrs = 0;
-  int st = AD_ENOMEM;
-  *nout = 0;
-  nc = lib->mbits ? 1u << lib->mbits : 0;
-  /* the words of the profile that weigh most against the background */
+  uint32_t i, j, l, found = 0, need = 0, nc = lib->mbits ? 1u << lib->mbits : 0;
+  ad_rqterm e;
+  int st;
+  if (w->done) return AD_OK;
+  w->done = 1;
+  if (ad_grow(a, (void **)&w->qt, &w->capq, AD_RNARROW_TERMS, sizeof *w->qt)) return AD_ENOMEM;
   for (i = 0; i < nc; i++) {
     uint32_t id = lib->mid[i];
     uint64_t key;
@@ -986,77 +1054,251 @@ static int ad_rnarrow(ad_rstate *r, const uint8_t *cbits, const uint8_t *excl,
     if (id == AD_RNONE) continue;
     key = ad_rkey_of(r, id);
     if (AD_RKIND(key) != AD_RK_UNI) continue;
-    mu = id < r->m->cap ? r->m->t[id].mu : 0;
+    mu = id < r->m->nf ? r->m->mu[id] : 0;
     q = lib->mq[i] - r->o->background * mu;
     if (!(q > 0)) continue;
-    if (nq == capq && ad_grow(a, (void **)&qt, &capq, nq + 1, sizeof *qt)) goto done;
-    qt[nq].q = q; qt[nq].key = key; qt[nq].id = id; qt[nq].len = 0; qt[nq].str = 0;
-    nq++;
+    /* the best AD_RNARROW_TERMS, in order (an insertion into w->qt) */
+    e.q = q; e.key = key; e.id = id; e.len = 0; e.str = 0;
+    e.term = AD_RNONE; e.cterm = AD_RNONE;
+    if (w->nq == AD_RNARROW_TERMS && ad_rqterm_cmp(&e, &w->qt[w->nq - 1]) >= 0) continue;
+    if (w->nq < AD_RNARROW_TERMS) w->nq++;
+    for (j = w->nq - 1; j > 0 && ad_rqterm_cmp(&e, &w->qt[j - 1]) < 0; j--) w->qt[j] = w->qt[j - 1];
+    w->qt[j] = e;
   }
-  if (nq > 1) qsort(qt, nq, sizeof *qt, ad_rqterm_cmp);
-  if (nq > AD_RNARROW_TERMS) nq = AD_RNARROW_TERMS;
-  /* their text, from the library's papers */
-  for (l = 0; l < lib->n && found < nq; l++) {
-    uint32_t j, ld = lib->doc[l];
+  /* their terms: the model knows those of the sample's words; the others
+  ** (words of older library papers, or of papers of the second index) by
+  ** their text, from the library's papers */
+  for (i = 0; i < w->nq; i++)
+    if (w->qt[i].id < r->m->nf) w->qt[i].term = r->m->term[w->qt[i].id];
+    else need++;
+  for (l = 0; l < lib->n && found < need; l++) {
+    uint32_t ld = lib->doc[l];
     ad_rctx *lx = &r->x;
     if (ld == AD_RNONE) continue;   /* (free text: its own words do not narrow) */
     if (r->cx.ix != NULL && ld >= r->cbase) { lx = &r->cx; ld -= r->cbase; }
     r->v.keep = 1;
     st = ad_rv_doc(lx, &r->v, ld);
     r->v.keep = 0;
-    if (st != AD_OK) goto done;
-    st = AD_ENOMEM;
+    if (st != AD_OK) return st;
     for (j = 0; j < r->v.n; j++) {
       const ad_rfeat *f = &r->v.f[j];
       uint32_t q;
-      if (AD_RKIND(f->key) != AD_RK_UNI) continue;
-      for (q = 0; q < nq; q++) if (qt[q].key == f->key && qt[q].len == 0) break;
-      if (q == nq) continue;
-      if (ad_grow(a, (void **)&strs, &capstrs, nstrs + f->slen + 1, 1)) goto done;
-      memcpy(strs + nstrs, r->v.s + f->str, f->slen);
-      qt[q].str = nstrs; qt[q].len = f->slen;
-      nstrs += f->slen;
+      int err = 0;
+      int64_t tn;
+      if (AD_RKIND(f->key) != AD_RK_UNI || f->slen == 0) continue;
+      for (q = 0; q < w->nq; q++)
+        if (w->qt[q].key == f->key && w->qt[q].id >= r->m->nf && w->qt[q].len == 0) break;
+      if (q == w->nq) continue;
+      if (ad_grow(a, (void **)&w->strs, &w->capstrs, w->nstrs + f->slen, 1)) return AD_ENOMEM;
+      memcpy(w->strs + w->nstrs, r->v.s + f->str, f->slen);
+      w->qt[q].str = w->nstrs; w->qt[q].len = f->slen;
+      w->nstrs += f->slen;
       found++;
+      tn = ad_ix_find(ix, r->v.s + f->str, f->slen, &err);
+      if (err) return err;
+      if (tn >= 0 && ad_ix_term(ix, (uint32_t)tn) != NULL) w->qt[q].term = (uint32_t)tn;
     }
   }
-  acc = (float *)ad_malloc(a, (size_t)(nd ? nd : 1) * sizeof *acc);
-  heap = (ad_rscored *)ad_malloc(a, (size_t)(k ? k : 1) * sizeof *heap);
-  if (acc == NULL || heap == NULL) { st = AD_ENOMEM; goto done; }
-  memset(acc, 0, (size_t)nd * sizeof *acc);
-  for (i = 0; i < nq; i++) {
-    int w;
-    if (qt[i].len == 0) continue;
-    for (w = 1; w <= 2; w++) {
-      ad_ix *ix = w == 1 ? r->x.ix : r->cx.ix;
-      int err = 0;
+  return AD_OK;
+}
+
+/* The words' terms in the second index r->cx (after ad_rwords_get), found
+** by their text: a word of the model by its term's text in the first
+** index (a word with none there has none in either: the two are made by
+** the same tokenizer), another by the text found in the library. */
+static int ad_rwords_cterms(ad_rstate *r, ad_rwords *w) {
+  ad_ix *ix = r->x.ix, *cix = r->cx.ix;
+  uint32_t i;
+  if (w->cdone || cix == NULL) return AD_OK;
+  w->cdone = 1;
+  for (i = 0; i < w->nq; i++) {
+    ad_rqterm *q = &w->qt[i];
+    const char *s;
+    size_t n;
+    int err = 0;
+    int64_t tn;
+    q->cterm = AD_RNONE;
+    if (q->id < r->m->nf) {
       const ad_ixterm *t;
-      int64_t tn;
-      if (!(walk & w) || ix == NULL) continue;
-      tn = ad_ix_find(ix, strs + qt[i].str, qt[i].len, &err);
-      if (err) { st = err; goto done; }
-      if (tn < 0) continue;
-      t = ad_ix_term(ix, (uint32_t)tn);
+      if (q->term == AD_RNONE) continue;
+      t = ad_ix_term(ix, q->term);
+      if (t == NULL || (s = ad_ix_termstr(ix, t)) == NULL) return AD_ECORRUPT;
+      n = t->len;
+    } else {
+      if (q->len == 0) continue;
+      s = w->strs + q->str; n = q->len;
+    }
+    tn = ad_ix_find(cix, s, n, &err);
+    if (err) return err;
+    if (tn >= 0 && ad_ix_term(cix, (uint32_t)tn) != NULL) q->cterm = (uint32_t)tn;
+  }
+  return AD_OK;
+}
+
+/* The (k+1)-th largest of v[0..n) (k < n); v is reordered. */
+static float ad_rkth(float *v, uint32_t n, uint32_t k) {
+  uint32_t lo = 0, hi = n - 1;
+  while (lo < hi) {
+    float p = v[lo + (hi - lo) / 2], t;
+    uint32_t i = lo, j = hi;
+    while (i <= j) {                 /* descending: > p left, < p right */
+      while (v[i] > p) i++;
+      while (v[j] < p) j--;
+      if (i <= j) {
+        t = v[i]; v[i] = v[j]; v[j] = t;
+        i++;
+        if (j == 0) break;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return v[k];
+  }
+  return v[k];
+}
+
+/* The best k docs d < dmax by the impacts of the words w, into
+** out[0..*nout) (out holds k). cbits: the candidate set (NULL: all
+** docs); excl: docs never returned. The postings walked: those of r->x's
+** index (walk & 1: qt[i].term) and of the second index r->cx (walk & 2:
+** qt[i].cterm, after ad_rwords_cterms); docs as in ad_rstate (a doc of
+** r->cx is cbase + its number). */
+static int ad_rtopdocs(ad_rstate *r, const ad_rwords *w, const uint8_t *cbits,
+                       const uint8_t *excl, int walk, uint32_t dmax, uint32_t k,
+                       uint32_t *out, uint32_t *nout) {
+  const ad_alloc *a = r->x.a;
+  uint32_t nall = r->x.ix->m.ndocs + (r->cx.ix ? r->cx.ix->m.ndocs : 0);
+  uint32_t i, nh = 0, nv = 0;
+  float *acc, *vals, thr;
+  int st = AD_OK;
+  *nout = 0;
+  if (dmax > nall) dmax = nall;
+  if (dmax == 0 || k == 0) return AD_OK;
+  acc = (float *)ad_malloc(a, (size_t)dmax * sizeof *acc);
+  vals = (float *)ad_malloc(a, (size_t)dmax * sizeof *vals);
+  if (acc == NULL || vals == NULL) { st = AD_ENOMEM; goto done; }
+  memset(acc, 0, (size_t)dmax * sizeof *acc);
+  for (i = 0; i < w->nq; i++) {
+    int wk;
+    for (wk = 1; wk <= 2; wk++) {
+      ad_ix *ix = wk == 1 ? r->x.ix : r->cx.ix;
+      uint32_t tn = wk == 1 ? w->qt[i].term : w->qt[i].cterm;
+      uint32_t base = wk == 1 ? 0 : r->cbase;
+      const ad_ixterm *t;
+      if (!(walk & wk) || ix == NULL || tn == AD_RNONE || base >= dmax) continue;
+      t = ad_ix_term(ix, tn);
       if (t == NULL) { st = AD_ECORRUPT; goto done; }
-      st = ad_rpost(ix, t, qt[i].q, acc, cbits, excl, w == 1 ? 0 : r->cbase);
+      st = ad_rpost(ix, t, w->qt[i].q, acc, cbits, excl, base, dmax);
       if (st != AD_OK) goto done;
     }
   }
-  for (i = 0; i < nd; i++) {
-    if (acc[i] > 0) {
-      ad_rscored e;
-      e.score = acc[i]; e.doc = i;
-      ad_rheap_push(heap, &nh, k, e);
+  /* the k best: those above the k-th largest value, then those equal to
+  ** it, lower docs first (what a heap of the best k keeps) */
+  for (i = 0; i < dmax; i++) if (acc[i] > 0) vals[nv++] = acc[i];
+  if (nv > k) {
+    thr = ad_rkth(vals, nv, k - 1);
+    for (i = 0; i < dmax && nh < k; i++) if (acc[i] > thr) out[nh++] = i;
+    for (i = 0; i < dmax && nh < k; i++) if (acc[i] == thr) out[nh++] = i;
+  } else
+    for (i = 0; i < dmax; i++) if (acc[i] > 0) out[nh++] = i;
+  *nout = nh;
+done:
+  ad_free(a, acc, (size_t)dmax * sizeof *acc);
+  ad_free(a, vals, (size_t)dmax * sizeof *vals);
+  return st;
+}
+
+/* The local background: the o->nlocal papers of the sample nearest to the
+** library by its words (w), other than the library's and the negatives
+** (excl). Their mean vector H, times background x local, is taken from the
+** profile weights m->dq; the docs go to r->hdocs (to clear dq after). A
+** sample doc's vector: the model's kept one, or made again (a model read
+** from a file keeps none: the same vector), whose features written in dq
+** are listed in r->hids. */
+static int ad_rlocal(ad_rstate *r, const ad_rwords *w, const uint8_t *excl) {
+  ad_rmodel *m = r->m;
+  const ad_alloc *a = r->x.a;
+  uint32_t i, e, k = r->o->nlocal;
+  float f, *dq = m->dq;
+  int st;
+  r->local = 0;
+  if (k == 0 || !(r->o->local > 0) || !(r->o->background > 0) || m->nsample == 0) return AD_OK;
+  if (k > m->nsample) k = m->nsample;
+  r->hdocs = (uint32_t *)ad_malloc(a, (size_t)k * sizeof *r->hdocs);
+  if (r->hdocs == NULL) return AD_ENOMEM;
+  r->caph = k;
+  st = ad_rtopdocs(r, w, NULL, excl, 1, m->nsample, k, r->hdocs, &r->nh);
+  if (st != AD_OK || r->nh == 0) return st;
+  r->local = r->o->local;
+  f = (float)((double)r->o->background * r->local / r->nh);
+  for (i = 0; i < r->nh; i++) {
+    uint32_t d = r->hdocs[i];
+    ad_rview v;
+    if (d < m->nkept) {            /* kept (and cleared by ad_rlocal_clear) */
+      const uint32_t *vid = m->vid;
+      const float *vw = m->vw;
+      uint32_t end = m->voff[d + 1];
+      for (e = m->voff[d]; e < end; e++) dq[vid[e]] -= f * vw[e];
+      continue;
+    }
+    st = ad_rdocview(r, d, 0, &v);
+    if (st != AD_OK) return st;
+    if (ad_grow(a, (void **)&r->hids, &r->caphids, r->nhids + v.n, sizeof *r->hids))
+      return AD_ENOMEM;
+    for (e = 0; e < v.n; e++) {
+      uint32_t id = v.id[e];
+      if (id >= m->nf) continue;       /* (a sample doc's features are the model's) */
+      r->hids[r->nhids++] = id;
+      dq[id] -= f * v.w[e];
     }
   }
-  for (i = 0; i < nh; i++) out[i] = heap[i].doc;
-  *nout = nh;
-  st = AD_OK;
-done:
-  ad_free(a, qt, (size_t)capq * sizeof *qt);
-  ad_free(a, strs, capstrs);
-  ad_free(a, acc, (size_t)(nd ? nd : 1) * sizeof *acc);
-  ad_free(a, heap, (size_t)(k ? k : 1) * sizeof *heap);
+  return AD_OK;
+}
+
+/* zero m->dq where the local background wrote */
+static void ad_rlocal_clear(ad_rstate *r) {
+  ad_rmodel *m = r->m;
+  uint32_t i, e;
+  float *dq = m->dq;
+  uint64_t nw = r->nhids;
+  for (i = 0; i < r->nh; i++)
+    if (r->hdocs[i] < m->nkept) nw += m->voff[r->hdocs[i] + 1] - m->voff[r->hdocs[i]];
+  if (nw * 8 > m->nf) {          /* scattered writes cost more than a sweep */
+    memset(dq, 0, (size_t)m->nf * sizeof *dq);
+    r->nh = r->nhids = 0;
+    return;
+  }
+  for (i = 0; i < r->nh; i++) {
+    uint32_t d = r->hdocs[i], end;
+    if (d >= m->nkept) continue;
+    end = m->voff[d + 1];
+    for (e = m->voff[d]; e < end; e++) dq[m->vid[e]] = 0;
+  }
+  for (i = 0; i < r->nhids; i++) dq[r->hids[i]] = 0;
+  r->nh = r->nhids = 0;
+}
+
+/* The weights a candidate's vector is scored with (ad_rscore): the
+** library's profile less the local background in m->dq (and, for words
+** the model does not have, r->lib.mq), less background x (1 - local) x
+** the background (each vector's .cmu). After the library's set is made;
+** excl: the library's docs. Undone by ad_rweights_clear (whatever the
+** result). */
+static int ad_rweights(ad_rstate *r, ad_rwords *words, const uint8_t *excl) {
+  const ad_ropts *o = r->o;
+  int st;
+  ad_rset_profile(&r->lib, o->alpha, r->m->dq, r->m->nf, 0);
+  if (!(o->local > 0) || o->nlocal == 0 || !(o->background > 0)) return AD_OK;
+  st = ad_rwords_get(r, words);
+  if (st == AD_OK) st = ad_rlocal(r, words, excl);
   return st;
+}
+
+/* m->dq back to zeros */
+static void ad_rweights_clear(ad_rstate *r) {
+  ad_rlocal_clear(r);
+  ad_rset_profile(&r->lib, r->o->alpha, r->m->dq, r->m->nf, 1);
 }
 /* }====================================================== */
 
@@ -1168,9 +1410,12 @@ static int ad_revidence(ad_rstate *r, const ad_rreq *q, ad_rhit *h,
   for (i = 0; i < v->n; i++) {
     const ad_rfeat *f = &v->f[i];
     uint32_t hs = ad_rset_find(&r->lib, f->id), e;
-    double w = f->id < r->m->cap ? -o->background * r->m->t[f->id].mu : 0;
+    double w;
+    if (f->id < r->m->nf)      /* the profile less the local background, */
+      w = r->m->dq[f->id] - o->background * (1 - r->local) * r->m->mu[f->id];
+    else                       /* and the rest of the background */
+      w = hs != AD_RNONE ? r->lib.mq[hs] : 0;
     if (hs != AD_RNONE) {
-      w += r->lib.mq[hs];
       if (knnw > 0)
         for (e = r->lib.mhead[hs]; e; e = r->lib.enext[e - 1])
           if (r->topm[r->lib.eown[e - 1]]) w += knnw * r->lib.ew[e - 1];
@@ -1274,13 +1519,15 @@ int ad_recommend(ad_ix *ix, ad_corpus *c, ad_rmodel *m,
   ad_rpaper *pt = NULL; ad_rtermc *tt = NULL;
   uint32_t cappt = 0, captt = 0, capheap = 0, caplist = 0;
   ad_rstate r;
+  ad_rwords words;
   int st = AD_ENOMEM, profiled = 0;
   memset(res, 0, sizeof *res);
+  memset(&words, 0, sizeof words);
   res->badfile = AD_RNONE;
   memset(&r, 0, sizeof r);
   r.x.ix = ix; r.x.c = c; r.x.a = a; r.x.o = o; r.m = m; r.o = o;
   r.x.badfile = AD_RNONE;
-  r.ext.base = m->cap;
+  r.ext.base = m->nf;
   if (q->cix) {
     if ((uint64_t)nd + q->cix->m.ndocs >= AD_RNONE) return AD_ENOMEM;
     r.cx.ix = q->cix; r.cx.c = q->cc; r.cx.a = a; r.cx.o = o;
@@ -1321,16 +1568,20 @@ int ad_recommend(ad_ix *ix, ad_corpus *c, ad_rmodel *m,
       ad_free(a, ws, (size_t)r.v.n * sizeof *ws);
     }
   }
-  if (st == AD_OK) st = ad_rset_docs(&r, &r.neg, q->neg, q->nneg, excl);
-  if (st == AD_OK && q->cix) {     /* the same papers in the other index */
-    st = ad_rexcl_ids(&r, q->lib, q->nlib, excl);
-    if (st == AD_OK) st = ad_rexcl_ids(&r, q->neg, q->nneg, excl);
-  }
+  /* the library's papers in the other index too (never returned, nor in
+  ** the local background; a negative among them is a library paper) */
+  if (st == AD_OK && q->cix) st = ad_rexcl_ids(&r, q->lib, q->nlib, excl);
   if (st != AD_OK) goto done;
   res->nlib = r.lib.n;
   if (r.lib.n == 0) { st = AD_OK; goto done; }
-  ad_rset_profile(&r.lib, o->alpha, m->dq, m->cap, 0);
+  /* the library's weights (of the library alone: negatives only rank
+  ** papers down), then the negatives */
   profiled = 1;
+  st = ad_rweights(&r, &words, excl);
+  if (st == AD_OK) st = ad_rset_docs(&r, &r.neg, q->neg, q->nneg, excl);
+  if (st == AD_OK && q->cix)     /* the negatives' papers in the other index */
+    st = ad_rexcl_ids(&r, q->neg, q->nneg, excl);
+  if (st != AD_OK) goto done;
   r.mm = o->m == 0 ? 1 : o->m;
   if (r.mm > r.lib.n) r.mm = r.lib.n;
   r.sims = (double *)ad_malloc(a, (size_t)r.lib.n * sizeof *r.sims);
@@ -1366,7 +1617,9 @@ int ad_recommend(ad_ix *ix, ad_corpus *c, ad_rmodel *m,
     caplist = want ? want : 1;
     list = (uint32_t *)ad_malloc(a, (size_t)caplist * sizeof *list);
     if (list == NULL) { st = AD_ENOMEM; goto done; }
-    st = ad_rnarrow(&r, cbits, excl, walk, want, list, &nlist);
+    st = ad_rwords_get(&r, &words);
+    if (st == AD_OK && (walk & 2)) st = ad_rwords_cterms(&r, &words);
+    if (st == AD_OK) st = ad_rtopdocs(&r, &words, cbits, excl, walk, nall, want, list, &nlist);
     if (st != AD_OK) goto done;
     todo = list; ntodo = nlist;
   }
@@ -1411,7 +1664,10 @@ done:
     res->badfile = bf;
     res->badcand = bc;
   }
-  if (profiled) ad_rset_profile(&r.lib, o->alpha, m->dq, m->cap, 1);
+  if (profiled) ad_rweights_clear(&r);
+  ad_free(a, r.hdocs, (size_t)r.caph * sizeof *r.hdocs);
+  ad_free(a, r.hids, (size_t)r.caphids * sizeof *r.hids);
+  ad_rwords_free(a, &words);
   ad_free(a, excl, nb);
   ad_free(a, seen, nb);
   ad_free(a, cbits, nb);

@@ -3,8 +3,8 @@
 ** lua.h). Which of the candidate papers should a reader of the library
 ** read next, and why.
 **
-** The method (see bench/results/recommend-methods.md for what else was
-** measured and what each gave):
+** The method (see the README's Recommendations for what else was measured
+** and what each gave; bench/recommend.lua --methods --dev --held):
 **   - every paper is a vector over the words of its title and abstract (as
 **     the index tokenizes them: compounds and their parts), the pairs of
 **     adjacent words ("gaussian splatting"), optionally its authors (one
@@ -14,16 +14,24 @@
 **   - the idf and the background come from a sample: the newest
 **     min(ndocs, opts.sample) papers of the index (ad_rmodel, built once
 **     per index and option set);
-**   - the library's profile P is the mean of its papers' vectors, and the
-**     background B the mean vector of the sample; a candidate c scores
+**   - the library's profile P is the mean of its papers' vectors; the
+**     background B the mean vector of the sample, and the local background
+**     H the mean vector of the opts.nlocal sample papers nearest to the
+**     library (other than its own: found with the index's postings of the
+**     profile's strongest words, like the narrowing below). A candidate c
+**     scores
 **         alpha * c.P  +  (1 - alpha) * mean of its m largest c.x_l
-**         - background * c.B  -  max(0, max over negatives n of c.x_n - c.B)
+**         - background * ((1 - local) c.B + local c.H)
+**         - max(0, max over negatives n of c.x_n - c.B)
 **     (alpha = 1 by default: each library paper counts as much as the
-**     others, and what the library shares with every paper counts for
-**     nothing);
+**     others; what the library shares with every paper counts for nothing,
+**     and what it shares with the papers of its own field, local = 0.2,
+**     counts less: a discriminative step, what a linear model trained
+**     against the other papers does, at the cost of one walk of postings);
 **   - the evidence of a hit is the score's own decomposition: the library
 **     papers l with the largest share alpha/L * c.x_l, and the features f
-**     with the largest c_f * (alpha P_f + ... - background B_f).
+**     with the largest c_f * (alpha P_f + ... - background ((1 - local)
+**     B_f + local H_f)).
 **
 ** Library papers and negatives are never returned. Results are
 ** deterministic: ties go to the lower doc number (the newer paper).
@@ -45,6 +53,7 @@
 #define AD_REC_SAMPLE    20000u  /* default opts.sample */
 #define AD_REC_EXACT      4000u  /* larger candidate sets are narrowed first */
 #define AD_REC_SHORTLIST  2000u
+#define AD_REC_NLOCAL     1000u  /* default opts.nlocal */
 
 enum { AD_RW_BM25 = 0, AD_RW_TFIDF = 1 };
 
@@ -61,6 +70,9 @@ typedef struct ad_ropts {
   float alpha;          /* weight of the profile; 1 - alpha: the m nearest */
   uint32_t m;           /* nearest library papers (when alpha < 1) */
   float background;     /* weight of the background subtracted */
+  float local;          /* its share that is local: the mean of the nlocal
+                           sample papers nearest to the library (0..1) */
+  uint32_t nlocal;      /* (AD_REC_NLOCAL) */
   uint32_t exact;       /* larger candidate sets are narrowed with the
                            postings first (AD_REC_EXACT) */
   uint32_t shortlist;   /* how many the narrowing keeps (AD_REC_SHORTLIST) */
@@ -71,8 +83,10 @@ void ad_ropts_default(ad_ropts *o);
 /* The sample statistics of an index for one set of vector options: for
 ** each feature seen in the sample, its idf there and its mean weight (the
 ** background); and the sample docs' weighted vectors, kept so that a
-** request does not make them again. */
-typedef struct ad_rment { uint64_t key; float idf, mu; } ad_rment;
+** request does not make them again. Features have dense ids 0 .. nf-1,
+** the most frequent first (what many vectors share stays close in
+** memory); the hash table maps a feature's key to its id. */
+typedef struct ad_rment { uint64_t key; uint32_t id, pad; } ad_rment;
 
 typedef struct ad_rmodel {
   ad_alloc a;
@@ -85,16 +99,21 @@ typedef struct ad_rmodel {
   double avgdl;            /* mean weighted length of the sample */
   ad_rment *t;             /* open addressing by key, key 0 = empty slot */
   uint32_t cap, n;         /* slots (a power of 2), used */
-  /* doc d < nkept: features (model slots) vid[voff[d] .. voff[d+1]),
-  ** weights vw[...], and vbg[d] = its vector . background */
+  uint32_t nf;             /* feature ids (= n once built) */
+  uint64_t *keys;          /* per id: its key, */
+  float *idf, *mu;         /* its idf and background weight, */
+  uint32_t *term;          /* its term in the index (a word of the sample;
+                              else UINT32_MAX) */
+  /* doc d < nkept: features (ids) vid[voff[d] .. voff[d+1]), weights
+  ** vw[...], and vbg[d] = its vector . background */
   uint32_t *voff, *vid;
   float *vw, *vbg;
   uint32_t nv, capv;
-  /* scratch of a request: the profile weight of each model slot (zero
-  ** between requests). So one model serves one request at a time. */
+  /* scratch of a request: the weight of each feature id (zero between
+  ** requests). So one model serves one request at a time. */
   float *dq;
-  /* a model read from a file (ad_rsave.c): t lies in this read-only
-  ** mapping of it, released by ad_rmodel_free */
+  /* a model read from a file (ad_rsave.c): t, keys, idf, mu and term lie
+  ** in this read-only mapping of it, released by ad_rmodel_free */
   void *map; size_t maplen;
 } ad_rmodel;
 
@@ -116,7 +135,8 @@ uint32_t ad_rmodel_slot(const ad_rmodel *m, uint64_t key);
 /* {====================================================== saved models (ad_rsave.c)
 ** A model in a file, so that a process that loads a saved index need not
 ** build its model again (about a second on 200,000 papers): the table of
-** features (key, idf, background) as it lies in memory, the sample's size
+** features (key to id) and the per-id arrays (key, idf, background,
+** index term) as they lie in memory, the sample's size
 ** and mean length, the vector options, and the fingerprint of the index
 ** it was built on (a hash of what the model is made of: the counts, the
 ** files' paths, sizes and content hashes, and the sample papers' rows:
@@ -125,8 +145,10 @@ uint32_t ad_rmodel_slot(const ad_rmodel *m, uint64_t key);
 ** nkept = 0 and makes a doc's vector again when it needs one (the same
 ** vector, so the same scores). Read back by mapping the file.
 ** A change to how the model is computed (features, idf, background) must
-** bump AD_RMODEL_VERSION: a saved model of another version is refused. */
-#define AD_RMODEL_VERSION 1u
+** bump AD_RMODEL_VERSION: a saved model of another version is refused.
+** Version 2: dense feature ids and each word's index term (the local
+** background); version 1 files are refused. */
+#define AD_RMODEL_VERSION 2u
 
 /* The fingerprint of ix's contents for a sample of nsample docs (see
 ** above). */

@@ -9,20 +9,28 @@
 **     u32 ndocs, nsample, n (features), cap (slots, a power of 2), f64
 **     avgdl, the vector options (f32 w[4], i32 scheme, i32 bigrams, f32
 **     k1, f32 b, u32 sample), u32 sizeof(ad_rment), zeros
-**   the table: cap x ad_rment, slot by slot, as in memory (key 0: empty)
+**   the table: cap x ad_rment (key, feature id), slot by slot, as in
+**     memory (key 0: empty)
+**   per feature id 0 .. n-1: n x u64 key, n x f32 idf, n x f32 background
+**     weight, n x u32 term of the index (UINT32_MAX: none)
 **   u64 hash of every byte above
-** A model is read back by mapping the file: its table is used where it
-** lies (no copy is allocated). Checks before it is used: the size, the
-** hash, the counts, every value finite, and every key found at its own
-** slot by the table's probing rule (ad_rmodel_slot): so a crafted file
-** cannot make a lookup loop or go astray.
+** A model is read back by mapping the file: its table and arrays are used
+** where they lie (no copy is allocated). Checks before it is used: the
+** size, the hash, the counts, every key found at its own slot by the
+** table's probing rule (ad_rmodel_slot), so that a crafted file cannot
+** make a lookup loop or go astray; every slot's id < n and the key of
+** that id the slot's key (so ids and keys are one to one); every idf and
+** background weight finite and in its range, every term < the index's
+** terms (or none).
 **
 ** The fingerprint of an index (ad_rmodel_ixsig) covers what the model is
 ** made of: META (the counts), FILES and FSTR (every file's path, size and
 ** content hash: the text), and the DOCS rows of the sample (which record
 ** each sample paper shows, its field lengths and norm). Equal for a built
 ** index and the same index saved and loaded; a few MB to read where the
-** whole index is 170 MB.
+** whole index is 170 MB. The terms a model names are the index's too: its
+** dictionary is made of the files' text (and META holds nterms and the
+** index's parameters).
 */
 #include <errno.h>
 #include <fcntl.h>
@@ -83,16 +91,20 @@ static void ad_rhdr_io(char *p, ad_rhdr *h, int put) {
   }
 }
 
+/* bytes of a feature id's arrays: key, idf, background, term */
+#define AD_RPERID (sizeof(uint64_t) + 2 * sizeof(float) + sizeof(uint32_t))
+
 size_t ad_rmodel_dumplen(const ad_rmodel *m) {
-  return AD_RHDR + (size_t)m->cap * sizeof(ad_rment) + 8;
+  return AD_RHDR + (size_t)m->cap * sizeof(ad_rment) + (size_t)m->nf * AD_RPERID + 8;
 }
 
 int ad_rmodel_dump(const ad_rmodel *m, const ad_ix *ix, char *b) {
   ad_rhdr h;
-  size_t body = AD_RHDR + (size_t)m->cap * sizeof(ad_rment);
+  size_t body = ad_rmodel_dumplen(m) - 8, off, nf = m->nf;
   uint64_t sum;
   int f;
-  if (m->t == NULL || m->cap == 0 || m->ndocs != ix->m.ndocs) return AD_EFORMAT;
+  if (m->t == NULL || m->cap == 0 || m->ndocs != ix->m.ndocs || m->nf != m->n)
+    return AD_EFORMAT;
   memset(&h, 0, sizeof h);
   h.version = AD_RMODEL_VERSION; h.bom = AD_RBOM;
   h.sig = ad_rmodel_ixsig(ix, m->nsample);
@@ -106,6 +118,13 @@ int ad_rmodel_dump(const ad_rmodel *m, const ad_ix *ix, char *b) {
   memcpy(b, AD_RMAGIC, 8);
   ad_rhdr_io(b, &h, 1);
   memcpy(b + AD_RHDR, m->t, (size_t)m->cap * sizeof(ad_rment));
+  off = AD_RHDR + (size_t)m->cap * sizeof(ad_rment);
+  if (nf) {
+    memcpy(b + off, m->keys, nf * sizeof *m->keys); off += nf * sizeof *m->keys;
+    memcpy(b + off, m->idf, nf * sizeof *m->idf); off += nf * sizeof *m->idf;
+    memcpy(b + off, m->mu, nf * sizeof *m->mu); off += nf * sizeof *m->mu;
+    memcpy(b + off, m->term, nf * sizeof *m->term);
+  }
   sum = ad_fasthash(b, body, AD_HASH_INIT);
   memcpy(b + body, &sum, 8);
   return AD_OK;
@@ -124,7 +143,11 @@ static int ad_rmodel_take(ad_rmodel *m, const ad_ix *ix, const ad_ropts *o,
   uint64_t sum;
   uint32_t i, cnt = 0, S;
   const ad_rment *t;
-  int f;
+  const uint64_t *keys;
+  const float *idf, *mu;
+  const uint32_t *term;
+  size_t ko, io, mo, to;
+  int f, ok = 1;
   *why = AD_RLOAD_FORMAT;
   if (n < AD_RHDR + 8 || memcmp(b, AD_RMAGIC, 8) != 0) return AD_OK;
   ad_rhdr_io((char *)b, &h, 0);
@@ -133,7 +156,8 @@ static int ad_rmodel_take(ad_rmodel *m, const ad_ix *ix, const ad_ropts *o,
     return AD_OK;
   *why = AD_RLOAD_CORRUPT;
   if (h.cap < 16 || h.cap > (1u << 30) || (h.cap & (h.cap - 1)) != 0 ||
-      (uint64_t)n != AD_RHDR + (uint64_t)h.cap * sizeof(ad_rment) + 8 ||
+      (uint64_t)n != AD_RHDR + (uint64_t)h.cap * sizeof(ad_rment) +
+                    (uint64_t)h.n * AD_RPERID + 8 ||
       (uint64_t)h.n * 10 > (uint64_t)h.cap * 7 || h.nsample > h.ndocs ||
       !(h.avgdl >= 0 && h.avgdl < 1e12))
     return AD_OK;
@@ -152,19 +176,38 @@ static int ad_rmodel_take(ad_rmodel *m, const ad_ix *ix, const ad_ropts *o,
   if (!ad_rmodel_fits(m, ix, o)) { *why = AD_RLOAD_OPTIONS; return AD_OK; }
   S = fo.sample == 0 || fo.sample > h.ndocs ? h.ndocs : fo.sample;
   if (S != h.nsample) return AD_OK;
-  /* the table, where it lies (read only: never written) */
+  /* the table and the arrays, where they lie (read only: never written;
+  ** each at a multiple of its element's size from the mapping's start) */
+  ko = AD_RHDR + (size_t)h.cap * sizeof(ad_rment);
+  io = ko + (size_t)h.n * sizeof(uint64_t);
+  mo = io + (size_t)h.n * sizeof(float);
+  to = mo + (size_t)h.n * sizeof(float);
   t = (const ad_rment *)(const void *)(b + AD_RHDR);
+  keys = (const uint64_t *)(const void *)(b + ko);
+  idf = (const float *)(const void *)(b + io);
+  mu = (const float *)(const void *)(b + mo);
+  term = (const uint32_t *)(const void *)(b + to);
   m->t = (ad_rment *)(void *)(b + AD_RHDR);
   m->cap = h.cap; m->n = h.n;
-  for (i = 0; i < h.cap; i++) {
+  for (i = 0; i < h.cap && ok; i++) {
     if (t[i].key == 0) continue;
-    if (!isfinite(t[i].idf) || !isfinite(t[i].mu) || ad_rmodel_slot(m, t[i].key) != i) break;
+    if (t[i].id >= h.n || keys[t[i].id] != t[i].key || ad_rmodel_slot(m, t[i].key) != i) ok = 0;
     cnt++;
   }
-  if (i < h.cap || cnt != h.n) {
+  if (cnt != h.n) ok = 0;
+  for (i = 0; i < h.n && ok; i++)  /* (idf: 1 .. 1 + ln(S + 1); background: 0 .. 1) */
+    if (!(idf[i] >= 0 && idf[i] <= 1e4f) || !(mu[i] >= 0 && mu[i] <= 2) ||
+        (term[i] >= ix->m.nterms && term[i] != UINT32_MAX))
+      ok = 0;
+  if (!ok) {
     m->t = NULL; m->cap = m->n = 0;
     return AD_OK;
   }
+  m->nf = h.n;
+  m->keys = (uint64_t *)(void *)(b + ko);
+  m->idf = (float *)(void *)(b + io);
+  m->mu = (float *)(void *)(b + mo);
+  m->term = (uint32_t *)(void *)(b + to);
   m->nsample = h.nsample;
   m->nkept = 0;
   m->avgdl = h.avgdl;
@@ -200,9 +243,9 @@ int ad_rmodel_load(ad_rmodel *m, const ad_alloc *a, const ad_ix *ix,
   m->map = map; m->maplen = (size_t)sb.st_size;
   st = ad_rmodel_take(m, ix, o, (const char *)map, (size_t)sb.st_size, why);
   if (st == AD_OK && *why == AD_RLOAD_OK) {
-    m->dq = (float *)ad_malloc(a, (size_t)m->cap * sizeof *m->dq);
+    m->dq = (float *)ad_malloc(a, ((size_t)m->nf + 1) * sizeof *m->dq);
     if (m->dq == NULL) st = AD_ENOMEM;
-    else memset(m->dq, 0, (size_t)m->cap * sizeof *m->dq);
+    else memset(m->dq, 0, ((size_t)m->nf + 1) * sizeof *m->dq);
   }
   if (st != AD_OK || *why != AD_RLOAD_OK) {
     ad_rmodel_free(m);

@@ -17,8 +17,9 @@
 **     co =} (numbers >= 0; a key left out keeps its default), and the
 **     method's parameters: scheme ("bm25" | "tfidf"), bigrams (boolean, or
 **     "content": only pairs of two content words),
-**     k1, b, alpha (0..1), m (1..64), background (>= 0), sample (docs),
-**     exact, shortlist.
+**     k1, b, alpha (0..1), m (1..64), background (>= 0), local (0..1: the
+**     share of the background that is local), nlocal (papers), sample
+**     (docs), exact, shortlist.
 **   core.index_lookup(idx, "title" | "doi", value) -> doc, n | nil
 **     title: the newest paper whose normalised title is value's (n: how
 **     many have it); doi: the newest paper with that DOI.
@@ -327,6 +328,8 @@ static void lad_ropts(lua_State *L, int t, ad_ropts *o, ad_rreq *q) {
   o->alpha = (float)lad_roptnum(L, t, "alpha", o->alpha, 0, 1);
   o->m = (uint32_t)lad_roptint(L, t, "m", o->m, 1, 64);
   o->background = (float)lad_roptnum(L, t, "background", o->background, 0, 100);
+  o->local = (float)lad_roptnum(L, t, "local", o->local, 0, 1);
+  o->nlocal = (uint32_t)lad_roptint(L, t, "nlocal", o->nlocal, 0, UINT32_MAX / 16);
   o->sample = (uint32_t)lad_roptint(L, t, "sample", o->sample, 0, UINT32_MAX / 2);
   o->exact = (uint32_t)lad_roptint(L, t, "exact", o->exact, 0, UINT32_MAX / 2);
   o->shortlist = (uint32_t)lad_roptint(L, t, "shortlist", o->shortlist, 1, UINT32_MAX / 16);

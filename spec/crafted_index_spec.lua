@@ -264,3 +264,139 @@ describe("crafted saved indexes", function()
     end
   end)
 end)
+
+-- Crafted saved recommendation models (csrc/ad_rsave.c): the file's hash is
+-- right, its numbers are not. A model is checked whole when it is read:
+-- "<path>: corrupted ..." (and the index keeps its own model), never a
+-- crash; what passes the checks ranks without a crash.
+describe("crafted saved recommendation models", function()
+  local core = require "arxivdigest.core"
+  local dir, idx, good, model
+  -- the header: magic, u32 version, bom, u64 sig, u32 ndocs, nsample, n, cap
+  local N_AT, BODY = 33, 128
+
+  setup(function()
+    dir = tmpdir()
+    idx = assert(ad.index(SCAN))
+    model = dir .. "/good.model"
+    assert.is_true(idx:save_model(model))
+    good = H.read(model)
+  end)
+
+  teardown(function()
+    os.execute("rm -rf '" .. dir .. "'")
+  end)
+
+  -- the layout: table (cap x {u64 key, u32 id, u32 pad}), then per id
+  -- keys (u64), idf (f32), background (f32), term (u32)
+  local function layout(s)
+    local n, cap = string.unpack("<I4I4", s, N_AT)
+    local t = BODY + 1
+    local k = t + 16 * cap
+    return { n = n, cap = cap, t = t, keys = k, idf = k + 8 * n, mu = k + 12 * n, term = k + 16 * n }
+  end
+
+  local function put(s, at, fmt, v)
+    local b = string.pack(fmt, v)
+    return s:sub(1, at - 1) .. b .. s:sub(at + #b)
+  end
+
+  local function reseal_model(s)      -- the hash of every byte before it
+    s = s:sub(1, #s - 8)
+    return s .. string.pack("<i8", hash64(s, 1, #s, INIT))
+  end
+
+  local tried = 0
+  local function try(bytes)         -- (a new file each time: a model read is mapped)
+    tried = tried + 1
+    local p = dir .. "/crafted" .. tried .. ".model"
+    H.write(p, bytes)
+    return idx:load_model(p)
+  end
+
+  local function libdocs()
+    local out = {}
+    for d = 0, 4 do out[#out + 1] = d end
+    return out
+  end
+
+  local function ranks()
+    local ok, hits = pcall(core.recommend, idx, libdocs(), nil, nil,
+      { limit = 20, papers = 2, terms = 3, exact = 0, shortlist = 30 })
+    assert(ok, hits)
+    return hits
+  end
+
+  it("the spec's hash reproduces the file; the file reads back", function()
+    assert.is_true(reseal_model(good) == good)
+    assert.is_true((try(good)))
+  end)
+
+  it("refuses ids, keys, terms and values out of their ranges", function()
+    local L = layout(good)
+    assert.is_true(L.n > 10)
+    local first, second              -- two used slots
+    for i = 0, L.cap - 1 do
+      if string.unpack("<i8", good, L.t + 16 * i) ~= 0 then
+        if first then second = i; break end
+        first = i
+      end
+    end
+    local function slot_id(i) return L.t + 16 * i + 8 end
+    local id1 = string.unpack("<I4", good, slot_id(first))
+    local id2 = string.unpack("<I4", good, slot_id(second))
+    local nan, inf = string.pack("<f", 0 / 0), string.pack("<f", 1 / 0)
+    local cases = {
+      { "an id out of range", put(good, slot_id(first), "<I4", L.n) },
+      { "an id twice", put(good, slot_id(first), "<I4", id2) },
+      { "two ids swapped (keys differ)", put(put(good, slot_id(first), "<I4", id2), slot_id(second), "<I4", id1) },
+      { "a key of no slot", put(good, L.keys + 8 * id1, "<i8", 12345) },
+      { "a NaN idf", good:sub(1, L.idf - 1) .. nan .. good:sub(L.idf + 4) },
+      { "an infinite background", good:sub(1, L.mu + 3) .. inf .. good:sub(L.mu + 8) },
+      { "a negative background", put(good, L.mu + 4 * id1, "<f", -0.5) },
+      { "an idf too large", put(good, L.idf + 4 * id2, "<f", 1e30) },
+      { "a term beyond the index's", put(good, L.term + 4 * id1, "<I4", 0x7ffffff0) },
+      { "a term UINT32_MAX - 1", put(good, L.term + 4 * id2, "<I4", 0xfffffffe) },
+      { "more features than slots allow", put(good, N_AT, "<I4", L.cap) },
+    }
+    for _, c in ipairs(cases) do
+      local ok, why = try(reseal_model(c[2]))
+      assert.is_false(ok, c[1])
+      assert.matches("corrupted", why, 1, true)
+      assert.is_true(#ranks() > 0)           -- the index's own model still ranks
+    end
+    -- a word with no term (UINT32_MAX) is a model's own value: taken
+    local ok = try(reseal_model(put(good, L.term + 4 * id1, "<I4", 0xffffffff)))
+    assert.is_true(ok)
+    assert.is_true(#ranks() > 0)
+  end)
+
+  it("ranks without a crash with any terms and values in range, or with any bytes changed", function()
+    local L = layout(good)
+    math.randomseed(13)
+    local rnd = math.random
+    for _ = 1, 40 do
+      local s = good
+      for _ = 1, rnd(1, 20) do         -- terms of other words (the index's terms, any)
+        s = put(s, L.term + 4 * rnd(0, L.n - 1), "<I4", rnd(0, 300))
+      end
+      for _ = 1, rnd(0, 5) do
+        s = put(s, L.idf + 4 * rnd(0, L.n - 1), "<f", rnd() * 20)
+        s = put(s, L.mu + 4 * rnd(0, L.n - 1), "<f", rnd())
+      end
+      local ok, why = try(reseal_model(s))
+      assert(ok or why:find("corrupted", 1, true), why)
+      ranks()
+    end
+    for _ = 1, 60 do                   -- any bytes of the body
+      local s = good
+      for _ = 1, rnd(1, 4) do
+        local at = rnd(BODY + 1, #good - 8)
+        s = s:sub(1, at - 1) .. string.char(rnd(0, 255)) .. s:sub(at + 1)
+      end
+      local ok, why = try(reseal_model(s))
+      assert(ok or why:find("corrupted", 1, true), why)
+      ranks()
+    end
+  end)
+end)

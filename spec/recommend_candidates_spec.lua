@@ -105,6 +105,38 @@ describe("recommend with candidates from another index", function()
     for _, h in ipairs(again) do assert.are_not.equal(LIB[1], h.paper.id) end
   end)
 
+  it("narrows the papers of another index by the same words (their terms there found by their text)", function()
+    local nd = #idx
+    local lib, own, id_of = {}, {}, {}
+    for _, id in ipairs(LIB) do lib[#lib + 1] = idx:get(id):_doc() end
+    for p in day:papers() do
+      local d = idx:get(p.id):_doc()
+      own[#own + 1] = d
+      id_of[d] = p.id
+      id_of[nd + core._rdoc(day, p)] = p.id
+    end
+    local function run(cands, o)
+      local t = { limit = 1000, papers = 0, terms = 0 }
+      for k, v in pairs(o) do t[k] = v end
+      local out = {}
+      for _, h in ipairs(core.recommend(idx, lib, nil, cands, t)) do out[#out + 1] = { id_of[h.doc], h.score } end
+      return out
+    end
+    -- a shortlist holding every paper with one of the words: the same papers
+    -- in either index, so the same ranking (the impacts differ, the set not)
+    local o = { exact = 0, shortlist = #day }
+    local want = run(own, o)
+    assert.is_true(#want > 0)
+    assert.are.same(want, run(nil, { exact = 0, shortlist = #day, with = day }))
+    -- and without the local background
+    o["local"] = 0
+    assert.are.same(run(own, o), run(nil, { exact = 0, shortlist = #day, with = day, ["local"] = 0 }))
+    -- the narrowing keeps only those papers: fewer than the day's, here
+    local all = run(nil, { with = day })
+    assert.are.equal(#day, #all)
+    assert.is_true(#want < #all)
+  end)
+
   it("takes a list of papers of the index and of one other index", function()
     local all = idx:recommend(LIB, { candidates = cidx, limit = 1000 })
     local mine = idx:recommend(LIB, { query = "date:2020-05-13", limit = 1000 })
@@ -229,6 +261,26 @@ describe("a recommendation model in a file", function()
     local day = assert(ad.index({ D1120 }))
     assert.are.same(ranked(idx:recommend(LIB, { candidates = day, limit = 50 })),
                     ranked(loaded:recommend(LIB, { candidates = day, limit = 50 })))
+    -- and so does the local background (its sample papers' vectors made
+    -- again), its share and size, narrowed or not, with a second index
+    local lib = {}
+    for _, id in ipairs(LIB) do lib[#lib + 1] = idx:get(id):_doc() end
+    local function raw(ix, o)
+      local t = { limit = 60, papers = 2, terms = 3 }
+      for k, v in pairs(o) do t[k] = v end
+      local out = {}
+      for _, h in ipairs(core.recommend(ix, lib, nil, nil, t)) do out[#out + 1] = { h.doc, h.score, h.terms } end
+      return out
+    end
+    local plain = raw(loaded, { ["local"] = 0 })
+    for _, o in ipairs { {}, { ["local"] = 0 }, { ["local"] = 1, nlocal = 40 }, { exact = 0, shortlist = 30 },
+                         { exact = 0, shortlist = 30, ["local"] = 0.5, nlocal = 7 }, { with = day },
+                         { with = day, exact = 0, shortlist = 10 } } do
+      local built = raw(idx, o)
+      assert.is_true(#built > 0)
+      assert.are.same(built, raw(loaded, o))
+      if o["local"] ~= 0 and not o.with and not o.exact then assert.are_not.same(plain, built) end
+    end
     -- written again from the loaded index: the same bytes
     local again = tmpname()
     assert.is_true(loaded:save_model(again))
@@ -278,7 +330,9 @@ describe("a recommendation model in a file", function()
       { good:sub(1, #good - 1), "corrupted" },
       { good .. "x", "corrupted" },
       { good:sub(1, 300) .. string.char((good:byte(301) + 1) % 256) .. good:sub(302), "corrupted" },
-      { good:sub(1, 8) .. "\2\0\0\0" .. good:sub(13), "not a saved model of this version" },
+      -- version 1 (before the local background: no feature ids nor terms)
+      { good:sub(1, 8) .. "\1\0\0\0" .. good:sub(13), "not a saved model of this version" },
+      { good:sub(1, 8) .. "\3\0\0\0" .. good:sub(13), "not a saved model of this version" },
       { ("\0"):rep(#good), "not a saved model" },
     }
     for i, c in ipairs(cases) do

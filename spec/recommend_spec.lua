@@ -81,6 +81,26 @@ describe("recommend", function()
                          "bad argument #1 to 'why'")
   end)
 
+  it("takes a share of the background from the papers nearest to the library (the local background)", function()
+    local nd, lib, cands = #idx, {}, {}
+    for _, id in ipairs { "2005.09623", "2005.09544", "2011.10043" } do lib[#lib + 1] = idx:get(id):_doc() end
+    for d = 0, nd - 1 do cands[#cands + 1] = d end
+    local function scores(o)
+      local t = { limit = 40, papers = 0, terms = 0 }
+      for k, v in pairs(o) do t[k] = v end
+      local out = {}
+      for _, h in ipairs(core.recommend(idx, lib, nil, cands, t)) do out[#out + 1] = { h.doc, h.score } end
+      return out
+    end
+    local plain = scores { ["local"] = 0 }
+    assert.are.equal(40, #plain)
+    assert.are.same(plain, scores { nlocal = 0 })            -- no papers: no local background
+    assert.are.not_same(plain, scores {})                    -- the default takes 0.2 of it
+    assert.are.not_same(scores {}, scores { ["local"] = 1 })
+    -- it is a share of the background: none without one
+    assert.are.same(scores { background = 0, ["local"] = 0 }, scores { background = 0, ["local"] = 0.5 })
+  end)
+
   it("is deterministic", function()
     local a = idx:recommend({ "2005.09623", "2011.10043" }, { query = "cat:cs.CV", limit = 30 })
     local b = idx:recommend({ "2005.09623", "2011.10043" }, { query = "cat:cs.CV", limit = 30 })
@@ -265,6 +285,10 @@ describe("recommend", function()
     assert.error_matches(function() core.recommend(idx, { 0 }, nil, nil, { scheme = "svm" }) end,
       "scheme must be")
     assert.error_matches(function() core.recommend(idx, { 0 }, nil, nil, { text = 1 }) end, "text must be a string")
+    assert.error_matches(function() core.recommend(idx, { 0 }, nil, nil, { ["local"] = 2 }) end,
+      "local must be a number")
+    assert.error_matches(function() core.recommend(idx, { 0 }, nil, nil, { nlocal = -1 }) end,
+      "nlocal must be an integer")
     math.randomseed(7)
     local rnd = math.random
     local function docs(n)
@@ -278,6 +302,7 @@ describe("recommend", function()
       local o = { limit = rnd(0, 50), offset = rnd(0, 20), papers = rnd(0, 6), terms = rnd(0, 10),
                   weights = { ti = rnd(0, 2), abs = rnd(0, 2), au = rnd(0, 2), co = rnd(0, 2) },
                   alpha = rnd(0, 4) / 4, m = rnd(1, 64), exact = rnd(0, 300), shortlist = rnd(1, 50),
+                  ["local"] = rnd(0, 4) / 4, nlocal = rnd(0, 300),
                   text = rnd(1, 3) == 1 and "gaussian {splatting} \255\0 depth" or nil }
       local any = o.weights.ti + o.weights.abs + o.weights.au + o.weights.co > 0
       local ok, hits, nlib = pcall(core.recommend, idx, lib, neg, cand, o)

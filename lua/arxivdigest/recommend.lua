@@ -45,13 +45,14 @@
 --   library has no paper in those days, or none before them, report.method
 --   is nil and report.reason says why. opts.weights as in recommend.
 --
--- The method (csrc/ad_recommend.c; measured in bench/results/
--- recommend-methods.md): each paper is a BM25-weighted vector of its words
--- and pairs of adjacent words, of length 1; the library's profile is the
--- mean of its papers' vectors minus the mean vector of the index's newest
--- papers (what every paper shares weighs nothing); a candidate scores its
--- dot product with that profile, less its similarity above that mean to the
--- nearest negative.
+-- The method (csrc/ad_recommend.c; measured by bench/recommend.lua, see
+-- the README): each paper is a BM25-weighted vector of its words and pairs
+-- of adjacent words, of length 1; the library's profile is the mean of its
+-- papers' vectors minus the background: the mean vector of the index's
+-- newest papers (what every paper shares weighs nothing), a fifth of it
+-- taken from the papers nearest to the library (what its field shares
+-- weighs less); a candidate scores its dot product with that profile, less
+-- its similarity above the background to the nearest negative.
 local core = require "arxivdigest.core"
 local LIB = require "arxivdigest.library"
 
