@@ -172,6 +172,51 @@ describe("arxivdigest recommend", function()
     for id in out:gmatch("\n    (%d+%.%d+) |") do assert.are.equal("2020-11-20", idx:get(id).date) end
   end)
 
+  it("uses the model kept beside a saved index (INDEX.model) when it fits, else builds one", function()
+    local core = require "arxivdigest.core"
+    local base = { "recommend", "--library", FIX .. "ids.txt", "-n", "8", "-i", adx }   -- (text: with scores)
+    local st0, want = run(table.unpack(base))
+    assert.are.equal(0, st0)
+    local orig, loaded = core._rmodel_load, {}
+    core._rmodel_load = function(...)
+      local r = { orig(...) }
+      loaded[#loaded + 1] = r[1]
+      return table.unpack(r, 1, 2)
+    end
+    local ok, err = pcall(function()
+      -- none beside it: built as before
+      local st, out = run(table.unpack(base))
+      assert.are.equal(0, st); assert.are.equal(want, out)
+      assert.are.same({ false }, loaded)
+      -- a fitting one: loaded, the same ranking and scores
+      assert(idx:save_model(adx .. ".model"))
+      loaded = {}
+      st, out = run(table.unpack(base))
+      assert.are.equal(0, st); assert.are.equal(want, out)
+      assert.are.same({ true }, loaded)
+      -- made with other options (authors ignored) or damaged: not used
+      assert(idx:save_model(adx .. ".model", { weights = { au = 0 } }))
+      loaded = {}
+      st, out = run(table.unpack(base))
+      assert.are.equal(0, st); assert.are.equal(want, out)
+      assert.are.same({ false }, loaded)
+      local f = assert(io.open(adx .. ".model", "wb")); f:write("not a model"); f:close()
+      loaded = {}
+      st, out = run(table.unpack(base))
+      assert.are.equal(0, st); assert.are.equal(want, out)
+      assert.are.same({ false }, loaded)
+      -- --no-authors asks for the model made with authors ignored
+      assert(idx:save_model(adx .. ".model", { weights = { au = 0 } }))
+      loaded = {}
+      st = run("recommend", "--library", FIX .. "ids.txt", "-n", "8", "--no-authors", "-i", adx)
+      assert.are.equal(0, st)
+      assert.are.same({ true }, loaded)
+    end)
+    core._rmodel_load = orig
+    os.remove(adx .. ".model")
+    assert(ok, err)
+  end)
+
   it("--like, --dislike, -q, --since, -f, -o", function()
     local st, out = run("recommend", "--like", "2005.09623", "--like", "2011.10043", "-q", "cat:cs.CV",
       "-f", "{id}", "-n", "50", "-i", adx)

@@ -126,6 +126,12 @@ local function run(ctx, pos)
     usage_error(format("--explain shows in text, markdown and html output, not '%s'", tostring(fmt)))
   end
   local idx = ctx:input(pos, true)
+  if o.index then
+    -- the model kept beside a saved index (a watch keeps INDEX.model; or
+    -- idx:save_model): used when made from this index with these options,
+    -- else the model is built as usual
+    idx:load_model(o.index .. ".model", {weights = weights})
+  end
   local list = library_of(ctx, idx)
   if o.evaluate then return evaluate(ctx, idx, list, weights) end
   local limit = ctx:int_option("limit") or 20
@@ -152,8 +158,9 @@ return {
     .. "ids one a line) and/or --like ID; --dislike ID ranks papers like it down. Library papers are\n"
     .. "never recommended. --explain shows why (the library papers and the terms that weigh most).\n"
     .. "--evaluate hides the library's papers of the last --days digest days (30) and prints how many\n"
-    .. "come back in the first -n (50), beside a plain tf-idf centroid. Exit status 1 when no paper\n"
-    .. "is a candidate, 2 on a usage error.",
+    .. "come back in the first -n (50), beside a plain tf-idf centroid. With -i INDEX, the model kept\n"
+    .. "in INDEX.model (a watch keeps one; idx:save_model writes one) is used when it fits. Exit status\n"
+    .. "1 when no paper is a candidate, 2 on a usage error.",
   args = {"PATH"},
   options = {
     {long = "library", short = "l", value = "FILE", doc = "the library: BibTeX, or arXiv ids one a line"},
