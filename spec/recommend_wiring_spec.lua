@@ -183,33 +183,25 @@ describe("arxivdigest recommend", function()
       loaded[#loaded + 1] = r[1]
       return table.unpack(r, 1, 2)
     end
-    local ok, err = pcall(function()
-      -- none beside it: built as before
+    -- the command gives the very same ranking, and loaded the model or not
+    local function same(was_loaded)
+      loaded = {}
       local st, out = run(table.unpack(base))
       assert.are.equal(0, st); assert.are.equal(want, out)
-      assert.are.same({ false }, loaded)
-      -- a fitting one: loaded, the same ranking and scores
+      assert.are.same({ was_loaded }, loaded)
+    end
+    local ok, err = pcall(function()
+      same(false)                                    -- none beside it: built as before
       assert(idx:save_model(adx .. ".model"))
-      loaded = {}
-      st, out = run(table.unpack(base))
-      assert.are.equal(0, st); assert.are.equal(want, out)
-      assert.are.same({ true }, loaded)
-      -- made with other options (authors ignored) or damaged: not used
+      same(true)                                     -- a fitting one: loaded
       assert(idx:save_model(adx .. ".model", { weights = { au = 0 } }))
-      loaded = {}
-      st, out = run(table.unpack(base))
-      assert.are.equal(0, st); assert.are.equal(want, out)
-      assert.are.same({ false }, loaded)
+      same(false)                                    -- made with other options: not used
       local f = assert(io.open(adx .. ".model", "wb")); f:write("not a model"); f:close()
-      loaded = {}
-      st, out = run(table.unpack(base))
-      assert.are.equal(0, st); assert.are.equal(want, out)
-      assert.are.same({ false }, loaded)
+      same(false)                                    -- damaged: not used
       -- --no-authors asks for the model made with authors ignored
       assert(idx:save_model(adx .. ".model", { weights = { au = 0 } }))
       loaded = {}
-      st = run("recommend", "--library", FIX .. "ids.txt", "-n", "8", "--no-authors", "-i", adx)
-      assert.are.equal(0, st)
+      assert.are.equal(0, run("recommend", "--library", FIX .. "ids.txt", "-n", "8", "--no-authors", "-i", adx))
       assert.are.same({ true }, loaded)
     end)
     core._rmodel_load = orig
