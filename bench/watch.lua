@@ -48,16 +48,11 @@ do
   end
 end
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local C = dofile("bench/common.lua")
+local q, read = C.shq, C.read_file
 local function sh(cmd)
   local ok = os.execute(cmd)
   if ok ~= true then error("failed: " .. cmd, 0) end
-end
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
 end
 local function write(path, s)
   local f = assert(io.open(path, "wb"))

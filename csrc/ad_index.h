@@ -342,6 +342,10 @@ int ad_ix_save(const ad_ix *ix, const char *path);
 ** set), AD_EFORMAT or AD_ECORRUPT and writes a reason to why[whylen]. */
 int ad_ix_load(ad_ix *ix, const ad_alloc *a, const char *path, char *why,
                size_t whylen);
+/* Open a saved file (an index, a model) to read: its descriptor, its size
+** in *size and whether it is a regular file in *regular; or -1 with errno
+** set (EISDIR for a directory). The caller closes the descriptor. */
+int ad_file_open_ro(const char *path, uint64_t *size, int *regular);
 /* The same over a caller's buffer (kept, not copied): for fuzzing. */
 int ad_ix_load_mem(ad_ix *ix, const ad_alloc *a, const void *buf, size_t len,
                    char *why, size_t whylen);

@@ -217,31 +217,28 @@ static int ad_rmodel_take(ad_rmodel *m, const ad_ix *ix, const ad_ropts *o,
 
 int ad_rmodel_load(ad_rmodel *m, const ad_alloc *a, const ad_ix *ix,
                    const ad_ropts *o, const char *path, int *why) {
-  int fd, st;
-  struct stat sb;
+  int fd, st, regular;
+  uint64_t size;
   void *map;
   memset(m, 0, sizeof *m);
   m->a = *a;
   *why = AD_RLOAD_FORMAT;
-  fd = open(path, O_RDONLY | O_CLOEXEC);
+  fd = ad_file_open_ro(path, &size, &regular);
   if (fd < 0) return AD_EIO;
-  if (fstat(fd, &sb)) { int e = errno; close(fd); errno = e; return AD_EIO; }
-  if (S_ISDIR(sb.st_mode)) { close(fd); errno = EISDIR; return AD_EIO; }
-  if (!S_ISREG(sb.st_mode) || sb.st_size < (off_t)(AD_RHDR + 8) ||
-      (uint64_t)sb.st_size > ((uint64_t)1 << 36)) {
+  if (!regular || size < AD_RHDR + 8 || size > ((uint64_t)1 << 36)) {
     close(fd);
     return AD_OK;                       /* not a saved model */
   }
   /* (every page is read by the checks: mapped at once where the system can) */
 #ifdef MAP_POPULATE
-  map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 #else
-  map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
 #endif
   if (map == MAP_FAILED) { int e = errno; close(fd); errno = e; return AD_EIO; }
   close(fd);
-  m->map = map; m->maplen = (size_t)sb.st_size;
-  st = ad_rmodel_take(m, ix, o, (const char *)map, (size_t)sb.st_size, why);
+  m->map = map; m->maplen = (size_t)size;
+  st = ad_rmodel_take(m, ix, o, (const char *)map, (size_t)size, why);
   if (st == AD_OK && *why == AD_RLOAD_OK) {
     m->dq = (float *)ad_malloc(a, ((size_t)m->nf + 1) * sizeof *m->dq);
     if (m->dq == NULL) st = AD_ENOMEM;

@@ -300,23 +300,32 @@ int ad_ix_load_mem(ad_ix *ix, const ad_alloc *a, const void *buf, size_t len,
   return ad_check_meta(ix, why, whylen);
 }
 
+int ad_file_open_ro(const char *path, uint64_t *size, int *regular) {
+  struct stat sb;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  if (fstat(fd, &sb)) { int e = errno; close(fd); errno = e; return -1; }
+  if (S_ISDIR(sb.st_mode)) { close(fd); errno = EISDIR; return -1; }
+  *size = sb.st_size > 0 ? (uint64_t)sb.st_size : 0;
+  *regular = S_ISREG(sb.st_mode) != 0;
+  return fd;
+}
+
 int ad_ix_load(ad_ix *ix, const ad_alloc *a, const char *path, char *why,
                size_t whylen) {
-  int fd, st;
-  struct stat sb;
+  int fd, st, regular;
+  uint64_t size;
   void *map;
   memset(ix, 0, sizeof *ix);
   ix->a = *a;
-  fd = open(path, O_RDONLY | O_CLOEXEC);
+  fd = ad_file_open_ro(path, &size, &regular);
   if (fd < 0) return AD_EIO;
-  if (fstat(fd, &sb)) { int e = errno; close(fd); errno = e; return AD_EIO; }
-  if (S_ISDIR(sb.st_mode)) { close(fd); errno = EISDIR; return AD_EIO; }
-  if (sb.st_size == 0) { close(fd); return ad_why(why, whylen, AD_EFORMAT, "empty file, not an index"); }
-  map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (size == 0) { close(fd); return ad_why(why, whylen, AD_EFORMAT, "empty file, not an index"); }
+  map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (map == MAP_FAILED) { int e = errno; close(fd); errno = e; return AD_EIO; }
   close(fd);
-  st = ad_ix_load_mem(ix, a, map, (size_t)sb.st_size, why, whylen);
-  ix->map = map; ix->maplen = (size_t)sb.st_size;
+  st = ad_ix_load_mem(ix, a, map, (size_t)size, why, whylen);
+  ix->map = map; ix->maplen = (size_t)size;
   if (st != AD_OK) ad_ix_free(ix);
   return st;
 }
