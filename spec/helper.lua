@@ -1,6 +1,20 @@
 -- Small file helpers shared by the specs: local H = dofile("spec/helper.lua")
 local H = {}
 
+--- A fresh temporary file name (nothing there yet).
+function H.tmpname()
+  local p = os.tmpname()
+  os.remove(p)
+  return p
+end
+
+--- Ranked hits as plain data: {{id, score}, ...}.
+function H.ranked(hits)
+  local out = {}
+  for i, h in ipairs(hits) do out[i] = { h.paper.id, h.score } end
+  return out
+end
+
 --- The whole file at path (raises when it cannot be read).
 function H.read(path)
   local f = assert(io.open(path, "rb"))

@@ -18,11 +18,7 @@ local function ids(list)
   return table.concat(out, " ")
 end
 
-local function tmpname()
-  local p = os.tmpname()
-  os.remove(p)
-  return p
-end
+local tmpname = dofile("spec/helper.lua").tmpname
 
 describe("pipeline", function()
   local function run_in(dir, code)

@@ -12,11 +12,8 @@ local D0513, D0520, D0522 = DATA .. "001_906e1fea553eeaa8.txt", DATA .. "000_21f
 local D1120 = DATA .. "004_6bca22daa1a0db69.txt"
 local LIB = { "2005.09623", "2005.05501" }
 
-local function ranked(hits)
-  local out = {}
-  for i, h in ipairs(hits) do out[i] = { h.paper.id, h.score } end
-  return out
-end
+local H = dofile("spec/helper.lua")
+local ranked, tmpname = H.ranked, H.tmpname
 
 -- a hit's evidence as plain data: library papers' ids and shares, terms
 local function why(hit)
@@ -31,12 +28,6 @@ local function ids_query(other)
   local q = { type = "or" }
   for p in other:papers() do q[#q + 1] = { type = "id", value = p.id } end
   return q
-end
-
-local function tmpname()
-  local p = os.tmpname()
-  os.remove(p)
-  return p
 end
 
 describe("recommend with candidates from another index", function()

@@ -17,11 +17,7 @@ local function ids_of(hits)
   return out
 end
 
-local function ranked(hits)
-  local out = {}
-  for i, h in ipairs(hits) do out[i] = { h.paper.id, h.score } end
-  return out
-end
+local ranked = dofile("spec/helper.lua").ranked
 
 -- the words of a text as the index folds them
 local function words(text)

@@ -10,24 +10,11 @@ local D0513, D0520, D0522 = "001_906e1fea553eeaa8.txt", "000_21fb7b7deb0de965.tx
 local D1120, D1019 = "004_6bca22daa1a0db69.txt", "003_ce175d6736be5667.txt"
 
 local function sh(cmd) return os.execute(cmd) end
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
 -- runs the command in-process: status, stdout, stderr (spec/helper.lua)
 local H_ = dofile("spec/helper.lua")
 local function run(...) return H_.run_cli({...}) end
-
-local function write(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
-
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local q, read, write = H_.shell_quote, H_.read, H_.write
 
 local function items(path, name)
   local out = {}

@@ -140,6 +140,15 @@ typedef struct scenario {
 } scenario;
 
 /* the index scenarios do nothing until lua/arxivdigest/index.lua exists */
+/* (recommend scenarios) dumph(hits): each hit's id, score and evidence into out */
+#define DUMPH \
+   "local function dumph(hits)\n" \
+   "  for _, h in ipairs(hits) do\n" \
+   "    local why = h:why()\n" \
+   "    out[#out + 1] = h.paper.id .. ' ' .. ('%.5f'):format(h.score) .. ' ' .. table.concat(why.terms, '|')\n" \
+   "    for _, p in ipairs(why.papers) do out[#out + 1] = '  ' .. p.paper.id .. ('%.5f'):format(p.score) end\n" \
+   "  end\n" \
+   "end\n"
 #define NOINDEX "if not package.searchpath('arxivdigest.index', package.path) then return 'no index' end\n"
 
 static const scenario scenarios[] = {
@@ -269,13 +278,7 @@ static const scenario scenarios[] = {
    "  .. '@article{b, title = {' .. p1.title .. '}, doi = {10.1/none}}\\n@misc{c, note = {arXiv:'\n"
    "  .. p2.id .. '}}\\n@string{x = {y}}\\n@misc{d, title = {Nothing like it}}\\n', IDX)\n"
    "out[#out + 1] = #lib .. ' ' .. table.concat(lib:ids(), ',') .. ' ' .. #lib:unmatched()\n"
-   "local function dumph(hits)\n"
-   "  for _, h in ipairs(hits) do\n"
-   "    local why = h:why()\n"
-   "    out[#out + 1] = h.paper.id .. ' ' .. ('%.5f'):format(h.score) .. ' ' .. table.concat(why.terms, '|')\n"
-   "    for _, p in ipairs(why.papers) do out[#out + 1] = '  ' .. p.paper.id .. ('%.5f'):format(p.score) end\n"
-   "  end\n"
-   "end\n"
+   DUMPH
    "dumph(rec.recommend(IDX, lib, {query = 'cat:cs.CV', limit = 4, negative = {core._rpaper(IDX, 5).id}}))\n"
    "dumph(rec.recommend(IDX, 'semantic segmentation of images', {query = 'cat:cs.CV', limit = 3}))\n"
    "for _, h in ipairs(core.recommend(IDX, {0, 1, 2}, nil, nil, {limit = 3, exact = 0, alpha = 0.5})) do\n"
@@ -295,13 +298,7 @@ static const scenario scenarios[] = {
    NOINDEX
    "local core = require 'arxivdigest.core'\n"
    "local out = {}\n"
-   "local function dumph(hits)\n"
-   "  for _, h in ipairs(hits) do\n"
-   "    local why = h:why()\n"
-   "    out[#out + 1] = h.paper.id .. ' ' .. ('%.5f'):format(h.score) .. ' ' .. table.concat(why.terms, '|')\n"
-   "    for _, p in ipairs(why.papers) do out[#out + 1] = '  ' .. p.paper.id .. ('%.5f'):format(p.score) end\n"
-   "  end\n"
-   "end\n"
+   DUMPH
    "local ok, why = IDX:load_model(SAVEDIR .. '/m.model')\n"
    "out[#out + 1] = tostring(ok) .. ' ' .. tostring(why)\n"
    "local lib = {core._rpaper(IDX, 0).id, 'see C2', core._rpaper(C2, 1)}\n"
