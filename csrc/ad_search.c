@@ -990,7 +990,10 @@ int ad_search(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
   for (;;) {
     float s;
     if (n == k) {
-      float ub = ad_it_bound(root, d, &end);
+      float ub;
+      /* nothing left can beat the k-th score: done */
+      if (AD_BELOW(root->maxs, out[0].score)) break;
+      ub = ad_it_bound(root, d, &end);
       if (AD_BELOW(ub, out[0].score)) {
         if (end == AD_END) break;
         d = end + 1;
