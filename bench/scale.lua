@@ -282,6 +282,20 @@ out("arxivdigest scale benchmark (make bench-scale)")
 out(fmt("machine   %s, %d cores, %.0f GiB RAM (%.1f GiB available at start), %s",
   cpuinfo:match("model name%s*:%s*([^\n]+)") or "unknown CPU", tonumber(sh("nproc")) or 0,
   meminfo("MemTotal") / 2^30, meminfo("MemAvailable") / 2^30, (sh("uname -sr"):gsub("%s+$", ""))))
+-- fresh memory (bench/firsttouch.c): new pages written, against pages
+-- already mapped; what a build or an update pays for each GB it writes anew
+do
+  local cc = os.getenv("CC") or "cc"
+  local ok = os.execute("mkdir -p " .. shq(BASE)) and os.execute(cc .. " -O2 -o " .. BASE .. "/firsttouch bench/firsttouch.c 2>/dev/null")
+  local r = ok and sh(BASE .. "/firsttouch") or ""
+  local fresh, again = r:match("^(%S+) (%S+)")
+  if fresh then
+    out(fmt("memory    new pages written at %.2f GB/s (1 GiB, first touch), the same pages again at %.1f GB/s",
+      tonumber(fresh), tonumber(again)))
+  else
+    out("memory    (bench/firsttouch.c could not be built or run)")
+  end
+end
 out(fmt("commit    %s", (sh("git rev-parse --short HEAD 2>/dev/null"):gsub("%s+$", ""))))
 out(fmt("corpus    copies of all ten real cs.CV years (%d papers, %d files a copy), ids rewritten;"
   .. " sizes %s = %s copies", per_copy, #mp.files, opt.sizes,
