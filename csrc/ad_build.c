@@ -13,12 +13,13 @@
 **  3. tokenize per entry, in doc order, title/abstract/authors/comment of
 **             the best record, aggregate per term (tf per field, positions)
 **             and append to the term's temporary stream (ad_bstream.c): no
-**             impact yet, since field length averages are unknown; in one
-**             or two threads (each with its own builder, over half the docs);
+**             impact yet, since field length averages are unknown; in up
+**             to AD_MAXPAR threads (each with its own builder, over a range
+**             of docs holding an equal share of the text);
 **  4. encode  the streams into posting lists with impacts (ad_encode.c);
 **  5. files   and records: FILES, FSTR, RECS, RECBIG; then META.
-** Everything is allocated through the ad_alloc (a second thread's builder
-** and encoding part through malloc); on failure the partial index is freed
+** Everything is allocated through the ad_alloc (the other threads'
+** builders and encoding parts through malloc); on failure the partial index is freed
 ** by ad_ix_free.
 */
 #include <math.h>
@@ -139,19 +140,23 @@ typedef struct ad_bstate {
   ad_ixdoc *docs;             /* the DOCS section */
   double lensum[AD_NFIELDS];  /* tokens per field over all docs */
   double *norm2;              /* [ndocs] squared tf-idf norms */
-  ad_ixb b, b2s, *b2;         /* builders: the first docs, the others */
+  ad_ixb b;                   /* builder of the first docs (or all) */
+  ad_ixb bx[AD_MAXPAR - 1];   /* the other threads' builders, in doc order */
+  uint32_t nbx;               /* of which bx[0 .. nbx) are in use */
 } ad_bstate;
 
 static void ad_bs_free(ad_bstate *s) {
   const ad_alloc *a = s->a;
   size_t nr = (size_t)s->c->nrecs + 1, nd = s->ix->m.ndocs ? s->ix->m.ndocs : 1;
+  uint32_t j;
   ad_b_free(&s->b);
-  if (s->b2) ad_b_free(s->b2);
+  for (j = 0; j < s->nbx; j++) ad_b_free(&s->bx[j]);
+  s->nbx = 0;
   if (s->rnext) ad_free(a, s->rnext, nr * 4);
   if (s->ents) ad_free(a, s->ents, nr * sizeof(ad_bent));
   if (s->norm2) ad_free(a, s->norm2, nd * sizeof(double));
   if (s->rflags) ad_free(a, s->rflags, nr);
-  s->rnext = NULL; s->ents = NULL; s->norm2 = NULL; s->rflags = NULL; s->b2 = NULL;
+  s->rnext = NULL; s->ents = NULL; s->norm2 = NULL; s->rflags = NULL;
 }
 
 /* 1. group records by id into s->ents (s->rnext links an entry's records) */
@@ -302,10 +307,12 @@ static int ad_b_droppable(const ad_file *f) {
   return f->text != NULL && f->textowned == 3 && f->size == (uint64_t)f->len && f->len > 0;
 }
 
+/* (job, last doc, file) triples: by job, then last doc */
 static int ad_b_relcmp(const void *x, const void *y) {
   const uint32_t *a = (const uint32_t *)x, *b = (const uint32_t *)y;
   if (a[0] != b[0]) return a[0] < b[0] ? -1 : 1;
-  return a[1] < b[1] ? -1 : a[1] > b[1];
+  if (a[1] != b[1]) return a[1] < b[1] ? -1 : 1;
+  return a[2] < b[2] ? -1 : a[2] > b[2];
 }
 
 static int ad_b_chunkcmp(const void *x, const void *y) {
@@ -323,16 +330,16 @@ static void ad_bs_dropfree(ad_bstate *s, ad_bdrop *d) {
   memset(d, 0, sizeof *d);
 }
 
-/* droptext: the chunks of the text (d), and the order in which the
-** tokenizing jobs j1 (docs [0, h)) and j2 (docs [h, ndocs)) release the
-** files only they read: last[f] is the last doc that reads file f, rel the
-** files by last (those of j1, then j2's); a file both read, or none, is
-** released after both (ad_bs_droptail) */
-static int ad_bs_droplists(ad_bstate *s, uint32_t h, ad_tokjob *j1, ad_tokjob *j2,
+/* droptext: the chunks of the text (d), and the order in which the nj
+** tokenizing jobs (job k: docs [h[k], h[k + 1])) release the files only
+** they read: last[f] is the last doc that reads file f, rel the files by
+** job, then last; a file two jobs read, or none, is released after all
+** (ad_bs_droptail) */
+static int ad_bs_droplists(ad_bstate *s, const uint32_t *h, ad_tokjob *jobs, uint32_t nj,
                            uint32_t **plast, uint32_t **prel, ad_bdrop *d) {
   ad_corpus *c = s->c;
   const uint32_t *apps = (const uint32_t *)s->ix->own[AD_SEC_APPS];
-  uint32_t nf = c->nfiles, i, k, n1 = 0, n = 0, nk = 0, *last, *rel, *pairs;
+  uint32_t nf = c->nfiles, i, k, n = 0, nk = 0, *last, *rel, *pairs, cnt[AD_MAXPAR];
   uint8_t *who;
   ad_chunk *ch;
   for (ch = c->chunks; ch; ch = ch->next) nk++;
@@ -344,7 +351,7 @@ static int ad_bs_droplists(ad_bstate *s, uint32_t h, ad_tokjob *j1, ad_tokjob *j
   d->fchunk = (uint32_t *)ad_malloc(s->a, ((size_t)nf + 1) * 4);
   d->gone = (uint8_t *)ad_malloc(s->a, (size_t)nf + 1);
   who = (uint8_t *)ad_malloc(s->a, (size_t)nf + 1);
-  pairs = (uint32_t *)ad_malloc(s->a, ((size_t)nf + 1) * 8);
+  pairs = (uint32_t *)ad_malloc(s->a, ((size_t)nf + 1) * 12);
   if (d->chunk && d->pbase) {
     for (k = 0, ch = c->chunks; ch; ch = ch->next) d->chunk[k++] = ch;
     qsort(d->chunk, nk, sizeof(ad_chunk *), ad_b_chunkcmp);
@@ -357,7 +364,7 @@ static int ad_bs_droplists(ad_bstate *s, uint32_t h, ad_tokjob *j1, ad_tokjob *j
   if (!last || !rel || !d->chunk || !d->pbase || !d->left || !d->fchunk || !d->gone ||
       !who || !pairs) {
     if (who) ad_free(s->a, who, (size_t)nf + 1);
-    if (pairs) ad_free(s->a, pairs, ((size_t)nf + 1) * 8);
+    if (pairs) ad_free(s->a, pairs, ((size_t)nf + 1) * 12);
     return AD_ENOMEM;
   }
   memset(d->left, 0, (size_t)d->npage * 4);
@@ -382,29 +389,35 @@ static int ad_bs_droplists(ad_bstate *s, uint32_t h, ad_tokjob *j1, ad_tokjob *j
         d->left[d->pbase[lo] + p]++;
     }
   }
-  for (i = 0; i < s->ix->m.ndocs; i++) {
-    const ad_ixdoc *dc = &s->docs[i];
-    uint8_t half = i < h ? 1 : 2;
-    uint32_t f = c->recs[dc->best].file;
-    last[f] = i; who[f] |= half;
-    for (k = 0; k < dc->napp; k++) {
-      f = c->recs[apps[dc->app + k]].file;
-      last[f] = i; who[f] |= half;
+  {     /* who[f]: 1 + the one job that reads f, 0xFF for several */
+    uint32_t job = 0;
+    for (i = 0; i < s->ix->m.ndocs; i++) {
+      const ad_ixdoc *dc = &s->docs[i];
+      uint8_t w;
+      uint32_t f = c->recs[dc->best].file;
+      while (job + 1 < nj && i >= h[job + 1]) job++;
+      w = (uint8_t)(job + 1);
+      last[f] = i; who[f] = who[f] == 0 || who[f] == w ? w : 0xFF;
+      for (k = 0; k < dc->napp; k++) {
+        f = c->recs[apps[dc->app + k]].file;
+        last[f] = i; who[f] = who[f] == 0 || who[f] == w ? w : 0xFF;
+      }
     }
   }
+  for (k = 0; k < nj; k++) cnt[k] = 0;
   for (i = 0; i < nf; i++)
-    if ((who[i] == 1 || who[i] == 2) && ad_b_droppable(&c->files[i])) {
-      pairs[2 * n] = (who[i] == 2 ? 0x80000000u : 0) | (last[i] >> 1);
-      pairs[2 * n + 1] = i; n++;
-      if (who[i] == 1) n1++;
+    if (who[i] != 0 && who[i] != 0xFF && ad_b_droppable(&c->files[i])) {
+      pairs[3 * n] = who[i] - 1u; pairs[3 * n + 1] = last[i]; pairs[3 * n + 2] = i;
+      cnt[who[i] - 1]++; n++;
     }
-  /* by half, then last doc (halved: ndocs < 2^32 fits 31 bits) */
-  qsort(pairs, n, 8, ad_b_relcmp);
-  for (i = 0; i < n; i++) rel[i] = pairs[2 * i + 1];
-  j1->rel = rel; j1->nrel = n1; j1->rel_last = last; j1->drop = d;
-  j2->rel = rel + n1; j2->nrel = n - n1; j2->rel_last = last; j2->drop = d;
+  qsort(pairs, n, 12, ad_b_relcmp);
+  for (i = 0; i < n; i++) rel[i] = pairs[3 * i + 2];
+  for (k = 0, i = 0; k < nj; k++) {
+    jobs[k].rel = rel + i; jobs[k].nrel = cnt[k]; jobs[k].rel_last = last; jobs[k].drop = d;
+    i += cnt[k];
+  }
   ad_free(s->a, who, (size_t)nf + 1);
-  ad_free(s->a, pairs, ((size_t)nf + 1) * 8);
+  ad_free(s->a, pairs, ((size_t)nf + 1) * 12);
   return AD_OK;
 }
 
@@ -423,63 +436,80 @@ static void ad_bs_droptail(ad_bstate *s, ad_bdrop *d) {
   }
 }
 
-/* 3. tokenize the docs that are not kept (ntok of them), in one or two
-** threads (each with its own terms and streams, over half of the docs) */
+/* 3. tokenize the docs that are not kept (ntok of them), in up to
+** AD_MAXPAR threads (each with its own terms and streams, over a range of
+** docs holding an equal share of the text) */
 static int ad_bs_tokenize(ad_bstate *s, uint32_t ntok, unsigned threads,
                           uint32_t minpar, int droptext) {
   ad_ix *ix = s->ix;
   ad_corpus *c = s->c;
-  ad_tokjob j1, j2;
-  pthread_t th;
-  uint32_t h = ix->m.ndocs, i, *last = NULL, *rel = NULL;
+  ad_tokjob jobs[AD_MAXPAR];
+  pthread_t th[AD_MAXPAR];
+  uint8_t started[AD_MAXPAR];
+  uint32_t h[AD_MAXPAR + 1], nj = 1, i, k, nd = ix->m.ndocs, *last = NULL, *rel = NULL;
   ad_bdrop drop;
-  unsigned tth = threads >= 2 && ntok >= minpar ? 2 : 1;
-  int joined = 1, st = AD_OK;
+  unsigned tth = threads >= 2 && ntok >= minpar ? (threads < AD_MAXPAR ? threads : AD_MAXPAR) : 1;
+  int st = AD_OK;
   memset(&drop, 0, sizeof drop);
+  memset(jobs, 0, sizeof jobs);
+  memset(started, 0, sizeof started);
   if (ad_b_init(&s->b)) return AD_ENOMEM;
-  if (tth > 1 && ntok >= 2) {
-    /* halves of equal text, not of equal doc counts (newer papers are
+  if (tth > ntok) tth = ntok ? ntok : 1;
+  h[0] = 0;
+  if (tth > 1) {
+    /* ranges of equal text, not of equal doc counts (newer papers are
     ** longer: by count the first half took 1.4x the second's time) */
     static const int sids[AD_NFIELDS] = {AD_S_TITLE, AD_S_ABSTRACT, AD_S_AUTHORS, AD_S_COMMENT};
     const uint32_t *dold = s->up ? s->up->dold : NULL;
     uint64_t total = 0, acc = 0;
     int f;
-    for (i = 0; i < ix->m.ndocs; i++)
+    for (i = 0; i < nd; i++)
       if (dold == NULL || dold[i] == UINT32_MAX)
         for (f = 0; f < AD_NFIELDS; f++) total += c->recs[s->docs[i].best].s[sids[f]].len + 16;
-    for (h = 0; h < ix->m.ndocs && acc * 2 < total; h++)
-      if (dold == NULL || dold[h] == UINT32_MAX)
-        for (f = 0; f < AD_NFIELDS; f++) acc += c->recs[s->docs[h].best].s[sids[f]].len + 16;
-    if (h == 0 || h >= ix->m.ndocs) h = ix->m.ndocs / 2;
+    for (i = 0, k = 1; i < nd && k < tth; i++) {
+      while (k < tth && acc * tth >= total * k) h[k++] = i;   /* job k starts at i */
+      if (dold == NULL || dold[i] == UINT32_MAX)
+        for (f = 0; f < AD_NFIELDS; f++) acc += c->recs[s->docs[i].best].s[sids[f]].len + 16;
+    }
+    /* (empty ranges dropped: each job has docs) */
+    {
+      uint32_t m = 1;
+      for (i = 1; i < k; i++) if (h[i] > h[m - 1] && h[i] < nd) h[m++] = h[i];
+      nj = m;
+    }
   }
-  memset(&j1, 0, sizeof j1); memset(&j2, 0, sizeof j2);
-  j1.b = &s->b; j1.c = c; j1.docs = s->docs; j1.dold = s->up ? s->up->dold : NULL;
-  j1.apps = (const uint32_t *)ix->own[AD_SEC_APPS]; j1.lo = 0; j1.hi = h;
-  j1.flo = 0; j1.fhi = c->nfiles;
+  h[nj] = nd;
+  for (k = 0; k < nj; k++) {
+    ad_tokjob *j = &jobs[k];
+    j->b = k ? &s->bx[k - 1] : &s->b;
+    j->c = c; j->docs = s->docs; j->dold = s->up ? s->up->dold : NULL;
+    j->apps = (const uint32_t *)ix->own[AD_SEC_APPS];
+    j->lo = h[k]; j->hi = h[k + 1];
+    /* each job hashes a share of the files (droptext: when released) */
+    j->flo = droptext ? 0 : (uint32_t)((uint64_t)c->nfiles * k / nj);
+    j->fhi = droptext ? 0 : (uint32_t)((uint64_t)c->nfiles * (k + 1) / nj);
+    if (k) {             /* the other threads' builders allocate with malloc */
+      memset(j->b, 0, sizeof *j->b);
+      j->b->a = &ad_stdalloc; j->b->c = c;
+      s->nbx = k;
+      if (ad_b_init(j->b)) { st = AD_ENOMEM; goto done; }
+    }
+  }
   if (droptext) {      /* each file is hashed when released, or at the end */
-    j1.fhi = 0;
-    st = ad_bs_droplists(s, h, &j1, &j2, &last, &rel, &drop);
+    st = ad_bs_droplists(s, h, jobs, nj, &last, &rel, &drop);
     if (st != AD_OK) goto done;
   }
-  if (h < ix->m.ndocs) {        /* the second half in a thread of its own */
-    s->b2 = &s->b2s;
-    memset(s->b2, 0, sizeof *s->b2);
-    s->b2->a = &ad_stdalloc; s->b2->c = c;
-    if (ad_b_init(s->b2)) { st = AD_ENOMEM; goto done; }
-    j2.b = s->b2; j2.c = c; j2.docs = s->docs; j2.dold = j1.dold; j2.apps = j1.apps;
-    j2.lo = h; j2.hi = ix->m.ndocs;
-    j2.flo = c->nfiles / 2; j2.fhi = c->nfiles;
-    if (droptext) j2.fhi = j2.flo = 0;
-    else j1.fhi = j2.flo;
-    if (pthread_create(&th, NULL, ad_b_tokthread, &j2) != 0) ad_b_tokdocs(&j2);
-    else joined = 0;
+  for (k = 1; k < nj; k++)
+    if (pthread_create(&th[k], NULL, ad_b_tokthread, &jobs[k]) == 0) started[k] = 1;
+  ad_b_tokdocs(&jobs[0]);
+  for (k = 1; k < nj; k++) {
+    if (started[k]) pthread_join(th[k], NULL);
+    else ad_b_tokdocs(&jobs[k]);       /* no thread: here, in order */
   }
-  ad_b_tokdocs(&j1);
-  if (!joined) pthread_join(th, NULL);
   if (droptext) ad_bs_droptail(s, &drop);
-  if (j1.st != AD_OK) { st = j1.st; goto done; }
-  if (s->b2 && j2.st != AD_OK) { st = j2.st; goto done; }
-  for (i = 0; i < AD_NFIELDS; i++) s->lensum[i] += j1.lensum[i] + j2.lensum[i];
+  for (k = 0; k < nj; k++) if (jobs[k].st != AD_OK) { st = jobs[k].st; goto done; }
+  for (k = 0; k < nj; k++)
+    for (i = 0; i < AD_NFIELDS; i++) s->lensum[i] += jobs[k].lensum[i];
 done:
   if (last) ad_free(s->a, last, ((size_t)c->nfiles + 1) * 4);
   if (rel) ad_free(s->a, rel, ((size_t)c->nfiles + 1) * 4);
@@ -498,7 +528,13 @@ static int ad_bs_encode(ad_bstate *s, unsigned threads, uint32_t minpar) {
   s->norm2 = (double *)ad_malloc(s->a, nd * sizeof(double));
   if (s->norm2 == NULL) return AD_ENOMEM;
   memset(s->norm2, 0, nd * sizeof(double));
-  st = ad_b_encode(ix, &s->b, s->b2, s->docs, s->norm2, s->up, threads, minpar);
+  {
+    ad_ixb *bs[AD_MAXPAR];
+    uint32_t j;
+    bs[0] = &s->b;
+    for (j = 0; j < s->nbx; j++) bs[j + 1] = &s->bx[j];
+    st = ad_b_encode(ix, bs, s->nbx + 1, s->docs, s->norm2, s->up, threads, minpar);
+  }
   if (st != AD_OK) return st;
   for (i = 0; i < ix->m.ndocs; i++) s->docs[i].norm = (float)sqrt(s->norm2[i]);
   return AD_OK;

@@ -112,6 +112,10 @@ static inline uint64_t ad_b_strhash(const char *s, size_t n) {
   return h;
 }
 
+/* The most builders (tokenizing threads) and encoding parts of a build:
+** with threads = N, min(N, AD_MAXPAR) threads tokenize and encode. */
+#define AD_MAXPAR 8
+
 /* Tokenize docs [lo, hi) that are not kept (dold NULL, or dold[doc] ==
 ** UINT32_MAX) into builder b, in doc order; set their fstart, len and
 ** AD_DF_CODE, and add their lengths to lensum. */
@@ -152,12 +156,13 @@ void ad_b_release(ad_corpus *c, ad_bdrop *d, uint32_t fi);
 /* {====================================================== final encoding (ad_encode.c) */
 struct ad_upd;
 /* Encode the postings of all terms (sorted) into ix's TERMS, TSTR, POST and
-** POS sections: the builders' temporary streams (b: the first docs, b2: the
-** others, or NULL), merged, for an update (up != NULL), with the postings
+** POS sections: the builders' temporary streams (bs[0 .. nbs), nbs <=
+** AD_MAXPAR, each over a range of docs, in doc order), merged, for an
+** update (up != NULL), with the postings
 ** old keeps (ad_update.h). Terms left without postings are dropped. Adds
 ** each doc's squared tf-idf norm to norm2[doc]. threads, minpar: as for
 ** ad_ix_rebuild. AD_OK, AD_ENOMEM or AD_ECORRUPT. */
-int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixb *b2, ad_ixdoc *docs,
+int ad_b_encode(ad_ix *ix, ad_ixb *const *bs, uint32_t nbs, ad_ixdoc *docs,
                 double *norm2, const struct ad_upd *up,
                 unsigned threads, uint32_t minpar);
 /* }====================================================== */

@@ -3,9 +3,10 @@
 ** temporary streams (ad_build.c), and for an update the postings the old
 ** index keeps (ad_update.c), are merged term by term, in term order, into
 ** posting lists (format: ad_index.h) with BM25F impacts quantized to 7 bits,
-** accumulating the tf-idf norms used by similar(). Terms are encoded in two
-** parts (by first byte, see AD_SPLIT), in one thread or two: the result is
-** the same either way. Also the byte buffers and sections of a build.
+** accumulating the tf-idf norms used by similar(). Terms are encoded in
+** AD_NPARTS parts (by first byte, see ad_psplit), on up to that many
+** threads: the result is the same bytes however many. Also the byte
+** buffers and sections of a build.
 */
 #include <float.h>
 #include <math.h>
@@ -92,9 +93,9 @@ static ad_tord *ad_b_sorted(ad_ixb *b) {
   return ord;
 }
 
-/* a term of the new docs: its streams in the builders of the first and
-** the second half of the docs (either may be NULL) */
-typedef struct ad_fterm { const char *s; uint32_t len; ad_bterm *bt[2]; } ad_fterm;
+/* a term of the new docs: its streams in each builder (NULL: none), the
+** builders in doc order */
+typedef struct ad_fterm { const char *s; uint32_t len; ad_bterm *bt[AD_MAXPAR]; } ad_fterm;
 
 /* Encoding shares: the terms, streams and old index (read only) */
 typedef struct ad_encctx {
@@ -103,10 +104,11 @@ typedef struct ad_encctx {
   ad_fterm *ft;
   const ad_ixdoc *docs;
   const float *nf;
+  uint32_t nbs;                 /* builders */
   double logtab[64];
 } ad_encctx;
 
-/* One part of the terms (by first byte: see AD_SPLIT), encoded on its own:
+/* One part of the terms (by first byte: see ad_psplit), encoded on its own:
 ** fresh terms ft[f0 .. f1), old terms [o0 .. o1); its own buffers, terms
 ** array and tf-idf norm sums. */
 typedef struct ad_encpart {
@@ -166,6 +168,11 @@ static int ad_b_encpart(const ad_encctx *x, ad_encpart *pt) {
     if (fr) {
       ts = fr->s; tlen = fr->len; i++;
       if (i < pt->f1 && ft[i].bt[0] && ft[i].bt[0]->head) __builtin_prefetch(ft[i].bt[0]->head, 0, 3);
+      {
+        uint32_t j;
+        sleft = 0;
+        for (j = 0; j < x->nbs; j++) if (fr->bt[j]) sleft += fr->bt[j]->df;
+      }
     } else { ts = ad_ix_termstr(old, ot); tlen = ot->len; }
     if (ot) {
       st = ad_up_list(x->up, a, oi, &pt->oent, &pt->capoent, &on);
@@ -177,7 +184,7 @@ static int ad_b_encpart(const ad_encctx *x, ad_encpart *pt) {
       st = AD_ECORRUPT; goto done;            /* old's terms out of order */
     }
     prevs = ts; prevlen = tlen;
-    sleft = fr ? (fr->bt[0] ? fr->bt[0]->df : 0) + (fr->bt[1] ? fr->bt[1]->df : 0) : 0;
+    if (!fr) sleft = 0;
     df = sleft + on;
     if (df == 0) continue;                     /* every posting dropped */
     t = &pt->terms[pt->nout++];
@@ -199,8 +206,8 @@ static int ad_b_encpart(const ad_encctx *x, ad_encpart *pt) {
 #define AD_PEEK() do { \
       if (sleft) { \
         while (cleft == 0) {   /* the next builder's stream */ \
-          ad_bterm *nb_ = ++cb < 2 ? fr->bt[cb] : NULL; \
-          if (cb >= 2) { st = AD_EFORMAT; goto done; } \
+          ad_bterm *nb_ = ++cb < (int)x->nbs ? fr->bt[cb] : NULL; \
+          if (cb >= (int)x->nbs) { st = AD_EFORMAT; goto done; } \
           if (nb_ == NULL) continue; \
           ch = nb_->head; cleft = nb_->df; sbase = 0; \
           q = ch ? ch->data : NULL; qe = ch ? ch->data + ch->used : NULL; } \
@@ -288,8 +295,8 @@ static int ad_b_encpart(const ad_encctx *x, ad_encpart *pt) {
     t->postlen = (uint32_t)(post.n - listart);
     t->poslen = (uint32_t)(pos.n - t->pos);
     if (fr) {
-      if (fr->bt[0]) fr->bt[0]->head = fr->bt[0]->tail = NULL;
-      if (fr->bt[1]) fr->bt[1]->head = fr->bt[1]->tail = NULL;
+      uint32_t j;
+      for (j = 0; j < x->nbs; j++) if (fr->bt[j]) fr->bt[j]->head = fr->bt[j]->tail = NULL;
     }
     /* keep the 4-byte alignment of the next skip table */
     if (ad_bb_reserve(a, &post, 4)) goto done;
@@ -301,46 +308,70 @@ done:
   return st;
 }
 
+/* Terms are encoded in AD_NPARTS parts by their first byte: part k holds
+** the terms whose first byte is in [ad_psplit[k - 1], ad_psplit[k]) (pseudo
+** terms and digits in part 0). The parts are the same whatever the number
+** of threads, and each doc's norm sums its parts' shares in part order, so
+** the index is the same bytes with one thread or eight. The bounds follow
+** how postings spread over first letters in English titles and abstracts
+** ("the", "to" and "that" make the last part the largest). */
+#define AD_NPARTS AD_MAXPAR
+static const unsigned char ad_psplit[AD_NPARTS - 1] = {'b', 'd', 'g', 'm', 'p', 's', 't'};
+
+/* The encoding's threads: parts handed out in order (part 0 always on the
+** calling thread, with the index's allocator: its buffers become the
+** sections). */
+typedef struct ad_encjob {
+  const ad_encctx *x;
+  ad_encpart *pt;
+  uint32_t next;              /* the next part to encode (atomic) */
+} ad_encjob;
+
+static void ad_b_encparts(ad_encjob *j) {
+  for (;;) {
+    uint32_t k = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED);
+    if (k >= AD_NPARTS) break;
+    j->pt[k].st = ad_b_encpart(j->x, &j->pt[k]);
+  }
+}
+
 static void *ad_b_encthread(void *ud) {
-  struct { const ad_encctx *x; ad_encpart *pt; } *w = ud;
-  w->pt->st = ad_b_encpart(w->x, w->pt);
+  ad_b_encparts((ad_encjob *)ud);
   return NULL;
 }
 
-/* Terms whose first byte is below AD_SPLIT are one part of the encoding,
-** the others the second part; always two parts, in one thread or two, so
-** that the norm sums (part one's plus part two's) never depend on it. */
-#define AD_SPLIT 'm'
-
-/* first fresh term of the second part */
-static uint32_t ad_b_ftsplit(const ad_fterm *ft, uint32_t nt) {
-  uint32_t lo = 0, hi = nt;
+/* first fresh term whose first byte is >= c (from lo) */
+static uint32_t ad_b_ftsplit(const ad_fterm *ft, uint32_t lo, uint32_t nt, unsigned char c) {
+  uint32_t hi = nt;
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
-    if (ft[mid].len > 0 && (unsigned char)ft[mid].s[0] >= (unsigned char)AD_SPLIT) hi = mid;
+    if (ft[mid].len > 0 && (unsigned char)ft[mid].s[0] >= c) hi = mid;
     else lo = mid + 1;
   }
   return lo;
 }
 
 /* (ad_build.h) */
-int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixb *b2, ad_ixdoc *docs,
+int ad_b_encode(ad_ix *ix, ad_ixb *const *bs, uint32_t nbs, ad_ixdoc *docs,
                 double *norm2, const ad_upd *up,
                 unsigned threads, uint32_t minpar) {
-  const ad_alloc *a = b->a;
-  ad_tord *ord = NULL, *ord2 = NULL;
+  const ad_alloc *a = bs[0]->a;
+  ad_tord *ord[AD_MAXPAR];
+  uint32_t at[AD_MAXPAR], ntb[AD_MAXPAR];
   ad_fterm *ft = NULL;
   ad_ixterm *terms;
   ad_ix *old = up ? up->old : NULL;
-  uint32_t i, nt = 0, n = ix->m.ndocs, ont = old ? old->m.nterms : 0;
-  uint32_t nta = b->nterms, ntb = b2 ? b2->nterms : 0, fsplit, osplit = 0;
-  uint32_t cap = nta + ntb + ont, cap0;
+  uint32_t i, j, nt = 0, n = ix->m.ndocs, ont = old ? old->m.nterms : 0, nfresh = 0;
+  uint32_t fsplit[AD_NPARTS + 1], osplit[AD_NPARTS + 1], cap;
   const ad_ixparams *p = &ix->m.p;
-  int st = AD_ENOMEM, k;
+  int st = AD_ENOMEM, k, ok = 1;
   float *nf;
   ad_encctx x;
-  ad_encpart pt[2];
+  ad_encpart pt[AD_NPARTS];
+  size_t total = 0;
+  if (nbs == 0 || nbs > AD_MAXPAR) return AD_EFORMAT;
   memset(pt, 0, sizeof pt);
+  memset(ord, 0, sizeof ord);
   /* per doc and field: w_f / (1 - b + b len / avglen) */
   nf = (float *)ad_malloc(a, ((size_t)n + 1) * AD_NFIELDS * sizeof(float));
   if (nf == NULL) return AD_ENOMEM;
@@ -355,89 +386,129 @@ int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixb *b2, ad_ixdoc *docs,
       nf[(size_t)i * AD_NFIELDS + f] = norm > 0 ? (float)(p->w[f] / norm) : 0;
     }
   }
-  x.ix = ix; x.old = old; x.up = up; x.docs = docs; x.nf = nf;
+  x.ix = ix; x.old = old; x.up = up; x.docs = docs; x.nf = nf; x.nbs = nbs;
   for (i = 1; i < 64; i++) x.logtab[i] = log((double)i);
   x.logtab[0] = 0;
-  /* the terms of both builders, merged */
-  ord = ad_b_sorted(b);
-  ord2 = b2 ? ad_b_sorted(b2) : NULL;
-  ft = (ad_fterm *)ad_malloc(a, ((size_t)nta + ntb + 1) * sizeof *ft);
-  if (ord == NULL || (b2 && ord2 == NULL) || ft == NULL) goto done;
-  {
-    uint32_t u = 0, v = 0;
-    while (u < nta || v < ntb) {
-      int cmp = u == nta ? 1 : v == ntb ? -1
-              : ad_bytecmp(ord[u].s, ord[u].len, ord2[v].s, ord2[v].len);
-      ad_fterm *f = &ft[nt++];
-      f->bt[0] = f->bt[1] = NULL;
-      if (cmp <= 0) { f->s = ord[u].s; f->len = ord[u].len; f->bt[0] = &b->terms[ord[u++].t]; }
-      if (cmp >= 0) { f->s = ord2[v].s; f->len = ord2[v].len; f->bt[1] = &b2->terms[ord2[v++].t]; }
+  /* the terms of all builders, merged */
+  for (j = 0; j < nbs; j++) {
+    ord[j] = ad_b_sorted(bs[j]);
+    if (ord[j] == NULL) ok = 0;
+    ntb[j] = bs[j]->nterms; at[j] = 0; nfresh += ntb[j];
+  }
+  ft = (ad_fterm *)ad_malloc(a, ((size_t)nfresh + 1) * sizeof *ft);
+  if (!ok || ft == NULL) goto done;
+  for (;;) {
+    const ad_tord *m = NULL;
+    ad_fterm *f;
+    for (j = 0; j < nbs; j++)          /* the smallest next term */
+      if (at[j] < ntb[j] &&
+          (m == NULL || ad_bytecmp(ord[j][at[j]].s, ord[j][at[j]].len, m->s, m->len) < 0))
+        m = &ord[j][at[j]];
+    if (m == NULL) break;
+    f = &ft[nt++];
+    f->s = m->s; f->len = m->len;
+    for (j = 0; j < nbs; j++) {
+      f->bt[j] = NULL;
+      if (at[j] < ntb[j] && ad_bytecmp(ord[j][at[j]].s, ord[j][at[j]].len, f->s, f->len) == 0) {
+        f->bt[j] = &bs[j]->terms[ord[j][at[j]].t];
+        at[j]++;
+      }
     }
   }
   x.ft = ft;
-  /* verify what the parts read of old, so that no thread writes to it */
-  if (up && ad_up_prepare(up, (unsigned char)AD_SPLIT, &osplit)) { st = AD_ECORRUPT; goto done; }
-  fsplit = ad_b_ftsplit(ft, nt);
+  /* the parts' bounds among the fresh terms and old's; verify what the
+  ** parts read of old, so that no thread writes to it */
+  for (k = 0; k <= AD_NPARTS; k++) osplit[k] = 0;
+  fsplit[0] = 0;
+  fsplit[AD_NPARTS] = nt; osplit[AD_NPARTS] = ont;
+  for (k = 1; k < AD_NPARTS; k++) fsplit[k] = ad_b_ftsplit(ft, fsplit[k - 1], nt, ad_psplit[k - 1]);
+  if (up && ad_up_prepare(up, ad_psplit, AD_NPARTS - 1, osplit + 1)) { st = AD_ECORRUPT; goto done; }
+  cap = nt + ont;
   terms = (ad_ixterm *)ad_b_sec(ix, AD_SEC_TERMS, (size_t)cap * sizeof(ad_ixterm));
   if (terms == NULL) goto done;
-  cap0 = fsplit + osplit;
-  {    /* the streams' bytes (plus old's lists) bound each part's output */
-    size_t hint = 0;
+  {    /* the streams' bytes (plus old's lists) bound the output */
     const ad_slab *sl;
-    for (sl = b->slabs; sl; sl = sl->next) hint += sl->used;
-    for (sl = b2 ? b2->slabs : NULL; sl; sl = sl->next) hint += sl->used;
-    if (old) hint += old->seclen[AD_SEC_POST] + old->seclen[AD_SEC_POS];
-    pt[0].hint = pt[1].hint = hint + (size_t)cap * 32 + 64;
+    for (j = 0; j < nbs; j++)
+      for (sl = bs[j]->slabs; sl; sl = sl->next) total += sl->used;
+    if (old) total += old->seclen[AD_SEC_POST] + old->seclen[AD_SEC_POS];
+    total += (size_t)cap * 32 + 64;
   }
-  threads = threads >= 2 && n >= minpar ? 2 : 1;
-  for (k = 0; k < 2; k++) {
-    /* a second thread's memory comes from malloc, not from a */
-    pt[k].a = (k == 1 && threads > 1) ? &ad_stdalloc : a;
-    pt[k].f0 = k ? fsplit : 0; pt[k].f1 = k ? nt : fsplit;
-    pt[k].o0 = k ? osplit : 0; pt[k].o1 = k ? ont : osplit;
-    pt[k].terms = terms + (k ? cap0 : 0);
-    pt[k].norm2 = k ? (double *)ad_malloc(pt[k].a, ((size_t)n + 1) * sizeof(double)) : norm2;
-    if (pt[k].norm2 == NULL) goto done;
-    if (k) memset(pt[k].norm2, 0, ((size_t)n + 1) * sizeof(double));
-  }
+  threads = threads >= 2 && n >= minpar ? (threads < AD_NPARTS ? threads : AD_NPARTS) : 1;
   {
-    pthread_t th;
-    struct { const ad_encctx *x; ad_encpart *pt; } w;
-    int started = 0;
-    w.x = &x; w.pt = &pt[1];
-    if (threads > 1 && pthread_create(&th, NULL, ad_b_encthread, &w) == 0) started = 1;
-    pt[0].st = ad_b_encpart(&x, &pt[0]);
-    if (started) pthread_join(th, NULL);
-    else pt[1].st = ad_b_encpart(&x, &pt[1]);
-  }
-  for (k = 0; k < 2; k++) if (pt[k].st != AD_OK) { st = pt[k].st; goto done; }
-  st = AD_ENOMEM;
-  /* the builders (streams, term tables) are no longer needed: free them
-  ** before the join below copies part two */
-  if (ord) ad_free(b->a, ord, (size_t)(nta ? nta : 1) * sizeof *ord);
-  if (ord2) ad_free(b2->a, ord2, (size_t)(ntb ? ntb : 1) * sizeof *ord2);
-  ord = ord2 = NULL;
-  ad_b_free(b);
-  if (b2) ad_b_free(b2);
-  /* the parts' terms must follow each other (a crafted old could break it) */
-  if (pt[0].nout && pt[1].nout) {
-    const ad_ixterm *l = &pt[0].terms[pt[0].nout - 1], *f = &pt[1].terms[0];
-    if (ad_bytecmp((const char *)pt[0].tstr.p + l->str, l->len,
-                   (const char *)pt[1].tstr.p + f->str, f->len) >= 0) {
-      st = AD_ECORRUPT; goto done;
+    uint32_t tstart = 0;
+    for (k = 0; k < AD_NPARTS; k++) {
+      /* other threads' memory comes from malloc, not from a */
+      pt[k].a = (k > 0 && threads > 1) ? &ad_stdalloc : a;
+      pt[k].f0 = fsplit[k]; pt[k].f1 = fsplit[k + 1];
+      pt[k].o0 = osplit[k]; pt[k].o1 = osplit[k + 1];
+      if (pt[k].o1 < pt[k].o0) pt[k].o1 = pt[k].o0;   /* (a crafted old) */
+      pt[k].terms = terms + tstart;
+      tstart += (pt[k].f1 - pt[k].f0) + (pt[k].o1 - pt[k].o0);
+      if (tstart > cap) { st = AD_ECORRUPT; goto done; }
+      /* a part's room: up to 3/8 of all (what needs more grows) */
+      pt[k].hint = total / AD_NPARTS * 3 + 64;
+      if (pt[k].hint > total) pt[k].hint = total;
+      pt[k].norm2 = k ? (double *)ad_malloc(pt[k].a, ((size_t)n + 1) * sizeof(double)) : norm2;
+      if (pt[k].norm2 == NULL) goto done;
+      if (k) memset(pt[k].norm2, 0, ((size_t)n + 1) * sizeof(double));
     }
   }
-  /* join: part two's terms after part one's, its offsets shifted */
-  for (i = 0; i < pt[1].nout; i++) {
-    ad_ixterm t = pt[1].terms[i];
-    t.post += (uint32_t)pt[0].post.n; t.pos += (uint32_t)pt[0].pos.n;
-    t.str += (uint32_t)pt[0].tstr.n;
-    terms[pt[0].nout + i] = t;
+  {
+    pthread_t th[AD_NPARTS];
+    ad_encjob job;
+    unsigned started = 0, t;
+    job.x = &x; job.pt = pt; job.next = 1;
+    for (t = 1; t < threads; t++) {
+      if (pthread_create(&th[started], NULL, ad_b_encthread, &job) != 0) break;
+      started++;
+    }
+    pt[0].st = ad_b_encpart(&x, &pt[0]);
+    ad_b_encparts(&job);
+    for (t = 0; t < started; t++) pthread_join(th[t], NULL);
   }
-  if ((uint64_t)pt[0].post.n + pt[1].post.n > UINT32_MAX ||
-      (uint64_t)pt[0].pos.n + pt[1].pos.n > UINT32_MAX) goto done;
-  for (i = 0; i < n; i++) norm2[i] += pt[1].norm2[i];
-  ix->m.nterms = pt[0].nout + pt[1].nout;
+  for (k = 0; k < AD_NPARTS; k++) if (pt[k].st != AD_OK) { st = pt[k].st; goto done; }
+  st = AD_ENOMEM;
+  /* the builders (streams, term tables) are no longer needed: free them
+  ** before the join below copies the parts */
+  for (j = 0; j < nbs; j++) {
+    if (ord[j]) ad_free(bs[j]->a, ord[j], (size_t)(ntb[j] ? ntb[j] : 1) * sizeof *ord[j]);
+    ord[j] = NULL;
+    ad_b_free(bs[j]);
+  }
+  {
+    /* join: each part's terms after the previous ones, offsets shifted;
+    ** the parts' terms must follow each other (a crafted old could break
+    ** it) */
+    const ad_ixterm *lastt = NULL;
+    const ad_bbuf *lasts = NULL;
+    size_t opost = 0, opos = 0, ostr = 0;
+    uint32_t nout = 0;
+    for (k = 0; k < AD_NPARTS; k++) {
+      if (pt[k].nout && lastt) {
+        const ad_ixterm *f = &pt[k].terms[0];
+        if (ad_bytecmp((const char *)lasts->p + lastt->str, lastt->len,
+                       (const char *)pt[k].tstr.p + f->str, f->len) >= 0) {
+          st = AD_ECORRUPT; goto done;
+        }
+      }
+      if (pt[k].nout) { lastt = &pt[k].terms[pt[k].nout - 1]; lasts = &pt[k].tstr; }
+    }
+    for (k = 0; k < AD_NPARTS; k++) {
+      for (i = 0; i < pt[k].nout; i++) {
+        ad_ixterm t = pt[k].terms[i];
+        t.post += (uint32_t)opost; t.pos += (uint32_t)opos; t.str += (uint32_t)ostr;
+        terms[nout + i] = t;     /* (nout + i <= its place: parts in order) */
+      }
+      nout += pt[k].nout;
+      opost += pt[k].post.n; opos += pt[k].pos.n; ostr += pt[k].tstr.n;
+      if (opost > UINT32_MAX || opos > UINT32_MAX || ostr > UINT32_MAX) goto done;
+    }
+    ix->m.nterms = nout;
+  }
+  for (k = 1; k < AD_NPARTS; k++) {
+    const double *pn = pt[k].norm2;
+    for (i = 0; i < n; i++) norm2[i] += pn[i];
+  }
   if (ix->m.nterms < cap) {                   /* shrink TERMS to its size */
     void *np = ad_realloc(a, ix->own[AD_SEC_TERMS], cap ? (size_t)cap * sizeof(ad_ixterm) : 1,
                           ix->m.nterms ? (size_t)ix->m.nterms * sizeof(ad_ixterm) : 1);
@@ -446,31 +517,39 @@ int ad_b_encode(ad_ix *ix, ad_ixb *b, ad_ixb *b2, ad_ixdoc *docs,
   }
   {
     int s;
-    ad_bbuf *b0[3] = {&pt[0].post, &pt[0].pos, &pt[0].tstr};
-    ad_bbuf *b1[3] = {&pt[1].post, &pt[1].pos, &pt[1].tstr};
     int secs[3] = {AD_SEC_POST, AD_SEC_POS, AD_SEC_TSTR};
-    for (s = 0; s < 3; s++) {     /* append part two, shrink, hand over */
-      size_t nn = b0[s]->n + b1[s]->n;
-      void *np = ad_realloc(a, b0[s]->p, b0[s]->cap, nn ? nn : 1);
+    for (s = 0; s < 3; s++) {     /* append the other parts to part 0's, shrink, hand over */
+      ad_bbuf *b0 = s == 0 ? &pt[0].post : s == 1 ? &pt[0].pos : &pt[0].tstr;
+      size_t nn = b0->n, off;
+      void *np;
+      for (k = 1; k < AD_NPARTS; k++)
+        nn += s == 0 ? pt[k].post.n : s == 1 ? pt[k].pos.n : pt[k].tstr.n;
+      np = ad_realloc(a, b0->p, b0->cap, nn ? nn : 1);
       if (np == NULL) goto done;
-      b0[s]->p = (uint8_t *)np; b0[s]->cap = nn ? nn : 1;
-      if (b1[s]->n) memcpy(b0[s]->p + b0[s]->n, b1[s]->p, b1[s]->n);
+      b0->p = (uint8_t *)np; b0->cap = nn ? nn : 1;
+      off = b0->n;
+      for (k = 1; k < AD_NPARTS; k++) {
+        ad_bbuf *bk = s == 0 ? &pt[k].post : s == 1 ? &pt[k].pos : &pt[k].tstr;
+        if (bk->n) memcpy(b0->p + off, bk->p, bk->n);
+        off += bk->n;
+        ad_bb_free(pt[k].a, bk);
+      }
       ad_b_setsec(ix, secs[s], np, nn);
-      b0[s]->p = NULL; b0[s]->n = b0[s]->cap = 0;
+      b0->p = NULL; b0->n = b0->cap = 0;
     }
   }
   st = AD_OK;
 done:
-  for (k = 0; k < 2; k++) {
+  for (k = 0; k < AD_NPARTS; k++) {
     const ad_alloc *pa = pt[k].a;
     if (pa == NULL) continue;
     ad_bb_free(pa, &pt[k].post); ad_bb_free(pa, &pt[k].pos); ad_bb_free(pa, &pt[k].tstr);
     if (pt[k].oent) ad_free(pa, pt[k].oent, (size_t)pt[k].capoent * sizeof(ad_oent));
     if (k && pt[k].norm2) ad_free(pa, pt[k].norm2, ((size_t)n + 1) * sizeof(double));
   }
-  if (ord) ad_free(b->a, ord, (size_t)(nta ? nta : 1) * sizeof *ord);
-  if (ord2) ad_free(b2->a, ord2, (size_t)(ntb ? ntb : 1) * sizeof *ord2);
-  if (ft) ad_free(a, ft, ((size_t)nta + ntb + 1) * sizeof *ft);
+  for (j = 0; j < nbs; j++)
+    if (ord[j]) ad_free(bs[j]->a, ord[j], (size_t)(ntb[j] ? ntb[j] : 1) * sizeof *ord[j]);
+  if (ft) ad_free(a, ft, ((size_t)nfresh + 1) * sizeof *ft);
   ad_free(a, nf, ((size_t)n + 1) * AD_NFIELDS * sizeof(float));
   return st;
 }

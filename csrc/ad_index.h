@@ -198,10 +198,10 @@ int ad_ix_build(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
 ** same corpus with every file loaded. AD_OK, AD_ENOMEM, AD_ECORRUPT (old
 ** failed validation), AD_EIO or AD_ECHANGED (a file could not be loaded:
 ** *badfile is its number). threads: how many threads may work (>= 1);
-** a stage (tokenizing, encoding) uses a second thread when threads >= 2
-** and it has at least minpar docs, with memory from malloc (not from a);
-** the result is the same either way. */
-/* the default minpar: two threads from this many docs */
+** a stage (tokenizing, encoding) uses min(threads, 8) threads when
+** threads >= 2 and it has at least minpar docs, the others' memory from
+** malloc (not from a); the result is the same bytes however many. */
+/* the default minpar: several threads from this many docs */
 #define AD_PAR_MIN 20000
 int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
                   const ad_ixparams *p, ad_ix *old, const uint32_t *oldfile,

@@ -201,21 +201,25 @@ int ad_up_list(const ad_upd *up, const ad_alloc *a, uint32_t ot,
   return AD_OK;
 }
 
-int ad_up_prepare(const ad_upd *up, unsigned char split, uint32_t *osplit) {
+int ad_up_prepare(const ad_upd *up, const unsigned char *split, uint32_t nsplit,
+                  uint32_t *osplit) {
   static const int secs[4] = {AD_SEC_TERMS, AD_SEC_TSTR, AD_SEC_POST, AD_SEC_POS};
   ad_ix *old = up->old;
-  uint32_t lo = 0, hi = old->m.nterms;
+  uint32_t k;
   int s;
   for (s = 0; s < 4; s++)
     if (ad_ix_need(old, secs[s], 0, old->seclen[secs[s]])) return AD_ECORRUPT;
-  while (lo < hi) {           /* the first old term of the second part */
-    uint32_t mid = lo + (hi - lo) / 2;
-    const ad_ixterm *t = ad_ix_term(old, mid);
-    if (t == NULL) return AD_ECORRUPT;
-    if (t->len > 0 && (unsigned char)ad_ix_termstr(old, t)[0] >= split) hi = mid;
-    else lo = mid + 1;
+  for (k = 0; k < nsplit; k++) {
+    uint32_t lo = k ? osplit[k - 1] : 0, hi = old->m.nterms;
+    while (lo < hi) {         /* the first old term of part k + 1 */
+      uint32_t mid = lo + (hi - lo) / 2;
+      const ad_ixterm *t = ad_ix_term(old, mid);
+      if (t == NULL) return AD_ECORRUPT;
+      if (t->len > 0 && (unsigned char)ad_ix_termstr(old, t)[0] >= split[k]) hi = mid;
+      else lo = mid + 1;
+    }
+    osplit[k] = lo;
   }
-  *osplit = lo;
   return AD_OK;
 }
 /* }====================================================== */

@@ -78,8 +78,9 @@ static inline int ad_up_fieldtf(uint32_t mask, uint32_t np, const uint8_t *ps,
   return AD_OK;
 }
 /* Verify, before threads read them, the sections of old that the encoding
-** reads; then *split = the first old term whose first byte is >= split.
-** AD_OK or AD_ECORRUPT. */
-int ad_up_prepare(const ad_upd *up, unsigned char split, uint32_t *osplit);
+** reads; then osplit[k] = the first old term whose first byte is >=
+** split[k], for k < nsplit (split ascending). AD_OK or AD_ECORRUPT. */
+int ad_up_prepare(const ad_upd *up, const unsigned char *split, uint32_t nsplit,
+                  uint32_t *osplit);
 
 #endif

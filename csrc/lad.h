@@ -193,7 +193,7 @@ void lad_newindex(lua_State *L, int gi);
 lad_gen *lad_newgen(lua_State *L);
 /* opts.threads of the options at t (default: the online CPUs) and, for
 ** the tests, opts._parallel_min_docs: the fewest docs a stage of a build
-** needs to use a second thread */
+** needs to use more than one thread */
 void lad_buildthreads(lua_State *L, int t, unsigned *threads, uint32_t *minpar);
 /* Pushes an array of Hit tables for hits[first..nout) of the generation
 ** at stack index gi; the snippet terms userdata at ti (0: none) go with

@@ -50,7 +50,33 @@ describe("index from paths (text not kept)", function()
   end)
   after_each(function() os.execute("rm -rf " .. dir) end)
 
-  for _, threads in ipairs({ 1, 2 }) do
+  -- On a real year (many files over many 2 MiB pages of text, so that the
+  -- tokenizing threads do release text while the others still work): the
+  -- same bytes from a path in 1, 3 and 8 threads as from the Collection.
+  it("releases each file's text only after its last reader, in any thread count", function()
+    local CORPUS = "../shared/corpus/cs.CV-2019"
+    if not io.open(CORPUS .. "/01/20190101.md") then
+      pending("needs ../shared/corpus/cs.CV-2019")
+      return
+    end
+    local tmp = tmpdir()
+    assert(ad.index(assert(ad.open(CORPUS)), { threads = 1 }):save(tmp .. "/coll.adx"))
+    local f = io.open(tmp .. "/coll.adx", "rb")
+    local want = f:read("a")
+    f:close()
+    for _, threads in ipairs({ 1, 3, 8 }) do
+      assert(ad.index(CORPUS, { threads = threads, _parallel_min_docs = 0 }):save(tmp .. "/p.adx"))
+      f = io.open(tmp .. "/p.adx", "rb")
+      local got = f:read("a")
+      f:close()
+      assert.is_true(got == want, "threads = " .. threads)
+    end
+    os.execute("rm -rf " .. tmp)
+  end)
+
+  -- (3 and 8: more builders and encoding threads than two; 8 is the most
+  -- that tokenize and encode, AD_MAXPAR)
+  for _, threads in ipairs({ 1, 2, 3, 8 }) do
     it("answers like an index of an open Collection, threads = " .. threads, function()
       local opts = { threads = threads, _parallel_min_docs = 0 }
       local c = assert(ad.open(dir))

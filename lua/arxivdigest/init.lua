@@ -21,7 +21,8 @@ local M = {
   fields = core.fields,
   --- Build an index from a Collection, a path or a list of paths. opts:
   -- weights = {ti=, abs=, au=, co=}, k1, b, threads (as for open; the build
-  -- uses at most two). Returns the Index, or nil, "path: reason", errno.
+  -- tokenizes and encodes on up to eight). Returns the Index, or nil,
+  -- "path: reason", errno.
   index = core.index,
   --- Load a saved index (idx:save(path)), memory-mapped. opts.verify =
   -- true checks every checksum now. Returns the Index or nil, "path: reason".
