@@ -128,6 +128,11 @@ local function stage(name, dir, adx, runs)
     R(p .. "cpu", t)
     R(p .. "peak", peak)
     R(p .. "kept", kept)
+    local bt = type(idx._build_times) == "function" and idx:_build_times()
+    for _, k in ipairs(bt and { "open", "prepare", "tokenize", "encode", "files" } or {}) do
+      R(p .. "bt_" .. k .. "_wall", bt[k].wall)
+      R(p .. "bt_" .. k .. "_cpu", bt[k].cpu)
+    end
     if not one and type(idx.info) == "function" then
       local info = idx:info()
       R("ix_papers", info.papers)   -- distinct ids: equal to the records when every id is distinct
@@ -286,7 +291,8 @@ out(fmt("machine   %s, %d cores, %.0f GiB RAM (%.1f GiB available at start), %s"
 -- already mapped; what a build or an update pays for each GB it writes anew
 do
   local cc = os.getenv("CC") or "cc"
-  local ok = os.execute("mkdir -p " .. shq(BASE)) and os.execute(cc .. " -O2 -o " .. BASE .. "/firsttouch bench/firsttouch.c 2>/dev/null")
+  local ok = os.execute("mkdir -p " .. shq(BASE))
+    and os.execute(cc .. " -O2 -o " .. BASE .. "/firsttouch bench/firsttouch.c 2>/dev/null")
   local r = ok and sh(BASE .. "/firsttouch") or ""
   local fresh, again = r:match("^(%S+) (%S+)")
   if fresh then
@@ -529,6 +535,34 @@ for i, q in ipairs(QUERIES) do
   local cells = { fmt("%-40s", q[1]) }
   for _, r in ipairs(results) do cells[#cells + 1] = fmt("%12s", ms(r["qp50_" .. i]) or "n/a") end
   out(table.concat(cells, " "))
+end
+-- the build's stages: which run on several threads (open: up to 64;
+-- tokenize and encode: up to 8), and what more cores could give at best
+out("")
+local STAGES = { "open", "prepare", "tokenize", "encode", "files" }
+local PAR = { open = 64, tokenize = 8, encode = 8 }
+for _, r in ipairs(results) do
+  if r.ipath1_bt_open_cpu then
+    local cells, serial, par = {}, 0, {}
+    for _, k in ipairs(STAGES) do
+      local c1 = r["ipath1_bt_" .. k .. "_cpu"]
+      cells[#cells + 1] = fmt("%s %.1f s (%.1f s with default threads)", k, c1, r["ipath_bt_" .. k .. "_wall"] or 0)
+      if PAR[k] then par[k] = c1 else serial = serial + c1 end
+    end
+    -- what the stages do not cover (Lua, the Index object) counts as serial
+    local staged = 0
+    for _, k in ipairs(STAGES) do staged = staged + r["ipath1_bt_" .. k .. "_wall"] end
+    serial = serial + math.max(0, r.ipath1_wall - staged)
+    out(fmt("%s: ad.index(path) stages, threads=1 CPU: %s", r.label, table.concat(cells, ", ")))
+    local proj = {}
+    for _, n in ipairs({ 2, 4, 8, 16 }) do
+      local t = serial
+      for k, c1 in pairs(par) do t = t + c1 / math.min(n, PAR[k]) end
+      proj[#proj + 1] = fmt("%d cores %.1f s", n, t)
+    end
+    out(fmt("  serial part %.1f s; with perfect scaling of the threaded stages: %s (measured here, %s cores: %.1f s)",
+      serial, table.concat(proj, ", "), sh("nproc"):gsub("%s+$", ""), r.ipath_wall or 0))
+  end
 end
 out("")
 out(fmt("bench-scale took %.0f s wall", now() - wall0))

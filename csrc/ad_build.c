@@ -607,6 +607,22 @@ static int ad_bs_files(ad_bstate *s) {
 /* }====================================================== */
 
 /* {====================================================== entry points */
+/* wall and process CPU seconds, for ad_ix.btime */
+static void ad_bt_now(double t[2]) {
+  struct timespec w, c;
+  clock_gettime(CLOCK_MONOTONIC, &w);
+  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c) != 0) c.tv_sec = c.tv_nsec = 0;
+  t[0] = (double)w.tv_sec + (double)w.tv_nsec * 1e-9;
+  t[1] = (double)c.tv_sec + (double)c.tv_nsec * 1e-9;
+}
+
+static void ad_bt_stage(ad_ix *ix, int stage, double t[2]) {
+  double n[2];
+  ad_bt_now(n);
+  ix->btime[0][stage] = n[0] - t[0]; ix->btime[1][stage] = n[1] - t[1];
+  t[0] = n[0]; t[1] = n[1];
+}
+
 int ad_ix_rebuild(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
                   const ad_ixparams *p, ad_ix *old, const uint32_t *oldfile,
                   uint32_t *nread, uint32_t *badfile, unsigned threads,
@@ -624,8 +640,10 @@ int ad_ix_rebuild_ex(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
   ad_ixmeta *m;
   uint32_t ntok;
   int st;
+  double t[2];
   memset(ix, 0, sizeof *ix);
   memset(&s, 0, sizeof s);
+  ad_bt_now(t);
   ix->a = *a;
   ix->m.p = *p;
   s.ix = ix; s.c = c; s.a = &ix->a;
@@ -643,10 +661,14 @@ int ad_ix_rebuild_ex(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
                                (const uint32_t *)ix->own[AD_SEC_APPS], s.lensum,
                                nread, badfile, &ntok)) != AD_OK)
     goto done;
+  ad_bt_stage(ix, AD_BT_PREPARE, t);
   if ((st = ad_bs_tokenize(&s, ntok, threads, minpar, droptext && old == NULL)) != AD_OK)
     goto done;
+  ad_bt_stage(ix, AD_BT_TOKENIZE, t);
   if ((st = ad_bs_encode(&s, threads, minpar)) != AD_OK) goto done;
+  ad_bt_stage(ix, AD_BT_ENCODE, t);
   if ((st = ad_bs_files(&s)) != AD_OK) goto done;
+  ad_bt_stage(ix, AD_BT_FILES, t);
   m = (ad_ixmeta *)ad_b_sec(ix, AD_SEC_META, sizeof(ad_ixmeta));
   if (m == NULL) { st = AD_ENOMEM; goto done; }
   *m = ix->m;

@@ -169,7 +169,11 @@ typedef struct ad_ix {
   uint8_t *recdone; uint32_t nrecdone;  /* records expanded into a corpus */
   uint8_t *filedone; uint32_t nfiledone;/* files copied into a corpus */
   uint64_t bad;                   /* the first failed check (ad_ix_why) */
+  /* a build's stages (ad_ix_rebuild_ex; AD_BT_OPEN: set by the caller that
+  ** read the files), [0] wall and [1] process CPU seconds; 0 when loaded */
+  double btime[2][5];
 } ad_ix;
+enum { AD_BT_OPEN, AD_BT_PREPARE, AD_BT_TOKENIZE, AD_BT_ENCODE, AD_BT_FILES };
 
 /* What failed validation (ad_ix.bad = kind << 32 | the item's number) */
 enum {

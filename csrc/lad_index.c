@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "lad.h"
 #include "ad_token.h"
@@ -190,6 +191,15 @@ void lad_buildthreads(lua_State *L, int t, unsigned *threads, uint32_t *minpar) 
   } else if (lua_istable(L, t)) lua_pop(L, 1);
 }
 
+/* wall and process CPU seconds */
+static void lad_clocks(double t[2]) {
+  struct timespec w, c;
+  clock_gettime(CLOCK_MONOTONIC, &w);
+  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c) != 0) c.tv_sec = c.tv_nsec = 0;
+  t[0] = (double)w.tv_sec + (double)w.tv_nsec * 1e-9;
+  t[1] = (double)c.tv_sec + (double)c.tv_nsec * 1e-9;
+}
+
 /* index(src [, opts]) -> Index | nil, "path: reason", errno
 ** src: a Collection, a path (file or folder) or a list of paths (read like
 ** open(), with opts.threads). opts: weights = {ti=, abs=, au=, co=}, k1,
@@ -201,12 +211,15 @@ static int lad_index_new(lua_State *L) {
   unsigned threads;
   uint32_t minpar;
   int st, t = lua_type(L, 1);
+  double t0[2], t1[2] = {0, 0};
   lad_getparams(L, 2, &p);
   lad_buildthreads(L, 2, &threads, &minpar);
   lua_settop(L, 2);
+  lad_clocks(t0);
   if (t == LUA_TSTRING || t == LUA_TTABLE) {      /* read the paths first */
     if (lad_openpaths(L, 1, (int)threads, AD_PARALLEL_MIN_BYTES) != 1) return 3;
     lua_replace(L, 1);
+    lad_clocks(t1);
   } else if (!luaL_testudata(L, 1, LAD_COLLECTION)) {
     return luaL_typeerror(L, 1, "Collection, path or list of paths");
   }
@@ -225,7 +238,32 @@ static int lad_index_new(lua_State *L) {
     lad_genfree(g);
     return lad_error(L, st, "index");
   }
+  if (g->owncoll) {
+    LAD_GIX(g)->btime[0][AD_BT_OPEN] = t1[0] - t0[0];
+    LAD_GIX(g)->btime[1][AD_BT_OPEN] = t1[1] - t0[1];
+  }
   lad_newindex(L, 3);
+  return 1;
+}
+
+/* idx:_build_times() -> {open = {wall =, cpu =}, prepare =, tokenize =,
+** encode =, files =} in seconds (process CPU: all threads), the stages of
+** the build (or update) that made idx; nil for a loaded index. For the
+** benchmarks: which stages run on several threads, and for how long. */
+static int lad_index_buildtimes(lua_State *L) {
+  static const char *const names[5] = {"open", "prepare", "tokenize", "encode", "files"};
+  lad_gen *g = lad_checkindex(L, 1, 0);
+  const ad_ix *ix = LAD_GIX(g);
+  int i, any = 0;
+  for (i = 0; i < 5; i++) any |= ix->btime[0][i] != 0 || ix->btime[1][i] != 0;
+  if (g->loaded || !any) { lua_pushnil(L); return 1; }
+  lua_createtable(L, 0, 5);
+  for (i = 0; i < 5; i++) {
+    lua_createtable(L, 0, 2);
+    lua_pushnumber(L, ix->btime[0][i]); lua_setfield(L, -2, "wall");
+    lua_pushnumber(L, ix->btime[1][i]); lua_setfield(L, -2, "cpu");
+    lua_setfield(L, -2, names[i]);
+  }
   return 1;
 }
 
@@ -830,6 +868,7 @@ static const luaL_Reg lad_index_methods[] = {
   {"save", lad_index_save},
   {"close", lad_index_close},
   {"_preload", lad_index_preload},
+  {"_build_times", lad_index_buildtimes},
   {NULL, NULL}
 };
 

@@ -755,6 +755,21 @@ describe("threads", function()
     os.execute("rm -rf " .. dir)
   end)
 
+  it("reports how long each stage of its build took (for the benchmarks)", function()
+    local dir = tmpdir()
+    local idx = assert(ad.index(FIX, { threads = 1 }))
+    local bt = idx:_build_times()
+    for _, k in ipairs({ "open", "prepare", "tokenize", "encode", "files" }) do
+      assert.is_true(bt[k].wall >= 0 and bt[k].cpu >= 0, k)
+    end
+    assert.is_true(bt.open.wall > 0, "built from a path: the files were read")
+    -- from a Collection nothing is read: open is 0; a loaded index has none
+    assert.equal(0, assert(ad.index(assert(ad.open(FIX)))):_build_times().open.wall)
+    assert(idx:save(dir .. "/i.adx"))
+    assert.is_nil(assert(ad.load(dir .. "/i.adx")):_build_times())
+    os.execute("rm -rf " .. dir)
+  end)
+
   it("rejects a bad thread count", function()
     local c = assert(ad.open(FIX))
     assert.has_error(function() ad.index(c, { threads = 0 }) end,
