@@ -970,12 +970,112 @@ static ad_it *ad_compile_root(ad_q *q, const ad_xnode *nodes, uint32_t nnodes) {
 }
 /* }====================================================== */
 
+/* {====================================================== priming
+** A first threshold before the pass in doc order: the docs that the lead
+** word weighs most (ad_prime_docs: found from the skip table's block
+** maxima, a few decoded blocks) are checked one by one with a second copy
+** of the query, and the ones that match fill the top k. The pass then
+** skips what cannot beat them from its start, instead of raising its
+** threshold paper by paper over the newest part of the lists. Only for a
+** phrase whose rarest word has many blocks: there a doc is checked exactly
+** (every word's cursor at that doc, then the positions) without scanning
+** past it. The primed docs are real matches with their real scores (the
+** same code scores them), and the pass does not offer them again; while
+** the k-th best is a primed doc after the pass's position, a tie there
+** still wins (ad_search's threshold). */
+#define AD_PRIME_MINBLOCKS 64   /* leads with fewer blocks: no priming */
+#define AD_PRIME_BLOCKS 16
+#define AD_PRIME_DOCS 128
+
+/* The cursor whose top blocks prime query it: a phrase's rarest word,
+** when its list has at least AD_PRIME_MINBLOCKS blocks; else NULL. (A
+** conjunction's words were tried too: the docs one word weighs most seldom
+** hold the others where the query wants them, abs:attention
+** ti:segmentation primed nothing, and candidates from every word of a
+** phrase primed worse than its rarest word's alone.) */
+static ad_cur *ad_prime_lead(const ad_it *it) {
+  uint32_t k;
+  ad_cur *c = NULL;
+  if (it->kind != IT_PHRASE) return NULL;
+  for (k = 0; k < it->np; k++) if (c == NULL || it->pc[k]->df < c->df) c = it->pc[k];
+  return c != NULL && c->nb >= AD_PRIME_MINBLOCKS ? c : NULL;
+}
+
+/* does doc d hold phrase it? Its cursors move to d or past it, never
+** further than their next doc */
+static int ad_prime_match(ad_q *q, ad_it *it, uint32_t d) {
+  uint32_t k;
+  for (k = 0; k < it->np; k++)
+    if (ad_cur_next(it->pc[k], d, &q->err) != d) return 0;
+  return ad_phrase_ok(q, it, d);
+}
+
+/* Up to max docs where list c weighs most, appended to cand[*nc ..): the
+** impact cut is the largest that AD_PRIME_BLOCKS of its blocks' maxima
+** reach (the docs at the very top are often one paper's versions or
+** copies), a few docs per block (one day's papers are often alike). */
+static int ad_prime_docs(ad_q *q, const ad_cur *from, uint32_t *cand, uint32_t *nc,
+                         uint32_t max) {
+  uint32_t b, i, nblk = 0, cut, got = 0, hist[AD_IMPMAX + 1];
+  ad_cur *c;
+  memset(hist, 0, sizeof hist);
+  for (b = 0; b < from->nb; b++) {
+    uint32_t m = ad_skip(from, b).maximp;
+    hist[m <= AD_IMPMAX ? m : AD_IMPMAX]++;
+  }
+  for (cut = AD_IMPMAX, i = 0; cut > 0; cut--) {
+    i += hist[cut];
+    if (i >= AD_PRIME_BLOCKS) break;
+  }
+  if (cut == 0) return AD_OK;
+  c = (ad_cur *)ad_ar_alloc(&q->ar, sizeof *c);
+  if (c == NULL) return AD_ENOMEM;
+  memcpy(c, from, sizeof *c);            /* a fresh cursor of the same list */
+  c->blk = UINT32_MAX; c->doc = 0; c->n = c->i = 0; c->sblk = 0; c->sok = 0;
+  c->pos = NULL; c->npos = c->cappos = 0;
+  for (b = 0; b < c->nb && nblk < AD_PRIME_BLOCKS && got < max; b++) {
+    uint32_t per = 0;
+    if (ad_skip(c, b).maximp < cut) continue;
+    if (ad_cur_block(c, b) != AD_OK) return AD_ECORRUPT;
+    nblk++;
+    for (i = 0; i < c->n && got < max && per * AD_PRIME_BLOCKS < max; i++)
+      if ((uint32_t)(c->imp[i] >> 1) >= cut) { cand[(*nc)++] = c->docs[i]; got++; per++; }
+  }
+  return AD_OK;
+}
+
+/* Fill out[0 .. *n) (a heap of at most k) with primed hits, their docs
+** ascending in primed[0 .. *np). */
+static void ad_prime(ad_q *q, const ad_xnode *nodes, uint32_t nnodes, ad_it *root,
+                     uint32_t k, ad_hit *out, uint32_t *n, uint32_t *primed, uint32_t *np) {
+  ad_cur *lead = ad_prime_lead(root);
+  ad_it *p;
+  uint32_t i, nc = 0, cand[AD_PRIME_DOCS];
+  int st;
+  *n = 0; *np = 0;
+  if (lead == NULL) return;
+  if ((st = ad_prime_docs(q, lead, cand, &nc, AD_PRIME_DOCS)) != AD_OK) { q->err = st; return; }
+  if (nc == 0) return;
+  p = ad_compile_root(q, nodes, nnodes);    /* the query again, own cursors */
+  if (p == NULL || p->kind != IT_PHRASE) return;
+  for (i = 0; i < nc && !q->err; i++) {     /* (ascending: blocks in order) */
+    if (!ad_prime_match(q, p, cand[i])) continue;
+    {
+      ad_hit h;
+      h.doc = cand[i]; h.score = ad_it_score(q, p);
+      ad_topk_push(out, n, k, h);
+      primed[(*np)++] = cand[i];
+    }
+  }
+}
+/* }====================================================== */
+
 /* {====================================================== entry points */
 int ad_search(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
               uint32_t k, int sort, ad_hit *out, uint32_t *nout) {
   ad_q q;
   ad_it *root;
-  uint32_t n = 0, d = 0, x, end = AD_END;
+  uint32_t n = 0, d = 0, x, end = AD_END, primed[AD_PRIME_DOCS], np = 0, pi = 0;
   q.ix = ix; q.err = 0; q.ar.a = &ix->a; q.ar.head = NULL; q.ar.used = q.ar.cap = 0;
   *nout = 0;
   root = ad_compile_root(&q, nodes, nnodes);
@@ -987,22 +1087,29 @@ int ad_search(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
     }
     goto done;
   }
+  ad_prime(&q, nodes, nnodes, root, k, out, &n, primed, &np);
+  if (q.err) goto done;
   for (;;) {
-    float s;
+    float s, thr = AD_NOTHR;
     if (n == k) {
       float ub;
+      /* a primed doc after d loses a tie to a doc at d: then only a lower
+      ** score cannot win */
+      thr = out[0].doc >= d ? nextafterf(out[0].score, -HUGE_VALF) : out[0].score;
       /* nothing left can beat the k-th score: done */
-      if (AD_BELOW(root->maxs, out[0].score)) break;
+      if (AD_BELOW(root->maxs, thr)) break;
       ub = ad_it_bound(root, d, &end);
-      if (AD_BELOW(ub, out[0].score)) {
+      if (AD_BELOW(ub, thr)) {
         if (end == AD_END) break;
         d = end + 1;
         continue;
       }
     } else end = AD_END;
-    x = ad_it_next(&q, root, d, n == k ? out[0].score : AD_NOTHR);
+    x = ad_it_next(&q, root, d, thr);
     if (x == AD_END) break;
     if (n == k && x > end) { d = x; continue; }
+    while (pi < np && primed[pi] < x) pi++;
+    if (pi < np && primed[pi] == x) { d = x + 1; continue; }   /* in already */
     s = ad_it_score(&q, root);
     {
       ad_hit h;
