@@ -607,8 +607,8 @@ static int ad_bs_files(ad_bstate *s) {
 /* }====================================================== */
 
 /* {====================================================== entry points */
-/* wall and process CPU seconds, for ad_ix.btime */
-static void ad_bt_now(double t[2]) {
+/* (ad_index.h) */
+void ad_clocks(double t[2]) {
   struct timespec w, c;
   clock_gettime(CLOCK_MONOTONIC, &w);
   if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c) != 0) c.tv_sec = c.tv_nsec = 0;
@@ -618,7 +618,7 @@ static void ad_bt_now(double t[2]) {
 
 static void ad_bt_stage(ad_ix *ix, int stage, double t[2]) {
   double n[2];
-  ad_bt_now(n);
+  ad_clocks(n);
   ix->btime[0][stage] = n[0] - t[0]; ix->btime[1][stage] = n[1] - t[1];
   t[0] = n[0]; t[1] = n[1];
 }
@@ -643,7 +643,7 @@ int ad_ix_rebuild_ex(ad_ix *ix, const ad_alloc *a, ad_corpus *c,
   double t[2];
   memset(ix, 0, sizeof *ix);
   memset(&s, 0, sizeof s);
-  ad_bt_now(t);
+  ad_clocks(t);
   ix->a = *a;
   ix->m.p = *p;
   s.ix = ix; s.c = c; s.a = &ix->a;

@@ -174,6 +174,9 @@ typedef struct ad_ix {
   double btime[2][5];
 } ad_ix;
 enum { AD_BT_OPEN, AD_BT_PREPARE, AD_BT_TOKENIZE, AD_BT_ENCODE, AD_BT_FILES };
+/* t[0] = monotonic wall seconds, t[1] = the process's CPU seconds (0 when
+** unavailable): what ad_ix.btime differences */
+void ad_clocks(double t[2]);
 
 /* What failed validation (ad_ix.bad = kind << 32 | the item's number) */
 enum {

@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include "lad.h"
 #include "ad_token.h"
@@ -191,15 +190,6 @@ void lad_buildthreads(lua_State *L, int t, unsigned *threads, uint32_t *minpar) 
   } else if (lua_istable(L, t)) lua_pop(L, 1);
 }
 
-/* wall and process CPU seconds */
-static void lad_clocks(double t[2]) {
-  struct timespec w, c;
-  clock_gettime(CLOCK_MONOTONIC, &w);
-  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c) != 0) c.tv_sec = c.tv_nsec = 0;
-  t[0] = (double)w.tv_sec + (double)w.tv_nsec * 1e-9;
-  t[1] = (double)c.tv_sec + (double)c.tv_nsec * 1e-9;
-}
-
 /* index(src [, opts]) -> Index | nil, "path: reason", errno
 ** src: a Collection, a path (file or folder) or a list of paths (read like
 ** open(), with opts.threads). opts: weights = {ti=, abs=, au=, co=}, k1,
@@ -215,11 +205,11 @@ static int lad_index_new(lua_State *L) {
   lad_getparams(L, 2, &p);
   lad_buildthreads(L, 2, &threads, &minpar);
   lua_settop(L, 2);
-  lad_clocks(t0);
+  ad_clocks(t0);
   if (t == LUA_TSTRING || t == LUA_TTABLE) {      /* read the paths first */
     if (lad_openpaths(L, 1, (int)threads, AD_PARALLEL_MIN_BYTES) != 1) return 3;
     lua_replace(L, 1);
-    lad_clocks(t1);
+    ad_clocks(t1);
   } else if (!luaL_testudata(L, 1, LAD_COLLECTION)) {
     return luaL_typeerror(L, 1, "Collection, path or list of paths");
   }
