@@ -722,8 +722,10 @@ M.register("index", {
   summary = "Build, update or describe a saved index",
   doc = "build: index the input and save it (-o FILE, default archive.adx); fails when the input\n"
     .. "holds no paper.\n"
-    .. "update: bring the index -i FILE up to date (reads new and changed files only) and save it;\n"
-    .. "without PATH, the files it already indexes.\n"
+    .. "update: bring the index -i FILE up to date (reads new and changed files only) and save it:\n"
+    .. "the files it already indexes (a file deleted since is dropped), plus the digest files\n"
+    .. "under each PATH (new ones are added). Files outside PATH stay: to drop a folder from an\n"
+    .. "index, build it anew.\n"
     .. "info: describe the index -i FILE.",
   args = {"ACTION"},
   example = "arxivdigest index build examples/data/ -o archive.adx",
@@ -746,8 +748,17 @@ M.register("index", {
       if not file then usage_error("'index update' needs -i FILE (the saved index to update)") end
       local idx, err = ad.load(file)
       if not idx then error(tostring(err), 0) end
-      local which = nil                       -- none: the files it indexes
-      if #paths == 1 then which = paths[1] elseif #paths > 1 then which = paths end
+      -- none: the files it indexes; with PATHs, those files (the ones still
+      -- there) and PATHs, so that adding a folder never drops the others
+      local which = nil
+      if #paths > 0 then
+        which = {}
+        for _, f in ipairs(idx:files()) do
+          local h = io.open(f.path, "rb")
+          if h then h:close(); which[#which + 1] = f.path end
+        end
+        for _, p in ipairs(paths) do which[#which + 1] = p end
+      end
       local sum, uerr = idx:update(which)
       if not sum then error(tostring(uerr), 0) end
       ctx:report_warnings(sum.warnings)
