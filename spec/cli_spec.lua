@@ -109,6 +109,23 @@ describe("cli", function()
     assert.is_true(n >= 211)
   end)
 
+  it("colours the text format on a terminal, and nowhere else", function()
+    if not io.open("/usr/bin/script") then
+      pending("needs script(1) for a terminal")
+      return
+    end
+    local function on_tty(env)
+      local p = io.popen(env .. " script -qec 'bin/arxivdigest search depth -n 1' /dev/null")
+      local out = p:read("a")
+      p:close()
+      return out
+    end
+    assert.matches("\27%[1m", on_tty("TERM=xterm"))           -- the title in bold
+    assert.not_matches("\27%[", on_tty("NO_COLOR=1 TERM=xterm"))
+    local _, piped = run("search", "depth", "-n", "1")
+    assert.not_matches("\27%[", piped)
+  end)
+
   it("says in numbers what a long index build read and built, on a terminal", function()
     local years = "../shared/corpus/cs.CV-years"
     if not io.open(years .. "/2009/01/20090125.md") or not io.open("/usr/bin/script") then
@@ -224,6 +241,12 @@ describe("cli", function()
     assert.equal(2, s6)
     assert.matches("needs %-i FILE", e6)
     os.remove(path)
+  end)
+
+  it("says why a --settings file could not be read", function()
+    local s, _, e = run("report", "examples/reports/daily.lua", "--settings", "/nonexistent/settings.lua")
+    assert.equal(1, s)
+    assert.matches("/nonexistent/settings.lua: No such file or directory", e, 1, true)
   end)
 
   it("index update PATH adds PATH's files and keeps the others", function()

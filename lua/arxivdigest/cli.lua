@@ -398,6 +398,8 @@ function Ctx:output(pipe, default_fmt, fmt_opts)
   local fmt = self:output_format(default_fmt or "text")
   fmt_opts = fmt_opts or {}
   fmt_opts.command = fmt_opts.command or self.cmd
+  -- stdout (through the checked writer): the text format may colour a terminal
+  if self.to_stdout and not self.opts.output and fmt_opts.stdout == nil then fmt_opts.stdout = true end
   local ok, err = pcall(pipe.format, pipe, fmt, fmt_opts)
   if not ok then usage_error((tostring(err):gsub("^.-bad argument #1 to 'format' %((.*)%)$", "%1"))) end
   pipe = err
@@ -426,9 +428,10 @@ end
 function Ctx:script_args(paths)
   local args = {argv = paths, today = os.date("!%Y-%m-%d")}
   if self.opts.settings then
-    local ok, t = pcall(require("arxivdigest.script").run, self.opts.settings,
+    local ok, t, rerr = pcall(require("arxivdigest.script").run, self.opts.settings,
       {sandbox = true, max_instructions = 1e7, max_memory = 64 * 1024 * 1024})
     if not ok then error(tostring(t), 0) end
+    if t == nil and rerr then error(tostring(rerr), 0) end   -- not read: why
     if type(t) ~= "table" then
       error(format("%s: a settings file must return a table (got %s)", self.opts.settings, type(t)), 0)
     end
@@ -806,8 +809,10 @@ local checked_stdout = {
 function M.main(argv, streams)
   streams = streams or {}
   local stdout = streams.stdout or io.stdout
-  if stdout == io.stdout then stdout = checked_stdout end
-  local ctx = setmetatable({stdout = stdout, stderr = streams.stderr or io.stderr}, Ctx)
+  local to_stdout = stdout == io.stdout
+  if to_stdout then stdout = checked_stdout end
+  local ctx = setmetatable({stdout = stdout, stderr = streams.stderr or io.stderr,
+                            to_stdout = to_stdout}, Ctx)
   local list = {}
   for i = 1, #argv do list[i] = argv[i] end
   load_external()
