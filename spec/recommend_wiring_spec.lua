@@ -172,11 +172,16 @@ describe("arxivdigest recommend", function()
     for id in out:gmatch("\n    (%d+%.%d+) |") do assert.are.equal("2020-11-20", idx:get(id).date) end
   end)
 
-  it("uses the model kept beside a saved index (INDEX.model) when it fits, else builds one", function()
+  it("uses the model kept beside a saved index (INDEX.model) when it fits, else builds and keeps one", function()
     local core = require "arxivdigest.core"
     local base = { "recommend", "--library", FIX .. "ids.txt", "-n", "8", "-i", adx }   -- (text: with scores)
-    local st0, want = run(table.unpack(base))
+    local function exists() local f = io.open(adx .. ".model", "rb"); if f then f:close() end; return f ~= nil end
+    os.remove(adx .. ".model")
+    local st0, want, err0 = run(table.unpack(base))
     assert.are.equal(0, st0)
+    -- none beside it: built, and kept for the next runs
+    assert.is_true(exists())
+    assert.matches("kept the recommendation model in", err0, 1, true)
     local orig, loaded = core._rmodel_load, {}
     core._rmodel_load = function(...)
       local r = { orig(...) }
@@ -191,18 +196,24 @@ describe("arxivdigest recommend", function()
       assert.are.same({ was_loaded }, loaded)
     end
     local ok, err = pcall(function()
-      same(false)                                    -- none beside it: built as before
-      assert(idx:save_model(adx .. ".model"))
-      same(true)                                     -- a fitting one: loaded
+      same(true)                                     -- the one kept: loaded
       assert(idx:save_model(adx .. ".model", { weights = { au = 0 } }))
-      same(false)                                    -- made with other options: not used
+      same(false)                                    -- made with other options: not used, replaced
+      same(true)
       local f = assert(io.open(adx .. ".model", "wb")); f:write("not a model"); f:close()
-      same(false)                                    -- damaged: not used
-      -- --no-authors asks for the model made with authors ignored
+      same(false)                                    -- damaged: not used, replaced
+      same(true)
+      -- --no-authors asks for the model made with authors ignored, and
+      -- never replaces the default one
       assert(idx:save_model(adx .. ".model", { weights = { au = 0 } }))
       loaded = {}
       assert.are.equal(0, run("recommend", "--library", FIX .. "ids.txt", "-n", "8", "--no-authors", "-i", adx))
       assert.are.same({ true }, loaded)
+      assert(idx:save_model(adx .. ".model"))
+      loaded = {}
+      assert.are.equal(0, run("recommend", "--library", FIX .. "ids.txt", "-n", "8", "--no-authors", "-i", adx))
+      assert.are.same({ false }, loaded)
+      same(true)                                     -- (still the default one)
     end)
     core._rmodel_load = orig
     os.remove(adx .. ".model")

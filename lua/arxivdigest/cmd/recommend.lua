@@ -130,7 +130,14 @@ local function run(ctx, pos)
     -- the model kept beside a saved index (a watch keeps INDEX.model; or
     -- idx:save_model): used when made from this index with these options,
     -- else the model is built as usual
-    idx:load_model(o.index .. ".model", {weights = weights})
+    local mpath = o.index .. ".model"
+    if not idx:load_model(mpath, {weights = weights}) and weights == nil then
+      -- none that fits: built now and kept for the next runs (as a watch
+      -- keeps it; not for --no-authors, whose model would replace it)
+      if idx:save_model(mpath) then
+        ctx:warn(format("kept the recommendation model in %s: the next runs start faster", mpath))
+      end
+    end
   end
   local list = library_of(ctx, idx)
   if o.evaluate then return evaluate(ctx, idx, list, weights) end
@@ -159,8 +166,9 @@ return {
     .. "never recommended. --explain shows why (the library papers and the terms that weigh most).\n"
     .. "--evaluate hides the library's papers of the last --days digest days (30) and prints how many\n"
     .. "come back in the first -n (50), beside a plain tf-idf centroid. With -i INDEX, the model kept\n"
-    .. "in INDEX.model (a watch keeps one; idx:save_model writes one) is used when it fits. Exit status\n"
-    .. "1 when no paper is a candidate, 2 on a usage error.",
+    .. "in INDEX.model (a watch keeps one; idx:save_model writes one) is used when it fits; when none\n"
+    .. "fits, the one built is written there (when it can be) for the next runs. Default -n: 20.\n"
+    .. "Exit status 1 when no paper is a candidate, 2 on a usage error.",
   args = {"PATH"},
   options = {
     {long = "library", short = "l", value = "FILE", doc = "the library: BibTeX, or arXiv ids one a line"},
