@@ -64,7 +64,7 @@ return function(ad, args)
     write(("The %d papers of the day closest to my library of %d papers, best first.\n\n")
       :format(#papers, opts.nlib))
     for i, p in ipairs(papers) do
-      write(("%d. **%s** [%s](https://arxiv.org/abs/%s) score %.3f\n"):format(i,
+      write(("%d. **%s** [%s](https://arxiv.org/abs/%s) score %.3g\n"):format(i,
         (p.title or ""):gsub("%s+", " "), p.id, p.id, opts.scores[i] or 0))
       write(("   > %s\n"):format(first_sentence(p.abstract)))
       if opts.notes and opts.notes[p] then write(("   Why: %s\n"):format(opts.notes[p])) end

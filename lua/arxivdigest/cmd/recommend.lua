@@ -83,7 +83,7 @@ local function evaluate(ctx, idx, list, weights)
       out[#out + 1] = format("  %-22s %10.3f %10.3f", "arxivdigest", r.method.recall, r.method.ndcg)
       out[#out + 1] = format("  %-22s %10.3f %10.3f", "tf-idf centroid", r.centroid.recall, r.centroid.ndcg)
       local verdict
-      if r.method.recall <= r.centroid.recall * 0.8 then
+      if r.centroid.recall > 0 and r.method.recall <= r.centroid.recall * 0.8 then
         verdict = "the baseline does better: the library may not be typical of what you read"
       elseif r.method.recall == 0 then
         verdict = "no hidden paper came back: the library says little about those days"
