@@ -220,6 +220,15 @@ describe("arxivdigest recommend", function()
     assert(ok, err)
   end)
 
+  it("--evaluate names the baseline better only when it found something", function()
+    local verdict = require("arxivdigest.cmd.recommend")._verdict
+    local function r(m, c) return { method = { recall = m }, centroid = { recall = c }, hidden = 10, k = 50 } end
+    assert.matches("^no hidden paper came back", verdict(r(0, 0)))        -- a tie at nothing
+    assert.matches("^the baseline does better", verdict(r(0, 0.2)))
+    assert.matches("^the baseline does better", verdict(r(0.3, 0.5)))
+    assert.matches("^5 of 10 hidden papers came back in the first 50", verdict(r(0.5, 0.5)))
+  end)
+
   it("--like, --dislike, -q, --since, -f, -o", function()
     local st, out = run("recommend", "--like", "2005.09623", "--like", "2011.10043", "-q", "cat:cs.CV",
       "-f", "{id}", "-n", "50", "-i", adx)

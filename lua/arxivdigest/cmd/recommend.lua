@@ -59,6 +59,17 @@ local function library_of(ctx, idx)
   return list
 end
 
+-- the line under --evaluate's figures (r: recommend.evaluate's result)
+local function verdict(r)
+  if r.centroid.recall > 0 and r.method.recall <= r.centroid.recall * 0.8 then
+    return "the baseline does better: the library may not be typical of what you read"
+  elseif r.method.recall == 0 then
+    return "no hidden paper came back: the library says little about those days"
+  end
+  return format("%d of %d hidden papers came back in the first %d",
+    math.floor(r.method.recall * r.hidden + 0.5), r.hidden, r.k)
+end
+
 local function evaluate(ctx, idx, list, weights)
   local rec = require "arxivdigest.recommend"
   local days = ctx:int_option("days") or 30
@@ -82,16 +93,7 @@ local function evaluate(ctx, idx, list, weights)
       out[#out + 1] = format("  %-22s %10s %10s", "", "recall@" .. r.k, "nDCG@" .. r.k)
       out[#out + 1] = format("  %-22s %10.3f %10.3f", "arxivdigest", r.method.recall, r.method.ndcg)
       out[#out + 1] = format("  %-22s %10.3f %10.3f", "tf-idf centroid", r.centroid.recall, r.centroid.ndcg)
-      local verdict
-      if r.centroid.recall > 0 and r.method.recall <= r.centroid.recall * 0.8 then
-        verdict = "the baseline does better: the library may not be typical of what you read"
-      elseif r.method.recall == 0 then
-        verdict = "no hidden paper came back: the library says little about those days"
-      else
-        verdict = format("%d of %d hidden papers came back in the first %d",
-          math.floor(r.method.recall * r.hidden + 0.5), r.hidden, r.k)
-      end
-      out[#out + 1] = "  " .. verdict
+      out[#out + 1] = "  " .. verdict(r)
     end
     ctx:write_text(concat(out, "\n") .. "\n")
   else
@@ -158,6 +160,7 @@ local function run(ctx, pos)
 end
 
 return {
+  _verdict = verdict,          -- (for the specs)
   synopsis = "recommend --library FILE [PATH...]",
   summary = "Papers to read, ranked against your library",
   doc = "Ranks candidate papers (default: the newest digest day; --since DAY or -q QUERY) against a\n"
