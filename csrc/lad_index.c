@@ -617,8 +617,19 @@ static int lad_index_stats(lua_State *L) {
     }
     lua_getfield(L, -1, "authors");
     len = (lua_Integer)lua_rawlen(L, -1);
-    for (k = 1; k <= len; k++) { lua_rawgeti(L, -1, k); lad_inc(L, m + 5); }
-    lua_pop(L, 2);
+    if (len > 1) lua_createtable(L, 0, (int)(len < 64 ? len : 64));   /* names seen */
+    else lua_pushnil(L);
+    for (k = 1; k <= len; k++) {     /* (a name a record lists twice counts once) */
+      lua_rawgeti(L, -2, k);
+      if (len > 1) {
+        lua_pushvalue(L, -1);
+        if (lua_rawget(L, -3) != LUA_TNIL) { lua_pop(L, 2); continue; }
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1); lua_pushboolean(L, 1); lua_rawset(L, -4);
+      }
+      lad_inc(L, m + 5);
+    }
+    lua_pop(L, 3);
   }
   lua_settop(L, 3);
   return 1;

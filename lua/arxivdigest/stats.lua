@@ -46,9 +46,17 @@ local function collection_counts(c)
     if id and not seen[id] then
       seen[id] = true
       st.papers = st.papers + 1
-      for _, cat in ipairs(p.categories or {}) do inc(st.categories, cat) end
+      -- (a paper counts once for a category or a name its record lists
+      -- twice, as the index's counts do)
+      local once = {}
+      for _, cat in ipairs(p.categories or {}) do
+        if not once[cat] then once[cat] = true; inc(st.categories, cat) end
+      end
       inc(st.primary, p.primary_category)
-      for _, a in ipairs(p.authors or {}) do inc(st.authors, a) end
+      once = {}
+      for _, a in ipairs(p.authors or {}) do
+        if not once[a] then once[a] = true; inc(st.authors, a) end
+      end
       local d = p.date
       if d then inc(st.days, d); inc(st.months, d:sub(1, 7)); inc(st.years, d:sub(1, 4)) end
     end
@@ -63,9 +71,10 @@ function M.counts(src)
   if type(src) == "userdata" and src.stats then st = src:stats()
   else st = collection_counts(src) end
   st.files_by_day = {}
-  local files = src:files()
-  st.files = #files
-  for _, f in ipairs(files) do inc(st.files_by_day, f.date) end
+  st.files = 0             -- digest files (a day's header): not a NOTICE.md beside them
+  for _, f in ipairs(src:files()) do
+    if f.date then st.files = st.files + 1; inc(st.files_by_day, f.date) end
+  end
   return st
 end
 
