@@ -334,6 +334,19 @@ static void ad_finish_catalog(ad_scanner *s) {
     if (r->s[AD_S_ABS].len < 4 || memcmp(v0, "http", 4) != 0)
       r->s[AD_S_ABS].len = 0;
   }
+  /* a Published or Updated value that is not a date is read as absent:
+  ** say so (the record is kept) */
+  {
+    static const int sids[2] = {AD_S_PUBLISHED, AD_S_UPDATED};
+    static const char *const names[2] = {"Published", "Updated"};
+    for (i = 0; i < 2; i++) {
+      char iso[21], ex[64];
+      if (r->s[sids[i]].len == 0) continue;
+      if (ad_iso8601(t + r->s[sids[i]].off, r->s[sids[i]].len, iso)) continue;
+      ad_warn(s, r->line, "unrecognised %s date '%s' (read as absent)", names[i],
+              ad_excerpt(t + r->s[sids[i]].off, r->s[sids[i]].len, ex, sizeof ex));
+    }
+  }
   /* primary category: the first **bold** one */
   if (r->s[AD_S_CATEGORIES].len) {
     const char *v0 = t + r->s[AD_S_CATEGORIES].off;

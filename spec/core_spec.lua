@@ -430,6 +430,26 @@ describe("messy but harmless layout", function()
     assert.are.equal("1910.00003", c[2].id)
     assert.are.equal(2, c[2].version)
   end)
+
+  it("keeps a record whose Published or Updated is not a date, and says so", function()
+    local c = ad.parse(table.concat({
+      "# Arxiv Papers in cs.CV on 2019-10-19",
+      "### Odd dates",
+      "- **Arxiv ID**: http://arxiv.org/abs/1910.00004v1",
+      "- **Categories**: **cs.CV**",
+      "- **Published**: not-a-date",
+      "- **Updated**: 2024-13-45 99:99:99",
+      "- **Authors**: A. Author",
+      "- **Summary**: Short.",
+      ""}, "\n"), "dates.md")
+    assert.are.equal(1, #c)
+    assert.is_nil(c[1].published)
+    assert.is_nil(c[1].updated)
+    assert.are.same({
+      {source = "dates.md", line = 2, message = "unrecognised Published date 'not-a-date' (read as absent)"},
+      {source = "dates.md", line = 2,
+       message = "unrecognised Updated date '2024-13-45 99:99:99' (read as absent)"}}, c:warnings())
+  end)
 end)
 
 describe("core.isatty", function()
