@@ -768,8 +768,8 @@ M.register("index", {
       local out = ctx.opts.output or file
       local ok, serr = idx:save(out)
       if not ok then error(tostring(serr), 0) end
-      ctx:warn(format("%d files added, %d changed, %d removed, %d unchanged%s; %d read",
-        sum.added, sum.changed, sum.removed, sum.unchanged,
+      ctx:warn(format("%d file%s added, %d changed, %d removed, %d unchanged%s; %d read",
+        sum.added, sum.added == 1 and "" or "s", sum.changed, sum.removed, sum.unchanged,
         sum.rechecked > 0 and format(", %d re-checked (same bytes)", sum.rechecked) or "", sum.read))
       ctx:warn(format("%s now holds %s papers (%.1f s)", out, thousands(#idx), now() - t0))
       return 0

@@ -34,7 +34,8 @@ local function library_of(ctx, idx)
     local un = lib:unmatched()
     if #un > 0 then
       local first = un[1]
-      ctx:warn(format("%d of the library's entries are not in the index (first: %s:%s: %s%s)", #un,
+      ctx:warn(format("%d of the library's entries %s not in the index (first: %s:%s: %s%s)", #un,
+        #un == 1 and "is" or "are",
         o.library, tostring(first.line or "?"), first.entry and first.entry.key and (first.entry.key .. ": ") or "",
         tostring(first.reason)))
     end
