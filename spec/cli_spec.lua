@@ -369,7 +369,6 @@ describe("cli on a real archive (issue 12)", function()
   end)
 
   it("counts a paper once for a category or author its record lists twice, and only digest files", function()
-    local ad = require "arxivdigest"
     local stats = require "arxivdigest.stats"
     local dir = os.tmpname()
     os.remove(dir)
