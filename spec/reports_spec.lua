@@ -189,6 +189,13 @@ describe("example reports", function()
       assert.matches("(no papers in the previous 8 weeks to compare with)", out, 1, true)
     end)
 
+    it("says a week without a digest has no paper, not that authors are missing", function()
+      local out = report("weekly.lua", {week = "2016-06-01"})
+      assert.matches("0 papers this week", out, 1, true)
+      assert.matches("(no paper this week: the archive has no digest of these days)", out, 1, true)
+      assert.not_matches("no author data", out, 1, true)
+    end)
+
     it("finds no clearly rising term in the sample's May week (too few papers)", function()
       local out = report("weekly.lua", {week = "2020-05-22"})
       assert.matches("89 papers this week, 46 in the previous 8 weeks (2020-03-21 .. 2020-05-15).", out, 1, true)

@@ -215,8 +215,8 @@ return function(ad, args)
 
     write(("# Weekly summary %s .. %s\n\n"):format(first, last))
     if args.query and args.query ~= "" then write(("Papers matching `%s`.\n\n"):format(args.query)) end
-    write(("%d papers this week, %d in the previous %d weeks (%s .. %s).\n\n")
-      :format(#this, B, weeks, bfirst, blast))
+    write(("%d paper%s this week, %d in the previous %d weeks (%s .. %s).\n\n")
+      :format(#this, #this == 1 and "" or "s", B, weeks, bfirst, blast))
 
     local per_day, authors, cats = {}, {}, {}
     for _, p in ipairs(this) do
@@ -233,7 +233,10 @@ return function(ad, args)
 
     write("## Top authors\n\n")
     local ta = top(authors, ntop)
-    if #ta == 0 then write("(no author data: daily listings carry no authors)\n") end
+    if #ta == 0 then
+      write(#this == 0 and "(no paper this week: the archive has no digest of these days)\n"
+        or "(no author data: daily listings carry no authors)\n")
+    end
     for _, r in ipairs(ta) do write(("- %s (%d)\n"):format(r.key, r.n)) end
 
     write("\n## Top categories\n\n")
