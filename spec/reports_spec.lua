@@ -189,6 +189,14 @@ describe("example reports", function()
       assert.matches("(no papers in the previous 8 weeks to compare with)", out, 1, true)
     end)
 
+    it("daily: a day without a digest says so, not '0 papers match'", function()
+      local args = {day = "2016-06-01"}
+      for k, v in pairs(DAILY) do args[k] = args[k] or v end
+      local out = report("daily.lua", args)
+      assert.matches("No digest of that day in the archive.", out, 1, true)
+      assert.not_matches("papers match", out, 1, true)
+    end)
+
     it("says a week without a digest has no paper, not that authors are missing", function()
       local out = report("weekly.lua", {week = "2016-06-01"})
       assert.matches("0 papers this week", out, 1, true)

@@ -113,7 +113,12 @@ return function(ad, args)
     for _, k in ipairs{"categories", "keywords", "authors"} do
       if #I[k] > 0 then what[#what + 1] = table.concat(I[k], ", ") end
     end
-    write(("%d papers match my interests (%s).\n\n"):format(#papers, table.concat(what, "; ")))
+    if #papers == 0 and not opts.digest then
+      write("No digest of that day in the archive.\n")
+      return
+    end
+    write(("%d paper%s match%s my interests (%s).\n\n"):format(#papers, #papers == 1 and "" or "s",
+      #papers == 1 and "es" or "", table.concat(what, "; ")))
     for i, p in ipairs(papers) do
       local score, why = reasons(p)
       write(("%d. **%s** [%s](%s) score %d: %s\n"):format(i, (p.title or ""):gsub("%s+", " "), p.id,
@@ -131,5 +136,7 @@ return function(ad, args)
     :query(wanted)
     :where(exact)
     :rank(function(p) return (reasons(p)) end)
-    :format(render, {day = day})
+    :format(render, {day = day,
+      -- (is there a digest that day at all? then "0 papers match")
+      digest = #src:where(f.date(day)):limit(1):collect() > 0})
 end
