@@ -227,6 +227,13 @@ describe("html charts", function()
     assert.is_nil(t2.radiance)
     assert.is_nil(t2.fields)
     assert.truthy(t2.relighting)
+    -- a prefix leaves out every word it expands to; a negated one does not
+    local t3 = {}
+    for _, t in ipairs(html.top_terms(papers, 20, { query = "deform* -relight*" })) do t3[t.term] = t end
+    assert.is_nil(t3.deformation)
+    assert.is_nil(t3.deformable)
+    assert.truthy(t3.relighting)
+    assert.truthy(t3.radiance)
   end)
 
   it("weighs terms by tf-idf against the archive (opts.df, opts.ndocs)", function()

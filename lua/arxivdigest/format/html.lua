@@ -226,6 +226,14 @@ local function query_tokens(q)
   for _, t in ipairs(texts) do
     for _, tok in ipairs(tokens(tostring(t))) do out[tok] = true end
   end
+  -- prefixes (segment*) in the array part: every word they expand to is
+  -- the query's own too (not a negated one: -segment*)
+  for minus, word in q:gmatch("(%-?)([%w%-]+)%*") do
+    if minus == "" then
+      local tok = tokens(word)[1]
+      if tok then out[#out + 1] = tok end
+    end
+  end
   return out
 end
 M.query_tokens = query_tokens
@@ -234,6 +242,9 @@ M.query_tokens = query_tokens
 -- (clouds for "cloud", nerf-based for "nerf")?
 local function dropped(w, drop)
   if drop[w] or drop[w:gsub("e?s$", "")] or drop[w:gsub("s$", "")] then return true end
+  for _, pre in ipairs(drop) do                     -- a prefix's expansions
+    if w:sub(1, #pre) == pre then return true end
+  end
   if w:find("-", 1, true) then
     for part in w:gmatch("[^%-]+") do
       if drop[part] or drop[part:gsub("s$", "")] then return true end
