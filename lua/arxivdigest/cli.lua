@@ -122,7 +122,13 @@ local function parse_args(cmd, argv, first)
     elseif a:sub(1, 1) == "-" and #a > 1 then
       local letter = a:sub(2, 2)
       local spec = by_short[letter]
-      if not spec then usage_error(format("unknown option '-%s' for %s (see %s)", letter, where, see)) end
+      if not spec then
+        -- "-survey gan", "-ti:nerf": a query that starts with a negation
+        local hint = (#a > 2 and (a:find("[%s:\"]") or not by_short[a:sub(3, 3)]))
+          and format("; a query that starts with '-' goes after '--': arxivdigest %s -- '%s'",
+            (where:gsub("'", "")), a) or ""
+        usage_error(format("unknown option '-%s' for %s (see %s)%s", letter, where, see, hint))
+      end
       if spec.value then
         local value = a:sub(3)
         if value == "" then
@@ -784,6 +790,7 @@ M.register("index", {
       sort(keys)
       for _, k in ipairs(keys) do
         local v = info[k]
+        if math.type(v) == "float" then v = format("%.6g", v) end   -- (k1 1.2, not 1.2000000476837)
         if type(v) ~= "table" then ctx.stdout:write(format("%-12s %s\n", k, tostring(v))) end
       end
       return 0
