@@ -241,13 +241,17 @@ M.query_tokens = query_tokens
 -- Is w one of the query's tokens, its plural, or a compound holding one
 -- (clouds for "cloud", nerf-based for "nerf")?
 local function dropped(w, drop)
-  if drop[w] or drop[w:gsub("e?s$", "")] or drop[w:gsub("s$", "")] then return true end
+  if next(drop) == nil then return false end       -- (no query: the common case)
+  if drop[w] then return true end
+  if w:byte(-1) == 115 then                        -- "s": a plural ("es" too)
+    if drop[w:sub(1, -2)] or (w:byte(-2) == 101 and drop[w:sub(1, -3)]) then return true end
+  end
   for _, pre in ipairs(drop) do                     -- a prefix's expansions
     if w:sub(1, #pre) == pre then return true end
   end
   if w:find("-", 1, true) then
     for part in w:gmatch("[^%-]+") do
-      if drop[part] or drop[part:gsub("s$", "")] then return true end
+      if drop[part] or (part:byte(-1) == 115 and drop[part:sub(1, -2)]) then return true end
     end
   end
   return false
@@ -256,7 +260,7 @@ end
 -- Distinct topic words of a text (without math, URLs and TeX commands):
 -- no stop words, numbers, words under 3 characters, query terms,
 -- nor the parts of a hyphenated word already counted whole.
-local function text_terms(text, drop, seen)
+local function text_terms(text, drop, seen, memo)
   text = text:gsub("%$[^$]*%$", " "):gsub("[Hh][Tt][Tt][Pp][Ss]?://%S+", " "):gsub("\\%a+", " ")
   local parts = {}
   for _, w in ipairs(tokens(text)) do
@@ -264,12 +268,19 @@ local function text_terms(text, drop, seen)
       parts[w] = parts[w] - 1
       if parts[w] == 0 then parts[w] = nil end
     else
-      if w:find("-", 1, true) then
+      -- what a word is, once per distinct word (memo: 1 a term, 0 not,
+      -- plus 2 when it is hyphenated)
+      local m = memo[w]
+      if m == nil then
+        m = (#w >= 3 and not STOP[w] and not dropped(w, drop) and not w:find("^[%d%-%.]+$")
+          and w:find("%a")) and 1 or 0
+        if w:find("-", 1, true) then m = m + 2 end
+        memo[w] = m
+      end
+      if m >= 2 then
         for part in w:gmatch("[^%-]+") do parts[part] = (parts[part] or 0) + 1 end
       end
-      if #w >= 3 and not STOP[w] and not dropped(w, drop) and not w:find("^[%d%-%.]+$") and w:find("%a") then
-        seen[w] = true
-      end
+      if m % 2 == 1 then seen[w] = true end
     end
   end
 end
@@ -291,12 +302,12 @@ end
 function M.top_terms(papers, n, opts)
   opts = opts or {}
   local drop = query_tokens(opts.query)
-  local df, tf = {}, {}
+  local df, tf, memo = {}, {}, {}
   for i = 1, #papers do
     local p = papers[i]
     local seen, intitle = {}, {}
-    text_terms(util.line(p.title), drop, intitle)
-    text_terms(util.line(p.abstract), drop, seen)
+    text_terms(util.line(p.title), drop, intitle, memo)
+    text_terms(util.line(p.abstract), drop, seen, memo)
     for w in pairs(intitle) do
       seen[w] = true
       tf[w] = (tf[w] or 0) + 1
