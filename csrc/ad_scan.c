@@ -303,6 +303,43 @@ static const struct { const char *name; size_t len; int sid; } ad_fields[] = {
 /* bits (in field order) of the fields a catalog record must have */
 #define AD_REQUIRED ((1u << 0) | (1u << 2) | (1u << 6) | (1u << 9))
 
+/* Do the bytes of 8-byte word x selected by m (0xFF each) hold ASCII
+** digits, and the others the bytes of want? (All bytes below 0x80 first:
+** then adding 6 to each byte carries into no other.) */
+static int ad_shape8(const char *p, uint64_t m, uint64_t want) {
+  uint64_t x;
+  memcpy(&x, p, 8);
+  if (x & 0x8080808080808080ULL) return 0;
+  if ((x & ~m) != (want & ~m)) return 0;
+  return (x & m & 0xF0F0F0F0F0F0F0F0ULL) == (0x3030303030303030ULL & m) &&
+         ((x + 0x0606060606060606ULL) & m & 0xF0F0F0F0F0F0F0F0ULL) == (0x3030303030303030ULL & m);
+}
+
+/* Is t[0..n) a date and time ad_iso8601 reads? The API's own shape
+** ("2019-10-19 00:02:48+00:00") is checked here first, eight bytes at a
+** time, with the same rules (ranges, no 30 February): this runs for every
+** record's Published and Updated, where ad_iso8601 cost 10% of the scan's
+** instructions. */
+static int ad_stamp_ok(const char *t, size_t n) {
+  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  char iso[21];
+  /* "dddd-dd-" "dd dd:dd" ":dd+dd:d" "d", little-endian words */
+  if (n == 25 &&
+      ad_shape8(t, 0x00FFFF00FFFFFFFFULL, 0x2D00002D00000000ULL) &&
+      ad_shape8(t + 8, 0xFFFF00FFFF00FFFFULL, 0x00003A0000200000ULL) &&
+      ad_shape8(t + 16, 0xFF00FFFF00FFFF00ULL, 0x003A00002B00003AULL) &&
+      t[24] >= '0' && t[24] <= '9') {
+    int y = (t[0] - '0') * 1000 + (t[1] - '0') * 100 + (t[2] - '0') * 10 + (t[3] - '0');
+    int mo = (t[5] - '0') * 10 + (t[6] - '0'), d = (t[8] - '0') * 10 + (t[9] - '0');
+    int h = (t[11] - '0') * 10 + (t[12] - '0'), mi = (t[14] - '0') * 10 + (t[15] - '0');
+    int se = (t[17] - '0') * 10 + (t[18] - '0');
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || se > 60) return 0;
+    if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 0;
+    return 1;
+  }
+  return ad_iso8601(t, n, iso) != 0;
+}
+
 /* Post-process a finished catalog record's spans. */
 static void ad_finish_catalog(ad_scanner *s) {
   ad_record *r = &s->r;
@@ -340,9 +377,9 @@ static void ad_finish_catalog(ad_scanner *s) {
     static const int sids[2] = {AD_S_PUBLISHED, AD_S_UPDATED};
     static const char *const names[2] = {"Published", "Updated"};
     for (i = 0; i < 2; i++) {
-      char iso[21], ex[64];
+      char ex[64];
       if (r->s[sids[i]].len == 0) continue;
-      if (ad_iso8601(t + r->s[sids[i]].off, r->s[sids[i]].len, iso)) continue;
+      if (ad_stamp_ok(t + r->s[sids[i]].off, r->s[sids[i]].len)) continue;
       ad_warn(s, r->line, "unrecognised %s date '%s' (read as absent)", names[i],
               ad_excerpt(t + r->s[sids[i]].off, r->s[sids[i]].len, ex, sizeof ex));
     }

@@ -450,6 +450,24 @@ describe("messy but harmless layout", function()
       {source = "dates.md", line = 2,
        message = "unrecognised Updated date '2024-13-45 99:99:99' (read as absent)"}}, c:warnings())
   end)
+
+  it("warns about a date exactly when it cannot be read (the scan's quick check agrees)", function()
+    local stamps = { "2019-10-19 00:02:48+00:00", "2020-02-29 23:59:60+00:00", "2019-02-29 00:00:00+00:00",
+      "2019-04-31 00:00:00+00:00", "2019-13-01 00:00:00+00:00", "2019-00-10 00:00:00+00:00",
+      "2019-10-00 00:00:00+00:00", "2019-10-19 24:00:00+00:00", "2019-10-19 00:60:00+00:00",
+      "2019-10-19 00:00:61+00:00", "2019-10-19 00:02:48-05:30", "2019-10-19T00:02:48Z",
+      "2019-10-19 00:02:48", "2019/10/19 00:02:48+00:00", "2019-10-19 00:02:48+0000",
+      "2019-10-19 00:02:48+00:0x", "2019-10-19\2400:02:48+00:00", "1900-02-29 00:00:00+00:00",
+      "2000-02-29 00:00:00+00:00", "2019-1a-19 00:02:48+00:00", "2019-10-19 00:02:48+00:00 " }
+    for _, st in ipairs(stamps) do
+      local c = ad.parse(table.concat({
+        "# Arxiv Papers in cs.CV on 2019-10-19", "### T",
+        "- **Arxiv ID**: http://arxiv.org/abs/1910.00004v1", "- **Categories**: **cs.CV**",
+        "- **Published**: " .. st, "- **Authors**: A. Author", "- **Summary**: Short.", ""}, "\n"), "d.md")
+      local warned = #c:warnings() > 0
+      assert.are.equal(c[1].published == nil, warned, st)
+    end
+  end)
 end)
 
 describe("core.isatty", function()
