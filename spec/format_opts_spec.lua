@@ -213,6 +213,26 @@ describe("html charts", function()
     { title = "Relighting radiance fields", abstract = "Available across datasets: NeRF relighting with learning." },
   }
 
+  it("jsonl and csv of a ranked output carry each paper's score (not of an unranked one)", function()
+    local fmt = require "arxivdigest.format"
+    local ps = { { id = "2001.00001", title = "A" }, { id = "2001.00002", title = "B" } }
+    local function render(name, opts)
+      local out = {}
+      fmt.render(ps, name, opts, function(s) out[#out + 1] = s end)
+      return table.concat(out)
+    end
+    local js = render("jsonl", { scores = { 2.5, 1.25 } })
+    assert.matches('"score":2.5}\n', js, 1, true)
+    assert.matches('"score":1.25}\n', js, 1, true)
+    assert.not_matches('"score"', render("jsonl", { scores = { 0, 0 } }), 1, true)   -- unranked
+    assert.not_matches('"score"', render("jsonl", {}), 1, true)
+    local csv = render("csv", { scores = { 2.5, 1.25 } })
+    local header = csv:match("^[^\r]*")
+    assert.matches(",score$", header)
+    assert.matches(",2.5\r\n", csv, 1, true)
+    assert.not_matches("score", render("csv", {}), 1, true)
+  end)
+
   it("leaves out the query's terms and generic words", function()
     local terms = {}
     for _, t in ipairs(html.top_terms(papers, 20, { query = "nerf" })) do terms[t.term] = t end

@@ -44,11 +44,18 @@ function M.render(papers, opts, write)
   local fields = jsonl.fields({ fields = opts.fields, raw = opts.raw })
   local row = {}
   if opts.bom then write("\239\187\191") end
+  -- a ranked output (search, recommend, :rank) ends each row with its score
+  local ranked = util.ranked(opts) and type(opts.scores) == "table"
   for i, f in ipairs(fields) do row[i] = M.cell(f) end
+  if ranked then row[#fields + 1] = "score" end
   write(table.concat(row, ",") .. "\r\n")
   for k = 1, #papers do
     local p = papers[k]
     for i, f in ipairs(fields) do row[i] = M.cell(util.get(p, f)) end
+    if ranked then
+      local sc = util.score(true, opts.scores[k])
+      row[#fields + 1] = sc and string.format("%.6g", sc) or ""
+    end
     write(table.concat(row, ",") .. "\r\n")
   end
 end

@@ -3,7 +3,8 @@
 -- Keys are the paper field names in a fixed order (absent values are null,
 -- authors and categories are arrays); merged index papers add first_seen,
 -- last_seen, appearances and history. opts.fields (array) picks other
--- fields, opts.raw = true adds the record's original bytes as "raw".
+-- fields, opts.raw = true adds the record's original bytes as "raw"; a
+-- ranked output (opts.scores with a non-zero score) adds "score".
 -- Strings are valid UTF-8 (bad bytes become U+FFFD) and control characters,
 -- U+2028/U+2029 and bidi controls are \u-escaped, so each object is exactly
 -- one line that any JSON reader (and a JavaScript eval) takes as data.
@@ -57,6 +58,9 @@ function M.render(papers, opts, write)
   local keys = {}
   for _, f in ipairs(fields) do keys[#keys + 1] = f end
   for _, f in ipairs(util.EXTRA_FIELDS) do keys[#keys + 1] = f end
+  -- a ranked output (search, recommend, :rank) adds each paper's score
+  local ranked = util.ranked(opts) and type(opts.scores) == "table"
+  if ranked then keys[#keys + 1] = "score" end
   local eopts = { keys = keys }
   for i = 1, #papers do
     local p = papers[i]
@@ -77,6 +81,10 @@ function M.render(papers, opts, write)
         local v = util.get(p, f)
         if v ~= nil then obj[f] = plain(v, 0) end
       end
+    end
+    if ranked then
+      local sc = util.score(true, opts.scores[i])
+      obj.score = sc or json.null
     end
     write(json.encode(obj, eopts) .. "\n")
   end
