@@ -564,9 +564,12 @@ M.register("show", {
 M.register("export", {
   synopsis = "export --to FORMAT [PATH...]",
   summary = "Every record of the input in one format",
-  options = {{long = "to", short = "t", value = "FORMAT", doc = "output format (required)"}},
+  options = {{long = "to", short = "t", value = "FORMAT", doc = "output format (or -f FORMAT; one of them)"}},
   example = "arxivdigest export --to jsonl examples/data/ -o all.jsonl",
   run = function(ctx, pos)
+    if ctx.opts.to and ctx.opts.format and ctx.opts.to ~= ctx.opts.format then
+      usage_error(format("'export' got two formats: --to %s and -f %s (give one)", ctx.opts.to, ctx.opts.format))
+    end
     local to = ctx.opts.to or ctx.opts.format
     if not to then
       usage_error("'export' needs --to FORMAT (" .. concat(require("arxivdigest.format").names(), ", ") .. ")")
