@@ -220,6 +220,15 @@ describe("arxivdigest recommend", function()
     assert(ok, err)
   end)
 
+  it("says what is wrong with --since and --days", function()
+    local s1, _, e1 = run("recommend", "--like", "2005.09623", "--since", "2020-13-45")
+    assert.are.equal(2, s1)
+    assert.matches("option '--since' needs a real date (got '2020-13-45')", e1, 1, true)
+    local s2, _, e2 = run("recommend", "--like", "2005.09623", "--days", "3")
+    assert.are.equal(2, s2)
+    assert.matches("option '--days' goes with --evaluate", e2, 1, true)
+  end)
+
   it("--evaluate names the baseline better only when it found something", function()
     local verdict = require("arxivdigest.cmd.recommend")._verdict
     local function r(m, c) return { method = { recall = m }, centroid = { recall = c }, hidden = 10, k = 50 } end

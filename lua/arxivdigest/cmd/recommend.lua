@@ -113,6 +113,7 @@ local function run(ctx, pos)
     usage_error(format("option '--since' needs a date YYYY-MM-DD (got '%s')", o.since))
   end
   if o.since and o.query then usage_error("give --since or -q, not both (-q 'date:DAY.. ...' does both)") end
+  if o.days and not o.evaluate then usage_error("option '--days' goes with --evaluate") end
   if o.evaluate and (o.query or o.since or o.dislike) then
     usage_error("--evaluate picks its own candidates and hides its own papers: no -q, --since or --dislike")
   end
@@ -120,7 +121,10 @@ local function run(ctx, pos)
   if o.since then q = "date:" .. o.since .. ".." end
   if q then
     local okq, err = pcall(require("arxivdigest.query").parse, q)
-    if not okq then usage_error("bad query: " .. tostring(err)) end
+    if not okq then
+      if o.since then usage_error(format("option '--since' needs a real date (got '%s')", o.since)) end
+      usage_error("bad query: " .. tostring(err))
+    end
   end
   local weights
   if o["no-authors"] then weights = {au = 0} end
