@@ -136,6 +136,7 @@ typedef struct ad_bstate {
   uint8_t *rflags;            /* [nrecs + 1] AD_XR_DOI | AD_XR_JOURNAL */
   uint32_t *rnext;            /* [nrecs + 1] next record of the same entry */
   ad_bent *ents;              /* [nrecs + 1] the entries (nent) */
+  char *idcanon; size_t idcanonlen;  /* ids without a subject class (ad_id_canon) */
   uint32_t nent;
   ad_ixdoc *docs;             /* the DOCS section */
   double lensum[AD_NFIELDS];  /* tokens per field over all docs */
@@ -156,6 +157,8 @@ static void ad_bs_free(ad_bstate *s) {
   if (s->ents) ad_free(a, s->ents, nr * sizeof(ad_bent));
   if (s->norm2) ad_free(a, s->norm2, nd * sizeof(double));
   if (s->rflags) ad_free(a, s->rflags, nr);
+  if (s->idcanon) ad_free(a, s->idcanon, s->idcanonlen);
+  s->idcanon = NULL;
   s->rnext = NULL; s->ents = NULL; s->norm2 = NULL; s->rflags = NULL;
 }
 
@@ -172,6 +175,27 @@ static int ad_bs_group(ad_bstate *s) {
   emask--;
   if (!s->rflags || !s->rnext || !etab || !s->ents) goto done;
   memset(etab, 0, ((size_t)emask + 1) * 4);
+  {   /* room for the ids that lose a subject class ("math.GT/0309136" is the
+      ** paper "math/0309136"): rare, so sized by a first pass */
+    size_t need = 0;
+    for (r = 0; r < c->nrecs; r++) {
+      const ad_record *rec = &c->recs[r];
+      const ad_file *f = &c->files[rec->file];
+      const char *id = NULL;
+      uint32_t idl = rec->s[AD_S_ID].len;
+      if (f->text != NULL) id = idl ? f->text + rec->s[AD_S_ID].off : NULL;
+      else if (s->up != NULL && (st = ad_up_recid(s->up, r, &id, &idl)) != AD_OK) goto done;
+      if (id != NULL && ad_id_canon(id, idl, NULL) != idl) need += idl;
+    }
+    st = AD_ENOMEM;
+    if (need) {
+      s->idcanon = (char *)ad_malloc(s->a, need);
+      if (s->idcanon == NULL) goto done;
+      s->idcanonlen = need;
+    }
+  }
+  {
+  size_t canonat = 0;
   for (r = 0; r < c->nrecs; r++) {
     const ad_record *rec = &c->recs[r];
     const ad_file *f = &c->files[rec->file];
@@ -191,6 +215,11 @@ static int ad_bs_group(ad_bstate *s) {
       st = AD_ENOMEM;
       if (id == NULL) continue;
       s->rflags[r] = rec->flags & (AD_XR_DOI | AD_XR_JOURNAL);
+    }
+    if (s->idcanon != NULL && ad_id_canon(id, idl, NULL) != idl &&
+        canonat + idl <= s->idcanonlen) {
+      uint32_t cl = (uint32_t)ad_id_canon(id, idl, s->idcanon + canonat);
+      id = s->idcanon + canonat; idl = cl; canonat += cl;
     }
     h = (uint32_t)ad_b_strhash(id, idl) & emask;
     for (;;) {
@@ -216,6 +245,7 @@ static int ad_bs_group(ad_bstate *s) {
       if (s->rflags[r] & AD_XR_DOI) en->flags |= AD_DF_DOI;
       if (s->rflags[r] & AD_XR_JOURNAL) en->flags |= AD_DF_JOURNAL;
     }
+  }
   }
   for (i = 0; i < nent; i++) {
     s->ents[i].date = c->recs[s->ents[i].best].date;

@@ -311,6 +311,11 @@ size_t ad_iso8601(const char *s, size_t n, char out[21]);
 /* Compare two canonical ids by arXiv order (for the cross-list rule). */
 int ad_id_cmp(const char *a, size_t an, const char *b, size_t bn);
 
+/* The canonical form of an id s[0..n) (as ad_parse_id finds it): an
+** old-style id with a subject class, "math.GT/0309136", is the paper
+** "math/0309136" (arXiv's own id). Writes it to out (may be s; NULL:
+** only measure) and returns its length: n when there is no class. */
+size_t ad_id_canon(const char *s, size_t n, char *out);
 /* Parse an id, with optional version and URL prefix ("http://arxiv.org/abs/",
 ** ".../pdf/", "arXiv:"), and trailing ".pdf". On success stores the canonical
 ** id's offset/length within s and the version (0 if none) and returns 1. */

@@ -198,7 +198,23 @@ int64_t ad_ix_find(ad_ix *ix, const char *s, size_t n, int *err) {
   return -1;
 }
 
+static int64_t ad_ix_find_id1(ad_ix *ix, const char *s, size_t n, int *err);
+
+/* An id with a subject class ("math.GT/0309136") is looked up as the
+** paper's id ("math/0309136"), then (an index built before ids lost their
+** class) as written. */
 int64_t ad_ix_find_id(ad_ix *ix, const char *s, size_t n, int *err) {
+  char buf[64];
+  int64_t d;
+  size_t cn = ad_id_canon(s, n, NULL);
+  if (cn == n || n > sizeof buf) return ad_ix_find_id1(ix, s, n, err);
+  ad_id_canon(s, n, buf);
+  d = ad_ix_find_id1(ix, buf, cn, err);
+  if (d >= 0 || *err) return d;
+  return ad_ix_find_id1(ix, s, n, err);
+}
+
+static int64_t ad_ix_find_id1(ad_ix *ix, const char *s, size_t n, int *err) {
   uint32_t lo = 0, hi = ix->m.ndocs;
   const uint32_t *ids = (const uint32_t *)ix->sec[AD_SEC_IDS];
   while (lo < hi) {

@@ -600,6 +600,20 @@ static size_t ad_match_id(const char *s, size_t n) {
   return i + 8;
 }
 
+size_t ad_id_canon(const char *s, size_t n, char *out) {
+  const char *sl = (const char *)memchr(s, '/', n), *dot;
+  size_t k;
+  if (sl == NULL) return n;                       /* new style: as it is */
+  dot = (const char *)memchr(s, '.', (size_t)(sl - s));
+  if (dot == NULL || dot == s) return n;
+  k = (size_t)(dot - s);
+  if (out != NULL) {
+    memmove(out, s, k);
+    memmove(out + k, sl, n - (size_t)(sl - s));
+  }
+  return k + (n - (size_t)(sl - s));
+}
+
 int ad_parse_id(const char *s, size_t n, uint32_t *off, uint32_t *len,
                 uint16_t *version) {
   size_t i = 0, k, e;

@@ -733,6 +733,33 @@ describe("incremental update", function()
   end)
 end)
 
+describe("old-style ids with a subject class", function()
+  it("math.GT/0309136 is the paper math/0309136: one paper, found by either form", function()
+    local function day(date, id, v, title)
+      return ("# Arxiv Papers in math.GT on %s\n### %s\n- **Arxiv ID**: http://arxiv.org/abs/%sv%d\n"
+        .. "- **Categories**: **math.GT**\n- **Published**: 2003-09-12 00:00:00+00:00\n"
+        .. "- **Authors**: A. Knot\n- **Summary**: Knots and links.\n"):format(date, title, id, v)
+    end
+    local c = assert(ad.parse(day("2003-09-12", "math.GT/0309136", 1, "First")
+      .. day("2004-01-02", "math/0309136", 2, "Revised") .. day("2004-02-02", "math.GT/0309136", 3, "Third"), "k.md"))
+    local idx = assert(ad.index(c))
+    assert.equal(1, #idx)
+    for _, form in ipairs({ "math.GT/0309136", "math/0309136", "arXiv:math.GT/0309136v2" }) do
+      local p = idx:get(form)
+      assert.is_not_nil(p, form)
+      assert.equal("math/0309136", p.id)
+      assert.equal(3, p.version)
+    end
+    assert.equal(1, #idx:search("id:math.GT/0309136"))
+    assert.equal(1, #idx:search("id:math/0309136"))
+    local bib = {}
+    ad.from(idx):format("bibtex"):write(function(s) bib[#bib + 1] = s end)
+    bib = table.concat(bib)
+    assert.matches("eprint%s*= {math/0309136}", bib)
+    assert.not_matches("math.GT/", bib, 1, true)
+  end)
+end)
+
 describe("threads", function()
   it("a build in 2 to 13 threads is byte for byte the build in one", function()
     local CORPUS = "../shared/corpus/cs.CV-2019"

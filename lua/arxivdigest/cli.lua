@@ -753,7 +753,7 @@ M.register("index", {
       local idx = ctx:input(paths, true)
       local ok, err = idx:save(out)
       if not ok then error(tostring(err), 0) end
-      ctx:warn(format("indexed %s papers into %s in %.1f s", thousands(#idx), out, now() - t0))
+      ctx:warn(format("indexed %s paper%s into %s in %.1f s", thousands(#idx), #idx == 1 and "" or "s", out, now() - t0))
       return 0
     elseif action == "update" then
       local file = ctx.opts.index
@@ -764,10 +764,18 @@ M.register("index", {
       -- there) and PATHs, so that adding a folder never drops the others
       local which = nil
       if #paths > 0 then
+        -- PATHs' files as the index names them (absolute), so that a file
+        -- both indexed and under a PATH is listed once
+        local listed, lerr = require("arxivdigest.core").list(paths)
+        if not listed then error(tostring(lerr), 0) end
+        local under = {}
+        for _, f in ipairs(listed) do under[f.path] = true end
         which = {}
         for _, f in ipairs(idx:files()) do
-          local h = io.open(f.path, "rb")
-          if h then h:close(); which[#which + 1] = f.path end
+          if not under[f.path] then
+            local h = io.open(f.path, "rb")
+            if h then h:close(); which[#which + 1] = f.path end
+          end
         end
         for _, p in ipairs(paths) do which[#which + 1] = p end
       end
@@ -780,7 +788,8 @@ M.register("index", {
       ctx:warn(format("%d file%s added, %d changed, %d removed, %d unchanged%s; %d read",
         sum.added, sum.added == 1 and "" or "s", sum.changed, sum.removed, sum.unchanged,
         sum.rechecked > 0 and format(", %d re-checked (same bytes)", sum.rechecked) or "", sum.read))
-      ctx:warn(format("%s now holds %s papers (%.1f s)", out, thousands(#idx), now() - t0))
+      ctx:warn(format("%s now holds %s paper%s (%.1f s)", out, thousands(#idx), #idx == 1 and "" or "s",
+        now() - t0))
       return 0
     elseif action == "info" then
       local file = ctx.opts.index
