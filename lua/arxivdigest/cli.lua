@@ -753,7 +753,8 @@ M.register("index", {
       local idx = ctx:input(paths, true)
       local ok, err = idx:save(out)
       if not ok then error(tostring(err), 0) end
-      ctx:warn(format("indexed %s paper%s into %s in %.1f s", thousands(#idx), #idx == 1 and "" or "s", out, now() - t0))
+      ctx:warn(format("indexed %s paper%s into %s in %.1f s", thousands(#idx), #idx == 1 and "" or "s", out,
+        now() - t0))
       return 0
     elseif action == "update" then
       local file = ctx.opts.index
