@@ -1340,6 +1340,26 @@ static int ad_rhasword(const ad_rtermc *g, const char *w, uint32_t n) {
   return 0;
 }
 
+/* Features that count in the score but are not shown as evidence: a
+** function word alone or in a pair ("the", "able to", "of the": an
+** author's phrasing, which the score rewards but a reader cannot act on)
+** and the pieces of a URL ("https", "www"). What is shown is still the
+** score's own decomposition, its strongest content features. */
+static int ad_rnoevidence(const char *s, uint32_t n, int kind) {
+  uint32_t i = 0;
+  if (kind == AD_RK_AU) return 0;
+  while (i < n) {
+    uint32_t e = i;
+    while (e < n && s[e] != ' ') e++;
+    if (ad_rfuncword(s + i, e - i)) return 1;
+    if ((e - i == 5 && memcmp(s + i, "https", 5) == 0) || (e - i == 4 && memcmp(s + i, "http", 4) == 0) ||
+        (e - i == 3 && memcmp(s + i, "www", 3) == 0))
+      return 1;
+    i = e + 1;
+  }
+  return 0;
+}
+
 /* Group the positive features tt[0..nt) (best first) into what a reader
 ** sees: a word pair and the compound of the same words are one phrase,
 ** and a word joins the best phrase it is a word of. A group weighs the
@@ -1422,6 +1442,7 @@ static int ad_revidence(ad_rstate *r, const ad_rreq *q, ad_rhit *h,
     }
     w *= f->w;
     if (!(w > 0) || f->slen == 0) continue;
+    if (ad_rnoevidence(v->s + f->str, f->slen, (int)AD_RKIND(f->key))) continue;
     (*tt)[nt].w = w; (*tt)[nt].s = v->s + f->str;
     (*tt)[nt].slen = f->slen; (*tt)[nt].kind = (uint32_t)AD_RKIND(f->key);
     nt++;

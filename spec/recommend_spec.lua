@@ -70,6 +70,14 @@ describe("recommend", function()
         if i > 1 then assert.is_true(why.weights[i - 1] >= why.weights[i]) end
       end
     end
+    -- function words and URL pieces count in the score but are no evidence
+    local FUNC = { the = true, of = true, a = true, to = true, ["and"] = true, we = true, ["in"] = true,
+                   is = true, ["for"] = true, https = true, www = true, be = true, that = true }
+    for _, h in ipairs(idx:recommend(lib, { query = "cat:cs.CV", limit = 50 })) do
+      for _, t in ipairs(h:why().terms) do
+        for w in t:gmatch("%S+") do assert.is_nil(FUNC[w], t) end   -- (state-of-the-art is one word)
+      end
+    end
     local top = idx:recommend({ "2005.09623" }, { query = "cat:cs.CV", limit = 1 })[1]:why()
     assert.are.equal("defocus blur", top.terms[1])
     assert.are.equal("2005.09623", top.papers[1].paper.id)
