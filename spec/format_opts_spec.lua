@@ -213,6 +213,22 @@ describe("html charts", function()
     { title = "Relighting radiance fields", abstract = "Available across datasets: NeRF relighting with learning." },
   }
 
+  it("a template's {score} is the score of a ranked output, empty otherwise; {first_seen} is known", function()
+    local fmt = require "arxivdigest.format"
+    local ps = { { id = "2001.00001" }, { id = "2001.00002" } }
+    local function render(t, opts)
+      local out = {}
+      fmt.render(ps, t, opts, function(s) out[#out + 1] = s end)
+      return table.concat(out)
+    end
+    assert.equal("2.5 2001.00001\n1.25 2001.00002\n", render("{score} {id}", { scores = { 2.5, 1.25 } }))
+    assert.equal("[] 2001.00001\n[] 2001.00002\n", render("[{score}] {id}", {}))
+    local ok, err = pcall(fmt.template, "{nope}")
+    assert.is_false(ok)
+    assert.matches("first_seen", err, 1, true)
+    assert.matches("score", err, 1, true)
+  end)
+
   it("jsonl and csv of a ranked output carry each paper's score (not of an unranked one)", function()
     local fmt = require "arxivdigest.format"
     local ps = { { id = "2001.00001", title = "A" }, { id = "2001.00002", title = "B" } }

@@ -52,7 +52,7 @@ function M.template(str)
       if not field then
         error("template: bad field name '{" .. name .. "}' at column " .. i, 2)
       end
-      if not util.KNOWN[field] then
+      if not util.KNOWN[field] and field ~= "score" then
         if not seen[field] then unknown[#unknown + 1] = field; seen[field] = true end
       end
       if #lit > 0 then parts[#parts + 1] = table.concat(lit); lit = {} end
@@ -69,15 +69,22 @@ function M.template(str)
   if #lit > 0 then parts[#parts + 1] = table.concat(lit) end
   if #unknown > 0 then
     error("template: unknown field" .. (#unknown > 1 and "s" or "") .. " " .. table.concat(unknown, ", ")
-      .. " (known: " .. table.concat(util.FIELDS, ", ") .. ")", 2)
+      .. " (known: " .. table.concat(util.FIELDS, ", ") .. ", " .. table.concat(util.EXTRA_FIELDS, ", ")
+      .. ", raw, score)", 2)
   end
-  local function render(papers, _, write)
+  local function render(papers, opts, write)
+    -- {score}: the paper's score in a ranked output (search, recommend),
+    -- empty otherwise
+    local ranked = util.ranked(opts or {}) and type(opts.scores) == "table"
     for k = 1, #papers do
       local p = papers[k]
       local out = {}
       for _, part in ipairs(parts) do
         if type(part) == "string" then
           out[#out + 1] = part
+        elseif part.field == "score" then
+          local sc = ranked and util.score(true, opts.scores[k])
+          out[#out + 1] = sc and string.format("%.4g", sc) or ""
         else
           local v = util.get(p, part.field)
           if type(v) == "table" or type(v) == "userdata" then
