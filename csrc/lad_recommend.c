@@ -2,7 +2,7 @@
 ** lad_recommend.c: Lua binding of the recommendations (csrc/ad_recommend.c).
 **
 **   core.recommend(idx, lib_docs, neg_docs, cand_docs [, opts])
-**       -> hits, nlib, scored
+**       -> hits, nlib, scored, model
 **     lib_docs, neg_docs (or nil), cand_docs (nil: every paper): arrays of
 **     doc numbers (0-based, as paper:_doc()). With opts.with (a second
 **     Index, whose papers join the request with idx's model: see
@@ -11,7 +11,8 @@
 **     {doc =, score =, papers = {{doc =, score =}, ...},
 **      terms = {{term =, weight =}, ...}}; nlib: the distinct library
 **     papers used (0: nothing to recommend from); scored: the candidates
-**     scored exactly.
+**     scored exactly; model: where the model came from ("cached", "kept":
+**     read from INDEX.model beside a loaded index, or "built").
 **     opts: limit (10), offset (0), papers (5), terms (8) per hit, text (a
 **     string: one more library "paper"), weights = {ti =, abs =, au =,
 **     co =} (numbers >= 0; a key left out keeps its default), and the
@@ -119,8 +120,23 @@ static void lad_rcache(lua_State *L, int i) {
   lua_remove(L, -2);
 }
 
-/* The model of the Index at stack index i for options o, from the cache
-** or built now; pushes its userdata (the caller keeps it on the stack
+/* Pushes the file of the model kept beside the saved index at stack index
+** i ("INDEX.model", as a watch and `arxivdigest recommend -i` keep it), or
+** nil for an index that was not loaded from a file. */
+static void lad_rmodelpath(lua_State *L, int i) {
+  lad_gen *g = lad_checkindex(L, i, 1);          /* (pushes the generation) */
+  int top = lua_gettop(L);
+  if (g->loaded && lua_getiuservalue(L, top, 2) == LUA_TSTRING)
+    lua_pushfstring(L, "%s.model", lua_tostring(L, -1));
+  else
+    lua_pushnil(L);
+  lua_replace(L, top);                           /* over the generation */
+  lua_settop(L, top);
+}
+
+/* The model of the Index at stack index i for options o, from the cache,
+** else read from INDEX.model when one fits (a loaded index), else built
+** now; pushes its userdata (the caller keeps it on the stack
 ** while it is used). The index data is read after every Lua allocation
 ** of this function (a finalizer run by one may close or update the
 ** index), and *pix, *pc are that data.
@@ -131,14 +147,17 @@ static void lad_rcache(lua_State *L, int i) {
 ** pushed and NULL is returned. */
 static ad_rmodel *lad_rmodel_get(lua_State *L, int i, const ad_ropts *o,
                                  ad_ix **pix, ad_corpus **pc,
-                                 const char *path, int *why) {
+                                 const char *path, int *why, int *src) {
   lad_rsig sig;
   lad_rmodel *m;
   ad_ix *ix;
   ad_corpus *c;
   int t, k, n, found = 0;
   uint32_t badfile = UINT32_MAX;
+  const char *kept;
   i = lua_absindex(L, i);
+  lad_rmodelpath(L, i);                        /* at t - 1 until the end */
+  kept = lua_tostring(L, -1);
   lad_rcache(L, i);
   t = lua_gettop(L);
   lua_createtable(L, LAD_RCACHE_MAX, 0);       /* the new list, made now */
@@ -167,16 +186,29 @@ static ad_rmodel *lad_rmodel_get(lua_State *L, int i, const ad_ropts *o,
     else if (st != AD_OK) lad_rerror(L, c, st, badfile);
     if (*why != AD_RLOAD_OK) {
       ad_rmodel_free(&m->m);
-      lua_settop(L, t - 1);
+      lua_settop(L, t - 2);
       return NULL;
     }
     m->live = 1;
     m->sig = sig;
   } else if (!found) {
-    int st = ad_rmodel_build(&m->m, ix, c, o, &badfile);
-    if (st != AD_OK) lad_rerror(L, c, st, badfile);
-    m->live = 1;
-    m->sig = sig;
+    int st, kwhy = AD_RLOAD_FORMAT;
+    /* the model kept beside the saved index, when it fits (the same
+    ** model: the same scores), else built */
+    if (kept != NULL && ad_rmodel_load(&m->m, &ix->a, ix, o, kept, &kwhy) == AD_OK &&
+        kwhy == AD_RLOAD_OK) {
+      m->live = 1;
+      m->sig = sig;
+      if (src) *src = 1;
+    } else {
+      if (src) *src = 2;
+      ad_rmodel_free(&m->m);
+      memset(&m->m, 0, sizeof m->m);
+      st = ad_rmodel_build(&m->m, ix, c, o, &badfile);
+      if (st != AD_OK) lad_rerror(L, c, st, badfile);
+      m->live = 1;
+      m->sig = sig;
+    }
   }
   /* the new list (at t + 1): this model first, then the others of this
   ** index's contents, newest first, at most LAD_RCACHE_MAX in all */
@@ -201,8 +233,10 @@ static ad_rmodel *lad_rmodel_get(lua_State *L, int i, const ad_ropts *o,
     }
     lua_pop(L, 1);
   }
-  lua_replace(L, t);     /* the model (on the stack while it is used) */
-  lua_settop(L, t);
+  if (src && found) *src = 0;
+  if (src && path != NULL) *src = 1;
+  lua_replace(L, t - 1); /* the model (on the stack while it is used) */
+  lua_settop(L, t - 1);
   *pix = ix;
   *pc = c;
   return &m->m;
@@ -345,7 +379,7 @@ static int lad_recommend(lua_State *L) {
   ad_rreq q;
   ad_rmodel *m;
   lad_rres *res;
-  int st, ot;
+  int st, ot, src = 2;
   memset(&q, 0, sizeof q);
   lua_settop(L, 5);
   ot = lua_istable(L, 5);
@@ -370,7 +404,7 @@ static int lad_recommend(lua_State *L) {
   res = (lad_rres *)lua_newuserdatauv(L, sizeof *res, 0);
   memset(res, 0, sizeof *res);
   luaL_setmetatable(L, LAD_RRES);
-  m = lad_rmodel_get(L, 1, &o, &ix, &c, NULL, NULL);   /* ix, c: read after */
+  m = lad_rmodel_get(L, 1, &o, &ix, &c, NULL, NULL, &src);   /* ix, c: read after */
   if (ix->m.ndocs != nd)                                   /* its allocations */
     return luaL_error(L, "recommend: the index was updated during the call");
   if (cix) {
@@ -410,8 +444,9 @@ static int lad_recommend(lua_State *L) {
   }
   lua_pushinteger(L, res->r.nlib);
   lua_pushinteger(L, res->r.scored);
+  lua_pushstring(L, src == 0 ? "cached" : src == 1 ? "kept" : "built");
   ad_rresult_free(&res->a, &res->r);
-  return 3;
+  return 4;
 }
 
 /* core._rmodel_dump(idx [, opts]) -> the bytes of idx's model for opts
@@ -431,7 +466,7 @@ static int lad_rmodel_dump(lua_State *L) {
   lad_checkix(L, 1, NULL);
   lua_settop(L, 2);
   lad_ropts(L, 2, &o, &q);
-  m = lad_rmodel_get(L, 1, &o, &ix, &c, NULL, NULL);
+  m = lad_rmodel_get(L, 1, &o, &ix, &c, NULL, NULL, NULL);
   lm = (lad_rmodel *)lua_touserdata(L, -1);
   len = ad_rmodel_dumplen(m);
   out = luaL_buffinitsize(L, &B, len);
@@ -464,7 +499,7 @@ static int lad_rmodel_load(lua_State *L) {
   path = luaL_checkstring(L, 2);
   lua_settop(L, 3);
   lad_ropts(L, 3, &o, &q);
-  if (lad_rmodel_get(L, 1, &o, &ix, &c, path, &why) != NULL) {
+  if (lad_rmodel_get(L, 1, &o, &ix, &c, path, &why, NULL) != NULL) {
     lua_pushboolean(L, 1);
     return 1;
   }

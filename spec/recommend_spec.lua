@@ -34,6 +34,8 @@ describe("recommend", function()
     local lib = { "2005.09623", "2005.09544" }
     local hits, info = idx:recommend(lib, { query = "cat:cs.CV", limit = 20 })
     assert.are.equal(20, #hits)
+    assert.is_truthy(info.model == "built" or info.model == "cached", info.model)  -- (a fresh index)
+    info.model = nil
     assert.are.same({ library = 2, candidates = idx:count("cat:cs.CV"), unmatched = {} }, info)
     for i, h in ipairs(hits) do
       assert.are.equal("number", type(h.score))

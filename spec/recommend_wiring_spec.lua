@@ -220,6 +220,35 @@ describe("arxivdigest recommend", function()
     assert(ok, err)
   end)
 
+  it("a loaded index reads the model kept beside it (INDEX.model) when it fits, else builds it", function()
+    local path = os.tmpname() .. ".adx"
+    assert(idx:save(path))
+    local lib, q = { "2005.09623" }, { query = "cat:cs.CV", limit = 10 }
+    local function ranking(i)
+      local hits, info = i:recommend(lib, q)
+      local t = {}
+      for k, h in ipairs(hits) do t[k] = h.paper.id .. " " .. h.score end
+      return table.concat(t, "\n"), info.model
+    end
+    local want, how = ranking(assert(ad.load(path)))
+    assert.are.equal("built", how)                 -- none beside it
+    local _, again = ranking(assert(ad.load(path)))
+    assert.are.equal("built", again)               -- the API writes no file
+    assert(idx:save_model(path .. ".model"))
+    local loaded = assert(ad.load(path))
+    local got, how2 = ranking(loaded)
+    assert.are.equal("kept", how2)
+    assert.are.equal(want, got)                    -- the same scores
+    assert.are.equal("cached", select(2, ranking(loaded)))
+    local f = assert(io.open(path .. ".model", "wb")); f:write("not a model"); f:close()
+    local got3, how3 = ranking(assert(ad.load(path)))
+    assert.are.equal("built", how3)                -- damaged: built
+    assert.are.equal(want, got3)
+    assert(idx:save_model(path .. ".model", { weights = { au = 0 } }))
+    assert.are.equal("built", select(2, ranking(assert(ad.load(path)))))   -- other options
+    os.remove(path); os.remove(path .. ".model")
+  end)
+
   it("says what is wrong with --since and --days", function()
     local s1, _, e1 = run("recommend", "--like", "2005.09623", "--since", "2020-13-45")
     assert.are.equal(2, s1)

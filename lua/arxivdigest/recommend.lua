@@ -31,7 +31,9 @@
 --     words and word pairs that weigh most in its favour, weights = {...}}.
 --     The evidence is the score's own decomposition, not a second guess.
 --   info: {library = papers of the library used, candidates = how many
---     were ranked, unmatched = {ids the index does not have}}.
+--     were ranked, unmatched = {ids the index does not have}, model =
+--     "kept" (read from INDEX.model beside a loaded index), "built" or
+--     "cached" (this index's model, made by an earlier call)}.
 --   Raises an error naming the argument on misuse, and when the library
 --   has no paper in the index (and no text).
 --
@@ -287,13 +289,14 @@ function M.recommend(idx, library, opts)
     info.library = #docs + (text and 1 or 0)
     return {}, info
   end
-  local raw, nlib = core.recommend(idx, docs, neg, cands,
+  local raw, nlib, _, model = core.recommend(idx, docs, neg, cands,
     core_opts({ limit = limit, offset = offset, papers = 5, terms = 8, with = cidx }, weights, text,
               opts._method))
   if nlib == 0 then
     argerror(2, fname, "the library has no paper with words in the fields weighed", 2)
   end
   info.library = nlib
+  info.model = model      -- "kept" (INDEX.model beside a loaded index), "built" or "cached"
   local hits = {}
   local nd = #idx
   for i, h in ipairs(raw) do
