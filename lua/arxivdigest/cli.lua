@@ -535,29 +535,34 @@ M.register("search", {
 })
 
 M.register("show", {
-  synopsis = "show ID [PATH...]",
-  summary = "One paper by arXiv id (with or without version)",
-  doc = "Exit status 1 when it is not there.",
+  synopsis = "show ID [ID...] [PATH...]",
+  summary = "Papers by arXiv id (with or without version)",
+  doc = "The ids come first (an argument that is an arXiv id and not a file), then the paths.\n"
+    .. "Exit status 1 when one of them is not there.",
   args = {"ID"},
-  example = "arxivdigest show 2005.09623",
+  example = "arxivdigest show 2005.09623 2011.10043",
   run = function(ctx, pos)
     ctx:need_args(pos, 1)
-    local id = pos[1]
+    local parse_id = require("arxivdigest.library").parse_id
+    local ids, paths = {pos[1]}, {}
+    for k = 2, #pos do
+      local a = pos[k]
+      local isfile = io.open(a, "rb")
+      if isfile then isfile:close() end
+      if #paths == 0 and parse_id(a) and not isfile then ids[#ids + 1] = a else paths[#paths + 1] = a end
+    end
     local ad = require "arxivdigest"
-    local src, kind = ctx:input({select(2, table.unpack(pos))})
-    local pipe
-    if kind == "index" then
-      local p = src:get(id)
-      pipe = ad.from(p and {p} or {})
-    else
-      pipe = ad.from(src):where(require("arxivdigest.filter").id(id))
+    local src, kind = ctx:input(paths)
+    local papers, missing = {}, {}
+    for _, id in ipairs(ids) do
+      local found
+      if kind == "index" then found = src:get(id)
+      else found = ad.from(src):where(require("arxivdigest.filter").id(id)):limit(1):collect()[1] end
+      if found then papers[#papers + 1] = found else missing[#missing + 1] = id end
     end
-    local n = ctx:output(pipe, "text")
-    if n == 0 then
-      ctx:warn(format("no paper with id '%s'", id))
-      return 1
-    end
-    return 0
+    if #papers > 0 then ctx:output(ad.from(papers), "text") end
+    for _, id in ipairs(missing) do ctx:warn(format("no paper with id '%s'", id)) end
+    return #missing == 0 and 0 or 1
   end,
 })
 
