@@ -216,8 +216,8 @@ static int ad_bs_group(ad_bstate *s) {
       if (id == NULL) continue;
       s->rflags[r] = rec->flags & (AD_XR_DOI | AD_XR_JOURNAL);
     }
-    if (s->idcanon != NULL && ad_id_canon(id, idl, NULL) != idl &&
-        canonat + idl <= s->idcanonlen) {
+    if (s->idcanon != NULL && canonat + idl <= s->idcanonlen &&
+        ad_id_canon(id, idl, NULL) != idl) {
       uint32_t cl = (uint32_t)ad_id_canon(id, idl, s->idcanon + canonat);
       id = s->idcanon + canonat; idl = cl; canonat += cl;
     }

@@ -307,6 +307,9 @@ int ad_decode_is_identity(const char *s, size_t n, int mode);
 ** to "2019-10-19T00:02:48Z" in out[21]. Returns 20 on success, 0 if the text
 ** is not a timestamp. */
 size_t ad_iso8601(const char *s, size_t n, char out[21]);
+/* Are these a real date and time (ranges, no 30 February; a leap second
+** allowed)? The one rule of ad_iso8601 and of the scan's quick check. */
+int ad_stamp_valid(int y, int mo, int d, int h, int mi, int se);
 
 /* Compare two canonical ids by arXiv order (for the cross-list rule). */
 int ad_id_cmp(const char *a, size_t an, const char *b, size_t bn);

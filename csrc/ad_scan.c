@@ -317,11 +317,10 @@ static int ad_shape8(const char *p, uint64_t m, uint64_t want) {
 
 /* Is t[0..n) a date and time ad_iso8601 reads? The API's own shape
 ** ("2019-10-19 00:02:48+00:00") is checked here first, eight bytes at a
-** time, with the same rules (ranges, no 30 February): this runs for every
+** time, with the same rules (ad_stamp_valid): this runs for every
 ** record's Published and Updated, where ad_iso8601 cost 10% of the scan's
 ** instructions. */
 static int ad_stamp_ok(const char *t, size_t n) {
-  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   char iso[21];
   /* "dddd-dd-" "dd dd:dd" ":dd+dd:d" "d", little-endian words */
   if (n == 25 &&
@@ -333,9 +332,7 @@ static int ad_stamp_ok(const char *t, size_t n) {
     int mo = (t[5] - '0') * 10 + (t[6] - '0'), d = (t[8] - '0') * 10 + (t[9] - '0');
     int h = (t[11] - '0') * 10 + (t[12] - '0'), mi = (t[14] - '0') * 10 + (t[15] - '0');
     int se = (t[17] - '0') * 10 + (t[18] - '0');
-    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || se > 60) return 0;
-    if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 0;
-    return 1;
+    return ad_stamp_valid(y, mo, d, h, mi, se);
   }
   return ad_iso8601(t, n, iso) != 0;
 }

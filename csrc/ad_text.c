@@ -712,6 +712,13 @@ static int ad_num(const char *s, size_t k) {
   return v;
 }
 
+int ad_stamp_valid(int y, int mo, int d, int h, int mi, int se) {
+  /* no 30 February: an impossible date is no timestamp */
+  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || se > 60) return 0;
+  return !(mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+}
+
 size_t ad_iso8601(const char *s, size_t n, char out[21]) {
   int Y, M, D, h, mi, se, off = 0;
   size_t i = 19;
@@ -727,14 +734,7 @@ size_t ad_iso8601(const char *s, size_t n, char out[21]) {
     return 0;
   Y = ad_num(s, 4); M = ad_num(s + 5, 2); D = ad_num(s + 8, 2);
   h = ad_num(s + 11, 2); mi = ad_num(s + 14, 2); se = ad_num(s + 17, 2);
-  if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || mi > 59 || se > 60)
-    return 0;
-  {  /* no 30 February: an impossible date is no timestamp */
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (D > mdays[M - 1] ||
-        (M == 2 && D == 29 && !((Y % 4 == 0 && Y % 100 != 0) || Y % 400 == 0)))
-      return 0;
-  }
+  if (!ad_stamp_valid(Y, M, D, h, mi, se)) return 0;
   if (i < n && s[i] == '.') {  /* fractional seconds: dropped */
     i++;
     while (i < n && ad_isdigit((unsigned char)s[i])) i++;

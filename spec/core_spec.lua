@@ -431,17 +431,18 @@ describe("messy but harmless layout", function()
     assert.are.equal(2, c[2].version)
   end)
 
+  -- one catalog record with these Published (and Updated) values
+  local function dated(source, published, updated)
+    local lines = { "# Arxiv Papers in cs.CV on 2019-10-19", "### Odd dates",
+      "- **Arxiv ID**: http://arxiv.org/abs/1910.00004v1", "- **Categories**: **cs.CV**",
+      "- **Published**: " .. published }
+    if updated then lines[#lines + 1] = "- **Updated**: " .. updated end
+    for _, l in ipairs({ "- **Authors**: A. Author", "- **Summary**: Short.", "" }) do lines[#lines + 1] = l end
+    return ad.parse(table.concat(lines, "\n"), source)
+  end
+
   it("keeps a record whose Published or Updated is not a date, and says so", function()
-    local c = ad.parse(table.concat({
-      "# Arxiv Papers in cs.CV on 2019-10-19",
-      "### Odd dates",
-      "- **Arxiv ID**: http://arxiv.org/abs/1910.00004v1",
-      "- **Categories**: **cs.CV**",
-      "- **Published**: not-a-date",
-      "- **Updated**: 2024-13-45 99:99:99",
-      "- **Authors**: A. Author",
-      "- **Summary**: Short.",
-      ""}, "\n"), "dates.md")
+    local c = dated("dates.md", "not-a-date", "2024-13-45 99:99:99")
     assert.are.equal(1, #c)
     assert.is_nil(c[1].published)
     assert.is_nil(c[1].updated)
@@ -460,10 +461,7 @@ describe("messy but harmless layout", function()
       "2019-10-19 00:02:48+00:0x", "2019-10-19\2400:02:48+00:00", "1900-02-29 00:00:00+00:00",
       "2000-02-29 00:00:00+00:00", "2019-1a-19 00:02:48+00:00", "2019-10-19 00:02:48+00:00 " }
     for _, st in ipairs(stamps) do
-      local c = ad.parse(table.concat({
-        "# Arxiv Papers in cs.CV on 2019-10-19", "### T",
-        "- **Arxiv ID**: http://arxiv.org/abs/1910.00004v1", "- **Categories**: **cs.CV**",
-        "- **Published**: " .. st, "- **Authors**: A. Author", "- **Summary**: Short.", ""}, "\n"), "d.md")
+      local c = dated("d.md", st)
       local warned = #c:warnings() > 0
       assert.are.equal(c[1].published == nil, warned, st)
     end

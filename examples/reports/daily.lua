@@ -113,7 +113,8 @@ return function(ad, args)
     for _, k in ipairs{"categories", "keywords", "authors"} do
       if #I[k] > 0 then what[#what + 1] = table.concat(I[k], ", ") end
     end
-    if #papers == 0 and not opts.digest then
+    -- (nothing matched: was there a digest that day at all?)
+    if #papers == 0 and #src:where(f.date(opts.day)):limit(1):collect() == 0 then
       write("No digest of that day in the archive.\n")
       return
     end
@@ -136,7 +137,5 @@ return function(ad, args)
     :query(wanted)
     :where(exact)
     :rank(function(p) return (reasons(p)) end)
-    :format(render, {day = day,
-      -- (is there a digest that day at all? then "0 papers match")
-      digest = #src:where(f.date(day)):limit(1):collect() > 0})
+    :format(render, {day = day})
 end

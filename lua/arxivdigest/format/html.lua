@@ -210,14 +210,26 @@ M.tokens = tokens
 
 -- The query's own terms (not negated ones), as tokens: left out of the
 -- top terms.
+-- The positive prefix terms of a query AST (segment* in "segment* -nerf*")
+local function prefixes(node, positive, out)
+  local t = node.type
+  if t == "term" and node.prefix and positive then out[#out + 1] = node.text
+  elseif t == "not" then prefixes(node[1], not positive, out)
+  elseif t == "and" or t == "or" then
+    for i = 1, #node do prefixes(node[i], positive, out) end
+  end
+  return out
+end
+
 local function query_tokens(q)
   local out = {}
   if type(q) ~= "string" or q == "" then return out end
-  local texts
+  local texts, ast
   local okq, query = pcall(require, "arxivdigest.query")
   if okq then
-    local ok, ast = pcall(query.parse, q)
+    local ok, parsed = pcall(query.parse, q)
     if ok then
+      ast = parsed
       local okt, t = pcall(query.terms, ast)
       if okt then texts = t end
     end
@@ -226,13 +238,11 @@ local function query_tokens(q)
   for _, t in ipairs(texts) do
     for _, tok in ipairs(tokens(tostring(t))) do out[tok] = true end
   end
-  -- prefixes (segment*) in the array part: every word they expand to is
-  -- the query's own too (not a negated one: -segment*)
-  for minus, word in q:gmatch("(%-?)([%w%-]+)%*") do
-    if minus == "" then
-      local tok = tokens(word)[1]
-      if tok then out[#out + 1] = tok end
-    end
+  -- prefixes in the array part: every word they expand to is the query's
+  -- own too (not a negated one's)
+  for _, pre in ipairs(ast and prefixes(ast, true, {}) or {}) do
+    local tok = tokens(pre)[1]
+    if tok then out[#out + 1] = tok end
   end
   return out
 end
