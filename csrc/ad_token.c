@@ -216,8 +216,39 @@ static int ad_tk_group(ad_tokenizer *t) {
   return 1;
 }
 
+/* The common token, a plain ASCII word: ASCII word characters after ASCII
+** separators, ended by the end of the text or an ASCII separator other than
+** the hyphen. Returns 1 with *tk set, else 0 with t->at moved past the
+** ASCII separators only (the general scan then starts from the same word). */
+static int ad_tk_plain(ad_tokenizer *t, ad_tok *tk) {
+  const unsigned char *src = t->src;
+  const size_t n = t->n;
+  size_t at = t->at, st;
+  char *const buf = t->buf;
+  uint32_t len = 0;
+  unsigned c;
+  while (at < n && (c = src[at]) < 0x80 && (ad_tk_ascii[c] == 0 || ad_tk_ascii[c] == '-')) at++;
+  st = at;
+  while (at < n && (c = src[at]) < 0x80) {
+    unsigned f = ad_tk_ascii[c];
+    if (f == 0 || f == '-') break;
+    if (len < AD_TOK_MAX) buf[len++] = (char)f;
+    at++;
+  }
+  if (len == 0 || (at < n && (src[at] >= 0x80 || src[at] == '-'))) {
+    t->at = st;
+    return 0;
+  }
+  t->at = at;
+  tk->s = buf; tk->len = len; tk->kind = AD_TK_WORD;
+  tk->start = (uint32_t)st; tk->end = (uint32_t)at;
+  tk->pos = t->pos++;
+  return 1;
+}
+
 int ad_tok_next(ad_tokenizer *t, ad_tok *tk) {
   int e;
+  if (t->emit >= t->nparts && ad_tk_plain(t, tk)) return 1;
   while (t->emit >= t->nparts) {
     if (!ad_tk_group(t)) return 0;
   }

@@ -324,6 +324,24 @@ describe("ad.index", function()
     assert.same({ "leal-taixe", "leal", "taixe" }, require("arxivdigest.index").tokens("Leal-Taixé"))
     assert.same({ "muller" }, core.tokens("Mu\204\136ller"))
   end)
+
+  it("tokens: a plain ASCII word ends only at an ASCII separator that is not a hyphen", function()
+    -- each ending below leaves the common plain-word path for the general scan
+    assert.same({ "net", "x-ray", "x", "ray", "a" }, core.tokens("Net, X-ray a"))
+    assert.same({ "cafe", "cafes" }, core.tokens("Café cafés"))
+    assert.same({ "softhyphen" }, core.tokens("soft\194\173hyphen"))      -- U+00AD ignored
+    assert.same({ "a-b", "a", "b" }, core.tokens("a\226\128\144b"))         -- U+2010 hyphen
+    assert.same({ "a", "b" }, core.tokens("a\226\128\148b"))               -- U+2014 separates
+    assert.same({ "a", "b" }, core.tokens("a--b"))
+    assert.same({ "a" }, core.tokens("-a-"))
+    assert.same({ "ab", "c" }, core.tokens("AB\255c"))                     -- invalid byte
+    assert.same({ "x" }, core.tokens("x"))
+    local long = string.rep("Ab", 40)                                      -- 80 bytes
+    local t = core.tokens(long .. " " .. long .. "-z")
+    assert.same(string.rep("ab", 32), t[1])                                -- cut at 64 bytes
+    assert.same(string.rep("ab", 32), t[2])                                -- a part of the group
+    assert.equal("z", t[3])
+  end)
 end)
 
 describe("saved index", function()
