@@ -409,6 +409,56 @@ describe("cli on a real archive (issue 12)", function()
     assert.equal("arxivdigest: template: unknown field bogus", e5:match("^[^(]*"):gsub("%s+$", ""))
   end)
 
+  it("-o writes to /dev/null, a named pipe and a device in place; refuses a directory and a disk", function()
+    local sq = H_.shell_quote
+    -- /dev/null: every command that writes -o, with or without -f
+    local one = "examples/data/003_ce175d6736be5667.txt"
+    for _, argv in ipairs{{"search", "depth"}, {"search", "depth", "-f", "csv"}, {"show", "2005.09623"},
+        {"export", "--to", "jsonl", one}, {"stats"}, {"similar", "2005.09623"},
+        {"report", "examples/reports/weekly.lua"}, {"report", "examples/reports/weekly.lua", "--sandbox"},
+        {"filter", "examples/filters/code-release.lua"}} do
+      argv[#argv + 1] = "-o"
+      argv[#argv + 1] = "/dev/null"
+      local s, out, err = run(table.unpack(argv))
+      assert.equal(0, s, table.concat(argv, " ") .. ": " .. err)
+      assert.equal("", out, table.concat(argv, " "))
+    end
+    local dir = H_.tmpname()
+    assert(os.execute("mkdir " .. sq(dir) .. " && mkfifo " .. sq(dir .. "/fifo")))
+    -- a named pipe made with mkfifo: the reader gets what stdout would
+    local rc, msg = H_.sh("(timeout 60 cat " .. sq(dir .. "/fifo") .. " > " .. sq(dir .. "/got") .. " & "
+      .. "timeout 60 bin/arxivdigest export --to csv " .. one .. " -o " .. sq(dir .. "/fifo") .. "; "
+      .. "s=$?; wait; exit $s)")
+    assert.equal(0, rc, msg)
+    local _, want = shell("export --to csv " .. one)
+    assert.equal(want, H_.read(dir .. "/got"))
+    -- a device: written in place, its errors named (root: a /dev/full of our own)
+    local dev = os.execute("mknod " .. sq(dir .. "/full") .. " c 1 7 2>/dev/null")
+    if dev then
+      local s, _, err = run("export", "--to", "csv", one, "-o", dir .. "/full")
+      assert.equal(1, s)
+      assert.equal("arxivdigest: " .. dir .. "/full: No space left on device\n", err)
+    end
+    -- refused as before: a directory; and a block device (a disk) is never written
+    assert(os.execute("mkdir " .. sq(dir .. "/sub")))
+    local s, _, err = run("export", "--to", "csv", one, "-o", dir .. "/sub")
+    assert.equal(1, s)
+    assert.equal("arxivdigest: " .. dir .. "/sub: Is a directory\n", err)
+    local blk = os.execute("mknod " .. sq(dir .. "/disk") .. " b 7 200 2>/dev/null")
+    if blk then
+      s, _, err = run("export", "--to", "csv", one, "-o", dir .. "/disk")
+      assert.equal(1, s)
+      assert.equal("arxivdigest: " .. dir .. "/disk: not a regular file (a block device)\n", err)
+    end
+    -- nothing renamed over, nothing left beside them
+    local _, ls = H_.sh("ls -la " .. sq(dir))
+    os.execute("rm -rf " .. sq(dir))
+    assert.truthy(ls:find("\np[^\n]* fifo\n"), ls)
+    if dev then assert.truthy(ls:find("\nc[^\n]* full\n"), ls) end
+    if blk then assert.truthy(ls:find("\nb[^\n]* disk\n"), ls) end
+    assert.is_nil(ls:find("%.tmp"), ls)
+  end)
+
   it("counts a paper once for a category or author its record lists twice, and only digest files", function()
     local stats = require "arxivdigest.stats"
     local dir = os.tmpname()

@@ -41,7 +41,8 @@ end
 local COMMON = {
   {long = "help", short = "h", doc = "show this help"},
   {long = "index", short = "i", value = "FILE", doc = "read a saved index (*.adx) instead of digest files"},
-  {long = "output", short = "o", value = "FILE", doc = "write to FILE (atomically) instead of stdout"},
+  {long = "output", short = "o", value = "FILE",
+   doc = "write to FILE, not stdout (atomically; /dev/null, a FIFO: in place)"},
   {long = "format", short = "f", value = "FMT", doc = format_doc},
   {long = "limit", short = "n", value = "N", doc = "at most N papers"},
   {long = "warnings", doc = "list every warning about the input (default: a summary)"},
@@ -391,6 +392,8 @@ function Ctx:output_format(default)
   if self.opts.output then
     local name = fm.for_path(self.opts.output)
     if name then return name end
+    -- /dev/null, a FIFO: no name to tell by, the command's default
+    if require("arxivdigest.output").in_place(self.opts.output) then return default end
     usage_error(format("cannot tell the format of '%s' from its name: give -f FORMAT (%s)",
       self.opts.output, concat(fm.names(), ", ")))
   end
@@ -410,7 +413,7 @@ function Ctx:output(pipe, default_fmt, fmt_opts)
   if not ok then usage_error((tostring(err):gsub("^.-bad argument #1 to 'format' %((.*)%)$", "%1"))) end
   pipe = err
   if self.opts.output then
-    local n, werr = pipe:write(self.opts.output)
+    local n, werr = self:write_to(self.opts.output, pipe)
     if not n then error(tostring(werr), 0) end
     return n
   end
@@ -419,10 +422,19 @@ function Ctx:output(pipe, default_fmt, fmt_opts)
   return pipe:write(function(s) out:write(s) end)
 end
 
---- Writes text to -o FILE (atomically) or stdout.
+--- Writes a pipeline to path as -o does (arxivdigest.output.write: a file
+--- atomically; a named pipe or a character device such as /dev/null in
+--- place): the number of papers, or nil, "path: reason".
+function Ctx.write_to(_, path, pipe)
+  return require("arxivdigest.output").write(path, function(write)
+    return pipe:write(write, path)
+  end)
+end
+
+--- Writes text to -o FILE (as write_to does) or stdout.
 function Ctx:write_text(text)
   if self.opts.output then
-    local ok, err = require("arxivdigest.output").atomic(self.opts.output, function(write) write(text) end)
+    local ok, err = require("arxivdigest.output").write(self.opts.output, function(write) write(text) end)
     if not ok then error(tostring(err), 0) end
   else
     self.stdout:write(text)
@@ -657,7 +669,7 @@ M.register("report", {
     if limit then pipe = pipe:limit(limit) end
     if ctx.opts.format then ctx:output(pipe, nil)   -- -f overrides the report's format
     elseif ctx.opts.output then
-      local n, werr = pipe:write(ctx.opts.output)
+      local n, werr = ctx:write_to(ctx.opts.output, pipe)
       if not n then error(tostring(werr), 0) end
     else
       pipe:write(ctx.stdout == io.stdout and io.stdout or function(s) ctx.stdout:write(s) end)
