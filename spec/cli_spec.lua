@@ -243,6 +243,47 @@ describe("cli", function()
     os.remove(path)
   end)
 
+  it("--verify checks every checksum of -i INDEX first: a damaged index fails at once", function()
+    local path = H_.tmpname() .. ".adx"
+    local bad = H_.tmpname() .. ".adx"
+    local s0, _, e0 = run("index", "build", "examples/data", "-o", path)
+    assert.equal(0, s0, e0)
+    -- one byte flipped in the middle of the body
+    local bytes = H_.read(path)
+    local at = #bytes // 2
+    H_.write(bad, bytes:sub(1, at - 1) .. string.char(bytes:byte(at) ~ 0xff) .. bytes:sub(at + 1))
+    local cmds = {{"index", "info"}, {"index", "update"}, {"search", "depth"}, {"show", "2005.09623"},
+      {"stats"}, {"export", "--to", "csv"}, {"similar", "2005.09623"}, {"recommend", "--like", "2005.09623"},
+      {"filter", "examples/filters/code-release.lua"}, {"report", "examples/reports/weekly.lua"}}
+    for _, argv in ipairs(cmds) do
+      local a = {table.unpack(argv)}
+      for _, x in ipairs{"-i", bad, "--verify", "-o", "/dev/null"} do a[#a + 1] = x end
+      local s, out, err = run(table.unpack(a))
+      assert.equal(1, s, table.concat(a, " "))
+      assert.equal("", out)
+      assert.equal("arxivdigest: " .. bad .. ": corrupted index (checksum mismatch)\n", err, table.concat(a, " "))
+      -- the sound index passes the same check
+      a[#argv + 2] = path
+      if argv[2] ~= "update" then
+        s, _, err = run(table.unpack(a))
+        assert.equal(0, s, table.concat(a, " ") .. ": " .. err)
+      end
+    end
+    -- without --verify the damage goes unseen by what does not read that part
+    local s1, o1 = run("index", "info", "-i", bad)
+    assert.equal(0, s1)
+    assert.matches("papers%s+210", o1)
+    -- documented, and only with -i
+    for _, cmd in ipairs{"search", "show", "index", "recommend", "stats", "export", "similar", "filter", "report"} do
+      local _, help = run(cmd, "--help")
+      assert.matches("%-%-verify%s+with %-i: check every checksum", help)
+    end
+    local s2, _, e2 = run("search", "depth", "--verify")
+    assert.equal(2, s2)
+    assert.equal("arxivdigest: --verify checks the saved index given with -i FILE ('search' got no -i)\n", e2)
+    os.remove(path); os.remove(bad); os.remove(path .. ".model"); os.remove(bad .. ".model")
+  end)
+
   it("says where a query that starts with '-' goes; index info prints k1 as given", function()
     local s, _, e = run("search", "-survey gan")
     assert.equal(2, s)

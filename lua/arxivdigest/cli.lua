@@ -45,6 +45,7 @@ local COMMON = {
    doc = "write to FILE, not stdout (atomically; /dev/null, a FIFO: in place)"},
   {long = "format", short = "f", value = "FMT", doc = format_doc},
   {long = "limit", short = "n", value = "N", doc = "at most N papers"},
+  {long = "verify", doc = "with -i: check every checksum of the index before any work"},
   {long = "warnings", doc = "list every warning about the input (default: a summary)"},
   {long = "no-progress", doc = "never show progress"},
 }
@@ -336,6 +337,16 @@ function Ctx:report_warnings(c)
   end
 end
 
+--- The saved index -i FILE (the one place the command loads one): with
+--- --verify every checksum is checked now, so that a damaged file fails at
+--- once ("FILE: corrupted index (checksum mismatch)"), not when (or if) a
+--- damaged part is read.
+function Ctx:load_index(file)
+  local idx, err = require("arxivdigest").load(file, {verify = self.opts.verify and true or nil})
+  if not idx then error(tostring(err), 0) end
+  return idx
+end
+
 --- The input: a Collection (paths or the sample) or an Index (-i, or
 --- want_index). Extra paths with -i are a usage error.
 function Ctx:input(paths, want_index)
@@ -345,9 +356,7 @@ function Ctx:input(paths, want_index)
       usage_error(format("'%s' reads the index -i %s: give no PATH (or drop -i): %s", self.cmd,
         self.opts.index, concat(paths, " ")))
     end
-    local idx, err = ad.load(self.opts.index)
-    if not idx then error(tostring(err), 0) end
-    return idx, "index"
+    return self:load_index(self.opts.index), "index"
   end
   if #paths == 0 then paths = {M.sample_dir()} end
   local t0 = now()
@@ -762,7 +771,6 @@ M.register("index", {
     ctx:need_args(pos, 1)
     local action = pos[1]
     local paths = {select(2, table.unpack(pos))}
-    local ad = require "arxivdigest"
     local t0 = now()
     if action == "build" then
       if ctx.opts.index then usage_error("'index build' reads digest files, not -i (use 'index update')") end
@@ -776,8 +784,7 @@ M.register("index", {
     elseif action == "update" then
       local file = ctx.opts.index
       if not file then usage_error("'index update' needs -i FILE (the saved index to update)") end
-      local idx, err = ad.load(file)
-      if not idx then error(tostring(err), 0) end
+      local idx = ctx:load_index(file)
       -- none: the files it indexes; with PATHs, those files (the ones still
       -- there) and PATHs, so that adding a folder never drops the others
       local which = nil
@@ -812,8 +819,7 @@ M.register("index", {
     elseif action == "info" then
       local file = ctx.opts.index
       if not file then usage_error("'index info' needs -i FILE") end
-      local idx, err = ad.load(file)
-      if not idx then error(tostring(err), 0) end
+      local idx = ctx:load_index(file)
       local info = idx:info()
       local keys = {}
       for k in pairs(info) do keys[#keys + 1] = k end
@@ -882,6 +888,9 @@ function M.main(argv, streams)
     if opts.help then
       ctx.stdout:write(help_text(cmd))
       return 0
+    end
+    if opts.verify and not opts.index then
+      usage_error(format("--verify checks the saved index given with -i FILE ('%s' got no -i)", cmd))
     end
     ctx.cmd = cmd
     ctx.opts = opts
