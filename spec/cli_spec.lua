@@ -109,6 +109,47 @@ describe("cli", function()
     assert.is_true(n >= 211)
   end)
 
+  it("export --to markdown writes listings back as listings, catalogs and mixes as catalogs", function()
+    -- parse(export(parse(file))) gives the file's papers, every field
+    local function same_papers(a, b, what)
+      assert.equal(#a, #b, what)
+      for i = 1, #a do
+        for _, f in ipairs(ad.fields()) do
+          if f ~= "source" and f ~= "line" and f ~= "raw" then
+            local x, y = a[i][f], b[i][f]
+            if type(x) == "table" then x, y = table.concat(x, "\0"), table.concat(y, "\0") end
+            assert.equal(x, y, what .. ": paper " .. i .. " " .. f)
+          end
+        end
+      end
+    end
+    local cases = {
+      {paths = {"examples/data/000_21fb7b7deb0de965.txt"}, head = "# ArXiv cs.CV --Wed, 20 May 2020\n"},
+      {paths = {"examples/data/004_6bca22daa1a0db69.txt", "examples/data/001_906e1fea553eeaa8.txt"},
+       head = "# ArXiv cs.CV --Fri, 20 Nov 2020\n"},
+      {paths = {"examples/data/003_ce175d6736be5667.txt"}, head = "# Arxiv Papers in cs.CV on 2019-10-19\n"},
+    }
+    for _, case in ipairs(cases) do
+      local s, out, err = run("export", "--to", "markdown", table.unpack(case.paths))
+      assert.equal(0, s, err)
+      assert.equal(case.head, out:match("^[^\n]*\n"))
+      same_papers(assert(ad.open(case.paths)), ad.parse(out, "out.md"), table.concat(case.paths, " "))
+      -- -f markdown and -o x.md: the same bytes
+      local path = H_.tmpname() .. ".md"
+      assert.equal(0, (run("export", "-f", "markdown", "-o", path, table.unpack(case.paths))))
+      assert.equal(out, H_.read(path))
+      os.remove(path)
+    end
+    -- listing and catalog papers together: the catalog style holds every field
+    local s, out = run("export", "--to", "markdown", "examples/data")
+    assert.equal(0, s)
+    assert.matches("^# Arxiv Papers in ", out)
+    assert.is_nil(out:find("\n# ArXiv ", 1, true))
+    local back = ad.parse(out, "out.md")
+    assert.equal(210, #back)
+    for i = 1, #back do assert.equal("catalog", back[i].format) end
+  end)
+
   it("colours the text format on a terminal, and nowhere else", function()
     if not io.open("/usr/bin/script") then
       pending("needs script(1) for a terminal")
