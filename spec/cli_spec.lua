@@ -109,6 +109,47 @@ describe("cli", function()
     assert.is_true(n >= 211)
   end)
 
+  it("export --to markdown writes listings back as listings, catalogs and mixes as catalogs", function()
+    -- parse(export(parse(file))) gives the file's papers, every field
+    local function same_papers(a, b, what)
+      assert.equal(#a, #b, what)
+      for i = 1, #a do
+        for _, f in ipairs(ad.fields()) do
+          if f ~= "source" and f ~= "line" and f ~= "raw" then
+            local x, y = a[i][f], b[i][f]
+            if type(x) == "table" then x, y = table.concat(x, "\0"), table.concat(y, "\0") end
+            assert.equal(x, y, what .. ": paper " .. i .. " " .. f)
+          end
+        end
+      end
+    end
+    local cases = {
+      {paths = {"examples/data/000_21fb7b7deb0de965.txt"}, head = "# ArXiv cs.CV --Wed, 20 May 2020\n"},
+      {paths = {"examples/data/004_6bca22daa1a0db69.txt", "examples/data/001_906e1fea553eeaa8.txt"},
+       head = "# ArXiv cs.CV --Fri, 20 Nov 2020\n"},
+      {paths = {"examples/data/003_ce175d6736be5667.txt"}, head = "# Arxiv Papers in cs.CV on 2019-10-19\n"},
+    }
+    for _, case in ipairs(cases) do
+      local s, out, err = run("export", "--to", "markdown", table.unpack(case.paths))
+      assert.equal(0, s, err)
+      assert.equal(case.head, out:match("^[^\n]*\n"))
+      same_papers(assert(ad.open(case.paths)), ad.parse(out, "out.md"), table.concat(case.paths, " "))
+      -- -f markdown and -o x.md: the same bytes
+      local path = H_.tmpname() .. ".md"
+      assert.equal(0, (run("export", "-f", "markdown", "-o", path, table.unpack(case.paths))))
+      assert.equal(out, H_.read(path))
+      os.remove(path)
+    end
+    -- listing and catalog papers together: the catalog style holds every field
+    local s, out = run("export", "--to", "markdown", "examples/data")
+    assert.equal(0, s)
+    assert.matches("^# Arxiv Papers in ", out)
+    assert.is_nil(out:find("\n# ArXiv ", 1, true))
+    local back = ad.parse(out, "out.md")
+    assert.equal(210, #back)
+    for i = 1, #back do assert.equal("catalog", back[i].format) end
+  end)
+
   it("colours the text format on a terminal, and nowhere else", function()
     if not io.open("/usr/bin/script") then
       pending("needs script(1) for a terminal")
@@ -241,6 +282,47 @@ describe("cli", function()
     assert.equal(2, s6)
     assert.matches("needs %-i FILE", e6)
     os.remove(path)
+  end)
+
+  it("--verify checks every checksum of -i INDEX first: a damaged index fails at once", function()
+    local path = H_.tmpname() .. ".adx"
+    local bad = H_.tmpname() .. ".adx"
+    local s0, _, e0 = run("index", "build", "examples/data", "-o", path)
+    assert.equal(0, s0, e0)
+    -- one byte flipped in the middle of the body
+    local bytes = H_.read(path)
+    local at = #bytes // 2
+    H_.write(bad, bytes:sub(1, at - 1) .. string.char(bytes:byte(at) ~ 0xff) .. bytes:sub(at + 1))
+    local cmds = {{"index", "info"}, {"index", "update"}, {"search", "depth"}, {"show", "2005.09623"},
+      {"stats"}, {"export", "--to", "csv"}, {"similar", "2005.09623"}, {"recommend", "--like", "2005.09623"},
+      {"filter", "examples/filters/code-release.lua"}, {"report", "examples/reports/weekly.lua"}}
+    for _, argv in ipairs(cmds) do
+      local a = {table.unpack(argv)}
+      for _, x in ipairs{"-i", bad, "--verify", "-o", "/dev/null"} do a[#a + 1] = x end
+      local s, out, err = run(table.unpack(a))
+      assert.equal(1, s, table.concat(a, " "))
+      assert.equal("", out)
+      assert.equal("arxivdigest: " .. bad .. ": corrupted index (checksum mismatch)\n", err, table.concat(a, " "))
+      -- the sound index passes the same check
+      a[#argv + 2] = path
+      if argv[2] ~= "update" then
+        s, _, err = run(table.unpack(a))
+        assert.equal(0, s, table.concat(a, " ") .. ": " .. err)
+      end
+    end
+    -- without --verify the damage goes unseen by what does not read that part
+    local s1, o1 = run("index", "info", "-i", bad)
+    assert.equal(0, s1)
+    assert.matches("papers%s+210", o1)
+    -- documented, and only with -i
+    for _, cmd in ipairs{"search", "show", "index", "recommend", "stats", "export", "similar", "filter", "report"} do
+      local _, help = run(cmd, "--help")
+      assert.matches("%-%-verify%s+with %-i: check every checksum", help)
+    end
+    local s2, _, e2 = run("search", "depth", "--verify")
+    assert.equal(2, s2)
+    assert.equal("arxivdigest: --verify checks the saved index given with -i FILE ('search' got no -i)\n", e2)
+    os.remove(path); os.remove(bad); os.remove(path .. ".model"); os.remove(bad .. ".model")
   end)
 
   it("says where a query that starts with '-' goes; index info prints k1 as given", function()
@@ -407,6 +489,56 @@ describe("cli on a real archive (issue 12)", function()
     local s5, _, e5 = run("search", "depth", "-f", "{bogus}")
     assert.equal(2, s5)
     assert.equal("arxivdigest: template: unknown field bogus", e5:match("^[^(]*"):gsub("%s+$", ""))
+  end)
+
+  it("-o writes to /dev/null, a named pipe and a device in place; refuses a directory and a disk", function()
+    local sq = H_.shell_quote
+    -- /dev/null: every command that writes -o, with or without -f
+    local one = "examples/data/003_ce175d6736be5667.txt"
+    for _, argv in ipairs{{"search", "depth"}, {"search", "depth", "-f", "csv"}, {"show", "2005.09623"},
+        {"export", "--to", "jsonl", one}, {"stats"}, {"similar", "2005.09623"},
+        {"report", "examples/reports/weekly.lua"}, {"report", "examples/reports/weekly.lua", "--sandbox"},
+        {"filter", "examples/filters/code-release.lua"}} do
+      argv[#argv + 1] = "-o"
+      argv[#argv + 1] = "/dev/null"
+      local s, out, err = run(table.unpack(argv))
+      assert.equal(0, s, table.concat(argv, " ") .. ": " .. err)
+      assert.equal("", out, table.concat(argv, " "))
+    end
+    local dir = H_.tmpname()
+    assert(os.execute("mkdir " .. sq(dir) .. " && mkfifo " .. sq(dir .. "/fifo")))
+    -- a named pipe made with mkfifo: the reader gets what stdout would
+    local rc, msg = H_.sh("(timeout 60 cat " .. sq(dir .. "/fifo") .. " > " .. sq(dir .. "/got") .. " & "
+      .. "timeout 60 bin/arxivdigest export --to csv " .. one .. " -o " .. sq(dir .. "/fifo") .. "; "
+      .. "s=$?; wait; exit $s)")
+    assert.equal(0, rc, msg)
+    local _, want = shell("export --to csv " .. one)
+    assert.equal(want, H_.read(dir .. "/got"))
+    -- a device: written in place, its errors named (root: a /dev/full of our own)
+    local dev = os.execute("mknod " .. sq(dir .. "/full") .. " c 1 7 2>/dev/null")
+    if dev then
+      local s, _, err = run("export", "--to", "csv", one, "-o", dir .. "/full")
+      assert.equal(1, s)
+      assert.equal("arxivdigest: " .. dir .. "/full: No space left on device\n", err)
+    end
+    -- refused as before: a directory; and a block device (a disk) is never written
+    assert(os.execute("mkdir " .. sq(dir .. "/sub")))
+    local s, _, err = run("export", "--to", "csv", one, "-o", dir .. "/sub")
+    assert.equal(1, s)
+    assert.equal("arxivdigest: " .. dir .. "/sub: Is a directory\n", err)
+    local blk = os.execute("mknod " .. sq(dir .. "/disk") .. " b 7 200 2>/dev/null")
+    if blk then
+      s, _, err = run("export", "--to", "csv", one, "-o", dir .. "/disk")
+      assert.equal(1, s)
+      assert.equal("arxivdigest: " .. dir .. "/disk: not a regular file (a block device)\n", err)
+    end
+    -- nothing renamed over, nothing left beside them
+    local _, ls = H_.sh("ls -la " .. sq(dir))
+    os.execute("rm -rf " .. sq(dir))
+    assert.truthy(ls:find("\np[^\n]* fifo\n"), ls)
+    if dev then assert.truthy(ls:find("\nc[^\n]* full\n"), ls) end
+    if blk then assert.truthy(ls:find("\nb[^\n]* disk\n"), ls) end
+    assert.is_nil(ls:find("%.tmp"), ls)
   end)
 
   it("counts a paper once for a category or author its record lists twice, and only digest files", function()

@@ -930,6 +930,50 @@ describe("markdown round trip through the parser", function()
     assert.is_true(records >= 210)
   end)
 
+  it("by default writes papers all read from listings as a listing, others as a catalog", function()
+    if not need_core() then return end
+    local files = files_in("examples/data")
+    for _, dir in ipairs({ "spec/fixtures/catalog", "spec/fixtures/listing" }) do
+      for _, f in ipairs(files_in(dir)) do files[#files + 1] = f end
+    end
+    local styles = {}
+    for _, path in ipairs(files) do
+      local c = ad.parse(read(path), path)
+      local formats = {}
+      for i = 1, #c do formats[c[i].format] = true end
+      if #c > 0 and not (formats.listing and formats.catalog) then
+        local kind = formats.listing and "listing" or "catalog"
+        -- no style given: format, crosslist (and every other field) come back
+        local out, c2 = roundtrip(c, nil, path)
+        local head = kind == "listing" and "^# ArXiv " or "^# Arxiv Papers in "
+        assert.truthy(out:find(head), path)
+        for i = 1, #c do
+          assert.are.equal(kind, c2[i].format, path)
+          -- a whole listing written back keeps its numbers too
+          if kind == "listing" then assert.are.equal(c[i].position, c2[i].position, path .. " " .. i) end
+        end
+        styles[kind] = (styles[kind] or 0) + 1
+      end
+    end
+    assert.is_true((styles.listing or 0) >= 4 and (styles.catalog or 0) >= 3)
+    -- a mix of listing and catalog papers: catalog (it holds every field)
+    local lst = ad.parse(read("examples/data/000_21fb7b7deb0de965.txt"), "000")
+    local cat = ad.parse(read("examples/data/003_ce175d6736be5667.txt"), "003")
+    local mixed = { lst[1], lst[2], cat[1] }
+    local out = format.render(mixed, "markdown")
+    assert.truthy(out:find("^# Arxiv Papers in "))
+    assert.is_nil(out:find("\n# ArXiv ", 1, true))
+    local c3 = ad.parse(out, "mixed.md")
+    assert.are.equal(3, #c3)
+    for i = 1, 3 do assert.are.equal("catalog", c3[i].format) end
+    -- a ranked list (search by score, recommendations) is for reading: catalog
+    local ranked = format.render({ lst[3], lst[1] }, "markdown", { ranked = true })
+    assert.truthy(ranked:find("\n%- %*%*Arxiv ID%*%*: "))
+    assert.is_nil(ranked:find("[ :arrow_down: ]", 1, true))
+    -- the style asked for wins
+    assert.truthy(format.render({ lst[1] }, "markdown", { style = "catalog" }):find("^# Arxiv Papers in "))
+  end)
+
   it("re-creates the crosslist blocks of the seed listings", function()
     if not need_core() then return end
     local c = ad.parse(read("examples/data/000_21fb7b7deb0de965.txt"), "000")

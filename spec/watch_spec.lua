@@ -265,6 +265,10 @@ describe("watch", function()
         assert.are.equal(0, rc, label .. ": " .. out)
         local d = delivered_now(dir)
         seq[#seq + 1] = {label = label, out = out, delivered = d}
+        -- the summary's papers: the archive's papers, each once (a paper
+        -- of a pending file that the saved index holds too counted twice)
+        local _, narchive = ids_of({dir .. "/archive"})
+        assert.are.equal(narchive, tonumber(out:match("%((%d+) papers, %d+ pending files?%)")), label .. ": " .. out)
         return d, out
       end
       -- day 1: the first run delivers the newest digest day (the only one)
@@ -390,6 +394,9 @@ describe("watch", function()
       assert.truthy(seq[5].out:find("index: 4 new files (more than pending = 3)", 1, true), seq[5].out)
       assert.truthy(seq[5].out:find("0 pending files)", 1, true), seq[5].out)
       assert.truthy(seq[6].out:find("1 pending file)", 1, true), seq[6].out)
+      -- day 6's file lists 1910.11126 (v2), which the saved index holds: one paper, not two
+      local _, n5 = ids_of({dir .. "/archive"})
+      assert.truthy(seq[6].out:find("(" .. n5 .. " papers, 1 pending file)", 1, true), seq[6].out)
       assert.truthy(seq[7].out:find("index: 0 files changed, 1 removed", 1, true), seq[7].out)
       assert.truthy(seq[8].out:find("1 pending file)", 1, true), seq[8].out)
     end)

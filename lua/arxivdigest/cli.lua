@@ -41,9 +41,11 @@ end
 local COMMON = {
   {long = "help", short = "h", doc = "show this help"},
   {long = "index", short = "i", value = "FILE", doc = "read a saved index (*.adx) instead of digest files"},
-  {long = "output", short = "o", value = "FILE", doc = "write to FILE (atomically) instead of stdout"},
+  {long = "output", short = "o", value = "FILE",
+   doc = "write to FILE, not stdout (atomically; /dev/null, a FIFO: in place)"},
   {long = "format", short = "f", value = "FMT", doc = format_doc},
   {long = "limit", short = "n", value = "N", doc = "at most N papers"},
+  {long = "verify", doc = "with -i: check every checksum of the index before any work"},
   {long = "warnings", doc = "list every warning about the input (default: a summary)"},
   {long = "no-progress", doc = "never show progress"},
 }
@@ -335,6 +337,16 @@ function Ctx:report_warnings(c)
   end
 end
 
+--- The saved index -i FILE (the one place the command loads one): with
+--- --verify every checksum is checked now, so that a damaged file fails at
+--- once ("FILE: corrupted index (checksum mismatch)"), not when (or if) a
+--- damaged part is read.
+function Ctx:load_index(file)
+  local idx, err = require("arxivdigest").load(file, {verify = self.opts.verify and true or nil})
+  if not idx then error(tostring(err), 0) end
+  return idx
+end
+
 --- The input: a Collection (paths or the sample) or an Index (-i, or
 --- want_index). Extra paths with -i are a usage error.
 function Ctx:input(paths, want_index)
@@ -344,9 +356,7 @@ function Ctx:input(paths, want_index)
       usage_error(format("'%s' reads the index -i %s: give no PATH (or drop -i): %s", self.cmd,
         self.opts.index, concat(paths, " ")))
     end
-    local idx, err = ad.load(self.opts.index)
-    if not idx then error(tostring(err), 0) end
-    return idx, "index"
+    return self:load_index(self.opts.index), "index"
   end
   if #paths == 0 then paths = {M.sample_dir()} end
   local t0 = now()
@@ -391,6 +401,8 @@ function Ctx:output_format(default)
   if self.opts.output then
     local name = fm.for_path(self.opts.output)
     if name then return name end
+    -- /dev/null, a FIFO: no name to tell by, the command's default
+    if require("arxivdigest.output").in_place(self.opts.output) then return default end
     usage_error(format("cannot tell the format of '%s' from its name: give -f FORMAT (%s)",
       self.opts.output, concat(fm.names(), ", ")))
   end
@@ -410,7 +422,7 @@ function Ctx:output(pipe, default_fmt, fmt_opts)
   if not ok then usage_error((tostring(err):gsub("^.-bad argument #1 to 'format' %((.*)%)$", "%1"))) end
   pipe = err
   if self.opts.output then
-    local n, werr = pipe:write(self.opts.output)
+    local n, werr = self:write_to(self.opts.output, pipe)
     if not n then error(tostring(werr), 0) end
     return n
   end
@@ -419,10 +431,19 @@ function Ctx:output(pipe, default_fmt, fmt_opts)
   return pipe:write(function(s) out:write(s) end)
 end
 
---- Writes text to -o FILE (atomically) or stdout.
+--- Writes a pipeline to path as -o does (arxivdigest.output.write: a file
+--- atomically; a named pipe or a character device such as /dev/null in
+--- place): the number of papers, or nil, "path: reason".
+function Ctx.write_to(_, path, pipe)
+  return require("arxivdigest.output").write(path, function(write)
+    return pipe:write(write, path)
+  end)
+end
+
+--- Writes text to -o FILE (as write_to does) or stdout.
 function Ctx:write_text(text)
   if self.opts.output then
-    local ok, err = require("arxivdigest.output").atomic(self.opts.output, function(write) write(text) end)
+    local ok, err = require("arxivdigest.output").write(self.opts.output, function(write) write(text) end)
     if not ok then error(tostring(err), 0) end
   else
     self.stdout:write(text)
@@ -657,7 +678,7 @@ M.register("report", {
     if limit then pipe = pipe:limit(limit) end
     if ctx.opts.format then ctx:output(pipe, nil)   -- -f overrides the report's format
     elseif ctx.opts.output then
-      local n, werr = pipe:write(ctx.opts.output)
+      local n, werr = ctx:write_to(ctx.opts.output, pipe)
       if not n then error(tostring(werr), 0) end
     else
       pipe:write(ctx.stdout == io.stdout and io.stdout or function(s) ctx.stdout:write(s) end)
@@ -750,7 +771,6 @@ M.register("index", {
     ctx:need_args(pos, 1)
     local action = pos[1]
     local paths = {select(2, table.unpack(pos))}
-    local ad = require "arxivdigest"
     local t0 = now()
     if action == "build" then
       if ctx.opts.index then usage_error("'index build' reads digest files, not -i (use 'index update')") end
@@ -764,8 +784,7 @@ M.register("index", {
     elseif action == "update" then
       local file = ctx.opts.index
       if not file then usage_error("'index update' needs -i FILE (the saved index to update)") end
-      local idx, err = ad.load(file)
-      if not idx then error(tostring(err), 0) end
+      local idx = ctx:load_index(file)
       -- none: the files it indexes; with PATHs, those files (the ones still
       -- there) and PATHs, so that adding a folder never drops the others
       local which = nil
@@ -800,8 +819,7 @@ M.register("index", {
     elseif action == "info" then
       local file = ctx.opts.index
       if not file then usage_error("'index info' needs -i FILE") end
-      local idx, err = ad.load(file)
-      if not idx then error(tostring(err), 0) end
+      local idx = ctx:load_index(file)
       local info = idx:info()
       local keys = {}
       for k in pairs(info) do keys[#keys + 1] = k end
@@ -870,6 +888,9 @@ function M.main(argv, streams)
     if opts.help then
       ctx.stdout:write(help_text(cmd))
       return 0
+    end
+    if opts.verify and not opts.index then
+      usage_error(format("--verify checks the saved index given with -i FILE ('%s' got no -i)", cmd))
     end
     ctx.cmd = cmd
     ctx.opts = opts

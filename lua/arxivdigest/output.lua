@@ -10,6 +10,15 @@
 -- it was. A path that is not a regular file (a directory, a device, a
 -- named pipe) is refused before anything is written. Errors name path (never the temporary file): an I/O failure
 -- returns nil, "path: reason"; an error raised by fn is raised again.
+--
+--   local n, err = output.write("/dev/null", fn)
+--
+-- is what the command's -o does: a regular file (or a new one) is written
+-- as output.atomic writes it; a named pipe or a character device that is
+-- there (/dev/null, a FIFO made with mkfifo, a terminal) is opened and
+-- written in place: never renamed over, never removed, nothing made beside
+-- it. A directory, a block device (a disk) and a socket are refused as
+-- output.atomic refuses them.
 
 local io, os, string, math = io, os, string, math
 local type, error, pcall, tostring, setmetatable, getmetatable =
@@ -82,6 +91,42 @@ function M.atomic(path, fn)
   end
   if res == nil then return true end
   return res
+end
+
+-- what output.write writes in place (the others are written atomically
+-- or refused)
+local IN_PLACE = {["named pipe"] = true, ["character device"] = true}
+
+--- Like atomic, but a named pipe or a character device is written in place.
+function M.write(path, fn)
+  if type(path) ~= "string" or path == "" then
+    error("bad argument #1 to 'write' (path expected, got " .. type(path) .. ")", 2)
+  end
+  local kind = require("arxivdigest.core").filetype(path)
+  if not IN_PLACE[kind] then return M.atomic(path, fn) end
+  -- (a FIFO: the open waits for a reader, as a shell's `> fifo` does)
+  local fh, oerr = io.open(path, "wb")
+  if not fh then return nil, tostring(oerr) end
+  local function write(s)
+    local ok, werr = fh:write(s)
+    if not ok then error(setmetatable({msg = path .. ": " .. tostring(werr)}, IOError), 0) end
+  end
+  local ok, res = pcall(fn, write)
+  if not ok then
+    fh:close()
+    if getmetatable(res) == IOError then return nil, res.msg end
+    error(res, 0)
+  end
+  local cok, cerr = fh:close()
+  if not cok then return nil, path .. ": " .. tostring(cerr) end
+  if res == nil then return true end
+  return res
+end
+
+--- Whether output.write writes path in place (an existing named pipe or
+-- character device): no name to tell a format by, no rename.
+function M.in_place(path)
+  return IN_PLACE[require("arxivdigest.core").filetype(path)] == true
 end
 
 return M

@@ -105,8 +105,9 @@ function Remote:papers()
   end
 end
 
---- Writes to a path (atomically, by the host), a file, or a function.
-function Remote:write(target)
+--- Writes to a path (atomically, by the host), a file, or a function
+--- (`hint`, a file name, chooses its format as Pipeline:write's does).
+function Remote:write(target, hint)
   local t = type(target)
   if target == nil then target = io.stdout end
   if t == "string" then
@@ -116,7 +117,7 @@ function Remote:write(target)
   elseif io.type(target) == "file" then
     return rcall(self, "write", function(s) assert(target:write(s)) end)
   elseif t == "function" then
-    return rcall(self, "write", target)
+    return rcall(self, "write", target, hint)
   elseif t == "table" and type(target.write) == "function" then
     return rcall(self, "write", function(s) target:write(s) end)
   end

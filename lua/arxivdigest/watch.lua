@@ -743,7 +743,16 @@ function M.open_archive(cfg, opts)
   add_files(base_files or base:files(), "index")
   if delta then add_files(delta:files(), "pending") end
   info.pending = #pending
-  info.papers = #base + (delta and #delta or 0)
+  -- the archive's papers, each once: a paper of a pending file that the
+  -- saved index holds too (listed again: a cross-list, a new version) is
+  -- one paper, not two
+  local papers = #base
+  if delta then
+    for p in delta:papers() do
+      if not base:get(p.id) then papers = papers + 1 end
+    end
+  end
+  info.papers = papers
   info.time = core.now() - t0
   return setmetatable({cfg = cfg, base = base, delta = delta, files = files, newest = newest,
     key_of = key_of, info = info, save = opts.save, log = opts.log or function() end}, Archive)

@@ -1,8 +1,13 @@
 -- arxivdigest.format.markdown: write papers back in the two digest formats
 -- the parser reads, so that parsing the output gives the same records.
 --
---   opts.style = "catalog" (default) | "listing" | "auto" (each paper in the
---                format it was read from: p.format)
+--   opts.style = "catalog" | "listing" | "auto" (each paper in the format
+--                it was read from: p.format); default: "listing" when every
+--                paper was read from a daily listing (p.format) and the
+--                output is not ranked (opts.ranked: a search by score, a
+--                recommendation: a list for reading, not a digest), so
+--                that a listing written back parses to the same records;
+--                else "catalog" (it holds every field)
 --   opts.category  header category (catalog: default the category every
 --                  paper of the day shares, else the most common primary;
 --                  listing: always the paper's primary category)
@@ -293,8 +298,18 @@ function M.date_ordered(papers)
   return up or down or #papers >= 2 * runs
 end
 
+-- The default style: listing when every paper was read from a daily
+-- listing (and there is one) and the output is not ranked, else catalog.
+function M.default_style(papers, opts)
+  if #papers == 0 or (type(opts) == "table" and opts.ranked) then return "catalog" end
+  for i = 1, #papers do
+    if papers[i].format ~= "listing" then return "catalog" end
+  end
+  return "listing"
+end
+
 function M.render(papers, opts, write)
-  local style = opts.style or "catalog"
+  local style = opts.style or M.default_style(papers, opts)
   local headers = M.date_ordered(papers)
   if style == "catalog" then
     render_catalog(papers, opts, write, headers)
