@@ -20,19 +20,24 @@ void lad_alloc(lua_State *L, ad_alloc *a) {
   a->f = (ad_allocf)lua_getallocf(L, &a->ud);
 }
 
+/* A failed core call raises its reason. Bad data or I/O (a file, an
+** index) is not a mistake in the calling script: the message carries no
+** script position ("FILE: corrupted index ...", as the command prints it);
+** only unknown codes keep luaL_error's position. */
 int lad_error(lua_State *L, int code, const char *what) {
   switch (code) {
-    case AD_ENOMEM: return luaL_error(L, "not enough memory");
-    case AD_EIO: return luaL_error(L, "%s: %s", what, ad_strerror(errno));
-    case AD_ETOOBIG: return luaL_error(L, "%s: file too large (limit 2 GiB)", what);
+    case AD_ENOMEM: lua_pushliteral(L, "not enough memory"); break;
+    case AD_EIO: lua_pushfstring(L, "%s: %s", what, ad_strerror(errno)); break;
+    case AD_ETOOBIG: lua_pushfstring(L, "%s: file too large (limit 2 GiB)", what); break;
     case AD_ECHANGED:
-      return luaL_error(L, "%s: source file changed since it was indexed "
-                        "(run update)", what);
+      lua_pushfstring(L, "%s: source file changed since it was indexed (run update)", what);
+      break;
     case AD_ECORRUPT:
-      return luaL_error(L, "%s: corrupted index (checksum or bounds check "
-                        "failed)", what);
+      lua_pushfstring(L, "%s: corrupted index (checksum or bounds check failed)", what);
+      break;
     default: return luaL_error(L, "%s: error %d", what, code);
   }
+  return lua_error(L);
 }
 
 int lad_fail(lua_State *L, const char *what, int e) {

@@ -178,6 +178,7 @@ lad_gen *lad_tompaper(lua_State *L, int i, uint32_t *doc, int push);
 /* The index data and corpus of the Index at i (raises on a closed index),
 ** for binding files that run core functions over an index. */
 ad_ix *lad_checkix(lua_State *L, int i, ad_corpus **corpus);
+const char *lad_ixname(lua_State *L, int ii);
 /* Frees a generation's data now (closed), or when its last holder lets
 ** it go; a borrowed generation only closes. */
 void lad_genfree(lad_gen *g);

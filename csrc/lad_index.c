@@ -116,6 +116,18 @@ static const char *lad_genname(lua_State *L, int gi) {
   return s ? s : "index";
 }
 
+/* the name of the Index handle at ii for messages (its file, or "index"):
+** the generation, which the handle keeps alive, keeps the string */
+const char *lad_ixname(lua_State *L, int ii) {
+  const char *s = "index";
+  ii = lua_absindex(L, ii);
+  if (luaL_testudata(L, ii, LAD_INDEX) == NULL) return s;
+  lua_getiuservalue(L, ii, 1);
+  if (lua_touserdata(L, -1) != NULL) s = lad_genname(L, lua_gettop(L));
+  lua_pop(L, 1);
+  return s;
+}
+
 int lad_generror(lua_State *L, int gi, int code) {
   if (code == AD_EFORMAT) return luaL_error(L, "malformed query tree");
   return lad_error(L, code, lad_genname(L, gi));

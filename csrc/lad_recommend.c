@@ -87,10 +87,10 @@ static int lad_rres_gc(lua_State *L) {
   return 0;
 }
 
-/* Raise the error of a failed core call; badfile: the file that failed. */
-static int lad_rerror(lua_State *L, ad_corpus *c, int st, uint32_t badfile) {
-  if (st == AD_ECORRUPT)
-    return luaL_error(L, "corrupted index (checksum or bounds check failed)");
+/* Raise the error of a failed core call; badfile: the file that failed;
+** ii: the stack index of the Index it read (named when it is corrupt). */
+static int lad_rerror(lua_State *L, int ii, ad_corpus *c, int st, uint32_t badfile) {
+  if (st == AD_ECORRUPT) return lad_error(L, st, lad_ixname(L, ii));
   if ((st == AD_EIO || st == AD_ECHANGED) && badfile < c->nfiles)
     return lad_error(L, st, c->files[badfile].path);
   return lad_error(L, st, "recommend");
@@ -183,7 +183,7 @@ static ad_rmodel *lad_rmodel_get(lua_State *L, int i, const ad_ropts *o,
   if (path != NULL) {
     int st = ad_rmodel_load(&m->m, &ix->a, ix, o, path, why);
     if (st == AD_EIO) *why = -(errno ? errno : EIO);
-    else if (st != AD_OK) lad_rerror(L, c, st, badfile);
+    else if (st != AD_OK) lad_rerror(L, i, c, st, badfile);
     if (*why != AD_RLOAD_OK) {
       ad_rmodel_free(&m->m);
       lua_settop(L, t - 2);
@@ -205,7 +205,7 @@ static ad_rmodel *lad_rmodel_get(lua_State *L, int i, const ad_ropts *o,
       ad_rmodel_free(&m->m);
       memset(&m->m, 0, sizeof m->m);
       st = ad_rmodel_build(&m->m, ix, c, o, &badfile);
-      if (st != AD_OK) lad_rerror(L, c, st, badfile);
+      if (st != AD_OK) lad_rerror(L, i, c, st, badfile);
       m->live = 1;
       m->sig = sig;
     }
@@ -415,7 +415,7 @@ static int lad_recommend(lua_State *L) {
   }
   res->a = ix->a;
   st = ad_recommend(ix, c, m, &o, &q, &res->r);
-  if (st != AD_OK) return lad_rerror(L, res->r.badcand ? cc : c, st, res->r.badfile);
+  if (st != AD_OK) return lad_rerror(L, res->r.badcand ? 6 : 1, res->r.badcand ? cc : c, st, res->r.badfile);
   lua_createtable(L, (int)res->r.nhits, 0);
   for (i = 0; i < res->r.nhits; i++) {
     const ad_rhit *h = &res->r.hits[i];
@@ -526,7 +526,7 @@ static int lad_index_lookup(lua_State *L) {
                                           may have closed the index) */
     uint32_t out[1], nfound;
     st = ad_find_title(ix, c, s, n, out, 1, &nfound, &badfile);
-    if (st != AD_OK) return lad_rerror(L, c, st, badfile);
+    if (st != AD_OK) return lad_rerror(L, 1, c, st, badfile);
     if (nfound == 0) { lua_pushnil(L); return 1; }
     lua_pushinteger(L, out[0]);
     lua_pushinteger(L, nfound);
@@ -548,7 +548,7 @@ static int lad_index_lookup(lua_State *L) {
       lua_pop(L, 1);
       t = nt;
       st = ad_rdoi_build(&t->t, ix, c, &badfile);
-      if (st != AD_OK) return lad_rerror(L, c, st, badfile);
+      if (st != AD_OK) return lad_rerror(L, 1, c, st, badfile);
       t->live = 1;
       t->sig = sig;
       lua_pushvalue(L, -1);

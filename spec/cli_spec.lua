@@ -314,6 +314,23 @@ describe("cli", function()
     local s1, o1 = run("index", "info", "-i", bad)
     assert.equal(0, s1)
     assert.matches("papers%s+210", o1)
+    -- and what reads it says which file is damaged, with no script position
+    -- (bad data is not a bug in the command)
+    local worst = H_.tmpname() .. ".adx"
+    local dmg = {}
+    local flip = {[#bytes // 3] = true, [#bytes // 2] = true, [#bytes * 2 // 3] = true, [#bytes - 5000] = true}
+    for k = 1, #bytes do dmg[k] = flip[k] and string.char(bytes:byte(k) ~ 0xff) or bytes:sub(k, k) end
+    H_.write(worst, table.concat(dmg))
+    for _, argv in ipairs{{"search", "segmentation"}, {"export", "--to", "csv"},
+                          {"recommend", "--like", "2005.09623"}} do
+      local a = {table.unpack(argv)}
+      a[#a + 1] = "-i"; a[#a + 1] = worst
+      local s, _, err = run(table.unpack(a))
+      assert.equal(1, s, table.concat(a, " "))
+      assert.equal("arxivdigest: " .. worst .. ": corrupted index (checksum or bounds check failed)\n", err,
+        table.concat(a, " "))
+    end
+    os.remove(worst)
     -- documented, and only with -i
     for _, cmd in ipairs{"search", "show", "index", "recommend", "stats", "export", "similar", "filter", "report"} do
       local _, help = run(cmd, "--help")
