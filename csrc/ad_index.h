@@ -353,6 +353,13 @@ int ad_ix_load(ad_ix *ix, const ad_alloc *a, const char *path, char *why,
 ** in *size and whether it is a regular file in *regular; or -1 with errno
 ** set (EISDIR for a directory). The caller closes the descriptor. */
 int ad_file_open_ro(const char *path, uint64_t *size, int *regular);
+/* The path a write to path reaches: its final component's symbolic links
+** followed (at most 40; a relative target from the link's directory); it
+** need not exist. Into out[0..cap); returns its length, 0 when it does
+** not fit. Writers that rename a new file into place rename over this (a
+** rename over a link replaces the link, not the file it points at). */
+#define AD_PATH_MAX 4096
+size_t ad_link_target(const char *path, char *out, size_t cap);
 /* The same over a caller's buffer (kept, not copied): for fuzzing. */
 int ad_ix_load_mem(ad_ix *ix, const ad_alloc *a, const void *buf, size_t len,
                    char *why, size_t whylen);

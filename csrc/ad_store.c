@@ -104,6 +104,33 @@ static void ad_sweep_tmp(const ad_alloc *a, const char *dir, const char *base) {
   closedir(d);
 }
 
+size_t ad_link_target(const char *path, char *out, size_t cap) {
+  char got[AD_PATH_MAX];
+  size_t pl = strlen(path);
+  int hops;
+  if (pl >= cap) return 0;
+  memcpy(out, path, pl + 1);
+  for (hops = 0; hops < 40; hops++) {
+    struct stat st;
+    ssize_t n;
+    const char *slash;
+    if (lstat(out, &st) != 0 || !S_ISLNK(st.st_mode)) break;
+    n = readlink(out, got, sizeof got - 1);
+    if (n <= 0) break;
+    got[n] = '\0';
+    slash = strrchr(out, '/');
+    if (got[0] == '/' || slash == NULL) {
+      if ((size_t)n >= cap) return 0;
+      memcpy(out, got, (size_t)n + 1);
+    } else {                       /* relative: from the link's directory */
+      size_t d = (size_t)(slash - out) + 1;
+      if (d + (size_t)n >= cap) return 0;
+      memcpy(out + d, got, (size_t)n + 1);
+    }
+  }
+  return strlen(out);
+}
+
 int ad_ix_save(const ad_ix *ix, const char *path) {
   ad_fhdr h;
   ad_wr w;
@@ -115,6 +142,11 @@ int ad_ix_save(const ad_ix *ix, const char *path) {
   int s, st = AD_EIO, e = 0;
   const ad_alloc *a = &ix->a;
   struct stat ps;
+  char target[AD_PATH_MAX];
+  /* through a symbolic link, what it points at is replaced, not the link */
+  if (ad_link_target(path, target, sizeof target) == 0) { errno = ENAMETOOLONG; return AD_EIO; }
+  path = target;
+  pl = strlen(path);
   /* the file is replaced by a rename: never rename over what is not a
   ** regular file (a FIFO, /dev/null: run as root, that would replace the
   ** device node itself) */

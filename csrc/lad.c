@@ -294,6 +294,17 @@ static int lad_filetype(lua_State *L) {
   return 1;
 }
 
+/* linktarget(path) -> the path a write to path reaches (ad_link_target:
+** the final component's symbolic links followed; path itself when it is
+** no link or too long). The atomic writer renames over this. */
+static int lad_linktarget(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  char out[AD_PATH_MAX];
+  if (ad_link_target(path, out, sizeof out) == 0) lua_pushstring(L, path);
+  else lua_pushstring(L, out);
+  return 1;
+}
+
 /* plain_text(s) -> whether the text format prints s unchanged: printable
 ** ASCII, single spaces, no space at either end (ad_text_plain) */
 static int lad_plain_text(lua_State *L) {
@@ -342,6 +353,7 @@ static const luaL_Reg lad_funcs[] = {
   {"isatty", lad_isatty},
   {"snippet", lad_snippet},
   {"filetype", lad_filetype},
+  {"linktarget", lad_linktarget},
   {"plain_text", lad_plain_text},
   {"wrap_plain", lad_wrap_plain},
   {NULL, NULL}

@@ -147,6 +147,39 @@ describe("writing: reports never rename over what is not a regular file", functi
     assert.is_nil(out:find("%.tmp"), out)        -- no temporary file left behind
   end)
 
+  it("a symbolic link is written through: the file it points at is replaced, the link kept", function()
+    -- (a rename over a link replaces the link: as root, -o /dev/stdout with
+    -- stdout redirected to a file would have replaced /dev/stdout itself)
+    local dir = tmpdir()
+    local q = function(p) return shell_quote(dir .. "/" .. p) end
+    assert(os.execute("mkdir " .. q("real") .. " && echo old > " .. q("real/a.txt")
+      .. " && ln -s real/a.txt " .. q("l1") .. " && ln -s l1 " .. q("l2")            -- a chain, relative
+      .. " && ln -s " .. q("real/new.txt") .. " " .. q("dangling")                    -- absolute, no file yet
+      .. " && ln -s real/i.adx " .. q("idx")))
+    local output = require "arxivdigest.output"
+    assert.is_true(output.atomic(dir .. "/l2", function(write) write("via l2\n") end))
+    assert.is_true(output.atomic(dir .. "/dangling", function(write) write("new\n") end))
+    local rc, out = run("bin/arxivdigest export --to csv examples/data/003_ce175d6736be5667.txt -o " .. q("l1"))
+    assert.are.equal(0, rc, out)
+    local idx = assert(ad.index("examples/data/003_ce175d6736be5667.txt", {threads = 1}))
+    assert.is_true(idx:save(dir .. "/idx"))
+    idx:close()
+    local ls
+    rc, ls = run("ls -l " .. q("") .. " " .. q("real"))
+    local a = H.read(dir .. "/real/a.txt")
+    local new = H.read(dir .. "/real/new.txt")
+    local loaded = ad.load(dir .. "/idx")
+    os.execute("rm -rf " .. shell_quote(dir))
+    assert.are.equal(0, rc, ls)
+    for _, link in ipairs{"l1 %-> real/a%.txt", "l2 %-> l1", "dangling %-> .*/real/new%.txt", "idx %-> real/i%.adx"} do
+      assert.truthy(ls:find("\nl[^\n]* " .. link .. "\n"), ls)
+    end
+    assert.truthy(a:find("^id,version,title"), a)          -- the export, through l1
+    assert.are.equal("new\n", new)
+    assert.truthy(loaded and #loaded > 0)
+    assert.is_nil(ls:find("%.tmp"), ls)
+  end)
+
   it("a full disk on stdout is 'stdout: reason', exit 1, for every command", function()
     local f = io.open("/dev/full", "wb")
     if not f then return pending("no /dev/full") end

@@ -61,7 +61,9 @@ function M.atomic(path, fn)
   local kind = require("arxivdigest.core").filetype(path)
   if kind == "directory" then return nil, path .. ": Is a directory" end
   if kind and kind ~= "file" then return nil, path .. ": not a regular file (a " .. kind .. ")" end
-  local tmp = tmpname(path)
+  -- through a symbolic link: what it points at is replaced, not the link
+  local target = require("arxivdigest.core").linktarget(path)
+  local tmp = tmpname(target)
   -- (made before the file exists: between its creation and the pcall
   -- nothing allocates, so a memory error cannot leave it behind)
   local fh
@@ -84,7 +86,7 @@ function M.atomic(path, fn)
     os.remove(tmp)
     return nil, path .. ": " .. reason(cerr, tmp)
   end
-  local rok, rerr = os.rename(tmp, path)
+  local rok, rerr = os.rename(tmp, target)
   if not rok then
     os.remove(tmp)
     return nil, path .. ": " .. reason(rerr, tmp)
