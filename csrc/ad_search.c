@@ -746,33 +746,15 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
 
 /* TERM / PHRASE text -> iterator */
 static ad_it *ad_it_text(ad_q *q, const ad_xnode *nd, int phrase) {
-  ad_tokenizer tz;
-  ad_tok tk;
-  char words[AD_TOK_MAXPARTS * 2][AD_TOK_MAX + 1];
-  uint32_t wl[AD_TOK_MAXPARTS * 2], wp[AD_TOK_MAXPARTS * 2], nw = 0, k;
-  char comp[AD_TOK_MAX + 1]; uint32_t cl = 0; int ncomp = 0, nwords = 0;
+  ad_qterm qt;
+  uint32_t k, nw;
   uint32_t mask = nd->field >= 0 && nd->field < AD_NFIELDS ? 1u << nd->field : 0;
   ad_it *it;
-  ad_tok_init(&tz, nd->text, nd->len);
-  while (ad_tok_next(&tz, &tk)) {
-    if (tk.kind == AD_TK_COMPOUND) {
-      ncomp++;
-      memcpy(comp, tk.s, tk.len); cl = tk.len;
-      continue;
-    }
-    if (tk.kind == AD_TK_WORD) nwords++;
-    if (nw < AD_TOK_MAXPARTS * 2) {
-      memcpy(words[nw], tk.s, tk.len); wl[nw] = tk.len; wp[nw] = tk.pos; nw++;
-    }
-  }
-  if (nw == 0) return ad_it_new(q, IT_EMPTY);
-  if (nd->prefix) {
-    if (ncomp == 1 && nwords == 0) return ad_it_expand(q, comp, cl, mask, 1, 0, 0, 0);
-    if (nw == 1) return ad_it_expand(q, words[0], wl[0], mask, 1, 0, 0, 0);
-  }
-  if (!phrase && ncomp == 1 && nwords == 0)    /* "zero-shot": the compound */
-    return ad_it_word(q, comp, cl, mask, 1);
-  if (nw == 1) return ad_it_word(q, words[0], wl[0], mask, 1);
+  ad_qterm_of(nd->text, nd->len, phrase, nd->prefix, &qt);   /* the rule's one place */
+  if (qt.kind == AD_QT_EMPTY) return ad_it_new(q, IT_EMPTY);
+  if (qt.prefix) return ad_it_expand(q, qt.w[0], qt.wl[0], mask, 1, 0, 0, 0);
+  if (qt.kind != AD_QT_PHRASE) return ad_it_word(q, qt.w[0], qt.wl[0], mask, 1);
+  nw = qt.nw;
   /* several tokens: a phrase of words and parts */
   it = ad_it_new(q, IT_PHRASE);
   if (it == NULL) return NULL;
@@ -781,7 +763,7 @@ static ad_it *ad_it_text(ad_q *q, const ad_xnode *nd, int phrase) {
   it->poff = (uint32_t *)ad_ar_alloc(&q->ar, 2 * nw * sizeof(uint32_t));
   if (!it->pc || !it->poff) { q->err = AD_ENOMEM; return NULL; }
   for (k = 0; k < nw; k++) {
-    int64_t tn = ad_ix_find(q->ix, words[k], wl[k], &q->err);
+    int64_t tn = ad_ix_find(q->ix, qt.w[k], qt.wl[k], &q->err);
     const ad_ixterm *t;
     if (q->err) return NULL;
     if (tn < 0) { it->kind = IT_EMPTY; return it; }
@@ -789,7 +771,7 @@ static ad_it *ad_it_text(ad_q *q, const ad_xnode *nd, int phrase) {
     if (t == NULL) { q->err = AD_ECORRUPT; return NULL; }
     it->pc[k] = ad_cur_new(q, t);
     if (it->pc[k] == NULL) return NULL;
-    it->poff[k] = wp[k] - wp[0];
+    it->poff[k] = qt.pos[k] - qt.pos[0];
     if (k == 0 || t->df < it->est) it->est = t->df;
     it->maxs += it->pc[k]->wt * (float)t->maximp;
   }

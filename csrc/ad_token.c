@@ -265,3 +265,33 @@ int ad_tok_next(ad_tokenizer *t, ad_tok *tk) {
   tk->pos = t->pos++;
   return 1;
 }
+
+void ad_qterm_of(const char *s, size_t n, int phrase, int prefix, ad_qterm *q) {
+  ad_tokenizer tz;
+  ad_tok tk;
+  char comp[AD_TOK_MAX + 1];
+  uint32_t cl = 0;
+  int ncomp = 0, nwords = 0;
+  q->nw = 0; q->prefix = 0;
+  ad_tok_init(&tz, s, n);
+  while (ad_tok_next(&tz, &tk)) {
+    if (tk.kind == AD_TK_COMPOUND) {
+      ncomp++;
+      memcpy(comp, tk.s, tk.len); cl = tk.len;
+      continue;
+    }
+    if (tk.kind == AD_TK_WORD) nwords++;
+    if (q->nw < AD_QT_MAXW) {
+      memcpy(q->w[q->nw], tk.s, tk.len); q->wl[q->nw] = tk.len; q->pos[q->nw] = tk.pos;
+      q->nw++;
+    }
+  }
+  if (q->nw == 0) { q->kind = AD_QT_EMPTY; return; }
+  if (ncomp == 1 && nwords == 0 && (prefix || !phrase)) {   /* "zero-shot" */
+    memcpy(q->w[0], comp, cl); q->wl[0] = cl; q->pos[0] = 0; q->nw = 1;
+    q->kind = AD_QT_COMPOUND; q->prefix = prefix != 0;
+    return;
+  }
+  q->kind = q->nw == 1 ? AD_QT_WORD : AD_QT_PHRASE;
+  q->prefix = prefix && q->nw == 1;
+}

@@ -52,4 +52,26 @@ size_t ad_fold(const char *s, size_t n, char *out);
 /* Next token into *tk; returns 1, or 0 at the end of the text. */
 int ad_tok_next(ad_tokenizer *t, ad_tok *tk);
 
+/* What the text of a query's term or phrase matches, by the index's rule
+** (the one place it is decided: the index's search and the Lua evaluator
+** both ask here):
+**   AD_QT_EMPTY     no token;
+**   AD_QT_COMPOUND  w[0] is a hyphen group's compound: a term (not a
+**                   phrase) that is one hyphen group and nothing else
+**                   ("zero-shot" is the compound, not the words "zero shot");
+**   AD_QT_WORD      w[0] is one word;
+**   AD_QT_PHRASE    w[0..nw) are the words and parts in order, at
+**                   positions pos[] ("u.s.", "zero-shot learning" quoted).
+** With prefix, a compound or a single word is a prefix (q->prefix = 1);
+** a prefix of several words is the phrase of those words. */
+enum { AD_QT_EMPTY = 0, AD_QT_COMPOUND, AD_QT_WORD, AD_QT_PHRASE };
+#define AD_QT_MAXW (AD_TOK_MAXPARTS * 2)
+typedef struct ad_qterm {
+  int kind, prefix;
+  uint32_t nw;
+  char w[AD_QT_MAXW][AD_TOK_MAX + 1];
+  uint32_t wl[AD_QT_MAXW], pos[AD_QT_MAXW];
+} ad_qterm;
+void ad_qterm_of(const char *s, size_t n, int phrase, int prefix, ad_qterm *q);
+
 #endif

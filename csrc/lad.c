@@ -207,12 +207,14 @@ static int lad_fold(lua_State *L) {
   return 1;
 }
 
-/* words(s) -> the folded words of s joined by single spaces, as the index
-** sees them ("Zero-Shot, NeRF!" -> "zero shot nerf"): hyphen groups give
-** their parts */
+/* words(s [, compounds]) -> the folded words of s joined by single spaces,
+** as the index sees them ("Zero-Shot, NeRF!" -> "zero shot nerf"): hyphen
+** groups give their parts; with compounds, only the hyphen groups'
+** compounds ("zero-shot") */
 static int lad_words(lua_State *L) {
   size_t n;
   const char *s = luaL_checklstring(L, 1, &n);
+  int compounds = lua_toboolean(L, 2);
   ad_tokenizer tz;
   ad_tok tk;
   luaL_Buffer b;
@@ -220,13 +222,37 @@ static int lad_words(lua_State *L) {
   luaL_buffinit(L, &b);
   ad_tok_init(&tz, s, n);
   while (ad_tok_next(&tz, &tk)) {
-    if (tk.kind == AD_TK_COMPOUND) continue;
+    if ((tk.kind == AD_TK_COMPOUND) != (compounds != 0)) continue;
     if (!first) luaL_addchar(&b, ' ');
     luaL_addlstring(&b, tk.s, tk.len);
     first = 0;
   }
   luaL_pushresult(&b);
   return 1;
+}
+
+/* qterm(text [, phrase [, prefix]]) -> kind, needle, prefix: what the text
+** of a query's term (or phrase) matches, by the index's rule (ad_qterm_of):
+** kind "empty", "compound" (needle: the hyphen group's compound, matched
+** against words(s, true)), "word" or "phrase" (needle: the words, matched
+** against words(s)); prefix: whether the needle is a prefix. */
+static int lad_qterm(lua_State *L) {
+  static const char *const kinds[] = {"empty", "compound", "word", "phrase"};
+  size_t n;
+  const char *s = luaL_checklstring(L, 1, &n);
+  ad_qterm qt;
+  luaL_Buffer b;
+  uint32_t k;
+  ad_qterm_of(s, n, lua_toboolean(L, 2), lua_toboolean(L, 3), &qt);
+  lua_pushstring(L, kinds[qt.kind]);
+  luaL_buffinit(L, &b);
+  for (k = 0; k < qt.nw; k++) {
+    if (k) luaL_addchar(&b, ' ');
+    luaL_addlstring(&b, qt.w[k], qt.wl[k]);
+  }
+  luaL_pushresult(&b);
+  lua_pushboolean(L, qt.prefix);
+  return 3;
 }
 
 /* now() -> seconds of a monotonic clock (wall time, for the command's
@@ -348,6 +374,7 @@ static const luaL_Reg lad_funcs[] = {
   {"tokens", lad_tokens},
   {"fold", lad_fold},
   {"words", lad_words},
+  {"qterm", lad_qterm},
   {"has_code", lad_has_code},
   {"now", lad_now},
   {"isatty", lad_isatty},

@@ -359,17 +359,11 @@ static void lad_snipwalk(lad_snipterms *st, const ad_xnode *q, uint32_t n,
   if (depth > AD_QMAXDEPTH) return;
   switch (x->type) {
     case AD_QN_TERM: case AD_QN_PHRASE: {
-      ad_tokenizer tz;
-      ad_tok tk;
-      uint32_t ntok = 0, j = 0;
+      ad_qterm qt;             /* what the node matches, as the index reads it */
+      uint32_t j;
       if (!positive || x->field == AD_F_AUTHORS) return;
-      ad_tok_init(&tz, x->text, x->len);
-      while (ad_tok_next(&tz, &tk)) ntok++;
-      ad_tok_init(&tz, x->text, x->len);
-      while (ad_tok_next(&tz, &tk)) {
-        j++;
-        lad_snipadd(st, tk.s, tk.len, x->prefix && j == ntok);
-      }
+      ad_qterm_of(x->text, x->len, x->type == AD_QN_PHRASE, x->prefix, &qt);
+      for (j = 0; j < qt.nw; j++) lad_snipadd(st, qt.w[j], qt.wl[j], qt.prefix);
       return;
     }
     case AD_QN_NOT: positive = !positive; /* fall through */

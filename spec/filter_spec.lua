@@ -157,6 +157,40 @@ describe("filter", function()
       assert.equal("a,b", ids(f.query("(cat:cs.CV OR cat:stat.ML) NOT über")))
     end)
 
+    it("a bare hyphenated term is the hyphenated word, as the index has it; quoted, the words", function()
+      local hy = {title = "Zero-shot real-time x-rays"}
+      local sp = {title = "Zero shot real time x rays"}
+      local function m(q, p) return f.query(q)(p) end
+      for _, q in ipairs{"zero-shot", "real-time", "ti:zero-shot", "zero-sh*", "x-ray*", "zero-shot real-time"} do
+        assert.is_true(m(q, hy), q)
+        assert.is_false(m(q, sp), q)
+      end
+      for _, q in ipairs{'"zero-shot"', '"zero shot"', "zero shot", '"zero-shot real-time"', "zero", "shot"} do
+        assert.is_true(m(q, hy), q)
+        assert.is_true(m(q, sp), q)
+      end
+      -- an index over the two answers the same
+      local dir = os.tmpname()
+      os.remove(dir)
+      assert(os.execute("mkdir -p " .. dir))
+      local fh = assert(io.open(dir .. "/d.md", "w"))
+      fh:write("# ArXiv cs.CV --Wed, 20 May 2020\n",
+        "### 1.Zero-shot real-time x-rays  [ :arrow_down: ](https://arxiv.org/pdf/2005.00001.pdf)\n>  hy\n",
+        "### 2.Zero shot real time x rays  [ :arrow_down: ](https://arxiv.org/pdf/2005.00002.pdf)\n>  sp\n")
+      fh:close()
+      local idx = assert(ad.index(dir, {threads = 1}))
+      local c = assert(ad.open(dir))
+      for _, q in ipairs{"zero-shot", "real-time", "zero-sh*", "x-ray*", '"zero-shot"', "zero shot", "zero-shot rays"} do
+        local n = 0
+        for p in c:papers() do if f.query(q)(p) then n = n + 1 end end
+        assert.equal(idx:count(q), n, q)
+        assert.equal(idx:count(q), ad.from(c):query(q):count(), q)
+      end
+      assert.equal(1, idx:count("zero-shot"))
+      assert.equal(2, idx:count('"zero-shot"'))
+      os.execute("rm -rf " .. dir)
+    end)
+
     it("reports malformed queries with the column", function()
       assert.error_matches(function() f.query("a AND (b") end, "column")
     end)

@@ -2,7 +2,8 @@
 -- paper, without an index: the one Lua evaluator, for papers that are not
 -- in an index (a Collection's papers, plain tables). Its answers follow
 -- the index's rules: text is matched as the index's words (core.words:
--- folded, hyphen groups split), categories case-insensitively, has:code
+-- folded, hyphen groups split; a bare hyphenated term as its compound,
+-- core.qterm), categories case-insensitively, has:code
 -- by the core's rule (core.has_code), au:"phrases" also by the author
 -- rule of arxivdigest.names.
 --
@@ -15,7 +16,7 @@ local names = require "arxivdigest.names"
 
 local type, error, tostring, concat, find, lower = type, error, tostring,
   table.concat, string.find, string.lower
-local words, has_code = core.words, core.has_code
+local words, has_code, qterm = core.words, core.has_code, core.qterm
 
 local M = {}
 
@@ -32,13 +33,15 @@ M.field_text = field_text
 local QFIELD = {ti = "title", abs = "abstract", au = "authors", co = "comment"}
 local ALL_TEXT = {"title", "abstract", "authors", "comment"}
 
--- the words of a field of the paper, " w1 w2 ... " (cached per paper)
-local function norm_field(paper, cache, name)
-  local s = cache[name]
+-- the words of a field of the paper, " w1 w2 ... ", or with compounds its
+-- hyphen groups' compounds, " zero-shot ... " (cached per paper)
+local function norm_field(paper, cache, name, compounds)
+  local key = compounds and name .. "-" or name
+  local s = cache[key]
   if s == nil then
     local raw = field_text(paper, name)
-    s = raw == "" and "" or " " .. words(raw) .. " "
-    cache[name] = s
+    s = raw == "" and "" or " " .. words(raw, compounds) .. " "
+    cache[key] = s
   end
   return s
 end
@@ -59,16 +62,19 @@ function M.paper_has_code(paper)
 end
 
 local function text_node(node)
-  local needle = words(node.text or "")
-  if needle == "" then return function() return false end end
+  -- what the text matches is the index's rule (core.qterm): "zero-shot"
+  -- alone is the hyphenated compound, "zero-shot learning" quoted the words
+  local kind, needle, prefix = qterm(node.text or "", node.type == "phrase", node.prefix)
+  if kind == "empty" then return function() return false end end
   local fields = node.field and {QFIELD[node.field]
     or error("unknown query field '" .. tostring(node.field) .. "'", 0)} or ALL_TEXT
-  needle = " " .. needle .. (node.prefix and "" or " ")
+  local compounds = kind == "compound"
+  needle = " " .. needle .. (prefix and "" or " ")
   local author = node.field == "au" and node.type == "phrase" and names.parse(node.text)
   local nf = #fields
   return function(paper, cache)
     for i = 1, nf do
-      if find(norm_field(paper, cache, fields[i]), needle, 1, true) then return true end
+      if find(norm_field(paper, cache, fields[i], compounds), needle, 1, true) then return true end
     end
     if author then
       local au = paper.authors
