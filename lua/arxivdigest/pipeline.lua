@@ -104,6 +104,25 @@ local function is_collection(x)
   return type(x) == "userdata" and method(x, "papers") ~= nil and not is_index(x)
 end
 
+-- the kind of a closed index or collection (its length raises), else nil
+local CLOSABLE = {["arxivdigest.Index"] = "index", ["arxivdigest.Collection"] = "collection"}
+local function closed_kind(x)
+  if type(x) ~= "userdata" or pcall(function() return #x end) then return nil end
+  local mt = getmetatable(x)
+  return type(mt) == "table" and CLOSABLE[rawget(mt, "__name")] or nil
+end
+
+--- What x is as a source: "pipeline", "index", "collection" or nil, and
+-- true as a second value when it is a closed index or collection.
+function M.kind(x)
+  if is_pipeline(x) then return "pipeline" end
+  local closed = closed_kind(x)
+  if closed then return closed, true end
+  if is_index(x) then return "index" end
+  if is_collection(x) then return "collection" end
+  return nil
+end
+
 local function open_paths(paths, level)
   local ad = require "arxivdigest"
   local arg = #paths == 1 and paths[1] or paths
@@ -306,10 +325,13 @@ function Pipeline:format(fmt, opts)
   if t == "string" then
     local fm = require "arxivdigest.format"
     if not fmt:find("[{}]") then
-      if not fm.get(fmt) then
+      local f = fm.get(fmt)
+      if not f then
         error(format("bad argument #1 to 'format' (unknown format '%s'; known: %s)", fmt,
           concat(fm.names(), ", ")), 2)
       end
+      local bad = opts and fm.check_opts(f, opts)
+      if bad then error(format("bad argument #2 to 'format' (%s)", bad), 2) end
     else                              -- a template: its mistakes are told now
       local ok, err = pcall(fm.template, fmt)
       if not ok then

@@ -1,6 +1,6 @@
 -- arxivdigest.format.text: papers for a terminal.
 --
---   opts.width     wrap width in columns (default 80, minimum 20)
+--   opts.width     wrap width in columns: an integer >= 20 (default 80)
 --   opts.color     true / false / nil (auto: colour only when writing to
 --                  stdout that is a terminal, never when NO_COLOR is set to
 --                  a non-empty value or TERM=dumb; an explicit true wins)
@@ -280,6 +280,19 @@ local function render_paper(p, n, opts, color, write, score)
   out[#out + 1] = ""
   out[#out + 1] = ""
   write(table.concat(out, "\n"))
+end
+
+-- The check of the options (render and :format() run it): a message or nil.
+function M.check_opts(opts)
+  local w = opts.width
+  if w ~= nil then
+    local wi = type(w) == "number" and math.tointeger(w)
+    if not wi or wi < 20 then
+      return "opts.width: an integer >= 20 expected (columns), got "
+        .. (type(w) == "string" and ("'" .. w .. "'") or tostring(w))
+    end
+  end
+  return nil
 end
 
 function M.render(papers, opts, write)

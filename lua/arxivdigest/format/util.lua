@@ -5,6 +5,7 @@
 local string, table, utf8 = string, table, utf8
 local type, tostring, tonumber, pcall, ipairs, error = type, tostring, tonumber, pcall, ipairs, error
 local io, os, setmetatable, math = io, os, setmetatable, math
+local rawget, getmetatable, next = rawget, getmetatable, next
 
 local M = {}
 
@@ -38,12 +39,64 @@ function M.get(p, field)
   return nil
 end
 
--- Number of papers and i-th paper of anything indexable (table or collection).
+-- A search or recommend hit ({score =, paper =}).
+local function is_hit(x)
+  if type(x) ~= "table" then return false end
+  local p = rawget(x, "paper")
+  return type(p) == "table" or type(p) == "userdata"
+end
+M.is_hit = is_hit
+
+local function list_error(what)
+  error("bad argument #1 to 'render' (" .. what .. ")", 4)
+end
+
+-- The papers render takes as its argument #1 (the one place that says):
+-- an array of papers (Paper userdata, merged papers or plain tables), a
+-- Collection, or an array of hits ({score =, paper =}, as idx:search and
+-- idx:recommend return them): their papers, with their scores as a second
+-- value. Anything else raises "bad argument #1 to 'render' (...)". (An
+-- Index or a pipeline is rendered through a pipeline: format.render.)
 function M.list(papers)
-  if papers == nil then return {} end
   local t = type(papers)
-  if t == "table" or t == "userdata" then return papers end
-  error("bad argument #1 to 'render' (array of papers expected, got " .. t .. ")", 3)
+  if t == "userdata" then
+    local ok, n = pcall(function() return #papers end)
+    if ok and math.type(n) == "integer" then return papers end
+    local mt = getmetatable(papers)
+    local name = type(mt) == "table" and rawget(mt, "__name") or "userdata"
+    list_error("array of papers expected, got " .. tostring(name)
+      .. ((name == "arxivdigest.Paper" or name == "arxivdigest.MergedPaper") and " (one paper: pass {p})" or ""))
+  end
+  if t ~= "table" then list_error("array of papers expected, got " .. t) end
+  local n = #papers
+  if n == 0 then
+    if next(papers) ~= nil then
+      list_error("array of papers expected, got a table without array items (one paper: pass {p})")
+    end
+    return papers
+  end
+  if is_hit(papers[1]) then
+    local out, scores = {}, {}
+    for i = 1, n do
+      local h = papers[i]
+      if not is_hit(h) then
+        list_error(string.format("array of hits expected, item %d is not a hit {score =, paper =}", i))
+      end
+      out[i], scores[i] = rawget(h, "paper"), rawget(h, "score")
+    end
+    return out, scores
+  end
+  for i = 1, n do
+    local p = papers[i]
+    local tp = type(p)
+    if tp ~= "table" and tp ~= "userdata" then
+      list_error(string.format("array of papers expected, item %d is %s", i, tp == "nil" and "nil" or "a " .. tp))
+    end
+    if is_hit(p) then
+      list_error(string.format("array of papers expected, item %d is a hit (item 1 is a paper)", i))
+    end
+  end
+  return papers
 end
 
 -- Flatten opts.groups ({ {key=, papers=}, ... }) into one array.
