@@ -99,6 +99,59 @@ describe("pipeline", function()
       table.concat(keys, " "))
   end)
 
+  -- review B4: group_by on a list field put a paper in every flat output once per group
+  it("lists each paper once in flat outputs when a list-valued key puts it in several groups", function()
+    local src = papers(6)
+    src[2].categories = {"cs.CV", "cs.LG", "eess.IV"}
+    src[5].categories = {"cs.LG", "cs.CV"}
+    local p = ad.from(src):group_by("categories")
+    local list, groups = p:collect()
+    assert.equal("01 02 04 05 03 06", ids(list))     -- group order, each paper at its first group
+    assert.equal(6, p:count())
+    assert.equal(#list, p:count())
+    local keys = {}
+    for i, g in ipairs(groups) do keys[i] = g.key .. "=" .. ids(g.papers) end
+    assert.equal("cs.CV=01 02 04 05|cs.LG=02 03 05 06|eess.IV=02", table.concat(keys, "|"))
+    local n = 0
+    for _ in p:papers() do n = n + 1 end
+    assert.equal(6, n)
+    local function count(s, pat)
+      local k = 0
+      for _ in s:gmatch(pat) do k = k + 1 end
+      return k
+    end
+    -- flat formats: one record per paper
+    assert.equal(6, count(p:format("jsonl"):render(), "\n"))
+    assert.equal(7, count(p:format("csv"):render(), "\r\n"))
+    assert.equal(6, count(p:format("{id}"):render(), "\n"))
+    local bib = p:format("bibtex"):render()
+    assert.equal(6, count(bib, "@misc{"))
+    assert.equal(1, count(bib, "eprint +=%s+{2001%.00002}"))
+    local atom = p:format("atom"):render()
+    assert.equal(1, count(atom, "<id>http://arxiv.org/abs/2001.00002</id>"))
+    assert.equal(6, count(atom, "<entry>"))
+    assert.equal(6, count(p:format("markdown"):render(), "### Paper %d"))
+    -- sections: a paper under each of its groups, counted once
+    local text = p:format("text", {color = false, abstract = false}):render()
+    assert.equal(3, count(text, "Paper 2 segmentation"))
+    assert.matches("\n6 papers\n$", text)
+    local html = p:format("html"):render()
+    assert.equal(3, #groups)
+    assert.matches('<span id="paper-count">6</span>', html, 1, true)
+    -- the same rule for an index source (the 15 papers of the sample in 2 categories or more)
+    local idx = assert(ad.index("examples/data"))
+    local q = ad.from(idx):where(function(x) return #x.categories >= 2 end):group_by("categories")
+    local ql, qg = q:collect()
+    local seen, in_groups = {}, 0
+    for _, x in ipairs(ql) do assert.is_nil(seen[x.id]); seen[x.id] = true end
+    for _, g in ipairs(qg) do in_groups = in_groups + #g.papers end
+    assert.equal(15, #ql)
+    assert.equal(15, q:count())
+    assert.is_true(in_groups >= 30)
+    assert.equal(15, count(q:format("bibtex"):render(), "@misc{"))
+    assert.equal(15, count(q:format("jsonl"):render(), "\n"))
+  end)
+
   it("iterates sorted and ranked papers with their scores", function()
     local got = {}
     for p, score in ad.from(papers(4)):rank(function(p) return tonumber(p.id:sub(-1)) * 10 end):papers() do

@@ -751,14 +751,9 @@ local function execute(st)
     local entries = {}
     for k, p in ipairs(papers) do entries[k] = {paper = p, score = scores[k]} end
     groups = group_entries(st, entries)
-    -- the papers in group order
-    papers, scores = {}, {}
-    for _, grp in ipairs(groups) do
-      for k, p in ipairs(grp.papers) do
-        papers[#papers + 1] = p
-        scores[#papers] = grp.scores[k]
-      end
-    end
+    -- the papers in group order, each once (format.util.flatten: the rule
+    -- of every flat output)
+    papers, scores = require("arxivdigest.format.util").flatten(groups)
   end
   return papers, scores, groups
 end
@@ -773,15 +768,19 @@ local function total(st)
   return nil
 end
 
---- All resulting papers as an array (in group order when grouped), plus the
--- groups ({ {key=, papers=}, ... }) when the pipeline groups.
+--- Two values: all resulting papers as an array, and the groups
+-- ({ {key=, papers=, scores=}, ... }) when the pipeline groups (else nil).
+-- Grouped, the array is in group order and lists each paper once (at its
+-- first group), as every flat output does; a paper with a list-valued key
+-- (categories) is in each of its groups.
 function Pipeline:collect()
   local st = S(self, "collect")
   local papers, _, groups = execute(st)
   return papers, groups
 end
 
---- The groups { {key=, papers=, scores=}, ... } (one group "" when not grouped).
+--- The groups { {key=, papers=, scores=}, ... } (one group "" when not
+-- grouped); a paper is in each of its groups.
 function Pipeline:groups()
   local st = S(self, "groups")
   local papers, scores, groups = execute(st)
@@ -842,15 +841,7 @@ function Pipeline:count()
     return n
   end
   local papers = execute(st)
-  if st.group then
-    -- a paper may sit in several groups: count distinct records
-    local seen, k = {}, 0
-    for _, p in ipairs(papers) do
-      if not seen[p] then seen[p] = true; k = k + 1 end
-    end
-    return k
-  end
-  return #papers
+  return #papers           -- (grouped: each paper once, as :collect() lists them)
 end
 
 local function fmt_for(st, path)

@@ -237,7 +237,7 @@ function M.render(papers, fmt, opts, write)
     return nil
   end
   if opts.groups ~= nil and type(papers) == "table" and #papers == 0 then
-    papers = util.flatten(opts.groups)
+    papers = util.flatten(opts.groups)        -- (each paper once)
   end
   local scores
   papers, scores = util.list(papers)

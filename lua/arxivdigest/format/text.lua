@@ -316,8 +316,8 @@ function M.render(papers, opts, write)
       write(paint(color, "group", head) .. "\n" .. string.rep("-", math.min(util.width(head), o.width)) .. "\n\n")
       local sc = type(g.scores) == "table" and g.scores or {}
       for i = 1, #ps do render_paper(ps[i], i, o, color, write, util.score(ranked, sc[i])) end
-      total = total + #ps
     end
+    total = util.distinct(o.groups)     -- a paper under two groups is one paper
   else
     local sc = type(opts.scores) == "table" and opts.scores or {}
     for i = 1, #papers do render_paper(papers[i], i, o, color, write, util.score(ranked, sc[i])) end

@@ -99,14 +99,41 @@ function M.list(papers)
   return papers
 end
 
--- Flatten opts.groups ({ {key=, papers=}, ... }) into one array.
+-- Flatten groups ({ {key=, papers=, scores=}, ... }, what :group_by
+-- makes) into one array, in group order, each paper once: a paper in
+-- several groups (a list-valued key such as categories) is listed at its
+-- first group. This is the rule of every flat output (jsonl, csv, bibtex,
+-- atom, markdown; pipe:collect(), pipe:count()); sections (html, text)
+-- show a paper under each of its groups. Returns the papers and their
+-- scores (each paper's score in its first group).
 function M.flatten(groups)
-  local out = {}
+  local out, scores, seen = {}, {}, {}
   for _, g in ipairs(groups) do
     local ps = g.papers or {}
-    for i = 1, #ps do out[#out + 1] = ps[i] end
+    local sc = type(g.scores) == "table" and g.scores or {}
+    for i = 1, #ps do
+      local p = ps[i]
+      if p ~= nil and not seen[p] then
+        seen[p] = true
+        out[#out + 1] = p
+        scores[#out] = sc[i]
+      end
+    end
   end
-  return out
+  return out, scores
+end
+
+-- The number of distinct papers in groups (what M.flatten lists).
+function M.distinct(groups)
+  local seen, n = {}, 0
+  for _, g in ipairs(groups) do
+    local ps = g.papers or {}
+    for i = 1, #ps do
+      local p = ps[i]
+      if p ~= nil and not seen[p] then seen[p] = true; n = n + 1 end
+    end
+  end
+  return n
 end
 
 -- {======================================================================
