@@ -107,6 +107,26 @@ describe("filter", function()
     assert.error_matches(function() f.date("2020-06", "2020-05") end, "range is empty")
   end)
 
+  -- review B6: f.has("pdf") matched nothing and f.has("nosuch") was accepted
+  it("has: the query language's has: values and rule, an unknown field named", function()
+    for _, v in ipairs({"doi", "journal", "code", "DOI"}) do
+      local fl, q = f.has(v), f.query("has:" .. v)
+      assert.equal(ids(q), ids(fl))
+      local qt, ft = q:to_tree(), fl:to_tree()      -- pushed down to an index or to C alike
+      assert.same({qt.type, qt.value}, {ft.type, ft.value})
+      assert.is_true(fl.cheap)
+    end
+    assert.equal("a", ids(f.has("journal") + f.has("doi")))
+    local with_journal = {id = "x", journal = "CVPR", doi = ""}
+    assert.is_true(f.has("journal")(with_journal))
+    assert.equal(f.query("has:doi")(with_journal), f.has("doi")(with_journal))
+    for _, name in ipairs({"pdf", "nosuch", "comment", "pdf_url"}) do
+      assert.error_matches(function() f.has(name) end,
+        "bad argument #1 to 'has' (unknown field '" .. name .. "'; known: code, doi, journal)", 1, true)
+    end
+    assert.error_matches(function() f.has(nil) end, "bad argument #1 to 'has' (string expected, got nil)", 1, true)
+  end)
+
   -- review B5: f.date(2019) was the epoch second 2019 (1970-01-01) and matched nothing
   it("takes a year number as the year, os.time() values and date tables; names a wrong one", function()
     assert.equal("date(2019-01-01..2019-12-31)", tostring(f.date(2019)))

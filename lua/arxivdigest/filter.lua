@@ -31,8 +31,8 @@ local query = require "arxivdigest.query"
 local match = require "arxivdigest.match"
 local names = require "arxivdigest.names"
 
-local type, error, ipairs, select, tostring, setmetatable, getmetatable =
-      type, error, ipairs, select, tostring, setmetatable, getmetatable
+local type, error, ipairs, pairs, select, tostring, setmetatable, getmetatable =
+      type, error, ipairs, pairs, select, tostring, setmetatable, getmetatable
 local concat = table.concat
 local find, format, lower = string.find, string.format, string.lower
 
@@ -335,19 +335,23 @@ function M.has_code()
   return new("has_code", "has_code()", match.paper_has_code, {tree = {type = "has", value = "code"}})
 end
 
---- Papers that have a value for the field (doi, journal, comment, ...).
+--- Papers that have a DOI, a journal reference or a link to code: the
+-- query language's has: (its values, query.HAS_VALUES, and its matcher):
+-- f.has("doi") is f.query("has:doi"). Another name is an error listing them.
 function M.has(field)
   if type(field) ~= "string" then
     error(format("bad argument #1 to 'has' (string expected, got %s)", type(field)), 2)
   end
-  if field == "code" then return M.has_code() end
-  local pushable = field == "doi" or field == "journal"
-  return new("has", "has(" .. field .. ")", function(paper)
-    local v = paper[field]
-    if v == nil or v == "" or v == false then return false end
-    if type(v) == "table" then return #v > 0 end
-    return true
-  end, pushable and {tree = {type = "has", value = field}} or nil)
+  local v = query.HAS_VALUES[lower(field)]
+  if not v then
+    local known = {}
+    for k in pairs(query.HAS_VALUES) do known[#known + 1] = k end
+    table.sort(known)
+    error(format("bad argument #1 to 'has' (unknown field '%s'; known: %s)", field, concat(known, ", ")), 2)
+  end
+  if v == "code" then return M.has_code() end
+  local tree = {type = "has", value = v}
+  return new("has", "has(" .. v .. ")", match.compile(tree), {tree = tree})
 end
 
 -- }======================================================
