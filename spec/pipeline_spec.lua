@@ -291,6 +291,44 @@ describe("pipeline", function()
     assert.equal(p:render(), table.concat(chunks))
   end)
 
+  -- review B16: typos in sort and group keys and in option tables were ignored
+  it("names an unknown sort or group field, an unknown option and a file name that tells no format", function()
+    local function bad(fn, msg) assert.error_matches(fn, msg, 1, true) end
+    bad(function() ad.from({}):sort("data") end,
+      "bad argument #1 to 'sort' (unknown field 'data'; known: id, version, title, authors,")
+    bad(function() ad.from({}):sort("data") end, "history, score; or a comparator function(a, b))")
+    bad(function() ad.from({}):group_by("nosuch") end,
+      "bad argument #1 to 'group_by' (unknown field 'nosuch'; known: id, version, title,")
+    bad(function() ad.from({}):group_by("date", {ordre = "key"}) end,
+      "bad argument #2 to 'group_by' (unknown option 'ordre'; known: order)")
+    bad(function() ad.from({}):group_by("date", "key") end,
+      "bad argument #2 to 'group_by' (options table expected, got string)")
+    local idx = assert(ad.index("examples/data"))
+    bad(function() ad.from(idx):recommend({"2005.09623"}, {lim = 3}) end,
+      "bad argument #2 to 'recommend' (unknown option 'lim'; known: query, negative, weights, explain)")
+    bad(function() ad.from(idx):recommend({"2005.09623"}, {limit = 3}) end,
+      "bad argument #2 to 'recommend' (unknown option 'limit': use :limit(n); known:")
+    bad(function() ad.from(idx):recommend({"2005.09623"}, 5) end,
+      "bad argument #2 to 'recommend' (options table expected, got number)")
+    -- the valid ones still work
+    assert.equal("04 03 02 01", ids(ad.from(papers(4)):sort("id", "desc"):collect()))
+    assert.equal("03 01 02 04", ids(ad.from(papers(4)):sort("primary_category", "desc"):collect()))
+    assert.equal(2, #ad.from(papers(4)):group_by("primary_category", {order = "key"}):groups())
+    assert.equal(3, #ad.from(idx):recommend({"2005.09623"}, {query = "cat:cs.CV", explain = true,
+      weights = {au = 0}, negative = {"2005.05896"}}):limit(3):collect())
+    -- a path: the format comes from :format() or the name, as the command's -o
+    local path = tmpname() .. ".unknown"
+    bad(function() ad.from(papers(2)):write(path) end,
+      "bad argument #1 to 'write' (cannot tell the format of '" .. path .. "' from its name: give one with :format()")
+    assert.is_nil(io.open(path))
+    assert.equal(2, ad.from(papers(2)):format("{id}"):write(path))
+    assert.equal("2001.00001\n2001.00002\n", slurp(path))
+    os.remove(path)
+    local chunks = {}       -- a function: the hint's format when it tells one, else text
+    assert.equal(1, ad.from(papers(1)):write(function(c) chunks[#chunks + 1] = c end, "x.jsonl"))
+    assert.matches('^{"id":"2001.00001"', table.concat(chunks))
+  end)
+
   it("rejects bad arguments clearly", function()
     assert.error_matches(function() ad.from(42) end, "bad argument #1 to 'from'")
     assert.error_matches(function() ad.from("/nonexistent/dir") end, "from: /nonexistent/dir")

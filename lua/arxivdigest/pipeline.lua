@@ -84,6 +84,43 @@ local function derive(self, fname, change)
   return new_pipeline(st)
 end
 
+-- The one check of a step's options table: nil or a table whose keys are
+-- all in `known` (a list); `hints` (key -> text) explains a key that is
+-- not an option here. Raises "bad argument #argn to 'fname' (...)" at the
+-- caller of the step.
+local function check_options(opts, known, argn, fname, hints)
+  if opts == nil then return end
+  if type(opts) ~= "table" then
+    error(format("bad argument #%d to '%s' (options table expected, got %s)", argn, fname, type(opts)), 3)
+  end
+  for k in pairs(opts) do
+    local ok = false
+    for i = 1, #known do if known[i] == k then ok = true; break end end
+    if not ok then
+      local hint = hints and hints[k]
+      error(format("bad argument #%d to '%s' (unknown option '%s'%s; known: %s)", argn, fname, tostring(k),
+        hint and (": " .. hint) or "", concat(known, ", ")), 3)
+    end
+  end
+end
+
+-- The paper fields a step may name (:sort adds "score"): those of
+-- format.util (FIELDS and the merged index's EXTRA_FIELDS).
+local function field_list(extra)
+  local util = require "arxivdigest.format.util"
+  local out = {}
+  for _, f in ipairs(util.FIELDS) do out[#out + 1] = f end
+  for _, f in ipairs(util.EXTRA_FIELDS) do out[#out + 1] = f end
+  if extra then out[#out + 1] = extra end
+  return out
+end
+
+local function check_field(name, known, argn, fname, what)
+  for i = 1, #known do if known[i] == name then return end end
+  error(format("bad argument #%d to '%s' (unknown field '%s'; known: %s; or %s)", argn, fname, name,
+    concat(known, ", "), what), 3)
+end
+
 -- {======================================================
 -- Sources
 -- =======================================================
@@ -230,6 +267,7 @@ function Pipeline:sort(field, dir)
   if t ~= "string" and t ~= "function" then
     error(format("bad argument #1 to 'sort' (field name or comparator expected, got %s)", t), 2)
   end
+  if t == "string" then check_field(field, field_list("score"), 1, "sort", "a comparator function(a, b)") end
   if dir ~= nil and not DIRS[dir] then
     error(format("bad argument #2 to 'sort' ('asc' or 'desc' expected, got %s)", tostring(dir)), 2)
   end
@@ -267,13 +305,12 @@ function Pipeline:recommend(library, opts)
   if library == nil then
     error("bad argument #1 to 'recommend' (library expected: ids, papers, a Library or text)", 2)
   end
-  if opts ~= nil and type(opts) ~= "table" then
-    error(format("bad argument #2 to 'recommend' (options table expected, got %s)", type(opts)), 2)
-  end
-  if opts and opts.candidates ~= nil then
+  if type(opts) == "table" and opts.candidates ~= nil then
     error("bad argument #2 to 'recommend' (candidates: a pipeline ranks its own papers; "
       .. "idx:recommend takes candidates)", 2)
   end
+  check_options(opts, {"query", "negative", "weights", "explain"}, 2, "recommend",
+    {limit = "use :limit(n)", offset = "use :limit(n, offset)"})
   local o = {}
   for k, v in pairs(opts or {}) do o[k] = v end
   return derive(self, "recommend", function(n)
@@ -291,6 +328,8 @@ function Pipeline:group_by(key, opts)
   if t ~= "string" and t ~= "function" then
     error(format("bad argument #1 to 'group_by' (field name or function expected, got %s)", t), 2)
   end
+  if t == "string" then check_field(key, field_list(), 1, "group_by", "a function(paper) -> key") end
+  check_options(opts, {"order"}, 2, "group_by")
   local order = opts and opts.order or "first"
   if order ~= "first" and order ~= "key" and order ~= "key desc" and order ~= "count" then
     error(format("bad argument #2 to 'group_by' (order must be 'first', 'key', 'key desc' or 'count', got '%s')",
@@ -903,8 +942,9 @@ end
 
 --- Render and write to a path (atomically: a temporary file renamed over the
 -- target), an open file, or a function(chunk); no argument writes to
--- io.stdout. The format defaults to the path's extension (.html, .md, .csv,
--- .bib, .jsonl, .atom, .txt), else "text".
+-- io.stdout. Without :format(), the format is the path's extension's
+-- (.html, .md, .csv, .bib, .jsonl, .atom, .txt; another name is an error,
+-- as the command's -o), "text" for a file or a function.
 -- Returns the number of papers written, or nil and a message on I/O failure.
 -- `hint` (a file name) chooses the format for a function target when the
 -- pipeline has none.
@@ -918,6 +958,11 @@ function Pipeline:write(target, hint)
   if t == "string" then
     if not st.io then
       error(format("sandbox: file access is not allowed (write %s)", target), 2)
+    end
+    if not st.fmt and not require("arxivdigest.format").for_path(target) then
+      -- as the command's -o: a name that tells no format is refused
+      error(format("bad argument #1 to 'write' (cannot tell the format of '%s' from its name: "
+        .. "give one with :format() (%s))", target, concat(require("arxivdigest.format").names(), ", ")), 2)
     end
     return require("arxivdigest.output").atomic(target, function(write)
       local _, n = render_to(st, write, target)
