@@ -259,6 +259,15 @@ describe("ad.index", function()
       assert.error_matches(function() idx:search("depth", { limit = -1 }) end, "limit must be")
     end)
 
+    -- review C18: {limit = 1e5} said "limit must be an integer >= 0"
+    it("takes a limit or an offset written as a float with an integral value", function()
+      assert.same(ids(idx, "cat:cs.CV", { limit = 100 }), ids(idx, "cat:cs.CV", { limit = 1e5 }))
+      assert.same(ids(idx, "cat:cs.CV", { limit = 2, offset = 2 }), ids(idx, "cat:cs.CV", { limit = 2.0, offset = 2.0 }))
+      assert.error_matches(function() idx:search("depth", { limit = 2.5 }) end, "limit must be an integer >= 0")
+      assert.error_matches(function() idx:search("depth", { offset = "2" }) end, "offset must be an integer >= 0")
+      assert.error_matches(function() idx:search("depth", { limit = 0 / 0 }) end, "limit must be an integer >= 0")
+    end)
+
     it("k1, b and field weights are options of ad.index", function()
       local flat = assert(ad.index(FIX, { weights = { ti = 0, abs = 1, au = 1, co = 1 }, k1 = 2, b = 0.5 }))
       local hits = flat:search("transformers")
