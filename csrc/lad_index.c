@@ -899,6 +899,8 @@ void lad_index_open(lua_State *L) {
   luaL_setfuncs(L, lad_index_meta, 0);
   luaL_newlib(L, lad_index_methods);
   lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, lad_readonly);
+  lua_setfield(L, -2, "__newindex");
   lua_pop(L, 1);
   lad_hit_open(L);
   lua_pushcfunction(L, lad_index_new);
