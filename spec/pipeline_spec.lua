@@ -329,6 +329,36 @@ describe("pipeline", function()
     assert.matches('^{"id":"2001.00001"', table.concat(chunks))
   end)
 
+  -- review C20, C21: a closed source, and :where(42), gave misleading or doubled messages
+  it("says that the source is closed, and names a bad :where argument once, at the caller's line", function()
+    local c = assert(ad.open("examples/data"))
+    c:close()
+    assert.matches("^spec/pipeline_spec.lua:%d+: bad argument #1 to 'from' %(the collection is closed%)$",
+      select(2, pcall(function() ad.from(c) end)))
+    local idx = assert(ad.index("examples/data"))
+    local p = ad.from(idx):where(f.category("cs.CV")):limit(3)
+    assert.equal(3, p:count())
+    idx:close()
+    for _, m in ipairs({"count", "collect", "groups", "render", "papers"}) do
+      assert.matches("^spec/pipeline_spec.lua:%d+: bad argument #1 to '" .. m .. "' %(the pipeline's index is closed%)$",
+        select(2, pcall(function() p[m](p) end)))
+    end
+    assert.error_matches(function() p:write(function() end) end, "bad argument #1 to 'write' (the pipeline's index is closed)",
+      1, true)
+    assert.error_matches(function() ad.from(idx) end, "bad argument #1 to 'from' (the index is closed)", 1, true)
+    local c2 = assert(ad.open("examples/data"))
+    local p2 = ad.from(c2):limit(2)
+    c2:close()
+    assert.error_matches(function() p2:collect() end, "bad argument #1 to 'collect' (the pipeline's collection is closed)",
+      1, true)
+    assert.matches("^spec/pipeline_spec.lua:%d+: bad argument #1 to 'where' %(filter, function or query string expected, got number%)$",
+      select(2, pcall(function() ad.from({}):where(42) end)))
+    assert.matches("^spec/pipeline_spec.lua:%d+: bad argument #1 to 'where' %(unbalanced parenthesis at column 5%)$",
+      select(2, pcall(function() ad.from({}):where("cat:(") end)))
+    assert.matches("^spec/pipeline_spec.lua:%d+: bad argument #1 to 'count' %(pipeline expected, got table%)$",
+      select(2, pcall(function() pipeline.Pipeline.count({}) end)))
+  end)
+
   it("rejects bad arguments clearly", function()
     assert.error_matches(function() ad.from(42) end, "bad argument #1 to 'from'")
     assert.error_matches(function() ad.from("/nonexistent/dir") end, "from: /nonexistent/dir")

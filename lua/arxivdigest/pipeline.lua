@@ -52,10 +52,24 @@ local function is_pipeline(x)
 end
 M.is_pipeline = is_pipeline
 
-local function S(self, fname)
+local function S(self, fname, level)
   local st = state[self]
   if not st then
-    error(format("bad argument #1 to '%s' (pipeline expected, got %s)", fname, type(self)), 3)
+    error(format("bad argument #1 to '%s' (pipeline expected, got %s)", fname, type(self)), level or 3)
+  end
+  return st
+end
+
+-- closed_kind(x): "index" or "collection" when x is a closed one (below)
+local closed_kind
+
+-- The state of a pipeline about to run (a terminal method): its source
+-- must still be open.
+local function T(self, fname)
+  local st = S(self, fname, 4)
+  local closed = closed_kind(st.src)
+  if closed then
+    error(format("bad argument #1 to '%s' (the pipeline's %s is closed)", fname, closed), 3)
   end
   return st
 end
@@ -143,7 +157,7 @@ end
 
 -- the kind of a closed index or collection (its length raises), else nil
 local CLOSABLE = {["arxivdigest.Index"] = "index", ["arxivdigest.Collection"] = "collection"}
-local function closed_kind(x)
+function closed_kind(x)
   if type(x) ~= "userdata" or pcall(function() return #x end) then return nil end
   local mt = getmetatable(x)
   return type(mt) == "table" and CLOSABLE[rawget(mt, "__name")] or nil
@@ -173,6 +187,8 @@ end
 -- ad.load), an array of papers (userdata or plain tables) or a pipeline.
 function M.from(src)
   if is_pipeline(src) then return derive(src, "from", function() end) end
+  local closed = closed_kind(src)
+  if closed then error(format("bad argument #1 to 'from' (the %s is closed)", closed), 2) end
   local st = {filters = {}, queries = {}, io = io ~= nil}
   local t = type(src)
   if t == "string" then
@@ -231,9 +247,16 @@ end
 --- Keep the papers for which the filter (or function, or query string) is true.
 function Pipeline:where(f)
   S(self, "where")
-  if f == nil then error("bad argument #1 to 'where' (filter, function or query string expected, got nil)", 2) end
+  local t = type(f)
+  if not (filter.is_filter(f) or t == "function" or t == "string") then
+    error(format("bad argument #1 to 'where' (filter, function or query string expected, got %s)", t), 2)
+  end
   local ok, w = pcall(filter.wrap, f, 1, "where")
-  if not ok then error(w, 2) end
+  -- (a query string that does not parse: the message without its position
+  -- in filter.lua, raised at the caller's line)
+  if not ok then
+    error((tostring(w):gsub("^[^:]*:%d+: ", ""):gsub("^bad argument #1 to 'query'", "bad argument #1 to 'where'")), 2)
+  end
   return derive(self, "where", function(n) n.filters[#n.filters + 1] = w end)
 end
 
@@ -813,7 +836,7 @@ end
 -- first group), as every flat output does; a paper with a list-valued key
 -- (categories) is in each of its groups.
 function Pipeline:collect()
-  local st = S(self, "collect")
+  local st = T(self, "collect")
   local papers, _, groups = execute(st)
   return papers, groups
 end
@@ -821,7 +844,7 @@ end
 --- The groups { {key=, papers=, scores=}, ... } (one group "" when not
 -- grouped); a paper is in each of its groups.
 function Pipeline:groups()
-  local st = S(self, "groups")
+  local st = T(self, "groups")
   local papers, scores, groups = execute(st)
   return groups or {{key = "", papers = papers, scores = scores}}
 end
@@ -829,7 +852,7 @@ end
 --- Iterator over the resulting papers: `for p, score in pipe:papers() do`.
 -- Streams from the source when the pipeline neither sorts, ranks nor groups.
 function Pipeline:papers()
-  local st = S(self, "papers")
+  local st = T(self, "papers")
   local pl = plan(st)
   local order = st.kind == "index" and index_order(st, pl)
   if st.group or st.rank or st.recommend or (st.sort and not order) then
@@ -864,7 +887,7 @@ end
 --- Number of resulting papers (after limit). With an index source and only
 -- index-expressible filters, the index counts without materialising hits.
 function Pipeline:count()
-  local st = S(self, "count")
+  local st = T(self, "count")
   local n = total(st)
   if n == nil and st.sort == nil and st.group == nil and st.rank == nil then
     local pl = plan(st)
@@ -936,7 +959,7 @@ end
 
 --- The formatted output as a string.
 function Pipeline:render()
-  local st = S(self, "render")
+  local st = T(self, "render")
   return (render_to(st, nil))
 end
 
@@ -949,7 +972,7 @@ end
 -- `hint` (a file name) chooses the format for a function target when the
 -- pipeline has none.
 function Pipeline:write(target, hint)
-  local st = S(self, "write")
+  local st = T(self, "write")
   local t = type(target)
   if target == nil then
     if not io then error("sandbox: file access is not allowed (write to stdout)", 2) end

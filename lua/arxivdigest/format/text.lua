@@ -308,7 +308,7 @@ function M.render(papers, opts, write)
     write(paint(color, "heading", t) .. "\n" .. string.rep("=", math.min(util.width(t), o.width)) .. "\n\n")
   end
   local ranked = util.ranked(opts)
-  local total = 0
+  local total
   if o.groups then
     for _, g in ipairs(o.groups) do
       local ps = g.papers or {}
