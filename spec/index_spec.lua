@@ -288,6 +288,20 @@ describe("ad.index", function()
       assert.truthy(s2:find("[radiance]", 1, true))
       assert.truthy(idx:search("zero-shot")[1]:snippet():find("«zero-shot»", 1, true))
     end)
+
+    -- review C23: width 0 or -1 and open = 42 were taken silently
+    it("names a wrong width, open or close", function()
+      local h = idx:search('"neural radiance fields" indoor')[1]
+      assert.equal(h:snippet({ width = 5 }), h:snippet({ width = 5.0 }))
+      for _, o in ipairs({ { width = 0 }, { width = -1 }, { width = 2.5 }, { width = "3" } }) do
+        assert.error_matches(function() h:snippet(o) end,
+          "bad argument #1 to 'snippet' (width must be an integer >= 1 (words), got ", 1, true)
+      end
+      assert.error_matches(function() h:snippet({ open = 42 }) end,
+        "bad argument #1 to 'snippet' (open must be a string, got number)", 1, true)
+      assert.error_matches(function() h:snippet({ close = true }) end,
+        "bad argument #1 to 'snippet' (close must be a string, got boolean)", 1, true)
+    end)
   end)
 
   describe("similar", function()
