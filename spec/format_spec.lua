@@ -127,7 +127,7 @@ describe("format.render", function()
     bad("bad argument #1 to 'render' (array of papers expected, got arxivdigest.MergedPaper (one paper: pass {p})",
       hits[1].paper)
     bad("bad argument #1 to 'render' (array of papers expected, got a table without array items", P.catalog)
-    bad("bad argument #1 to 'render' (papers expected, got nil", nil)
+    bad("bad argument #1 to 'render' (array of papers expected, got nil (or give opts.groups))", nil)
     local closed = assert(ad.index("examples/data"))
     closed:close()
     bad("bad argument #1 to 'render' (the index is closed)", closed)

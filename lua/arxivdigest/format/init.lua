@@ -221,7 +221,7 @@ function M.render(papers, fmt, opts, write)
   if bad then error("bad argument #3 to 'render' (" .. bad .. ")", 2) end
   if papers == nil then
     if opts.groups == nil then
-      error("bad argument #1 to 'render' (papers expected, got nil; or opts.groups)", 2)
+      error("bad argument #1 to 'render' (array of papers expected, got nil (or give opts.groups))", 2)
     end
     papers = {}
   end
