@@ -53,6 +53,15 @@ int lad_opttable(lua_State *L, int t) {
   return 1;
 }
 
+int lad_readonly(lua_State *L) {
+  const char *tname = "object", *hint = "";
+  if (luaL_getmetafield(L, 1, "__name") == LUA_TSTRING) tname = lua_tostring(L, -1);
+  if (strcmp(tname, LAD_PAPER) == 0 || strcmp(tname, LAD_MPAPER) == 0)
+    hint = "; p:totable() gives a plain table to change";
+  return luaL_error(L, "%s is read-only (cannot set field '%s'%s)", tname,
+                    luaL_tolstring(L, 2, NULL), hint);
+}
+
 int lad_optthreads(lua_State *L, int t, int dflt) {
   int threads = dflt;
   if (!lad_opttable(L, t)) return threads;

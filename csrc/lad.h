@@ -53,6 +53,10 @@ int lad_openpaths(lua_State *L, int arg, int threads, uint64_t minbytes);
 /* The options table at t: nil (none) or a table, else a type error naming
 ** argument t. Returns 1 when it is a table. */
 int lad_opttable(lua_State *L, int t);
+/* __newindex of the core's objects (Paper, MergedPaper, Collection,
+** Index): they are read-only, and the error says so (a paper's also says
+** that p:totable() gives a table to change). */
+int lad_readonly(lua_State *L);
 /* YYYYMMDD -> "YYYY-MM-DD" pushed (nil for 0); "YYYY-MM-DD" -> YYYYMMDD
 ** (0 when s is not such a date). */
 void lad_pushdate(lua_State *L, uint32_t v);

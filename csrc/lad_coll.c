@@ -732,6 +732,8 @@ void lad_coll_open(lua_State *L) {
   lua_pushvalue(L, -1);
   lua_pushcclosure(L, lad_paper_index, 1);
   lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, lad_readonly);
+  lua_setfield(L, -2, "__newindex");
   lua_rawsetp(L, LUA_REGISTRYINDEX, &lad_paper_mtkey);
   /* Collection metatable */
   luaL_newmetatable(L, LAD_COLLECTION);
@@ -739,6 +741,8 @@ void lad_coll_open(lua_State *L) {
   luaL_newlib(L, lad_coll_methods);
   lua_pushcclosure(L, lad_coll_index, 1);
   lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, lad_readonly);
+  lua_setfield(L, -2, "__newindex");
   lua_pop(L, 1);
   lua_pushcfunction(L, lad_fields);
   lua_setfield(L, -2, "fields");

@@ -61,11 +61,25 @@ static int lad_hit_snippet(lua_State *L) {
   uint32_t doc;
   lad_checkhit(L, 1);
   if (lad_opttable(L, 2)) {
-    if (lua_getfield(L, 2, "open") != LUA_TNIL) open = luaL_checklstring(L, -1, &lo);
-    if (lua_getfield(L, 2, "close") != LUA_TNIL) close = luaL_checklstring(L, -1, &lc);
+    /* open and close: strings (a number is not a mark); width: words, an
+    ** integral number >= 1 */
+    if (lua_getfield(L, 2, "open") != LUA_TNIL) {
+      if (lua_type(L, -1) != LUA_TSTRING)
+        luaL_argerror(L, 2, lua_pushfstring(L, "open must be a string, got %s", luaL_typename(L, -1)));
+      open = lua_tolstring(L, -1, &lo);
+    }
+    if (lua_getfield(L, 2, "close") != LUA_TNIL) {
+      if (lua_type(L, -1) != LUA_TSTRING)
+        luaL_argerror(L, 2, lua_pushfstring(L, "close must be a string, got %s", luaL_typename(L, -1)));
+      close = lua_tolstring(L, -1, &lc);
+    }
     if (lua_getfield(L, 2, "width") != LUA_TNIL) {
-      if (!lua_isinteger(L, -1)) luaL_argerror(L, 2, "width must be an integer");
-      width = lua_tointeger(L, -1);
+      int isint = 0;
+      if (lua_type(L, -1) == LUA_TNUMBER) width = lua_tointegerx(L, -1, &isint);
+      if (!isint || width < 1)
+        luaL_argerror(L, 2, lua_pushfstring(L, "width must be an integer >= 1 (words), got %s",
+                      lua_type(L, -1) == LUA_TNUMBER ? luaL_tolstring(L, -1, NULL)
+                                                     : luaL_typename(L, -1)));
     }
   }
   lua_settop(L, 2);

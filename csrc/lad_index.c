@@ -329,7 +329,10 @@ static lua_Integer lad_intopt(lua_State *L, int t, const char *name,
                               lua_Integer dflt) {
   lua_Integer v = dflt;
   if (lua_getfield(L, t, name) != LUA_TNIL) {
-    if (!lua_isinteger(L, -1) || (v = lua_tointeger(L, -1)) < 0)
+    /* a number with an integral value: 10, 1e5 (a string is not a number) */
+    int isint = 0;
+    if (lua_type(L, -1) == LUA_TNUMBER) v = lua_tointegerx(L, -1, &isint);
+    if (!isint || v < 0)
       luaL_argerror(L, t, lua_pushfstring(L, "%s must be an integer >= 0", name));
   }
   lua_pop(L, 1);
@@ -896,6 +899,8 @@ void lad_index_open(lua_State *L) {
   luaL_setfuncs(L, lad_index_meta, 0);
   luaL_newlib(L, lad_index_methods);
   lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, lad_readonly);
+  lua_setfield(L, -2, "__newindex");
   lua_pop(L, 1);
   lad_hit_open(L);
   lua_pushcfunction(L, lad_index_new);

@@ -270,6 +270,8 @@ void lad_mpaper_open(lua_State *L) {
   luaL_newlib(L, lad_mp_methods);
   lua_pushcclosure(L, lad_mp_index, 1);
   lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, lad_readonly);
+  lua_setfield(L, -2, "__newindex");
   lua_pop(L, 1);
 }
 /* }====================================================== */

@@ -236,6 +236,27 @@ describe("the Lua side", function()
     assert.are.equal(21, #ad.fields())
   end)
 
+  -- review C19: c[1].title = 1 said "attempt to index a arxivdigest.Paper value (field 'integer index')"
+  it("says that papers, collections and indexes are read-only when a field is set", function()
+    local c = assert(ad.open(DATA))
+    local idx = assert(ad.index(c))
+    local title = c[1].title
+    local function ro(fn, what, hint)
+      local ok, err = pcall(fn)
+      assert.is_false(ok)
+      assert.matches("^spec/core_spec.lua:%d+: " .. what:gsub("%.", "%%.") .. " is read%-only %(cannot set field '"
+        .. "[%w_]+'" .. (hint and "; p:totable%(%) gives a plain table to change%)$" or "%)$"), err)
+    end
+    ro(function() c[1].title = 1 end, "arxivdigest.Paper", true)
+    ro(function() idx:get(c[1].id).title = "x" end, "arxivdigest.MergedPaper", true)
+    ro(function() c.papers = nil end, "arxivdigest.Collection")
+    ro(function() idx.search = nil end, "arxivdigest.Index")
+    assert.equal(title, c[1].title)
+    local t = c[1]:totable()
+    t.title = "changed"
+    assert.equal("changed", t.title)
+  end)
+
   it("iterates with c[i], #c and c:papers() and rejects out-of-range indexes", function()
     local c = assert(ad.open(DATA .. "003_ce175d6736be5667.txt"))
     local n = 0

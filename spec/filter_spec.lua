@@ -107,6 +107,52 @@ describe("filter", function()
     assert.error_matches(function() f.date("2020-06", "2020-05") end, "range is empty")
   end)
 
+  -- review B6: f.has("pdf") matched nothing and f.has("nosuch") was accepted
+  it("has: the query language's has: values and rule, an unknown field named", function()
+    for _, v in ipairs({"doi", "journal", "code", "DOI"}) do
+      local fl, q = f.has(v), f.query("has:" .. v)
+      assert.equal(ids(q), ids(fl))
+      local qt, ft = q:to_tree(), fl:to_tree()      -- pushed down to an index or to C alike
+      assert.same({qt.type, qt.value}, {ft.type, ft.value})
+      assert.is_true(fl.cheap)
+    end
+    assert.equal("a", ids(f.has("journal") + f.has("doi")))
+    local with_journal = {id = "x", journal = "CVPR", doi = ""}
+    assert.is_true(f.has("journal")(with_journal))
+    assert.equal(f.query("has:doi")(with_journal), f.has("doi")(with_journal))
+    for _, name in ipairs({"pdf", "nosuch", "comment", "pdf_url"}) do
+      assert.error_matches(function() f.has(name) end,
+        "bad argument #1 to 'has' (unknown field '" .. name .. "'; known: code, doi, journal)", 1, true)
+    end
+    assert.error_matches(function() f.has(nil) end, "bad argument #1 to 'has' (string expected, got nil)", 1, true)
+  end)
+
+  -- review B5: f.date(2019) was the epoch second 2019 (1970-01-01) and matched nothing
+  it("takes a year number as the year, os.time() values and date tables; names a wrong one", function()
+    assert.equal("date(2019-01-01..2019-12-31)", tostring(f.date(2019)))
+    assert.equal("b", ids(f.date(2019)))
+    assert.equal(tostring(f.date("2019")), tostring(f.date(2019.0)))
+    assert.equal("date(2019-01-01..2020-12-31)", tostring(f.date(2019, 2020)))
+    assert.equal("a,b", ids(f.date(2019, nil)))
+    assert.equal("date(2020-05-20..2020-05-20)", tostring(f.date(os.time{year = 2020, month = 5, day = 20, hour = 12})))
+    assert.equal("date(2020-05-20..2020-05-20)", tostring(f.date({year = 2020, month = 5, day = 20, hour = 1})))
+    assert.equal("date(2020-05-01..2020-05-31)", tostring(f.date({year = 2020, month = 5})))
+    assert.equal("date(2019-01-01..2019-12-31)", tostring(f.date({year = 2019})))
+    assert.equal("date(2020-02-01..2020-02-29)", tostring(f.date("2020-02")))
+    assert.equal("date(2019-02-01..2019-02-28)", tostring(f.date("2019-02")))
+    local function bad(pattern, ...)
+      local args = table.pack(...)
+      assert.error_matches(function() f.date(table.unpack(args, 1, args.n)) end, pattern, 1, true)
+    end
+    bad("bad argument #1 to 'date' (a year (2019), a date string or an os.time() value expected, got 2019.5)", 2019.5)
+    bad("bad argument #1 to 'date' (a year (2019), a date string or an os.time() value expected, got -1)", -1)
+    bad("bad argument #2 to 'date' (a year (2019), a date string or an os.time() value expected, got 0)", 2019, 0)
+    bad("bad argument #1 to 'date' (invalid date '2019-02-29')", "2019-02-29")   -- not a leap year
+    bad("bad argument #1 to 'date' (date table with integer year (month, day) expected)", {month = 5})
+    bad("bad argument #1 to 'date' (date table with integer year (month, day) expected)", {year = 2019, day = 3})
+    assert.equal("date(2020-02-29..2020-02-29)", tostring(f.date("2020-02-29")))
+  end)
+
   it("composes with * + - and plain functions", function()
     local cv = f.category("cs.CV")
     assert.equal("a", ids(cv * f.keywords{"nerf"}))

@@ -85,6 +85,78 @@ describe("format.render", function()
     assert.are.same({ "1910.11126", "2005.09496", "1910.08681" }, ids)
   end)
 
+  -- review A2, B7, B8, C23: what render takes as papers, and opts.fields
+  it("renders an index, a pipeline and search hits; refuses anything else, naming the argument", function()
+    if not has_core then pending("C core not built: " .. tostring(core_error)); return end
+    local idx = assert(ad.index("examples/data"))
+    -- an index: its papers, as ad.from(idx) renders them (it crashed in the formatter)
+    local s = format.render(idx, "jsonl")
+    assert.are.equal(ad.from(idx):format("jsonl"):render(), s)
+    local n = 0
+    for l in s:gmatch("[^\n]+") do n = n + 1; assert.is_string(json.decode(l).id) end
+    assert.are.equal(#idx, n)
+    for _, name in ipairs({ "markdown", "csv", "bibtex", "html", "atom", "text" }) do
+      assert.is_true(#format.render(idx, name, { color = false }) > 1000, name)
+    end
+    local chunks = {}
+    assert.is_nil(format.render(idx, "{id}", nil, function(c) chunks[#chunks + 1] = c end))
+    assert.are.equal(ad.from(idx):format("{id}"):render(), table.concat(chunks))
+    -- a pipeline: its result
+    local pipe = ad.from(idx):query("segmentation"):limit(3)
+    assert.are.equal(pipe:format("csv"):render(), format.render(pipe, "csv"))
+    -- hits: their papers and their scores (they gave records of nulls)
+    local hits = idx:search("segmentation", { limit = 3 })
+    assert.are.equal(3, #hits)
+    local got = {}
+    for l in format.render(hits, "jsonl"):gmatch("[^\n]+") do got[#got + 1] = json.decode(l) end
+    assert.are.equal(3, #got)
+    for i, h in ipairs(hits) do
+      assert.are.equal(h.paper.id, got[i].id)
+      assert.are.equal(h.paper.title, got[i].title)
+      assert.is_true(math.abs(h.score - got[i].score) < 1e-9)
+    end
+    assert.truthy(format.render(hits, "text", { color = false }):find(hits[1].paper.title, 1, true))
+    local function bad(pattern, papers, opts)
+      assert.error_matches(function() format.render(papers, "jsonl", opts) end, pattern, 1, true)
+    end
+    bad("bad argument #1 to 'render' (array of hits expected, item 2 is not a hit", { hits[1], hits[2].paper })
+    bad("bad argument #1 to 'render' (array of papers expected, item 2 is a hit", { hits[1].paper, hits[2] })
+    bad("bad argument #1 to 'render' (array of papers expected, item 2 is nil", { P.catalog, nil, P.listing })
+    bad("bad argument #1 to 'render' (array of papers expected, item 1 is a number", { 42 })
+    bad("bad argument #1 to 'render' (array of papers expected, got number", 42)
+    bad("bad argument #1 to 'render' (array of papers expected, got arxivdigest.MergedPaper (one paper: pass {p})",
+      hits[1].paper)
+    bad("bad argument #1 to 'render' (array of papers expected, got a table without array items", P.catalog)
+    bad("bad argument #1 to 'render' (array of papers expected, got nil (or give opts.groups))", nil)
+    local closed = assert(ad.index("examples/data"))
+    closed:close()
+    bad("bad argument #1 to 'render' (the index is closed)", closed)
+    local c = assert(ad.open("examples/data"))
+    c:close()
+    bad("bad argument #1 to 'render' (the collection is closed)", c)
+  end)
+
+  it("takes opts.fields as a list or one name, and names a wrong one", function()
+    local one = format.render({ P.catalog, P.listing }, "csv", { fields = "id" })
+    assert.are.equal("id\r\n1910.11126\r\n2005.09496\r\n", one)
+    assert.are.equal(format.render({ P.catalog }, "jsonl", { fields = { "id" } }),
+      format.render({ P.catalog }, "jsonl", { fields = "id" }))
+    for _, fmt in ipairs({ "csv", "jsonl" }) do
+      assert.error_matches(function() format.render({ P.catalog }, fmt, { fields = 5 }) end,
+        "bad argument #3 to 'render' (opts.fields: a list of field names (or one name) expected, got number)",
+        1, true)
+      assert.error_matches(function() format.render({ P.catalog }, fmt, { fields = "titel" }) end,
+        "bad argument #3 to 'render' (opts.fields: unknown field 'titel' at index 1 (known: id, version, title,",
+        1, true)
+      assert.error_matches(function() format.render({ P.catalog }, fmt, { fields = {} }) end,
+        "opts.fields: at least one field name expected", 1, true)
+    end
+    if has_core then    -- a pipeline says so at :format(), before any work
+      assert.error_matches(function() ad.from({ P.catalog }):format("csv", { fields = 5 }) end,
+        "bad argument #2 to 'format' (opts.fields: a list of field names (or one name) expected", 1, true)
+    end
+  end)
+
   it("knows formats by name, alias and file extension", function()
     assert.are.equal("markdown", format.get("md").name)
     assert.are.equal("bibtex", format.get("bib").name)

@@ -259,6 +259,15 @@ describe("ad.index", function()
       assert.error_matches(function() idx:search("depth", { limit = -1 }) end, "limit must be")
     end)
 
+    -- review C18: {limit = 1e5} said "limit must be an integer >= 0"
+    it("takes a limit or an offset written as a float with an integral value", function()
+      assert.same(ids(idx, "cat:cs.CV", { limit = 100 }), ids(idx, "cat:cs.CV", { limit = 1e5 }))
+      assert.same(ids(idx, "cat:cs.CV", { limit = 2, offset = 2 }), ids(idx, "cat:cs.CV", { limit = 2.0, offset = 2.0 }))
+      assert.error_matches(function() idx:search("depth", { limit = 2.5 }) end, "limit must be an integer >= 0")
+      assert.error_matches(function() idx:search("depth", { offset = "2" }) end, "offset must be an integer >= 0")
+      assert.error_matches(function() idx:search("depth", { limit = 0 / 0 }) end, "limit must be an integer >= 0")
+    end)
+
     it("k1, b and field weights are options of ad.index", function()
       local flat = assert(ad.index(FIX, { weights = { ti = 0, abs = 1, au = 1, co = 1 }, k1 = 2, b = 0.5 }))
       local hits = flat:search("transformers")
@@ -278,6 +287,20 @@ describe("ad.index", function()
       local s2 = h:snippet({ open = "[", close = "]", width = 5 })
       assert.truthy(s2:find("[radiance]", 1, true))
       assert.truthy(idx:search("zero-shot")[1]:snippet():find("«zero-shot»", 1, true))
+    end)
+
+    -- review C23: width 0 or -1 and open = 42 were taken silently
+    it("names a wrong width, open or close", function()
+      local h = idx:search('"neural radiance fields" indoor')[1]
+      assert.equal(h:snippet({ width = 5 }), h:snippet({ width = 5.0 }))
+      for _, o in ipairs({ { width = 0 }, { width = -1 }, { width = 2.5 }, { width = "3" } }) do
+        assert.error_matches(function() h:snippet(o) end,
+          "bad argument #1 to 'snippet' (width must be an integer >= 1 (words), got ", 1, true)
+      end
+      assert.error_matches(function() h:snippet({ open = 42 }) end,
+        "bad argument #1 to 'snippet' (open must be a string, got number)", 1, true)
+      assert.error_matches(function() h:snippet({ close = true }) end,
+        "bad argument #1 to 'snippet' (close must be a string, got boolean)", 1, true)
     end)
   end)
 

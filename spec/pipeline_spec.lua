@@ -99,6 +99,59 @@ describe("pipeline", function()
       table.concat(keys, " "))
   end)
 
+  -- review B4: group_by on a list field put a paper in every flat output once per group
+  it("lists each paper once in flat outputs when a list-valued key puts it in several groups", function()
+    local src = papers(6)
+    src[2].categories = {"cs.CV", "cs.LG", "eess.IV"}
+    src[5].categories = {"cs.LG", "cs.CV"}
+    local p = ad.from(src):group_by("categories")
+    local list, groups = p:collect()
+    assert.equal("01 02 04 05 03 06", ids(list))     -- group order, each paper at its first group
+    assert.equal(6, p:count())
+    assert.equal(#list, p:count())
+    local keys = {}
+    for i, g in ipairs(groups) do keys[i] = g.key .. "=" .. ids(g.papers) end
+    assert.equal("cs.CV=01 02 04 05|cs.LG=02 03 05 06|eess.IV=02", table.concat(keys, "|"))
+    local n = 0
+    for _ in p:papers() do n = n + 1 end
+    assert.equal(6, n)
+    local function count(s, pat)
+      local k = 0
+      for _ in s:gmatch(pat) do k = k + 1 end
+      return k
+    end
+    -- flat formats: one record per paper
+    assert.equal(6, count(p:format("jsonl"):render(), "\n"))
+    assert.equal(7, count(p:format("csv"):render(), "\r\n"))
+    assert.equal(6, count(p:format("{id}"):render(), "\n"))
+    local bib = p:format("bibtex"):render()
+    assert.equal(6, count(bib, "@misc{"))
+    assert.equal(1, count(bib, "eprint +=%s+{2001%.00002}"))
+    local atom = p:format("atom"):render()
+    assert.equal(1, count(atom, "<id>http://arxiv.org/abs/2001.00002</id>"))
+    assert.equal(6, count(atom, "<entry>"))
+    assert.equal(6, count(p:format("markdown"):render(), "### Paper %d"))
+    -- sections: a paper under each of its groups, counted once
+    local text = p:format("text", {color = false, abstract = false}):render()
+    assert.equal(3, count(text, "Paper 2 segmentation"))
+    assert.matches("\n6 papers\n$", text)
+    local html = p:format("html"):render()
+    assert.equal(3, #groups)
+    assert.matches('<span id="paper-count">6</span>', html, 1, true)
+    -- the same rule for an index source (the 15 papers of the sample in 2 categories or more)
+    local idx = assert(ad.index("examples/data"))
+    local q = ad.from(idx):where(function(x) return #x.categories >= 2 end):group_by("categories")
+    local ql, qg = q:collect()
+    local seen, in_groups = {}, 0
+    for _, x in ipairs(ql) do assert.is_nil(seen[x.id]); seen[x.id] = true end
+    for _, g in ipairs(qg) do in_groups = in_groups + #g.papers end
+    assert.equal(15, #ql)
+    assert.equal(15, q:count())
+    assert.is_true(in_groups >= 30)
+    assert.equal(15, count(q:format("bibtex"):render(), "@misc{"))
+    assert.equal(15, count(q:format("jsonl"):render(), "\n"))
+  end)
+
   it("iterates sorted and ranked papers with their scores", function()
     local got = {}
     for p, score in ad.from(papers(4)):rank(function(p) return tonumber(p.id:sub(-1)) * 10 end):papers() do
@@ -236,6 +289,74 @@ describe("pipeline", function()
     local chunks = {}
     assert.equal(3, p:write(function(s) chunks[#chunks + 1] = s end))
     assert.equal(p:render(), table.concat(chunks))
+  end)
+
+  -- review B16: typos in sort and group keys and in option tables were ignored
+  it("names an unknown sort or group field, an unknown option and a file name that tells no format", function()
+    local function bad(fn, msg) assert.error_matches(fn, msg, 1, true) end
+    bad(function() ad.from({}):sort("data") end,
+      "bad argument #1 to 'sort' (unknown field 'data'; known: id, version, title, authors,")
+    bad(function() ad.from({}):sort("data") end, "history, score; or a comparator function(a, b))")
+    bad(function() ad.from({}):group_by("nosuch") end,
+      "bad argument #1 to 'group_by' (unknown field 'nosuch'; known: id, version, title,")
+    bad(function() ad.from({}):group_by("date", {ordre = "key"}) end,
+      "bad argument #2 to 'group_by' (unknown option 'ordre'; known: order)")
+    bad(function() ad.from({}):group_by("date", "key") end,
+      "bad argument #2 to 'group_by' (options table expected, got string)")
+    local idx = assert(ad.index("examples/data"))
+    bad(function() ad.from(idx):recommend({"2005.09623"}, {lim = 3}) end,
+      "bad argument #2 to 'recommend' (unknown option 'lim'; known: query, negative, weights, explain)")
+    bad(function() ad.from(idx):recommend({"2005.09623"}, {limit = 3}) end,
+      "bad argument #2 to 'recommend' (unknown option 'limit': use :limit(n); known:")
+    bad(function() ad.from(idx):recommend({"2005.09623"}, 5) end,
+      "bad argument #2 to 'recommend' (options table expected, got number)")
+    -- the valid ones still work
+    assert.equal("04 03 02 01", ids(ad.from(papers(4)):sort("id", "desc"):collect()))
+    assert.equal("03 01 02 04", ids(ad.from(papers(4)):sort("primary_category", "desc"):collect()))
+    assert.equal(2, #ad.from(papers(4)):group_by("primary_category", {order = "key"}):groups())
+    assert.equal(3, #ad.from(idx):recommend({"2005.09623"}, {query = "cat:cs.CV", explain = true,
+      weights = {au = 0}, negative = {"2005.05896"}}):limit(3):collect())
+    -- a path: the format comes from :format() or the name, as the command's -o
+    local path = tmpname() .. ".unknown"
+    bad(function() ad.from(papers(2)):write(path) end,
+      "bad argument #1 to 'write' (cannot tell the format of '" .. path .. "' from its name: give one with :format()")
+    assert.is_nil(io.open(path))
+    assert.equal(2, ad.from(papers(2)):format("{id}"):write(path))
+    assert.equal("2001.00001\n2001.00002\n", slurp(path))
+    os.remove(path)
+    local chunks = {}       -- a function: the hint's format when it tells one, else text
+    assert.equal(1, ad.from(papers(1)):write(function(c) chunks[#chunks + 1] = c end, "x.jsonl"))
+    assert.matches('^{"id":"2001.00001"', table.concat(chunks))
+  end)
+
+  -- review C20, C21: a closed source, and :where(42), gave misleading or doubled messages
+  it("says that the source is closed, and names a bad :where argument once, at the caller's line", function()
+    local c = assert(ad.open("examples/data"))
+    c:close()
+    assert.matches("^spec/pipeline_spec.lua:%d+: bad argument #1 to 'from' %(the collection is closed%)$",
+      select(2, pcall(function() ad.from(c) end)))
+    local idx = assert(ad.index("examples/data"))
+    local p = ad.from(idx):where(f.category("cs.CV")):limit(3)
+    assert.equal(3, p:count())
+    idx:close()
+    for _, m in ipairs({"count", "collect", "groups", "render", "papers"}) do
+      assert.matches("^spec/pipeline_spec.lua:%d+: bad argument #1 to '" .. m .. "' %(the pipeline's index is closed%)$",
+        select(2, pcall(function() p[m](p) end)))
+    end
+    assert.error_matches(function() p:write(function() end) end, "bad argument #1 to 'write' (the pipeline's index is closed)",
+      1, true)
+    assert.error_matches(function() ad.from(idx) end, "bad argument #1 to 'from' (the index is closed)", 1, true)
+    local c2 = assert(ad.open("examples/data"))
+    local p2 = ad.from(c2):limit(2)
+    c2:close()
+    assert.error_matches(function() p2:collect() end, "bad argument #1 to 'collect' (the pipeline's collection is closed)",
+      1, true)
+    assert.matches("^spec/pipeline_spec.lua:%d+: bad argument #1 to 'where' %(filter, function or query string expected, got number%)$",
+      select(2, pcall(function() ad.from({}):where(42) end)))
+    assert.matches("^spec/pipeline_spec.lua:%d+: bad argument #1 to 'where' %(unbalanced parenthesis at column 5%)$",
+      select(2, pcall(function() ad.from({}):where("cat:(") end)))
+    assert.matches("^spec/pipeline_spec.lua:%d+: bad argument #1 to 'count' %(pipeline expected, got table%)$",
+      select(2, pcall(function() pipeline.Pipeline.count({}) end)))
   end)
 
   it("rejects bad arguments clearly", function()

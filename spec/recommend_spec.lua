@@ -195,6 +195,24 @@ describe("recommend", function()
     assert.are.same({}, (idx:recommend({ "2005.09623" }, { query = "cat:no.such" })))
   end)
 
+  -- review C18: an integral float (1e5, 5.0) was "not an integer"
+  it("takes limit, offset, days and k written as floats with integral values", function()
+    local a = idx:recommend({ "2005.09623" }, { query = "cat:cs.CV", limit = 3, offset = 1 })
+    local b = idx:recommend({ "2005.09623" }, { query = "cat:cs.CV", limit = 3.0, offset = 1.0 })
+    assert.are.equal(3, #b)
+    for i = 1, 3 do assert.are.equal(a[i].paper.id, b[i].paper.id) end
+    assert.are.equal(#idx:recommend({ "2005.09623" }, { query = "cat:cs.CV", limit = 1000 }),
+      #idx:recommend({ "2005.09623" }, { query = "cat:cs.CV", limit = 1e5 }))
+    assert.error_matches(function() idx:recommend({ "2005.09623" }, { limit = "3" }) end,
+      "limit must be an integer >= 0")
+    local r1 = rec.evaluate(idx, { "2005.09623" }, { days = 1, k = 50 })
+    local r2 = rec.evaluate(idx, { "2005.09623" }, { days = 1.0, k = 50.0 })
+    assert.are.equal(r1.reason, r2.reason)
+    assert.are.equal(r1.days, r2.days)
+    assert.error_matches(function() rec.evaluate(idx, { "2005.09623" }, { days = 1.5 }) end,
+      "days must be an integer >= 1")
+  end)
+
   it("raises clear errors on misuse", function()
     assert.error_matches(function() rec.recommend({}, { "2005.09623" }) end,
       "bad argument #1 to 'recommend' %(Index expected, got table%)")

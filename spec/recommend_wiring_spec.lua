@@ -145,6 +145,12 @@ describe("pipeline :recommend", function()
     assert.are.equal(3, count(p:format("html"):render(), '<p class="why"><b>Why:</b> like '))
     local plain = ad.from(idx):recommend({"2005.09623"}, {query = "cat:cs.CV"}):limit(3)
     assert.are.equal(0, count(plain:format("text"):render(), "Why:"))
+    -- review E34 (the why is there, after each summary: the review read the
+    -- first 800 characters): grouped, and in the listing style too
+    local grouped = ad.from(idx):query("cat:cs.CV"):recommend({"2005.09623"}, {explain = true})
+      :limit(10):group_by("date")
+    assert.are.equal(10, count(grouped:format("markdown"):render(), "%- %*%*Why%*%*: like "))
+    assert.are.equal(3, count(p:format("markdown", {style = "listing"}):render(), ">  %*Why%*: like "))
   end)
 
   it("indexes a collection source once, and refuses other sources", function()

@@ -9,6 +9,16 @@ describe("script", function()
   setup(function() sample = assert(ad.open("examples/data")) end)
 
   describe("filter scripts", function()
+    -- review C22: script.filter(nil) said "bad argument #1 (script path expected, got nil)"
+    it("name the function when the path is not a string", function()
+      for _, name in ipairs({"filter", "run", "report", "run_sandboxed"}) do
+        assert.matches("^spec/script_spec.lua:%d+: bad argument #1 to '" .. name .. "' %(script path expected, got nil%)$",
+          select(2, pcall(function() script[name](nil) end)))
+      end
+      assert.error_matches(function() ad.script.filter(42) end,
+        "bad argument #1 to 'filter' (script path expected, got number)", 1, true)
+    end)
+
     it("load a script returning a filter", function()
       local flt = script.filter(DIR .. "filter_ok.lua")
       assert.is_true(f.is_filter(flt))

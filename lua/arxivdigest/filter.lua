@@ -31,8 +31,8 @@ local query = require "arxivdigest.query"
 local match = require "arxivdigest.match"
 local names = require "arxivdigest.names"
 
-local type, error, ipairs, select, tostring, setmetatable, getmetatable =
-      type, error, ipairs, select, tostring, setmetatable, getmetatable
+local type, error, ipairs, pairs, select, tostring, setmetatable, getmetatable =
+      type, error, ipairs, pairs, select, tostring, setmetatable, getmetatable
 local concat = table.concat
 local find, format, lower = string.find, string.format, string.lower
 
@@ -335,19 +335,23 @@ function M.has_code()
   return new("has_code", "has_code()", match.paper_has_code, {tree = {type = "has", value = "code"}})
 end
 
---- Papers that have a value for the field (doi, journal, comment, ...).
+--- Papers that have a DOI, a journal reference or a link to code: the
+-- query language's has: (its values, query.HAS_VALUES, and its matcher):
+-- f.has("doi") is f.query("has:doi"). Another name is an error listing them.
 function M.has(field)
   if type(field) ~= "string" then
     error(format("bad argument #1 to 'has' (string expected, got %s)", type(field)), 2)
   end
-  if field == "code" then return M.has_code() end
-  local pushable = field == "doi" or field == "journal"
-  return new("has", "has(" .. field .. ")", function(paper)
-    local v = paper[field]
-    if v == nil or v == "" or v == false then return false end
-    if type(v) == "table" then return #v > 0 end
-    return true
-  end, pushable and {tree = {type = "has", value = field}} or nil)
+  local v = query.HAS_VALUES[lower(field)]
+  if not v then
+    local known = {}
+    for k in pairs(query.HAS_VALUES) do known[#known + 1] = k end
+    table.sort(known)
+    error(format("bad argument #1 to 'has' (unknown field '%s'; known: %s)", field, concat(known, ", ")), 2)
+  end
+  if v == "code" then return M.has_code() end
+  local tree = {type = "has", value = v}
+  return new("has", "has(" .. v .. ")", match.compile(tree), {tree = tree})
 end
 
 -- }======================================================
@@ -469,21 +473,47 @@ function M.primary(...)
   end, {values = list, tree = values_ast("primary", list)})
 end
 
-local DAYS_IN = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+local DAYS_IN = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
 
--- "2020", "2020-05", "2020-05-20" (or an os.date table / os.time number) ->
--- first and last day of that period
+local function days_in(y, m)
+  if m == 2 and y % 4 == 0 and (y % 100 ~= 0 or y % 400 == 0) then return 29 end
+  return DAYS_IN[m]
+end
+
+local function value_text(v)
+  return type(v) == "string" and ("'" .. v .. "'") or tostring(v)
+end
+
+-- "2020", "2020-05", "2020-05-20", a year number (2019), an os.time()
+-- number (10000 and more: seconds since 1970) or an os.date table (year,
+-- and month, and day: the year, the month or the day) -> first and last
+-- day of that period
 local function date_bounds(v, argn, fname)
-  if type(v) == "number" then v = os.date("!%Y-%m-%d", v) end
-  if type(v) == "table" and v.year then
-    v = format("%04d-%02d-%02d", v.year, v.month or 1, v.day or 1)
+  if type(v) == "number" then
+    local n = math.tointeger(v)
+    if not n or n < 1 then
+      error(format("bad argument #%d to '%s' (a year (2019), a date string or an os.time() value "
+        .. "expected, got %s)", argn, fname, value_text(v)), 3)
+    end
+    -- a year: no one means the first hours of 1970-01-01
+    if n <= 9999 then v = format("%04d", n) else v = os.date("!%Y-%m-%d", n) end
+  end
+  if type(v) == "table" then
+    local y, m, d = v.year, v.month, v.day
+    if math.type(y) ~= "integer" or (m ~= nil and math.type(m) ~= "integer")
+       or (d ~= nil and (m == nil or math.type(d) ~= "integer")) then
+      error(format("bad argument #%d to '%s' (date table with integer year (month, day) expected)",
+        argn, fname), 3)
+    end
+    v = d and format("%04d-%02d-%02d", y, m, d) or m and format("%04d-%02d", y, m) or format("%04d", y)
   end
   if type(v) ~= "string" then
     error(format("bad argument #%d to '%s' (date string expected, got %s)", argn, fname, type(v)), 3)
   end
   local y, m, d = v:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)$")
   if y then
-    if tonumber(m) < 1 or tonumber(m) > 12 or tonumber(d) < 1 or tonumber(d) > DAYS_IN[tonumber(m)] then
+    local mm, dd = tonumber(m), tonumber(d)
+    if mm < 1 or mm > 12 or dd < 1 or dd > days_in(tonumber(y), mm) then
       error(format("bad argument #%d to '%s' (invalid date '%s')", argn, fname, v), 3)
     end
     return v, v
@@ -494,12 +524,7 @@ local function date_bounds(v, argn, fname)
     if mm < 1 or mm > 12 then
       error(format("bad argument #%d to '%s' (invalid month '%s')", argn, fname, v), 3)
     end
-    local last = DAYS_IN[mm]
-    if mm == 2 then
-      local yy = tonumber(y)
-      last = (yy % 4 == 0 and (yy % 100 ~= 0 or yy % 400 == 0)) and 29 or 28
-    end
-    return v .. "-01", format("%s-%02d", v, last)
+    return v .. "-01", format("%s-%02d", v, days_in(tonumber(y), mm))
   end
   if v:match("^%d%d%d%d$") then return v .. "-01-01", v .. "-12-31" end
   error(format("bad argument #%d to '%s' (date 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD' expected, got '%s')",
@@ -508,8 +533,10 @@ end
 M.date_bounds = date_bounds
 
 --- Papers whose digest day is within [from, to] (inclusive).
--- Each bound is "YYYY", "YYYY-MM" or "YYYY-MM-DD" (or os.time()/os.date("*t")
--- values); "2020-05" as `from` means 2020-05-01, as `to` 2020-05-31.
+-- Each bound is "YYYY", "YYYY-MM" or "YYYY-MM-DD", a year number (2019), an
+-- os.time() value (a number of 10000 or more) or an os.date("*t") table
+-- ({year =} alone is that year, with month that month); "2020-05" as
+-- `from` means 2020-05-01, as `to` 2020-05-31.
 -- Pass nil for an open end: date("2020-05-01", nil), date(nil, "2019").
 -- With a single argument, date("2020-05") is that whole period.
 -- `field` (default "date", the digest day) may be "published" or "updated".

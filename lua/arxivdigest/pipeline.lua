@@ -52,10 +52,24 @@ local function is_pipeline(x)
 end
 M.is_pipeline = is_pipeline
 
-local function S(self, fname)
+local function S(self, fname, level)
   local st = state[self]
   if not st then
-    error(format("bad argument #1 to '%s' (pipeline expected, got %s)", fname, type(self)), 3)
+    error(format("bad argument #1 to '%s' (pipeline expected, got %s)", fname, type(self)), level or 3)
+  end
+  return st
+end
+
+-- closed_kind(x): "index" or "collection" when x is a closed one (below)
+local closed_kind
+
+-- The state of a pipeline about to run (a terminal method): its source
+-- must still be open.
+local function T(self, fname)
+  local st = S(self, fname, 4)
+  local closed = closed_kind(st.src)
+  if closed then
+    error(format("bad argument #1 to '%s' (the pipeline's %s is closed)", fname, closed), 3)
   end
   return st
 end
@@ -84,6 +98,43 @@ local function derive(self, fname, change)
   return new_pipeline(st)
 end
 
+-- The one check of a step's options table: nil or a table whose keys are
+-- all in `known` (a list); `hints` (key -> text) explains a key that is
+-- not an option here. Raises "bad argument #argn to 'fname' (...)" at the
+-- caller of the step.
+local function check_options(opts, known, argn, fname, hints)
+  if opts == nil then return end
+  if type(opts) ~= "table" then
+    error(format("bad argument #%d to '%s' (options table expected, got %s)", argn, fname, type(opts)), 3)
+  end
+  for k in pairs(opts) do
+    local ok = false
+    for i = 1, #known do if known[i] == k then ok = true; break end end
+    if not ok then
+      local hint = hints and hints[k]
+      error(format("bad argument #%d to '%s' (unknown option '%s'%s; known: %s)", argn, fname, tostring(k),
+        hint and (": " .. hint) or "", concat(known, ", ")), 3)
+    end
+  end
+end
+
+-- The paper fields a step may name (:sort adds "score"): those of
+-- format.util (FIELDS and the merged index's EXTRA_FIELDS).
+local function field_list(extra)
+  local util = require "arxivdigest.format.util"
+  local out = {}
+  for _, f in ipairs(util.FIELDS) do out[#out + 1] = f end
+  for _, f in ipairs(util.EXTRA_FIELDS) do out[#out + 1] = f end
+  if extra then out[#out + 1] = extra end
+  return out
+end
+
+local function check_field(name, known, argn, fname, what)
+  for i = 1, #known do if known[i] == name then return end end
+  error(format("bad argument #%d to '%s' (unknown field '%s'; known: %s; or %s)", argn, fname, name,
+    concat(known, ", "), what), 3)
+end
+
 -- {======================================================
 -- Sources
 -- =======================================================
@@ -104,6 +155,25 @@ local function is_collection(x)
   return type(x) == "userdata" and method(x, "papers") ~= nil and not is_index(x)
 end
 
+-- the kind of a closed index or collection (its length raises), else nil
+local CLOSABLE = {["arxivdigest.Index"] = "index", ["arxivdigest.Collection"] = "collection"}
+function closed_kind(x)
+  if type(x) ~= "userdata" or pcall(function() return #x end) then return nil end
+  local mt = getmetatable(x)
+  return type(mt) == "table" and CLOSABLE[rawget(mt, "__name")] or nil
+end
+
+--- What x is as a source: "pipeline", "index", "collection" or nil, and
+-- true as a second value when it is a closed index or collection.
+function M.kind(x)
+  if is_pipeline(x) then return "pipeline" end
+  local closed = closed_kind(x)
+  if closed then return closed, true end
+  if is_index(x) then return "index" end
+  if is_collection(x) then return "collection" end
+  return nil
+end
+
 local function open_paths(paths, level)
   local ad = require "arxivdigest"
   local arg = #paths == 1 and paths[1] or paths
@@ -117,6 +187,8 @@ end
 -- ad.load), an array of papers (userdata or plain tables) or a pipeline.
 function M.from(src)
   if is_pipeline(src) then return derive(src, "from", function() end) end
+  local closed = closed_kind(src)
+  if closed then error(format("bad argument #1 to 'from' (the %s is closed)", closed), 2) end
   local st = {filters = {}, queries = {}, io = io ~= nil}
   local t = type(src)
   if t == "string" then
@@ -175,9 +247,16 @@ end
 --- Keep the papers for which the filter (or function, or query string) is true.
 function Pipeline:where(f)
   S(self, "where")
-  if f == nil then error("bad argument #1 to 'where' (filter, function or query string expected, got nil)", 2) end
+  local t = type(f)
+  if not (filter.is_filter(f) or t == "function" or t == "string") then
+    error(format("bad argument #1 to 'where' (filter, function or query string expected, got %s)", t), 2)
+  end
   local ok, w = pcall(filter.wrap, f, 1, "where")
-  if not ok then error(w, 2) end
+  -- (a query string that does not parse: the message without its position
+  -- in filter.lua, raised at the caller's line)
+  if not ok then
+    error((tostring(w):gsub("^[^:]*:%d+: ", ""):gsub("^bad argument #1 to 'query'", "bad argument #1 to 'where'")), 2)
+  end
   return derive(self, "where", function(n) n.filters[#n.filters + 1] = w end)
 end
 
@@ -211,6 +290,7 @@ function Pipeline:sort(field, dir)
   if t ~= "string" and t ~= "function" then
     error(format("bad argument #1 to 'sort' (field name or comparator expected, got %s)", t), 2)
   end
+  if t == "string" then check_field(field, field_list("score"), 1, "sort", "a comparator function(a, b)") end
   if dir ~= nil and not DIRS[dir] then
     error(format("bad argument #2 to 'sort' ('asc' or 'desc' expected, got %s)", tostring(dir)), 2)
   end
@@ -248,13 +328,12 @@ function Pipeline:recommend(library, opts)
   if library == nil then
     error("bad argument #1 to 'recommend' (library expected: ids, papers, a Library or text)", 2)
   end
-  if opts ~= nil and type(opts) ~= "table" then
-    error(format("bad argument #2 to 'recommend' (options table expected, got %s)", type(opts)), 2)
-  end
-  if opts and opts.candidates ~= nil then
+  if type(opts) == "table" and opts.candidates ~= nil then
     error("bad argument #2 to 'recommend' (candidates: a pipeline ranks its own papers; "
       .. "idx:recommend takes candidates)", 2)
   end
+  check_options(opts, {"query", "negative", "weights", "explain"}, 2, "recommend",
+    {limit = "use :limit(n)", offset = "use :limit(n, offset)"})
   local o = {}
   for k, v in pairs(opts or {}) do o[k] = v end
   return derive(self, "recommend", function(n)
@@ -272,6 +351,8 @@ function Pipeline:group_by(key, opts)
   if t ~= "string" and t ~= "function" then
     error(format("bad argument #1 to 'group_by' (field name or function expected, got %s)", t), 2)
   end
+  if t == "string" then check_field(key, field_list(), 1, "group_by", "a function(paper) -> key") end
+  check_options(opts, {"order"}, 2, "group_by")
   local order = opts and opts.order or "first"
   if order ~= "first" and order ~= "key" and order ~= "key desc" and order ~= "count" then
     error(format("bad argument #2 to 'group_by' (order must be 'first', 'key', 'key desc' or 'count', got '%s')",
@@ -306,10 +387,13 @@ function Pipeline:format(fmt, opts)
   if t == "string" then
     local fm = require "arxivdigest.format"
     if not fmt:find("[{}]") then
-      if not fm.get(fmt) then
+      local f = fm.get(fmt)
+      if not f then
         error(format("bad argument #1 to 'format' (unknown format '%s'; known: %s)", fmt,
           concat(fm.names(), ", ")), 2)
       end
+      local bad = opts and fm.check_opts(f, opts)
+      if bad then error(format("bad argument #2 to 'format' (%s)", bad), 2) end
     else                              -- a template: its mistakes are told now
       local ok, err = pcall(fm.template, fmt)
       if not ok then
@@ -729,14 +813,9 @@ local function execute(st)
     local entries = {}
     for k, p in ipairs(papers) do entries[k] = {paper = p, score = scores[k]} end
     groups = group_entries(st, entries)
-    -- the papers in group order
-    papers, scores = {}, {}
-    for _, grp in ipairs(groups) do
-      for k, p in ipairs(grp.papers) do
-        papers[#papers + 1] = p
-        scores[#papers] = grp.scores[k]
-      end
-    end
+    -- the papers in group order, each once (format.util.flatten: the rule
+    -- of every flat output)
+    papers, scores = require("arxivdigest.format.util").flatten(groups)
   end
   return papers, scores, groups
 end
@@ -751,17 +830,21 @@ local function total(st)
   return nil
 end
 
---- All resulting papers as an array (in group order when grouped), plus the
--- groups ({ {key=, papers=}, ... }) when the pipeline groups.
+--- Two values: all resulting papers as an array, and the groups
+-- ({ {key=, papers=, scores=}, ... }) when the pipeline groups (else nil).
+-- Grouped, the array is in group order and lists each paper once (at its
+-- first group), as every flat output does; a paper with a list-valued key
+-- (categories) is in each of its groups.
 function Pipeline:collect()
-  local st = S(self, "collect")
+  local st = T(self, "collect")
   local papers, _, groups = execute(st)
   return papers, groups
 end
 
---- The groups { {key=, papers=, scores=}, ... } (one group "" when not grouped).
+--- The groups { {key=, papers=, scores=}, ... } (one group "" when not
+-- grouped); a paper is in each of its groups.
 function Pipeline:groups()
-  local st = S(self, "groups")
+  local st = T(self, "groups")
   local papers, scores, groups = execute(st)
   return groups or {{key = "", papers = papers, scores = scores}}
 end
@@ -769,7 +852,7 @@ end
 --- Iterator over the resulting papers: `for p, score in pipe:papers() do`.
 -- Streams from the source when the pipeline neither sorts, ranks nor groups.
 function Pipeline:papers()
-  local st = S(self, "papers")
+  local st = T(self, "papers")
   local pl = plan(st)
   local order = st.kind == "index" and index_order(st, pl)
   if st.group or st.rank or st.recommend or (st.sort and not order) then
@@ -804,7 +887,7 @@ end
 --- Number of resulting papers (after limit). With an index source and only
 -- index-expressible filters, the index counts without materialising hits.
 function Pipeline:count()
-  local st = S(self, "count")
+  local st = T(self, "count")
   local n = total(st)
   if n == nil and st.sort == nil and st.group == nil and st.rank == nil then
     local pl = plan(st)
@@ -820,15 +903,7 @@ function Pipeline:count()
     return n
   end
   local papers = execute(st)
-  if st.group then
-    -- a paper may sit in several groups: count distinct records
-    local seen, k = {}, 0
-    for _, p in ipairs(papers) do
-      if not seen[p] then seen[p] = true; k = k + 1 end
-    end
-    return k
-  end
-  return #papers
+  return #papers           -- (grouped: each paper once, as :collect() lists them)
 end
 
 local function fmt_for(st, path)
@@ -884,19 +959,20 @@ end
 
 --- The formatted output as a string.
 function Pipeline:render()
-  local st = S(self, "render")
+  local st = T(self, "render")
   return (render_to(st, nil))
 end
 
 --- Render and write to a path (atomically: a temporary file renamed over the
 -- target), an open file, or a function(chunk); no argument writes to
--- io.stdout. The format defaults to the path's extension (.html, .md, .csv,
--- .bib, .jsonl, .atom, .txt), else "text".
+-- io.stdout. Without :format(), the format is the path's extension's
+-- (.html, .md, .csv, .bib, .jsonl, .atom, .txt; another name is an error,
+-- as the command's -o), "text" for a file or a function.
 -- Returns the number of papers written, or nil and a message on I/O failure.
 -- `hint` (a file name) chooses the format for a function target when the
 -- pipeline has none.
 function Pipeline:write(target, hint)
-  local st = S(self, "write")
+  local st = T(self, "write")
   local t = type(target)
   if target == nil then
     if not io then error("sandbox: file access is not allowed (write to stdout)", 2) end
@@ -905,6 +981,11 @@ function Pipeline:write(target, hint)
   if t == "string" then
     if not st.io then
       error(format("sandbox: file access is not allowed (write %s)", target), 2)
+    end
+    if not st.fmt and not require("arxivdigest.format").for_path(target) then
+      -- as the command's -o: a name that tells no format is refused
+      error(format("bad argument #1 to 'write' (cannot tell the format of '%s' from its name: "
+        .. "give one with :format() (%s))", target, concat(require("arxivdigest.format").names(), ", ")), 2)
     end
     return require("arxivdigest.output").atomic(target, function(write)
       local _, n = render_to(st, write, target)

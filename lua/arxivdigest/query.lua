@@ -688,4 +688,6 @@ return {
   MIN_DATE = MIN_DATE,
   MAX_DATE = MAX_DATE,
   MAX_DEPTH = MAX_DEPTH,
+  -- the values of has: (name, lower case -> value); filter.has takes the same
+  HAS_VALUES = HAS_VALUES,
 }

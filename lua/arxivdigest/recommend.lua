@@ -61,7 +61,7 @@ local LIB = require "arxivdigest.library"
 local type, error, ipairs, pairs, setmetatable, tostring, math_type, pcall, rawequal =
       type, error, ipairs, pairs, setmetatable, tostring, math.type, pcall, rawequal
 local require = require
-local fmt, log = string.format, math.log
+local fmt, log, math_tointeger = string.format, math.log, math.tointeger
 
 local _ENV = nil -- luacheck: ignore 211
 
@@ -103,10 +103,16 @@ local function check_weights(w, fname)
   return out
 end
 
+-- an integral number (10, 1e5) as an integer, else nil
+local function integer(v)
+  return math_type(v) ~= nil and math_tointeger(v) or nil
+end
+
 local function int_opt(opts, name, default, fname)
   local v = opts[name]
   if v == nil then return default end
-  if math_type(v) ~= "integer" or v < 0 then
+  v = integer(v)
+  if not v or v < 0 then
     argerror(3, fname, name .. " must be an integer >= 0", 3)
   end
   return v
@@ -369,12 +375,12 @@ function M.evaluate(idx, library, opts)
     argerror(3, fname, "options table expected, got " .. type(opts))
   end
   opts = opts or {}
-  local days = opts.days == nil and 30 or opts.days
-  if math_type(days) ~= "integer" or days < 1 then
+  local days = opts.days == nil and 30 or integer(opts.days)
+  if not days or days < 1 then
     argerror(3, fname, "days must be an integer >= 1")
   end
-  local k = opts.k == nil and 50 or opts.k
-  if math_type(k) ~= "integer" or k < 1 then
+  local k = opts.k == nil and 50 or integer(opts.k)
+  if not k or k < 1 then
     argerror(3, fname, "k must be an integer >= 1")
   end
   local weights = check_weights(opts.weights, fname)

@@ -168,9 +168,9 @@ local function run(chunk, ...)
   return unpack(r, 2, r.n)
 end
 
-local function check_path(path)
+local function check_path(path, fname)
   if type(path) ~= "string" then
-    error(format("bad argument #1 (script path expected, got %s)", type(path)), 3)
+    error(format("bad argument #1 to '%s' (script path expected, got %s)", fname, type(path)), 3)
   end
 end
 
@@ -178,7 +178,7 @@ end
 -- copies of plain values, handles for the rest). Returns nil, message when
 -- the file cannot be read; raises on script errors.
 function M.run(path, opts, ...)
-  check_path(path)
+  check_path(path, "run")
   opts = opts or {}
   if opts.sandbox then
     local sb = new_sandbox(opts)
@@ -199,7 +199,7 @@ end
 -- C on a collection); when it is an AND of which some parts can, an index
 -- runs those parts first (f.narrow) and the sandbox sees only their hits.
 function M.filter(path, opts)
-  check_path(path)
+  check_path(path, "filter")
   opts = opts or {}
   if not opts.sandbox then
     local chunk, err = compile(path, opts)
@@ -224,7 +224,7 @@ end
 -- call), or nil, message when the file cannot be read. Script errors
 -- raise ("path:line: message").
 function M.run_sandboxed(path, opts, ...)
-  check_path(path)
+  check_path(path, "run_sandboxed")
   local sb = new_sandbox(opts or {})
   local chunk, err = sb:load(path)
   if not chunk then return nil, err end
@@ -273,7 +273,7 @@ end
 -- Returns nil, message when the file cannot be read. A sandboxed report's
 -- pipeline lives in its sandbox (a SandboxedPipeline).
 function M.report(path, opts)
-  check_path(path)
+  check_path(path, "report")
   opts = opts or {}
   local args = {}
   if opts.args then for k, v in pairs(opts.args) do args[k] = v end end

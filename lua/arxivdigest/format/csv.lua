@@ -40,6 +40,8 @@ function M.cell(v)
   return s
 end
 
+M.check_opts = jsonl.check_opts
+
 function M.render(papers, opts, write)
   local fields = jsonl.fields({ fields = opts.fields, raw = opts.raw })
   local row = {}

@@ -177,6 +177,21 @@ end
 -- Render
 -- =======================================================================
 
+-- Each format's own check of its options (f.check_opts(opts) -> nil or a
+-- message), run by render and by a pipeline's :format() before any work.
+function M.check_opts(f, opts)
+  if type(f) == "table" and type(f.check_opts) == "function" and type(opts) == "table" then
+    return f.check_opts(opts)
+  end
+  return nil
+end
+
+--- render(papers, fmt [, opts [, write]]): papers is an array of papers
+-- (Paper userdata, merged papers, plain tables), a Collection, an array
+-- of hits (idx:search, idx:recommend: their papers, their scores as
+-- opts.scores), an Index (its papers, as ad.from(idx) gives them) or a
+-- pipeline (its result, as pipe:format(fmt, opts) renders it); nil with
+-- opts.groups. Anything else is an error naming the argument.
 function M.render(papers, fmt, opts, write)
   if opts ~= nil and type(opts) ~= "table" then
     error("bad argument #3 to 'render' (table or nil expected, got " .. type(opts) .. ")", 2)
@@ -184,6 +199,9 @@ function M.render(papers, fmt, opts, write)
   opts = opts or {}
   if opts.groups ~= nil and type(opts.groups) ~= "table" then
     error("bad argument #3 to 'render' (opts.groups must be an array of {key=, papers=})", 2)
+  end
+  if write ~= nil and type(write) ~= "function" and not (io and io.type(write) == "file") then
+    error("bad argument #4 to 'render' (function, file or nil expected, got " .. type(write) .. ")", 2)
   end
   local f
   if type(fmt) == "string" and not fmt:find("[{}]") then
@@ -199,10 +217,34 @@ function M.render(papers, fmt, opts, write)
   else
     f = as_format(fmt, 2, "render")
   end
-  if opts.groups ~= nil and (papers == nil or (type(papers) == "table" and #papers == 0)) then
-    papers = util.flatten(opts.groups)
+  local bad = M.check_opts(f, opts)
+  if bad then error("bad argument #3 to 'render' (" .. bad .. ")", 2) end
+  if papers == nil then
+    if opts.groups == nil then
+      error("bad argument #1 to 'render' (array of papers expected, got nil (or give opts.groups))", 2)
+    end
+    papers = {}
   end
-  papers = util.list(papers)
+  local pipeline = require "arxivdigest.pipeline"
+  local kind, closed = pipeline.kind(papers)
+  if closed then error("bad argument #1 to 'render' (the " .. kind .. " is closed)", 2) end
+  if kind == "index" or kind == "pipeline" then
+    -- what ad.from(x):format(fmt, opts) renders (an index: its papers
+    -- read in file order, its scores and counts)
+    local p = pipeline.from(papers):format(fmt, opts)
+    if write == nil then return p:render() end
+    p:write(write)
+    return nil
+  end
+  if opts.groups ~= nil and type(papers) == "table" and #papers == 0 then
+    papers = util.flatten(opts.groups)        -- (each paper once)
+  end
+  local scores
+  papers, scores = util.list(papers)
+  if scores and opts.scores == nil then
+    -- hits: their scores, as a search or a recommendation pipeline passes them
+    opts = setmetatable({ scores = scores }, { __index = opts })
+  end
   if opts.progress ~= nil then
     if type(opts.progress) ~= "function" then
       error("bad argument #3 to 'render' (opts.progress must be a function(i, n))", 2)

@@ -2,8 +2,8 @@
 --
 -- Keys are the paper field names in a fixed order (absent values are null,
 -- authors and categories are arrays); merged index papers add first_seen,
--- last_seen, appearances and history. opts.fields (array) picks other
--- fields, opts.raw = true adds the record's original bytes as "raw"; a
+-- last_seen, appearances and history. opts.fields (a list, or one name)
+-- picks other fields, opts.raw = true adds the record's original bytes as "raw"; a
 -- ranked output (opts.scores with a non-zero score) adds "score".
 -- Strings are valid UTF-8 (bad bytes become U+FFFD) and control characters,
 -- U+2028/U+2029 and bidi controls are \u-escaped, so each object is exactly
@@ -12,7 +12,7 @@
 local util = require "arxivdigest.format.util"
 local json = require "arxivdigest.json"
 
-local type, ipairs, pairs, tostring, error = type, ipairs, pairs, tostring, error
+local type, ipairs, pairs, tostring, error, table = type, ipairs, pairs, tostring, error, table
 
 
 local M = { name = "jsonl", extension = "jsonl", mime = "application/x-ndjson" }
@@ -38,14 +38,40 @@ local function plain(v, depth)
   return v
 end
 
-function M.fields(opts)
-  if opts.fields then
-    for i, f in ipairs(opts.fields) do
-      if not util.KNOWN[f] then
-        error("jsonl: unknown field '" .. tostring(f) .. "' in opts.fields[" .. i .. "]", 0)
-      end
+-- opts.fields: a list of field names, or one name; nil: every field. The
+-- check of jsonl's and csv's options (a message, or nil).
+local function check_fields(fl)
+  if fl == nil then return nil end
+  if type(fl) == "string" then fl = { fl } end
+  if type(fl) ~= "table" then
+    return "opts.fields: a list of field names (or one name) expected, got " .. type(fl)
+  end
+  if #fl == 0 then return "opts.fields: at least one field name expected" end
+  for i = 1, #fl do
+    local f = fl[i]
+    if not util.KNOWN[f] then
+      return "opts.fields: unknown field " .. (type(f) == "string" and ("'" .. f .. "'") or type(f))
+        .. " at index " .. i .. " (known: " .. table.concat(util.FIELDS, ", ") .. ", "
+        .. table.concat(util.EXTRA_FIELDS, ", ") .. ", raw)"
     end
-    return opts.fields, false
+  end
+  return nil
+end
+
+function M.check_opts(opts)
+  return check_fields(opts.fields)
+end
+
+-- The fields to write: opts.fields (checked), else every field (and raw
+-- with opts.raw); the second value says whether the merged-index extras
+-- follow.
+function M.fields(opts)
+  if opts.fields ~= nil then
+    local bad = check_fields(opts.fields)
+    if bad then error(bad, 0) end
+    local fl = opts.fields
+    if type(fl) == "string" then fl = { fl } end
+    return fl, false
   end
   local fields = {}
   for _, f in ipairs(util.FIELDS) do fields[#fields + 1] = f end

@@ -308,6 +308,18 @@ function M.default_style(papers, opts)
   return "listing"
 end
 
+local STYLES = { catalog = true, listing = true, auto = true }
+
+-- The check of the options (render and :format() run it): a message or nil.
+function M.check_opts(opts)
+  local st = opts.style
+  if st ~= nil and not STYLES[st] then
+    return "markdown: unknown style " .. (type(st) == "string" and ("'" .. st .. "'") or type(st))
+      .. " (catalog, listing or auto)"
+  end
+  return nil
+end
+
 function M.render(papers, opts, write)
   local style = opts.style or M.default_style(papers, opts)
   local headers = M.date_ordered(papers)

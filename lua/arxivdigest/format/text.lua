@@ -1,6 +1,6 @@
 -- arxivdigest.format.text: papers for a terminal.
 --
---   opts.width     wrap width in columns (default 80, minimum 20)
+--   opts.width     wrap width in columns: an integer >= 20 (default 80)
 --   opts.color     true / false / nil (auto: colour only when writing to
 --                  stdout that is a terminal, never when NO_COLOR is set to
 --                  a non-empty value or TERM=dumb; an explicit true wins)
@@ -282,6 +282,19 @@ local function render_paper(p, n, opts, color, write, score)
   write(table.concat(out, "\n"))
 end
 
+-- The check of the options (render and :format() run it): a message or nil.
+function M.check_opts(opts)
+  local w = opts.width
+  if w ~= nil then
+    local wi = type(w) == "number" and math.tointeger(w)
+    if not wi or wi < 20 then
+      return "opts.width: an integer >= 20 expected (columns), got "
+        .. (type(w) == "string" and ("'" .. w .. "'") or tostring(w))
+    end
+  end
+  return nil
+end
+
 function M.render(papers, opts, write)
   local o = {}
   for _, k in ipairs({ "width", "color", "abstract", "title", "groups", "stdout", "isatty", "getenv", "notes" }) do
@@ -295,7 +308,7 @@ function M.render(papers, opts, write)
     write(paint(color, "heading", t) .. "\n" .. string.rep("=", math.min(util.width(t), o.width)) .. "\n\n")
   end
   local ranked = util.ranked(opts)
-  local total = 0
+  local total
   if o.groups then
     for _, g in ipairs(o.groups) do
       local ps = g.papers or {}
@@ -303,8 +316,8 @@ function M.render(papers, opts, write)
       write(paint(color, "group", head) .. "\n" .. string.rep("-", math.min(util.width(head), o.width)) .. "\n\n")
       local sc = type(g.scores) == "table" and g.scores or {}
       for i = 1, #ps do render_paper(ps[i], i, o, color, write, util.score(ranked, sc[i])) end
-      total = total + #ps
     end
+    total = util.distinct(o.groups)     -- a paper under two groups is one paper
   else
     local sc = type(opts.scores) == "table" and opts.scores or {}
     for i = 1, #papers do render_paper(papers[i], i, o, color, write, util.score(ranked, sc[i])) end

@@ -5,6 +5,7 @@
 local string, table, utf8 = string, table, utf8
 local type, tostring, tonumber, pcall, ipairs, error = type, tostring, tonumber, pcall, ipairs, error
 local io, os, setmetatable, math = io, os, setmetatable, math
+local rawget, getmetatable, next = rawget, getmetatable, next
 
 local M = {}
 
@@ -38,22 +39,101 @@ function M.get(p, field)
   return nil
 end
 
--- Number of papers and i-th paper of anything indexable (table or collection).
-function M.list(papers)
-  if papers == nil then return {} end
-  local t = type(papers)
-  if t == "table" or t == "userdata" then return papers end
-  error("bad argument #1 to 'render' (array of papers expected, got " .. t .. ")", 3)
+-- A search or recommend hit ({score =, paper =}).
+local function is_hit(x)
+  if type(x) ~= "table" then return false end
+  local p = rawget(x, "paper")
+  return type(p) == "table" or type(p) == "userdata"
+end
+M.is_hit = is_hit
+
+local function list_error(what)
+  error("bad argument #1 to 'render' (" .. what .. ")", 4)
 end
 
--- Flatten opts.groups ({ {key=, papers=}, ... }) into one array.
+-- The papers render takes as its argument #1 (the one place that says):
+-- an array of papers (Paper userdata, merged papers or plain tables), a
+-- Collection, or an array of hits ({score =, paper =}, as idx:search and
+-- idx:recommend return them): their papers, with their scores as a second
+-- value. Anything else raises "bad argument #1 to 'render' (...)". (An
+-- Index or a pipeline is rendered through a pipeline: format.render.)
+function M.list(papers)
+  local t = type(papers)
+  if t == "userdata" then
+    local ok, n = pcall(function() return #papers end)
+    if ok and math.type(n) == "integer" then return papers end
+    local mt = getmetatable(papers)
+    local name = type(mt) == "table" and rawget(mt, "__name") or "userdata"
+    list_error("array of papers expected, got " .. tostring(name)
+      .. ((name == "arxivdigest.Paper" or name == "arxivdigest.MergedPaper") and " (one paper: pass {p})" or ""))
+  end
+  if t ~= "table" then list_error("array of papers expected, got " .. t) end
+  local n = #papers
+  if n == 0 then
+    if next(papers) ~= nil then
+      list_error("array of papers expected, got a table without array items (one paper: pass {p})")
+    end
+    return papers
+  end
+  if is_hit(papers[1]) then
+    local out, scores = {}, {}
+    for i = 1, n do
+      local h = papers[i]
+      if not is_hit(h) then
+        list_error(string.format("array of hits expected, item %d is not a hit {score =, paper =}", i))
+      end
+      out[i], scores[i] = rawget(h, "paper"), rawget(h, "score")
+    end
+    return out, scores
+  end
+  for i = 1, n do
+    local p = papers[i]
+    local tp = type(p)
+    if tp ~= "table" and tp ~= "userdata" then
+      list_error(string.format("array of papers expected, item %d is %s", i, tp == "nil" and "nil" or "a " .. tp))
+    end
+    if is_hit(p) then
+      list_error(string.format("array of papers expected, item %d is a hit (item 1 is a paper)", i))
+    end
+  end
+  return papers
+end
+
+-- Flatten groups ({ {key=, papers=, scores=}, ... }, what :group_by
+-- makes) into one array, in group order, each paper once: a paper in
+-- several groups (a list-valued key such as categories) is listed at its
+-- first group. This is the rule of every flat output (jsonl, csv, bibtex,
+-- atom, markdown; pipe:collect(), pipe:count()); sections (html, text)
+-- show a paper under each of its groups. Returns the papers and their
+-- scores (each paper's score in its first group).
 function M.flatten(groups)
-  local out = {}
+  local out, scores, seen = {}, {}, {}
   for _, g in ipairs(groups) do
     local ps = g.papers or {}
-    for i = 1, #ps do out[#out + 1] = ps[i] end
+    local sc = type(g.scores) == "table" and g.scores or {}
+    for i = 1, #ps do
+      local p = ps[i]
+      if p ~= nil and not seen[p] then
+        seen[p] = true
+        out[#out + 1] = p
+        scores[#out] = sc[i]
+      end
+    end
   end
-  return out
+  return out, scores
+end
+
+-- The number of distinct papers in groups (what M.flatten lists).
+function M.distinct(groups)
+  local seen, n = {}, 0
+  for _, g in ipairs(groups) do
+    local ps = g.papers or {}
+    for i = 1, #ps do
+      local p = ps[i]
+      if p ~= nil and not seen[p] then seen[p] = true; n = n + 1 end
+    end
+  end
+  return n
 end
 
 -- {======================================================================
