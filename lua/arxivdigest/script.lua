@@ -21,9 +21,10 @@
 -- views); no file access through arxivdigest either (ad.open, ad.load,
 -- ad.index, ad.from(path), pipeline:write(path) raise). Its limits live in
 -- that state, below anything the script can reach: an instruction budget
--- (opts.max_instructions, default 2e8 VM instructions, counted by a hook
--- the script cannot switch off: pcall, xpcall and coroutines cannot
--- outlive it) and a memory budget (opts.max_memory in bytes, default 512
+-- (opts.max_instructions, default 2e8 VM instructions of the script's own
+-- code, not of the library's working on its behalf: sb:usage(); counted by
+-- a hook the script cannot switch off: pcall, xpcall and coroutines
+-- cannot outlive it) and a memory budget (opts.max_memory in bytes, default 512
 -- MiB, enforced by the state's allocator on every allocation). They hold
 -- for the script itself and for every later call into what it returned
 -- (a filter called on each paper, a report's pipeline rendered), since
