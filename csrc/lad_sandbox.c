@@ -6,8 +6,18 @@
 **   - its allocator refuses every allocation past the memory budget, in
 **     any C function (a string.rep, a gsub with a table replacement, a
 **     table growing: all fail at once with a memory error);
-**   - a count hook charges every LAD_SB_STEP instructions to the budget,
-**     and the string matcher (lad_sbmatch.c) charges each of its steps;
+**   - a count hook charges the script's own instructions to the budget,
+**     and the string matcher (lad_sbmatch.c) each step of the script's
+**     calls; what trusted library code (the project's Lua modules, loaded
+**     by the sandbox's own require) runs on the script's behalf is not
+**     the script's and is counted apart (sb:usage().library), as the work
+**     the host does in C is not counted at all. The hook fires after a
+**     period of instructions drawn at random around LAD_SB_STEP (so that
+**     no loop can keep in step with it) and charges that period to the
+**     function it interrupts: the script's when it runs script code
+**     (a callback, a metamethod of the script's called by the library
+**     included), the library's when it runs a trusted module's code;
+**     over many periods each side is charged what it ran;
 **     once it is spent the hook fires on every instruction of every
 **     coroutine and raises again, and the script's pcall, xpcall and
 **     coroutine.resume (arxivdigest/sandbox.lua) re-raise it: a handler
@@ -36,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <lualib.h>
 #include "lad.h"
 
@@ -43,6 +54,7 @@
 #define LAD_SBREF   "arxivdigest.SandboxValue"
 #define LAD_SB_STEP 1000
 #define LAD_SB_MAXDEPTH 100
+#define LAD_SB_MAXTRUSTED 128
 
 int luaopen_arxivdigest_core(lua_State *L);
 
@@ -52,6 +64,10 @@ typedef struct lad_sandbox {
   size_t used, limit;        /* bytes of S; limit 0: none (set-up) */
   double max_memory;
   double count, max_instructions;
+  double library;            /* instructions of trusted code (not charged) */
+  const char *trusted[LAD_SB_MAXTRUSTED];   /* sources of trusted chunks */
+  int ntrusted;
+  unsigned long long rng;    /* the hook's period (xorshift64) */
   int exhausted;             /* the instruction budget is spent */
   int refused;               /* an allocation was refused */
   int calls;                 /* calls into S in progress */
@@ -90,20 +106,55 @@ static int lad_sb_instrerr(lua_State *L, lad_sandbox *sb) {
   return lua_error(L);
 }
 
-static void lad_sb_hook(lua_State *S, lua_Debug *ar) {
-  lad_sandbox *sb = lad_sbof(S);
-  (void)ar;
-  sb->count += sb->exhausted ? 1 : LAD_SB_STEP;
-  if (sb->exhausted || sb->count > sb->max_instructions) {
-    sb->exhausted = 1;
-    lua_sethook(S, lad_sb_hook, LUA_MASKCOUNT, 1);   /* every instruction now */
-    lad_sb_instrerr(S, sb);
-  }
+/* Is source (lua_Debug.source of a Lua function) that of a trusted chunk?
+** Every function of a chunk shares its chunk's source string, so the
+** pointer tells (a script's chunk has a string of its own). */
+static int lad_sb_trusted(const lad_sandbox *sb, const char *source) {
+  int i;
+  for (i = 0; i < sb->ntrusted; i++)
+    if (sb->trusted[i] == source) return 1;
+  return 0;
 }
 
+/* the next period of the count hook: uniform in [STEP/2, 3 STEP/2) */
+static int lad_sb_period(lad_sandbox *sb) {
+  unsigned long long x = sb->rng;
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  sb->rng = x;
+  return LAD_SB_STEP / 2 + (int)(x % LAD_SB_STEP);
+}
+
+static void lad_sb_hook(lua_State *S, lua_Debug *ar) {
+  lad_sandbox *sb = lad_sbof(S);
+  if (!sb->exhausted) {
+    double period = (double)lua_gethookcount(S);    /* what just ran */
+    if (lua_getinfo(S, "S", ar) && lad_sb_trusted(sb, ar->source)) sb->library += period;
+    else sb->count += period;
+    if (sb->count <= sb->max_instructions) {
+      lua_sethook(S, lad_sb_hook, LUA_MASKCOUNT, lad_sb_period(sb));
+      return;
+    }
+  } else {
+    sb->count += 1;
+  }
+  sb->exhausted = 1;
+  lua_sethook(S, lad_sb_hook, LUA_MASKCOUNT, 1);   /* every instruction now */
+  lad_sb_instrerr(S, sb);
+}
+
+/* charges n steps of the string matcher (a C function of S, called by the
+** function at level 1): to the budget, but for a trusted caller's */
 void lad_sb_charge(lua_State *S, unsigned n) {
   lad_sandbox *sb = lad_sbof(S);
+  lua_Debug ar;
   if (sb->limit == 0) return;          /* set-up: no limits yet */
+  if (!sb->exhausted && lua_getstack(S, 1, &ar) && lua_getinfo(S, "S", &ar) &&
+      lad_sb_trusted(sb, ar.source)) {
+    sb->library += n;
+    return;
+  }
   sb->count += n;
   if (sb->exhausted || sb->count > sb->max_instructions) {
     sb->exhausted = 1;
@@ -214,6 +265,14 @@ static int lad_sb_require(lua_State *S) {
         !lad_sb_search(S, lua_tostring(S, lua_upvalueindex(1)), name))
       return luaL_error(S, "module '%s' not found", name);
     if (luaL_loadfilex(S, lua_tostring(S, -1), "t") != LUA_OK) return lua_error(S);
+    {  /* a trusted chunk: its functions' instructions are the library's */
+      lua_Debug ar;
+      lua_pushvalue(S, -1);
+      if (lua_getinfo(S, ">S", &ar)) {
+        if (sb->ntrusted >= LAD_SB_MAXTRUSTED) return luaL_error(S, "too many modules in a sandbox");
+        sb->trusted[sb->ntrusted++] = ar.source;
+      }
+    }
     lua_pushvalue(S, lua_upvalueindex(3));
     lua_setupvalue(S, -2, 1);                 /* its _ENV */
     lua_pushstring(S, name);
@@ -649,11 +708,13 @@ static int lad_sb_helper(lua_State *L) {
   return 1;
 }
 
-/* sb:usage() -> {instructions =, memory =, max_instructions =, max_memory =} */
+/* sb:usage() -> {instructions =, memory =, max_instructions =, max_memory =,
+** library = the instructions of trusted code, not charged} */
 static int lad_sb_usage(lua_State *L) {
   lad_sandbox *sb = lad_tosb(L, 1);
-  lua_createtable(L, 0, 4);
+  lua_createtable(L, 0, 5);
   lua_pushnumber(L, sb->count); lua_setfield(L, -2, "instructions");
+  lua_pushnumber(L, sb->library); lua_setfield(L, -2, "library");
   lua_pushinteger(L, (lua_Integer)sb->used); lua_setfield(L, -2, "memory");
   lua_pushnumber(L, sb->max_instructions); lua_setfield(L, -2, "max_instructions");
   lua_pushnumber(L, sb->max_memory); lua_setfield(L, -2, "max_memory");
@@ -792,7 +853,12 @@ static int lad_sandbox_new(lua_State *L) {
   lua_gc(S, LUA_GCCOLLECT);
   /* the limits, from here on */
   sb->limit = sb->used + (size_t)sb->max_memory;
-  lua_sethook(S, lad_sb_hook, LUA_MASKCOUNT, LAD_SB_STEP);
+  /* the hook's periods: unknown to the script (it cannot see the clock's
+  ** microseconds nor the address) */
+  sb->rng = 0x9E3779B97F4A7C15ULL ^ (unsigned long long)(size_t)sb ^
+            ((unsigned long long)time(NULL) << 20) ^ (unsigned long long)clock();
+  if (sb->rng == 0) sb->rng = 1;
+  lua_sethook(S, lad_sb_hook, LUA_MASKCOUNT, lad_sb_period(sb));
   return 1;
 }
 

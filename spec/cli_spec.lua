@@ -434,6 +434,59 @@ describe("cli", function()
     local dir = cli.sample_dir()
     assert.is_not_nil(io.open(dir .. "/000_21fb7b7deb0de965.txt"))
   end)
+
+  -- D25: a command given digest files indexes them on every run (3 s on
+  -- the 51k-paper archive); when the input is large it says, once, how to
+  -- save the index and give it with -i
+  it("hints at saving the index when it indexes a large input, and only then", function()
+    local HINT = "hint: indexing 210 papers took [%d.]+ s, and will again on every run: save the index once "
+      .. "%(arxivdigest index build %-o archive%.adx examples/data%), then give %-i archive%.adx instead of the paths"
+    local saved = cli.INDEX_HINT_PAPERS
+    local adx = os.tmpname() .. ".adx"
+    local terms = "spec/fixtures/scripts/report_terms.lua"
+    local ok, err = pcall(function()
+      -- the sample (210 papers) is small: no hint
+      local status, _, e = run("search", "depth", "examples/data", "-n", "1")
+      assert.equal(0, status)
+      assert.equal("", e)
+      cli.INDEX_HINT_PAPERS = 200
+      for _, argv in ipairs{{"search", "depth", "examples/data", "-n", "1"},
+                            {"similar", "2005.09623", "examples/data", "-n", "1"},
+                            {"report", terms, "examples/data"}} do
+        status, _, e = run(table.unpack(argv))
+        assert.equal(0, status, e)
+        assert.matches("^arxivdigest: " .. HINT .. "\n$", e)
+      end
+      -- not with --no-progress, nor from a saved index, nor for a report
+      -- that tests no text (it builds no index), nor for 'index build'
+      for _, argv in ipairs{{"search", "depth", "examples/data", "-n", "1", "--no-progress"},
+                            {"report", terms, "examples/data", "--no-progress"},
+                            {"report", "spec/fixtures/scripts/report_dates.lua", "examples/data"}} do
+        status, _, e = run(table.unpack(argv))
+        assert.equal(0, status, e)
+        assert.equal("", e)
+      end
+      status, _, e = run("index", "build", "examples/data", "-o", adx)
+      assert.equal(0, status, e)
+      assert.not_matches("hint", e)
+      status, _, e = run("search", "depth", "-i", adx, "-n", "1")
+      assert.equal(0, status, e)
+      assert.equal("", e)
+      -- (a folder with a quote in its name is written as a shell takes it)
+      cli.INDEX_HINT_PAPERS = 1
+      local dir = os.tmpname()
+      os.remove(dir)
+      assert(os.execute("mkdir '" .. dir .. "' && mkdir \"" .. dir .. "/it's\" && cp examples/data/000_* \""
+        .. dir .. "/it's/\""))
+      status, _, e = run("search", "depth", dir .. "/it's", "-n", "1")
+      os.execute("rm -rf '" .. dir .. "'")
+      assert.equal(0, status, e)
+      assert.matches("index build -o archive.adx '" .. dir .. "/it'\\''s')", e, 1, true)
+    end)
+    cli.INDEX_HINT_PAPERS = saved
+    os.remove(adx)
+    assert(ok, err)
+  end)
 end)
 
 describe("cli on a real archive (issue 12)", function()

@@ -93,6 +93,28 @@ describe("example reports", function()
         .. "Data-driven depth es", out)
     end)
 
+    it("every report says the same on the digest files as on their index, sandboxed or not", function()
+      -- (their pipelines that test text run on the files' index, made once;
+      -- the others on the files, in file order: revised.lua's papers of the
+      -- same version come in another order)
+      local args = copy(ARGS, {["for-me.lua"] = {ids = "2005.09623,2011.10043"}})
+      local function sorted_lines(s)
+        local t = {}
+        for l in s:gmatch("[^\n]+") do t[#t + 1] = l end
+        table.sort(t)
+        return t
+      end
+      for _, name in ipairs{"daily.lua", "weekly.lua", "authors.lua", "for-me.lua", "revised.lua"} do
+        local on_index = report(name, args[name], false, idx)
+        assert.is_true(#on_index > 100, name)
+        for _, sandbox in ipairs{false, true} do
+          local on_files = report(name, args[name], sandbox)
+          if name == "revised.lua" then assert.same(sorted_lines(on_index), sorted_lines(on_files))
+          else assert.equal(on_index, on_files, name) end
+        end
+      end
+    end)
+
     it("daily.lua and authors.lua give the same papers as on the digest files", function()
       for _, name in ipairs{"daily.lua", "authors.lua"} do
         local on_files = report(name, ARGS[name])
@@ -428,6 +450,32 @@ describe("example reports on the 2019 corpus", function()
       assert.is_true(tonumber(now) >= math.max(4, math.ceil(A / 100)), term)
     end
     assert.is_true(rows >= 3)
+  end)
+
+  -- A1/D24: over a digest folder, a report's text queries run on the
+  -- folder's index (made once), not in Lua over every paper per query: in
+  -- the sandbox that Lua work spent the instruction budget ("instruction
+  -- budget exceeded (200000000 instructions)", no output)
+  it("weekly.lua runs sandboxed on the digest folder and says what it says on its index", function()
+    local status, out, err = run("report", R .. "weekly.lua", CORPUS, "--sandbox", "--no-progress")
+    assert.equal(0, status, err)
+    assert.equal(report("weekly.lua", {}, true, idx), out)
+    assert.matches("## Rising terms", out, 1, true)
+  end)
+
+  it("authors.lua runs sandboxed on the whole archive folder, as on its index", function()
+    local all = CORPUS:match("^(.*)/[^/]+$")
+    if not io.open(all .. "/cs.CV-years/2009/01/20090125.md") then
+      pending("needs the whole archive at " .. all)
+      return
+    end
+    local S = R .. "interests.lua"
+    local status, out, err = run("report", R .. "authors.lua", all, "--sandbox", "--settings", S, "--no-progress")
+    assert.equal(0, status, err)
+    local args = dofile(S)
+    local on_index = report("authors.lua", args, true, assert(ad.index(all)))
+    assert.equal(on_index, out)
+    assert.matches("## Kaiming He %(%d+%)", out)
   end)
 
   it("daily.lua on the index picks the papers the filters pick on every paper", function()

@@ -183,3 +183,55 @@ describe("sandboxed filters and reports", function()
     assert.is_nil(io.open("/tmp/arxivdigest-sandbox-write.txt"))
   end)
 end)
+
+-- The instruction budget counts the script's own instructions (and its
+-- string matcher steps): not the work the library does on its behalf, in C
+-- or in the project's Lua modules running in the sandbox (A1: a report
+-- whose pipelines the library evaluated in Lua over every paper spent the
+-- budget of a script that ran a few thousand instructions itself).
+describe("the instruction budget", function()
+  local sample
+  setup(function() sample = assert(ad.open("examples/data")) end)
+
+  local function sandboxed(name, max)
+    return script.report(DIR .. name, {sandbox = true, source = sample, max_instructions = max})
+  end
+
+  it("does not charge the script for the library's work on its behalf", function()
+    local p = assert(sandboxed("budget_library.lua", 2e5))
+    local n = 0
+    for _ = 1, 30 do n = n + ad.from(sample):query("depth OR segmentation OR abs:video"):count() end
+    assert.is_true(n > 300)
+    assert.equal(tostring(n), p:render())
+    local u = p.sb:usage()
+    assert.is_true(u.instructions < 2e5, u.instructions)
+    assert.is_true(u.library > 1e6, u.library)     -- the library's, counted apart
+  end)
+
+  it("charges the script's own functions that the library calls", function()
+    local ok, err = pcall(sandboxed, "budget_callback.lua", 2e5)
+    assert.is_false(ok)
+    assert.matches("sandbox: instruction budget exceeded %(200000 instructions%)", err)
+    local p = assert(sandboxed("budget_callback.lua", 1e12))
+    assert.equal("210", p:render())
+    assert.is_true(p.sb:usage().instructions > 210 * 2000, p.sb:usage().instructions)
+  end)
+
+  it("charges the script its own steps when each is followed by a library call", function()
+    -- the hook's period is drawn at random: no loop keeps in step with it
+    -- and has its own instructions counted as the library's
+    local function own(library)
+      local sb, res = script.run_sandboxed(DIR .. "budget_mixed.lua", {max_instructions = 1e12}, 50000, library)
+      assert.equal(50000 * 50001 / 2 * 28, res)
+      return sb:usage()
+    end
+    local alone, mixed = own(false), own(true)
+    assert.equal(0, alone.library)
+    assert.is_true(mixed.library > 1e6, mixed.library)
+    local ratio = mixed.instructions / alone.instructions
+    assert.is_true(ratio > 0.85 and ratio < 1.4, ratio)
+    local ok, err = pcall(script.run, DIR .. "budget_mixed.lua", {sandbox = true, max_instructions = 1e6}, 50000, true)
+    assert.is_false(ok)
+    assert.matches("sandbox: instruction budget exceeded", err)
+  end)
+end)

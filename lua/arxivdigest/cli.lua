@@ -47,7 +47,7 @@ local COMMON = {
   {long = "limit", short = "n", value = "N", doc = "at most N papers"},
   {long = "verify", doc = "with -i: check every checksum of the index before any work"},
   {long = "warnings", doc = "list every warning about the input (default: a summary)"},
-  {long = "no-progress", doc = "never show progress"},
+  {long = "no-progress", doc = "never show progress (nor the hint to save an index)"},
 }
 
 M.commands = {}
@@ -370,16 +370,41 @@ function Ctx:input(paths, want_index)
   if #c == 0 then
     error(format("no paper in %s (no digest file found)", concat(paths, " ")), 0)
   end
+  self.input_paths = paths
   if want_index then
-    local label = format("indexing %s records", thousands(#c))
-    local idx = self:progress(label, nil, function(ix)
-      local info = ix:info()
-      return format("%s papers, %s terms", thousands(#ix), thousands(info.terms or 0))
-    end).stage(#c > 20000, ad.index, c)
+    local idx = self:index(c)
     self.read_time = now() - t0
     return idx, "index"
   end
   return c, "collection"
+end
+
+-- An input this large (papers) is worth a saved index: indexing it takes a
+-- second or more, on every run.
+M.INDEX_HINT_PAPERS = 20000
+
+--- The in-memory index of the input Collection c (progress on a terminal).
+--- When c is large, a one-line hint on stderr (not with --no-progress,
+--- nor for 'index' itself): build the index once and give it with -i.
+function Ctx:index(c)
+  local ad = require "arxivdigest"
+  local label = format("indexing %s records", thousands(#c))
+  local t0 = now()
+  local idx = self:progress(label, nil, function(ix)
+    local info = ix:info()
+    return format("%s papers, %s terms", thousands(#ix), thousands(info.terms or 0))
+  end).stage(#c > 20000, ad.index, c)
+  if #c >= M.INDEX_HINT_PAPERS and not self.no_progress and self.cmd ~= "index" and not self.hinted then
+    self.hinted = true
+    local paths = {}
+    for i, p in ipairs(self.input_paths or {}) do   -- as a shell would take them
+      paths[i] = p:find("[^%w%./_%-]") and "'" .. p:gsub("'", [['\'']]) .. "'" or p
+    end
+    self:warn(format("hint: indexing %s papers took %.1f s, and will again on every run: save the index "
+      .. "once (arxivdigest index build -o archive.adx %s), then give -i archive.adx instead of the paths",
+      thousands(#c), now() - t0, concat(paths, " ")))
+  end
+  return idx
 end
 
 function Ctx:int_option(name)
@@ -671,6 +696,9 @@ M.register("report", {
     local bopts = ctx:budget_opts()
     bopts.args = args
     bopts.source = ctx:input(paths)
+    -- digest files: the report's pipelines that need text run on their
+    -- index, made here (once, when one first needs it; see script.report)
+    bopts.indexer = function(c) return ctx:index(c) end
     local script = require "arxivdigest.script"
     local pipe, err = script.report(path, bopts)
     if not pipe then error(tostring(err), 0) end

@@ -154,6 +154,7 @@ end
 local function is_collection(x)
   return type(x) == "userdata" and method(x, "papers") ~= nil and not is_index(x)
 end
+M.is_collection = is_collection
 
 -- the kind of a closed index or collection (its length raises), else nil
 local CLOSABLE = {["arxivdigest.Index"] = "index", ["arxivdigest.Collection"] = "collection"}
@@ -230,6 +231,26 @@ function M.source_of(p)
     return nil
   end
   return st.src
+end
+
+--- A pipeline like p (over a Collection) whose pipelines that need text
+-- run on an index of that Collection instead: index_of(collection) returns
+-- it (the caller makes it once; called when such a pipeline first runs,
+-- never before). A pipeline "needs text" when a query or a filter's query tree
+-- tests words (ti:, abs:, au:, a bare term...) or it recommends; the
+-- others (id, date, category, version, has) stay on the Collection, where
+-- C selects them without an index. What the index runs is what it runs
+-- with the index as the source (-i): same answers, same order. The
+-- pipelines derived from it inherit index_of. For report sources over
+-- digest files (arxivdigest.script): a report that queries text many
+-- times costs one index build, not a Lua pass over every paper per query.
+function M.indexed_by(p, index_of)
+  if type(index_of) ~= "function" then
+    error(format("bad argument #2 to 'indexed_by' (function expected, got %s)", type(index_of)), 2)
+  end
+  return derive(p, "indexed_by", function(n)
+    if n.kind == "collection" then n.index_of = index_of end
+  end)
 end
 
 --- A pipeline like p that cannot write files (nor can any pipeline derived
@@ -492,6 +513,35 @@ local function plan(st)
   end
   st.plan = pl
   return pl
+end
+
+-- Does the pipeline need text, i.e. would a Collection evaluate part of
+-- it in Lua on each paper where an index answers from its postings (a
+-- query or a filter tree that tests words, a recommendation)?
+local function needs_text(st)
+  if st.recommend then return true end
+  local cheap = require("arxivdigest.match").cheap
+  for _, q in ipairs(st.queries) do
+    if not cheap(q) then return true end
+  end
+  for _, f in ipairs(flatten_and(st.filters)) do
+    if not f.cheap then
+      local t = f:to_tree()
+      if t and not cheap(t) then return true end
+      if type(f.narrow) == "table" and not cheap(f.narrow) then return true end
+    end
+  end
+  return false
+end
+
+-- A Collection source with index_of (M.indexed_by) becomes its index when
+-- the pipeline needs text (once: the pipeline keeps it).
+local function resolve(st)
+  if st.kind == "collection" and st.index_of and needs_text(st) then
+    local idx = st.index_of(st.src)
+    if not is_index(idx) then error("indexed_by: the function did not return an index", 0) end
+    st.kind, st.src, st.index_of, st.plan = "index", idx, nil, nil
+  end
 end
 
 -- }======================================================
@@ -807,6 +857,7 @@ end
 -- Runs the pipeline. Returns the papers (array), their scores (array, may have
 -- holes) and the groups (or nil).
 local function execute(st)
+  resolve(st)
   local papers, scores = select_papers(st)
   local groups
   if st.group then
@@ -853,6 +904,7 @@ end
 -- Streams from the source when the pipeline neither sorts, ranks nor groups.
 function Pipeline:papers()
   local st = T(self, "papers")
+  resolve(st)
   local pl = plan(st)
   local order = st.kind == "index" and index_order(st, pl)
   if st.group or st.rank or st.recommend or (st.sort and not order) then
@@ -888,6 +940,7 @@ end
 -- index-expressible filters, the index counts without materialising hits.
 function Pipeline:count()
   local st = T(self, "count")
+  resolve(st)
   local n = total(st)
   if n == nil and st.sort == nil and st.group == nil and st.rank == nil then
     local pl = plan(st)
@@ -1019,6 +1072,7 @@ function Pipeline:describe()
   local out = {}
   local src = st.src
   out[#out + 1] = "from " .. st.kind .. (st.kind == "array" and format(" (%d papers)", #src) or "")
+    .. (st.index_of and needs_text(st) and " (its index runs the text: made when this runs)" or "")
   local pl = plan(st)
   local function fmt_tree(t)
     local ok, q = pcall(query.format, t)

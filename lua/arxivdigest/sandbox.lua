@@ -361,9 +361,19 @@ end
 --- The pipeline of a report script: runs its chunk with (ad, args); what
 -- it returns is a pipeline, or a function(ad, args) returning one.
 -- args.source, when given, is the host's source (a borrowed Collection or
--- Index, or an array of papers) and becomes a pipeline.
-function H.report(chunk, args)
+-- Index, or an array of papers) and becomes a pipeline. index_of, when
+-- given (a host function: the source is a Collection), returns the
+-- source's index, made by the host: the pipelines that need text run on it
+-- (pipeline.indexed_by), as they would with an index as the source.
+function H.report(chunk, args, index_of)
   if args.source ~= nil then args.source = safe_from(args.source) end
+  if index_of ~= nil and args.source ~= nil then
+    local idx
+    args.source = pipeline.indexed_by(args.source, function()
+      if idx == nil then idx = index_of() end
+      return idx
+    end)
+  end
   local res = chunk(env.ad, args)
   if type(res) == "function" then res = res(env.ad, args) end
   if not pipeline.is_pipeline(res) then return nil, type(res) end

@@ -9,6 +9,8 @@
 -- `function(paper) return bool end`. A report script returns a pipeline or a
 -- function `function(ad, args) return pipeline end`; args.source is the
 -- pipeline over the input the user chose (the command's paths or index).
+-- Over paths, the report's pipelines that test text run on their index,
+-- made once when the first of them runs (see M.report).
 --
 -- A script error names the script file and line ("daily.lua:12: ...").
 --
@@ -19,9 +21,10 @@
 -- views); no file access through arxivdigest either (ad.open, ad.load,
 -- ad.index, ad.from(path), pipeline:write(path) raise). Its limits live in
 -- that state, below anything the script can reach: an instruction budget
--- (opts.max_instructions, default 2e8 VM instructions, counted by a hook
--- the script cannot switch off: pcall, xpcall and coroutines cannot
--- outlive it) and a memory budget (opts.max_memory in bytes, default 512
+-- (opts.max_instructions, default 2e8 VM instructions of the script's own
+-- code, not of the library's working on its behalf: sb:usage(); counted by
+-- a hook the script cannot switch off: pcall, xpcall and coroutines
+-- cannot outlive it) and a memory budget (opts.max_memory in bytes, default 512
 -- MiB, enforced by the state's allocator on every allocation). They hold
 -- for the script itself and for every later call into what it returned
 -- (a filter called on each paper, a report's pipeline rendered), since
@@ -267,23 +270,58 @@ local function sandbox_source(src)
   return src
 end
 
+-- The index of a report's Collection, made once (opts.indexer, default
+-- ad.index) when one of its pipelines first needs text: a function(c).
+local function index_maker(opts)
+  local make = opts.indexer or function(c) return require("arxivdigest").index(c) end
+  if type(make) ~= "function" then
+    error(format("bad option 'indexer' (function expected, got %s)", type(make)), 3)
+  end
+  local made = setmetatable({}, {__mode = "k"})
+  return function(c)
+    local idx = made[c]
+    if idx == nil then
+      idx = make(c)
+      made[c] = idx
+    end
+    return idx
+  end
+end
+
 --- A pipeline from a report script: it returns a pipeline, or a function(ad,
 -- args) returning one. opts.source (a pipeline, collection, index, path...)
 -- becomes args.source (a pipeline); opts.args is merged into args.
 -- Returns nil, message when the file cannot be read. A sandboxed report's
 -- pipeline lives in its sandbox (a SandboxedPipeline).
+-- A source over digest files (paths, a Collection) is indexed, once, when
+-- one of the report's pipelines first needs text (a query or a filter
+-- that tests words, a recommendation; see pipeline.indexed_by): those run
+-- on the index as they would with an index as the source (-i), in C,
+-- instead of a Lua pass over every paper per query. opts.indexer
+-- (function(collection) -> index, default ad.index) makes it; opts.index
+-- = false keeps every pipeline on the Collection.
 function M.report(path, opts)
   check_path(path, "report")
   opts = opts or {}
   local args = {}
   if opts.args then for k, v in pairs(opts.args) do args[k] = v end end
   args.script = path
+  local index_of = opts.index ~= false and index_maker(opts) or nil
   if opts.sandbox then
     local sb = new_sandbox(opts)
     local chunk, err = sb:load(path)
     if not chunk then return nil, err end
-    if opts.source ~= nil then args.source = sandbox_source(opts.source) end
-    local res, kind = sb:call(sb:helper("report"), chunk, args)
+    local host_index
+    if opts.source ~= nil then
+      args.source = sandbox_source(opts.source)
+      local c = args.source
+      if index_of and pipeline.is_collection(c) then
+        -- called from the sandbox (a forwarded host function): the host
+        -- indexes, in C; the sandbox gets the index as a borrowed view
+        host_index = function() return index_of(c) end
+      end
+    end
+    local res, kind = sb:call(sb:helper("report"), chunk, args, host_index)
     if res == nil then
       error(format("%s: a report script must return a pipeline or a function returning one (got %s)",
         path, tostring(kind)), 0)
@@ -295,6 +333,7 @@ function M.report(path, opts)
   if opts.source ~= nil then
     local src = opts.source
     args.source = pipeline.is_pipeline(src) and src or pipeline.from(src)
+    if index_of then args.source = pipeline.indexed_by(args.source, index_of) end
   end
   local ad = require "arxivdigest"
   local res = run(chunk, ad, args)
