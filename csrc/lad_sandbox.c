@@ -55,6 +55,10 @@
 #define LAD_SB_STEP 1000
 #define LAD_SB_MAXDEPTH 100
 #define LAD_SB_MAXTRUSTED 128
+/* the library's Lua work for a script is bounded too, at this many times
+** the script's own budget: a loop of cheap script steps each making the
+** library evaluate a query over every paper would otherwise run unbounded */
+#define LAD_SB_LIBFACTOR 50
 
 int luaopen_arxivdigest_core(lua_State *L);
 
@@ -65,10 +69,11 @@ typedef struct lad_sandbox {
   double max_memory;
   double count, max_instructions;
   double library;            /* instructions of trusted code (not charged) */
+  double max_library;        /* ... bounded apart: LAD_SB_LIBFACTOR x the budget */
   const char *trusted[LAD_SB_MAXTRUSTED];   /* sources of trusted chunks */
   int ntrusted;
   unsigned long long rng;    /* the hook's period (xorshift64) */
-  int exhausted;             /* the instruction budget is spent */
+  int exhausted;             /* a budget is spent: 1 the script's, 2 the library's */
   int refused;               /* an allocation was refused */
   int calls;                 /* calls into S in progress */
   lua_CFunction luaopen_lpeg;
@@ -101,8 +106,14 @@ static void *lad_sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 ** (no position: it is nobody's line) */
 static int lad_sb_instrerr(lua_State *L, lad_sandbox *sb) {
   char buf[64];
-  snprintf(buf, sizeof buf, "%.0f", sb->max_instructions);
-  lua_pushfstring(L, "sandbox: instruction budget exceeded (%s instructions)", buf);
+  if (sb->exhausted == 2) {
+    snprintf(buf, sizeof buf, "%.0f", sb->max_library);
+    lua_pushfstring(L, "sandbox: library budget exceeded (%s instructions run on the "
+                    "script's behalf)", buf);
+  } else {
+    snprintf(buf, sizeof buf, "%.0f", sb->max_instructions);
+    lua_pushfstring(L, "sandbox: instruction budget exceeded (%s instructions)", buf);
+  }
   return lua_error(L);
 }
 
@@ -132,14 +143,14 @@ static void lad_sb_hook(lua_State *S, lua_Debug *ar) {
     double period = (double)lua_gethookcount(S);    /* what just ran */
     if (lua_getinfo(S, "S", ar) && lad_sb_trusted(sb, ar->source)) sb->library += period;
     else sb->count += period;
-    if (sb->count <= sb->max_instructions) {
+    if (sb->count <= sb->max_instructions && sb->library <= sb->max_library) {
       lua_sethook(S, lad_sb_hook, LUA_MASKCOUNT, lad_sb_period(sb));
       return;
     }
+    sb->exhausted = sb->count > sb->max_instructions ? 1 : 2;
   } else {
     sb->count += 1;
   }
-  sb->exhausted = 1;
   lua_sethook(S, lad_sb_hook, LUA_MASKCOUNT, 1);   /* every instruction now */
   lad_sb_instrerr(S, sb);
 }
@@ -153,11 +164,14 @@ void lad_sb_charge(lua_State *S, unsigned n) {
   if (!sb->exhausted && lua_getstack(S, 1, &ar) && lua_getinfo(S, "S", &ar) &&
       lad_sb_trusted(sb, ar.source)) {
     sb->library += n;
-    return;
+    if (sb->library <= sb->max_library) return;
+    sb->exhausted = 2;
+    lua_sethook(S, lad_sb_hook, LUA_MASKCOUNT, 1);
+    lad_sb_instrerr(S, sb);
   }
   sb->count += n;
   if (sb->exhausted || sb->count > sb->max_instructions) {
-    sb->exhausted = 1;
+    if (!sb->exhausted) sb->exhausted = 1;
     lua_sethook(S, lad_sb_hook, LUA_MASKCOUNT, 1);
     lad_sb_instrerr(S, sb);
   }
@@ -709,7 +723,8 @@ static int lad_sb_helper(lua_State *L) {
 }
 
 /* sb:usage() -> {instructions =, memory =, max_instructions =, max_memory =,
-** library = the instructions of trusted code, not charged} */
+** library = the instructions of trusted code, not charged to the script,
+** max_library = their own bound} */
 static int lad_sb_usage(lua_State *L) {
   lad_sandbox *sb = lad_tosb(L, 1);
   lua_createtable(L, 0, 5);
@@ -717,6 +732,7 @@ static int lad_sb_usage(lua_State *L) {
   lua_pushnumber(L, sb->library); lua_setfield(L, -2, "library");
   lua_pushinteger(L, (lua_Integer)sb->used); lua_setfield(L, -2, "memory");
   lua_pushnumber(L, sb->max_instructions); lua_setfield(L, -2, "max_instructions");
+  lua_pushnumber(L, sb->max_library); lua_setfield(L, -2, "max_library");
   lua_pushnumber(L, sb->max_memory); lua_setfield(L, -2, "max_memory");
   return 1;
 }
@@ -772,6 +788,7 @@ static int lad_sandbox_new(lua_State *L) {
   sb->max_memory = luaL_optnumber(L, -1, 512.0 * 1024 * 1024);
   lua_pop(L, 2);
   if (!(sb->max_instructions > 0)) luaL_argerror(L, 1, "max_instructions must be a positive number");
+  sb->max_library = LAD_SB_LIBFACTOR * sb->max_instructions;
   if (!(sb->max_memory > 0)) luaL_argerror(L, 1, "max_memory must be a positive number of bytes");
   if (lua_getfield(L, 1, "lpeg") == LUA_TSTRING) {
     void *h = dlopen(lua_tostring(L, -1), RTLD_NOW | RTLD_GLOBAL);

@@ -208,6 +208,19 @@ describe("the instruction budget", function()
     assert.is_true(u.library > 1e6, u.library)     -- the library's, counted apart
   end)
 
+  it("bounds the library's work for the script too, at 50 times the script's budget", function()
+    -- a few script steps each making the library evaluate a query over
+    -- every paper would otherwise run unbounded
+    local ok, err = pcall(sandboxed, "budget_library.lua", 2e4)
+    assert.is_false(ok)
+    assert.matches("sandbox: library budget exceeded %(1000000 instructions run on the script's behalf%)", err)
+    local p = assert(sandboxed("budget_library.lua", 2e5))
+    local u = p.sb:usage()
+    assert.equal(1e7, u.max_library)
+    assert.is_true(u.library <= u.max_library, u.library)
+    assert.is_true(u.instructions < 2e4, u.instructions)      -- the script's own: within 2e4
+  end)
+
   it("charges the script's own functions that the library calls", function()
     local ok, err = pcall(sandboxed, "budget_callback.lua", 2e5)
     assert.is_false(ok)
