@@ -1823,29 +1823,11 @@ done:
 
 static int ad_rlower(int ch) { return ch >= 'A' && ch <= 'Z' ? ch + 32 : ch; }
 
-static int ad_rprefix(const char *s, size_t n, const char *p) {
-  size_t k = strlen(p), i;
-  if (n < k) return 0;
-  for (i = 0; i < k; i++) if (ad_rlower((unsigned char)s[i]) != p[i]) return 0;
-  return 1;
-}
-
 size_t ad_doi_norm(const char *s, size_t n, char *out, size_t cap) {
-  static const char *const pre[] = {
-    "https://doi.org/", "http://doi.org/", "https://dx.doi.org/",
-    "http://dx.doi.org/", "doi.org/", "doi:", NULL
-  };
-  size_t i, at = 0;
-  int k;
-  while (n && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')) { s++; n--; }
-  for (k = 0; pre[k]; k++)
-    if (ad_rprefix(s, n, pre[k])) { s += strlen(pre[k]); n -= strlen(pre[k]); break; }
-  for (i = 0; i < n && at < cap; i++) {
-    unsigned char ch = (unsigned char)s[i];
-    if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') continue;
-    out[at++] = (char)ad_rlower(ch);
-  }
-  return at;
+  size_t i;
+  if (n > cap) n = cap;
+  for (i = 0; i < n; i++) out[i] = (char)ad_rlower((unsigned char)s[i]);
+  return n;
 }
 
 void ad_rdoi_free(ad_rdoi *t) {
@@ -1906,10 +1888,13 @@ int ad_rdoi_build(ad_rdoi *t, ad_ix *ix, ad_corpus *c, uint32_t *badfile) {
       uint32_t r = ad_ix_app(ix, doc, k);
       size_t n, nn;
       if (r == UINT32_MAX) { st = AD_ECORRUPT; break; }
+      size_t pos = 0, off, len;
       st = ad_rrecfield(&x, r, AD_S_DOI, &n);
       if (st != AD_OK || n == 0) continue;
-      nn = ad_doi_norm(x.buf, n, norm, sizeof norm);
-      if (nn) st = ad_rdoi_put(t, ad_rkey(AD_RK_UNI, norm, nn), d);
+      while (st == AD_OK && ad_doi_next(x.buf, n, &pos, &off, &len)) {
+        nn = ad_doi_norm(x.buf + off, len, norm, sizeof norm);
+        st = ad_rdoi_put(t, ad_rkey(AD_RK_UNI, norm, nn), d);
+      }
     }
   }
   ad_free(&t->a, x.buf, x.bufcap);
@@ -1922,15 +1907,16 @@ int ad_rdoi_build(ad_rdoi *t, ad_ix *ix, ad_corpus *c, uint32_t *badfile) {
 
 int64_t ad_rdoi_find(const ad_rdoi *t, const char *doi, size_t n) {
   char norm[256];
-  size_t nn = ad_doi_norm(doi, n, norm, sizeof norm);
-  uint64_t key;
-  uint32_t h;
-  if (nn == 0 || t->cap == 0) return -1;
-  key = ad_rkey(AD_RK_UNI, norm, nn);
-  h = ad_rslot(key, t->cap - 1);
-  while (t->keys[h]) {
-    if (t->keys[h] == key) return t->docs[h];
-    h = (h + 1) & (t->cap - 1);
+  size_t pos = 0, off, len;
+  if (t->cap == 0) return -1;
+  while (ad_doi_next(doi, n, &pos, &off, &len)) {    /* the first DOI found */
+    size_t nn = ad_doi_norm(doi + off, len, norm, sizeof norm);
+    uint64_t key = ad_rkey(AD_RK_UNI, norm, nn);
+    uint32_t h = ad_rslot(key, t->cap - 1);
+    while (t->keys[h]) {
+      if (t->keys[h] == key) return t->docs[h];
+      h = (h + 1) & (t->cap - 1);
+    }
   }
   return -1;
 }

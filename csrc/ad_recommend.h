@@ -239,13 +239,14 @@ int ad_find_title(ad_ix *ix, ad_corpus *c, const char *title, size_t n,
                   uint32_t *out, uint32_t cap, uint32_t *nfound,
                   uint32_t *badfile);
 
-/* The normalised form of a DOI: lower case, without a resolver prefix
-** ("https://doi.org/", "doi:") or spaces. Returns the length written
-** (at most cap). */
+/* The key of one DOI s[0..n) as ad_doi_next finds it (no prefix, no
+** space): lower case, DOIs being case-insensitive. Returns the length
+** written (at most cap). */
 size_t ad_doi_norm(const char *s, size_t n, char *out, size_t cap);
 
-/* DOI -> doc table of an index (every DOI of every record of a paper;
-** the newest paper wins). */
+/* DOI -> doc table of an index (every DOI, ad_doi_next, of every record
+** of a paper; the newest paper wins). ad_rdoi_find looks up the DOIs of
+** its argument in order and returns the first one's doc. */
 typedef struct ad_rdoi {
   ad_alloc a;
   uint64_t *keys; uint32_t *docs;

@@ -342,6 +342,38 @@ static int lad_wrap_plain(lua_State *L) {
   return 1;
 }
 
+/* dois(s) -> the DOIs of a DOI field, in order, each once (compared
+** without case): ad_doi_next's rule (white space separates, resolver
+** prefixes and trailing ". , ; :" dropped); {} for none */
+static int lad_dois(lua_State *L) {
+  size_t n, pos = 0, off, len;
+  const char *s = luaL_checklstring(L, 1, &n);
+  lua_Integer k = 0, j;
+  lua_settop(L, 1);
+  lua_newtable(L);
+  while (ad_doi_next(s, n, &pos, &off, &len)) {
+    int dup = 0;
+    for (j = 1; j <= k && !dup; j++) {
+      size_t m, i;
+      const char *t;
+      lua_rawgeti(L, 2, j);
+      t = lua_tolstring(L, -1, &m);
+      if (m == len) {
+        for (i = 0; i < m; i++) {
+          unsigned char a = (unsigned char)t[i], b = (unsigned char)s[off + i];
+          if ((a >= 'A' && a <= 'Z' ? a + 32 : a) != (b >= 'A' && b <= 'Z' ? b + 32 : b)) break;
+        }
+        dup = i == m;
+      }
+      lua_pop(L, 1);
+    }
+    if (dup) continue;
+    lua_pushlstring(L, s + off, len);
+    lua_rawseti(L, 2, ++k);
+  }
+  return 1;
+}
+
 static const luaL_Reg lad_funcs[] = {
   {"open", lad_open},
   {"parse", lad_parse},
@@ -356,6 +388,7 @@ static const luaL_Reg lad_funcs[] = {
   {"linktarget", lad_linktarget},
   {"plain_text", lad_plain_text},
   {"wrap_plain", lad_wrap_plain},
+  {"dois", lad_dois},
   {NULL, NULL}
 };
 

@@ -12,6 +12,8 @@
 --                             -- resolve: the ids the entries give)
 --   lib:entries()             -- every entry read: {type =, key =, line =,
 --                             -- fields = {name = text}, id =, doi =, title =}
+--                             -- (doi: the field's DOIs but arXiv's, cleaned
+--                             -- as the outputs clean them, space-separated)
 --
 -- How an entry names a paper, in order: `eprint` (when `archivePrefix` or
 -- `eprinttype` is absent or arXiv), an arXiv URL or `arXiv:ID` in `url`,
@@ -296,13 +298,19 @@ local function identify(e)
     end
   end
   if f.doi then
-    local doi = f.doi:gsub("^%s+", ""):gsub("%s+$", "")
-    local arx = doi:lower():match("10%.48550/arxiv%.(.+)$")
-    if arx then
-      e.id = e.id or parse_id(doi:sub(-#arx))
-    elseif doi ~= "" then
-      e.doi = doi
+    -- the field's DOIs (core.dois: the one rule of the outputs and of the
+    -- index's DOI table: space-separated, resolver prefix and a final "."
+    -- dropped); arXiv's own names the paper, the others are looked up
+    local others = {}
+    for _, doi in ipairs(core.dois(f.doi)) do
+      local arx = doi:lower():match("^10%.48550/arxiv%.(.+)$")
+      if arx then
+        e.id = e.id or parse_id(doi:sub(-#arx))
+      else
+        others[#others + 1] = doi
+      end
     end
+    if #others > 0 then e.doi = concat(others, " ") end
   end
   if f.title and f.title:find("%S") then e.title = latex_text(f.title) end
 end
