@@ -62,6 +62,29 @@ describe("idx:recommend", function()
     end
   end)
 
+  it("lists a Library's entries not found in info.unmatched, as lib:unmatched() does (one source)", function()
+    -- my-library.bib: four papers of the sample and a book
+    local lib = assert(ad.library("examples/reports/my-library.bib"))
+    local _, info = idx:recommend(lib, {query = "cat:cs.CV", limit = 3})
+    assert.are.equal(4, info.library)
+    assert.are.same(lib:unmatched(), info.unmatched)
+    assert.are.equal(1, #info.unmatched)
+    assert.are.equal("hartley_multiple_2004", info.unmatched[1].entry.key)
+    -- with candidates from another index, an entry found there is not unmatched
+    local archive = assert(ad.index({"examples/data/000_21fb7b7deb0de965.txt", "examples/data/001_906e1fea553eeaa8.txt"}))
+    local today = assert(ad.index("examples/data/002_3ae2b7cffb64a415.txt"))
+    local lib2 = assert(ad.library([[
+@misc{a, eprint = {2005.09623}, archivePrefix = {arXiv}}
+@misc{b, title = {Instance-aware Image Colorization}}
+@book{c, title = {Multiple View Geometry in Computer Vision}}
+]]))
+    local _, info2 = archive:recommend(lib2, {candidates = today, limit = 3})
+    assert.are.equal(2, info2.library)
+    assert.are.equal(1, #info2.unmatched)
+    assert.are.equal("c", info2.unmatched[1].entry.key)
+    assert.are.equal(2, #lib2:unmatched())          -- against the archive alone: b and c
+  end)
+
   it("raises a clear error on misuse, naming the argument", function()
     assert.error_matches(function() idx:recommend() end, "bad argument #2 to 'recommend'")
     assert.error_matches(function() idx:recommend({"2005.09623"}, 5) end, "options table expected")
@@ -378,6 +401,20 @@ describe("examples/reports/for-me.lua", function()
     assert.matches("^# For me, 2020%-11%-20", out)
     assert.are.equal(20, count(out, "\n%d+%. %*%*"))
     assert.are.equal(20, count(out, "\n   Why: like "))
+  end)
+
+  it("counts the library papers found in the input and says how many entries were not", function()
+    -- my-library.bib: five entries, four papers of the sample and a book
+    local out = assert(script.report(R, {source = idx, args = {library = "examples/reports/my-library.bib"}}))
+      :render()
+    assert.truthy(out:find("closest to my library of 4 papers, best first. "
+      .. "1 more entry of the library is not in the input.\n", 1, true), out)
+    local out2 = assert(script.report(R, {source = idx, args = {ids = "2005.09623, 1706.03762, 1512.03385"},
+      sandbox = true})):render()
+    assert.truthy(out2:find("closest to my library of 1 paper, best first. "
+      .. "2 more entries of the library are not in the input.\n", 1, true), out2)
+    local out3 = assert(script.report(R, {source = idx, args = {ids = "2005.09623 2011.10043"}})):render()
+    assert.truthy(out3:find("closest to my library of 2 papers, best first.\n", 1, true), out3)
   end)
 
   it("takes ids (in the sandbox too), and says what is missing", function()

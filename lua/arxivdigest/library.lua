@@ -533,18 +533,21 @@ end
 
 --- lib:_docs_among(idx, other) -> doc numbers in the index `other` of the
 -- entries idx does not have (by the same rules; a paper whose id idx has
--- is left out: it counts there). The library stays resolved against idx.
+-- is left out: it counts there), and the records of lib:unmatched() that
+-- neither index has. The library stays resolved against idx.
 function Library._docs_among(lib, idx, other)
   if not resolved(lib, idx) then lib:resolve(idx) end
-  local docs, seen = {}, {}
+  local docs, seen, rest = {}, {}, {}
   for _, u in ipairs(lib._unmatched) do
     local doc = match_entry(other, u.entry)
-    if doc and not seen[doc] and not core._rfind(idx, core._rpaper(other, doc).id) then
+    if not doc then
+      rest[#rest + 1] = u
+    elseif not seen[doc] and not core._rfind(idx, core._rpaper(other, doc).id) then
       seen[doc] = true
       docs[#docs + 1] = doc
     end
   end
-  return docs
+  return docs, rest
 end
 
 function Library.__len(lib)

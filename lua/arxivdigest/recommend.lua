@@ -17,7 +17,9 @@
 --     style) and/or merged papers (idx:get), a Library (ad.library: it is
 --     resolved against idx), one id, or free text (a string that is not an
 --     id of the index: its words and word pairs stand for one more paper).
---     Ids the index does not have are left out (info.unmatched lists them).
+--     Ids the index does not have are left out (info.unmatched lists them;
+--     for a Library, its entries found in no index: lib:unmatched()'s
+--     records {entry =, line =, reason =}).
 --   opts.query: the candidates, in the query language (default: the
 --     papers of the newest digest day in the index). opts.limit (10),
 --     opts.offset (0). opts.negative: ids or papers the reader does not
@@ -31,7 +33,8 @@
 --     words and word pairs that weigh most in its favour, weights = {...}}.
 --     The evidence is the score's own decomposition, not a second guess.
 --   info: {library = papers of the library used, candidates = how many
---     were ranked, unmatched = {ids the index does not have}, model =
+--     were ranked, unmatched = {ids the index does not have} (a Library:
+--     the records of its entries not found), model =
 --     "kept" (read from INDEX.model beside a loaded index), "built" or
 --     "cached" (this index's model, made by an earlier call)}.
 --   Raises an error naming the argument on misuse, and when the library
@@ -135,13 +138,17 @@ local function library_docs(idx, library, fname, argn, cidx)
     if d then return { nd + d }, nil, {} end
     return {}, library, {}
   elseif is_library(library) then
+    -- its entries that name no paper of idx (nor of cidx) are lib:unmatched()'s
+    -- records ({entry =, line =, reason =}): one source for both
     local docs = library:_docs_for(idx)
     local out = {}
     for i, d in ipairs(docs) do out[i] = d end
     if cidx then
-      for _, d in ipairs(library:_docs_among(idx, cidx)) do out[#out + 1] = nd + d end
+      local among, rest = library:_docs_among(idx, cidx)
+      for _, d in ipairs(among) do out[#out + 1] = nd + d end
+      return out, nil, rest
     end
-    return out, nil, {}
+    return out, nil, library:unmatched()
   elseif t == "table" then
     local docs, unmatched = {}, {}
     for i, x in ipairs(library) do
