@@ -425,7 +425,13 @@ static void ad_decode_into(ad_out *o, const char *s, size_t n, int mode) {
           i += k;  /* other tags are dropped */
           continue;
         }
-      } else if (c < 0x20 || c == 0x7f) {
+      } else if (c == 0x7f) {
+        /* DEL is invisible, and dropped: real listings have it inside
+        ** names ("Jan T<DEL>ünnermann", TeX's OT1 slot of the umlaut
+        ** accent), which the tokenizer reads as one word (ad_token.h) */
+        i++;
+        continue;
+      } else if (c < 0x20) {
         /* other control characters (NUL, ESC...) never reach users */
         ad_out_bytes(o, "\xEF\xBF\xBD", 3);
         i++;
