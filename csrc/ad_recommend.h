@@ -231,6 +231,10 @@ void ad_rresult_free(const ad_alloc *a, ad_rresult *res);
 ** (case, accents; punctuation and spacing dropped), one space apart.
 ** Writes at most cap bytes to out; returns the full length. */
 size_t ad_title_norm(const char *s, size_t n, char *out, size_t cap);
+/* Drops the braces of s[0..n) in place ("Aspl{ü}nd's" -> "Asplünd's", as
+** a BibTeX title's braces are dropped before matching); returns the new
+** length. Titles are compared without them, on both sides. */
+size_t ad_title_unbrace(char *s, size_t n);
 
 /* Docs whose title has the normalised form of title[0..n) (found with the
 ** postings of its rarest words, then compared): the first cap (newest

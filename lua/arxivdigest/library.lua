@@ -20,7 +20,9 @@
 -- `note`, `journal`, `howpublished`, `booktitle` or `eprint`, a
 -- `10.48550/arXiv.ID` DOI; then any other DOI (matched against the DOIs
 -- of the index's records); then the title, normalised (case, accents,
--- punctuation and spacing folded: the tokenizer's rules). The first that
+-- punctuation and spacing folded: the tokenizer's rules; braces and $
+-- dropped on both sides, as latex_text drops them here and
+-- ad_title_unbrace in csrc/ad_recommend.c from the index's titles). The first that
 -- the index knows wins; an entry none of them finds is unmatched, with the
 -- reason.
 --
