@@ -928,7 +928,7 @@ void lad_index_open(lua_State *L) {
   lad_listing_open(L);
   luaL_newmetatable(L, LAD_INDEX);
   luaL_setfuncs(L, lad_index_meta, 0);
-  luaL_newlib(L, lad_index_methods);
+  lad_newmethods(L, lad_index_methods);
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
   lad_hit_open(L);
