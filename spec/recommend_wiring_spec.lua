@@ -243,6 +243,48 @@ describe("arxivdigest recommend", function()
     assert(ok, err)
   end)
 
+  it("says an unknown --like id before building or keeping any model (review D28)", function()
+    local path = os.tmpname() .. ".adx"
+    assert(idx:save(path))
+    os.remove(path .. ".model")
+    local built = 0
+    local core = require "arxivdigest.core"
+    local orig = core._rmodel_dump
+    core._rmodel_dump = function(...) built = built + 1; return orig(...) end
+    local st, _, err = run("recommend", "--like", "9999.99999", "-i", path)
+    core._rmodel_dump = orig
+    assert.are.equal(1, st)
+    assert.matches("--like 9999.99999: not in the index", err, 1, true)
+    assert.are.equal(0, built)
+    local f = io.open(path .. ".model", "rb")
+    if f then f:close() end
+    assert.is_nil(f)
+    os.remove(path); os.remove(path .. ".model")
+  end)
+
+  it("report -i INDEX keeps the model a :recommend step built, as recommend -i does (review D27)", function()
+    local path = os.tmpname() .. ".adx"
+    assert(idx:save(path))
+    os.remove(path .. ".model")
+    local function exists() local f = io.open(path .. ".model", "rb"); if f then f:close() end; return f ~= nil end
+    -- a report without a recommendation builds no model and keeps none
+    local st0 = run("report", "examples/reports/daily.lua", "-i", path, "--settings", "examples/reports/interests.lua")
+    assert.are.equal(0, st0)
+    assert.is_false(exists())
+    local st1, out1, err1 = run("report", "examples/reports/for-me.lua", "-i", path,
+                                "--settings", "examples/reports/interests.lua")
+    assert.are.equal(0, st1)
+    assert.is_true(exists())
+    assert.matches("kept the recommendation model in " .. path .. ".model", err1, 1, true)
+    -- the next run reads it (nothing built, so nothing kept again): the same report
+    local st2, out2, err2 = run("report", "examples/reports/for-me.lua", "-i", path,
+                                "--settings", "examples/reports/interests.lua")
+    assert.are.equal(0, st2)
+    assert.are.equal(out1, out2)
+    assert.is_nil(err2:find("kept the recommendation model", 1, true))
+    os.remove(path); os.remove(path .. ".model")
+  end)
+
   it("a loaded index reads the model kept beside it (INDEX.model) when it fits, else builds it", function()
     local path = os.tmpname() .. ".adx"
     assert(idx:save(path))

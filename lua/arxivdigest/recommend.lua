@@ -70,6 +70,11 @@ local _ENV = nil -- luacheck: ignore 211
 
 local M = {}
 
+-- The indexes whose model of the default options (no weights, the method's
+-- defaults) a recommendation of this process built (weak keys): what a
+-- command keeps beside a saved index, INDEX.model (cli.lua, Ctx:keep_model)
+local built_default = setmetatable({}, { __mode = "k" })
+
 local function argerror(n, fname, msg, level)
   error(fmt("bad argument #%d to '%s' (%s)", n, fname, msg), (level or 2) + 1)
 end
@@ -304,6 +309,7 @@ function M.recommend(idx, library, opts)
   end
   info.library = nlib
   info.model = model      -- "kept" (INDEX.model beside a loaded index), "built" or "cached"
+  if model == "built" and weights == nil and opts._method == nil then built_default[idx] = true end
   local hits = {}
   local nd = #idx
   for i, h in ipairs(raw) do
@@ -323,6 +329,11 @@ local function model_opts(opts, fname)
   opts = opts or {}
   return core_opts({}, check_weights(opts.weights, fname), nil, opts._method)
 end
+
+--- _built_default(idx) -> true when a recommendation of this process built
+-- idx's model of the default options (it is in idx's cache: saving it
+-- builds nothing)
+function M._built_default(idx) return built_default[idx] == true end
 
 --- save_model(idx, path [, opts]) -> true | nil, "path: reason", errno
 -- Writes the recommendation model of idx for opts.weights (built now
