@@ -575,7 +575,18 @@ describe("cli on a real archive (issue 12)", function()
       assert.equal(1, st.categories["cs.CV"])
       assert.equal(1, st.authors["Ada Lovelace"])
       assert.equal(1, st.files)
+      -- every file read, as idx:info() counts them (review E32): labelled apart
+      assert.equal(2, st.files_read)
     end
+    local idx = assert(ad.index(c))
+    assert.equal(2, idx:info().files)
+    local s, out = run("stats", dir)
+    assert.equal(0, s)
+    assert.truthy(out:find("\nfiles    1 digests (of 2 files read: 1 not a digest)\n", 1, true), out)
+    local _, js = run("stats", dir, "-f", "jsonl")
+    local tot = require("arxivdigest.json").decode(js:match("^[^\n]+"))
+    assert.equal(1, tot.files)
+    assert.equal(2, tot.files_read)
     os.execute("rm -rf " .. dir)
   end)
 
