@@ -109,6 +109,34 @@ describe("cli", function()
     assert.is_true(n >= 211)
   end)
 
+  it("export takes the format from -o's name, as search does (review E33)", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p " .. dir))
+    local want = select(2, run("export", "--to", "jsonl", "examples/data"))
+    for ext, fmt in pairs { jsonl = "jsonl", bib = "bibtex", csv = "csv", md = "markdown" } do
+      local path = dir .. "/x." .. ext
+      local s, _, err = run("export", "examples/data", "-o", path)
+      assert.equal(0, s, err)
+      local f = assert(io.open(path, "rb")); local got = f:read("a"); f:close()
+      assert.equal(select(2, run("export", "--to", fmt, "examples/data")), got, ext)
+      -- the same file as search writes for the same name
+      local s2 = run("search", "depth", "examples/data", "-o", dir .. "/s." .. ext)
+      assert.equal(0, s2)
+    end
+    local f = assert(io.open(dir .. "/x.jsonl", "rb")); assert.equal(want, f:read("a")); f:close()
+    -- --to wins over the name; an unknown name, or no -o, needs --to
+    assert.equal(0, (run("export", "examples/data", "--to", "csv", "-o", dir .. "/y.jsonl")))
+    f = assert(io.open(dir .. "/y.jsonl", "rb")); assert.matches("^id,", f:read("a")); f:close()
+    local s3, _, e3 = run("export", "examples/data", "-o", dir .. "/x.unknown")
+    assert.equal(2, s3)
+    assert.matches("cannot tell the format of '.*x%.unknown' from its name", e3)
+    local s4, _, e4 = run("export", "examples/data")
+    assert.equal(2, s4)
+    assert.matches("'export' needs --to FORMAT or -o FILE with a format's extension", e4, 1, true)
+    os.execute("rm -rf " .. dir)
+  end)
+
   it("export --to markdown writes listings back as listings, catalogs and mixes as catalogs", function()
     -- parse(export(parse(file))) gives the file's papers, every field
     local function same_papers(a, b, what)

@@ -606,15 +606,20 @@ M.register("show", {
 M.register("export", {
   synopsis = "export --to FORMAT [PATH...]",
   summary = "Every record of the input in one format",
+  doc = "The format: --to (or -f), else the extension of -o FILE (.jsonl, .csv, .bib, .html, .atom, .md, .txt).",
   options = {{long = "to", short = "t", value = "FORMAT", doc = "output format (or -f FORMAT; one of them)"}},
   example = "arxivdigest export --to jsonl examples/data/ -o all.jsonl",
   run = function(ctx, pos)
     if ctx.opts.to and ctx.opts.format and ctx.opts.to ~= ctx.opts.format then
       usage_error(format("'export' got two formats: --to %s and -f %s (give one)", ctx.opts.to, ctx.opts.format))
     end
-    local to = ctx.opts.to or ctx.opts.format
+    -- the format: --to or -f, else -o's extension as every command reads it
+    -- (an unknown one is a usage error); none at all is an error, not text:
+    -- an export is data for another program
+    local to = ctx.opts.to or ctx.opts.format or (ctx.opts.output and ctx:output_format(nil))
     if not to then
-      usage_error("'export' needs --to FORMAT (" .. concat(require("arxivdigest.format").names(), ", ") .. ")")
+      usage_error("'export' needs --to FORMAT or -o FILE with a format's extension ("
+        .. concat(require("arxivdigest.format").names(), ", ") .. ")")
     end
     ctx.opts.format = to
     local ad = require "arxivdigest"
