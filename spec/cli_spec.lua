@@ -248,7 +248,9 @@ describe("cli", function()
     assert.equal(0, s1)
     assert.equal(0, s2)
     assert.equal(o1, o2)
-    assert.equal("1910.11113\n1910.08812\n1910.08823\n1910.08845\n", o1)
+    -- (newest first, then by id: the order of every filter output, review B15;
+    -- it was the sample's path order, 1910.11113 08812 08823 08845)
+    assert.equal("1910.11113\n1910.08845\n1910.08823\n1910.08812\n", o1)
     local _, _, err = run("filter", "examples/filters/followed-authors.lua", "-f", "{id}", "--explain")
     assert.matches("yes authors%(A%. Vedaldi; Gagne, Christian; Li%-Heng Chen%)", err)
     local s3, _, e3 = run("filter", "spec/fixtures/scripts/loop.lua", "--sandbox", "--max-instructions", "100000")
@@ -633,5 +635,54 @@ describe("cli on a real archive (issue 12)", function()
     assert.equal(0, s3)
     assert.matches("^# Archive statistics", md)
     assert.equal(2, (run("stats", "-f", "bibtex")))
+  end)
+end)
+
+describe("filter's order (review B15)", function()
+  -- one order, newest first (digest day, then arXiv id, highest first),
+  -- from a folder (read in path order) or an index (BM25 order for a query
+  -- filter before), so that -n N keeps the same papers either way
+  local FILTERS = {"code-release", "segmentation", "recent-3d", "followed-authors"}
+
+  local function newest_first(out)
+    local prev
+    for line in out:gmatch("[^\n]+") do
+      if prev and line > prev then return false, prev .. " before " .. line end
+      prev = line
+    end
+    return true
+  end
+
+  local function same_both_ways(folder, adx, n)
+    for _, name in ipairs(FILTERS) do
+      local script = "examples/filters/" .. name .. ".lua"
+      local s1, a = run("filter", script, folder, "-f", "{date} {id}")
+      local s2, b = run("filter", script, "-i", adx, "-f", "{date} {id}")
+      assert.equal(s1, s2, name)
+      assert.equal(a, b, name)
+      assert.is_true(newest_first(a))
+      local _, an = run("filter", script, folder, "-f", "{date} {id}", "-n", tostring(n))
+      local _, bn = run("filter", script, "-i", adx, "-f", "{date} {id}", "-n", tostring(n))
+      assert.equal(an, bn, name)
+      assert.equal(a:match(("[^\n]*\n"):rep(n)) or a, an, name)
+    end
+  end
+
+  it("is the same from the sample's folder and from its index", function()
+    local adx = os.tmpname() .. ".adx"
+    assert.equal(0, (run("index", "build", "examples/data", "-o", adx)))
+    same_both_ways("examples/data", adx, 3)
+    os.remove(adx)
+  end)
+
+  it("is the same from the 2019 archive's folder and from its index", function()
+    local dir = "../shared/corpus/cs.CV-2019"
+    local f = io.open(dir .. "/01/20190101.md", "rb")
+    if not f then pending("no " .. dir) return end
+    f:close()
+    local adx = os.tmpname() .. ".adx"
+    assert.equal(0, (run("index", "build", dir, "-o", adx)))
+    same_both_ways(dir, adx, 10)
+    os.remove(adx)
   end)
 end)

@@ -637,7 +637,8 @@ M.register("export", {
 M.register("filter", {
   synopsis = "filter SCRIPT [PATH...]",
   summary = "Papers kept by a filter script",
-  doc = "SCRIPT is a Lua file returning a filter (arxivdigest.filter) or a function(paper).",
+  doc = "SCRIPT is a Lua file returning a filter (arxivdigest.filter) or a function(paper).\n"
+    .. "The papers kept come newest first (digest day, then arXiv id), from a folder or an index alike.",
   args = {"SCRIPT"},
   options = with(SANDBOX_OPTS, {{long = "explain", doc = "print why each kept paper matched (on stderr)"},
     {long = "arg", short = "a", value = "KEY=VALUE", multi = true, doc = "pass KEY = VALUE to the script (as ...)"},
@@ -653,7 +654,24 @@ M.register("filter", {
     local f, err = script.filter(path, bopts)
     if not f then error(tostring(err), 0) end
     local ad = require "arxivdigest"
-    local pipe = ad.from((ctx:input({select(2, table.unpack(pos))}))):where(f)
+    local src, kind = ctx:input({select(2, table.unpack(pos))})
+    -- one order whatever the input, so that -n N keeps the same papers: a
+    -- filter keeps or drops, it does not rank (search ranks). Newest first:
+    -- by digest day, then by arXiv id, highest first: an index's own order
+    -- (doc order: csrc/ad_build.c), and the same made for a collection
+    -- (read in path order) from each paper's day and id
+    local pipe = ad.from(src):where(f)
+    if kind == "index" then
+      pipe = pipe:sort("date", "desc")
+    else
+      local keys = setmetatable({}, {__mode = "k"})
+      local function key(p)
+        local k = keys[p]
+        if not k then k = (p.date or "") .. " " .. (p.id or ""); keys[p] = k end
+        return k
+      end
+      pipe = pipe:sort(function(a, b) return key(a) > key(b) end)
+    end
     local limit = ctx:int_option("limit")
     if limit then pipe = pipe:limit(limit) end
     if ctx.opts.explain then
