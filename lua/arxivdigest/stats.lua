@@ -266,8 +266,9 @@ end
 
 local function markdown(s)
   local out = {"# Archive statistics", "",
-    format("%d papers, %d records, %d digest files%s, %d digest days%s.", s.papers, s.records or 0, s.files or 0,
-      (s.files_read or s.files) ~= s.files and format(" (of %d files read)", s.files_read) or "", s.days, s.first and format(" (%s to %s, %s digests)", s.first, s.last, s.cadence) or "")}
+    format("%d papers, %d records, %d digest files%s, %d digest days%s.", s.papers, s.records or 0,
+      s.files or 0, (s.files_read or s.files) ~= s.files and format(" (of %d files read)", s.files_read) or "",
+      s.days, s.first and format(" (%s to %s, %s digests)", s.first, s.last, s.cadence) or "")}
   for _, sec in ipairs(SECTIONS) do
     local rows = s[sec[1]]
     if rows and #rows > 0 then
