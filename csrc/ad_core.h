@@ -341,6 +341,18 @@ int ad_text_plain(const char *s, size_t n);
 size_t ad_wrap_line(const char *s, size_t n, size_t pos, size_t avail,
                     size_t *next);
 
+/* The DOIs of a DOI field (the one rule of every output's DOI links,
+** BibTeX's doi and the library matcher's DOI table). A field holds one DOI
+** or several separated by white space (arXiv's listings have
+** "10.1145/3243394.3243689 10.1145/3243394.3243689"); each may carry a
+** resolver prefix ("https://doi.org/", "http://dx.doi.org/", "doi.org/",
+** "doi:", any case), which is not part of it, and trailing punctuation
+** (". , ; :", as in "10.1109/TCYB.2016.2572306."), which is dropped: no
+** registered DOI of the archive ends so. Finds the next DOI at or after
+** *pos in s[0..n): sets *off and *len (case kept), moves *pos past it and
+** returns 1; 0 when none is left. */
+int ad_doi_next(const char *s, size_t n, size_t *pos, size_t *off, size_t *len);
+
 /* 64-bit content hash (not cryptographic) */
 uint64_t ad_hash64(const void *p, size_t n, uint64_t h);
 #define AD_HASH_INIT 0xcbf29ce484222325ULL

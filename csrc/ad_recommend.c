@@ -1728,6 +1728,12 @@ size_t ad_title_norm(const char *s, size_t n, char *out, size_t cap) {
   return at;
 }
 
+size_t ad_title_unbrace(char *s, size_t n) {
+  size_t i, o = 0;
+  for (i = 0; i < n; i++) if (s[i] != '{' && s[i] != '}' && s[i] != '$') s[o++] = s[i];
+  return o;
+}
+
 #define AD_RTITLE_TERMS 4
 #define AD_RTITLE_MAX 2048
 
@@ -1744,6 +1750,7 @@ static int ad_rtitle_cb(void *ud, uint32_t doc) {
   size_t n, k;
   f->st = ad_rfield(&f->x, doc, AD_S_TITLE, &n);
   if (f->st != AD_OK) return 1;
+  n = ad_title_unbrace(f->x.buf, n);     /* (our copy of the title) */
   k = ad_title_norm(f->x.buf, n, f->norm, AD_RTITLE_MAX + 1);
   if (k == f->keylen && k <= AD_RTITLE_MAX && memcmp(f->norm, f->key, k) == 0) {
     if (f->n < f->cap) f->out[f->n] = doc;
@@ -1752,29 +1759,41 @@ static int ad_rtitle_cb(void *ud, uint32_t doc) {
   return 0;
 }
 
+/* Candidates are found with the postings of the title's rarest words that
+** the index has, then compared whole (normalised, braces dropped on both
+** sides). A title with braces inside a word ("Aspl{ü}nd's", 1803.00764)
+** is indexed as pieces ("aspl", "u", "nd"), which no word of a brace-free
+** title names: such a word is not in the index and is passed over, or (a
+** word other papers have) the AND of the rarest words misses the paper;
+** so when the AND of the rarest 3 or 4 finds no paper, each of them is
+** left out in turn (the AND of the others: few candidates, unlike an OR). */
 int ad_find_title(ad_ix *ix, ad_corpus *c, const char *title, size_t n,
                   uint32_t *out, uint32_t cap, uint32_t *nfound,
                   uint32_t *badfile) {
   const ad_alloc *a = &ix->a;
-  char *key = NULL, *norm = NULL;
-  size_t keylen;
+  char *key = NULL, *norm = NULL, *plain = NULL;
+  size_t keylen, pn = n;
   ad_tokenizer tz;
   ad_tok tk;
   struct { char s[AD_TOK_MAX + 1]; uint32_t len, df; } best[AD_RTITLE_TERMS];
   uint32_t nbest = 0, i, kids[AD_RTITLE_TERMS];
   ad_xnode nodes[AD_RTITLE_TERMS + 1];
   ad_rtfind f;
-  int st = AD_ENOMEM;
+  int st = AD_ENOMEM, pass;
   *nfound = 0;
   if (badfile) *badfile = AD_RNONE;
+  memset(&f, 0, sizeof f);
   key = (char *)ad_malloc(a, AD_RTITLE_MAX + 1);
   norm = (char *)ad_malloc(a, AD_RTITLE_MAX + 1);
-  if (key == NULL || norm == NULL) goto done;
-  keylen = ad_title_norm(title, n, key, AD_RTITLE_MAX + 1);
+  plain = (char *)ad_malloc(a, pn ? pn : 1);
+  if (key == NULL || norm == NULL || plain == NULL) goto done;
+  if (n) memcpy(plain, title, n);
+  n = ad_title_unbrace(plain, n);
+  keylen = ad_title_norm(plain, n, key, AD_RTITLE_MAX + 1);
   st = AD_OK;
   if (keylen == 0 || keylen > AD_RTITLE_MAX) goto done;   /* nothing to match */
-  /* the rarest distinct words of the title, each of which must be there */
-  ad_tok_init(&tz, title, n);
+  /* the rarest distinct words of the title that the index has */
+  ad_tok_init(&tz, plain, n);
   while (ad_tok_next(&tz, &tk)) {
     int err = 0;
     int64_t tn;
@@ -1786,7 +1805,7 @@ int ad_find_title(ad_ix *ix, ad_corpus *c, const char *title, size_t n,
     if (j < nbest) continue;
     tn = ad_ix_find(ix, tk.s, tk.len, &err);
     if (err) { st = err; goto done; }
-    if (tn < 0) goto done;                 /* a word no paper has */
+    if (tn < 0) continue;                  /* a word no paper has (as a word) */
     t = ad_ix_term(ix, (uint32_t)tn);
     if (t == NULL) { st = AD_ECORRUPT; goto done; }
     if (nbest < AD_RTITLE_TERMS) j = nbest++;
@@ -1799,53 +1818,42 @@ int ad_find_title(ad_ix *ix, ad_corpus *c, const char *title, size_t n,
   }
   if (nbest == 0) goto done;
   memset(nodes, 0, sizeof nodes);
-  nodes[0].type = AD_QN_AND; nodes[0].field = -1;
-  nodes[0].nkids = nbest; nodes[0].kids = kids;
+  nodes[0].field = -1;
+  nodes[0].kids = kids;
   for (i = 0; i < nbest; i++) {
-    kids[i] = i + 1;
     nodes[i + 1].type = AD_QN_TERM; nodes[i + 1].field = AD_F_TITLE;
     nodes[i + 1].text = best[i].s; nodes[i + 1].len = best[i].len;
   }
-  memset(&f, 0, sizeof f);
   f.x.ix = ix; f.x.c = c; f.x.a = a;
   f.key = key; f.keylen = keylen; f.norm = norm;
   f.out = out; f.cap = cap;
-  st = ad_each(ix, nodes, nbest + 1, ad_rtitle_cb, &f);
-  if (st == AD_OK) st = f.st;
+  nodes[0].type = AD_QN_AND;
+  /* pass 0: all the words; pass k (3 words or more): all but the k-th,
+  ** which braces may split in the paper's own title */
+  for (pass = 0; pass <= (nbest >= 3 ? (int)nbest : 0) && st == AD_OK && f.n == 0; pass++) {
+    uint32_t nk = 0;
+    for (i = 0; i < nbest; i++) if ((int)i + 1 != pass) kids[nk++] = i + 1;
+    nodes[0].nkids = nk;
+    st = ad_each(ix, nodes, nbest + 1, ad_rtitle_cb, &f);
+    if (st == AD_OK) st = f.st;
+  }
   *nfound = f.n;
   if (badfile) *badfile = f.x.badfile;
-  ad_free(a, f.x.buf, f.x.bufcap);
 done:
+  ad_free(a, f.x.buf, f.x.bufcap);
   ad_free(a, key, AD_RTITLE_MAX + 1);
   ad_free(a, norm, AD_RTITLE_MAX + 1);
+  ad_free(a, plain, pn ? pn : 1);
   return st;
 }
 
 static int ad_rlower(int ch) { return ch >= 'A' && ch <= 'Z' ? ch + 32 : ch; }
 
-static int ad_rprefix(const char *s, size_t n, const char *p) {
-  size_t k = strlen(p), i;
-  if (n < k) return 0;
-  for (i = 0; i < k; i++) if (ad_rlower((unsigned char)s[i]) != p[i]) return 0;
-  return 1;
-}
-
 size_t ad_doi_norm(const char *s, size_t n, char *out, size_t cap) {
-  static const char *const pre[] = {
-    "https://doi.org/", "http://doi.org/", "https://dx.doi.org/",
-    "http://dx.doi.org/", "doi.org/", "doi:", NULL
-  };
-  size_t i, at = 0;
-  int k;
-  while (n && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')) { s++; n--; }
-  for (k = 0; pre[k]; k++)
-    if (ad_rprefix(s, n, pre[k])) { s += strlen(pre[k]); n -= strlen(pre[k]); break; }
-  for (i = 0; i < n && at < cap; i++) {
-    unsigned char ch = (unsigned char)s[i];
-    if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') continue;
-    out[at++] = (char)ad_rlower(ch);
-  }
-  return at;
+  size_t i;
+  if (n > cap) n = cap;
+  for (i = 0; i < n; i++) out[i] = (char)ad_rlower((unsigned char)s[i]);
+  return n;
 }
 
 void ad_rdoi_free(ad_rdoi *t) {
@@ -1906,10 +1914,13 @@ int ad_rdoi_build(ad_rdoi *t, ad_ix *ix, ad_corpus *c, uint32_t *badfile) {
       uint32_t r = ad_ix_app(ix, doc, k);
       size_t n, nn;
       if (r == UINT32_MAX) { st = AD_ECORRUPT; break; }
+      size_t pos = 0, off, len;
       st = ad_rrecfield(&x, r, AD_S_DOI, &n);
       if (st != AD_OK || n == 0) continue;
-      nn = ad_doi_norm(x.buf, n, norm, sizeof norm);
-      if (nn) st = ad_rdoi_put(t, ad_rkey(AD_RK_UNI, norm, nn), d);
+      while (st == AD_OK && ad_doi_next(x.buf, n, &pos, &off, &len)) {
+        nn = ad_doi_norm(x.buf + off, len, norm, sizeof norm);
+        st = ad_rdoi_put(t, ad_rkey(AD_RK_UNI, norm, nn), d);
+      }
     }
   }
   ad_free(&t->a, x.buf, x.bufcap);
@@ -1922,15 +1933,16 @@ int ad_rdoi_build(ad_rdoi *t, ad_ix *ix, ad_corpus *c, uint32_t *badfile) {
 
 int64_t ad_rdoi_find(const ad_rdoi *t, const char *doi, size_t n) {
   char norm[256];
-  size_t nn = ad_doi_norm(doi, n, norm, sizeof norm);
-  uint64_t key;
-  uint32_t h;
-  if (nn == 0 || t->cap == 0) return -1;
-  key = ad_rkey(AD_RK_UNI, norm, nn);
-  h = ad_rslot(key, t->cap - 1);
-  while (t->keys[h]) {
-    if (t->keys[h] == key) return t->docs[h];
-    h = (h + 1) & (t->cap - 1);
+  size_t pos = 0, off, len;
+  if (t->cap == 0) return -1;
+  while (ad_doi_next(doi, n, &pos, &off, &len)) {    /* the first DOI found */
+    size_t nn = ad_doi_norm(doi + off, len, norm, sizeof norm);
+    uint64_t key = ad_rkey(AD_RK_UNI, norm, nn);
+    uint32_t h = ad_rslot(key, t->cap - 1);
+    while (t->keys[h]) {
+      if (t->keys[h] == key) return t->docs[h];
+      h = (h + 1) & (t->cap - 1);
+    }
   }
   return -1;
 }

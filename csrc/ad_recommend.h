@@ -231,6 +231,10 @@ void ad_rresult_free(const ad_alloc *a, ad_rresult *res);
 ** (case, accents; punctuation and spacing dropped), one space apart.
 ** Writes at most cap bytes to out; returns the full length. */
 size_t ad_title_norm(const char *s, size_t n, char *out, size_t cap);
+/* Drops the braces of s[0..n) in place ("Aspl{ü}nd's" -> "Asplünd's", as
+** a BibTeX title's braces are dropped before matching); returns the new
+** length. Titles are compared without them, on both sides. */
+size_t ad_title_unbrace(char *s, size_t n);
 
 /* Docs whose title has the normalised form of title[0..n) (found with the
 ** postings of its rarest words, then compared): the first cap (newest
@@ -239,13 +243,14 @@ int ad_find_title(ad_ix *ix, ad_corpus *c, const char *title, size_t n,
                   uint32_t *out, uint32_t cap, uint32_t *nfound,
                   uint32_t *badfile);
 
-/* The normalised form of a DOI: lower case, without a resolver prefix
-** ("https://doi.org/", "doi:") or spaces. Returns the length written
-** (at most cap). */
+/* The key of one DOI s[0..n) as ad_doi_next finds it (no prefix, no
+** space): lower case, DOIs being case-insensitive. Returns the length
+** written (at most cap). */
 size_t ad_doi_norm(const char *s, size_t n, char *out, size_t cap);
 
-/* DOI -> doc table of an index (every DOI of every record of a paper;
-** the newest paper wins). */
+/* DOI -> doc table of an index (every DOI, ad_doi_next, of every record
+** of a paper; the newest paper wins). ad_rdoi_find looks up the DOIs of
+** its argument in order and returns the first one's doc. */
 typedef struct ad_rdoi {
   ad_alloc a;
   uint64_t *keys; uint32_t *docs;

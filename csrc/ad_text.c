@@ -425,7 +425,13 @@ static void ad_decode_into(ad_out *o, const char *s, size_t n, int mode) {
           i += k;  /* other tags are dropped */
           continue;
         }
-      } else if (c < 0x20 || c == 0x7f) {
+      } else if (c == 0x7f) {
+        /* DEL is invisible, and dropped: real listings have it inside
+        ** names ("Jan T<DEL>ünnermann", TeX's OT1 slot of the umlaut
+        ** accent), which the tokenizer reads as one word (ad_token.h) */
+        i++;
+        continue;
+      } else if (c < 0x20) {
         /* other control characters (NUL, ESC...) never reach users */
         ad_out_bytes(o, "\xEF\xBF\xBD", 3);
         i++;
@@ -816,5 +822,46 @@ size_t ad_wrap_line(const char *s, size_t n, size_t pos, size_t avail,
   if (k > pos) { *next = k + 1; return k - pos; }
   *next = pos + avail;                /* one word longer than the line: cut */
   return avail;
+}
+/* }====================================================== */
+
+/* {====================================================== DOIs */
+static int ad_doi_space(unsigned char ch) {
+  return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v';
+}
+
+static size_t ad_doi_prefix(const char *s, size_t n) {
+  static const char *const pre[] = {
+    "https://doi.org/", "http://doi.org/", "https://dx.doi.org/",
+    "http://dx.doi.org/", "doi.org/", "doi:", NULL
+  };
+  int k;
+  for (k = 0; pre[k]; k++) {
+    size_t m = strlen(pre[k]), i;
+    if (n < m) continue;
+    for (i = 0; i < m; i++) {
+      unsigned char ch = (unsigned char)s[i];
+      if ((ch >= 'A' && ch <= 'Z' ? ch + 32 : ch) != (unsigned char)pre[k][i]) break;
+    }
+    if (i == m) return m;
+  }
+  return 0;
+}
+
+int ad_doi_next(const char *s, size_t n, size_t *pos, size_t *off, size_t *len) {
+  size_t i = *pos;
+  while (i < n) {
+    size_t a, b;
+    while (i < n && ad_doi_space((unsigned char)s[i])) i++;
+    a = i;
+    while (i < n && !ad_doi_space((unsigned char)s[i])) i++;
+    b = i;
+    a += ad_doi_prefix(s + a, b - a);
+    while (b > a && (s[b - 1] == '.' || s[b - 1] == ',' || s[b - 1] == ';' || s[b - 1] == ':'))
+      b--;
+    if (b > a) { *off = a; *len = b - a; *pos = i; return 1; }
+  }
+  *pos = n;
+  return 0;
 }
 /* }====================================================== */

@@ -64,6 +64,7 @@ static int ad_tk_class(uint32_t cp, char *out, uint32_t *on) {
   if (cp < 0x80) {
     if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9')) { out[0] = (char)cp; *on = 1; return AD_C_WORD; }
     if (cp >= 'A' && cp <= 'Z') { out[0] = (char)(cp + 32); *on = 1; return AD_C_WORD; }
+    if (cp == 0x7F) return AD_C_IGNORE;                   /* DEL: invisible */
     return cp == '-' ? AD_C_HYPHEN : AD_C_SEP;
   }
   if (cp < 0xC0) {
@@ -103,7 +104,8 @@ size_t ad_fold(const char *s, size_t n, char *out) {
     char f[8];
     int k;
     if (u[i] < 0x80) {
-      out[o++] = (u[i] >= 'A' && u[i] <= 'Z') ? (char)(u[i] + 32) : (char)u[i];
+      if (u[i] != 0x7F)                             /* DEL: AD_C_IGNORE */
+        out[o++] = (u[i] >= 'A' && u[i] <= 'Z') ? (char)(u[i] + 32) : (char)u[i];
       i++;
       continue;
     }
@@ -121,14 +123,15 @@ void ad_tok_init(ad_tokenizer *t, const char *s, size_t n) {
   t->nparts = 0; t->emit = 0; t->hascompound = 0; t->clen = 0;
 }
 
-/* ASCII: 0 separator, else the folded byte ('-' for the hyphen) */
+/* ASCII: 0 separator, 1 ignored (DEL), else the folded byte ('-' for the
+** hyphen) */
 static const unsigned char ad_tk_ascii[128] = {
   0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
   0,0,0,0,0,0,0,0,0,0,0,0,0,'-',0,0, '0','1','2','3','4','5','6','7','8','9',0,0,0,0,0,0,
   0,'a','b','c','d','e','f','g','h','i','j','k','l','m','n','o',
   'p','q','r','s','t','u','v','w','x','y','z',0,0,0,0,0,
   0,'a','b','c','d','e','f','g','h','i','j','k','l','m','n','o',
-  'p','q','r','s','t','u','v','w','x','y','z',0,0,0,0,0
+  'p','q','r','s','t','u','v','w','x','y','z',0,0,0,0,1
 };
 
 /* Class of the code point at byte i (its length in *l); ASCII fast path. */
@@ -140,6 +143,7 @@ static int ad_tk_at(const ad_tokenizer *t, size_t i, uint32_t *l, char *out,
     unsigned f = ad_tk_ascii[c];
     *l = 1;
     if (f == 0) return AD_C_SEP;
+    if (f == 1) return AD_C_IGNORE;
     if (f == '-') return AD_C_HYPHEN;
     out[0] = (char)f; *on = 1;
     return AD_C_WORD;
@@ -159,7 +163,7 @@ static int ad_tk_group(ad_tokenizer *t) {
     unsigned c0 = t->src[t->at];
     if (c0 < 0x80) {
       unsigned f0 = ad_tk_ascii[c0];
-      if (f0 == 0 || f0 == '-') { t->at++; continue; }
+      if (f0 <= 1 || f0 == '-') { t->at++; continue; }
       break;
     }
     k = ad_tk_at(t, t->at, &l, fb, &fn);
@@ -175,6 +179,7 @@ static int ad_tk_group(ad_tokenizer *t) {
       unsigned c0 = t->src[t->at];
       if (c0 < 0x80) {
         unsigned f0 = ad_tk_ascii[c0];
+        if (f0 == 1) { t->at++; continue; }         /* ignored */
         if (f0 == 0 || f0 == '-') break;
         if (len < AD_TOK_MAX) t->buf[used + len++] = (char)f0;
         t->at++;
@@ -227,15 +232,15 @@ static int ad_tk_plain(ad_tokenizer *t, ad_tok *tk) {
   char *const buf = t->buf;
   uint32_t len = 0;
   unsigned c;
-  while (at < n && (c = src[at]) < 0x80 && (ad_tk_ascii[c] == 0 || ad_tk_ascii[c] == '-')) at++;
+  while (at < n && (c = src[at]) < 0x80 && (ad_tk_ascii[c] <= 1 || ad_tk_ascii[c] == '-')) at++;
   st = at;
   while (at < n && (c = src[at]) < 0x80) {
     unsigned f = ad_tk_ascii[c];
-    if (f == 0 || f == '-') break;
+    if (f <= 1 || f == '-') break;
     if (len < AD_TOK_MAX) buf[len++] = (char)f;
     at++;
   }
-  if (len == 0 || (at < n && (src[at] >= 0x80 || src[at] == '-'))) {
+  if (len == 0 || (at < n && (src[at] >= 0x80 || src[at] == '-' || src[at] == 0x7F))) {
     t->at = st;
     return 0;
   }

@@ -6,7 +6,13 @@
 ** letters (folded to ASCII: "Müller" -> "muller", "ß" -> "ss", "Ł" -> "l"),
 ** and any other letter outside the punctuation blocks (kept as UTF-8, Greek
 ** lowercased). Combining diacritics (U+0300..U+036F) are dropped, so
-** decomposed "u\u0308" folds too. Words joined by single hyphens form a
+** decomposed "u\u0308" folds too. Invisible characters are dropped and do
+** not end a word: the soft hyphen and DEL (0x7F), which the parser drops
+** from values too (ad_decode), so that raw and decoded text give the same
+** tokens (real listings have "Jan T<DEL>ünnermann": one word
+** "tunnermann"; ad_fold, and so the author names of core.fold, drops it
+** alike). Other control bytes and invalid UTF-8 (U+FFFD in values)
+** separate words. Words joined by single hyphens form a
 ** group: "zero-shot" yields the compound "zero-shot" (kind AD_TK_COMPOUND)
 ** at position p, then its parts "zero" at p and "shot" at p+1 (kind
 ** AD_TK_PART). A plain word has kind AD_TK_WORD. Positions count words and

@@ -40,6 +40,51 @@ int lad_error(lua_State *L, int code, const char *what) {
   return lua_error(L);
 }
 
+/* a method of lad_newmethods: upvalue 1 the function, 2 its name */
+static int lad_method(lua_State *L) {
+  lua_CFunction f = lua_tocfunction(L, lua_upvalueindex(1));
+  lua_Debug ar;
+  const char *msg, *p;
+  int n = lua_gettop(L), st;
+  long k = 0;
+  if (!lua_getstack(L, 0, &ar)) return f(L);
+  lua_getinfo(L, "n", &ar);
+  if (ar.name != NULL && strcmp(ar.name, "?") != 0)
+    return f(L);                           /* Lua names it: the same frame */
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  st = lua_pcall(L, n, LUA_MULTRET, 0);
+  if (st == LUA_OK) return lua_gettop(L);
+  if (st != LUA_ERRRUN || lua_type(L, -1) != LUA_TSTRING) return lua_error(L);
+  msg = lua_tostring(L, -1);
+  if (strncmp(msg, "bad argument #", 14) != 0) return lua_error(L);
+  for (p = msg + 14; *p >= '0' && *p <= '9' && k < 1000; p++) k = k * 10 + (*p - '0');
+  if (p == msg + 14 || k < 1 || strncmp(p, " to '?' (", 9) != 0) return lua_error(L);
+  p += 9;                                  /* the reason, and its ')' */
+  luaL_where(L, 1);
+  if (k == 1)
+    lua_pushfstring(L, "calling '%s' on bad self (%s", lua_tostring(L, lua_upvalueindex(2)), p);
+  else
+    lua_pushfstring(L, "bad argument #%d to '%s' (%s", (int)(k - 1),
+                    lua_tostring(L, lua_upvalueindex(2)), p);
+  lua_concat(L, 2);
+  return lua_error(L);
+}
+
+void lad_newmethods(lua_State *L, const luaL_Reg *l) {
+  lua_newtable(L);
+  lad_setmethods(L, l);
+}
+
+void lad_setmethods(lua_State *L, const luaL_Reg *l) {
+  for (; l->name != NULL; l++) {
+    lua_pushcfunction(L, l->func);
+    lua_pushstring(L, l->name);
+    lua_pushcclosure(L, lad_method, 2);
+    lua_setfield(L, -2, l->name);
+  }
+}
+
 int lad_fail(lua_State *L, const char *what, int e) {
   luaL_pushfail(L);
   lua_pushfstring(L, "%s: %s", what, ad_strerror(e));
@@ -377,6 +422,38 @@ static int lad_wrap_plain(lua_State *L) {
   return 1;
 }
 
+/* dois(s) -> the DOIs of a DOI field, in order, each once (compared
+** without case): ad_doi_next's rule (white space separates, resolver
+** prefixes and trailing ". , ; :" dropped); {} for none */
+static int lad_dois(lua_State *L) {
+  size_t n, pos = 0, off, len;
+  const char *s = luaL_checklstring(L, 1, &n);
+  lua_Integer k = 0, j;
+  lua_settop(L, 1);
+  lua_newtable(L);
+  while (ad_doi_next(s, n, &pos, &off, &len)) {
+    int dup = 0;
+    for (j = 1; j <= k && !dup; j++) {
+      size_t m, i;
+      const char *t;
+      lua_rawgeti(L, 2, j);
+      t = lua_tolstring(L, -1, &m);
+      if (m == len) {
+        for (i = 0; i < m; i++) {
+          unsigned char a = (unsigned char)t[i], b = (unsigned char)s[off + i];
+          if ((a >= 'A' && a <= 'Z' ? a + 32 : a) != (b >= 'A' && b <= 'Z' ? b + 32 : b)) break;
+        }
+        dup = i == m;
+      }
+      lua_pop(L, 1);
+    }
+    if (dup) continue;
+    lua_pushlstring(L, s + off, len);
+    lua_rawseti(L, 2, ++k);
+  }
+  return 1;
+}
+
 static const luaL_Reg lad_funcs[] = {
   {"open", lad_open},
   {"parse", lad_parse},
@@ -392,6 +469,7 @@ static const luaL_Reg lad_funcs[] = {
   {"linktarget", lad_linktarget},
   {"plain_text", lad_plain_text},
   {"wrap_plain", lad_wrap_plain},
+  {"dois", lad_dois},
   {NULL, NULL}
 };
 

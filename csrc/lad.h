@@ -61,6 +61,16 @@ int lad_readonly(lua_State *L);
 ** (0 when s is not such a date). */
 void lad_pushdate(lua_State *L, uint32_t v);
 uint32_t lad_parsedate(const char *s, size_t n);
+/* The method table of a type: a new table (pushed) holding each function
+** of l wrapped so that its argument errors name the method however it is
+** called. Called as a method or under any name Lua can tell (idx:search,
+** local s = idx.search; s(idx)), the messages are Lua's own. With no name
+** (pcall(idx.search, idx, nil), a call from C), Lua would say "bad
+** argument #2 to '?'": the wrapper says "bad argument #1 to 'search'", or
+** "calling 'search' on bad self (...)" for self, as for a method call. */
+void lad_newmethods(lua_State *L, const luaL_Reg *l);
+/* The same, set into the table at the top (more methods of a type). */
+void lad_setmethods(lua_State *L, const luaL_Reg *l);
 /* }====================================================== */
 
 /* {====================================================== paper fields */

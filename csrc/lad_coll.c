@@ -738,7 +738,7 @@ void lad_coll_open(lua_State *L) {
   /* Collection metatable */
   luaL_newmetatable(L, LAD_COLLECTION);
   luaL_setfuncs(L, lad_coll_meta, 0);
-  luaL_newlib(L, lad_coll_methods);
+  lad_newmethods(L, lad_coll_methods);
   lua_pushcclosure(L, lad_coll_index, 1);
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, lad_readonly);

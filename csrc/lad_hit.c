@@ -126,7 +126,7 @@ static const luaL_Reg lad_hit_methods[] = {
 
 void lad_hit_open(lua_State *L) {
   luaL_newmetatable(L, LAD_HIT);
-  luaL_newlib(L, lad_hit_methods);
+  lad_newmethods(L, lad_hit_methods);
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, lad_hit_tostring);
   lua_setfield(L, -2, "__tostring");

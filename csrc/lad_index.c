@@ -504,10 +504,35 @@ static void lad_pushpapertext(lua_State *L, int i) {
   lua_concat(L, 3);
 }
 
-/* idx:similar(x [, k]) -> { hit, ... }: tf-idf cosine over title and
-** abstract, the paper itself excluded. x: a paper of this index, an id, a
-** text, or a paper of another index or of a collection (found here by its
-** id, else its title and abstract are the text). k: 10. */
+/* Is s[0..n) an arXiv id and nothing else (as ad_parse_id reads one:
+** "2005.09623", "2005.09623v2", "arXiv:hep-th/9901001", an abs or pdf URL,
+** a final ".pdf"; spaces around)? Sets the span of what was written,
+** trimmed. */
+static int lad_isid(const char *s, size_t n, size_t *a, size_t *b) {
+  uint32_t off, len;
+  uint16_t ver;
+  size_t e;
+  if (!ad_parse_id(s, n, &off, &len, &ver)) return 0;
+  e = (size_t)off + len;
+  if (e < n && s[e] == 'v') {
+    e++;
+    while (e < n && s[e] >= '0' && s[e] <= '9') e++;
+  }
+  if (n - e >= 4 && s[e] == '.' && s[e + 1] == 'p' && s[e + 2] == 'd' && s[e + 3] == 'f') e += 4;
+  for (*b = n; *b > e && (s[*b - 1] == ' ' || s[*b - 1] == '\t' || s[*b - 1] == '\n' || s[*b - 1] == '\r');)
+    (*b)--;
+  if (*b != e) return 0;
+  for (*a = 0; *a < e && (s[*a] == ' ' || s[*a] == '\t' || s[*a] == '\n' || s[*a] == '\r');) (*a)++;
+  return 1;
+}
+
+/* idx:similar(x [, k]) -> { hit, ... } | nil, "no paper with id 'X'":
+** tf-idf cosine over title and abstract, the paper itself excluded. x: a
+** paper of this index, an id, a text, or a paper of another index or of a
+** collection (found here by its id, else its title and abstract are the
+** text). A string that is an arXiv id and nothing else (lad_isid) names a
+** paper: when the index lacks it, nil and the message, never a search of
+** the id as text. k: 10. */
 static int lad_index_similar(lua_State *L) {
   lad_gen *g;
   lua_Integer k = 10;
@@ -537,8 +562,17 @@ static int lad_index_similar(lua_State *L) {
     if (lua_type(L, 2) == LUA_TSTRING) lua_pushvalue(L, 2);   /* an id or a text */
     else lua_getfield(L, 2, "id");                           /* a paper's id */
     if (lua_type(L, -1) == LUA_TSTRING) {
+      size_t a, b;
       text = lua_tolstring(L, -1, &n);
       self = lad_finddoc(L, 4, g, text, n);
+      if (self < 0 && lua_type(L, 2) == LUA_TSTRING && lad_isid(text, n, &a, &b)) {
+        luaL_pushfail(L);
+        lua_pushliteral(L, "no paper with id '");
+        lua_pushlstring(L, text + a, b - a);
+        lua_pushliteral(L, "'");
+        lua_concat(L, 3);
+        return 2;
+      }
     }
     if (self < 0 && lua_type(L, 2) != LUA_TSTRING) {
       lua_pop(L, 1);
@@ -897,7 +931,7 @@ void lad_index_open(lua_State *L) {
   lad_listing_open(L);
   luaL_newmetatable(L, LAD_INDEX);
   luaL_setfuncs(L, lad_index_meta, 0);
-  luaL_newlib(L, lad_index_methods);
+  lad_newmethods(L, lad_index_methods);
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, lad_readonly);
   lua_setfield(L, -2, "__newindex");

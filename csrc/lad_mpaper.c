@@ -267,7 +267,7 @@ static const luaL_Reg lad_mp_methods[] = {
 void lad_mpaper_open(lua_State *L) {
   luaL_newmetatable(L, LAD_MPAPER);
   luaL_setfuncs(L, lad_mp_meta, 0);
-  luaL_newlib(L, lad_mp_methods);
+  lad_newmethods(L, lad_mp_methods);
   lua_pushcclosure(L, lad_mp_index, 1);
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, lad_readonly);

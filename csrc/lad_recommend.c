@@ -712,21 +712,24 @@ static int lad_rcands(lua_State *L) {
 
 /* idx:recommend(library [, opts]), idx:save_model(path [, opts]),
 ** idx:load_model(path [, opts]): the functions of the same name of
-** arxivdigest.recommend (the upvalue), which resolves the library and the
+** arxivdigest.recommend, which resolves the library and the
 ** options and runs core.recommend (methods of the Index, owned by its
 ** method table) */
-static int lad_index_recommend(lua_State *L) {
+static int lad_index_rcall(lua_State *L, const char *name) {
   int n = lua_gettop(L);
   lad_checkindex(L, 1, 0);
   lua_getglobal(L, "require");
   lua_pushliteral(L, "arxivdigest.recommend");
   lua_call(L, 1, 1);
-  lua_getfield(L, -1, lua_tostring(L, lua_upvalueindex(1)));
+  lua_getfield(L, -1, name);
   lua_insert(L, 1);
   lua_pop(L, 1);
   lua_call(L, n, LUA_MULTRET);
   return lua_gettop(L);
 }
+static int lad_index_recommend(lua_State *L) { return lad_index_rcall(L, "recommend"); }
+static int lad_index_save_model(lua_State *L) { return lad_index_rcall(L, "save_model"); }
+static int lad_index_load_model(lua_State *L) { return lad_index_rcall(L, "load_model"); }
 /* }====================================================== */
 
 void lad_recommend_open(lua_State *L) {
@@ -754,13 +757,11 @@ void lad_recommend_open(lua_State *L) {
   luaL_getmetatable(L, LAD_INDEX);
   lua_getfield(L, -1, "__index");
   {
-    static const char *const names[] = {"recommend", "save_model", "load_model", NULL};
-    int k;
-    for (k = 0; names[k]; k++) {
-      lua_pushstring(L, names[k]);
-      lua_pushcclosure(L, lad_index_recommend, 1);
-      lua_setfield(L, -2, names[k]);
-    }
+    static const luaL_Reg methods[] = {
+      {"recommend", lad_index_recommend}, {"save_model", lad_index_save_model},
+      {"load_model", lad_index_load_model}, {NULL, NULL}
+    };
+    lad_setmethods(L, methods);
   }
   lua_pop(L, 2);
 }

@@ -169,6 +169,7 @@ local BASE = {
   ["core.fields"] = function() return {"merged"} end,
   ["core.plain_text"] = function() return {"Zero-shot NeRF"} end,
   ["core.wrap_plain"] = function() return {"a few words to wrap on two lines or more", 20, "  "} end,
+  ["core.dois"] = function() return {"10.1145/3243394.3243689 doi:10.1109/TCYB.2016.2572306."} end,
   ["core.index"] = function(e) return {e.c, {threads = 1}} end,
   ["core.load"] = function() return {SAVED, {verify = true}} end,
   ["Collection.select"] = function(e) return {e.c, {type = "cat", value = "cs.CV"}} end,

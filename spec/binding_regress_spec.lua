@@ -306,3 +306,97 @@ describe("binding: papers, hits and saved indexes (issue 11)", function()
     assert.is_nil(out:find("No such file", 1, true), out)
   end)
 end)
+
+describe("binding: methods name themselves however they are called (review C17)", function()
+  -- pcall(idx.search, idx, nil) said "bad argument #2 to '?'": Lua has no
+  -- name for a function called from C. Every method of Index, Collection,
+  -- MergedPaper and Hit (lad_newmethods, csrc/lad.c) then names itself and
+  -- counts its arguments after self, as a method call does.
+  local c, idx, closed, cc
+  setup(function()
+    c = assert(core.open(FILES, {threads = 1}))
+    idx = assert(core.index(c, {threads = 1}))
+    cc = assert(core.open(FILES, {threads = 1}))
+    closed = assert(core.index(cc, {threads = 1}))
+    closed:close()
+  end)
+  teardown(function() idx:close(); c:close(); cc:close() end)
+
+  local function methods(obj)
+    local mt = getmetatable(obj)
+    local ix = mt.__index
+    local t = {}
+    if type(ix) == "table" then
+      for k, v in pairs(ix) do if type(v) == "function" then t[k] = v end end
+    else       -- an __index function over the method table (its upvalue 1)
+      local _, tbl = debug.getupvalue(ix, 1)
+      for k, v in pairs(tbl) do if type(v) == "function" and type(k) == "string" then t[k] = v end end
+    end
+    return t
+  end
+
+  it("a closed or wrong self: calling 'NAME' on bad self, for every Index method", function()
+    local n = 0
+    for name, m in pairs(methods(idx)) do
+      local ok, err = pcall(m, 42)
+      assert.is_false(ok, name)
+      assert.are.equal("calling '" .. name .. "' on bad self (arxivdigest.Index expected, got number)", err)
+      if name ~= "close" then
+        ok, err = pcall(m, closed, "x")
+        assert.is_false(ok, name)
+        assert.are.equal("calling '" .. name .. "' on bad self (index is closed)", err)
+      end
+      n = n + 1
+    end
+    assert.is_true(n >= 18, n)      -- 15 C methods, recommend, save_model, load_model
+  end)
+
+  it("a bad argument after self: 'bad argument #N to NAME', N counted after self", function()
+    local m = methods(idx)
+    local CASES = {
+      {"search", {nil}, "bad argument #1 to 'search' (query string or tree expected, got nil)"},
+      {"search", {"x", {sort = 1}}, "bad argument #2 to 'search' (sort must be \"score\" or \"date\")"},
+      {"count", {n = 0}, "bad argument #1 to 'count' (value expected)"},
+      {"trend", {"x", "week"}, "bad argument #2 to 'trend' (invalid option 'week')"},
+      {"get", {12}, "bad argument #1 to 'get' (string expected, got number)"},
+      {"similar", {"x", -1}, "bad argument #2 to 'similar' (non-negative integer expected, got -1)"},
+      {"similar", {true}, "bad argument #1 to 'similar' (id, text or paper expected, got boolean)"},
+      {"df", {nil}, "bad argument #1 to 'df' (string expected, got nil)"},
+      {"save", {nil}, "bad argument #1 to 'save' (string expected, got nil)"},
+      {"update", {FILES, 5}, "bad argument #2 to 'update' (options table expected, got number)"},
+      {"_preload", {5}, "bad argument #1 to '_preload' (table expected, got number)"},
+    }
+    for _, k in ipairs(CASES) do
+      local f = assert(m[k[1]], k[1])
+      local n = k[2].n or 2
+      local ok, err = pcall(f, idx, table.unpack(k[2], 1, n))
+      assert.is_false(ok, k[1])
+      assert.are.equal(k[3], err)
+      -- called with a computed key (Lua names it '?'): the same, with the position
+      local ok2, err2 = pcall(function() return idx[k[1]](idx, table.unpack(k[2], 1, n)) end)
+      assert.is_false(ok2)
+      assert.are.equal("spec/binding_regress_spec.lua:", err2:sub(1, 30))
+      assert.are.equal(k[3], err2:match("^[^:]*:%d+: (.*)$"))
+    end
+    -- the other types' methods too
+    local cm = methods(c)
+    local _, e1 = pcall(cm.select, c, nil)
+    assert.are.equal("bad argument #1 to 'select' (query string or tree expected, got nil)", e1)
+    local _, e2 = pcall(cm.papers, 5)
+    assert.are.equal("calling 'papers' on bad self (arxivdigest.Collection expected, got number)", e2)
+    local hit = idx:search("the", {limit = 1})[1]
+    local _, e3 = pcall(methods(hit).snippet, 5)
+    assert.truthy(e3:find("^calling 'snippet' on bad self"), e3)
+    local mp = hit.paper
+    local _, e4 = pcall(methods(mp).totable, 5)
+    assert.truthy(e4:find("^calling 'totable' on bad self"), e4)
+  end)
+
+  it("keeps Lua's own messages when Lua knows a name (a method call, a local)", function()
+    local s = idx.search
+    local _, e = pcall(function() return s(idx, nil) end)
+    assert.truthy(e:find("bad argument #2 to 's' (query string or tree expected, got nil)", 1, true), e)
+    local _, e2 = pcall(function() idx:search(nil) end)
+    assert.truthy(e2:find(":%d+: bad argument #1 to 'search' %(query string or tree expected, got nil%)$"), e2)
+  end)
+end)

@@ -109,6 +109,34 @@ describe("cli", function()
     assert.is_true(n >= 211)
   end)
 
+  it("export takes the format from -o's name, as search does (review E33)", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p " .. dir))
+    local want = select(2, run("export", "--to", "jsonl", "examples/data"))
+    for ext, fmt in pairs { jsonl = "jsonl", bib = "bibtex", csv = "csv", md = "markdown" } do
+      local path = dir .. "/x." .. ext
+      local s, _, err = run("export", "examples/data", "-o", path)
+      assert.equal(0, s, err)
+      local f = assert(io.open(path, "rb")); local got = f:read("a"); f:close()
+      assert.equal(select(2, run("export", "--to", fmt, "examples/data")), got, ext)
+      -- the same file as search writes for the same name
+      local s2 = run("search", "depth", "examples/data", "-o", dir .. "/s." .. ext)
+      assert.equal(0, s2)
+    end
+    local f = assert(io.open(dir .. "/x.jsonl", "rb")); assert.equal(want, f:read("a")); f:close()
+    -- --to wins over the name; an unknown name, or no -o, needs --to
+    assert.equal(0, (run("export", "examples/data", "--to", "csv", "-o", dir .. "/y.jsonl")))
+    f = assert(io.open(dir .. "/y.jsonl", "rb")); assert.matches("^id,", f:read("a")); f:close()
+    local s3, _, e3 = run("export", "examples/data", "-o", dir .. "/x.unknown")
+    assert.equal(2, s3)
+    assert.matches("cannot tell the format of '.*x%.unknown' from its name", e3)
+    local s4, _, e4 = run("export", "examples/data")
+    assert.equal(2, s4)
+    assert.matches("'export' needs --to FORMAT or -o FILE with a format's extension", e4, 1, true)
+    os.execute("rm -rf " .. dir)
+  end)
+
   it("export --to markdown writes listings back as listings, catalogs and mixes as catalogs", function()
     -- parse(export(parse(file))) gives the file's papers, every field
     local function same_papers(a, b, what)
@@ -220,7 +248,9 @@ describe("cli", function()
     assert.equal(0, s1)
     assert.equal(0, s2)
     assert.equal(o1, o2)
-    assert.equal("1910.11113\n1910.08812\n1910.08823\n1910.08845\n", o1)
+    -- (newest first, then by id: the order of every filter output, review B15;
+    -- it was the sample's path order, 1910.11113 08812 08823 08845)
+    assert.equal("1910.11113\n1910.08845\n1910.08823\n1910.08812\n", o1)
     local _, _, err = run("filter", "examples/filters/followed-authors.lua", "-f", "{id}", "--explain")
     assert.matches("yes authors%(A%. Vedaldi; Gagne, Christian; Li%-Heng Chen%)", err)
     local s3, _, e3 = run("filter", "spec/fixtures/scripts/loop.lua", "--sandbox", "--max-instructions", "100000")
@@ -628,7 +658,18 @@ describe("cli on a real archive (issue 12)", function()
       assert.equal(1, st.categories["cs.CV"])
       assert.equal(1, st.authors["Ada Lovelace"])
       assert.equal(1, st.files)
+      -- every file read, as idx:info() counts them (review E32): labelled apart
+      assert.equal(2, st.files_read)
     end
+    local idx = assert(ad.index(c))
+    assert.equal(2, idx:info().files)
+    local s, out = run("stats", dir)
+    assert.equal(0, s)
+    assert.truthy(out:find("\nfiles    1 digests (of 2 files read: 1 not a digest)\n", 1, true), out)
+    local _, js = run("stats", dir, "-f", "jsonl")
+    local tot = require("arxivdigest.json").decode(js:match("^[^\n]+"))
+    assert.equal(1, tot.files)
+    assert.equal(2, tot.files_read)
     os.execute("rm -rf " .. dir)
   end)
 
@@ -647,5 +688,54 @@ describe("cli on a real archive (issue 12)", function()
     assert.equal(0, s3)
     assert.matches("^# Archive statistics", md)
     assert.equal(2, (run("stats", "-f", "bibtex")))
+  end)
+end)
+
+describe("filter's order (review B15)", function()
+  -- one order, newest first (digest day, then arXiv id, highest first),
+  -- from a folder (read in path order) or an index (BM25 order for a query
+  -- filter before), so that -n N keeps the same papers either way
+  local FILTERS = {"code-release", "segmentation", "recent-3d", "followed-authors"}
+
+  local function newest_first(out)
+    local prev
+    for line in out:gmatch("[^\n]+") do
+      if prev and line > prev then return false, prev .. " before " .. line end
+      prev = line
+    end
+    return true
+  end
+
+  local function same_both_ways(folder, adx, n)
+    for _, name in ipairs(FILTERS) do
+      local script = "examples/filters/" .. name .. ".lua"
+      local s1, a = run("filter", script, folder, "-f", "{date} {id}")
+      local s2, b = run("filter", script, "-i", adx, "-f", "{date} {id}")
+      assert.equal(s1, s2, name)
+      assert.equal(a, b, name)
+      assert.is_true(newest_first(a))
+      local _, an = run("filter", script, folder, "-f", "{date} {id}", "-n", tostring(n))
+      local _, bn = run("filter", script, "-i", adx, "-f", "{date} {id}", "-n", tostring(n))
+      assert.equal(an, bn, name)
+      assert.equal(a:match(("[^\n]*\n"):rep(n)) or a, an, name)
+    end
+  end
+
+  it("is the same from the sample's folder and from its index", function()
+    local adx = os.tmpname() .. ".adx"
+    assert.equal(0, (run("index", "build", "examples/data", "-o", adx)))
+    same_both_ways("examples/data", adx, 3)
+    os.remove(adx)
+  end)
+
+  it("is the same from the 2019 archive's folder and from its index", function()
+    local dir = "../shared/corpus/cs.CV-2019"
+    local f = io.open(dir .. "/01/20190101.md", "rb")
+    if not f then pending("no " .. dir) return end
+    f:close()
+    local adx = os.tmpname() .. ".adx"
+    assert.equal(0, (run("index", "build", dir, "-o", adx)))
+    same_both_ways(dir, adx, 10)
+    os.remove(adx)
   end)
 end)

@@ -315,6 +315,19 @@ describe("ad.index", function()
       local bytext = idx:similar("radiance fields for indoor scenes", 2)
       assert.equal("2005.10000", bytext[1].paper.id)
     end)
+
+    it("says an id the index lacks is not there (nil, message), never searching it as text", function()
+      for _, x in ipairs { "9999.99999", " 9999.99999v3 ", "arXiv:9999.99999", "https://arxiv.org/abs/9999.99999v2",
+                           "http://arxiv.org/pdf/9999.99999v1.pdf", "hep-th/9901999", "math.GT/0309999" } do
+        local hits, err = idx:similar(x, 3)
+        assert.is_nil(hits, x)
+        local shown = x:gsub("^%s+", ""):gsub("%s+$", "")
+        assert.are.equal("no paper with id '" .. shown .. "'", err)
+      end
+      -- text that holds an id among other words is text
+      assert.are.equal("table", type(idx:similar("9999.99999 radiance fields", 2)))
+      assert.are.equal("2006.00002", idx:similar("arXiv:2005.10001v1", 1)[1].paper.id)
+    end)
   end)
 
   describe("stats and trend", function()

@@ -62,6 +62,29 @@ describe("idx:recommend", function()
     end
   end)
 
+  it("lists a Library's entries not found in info.unmatched, as lib:unmatched() does (one source)", function()
+    -- my-library.bib: four papers of the sample and a book
+    local lib = assert(ad.library("examples/reports/my-library.bib"))
+    local _, info = idx:recommend(lib, {query = "cat:cs.CV", limit = 3})
+    assert.are.equal(4, info.library)
+    assert.are.same(lib:unmatched(), info.unmatched)
+    assert.are.equal(1, #info.unmatched)
+    assert.are.equal("hartley_multiple_2004", info.unmatched[1].entry.key)
+    -- with candidates from another index, an entry found there is not unmatched
+    local archive = assert(ad.index({"examples/data/000_21fb7b7deb0de965.txt", "examples/data/001_906e1fea553eeaa8.txt"}))
+    local today = assert(ad.index("examples/data/002_3ae2b7cffb64a415.txt"))
+    local lib2 = assert(ad.library([[
+@misc{a, eprint = {2005.09623}, archivePrefix = {arXiv}}
+@misc{b, title = {Instance-aware Image Colorization}}
+@book{c, title = {Multiple View Geometry in Computer Vision}}
+]]))
+    local _, info2 = archive:recommend(lib2, {candidates = today, limit = 3})
+    assert.are.equal(2, info2.library)
+    assert.are.equal(1, #info2.unmatched)
+    assert.are.equal("c", info2.unmatched[1].entry.key)
+    assert.are.equal(2, #lib2:unmatched())          -- against the archive alone: b and c
+  end)
+
   it("raises a clear error on misuse, naming the argument", function()
     assert.error_matches(function() idx:recommend() end, "bad argument #2 to 'recommend'")
     assert.error_matches(function() idx:recommend({"2005.09623"}, 5) end, "options table expected")
@@ -226,6 +249,48 @@ describe("arxivdigest recommend", function()
     assert(ok, err)
   end)
 
+  it("says an unknown --like id before building or keeping any model (review D28)", function()
+    local path = os.tmpname() .. ".adx"
+    assert(idx:save(path))
+    os.remove(path .. ".model")
+    local built = 0
+    local core = require "arxivdigest.core"
+    local orig = core._rmodel_dump
+    core._rmodel_dump = function(...) built = built + 1; return orig(...) end
+    local st, _, err = run("recommend", "--like", "9999.99999", "-i", path)
+    core._rmodel_dump = orig
+    assert.are.equal(1, st)
+    assert.matches("--like 9999.99999: not in the index", err, 1, true)
+    assert.are.equal(0, built)
+    local f = io.open(path .. ".model", "rb")
+    if f then f:close() end
+    assert.is_nil(f)
+    os.remove(path); os.remove(path .. ".model")
+  end)
+
+  it("report -i INDEX keeps the model a :recommend step built, as recommend -i does (review D27)", function()
+    local path = os.tmpname() .. ".adx"
+    assert(idx:save(path))
+    os.remove(path .. ".model")
+    local function exists() local f = io.open(path .. ".model", "rb"); if f then f:close() end; return f ~= nil end
+    -- a report without a recommendation builds no model and keeps none
+    local st0 = run("report", "examples/reports/daily.lua", "-i", path, "--settings", "examples/reports/interests.lua")
+    assert.are.equal(0, st0)
+    assert.is_false(exists())
+    local st1, out1, err1 = run("report", "examples/reports/for-me.lua", "-i", path,
+                                "--settings", "examples/reports/interests.lua")
+    assert.are.equal(0, st1)
+    assert.is_true(exists())
+    assert.matches("kept the recommendation model in " .. path .. ".model", err1, 1, true)
+    -- the next run reads it (nothing built, so nothing kept again): the same report
+    local st2, out2, err2 = run("report", "examples/reports/for-me.lua", "-i", path,
+                                "--settings", "examples/reports/interests.lua")
+    assert.are.equal(0, st2)
+    assert.are.equal(out1, out2)
+    assert.is_nil(err2:find("kept the recommendation model", 1, true))
+    os.remove(path); os.remove(path .. ".model")
+  end)
+
   it("a loaded index reads the model kept beside it (INDEX.model) when it fits, else builds it", function()
     local path = os.tmpname() .. ".adx"
     assert(idx:save(path))
@@ -384,6 +449,20 @@ describe("examples/reports/for-me.lua", function()
     assert.matches("^# For me, 2020%-11%-20", out)
     assert.are.equal(20, count(out, "\n%d+%. %*%*"))
     assert.are.equal(20, count(out, "\n   Why: like "))
+  end)
+
+  it("counts the library papers found in the input and says how many entries were not", function()
+    -- my-library.bib: five entries, four papers of the sample and a book
+    local out = assert(script.report(R, {source = idx, args = {library = "examples/reports/my-library.bib"}}))
+      :render()
+    assert.truthy(out:find("closest to my library of 4 papers, best first. "
+      .. "1 more entry of the library is not in the input.\n", 1, true), out)
+    local out2 = assert(script.report(R, {source = idx, args = {ids = "2005.09623, 1706.03762, 1512.03385"},
+      sandbox = true})):render()
+    assert.truthy(out2:find("closest to my library of 1 paper, best first. "
+      .. "2 more entries of the library are not in the input.\n", 1, true), out2)
+    local out3 = assert(script.report(R, {source = idx, args = {ids = "2005.09623 2011.10043"}})):render()
+    assert.truthy(out3:find("closest to my library of 2 papers, best first.\n", 1, true), out3)
   end)
 
   it("takes ids (in the sandbox too), and says what is missing", function()

@@ -116,7 +116,9 @@ static const char *prelude =
   "      out[#out + 1] = h.paper.id .. ' ' .. ('%.4f'):format(h.score) .. ' ' .. h.paper.title\n"
   "    end\n"
   "  end\n"
-  "  for _, h in ipairs(idx:similar('1910.11126', 3)) do out[#out + 1] = 'sim ' .. h.paper.id end\n"
+  "  local sim, why = idx:similar('1910.11126', 3)\n"   /* nil, why: not in idx */
+  "  if not sim then out[#out + 1] = 'sim ' .. why end\n"
+  "  for _, h in ipairs(sim or {}) do out[#out + 1] = 'sim ' .. h.paper.id end\n"
   "  local p = idx:get('1910.11126v1')\n"
   "  out[#out + 1] = p and p.abstract or 'no 1910.11126'\n"
   "  return table.concat(out, '\\n')\n"

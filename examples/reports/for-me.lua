@@ -59,10 +59,19 @@ return function(ad, args)
   end
   if not day then error("for-me.lua: the input holds no dated paper", 0) end
 
+  -- opts.recommend: idx:recommend's info, as the pipeline ran it: the
+  -- library papers found in the input and the entries (or ids) not found
   local function render(papers, opts, write)
+    local info = opts.recommend or {}
+    local nlib, missing = info.library or 0, #(info.unmatched or {})
     write(("# For me, %s\n\n"):format(opts.day))
-    write(("The %d papers of the day closest to my library of %d papers, best first.\n\n")
-      :format(#papers, opts.nlib))
+    write(("The %d papers of the day closest to my library of %d %s, best first.")
+      :format(#papers, nlib, nlib == 1 and "paper" or "papers"))
+    if missing > 0 then
+      write((" %d more %s of the library %s not in the input."):format(missing,
+        missing == 1 and "entry" or "entries", missing == 1 and "is" or "are"))
+    end
+    write("\n\n")
     for i, p in ipairs(papers) do
       write(("%d. **%s** [%s](https://arxiv.org/abs/%s) score %.3g\n"):format(i,
         (p.title or ""):gsub("%s+", " "), p.id, p.id, opts.scores[i] or 0))
@@ -74,5 +83,5 @@ return function(ad, args)
   return src
     :recommend(library, {query = "date:" .. day, negative = list(args.dislike), explain = true})
     :limit(limit)
-    :format(render, {day = day, nlib = #library})
+    :format(render, {day = day})
 end

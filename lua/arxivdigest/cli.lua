@@ -407,6 +407,22 @@ function Ctx:index(c)
   return idx
 end
 
+--- After a run on -i INDEX: when the run built the recommendation model of
+--- the default options (a report with a :recommend step; the API reads
+--- INDEX.model but writes it only through idx:save_model), it is kept in
+--- INDEX.model, as `recommend -i` and a watch keep it, so that the next
+--- runs do not build it again (2 s on the real archive). Quietly nothing
+--- when the file cannot be written.
+function Ctx:keep_model(idx)
+  if not self.opts.index then return end
+  local rec = package.loaded["arxivdigest.recommend"]
+  if type(rec) ~= "table" or not rec._built_default(idx) then return end
+  local mpath = self.opts.index .. ".model"
+  if idx:save_model(mpath) then
+    self:warn(format("kept the recommendation model in %s: the next runs start faster", mpath))
+  end
+end
+
 function Ctx:int_option(name)
   local v = self.opts[name]
   if v == nil then return nil end
@@ -615,15 +631,20 @@ M.register("show", {
 M.register("export", {
   synopsis = "export --to FORMAT [PATH...]",
   summary = "Every record of the input in one format",
+  doc = "The format: --to (or -f), else the extension of -o FILE (.jsonl, .csv, .bib, .html, .atom, .md, .txt).",
   options = {{long = "to", short = "t", value = "FORMAT", doc = "output format (or -f FORMAT; one of them)"}},
   example = "arxivdigest export --to jsonl examples/data/ -o all.jsonl",
   run = function(ctx, pos)
     if ctx.opts.to and ctx.opts.format and ctx.opts.to ~= ctx.opts.format then
       usage_error(format("'export' got two formats: --to %s and -f %s (give one)", ctx.opts.to, ctx.opts.format))
     end
-    local to = ctx.opts.to or ctx.opts.format
+    -- the format: --to or -f, else -o's extension as every command reads it
+    -- (an unknown one is a usage error); none at all is an error, not text:
+    -- an export is data for another program
+    local to = ctx.opts.to or ctx.opts.format or (ctx.opts.output and ctx:output_format(nil))
     if not to then
-      usage_error("'export' needs --to FORMAT (" .. concat(require("arxivdigest.format").names(), ", ") .. ")")
+      usage_error("'export' needs --to FORMAT or -o FILE with a format's extension ("
+        .. concat(require("arxivdigest.format").names(), ", ") .. ")")
     end
     ctx.opts.format = to
     local ad = require "arxivdigest"
@@ -641,7 +662,8 @@ M.register("export", {
 M.register("filter", {
   synopsis = "filter SCRIPT [PATH...]",
   summary = "Papers kept by a filter script",
-  doc = "SCRIPT is a Lua file returning a filter (arxivdigest.filter) or a function(paper).",
+  doc = "SCRIPT is a Lua file returning a filter (arxivdigest.filter) or a function(paper).\n"
+    .. "The papers kept come newest first (digest day, then arXiv id), from a folder or an index alike.",
   args = {"SCRIPT"},
   options = with(SANDBOX_OPTS, {{long = "explain", doc = "print why each kept paper matched (on stderr)"},
     {long = "arg", short = "a", value = "KEY=VALUE", multi = true, doc = "pass KEY = VALUE to the script (as ...)"},
@@ -657,7 +679,24 @@ M.register("filter", {
     local f, err = script.filter(path, bopts)
     if not f then error(tostring(err), 0) end
     local ad = require "arxivdigest"
-    local pipe = ad.from((ctx:input({select(2, table.unpack(pos))}))):where(f)
+    local src, kind = ctx:input({select(2, table.unpack(pos))})
+    -- one order whatever the input, so that -n N keeps the same papers: a
+    -- filter keeps or drops, it does not rank (search ranks). Newest first:
+    -- by digest day, then by arXiv id, highest first: an index's own order
+    -- (doc order: csrc/ad_build.c), and the same made for a collection
+    -- (read in path order) from each paper's day and id
+    local pipe = ad.from(src):where(f)
+    if kind == "index" then
+      pipe = pipe:sort("date", "desc")
+    else
+      local keys = setmetatable({}, {__mode = "k"})
+      local function key(p)
+        local k = keys[p]
+        if not k then k = (p.date or "") .. " " .. (p.id or ""); keys[p] = k end
+        return k
+      end
+      pipe = pipe:sort(function(a, b) return key(a) > key(b) end)
+    end
     local limit = ctx:int_option("limit")
     if limit then pipe = pipe:limit(limit) end
     if ctx.opts.explain then
@@ -695,7 +734,8 @@ M.register("report", {
     local args = ctx:script_args(paths)
     local bopts = ctx:budget_opts()
     bopts.args = args
-    bopts.source = ctx:input(paths)
+    local src = ctx:input(paths)
+    bopts.source = src
     -- digest files: the report's pipelines that need text run on their
     -- index, made here (once, when one first needs it; see script.report)
     bopts.indexer = function(c) return ctx:index(c) end
@@ -711,6 +751,7 @@ M.register("report", {
     else
       pipe:write(ctx.stdout == io.stdout and io.stdout or function(s) ctx.stdout:write(s) end)
     end
+    ctx:keep_model(src)
     return 0
   end,
 })

@@ -12,13 +12,17 @@
 --                             -- resolve: the ids the entries give)
 --   lib:entries()             -- every entry read: {type =, key =, line =,
 --                             -- fields = {name = text}, id =, doi =, title =}
+--                             -- (doi: the field's DOIs but arXiv's, cleaned
+--                             -- as the outputs clean them, space-separated)
 --
 -- How an entry names a paper, in order: `eprint` (when `archivePrefix` or
 -- `eprinttype` is absent or arXiv), an arXiv URL or `arXiv:ID` in `url`,
 -- `note`, `journal`, `howpublished`, `booktitle` or `eprint`, a
 -- `10.48550/arXiv.ID` DOI; then any other DOI (matched against the DOIs
 -- of the index's records); then the title, normalised (case, accents,
--- punctuation and spacing folded: the tokenizer's rules). The first that
+-- punctuation and spacing folded: the tokenizer's rules; braces and $
+-- dropped on both sides, as latex_text drops them here and
+-- ad_title_unbrace in csrc/ad_recommend.c from the index's titles). The first that
 -- the index knows wins; an entry none of them finds is unmatched, with the
 -- reason.
 --
@@ -296,13 +300,19 @@ local function identify(e)
     end
   end
   if f.doi then
-    local doi = f.doi:gsub("^%s+", ""):gsub("%s+$", "")
-    local arx = doi:lower():match("10%.48550/arxiv%.(.+)$")
-    if arx then
-      e.id = e.id or parse_id(doi:sub(-#arx))
-    elseif doi ~= "" then
-      e.doi = doi
+    -- the field's DOIs (core.dois: the one rule of the outputs and of the
+    -- index's DOI table: space-separated, resolver prefix and a final "."
+    -- dropped); arXiv's own names the paper, the others are looked up
+    local others = {}
+    for _, doi in ipairs(core.dois(f.doi)) do
+      local arx = doi:lower():match("^10%.48550/arxiv%.(.+)$")
+      if arx then
+        e.id = e.id or parse_id(doi:sub(-#arx))
+      else
+        others[#others + 1] = doi
+      end
     end
+    if #others > 0 then e.doi = concat(others, " ") end
   end
   if f.title and f.title:find("%S") then e.title = latex_text(f.title) end
 end
@@ -525,18 +535,21 @@ end
 
 --- lib:_docs_among(idx, other) -> doc numbers in the index `other` of the
 -- entries idx does not have (by the same rules; a paper whose id idx has
--- is left out: it counts there). The library stays resolved against idx.
+-- is left out: it counts there), and the records of lib:unmatched() that
+-- neither index has. The library stays resolved against idx.
 function Library._docs_among(lib, idx, other)
   if not resolved(lib, idx) then lib:resolve(idx) end
-  local docs, seen = {}, {}
+  local docs, seen, rest = {}, {}, {}
   for _, u in ipairs(lib._unmatched) do
     local doc = match_entry(other, u.entry)
-    if doc and not seen[doc] and not core._rfind(idx, core._rpaper(other, doc).id) then
+    if not doc then
+      rest[#rest + 1] = u
+    elseif not seen[doc] and not core._rfind(idx, core._rpaper(other, doc).id) then
       seen[doc] = true
       docs[#docs + 1] = doc
     end
   end
-  return docs
+  return docs, rest
 end
 
 function Library.__len(lib)

@@ -339,7 +339,9 @@ end
 -- best first; the scores reach the formatter as opts.scores, like :rank's.
 -- opts: those of idx:recommend (negative, weights, ...) and explain = true
 -- (the formatter gets opts.notes, each paper's evidence as one line: text,
--- markdown and html print it). The source is an index, or a collection
+-- markdown and html print it). The formatter also gets opts.recommend,
+-- idx:recommend's info: library (papers of the library found), unmatched
+-- (what was not: ids, or a Library's lib:unmatched() records), candidates. The source is an index, or a collection
 -- (indexed when the pipeline runs, once per collection).
 function Pipeline:recommend(library, opts)
   local st0 = S(self, "recommend")
@@ -760,7 +762,7 @@ local function recommend_papers(st, pl, limit, offset)
   if #pl.lua == 0 and sorted and limit < huge then ro.limit = limit + offset
   else ro.limit = #idx end
   ro.offset = 0
-  local ok, hits = pcall(idx.recommend, idx, r.library, ro)
+  local ok, hits, info = pcall(idx.recommend, idx, r.library, ro)
   if not ok then error(tostring(hits):gsub("^bad argument #(%d) to 'recommend'", function(n)
     return format("bad argument #%d to 'recommend'", tonumber(n) - 1) end), 0) end
   local entries = {}
@@ -780,6 +782,7 @@ local function recommend_papers(st, pl, limit, offset)
     if notes then notes[e.paper] = why_line(e.hit) end
   end
   st.notes = notes
+  st.rinfo = info
   return papers, scores
 end
 
@@ -803,7 +806,7 @@ local function select_papers(st)
     local ist = copy_state(st)
     ist.kind, ist.src = "index", idx
     local papers, scores = recommend_papers(ist, plan(ist), limit, offset)
-    st.notes = ist.notes
+    st.notes, st.rinfo = ist.notes, ist.rinfo
     return papers, scores
   end
   local pl = plan(st)
@@ -1006,7 +1009,10 @@ local function render_to(st, write, path)
   if st.fmt_opts then for k, v in pairs(st.fmt_opts) do opts[k] = v end end
   opts.groups = groups
   opts.scores = scores
-  if st.recommend then opts.ranked = true; opts.total = nil; opts.notes = st.notes end
+  if st.recommend then
+    opts.ranked = true; opts.total = nil; opts.notes = st.notes
+    opts.recommend = st.rinfo        -- idx:recommend's info (library =, unmatched =, ...)
+  end
   return fm.render(papers, fmt_for(st, path), opts, write), #papers
 end
 

@@ -17,7 +17,9 @@
 --     style) and/or merged papers (idx:get), a Library (ad.library: it is
 --     resolved against idx), one id, or free text (a string that is not an
 --     id of the index: its words and word pairs stand for one more paper).
---     Ids the index does not have are left out (info.unmatched lists them).
+--     Ids the index does not have are left out (info.unmatched lists them;
+--     for a Library, its entries found in no index: lib:unmatched()'s
+--     records {entry =, line =, reason =}).
 --   opts.query: the candidates, in the query language (default: the
 --     papers of the newest digest day in the index). opts.limit (10),
 --     opts.offset (0). opts.negative: ids or papers the reader does not
@@ -31,7 +33,8 @@
 --     words and word pairs that weigh most in its favour, weights = {...}}.
 --     The evidence is the score's own decomposition, not a second guess.
 --   info: {library = papers of the library used, candidates = how many
---     were ranked, unmatched = {ids the index does not have}, model =
+--     were ranked, unmatched = {ids the index does not have} (a Library:
+--     the records of its entries not found), model =
 --     "kept" (read from INDEX.model beside a loaded index), "built" or
 --     "cached" (this index's model, made by an earlier call)}.
 --   Raises an error naming the argument on misuse, and when the library
@@ -66,6 +69,11 @@ local fmt, log, math_tointeger = string.format, math.log, math.tointeger
 local _ENV = nil -- luacheck: ignore 211
 
 local M = {}
+
+-- The indexes whose model of the default options (no weights, the method's
+-- defaults) a recommendation of this process built (weak keys): what a
+-- command keeps beside a saved index, INDEX.model (cli.lua, Ctx:keep_model)
+local built_default = setmetatable({}, { __mode = "k" })
 
 local function argerror(n, fname, msg, level)
   error(fmt("bad argument #%d to '%s' (%s)", n, fname, msg), (level or 2) + 1)
@@ -141,13 +149,17 @@ local function library_docs(idx, library, fname, argn, cidx)
     if d then return { nd + d }, nil, {} end
     return {}, library, {}
   elseif is_library(library) then
+    -- its entries that name no paper of idx (nor of cidx) are lib:unmatched()'s
+    -- records ({entry =, line =, reason =}): one source for both
     local docs = library:_docs_for(idx)
     local out = {}
     for i, d in ipairs(docs) do out[i] = d end
     if cidx then
-      for _, d in ipairs(library:_docs_among(idx, cidx)) do out[#out + 1] = nd + d end
+      local among, rest = library:_docs_among(idx, cidx)
+      for _, d in ipairs(among) do out[#out + 1] = nd + d end
+      return out, nil, rest
     end
-    return out, nil, {}
+    return out, nil, library:unmatched()
   elseif t == "table" then
     local docs, unmatched = {}, {}
     for i, x in ipairs(library) do
@@ -303,6 +315,7 @@ function M.recommend(idx, library, opts)
   end
   info.library = nlib
   info.model = model      -- "kept" (INDEX.model beside a loaded index), "built" or "cached"
+  if model == "built" and weights == nil and opts._method == nil then built_default[idx] = true end
   local hits = {}
   local nd = #idx
   for i, h in ipairs(raw) do
@@ -322,6 +335,11 @@ local function model_opts(opts, fname)
   opts = opts or {}
   return core_opts({}, check_weights(opts.weights, fname), nil, opts._method)
 end
+
+--- _built_default(idx) -> true when a recommendation of this process built
+-- idx's model of the default options (it is in idx's cache: saving it
+-- builds nothing)
+function M._built_default(idx) return built_default[idx] == true end
 
 --- save_model(idx, path [, opts]) -> true | nil, "path: reason", errno
 -- Writes the recommendation model of idx for opts.weights (built now

@@ -6,7 +6,9 @@
 --   io.write(stats.render(s, "text"))
 --
 -- summary(src, opts) -> {
---   papers, records, files, days (digest days), first, last (YYYY-MM-DD),
+--   papers, records, files (digest files: with a day's header), files_read
+--   (every file read, a NOTICE.md beside the digests too: what
+--   idx:info().files counts), days (digest days), first, last (YYYY-MM-DD),
 --   years = {{key = "2019", count = n}, ...}, months = {... the last
 --   opts.months (24) months ...}, by_day = {...} (only for short archives:
 --   60 digest days or fewer), primary, categories, authors = the top
@@ -72,9 +74,12 @@ function M.counts(src)
   else st = collection_counts(src) end
   st.files_by_day = {}
   st.files = 0             -- digest files (a day's header): not a NOTICE.md beside them
-  for _, f in ipairs(src:files()) do
+  local all = src:files()
+  for _, f in ipairs(all) do
     if f.date then st.files = st.files + 1; inc(st.files_by_day, f.date) end
   end
+  -- every file read, digest or not: idx:info().files, #coll:files()
+  st.files_read = #all
   return st
 end
 
@@ -174,7 +179,7 @@ function M.summary(src, opts)
   local st = (type(src) == "table" and src.files_by_day) and src or M.counts(src)
   local days = by_key(st.days)
   local s = {
-    papers = st.papers, records = st.records, files = st.files, days = #days,
+    papers = st.papers, records = st.records, files = st.files, files_read = st.files_read, days = #days,
     first = days[1] and days[1].key, last = days[#days] and days[#days].key,
     years = by_key(st.years or {}),
     primary = top(st.primary, n), categories = top(st.categories, n), authors = top(st.authors, n),
@@ -223,7 +228,8 @@ local function text(s)
   local out = {}
   out[#out + 1] = format("papers   %d", s.papers)
   if s.records then out[#out + 1] = format("records  %d", s.records) end
-  out[#out + 1] = format("files    %d", s.files or 0)
+  out[#out + 1] = format("files    %d digests%s", s.files or 0, (s.files_read or s.files) ~= s.files
+    and format(" (of %d files read: %d not a digest)", s.files_read, s.files_read - (s.files or 0)) or "")
   out[#out + 1] = format("days     %d%s", s.days, s.first and format(" (%s .. %s, %s digests)",
     s.first, s.last, s.cadence) or "")
   for _, sec in ipairs(SECTIONS) do
@@ -260,7 +266,8 @@ end
 
 local function markdown(s)
   local out = {"# Archive statistics", "",
-    format("%d papers, %d records, %d files, %d digest days%s.", s.papers, s.records or 0, s.files or 0,
+    format("%d papers, %d records, %d digest files%s, %d digest days%s.", s.papers, s.records or 0,
+      s.files or 0, (s.files_read or s.files) ~= s.files and format(" (of %d files read)", s.files_read) or "",
       s.days, s.first and format(" (%s to %s, %s digests)", s.first, s.last, s.cadence) or "")}
   for _, sec in ipairs(SECTIONS) do
     local rows = s[sec[1]]
@@ -291,7 +298,7 @@ end
 -- rows, then the gaps, low days and duplicate days
 local function jsonl(s)
   local out = {json.encode{section = "totals", papers = s.papers, records = s.records, files = s.files,
-    days = s.days, first = s.first, last = s.last, cadence = s.cadence, missing = s.missing}}
+    files_read = s.files_read, days = s.days, first = s.first, last = s.last, cadence = s.cadence, missing = s.missing}}
   for _, sec in ipairs(SECTIONS) do
     for _, r in ipairs(s[sec[1]] or {}) do
       out[#out + 1] = json.encode{section = sec[1], key = tostring(r.key), count = r.count}
@@ -316,7 +323,7 @@ local function csv(s)
     return v
   end
   local out = {"section,key,count"}
-  for _, k in ipairs{"papers", "records", "files", "days", "missing"} do
+  for _, k in ipairs{"papers", "records", "files", "files_read", "days", "missing"} do
     out[#out + 1] = format("totals,%s,%s", k, tostring(s[k] or 0))
   end
   for _, sec in ipairs(SECTIONS) do

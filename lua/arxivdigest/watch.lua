@@ -1000,8 +1000,9 @@ local function matcher(w)
   error("unknown watch kind " .. tostring(w.kind), 0)
 end
 
--- the changes between what a watch delivered (d) and the paper now (p)
-local function changes(d, p, b, dl)
+-- the changes between what a watch delivered (d) and the paper now (p);
+-- apps: the appearances of the entries b, dl (Archive:appearances)
+local function changes(d, p, b, dl, apps)
   local out = {}
   local v0, v1 = vnum(d.v), vnum(p.version)
   local day
@@ -1011,6 +1012,13 @@ local function changes(d, p, b, dl)
       for _, h in ipairs(e.history) do
         if h.event == "version" and h.version == v1 then day = h.date end
       end
+    end
+  end
+  -- a new version first listed in a pending file is that file's paper's
+  -- first appearance (no "version" event): the day of its first listing
+  if not day then
+    for _, a in ipairs(apps or {}) do
+      if vnum(a.version) >= v1 and a.date and (not day or a.date < day) then day = a.date end
     end
   end
   out[#out + 1] = format("new version v%d (was v%d)%s", v1, v0, day and (", listed " .. day) or "")
@@ -1185,12 +1193,13 @@ local function compute_watch(A, w, ws, files_now)
     if p and vnum(p.version) >= 2 and vnum(p.version) > vnum(dv.v) then
       -- the new version must be listed in a file this watch has not seen
       local fresh = false
-      for _, a in ipairs(A:appearances(b, d)) do
+      local apps = A:appearances(b, d)
+      for _, a in ipairs(apps) do
         local f = files_now[a.key]
         if f and f.run > ws.run and vnum(a.version) >= vnum(p.version) then fresh = true end
       end
       if fresh then
-        local what, day = changes(dv, p, b, d)
+        local what, day = changes(dv, p, b, d, apps)
         res.revised[#res.revised + 1] = {kind = "revised", id = id, version = p.version, paper = p,
           why = {dv.why or "delivered before"}, changes = what, day = day or p.last_seen or p.date,
           before = dv.v}

@@ -133,6 +133,9 @@ local function run(ctx, pos)
     usage_error(format("--explain shows in text, markdown and html output, not '%s'", tostring(fmt)))
   end
   local idx = ctx:input(pos, true)
+  -- the library first: a --like id the index lacks, an empty library, are
+  -- said before any model is built (2 s on the real archive)
+  local list = library_of(ctx, idx)
   if o.index then
     -- the model kept beside a saved index (a watch keeps INDEX.model; or
     -- idx:save_model): used when made from this index with these options,
@@ -146,7 +149,6 @@ local function run(ctx, pos)
       end
     end
   end
-  local list = library_of(ctx, idx)
   if o.evaluate then return evaluate(ctx, idx, list, weights) end
   local limit = ctx:int_option("limit") or 20
   local ropts = {query = q, negative = o.dislike, weights = weights, explain = o.explain and true or nil}

@@ -58,8 +58,7 @@ local function entry(p, now)
   if util.is_http_url(pdf) then
     out[#out + 1] = '<link rel="related" type="application/pdf" title="pdf" href="' .. esc(pdf) .. '"/>'
   end
-  if p.doi then
-    local doi = util.line(p.doi)
+  for _, doi in ipairs(util.dois(p.doi)) do      -- each DOI of the field
     out[#out + 1] = '<link rel="related" title="doi" href="' .. esc("https://doi.org/" .. util.pct(doi, "/:;()"))
       .. '"/>'
   end

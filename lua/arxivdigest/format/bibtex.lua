@@ -505,7 +505,7 @@ end
 -- own 10.48550/arXiv.<id>.
 function M.journal_doi(doi)
   if type(doi) ~= "string" then return false end
-  doi = util.line(doi)
+  doi = util.doi(doi) or ""
   if not doi:match("^10%.%d%d%d%d+/%S") then return false end
   return not doi:lower():match("^10%.48550/arxiv%.")
 end
@@ -527,7 +527,9 @@ function M.render(papers, opts, write)
     field(buf, "eprint", id)
     field(buf, "archivePrefix", "arXiv")
     field(buf, "primaryClass", M.escape(p.primary_category))
-    local doi = p.doi and util.line(p.doi) or ""
+    -- biblatex's doi holds one DOI: the field's first (util.dois: arXiv
+    -- lists some twice, space-separated, some with a final ".")
+    local doi = util.doi(p.doi) or ""
     if doi == "" and id ~= "" then doi = "10.48550/arXiv." .. id end
     -- a DOI is read verbatim by biblatex: written as is, minus the
     -- characters TeX treats specially (but _, which DOIs use) and what

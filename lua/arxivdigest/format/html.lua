@@ -139,8 +139,7 @@ local function paper_html(p, opts, score)
   elseif id ~= "" then
     links[#links + 1] = link(id_url(id, "pdf"), "pdf")
   end
-  if p.doi then
-    local doi = util.line(p.doi)
+  for _, doi in ipairs(util.dois(p.doi)) do      -- each DOI of the field
     links[#links + 1] = link("https://doi.org/" .. util.pct(doi, "/:;()"), "doi:" .. doi)
       or ("doi:" .. esc(doi))
   end

@@ -3,7 +3,7 @@
 -- userdata and plain tables work the same; nothing here calls pairs() on a paper.
 
 local string, table, utf8 = string, table, utf8
-local type, tostring, tonumber, pcall, ipairs, error = type, tostring, tonumber, pcall, ipairs, error
+local type, tostring, tonumber, pcall, ipairs, error, require = type, tostring, tonumber, pcall, ipairs, error, require
 local io, os, setmetatable, math = io, os, setmetatable, math
 local rawget, getmetatable, next = rawget, getmetatable, next
 
@@ -480,6 +480,51 @@ function M.pct(s, keep)
     return string.format("%%%02X", c:byte())
   end))
 end
+
+-- {======================================================================
+-- DOIs
+-- The DOIs of a DOI field, in order, each once (compared without case):
+-- white space separates them; a resolver prefix (https://doi.org/, doi:)
+-- and trailing ". , ; :" are not part of one (arXiv lists
+-- "10.1109/TCYB.2016.2572306." and "10.1145/3243394.3243689
+-- 10.1145/3243394.3243689"). {} for nil or none. Outputs link every DOI
+-- where they can hold several (html, atom) and take the first where they
+-- hold one (BibTeX's doi); the raw field, p.doi, is left as it is (jsonl,
+-- csv, text, markdown print it). The rule is the C core's (core.dois:
+-- ad_doi_next in csrc/ad_text.c), which the library matcher's DOI table
+-- uses too; the Lua copy below serves only without the core, and
+-- spec/format_links_spec.lua checks that the two agree.
+local DOI_PREFIXES = { "https://doi.org/", "http://doi.org/", "https://dx.doi.org/",
+                       "http://dx.doi.org/", "doi.org/", "doi:" }
+local okcore, core = pcall(require, "arxivdigest.core")
+local core_dois = okcore and type(core) == "table" and core.dois or nil
+
+function M.lua_dois(s)
+  local out, seen = {}, {}
+  for w in s:gmatch("[^ \t\n\r\f\v]+") do
+    local low = w:lower()
+    for _, pre in ipairs(DOI_PREFIXES) do
+      if low:sub(1, #pre) == pre then w = w:sub(#pre + 1); break end
+    end
+    w = w:gsub("[%.,;:]+$", "")
+    if w ~= "" and not seen[w:lower()] then
+      seen[w:lower()] = true
+      out[#out + 1] = w
+    end
+  end
+  return out
+end
+
+function M.dois(s)
+  if s == nil then return {} end
+  s = M.line(s)
+  if core_dois then return core_dois(s) end
+  return M.lua_dois(s)
+end
+
+-- The first DOI of a DOI field (M.dois), nil for none.
+function M.doi(s) return M.dois(s)[1] end
+-- }======================================================================
 
 -- An arXiv id as it may appear in a URL path.
 function M.id_path(id)

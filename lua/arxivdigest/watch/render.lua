@@ -347,8 +347,8 @@ local function paper_html(it)
     meta[#meta + 1] = concat(cats, " ")
   end
   meta[#meta + 1] = link(pdf_url(p), "pdf")
-  if p.doi then
-    meta[#meta + 1] = link("https://doi.org/" .. util.pct(line(p.doi), "/:;()"), "doi:" .. esc(p.doi))
+  for _, doi in ipairs(util.dois(p.doi)) do      -- each DOI of the field
+    meta[#meta + 1] = link("https://doi.org/" .. util.pct(doi, "/:;()"), "doi:" .. esc(doi))
   end
   out[#out + 1] = '<p class="meta">' .. concat(meta, " &#183; ") .. "</p>"
   local au = authors_line(p)
