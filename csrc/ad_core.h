@@ -353,6 +353,19 @@ size_t ad_wrap_line(const char *s, size_t n, size_t pos, size_t avail,
 ** returns 1; 0 when none is left. */
 int ad_doi_next(const char *s, size_t n, size_t *pos, size_t *off, size_t *len);
 
+/* The JSON string of s[0..n), quotes included, into out (at least
+** AD_JSON_BOUND(n) bytes); returns its length. The one rule of the JSON
+** output (arxivdigest.json's encode_string is its fallback without the
+** core): invalid UTF-8 repaired (each byte that starts no valid sequence,
+** with the continuation bytes after it, becomes U+FFFD); '"', '\\' and
+** the C0 controls and DEL escaped (\n and the like, else \u00XX); "</"
+** written "<\/" (safe inside an HTML script); U+2028, U+2029 (JavaScript
+** line ends), the bidi controls U+202A..U+202E and U+2066..U+2069 and the
+** C1 controls \u-escaped: each value is one line any JSON reader and a
+** JavaScript eval take as data. */
+#define AD_JSON_BOUND(n) ((size_t)(n) * 6 + 2)
+size_t ad_json_quote(const char *s, size_t n, char *out);
+
 /* 64-bit content hash (not cryptographic) */
 uint64_t ad_hash64(const void *p, size_t n, uint64_t h);
 #define AD_HASH_INIT 0xcbf29ce484222325ULL

@@ -865,3 +865,64 @@ int ad_doi_next(const char *s, size_t n, size_t *pos, size_t *off, size_t *len) 
   return 0;
 }
 /* }====================================================== */
+
+/* {====================================================== JSON strings */
+size_t ad_json_quote(const char *src, size_t n, char *out) {
+  static const char hex[] = "0123456789abcdef";
+  const unsigned char *s = (const unsigned char *)src;
+  size_t i = 0, o = 0;
+  out[o++] = '"';
+  while (i < n) {
+    unsigned c = s[i];
+    size_t l;
+    if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\' && c != '<') {
+      out[o++] = (char)c; i++;
+      continue;
+    }
+    if (c < 0x80) {
+      const char *e = NULL;
+      switch (c) {
+        case '"': e = "\\\""; break;
+        case '\\': e = "\\\\"; break;
+        case '\b': e = "\\b"; break;
+        case '\f': e = "\\f"; break;
+        case '\n': e = "\\n"; break;
+        case '\r': e = "\\r"; break;
+        case '\t': e = "\\t"; break;
+        case '<': e = i + 1 < n && s[i + 1] == '/' ? "<\\/" : "<"; break;
+        default: break;
+      }
+      if (e != NULL) {
+        size_t k = strlen(e);
+        memcpy(out + o, e, k); o += k;
+        i += c == '<' && k == 3 ? 2 : 1;
+      } else {                               /* other C0 controls, DEL */
+        memcpy(out + o, "\\u00", 4); o += 4;
+        out[o++] = hex[c >> 4]; out[o++] = hex[c & 15];
+        i++;
+      }
+      continue;
+    }
+    l = ad_utf8_len(s + i, n - i);
+    if (l == 0) {          /* U+FFFD for the bad byte and its continuations */
+      memcpy(out + o, "\xef\xbf\xbd", 3); o += 3;
+      i++;
+      while (i < n && (s[i] & 0xC0) == 0x80) i++;
+      continue;
+    }
+    if ((l == 2 && c == 0xC2 && s[i + 1] <= 0x9F) ||                     /* C1 */
+        (l == 3 && c == 0xE2 && ((s[i + 1] == 0x80 && s[i + 2] >= 0xA8 && s[i + 2] <= 0xAE) ||
+                                 (s[i + 1] == 0x81 && s[i + 2] >= 0xA6 && s[i + 2] <= 0xA9)))) {
+      unsigned cp = l == 2 ? s[i + 1] : 0x2000u + ((s[i + 1] & 0x3Fu) << 6) + (s[i + 2] & 0x3Fu);
+      memcpy(out + o, "\\u", 2); o += 2;
+      out[o++] = hex[(cp >> 12) & 15]; out[o++] = hex[(cp >> 8) & 15];
+      out[o++] = hex[(cp >> 4) & 15]; out[o++] = hex[cp & 15];
+      i += l;
+      continue;
+    }
+    memcpy(out + o, s + i, l); o += l; i += l;
+  }
+  out[o++] = '"';
+  return o;
+}
+/* }====================================================== */

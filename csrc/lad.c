@@ -309,6 +309,19 @@ static int lad_qterm(lua_State *L) {
   return 3;
 }
 
+/* json_string(s) -> s as a JSON string, quotes included (ad_json_quote:
+** UTF-8 repaired, controls, "</", U+2028/9, bidi and C1 controls escaped) */
+static int lad_json_string(lua_State *L) {
+  size_t n;
+  const char *s = luaL_checklstring(L, 1, &n);
+  luaL_Buffer b;
+  char *out;
+  if (n > ((size_t)-1 - 2) / 6) return luaL_error(L, "json_string: string too long");
+  out = luaL_buffinitsize(L, &b, AD_JSON_BOUND(n));
+  luaL_pushresultsize(&b, ad_json_quote(s, n, out));
+  return 1;
+}
+
 /* now() -> seconds of a monotonic clock (wall time, for the command's
 ** reports of how long something took) */
 static int lad_now(lua_State *L) {
@@ -461,6 +474,7 @@ static const luaL_Reg lad_funcs[] = {
   {"fold", lad_fold},
   {"words", lad_words},
   {"qterm", lad_qterm},
+  {"json_string", lad_json_string},
   {"has_code", lad_has_code},
   {"now", lad_now},
   {"isatty", lad_isatty},

@@ -237,6 +237,10 @@ function Ctx:warn(msg) self.stderr:write("arxivdigest: ", msg, "\n") end
 --   ctx:progress(label, nil, summary).stage(big, fn, ...) runs fn and reports its wall
 --   time (and summary(results) when given) when it took more than a second
 --   (or at once, when big)
+-- A progress bar appears once a step has run this many seconds
+-- (ARXIVDIGEST_PROGRESS_AFTER overrides it: the specs show it at once).
+M.PROGRESS_AFTER = tonumber(os.getenv("ARXIVDIGEST_PROGRESS_AFTER") or "") or 1
+
 function Ctx:progress(label, total, summary)
   local on = not self.no_progress and self.stderr == io.stderr and self.tty
   local t0 = now()
@@ -255,7 +259,7 @@ function Ctx:progress(label, total, summary)
       if not on then return end
       n = n + (k or 1)
       local t = now()
-      if t - t0 > 1 and t - last > 0.1 then
+      if t - t0 > M.PROGRESS_AFTER and t - last > 0.1 then
         shown, last = true, t
         draw()
       end
