@@ -646,16 +646,11 @@ describe("cli on a real archive (issue 12)", function()
 
   it("counts a paper once for a category or author its record lists twice, and only digest files", function()
     local stats = require "arxivdigest.stats"
-    local dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir -p " .. dir))
-    local f = assert(io.open(dir .. "/20190101.md", "w"))
-    f:write("# Arxiv Papers in cs.CV on 2019-01-01\n### A title\n",
-      "- **Arxiv ID**: http://arxiv.org/abs/1901.00001v1\n",
-      "- **Categories**: **cs.CV**, cs.CV, cs.LG\n- **Published**: 2019-01-01 00:00:00+00:00\n",
-      "- **Authors**: Ada Lovelace, Ada Lovelace\n- **Summary**: Words.\n")
-    f:close()
-    f = assert(io.open(dir .. "/NOTICE.md", "w")); f:write("Not a digest.\n"); f:close()
+    local dir = H_.tmpdir{["20190101.md"] = "# Arxiv Papers in cs.CV on 2019-01-01\n### A title\n"
+      .. "- **Arxiv ID**: http://arxiv.org/abs/1901.00001v1\n"
+      .. "- **Categories**: **cs.CV**, cs.CV, cs.LG\n- **Published**: 2019-01-01 00:00:00+00:00\n"
+      .. "- **Authors**: Ada Lovelace, Ada Lovelace\n- **Summary**: Words.\n",
+      ["NOTICE.md"] = "Not a digest.\n"}
     local c = assert(ad.open(dir))
     for _, st in ipairs({ stats.counts(c), stats.counts(assert(ad.index(c))) }) do
       assert.equal(1, st.categories["cs.CV"])

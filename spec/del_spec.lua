@@ -12,11 +12,7 @@ local f = require "arxivdigest.filter"
 local FIX = "spec/fixtures/del"
 local CORPUS = "../shared/corpus"
 
-local function by_id(c)
-  local t = {}
-  for i = 1, #c do t[c[i].id] = c[i] end
-  return t
-end
+local by_id = dofile("spec/helper.lua").by_id
 
 describe("DEL in real author names", function()
   local c = assert(ad.open(FIX))

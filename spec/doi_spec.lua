@@ -13,11 +13,7 @@ local format = require "arxivdigest.format"
 local FIX = "spec/fixtures/doi"
 local CORPUS = "../shared/corpus"
 
-local function by_id(c)
-  local t = {}
-  for i = 1, #c do t[c[i].id] = c[i] end
-  return t
-end
+local by_id = dofile("spec/helper.lua").by_id
 
 local function all(s, pat)
   local out = {}

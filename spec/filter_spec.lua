@@ -216,14 +216,9 @@ describe("filter", function()
         assert.is_true(m(q, sp), q)
       end
       -- an index over the two answers the same
-      local dir = os.tmpname()
-      os.remove(dir)
-      assert(os.execute("mkdir -p " .. dir))
-      local fh = assert(io.open(dir .. "/d.md", "w"))
-      fh:write("# ArXiv cs.CV --Wed, 20 May 2020\n",
-        "### 1.Zero-shot real-time x-rays  [ :arrow_down: ](https://arxiv.org/pdf/2005.00001.pdf)\n>  hy\n",
-        "### 2.Zero shot real time x rays  [ :arrow_down: ](https://arxiv.org/pdf/2005.00002.pdf)\n>  sp\n")
-      fh:close()
+      local dir = dofile("spec/helper.lua").tmpdir{["d.md"] = "# ArXiv cs.CV --Wed, 20 May 2020\n"
+        .. "### 1.Zero-shot real-time x-rays  [ :arrow_down: ](https://arxiv.org/pdf/2005.00001.pdf)\n>  hy\n"
+        .. "### 2.Zero shot real time x rays  [ :arrow_down: ](https://arxiv.org/pdf/2005.00002.pdf)\n>  sp\n"}
       local idx = assert(ad.index(dir, {threads = 1}))
       local c = assert(ad.open(dir))
       for _, q in ipairs{"zero-shot", "real-time", "zero-sh*", "x-ray*", '"zero-shot"', "zero shot", "zero-shot rays"} do

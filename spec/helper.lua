@@ -8,6 +8,22 @@ function H.tmpname()
   return p
 end
 
+--- A fresh temporary directory holding the files {name = text, ...}:
+--- its path (the caller removes it: os.execute("rm -rf " .. dir)).
+function H.tmpdir(files)
+  local dir = H.tmpname()
+  assert(os.execute("mkdir -p " .. H.shell_quote(dir)))
+  for name, text in pairs(files or {}) do H.write(dir .. "/" .. name, text) end
+  return dir
+end
+
+--- The papers of a collection (or an array) by id: {[id] = paper}.
+function H.by_id(c)
+  local t = {}
+  for i = 1, #c do t[c[i].id] = c[i] end
+  return t
+end
+
 --- Ranked hits as plain data: {{id, score}, ...}.
 function H.ranked(hits)
   local out = {}
