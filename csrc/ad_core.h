@@ -366,6 +366,16 @@ int ad_doi_next(const char *s, size_t n, size_t *pos, size_t *off, size_t *len);
 #define AD_JSON_BOUND(n) ((size_t)(n) * 6 + 2)
 size_t ad_json_quote(const char *s, size_t n, char *out);
 
+/* Text cleaned for display, into out (at least 3 n bytes); returns its
+** length. The rule of arxivdigest.format.util's clean (its Lua version is
+** the fallback without the core, and does other replacements than
+** dropping): invalid UTF-8 repaired as ad_json_quote repairs it; the bidi
+** controls U+202A..U+202E, U+2066..U+2069, the C0 controls other than
+** white space, DEL and the C1 controls dropped; U+2028 and U+2029 made
+** spaces; unless keep_space, every run of white space (space, tab, LF,
+** VT, FF, CR) one space. */
+size_t ad_text_clean(const char *s, size_t n, int keep_space, char *out);
+
 /* 64-bit content hash (not cryptographic) */
 uint64_t ad_hash64(const void *p, size_t n, uint64_t h);
 #define AD_HASH_INIT 0xcbf29ce484222325ULL

@@ -926,3 +926,46 @@ size_t ad_json_quote(const char *src, size_t n, char *out) {
   return o;
 }
 /* }====================================================== */
+
+/* {====================================================== clean display text */
+size_t ad_text_clean(const char *src, size_t n, int keep_space, char *out) {
+  const unsigned char *s = (const unsigned char *)src;
+  size_t i = 0, o = 0;
+  int sp = 0;                /* the last byte written is a collapsed space */
+  while (i < n) {
+    unsigned c = s[i];
+    size_t l;
+    if (c >= 0x21 && c < 0x7F) { out[o++] = (char)c; sp = 0; i++; continue; }
+    if (c < 0x80) {
+      i++;
+      if (c == ' ' || (c >= '\t' && c <= '\r')) {          /* white space */
+        if (keep_space) { out[o++] = (char)c; sp = 0; }
+        else if (!sp) { out[o++] = ' '; sp = 1; }
+      }                                    /* other C0 controls, DEL: dropped */
+      continue;
+    }
+    l = ad_utf8_len(s + i, n - i);
+    if (l == 0) {          /* U+FFFD for the bad byte and its continuations */
+      memcpy(out + o, "\xef\xbf\xbd", 3); o += 3; sp = 0;
+      i++;
+      while (i < n && (s[i] & 0xC0) == 0x80) i++;
+      continue;
+    }
+    if (l == 2 && c == 0xC2 && s[i + 1] <= 0x9F) { i += 2; continue; }   /* C1: dropped */
+    if (l == 3 && c == 0xE2 && s[i + 1] == 0x80 && s[i + 2] >= 0xA8 && s[i + 2] <= 0xAE) {
+      i += 3;
+      if (s[i - 1] <= 0xA9) {                     /* U+2028, U+2029: a space */
+        if (keep_space) { out[o++] = ' '; sp = 0; }
+        else if (!sp) { out[o++] = ' '; sp = 1; }
+      }                                           /* U+202A..U+202E: dropped */
+      continue;
+    }
+    if (l == 3 && c == 0xE2 && s[i + 1] == 0x81 && s[i + 2] >= 0xA6 && s[i + 2] <= 0xA9) {
+      i += 3;                                     /* U+2066..U+2069: dropped */
+      continue;
+    }
+    memcpy(out + o, s + i, l); o += l; i += l; sp = 0;
+  }
+  return o;
+}
+/* }====================================================== */

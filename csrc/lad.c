@@ -322,6 +322,18 @@ static int lad_json_string(lua_State *L) {
   return 1;
 }
 
+/* clean(s [, keep_space]) -> s cleaned for display (ad_text_clean) */
+static int lad_clean(lua_State *L) {
+  size_t n;
+  const char *s = luaL_checklstring(L, 1, &n);
+  luaL_Buffer b;
+  char *out;
+  if (n > (size_t)-1 / 3) return luaL_error(L, "clean: string too long");
+  out = luaL_buffinitsize(L, &b, n * 3 + 1);
+  luaL_pushresultsize(&b, ad_text_clean(s, n, lua_toboolean(L, 2), out));
+  return 1;
+}
+
 /* now() -> seconds of a monotonic clock (wall time, for the command's
 ** reports of how long something took) */
 static int lad_now(lua_State *L) {
@@ -475,6 +487,7 @@ static const luaL_Reg lad_funcs[] = {
   {"words", lad_words},
   {"qterm", lad_qterm},
   {"json_string", lad_json_string},
+  {"clean", lad_clean},
   {"has_code", lad_has_code},
   {"now", lad_now},
   {"isatty", lad_isatty},

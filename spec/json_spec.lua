@@ -72,3 +72,37 @@ describe("JSON strings", function()
     assert.is_true(n > 400)
   end)
 end)
+
+-- Display text has one rule too: arxivdigest.format.util's clean takes the
+-- core's one pass (ad_text_clean) for the common case (controls dropped),
+-- its Lua passes otherwise; both must give the same text.
+describe("display text (util.clean)", function()
+  local util = require "arxivdigest.format.util"
+  it("the core's pass and the Lua passes agree, with and without keep_space", function()
+    local pieces = {"a", "Z", " ", "  ", "\t", "\n", "\r", "\v", "\f", "\0", "\1", "\8", "\14", "\31",
+      "\127", "\128", "\191", "\192", "\194\133", "\194\159", "\194\160", "\195\169", "\195",
+      "\226\128\168", "\226\128\169", "\226\128\170", "\226\128\174", "\226\128\175", "\226\129\165",
+      "\226\129\166", "\226\129\169", "\226\129\170", "\237\160\128", "\240\159\152\128",
+      "\244\144\128\128", "\255", "<", "&", "\"", "x y"}
+    math.randomseed(11)
+    for _ = 1, 20000 do
+      local t = {}
+      for k = 1, math.random(0, 12) do t[k] = pieces[math.random(#pieces)] end
+      local s = table.concat(t)
+      for _, keep in ipairs{false, true} do
+        assert.equal(util.lua_clean(s, nil, keep), util.clean(s, nil, keep), ("%q %s"):format(s, keep))
+        assert.equal(util.lua_clean(s, "", keep), core.clean(s, keep), ("%q %s"):format(s, keep))
+      end
+    end
+  end)
+
+  it("agrees on every field of the sample", function()
+    local c = assert(require("arxivdigest").open("examples/data"))
+    for p in c:papers() do
+      for _, f in ipairs{"title", "abstract", "comment", "journal"} do
+        local v = p[f]
+        if v then assert.equal(util.lua_clean(v), core.clean(v), p.id) end
+      end
+    end
+  end)
+end)

@@ -210,7 +210,7 @@ end
 -- unless keep_space.
 -- (Each pass runs only when a find says it has something to do: a gsub
 -- copies its subject even when nothing matches.)
-function M.clean(s, repl, keep_space)
+local function lua_clean(s, repl, keep_space)
   if s == nil then return nil end
   if not s:find("[^ -~]") then
     -- printable ASCII: only runs of spaces to collapse
@@ -233,6 +233,24 @@ function M.clean(s, repl, keep_space)
   if s:find(C1_PATTERN) then s = s:gsub(C1_PATTERN, repl == "" and "" or REPLACEMENT) end
   if not keep_space then s = collapse(s) end
   return s
+end
+M.lua_clean = lua_clean
+
+-- The core does the common case (controls dropped) in one C pass
+-- (ad_text_clean, the same rule: spec/format_spec.lua compares them);
+-- other replacements, and a Lua without the core, take the passes above.
+local core_clean
+do
+  local ok, core = pcall(require, "arxivdigest.core")
+  if ok and type(core) == "table" then core_clean = core.clean end
+end
+
+function M.clean(s, repl, keep_space)
+  if s == nil then return nil end
+  if core_clean and (repl == nil or repl == "") and type(s) == "string" then
+    return core_clean(s, keep_space)
+  end
+  return lua_clean(s, repl, keep_space)
 end
 
 -- Trimmed, whitespace-collapsed, cleaned single line ("" for nil).
