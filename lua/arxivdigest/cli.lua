@@ -819,11 +819,17 @@ M.register("similar", {
     local hits
     if #ids == 1 and not text then hits = idx:similar(ids[1], k)
     else hits = idx:similar(concat(parts, " "), k + #ids) end
+    -- each hit's cosine goes to the formatter as search's scores do
+    -- (pipeline :rank: opts.scores, ranked; the hits' order kept)
+    local score_of = {}
     for _, h in ipairs(hits) do
-      if not exclude[h.paper.id] and #papers < k then papers[#papers + 1] = h.paper end
+      if not exclude[h.paper.id] and #papers < k then
+        papers[#papers + 1] = h.paper
+        score_of[h.paper] = h.score
+      end
     end
     local ad = require "arxivdigest"
-    local n = ctx:output(ad.from(papers), "text")
+    local n = ctx:output(ad.from(papers):rank(function(p) return score_of[p] end), "text")
     return n > 0 and 0 or 1
   end,
 })
