@@ -517,6 +517,24 @@ function Ctx:script_args(paths)
   return args
 end
 
+--- What a script's output is about (its feed id and title): the script
+--- path, the --settings file and the --arg values (sorted by key).
+function Ctx:script_about(path)
+  local parts = {path}
+  if self.opts.settings then parts[#parts + 1] = "--settings " .. self.opts.settings end
+  local args, keys = {}, {}
+  for _, kv in ipairs(self.opts.arg or {}) do
+    local k, v = kv:match("^([%w_]+)=(.*)$")
+    if k then
+      if args[k] == nil then keys[#keys + 1] = k end
+      args[k] = v                    -- (the last one wins, as in script_args)
+    end
+  end
+  sort(keys)
+  for _, k in ipairs(keys) do parts[#parts + 1] = k .. "=" .. args[k] end
+  return concat(parts, " ")
+end
+
 function Ctx:budget_opts()
   local o = self.opts
   local t = {sandbox = o.sandbox and true or false}
@@ -711,7 +729,7 @@ M.register("filter", {
         for _, l in ipairs(lines) do ctx.stderr:write("  " .. l .. "\n") end
       end
     end
-    local n = ctx:output(pipe, "text")
+    local n = ctx:output(pipe, "text", {about = ctx:script_about(path)})
     if n == 0 then
       ctx:warn("the filter kept no paper")
       return 1
@@ -829,7 +847,10 @@ M.register("similar", {
       end
     end
     local ad = require "arxivdigest"
-    local n = ctx:output(ad.from(papers):rank(function(p) return score_of[p] end), "text")
+    -- the feed's id and title: the seed ("arXiv similar: 1910.11126")
+    local seed = concat(ids, " ")
+    if text then seed = seed .. (#ids > 0 and " " or "") .. text end
+    local n = ctx:output(ad.from(papers):rank(function(p) return score_of[p] end), "text", {about = seed})
     return n > 0 and 0 or 1
   end,
 })

@@ -153,8 +153,15 @@ local function run(ctx, pos)
   local limit = ctx:int_option("limit") or 20
   local ropts = {query = q, negative = o.dislike, weights = weights, explain = o.explain and true or nil}
   local pipe = ad.from(idx):recommend(list, ropts):limit(limit)
+  -- the feed's id and title: the library that defines it (not the
+  -- candidates: a daily --since keeps one feed)
+  local about = {}
+  if o.library then about[#about + 1] = o.library end
+  for _, id in ipairs(o.like or {}) do about[#about + 1] = "like " .. id end
+  for _, id in ipairs(o.dislike or {}) do about[#about + 1] = "dislike " .. id end
+  about = concat(about, ", ")
   local ok, n = pcall(ctx.output, ctx, pipe, "text",
-    {title = o.explain and "Recommended, with why" or "Recommended"})
+    {title = (o.explain and "Recommended, with why" or "Recommended") .. ": " .. about, about = about})
   if not ok then
     if type(n) == "table" then error(n, 0) end    -- a usage error
     error(plain(n), 0)

@@ -679,10 +679,23 @@ function M.normal_query(q)
   return q:lower()
 end
 
--- A stable id for the output of opts.command over opts.query (else over
--- opts.title): the same query gives the same id, another query another.
+-- What an output is about when a command defines it by more than a
+-- query: opts.about, a string the command makes from its inputs (a filter
+-- script and its --arg values, the seed of similar, the library of
+-- recommend). It is kept as given (whitespace collapsed): not a query.
+local function about(opts)
+  if opts.about == nil then return nil end
+  local a = M.line(opts.about)
+  return a ~= "" and a or nil
+end
+
+-- A stable id for the output of opts.command over opts.about, else over
+-- opts.query (else over opts.title): the same input gives the same id,
+-- another input another.
 function M.output_id(opts)
   local cmd = opts.command ~= nil and M.line(opts.command):lower() or "search"
+  local ab = about(opts)
+  if ab then return "urn:arxivdigest:about:" .. M.fnv1a64(cmd .. "\0" .. ab) end
   if opts.query ~= nil then
     return "urn:arxivdigest:query:" .. M.fnv1a64(cmd .. "\0" .. M.normal_query(opts.query))
   end
@@ -693,13 +706,15 @@ function M.output_id(opts)
   return "urn:arxivdigest:feed"
 end
 
--- The title of an output: opts.title, else one naming the query ("arXiv:
--- diffusion", "arXiv similar: 1512.03385"), else default.
+-- The title of an output: opts.title, else one naming what it is about or
+-- its query ("arXiv: diffusion", "arXiv similar: 1512.03385", "arXiv
+-- filter: code-release.lua"), else default.
 function M.output_title(opts, default)
   if opts.title ~= nil then return M.line(opts.title) end
-  if opts.query ~= nil then
+  local what = about(opts) or (opts.query ~= nil and M.line(opts.query)) or nil
+  if what then
     local cmd = opts.command ~= nil and M.line(opts.command) or "search"
-    return "arXiv" .. ((cmd == "search" or cmd == "") and "" or (" " .. cmd)) .. ": " .. M.line(opts.query)
+    return "arXiv" .. ((cmd == "search" or cmd == "") and "" or (" " .. cmd)) .. ": " .. what
   end
   if opts.command ~= nil then return "arXiv digest: " .. M.line(opts.command) end
   return default
