@@ -804,8 +804,8 @@ M.register("stats", {
 M.register("similar", {
   synopsis = "similar ID... [PATH...]",
   summary = "Papers most similar to one or more papers, or to a text",
-  doc = "tf-idf cosine over title and abstract. Several ids: their texts together; --text TEXT:\n"
-    .. "papers like that text. Arguments that are not ids of the input are paths.",
+  doc = "tf-idf cosine over title and abstract. Several ids: their texts together; --text TEXT\n"
+    .. "(instead of ids; not with them): papers like that text. Arguments that are not ids are paths.",
   args = {"ID"},
   options = {{long = "text", value = "TEXT", doc = "papers similar to this text"}},
   example = "arxivdigest similar 2005.09623 2011.10043 --limit 5",
@@ -819,6 +819,12 @@ M.register("similar", {
           or a:match("^%a[%a%-%.]*/%d%d%d%d%d%d%d")) then
         ids[#ids + 1] = a
       else paths[#paths + 1] = a end
+    end
+    -- the seed is the ids or the text: a short text beside whole abstracts
+    -- would weigh next to nothing, so the two are not mixed
+    if text and #ids > 0 then
+      usage_error(format("'similar' takes ids or --text, not both (got %s and --text '%s')",
+        concat(ids, " "), text))
     end
     local idx = ctx:input(paths, true)
     local k = ctx:int_option("limit") or 10
