@@ -125,3 +125,42 @@ describe("cli similar --text", function()
     assert.equal(2, select(2, out:gsub("\n", "")))
   end)
 end)
+
+describe("cli export order", function()
+  it("is filter's (newest first: digest day, then arXiv id) from a folder and an index alike", function()
+    local adx = H_.tmpname() .. ".adx"
+    assert.equal(0, (run("index", "build", "examples/data", "-o", adx)))
+    local s1, a = run("export", "--to", "jsonl", "examples/data", "-n", "3")
+    local s2, b = run("export", "--to", "jsonl", "-i", adx, "-n", "3")
+    assert.equal(0, s1)
+    assert.equal(0, s2)
+    local ra, rb = jsonl(a), jsonl(b)
+    assert.equal(3, #ra)
+    for i = 1, 3 do assert.equal(ra[i].id, rb[i].id) end
+    -- every record, in one order
+    local _, all_f = run("export", "--to", "jsonl", "examples/data")
+    local _, all_i = run("export", "--to", "jsonl", "-i", adx)
+    local f, x = jsonl(all_f), jsonl(all_i)
+    assert.equal(210, #f)
+    assert.equal(#f, #x)
+    for i = 1, #f do
+      assert.equal(f[i].id, x[i].id)
+      if i > 1 then
+        local p, q = f[i - 1], f[i]
+        assert.truthy(p.date > q.date or (p.date == q.date and p.id >= q.id), p.id .. " before " .. q.id)
+      end
+    end
+    -- the newest digest day of the sample comes first
+    assert.equal("2020-11-20", f[1].date)
+    -- and filter keeps the same order
+    local _, kept = run("filter", "examples/filters/segmentation.lua", "-f", "{id}")
+    local order = {}
+    for i, r in ipairs(f) do order[r.id] = order[r.id] or i end
+    local last = 0
+    for id in kept:gmatch("%S+") do
+      assert.truthy(order[id] > last, id)
+      last = order[id]
+    end
+    os.remove(adx)
+  end)
+end)

@@ -161,7 +161,19 @@ describe("cli", function()
       local s, out, err = run("export", "--to", "markdown", table.unpack(case.paths))
       assert.equal(0, s, err)
       assert.equal(case.head, out:match("^[^\n]*\n"))
-      same_papers(assert(ad.open(case.paths)), ad.parse(out, "out.md"), table.concat(case.paths, " "))
+      -- (export gives them newest first, not in file order: both sides
+      -- compared by digest day then arXiv id)
+      local function by_day_id(list)
+        local t = {}
+        for i, p in ipairs(list) do t[i] = p end
+        table.sort(t, function(x, y)
+          if x.date ~= y.date then return x.date > y.date end
+          return x.id > y.id
+        end)
+        return t
+      end
+      same_papers(by_day_id(assert(ad.open(case.paths))), by_day_id(ad.parse(out, "out.md")),
+        table.concat(case.paths, " "))
       -- -f markdown and -o x.md: the same bytes
       local path = H_.tmpname() .. ".md"
       assert.equal(0, (run("export", "-f", "markdown", "-o", path, table.unpack(case.paths))))

@@ -579,6 +579,23 @@ local function with(list, extra)
   return out
 end
 
+-- One order whatever the input (filter, export), so that -n N keeps the
+-- same papers from a folder and from an index: newest first, by digest
+-- day, then by arXiv id, highest first: an index's own order (doc order:
+-- csrc/ad_build.c), and the same made for a collection (read in path
+-- order) from each paper's day and id. kind: ctx:input's second value.
+local function newest_first(pipe, kind)
+  if kind == "index" then return pipe:sort("date", "desc") end
+  local keys = setmetatable({}, {__mode = "k"})
+  local function key(p)
+    local k = keys[p]
+    if not k then k = (p.date or "") .. " " .. (p.id or ""); keys[p] = k end
+    return k
+  end
+  return pipe:sort(function(a, b) return key(a) > key(b) end)
+end
+M._newest_first = newest_first      -- (for the specs)
+
 M.register("search", {
   synopsis = "search QUERY [PATH...]",
   summary = "Papers matching QUERY, best first",
@@ -653,7 +670,8 @@ M.register("show", {
 M.register("export", {
   synopsis = "export --to FORMAT [PATH...]",
   summary = "Every record of the input in one format",
-  doc = "The format: --to (or -f), else the extension of -o FILE (.jsonl, .csv, .bib, .html, .atom, .md, .txt).",
+  doc = "The format: --to (or -f), else the extension of -o FILE (.jsonl, .csv, .bib, .html, .atom, .md, .txt).\n"
+    .. "The papers come newest first (digest day, then arXiv id), from a folder or an index alike.",
   options = {{long = "to", short = "t", value = "FORMAT", doc = "output format (or -f FORMAT; one of them)"}},
   example = "arxivdigest export --to jsonl examples/data/ -o all.jsonl",
   run = function(ctx, pos)
@@ -670,9 +688,10 @@ M.register("export", {
     end
     ctx.opts.format = to
     local ad = require "arxivdigest"
-    local src = ctx:input(pos)
+    local src, kind = ctx:input(pos)
     local fmt_opts, done = ctx:progress_opts("exporting")
-    local pipe = ad.from(src)
+    -- the order of filter (newest first), from a folder or an index alike
+    local pipe = newest_first(ad.from(src), kind)
     local limit = ctx:int_option("limit")
     if limit then pipe = pipe:limit(limit) end
     ctx:output(pipe, to, fmt_opts)
@@ -702,23 +721,8 @@ M.register("filter", {
     if not f then error(tostring(err), 0) end
     local ad = require "arxivdigest"
     local src, kind = ctx:input({select(2, table.unpack(pos))})
-    -- one order whatever the input, so that -n N keeps the same papers: a
-    -- filter keeps or drops, it does not rank (search ranks). Newest first:
-    -- by digest day, then by arXiv id, highest first: an index's own order
-    -- (doc order: csrc/ad_build.c), and the same made for a collection
-    -- (read in path order) from each paper's day and id
-    local pipe = ad.from(src):where(f)
-    if kind == "index" then
-      pipe = pipe:sort("date", "desc")
-    else
-      local keys = setmetatable({}, {__mode = "k"})
-      local function key(p)
-        local k = keys[p]
-        if not k then k = (p.date or "") .. " " .. (p.id or ""); keys[p] = k end
-        return k
-      end
-      pipe = pipe:sort(function(a, b) return key(a) > key(b) end)
-    end
+    -- a filter keeps or drops, it does not rank (search ranks): newest first
+    local pipe = newest_first(ad.from(src):where(f), kind)
     local limit = ctx:int_option("limit")
     if limit then pipe = pipe:limit(limit) end
     if ctx.opts.explain then
