@@ -164,3 +164,21 @@ describe("cli export order", function()
     os.remove(adx)
   end)
 end)
+
+describe("examples/reports/revised.lua", function()
+  it("lists tied papers in one order (version, then id) from a folder and an index", function()
+    local adx = H_.tmpname() .. ".adx"
+    assert.equal(0, (run("index", "build", "examples/data", "-o", adx)))
+    local ids = "ids=1910.08728,1910.08737,1910.08790,1910.08845,1910.08854,1910.08787"
+    local s1, a, e1 = run("report", "examples/reports/revised.lua", "--arg", ids)
+    local s2, b, e2 = run("report", "examples/reports/revised.lua", "--arg", ids, "-i", adx)
+    os.remove(adx)
+    assert.equal(0, s1, e1)
+    assert.equal(0, s2, e2)
+    assert.equal(a, b)
+    local got = {}
+    for id, v in a:gmatch("\n%- (%S+) v(%d+)") do got[#got + 1] = id .. "v" .. v end
+    assert.same({"1910.08787v3", "1910.08728v2", "1910.08737v2", "1910.08790v2", "1910.08845v2",
+      "1910.08854v2"}, got)
+  end)
+end)

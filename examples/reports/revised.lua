@@ -1,5 +1,5 @@
 -- Revised papers: new versions (v2 and later) of the papers I follow,
--- highest version first. With a saved index as input (-i archive.adx) each
+-- highest version first (then by arXiv id, lowest first). With a saved index as input (-i archive.adx) each
 -- paper's history (new versions, DOI and journal references seen in the
 -- archive) is listed too.
 --
@@ -52,8 +52,15 @@ return function(ad, args)
     end
   end
 
+  -- highest version first, then by arXiv id (lowest first), then newest
+  -- digest day: one order whatever the input (a folder, an index)
+  local function before(a, b)
+    if a.version ~= b.version then return (a.version or 0) > (b.version or 0) end
+    if a.id ~= b.id then return tostring(a.id) < tostring(b.id) end
+    return tostring(a.date or "") > tostring(b.date or "")
+  end
   return args.source
     :where(f.id(ids) * f.version(2))
-    :sort("version", "desc")
+    :sort(before)
     :format(render)
 end
