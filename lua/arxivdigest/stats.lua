@@ -66,12 +66,49 @@ local function collection_counts(c)
   return st
 end
 
+-- The key under which an author's spellings are counted together: the
+-- words of the name as the index sees them (core.words: folded, so case
+-- and diacritics aside, punctuation dropped; "Luc Van Gool" and "Luc van
+-- Gool" are one, as au:"Luc Van Gool" finds both); lower-cased when the
+-- core is not loaded.
+local name_key
+do
+  local ok, core = pcall(require, "arxivdigest.core")
+  local words = ok and type(core) == "table" and core.words
+  name_key = function(name)
+    local k = words and words(name) or nil
+    if k == nil or k == "" then k = name:lower():gsub("%s+", " ") end
+    return k
+  end
+end
+M._name_key = name_key       -- (for the specs)
+
+-- Author counts by spelling -> the same, one entry per person (name_key):
+-- the sum of the spellings' counts, under the most frequent spelling
+-- (ties: the first in byte order). (A paper that lists one person under
+-- two spellings counts twice; the counts per spelling count it once.)
+local function merge_authors(counts)
+  local total, best, best_n = {}, {}, {}
+  for name, n in pairs(counts) do
+    local k = name_key(name)
+    total[k] = (total[k] or 0) + n
+    if best[k] == nil or n > best_n[k] or (n == best_n[k] and name < best[k]) then
+      best[k], best_n[k] = name, n
+    end
+  end
+  local out = {}
+  for k, n in pairs(total) do out[best[k]] = n end
+  return out
+end
+
 --- The raw counts of an Index (idx:stats(), in C) or a Collection, with
--- files_by_day: the number of digest files of each day.
+-- files_by_day: the number of digest files of each day. Authors are
+-- counted per person, not per spelling (merge_authors).
 function M.counts(src)
   local st
   if type(src) == "userdata" and src.stats then st = src:stats()
   else st = collection_counts(src) end
+  st.authors = merge_authors(st.authors or {})
   st.files_by_day = {}
   st.files = 0             -- digest files (a day's header): not a NOTICE.md beside them
   local all = src:files()
