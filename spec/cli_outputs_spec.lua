@@ -182,3 +182,32 @@ describe("examples/reports/revised.lua", function()
       "1910.08854v2"}, got)
   end)
 end)
+
+describe("examples/filters/followed-authors.lua", function()
+  local F = "examples/filters/followed-authors.lua"
+  it("takes --arg authors as a string split on ';', as the reports do", function()
+    local s1, one, e1 = run("filter", F, "--arg", "authors=Xiaofei Xie", "-f", "{id}")
+    assert.equal(0, s1, e1)
+    local s2, two, e2 = run("filter", F, "--arg", "authors=Xiaofei Xie; Enea Ceolini", "-f", "{id}")
+    assert.equal(0, s2, e2)
+    local s3, sb = run("filter", F, "--arg", "authors=Xiaofei Xie; Enea Ceolini", "-f", "{id}", "--sandbox")
+    assert.equal(0, s3)
+    assert.equal(two, sb)
+    -- the same papers as the list given from Lua
+    local ad = require "arxivdigest"
+    local flt = assert(require("arxivdigest.script").run(F, {}, {authors = {"Xiaofei Xie", "Enea Ceolini"}}))
+    local want = {}
+    for p in ad.from(ad.open(require("arxivdigest").sample())):where(flt):papers() do want[p.id] = true end
+    local n = 0
+    for id in two:gmatch("%S+") do assert.truthy(want[id], id); n = n + 1 end
+    local nwant = 0
+    for _ in pairs(want) do nwant = nwant + 1 end
+    assert.equal(nwant, n)
+    assert.truthy(select(2, one:gsub("\n", "")) >= 1)
+    assert.truthy(select(2, one:gsub("\n", "")) < n)
+    -- an empty list is a clear error, not an internal one
+    local s4, _, e4 = run("filter", F, "--arg", "authors= ; ")
+    assert.equal(1, s4)
+    assert.truthy(e4:find("no author to follow", 1, true), e4)
+  end)
+end)

@@ -4,14 +4,39 @@
 --   arxivdigest filter examples/filters/followed-authors.lua -i archive.adx --explain
 --
 -- The names are the list below, or the `authors` of the table the script
--- is called with (ad.script.run(path, opts, {authors = {...}})). The index
+-- is called with (ad.script.run(path, opts, {authors = {...}})): a list (a
+-- settings file), or one string split on ";" as the reports split it
+-- (--arg authors='Kaiming He; Vedaldi, Andrea': a comma is part of a
+-- "Surname, Given" name). The index
 -- runs a query every paper by these people matches (their surnames and,
 -- for a full given name, that name or its initial); the exact name rule
 -- (f.authors) then runs on its hits only, not on every paper.
 local f = require "arxivdigest.filter"
 
 local settings = ... or {}
-local FOLLOW = settings.authors or {"A. Vedaldi", "Gagne, Christian", "Li-Heng Chen"}
+
+-- A list setting: a table from a settings file, or a string from --arg.
+local function list(v, seps)
+  local out = {}
+  if type(v) == "table" then
+    for _, x in ipairs(v) do out[#out + 1] = tostring(x) end
+  elseif v ~= nil then
+    for item in tostring(v):gmatch("[^" .. seps .. "]+") do
+      item = item:match("^%s*(.-)%s*$")
+      if item ~= "" then out[#out + 1] = item end
+    end
+  end
+  return out
+end
+
+local FOLLOW = {"A. Vedaldi", "Gagne, Christian", "Li-Heng Chen"}
+if settings.authors ~= nil then
+  FOLLOW = list(settings.authors, ";")
+  if #FOLLOW == 0 then
+    error("followed-authors.lua: no author to follow in 'authors' "
+      .. "(--arg authors='Kaiming He; Vedaldi, Andrea')", 0)
+  end
+end
 
 local any = {type = "or"}
 for i, name in ipairs(FOLLOW) do
