@@ -211,3 +211,18 @@ describe("examples/filters/followed-authors.lua", function()
     assert.truthy(e4:find("no author to follow", 1, true), e4)
   end)
 end)
+
+describe("examples/reports/weekly.lua", function()
+  it("labels its category counts as what they count: primary categories", function()
+    local st, out, err = run("report", "examples/reports/weekly.lua")
+    assert.equal(0, st, err)
+    assert.truthy(out:find("\n## Top primary categories\n", 1, true), out)
+    assert.is_nil(out:find("\n## Top categories\n", 1, true))
+    -- each paper once: the counts add up to at most the week's papers
+    local sum = 0
+    for n in out:match("## Top primary categories\n\n(.-)\n\n"):gmatch("%((%d+)%)") do sum = sum + tonumber(n) end
+    local days = 0
+    for n in out:match("## Papers per day\n\n(.-)\n\n"):gmatch(": (%d+)") do days = days + tonumber(n) end
+    assert.truthy(sum > 0 and sum <= days, sum .. " of " .. days)
+  end)
+end)

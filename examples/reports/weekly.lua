@@ -1,5 +1,6 @@
 -- Weekly summary: papers per day (with an SVG bar chart), top authors, top
--- categories, and the terms rising this week against the previous weeks.
+-- primary categories (each paper counted once, under its primary one), and
+-- the terms rising this week against the previous weeks.
 --
 --   arxivdigest report examples/reports/weekly.lua -i archive.adx [--arg week=YYYY-MM-DD]
 --       [--arg weeks=8] [--arg query='cat:cs.CV'] [--arg top=10]
@@ -239,7 +240,7 @@ return function(ad, args)
     end
     for _, r in ipairs(ta) do write(("- %s (%d)\n"):format(r.key, r.n)) end
 
-    write("\n## Top categories\n\n")
+    write("\n## Top primary categories\n\n")
     for _, r in ipairs(top(cats, 5)) do write(("- %s (%d)\n"):format(r.key, r.n)) end
 
     write(("\n## Rising terms\n\nAgainst the previous %d weeks; ratio: this week's share of papers "
