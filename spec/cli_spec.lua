@@ -737,3 +737,49 @@ describe("filter's order (review B15)", function()
     os.remove(adx)
   end)
 end)
+
+describe("-o and the process's own stdout (review A1, A11)", function()
+  local function sq(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+  local A = "bin/arxivdigest search segmentation -n 1 -f '{id}'"
+
+  it("writes -o /dev/stdout, /dev/fd/1, - and stdout's own file in place, keeping the rest", function()
+    local dir = H_.tmpname()
+    assert(os.execute("mkdir " .. sq(dir)))
+    local _, id = shell("search segmentation -n 1 -f '{id}'")
+    assert.matches("^%d%d%d%d%.%d+\n$", id)
+    for _, o in ipairs{"/dev/stdout", "/dev/fd/1", "/proc/self/fd/1", "-"} do
+      local log = dir .. "/log.txt"
+      assert(os.execute("{ echo HEADER; " .. A .. " -o " .. o .. "; echo FOOTER; } > " .. sq(log)))
+      assert.equal("HEADER\n" .. id .. "FOOTER\n", H_.read(log), o)
+      assert(os.execute("echo HEAD > " .. sq(log) .. "; " .. A .. " -o " .. o .. " >> " .. sq(log)))
+      assert.equal("HEAD\n" .. id, H_.read(log), o)
+    end
+    -- a path that is stdout's own file (same device and inode)
+    local log = dir .. "/same.txt"
+    assert(os.execute("echo HEAD > " .. sq(log) .. "; " .. A .. " -o " .. sq(log) .. " >> " .. sq(log)
+      .. "; echo TAIL >> " .. sq(log)))
+    assert.equal("HEAD\n" .. id .. "TAIL\n", H_.read(log))
+    -- /dev/stderr: the stream of stderr
+    assert(os.execute("{ echo E >&2; " .. A .. " -o /dev/stderr; } 2> " .. sq(dir .. "/err.txt") .. " >/dev/null"))
+    assert.equal("E\n" .. id, H_.read(dir .. "/err.txt"))
+    -- no file named '-', nothing left beside the logs
+    local _, ls = H_.sh("cd " .. sq(dir) .. " && ls -A")
+    assert.equal("err.txt\nlog.txt\nsame.txt\n", ls)
+    os.execute("rm -rf " .. sq(dir))
+  end)
+
+  it("gives '-' and /dev/stdout the command's default format, and writes them to its stdout stream", function()
+    local s, out, err = run("search", "segmentation", "-n", "1", "-o", "-")
+    assert.equal(0, s, err)
+    assert.matches("^%[1%] ", out)
+    local s2, out2 = run("search", "segmentation", "-n", "1", "-o", "/dev/stdout", "-f", "{id}")
+    assert.equal(0, s2)
+    assert.matches("^%d%d%d%d%.%d+\n$", out2)
+    local s3, out3 = run("stats", "-o", "-")
+    assert.equal(0, s3)
+    assert.matches("^papers ", out3)
+    local s4, out4 = run("report", "examples/reports/weekly.lua", "-o", "-")
+    assert.equal(0, s4)
+    assert.equal(select(2, run("report", "examples/reports/weekly.lua")), out4)
+  end)
+end)

@@ -42,7 +42,7 @@ local COMMON = {
   {long = "help", short = "h", doc = "show this help"},
   {long = "index", short = "i", value = "FILE", doc = "read a saved index (*.adx) instead of digest files"},
   {long = "output", short = "o", value = "FILE",
-   doc = "write to FILE, not stdout (atomically; /dev/null, a FIFO: in place)"},
+   doc = "write to FILE (- is stdout; atomically; /dev/null, a FIFO: in place)"},
   {long = "format", short = "f", value = "FMT", doc = format_doc},
   {long = "limit", short = "n", value = "N", doc = "at most N papers"},
   {long = "verify", doc = "with -i: check every checksum of the index before any work"},
@@ -446,7 +446,8 @@ function Ctx:output_format(default)
   if self.opts.output then
     local name = fm.for_path(self.opts.output)
     if name then return name end
-    -- /dev/null, a FIFO: no name to tell by, the command's default
+    -- /dev/null, a FIFO, -o - or /dev/stdout: no name to tell by, the
+    -- command's default
     if require("arxivdigest.output").in_place(self.opts.output) then return default end
     usage_error(format("cannot tell the format of '%s' from its name: give -f FORMAT (%s)",
       self.opts.output, concat(fm.names(), ", ")))
@@ -479,8 +480,15 @@ end
 --- Writes a pipeline to path as -o does (arxivdigest.output.write: a file
 --- atomically; a named pipe or a character device such as /dev/null in
 --- place): the number of papers, or nil, "path: reason".
-function Ctx.write_to(_, path, pipe)
-  return require("arxivdigest.output").write(path, function(write)
+function Ctx:write_to(path, pipe)
+  local output = require "arxivdigest.output"
+  local std = output.std_stream(path)
+  if std then   -- -o -, /dev/stdout, stdout's own file: the stream, in place
+    return output.write_stream(std == "stdout" and self.stdout or self.stderr, path, function(write)
+      return pipe:write(write, path ~= "-" and require("arxivdigest.format").for_path(path) and path or nil)
+    end)
+  end
+  return output.write(path, function(write)
     return pipe:write(write, path)
   end)
 end
@@ -488,7 +496,15 @@ end
 --- Writes text to -o FILE (as write_to does) or stdout.
 function Ctx:write_text(text)
   if self.opts.output then
-    local ok, err = require("arxivdigest.output").write(self.opts.output, function(write) write(text) end)
+    local output = require "arxivdigest.output"
+    local path, ok, err = self.opts.output, nil, nil
+    local std = output.std_stream(path)
+    if std then
+      ok, err = output.write_stream(std == "stdout" and self.stdout or self.stderr, path,
+        function(write) write(text) end)
+    else
+      ok, err = output.write(path, function(write) write(text) end)
+    end
     if not ok then error(tostring(err), 0) end
   else
     self.stdout:write(text)
