@@ -28,8 +28,9 @@ describe("cli", function()
   describe("argument parser", function()
     it("accepts long, short, --x=v and -xv forms anywhere, and --", function()
       local o, pos = cli.parse_args("search",
-        {"q", "--limit", "3", "-o", "out", "--format=csv", "-n5", "--", "-path"}, 1)
+        {"q", "--sort", "date", "-o", "out", "--format=csv", "-n5", "--", "-path"}, 1)
       assert.same({"q", "-path"}, pos)
+      assert.equal("date", o.sort)
       assert.equal("5", o.limit)
       assert.equal("out", o.output)
       assert.equal("csv", o.format)
@@ -781,5 +782,90 @@ describe("-o and the process's own stdout (review A1, A11)", function()
     local s4, out4 = run("report", "examples/reports/weekly.lua", "-o", "-")
     assert.equal(0, s4)
     assert.equal(select(2, run("report", "examples/reports/weekly.lua")), out4)
+  end)
+end)
+
+describe("options a command does not take (review A10, A12, D21)", function()
+  it("are a usage error naming the command and the option", function()
+    local adx = os.tmpname() .. ".adx"
+    assert.equal(0, (run("index", "build", "examples/data", "-o", adx)))
+    local cases = {
+      {{"index", "build", "examples/data", "-f", "jsonl"}, "'index' does not take -f/--format"},
+      {{"index", "build", "examples/data", "-n", "5"}, "'index' does not take -n/--limit"},
+      {{"index", "info", "-i", adx, "-f", "jsonl"}, "'index' does not take -f/--format"},
+      {{"show", "2005.09623", "2011.10043", "-n", "1"}, "'show' does not take -n/--limit"},
+      {{"show", "2005.09623", "--limit=1"}, "'show' does not take -n/--limit"},
+      {{"watch", "run", "w.lua", "-n", "3"}, "'watch' does not take -n/--limit: it takes each watch's limit"},
+      {{"watch", "test", "w.lua", "-i", adx}, "'watch' does not take -i/--index"},
+      {{"watch", "test", "w.lua", "--verify"}, "'watch' does not take --verify"},
+      {{"filter", "examples/filters/code-release.lua", "--max-instructions", "1000"},
+       "option '--max-instructions' is a budget of --sandbox ('filter' got no --sandbox)"},
+      {{"report", "examples/reports/weekly.lua", "--max-memory", "1"},
+       "option '--max-memory' is a budget of --sandbox ('report' got no --sandbox)"},
+      {{"search", "depth", "-i", adx, "-i", adx}, "option -i/--index given twice"},
+      {{"search", "depth", "-n", "1", "--limit", "2"}, "option -n/--limit given twice ('1' and '2')"},
+      {{"stats", "--top", "1", "--top", "2"}, "option --top given twice ('1' and '2')"},
+    }
+    for _, c in ipairs(cases) do
+      local s, out, err = run(table.unpack(c[1]))
+      local what = table.concat(c[1], " ")
+      assert.equal(2, s, what .. ": " .. err)
+      assert.equal("", out, what)
+      assert.truthy(err:find(c[2], 1, true), what .. ": " .. err)
+    end
+    -- what they do take still works; the budgets with --sandbox
+    assert.equal(0, (run("filter", "examples/filters/code-release.lua", "--sandbox", "--max-memory", "64",
+      "-o", "/dev/null")))
+    local s, out = run("index", "info", "-i", adx)
+    assert.equal(0, s)
+    assert.matches("papers%s+210\n", out)
+    assert.equal(0, (run("stats", "-n", "3", "-o", "/dev/null")))
+    os.remove(adx)
+  end)
+
+  it("index build/update refuse an -o that names an output format or stdout", function()
+    local dir = H_.tmpname()
+    assert(os.execute("mkdir " .. dir))
+    for _, name in ipairs{"x.jsonl", "x.csv", "x.md", "x.html"} do
+      local s, _, err = run("index", "build", "examples/data", "-o", dir .. "/" .. name)
+      assert.equal(2, s, name)
+      assert.truthy(err:find("saves a binary index, and -o " .. dir .. "/" .. name .. " names the", 1, true), err)
+    end
+    local s, _, err = run("index", "build", "examples/data", "-o", "-")
+    assert.equal(2, s)
+    assert.equal("arxivdigest: 'index build' saves a binary index to a file, not to '-'\n", err)
+    assert.equal(0, (run("index", "build", "examples/data", "-o", dir .. "/x.adx")))
+    assert.equal(2, (run("index", "update", "-i", dir .. "/x.adx", "-o", dir .. "/y.csv")))
+    local _, ls = H_.sh("ls -A " .. dir)
+    assert.equal("x.adx\n", ls)
+    os.execute("rm -rf " .. dir)
+  end)
+
+  it("--help lists only the options and formats a command takes", function()
+    local function opts_of(cmd)
+      local _, help = run(cmd, "--help")
+      return help:match("\noptions:\n(.-)\n\n")
+    end
+    local idx = opts_of("index")
+    assert.is_nil(idx:find("--format", 1, true))
+    assert.is_nil(idx:find("--limit", 1, true))
+    local w = opts_of("watch")
+    for _, o in ipairs{"--index", "--limit", "--verify", "bibtex", "template"} do
+      assert.is_nil(w:find(o, 1, true), "watch: " .. o)
+    end
+    assert.truthy(w:find("text, markdown, html, jsonl, atom, email", 1, true), w)
+    local st = opts_of("stats")
+    assert.truthy(st:find("output format: text, markdown, jsonl, csv\n", 1, true), st)
+    assert.is_nil(st:find("bibtex", 1, true))
+    assert.is_nil(opts_of("show"):find("--limit", 1, true))
+    local se = opts_of("search")
+    for _, o in ipairs{"--index", "--limit", "--verify", "--output", "bibtex", "template"} do
+      assert.truthy(se:find(o, 1, true), "search: " .. o)
+    end
+    for _, cmd in ipairs{"search", "show", "export", "filter", "report", "stats", "similar", "index", "watch"} do
+      for line in opts_of(cmd):gmatch("[^\n]+") do
+        if line:find("%-%-format") then assert.is_true(#line <= 100, line) end
+      end
+    end
   end)
 end)

@@ -31,9 +31,21 @@ UsageError.__tostring = function(e) return e.msg end
 local function usage_error(msg) error(setmetatable({msg = msg}, UsageError), 0) end
 M.usage_error = usage_error
 
-local function format_doc()
-  local ok, fm = pcall(require, "arxivdigest.format")
-  local names = ok and concat(fm.names(), ", ") or "text, markdown, ..."
+-- the -f line of a command's help: its own formats (spec.formats, and
+-- spec.templates == false when it takes no "{id} {title}" template), else
+-- every format
+local function format_doc(c)
+  local names
+  if c and c.formats then names = concat(c.formats, ", ")
+  else
+    local ok, fm = pcall(require, "arxivdigest.format")
+    names = ok and concat(fm.names(), ", ") or "text, markdown, ..."
+  end
+  if c and c.templates == false then
+    local line = "output format: " .. names .. " (default: from -o's name, else text)"
+    if #line <= 68 then return line end
+    return "output format: " .. names .. "\n" .. (" "):rep(31) .. "(default: from -o's name, else text)"
+  end
   return "output format: " .. names .. ",\n" .. (" "):rep(31) .. "or a template \"{id} {title}\" "
     .. "(default: from -o's name, else text)"
 end
@@ -71,11 +83,39 @@ local function load_external()
   end
 end
 
+-- The common options a command takes: spec.takes, a list of COMMON's long
+-- names (--help is always taken); none given: every one of them (a command
+-- registered before the list existed). The others are refused by the
+-- parser, and --help leaves them out.
+local function takes(cmd, long)
+  if long == "help" or not cmd then return true end
+  local t = M.commands[cmd].takes
+  if not t then return true end
+  for _, name in ipairs(t) do if name == long then return true end end
+  return false
+end
+M.takes = takes
+
 local function all_options(cmd)
   local opts = {}
-  for _, o in ipairs(COMMON) do opts[#opts + 1] = o end
-  for _, o in ipairs(cmd and M.commands[cmd].options or {}) do opts[#opts + 1] = o end
+  local c = cmd and M.commands[cmd]
+  for _, o in ipairs(COMMON) do
+    if takes(cmd, o.long) then
+      local doc = c and c.docs and c.docs[o.long]
+      if o.long == "format" then doc = doc or function() return format_doc(c) end end
+      if doc then o = setmetatable({doc = doc}, {__index = o}) end
+      opts[#opts + 1] = o
+    end
+  end
+  for _, o in ipairs(c and c.options or {}) do opts[#opts + 1] = o end
   return opts
+end
+
+-- the common options a command does not take (refused with a usage error)
+local function refused_options(cmd)
+  local out = {}
+  for _, o in ipairs(COMMON) do if not takes(cmd, o.long) then out[#out + 1] = o end end
+  return out
 end
 
 --- Parses argv for a command: returns options table and positional list.
@@ -87,16 +127,33 @@ local function parse_args(cmd, argv, first)
     by_long[s.long] = s
     if s.short then by_short[s.short] = s end
   end
+  -- a common option this command does not take: known, but refused
+  local not_taken_long, not_taken_short = {}, {}
+  for _, s in ipairs(refused_options(cmd)) do
+    not_taken_long[s.long] = s
+    if s.short then not_taken_short[s.short] = s end
+  end
   local opts, pos = {}, {}
   local i = first
   local where = cmd and ("'" .. cmd .. "'") or "arxivdigest"
   local see = cmd and ("arxivdigest " .. cmd .. " --help") or "arxivdigest --help"
+  local function name_of(spec)
+    return (spec.short and ("-" .. spec.short .. "/") or "") .. "--" .. spec.long
+  end
+  local function refuse(spec)
+    local why = M.commands[cmd].refuse and M.commands[cmd].refuse[spec.long]
+    usage_error(format("%s does not take %s%s (see %s)", where, name_of(spec), why and (": " .. why) or "", see))
+  end
   local function set(spec, value)
     local key = spec.long
     if spec.multi then
       opts[key] = opts[key] or {}
       opts[key][#opts[key] + 1] = value
     else
+      if spec.value and opts[key] ~= nil then
+        usage_error(format("option %s given twice ('%s' and '%s'): give it once", name_of(spec),
+          tostring(opts[key]), tostring(value)))
+      end
       opts[key] = value
     end
   end
@@ -109,6 +166,7 @@ local function parse_args(cmd, argv, first)
       local name, value = a:match("^%-%-([^=]+)=(.*)$")
       name = name or a:sub(3)
       local spec = by_long[name]
+      if not spec and not_taken_long[name] then refuse(not_taken_long[name]) end
       if not spec then usage_error(format("unknown option '--%s' for %s (see %s)", name, where, see)) end
       if spec.value then
         if value == nil then
@@ -124,6 +182,7 @@ local function parse_args(cmd, argv, first)
     elseif a:sub(1, 1) == "-" and #a > 1 then
       local letter = a:sub(2, 2)
       local spec = by_short[letter]
+      if not spec and not_taken_short[letter] then refuse(not_taken_short[letter]) end
       if not spec then
         -- "-survey gan", "-ti:nerf": a query that starts with a negation
         local hint = (#a > 2 and (a:find("[%s:\"]") or not by_short[a:sub(3, 3)]))
@@ -536,6 +595,11 @@ end
 function Ctx:budget_opts()
   local o = self.opts
   local t = {sandbox = o.sandbox and true or false}
+  for _, name in ipairs{"max-instructions", "max-memory"} do
+    if o[name] and not o.sandbox then
+      usage_error(format("option '--%s' is a budget of --sandbox ('%s' got no --sandbox)", name, self.cmd))
+    end
+  end
   if o["max-instructions"] then
     local n = tonumber(o["max-instructions"])
     if not n or n <= 0 then usage_error("option '--max-instructions' needs a positive number") end
@@ -570,6 +634,10 @@ local SANDBOX_OPTS = {
   {long = "max-memory", value = "MB", doc = "sandbox memory budget in MiB (default 512)"},
 }
 
+-- the common options of the commands that read papers and write a list
+local ALL = {"index", "output", "format", "limit", "verify", "warnings", "no-progress"}
+local NO_LIMIT = {"index", "output", "format", "verify", "warnings", "no-progress"}
+
 local function with(list, extra)
   local out = {}
   for _, o in ipairs(list) do out[#out + 1] = o end
@@ -583,6 +651,7 @@ M.register("search", {
   doc = "QUERY is the query language: terms, \"phrases\", AND OR NOT -x, fields ti: abs: au: co:,\n"
     .. "cat: primary: id: date:2020-05 year:2019 has:code v:2+. Exit status 1 when nothing matches.",
   args = {"QUERY"},
+  takes = ALL,
   options = {{long = "sort", value = "score|date", doc = "order of the results (default score)"},
              {long = "offset", value = "N", doc = "skip the first N results"}},
   example = "arxivdigest search 'segmentation -survey cat:cs.CV' --limit 5",
@@ -622,6 +691,8 @@ M.register("show", {
   doc = "The ids come first (an argument that is an arXiv id and not a file), then the paths.\n"
     .. "Exit status 1 when one of them is not there.",
   args = {"ID"},
+  takes = NO_LIMIT,
+  refuse = {limit = "it shows every paper asked for"},
   example = "arxivdigest show 2005.09623 2011.10043",
   run = function(ctx, pos)
     ctx:need_args(pos, 1)
@@ -652,6 +723,7 @@ M.register("export", {
   synopsis = "export --to FORMAT [PATH...]",
   summary = "Every record of the input in one format",
   doc = "The format: --to (or -f), else the extension of -o FILE (.jsonl, .csv, .bib, .html, .atom, .md, .txt).",
+  takes = ALL,
   options = {{long = "to", short = "t", value = "FORMAT", doc = "output format (or -f FORMAT; one of them)"}},
   example = "arxivdigest export --to jsonl examples/data/ -o all.jsonl",
   run = function(ctx, pos)
@@ -685,6 +757,7 @@ M.register("filter", {
   doc = "SCRIPT is a Lua file returning a filter (arxivdigest.filter) or a function(paper).\n"
     .. "The papers kept come newest first (digest day, then arXiv id), from a folder or an index alike.",
   args = {"SCRIPT"},
+  takes = ALL,
   options = with(SANDBOX_OPTS, {{long = "explain", doc = "print why each kept paper matched (on stderr)"},
     {long = "arg", short = "a", value = "KEY=VALUE", multi = true, doc = "pass KEY = VALUE to the script (as ...)"},
     {long = "settings", short = "s", value = "FILE",
@@ -742,6 +815,7 @@ M.register("report", {
   doc = "SCRIPT is a Lua file returning a pipeline or a function(ad, args); args.source is the\n"
     .. "input as a pipeline (an index with -i); --arg KEY=VALUE adds args.KEY.",
   args = {"SCRIPT"},
+  takes = ALL,
   options = with(SANDBOX_OPTS, {{long = "arg", short = "a", value = "KEY=VALUE", multi = true,
     doc = "pass args.KEY = VALUE"},
     {long = "settings", short = "s", value = "FILE",
@@ -781,6 +855,10 @@ M.register("stats", {
   summary = "Summary: years, months, top categories and authors, gaps",
   doc = "Gaps: runs of missing digest days, days with unusually few papers, days with several files.\n"
     .. "-f text (default), markdown, jsonl or csv.",
+  takes = ALL,
+  formats = {"text", "markdown", "jsonl", "csv"},
+  templates = false,
+  docs = {limit = "rows of the top tables (as --top)"},
   options = {{long = "top", value = "N", doc = "rows of the top tables (default 10)"},
              {long = "months", value = "N", doc = "the last N months by month (default 24)"}},
   example = "arxivdigest stats -i archive.adx --top 5",
@@ -805,6 +883,7 @@ M.register("similar", {
   doc = "tf-idf cosine over title and abstract. Several ids: their texts together; --text TEXT:\n"
     .. "papers like that text. Arguments that are not ids of the input are paths.",
   args = {"ID"},
+  takes = ALL,
   options = {{long = "text", value = "TEXT", doc = "papers similar to this text"}},
   example = "arxivdigest similar 2005.09623 2011.10043 --limit 5",
   run = function(ctx, pos)
@@ -844,6 +923,19 @@ M.register("similar", {
   end,
 })
 
+-- index build/update -o FILE: a binary index, so never a name that tells
+-- an output format (x.jsonl: 'export --to jsonl' writes that), nor stdout
+local function check_index_output(path, action)
+  if require("arxivdigest.output").std_stream(path) then
+    usage_error(format("'index %s' saves a binary index to a file, not to '%s'", action, path))
+  end
+  local fmt = require("arxivdigest.format").for_path(path)
+  if fmt then
+    usage_error(format("'index %s' saves a binary index, and -o %s names the %s format "
+      .. "(name it .adx; 'arxivdigest export --to %s' writes the papers as %s)", action, path, fmt, fmt, fmt))
+  end
+end
+
 M.register("index", {
   synopsis = "index build|update|info [PATH...]",
   summary = "Build, update or describe a saved index",
@@ -855,6 +947,11 @@ M.register("index", {
     .. "index, build it anew.\n"
     .. "info: describe the index -i FILE.",
   args = {"ACTION"},
+  takes = {"index", "output", "verify", "warnings", "no-progress"},
+  refuse = {format = "an index is saved in its own binary format (export --to FMT writes the papers)",
+            limit = "an index holds every paper of its input"},
+  docs = {index = "update, info: the saved index (*.adx)",
+          output = "build, update: save the index to FILE; info: write its text to FILE"},
   example = "arxivdigest index build examples/data/ -o archive.adx",
   run = function(ctx, pos)
     ctx:need_args(pos, 1)
@@ -864,6 +961,7 @@ M.register("index", {
     if action == "build" then
       if ctx.opts.index then usage_error("'index build' reads digest files, not -i (use 'index update')") end
       local out = ctx.opts.output or "archive.adx"
+      check_index_output(out, "build")
       local idx = ctx:input(paths, true)
       local ok, err = idx:save(out)
       if not ok then error(tostring(err), 0) end
@@ -873,6 +971,7 @@ M.register("index", {
     elseif action == "update" then
       local file = ctx.opts.index
       if not file then usage_error("'index update' needs -i FILE (the saved index to update)") end
+      if ctx.opts.output then check_index_output(ctx.opts.output, "update") end
       local idx = ctx:load_index(file)
       -- none: the files it indexes; with PATHs, those files (the ones still
       -- there) and PATHs, so that adding a folder never drops the others
@@ -913,11 +1012,13 @@ M.register("index", {
       local keys = {}
       for k in pairs(info) do keys[#keys + 1] = k end
       sort(keys)
+      local lines = {}
       for _, k in ipairs(keys) do
         local v = info[k]
         if math.type(v) == "float" then v = format("%.6g", v) end   -- (k1 1.2, not 1.2000000476837)
-        if type(v) ~= "table" then ctx.stdout:write(format("%-12s %s\n", k, tostring(v))) end
+        if type(v) ~= "table" then lines[#lines + 1] = format("%-12s %s\n", k, tostring(v)) end
       end
+      ctx:write_text(concat(lines))   -- stdout, or -o FILE (text)
       return 0
     end
     usage_error(format("unknown index action '%s' (build, update or info)", tostring(action)))
