@@ -869,3 +869,22 @@ describe("options a command does not take (review A10, A12, D21)", function()
     end
   end)
 end)
+
+describe("report and -n (review A2)", function()
+  it("refuses -n, which cut the papers a report counts, and names the script's own settings", function()
+    for _, script in ipairs{"authors", "daily", "weekly"} do
+      local s, out, err = run("report", "examples/reports/" .. script .. ".lua", "-n", "1")
+      assert.equal(2, s, script)
+      assert.equal("", out)
+      assert.truthy(err:find("'report' does not take -n/--limit: it would cut the papers the script counts", 1,
+        true), err)
+      assert.truthy(err:find("--arg limit=N", 1, true), err)
+    end
+    assert.is_nil(select(2, run("report", "--help")):match("\noptions:\n(.-)\n\n"):find("--limit", 1, true))
+    -- the script's own limit lists fewer; the counts stay whole
+    local s, a = run("report", "examples/reports/weekly.lua", "--arg", "top=1")
+    assert.equal(0, s)
+    local _, b = run("report", "examples/reports/weekly.lua")
+    assert.equal(b:match("(%d+) papers"), a:match("(%d+) papers"))
+  end)
+end)

@@ -815,7 +815,11 @@ M.register("report", {
   doc = "SCRIPT is a Lua file returning a pipeline or a function(ad, args); args.source is the\n"
     .. "input as a pipeline (an index with -i); --arg KEY=VALUE adds args.KEY.",
   args = {"SCRIPT"},
-  takes = ALL,
+  -- no -n: a limit on the script's pipeline cuts the papers it counts (an
+  -- author's count, "N papers match"), so the report would be false
+  takes = NO_LIMIT,
+  refuse = {limit = "it would cut the papers the script counts, and its counts would be false; "
+    .. "give the script's own setting if it has one (--arg limit=N, --arg top=N)"},
   options = with(SANDBOX_OPTS, {{long = "arg", short = "a", value = "KEY=VALUE", multi = true,
     doc = "pass args.KEY = VALUE"},
     {long = "settings", short = "s", value = "FILE",
@@ -836,8 +840,6 @@ M.register("report", {
     local script = require "arxivdigest.script"
     local pipe, err = script.report(path, bopts)
     if not pipe then error(tostring(err), 0) end
-    local limit = ctx:int_option("limit")
-    if limit then pipe = pipe:limit(limit) end
     if ctx.opts.format then ctx:output(pipe, nil)   -- -f overrides the report's format
     elseif ctx.opts.output then
       local n, werr = ctx:write_to(ctx.opts.output, pipe)
