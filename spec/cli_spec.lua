@@ -888,3 +888,47 @@ describe("report and -n (review A2)", function()
     assert.equal(b:match("(%d+) papers"), a:match("(%d+) papers"))
   end)
 end)
+
+describe("report -o FILE whose extension names another format (review A5)", function()
+  it("warns on stderr, naming both formats and -f, and writes the script's own output", function()
+    local dir = H_.tmpname()
+    assert(os.execute("mkdir " .. dir))
+    local _, md = run("report", "examples/reports/weekly.lua")
+    for _, name in ipairs{"w.html", "w.bib"} do
+      for _, sb in ipairs{false, true} do
+        local argv = {"report", "examples/reports/weekly.lua", "-o", dir .. "/" .. name}
+        if sb then argv[#argv + 1] = "--sandbox" end
+        local s, out, err = run(table.unpack(argv))
+        assert.equal(0, s, err)
+        assert.equal("", out)
+        local fmt = name == "w.html" and "html" or "bibtex"
+        assert.equal("arxivdigest: warning: -o " .. dir .. "/" .. name .. " names the " .. fmt .. " format, but "
+          .. "examples/reports/weekly.lua writes its own format (a function), which " .. dir .. "/" .. name
+          .. " gets unchanged; -f " .. fmt .. " renders the report's papers in " .. fmt .. " instead\n", err)
+        assert.equal(md, H_.read(dir .. "/" .. name))
+      end
+    end
+    -- no warning for .md (the script's text), with -f, nor where the script names no format
+    local s, _, err = run("report", "examples/reports/weekly.lua", "-o", dir .. "/w.md")
+    assert.equal(0, s)
+    assert.equal("", err)
+    s, _, err = run("report", "examples/reports/weekly.lua", "-o", dir .. "/w.html", "-f", "html")
+    assert.equal(0, s)
+    assert.equal("", err)
+    H_.write(dir .. "/plain.lua", "return function(ad, args) return args.source:limit(2) end\n")
+    H_.write(dir .. "/named.lua", "return function(ad, args) return args.source:limit(2):format('jsonl') end\n")
+    s, _, err = run("report", dir .. "/plain.lua", "-o", dir .. "/p.csv")
+    assert.equal(0, s)
+    assert.equal("", err)
+    assert.matches("^id,version,title", H_.read(dir .. "/p.csv"))
+    -- a format by name that differs from the extension's
+    s, _, err = run("report", dir .. "/named.lua", "-o", dir .. "/n.csv")
+    assert.equal(0, s)
+    assert.truthy(err:find("names the csv format, but " .. dir .. "/named.lua formats its output as jsonl", 1, true),
+      err)
+    assert.matches('^{"id":', H_.read(dir .. "/n.csv"))
+    s, _, err = run("report", dir .. "/named.lua", "-o", dir .. "/n.jsonl")
+    assert.equal("", err)
+    os.execute("rm -rf " .. dir)
+  end)
+end)

@@ -809,6 +809,28 @@ M.register("filter", {
   end,
 })
 
+-- report -o FILE without -f: the script's own format wins over FILE's
+-- extension (the file gets the report as the script writes it). Said on
+-- stderr when the extension names another format: a format by name that
+-- differs, or a function (the script's own text: assumed markdown or text,
+-- so .md and .txt are not warned about). A pipeline with no format takes
+-- FILE's extension's, as before.
+local function report_format_warning(ctx, script, pipe)
+  local named = require("arxivdigest.format").for_path(ctx.opts.output)
+  if not named then return end
+  local okd, desc = pcall(pipe.describe, pipe)
+  if not okd or type(desc) ~= "string" then return end
+  local own = desc:match("\nformat ([^\n]*)$") or desc:match("^format ([^\n]*)$")
+  if not own or own == "(from output)" or own == named then return end
+  local builtin = require("arxivdigest.format").get(own) ~= nil
+  if not builtin and (named == "markdown" or named == "text") then return end
+  local what = builtin and ("formats its output as " .. own)
+    or ("writes its own format (" .. (own:find("[{}]") and "a template" or "a " .. own) .. ")")
+  ctx:warn(format("warning: -o %s names the %s format, but %s %s, which %s gets unchanged; "
+    .. "-f %s renders the report's papers in %s instead", ctx.opts.output, named, script, what,
+    ctx.opts.output, named, named))
+end
+
 M.register("report", {
   synopsis = "report SCRIPT [PATH...]",
   summary = "Run a report script",
@@ -842,6 +864,7 @@ M.register("report", {
     if not pipe then error(tostring(err), 0) end
     if ctx.opts.format then ctx:output(pipe, nil)   -- -f overrides the report's format
     elseif ctx.opts.output then
+      report_format_warning(ctx, path, pipe)
       local n, werr = ctx:write_to(ctx.opts.output, pipe)
       if not n then error(tostring(werr), 0) end
     else
