@@ -668,7 +668,22 @@ M.register("search", {
     if not okq then usage_error("bad query: " .. tostring(tree)) end
     ctx:output_format("text")        -- a bad -o name fails before any work
     local ad = require "arxivdigest"
-    local src = ctx:input({select(2, table.unpack(pos))}, true)
+    local paths = {select(2, table.unpack(pos))}
+    -- `search nerf diffusion`, unquoted: 'diffusion' is taken for a path
+    local function quote_hint()
+      local words = q .. " " .. concat(paths, " ")
+      if words:find("'", 1, true) then return "; a query of several words goes in quotes" end
+      return format("; a query of several words goes in quotes: arxivdigest search '%s'", words)
+    end
+    if #paths > 0 and ctx.opts.index then
+      usage_error(format("'search' reads the index -i %s: give no PATH (or drop -i): %s%s", ctx.opts.index,
+        concat(paths, " "), quote_hint()))
+    end
+    for _, p in ipairs(paths) do
+      local okt, kind = pcall(require("arxivdigest.core").filetype, p)
+      if okt and kind == nil then error(format("%s: No such file or directory%s", p, quote_hint()), 0) end
+    end
+    local src = ctx:input(paths, true)
     local pipe = ad.from(src):query(tree)
     if sortby == "date" then pipe = pipe:sort("date", "desc") end
     if limit == 0 then
@@ -678,7 +693,13 @@ M.register("search", {
     end
     local n = ctx:output(pipe:limit(limit, offset), "text")
     if n == 0 then
-      ctx:warn(format("no paper matches '%s'", q))
+      local all = offset > 0 and pipe:count() or 0
+      if all > 0 then   -- matches, all of them before the offset
+        ctx:warn(format("no paper past --offset %d: %d paper%s match%s '%s'", offset, all,
+          all == 1 and "" or "s", all == 1 and "es" or "", q))
+      else
+        ctx:warn(format("no paper matches '%s'", q))
+      end
       return 1
     end
     return 0
@@ -714,7 +735,15 @@ M.register("show", {
       if found then papers[#papers + 1] = found else missing[#missing + 1] = id end
     end
     if #papers > 0 then ctx:output(ad.from(papers), "text") end
-    for _, id in ipairs(missing) do ctx:warn(format("no paper with id '%s'", id)) end
+    for _, id in ipairs(missing) do
+      if parse_id(id) then ctx:warn(format("no paper with id '%s'", id))
+      else   -- `show nonexist.md`, `show notes.md`: the first argument is an id
+        local fh = io.open(id, "rb")
+        if fh then fh:close() end
+        ctx:warn(format(fh and "'%s' is a file, not a paper id (usage: arxivdigest show ID [ID...] [PATH...])"
+          or "'%s' is neither a paper id nor a readable file", id))
+      end
+    end
     return #missing == 0 and 0 or 1
   end,
 })
