@@ -556,7 +556,8 @@ end
 function Ctx:write_text(text)
   if self.opts.output then
     local output = require "arxivdigest.output"
-    local path, ok, err = self.opts.output, nil, nil
+    local path = self.opts.output
+    local ok, err
     local std = output.std_stream(path)
     if std then
       ok, err = output.write_stream(std == "stdout" and self.stdout or self.stderr, path,
