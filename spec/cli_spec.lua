@@ -769,6 +769,26 @@ describe("-o and the process's own stdout (review A1, A11)", function()
     os.execute("rm -rf " .. sq(dir))
   end)
 
+  it("core.samefile compares device and inode; output.std_stream names the streams", function()
+    local core = require "arxivdigest.core"
+    local output = require "arxivdigest.output"
+    local dir = H_.tmpname()
+    assert(os.execute("mkdir " .. sq(dir) .. " && echo x > " .. sq(dir .. "/a") .. " && ln -s a " .. sq(dir .. "/l")
+      .. " && ln " .. sq(dir .. "/a") .. " " .. sq(dir .. "/h")))
+    local rc, out = H_.sh("lua5.4 -e 'package.cpath = \"build/?.so;\" .. package.cpath; "
+      .. "local c = require \"arxivdigest.core\"; for _, p in ipairs{\"a\", \"l\", \"h\", \"none\"} do "
+      .. "io.stderr:write(tostring(c.samefile(" .. sq(dir):gsub("'", "\"") .. " .. \"/\" .. p, 1)), \" \") end' >> "
+      .. sq(dir .. "/a") .. " 2>&1")
+    assert.equal(0, rc, out)
+    assert.equal("x\ntrue true true false ", H_.read(dir .. "/a"))
+    assert.is_false(core.samefile(dir .. "/none", 1))
+    assert.equal("stdout", output.std_stream("-"))
+    assert.equal("stdout", output.std_stream("/dev/stdout"))
+    assert.equal("stderr", output.std_stream("/dev/fd/2"))
+    assert.is_nil(output.std_stream(dir .. "/a"))
+    os.execute("rm -rf " .. sq(dir))
+  end)
+
   it("gives '-' and /dev/stdout the command's default format, and writes them to its stdout stream", function()
     local s, out, err = run("search", "segmentation", "-n", "1", "-o", "-")
     assert.equal(0, s, err)
