@@ -399,6 +399,21 @@ static int lad_filetype(lua_State *L) {
   return 1;
 }
 
+/* samefile(path, fd) -> whether path (symbolic links followed) names the
+** file open on descriptor fd (same device and inode): -o /dev/stdout, or a
+** path that is the file the shell redirected stdout to, is written through
+** the stream, never opened, truncated or renamed over. false when nothing
+** is at path or fd is not open. */
+static int lad_samefile(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  lua_Integer fd = luaL_checkinteger(L, 2);
+  struct stat a, b;
+  luaL_argcheck(L, fd >= 0 && fd <= 1024, 2, "a file descriptor (0 to 1024)");
+  lua_pushboolean(L, stat(path, &a) == 0 && fstat((int)fd, &b) == 0
+                  && a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+  return 1;
+}
+
 /* linktarget(path) -> the path a write to path reaches (ad_link_target:
 ** the final component's symbolic links followed; path itself when it is
 ** no link or too long). The atomic writer renames over this. */
@@ -494,6 +509,7 @@ static const luaL_Reg lad_funcs[] = {
   {"snippet", lad_snippet},
   {"filetype", lad_filetype},
   {"linktarget", lad_linktarget},
+  {"samefile", lad_samefile},
   {"plain_text", lad_plain_text},
   {"wrap_plain", lad_wrap_plain},
   {"dois", lad_dois},

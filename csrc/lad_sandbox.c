@@ -261,7 +261,7 @@ static int lad_sb_require(lua_State *S) {
   } else if (strcmp(name, "arxivdigest.core") == 0) {
     /* the core without the functions that touch files */
     static const char *const gone[] = {"open", "load", "index", "sandbox", "lock", "list",
-                                        "filetype", NULL};
+                                        "filetype", "samefile", NULL};
     int i;
     lua_pushcfunction(S, luaopen_arxivdigest_core);
     lua_call(S, 0, 1);

@@ -28,8 +28,9 @@ describe("cli", function()
   describe("argument parser", function()
     it("accepts long, short, --x=v and -xv forms anywhere, and --", function()
       local o, pos = cli.parse_args("search",
-        {"q", "--limit", "3", "-o", "out", "--format=csv", "-n5", "--", "-path"}, 1)
+        {"q", "--sort", "date", "-o", "out", "--format=csv", "-n5", "--", "-path"}, 1)
       assert.same({"q", "-path"}, pos)
+      assert.equal("date", o.sort)
       assert.equal("5", o.limit)
       assert.equal("out", o.output)
       assert.equal("csv", o.format)
@@ -747,5 +748,268 @@ describe("filter's order (review B15)", function()
     assert.equal(0, (run("index", "build", dir, "-o", adx)))
     same_both_ways(dir, adx, 10)
     os.remove(adx)
+  end)
+end)
+
+describe("-o and the process's own stdout (review A1, A11)", function()
+  local function sq(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+  local A = "bin/arxivdigest search segmentation -n 1 -f '{id}'"
+
+  it("writes -o /dev/stdout, /dev/fd/1, - and stdout's own file in place, keeping the rest", function()
+    local dir = H_.tmpname()
+    assert(os.execute("mkdir " .. sq(dir)))
+    local _, id = shell("search segmentation -n 1 -f '{id}'")
+    assert.matches("^%d%d%d%d%.%d+\n$", id)
+    for _, o in ipairs{"/dev/stdout", "/dev/fd/1", "/proc/self/fd/1", "-"} do
+      local log = dir .. "/log.txt"
+      assert(os.execute("{ echo HEADER; " .. A .. " -o " .. o .. "; echo FOOTER; } > " .. sq(log)))
+      assert.equal("HEADER\n" .. id .. "FOOTER\n", H_.read(log), o)
+      assert(os.execute("echo HEAD > " .. sq(log) .. "; " .. A .. " -o " .. o .. " >> " .. sq(log)))
+      assert.equal("HEAD\n" .. id, H_.read(log), o)
+    end
+    -- a path that is stdout's own file (same device and inode)
+    local log = dir .. "/same.txt"
+    assert(os.execute("echo HEAD > " .. sq(log) .. "; " .. A .. " -o " .. sq(log) .. " >> " .. sq(log)
+      .. "; echo TAIL >> " .. sq(log)))
+    assert.equal("HEAD\n" .. id .. "TAIL\n", H_.read(log))
+    -- /dev/stderr: the stream of stderr
+    assert(os.execute("{ echo E >&2; " .. A .. " -o /dev/stderr; } 2> " .. sq(dir .. "/err.txt") .. " >/dev/null"))
+    assert.equal("E\n" .. id, H_.read(dir .. "/err.txt"))
+    -- no file named '-', nothing left beside the logs
+    local _, ls = H_.sh("cd " .. sq(dir) .. " && ls -A")
+    assert.equal("err.txt\nlog.txt\nsame.txt\n", ls)
+    os.execute("rm -rf " .. sq(dir))
+  end)
+
+  it("core.samefile compares device and inode; output.std_stream names the streams", function()
+    local core = require "arxivdigest.core"
+    local output = require "arxivdigest.output"
+    local dir = H_.tmpname()
+    assert(os.execute("mkdir " .. sq(dir) .. " && echo x > " .. sq(dir .. "/a") .. " && ln -s a " .. sq(dir .. "/l")
+      .. " && ln " .. sq(dir .. "/a") .. " " .. sq(dir .. "/h")))
+    local rc, out = H_.sh("lua5.4 -e 'package.cpath = \"build/?.so;\" .. package.cpath; "
+      .. "local c = require \"arxivdigest.core\"; for _, p in ipairs{\"a\", \"l\", \"h\", \"none\"} do "
+      .. "io.stderr:write(tostring(c.samefile(" .. sq(dir):gsub("'", "\"") .. " .. \"/\" .. p, 1)), \" \") end' >> "
+      .. sq(dir .. "/a") .. " 2>&1")
+    assert.equal(0, rc, out)
+    assert.equal("x\ntrue true true false ", H_.read(dir .. "/a"))
+    assert.is_false(core.samefile(dir .. "/none", 1))
+    assert.equal("stdout", output.std_stream("-"))
+    assert.equal("stdout", output.std_stream("/dev/stdout"))
+    assert.equal("stderr", output.std_stream("/dev/fd/2"))
+    assert.is_nil(output.std_stream(dir .. "/a"))
+    os.execute("rm -rf " .. sq(dir))
+  end)
+
+  it("gives '-' and /dev/stdout the command's default format, and writes them to its stdout stream", function()
+    local s, out, err = run("search", "segmentation", "-n", "1", "-o", "-")
+    assert.equal(0, s, err)
+    assert.matches("^%[1%] ", out)
+    local s2, out2 = run("search", "segmentation", "-n", "1", "-o", "/dev/stdout", "-f", "{id}")
+    assert.equal(0, s2)
+    assert.matches("^%d%d%d%d%.%d+\n$", out2)
+    local s3, out3 = run("stats", "-o", "-")
+    assert.equal(0, s3)
+    assert.matches("^papers ", out3)
+    local s4, out4 = run("report", "examples/reports/weekly.lua", "-o", "-")
+    assert.equal(0, s4)
+    assert.equal(select(2, run("report", "examples/reports/weekly.lua")), out4)
+  end)
+end)
+
+describe("options a command does not take (review A10, A12, D21)", function()
+  it("are a usage error naming the command and the option", function()
+    local adx = os.tmpname() .. ".adx"
+    assert.equal(0, (run("index", "build", "examples/data", "-o", adx)))
+    local cases = {
+      {{"index", "build", "examples/data", "-f", "jsonl"}, "'index' does not take -f/--format"},
+      {{"index", "build", "examples/data", "-n", "5"}, "'index' does not take -n/--limit"},
+      {{"index", "info", "-i", adx, "-f", "jsonl"}, "'index' does not take -f/--format"},
+      {{"show", "2005.09623", "2011.10043", "-n", "1"}, "'show' does not take -n/--limit"},
+      {{"show", "2005.09623", "--limit=1"}, "'show' does not take -n/--limit"},
+      {{"watch", "run", "w.lua", "-n", "3"}, "'watch' does not take -n/--limit: it takes each watch's limit"},
+      {{"watch", "test", "w.lua", "-i", adx}, "'watch' does not take -i/--index"},
+      {{"watch", "test", "w.lua", "--verify"}, "'watch' does not take --verify"},
+      {{"filter", "examples/filters/code-release.lua", "--max-instructions", "1000"},
+       "option '--max-instructions' is a budget of --sandbox ('filter' got no --sandbox)"},
+      {{"report", "examples/reports/weekly.lua", "--max-memory", "1"},
+       "option '--max-memory' is a budget of --sandbox ('report' got no --sandbox)"},
+      {{"search", "depth", "-i", adx, "-i", adx}, "option -i/--index given twice"},
+      {{"search", "depth", "-n", "1", "--limit", "2"}, "option -n/--limit given twice ('1' and '2')"},
+      {{"stats", "--top", "1", "--top", "2"}, "option --top given twice ('1' and '2')"},
+    }
+    for _, c in ipairs(cases) do
+      local s, out, err = run(table.unpack(c[1]))
+      local what = table.concat(c[1], " ")
+      assert.equal(2, s, what .. ": " .. err)
+      assert.equal("", out, what)
+      assert.truthy(err:find(c[2], 1, true), what .. ": " .. err)
+    end
+    -- what they do take still works; the budgets with --sandbox
+    assert.equal(0, (run("filter", "examples/filters/code-release.lua", "--sandbox", "--max-memory", "64",
+      "-o", "/dev/null")))
+    local s, out = run("index", "info", "-i", adx)
+    assert.equal(0, s)
+    assert.matches("papers%s+210\n", out)
+    assert.equal(0, (run("stats", "-n", "3", "-o", "/dev/null")))
+    os.remove(adx)
+  end)
+
+  it("index build/update refuse an -o that names an output format or stdout", function()
+    local dir = H_.tmpname()
+    assert(os.execute("mkdir " .. dir))
+    for _, name in ipairs{"x.jsonl", "x.csv", "x.md", "x.html"} do
+      local s, _, err = run("index", "build", "examples/data", "-o", dir .. "/" .. name)
+      assert.equal(2, s, name)
+      assert.truthy(err:find("saves a binary index, and -o " .. dir .. "/" .. name .. " names the", 1, true), err)
+    end
+    local s, _, err = run("index", "build", "examples/data", "-o", "-")
+    assert.equal(2, s)
+    assert.equal("arxivdigest: 'index build' saves a binary index to a file, not to '-'\n", err)
+    assert.equal(0, (run("index", "build", "examples/data", "-o", dir .. "/x.adx")))
+    assert.equal(2, (run("index", "update", "-i", dir .. "/x.adx", "-o", dir .. "/y.csv")))
+    local _, ls = H_.sh("ls -A " .. dir)
+    assert.equal("x.adx\n", ls)
+    os.execute("rm -rf " .. dir)
+  end)
+
+  it("--help lists only the options and formats a command takes", function()
+    local function opts_of(cmd)
+      local _, help = run(cmd, "--help")
+      return help:match("\noptions:\n(.-)\n\n")
+    end
+    local idx = opts_of("index")
+    assert.is_nil(idx:find("--format", 1, true))
+    assert.is_nil(idx:find("--limit", 1, true))
+    local w = opts_of("watch")
+    for _, o in ipairs{"--index", "--limit", "--verify", "bibtex", "template"} do
+      assert.is_nil(w:find(o, 1, true), "watch: " .. o)
+    end
+    assert.truthy(w:find("text, markdown, html, jsonl, atom, email", 1, true), w)
+    local st = opts_of("stats")
+    assert.truthy(st:find("output format: text, markdown, jsonl, csv\n", 1, true), st)
+    assert.is_nil(st:find("bibtex", 1, true))
+    assert.is_nil(opts_of("show"):find("--limit", 1, true))
+    local se = opts_of("search")
+    for _, o in ipairs{"--index", "--limit", "--verify", "--output", "bibtex", "template"} do
+      assert.truthy(se:find(o, 1, true), "search: " .. o)
+    end
+    for _, cmd in ipairs{"search", "show", "export", "filter", "report", "stats", "similar", "index", "watch"} do
+      for line in opts_of(cmd):gmatch("[^\n]+") do
+        if line:find("%-%-format") then assert.is_true(#line <= 100, line) end
+      end
+    end
+  end)
+end)
+
+describe("report and -n (review A2)", function()
+  it("refuses -n, which cut the papers a report counts, and names the script's own settings", function()
+    for _, script in ipairs{"authors", "daily", "weekly"} do
+      local s, out, err = run("report", "examples/reports/" .. script .. ".lua", "-n", "1")
+      assert.equal(2, s, script)
+      assert.equal("", out)
+      assert.truthy(err:find("'report' does not take -n/--limit: it would cut the papers the script counts", 1,
+        true), err)
+      assert.truthy(err:find("--arg limit=N", 1, true), err)
+    end
+    assert.is_nil(select(2, run("report", "--help")):match("\noptions:\n(.-)\n\n"):find("--limit", 1, true))
+    -- the script's own limit lists fewer; the counts stay whole
+    local s, a = run("report", "examples/reports/weekly.lua", "--arg", "top=1")
+    assert.equal(0, s)
+    local _, b = run("report", "examples/reports/weekly.lua")
+    assert.equal(b:match("(%d+) papers"), a:match("(%d+) papers"))
+  end)
+end)
+
+describe("report -o FILE whose extension names another format (review A5)", function()
+  it("warns on stderr, naming both formats and -f, and writes the script's own output", function()
+    local dir = H_.tmpname()
+    assert(os.execute("mkdir " .. dir))
+    local _, md = run("report", "examples/reports/weekly.lua")
+    for _, name in ipairs{"w.html", "w.bib"} do
+      for _, sb in ipairs{false, true} do
+        local argv = {"report", "examples/reports/weekly.lua", "-o", dir .. "/" .. name}
+        if sb then argv[#argv + 1] = "--sandbox" end
+        local s, out, err = run(table.unpack(argv))
+        assert.equal(0, s, err)
+        assert.equal("", out)
+        local fmt = name == "w.html" and "html" or "bibtex"
+        assert.equal("arxivdigest: warning: -o " .. dir .. "/" .. name .. " names the " .. fmt .. " format, but "
+          .. "examples/reports/weekly.lua writes its own format (a function), which " .. dir .. "/" .. name
+          .. " gets unchanged; -f " .. fmt .. " renders the report's papers in " .. fmt .. " instead\n", err)
+        assert.equal(md, H_.read(dir .. "/" .. name))
+      end
+    end
+    -- no warning for .md (the script's text), with -f, nor where the script names no format
+    local s, _, err = run("report", "examples/reports/weekly.lua", "-o", dir .. "/w.md")
+    assert.equal(0, s)
+    assert.equal("", err)
+    s, _, err = run("report", "examples/reports/weekly.lua", "-o", dir .. "/w.html", "-f", "html")
+    assert.equal(0, s)
+    assert.equal("", err)
+    H_.write(dir .. "/plain.lua", "return function(ad, args) return args.source:limit(2) end\n")
+    H_.write(dir .. "/named.lua", "return function(ad, args) return args.source:limit(2):format('jsonl') end\n")
+    s, _, err = run("report", dir .. "/plain.lua", "-o", dir .. "/p.csv")
+    assert.equal(0, s)
+    assert.equal("", err)
+    assert.matches("^id,version,title", H_.read(dir .. "/p.csv"))
+    -- a format by name that differs from the extension's
+    s, _, err = run("report", dir .. "/named.lua", "-o", dir .. "/n.csv")
+    assert.equal(0, s)
+    assert.truthy(err:find("names the csv format, but " .. dir .. "/named.lua formats its output as jsonl", 1, true),
+      err)
+    assert.matches('^{"id":', H_.read(dir .. "/n.csv"))
+    s, _, err = run("report", dir .. "/named.lua", "-o", dir .. "/n.jsonl")
+    assert.equal(0, s)
+    assert.equal("", err)
+    os.execute("rm -rf " .. dir)
+  end)
+end)
+
+describe("messages for a path, an id or an offset mistaken (review B15, B16)", function()
+  it("hints to quote a query of several words", function()
+    local s, _, err = run("search", "segmentation", "diffusion")
+    assert.equal(1, s)
+    assert.equal("arxivdigest: diffusion: No such file or directory; a query of several words goes in quotes: "
+      .. "arxivdigest search 'segmentation diffusion'\n", err)
+    local adx = os.tmpname() .. ".adx"
+    assert.equal(0, (run("index", "build", "examples/data", "-o", adx)))
+    s, _, err = run("search", "segmentation", "diffusion", "-i", adx)
+    assert.equal(2, s)
+    assert.truthy(err:find("give no PATH (or drop -i): diffusion; a query of several words goes in quotes: "
+      .. "arxivdigest search 'segmentation diffusion'\n", 1, true), err)
+    os.remove(adx)
+    -- a real path still works
+    local s2, out = run("search", "segmentation", "examples/data", "-n", "1", "-f", "{id}")
+    assert.equal(0, s2)
+    assert.matches("^%d+%.%d+\n$", out)
+  end)
+
+  it("says none is past the offset and how many match", function()
+    local _, all = run("search", "segmentation", "-n", "1000", "-f", "{id}")
+    local n = select(2, all:gsub("\n", ""))
+    assert.is_true(n > 1)
+    local s, _, err = run("search", "segmentation", "--offset", "1000", "-f", "{id}")
+    assert.equal(1, s)
+    assert.equal(string.format("arxivdigest: no paper past --offset 1000: %d papers match 'segmentation'\n", n), err)
+    local s2, _, err2 = run("search", "zzzyyyxxx", "--offset", "3")
+    assert.equal(1, s2)
+    assert.equal("arxivdigest: no paper matches 'zzzyyyxxx'\n", err2)
+  end)
+
+  it("show: a name that is neither a paper id nor a readable file says so", function()
+    local s, out, err = run("show", "nonexist.md")
+    assert.equal(1, s)
+    assert.equal("", out)
+    assert.equal("arxivdigest: 'nonexist.md' is neither a paper id nor a readable file\n", err)
+    s, out, err = run("show", "README.md")
+    assert.equal(1, s)
+    assert.equal("", out)
+    assert.equal("arxivdigest: 'README.md' is a file, not a paper id (usage: arxivdigest show ID [ID...] [PATH...])\n",
+      err)
+    s, out, err = run("show", "9999.99999")
+    assert.equal(1, s)
+    assert.equal("", out)
+    assert.equal("arxivdigest: no paper with id '9999.99999'\n", err)
   end)
 end)

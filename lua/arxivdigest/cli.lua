@@ -31,9 +31,21 @@ UsageError.__tostring = function(e) return e.msg end
 local function usage_error(msg) error(setmetatable({msg = msg}, UsageError), 0) end
 M.usage_error = usage_error
 
-local function format_doc()
-  local ok, fm = pcall(require, "arxivdigest.format")
-  local names = ok and concat(fm.names(), ", ") or "text, markdown, ..."
+-- the -f line of a command's help: its own formats (spec.formats, and
+-- spec.templates == false when it takes no "{id} {title}" template), else
+-- every format
+local function format_doc(c)
+  local names
+  if c and c.formats then names = concat(c.formats, ", ")
+  else
+    local ok, fm = pcall(require, "arxivdigest.format")
+    names = ok and concat(fm.names(), ", ") or "text, markdown, ..."
+  end
+  if c and c.templates == false then
+    local line = "output format: " .. names .. " (default: from -o's name, else text)"
+    if #line <= 68 then return line end
+    return "output format: " .. names .. "\n" .. (" "):rep(31) .. "(default: from -o's name, else text)"
+  end
   return "output format: " .. names .. ",\n" .. (" "):rep(31) .. "or a template \"{id} {title}\" "
     .. "(default: from -o's name, else text)"
 end
@@ -42,7 +54,7 @@ local COMMON = {
   {long = "help", short = "h", doc = "show this help"},
   {long = "index", short = "i", value = "FILE", doc = "read a saved index (*.adx) instead of digest files"},
   {long = "output", short = "o", value = "FILE",
-   doc = "write to FILE, not stdout (atomically; /dev/null, a FIFO: in place)"},
+   doc = "write to FILE (- is stdout; atomically; /dev/null, a FIFO: in place)"},
   {long = "format", short = "f", value = "FMT", doc = format_doc},
   {long = "limit", short = "n", value = "N", doc = "at most N papers"},
   {long = "verify", doc = "with -i: check every checksum of the index before any work"},
@@ -71,11 +83,39 @@ local function load_external()
   end
 end
 
+-- The common options a command takes: spec.takes, a list of COMMON's long
+-- names (--help is always taken); none given: every one of them (a command
+-- registered before the list existed). The others are refused by the
+-- parser, and --help leaves them out.
+local function takes(cmd, long)
+  if long == "help" or not cmd then return true end
+  local t = M.commands[cmd].takes
+  if not t then return true end
+  for _, name in ipairs(t) do if name == long then return true end end
+  return false
+end
+M.takes = takes
+
 local function all_options(cmd)
   local opts = {}
-  for _, o in ipairs(COMMON) do opts[#opts + 1] = o end
-  for _, o in ipairs(cmd and M.commands[cmd].options or {}) do opts[#opts + 1] = o end
+  local c = cmd and M.commands[cmd]
+  for _, o in ipairs(COMMON) do
+    if takes(cmd, o.long) then
+      local doc = c and c.docs and c.docs[o.long]
+      if o.long == "format" then doc = doc or function() return format_doc(c) end end
+      if doc then o = setmetatable({doc = doc}, {__index = o}) end
+      opts[#opts + 1] = o
+    end
+  end
+  for _, o in ipairs(c and c.options or {}) do opts[#opts + 1] = o end
   return opts
+end
+
+-- the common options a command does not take (refused with a usage error)
+local function refused_options(cmd)
+  local out = {}
+  for _, o in ipairs(COMMON) do if not takes(cmd, o.long) then out[#out + 1] = o end end
+  return out
 end
 
 --- Parses argv for a command: returns options table and positional list.
@@ -87,16 +127,33 @@ local function parse_args(cmd, argv, first)
     by_long[s.long] = s
     if s.short then by_short[s.short] = s end
   end
+  -- a common option this command does not take: known, but refused
+  local not_taken_long, not_taken_short = {}, {}
+  for _, s in ipairs(refused_options(cmd)) do
+    not_taken_long[s.long] = s
+    if s.short then not_taken_short[s.short] = s end
+  end
   local opts, pos = {}, {}
   local i = first
   local where = cmd and ("'" .. cmd .. "'") or "arxivdigest"
   local see = cmd and ("arxivdigest " .. cmd .. " --help") or "arxivdigest --help"
+  local function name_of(spec)
+    return (spec.short and ("-" .. spec.short .. "/") or "") .. "--" .. spec.long
+  end
+  local function refuse(spec)
+    local why = M.commands[cmd].refuse and M.commands[cmd].refuse[spec.long]
+    usage_error(format("%s does not take %s%s (see %s)", where, name_of(spec), why and (": " .. why) or "", see))
+  end
   local function set(spec, value)
     local key = spec.long
     if spec.multi then
       opts[key] = opts[key] or {}
       opts[key][#opts[key] + 1] = value
     else
+      if spec.value and opts[key] ~= nil then
+        usage_error(format("option %s given twice ('%s' and '%s'): give it once", name_of(spec),
+          tostring(opts[key]), tostring(value)))
+      end
       opts[key] = value
     end
   end
@@ -109,6 +166,7 @@ local function parse_args(cmd, argv, first)
       local name, value = a:match("^%-%-([^=]+)=(.*)$")
       name = name or a:sub(3)
       local spec = by_long[name]
+      if not spec and not_taken_long[name] then refuse(not_taken_long[name]) end
       if not spec then usage_error(format("unknown option '--%s' for %s (see %s)", name, where, see)) end
       if spec.value then
         if value == nil then
@@ -124,6 +182,7 @@ local function parse_args(cmd, argv, first)
     elseif a:sub(1, 1) == "-" and #a > 1 then
       local letter = a:sub(2, 2)
       local spec = by_short[letter]
+      if not spec and not_taken_short[letter] then refuse(not_taken_short[letter]) end
       if not spec then
         -- "-survey gan", "-ti:nerf": a query that starts with a negation
         local hint = (#a > 2 and (a:find("[%s:\"]") or not by_short[a:sub(3, 3)]))
@@ -446,7 +505,8 @@ function Ctx:output_format(default)
   if self.opts.output then
     local name = fm.for_path(self.opts.output)
     if name then return name end
-    -- /dev/null, a FIFO: no name to tell by, the command's default
+    -- /dev/null, a FIFO, -o - or /dev/stdout: no name to tell by, the
+    -- command's default
     if require("arxivdigest.output").in_place(self.opts.output) then return default end
     usage_error(format("cannot tell the format of '%s' from its name: give -f FORMAT (%s)",
       self.opts.output, concat(fm.names(), ", ")))
@@ -479,8 +539,15 @@ end
 --- Writes a pipeline to path as -o does (arxivdigest.output.write: a file
 --- atomically; a named pipe or a character device such as /dev/null in
 --- place): the number of papers, or nil, "path: reason".
-function Ctx.write_to(_, path, pipe)
-  return require("arxivdigest.output").write(path, function(write)
+function Ctx:write_to(path, pipe)
+  local output = require "arxivdigest.output"
+  local std = output.std_stream(path)
+  if std then   -- -o -, /dev/stdout, stdout's own file: the stream, in place
+    return output.write_stream(std == "stdout" and self.stdout or self.stderr, path, function(write)
+      return pipe:write(write, path ~= "-" and require("arxivdigest.format").for_path(path) and path or nil)
+    end)
+  end
+  return output.write(path, function(write)
     return pipe:write(write, path)
   end)
 end
@@ -488,7 +555,16 @@ end
 --- Writes text to -o FILE (as write_to does) or stdout.
 function Ctx:write_text(text)
   if self.opts.output then
-    local ok, err = require("arxivdigest.output").write(self.opts.output, function(write) write(text) end)
+    local output = require "arxivdigest.output"
+    local path = self.opts.output
+    local ok, err
+    local std = output.std_stream(path)
+    if std then
+      ok, err = output.write_stream(std == "stdout" and self.stdout or self.stderr, path,
+        function(write) write(text) end)
+    else
+      ok, err = output.write(path, function(write) write(text) end)
+    end
     if not ok then error(tostring(err), 0) end
   else
     self.stdout:write(text)
@@ -538,6 +614,11 @@ end
 function Ctx:budget_opts()
   local o = self.opts
   local t = {sandbox = o.sandbox and true or false}
+  for _, name in ipairs{"max-instructions", "max-memory"} do
+    if o[name] and not o.sandbox then
+      usage_error(format("option '--%s' is a budget of --sandbox ('%s' got no --sandbox)", name, self.cmd))
+    end
+  end
   if o["max-instructions"] then
     local n = tonumber(o["max-instructions"])
     if not n or n <= 0 then usage_error("option '--max-instructions' needs a positive number") end
@@ -572,6 +653,10 @@ local SANDBOX_OPTS = {
   {long = "max-memory", value = "MB", doc = "sandbox memory budget in MiB (default 512)"},
 }
 
+-- the common options of the commands that read papers and write a list
+local ALL = {"index", "output", "format", "limit", "verify", "warnings", "no-progress"}
+local NO_LIMIT = {"index", "output", "format", "verify", "warnings", "no-progress"}
+
 local function with(list, extra)
   local out = {}
   for _, o in ipairs(list) do out[#out + 1] = o end
@@ -602,6 +687,7 @@ M.register("search", {
   doc = "QUERY is the query language: terms, \"phrases\", AND OR NOT -x, fields ti: abs: au: co:,\n"
     .. "cat: primary: id: date:2020-05 year:2019 has:code v:2+. Exit status 1 when nothing matches.",
   args = {"QUERY"},
+  takes = ALL,
   options = {{long = "sort", value = "score|date", doc = "order of the results (default score)"},
              {long = "offset", value = "N", doc = "skip the first N results"}},
   example = "arxivdigest search 'segmentation -survey cat:cs.CV' --limit 5",
@@ -618,7 +704,22 @@ M.register("search", {
     if not okq then usage_error("bad query: " .. tostring(tree)) end
     ctx:output_format("text")        -- a bad -o name fails before any work
     local ad = require "arxivdigest"
-    local src = ctx:input({select(2, table.unpack(pos))}, true)
+    local paths = {select(2, table.unpack(pos))}
+    -- `search nerf diffusion`, unquoted: 'diffusion' is taken for a path
+    local function quote_hint()
+      local words = q .. " " .. concat(paths, " ")
+      if words:find("'", 1, true) then return "; a query of several words goes in quotes" end
+      return format("; a query of several words goes in quotes: arxivdigest search '%s'", words)
+    end
+    if #paths > 0 and ctx.opts.index then
+      usage_error(format("'search' reads the index -i %s: give no PATH (or drop -i): %s%s", ctx.opts.index,
+        concat(paths, " "), quote_hint()))
+    end
+    for _, p in ipairs(paths) do
+      local okt, kind = pcall(require("arxivdigest.core").filetype, p)
+      if okt and kind == nil then error(format("%s: No such file or directory%s", p, quote_hint()), 0) end
+    end
+    local src = ctx:input(paths, true)
     local pipe = ad.from(src):query(tree)
     if sortby == "date" then pipe = pipe:sort("date", "desc") end
     if limit == 0 then
@@ -628,7 +729,13 @@ M.register("search", {
     end
     local n = ctx:output(pipe:limit(limit, offset), "text")
     if n == 0 then
-      ctx:warn(format("no paper matches '%s'", q))
+      local all = offset > 0 and pipe:count() or 0
+      if all > 0 then   -- matches, all of them before the offset
+        ctx:warn(format("no paper past --offset %d: %d paper%s match%s '%s'", offset, all,
+          all == 1 and "" or "s", all == 1 and "es" or "", q))
+      else
+        ctx:warn(format("no paper matches '%s'", q))
+      end
       return 1
     end
     return 0
@@ -641,6 +748,8 @@ M.register("show", {
   doc = "The ids come first (an argument that is an arXiv id and not a file), then the paths.\n"
     .. "Exit status 1 when one of them is not there.",
   args = {"ID"},
+  takes = NO_LIMIT,
+  refuse = {limit = "it shows every paper asked for"},
   example = "arxivdigest show 2005.09623 2011.10043",
   run = function(ctx, pos)
     ctx:need_args(pos, 1)
@@ -662,7 +771,15 @@ M.register("show", {
       if found then papers[#papers + 1] = found else missing[#missing + 1] = id end
     end
     if #papers > 0 then ctx:output(ad.from(papers), "text") end
-    for _, id in ipairs(missing) do ctx:warn(format("no paper with id '%s'", id)) end
+    for _, id in ipairs(missing) do
+      if parse_id(id) then ctx:warn(format("no paper with id '%s'", id))
+      else   -- `show nonexist.md`, `show notes.md`: the first argument is an id
+        local fh = io.open(id, "rb")
+        if fh then fh:close() end
+        ctx:warn(format(fh and "'%s' is a file, not a paper id (usage: arxivdigest show ID [ID...] [PATH...])"
+          or "'%s' is neither a paper id nor a readable file", id))
+      end
+    end
     return #missing == 0 and 0 or 1
   end,
 })
@@ -672,6 +789,7 @@ M.register("export", {
   summary = "Every record of the input in one format",
   doc = "The format: --to (or -f), else the extension of -o FILE (.jsonl, .csv, .bib, .html, .atom, .md, .txt).\n"
     .. "The papers come newest first (digest day, then arXiv id), from a folder or an index alike.",
+  takes = ALL,
   options = {{long = "to", short = "t", value = "FORMAT", doc = "output format (or -f FORMAT; one of them)"}},
   example = "arxivdigest export --to jsonl examples/data/ -o all.jsonl",
   run = function(ctx, pos)
@@ -706,6 +824,7 @@ M.register("filter", {
   doc = "SCRIPT is a Lua file returning a filter (arxivdigest.filter) or a function(paper).\n"
     .. "The papers kept come newest first (digest day, then arXiv id), from a folder or an index alike.",
   args = {"SCRIPT"},
+  takes = ALL,
   options = with(SANDBOX_OPTS, {{long = "explain", doc = "print why each kept paper matched (on stderr)"},
     {long = "arg", short = "a", value = "KEY=VALUE", multi = true, doc = "pass KEY = VALUE to the script (as ...)"},
     {long = "settings", short = "s", value = "FILE",
@@ -742,12 +861,39 @@ M.register("filter", {
   end,
 })
 
+-- report -o FILE without -f: the script's own format wins over FILE's
+-- extension (the file gets the report as the script writes it). Said on
+-- stderr when the extension names another format: a format by name that
+-- differs, or a function (the script's own text: assumed markdown or text,
+-- so .md and .txt are not warned about). A pipeline with no format takes
+-- FILE's extension's, as before.
+local function report_format_warning(ctx, script, pipe)
+  local named = require("arxivdigest.format").for_path(ctx.opts.output)
+  if not named then return end
+  local okd, desc = pcall(pipe.describe, pipe)
+  if not okd or type(desc) ~= "string" then return end
+  local own = desc:match("\nformat ([^\n]*)$") or desc:match("^format ([^\n]*)$")
+  if not own or own == "(from output)" or own == named then return end
+  local builtin = require("arxivdigest.format").get(own) ~= nil
+  if not builtin and (named == "markdown" or named == "text") then return end
+  local what = builtin and ("formats its output as " .. own)
+    or ("writes its own format (" .. (own:find("[{}]") and "a template" or "a " .. own) .. ")")
+  ctx:warn(format("warning: -o %s names the %s format, but %s %s, which %s gets unchanged; "
+    .. "-f %s renders the report's papers in %s instead", ctx.opts.output, named, script, what,
+    ctx.opts.output, named, named))
+end
+
 M.register("report", {
   synopsis = "report SCRIPT [PATH...]",
   summary = "Run a report script",
   doc = "SCRIPT is a Lua file returning a pipeline or a function(ad, args); args.source is the\n"
     .. "input as a pipeline (an index with -i); --arg KEY=VALUE adds args.KEY.",
   args = {"SCRIPT"},
+  -- no -n: a limit on the script's pipeline cuts the papers it counts (an
+  -- author's count, "N papers match"), so the report would be false
+  takes = NO_LIMIT,
+  refuse = {limit = "it would cut the papers the script counts, and its counts would be false; "
+    .. "give the script's own setting if it has one (--arg limit=N, --arg top=N)"},
   options = with(SANDBOX_OPTS, {{long = "arg", short = "a", value = "KEY=VALUE", multi = true,
     doc = "pass args.KEY = VALUE"},
     {long = "settings", short = "s", value = "FILE",
@@ -768,10 +914,9 @@ M.register("report", {
     local script = require "arxivdigest.script"
     local pipe, err = script.report(path, bopts)
     if not pipe then error(tostring(err), 0) end
-    local limit = ctx:int_option("limit")
-    if limit then pipe = pipe:limit(limit) end
     if ctx.opts.format then ctx:output(pipe, nil)   -- -f overrides the report's format
     elseif ctx.opts.output then
+      report_format_warning(ctx, path, pipe)
       local n, werr = ctx:write_to(ctx.opts.output, pipe)
       if not n then error(tostring(werr), 0) end
     else
@@ -787,6 +932,10 @@ M.register("stats", {
   summary = "Summary: years, months, top categories and authors, gaps",
   doc = "Gaps: runs of missing digest days, days with unusually few papers, days with several files.\n"
     .. "-f text (default), markdown, jsonl or csv.",
+  takes = ALL,
+  formats = {"text", "markdown", "jsonl", "csv"},
+  templates = false,
+  docs = {limit = "rows of the top tables (as --top)"},
   options = {{long = "top", value = "N", doc = "rows of the top tables (default 10)"},
              {long = "months", value = "N", doc = "the last N months by month (default 24)"}},
   example = "arxivdigest stats -i archive.adx --top 5",
@@ -811,6 +960,7 @@ M.register("similar", {
   doc = "tf-idf cosine over title and abstract. Several ids: their texts together; --text TEXT\n"
     .. "(instead of ids; not with them): papers like that text. Arguments that are not ids are paths.",
   args = {"ID"},
+  takes = ALL,
   options = {{long = "text", value = "TEXT", doc = "papers similar to this text"}},
   example = "arxivdigest similar 2005.09623 2011.10043 --limit 5",
   run = function(ctx, pos)
@@ -865,6 +1015,19 @@ M.register("similar", {
   end,
 })
 
+-- index build/update -o FILE: a binary index, so never a name that tells
+-- an output format (x.jsonl: 'export --to jsonl' writes that), nor stdout
+local function check_index_output(path, action)
+  if require("arxivdigest.output").std_stream(path) then
+    usage_error(format("'index %s' saves a binary index to a file, not to '%s'", action, path))
+  end
+  local fmt = require("arxivdigest.format").for_path(path)
+  if fmt then
+    usage_error(format("'index %s' saves a binary index, and -o %s names the %s format "
+      .. "(name it .adx; 'arxivdigest export --to %s' writes the papers as %s)", action, path, fmt, fmt, fmt))
+  end
+end
+
 M.register("index", {
   synopsis = "index build|update|info [PATH...]",
   summary = "Build, update or describe a saved index",
@@ -876,6 +1039,11 @@ M.register("index", {
     .. "index, build it anew.\n"
     .. "info: describe the index -i FILE.",
   args = {"ACTION"},
+  takes = {"index", "output", "verify", "warnings", "no-progress"},
+  refuse = {format = "an index is saved in its own binary format (export --to FMT writes the papers)",
+            limit = "an index holds every paper of its input"},
+  docs = {index = "update, info: the saved index (*.adx)",
+          output = "build, update: save the index to FILE; info: write its text to FILE"},
   example = "arxivdigest index build examples/data/ -o archive.adx",
   run = function(ctx, pos)
     ctx:need_args(pos, 1)
@@ -885,6 +1053,7 @@ M.register("index", {
     if action == "build" then
       if ctx.opts.index then usage_error("'index build' reads digest files, not -i (use 'index update')") end
       local out = ctx.opts.output or "archive.adx"
+      check_index_output(out, "build")
       local idx = ctx:input(paths, true)
       local ok, err = idx:save(out)
       if not ok then error(tostring(err), 0) end
@@ -894,6 +1063,7 @@ M.register("index", {
     elseif action == "update" then
       local file = ctx.opts.index
       if not file then usage_error("'index update' needs -i FILE (the saved index to update)") end
+      if ctx.opts.output then check_index_output(ctx.opts.output, "update") end
       local idx = ctx:load_index(file)
       -- none: the files it indexes; with PATHs, those files (the ones still
       -- there) and PATHs, so that adding a folder never drops the others
@@ -934,11 +1104,13 @@ M.register("index", {
       local keys = {}
       for k in pairs(info) do keys[#keys + 1] = k end
       sort(keys)
+      local lines = {}
       for _, k in ipairs(keys) do
         local v = info[k]
         if math.type(v) == "float" then v = format("%.6g", v) end   -- (k1 1.2, not 1.2000000476837)
-        if type(v) ~= "table" then ctx.stdout:write(format("%-12s %s\n", k, tostring(v))) end
+        if type(v) ~= "table" then lines[#lines + 1] = format("%-12s %s\n", k, tostring(v)) end
       end
+      ctx:write_text(concat(lines))   -- stdout, or -o FILE (text)
       return 0
     end
     usage_error(format("unknown index action '%s' (build, update or info)", tostring(action)))

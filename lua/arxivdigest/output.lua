@@ -18,7 +18,9 @@
 -- there (/dev/null, a FIFO made with mkfifo, a terminal) is opened and
 -- written in place: never renamed over, never removed, nothing made beside
 -- it. A directory, a block device (a disk) and a socket are refused as
--- output.atomic refuses them.
+-- output.atomic refuses them. "-" and a path that names the process's own
+-- stdout or stderr (M.std_stream: /dev/stdout, or the very file the shell
+-- redirected stdout to) are written through that stream.
 
 local io, os, string, math = io, os, string, math
 local type, error, pcall, tostring, setmetatable, getmetatable =
@@ -104,6 +106,8 @@ function M.write(path, fn)
   if type(path) ~= "string" or path == "" then
     error("bad argument #1 to 'write' (path expected, got " .. type(path) .. ")", 2)
   end
+  local std = M.std_stream(path)
+  if std then return M.write_stream(std == "stdout" and io.stdout or io.stderr, path, fn) end
   local kind = require("arxivdigest.core").filetype(path)
   if not IN_PLACE[kind] then return M.atomic(path, fn) end
   -- (a FIFO: the open waits for a reader, as a shell's `> fifo` does)
@@ -125,9 +129,60 @@ function M.write(path, fn)
   return res
 end
 
+-- names of the process's own standard streams (when the core cannot tell
+-- by device and inode)
+local STD_NAMES = {
+  ["/dev/stdout"] = "stdout", ["/dev/fd/1"] = "stdout", ["/proc/self/fd/1"] = "stdout",
+  ["/dev/stderr"] = "stderr", ["/dev/fd/2"] = "stderr", ["/proc/self/fd/2"] = "stderr",
+}
+
+--- "stdout" or "stderr" when path names the process's own standard output
+-- or error: "-" (stdout), /dev/stdout, /dev/fd/1, /proc/self/fd/1 (and the
+-- same for 2), or any regular file that is the one open on descriptor 1 or
+-- 2 (same device and inode: the file the shell redirected it to). Such a
+-- path is written through the stream, never opened, truncated or renamed
+-- over: `{ echo A; arxivdigest ... -o /dev/stdout; echo B; } > log` keeps
+-- A and B, and `>> log` keeps what log held. nil for any other path.
+function M.std_stream(path)
+  if path == "-" then return "stdout" end
+  if STD_NAMES[path] then return STD_NAMES[path] end
+  -- by device and inode, for a regular file only (what open, truncate or
+  -- rename would damage; a device or a pipe behind stdout is written in
+  -- place by opening it anyway)
+  local ok, core = pcall(require, "arxivdigest.core")
+  if ok and type(core) == "table" and core.samefile and core.filetype(path) == "file" then
+    if core.samefile(path, 1) then return "stdout" end
+    if core.samefile(path, 2) then return "stderr" end
+  end
+  return nil
+end
+
+--- Runs fn(write) writing to stream (io.stdout, or any object with a write
+-- method) in place, then flushes it: what output.write does for
+-- M.std_stream's paths. Returns what fn returns (nil becomes true), or
+-- nil, "path: reason".
+function M.write_stream(stream, path, fn)
+  local function write(s)
+    local ok, werr = stream:write(s)
+    if not ok then error(setmetatable({msg = path .. ": " .. tostring(werr)}, IOError), 0) end
+  end
+  local ok, res = pcall(fn, write)
+  if not ok then
+    if getmetatable(res) == IOError then return nil, res.msg end
+    error(res, 0)
+  end
+  if stream.flush then
+    local fok, ferr = stream:flush()
+    if not fok then return nil, path .. ": " .. tostring(ferr) end
+  end
+  if res == nil then return true end
+  return res
+end
+
 --- Whether output.write writes path in place (an existing named pipe or
 -- character device): no name to tell a format by, no rename.
 function M.in_place(path)
+  if M.std_stream(path) then return true end
   return IN_PLACE[require("arxivdigest.core").filetype(path)] == true
 end
 

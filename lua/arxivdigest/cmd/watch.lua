@@ -142,6 +142,12 @@ return {
     .. "reset: forget what a watch (--watch) or every watch delivered; its next run starts over\n"
     .. "(the newest digest day, or --since DAY). Exit status 1 when a watch or an output failed.",
   args = {"ACTION", "FILE"},
+  -- the common options it takes (arxivdigest.cli refuses the others)
+  takes = {"output", "format", "warnings", "no-progress"},
+  refuse = {index = "it reads the archive and the index its watch file names",
+            limit = "it takes each watch's limit from its watch file"},
+  formats = {"text", "markdown", "html", "jsonl", "atom", "email"},
+  templates = false,
   options = {
     {long = "watch", short = "w", value = "NAME", doc = "only this watch (run, test, reset)"},
     {long = "since", value = "DAY", doc = "reset: the next run delivers the papers first seen since DAY"},
