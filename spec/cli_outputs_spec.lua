@@ -73,6 +73,17 @@ describe("cli feeds", function()
     assert.equal(c, (feed("filter", "examples/filters/segmentation.lua", "-f", "atom", "--arg", "x=1")))
   end)
 
+  it("report -f atom: one feed id per script and --settings", function()
+    local S = {"--settings", "examples/reports/interests.lua"}
+    local a, ta = feed("report", "examples/reports/weekly.lua", "-f", "atom")
+    local b = feed("report", "examples/reports/daily.lua", "-f", "atom", table.unpack(S))
+    local c = feed("report", "examples/reports/weekly.lua", "-f", "atom", table.unpack(S))
+    assert.are_not.equal(a, b)
+    assert.are_not.equal(a, c)
+    assert.equal("arXiv report: examples/reports/weekly.lua", ta)
+    assert.equal(a, (feed("report", "examples/reports/weekly.lua", "-f", "atom")))
+  end)
+
   it("similar: one feed id per seed, titled as README says", function()
     local a, ta = feed("similar", "1910.11126", "-f", "atom")
     local b, tb = feed("similar", "2005.05839", "-f", "atom")

@@ -914,7 +914,8 @@ M.register("report", {
     local script = require "arxivdigest.script"
     local pipe, err = script.report(path, bopts)
     if not pipe then error(tostring(err), 0) end
-    if ctx.opts.format then ctx:output(pipe, nil)   -- -f overrides the report's format
+    if ctx.opts.format then                        -- -f overrides the report's format
+      ctx:output(pipe, nil, {about = ctx:script_about(path)})
     elseif ctx.opts.output then
       report_format_warning(ctx, path, pipe)
       local n, werr = ctx:write_to(ctx.opts.output, pipe)
