@@ -309,29 +309,35 @@ static int lad_qterm(lua_State *L) {
   return 3;
 }
 
-/* json_string(s) -> s as a JSON string, quotes included (ad_json_quote:
-** UTF-8 repaired, controls, "</", U+2028/9, bidi and C1 controls escaped) */
-static int lad_json_string(lua_State *L) {
+/* Pushes f(s, n, flag, out) for the string at index 1: a one-pass text
+** rule of the core writing at most factor n + 2 bytes (name: for the
+** error of a string too long) */
+static int lad_textpass(lua_State *L, size_t factor, int flag, const char *name,
+                        size_t (*f)(const char *, size_t, int, char *)) {
   size_t n;
   const char *s = luaL_checklstring(L, 1, &n);
   luaL_Buffer b;
   char *out;
-  if (n > ((size_t)-1 - 2) / 6) return luaL_error(L, "json_string: string too long");
-  out = luaL_buffinitsize(L, &b, AD_JSON_BOUND(n));
-  luaL_pushresultsize(&b, ad_json_quote(s, n, out));
+  if (n > ((size_t)-1 - 2) / factor) return luaL_error(L, "%s: string too long", name);
+  out = luaL_buffinitsize(L, &b, n * factor + 2);
+  luaL_pushresultsize(&b, f(s, n, flag, out));
   return 1;
+}
+
+static size_t lad_json_pass(const char *s, size_t n, int flag, char *out) {
+  (void)flag;
+  return ad_json_quote(s, n, out);
+}
+
+/* json_string(s) -> s as a JSON string, quotes included (ad_json_quote:
+** UTF-8 repaired, controls, "</", U+2028/9, bidi and C1 controls escaped) */
+static int lad_json_string(lua_State *L) {
+  return lad_textpass(L, 6, 0, "json_string", lad_json_pass);
 }
 
 /* clean(s [, keep_space]) -> s cleaned for display (ad_text_clean) */
 static int lad_clean(lua_State *L) {
-  size_t n;
-  const char *s = luaL_checklstring(L, 1, &n);
-  luaL_Buffer b;
-  char *out;
-  if (n > (size_t)-1 / 3) return luaL_error(L, "clean: string too long");
-  out = luaL_buffinitsize(L, &b, n * 3 + 1);
-  luaL_pushresultsize(&b, ad_text_clean(s, n, lua_toboolean(L, 2), out));
-  return 1;
+  return lad_textpass(L, 3, lua_toboolean(L, 2), "clean", ad_text_clean);
 }
 
 /* now() -> seconds of a monotonic clock (wall time, for the command's
