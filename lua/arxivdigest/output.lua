@@ -113,19 +113,11 @@ function M.write(path, fn)
   -- (a FIFO: the open waits for a reader, as a shell's `> fifo` does)
   local fh, oerr = io.open(path, "wb")
   if not fh then return nil, tostring(oerr) end
-  local function write(s)
-    local ok, werr = fh:write(s)
-    if not ok then error(setmetatable({msg = path .. ": " .. tostring(werr)}, IOError), 0) end
-  end
-  local ok, res = pcall(fn, write)
-  if not ok then
-    fh:close()
-    if getmetatable(res) == IOError then return nil, res.msg end
-    error(res, 0)
-  end
+  local ok, res, err = pcall(M.write_stream, fh, path, fn)
   local cok, cerr = fh:close()
+  if not ok then error(res, 0) end
+  if res == nil then return nil, err end
   if not cok then return nil, path .. ": " .. tostring(cerr) end
-  if res == nil then return true end
   return res
 end
 
