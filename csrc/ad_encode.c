@@ -218,15 +218,21 @@ static int ad_b_encpart(const ad_encctx *x, ad_encpart *pt) {
     AD_PEEK();
     for (blk = 0; blk < nb; blk++) {
       uint32_t cnt = df - blk * AD_BLOCK, bd[AD_BLOCK], bnpm[AD_BLOCK];
-      uint8_t bimp[AD_BLOCK];
+      uint32_t btf[AD_BLOCK][AD_NFIELDS];
+      const uint8_t *bps[AD_BLOCK], *bpz[AD_BLOCK];
+      uint8_t bimp[AD_BLOCK], bkept[AD_BLOCK];
       uint32_t prevdoc = doc, mx = 0;
       ad_ixskip sk;
       if (cnt > AD_BLOCK) cnt = AD_BLOCK;
       sk.posoff = (uint32_t)(pos.n - t->pos);
+      /* first the block's postings, fresh and kept merged by doc, then
+      ** their weights. A weight reads the doc's field norms (nf) and adds
+      ** to its tf-idf sum (norm2): for a rare term's docs, far apart, both
+      ** miss the cache, and at millions of docs (43 + 22 MB) go to memory;
+      ** fetched while the block is decoded, they are there when weighed
+      ** (an update at 2.7M papers: -25% CPU) */
       for (k = 0; k < cnt; k++) {
-        uint32_t tf[AD_NFIELDS], np = 0, f, mask = 0, j;
-        const uint8_t *ps, *pz;
-        double tfw = 0, imp;
+        uint32_t *tf = btf[k], np = 0, f, mask = 0, j;
         if (sleft && (ok == on || sdoc < pt->oent[ok].doc)) {
           doc = sdoc;
           mask = q < qe ? *q++ : (bad = 1, 0);
@@ -235,9 +241,10 @@ static int ad_b_encpart(const ad_encctx *x, ad_encpart *pt) {
             tf[f] = (mask >> f) & 1 ? ad_varint_get(&q, qe, &bad) : 0;
             np += tf[f];
           }
-          ps = q;
+          bps[k] = q;
           for (j = 0; j < np; j++) (void)ad_varint_get(&q, qe, &bad);
-          pz = q;
+          bpz[k] = q;
+          bkept[k] = 0;
           sbase = doc + 1; sleft--; cleft--;
           AD_PEEK();
         } else {
@@ -245,19 +252,31 @@ static int ad_b_encpart(const ad_encctx *x, ad_encpart *pt) {
           doc = e->doc;
           if (doc >= n || (sleft && sdoc == doc)) { st = AD_ECORRUPT; goto done; }
           mask = e->npm & 15; np = e->npm >> 4;
-          ps = old->sec[AD_SEC_POS] + e->poff; pz = ps + e->plen;
-          if (ad_up_fieldtf(mask, np, ps, pz, docs[doc].fstart, tf)) {
-            st = ad_ix_corrupt(old, AD_BAD_DOC, x->up->dold[doc]); goto done;
-          }
+          bps[k] = old->sec[AD_SEC_POS] + e->poff; bpz[k] = bps[k] + e->plen;
+          bkept[k] = 1;
+          /* (the fields of several positions: the doc's field starts) */
+          if (mask & (mask - 1)) __builtin_prefetch(docs[doc].fstart, 0, 3);
+        }
+        __builtin_prefetch(&nf[(size_t)doc * AD_NFIELDS], 0, 3);
+        __builtin_prefetch(&pt->norm2[doc], 1, 3);
+        bd[k] = doc;
+        bnpm[k] = (np << 4) | mask;
+        doc++;
+      }
+      for (k = 0; k < cnt; k++) {
+        uint32_t *tf = btf[k], f, d = bd[k];
+        const uint8_t *ps = bps[k], *pz = bpz[k];
+        double tfw = 0, imp;
+        if (bkept[k] && ad_up_fieldtf(bnpm[k] & 15, bnpm[k] >> 4, ps, pz, docs[d].fstart, tf)) {
+          st = ad_ix_corrupt(old, AD_BAD_DOC, x->up->dold[d]); goto done;
         }
         for (f = 0; f < AD_NFIELDS; f++)
-          if (tf[f]) tfw += tf[f] * nf[(size_t)doc * AD_NFIELDS + f];
+          if (tf[f]) tfw += tf[f] * nf[(size_t)d * AD_NFIELDS + f];
         if (pz > ps) {
           if (ad_bb_reserve(a, &pos, (size_t)(pz - ps))) goto done;
           memcpy(pos.p + pos.n, ps, (size_t)(pz - ps)); pos.n += (size_t)(pz - ps);
         }
         imp = tfw / (k1 + tfw);
-        bd[k] = doc;
         {
           double xi = imp * AD_IMPMAX;   /* ceil, clamped to [1, 127] */
           uint32_t q7 = (uint32_t)xi;
@@ -265,16 +284,14 @@ static int ad_b_encpart(const ad_encctx *x, ad_encpart *pt) {
           if (q7 < 1) q7 = 1;
           if (q7 > AD_IMPMAX) q7 = AD_IMPMAX;
           if (pseudo) q7 = 0;
-          bnpm[k] = (np << 4) | mask;
           bimp[k] = (uint8_t)((q7 << 1) | (bnpm[k] == dflt));
           if (q7 > mx) mx = q7;
         }
         if (!pseudo && tf[0] + tf[1]) {
           uint32_t ta = tf[0] + tf[1];
           double w = (1 + (ta < 64 ? logtab[ta] : log((double)ta))) * idfs;
-          pt->norm2[doc] += w * w;
+          pt->norm2[d] += w * w;
         }
-        doc++;
       }
       if (bad) { st = AD_EFORMAT; goto done; }
       if (ad_bb_reserve(a, &post, (size_t)cnt * 11)) goto done;
