@@ -177,6 +177,9 @@ int ad_up_list(const ad_upd *up, const ad_alloc *a, uint32_t ot,
     for (k = 0; k < cnt; k++) {
       doc += ad_varint_get(&q, le, &bad);
       if (bad || doc >= old->m.ndocs) return ad_ix_corrupt(old, AD_BAD_POSTINGS, ot);
+      /* (the new number of a rare term's doc: a cache miss, fetched
+      ** while the block is decoded, see ad_b_encpart) */
+      __builtin_prefetch(&o2n[doc], 0, 3);
       bd[k] = doc++;
     }
     if ((size_t)(le - q) < cnt) return ad_ix_corrupt(old, AD_BAD_POSTINGS, ot);
