@@ -475,13 +475,22 @@ end
 --- INDEX.model but writes it only through idx:save_model), it is kept in
 --- INDEX.model, as `recommend -i` and a watch keep it, so that the next
 --- runs do not build it again (2 s on the real archive). Quietly nothing
---- when the file cannot be written.
-function Ctx:keep_model(idx)
+--- when the file cannot be written. sb: the sandbox a sandboxed report
+--- ran in, whose recommendations built the model there: this command
+--- takes it from the sandbox's cache (in C, out of the script's reach)
+--- and writes the file; the script writes nothing.
+function Ctx:keep_model(idx, sb)
   if not self.opts.index then return end
-  local rec = package.loaded["arxivdigest.recommend"]
-  if type(rec) ~= "table" or not rec._built_default(idx) then return end
   local mpath = self.opts.index .. ".model"
-  if idx:save_model(mpath) then
+  local kept
+  if sb ~= nil then
+    kept = require("arxivdigest.recommend")._save_sandboxed(idx, sb, mpath)
+  else
+    local rec = package.loaded["arxivdigest.recommend"]
+    if type(rec) ~= "table" or not rec._built_default(idx) then return end
+    kept = idx:save_model(mpath)
+  end
+  if kept then
     self:warn(format("kept the recommendation model in %s: the next runs start faster", mpath))
   end
 end
@@ -923,7 +932,7 @@ M.register("report", {
     else
       pipe:write(ctx.stdout == io.stdout and io.stdout or function(s) ctx.stdout:write(s) end)
     end
-    ctx:keep_model(src)
+    ctx:keep_model(src, ctx.opts.sandbox and pipe.sb or nil)
     return 0
   end,
 })
