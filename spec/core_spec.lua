@@ -484,13 +484,13 @@ describe("messy but harmless layout", function()
     lines[21] = "- **Published**: yesterday"
     local dir = H.tmpdir({["mal.md"] = table.concat(lines, "\n") .. "\n"})
     local path = dir .. "/mal.md"
-    local want = {
+    local warned = {
       {source = path, line = 17, message = "unrecognised arXiv ID 'http://arxiv.org/abs/garbage'"},
       {source = path, line = 21, message = "unrecognised Published date 'yesterday' (read as absent)"}}
     -- ad.open (one thread and several), ad.parse
     for _, threads in ipairs({1, 3}) do
       local c = assert(ad.open(dir, {threads = threads}))
-      assert.are.same(want, c:warnings())
+      assert.are.same(warned, c:warnings())
       -- every record is kept and read as before, the bad one with its title line
       assert.are.equal(#good, #c)
       for i = 1, #c do
@@ -504,8 +504,8 @@ describe("messy but harmless layout", function()
       assert.are.equal(good[2].updated, c[2].updated)
     end
     local c = ad.parse(table.concat(lines, "\n") .. "\n", "mal.md")
-    assert.are.same({{source = "mal.md", line = 17, message = want[1].message},
-                     {source = "mal.md", line = 21, message = want[2].message}}, c:warnings())
+    assert.are.same({{source = "mal.md", line = 17, message = warned[1].message},
+                     {source = "mal.md", line = 21, message = warned[2].message}}, c:warnings())
     -- the command's --warnings
     local status, _, err = H.run_cli({"search", "image", path, "--warnings", "-f", "{id}"})
     assert.are.equal(0, status)
