@@ -34,7 +34,9 @@ enum { AD_F_TITLE = 0, AD_F_ABSTRACT = 1, AD_F_AUTHORS = 2, AD_F_COMMENT = 3 };
 ** user text: TERM and PHRASE are tokenized by the index, CAT/PRIMARY
 ** compared case-insensitively, ID a canonical id); DATE uses a..b
 ** (YYYYMMDD, inclusive), VERSION a..b (b = 0: no upper bound), HAS a (an
-** AD_HAS_*). field: -1 any, else AD_F_*; prefix: TERM ends with '*'. */
+** AD_HAS_*). field: -1 any, else AD_F_*; prefix: TERM ends with '*';
+** CAT/PRIMARY match every category starting with text (`cat:cs.*`: text
+** "cs."). */
 typedef struct ad_xnode {
   int type, field, prefix;
   const char *text; size_t len;

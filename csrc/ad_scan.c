@@ -51,6 +51,7 @@ typedef struct ad_scanner {
   int cont;              /* AD_CONT_* or a span id that continuation extends */
   int blank;             /* a blank line was seen since the last text line */
   uint32_t seen;         /* bit set of catalog fields seen */
+  uint32_t fline[AD_NSPANS]; /* catalog: the line of each span's field */
   int strayline;         /* a stray-text warning was given for this block */
   size_t titletext;      /* listing: where the title text starts (after N.) */
 } ad_scanner;
@@ -287,6 +288,7 @@ static void ad_begin(ad_scanner *s, size_t linestart, int fmt) {
   s->recstart = linestart;
   s->lastend = linestart;
   s->seen = 0;
+  memset(s->fline, 0, sizeof s->fline);
   s->blank = 0;
   s->strayline = 0;
 }
@@ -361,7 +363,7 @@ static void ad_finish_catalog(ad_scanner *s) {
       r->version = v;
     } else {
       char ex[64];
-      ad_warn(s, r->line, "unrecognised arXiv ID '%s'",
+      ad_warn(s, s->fline[AD_S_ABS], "unrecognised arXiv ID '%s'",
               ad_excerpt(v0, r->s[AD_S_ABS].len, ex, sizeof ex));
     }
     /* abs_url only when it is a URL */
@@ -377,7 +379,7 @@ static void ad_finish_catalog(ad_scanner *s) {
       char ex[64];
       if (r->s[sids[i]].len == 0) continue;
       if (ad_stamp_ok(t + r->s[sids[i]].off, r->s[sids[i]].len)) continue;
-      ad_warn(s, r->line, "unrecognised %s date '%s' (read as absent)", names[i],
+      ad_warn(s, s->fline[sids[i]], "unrecognised %s date '%s' (read as absent)", names[i],
               ad_excerpt(t + r->s[sids[i]].off, r->s[sids[i]].len, ex, sizeof ex));
     }
   }
@@ -667,6 +669,7 @@ static void ad_field(ad_scanner *s, size_t a, size_t e) {
     if (v < e && t[v] == ':') v++;
     s->r.s[sid].off = (uint32_t)v;
     s->r.s[sid].len = (uint32_t)(e - v);
+    s->fline[sid] = s->lineno;
     s->cont = sid;
   }
 }

@@ -817,7 +817,10 @@ static ad_it *ad_it_date(ad_q *q, uint32_t from, uint32_t to) {
   return it;
 }
 
-static ad_it *ad_it_pseudo(ad_q *q, char kind, const char *s, size_t n) {
+/* the pseudo term "\1<kind><s>" (s lowercased, as ad_bstream.c writes it);
+** prefix: the union of every pseudo term of that kind starting with s
+** (`cat:cs.*`) */
+static ad_it *ad_it_pseudo(ad_q *q, char kind, const char *s, size_t n, int prefix) {
   char buf[128];
   size_t k;
   if (n == 0 || n > sizeof buf - 2) return ad_it_new(q, IT_EMPTY);
@@ -826,6 +829,7 @@ static ad_it *ad_it_pseudo(ad_q *q, char kind, const char *s, size_t n) {
     char ch = s[k];
     buf[2 + k] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
   }
+  if (prefix) return ad_it_expand(q, buf, n + 2, 0, 0, 0, 0, 0);
   return ad_it_word(q, buf, n + 2, 0, 0);
 }
 
@@ -838,9 +842,9 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
   switch (nd->type) {
     case AD_QN_TERM: return ad_it_text(q, nd, 0);
     case AD_QN_PHRASE: return ad_it_text(q, nd, 1);
-    case AD_QN_CAT: return ad_it_pseudo(q, 'c', nd->text, nd->len);
-    case AD_QN_PRIMARY: return ad_it_pseudo(q, 'p', nd->text, nd->len);
-    case AD_QN_HAS: return ad_it_pseudo(q, 'h', nd->text, nd->len);
+    case AD_QN_CAT: return ad_it_pseudo(q, 'c', nd->text, nd->len, nd->prefix);
+    case AD_QN_PRIMARY: return ad_it_pseudo(q, 'p', nd->text, nd->len, nd->prefix);
+    case AD_QN_HAS: return ad_it_pseudo(q, 'h', nd->text, nd->len, 0);
     case AD_QN_ALL: return ad_it_new(q, IT_ALL);
     case AD_QN_VERSION:
       return ad_it_expand(q, "\1v", 2, 0, 0, 1, nd->a, nd->b ? nd->b : 999);

@@ -11,17 +11,18 @@
 
 static int ad_lc(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
 
-static int ad_eq_ci(const char *a, size_t an, const char *b, size_t bn) {
+/* a == b, case-insensitively; pre: a starts with b */
+static int ad_eq_ci(const char *a, size_t an, const char *b, size_t bn, int pre) {
   size_t i;
-  if (an != bn) return 0;
-  for (i = 0; i < an; i++)
+  if (pre ? an < bn : an != bn) return 0;
+  for (i = 0; i < bn; i++)
     if (ad_lc((unsigned char)a[i]) != ad_lc((unsigned char)b[i])) return 0;
   return 1;
 }
 
 /* Is `v` one of the comma-separated items of s (markdown bold and spaces
-** around items ignored, case-insensitive)? */
-static int ad_list_has(const char *s, size_t n, const char *v, size_t vn) {
+** around items ignored, case-insensitive)? pre: does one start with v? */
+static int ad_list_has(const char *s, size_t n, const char *v, size_t vn, int pre) {
   size_t i = 0;
   while (i < n) {
     size_t a = i, e;
@@ -33,7 +34,7 @@ static int ad_list_has(const char *s, size_t n, const char *v, size_t vn) {
     while (e > a && (s[e - 1] == ' ' || s[e - 1] == '*' || s[e - 1] == '\r' ||
                      s[e - 1] == '\t'))
       e--;
-    if (ad_eq_ci(s + a, e - a, v, vn)) return 1;
+    if (ad_eq_ci(s + a, e - a, v, vn, pre)) return 1;
   }
   return 0;
 }
@@ -109,10 +110,12 @@ int ad_select_match(const ad_corpus *c, const ad_record *r,
     case AD_QN_CAT:
       if (r->s[AD_S_CATEGORIES].len)
         return ad_list_has(t + r->s[AD_S_CATEGORIES].off, r->s[AD_S_CATEGORIES].len,
-                           x->text, x->len);
-      return ad_eq_ci(t + r->s[AD_S_PRIMARY].off, r->s[AD_S_PRIMARY].len, x->text, x->len);
+                           x->text, x->len, x->prefix);
+      return ad_eq_ci(t + r->s[AD_S_PRIMARY].off, r->s[AD_S_PRIMARY].len, x->text, x->len,
+                      x->prefix);
     case AD_QN_PRIMARY:
-      return ad_eq_ci(t + r->s[AD_S_PRIMARY].off, r->s[AD_S_PRIMARY].len, x->text, x->len);
+      return ad_eq_ci(t + r->s[AD_S_PRIMARY].off, r->s[AD_S_PRIMARY].len, x->text, x->len,
+                      x->prefix);
     case AD_QN_ID:
       return r->s[AD_S_ID].len == x->len &&
              memcmp(t + r->s[AD_S_ID].off, x->text, x->len) == 0;

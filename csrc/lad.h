@@ -247,6 +247,10 @@ void lad_sandbox_open(lua_State *L);
 ** its instruction budget; raises the budget error once it is spent
 ** (lad_sandbox.c). */
 void lad_sb_charge(lua_State *S, unsigned n);
+/* The state of the open Sandbox at stack index i of host L (raises when
+** it is not one, or is closed); the host may read that state's registry
+** while no call into it runs (lad_sandbox.c). */
+lua_State *lad_sbstate(lua_State *L, int i);
 /* Bytes sandbox state S may still allocate (1e18 when it has no limit). */
 double lad_sb_left(lua_State *S);
 /* Sets find, match, gmatch and gsub in the table at the top of sandbox

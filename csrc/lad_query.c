@@ -239,6 +239,16 @@ static uint32_t lad_qwalk(lua_State *L, lad_qctx *x, int t, int depth) {
     const char *s = lad_qstring(L, x, t, "value", ty, 0, &n);
     nd.type = ty[0] == 'c' ? AD_QN_CAT : ty[0] == 'p' ? AD_QN_PRIMARY
             : ty[0] == 'i' ? AD_QN_ID : AD_QN_HAS;
+    if (nd.type == AD_QN_CAT || nd.type == AD_QN_PRIMARY) {
+      /* prefix: every category starting with the value (query.lua's
+      ** category_node writes `cat:cs.*` as value "cs.", prefix true) */
+      switch (lad_qget(L, t, "prefix")) {
+        case LUA_TNIL: break;
+        case LUA_TBOOLEAN: nd.prefix = lua_toboolean(L, -1); break;
+        default: lad_qerr(L, x, "'%s' node: 'prefix' must be a boolean", ty);
+      }
+      lua_pop(L, 1);
+    }
     if (nd.type == AD_QN_HAS) {
       if (!strcmp(s, "doi")) nd.a = AD_HAS_DOI;
       else if (!strcmp(s, "journal")) nd.a = AD_HAS_JOURNAL;

@@ -65,7 +65,10 @@ static int lad_rsig_eq(const lad_rsig *x, const lad_rsig *y) {
       && x->postlen == y->postlen && memcmp(&x->meta, &y->meta, sizeof x->meta) == 0;
 }
 
-typedef struct lad_rmodel { ad_rmodel m; lad_rsig sig; int live; } lad_rmodel;
+typedef struct lad_rmodel {
+  ad_rmodel m; lad_rsig sig; int live;
+  int built;             /* built in this state (not read from a file) */
+} lad_rmodel;
 typedef struct lad_rdoi { ad_rdoi t; lad_rsig sig; int live; } lad_rdoi;
 typedef struct lad_rres { ad_rresult r; ad_alloc a; } lad_rres;
 
@@ -191,6 +194,7 @@ static ad_rmodel *lad_rmodel_get(lua_State *L, int i, const ad_ropts *o,
     }
     m->live = 1;
     m->sig = sig;
+    m->built = 0;
   } else if (!found) {
     int st, kwhy = AD_RLOAD_FORMAT;
     /* the model kept beside the saved index, when it fits (the same
@@ -199,6 +203,7 @@ static ad_rmodel *lad_rmodel_get(lua_State *L, int i, const ad_ropts *o,
         kwhy == AD_RLOAD_OK) {
       m->live = 1;
       m->sig = sig;
+      m->built = 0;
       if (src) *src = 1;
     } else {
       if (src) *src = 2;
@@ -208,6 +213,7 @@ static ad_rmodel *lad_rmodel_get(lua_State *L, int i, const ad_ropts *o,
       if (st != AD_OK) lad_rerror(L, i, c, st, badfile);
       m->live = 1;
       m->sig = sig;
+      m->built = 1;
     }
   }
   /* the new list (at t + 1): this model first, then the others of this
@@ -475,6 +481,89 @@ static int lad_rmodel_dump(lua_State *L) {
   if (!lm->live || !lad_rsig_eq(&lm->sig, &sig) || !ad_rmodel_fits(m, ix, &o))
     return luaL_error(L, "save_model: the index was updated during the call");
   st = ad_rmodel_dump(m, ix, out);
+  if (st != AD_OK) return lad_error(L, st, "save_model");
+  luaL_pushresultsize(&B, len);
+  return 1;
+}
+
+/* What lad_rsb_find looks for in a sandbox's cache, and finds. */
+typedef struct lad_rsbq {
+  const lad_gen *g;            /* the host generation */
+  const ad_ix *ix;
+  lad_rsig sig;
+  ad_ropts o;
+  const lad_rmodel *found;
+} lad_rsbq;
+
+/* Runs in sandbox state S (protected, lightuserdata q): the model in S's
+** cache {Index handle = {model, ...}} that a view of q->g built for the
+** options q->o, of q->g's current contents. Plain C: no script code runs. */
+static int lad_rsb_find(lua_State *S) {
+  lad_rsbq *q = (lad_rsbq *)lua_touserdata(S, 1);
+  if (lua_rawgetp(S, LUA_REGISTRYINDEX, &lad_rcache_key) != LUA_TTABLE) return 0;
+  lua_pushnil(S);
+  while (q->found == NULL && lua_next(S, -2)) {
+    const lad_gen *sg = NULL;
+    if (luaL_testudata(S, -2, LAD_INDEX) && lua_istable(S, -1)) {
+      lua_getiuservalue(S, -2, 1);
+      sg = (const lad_gen *)luaL_testudata(S, -1, LAD_GEN);
+      lua_pop(S, 1);
+    }
+    if (sg != NULL && sg->live && sg->host == q->g) {
+      int k, n = (int)lua_rawlen(S, -1);
+      for (k = 1; k <= n && q->found == NULL; k++) {
+        const lad_rmodel *m;
+        lua_rawgeti(S, -1, k);
+        m = (const lad_rmodel *)luaL_testudata(S, -1, LAD_RMODEL);
+        if (m && m->live && m->built && lad_rsig_eq(&m->sig, &q->sig) &&
+            ad_rmodel_fits(&m->m, q->ix, &q->o))
+          q->found = m;
+        lua_pop(S, 1);
+      }
+    }
+    lua_pop(S, 1);                          /* the value; the key stays */
+  }
+  return 0;
+}
+
+/* core._rmodel_sandboxed(sb, idx) -> the bytes of the model of the
+** default options that a recommendation run in sandbox sb built for host
+** index idx, or nil when it built none. The model is found in sb's own
+** cache (its state's registry, which no script reaches: a script can
+** neither make nor change a model, only ask the core to build one), and
+** checked here as the host's own would be: built (not read from a file),
+** live, of idx's current contents, of the default options. So what the
+** host writes is what idx:save_model would write, without building the
+** model twice. */
+static int lad_rmodel_sandboxed(lua_State *L) {
+  lua_State *S = lad_sbstate(L, 1);
+  lad_gen *g = lad_checkindex(L, 2, 0);
+  lad_rsbq q;
+  luaL_Buffer B;
+  size_t len;
+  char *out;
+  int st, top = lua_gettop(S);
+  memset(&q, 0, sizeof q);
+  ad_ropts_default(&q.o);
+  q.g = g;
+  q.ix = LAD_GIX(g);
+  lad_rsig_of(q.ix, &q.sig);
+  if (lua_checkstack(S, 8)) {
+    lua_pushcfunction(S, lad_rsb_find);
+    lua_pushlightuserdata(S, &q);
+    if (lua_pcall(S, 1, 0, 0) != LUA_OK) q.found = NULL;
+  }
+  lua_settop(S, top);
+  if (q.found == NULL) { lua_pushnil(L); return 1; }
+  len = ad_rmodel_dumplen(&q.found->m);
+  out = luaL_buffinitsize(L, &B, len);
+  g = lad_checkindex(L, 2, 0);               /* after the buffer's allocation */
+  q.ix = LAD_GIX(g);
+  lad_rsig_of(q.ix, &q.sig);
+  if (!q.found->live || !lad_rsig_eq(&q.found->sig, &q.sig) ||
+      !ad_rmodel_fits(&q.found->m, q.ix, &q.o))
+    return luaL_error(L, "save_model: the index was updated during the call");
+  st = ad_rmodel_dump(&q.found->m, q.ix, out);
   if (st != AD_OK) return lad_error(L, st, "save_model");
   luaL_pushresultsize(&B, len);
   return 1;
@@ -753,6 +842,7 @@ void lad_recommend_open(lua_State *L) {
   lua_pushcfunction(L, lad_rcands); lua_setfield(L, -2, "_rcands");
   lua_pushcfunction(L, lad_rmodel_dump); lua_setfield(L, -2, "_rmodel_dump");
   lua_pushcfunction(L, lad_rmodel_load); lua_setfield(L, -2, "_rmodel_load");
+  lua_pushcfunction(L, lad_rmodel_sandboxed); lua_setfield(L, -2, "_rmodel_sandboxed");
   /* idx:recommend joins the Index's methods (lad_index_open ran first) */
   luaL_getmetatable(L, LAD_INDEX);
   lua_getfield(L, -1, "__index");

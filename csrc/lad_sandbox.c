@@ -261,7 +261,7 @@ static int lad_sb_require(lua_State *S) {
   } else if (strcmp(name, "arxivdigest.core") == 0) {
     /* the core without the functions that touch files */
     static const char *const gone[] = {"open", "load", "index", "sandbox", "lock", "list",
-                                        "filetype", "samefile", NULL};
+                                        "filetype", "samefile", "_rmodel_sandboxed", NULL};
     int i;
     lua_pushcfunction(S, luaopen_arxivdigest_core);
     lua_call(S, 0, 1);
@@ -610,6 +610,12 @@ static lad_sandbox *lad_tosb(lua_State *L, int i) {
   lad_sandbox *sb = (lad_sandbox *)luaL_checkudata(L, i, LAD_SANDBOX);
   if (sb->S == NULL) luaL_argerror(L, i, "sandbox is closed");
   return sb;
+}
+
+lua_State *lad_sbstate(lua_State *L, int i) {
+  lad_sandbox *sb = lad_tosb(L, i);
+  if (sb->calls > 0) luaL_argerror(L, i, "sandbox is running");
+  return sb->S;
 }
 
 static void lad_sb_close(lad_sandbox *sb) {

@@ -197,6 +197,10 @@ local BASE = {
   ["core._rgen"] = function(e) return {e.idx} end,
   ["core._rmodel_dump"] = function(e) return {e.idx, {weights = {au = 0}}} end,
   ["core._rmodel_load"] = function(e) return {e.idx, "m.model", {weights = {au = 0}}} end,
+  ["core._rmodel_sandboxed"] = function(e)
+    return {core.sandbox{max_instructions = 1e6, max_memory = 1e8, path = package.path,
+                         lpeg = package.searchpath("lpeg", package.cpath)}, e.loaded}
+  end,
   ["Index.save_model"] = function(e) return {e.idx, "m.model", {weights = {au = 0}}} end,
   ["Index.load_model"] = function(e) return {e.idx, "m.model", {weights = {au = 0}}} end,
   ["MergedPaper.__index"] = function(e) return {e.mp, "title"} end,

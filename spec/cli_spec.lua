@@ -388,6 +388,54 @@ describe("cli", function()
     os.remove(path); os.remove(bad); os.remove(path .. ".model"); os.remove(bad .. ".model")
   end)
 
+  it("minor messages of the new-user review (item 18)", function()
+    -- --a (a double negation in the query language) gets the same hint as -survey; --bogus does not
+    local s, _, e = run("search", "--a")
+    assert.equal(2, s)
+    assert.equal("arxivdigest: unknown option '--a' for 'search' (see arxivdigest search --help); "
+      .. "a query that starts with '-' goes after '--': arxivdigest search -- '--a'\n", e)
+    local _, _, e1 = run("search", "--ti:nerf")
+    assert.matches("arxivdigest search -- '--ti:nerf'", e1, 1, true)
+    local _, _, e2 = run("search", "--no-authors")
+    assert.equal("arxivdigest: unknown option '--no-authors' for 'search' (see arxivdigest search --help)\n", e2)
+    -- recommend --evaluate: a bad --days or format is said before the library is read
+    local path = os.tmpname() .. ".adx"
+    assert.equal(0, (run("index", "build", "examples/data", "-o", path)))
+    for _, bad in ipairs{{"--days", "0"}, {"-f", "csv"}} do
+      local s3, out3, e3 = run("recommend", "--evaluate", bad[1], bad[2], "--library",
+                               "examples/reports/my-library.bib", "-i", path)
+      assert.equal(2, s3)
+      assert.equal("", out3)
+      assert.is_nil(e3:find("library", 1, true), e3)
+      assert.equal(1, lines(e3))
+    end
+    -- a huge query is not echoed whole
+    local long = ("zqx"):rep(40000)
+    local s4, _, e4 = run("search", long, "-i", path)
+    assert.equal(1, s4)
+    assert.is_true(#e4 < 400, #e4)
+    assert.matches("no paper matches 'zqxzqx.-%.%.%.' %(a query of 120000 bytes%)", e4)
+    local _, _, e5 = run("search", "zqx", "-i", path)
+    assert.equal("arxivdigest: no paper matches 'zqx'\n", e5)
+    os.remove(path); os.remove(path .. ".model")
+    -- an index whose digest files moved: the error says how to point it at them
+    local dir = H_.tmpdir()
+    assert(os.execute("cp -R examples/data " .. H_.shell_quote(dir .. "/a")))
+    assert.equal(0, (run("index", "build", dir .. "/a", "-o", dir .. "/i.adx")))
+    assert(os.execute("mv " .. H_.shell_quote(dir .. "/a") .. " " .. H_.shell_quote(dir .. "/b")))
+    local s6, _, e6 = run("search", "depth", "-i", dir .. "/i.adx", "-f", "{id} {title}")
+    assert.equal(1, s6)
+    assert.matches(": No such file or directory; the index " .. dir .. "/i.adx reads the papers' text from "
+      .. "the digest files it was made from: if they moved, run arxivdigest index update -i "
+      .. dir .. "/i.adx NEWPATH", e6, 1, true)
+    assert.equal(0, (run("index", "update", "-i", dir .. "/i.adx", dir .. "/b")))
+    assert.equal(0, (run("search", "depth", "-i", dir .. "/i.adx", "-f", "{id} {title}")))
+    -- a missing path that no index names gets no such hint
+    local _, _, e7 = run("search", "depth", dir .. "/nothing")
+    assert.is_nil(e7:find("index update", 1, true))
+    os.execute("rm -rf " .. H_.shell_quote(dir))
+  end)
+
   it("says where a query that starts with '-' goes; index info prints k1 as given", function()
     local s, _, e = run("search", "-survey gan")
     assert.equal(2, s)

@@ -468,9 +468,51 @@ describe("messy but harmless layout", function()
     assert.is_nil(c[1].published)
     assert.is_nil(c[1].updated)
     assert.are.same({
-      {source = "dates.md", line = 2, message = "unrecognised Published date 'not-a-date' (read as absent)"},
-      {source = "dates.md", line = 2,
+      {source = "dates.md", line = 5, message = "unrecognised Published date 'not-a-date' (read as absent)"},
+      {source = "dates.md", line = 6,
        message = "unrecognised Updated date '2024-13-45 99:99:99' (read as absent)"}}, c:warnings())
+  end)
+
+  it("names the line of the bad field, not the record's title line (a copy of a real catalog file)", function()
+    local lines = {}
+    for l in (read(FIX .. "catalog/20190114.md") .. ""):gmatch("([^\n]*)\n") do lines[#lines + 1] = l end
+    assert.are.equal("### Image Based Review Text Generation with Emotional Guidance", lines[16])
+    assert.matches("^%- %*%*Arxiv ID%*%*: ", lines[17])
+    assert.matches("^%- %*%*Published%*%*: ", lines[21])
+    local good = assert(ad.open(FIX .. "catalog/20190114.md"))
+    lines[17] = "- **Arxiv ID**: http://arxiv.org/abs/garbage"
+    lines[21] = "- **Published**: yesterday"
+    local dir = H.tmpdir({["mal.md"] = table.concat(lines, "\n") .. "\n"})
+    local path = dir .. "/mal.md"
+    local warned = {
+      {source = path, line = 17, message = "unrecognised arXiv ID 'http://arxiv.org/abs/garbage'"},
+      {source = path, line = 21, message = "unrecognised Published date 'yesterday' (read as absent)"}}
+    -- ad.open (one thread and several), ad.parse
+    for _, threads in ipairs({1, 3}) do
+      local c = assert(ad.open(dir, {threads = threads}))
+      assert.are.same(warned, c:warnings())
+      -- every record is kept and read as before, the bad one with its title line
+      assert.are.equal(#good, #c)
+      for i = 1, #c do
+        assert.are.equal(good[i].title, c[i].title)
+        assert.are.equal(good[i].line, c[i].line)
+        if i ~= 2 then assert.are.equal(good[i].id, c[i].id) end
+      end
+      assert.are.equal(16, c[2].line)
+      assert.is_nil(c[2].id)
+      assert.is_nil(c[2].published)
+      assert.are.equal(good[2].updated, c[2].updated)
+    end
+    local c = ad.parse(table.concat(lines, "\n") .. "\n", "mal.md")
+    assert.are.same({{source = "mal.md", line = 17, message = warned[1].message},
+                     {source = "mal.md", line = 21, message = warned[2].message}}, c:warnings())
+    -- the command's --warnings
+    local status, _, err = H.run_cli({"search", "image", path, "--warnings", "-f", "{id}"})
+    assert.are.equal(0, status)
+    assert.matches(path:gsub("%p", "%%%0") .. ":17: unrecognised arXiv ID", err)
+    assert.matches(path:gsub("%p", "%%%0") .. ":21: unrecognised Published date 'yesterday'", err)
+    assert.is_nil(err:find(":16:", 1, true))
+    os.execute("rm -rf " .. H.shell_quote(dir))
   end)
 
   it("warns about a date exactly when it cannot be read (the scan's quick check agrees)", function()

@@ -288,3 +288,112 @@ describe("following authors (issue 12)", function()
     assert.is_false(q(paper("Li Chen")))
   end)
 end)
+
+describe("category prefixes: cat:cs.* (review item 23)", function()
+  -- one catalog record per id with these categories (the first, in bold, primary)
+  local RECORDS = {
+    {"1910.00001", "**cs.CV**, eess.IV"}, {"1910.00002", "**eess.IV**, cs.LG"},
+    {"1910.00003", "**math.OC**, math-ph"}, {"1910.00004", "**astro-ph**"},
+    {"1910.00005", "**astro-ph.CO**"}, {"1910.00006", "**Q-BIO.NC**"},
+    {"1910.00007", "**stat.ML**, cs.LG"}, {"1910.00008", "**csx.AB**, mathematics"},
+  }
+  -- each query, and the papers it must find (by the last digit of the id)
+  local WANT = {
+    {"cat:cs.*", "127"}, {"primary:cs.*", "1"}, {"cat:eess.*", "12"}, {"primary:eess.*", "2"},
+    {"cat:math.*", "3"}, {"cat:astro-ph.*", "5"}, {"cat:q-bio.*", "6"}, {"cat:CS.*", "127"},
+    {"cat:(cs.* OR math.*)", "1237"}, {"cat:cs.* -primary:cs.*", "27"}, {'cat:"stat.*"', "7"},
+    {"cat:cs.* cat:eess.*", "12"}, {"cat:(cs.CV OR math.*)", "13"}, {"-cat:cs.*", "34568"},
+    {"cat:nosuch.*", ""},
+  }
+  local H = dofile("spec/helper.lua")
+  local dir, c, idx
+  setup(function()
+    local lines = {"# Arxiv Papers in cs.CV on 2019-10-19"}
+    for _, r in ipairs(RECORDS) do
+      for _, l in ipairs{"### Paper " .. r[1], "- **Arxiv ID**: http://arxiv.org/abs/" .. r[1] .. "v1",
+                         "- **Categories**: " .. r[2], "- **Authors**: A. Author", "- **Summary**: Words.", ""} do
+        lines[#lines + 1] = l
+      end
+    end
+    dir = H.tmpdir({["20191019.md"] = table.concat(lines, "\n")})
+    c = assert(ad.open(dir))
+    assert.are.same({}, c:warnings())
+    idx = assert(ad.index(c, {threads = 1}))
+  end)
+  teardown(function() os.execute("rm -rf " .. H.shell_quote(dir)) end)
+
+  local function digits(list)
+    local t = {}
+    for _, id in ipairs(list) do t[#t + 1] = id:sub(-1) end
+    table.sort(t)
+    return table.concat(t)
+  end
+
+  it("parses to a prefix node, written back as typed; cs* and a prefix inside a name stay errors", function()
+    local query = require "arxivdigest.query"
+    local function p(s) local t = query.parse(s); t.col = nil; return t end
+    assert.are.same({type = "cat", value = "cs.", prefix = true}, p"cat:cs.*")
+    assert.are.same({type = "primary", value = "q-bio.", prefix = true}, p"primary:q-bio.*")
+    assert.are.equal("cat:cs.* OR cat:math.*", query.format(query.parse"cat:(cs.* OR math.*)"))
+    assert.are.equal("-primary:eess.*", query.format(query.parse"-primary:eess.*"))
+    for _, bad in ipairs{"cat:cs*", "cat:cs.C*", "cat:*", "cat:.*", 'cat:"cs*"'} do
+      assert.error_matches(function() query.parse(bad) end, "invalid category", 1, true)
+    end
+    assert.error_matches(function() query.parse("date:(2020*)") end, "wildcard '*' not allowed in date:", 1, true)
+    -- a tree's prefix must be a boolean, for the index and for the Lua evaluator
+    local bad = {type = "cat", value = "cs.", prefix = 1}
+    assert.error_matches(function() idx:count(bad) end, "'cat' node: 'prefix' must be a boolean", 1, true)
+    assert.error_matches(function() require("arxivdigest.match").compile(bad) end,
+                         "'cat' node: 'prefix' must be a boolean", 1, true)
+  end)
+
+  it("the index, c:select, the Lua evaluator and pipelines find the same papers", function()
+    for _, w in ipairs(WANT) do
+      local q, want = w[1], w[2]
+      -- the index (C: the expansion of the pseudo terms)
+      local hits = idx:search(q, {limit = 100})
+      local got = {}
+      for i, h in ipairs(hits) do got[i] = h.paper.id end
+      assert.are.equal(want, digits(got), q .. " (index)")
+      assert.are.equal(#want, idx:count(q), q .. " (index count)")
+      -- c:select (C, on the records' raw spans)
+      got = {}
+      for i, r in ipairs(c:select(q)) do got[i] = c[r].id end
+      assert.are.equal(want, digits(got), q .. " (select)")
+      -- the Lua evaluator (match.lua), on Paper userdata and on plain tables
+      local flt = f.query(q)
+      local lua, plain = {}, {}
+      for p in c:papers() do
+        if flt(p) then lua[#lua + 1] = p.id end
+        if flt{id = p.id, categories = p.categories, primary_category = p.primary_category} then
+          plain[#plain + 1] = p.id
+        end
+      end
+      assert.are.equal(want, digits(lua), q .. " (Lua)")
+      assert.are.equal(want, digits(plain), q .. " (Lua, tables)")
+      -- pipelines over the collection and over the index
+      assert.are.equal(#want, ad.from(c):query(q):count(), q .. " (pipeline, collection)")
+      assert.are.equal(#want, ad.from(idx):query(q):count(), q .. " (pipeline, index)")
+    end
+  end)
+
+  it("f.category and f.primary take the same rule, and their globs now reach the index", function()
+    local function run(flt)
+      local out = {}
+      for p in c:papers() do if flt(p) then out[#out + 1] = p.id end end
+      return digits(out)
+    end
+    assert.are.equal("127", run(f.category("cs.*")))
+    assert.are.equal("127", run(f.category("cs*")))        -- the filter's glob: cs* is cs.*
+    assert.are.equal("1237", run(f.category("cs.*", "math.*")))
+    assert.are.equal("1", run(f.primary("cs.*")))
+    assert.are.equal("cat:cs.* OR cat:math.*", f.category("cs.*", "math.*"):to_query())
+    for _, flt in ipairs{f.category("cs.*"), f.category("eess.*", "cs.CV"), f.primary("cs.*")} do
+      local want = run(flt)
+      local got = {}
+      for _, p in ipairs(ad.from(idx):where(flt):collect()) do got[#got + 1] = p.id end
+      assert.are.equal(want, digits(got), tostring(flt))
+      assert.are.equal(#want, idx:count(flt:to_tree()), tostring(flt))
+    end
+  end)
+end)

@@ -291,6 +291,67 @@ describe("arxivdigest recommend", function()
     os.remove(path); os.remove(path .. ".model")
   end)
 
+  it("report --sandbox -i INDEX keeps the model its :recommend step built, written by the command", function()
+    local path = os.tmpname() .. ".adx"
+    assert(idx:save(path))
+    os.remove(path .. ".model")
+    local function exists() local f = io.open(path .. ".model", "rb"); if f then f:close() end; return f ~= nil end
+    local for_me = { "report", "examples/reports/for-me.lua", "-i", path,
+                     "--settings", "examples/reports/interests.lua" }
+    local sandboxed = { table.unpack(for_me) }
+    sandboxed[#sandboxed + 1] = "--sandbox"
+    -- a sandboxed report without a recommendation keeps none
+    assert.are.equal(0, (run("report", "examples/reports/daily.lua", "-i", path, "--sandbox",
+                             "--settings", "examples/reports/interests.lua")))
+    assert.is_false(exists())
+    local st1, out1, err1 = run(table.unpack(sandboxed))
+    assert.are.equal(0, st1)
+    assert.is_true(exists())
+    assert.matches("kept the recommendation model in " .. path .. ".model", err1, 1, true)
+    -- the very file the unsandboxed run keeps (the same model, the same bytes)
+    local kept = H_.read(path .. ".model")
+    os.remove(path .. ".model")
+    local st2, out2 = run(table.unpack(for_me))
+    assert.are.equal(0, st2)
+    assert.are.equal(out1, out2)
+    assert.are.equal(kept, H_.read(path .. ".model"))
+    -- the next sandboxed run reads it (nothing built, nothing kept again)
+    local st3, out3, err3 = run(table.unpack(sandboxed))
+    assert.are.equal(0, st3)
+    assert.are.equal(out1, out3)
+    assert.is_nil(err3:find("kept the recommendation model", 1, true))
+    os.remove(path); os.remove(path .. ".model")
+  end)
+
+  it("a sandbox's model reaches INDEX.model only when built there with the default options", function()
+    local path = os.tmpname() .. ".adx"
+    assert(idx:save(path))
+    local loaded = assert(ad.load(path))
+    local core = require "arxivdigest.core"
+    local dir = H_.tmpdir({
+      ["plain.lua"] = "return function(ad, args) return args.source:recommend({'2005.09623'}) end\n",
+      ["noauthors.lua"] = "return function(ad, args)\n"
+        .. "  return args.source:recommend({'2005.09623'}, {weights = {au = 0}}) end\n",
+      ["none.lua"] = "return function(ad, args) return args.source:limit(1) end\n"})
+    local function sandboxed(name)
+      local pipe = assert(script.report(dir .. "/" .. name, { sandbox = true, source = loaded }))
+      pipe:format("text"):collect()
+      return pipe.sb
+    end
+    assert.is_nil(core._rmodel_sandboxed(sandboxed("none.lua"), loaded))     -- no recommendation: none
+    assert.is_nil(core._rmodel_sandboxed(sandboxed("noauthors.lua"), loaded)) -- other options: none
+    local sb = sandboxed("plain.lua")
+    local bytes = assert(core._rmodel_sandboxed(sb, loaded))
+    assert.are.equal(core._rmodel_dump(assert(ad.load(path))), bytes)        -- what save_model writes
+    assert.is_nil(core._rmodel_sandboxed(sb, idx))                           -- another index: none
+    assert.has_error(function() core._rmodel_sandboxed(loaded, loaded) end)
+    -- a model the sandbox read from INDEX.model is not written again
+    assert(loaded:save_model(path .. ".model"))
+    assert.is_nil(core._rmodel_sandboxed(sandboxed("plain.lua"), assert(ad.load(path))))
+    os.execute("rm -rf " .. H_.shell_quote(dir))
+    os.remove(path); os.remove(path .. ".model")
+  end)
+
   it("a loaded index reads the model kept beside it (INDEX.model) when it fits, else builds it", function()
     local path = os.tmpname() .. ".adx"
     assert(idx:save(path))

@@ -167,7 +167,14 @@ local function parse_args(cmd, argv, first)
       name = name or a:sub(3)
       local spec = by_long[name]
       if not spec and not_taken_long[name] then refuse(not_taken_long[name]) end
-      if not spec then usage_error(format("unknown option '--%s' for %s (see %s)", name, where, see)) end
+      if not spec then
+        -- "--a" (a double negation), "--ti:nerf", "--(a OR b)": no option
+        -- has a one-letter long name or such characters: a query
+        local hint = (value == nil and (#name == 1 or name:find("^%-") or name:find("[%s:\"()*]")))
+          and format("; a query that starts with '-' goes after '--': arxivdigest %s -- '%s'",
+            (where:gsub("'", "")), a) or ""
+        usage_error(format("unknown option '--%s' for %s (see %s)%s", name, where, see, hint))
+      end
       if spec.value then
         if value == nil then
           i = i + 1
@@ -407,7 +414,28 @@ end
 function Ctx:load_index(file)
   local idx, err = require("arxivdigest").load(file, {verify = self.opts.verify and true or nil})
   if not idx then error(tostring(err), 0) end
+  self.loaded = self.loaded or {}
+  self.loaded[#self.loaded + 1] = {file = file, idx = idx}
   return idx
+end
+
+--- The hint for an error that names a digest file a loaded index reads
+--- (the files were moved or deleted after the index was saved), or "".
+function Ctx:moved_hint(msg)
+  local path = tostring(msg):match("^(.-): No such file or directory$")
+  if not path then return "" end
+  for _, l in ipairs(self.loaded or {}) do
+    local ok, files = pcall(l.idx.files, l.idx)
+    if ok and type(files) == "table" then
+      for _, f in ipairs(files) do
+        if f.path == path then
+          return format("; the index %s reads the papers' text from the digest files it was made from: "
+            .. "if they moved, run arxivdigest index update -i %s NEWPATH", l.file, l.file)
+        end
+      end
+    end
+  end
+  return ""
 end
 
 --- The input: a Collection (paths or the sample) or an Index (-i, or
@@ -475,13 +503,22 @@ end
 --- INDEX.model but writes it only through idx:save_model), it is kept in
 --- INDEX.model, as `recommend -i` and a watch keep it, so that the next
 --- runs do not build it again (2 s on the real archive). Quietly nothing
---- when the file cannot be written.
-function Ctx:keep_model(idx)
+--- when the file cannot be written. sb: the sandbox a sandboxed report
+--- ran in, whose recommendations built the model there: this command
+--- takes it from the sandbox's cache (in C, out of the script's reach)
+--- and writes the file; the script writes nothing.
+function Ctx:keep_model(idx, sb)
   if not self.opts.index then return end
-  local rec = package.loaded["arxivdigest.recommend"]
-  if type(rec) ~= "table" or not rec._built_default(idx) then return end
   local mpath = self.opts.index .. ".model"
-  if idx:save_model(mpath) then
+  local kept
+  if sb ~= nil then
+    kept = require("arxivdigest.recommend")._save_sandboxed(idx, sb, mpath)
+  else
+    local rec = package.loaded["arxivdigest.recommend"]
+    if type(rec) ~= "table" or not rec._built_default(idx) then return end
+    kept = idx:save_model(mpath)
+  end
+  if kept then
     self:warn(format("kept the recommendation model in %s: the next runs start faster", mpath))
   end
 end
@@ -681,6 +718,17 @@ local function newest_first(pipe, kind)
 end
 M._newest_first = newest_first      -- (for the specs)
 
+--- A query as messages echo it: quoted, and cut after 200 bytes (at a
+--- character boundary) with its size, so a huge query is not repeated whole.
+local function echo_query(q)
+  q = tostring(q)
+  if #q <= 200 then return "'" .. q .. "'" end
+  local cut = 200
+  while cut > 0 and (q:byte(cut + 1) or 0) >= 0x80 and (q:byte(cut + 1) or 0) < 0xC0 do cut = cut - 1 end
+  return format("'%s...' (a query of %d bytes)", q:sub(1, cut), #q)
+end
+M.echo_query = echo_query
+
 M.register("search", {
   synopsis = "search QUERY [PATH...]",
   summary = "Papers matching QUERY, best first",
@@ -724,17 +772,17 @@ M.register("search", {
     if sortby == "date" then pipe = pipe:sort("date", "desc") end
     if limit == 0 then
       local n = pipe:count()
-      ctx:warn(format("%d paper%s match '%s' (none shown: -n 0)", n, n == 1 and "" or "s", q))
+      ctx:warn(format("%d paper%s match %s (none shown: -n 0)", n, n == 1 and "" or "s", echo_query(q)))
       return n > 0 and 0 or 1
     end
     local n = ctx:output(pipe:limit(limit, offset), "text")
     if n == 0 then
       local all = offset > 0 and pipe:count() or 0
       if all > 0 then   -- matches, all of them before the offset
-        ctx:warn(format("no paper past --offset %d: %d paper%s match%s '%s'", offset, all,
-          all == 1 and "" or "s", all == 1 and "es" or "", q))
+        ctx:warn(format("no paper past --offset %d: %d paper%s match%s %s", offset, all,
+          all == 1 and "" or "s", all == 1 and "es" or "", echo_query(q)))
       else
-        ctx:warn(format("no paper matches '%s'", q))
+        ctx:warn(format("no paper matches %s", echo_query(q)))
       end
       return 1
     end
@@ -923,7 +971,7 @@ M.register("report", {
     else
       pipe:write(ctx.stdout == io.stdout and io.stdout or function(s) ctx.stdout:write(s) end)
     end
-    ctx:keep_model(src)
+    ctx:keep_model(src, ctx.opts.sandbox and pipe.sb or nil)
     return 0
   end,
 })
@@ -1191,7 +1239,7 @@ function M.main(argv, streams)
     return 2
   end
   local msg = tostring(status)
-  ctx.stderr:write("arxivdigest: " .. msg .. "\n")
+  ctx.stderr:write("arxivdigest: " .. msg .. ctx:moved_hint(msg) .. "\n")
   return 1
 end
 

@@ -416,61 +416,31 @@ end
 -- Cheap filters: category, primary, date, id
 -- =======================================================
 
--- case-insensitive, like the index and c:select
-local function glob_matcher(values)
-  local exact, prefixes = {}, {}
-  for _, v in ipairs(values) do
-    v = lower(v)
-    local pre = v:match("^(.-)%.?%*$")
-    if pre then prefixes[#prefixes + 1] = pre .. "." else exact[v] = true end
-  end
-  return function(cat)
-    if type(cat) ~= "string" then return false end
-    cat = lower(cat)
-    if exact[cat] then return true end
-    for i = 1, #prefixes do
-      if cat:sub(1, #prefixes[i]) == prefixes[i] then return true end
-    end
-    return false
-  end
-end
-
--- {type="or", {type=kind, value=v}, ...} or nil when a value is a glob
+-- {type="or", node, ...} (or the one node) of the values: categories or
+-- globs ("cs.*"), by the query language's rule (query.category_node)
 local function values_ast(kind, list)
   local nodes = {type = "or"}
-  for i, v in ipairs(list) do
-    if v:find("%*") then return nil end
-    nodes[i] = {type = kind, value = v}
-  end
+  for i, v in ipairs(list) do nodes[i] = query.category_node(kind, v) end
   if #nodes == 1 then return nodes[1] end
   return nodes
 end
 
 --- Papers listed in any of the categories (cross-lists included). "cs.*" matches
--- every cs category.
+-- every cs category. Case-insensitive, like the index and c:select: the one
+-- Lua evaluator of the same tree (match.lua) decides.
 function M.category(...)
   local list = list_args("category", ...)
-  local is = glob_matcher(list)
-  return new("category", "category(" .. concat(list, ", ") .. ")", function(paper)
-    local cats = paper.categories
-    if type(cats) == "table" then
-      for i = 1, #cats do
-        if is(cats[i]) then return true end
-      end
-    end
-    local pc = paper.primary_category
-    return pc ~= nil and is(pc) or false
-  end, {values = list, tree = values_ast("cat", list)})
+  local tree = values_ast("cat", list)
+  return new("category", "category(" .. concat(list, ", ") .. ")", match.compile(tree),
+    {values = list, tree = tree})
 end
 
 --- Papers whose primary category is one of the given ones.
 function M.primary(...)
   local list = list_args("primary", ...)
-  local is = glob_matcher(list)
-  return new("primary", "primary(" .. concat(list, ", ") .. ")", function(paper)
-    local pc = paper.primary_category
-    return pc ~= nil and is(pc) or false
-  end, {values = list, tree = values_ast("primary", list)})
+  local tree = values_ast("primary", list)
+  return new("primary", "primary(" .. concat(list, ", ") .. ")", match.compile(tree),
+    {values = list, tree = tree})
 end
 
 local DAYS_IN = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}

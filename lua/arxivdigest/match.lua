@@ -88,16 +88,24 @@ local function text_node(node)
   end
 end
 
-local function category_node(value, primary_only)
+-- a category node: value, or with prefix every category starting with
+-- value (query.category_node), case-insensitively
+local function category_node(value, primary_only, prefix)
   value = lower(value)
+  local n = #value
+  local function is(cat)
+    if type(cat) ~= "string" then return false end
+    cat = lower(cat)
+    if prefix then return #cat >= n and cat:sub(1, n) == value end
+    return cat == value
+  end
   return function(paper)
-    local pc = paper.primary_category
-    if type(pc) == "string" and lower(pc) == value then return true end
+    if is(paper.primary_category) then return true end
     if primary_only then return false end
     local cats = paper.categories
     if type(cats) == "table" then
       for i = 1, #cats do
-        if type(cats[i]) == "string" and lower(cats[i]) == value then return true end
+        if is(cats[i]) then return true end
       end
     end
     return false
@@ -135,7 +143,10 @@ function compile_node(node, depth)
   elseif t == "term" or t == "phrase" then
     return text_node(node)
   elseif t == "cat" or t == "primary" then
-    return category_node(tostring(node.value), t == "primary")
+    if node.prefix ~= nil and type(node.prefix) ~= "boolean" then
+      error("'" .. t .. "' node: 'prefix' must be a boolean", 0)
+    end
+    return category_node(tostring(node.value), t == "primary", node.prefix)
   elseif t == "id" then
     local want = M.norm_id(tostring(node.value))
     return function(paper) return paper.id == want end

@@ -6,11 +6,15 @@
 --        | {type="not", node}
 --        | {type="term", text=, field=F|nil, prefix=true|nil}
 --        | {type="phrase", text=, field=F|nil}
---        | {type="cat", value=} | {type="primary", value=} | {type="id", value=}
+--        | {type="cat", value=, prefix=true|nil} | {type="primary", value=, prefix=true|nil}
+--        | {type="id", value=}
 --        | {type="date", from="YYYY-MM-DD", to="YYYY-MM-DD"}     (inclusive)
 --        | {type="has", value="doi"|"journal"|"code"}
 --        | {type="version", min=N, max=N|nil}
 --   F = "ti" | "abs" | "au" | "co"
+--   A category node with prefix=true matches every category that starts
+--   with value, case-insensitively: `cat:cs.*` is {type="cat", value="cs.",
+--   prefix=true} (category_node: the one rule of a category glob).
 --
 -- Every node carries `col`, its 1-based column (in characters) in the query.
 -- A malformed query raises a Lua error (level 0) whose message names the
@@ -83,6 +87,20 @@ local VALUE_FIELDS = { cat = "cat", primary = "primary", id = "id",
   date = "date", year = "year", has = "has", v = "version" }
 -- An unquoted category: "cs.CV", "q-bio.NC", "68T45", "I.2.10;I.4".
 local CATEGORY = "^[%w][%w%.%-;]*$"
+-- A category prefix, in a query: an archive (or any category) then ".*":
+-- "cs.*", "math.*", "q-bio.*", "astro-ph.*".
+local CATEGORY_PREFIX = "^[%w][%w%.%-;]*%.%*$"
+
+-- The node of kind "cat" or "primary" for value v: a glob (v ends with
+-- '*': what comes before it, without a final '.', is an archive, and the
+-- node matches its categories: "cs.*" and "cs*" match "cs.CV", "cs.LG", ...)
+-- or one category. The one rule of category globs: the query language
+-- (which writes them "cs.*") and f.category / f.primary take it from here.
+local function category_node (kind, v)
+  local pre = v:match("^(.-)%.?%*$")
+  if pre then return { type = kind, value = pre .. ".", prefix = true } end
+  return { type = kind, value = v }
+end
 local HAS_VALUES = { doi = "doi", journal = "journal", code = "code" }
 
 local function leap (y)
@@ -207,10 +225,11 @@ end
 -- text `t` found at byte position `pos` of `s` (see date_node for `exact`).
 local function value_node (s, pos, field, t, exact)
   if field == "cat" or field == "primary" then
-    if not (t:match(CATEGORY) or (not exact and t ~= "")) then
+    if not (t:match(CATEGORY) or t:match(CATEGORY_PREFIX)
+            or (not exact and t ~= "" and not t:find("*", 1, true))) then
       raise(s, pos, "invalid category '%s'", t)
     end
-    return { type = field, value = t }
+    return category_node(field, t)
   elseif field == "id" then
     local id = normalize_id(t)
     if not id then raise(s, pos, "invalid arXiv id '%s'", t) end
@@ -251,10 +270,14 @@ local function apply_field (s, node, field, text)
       node.field = field
       return node
     end
+    local value = node.text
     if node.prefix then
-      raise(s, node.pos, "wildcard '*' not allowed in %s: values", field_label(field))
+      if field ~= "cat" and field ~= "primary" then
+        raise(s, node.pos, "wildcard '*' not allowed in %s: values", field_label(field))
+      end
+      value = value .. "*"            -- cat:(cs.* OR math.*)
     end
-    local new = value_node(s, node.pos, field, node.text, t == "term")
+    local new = value_node(s, node.pos, field, value, t == "term")
     new.pos = node.pos
     return new
   elseif t == "and" or t == "or" or t == "not" then
@@ -656,6 +679,13 @@ function fmt_node (node, ctx)
   elseif t == "term" or t == "phrase" then
     return fmt_text(node)
   elseif t == "cat" or t == "primary" then
+    if node.prefix then
+      local v = tostring(node.value)
+      if not (v .. "*"):find(CATEGORY_PREFIX) then
+        error(fmt("format: cannot write category prefix %q", v), 0)
+      end
+      return t .. ":" .. v .. "*"
+    end
     return t .. ":" .. fmt_value(node.value, CATEGORY)
   elseif t == "id" then
     return "id:" .. fmt_value(node.value)
@@ -690,4 +720,6 @@ return {
   MAX_DEPTH = MAX_DEPTH,
   -- the values of has: (name, lower case -> value); filter.has takes the same
   HAS_VALUES = HAS_VALUES,
+  -- the node of a category or a category glob; f.category / f.primary take it
+  category_node = category_node,
 }

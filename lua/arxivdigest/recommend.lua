@@ -341,6 +341,18 @@ end
 -- builds nothing)
 function M._built_default(idx) return built_default[idx] == true end
 
+--- _save_sandboxed(idx, sb, path) -> true | nil, "path: reason", errno |
+-- false: writes to path the model of the default options that a
+-- recommendation run in sandbox sb (a report's) built for idx, as
+-- idx:save_model(path) would write it; false when sb built none. The host
+-- takes the model from the sandbox's cache in C (core._rmodel_sandboxed),
+-- never from what the script returns, and writes the file itself.
+function M._save_sandboxed(idx, sb, path)
+  local bytes = core._rmodel_sandboxed(sb, idx)
+  if bytes == nil then return false end
+  return require("arxivdigest.output").atomic(path, function(write) write(bytes) end)
+end
+
 --- save_model(idx, path [, opts]) -> true | nil, "path: reason", errno
 -- Writes the recommendation model of idx for opts.weights (built now
 -- unless idx has it) to path, atomically.

@@ -675,19 +675,28 @@ function M.open_archive(cfg, opts)
     local old = {}
     base_files = base:files()
     for _, f in ipairs(base_files) do old[f.path] = f end
-    local changed, removed, seen = 0, 0, {}
+    -- recheck: files indexed within seconds of a change (the index keeps
+    -- no mtime for them, see ad_build.c): the update reads them again
+    local changed, removed, recheck, seen = 0, 0, 0, {}
     for _, f in ipairs(listed) do
       local o = old[f.path]
       if not o then pending[#pending + 1] = f.path
       else
         seen[f.path] = true
-        if o.size ~= f.size or o.mtime ~= f.mtime then changed = changed + 1 end
+        if o.size ~= f.size then changed = changed + 1
+        elseif o.mtime ~= f.mtime then
+          if o.mtime == 0 then recheck = recheck + 1 else changed = changed + 1 end
+        end
       end
     end
     for p in pairs(old) do if not seen[p] then removed = removed + 1 end end
-    if changed > 0 or removed > 0 then
+    if changed > 0 or removed > 0 or recheck > 0 then
       update = true
-      info.reason = format("%d file%s changed, %d removed", changed, changed == 1 and "" or "s", removed)
+      -- (said from the update's own count once it ran: a file read again
+      -- may turn out unchanged)
+      info.reason = format("%d file%s changed, %d removed", changed + recheck,
+        changed + recheck == 1 and "" or "s", removed)
+      info.recount = true
     elseif #pending > cfg.pending then
       update = true
       info.reason = format("%d new files (more than pending = %d)", #pending, cfg.pending)
@@ -716,6 +725,20 @@ function M.open_archive(cfg, opts)
     local sum, uerr = base:update(#cfg.archive == 1 and cfg.archive[1] or cfg.archive)
     if not sum then error(tostring(uerr), 0) end
     info.updated = sum
+    if info.recount then
+      local n, again = sum.changed or 0, sum.rechecked or 0
+      local gone = sum.removed or 0
+      if n == 0 and gone == 0 and again > 0 then
+        info.reason = format("%d file%s indexed within seconds of a change read again: none changed",
+          again, again == 1 and "" or "s")
+      else
+        info.reason = format("%d file%s changed, %d removed", n, n == 1 and "" or "s", gone)
+        if again > 0 then
+          info.reason = info.reason .. format(" (%d more read again: the same)", again)
+        end
+      end
+    end
+    info.recount = nil
     pending = {}
     if opts.save then
       local sok, serr = base:save(cfg.index)

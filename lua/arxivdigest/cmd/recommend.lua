@@ -71,12 +71,22 @@ local function verdict(r)
     math.floor(r.method.recall * r.hidden + 0.5), r.hidden, r.k)
 end
 
-local function evaluate(ctx, idx, list, weights)
-  local rec = require "arxivdigest.recommend"
+-- --evaluate's options, checked before anything is read: days, k
+local function evaluate_opts(ctx)
   local days = ctx:int_option("days") or 30
   if days < 1 then usage_error("option '--days' needs a number of days >= 1") end
   local k = ctx:int_option("limit") or 50
   if k < 1 then usage_error("option '--limit' needs k >= 1 with --evaluate") end
+  local fmt = ctx:output_format("text")
+  if not (fmt == "text" or fmt == "jsonl" or fmt == "json") then
+    usage_error(format("'recommend --evaluate' writes text or jsonl, not '%s'", tostring(fmt)))
+  end
+  return days, k
+end
+
+local function evaluate(ctx, idx, list, weights)
+  local rec = require "arxivdigest.recommend"
+  local days, k = evaluate_opts(ctx)
   local ok, r = pcall(rec.evaluate, idx, list, {days = days, k = k, weights = weights})
   if not ok then error(plain(r), 0) end
   local fmt = ctx:output_format("text")
@@ -132,6 +142,7 @@ local function run(ctx, pos)
   if o.explain and not o.evaluate and not (type(fmt) == "string" and EXPLAINED[fmt]) then
     usage_error(format("--explain shows in text, markdown and html output, not '%s'", tostring(fmt)))
   end
+  if o.evaluate then evaluate_opts(ctx) end   -- (said before the input and the library are read)
   local idx = ctx:input(pos, true)
   -- the library first: a --like id the index lacks, an empty library, are
   -- said before any model is built (2 s on the real archive)
@@ -167,7 +178,8 @@ local function run(ctx, pos)
     error(plain(n), 0)
   end
   if n == 0 then
-    ctx:warn(q and format("no candidate paper matches '%s'", q) or "no candidate paper (empty index?)")
+    ctx:warn(q and format("no candidate paper matches %s", require("arxivdigest.cli").echo_query(q))
+      or "no candidate paper (empty index?)")
     return 1
   end
   return 0
