@@ -4,15 +4,15 @@
 -- the index's rules: text is matched as the index's words (core.words:
 -- folded, hyphen groups split; a bare hyphenated term as its compound,
 -- core.qterm), categories case-insensitively, has:code
--- by the core's rule (core.has_code), au:"phrases" also by the author
--- rule of arxivdigest.names.
+-- by the core's rule (core.has_code); au:"A Name" is the words of the
+-- name, as in the index (the name rule of arxivdigest.names, initials
+-- and "Surname, Given", is f.authors's and a watch's, not the query's).
 --
 --   local match = require "arxivdigest.match"
 --   local f = match.compile(require("arxivdigest.query").parse("nerf cat:cs.CV"))
 --   if f(paper) then ... end
 
 local core = require "arxivdigest.core"
-local names = require "arxivdigest.names"
 
 local type, error, tostring, concat, find, lower = type, error, tostring,
   table.concat, string.find, string.lower
@@ -70,19 +70,10 @@ local function text_node(node)
     or error("unknown query field '" .. tostring(node.field) .. "'", 0)} or ALL_TEXT
   local compounds = kind == "compound"
   needle = " " .. needle .. (prefix and "" or " ")
-  local author = node.field == "au" and node.type == "phrase" and names.parse(node.text)
   local nf = #fields
   return function(paper, cache)
     for i = 1, nf do
       if find(norm_field(paper, cache, fields[i], compounds), needle, 1, true) then return true end
-    end
-    if author then
-      local au = paper.authors
-      if type(au) == "table" then
-        for k = 1, #au do
-          if names.follows(author, au[k]) then return true end
-        end
-      end
     end
     return false
   end
