@@ -532,6 +532,7 @@ int luaopen_arxivdigest_core(lua_State *L) {
   lad_sandbox_open(L);
   lad_watch_open(L);
   lad_recommend_open(L);
+  lad_terms_open(L);
   return 1;
 }
 /* }====================================================== */
