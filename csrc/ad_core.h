@@ -375,6 +375,12 @@ size_t ad_json_quote(const char *s, size_t n, char *out);
 ** spaces; unless keep_space, every run of white space (space, tab, LF,
 ** VT, FF, CR) one space. */
 size_t ad_text_clean(const char *s, size_t n, int keep_space, char *out);
+/* XML text and attribute values (arxivdigest.format.util's xml, after its
+** clean): U+FFFE and U+FFFF dropped, & < > " ' as &amp; &lt; &gt; &quot;
+** &#39;, in one pass (out holds 6 n bytes); returns the length.
+** ad_xml_plain: 1 when s has nothing to change. */
+size_t ad_xml_escape(const char *s, size_t n, char *out);
+int ad_xml_plain(const char *s, size_t n);
 
 /* 64-bit content hash (not cryptographic) */
 uint64_t ad_hash64(const void *p, size_t n, uint64_t h);

@@ -969,3 +969,45 @@ size_t ad_text_clean(const char *src, size_t n, int keep_space, char *out) {
   return o;
 }
 /* }====================================================== */
+
+/* {====================================================== XML text */
+/* U+FFFE or U+FFFF at s[i..n) */
+static int ad_xml_nonchar(const unsigned char *s, size_t n, size_t i) {
+  return s[i] == 0xEF && n - i >= 3 && s[i + 1] == 0xBF && (s[i + 2] == 0xBE || s[i + 2] == 0xBF);
+}
+
+/* the bytes ad_xml_escape may change: & < > " ' and 0xEF (a lead of
+** U+FFFE/U+FFFF) */
+static const unsigned char ad_xml_special[256] = {
+  ['&'] = 1, ['<'] = 1, ['>'] = 1, ['"'] = 1, ['\''] = 1, [0xEF] = 1
+};
+
+int ad_xml_plain(const char *src, size_t n) {
+  const unsigned char *s = (const unsigned char *)src;
+  size_t i;
+  for (i = 0; i < n; i++) {
+    if (ad_xml_special[s[i]] && (s[i] != 0xEF || ad_xml_nonchar(s, n, i))) return 0;
+  }
+  return 1;
+}
+
+size_t ad_xml_escape(const char *src, size_t n, char *out) {
+  const unsigned char *s = (const unsigned char *)src;
+  size_t i = 0, o = 0;
+  while (i < n) {
+    unsigned c = s[i];
+    switch (c) {
+      case '&': memcpy(out + o, "&amp;", 5); o += 5; i++; continue;
+      case '<': memcpy(out + o, "&lt;", 4); o += 4; i++; continue;
+      case '>': memcpy(out + o, "&gt;", 4); o += 4; i++; continue;
+      case '"': memcpy(out + o, "&quot;", 6); o += 6; i++; continue;
+      case '\'': memcpy(out + o, "&#39;", 5); o += 5; i++; continue;
+      default: break;
+    }
+    if (c == 0xEF && ad_xml_nonchar(s, n, i)) { i += 3; continue; }
+    out[o++] = (char)c;
+    i++;
+  }
+  return o;
+}
+/* }====================================================== */

@@ -340,6 +340,22 @@ static int lad_clean(lua_State *L) {
   return lad_textpass(L, 3, lua_toboolean(L, 2), "clean", ad_text_clean);
 }
 
+/* xml(s) -> s cleaned (as clean(s)) and escaped for XML text and
+** attribute values (ad_xml_escape): format.util's xml in two C passes */
+static int lad_xml(lua_State *L) {
+  size_t m;
+  const char *s;
+  luaL_Buffer b;
+  char *out;
+  lad_textpass(L, 3, 0, "xml", ad_text_clean);
+  s = lua_tolstring(L, -1, &m);
+  if (ad_xml_plain(s, m)) return 1;
+  if (m > ((size_t)-1 - 2) / 6) return luaL_error(L, "xml: string too long");
+  out = luaL_buffinitsize(L, &b, m * 6 + 2);
+  luaL_pushresultsize(&b, ad_xml_escape(s, m, out));
+  return 1;
+}
+
 /* now() -> seconds of a monotonic clock (wall time, for the command's
 ** reports of how long something took) */
 static int lad_now(lua_State *L) {
@@ -509,6 +525,7 @@ static const luaL_Reg lad_funcs[] = {
   {"qterm", lad_qterm},
   {"json_string", lad_json_string},
   {"clean", lad_clean},
+  {"xml", lad_xml},
   {"has_code", lad_has_code},
   {"now", lad_now},
   {"isatty", lad_isatty},
@@ -532,6 +549,7 @@ int luaopen_arxivdigest_core(lua_State *L) {
   lad_sandbox_open(L);
   lad_watch_open(L);
   lad_recommend_open(L);
+  lad_terms_open(L);
   return 1;
 }
 /* }====================================================== */

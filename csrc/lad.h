@@ -16,6 +16,7 @@
 **                 patterns with every matcher step charged to the budget
 **   lad_watch.c   core.lock (flock) and core.list (an archive's files)
 **   lad_recommend.c  idx:recommend and the lookups ad.library needs
+**   lad_terms.c   core.term_counter: the html format's top terms' counts
 */
 #ifndef LAD_H
 #define LAD_H
@@ -263,5 +264,7 @@ void lad_watch_open(lua_State *L);
 /* Registers core.recommend and core.index_lookup into the module table
 ** at the stack top (defined in lad_recommend.c). */
 void lad_recommend_open(lua_State *L);
+/* Registers core.term_counter (lad_terms.c: the html format's top terms). */
+void lad_terms_open(lua_State *L);
 
 #endif

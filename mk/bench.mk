@@ -33,11 +33,14 @@ BENCH_CORPUS = $(if $(filter 4,$(BENCH_COPIES)),bench/out/corpus,bench/out/corpu
 
 # run.lua: parsing, index, queries, pipelines, commands, shipped examples,
 # each beside its baseline or peer; watch.lua: the daily run of standing
-# watches beside a full rebuild; format_scale.lua: every formatter linear
+# watches beside a full rebuild; format_scale.lua: every formatter linear;
+# export_formats.lua: the command's export of the real archive per format,
+# beside jsonl's
 bench: all bench-deps bench-corpus
 	$(LUA) bench/run.lua --copies $(BENCH_COPIES) --runs $(BENCH_RUNS)
 	$(LUA) bench/watch.lua --corpus $(BENCH_CORPUS)
 	$(LUA) bench/format_scale.lua
+	$(LUA) bench/export_formats.lua
 
 # ---------------------------------------------------------------- bench-scale
 # One corpus of the largest size (bench/out/scale/corpus, generated once, grown

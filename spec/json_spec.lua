@@ -106,3 +106,55 @@ describe("display text (util.clean)", function()
     end
   end)
 end)
+
+-- XML text too: arxivdigest.format.util's xml takes the core's two passes
+-- (core.xml: ad_text_clean, then ad_xml_escape) when the core is loaded,
+-- its Lua passes (lua_xml) otherwise; both must give the same text.
+describe("XML text (util.xml)", function()
+  local util = require "arxivdigest.format.util"
+  it("escapes markup characters and drops U+FFFE/U+FFFF after cleaning", function()
+    local cases = {
+      {"a & b < c > d \" e ' f", "a &amp; b &lt; c &gt; d &quot; e &#39; f"},
+      {"x\239\191\190y\239\191\191z\239\191\189", "xyz\239\191\189"},
+      {"\239\191", "\239\191\189"},                      -- truncated: repaired, not dropped
+      {"a\0b\1<\127", "ab&lt;"},
+      {"  sp \t\n x  ", " sp x "},
+      {"&amp;", "&amp;amp;"},
+      {"", ""},
+    }
+    for _, c in ipairs(cases) do
+      assert.equal(c[2], core.xml(c[1]), ("%q"):format(c[1]))
+      assert.equal(c[2], util.lua_xml(c[1]), ("%q"):format(c[1]))
+      assert.equal(c[2], util.xml(c[1]), ("%q"):format(c[1]))
+    end
+    assert.equal("", util.xml(nil))
+    assert.equal("5", util.xml(5))
+    assert.equal("1.5", util.lua_xml(1.5))
+  end)
+
+  it("the core's passes and the Lua passes agree on random strings", function()
+    local pieces = {"a", "Z", " ", "  ", "\t", "\n", "&", "<", ">", '"', "'", "&amp;", "\0", "\1", "\31", "\127",
+      "\128", "\191", "\194\133", "\194\160", "\195\169", "\195", "\226\128\168", "\226\128\174",
+      "\226\129\166", "\237\160\128", "\239\191\190", "\239\191\191", "\239\191\189", "\239\191", "\239",
+      "\191\190", "\240\159\152\128", "\255", "x y"}
+    math.randomseed(23)
+    for _ = 1, 20000 do
+      local t = {}
+      for k = 1, math.random(0, 12) do t[k] = pieces[math.random(#pieces)] end
+      local s = table.concat(t)
+      assert.equal(util.lua_xml(s), core.xml(s), ("%q"):format(s))
+      assert.equal(util.lua_xml(s), util.xml(s), ("%q"):format(s))
+    end
+  end)
+
+  it("agrees on every field of the sample", function()
+    local c = assert(require("arxivdigest").open("examples/data"))
+    for p in c:papers() do
+      for _, f in ipairs{"title", "abstract", "comment", "journal", "id"} do
+        local v = p[f]
+        if v then assert.equal(util.lua_xml(v), core.xml(v), p.id) end
+      end
+      for _, a in ipairs(p.authors or {}) do assert.equal(util.lua_xml(a), core.xml(a), p.id) end
+    end
+  end)
+end)

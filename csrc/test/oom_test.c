@@ -202,6 +202,18 @@ static const scenario scenarios[] = {
    "for i = 1, #c do dump(out, c[i]) end\n"
    "dumpw(out, c)\n"
    "return table.concat(out, '\\n')\n", NULL, NULL, 0},
+  {"terms_xml",   /* core.term_counter (html's top terms) and core.xml */
+   "local core = require 'arxivdigest.core'\n"
+   "local c = require('arxivdigest').parse(MESSY, 'messy.md')\n"
+   "local tc, out = core.term_counter(), {}\n"
+   "for i = 1, #c do\n"
+   "  local p = c[i]\n"
+   "  tc:add(p.title or '', p.abstract or '')\n"
+   "  out[#out + 1] = core.xml(p.title or '') .. core.xml(p.abstract or '')\n"
+   "end\n"
+   "local w, d, t = tc:counts()\n"
+   "for i = 1, #w do out[#out + 1] = w[i] .. ' ' .. d[i] .. ' ' .. t[i] end\n"
+   "return table.concat(out, '\\n')\n", NULL, NULL, 0},
   {"totable",
    "local ad = require 'arxivdigest'\n"
    "local c = ad.parse(LISTING, 'listing.md')\n"

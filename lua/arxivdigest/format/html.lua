@@ -294,6 +294,84 @@ local function text_terms(text, drop, seen, memo)
   end
 end
 
+-- Is w (a distinct word) a topic word? Not a stop word, a number, a word
+-- under 3 characters nor one of the query's (text_terms' memo rule).
+local function is_term(w, drop)
+  return (#w >= 3 and not STOP[w] and not dropped(w, drop) and not w:find("^[%d%-%.]+$")
+    and w:find("%a")) and true or false
+end
+
+local term_counter = has_core and type(core.term_counter) == "function" and core.term_counter or nil
+
+-- Papers holding each topic word held by at least min (default 1) papers:
+-- df[w] (in the title or the abstract) and tf[w] (in the title, when it
+-- is), as text_terms counts them. M.lua_term_counts: the Lua loop;
+-- M.term_counts: the core counts every word in one pass over the texts
+-- (core.term_counter, csrc/ad_terms.c) and the Lua keeps the topic words:
+-- the same counts (the Lua loop when the core is not there).
+function M.lua_term_counts(papers, drop, min)
+  local df, tf, memo = {}, {}, {}
+  for i = 1, #papers do
+    local p = papers[i]
+    local seen, intitle = {}, {}
+    text_terms(util.line(p.title), drop, intitle, memo)
+    text_terms(util.line(p.abstract), drop, seen, memo)
+    for w in pairs(intitle) do
+      seen[w] = true
+      tf[w] = (tf[w] or 0) + 1
+    end
+    for w in pairs(seen) do df[w] = (df[w] or 0) + 1 end
+  end
+  if (min or 1) > 1 then
+    for w, c in pairs(df) do
+      if c < min then df[w] = nil; tf[w] = nil end
+    end
+  end
+  return df, tf
+end
+
+function M.term_counts(papers, drop, min)
+  if not term_counter then return M.lua_term_counts(papers, drop, min) end
+  local df, tf = {}, {}
+  local tc = term_counter()
+  for i = 1, #papers do
+    local p = papers[i]
+    tc:add(util.line(p.title), util.line(p.abstract))
+  end
+  local words, dfs, tfs = tc:counts(min or 1)
+  for i = 1, #words do
+    local w = words[i]
+    if is_term(w, drop) then
+      df[w] = dfs[i]
+      if tfs[i] > 0 then tf[w] = tfs[i] end
+    end
+  end
+  return df, tf
+end
+
+-- The weigher of the top terms (below): weight(w, c) of a term in c of
+-- the n papers of the result.
+local function weigher(opts, n, tf)
+  local df = opts.df
+  if type(df) == "function" and tonumber(opts.ndocs) and tonumber(opts.ndocs) > 0 then
+    local ndocs = tonumber(opts.ndocs)
+    return function(w, c)
+      local d = tonumber(df(w)) or 0
+      return c * math.log((ndocs + 1) / (math.max(d, c) + 1))
+    end
+  end
+  return function(w, c) return (c + 2 * (tf[w] or 0)) * math.log((n + 1) / c) end
+end
+
+-- Their order: weight, then count (descending), then the term; a strict
+-- order (terms are distinct), so the first n of a full sort are the n
+-- that one pass keeps.
+local function before(a, b)
+  if a.weight ~= b.weight then return a.weight > b.weight end
+  if a.count ~= b.count then return a.count > b.count end
+  return a.term < b.term
+end
+
 -- Top n terms of titles and abstracts, weighed by how distinctive they
 -- are: { {term=, count=, weight=}, ... }, count = papers of the result
 -- using the term.
@@ -308,46 +386,49 @@ end
 --               stop-word list above.
 -- Terms used by a single paper are left out when the result has 10 papers
 -- or more.
-function M.top_terms(papers, n, opts)
+-- M.top_terms counts with M.term_counts and keeps the n best as they come;
+-- M.lua_top_terms, the Lua computation (M.lua_term_counts, every term
+-- sorted), is its fallback without the core: the same terms, counts,
+-- weights and order (spec/format_terms_spec.lua).
+function M.lua_top_terms(papers, n, opts)
   opts = opts or {}
-  local drop = query_tokens(opts.query)
-  local df, tf, memo = {}, {}, {}
-  for i = 1, #papers do
-    local p = papers[i]
-    local seen, intitle = {}, {}
-    text_terms(util.line(p.title), drop, intitle, memo)
-    text_terms(util.line(p.abstract), drop, seen, memo)
-    for w in pairs(intitle) do
-      seen[w] = true
-      tf[w] = (tf[w] or 0) + 1
-    end
-    for w in pairs(seen) do df[w] = (df[w] or 0) + 1 end
-  end
   local N = #papers
   local min = N >= 10 and 2 or 1
-  local archive = type(opts.df) == "function" and tonumber(opts.ndocs) and tonumber(opts.ndocs) > 0
-  local ndocs = archive and tonumber(opts.ndocs) or 0
+  local df, tf = M.lua_term_counts(papers, query_tokens(opts.query), min)
+  local weight = weigher(opts, N, tf)
   local terms = {}
   for w, c in pairs(df) do
-    if c >= min then
-      local weight
-      if archive then
-        local d = tonumber(opts.df(w)) or 0
-        weight = c * math.log((ndocs + 1) / (math.max(d, c) + 1))
-      else
-        weight = (c + 2 * (tf[w] or 0)) * math.log((N + 1) / c)
-      end
-      if weight > 0 then terms[#terms + 1] = { term = w, count = c, weight = weight } end
-    end
+    local x = weight(w, c)
+    if x > 0 then terms[#terms + 1] = { term = w, count = c, weight = x } end
   end
-  table.sort(terms, function(a, b)
-    if a.weight ~= b.weight then return a.weight > b.weight end
-    if a.count ~= b.count then return a.count > b.count end
-    return a.term < b.term
-  end)
+  table.sort(terms, before)
   local out = {}
   for i = 1, math.min(n, #terms) do out[i] = terms[i] end
   return out
+end
+
+function M.top_terms(papers, n, opts)
+  if not term_counter then return M.lua_top_terms(papers, n, opts) end
+  opts = opts or {}
+  local N = #papers
+  local df, tf = M.term_counts(papers, query_tokens(opts.query), N >= 10 and 2 or 1)
+  local weight = weigher(opts, N, tf)
+  local top, k = {}, 0
+  local lim = n >= 1 and math.floor(n) or 0          -- (as 1, math.min(n, #terms) above)
+  if lim == 0 then return top end
+  for w, c in pairs(df) do
+    local x = weight(w, c)
+    if x > 0 then
+      local t = { term = w, count = c, weight = x }
+      if k < lim or before(t, top[k]) then
+        if k < lim then k = k + 1 end
+        local j = k
+        while j > 1 and before(t, top[j - 1]) do top[j] = top[j - 1]; j = j - 1 end
+        top[j] = t
+      end
+    end
+  end
+  return top
 end
 
 local function fmt(x)

@@ -291,12 +291,27 @@ local XML_ESC = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quo
 
 -- Escape for XML/HTML text and attribute values; also removes characters
 -- that XML 1.0 forbids (C0 controls but tab/LF/CR, U+FFFE/U+FFFF).
-function M.xml(s)
+-- (M.lua_xml: the rule; the core does it in two C passes, core.xml:
+-- ad_text_clean, then ad_xml_escape; spec/json_spec.lua compares them.)
+local function lua_xml(s)
   if s == nil then return "" end
   s = M.clean(tostring(s))
   if s:find("\239\191[\190\191]") then s = s:gsub("\239\191[\190\191]", "") end -- U+FFFE, U+FFFF
   if s:find("[&<>\"']") then s = s:gsub("[&<>\"']", XML_ESC) end
   return s
+end
+M.lua_xml = lua_xml
+
+local core_xml
+do
+  local ok, core = pcall(require, "arxivdigest.core")
+  if ok and type(core) == "table" and core_clean then core_xml = core.xml end
+end
+
+function M.xml(s)
+  if s == nil then return "" end
+  if core_xml then return core_xml(type(s) == "string" and s or tostring(s)) end
+  return lua_xml(s)
 end
 
 -- Is u an absolute http(s) URL safe to put in href? (no spaces, quotes,
