@@ -11,9 +11,7 @@
 #include "ad_index.h"
 
 /* {====================================================== byte buffers, sections (ad_encode.c) */
-/* A byte buffer. map: its bytes are an anonymous mapping of cap bytes (a
-** part of the postings, see ad_encode.c), grown by mremap, not ad_alloc */
-typedef struct ad_bbuf { uint8_t *p; size_t n, cap; int map; } ad_bbuf;
+typedef struct ad_bbuf { uint8_t *p; size_t n, cap; } ad_bbuf;
 
 /* room for extra more bytes; AD_OK or AD_ENOMEM */
 int ad_bb_reserve(const ad_alloc *a, ad_bbuf *b, size_t extra);

@@ -31,30 +31,12 @@ void ad_b_huge(void *p, size_t n) {
 #endif
 }
 
-#define AD_PAGE ((size_t)4096)
-#define AD_PAGEUP(n) (((n) + AD_PAGE - 1) & ~(AD_PAGE - 1))
-
-/* a mapped buffer (b->map) of at least nc bytes: reserved, not touched */
-static int ad_bb_remap(ad_bbuf *b, size_t nc) {
-  void *np;
-  nc = AD_PAGEUP(nc);
-  if (b->p == NULL)
-    np = mmap(NULL, nc, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-              -1, 0);
-  else np = mremap(b->p, b->cap, nc, MREMAP_MAYMOVE);
-  if (np == MAP_FAILED) return AD_ENOMEM;
-  b->p = (uint8_t *)np; b->cap = nc;
-  ad_b_huge(np, nc);
-  return AD_OK;
-}
-
 int ad_bb_reserve(const ad_alloc *a, ad_bbuf *b, size_t extra) {
   size_t nc;
   void *np;
   if (b->n + extra <= b->cap) return AD_OK;
   nc = b->cap ? b->cap : 32;
   while (nc < b->n + extra) nc *= 2;
-  if (b->map) return ad_bb_remap(b, nc);
   np = ad_realloc(a, b->p, b->cap, nc);
   if (np == NULL) return AD_ENOMEM;
   b->p = (uint8_t *)np; b->cap = nc;
@@ -63,8 +45,7 @@ int ad_bb_reserve(const ad_alloc *a, ad_bbuf *b, size_t extra) {
 }
 
 void ad_bb_free(const ad_alloc *a, ad_bbuf *b) {
-  if (b->map) { if (b->p) munmap(b->p, b->cap); }
-  else ad_free(a, b->p, b->cap);
+  ad_free(a, b->p, b->cap);
   b->p = NULL; b->n = b->cap = 0;
 }
 
@@ -407,7 +388,6 @@ int ad_b_encode(ad_ix *ix, ad_ixb *const *bs, uint32_t nbs, ad_ixdoc *docs,
   size_t total = 0;
   if (nbs == 0 || nbs > AD_MAXPAR) return AD_EFORMAT;
   memset(pt, 0, sizeof pt);
-  for (k = 0; k < AD_NPARTS; k++) pt[k].post.map = pt[k].pos.map = 1;
   memset(ord, 0, sizeof ord);
   /* per doc and field: w_f / (1 - b + b len / avglen) */
   nf = (float *)ad_malloc(a, ((size_t)n + 1) * AD_NFIELDS * sizeof(float));
@@ -537,8 +517,7 @@ int ad_b_encode(ad_ix *ix, ad_ixb *const *bs, uint32_t nbs, ad_ixdoc *docs,
         terms[nout + i] = t;     /* (nout + i <= its place: parts in order) */
       }
       nout += pt[k].nout;
-      /* (POST and POS: each part from a page boundary, see the join) */
-      opost += AD_PAGEUP(pt[k].post.n); opos += AD_PAGEUP(pt[k].pos.n); ostr += pt[k].tstr.n;
+      opost += pt[k].post.n; opos += pt[k].pos.n; ostr += pt[k].tstr.n;
       if (opost > UINT32_MAX || opos > UINT32_MAX || ostr > UINT32_MAX) goto done;
     }
     ix->m.nterms = nout;
@@ -554,54 +533,27 @@ int ad_b_encode(ad_ix *ix, ad_ixb *const *bs, uint32_t nbs, ad_ixdoc *docs,
     ad_b_setsec(ix, AD_SEC_TERMS, np, (size_t)ix->m.nterms * sizeof(ad_ixterm));
   }
   {
-    /* POST and POS: the parts' pages are moved (mremap, no copy) one after
-    ** the other into one mapping, so each part starts at a page boundary
-    ** and the bytes between a part's end and the next page are zero (the
-    ** same for any number of threads: the parts are fixed). Copying them
-    ** together wrote every byte again into fresh memory: at 2.7M papers
-    ** 1.9 GB, some 3 s of a build's or an update's serial part. */
     int s;
-    for (s = 0; s < 2; s++) {
-      size_t mlen = 0, off = 0, end = 0;
-      uint8_t *dst;
-      for (k = 0; k < AD_NPARTS; k++) mlen += AD_PAGEUP(s == 0 ? pt[k].post.n : pt[k].pos.n);
-      dst = (uint8_t *)mmap(NULL, mlen ? mlen : AD_PAGE, PROT_READ | PROT_WRITE,
-                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-      if (dst == MAP_FAILED) goto done;
-      for (k = 0; k < AD_NPARTS; k++) {
-        ad_bbuf *bk = s == 0 ? &pt[k].post : &pt[k].pos;
-        size_t len = AD_PAGEUP(bk->n);
-        if (len && mremap(bk->p, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst + off) == MAP_FAILED) {
-          munmap(dst, mlen ? mlen : AD_PAGE);
-          goto done;
-        }
-        if (bk->cap > len) munmap(bk->p + len, bk->cap - len);   /* the rest of its room */
-        if (bk->n) end = off + bk->n;
-        bk->p = NULL; bk->n = bk->cap = 0;
-        off += len;
+    int secs[3] = {AD_SEC_POST, AD_SEC_POS, AD_SEC_TSTR};
+    for (s = 0; s < 3; s++) {     /* append the other parts to part 0's, shrink, hand over */
+      ad_bbuf *b0 = s == 0 ? &pt[0].post : s == 1 ? &pt[0].pos : &pt[0].tstr;
+      size_t nn = b0->n, off;
+      void *np;
+      for (k = 1; k < AD_NPARTS; k++)
+        nn += s == 0 ? pt[k].post.n : s == 1 ? pt[k].pos.n : pt[k].tstr.n;
+      np = ad_realloc(a, b0->p, b0->cap, nn ? nn : 1);
+      if (np == NULL) goto done;
+      b0->p = (uint8_t *)np; b0->cap = nn ? nn : 1;
+      off = b0->n;
+      for (k = 1; k < AD_NPARTS; k++) {
+        ad_bbuf *bk = s == 0 ? &pt[k].post : s == 1 ? &pt[k].pos : &pt[k].tstr;
+        if (bk->n) memcpy(b0->p + off, bk->p, bk->n);
+        off += bk->n;
+        ad_bb_free(pt[k].a, bk);
       }
-      /* (the section ends with the last part's bytes, not its page) */
-      ad_b_setsec(ix, s == 0 ? AD_SEC_POST : AD_SEC_POS, dst, end);
-      ix->ownmap[s == 0 ? AD_SEC_POST : AD_SEC_POS] = mlen ? mlen : AD_PAGE;
+      ad_b_setsec(ix, secs[s], np, nn);
+      b0->p = NULL; b0->n = b0->cap = 0;
     }
-  }
-  {     /* TSTR (small): the other parts appended to part 0's, shrunk, handed over */
-    ad_bbuf *b0 = &pt[0].tstr;
-    size_t nn = b0->n, off;
-    void *np;
-    for (k = 1; k < AD_NPARTS; k++) nn += pt[k].tstr.n;
-    np = ad_realloc(a, b0->p, b0->cap, nn ? nn : 1);
-    if (np == NULL) goto done;
-    b0->p = (uint8_t *)np; b0->cap = nn ? nn : 1;
-    off = b0->n;
-    for (k = 1; k < AD_NPARTS; k++) {
-      ad_bbuf *bk = &pt[k].tstr;
-      if (bk->n) memcpy(b0->p + off, bk->p, bk->n);
-      off += bk->n;
-      ad_bb_free(pt[k].a, bk);
-    }
-    ad_b_setsec(ix, AD_SEC_TSTR, np, nn);
-    b0->p = NULL; b0->n = b0->cap = 0;
   }
   st = AD_OK;
 done:

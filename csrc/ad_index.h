@@ -156,8 +156,6 @@ typedef struct ad_ix {
   const uint8_t *sec[AD_NSEC];
   uint64_t seclen[AD_NSEC];
   uint8_t *own[AD_NSEC];          /* heap buffers of a fresh build */
-  size_t ownmap[AD_NSEC];         /* or, when not 0, own[s] is a mapping of
-                                     that many bytes (POST, POS: ad_encode.c) */
   ad_ixmeta m;                    /* copy of META */
   /* loaded index */
   const uint8_t *base;            /* the file's bytes */

@@ -39,8 +39,7 @@ static size_t ad_ix_ownsize(const ad_ix *ix, int s) {
 void ad_ix_free(ad_ix *ix) {
   int s;
   for (s = 0; s < AD_NSEC; s++)
-    if (ix->own[s] && ix->ownmap[s]) munmap(ix->own[s], ix->ownmap[s]);
-    else if (ix->own[s]) ad_free(&ix->a, ix->own[s], ad_ix_ownsize(ix, s));
+    if (ix->own[s]) ad_free(&ix->a, ix->own[s], ad_ix_ownsize(ix, s));
   if (ix->verified) ad_free(&ix->a, ix->verified, ix->nchunks ? ix->nchunks : 1);
   if (ix->recdone) ad_free(&ix->a, ix->recdone, ((size_t)ix->nrecdone + 7) / 8);
   if (ix->filedone) ad_free(&ix->a, ix->filedone, ((size_t)ix->nfiledone + 7) / 8);
