@@ -17,6 +17,29 @@ function H.tmpdir(files)
   return dir
 end
 
+--- Whether the file at path (of ../shared, say) can be read:
+--- `if not H.have(p) then return pending("no " .. p) end`.
+function H.have(path)
+  local f = io.open(path, "rb")
+  if not f then return false end
+  f:close()
+  return true
+end
+
+--- n random strings made of the given pieces (0 to 12 of them each), from
+--- a fixed seed: `for s in H.random_strings(pieces, 7, 20000) do ... end`.
+function H.random_strings(pieces, seed, n)
+  math.randomseed(seed)
+  local i = 0
+  return function()
+    i = i + 1
+    if i > n then return nil end
+    local t = {}
+    for k = 1, math.random(0, 12) do t[k] = pieces[math.random(#pieces)] end
+    return table.concat(t)
+  end
+end
+
 --- The papers of a collection (or an array) by id: {[id] = paper}.
 function H.by_id(c)
   local t = {}

@@ -1,6 +1,7 @@
 -- spec/json_spec.lua: JSON strings have one rule, the core's
 -- (ad_json_quote); arxivdigest.json's Lua encode_string is its fallback
 -- where the core is not loaded. Both must give the same bytes.
+local H = dofile("spec/helper.lua")
 local core = require "arxivdigest.core"
 local json = require "arxivdigest.json"
 
@@ -45,11 +46,7 @@ describe("JSON strings", function()
       "\226\128\168", "\226\128\170", "\226\128\175", "\226\129\166", "\226\129\170", "\237\159\191",
       "\237\160\128", "\240\159\152\128", "\240\143\191\191", "\244\143\191\191", "\244\144\128\128",
       "\245", "\248\136\128\128\128", "\255", "\239\191\189"}
-    math.randomseed(7)
-    for _ = 1, 20000 do
-      local t = {}
-      for k = 1, math.random(0, 12) do t[k] = pieces[math.random(#pieces)] end
-      local s = table.concat(t)
+    for s in H.random_strings(pieces, 7, 20000) do
       local c = c_quote(s)
       assert.equal(lua_quote(s), c, ("%q"):format(s))
       assert.equal(json.valid_utf8(s), json.decode(c), ("%q"):format(s))
@@ -84,11 +81,7 @@ describe("display text (util.clean)", function()
       "\226\128\168", "\226\128\169", "\226\128\170", "\226\128\174", "\226\128\175", "\226\129\165",
       "\226\129\166", "\226\129\169", "\226\129\170", "\237\160\128", "\240\159\152\128",
       "\244\144\128\128", "\255", "<", "&", "\"", "x y"}
-    math.randomseed(11)
-    for _ = 1, 20000 do
-      local t = {}
-      for k = 1, math.random(0, 12) do t[k] = pieces[math.random(#pieces)] end
-      local s = table.concat(t)
+    for s in H.random_strings(pieces, 11, 20000) do
       for _, keep in ipairs{false, true} do
         assert.equal(util.lua_clean(s, nil, keep), util.clean(s, nil, keep), ("%q %s"):format(s, keep))
         assert.equal(util.lua_clean(s, "", keep), core.clean(s, keep), ("%q %s"):format(s, keep))
@@ -137,11 +130,7 @@ describe("XML text (util.xml)", function()
       "\128", "\191", "\194\133", "\194\160", "\195\169", "\195", "\226\128\168", "\226\128\174",
       "\226\129\166", "\237\160\128", "\239\191\190", "\239\191\191", "\239\191\189", "\239\191", "\239",
       "\191\190", "\240\159\152\128", "\255", "x y"}
-    math.randomseed(23)
-    for _ = 1, 20000 do
-      local t = {}
-      for k = 1, math.random(0, 12) do t[k] = pieces[math.random(#pieces)] end
-      local s = table.concat(t)
+    for s in H.random_strings(pieces, 23, 20000) do
       assert.equal(util.lua_xml(s), core.xml(s), ("%q"):format(s))
       assert.equal(util.lua_xml(s), util.xml(s), ("%q"):format(s))
     end
