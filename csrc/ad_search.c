@@ -819,11 +819,12 @@ static ad_it *ad_it_date(ad_q *q, uint32_t from, uint32_t to) {
 
 /* the pseudo term "\1<kind><s>" (s lowercased, as ad_bstream.c writes it);
 ** prefix: the union of every pseudo term of that kind starting with s
-** (`cat:cs.*`) */
+** (`cat:cs.*`; an empty one, in a tree only: every category, as
+** ad_select.c and match.lua read it) */
 static ad_it *ad_it_pseudo(ad_q *q, char kind, const char *s, size_t n, int prefix) {
   char buf[128];
   size_t k;
-  if (n == 0 || n > sizeof buf - 2) return ad_it_new(q, IT_EMPTY);
+  if ((n == 0 && !prefix) || n > sizeof buf - 2) return ad_it_new(q, IT_EMPTY);
   buf[0] = 1; buf[1] = kind;
   for (k = 0; k < n; k++) {
     char ch = s[k];

@@ -526,6 +526,26 @@ static int lad_rsb_find(lua_State *S) {
   return 0;
 }
 
+/* the model of q's search in sandbox 1's cache for host index 2, or NULL
+** (no allocation in L: raises only when an argument is wrong) */
+static const lad_rmodel *lad_rsb_lookup(lua_State *L, lad_rsbq *q) {
+  lua_State *S = lad_sbstate(L, 1);
+  lad_gen *g = lad_checkindex(L, 2, 0);
+  int top = lua_gettop(S);
+  memset(q, 0, sizeof *q);
+  ad_ropts_default(&q->o);
+  q->g = g;
+  q->ix = LAD_GIX(g);
+  lad_rsig_of(q->ix, &q->sig);
+  if (lua_checkstack(S, 8)) {
+    lua_pushcfunction(S, lad_rsb_find);
+    lua_pushlightuserdata(S, q);
+    if (lua_pcall(S, 1, 0, 0) != LUA_OK) q->found = NULL;
+  }
+  lua_settop(S, top);
+  return q->found;
+}
+
 /* core._rmodel_sandboxed(sb, idx) -> the bytes of the model of the
 ** default options that a recommendation run in sandbox sb built for host
 ** index idx, or nil when it built none. The model is found in sb's own
@@ -536,34 +556,21 @@ static int lad_rsb_find(lua_State *S) {
 ** host writes is what idx:save_model would write, without building the
 ** model twice. */
 static int lad_rmodel_sandboxed(lua_State *L) {
-  lua_State *S = lad_sbstate(L, 1);
-  lad_gen *g = lad_checkindex(L, 2, 0);
   lad_rsbq q;
+  const lad_rmodel *m = lad_rsb_lookup(L, &q);
   luaL_Buffer B;
   size_t len;
   char *out;
-  int st, top = lua_gettop(S);
-  memset(&q, 0, sizeof q);
-  ad_ropts_default(&q.o);
-  q.g = g;
-  q.ix = LAD_GIX(g);
-  lad_rsig_of(q.ix, &q.sig);
-  if (lua_checkstack(S, 8)) {
-    lua_pushcfunction(S, lad_rsb_find);
-    lua_pushlightuserdata(S, &q);
-    if (lua_pcall(S, 1, 0, 0) != LUA_OK) q.found = NULL;
-  }
-  lua_settop(S, top);
-  if (q.found == NULL) { lua_pushnil(L); return 1; }
-  len = ad_rmodel_dumplen(&q.found->m);
+  int st;
+  if (m == NULL) { lua_pushnil(L); return 1; }
+  len = ad_rmodel_dumplen(&m->m);
   out = luaL_buffinitsize(L, &B, len);
-  g = lad_checkindex(L, 2, 0);               /* after the buffer's allocation */
-  q.ix = LAD_GIX(g);
-  lad_rsig_of(q.ix, &q.sig);
-  if (!q.found->live || !lad_rsig_eq(&q.found->sig, &q.sig) ||
-      !ad_rmodel_fits(&q.found->m, q.ix, &q.o))
-    return luaL_error(L, "save_model: the index was updated during the call");
-  st = ad_rmodel_dump(&q.found->m, q.ix, out);
+  /* a finalizer run by that allocation may have closed the sandbox (the
+  ** model was in its state), run it, or updated idx: look again (nothing
+  ** allocated in L from here to the dump) */
+  if (lad_rsb_lookup(L, &q) != m || ad_rmodel_dumplen(&m->m) != len)
+    return luaL_error(L, "save_model: the sandbox or the index changed during the call");
+  st = ad_rmodel_dump(&m->m, q.ix, out);
   if (st != AD_OK) return lad_error(L, st, "save_model");
   luaL_pushresultsize(&B, len);
   return 1;

@@ -40,15 +40,18 @@ static int lad_tc_counts(lua_State *L) {
   lua_createtable(L, (int)n, 0);
   lua_createtable(L, (int)n, 0);
   lua_createtable(L, (int)n, 0);
+  /* (a GC step of any push may run a finalizer calling tc's __gc, which
+  ** frees the entries: each is read before its pushes, nent again) */
   for (i = 0; i < tc->nent; i++) {
     const ad_tcent *e = &tc->ent[i];
-    if ((lua_Integer)e->df < min) continue;
+    uint32_t df = e->df, tf = e->tf;
+    if ((lua_Integer)df < min) continue;
     k++;
     lua_pushlstring(L, tc->keys + e->off, e->len);
     lua_rawseti(L, -4, k);
-    lua_pushinteger(L, e->df);
+    lua_pushinteger(L, df);
     lua_rawseti(L, -3, k);
-    lua_pushinteger(L, e->tf);
+    lua_pushinteger(L, tf);
     lua_rawseti(L, -2, k);
   }
   return 3;

@@ -381,6 +381,25 @@ describe("category prefixes: cat:cs.* (review item 23)", function()
     end
   end)
 
+  it("a tree's empty prefix (no query parses to it) is every category, for the index too", function()
+    -- review w21: the index found nothing, c:select and the Lua evaluator
+    -- every paper
+    for _, ty in ipairs{"cat", "primary"} do
+      local tree = {type = ty, value = "", prefix = true}
+      local flt = require("arxivdigest.match").compile(tree)
+      local lua = {}
+      for p in c:papers() do if flt(p) then lua[#lua + 1] = p.id end end
+      assert.are.equal("12345678", digits(lua), ty .. " (Lua)")
+      local got = {}
+      for i, r in ipairs(c:select(tree)) do got[i] = c[r].id end
+      assert.are.equal("12345678", digits(got), ty .. " (select)")
+      got = {}
+      for i, h in ipairs(idx:search(tree, {limit = 100})) do got[i] = h.paper.id end
+      assert.are.equal("12345678", digits(got), ty .. " (index)")
+      assert.are.equal(8, idx:count(tree), ty .. " (index count)")
+    end
+  end)
+
   it("f.category and f.primary take the same rule, and their globs now reach the index", function()
     local function run(flt)
       local out = {}

@@ -72,6 +72,52 @@ describe("top terms (html)", function()
     assert.has_error(function() tc:add("x", {}) end)
   end)
 
+  it("tc:counts survives a finalizer that frees the counter while the words are pushed", function()
+    -- review w21: counts read its entry again after lua_pushlstring, whose
+    -- GC step may run a finalizer calling the counter's __gc (entries
+    -- freed): a use after free, a crash in the plain build. A chain of
+    -- finalizers started inside the call frees it K cycles later.
+    local rc, out = dofile("spec/helper.lua").run_lua([[
+      local core = require "arxivdigest.core"
+      for K = 1, 8 do
+        local tc = core.term_counter()
+        local words = {}
+        for i = 1, 50000 do words[i] = "word" .. i end
+        tc:add("title words", table.concat(words, " "))
+        words = nil
+        local counts = tc.counts
+        collectgarbage("collect")
+        collectgarbage("incremental", 100, 100, 0)
+        local gen, started = 0, false
+        local chain
+        chain = {__gc = function()
+          gen = gen + 1
+          if gen == K then getmetatable(tc).__gc(tc) else setmetatable({}, chain) end
+        end}
+        local mt = {__gc = function()
+          if not started and (debug.getinfo(2, "f").func == counts or
+                              debug.getinfo(3, "f").func == counts) then
+            started = true; setmetatable({}, chain)
+          end
+        end}
+        for _ = 1, 2000 do setmetatable({}, mt) end
+        local w, d, t = counts(tc)
+        collectgarbage("incremental", 200, 100, 13)
+        collectgarbage()
+        assert(started and gen >= K, "the finalizers did not run inside the call")
+        assert(#w == #d and #w == #t and #w <= 50002)
+        for i = 1, #w do
+          assert(w[i]:find("^word%d*$") or w[i] == "title" or w[i] == "words", w[i])
+          assert(d[i] == 1 and (t[i] == (w[i] == "title" and 1 or 0) or w[i] == "words"))
+        end
+        print(K, #w)
+      end
+      print("survived")
+    ]], {timeout = 300})
+    assert.are.equal(0, rc, out)
+    assert.truthy(out:find("survived", 1, true), out)
+  end)
+
   it("the same as the Lua computation on the sample archive and the fixtures", function()
     local c = assert(ad.open("examples/data"))
     local papers = {}

@@ -352,6 +352,53 @@ describe("arxivdigest recommend", function()
     os.remove(path); os.remove(path .. ".model")
   end)
 
+  it("core._rmodel_sandboxed: a finalizer that closes the sandbox while the bytes are allocated", function()
+    -- the found model lives in the sandbox's state: a host finalizer run by
+    -- the allocation of the result's buffer may close that state (review
+    -- w21: the model was then read after lua_close freed it)
+    local path = os.tmpname() .. ".adx"
+    assert(idx:save(path))
+    local loaded = assert(ad.load(path))
+    local core = require "arxivdigest.core"
+    local dir = H_.tmpdir({
+      ["plain.lua"] = "return function(ad, args) return args.source:recommend({'2005.09623'}) end\n"})
+    local pipe = assert(script.report(dir .. "/plain.lua", { sandbox = true, source = loaded }))
+    pipe:format("text"):collect()
+    local sb, fn = pipe.sb, core._rmodel_sandboxed
+    assert.is_string(fn(sb, loaded))
+    collectgarbage()
+    -- finalizers pending (some already run), the collector stopped in
+    -- their phase: the next allocation of the host runs the others; the
+    -- first of them inside the call closes the sandbox
+    local armed, ran, inside = false, 0, false
+    local mt = { __gc = function()
+      ran = ran + 1
+      if armed and not inside and debug.getinfo(2, "f").func == fn then
+        inside = true
+        sb:close()
+      end
+    end }
+    local pad = {}
+    for i = 1, 2000 do pad[i] = i end
+    for _ = 1, 1000 do setmetatable({}, mt) end
+    collectgarbage("incremental", 100, 100, 0)
+    while ran == 0 do collectgarbage("step", 0) end
+    collectgarbage("stop")
+    -- (a stack grown now: the call's own frame allocates nothing)
+    assert.are.equal(2000, select("#", table.unpack(pad)))
+    armed = true
+    collectgarbage("restart")
+    local ok, err = pcall(fn, sb, loaded)
+    collectgarbage("incremental", 200, 100, 13)
+    collectgarbage()
+    assert.are.equal(1000, ran)
+    assert.is_true(inside)
+    assert.is_false(ok)
+    assert.matches("sandbox is closed", err, 1, true)
+    os.execute("rm -rf " .. H_.shell_quote(dir))
+    os.remove(path)
+  end)
+
   it("a loaded index reads the model kept beside it (INDEX.model) when it fits, else builds it", function()
     local path = os.tmpname() .. ".adx"
     assert(idx:save(path))
