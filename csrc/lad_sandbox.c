@@ -261,7 +261,8 @@ static int lad_sb_require(lua_State *S) {
   } else if (strcmp(name, "arxivdigest.core") == 0) {
     /* the core without the functions that touch files */
     static const char *const gone[] = {"open", "load", "index", "sandbox", "lock", "list",
-                                        "filetype", "samefile", "_rmodel_sandboxed", NULL};
+                                        "filetype", "samefile", "linktarget", "_rmodel_load",
+                                        "_rmodel_sandboxed", NULL};
     int i;
     lua_pushcfunction(S, luaopen_arxivdigest_core);
     lua_call(S, 0, 1);
