@@ -291,26 +291,17 @@ static int ad_b_flush(ad_ixb *b, uint32_t doc) {
   return AD_OK;
 }
 
-/* add "\1c<cat>" pseudo terms for a raw category list (commas, spaces, **) */
+/* add "\1c<cat>" pseudo terms for a raw category list (ad_cat_next's rule) */
 static int ad_b_cats(ad_ixb *b, const char *s, size_t n, char kind) {
-  char tmp[96];
-  size_t i = 0;
-  while (i < n) {
-    size_t a, e, k;
-    while (i < n && (s[i] == ',' || s[i] == ' ' || s[i] == '*' || s[i] == '\t'
-                     || s[i] == '\n' || s[i] == '\r')) i++;
-    a = i;
-    while (i < n && !(s[i] == ',' || s[i] == ' ' || s[i] == '*' || s[i] == '\t'
-                      || s[i] == '\n' || s[i] == '\r')) i++;
-    e = i;
-    if (e > a && e - a < sizeof tmp - 3) {
-      tmp[0] = 1; tmp[1] = kind;
-      for (k = a; k < e; k++) {
-        char ch = s[k];
-        tmp[2 + k - a] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
-      }
-      if (ad_b_pseudo(b, tmp, 2 + e - a)) return AD_ENOMEM;
+  char tmp[AD_CAT_MAX + 2];
+  size_t at = 0, a, e, k;
+  while (ad_cat_next(s, n, &at, &a, &e)) {
+    tmp[0] = 1; tmp[1] = kind;
+    for (k = a; k < e; k++) {
+      char ch = s[k];
+      tmp[2 + k - a] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
     }
+    if (ad_b_pseudo(b, tmp, 2 + e - a)) return AD_ENOMEM;
     if (kind == 'p') break;       /* primary: the first item only */
   }
   return AD_OK;

@@ -57,6 +57,19 @@ int ad_query_cheap(const ad_xnode *nodes, uint32_t n);
 int ad_select_match(const ad_corpus *c, const ad_record *r,
                     const ad_xnode *q, uint32_t n, uint32_t i);
 
+/* The categories of a list field (categories, primary category), as
+** queries see them: the words between commas, spaces, tabs, line ends and
+** markdown asterisks ("**cs.CV**, eess.IV - Image and Video Processing"
+** holds cs.CV and eess.IV); a word longer than AD_CAT_MAX bytes is not a
+** category. The one rule of the index (ad_b_cats), c:select
+** (ad_select_match) and, through core.category_words, the Lua evaluator.
+** ad_cat_next: the next word of s[*at..n) as s[*a..*e); 0 at the end. */
+#define AD_CAT_MAX 92
+int ad_cat_next(const char *s, size_t n, size_t *at, size_t *a, size_t *e);
+/* Is v one of the categories of s (case-insensitive)? pre: does one start
+** with v; first: the first category only (a primary category field) */
+int ad_cat_has(const char *s, size_t n, const char *v, size_t vn, int pre, int first);
+
 /* Does s contain a link to a code-hosting site (github.com, ...)? */
 int ad_has_code(const char *s, size_t n);
 

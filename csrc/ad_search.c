@@ -824,7 +824,7 @@ static ad_it *ad_it_date(ad_q *q, uint32_t from, uint32_t to) {
 static ad_it *ad_it_pseudo(ad_q *q, char kind, const char *s, size_t n, int prefix) {
   char buf[128];
   size_t k;
-  if ((n == 0 && !prefix) || n > sizeof buf - 2) return ad_it_new(q, IT_EMPTY);
+  if ((n == 0 && !prefix) || n > AD_CAT_MAX) return ad_it_new(q, IT_EMPTY);
   buf[0] = 1; buf[1] = kind;
   for (k = 0; k < n; k++) {
     char ch = s[k];

@@ -20,21 +20,27 @@ static int ad_eq_ci(const char *a, size_t an, const char *b, size_t bn, int pre)
   return 1;
 }
 
-/* Is `v` one of the comma-separated items of s (markdown bold and spaces
-** around items ignored, case-insensitive)? pre: does one start with v? */
-static int ad_list_has(const char *s, size_t n, const char *v, size_t vn, int pre) {
-  size_t i = 0;
-  while (i < n) {
-    size_t a = i, e;
-    while (i < n && s[i] != ',') i++;
-    e = i++;
-    while (a < e && (s[a] == ' ' || s[a] == '*' || s[a] == '\n' || s[a] == '\r' ||
-                     s[a] == '\t'))
-      a++;
-    while (e > a && (s[e - 1] == ' ' || s[e - 1] == '*' || s[e - 1] == '\r' ||
-                     s[e - 1] == '\t'))
-      e--;
+static int ad_cat_sep(char ch) {
+  return ch == ',' || ch == ' ' || ch == '*' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+int ad_cat_next(const char *s, size_t n, size_t *at, size_t *a, size_t *e) {
+  size_t i = *at;
+  for (;;) {
+    size_t x;
+    while (i < n && ad_cat_sep(s[i])) i++;
+    if (i >= n) { *at = n; return 0; }
+    x = i;
+    while (i < n && !ad_cat_sep(s[i])) i++;
+    if (i - x <= AD_CAT_MAX) { *at = i; *a = x; *e = i; return 1; }
+  }
+}
+
+int ad_cat_has(const char *s, size_t n, const char *v, size_t vn, int pre, int first) {
+  size_t at = 0, a, e;
+  while (ad_cat_next(s, n, &at, &a, &e)) {
     if (ad_eq_ci(s + a, e - a, v, vn, pre)) return 1;
+    if (first) break;
   }
   return 0;
 }
@@ -109,13 +115,13 @@ int ad_select_match(const ad_corpus *c, const ad_record *r,
   switch (x->type) {
     case AD_QN_CAT:
       if (r->s[AD_S_CATEGORIES].len)
-        return ad_list_has(t + r->s[AD_S_CATEGORIES].off, r->s[AD_S_CATEGORIES].len,
-                           x->text, x->len, x->prefix);
-      return ad_eq_ci(t + r->s[AD_S_PRIMARY].off, r->s[AD_S_PRIMARY].len, x->text, x->len,
-                      x->prefix);
+        return ad_cat_has(t + r->s[AD_S_CATEGORIES].off, r->s[AD_S_CATEGORIES].len,
+                           x->text, x->len, x->prefix, 0);
+      return ad_cat_has(t + r->s[AD_S_PRIMARY].off, r->s[AD_S_PRIMARY].len, x->text, x->len,
+                         x->prefix, 1);
     case AD_QN_PRIMARY:
-      return ad_eq_ci(t + r->s[AD_S_PRIMARY].off, r->s[AD_S_PRIMARY].len, x->text, x->len,
-                      x->prefix);
+      return ad_cat_has(t + r->s[AD_S_PRIMARY].off, r->s[AD_S_PRIMARY].len, x->text, x->len,
+                         x->prefix, 1);
     case AD_QN_ID:
       return r->s[AD_S_ID].len == x->len &&
              memcmp(t + r->s[AD_S_ID].off, x->text, x->len) == 0;

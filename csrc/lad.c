@@ -383,6 +383,17 @@ static int lad_has_code(lua_State *L) {
   return 1;
 }
 
+/* category_has(field, value [, prefix [, first]]) -> whether value is one
+** of the categories of a categories (or, first, primary category) field,
+** by the rule of the index and of c:select (ad_cat_has) */
+static int lad_category_has(lua_State *L) {
+  size_t n, vn;
+  const char *s = luaL_checklstring(L, 1, &n);
+  const char *v = luaL_checklstring(L, 2, &vn);
+  lua_pushboolean(L, ad_cat_has(s, n, v, vn, lua_toboolean(L, 3), lua_toboolean(L, 4)));
+  return 1;
+}
+
 /* snippet(text, query [, open [, close [, width]]]) -> string: the best
 ** passage of text with the terms of query (a query string or tree) marked */
 static int lad_snippet(lua_State *L) {
@@ -527,6 +538,7 @@ static const luaL_Reg lad_funcs[] = {
   {"clean", lad_clean},
   {"xml", lad_xml},
   {"has_code", lad_has_code},
+  {"category_has", lad_category_has},
   {"now", lad_now},
   {"isatty", lad_isatty},
   {"snippet", lad_snippet},

@@ -14,9 +14,10 @@
 
 local core = require "arxivdigest.core"
 
-local type, error, tostring, concat, find, lower = type, error, tostring,
-  table.concat, string.find, string.lower
-local words, has_code, qterm = core.words, core.has_code, core.qterm
+local type, error, tostring, concat, find = type, error, tostring,
+  table.concat, string.find
+local words, has_code, qterm, category_has = core.words, core.has_code, core.qterm,
+  core.category_has
 
 local M = {}
 
@@ -80,23 +81,21 @@ local function text_node(node)
 end
 
 -- a category node: value, or with prefix every category starting with
--- value (query.category_node), case-insensitively
+-- value (query.category_node), case-insensitively; the categories of a
+-- field are the index's (core.category_has: "eess.IV - Image and Video
+-- Processing" holds eess.IV)
 local function category_node(value, primary_only, prefix)
-  value = lower(value)
-  local n = #value
-  local function is(cat)
-    if type(cat) ~= "string" then return false end
-    cat = lower(cat)
-    if prefix then return #cat >= n and cat:sub(1, n) == value end
-    return cat == value
+  prefix = prefix and true or false
+  local function is(cat, first)
+    return type(cat) == "string" and category_has(cat, value, prefix, first)
   end
   return function(paper)
-    if is(paper.primary_category) then return true end
+    if is(paper.primary_category, true) then return true end
     if primary_only then return false end
     local cats = paper.categories
     if type(cats) == "table" then
       for i = 1, #cats do
-        if is(cats[i]) then return true end
+        if is(cats[i], false) then return true end
       end
     end
     return false
