@@ -166,6 +166,7 @@ local BASE = {
   ["core.samefile"] = function() return {"/dev/null", 1} end,
   ["core.words"] = function() return {"Zero-Shot, NeRF!"} end,
   ["core.has_code"] = function() return {"https://github.com/x/y"} end,
+  ["core.category_has"] = function() return {"**cs.CV**, eess.IV", "cs.", true, false} end,
   ["core.snippet"] = function(e) return {"some text " .. e.word, e.word, "<", ">", 5} end,
   ["core.fields"] = function() return {"merged"} end,
   ["core.plain_text"] = function() return {"Zero-shot NeRF"} end,
