@@ -272,6 +272,9 @@ struct ad_it {
   ad_cur *cur; uint32_t mask; int scored;
   /* IT_AND / IT_OR / IT_NOT (kids[0]) */
   ad_it **kids; uint32_t nk;
+  float *osum;        /* IT_OR: per child, the others' maxima summed in
+                         scoring order (a child is required when they
+                         cannot beat the threshold) */
   int lk;             /* IT_AND: the child whose own impacts skip docs
                          (ad_and_lead): 0 when the rarest is a scored
                          term; -1 none */
@@ -425,6 +428,35 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
         while (e < it->nk && AD_BELOW(acc + it->kids[e]->maxs, thr)) acc += it->kids[e++]->maxs;
       }
       d = AD_END;
+      if (thr > AD_NOTHR && it->osum != NULL && AD_BELOW(it->osum[it->nk - 1], thr)) {
+        /* the others cannot win without the child of the largest maximum
+        ** (nor, perhaps, without more): a winning doc holds every required
+        ** child, and they align like an AND's */
+        int lk = -1;
+        for (k = 0; k < it->nk; k++)     /* the rarest required scored term leads */
+          if (AD_BELOW(it->osum[k], thr) && it->kids[k]->kind == IT_TERM &&
+              it->kids[k]->scored && (lk < 0 || it->kids[k]->est < it->kids[lk]->est))
+            lk = (int)k;
+        it->lk = lk;
+        d = t;
+        for (;;) {
+          int again = 0;
+          for (k = it->nk; k-- > 0;) {
+            float kt;
+            uint32_t x;
+            if (!AD_BELOW(it->osum[k], thr)) continue;
+            kt = AD_KIDTHR(thr, it->maxs - it->kids[k]->maxs);
+            x = ad_it_next(q, it->kids[k], d, kt > 0 ? kt : AD_NOTHR);
+            if (x == AD_END) { d = AD_END; break; }
+            if (x != d) { d = x; again = 1; break; }
+            if (k == (uint32_t)lk && (x = ad_and_lead(it, d, thr)) != d) {
+              d = x; again = 1; break;
+            }
+          }
+          if (d == AD_END || q->err || !again) break;
+        }
+        break;
+      }
       for (k = e; k < it->nk; k++) {
         float kt = thr > AD_NOTHR ? AD_KIDTHR(thr, it->maxs - it->kids[k]->maxs) : AD_NOTHR;
         uint32_t x = ad_it_next(q, it->kids[k], t, kt > 0 ? kt : AD_NOTHR);
@@ -920,6 +952,16 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
       } else {
         it->est = 0;
         for (k = 0; k < it->nk; k++) it->est += it->kids[k]->est;
+        if (it->nk > 1) {
+          it->osum = (float *)ad_ar_alloc(&q->ar, it->nk * sizeof(float));
+          if (it->osum == NULL) { q->err = AD_ENOMEM; return NULL; }
+          for (k = 0; k < it->nk; k++) {
+            uint32_t j;
+            float o = 0;
+            for (j = 0; j < it->nk; j++) if (j != k) o += it->kids[j]->maxs;
+            it->osum[k] = o;
+          }
+        }
       }
       if (!isand && it->nk == 0) it->kind = IT_EMPTY;
       else if (isand && it->nk == 0) {
