@@ -366,14 +366,19 @@ static inline uint32_t ad_term_next(ad_q *q, ad_it *it, uint32_t t) {
 ** the first doc >= d of c's decoded block that may beat thr by its own
 ** impact, or the doc after the stretch where none can. The companions do
 ** not move for the docs passed over: most docs of a common word are
-** hopeless before they would. */
+** hopeless before they would. With a field mask (the block's npm decoded),
+** docs without the word in those fields are passed over too. */
 static uint32_t ad_lead_skip(const ad_cur *c, uint32_t d, float rest, uint32_t emax,
-                             float thr) {
+                             float thr, uint32_t mask) {
   uint32_t i = c->i;
   /* (a child's threshold margin: the score sums in another order) */
   float need = AD_KIDTHR(thr, rest);
   if (c->docs[c->n - 1] < emax) emax = c->docs[c->n - 1];
-  while (i < c->n && c->docs[i] <= emax && c->wt * (float)(c->imp[i] >> 1) <= need) i++;
+  if (mask && c->npmok)
+    while (i < c->n && c->docs[i] <= emax &&
+           (c->wt * (float)(c->imp[i] >> 1) <= need || !(c->npm[i] & mask))) i++;
+  else
+    while (i < c->n && c->docs[i] <= emax && c->wt * (float)(c->imp[i] >> 1) <= need) i++;
   if (i == c->i) return d;
   return i < c->n ? c->docs[i] : emax + 1;
 }
@@ -387,7 +392,7 @@ static uint32_t ad_and_lead(ad_it *it, uint32_t d, float thr) {
     rest += ad_it_bound(it->kids[j], d, &e);
     if (e < emax) emax = e;
   }
-  return ad_lead_skip(it->kids[it->lk]->cur, d, rest, emax, thr);
+  return ad_lead_skip(it->kids[it->lk]->cur, d, rest, emax, thr, it->kids[it->lk]->mask);
 }
 
 /* next matching doc >= t; with thr > AD_NOTHR, docs whose score cannot
@@ -528,7 +533,7 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
               sc += ad_cur_bound(it->pc[k], d, &e);
               if (e < em) em = e;
             }
-          if ((e = ad_lead_skip(it->pc[lead], d, sc, em, thr)) != d) { d = e; continue; }
+          if ((e = ad_lead_skip(it->pc[lead], d, sc, em, thr, 0)) != d) { d = e; continue; }
         }
         for (k = 0; k < it->np; k++) {
           uint32_t x = ad_cur_next(it->pc[k], d, &q->err);
