@@ -815,42 +815,88 @@ static ad_it *ad_it_text(ad_q *q, const ad_xnode *nd, int phrase) {
   return it;
 }
 
-static int ad_date_lower(ad_ix *ix, uint32_t date, uint32_t n) {
+/* first k in [lo, hi) of DATES with (date, doc) >= (date, doc), DATES
+** being sorted by (date, doc); -1 on a failed check */
+static int64_t ad_date_lower(ad_ix *ix, uint32_t date, uint32_t doc, uint32_t lo, uint32_t hi) {
   const ad_ixdate *v = (const ad_ixdate *)ix->sec[AD_SEC_DATES];
-  uint32_t lo = 0, hi = n;
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
     if (ad_ix_need(ix, AD_SEC_DATES, (uint64_t)mid * sizeof *v, sizeof *v)) return -1;
-    if (v[mid].date < date) lo = mid + 1; else hi = mid;
+    if (v[mid].date < date || (v[mid].date == date && v[mid].doc < doc)) lo = mid + 1;
+    else hi = mid;
   }
-  return (int)lo;
+  return lo;
 }
 
+/* first doc whose best date is below date (docs run newest first); -1 on
+** a failed check */
+static int64_t ad_doc_before(ad_ix *ix, uint32_t date) {
+  uint32_t lo = 0, hi = ix->m.ndocs;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    const ad_ixdoc *d = ad_ix_doc(ix, mid);
+    if (d == NULL) return -1;
+    if (d->date >= date) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/* The papers with an appearance dated from..to, as a bitmap. Docs run in
+** descending order of their best record's date, so those whose best date
+** is in range are one stretch [a, b), set a word at a time; each date's
+** DATES entries are sorted by doc, and only those before a or from b on
+** (an earlier or later appearance of a paper whose best date is outside)
+** are read one by one. The cost is the number of dates and of such
+** papers, not of the papers in range (a year of 2.7M papers: 700k). */
 static ad_it *ad_it_date(ad_q *q, uint32_t from, uint32_t to) {
   ad_ix *ix = q->ix;
-  uint32_t n = (uint32_t)(ix->seclen[AD_SEC_DATES] / sizeof(ad_ixdate)), k, any = 0, nd = ix->m.ndocs;
+  uint32_t n = (uint32_t)(ix->seclen[AD_SEC_DATES] / sizeof(ad_ixdate)), nd = ix->m.ndocs;
   const ad_ixdate *v = (const ad_ixdate *)ix->sec[AD_SEC_DATES];
-  int lo = ad_date_lower(ix, from, n);
-  int hi = to == UINT32_MAX ? (int)n : ad_date_lower(ix, to + 1, n);
+  int64_t lo = ad_date_lower(ix, from, 0, 0, n);
+  int64_t hi = to == UINT32_MAX ? (int64_t)n : ad_date_lower(ix, to + 1, 0, 0, n);
+  int64_t a = to == UINT32_MAX ? 0 : ad_doc_before(ix, to + 1), b = ad_doc_before(ix, from);
+  uint64_t any = 0;
+  uint32_t k;
   ad_it *it = ad_it_new(q, IT_BITS);
   if (it == NULL) return NULL;
-  if (lo < 0 || hi < 0) { q->err = AD_ECORRUPT; return NULL; }
+  if (lo < 0 || hi < 0 || a < 0 || b < 0) { q->err = AD_ECORRUPT; return NULL; }
   it->bits = ad_bits_new(q);
   if (it->bits == NULL) return NULL;
-  if (hi > lo && ad_ix_need(ix, AD_SEC_DATES, (uint64_t)lo * sizeof *v,
-                            (uint64_t)(hi - lo) * sizeof *v)) {
-    q->err = AD_ECORRUPT; return NULL;
-  }
-  for (k = (uint32_t)lo; k < (uint32_t)hi; k++) {
-    uint32_t d = v[k].doc;
-    if (d >= nd) { q->err = AD_ECORRUPT; return NULL; }
-    if (!(it->bits[d >> 6] & ((uint64_t)1 << (d & 63)))) {
-      it->bits[d >> 6] |= (uint64_t)1 << (d & 63);
-      any++;
+  if (a < b) {                        /* the stretch, a word at a time */
+    uint32_t x = (uint32_t)a, y = (uint32_t)b;
+    any = y - x;
+    while (x < y && (x & 63)) { it->bits[x >> 6] |= (uint64_t)1 << (x & 63); x++; }
+    while (x + 64 <= y) { it->bits[x >> 6] = ~(uint64_t)0; x += 64; }
+    while (x < y) { it->bits[x >> 6] |= (uint64_t)1 << (x & 63); x++; }
+  } else a = b = 0;
+  for (k = (uint32_t)lo; k < (uint32_t)hi;) {    /* one date at a time */
+    uint32_t dt, j;
+    int64_t e, ma, mb;
+    if (ad_ix_need(ix, AD_SEC_DATES, (uint64_t)k * sizeof *v, sizeof *v)) {
+      q->err = AD_ECORRUPT; return NULL;
     }
+    dt = v[k].date;
+    e = dt == UINT32_MAX ? (int64_t)hi : ad_date_lower(ix, dt + 1, 0, k + 1, (uint32_t)hi);
+    ma = ad_date_lower(ix, dt, (uint32_t)a, k, (uint32_t)(e < 0 ? k : e));
+    mb = ad_date_lower(ix, dt, (uint32_t)b, (uint32_t)(ma < 0 ? k : ma), (uint32_t)(e < 0 ? k : e));
+    if (e < 0 || ma < 0 || mb < 0 || e <= k) { q->err = AD_ECORRUPT; return NULL; }
+    if (ad_ix_need(ix, AD_SEC_DATES, (uint64_t)k * sizeof *v, (uint64_t)(e - k) * sizeof *v)) {
+      q->err = AD_ECORRUPT; return NULL;
+    }
+    for (j = k; j < (uint32_t)e; j++) {
+      uint32_t d;
+      if (j == (uint32_t)ma) { j = (uint32_t)mb; if (j >= (uint32_t)e) break; }
+      d = v[j].doc;
+      if (d >= nd) { q->err = AD_ECORRUPT; return NULL; }
+      if (!(it->bits[d >> 6] & ((uint64_t)1 << (d & 63)))) {
+        it->bits[d >> 6] |= (uint64_t)1 << (d & 63);
+        any++;
+      }
+    }
+    k = (uint32_t)e;
   }
   if (!any) it->kind = IT_EMPTY;
-  it->est = any;
+  it->est = any > nd ? nd : (uint32_t)any;
   return it;
 }
 
