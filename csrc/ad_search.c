@@ -177,6 +177,7 @@ static int ad_cur_npm(ad_cur *c) {
   if (c->npmok) return AD_OK;
   for (k = 0; k < c->n; k++) {
     if (c->imp[k] & 1) c->npm[k] = c->dflt;
+    else if (p < c->lend && *p < 0x80) c->npm[k] = *p++;   /* (most: one byte) */
     else {
       c->npm[k] = ad_varint_get(&p, c->lend, &bad);
       if (bad) return AD_ECORRUPT;
