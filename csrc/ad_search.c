@@ -579,7 +579,8 @@ static float ad_it_score(ad_q *q, ad_it *it) {
       for (k = 0; k < it->np; k++) s += it->pc[k]->wt * (it->pc[k]->imp[it->pc[k]->i] >> 1);
       return s;
     case IT_MAXOR:
-      for (k = 0; k < it->nk; k++)
+      /* kids by descending maximum: once one cannot beat s, none can */
+      for (k = 0; k < it->nk && it->kids[k]->maxs > s; k++)
         if (ad_it_next(q, it->kids[k], it->doc, AD_NOTHR) == it->doc) {
           float x = ad_it_score(q, it->kids[k]);
           if (x > s) s = x;
@@ -666,6 +667,18 @@ static uint64_t *ad_bits_new(ad_q *q) {
 /* union of the terms [lo, hi) whose bytes start with pre (and, when
 ** num != 0, whose 3-digit suffix is within [vmin, vmax]) as a bitmap with
 ** the best expansion's score per doc */
+/* a prefix's expansions by descending maximum score (ad_it_score's
+** IT_MAXOR stops at the first that cannot raise the best) */
+static void ad_maxor_sort(ad_it *it) {
+  uint32_t k;
+  for (k = 1; k < it->nk; k++) {
+    ad_it *v = it->kids[k];
+    uint32_t j = k;
+    while (j > 0 && it->kids[j - 1]->maxs < v->maxs) { it->kids[j] = it->kids[j - 1]; j--; }
+    it->kids[j] = v;
+  }
+}
+
 static ad_it *ad_it_expand(ad_q *q, const char *pre, size_t pn, uint32_t mask,
                            int scored, int num, uint32_t vmin, uint32_t vmax) {
   ad_ix *ix = q->ix;
@@ -705,6 +718,7 @@ static ad_it *ad_it_expand(ad_q *q, const char *pre, size_t pn, uint32_t mask,
         if (c->maxs > it->maxs) it->maxs = c->maxs;
         it->est += c->est;
       }
+      ad_maxor_sort(it);
       return it;
     }
   }
@@ -771,6 +785,7 @@ static ad_it *ad_it_expand(ad_q *q, const char *pre, size_t pn, uint32_t mask,
       mx->est += c->est;
     }
     if (mx->nk == 0) mx->kind = IT_EMPTY;
+    ad_maxor_sort(mx);
     return mx;
   }
   return it;
