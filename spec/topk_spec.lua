@@ -83,7 +83,7 @@ describe("top-k search", function()
     local fields = { "", "", "ti:", "abs:" }
     local n = 0
     for _ = 1, 60 do
-      local a, b, c3 = word(), word(), word()
+      local a, b, c3, d = word(), word(), word(), word()
       local fa, fb = fields[rnd(4)], fields[rnd(4)]
       for _, q in ipairs({
         a .. " " .. b,                                   -- AND led by the rarer term
@@ -97,12 +97,19 @@ describe("top-k search", function()
         'ti:"' .. a .. " " .. b .. '"',
         a .. " OR " .. b,
         a:sub(1, 3) .. "* " .. b,                        -- a prefix beside a term
+        -- ORs whose children become required as the threshold rises
+        -- (aligned like an AND, led by the rarest required term)
+        a .. " AND (" .. b .. " OR " .. c3 .. " OR " .. d .. ")",
+        "(" .. fa .. a .. " OR " .. fb .. b .. ") " .. c3,
+        a .. " OR " .. b .. " OR " .. c3,
+        "(" .. a .. ' OR "' .. b .. " " .. c3 .. '") ' .. d,
+        "(" .. a .. " OR " .. b:sub(1, 3) .. "*) " .. c3,
       }) do
         check(idx, q)
         n = n + 1
       end
     end
-    assert.equal(660, n)
+    assert.equal(960, n)
   end)
 
   it("ranks phrases of real neighbours as the exhaustive ranking", function()
