@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ad_recommend.h"
+#include "ad_query.h"
 #include "ad_token.h"
 
 #define AD_RSEED_UNI 0x243f6a8885a308d3ULL
@@ -34,7 +35,7 @@
 #define AD_RNONE UINT32_MAX
 #define AD_RUNSET (UINT32_MAX - 1)
 
-enum { AD_RK_UNI = 0, AD_RK_BI = 1, AD_RK_AU = 2 };
+enum { AD_RK_UNI = 0, AD_RK_BI = 1, AD_RK_AU = 2, AD_RK_CAT = 3 };
 
 void ad_ropts_default(ad_ropts *o) {
   o->w[AD_F_TITLE] = 1.0f; o->w[AD_F_ABSTRACT] = 1.0f;
@@ -43,6 +44,7 @@ void ad_ropts_default(ad_ropts *o) {
   o->bigrams = 1;
   o->k1 = 1.2f; o->b = 0.75f;
   o->sample = AD_REC_SAMPLE;
+  o->wcat = AD_REC_WCAT;
   o->alpha = 1.0f; o->m = 5;
   o->background = 1.0f;
   o->local = 0.2f; o->nlocal = AD_REC_NLOCAL;
@@ -307,6 +309,20 @@ static int ad_rv_doc(ad_rctx *x, ad_rvec *v, uint32_t doc) {
                            : ad_rv_text(x->a, v, x->buf, n, fw, x->o->bigrams);
     if (st != AD_OK) return st;
   }
+  if (x->o->wcat > 0) {          /* each category, "cat:eess.IV" (the rule of
+                                   ** ad_cat_next: as the index reads them) */
+    size_t at = 0, a, e;
+    st = ad_rfield(x, doc, AD_S_CATEGORIES, &n);
+    if (st != AD_OK) return st;
+    if (n == 0 && (st = ad_rfield(x, doc, AD_S_PRIMARY, &n)) != AD_OK) return st;
+    while (ad_cat_next(x->buf, n, &at, &a, &e)) {
+      char name[4 + AD_CAT_MAX];
+      if (e - a > AD_CAT_MAX) continue;
+      memcpy(name, "cat:", 4);
+      memcpy(name + 4, x->buf + a, e - a);
+      if (ad_rv_add(x->a, v, AD_RK_CAT, name, (uint32_t)(4 + e - a), x->o->wcat)) return AD_ENOMEM;
+    }
+  }
   return AD_OK;
 }
 
@@ -421,7 +437,7 @@ int ad_rmodel_fits(const ad_rmodel *m, const ad_ix *ix, const ad_ropts *o) {
   int f;
   if (m->ndocs != ix->m.ndocs || m->o.scheme != o->scheme ||
       m->o.bigrams != o->bigrams || m->o.k1 != o->k1 || m->o.b != o->b ||
-      m->o.sample != o->sample)
+      m->o.sample != o->sample || m->o.wcat != o->wcat)
     return 0;
   for (f = 0; f < AD_NFIELDS; f++)
     if (m->o.w[f] != o->w[f]) return 0;

@@ -54,6 +54,7 @@
 #define AD_REC_EXACT      4000u  /* larger candidate sets are narrowed first */
 #define AD_REC_SHORTLIST  2000u
 #define AD_REC_NLOCAL     1000u  /* default opts.nlocal */
+#define AD_REC_WCAT       16.0f  /* default weights.cat */
 
 enum { AD_RW_BM25 = 0, AD_RW_TFIDF = 1 };
 
@@ -66,6 +67,8 @@ typedef struct ad_ropts {
   int bigrams;          /* adjacent word pairs are features too */
   float k1, b;          /* BM25 */
   uint32_t sample;      /* idf and background from the newest `sample` docs */
+  float wcat;           /* each category's weight as a feature (weights.cat,
+                           AD_REC_WCAT; 0: categories are not features) */
   /* scoring (not part of the model) */
   float alpha;          /* weight of the profile; 1 - alpha: the m nearest */
   uint32_t m;           /* nearest library papers (when alpha < 1) */
@@ -148,7 +151,7 @@ uint32_t ad_rmodel_slot(const ad_rmodel *m, uint64_t key);
 ** bump AD_RMODEL_VERSION: a saved model of another version is refused.
 ** Version 2: dense feature ids and each word's index term (the local
 ** background); version 1 files are refused. */
-#define AD_RMODEL_VERSION 2u
+#define AD_RMODEL_VERSION 3u
 
 /* The fingerprint of ix's contents for a sample of nsample docs (see
 ** above). */

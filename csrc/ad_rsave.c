@@ -8,7 +8,8 @@
 **     byte-order mark, u64 fingerprint of the index (ad_rmodel_ixsig),
 **     u32 ndocs, nsample, n (features), cap (slots, a power of 2), f64
 **     avgdl, the vector options (f32 w[4], i32 scheme, i32 bigrams, f32
-**     k1, f32 b, u32 sample), u32 sizeof(ad_rment), zeros
+**     k1, f32 b, u32 sample), u32 sizeof(ad_rment), f32 the categories'
+**     weight (version 3), zeros
 **   the table: cap x ad_rment (key, feature id), slot by slot, as in
 **     memory (key 0: empty)
 **   per feature id 0 .. n-1: n x u64 key, n x f32 idf, n x f32 background
@@ -71,21 +72,22 @@ typedef struct ad_rhdr {
   int32_t scheme, bigrams;
   float k1, b;
   uint32_t sample, entsize;
+  float wcat;
 } ad_rhdr;
 
 /* the header's fields at their offsets (memcpy: no alignment assumed) */
 static void ad_rhdr_io(char *p, ad_rhdr *h, int put) {
   static const struct { size_t off, len; } f[] = {
     {8, 4}, {12, 4}, {16, 8}, {24, 4}, {28, 4}, {32, 4}, {36, 4}, {40, 8},
-    {48, 4 * AD_NFIELDS}, {64, 4}, {68, 4}, {72, 4}, {76, 4}, {80, 4}, {84, 4}
+    {48, 4 * AD_NFIELDS}, {64, 4}, {68, 4}, {72, 4}, {76, 4}, {80, 4}, {84, 4}, {88, 4}
   };
-  void *v[15];
+  void *v[16];
   size_t k;
   v[0] = &h->version; v[1] = &h->bom; v[2] = &h->sig; v[3] = &h->ndocs;
   v[4] = &h->nsample; v[5] = &h->n; v[6] = &h->cap; v[7] = &h->avgdl;
   v[8] = h->w; v[9] = &h->scheme; v[10] = &h->bigrams; v[11] = &h->k1;
-  v[12] = &h->b; v[13] = &h->sample; v[14] = &h->entsize;
-  for (k = 0; k < 15; k++) {
+  v[12] = &h->b; v[13] = &h->sample; v[14] = &h->entsize; v[15] = &h->wcat;
+  for (k = 0; k < 16; k++) {
     if (put) memcpy(p + f[k].off, v[k], f[k].len);
     else memcpy(v[k], p + f[k].off, f[k].len);
   }
@@ -112,7 +114,7 @@ int ad_rmodel_dump(const ad_rmodel *m, const ad_ix *ix, char *b) {
   h.avgdl = m->avgdl;
   for (f = 0; f < AD_NFIELDS; f++) h.w[f] = m->o.w[f];
   h.scheme = m->o.scheme; h.bigrams = m->o.bigrams;
-  h.k1 = m->o.k1; h.b = m->o.b; h.sample = m->o.sample;
+  h.k1 = m->o.k1; h.b = m->o.b; h.sample = m->o.sample; h.wcat = m->o.wcat;
   h.entsize = (uint32_t)sizeof(ad_rment);
   memset(b, 0, AD_RHDR);
   memcpy(b, AD_RMAGIC, 8);
@@ -171,7 +173,7 @@ static int ad_rmodel_take(ad_rmodel *m, const ad_ix *ix, const ad_ropts *o,
   fo = *o;                       /* the scoring options are the request's */
   for (f = 0; f < AD_NFIELDS; f++) fo.w[f] = h.w[f];
   fo.scheme = h.scheme; fo.bigrams = h.bigrams;
-  fo.k1 = h.k1; fo.b = h.b; fo.sample = h.sample;
+  fo.k1 = h.k1; fo.b = h.b; fo.sample = h.sample; fo.wcat = h.wcat;
   m->o = fo; m->ndocs = h.ndocs;
   if (!ad_rmodel_fits(m, ix, o)) { *why = AD_RLOAD_OPTIONS; return AD_OK; }
   S = fo.sample == 0 || fo.sample > h.ndocs ? h.ndocs : fo.sample;

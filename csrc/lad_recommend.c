@@ -341,12 +341,13 @@ static void lad_ropts(lua_State *L, int t, ad_ropts *o, ad_rreq *q) {
       double v;
       const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
       for (f = 0; f < AD_NFIELDS; f++) if (key && strcmp(key, wk[f]) == 0) break;
-      if (f == AD_NFIELDS)
-        luaL_argerror(L, t, "weights: unknown field (ti, abs, au or co expected)");
+      if (f == AD_NFIELDS && !(key && strcmp(key, "cat") == 0))
+        luaL_argerror(L, t, "weights: unknown field (ti, abs, au, co or cat expected)");
       v = (double)lua_tonumberx(L, -1, &isnum);
       if (!isnum || !(v >= 0 && v <= 1e6))
         luaL_argerror(L, t, lua_pushfstring(L, "weights.%s must be a number >= 0", key));
-      o->w[f] = (float)v;
+      if (f == AD_NFIELDS) o->wcat = (float)v;
+      else o->w[f] = (float)v;
       lua_pop(L, 1);
     }
   }

@@ -321,9 +321,11 @@ describe("a recommendation model in a file", function()
       { good:sub(1, #good - 1), "corrupted" },
       { good .. "x", "corrupted" },
       { good:sub(1, 300) .. string.char((good:byte(301) + 1) % 256) .. good:sub(302), "corrupted" },
-      -- version 1 (before the local background: no feature ids nor terms)
+      -- version 1 (before the local background: no feature ids nor terms),
+      -- version 2 (before categories were features), a later one
       { good:sub(1, 8) .. "\1\0\0\0" .. good:sub(13), "not a saved model of this version" },
-      { good:sub(1, 8) .. "\3\0\0\0" .. good:sub(13), "not a saved model of this version" },
+      { good:sub(1, 8) .. "\2\0\0\0" .. good:sub(13), "not a saved model of this version" },
+      { good:sub(1, 8) .. "\4\0\0\0" .. good:sub(13), "not a saved model of this version" },
       { ("\0"):rep(#good), "not a saved model" },
     }
     for i, c in ipairs(cases) do

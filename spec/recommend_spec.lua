@@ -446,3 +446,84 @@ describe("recommend on the 2019 corpus", function()
     assert.is_true(r.method.recall >= r.centroid.recall)
   end)
 end)
+
+describe("recommend weighs categories", function()
+  -- a catalog day: a library of papers cross-listed to eess.IV, and two
+  -- candidates with the same text, one of them cross-listed too
+  local TOPICS = { "graph", "video", "pose", "depth", "point", "cloud", "scene", "light",
+                   "motion", "face", "hand", "text", "font", "map", "road", "tree" }
+  local function paper(id, title, abstract, cats)
+    return table.concat({
+      "### " .. title,
+      "- **Arxiv ID**: http://arxiv.org/abs/" .. id .. "v1",
+      "- **Categories**: " .. cats,
+      "- **Authors**: A. Author",
+      "- **Summary**: " .. abstract,
+      "", "" }, "\n")
+  end
+  local idx, text
+  setup(function()
+    local t = { "# Arxiv Papers in cs.CV on 2020-05-20", "" }
+    for i = 1, 40 do            -- filler, so that idf means something
+      local a, b = TOPICS[i % #TOPICS + 1], TOPICS[(i * 7) % #TOPICS + 1]
+      t[#t + 1] = paper(string.format("2005.%05d", 100 + i), "Learning " .. a .. " " .. b,
+        "We study " .. a .. " and " .. b .. " with a network.", "**cs.CV**")
+    end
+    for i = 1, 3 do
+      t[#t + 1] = paper(string.format("2005.%05d", 200 + i), "Retinal vessel segmentation " .. i,
+        "We segment retinal vessels in fundus images with a network " .. i .. ".", "**cs.CV**, eess.IV")
+    end
+    t[#t + 1] = paper("2005.00301", "Fundus lesion grading",
+      "We grade lesions in fundus images with a network.", "**cs.CV**, eess.IV")
+    t[#t + 1] = paper("2005.00302", "Fundus lesion grading",
+      "We grade lesions in fundus images with a network.", "**cs.CV**")
+    text = table.concat(t, "\n")
+    idx = assert(ad.index(assert(ad.parse(text, "20200520.md"))))
+  end)
+
+  local LIB = { "2005.00201", "2005.00202", "2005.00203" }
+  local function score_of(hits, id)
+    for _, h in ipairs(hits) do if h.paper.id == id then return h.score, h end end
+  end
+
+  it("a shared category counts (weights.cat, 16 by default), and is its evidence", function()
+    local hits = idx:recommend(LIB, { query = "fundus", limit = 10 })
+    local s1, h1 = score_of(hits, "2005.00301")
+    local s2 = score_of(hits, "2005.00302")
+    assert.is_true(s1 > s2, s1 .. " vs " .. s2)
+    local found = false
+    for _, term in ipairs(h1:why().terms) do if term == "cat:eess.IV" then found = true end end
+    assert.is_true(found, "cat:eess.IV in the evidence")
+    -- a weight of 0: categories are no feature, the two texts tie
+    hits = idx:recommend(LIB, { query = "fundus", limit = 10, weights = { cat = 0 } })
+    assert.are.equal(score_of(hits, "2005.00301"), score_of(hits, "2005.00302"))
+    -- a smaller weight counts less
+    hits = idx:recommend(LIB, { query = "fundus", limit = 10, weights = { cat = 1 } })
+    local t1, t2 = score_of(hits, "2005.00301"), score_of(hits, "2005.00302")
+    assert.is_true(t1 > t2 and t1 - t2 < s1 - s2)
+  end)
+
+  it("checks weights.cat, and categories alone are no profile", function()
+    assert.error_matches(function() idx:recommend(LIB, { weights = { cat = -1 } }) end,
+      "bad argument #3 to 'recommend' %(weights.cat must be a number >= 0%)")
+    assert.error_matches(function() idx:recommend(LIB, { weights = { ti = 0, abs = 0, au = 0, co = 0, cat = 5 } }) end,
+      "bad argument #3 to 'recommend' %(weights: at least one field must weigh more than 0%)")
+    assert.error_matches(function() idx:recommend(LIB, { weights = { cats = 1 } }) end,
+      "unknown field cats %(ti, abs, au, co or cat expected%)")
+  end)
+
+  it("a saved model keeps its categories' weight", function()
+    local path = os.tmpname()
+    assert.is_true(idx:save_model(path))
+    local again = assert(ad.index(assert(ad.parse(text, "20200520.md"))))
+    local ok, why = again:load_model(path, { weights = { cat = 0 } })
+    assert.is_false(ok)
+    assert.matches("made with other options", why)
+    assert.is_true((again:load_model(path)))
+    local a = idx:recommend(LIB, { query = "fundus", limit = 10 })
+    local b = again:recommend(LIB, { query = "fundus", limit = 10 })
+    assert.are.same(ranked(a), ranked(b))
+    assert.is_true(score_of(b, "2005.00301") > score_of(b, "2005.00302"))
+    os.remove(path)
+  end)
+end)

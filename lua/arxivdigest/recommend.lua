@@ -24,9 +24,12 @@
 --     papers of the newest digest day in the index). opts.limit (10),
 --     opts.offset (0). opts.negative: ids or papers the reader does not
 --     want (papers like them rank down; they are never returned, nor are
---     the library's papers). opts.weights = {ti =, abs =, au =, co =}: how
---     much each field counts (title, abstract, authors, comment; defaults
---     1, 1, 1, 0.5; a key left out keeps its default, 0 ignores the field).
+--     the library's papers). opts.weights = {ti =, abs =, au =, co =,
+--     cat =}: how much each field counts (title, abstract, authors,
+--     comment, categories; defaults 1, 1, 1, 0.5, 16; a key left out keeps
+--     its default, 0 ignores the field). A category is one feature,
+--     "cat:eess.IV", weighed by BM25 like a word found cat times (16: about
+--     twice a word found once, as rare).
 --   hits: like idx:search's, {score =, paper =}, best first, each with
 --     hit:why() -> {papers = {{paper =, score =}, ...} the library papers
 --     that weigh most in the score (their share of it), terms = {...} the
@@ -85,7 +88,8 @@ local function check_index(idx, fname)
   end
 end
 
-local WEIGHT_KEYS = { ti = true, abs = true, au = true, co = true }
+local WEIGHT_KEYS = { ti = true, abs = true, au = true, co = true, cat = true }
+local WEIGHT_DEFAULT = { ti = 1, abs = 1, au = 1, co = 0.5, cat = 16 }
 
 local function check_weights(w, fname)
   if w == nil then return nil end
@@ -95,7 +99,7 @@ local function check_weights(w, fname)
   local out, any = {}, false
   for k, v in pairs(w) do
     if not WEIGHT_KEYS[k] then
-      argerror(3, fname, "weights: unknown field " .. tostring(k) .. " (ti, abs, au or co expected)", 3)
+      argerror(3, fname, "weights: unknown field " .. tostring(k) .. " (ti, abs, au, co or cat expected)", 3)
     end
     if type(v) ~= "number" or v ~= v or v < 0 or v > 1e6 then
       argerror(3, fname, "weights." .. k .. " must be a number >= 0", 3)
@@ -104,8 +108,8 @@ local function check_weights(w, fname)
   end
   for k in pairs(WEIGHT_KEYS) do
     local v = out[k]
-    if v == nil then v = (k == "co") and 0.5 or 1 end
-    if v > 0 then any = true end
+    if v == nil then v = WEIGHT_DEFAULT[k] end
+    if v > 0 and k ~= "cat" then any = true end   -- (categories alone: no text)
   end
   if not any then argerror(3, fname, "weights: at least one field must weigh more than 0", 3) end
   return out
