@@ -58,7 +58,7 @@ static uint32_t ad_varint_len(uint32_t v) {
 }
 
 static uint32_t ad_b_tag(uint64_t h, uint32_t n) {
-  return ((uint32_t)(h >> 32) & ~15u) | (n < 15 ? n : 15);
+  return ((uint32_t)(h >> 32) & ~31u) | (n < 31 ? n : 31);
 }
 
 static uint64_t ad_b_head(const char *s, uint32_t n) {
@@ -67,25 +67,27 @@ static uint64_t ad_b_head(const char *s, uint32_t n) {
   return w;
 }
 
+static uint64_t ad_b_tail(const char *s, uint32_t n) {
+  uint64_t w = 0;
+  if (n > 8) memcpy(&w, s + n - 8, 8);
+  return w;
+}
+
 /* the term of s[0..n) (hash h), added when new: AD_OK or AD_ENOMEM */
 static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint64_t h, uint32_t *out) {
-  uint64_t head = ad_b_head(s, n);
+  uint64_t head = ad_b_head(s, n), tail = ad_b_tail(s, n);
   uint32_t tag = ad_b_tag(h, n), i = (uint32_t)h & b->tabmask, t;
   for (;;) {
     const ad_tslot *e = &b->tab[i];
     if (e->term == 0) break;
-    if (e->tag == tag && e->head == head) {
+    if (e->tag == tag && e->head == head && e->tail == tail) {
+      /* up to 16 bytes, the tag's length, head and tail are the term */
       t = e->term - 1;
-      if (n <= 8) { *out = t; return AD_OK; }
-      if (b->terms[t].len == n) {
-        const uint8_t *ts = b->tstr.p + b->terms[t].str;
-        int same;
-        if (n <= 16) {    /* the last 8 bytes (overlapping the head): no call */
-          uint64_t x, y;
-          memcpy(&x, ts + n - 8, 8); memcpy(&y, s + n - 8, 8);
-          same = x == y;
-        } else same = memcmp(ts + 8, s + 8, n - 8) == 0;
-        if (same) { *out = t; return AD_OK; }
+      if (n <= 16) { *out = t; return AD_OK; }
+      if (b->terms[t].len == n &&
+          memcmp(b->tstr.p + b->terms[t].str + 8, s + 8, n - 16) == 0) {
+        *out = t;
+        return AD_OK;
       }
     }
     i = (i + 1) & b->tabmask;
@@ -125,6 +127,7 @@ static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint64_t h, uint32_t 
   b->stamps[t].stamp = UINT32_MAX;
   memcpy(b->tstr.p + b->tstr.n, s, n); b->tstr.n += n;
   b->tab[i].term = t + 1; b->tab[i].tag = tag; b->tab[i].head = head;
+  b->tab[i].tail = tail;
   *out = t;
   return AD_OK;
 }
@@ -149,7 +152,8 @@ static int ad_b_text(ad_ixb *b, const char *s, size_t n, uint32_t *used) {
     ad_rtok *r;
     if ((b->nrt == b->caprt &&
          ad_grow(b->a, (void **)&b->rt, &b->caprt, b->nrt + 1, sizeof(ad_rtok))) ||
-        ad_bb_reserve(b->a, &b->rbytes, tk.len))
+        (b->rbytes.cap - b->rbytes.n < tk.len &&
+         ad_bb_reserve(b->a, &b->rbytes, tk.len)))
       return AD_ENOMEM;
     r = &b->rt[b->nrt++];
     r->h = ad_b_strhash(tk.s, tk.len);
@@ -202,6 +206,18 @@ static size_t ad_b_decode(ad_ixb *b, const ad_record *r, int sid, int *err) {
   return ad_record_field(b->c, r, sid, b->dec);
 }
 
+/* write a posting at w (doc delta, field mask, tfs, positions pp[0 ..
+** l->npos)); returns the end */
+static uint8_t *ad_b_posting(uint8_t *w, uint32_t delta, uint32_t mask,
+                             const ad_local *l, const uint32_t *pp) {
+  uint32_t k, prev = 0;
+  w = ad_put_varint(w, delta);
+  *w++ = (uint8_t)mask;
+  for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) w = ad_put_varint(w, l->tf[k]);
+  for (k = 0; k < l->npos; k++) { w = ad_put_varint(w, pp[k] - prev); prev = pp[k]; }
+  return w;
+}
+
 /* Aggregate the doc's tokens per term and append them to the terms'
 ** temporary streams. */
 static int ad_b_flush(ad_ixb *b, uint32_t doc) {
@@ -246,19 +262,34 @@ static int ad_b_flush(ad_ixb *b, uint32_t doc) {
   for (i = 0; i < b->nloc; i++) {
     ad_local *l = &b->loc[i];
     ad_bterm *t = &b->terms[l->term];
-    uint32_t prev = 0, k;
-    size_t need = ad_varint_len(doc - t->next) + 1;
-    uint8_t *w, *w0;
-    uint32_t mask = 0;
-    /* the posting's exact size: a chunk is filled to its last byte (the
-    ** streams are most of a build's memory) */
-    for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) need += ad_varint_len(l->tf[k]);
-    for (k = 0; k < l->npos; k++) {
-      uint32_t p = b->pos[l->at + k];
-      need += ad_varint_len(p - prev);
-      prev = p;
+    const uint32_t *pp = b->pos + l->at;
+    uint32_t prev = 0, k, mask = 0;
+    /* at most 5 bytes a varint: 1 delta, 1 mask byte, a tf per field, the
+    ** positions */
+    size_t bound = 6 + (size_t)5 * (AD_NFIELDS + l->npos);
+    uint8_t tmp[6 + 5 * AD_NFIELDS + 5 * 64], *src;
+    size_t need;
+    for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) mask |= 1u << k;
+    if (t->tail != NULL && (size_t)(t->wend - t->wp) >= bound) {
+      /* room for any encoding: written in place */
+      t->wp = ad_b_posting(t->wp, doc - t->next, mask, l, pp);
+      t->next = doc + 1;
+      t->df++;
+      continue;
     }
-    prev = 0;
+    /* the posting's exact size (a chunk is filled to its last byte: the
+    ** streams are most of a build's memory): encoded in tmp when it fits
+    ** there, else measured */
+    if (bound <= sizeof tmp) {
+      need = (size_t)(ad_b_posting(tmp, doc - t->next, mask, l, pp) - tmp);
+      src = tmp;
+    } else {
+      need = ad_varint_len(doc - t->next) + 1;
+      for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) need += ad_varint_len(l->tf[k]);
+      for (k = 0; k < l->npos; k++) { need += ad_varint_len(pp[k] - prev); prev = pp[k]; }
+      prev = 0;
+      src = NULL;
+    }
     if (t->tail == NULL || (size_t)(t->wend - t->wp) < need) {
       /* 16 bytes, then 1.5x the last chunk, up to 8 KiB */
       uint32_t cap = t->tail ? t->tail->cap + t->tail->cap / 2 : 16;
@@ -272,18 +303,12 @@ static int ad_b_flush(ad_ixb *b, uint32_t doc) {
       t->tail = ch;
       t->wp = ch->data; t->wend = ch->data + cap;
     }
-    w0 = w = t->wp;
-    w = ad_put_varint(w, doc - t->next);
-    for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) mask |= 1u << k;
-    *w++ = (uint8_t)mask;
-    for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) w = ad_put_varint(w, l->tf[k]);
-    for (k = 0; k < l->npos; k++) {
-      uint32_t p = b->pos[l->at + k];
-      w = ad_put_varint(w, p - prev);
-      prev = p;
+    if (src != NULL) {
+      memcpy(t->wp, src, need);
+      t->wp += need;
+    } else {
+      t->wp = ad_b_posting(t->wp, doc - t->next, mask, l, pp);
     }
-    t->wp = w;
-    (void)w0;
     t->next = doc + 1;
     t->df++;
   }
