@@ -208,8 +208,8 @@ static size_t ad_b_decode(ad_ixb *b, const ad_record *r, int sid, int *err) {
 
 /* write a posting at w (doc delta, field mask, tfs, positions pp[0 ..
 ** l->npos)); returns the end */
-static uint8_t *ad_b_posting(uint8_t *w, uint32_t delta, uint32_t mask,
-                             const ad_local *l, const uint32_t *pp) {
+static inline uint8_t *ad_b_posting(uint8_t *w, uint32_t delta, uint32_t mask,
+                                    const ad_local *l, const uint32_t *pp) {
   uint32_t k, prev = 0;
   w = ad_put_varint(w, delta);
   *w++ = (uint8_t)mask;
