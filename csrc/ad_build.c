@@ -86,10 +86,28 @@ static int ad_b_present(const ad_corpus *c, const ad_record *r, int sid) {
 /* }====================================================== */
 
 /* {====================================================== sorting, packing */
+static uint64_t ad_b_be64(const uint8_t *p) {
+  return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 |
+         (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+         (uint64_t)p[6] << 8 | (uint64_t)p[7];
+}
+
+/* ad_bytecmp of two docs' ids; ids of 8 bytes and more compare their first
+** 8 bytes as one number, and when those are equal, ids of one length up to
+** 16 bytes compare their last 8 (the bytes between are equal) */
 static int ad_b_idcmp(const void *x, const void *y, const ad_ixdoc *docs,
                       const uint8_t *ids) {
   const ad_ixdoc *a = &docs[*(const uint32_t *)x], *b = &docs[*(const uint32_t *)y];
-  return ad_bytecmp(ids + a->idoff, a->idlen, ids + b->idoff, b->idlen);
+  const uint8_t *pa = ids + a->idoff, *pb = ids + b->idoff;
+  if (a->idlen >= 8 && b->idlen >= 8) {
+    uint64_t u = ad_b_be64(pa), v = ad_b_be64(pb);
+    if (u != v) return u < v ? -1 : 1;
+    if (a->idlen == b->idlen && a->idlen <= 16) {
+      u = ad_b_be64(pa + a->idlen - 8); v = ad_b_be64(pb + b->idlen - 8);
+      return u < v ? -1 : u > v;
+    }
+  }
+  return ad_bytecmp(pa, a->idlen, pb, b->idlen);
 }
 
 /* merge sort of doc numbers by id (qsort has no context argument in C99) */
@@ -183,6 +201,15 @@ static void ad_bs_free(ad_bstate *s) {
   s->rnext = NULL; s->ents = NULL; s->norm2 = NULL; s->rflags = NULL;
 }
 
+/* does id[0..n) have a '/' (else ad_id_canon keeps it as it is)? */
+static int ad_b_hasslash(const char *id, uint32_t n) {
+  uint32_t i;
+  for (i = 0; i < n; i++) if (id[i] == '/') return 1;
+  return 0;
+}
+
+#define AD_GROUP_AHEAD 16
+
 /* 1. group records by id into s->ents (s->rnext links an entry's records) */
 static int ad_bs_group(ad_bstate *s) {
   ad_corpus *c = s->c;
@@ -204,6 +231,21 @@ static int ad_bs_group(ad_bstate *s) {
     const ad_file *f = &c->files[rec->file];
     const char *id;
     uint32_t idl = rec->s[AD_S_ID].len, h, e;
+    /* the ids are scattered in the text, the table is big: ask for the
+    ** id AD_GROUP_AHEAD records on, and for the slot of the id half as
+    ** far (a hint: a canonicalized id may land elsewhere) */
+    if (r + AD_GROUP_AHEAD < c->nrecs) {
+      const ad_record *ra = &c->recs[r + AD_GROUP_AHEAD];
+      const char *ta = c->files[ra->file].text;
+      if (ta != NULL) __builtin_prefetch(ta + ra->s[AD_S_ID].off, 0, 3);
+    }
+    if (r + AD_GROUP_AHEAD / 2 < c->nrecs) {
+      const ad_record *ra = &c->recs[r + AD_GROUP_AHEAD / 2];
+      const char *ta = c->files[ra->file].text;
+      if (ta != NULL && ra->s[AD_S_ID].len)
+        __builtin_prefetch(&etab[(uint32_t)ad_b_strhash(ta + ra->s[AD_S_ID].off,
+                                                        ra->s[AD_S_ID].len) & emask], 1, 3);
+    }
     s->rnext[r] = UINT32_MAX;
     s->rflags[r] = 0;
     if (f->text != NULL) {
@@ -219,7 +261,7 @@ static int ad_bs_group(ad_bstate *s) {
       if (id == NULL) continue;
       s->rflags[r] = rec->flags & (AD_XR_DOI | AD_XR_JOURNAL);
     }
-    if (ad_id_canon(id, idl, NULL) != idl) {
+    if (ad_b_hasslash(id, idl) && ad_id_canon(id, idl, NULL) != idl) {
       struct ad_idblk *k = s->idcanon;
       uint32_t cl;
       if (k == NULL || k->cap - k->n < idl) {
