@@ -58,7 +58,7 @@ static uint32_t ad_varint_len(uint32_t v) {
 }
 
 static uint32_t ad_b_tag(uint64_t h, uint32_t n) {
-  return ((uint32_t)(h >> 32) & ~31u) | (n < 31 ? n : 31);
+  return ((uint32_t)(h >> 32) & ~15u) | (n < 15 ? n : 15);
 }
 
 static uint64_t ad_b_head(const char *s, uint32_t n) {
@@ -67,27 +67,25 @@ static uint64_t ad_b_head(const char *s, uint32_t n) {
   return w;
 }
 
-static uint64_t ad_b_tail(const char *s, uint32_t n) {
-  uint64_t w = 0;
-  if (n > 8) memcpy(&w, s + n - 8, 8);
-  return w;
-}
-
 /* the term of s[0..n) (hash h), added when new: AD_OK or AD_ENOMEM */
 static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint64_t h, uint32_t *out) {
-  uint64_t head = ad_b_head(s, n), tail = ad_b_tail(s, n);
+  uint64_t head = ad_b_head(s, n);
   uint32_t tag = ad_b_tag(h, n), i = (uint32_t)h & b->tabmask, t;
   for (;;) {
     const ad_tslot *e = &b->tab[i];
     if (e->term == 0) break;
-    if (e->tag == tag && e->head == head && e->tail == tail) {
-      /* up to 16 bytes, the tag's length, head and tail are the term */
+    if (e->tag == tag && e->head == head) {
       t = e->term - 1;
-      if (n <= 16) { *out = t; return AD_OK; }
-      if (b->terms[t].len == n &&
-          memcmp(b->tstr.p + b->terms[t].str + 8, s + 8, n - 16) == 0) {
-        *out = t;
-        return AD_OK;
+      if (n <= 8) { *out = t; return AD_OK; }
+      if (b->terms[t].len == n) {
+        const uint8_t *ts = b->tstr.p + b->terms[t].str;
+        int same;
+        if (n <= 16) {    /* the last 8 bytes (overlapping the head): no call */
+          uint64_t x, y;
+          memcpy(&x, ts + n - 8, 8); memcpy(&y, s + n - 8, 8);
+          same = x == y;
+        } else same = memcmp(ts + 8, s + 8, n - 8) == 0;
+        if (same) { *out = t; return AD_OK; }
       }
     }
     i = (i + 1) & b->tabmask;
@@ -127,7 +125,6 @@ static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint64_t h, uint32_t 
   b->stamps[t].stamp = UINT32_MAX;
   memcpy(b->tstr.p + b->tstr.n, s, n); b->tstr.n += n;
   b->tab[i].term = t + 1; b->tab[i].tag = tag; b->tab[i].head = head;
-  b->tab[i].tail = tail;
   *out = t;
   return AD_OK;
 }

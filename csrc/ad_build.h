@@ -57,10 +57,9 @@ typedef struct ad_bstamp { uint32_t stamp, slot; } ad_bstamp;
 typedef struct ad_rtok { uint64_t h; uint32_t off, len, pos; } ad_rtok;
 
 /* A slot of the term table: the term's number + 1 (0: empty), a tag (high
-** hash bits, and the length when under 31), the term's first 8 bytes,
-** zero-padded, and its last 8 bytes when longer than 8 (else 0): a term of
-** up to 16 bytes (almost every token) is found without reading it. */
-typedef struct ad_tslot { uint32_t term, tag; uint64_t head, tail; } ad_tslot;
+** hash bits, and the length when under 16) and the term's first 8 bytes,
+** zero-padded: a term of up to 8 bytes is found without reading it. */
+typedef struct ad_tslot { uint32_t term, tag; uint64_t head; } ad_tslot;
 
 typedef struct ad_dtok { uint32_t term, pos; uint32_t field; } ad_dtok;
 typedef struct ad_local { uint32_t term; uint32_t tf[AD_NFIELDS]; uint32_t npos, at; } ad_local;
