@@ -149,7 +149,8 @@ static int ad_b_text(ad_ixb *b, const char *s, size_t n, uint32_t *used) {
     ad_rtok *r;
     if ((b->nrt == b->caprt &&
          ad_grow(b->a, (void **)&b->rt, &b->caprt, b->nrt + 1, sizeof(ad_rtok))) ||
-        ad_bb_reserve(b->a, &b->rbytes, tk.len))
+        (b->rbytes.cap - b->rbytes.n < tk.len &&
+         ad_bb_reserve(b->a, &b->rbytes, tk.len)))
       return AD_ENOMEM;
     r = &b->rt[b->nrt++];
     r->h = ad_b_strhash(tk.s, tk.len);
@@ -202,6 +203,18 @@ static size_t ad_b_decode(ad_ixb *b, const ad_record *r, int sid, int *err) {
   return ad_record_field(b->c, r, sid, b->dec);
 }
 
+/* write a posting at w (doc delta, field mask, tfs, positions pp[0 ..
+** l->npos)); returns the end */
+static inline uint8_t *ad_b_posting(uint8_t *w, uint32_t delta, uint32_t mask,
+                                    const ad_local *l, const uint32_t *pp) {
+  uint32_t k, prev = 0;
+  w = ad_put_varint(w, delta);
+  *w++ = (uint8_t)mask;
+  for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) w = ad_put_varint(w, l->tf[k]);
+  for (k = 0; k < l->npos; k++) { w = ad_put_varint(w, pp[k] - prev); prev = pp[k]; }
+  return w;
+}
+
 /* Aggregate the doc's tokens per term and append them to the terms'
 ** temporary streams. */
 static int ad_b_flush(ad_ixb *b, uint32_t doc) {
@@ -246,19 +259,34 @@ static int ad_b_flush(ad_ixb *b, uint32_t doc) {
   for (i = 0; i < b->nloc; i++) {
     ad_local *l = &b->loc[i];
     ad_bterm *t = &b->terms[l->term];
-    uint32_t prev = 0, k;
-    size_t need = ad_varint_len(doc - t->next) + 1;
-    uint8_t *w, *w0;
-    uint32_t mask = 0;
-    /* the posting's exact size: a chunk is filled to its last byte (the
-    ** streams are most of a build's memory) */
-    for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) need += ad_varint_len(l->tf[k]);
-    for (k = 0; k < l->npos; k++) {
-      uint32_t p = b->pos[l->at + k];
-      need += ad_varint_len(p - prev);
-      prev = p;
+    const uint32_t *pp = b->pos + l->at;
+    uint32_t prev = 0, k, mask = 0;
+    /* at most 5 bytes a varint: 1 delta, 1 mask byte, a tf per field, the
+    ** positions */
+    size_t bound = 6 + (size_t)5 * (AD_NFIELDS + l->npos);
+    uint8_t tmp[6 + 5 * AD_NFIELDS + 5 * 64], *src;
+    size_t need;
+    for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) mask |= 1u << k;
+    if (t->tail != NULL && (size_t)(t->wend - t->wp) >= bound) {
+      /* room for any encoding: written in place */
+      t->wp = ad_b_posting(t->wp, doc - t->next, mask, l, pp);
+      t->next = doc + 1;
+      t->df++;
+      continue;
     }
-    prev = 0;
+    /* the posting's exact size (a chunk is filled to its last byte: the
+    ** streams are most of a build's memory): encoded in tmp when it fits
+    ** there, else measured */
+    if (bound <= sizeof tmp) {
+      need = (size_t)(ad_b_posting(tmp, doc - t->next, mask, l, pp) - tmp);
+      src = tmp;
+    } else {
+      need = ad_varint_len(doc - t->next) + 1;
+      for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) need += ad_varint_len(l->tf[k]);
+      for (k = 0; k < l->npos; k++) { need += ad_varint_len(pp[k] - prev); prev = pp[k]; }
+      prev = 0;
+      src = NULL;
+    }
     if (t->tail == NULL || (size_t)(t->wend - t->wp) < need) {
       /* 16 bytes, then 1.5x the last chunk, up to 8 KiB */
       uint32_t cap = t->tail ? t->tail->cap + t->tail->cap / 2 : 16;
@@ -272,18 +300,12 @@ static int ad_b_flush(ad_ixb *b, uint32_t doc) {
       t->tail = ch;
       t->wp = ch->data; t->wend = ch->data + cap;
     }
-    w0 = w = t->wp;
-    w = ad_put_varint(w, doc - t->next);
-    for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) mask |= 1u << k;
-    *w++ = (uint8_t)mask;
-    for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) w = ad_put_varint(w, l->tf[k]);
-    for (k = 0; k < l->npos; k++) {
-      uint32_t p = b->pos[l->at + k];
-      w = ad_put_varint(w, p - prev);
-      prev = p;
+    if (src != NULL) {
+      memcpy(t->wp, src, need);
+      t->wp += need;
+    } else {
+      t->wp = ad_b_posting(t->wp, doc - t->next, mask, l, pp);
     }
-    t->wp = w;
-    (void)w0;
     t->next = doc + 1;
     t->df++;
   }

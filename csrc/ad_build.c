@@ -41,15 +41,30 @@ void ad_ixparams_default(ad_ixparams *p) {
 /* }====================================================== */
 
 /* {====================================================== entries */
+/* key[0], key[1]: the id's bytes 0..8 and 8..16, big-endian, zero-padded:
+** the sort compares them before the id text (scattered in the files) */
 typedef struct ad_bent {
   uint32_t best, date, first, last, head, napp, version, flags;
   const char *id; uint32_t idlen;
+  uint64_t key[2];
 } ad_bent;
+
+static uint64_t ad_b_idkey(const char *id, uint32_t n, uint32_t at) {
+  uint64_t k = 0;
+  uint32_t i;
+  for (i = 0; i < 8; i++)
+    k = k << 8 | (at + i < n ? (unsigned char)id[at + i] : 0u);
+  return k;
+}
 
 static int ad_b_entcmp(const void *x, const void *y) {
   const ad_bent *a = (const ad_bent *)x, *b = (const ad_bent *)y;
   if (a->date != b->date) return a->date > b->date ? -1 : 1;
-  /* then id bytes, descending (arXiv order for new-style ids) */
+  /* then id bytes, descending (arXiv order for new-style ids): the keys
+  ** order as the bytes do where they differ (a zero pad sorts first, as
+  ** the shorter id does); equal keys leave it to the bytes */
+  if (a->key[0] != b->key[0]) return a->key[0] > b->key[0] ? -1 : 1;
+  if (a->key[1] != b->key[1]) return a->key[1] > b->key[1] ? -1 : 1;
   return -ad_bytecmp(a->id, a->idlen, b->id, b->idlen);
 }
 
@@ -71,10 +86,28 @@ static int ad_b_present(const ad_corpus *c, const ad_record *r, int sid) {
 /* }====================================================== */
 
 /* {====================================================== sorting, packing */
+static uint64_t ad_b_be64(const uint8_t *p) {
+  return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 |
+         (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+         (uint64_t)p[6] << 8 | (uint64_t)p[7];
+}
+
+/* ad_bytecmp of two docs' ids; ids of 8 bytes and more compare their first
+** 8 bytes as one number, and when those are equal, ids of one length up to
+** 16 bytes compare their last 8 (the bytes between are equal) */
 static int ad_b_idcmp(const void *x, const void *y, const ad_ixdoc *docs,
                       const uint8_t *ids) {
   const ad_ixdoc *a = &docs[*(const uint32_t *)x], *b = &docs[*(const uint32_t *)y];
-  return ad_bytecmp(ids + a->idoff, a->idlen, ids + b->idoff, b->idlen);
+  const uint8_t *pa = ids + a->idoff, *pb = ids + b->idoff;
+  if (a->idlen >= 8 && b->idlen >= 8) {
+    uint64_t u = ad_b_be64(pa), v = ad_b_be64(pb);
+    if (u != v) return u < v ? -1 : 1;
+    if (a->idlen == b->idlen && a->idlen <= 16) {
+      u = ad_b_be64(pa + a->idlen - 8); v = ad_b_be64(pb + b->idlen - 8);
+      return u < v ? -1 : u > v;
+    }
+  }
+  return ad_bytecmp(pa, a->idlen, pb, b->idlen);
 }
 
 /* merge sort of doc numbers by id (qsort has no context argument in C99) */
@@ -127,6 +160,9 @@ static int ad_b_packrec(const ad_record *r, ad_ixrec *x, uint8_t xflags) {
 /* }====================================================== */
 
 /* {====================================================== stages */
+/* blocks of canonical ids (rare: an id in them stays where it is) */
+struct ad_idblk { struct ad_idblk *next; size_t n, cap; char data[]; };
+
 /* The state of one build, passed from stage to stage. */
 typedef struct ad_bstate {
   ad_ix *ix;
@@ -136,7 +172,7 @@ typedef struct ad_bstate {
   uint8_t *rflags;            /* [nrecs + 1] AD_XR_DOI | AD_XR_JOURNAL */
   uint32_t *rnext;            /* [nrecs + 1] next record of the same entry */
   ad_bent *ents;              /* [nrecs + 1] the entries (nent) */
-  char *idcanon; size_t idcanonlen;  /* ids without a subject class (ad_id_canon) */
+  struct ad_idblk *idcanon;   /* ids without a subject class (ad_id_canon) */
   uint32_t nent;
   ad_ixdoc *docs;             /* the DOCS section */
   double lensum[AD_NFIELDS];  /* tokens per field over all docs */
@@ -157,10 +193,22 @@ static void ad_bs_free(ad_bstate *s) {
   if (s->ents) ad_free(a, s->ents, nr * sizeof(ad_bent));
   if (s->norm2) ad_free(a, s->norm2, nd * sizeof(double));
   if (s->rflags) ad_free(a, s->rflags, nr);
-  if (s->idcanon) ad_free(a, s->idcanon, s->idcanonlen);
-  s->idcanon = NULL;
+  while (s->idcanon) {
+    struct ad_idblk *k = s->idcanon;
+    s->idcanon = k->next;
+    ad_free(a, k, sizeof *k + k->cap);
+  }
   s->rnext = NULL; s->ents = NULL; s->norm2 = NULL; s->rflags = NULL;
 }
+
+/* does id[0..n) have a '/' (else ad_id_canon keeps it as it is)? */
+static int ad_b_hasslash(const char *id, uint32_t n) {
+  uint32_t i;
+  for (i = 0; i < n; i++) if (id[i] == '/') return 1;
+  return 0;
+}
+
+#define AD_GROUP_AHEAD 16
 
 /* 1. group records by id into s->ents (s->rnext links an entry's records) */
 static int ad_bs_group(ad_bstate *s) {
@@ -174,33 +222,30 @@ static int ad_bs_group(ad_bstate *s) {
   s->ents = (ad_bent *)ad_malloc(s->a, (size_t)(c->nrecs + 1) * sizeof(ad_bent));
   emask--;
   if (!s->rflags || !s->rnext || !etab || !s->ents) goto done;
+  ad_b_huge(etab, ((size_t)emask + 1) * 4);
+  ad_b_huge(s->ents, (size_t)(c->nrecs + 1) * sizeof(ad_bent));
   memset(etab, 0, ((size_t)emask + 1) * 4);
-  {   /* room for the ids that lose a subject class ("math.GT/0309136" is the
-      ** paper "math/0309136"): rare, so sized by a first pass */
-    size_t need = 0;
-    for (r = 0; r < c->nrecs; r++) {
-      const ad_record *rec = &c->recs[r];
-      const ad_file *f = &c->files[rec->file];
-      const char *id = NULL;
-      uint32_t idl = rec->s[AD_S_ID].len;
-      if (f->text != NULL) id = idl ? f->text + rec->s[AD_S_ID].off : NULL;
-      else if (s->up != NULL && (st = ad_up_recid(s->up, r, &id, &idl)) != AD_OK) goto done;
-      if (id != NULL && ad_id_canon(id, idl, NULL) != idl) need += idl;
-    }
-    st = AD_ENOMEM;
-    if (need) {
-      s->idcanon = (char *)ad_malloc(s->a, need);
-      if (s->idcanon == NULL) goto done;
-      s->idcanonlen = need;
-    }
-  }
   {
-  size_t canonat = 0;
   for (r = 0; r < c->nrecs; r++) {
     const ad_record *rec = &c->recs[r];
     const ad_file *f = &c->files[rec->file];
     const char *id;
     uint32_t idl = rec->s[AD_S_ID].len, h, e;
+    /* the ids are scattered in the text, the table is big: ask for the
+    ** id AD_GROUP_AHEAD records on, and for the slot of the id half as
+    ** far (a hint: a canonicalized id may land elsewhere) */
+    if (r + AD_GROUP_AHEAD < c->nrecs) {
+      const ad_record *ra = &c->recs[r + AD_GROUP_AHEAD];
+      const char *ta = c->files[ra->file].text;
+      if (ta != NULL) __builtin_prefetch(ta + ra->s[AD_S_ID].off, 0, 3);
+    }
+    if (r + AD_GROUP_AHEAD / 2 < c->nrecs) {
+      const ad_record *ra = &c->recs[r + AD_GROUP_AHEAD / 2];
+      const char *ta = c->files[ra->file].text;
+      if (ta != NULL && ra->s[AD_S_ID].len)
+        __builtin_prefetch(&etab[(uint32_t)ad_b_strhash(ta + ra->s[AD_S_ID].off,
+                                                        ra->s[AD_S_ID].len) & emask], 1, 3);
+    }
     s->rnext[r] = UINT32_MAX;
     s->rflags[r] = 0;
     if (f->text != NULL) {
@@ -216,10 +261,18 @@ static int ad_bs_group(ad_bstate *s) {
       if (id == NULL) continue;
       s->rflags[r] = rec->flags & (AD_XR_DOI | AD_XR_JOURNAL);
     }
-    if (s->idcanon != NULL && canonat + idl <= s->idcanonlen &&
-        ad_id_canon(id, idl, NULL) != idl) {
-      uint32_t cl = (uint32_t)ad_id_canon(id, idl, s->idcanon + canonat);
-      id = s->idcanon + canonat; idl = cl; canonat += cl;
+    if (ad_b_hasslash(id, idl) && ad_id_canon(id, idl, NULL) != idl) {
+      struct ad_idblk *k = s->idcanon;
+      uint32_t cl;
+      if (k == NULL || k->cap - k->n < idl) {
+        size_t cap = idl > 65536 ? idl : 65536;
+        k = (struct ad_idblk *)ad_malloc(s->a, sizeof *k + cap);
+        if (k == NULL) goto done;
+        k->next = s->idcanon; k->n = 0; k->cap = cap;
+        s->idcanon = k;
+      }
+      cl = (uint32_t)ad_id_canon(id, idl, k->data + k->n);
+      id = k->data + k->n; idl = cl; k->n += cl;
     }
     h = (uint32_t)ad_b_strhash(id, idl) & emask;
     for (;;) {
@@ -230,7 +283,9 @@ static int ad_bs_group(ad_bstate *s) {
         memset(en, 0, sizeof *en);
         en->id = id; en->idlen = idl; en->best = r; en->head = UINT32_MAX;
         en->date = rec->date; en->first = UINT32_MAX; en->last = 0;
+        en->key[0] = ad_b_idkey(id, idl, 0); en->key[1] = ad_b_idkey(id, idl, 8);
         e = nent;
+        break;
       }
       if (s->ents[e - 1].idlen == idl && memcmp(s->ents[e - 1].id, id, idl) == 0) break;
       h = (h + 1) & emask;

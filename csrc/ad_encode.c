@@ -63,6 +63,7 @@ void ad_b_setsec(ad_ix *ix, int s, void *p, size_t n) {
 void *ad_b_sec(ad_ix *ix, int s, size_t n) {
   void *p = ad_malloc(&ix->a, n ? n : 1);
   if (p == NULL) return NULL;
+  if (n >= ((size_t)4 << 20)) ad_b_huge(p, n);   /* fewer first-touch faults */
   memset(p, 0, n ? n : 1);
   ad_b_setsec(ix, s, p, n);
   return p;

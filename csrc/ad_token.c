@@ -221,6 +221,15 @@ static int ad_tk_group(ad_tokenizer *t) {
   return 1;
 }
 
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define AD_TK_SWAR 1
+#define AD_K01 0x0101010101010101ULL
+#define AD_K80 0x8080808080808080ULL
+/* for bytes of x under 0x80: the high bit of each byte >= c (c <= 0x80) */
+#define AD_TK_GE(x, c) (((x) + AD_K01 * (0x80u - (c))) & AD_K80)
+#define AD_TK_RANGE(x, lo, hi) (AD_TK_GE(x, lo) & ~AD_TK_GE(x, (hi) + 1))
+#endif
+
 /* The common token, a plain ASCII word: ASCII word characters after ASCII
 ** separators, ended by the end of the text or an ASCII separator other than
 ** the hyphen. Returns 1 with *tk set, else 0 with t->at moved past the
@@ -234,12 +243,37 @@ static int ad_tk_plain(ad_tokenizer *t, ad_tok *tk) {
   unsigned c;
   while (at < n && (c = src[at]) < 0x80 && (ad_tk_ascii[c] <= 1 || ad_tk_ascii[c] == '-')) at++;
   st = at;
+#ifdef AD_TK_SWAR
+  /* eight bytes at a time: which are ASCII letters or digits, and the
+  ** capitals lowercased; the word's first AD_TOK_MAX bytes are kept */
+  while (at + 8 <= n) {
+    uint64_t v, x, hi, up, word, non;
+    memcpy(&v, src + at, 8);
+    hi = v & AD_K80; x = v & ~AD_K80;
+    up = AD_TK_RANGE(x, 'A', 'Z') & ~hi;
+    word = (AD_TK_RANGE(x, '0', '9') | AD_TK_RANGE(x, 'a', 'z') | up) & ~hi;
+    non = ~word & AD_K80;
+    v += up >> 2;                      /* 0x80 >> 2 = 'a' - 'A' */
+    if (len < AD_TOK_MAX) memcpy(buf + len, &v, 8);   /* buf has room */
+    if (non) {
+      uint32_t k = (uint32_t)__builtin_ctzll(non) >> 3;
+      len += k; at += k;
+      if (len > AD_TOK_MAX) len = AD_TOK_MAX;
+      goto end;
+    }
+    len += 8; at += 8;
+  }
+  if (len > AD_TOK_MAX) len = AD_TOK_MAX;
+#endif
   while (at < n && (c = src[at]) < 0x80) {
     unsigned f = ad_tk_ascii[c];
     if (f <= 1 || f == '-') break;
     if (len < AD_TOK_MAX) buf[len++] = (char)f;
     at++;
   }
+#ifdef AD_TK_SWAR
+end:
+#endif
   if (len == 0 || (at < n && (src[at] >= 0x80 || src[at] == '-' || src[at] == 0x7F))) {
     t->at = st;
     return 0;
