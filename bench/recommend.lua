@@ -157,14 +157,17 @@ end
 
 local NOAU = { au = 0 }
 local DEFAULT = { weights = NOAU }
-local CENTROID = with(rec.CENTROID, { weights = { ti = 1, abs = 1, au = 0, co = 0 } })
+-- the method before categories were features (weights.cat = 0): the rows
+-- measured before them are its variants, measured as they were
+local BEFORE = { weights = { au = 0, cat = 0 } }
+local CENTROID = with(rec.CENTROID, { weights = { ti = 1, abs = 1, au = 0, co = 0, cat = 0 } })
 
 -- the alternatives: each differs from the method (last) in what its name
 -- says; all weigh the fields alike (title 1, abstract 1, comment 0.5,
 -- authors 0) except the plain baseline. The rows down to "profile -
 -- background, BM25, pairs" are the variants of the method before the local
 -- background (PLAIN), measured as they were.
-local PLAIN = with(DEFAULT, { ["local"] = 0 })
+local PLAIN = with(BEFORE, { ["local"] = 0 })
 local PROFILE = with(PLAIN, { background = 0 })
 local NEAREST = with(PLAIN, { alpha = 0 })
 local METHODS = {
@@ -187,17 +190,22 @@ local METHODS = {
   { "profile - background, pairs of content words only", with(PLAIN, { bigrams = "content" }) },
   { "profile - background x 0.5", with(PLAIN, { background = 0.5 }) },
   { "profile - background x 2", with(PLAIN, { background = 2 }) },
-  { "profile - background, title x 2", with(PLAIN, { weights = { au = 0, ti = 2 } }) },
-  { "profile - background, comment ignored", with(PLAIN, { weights = { au = 0, co = 0 } }) },
+  { "profile - background, title x 2", with(PLAIN, { weights = { au = 0, ti = 2, cat = 0 } }) },
+  { "profile - background, comment ignored", with(PLAIN, { weights = { au = 0, co = 0, cat = 0 } }) },
   { "profile - background, sample 2,000 docs", with(PLAIN, { sample = 2000 }) },
   { "profile - background, BM25, pairs (before)", PLAIN },
-  { "local background share 0.1", with(DEFAULT, { ["local"] = 0.1 }) },
-  { "local background share 0.3", with(DEFAULT, { ["local"] = 0.3 }) },
-  { "local background share 0.5", with(DEFAULT, { ["local"] = 0.5 }) },
-  { "local background of 500 papers", with(DEFAULT, { nlocal = 500 }) },
-  { "local background of 2,000 papers", with(DEFAULT, { nlocal = 2000 }) },
-  { "local background, + 0.2 nearest m = 10", with(DEFAULT, { alpha = 0.8, m = 10 }) },
-  { "profile - background - 0.2 local (the method)", DEFAULT },
+  { "local background share 0.1", with(BEFORE, { ["local"] = 0.1 }) },
+  { "local background share 0.3", with(BEFORE, { ["local"] = 0.3 }) },
+  { "local background share 0.5", with(BEFORE, { ["local"] = 0.5 }) },
+  { "local background of 500 papers", with(BEFORE, { nlocal = 500 }) },
+  { "local background of 2,000 papers", with(BEFORE, { nlocal = 2000 }) },
+  { "local background, + 0.2 nearest m = 10", with(BEFORE, { alpha = 0.8, m = 10 }) },
+  { "profile - background - 0.2 local (before categories)", BEFORE },
+  { "+ categories as found 0.25 times", { weights = { au = 0, cat = 0.25 } } },
+  { "+ categories as found 1 time", { weights = { au = 0, cat = 1 } } },
+  { "+ categories as found 4 times", { weights = { au = 0, cat = 4 } } },
+  { "+ categories as found 64 times", { weights = { au = 0, cat = 64 } } },
+  { "+ categories as found 16 times (the method)", DEFAULT },
 }
 
 local DEV = {

@@ -453,7 +453,7 @@ function M.evaluate(idx, library, opts)
     return measure(ranked, rel, hidden, k)
   end
   report.method = run(opts._method, weights)
-  local cw = { ti = 1, abs = 1, au = 0, co = 0 }
+  local cw = { ti = 1, abs = 1, au = 0, co = 0, cat = 0 }   -- (words of title and abstract only)
   report.centroid = run(M.CENTROID, cw)
   return report
 end
