@@ -384,25 +384,36 @@ if bigidx then
   local t0 = clock()
   core.recommend(bigidx, libs[1], nil, daycands, o)
   local model = clock() - t0
-  local tday, tall = 0, 0
-  for _, lib in ipairs(libs) do
-    t0 = clock()
-    core.recommend(bigidx, lib, nil, daycands, o)
-    tday = tday + clock() - t0
-    t0 = clock()
-    core.recommend(bigidx, lib, nil, nil, o)
-    tall = tall + clock() - t0
+  -- two passes over the libraries: the first also faults in the pages of
+  -- the index file the postings and records lie in (once per process, as
+  -- the SVM's matrix is built once, by its vectorizer); the second is the
+  -- per-library time, against the SVM's fit
+  local tday, tall, cday, call = 0, 0, 0, 0
+  for pass = 1, 2 do
+    tday, tall = 0, 0
+    for _, lib in ipairs(libs) do
+      t0 = clock()
+      core.recommend(bigidx, lib, nil, daycands, o)
+      tday = tday + clock() - t0
+      t0 = clock()
+      core.recommend(bigidx, lib, nil, nil, o)
+      tall = tall + clock() - t0
+    end
+    if pass == 1 then cday, call = tday, tall end
   end
   local n = #libs
   print(fmt("\n-- per library on %s (%d papers), %d libraries, evidence for 50 hits --", big, #bigidx, n))
-  print(fmt("%-44s %14.2f", fmt("one digest day (%s, %d candidates)", day, #daycands), tday / n * 1000))
-  print(fmt("%-44s %14.2f", fmt("the whole archive (%d candidates)", #bigidx), tall / n * 1000))
+  print(fmt("%-44s %14.2f  (first pass, the file's pages faulted in: %.2f)",
+            fmt("one digest day (%s, %d candidates)", day, #daycands), tday / n * 1000, cday / n * 1000))
+  print(fmt("%-44s %14.2f  (first pass: %.2f)",
+            fmt("the whole archive (%d candidates)", #bigidx), tall / n * 1000, call / n * 1000))
   print(fmt("%-44s %14.2f s", "model (once per index and options)", model))
   if peer and peer.big and peer.big.svm_ms then
     print(fmt("%-44s %14.2f  (%d libraries; its vectorizer: %.1f s once)", "arxiv-sanity-lite SVM fit",
               peer.big.svm_ms, peer.big.libraries, peer.big.vectorize_s))
-    print(fmt("speed: x%.0f (one day), x%.0f (whole archive) (target >= 50)",
-              peer.big.svm_ms / (tday / n * 1000), peer.big.svm_ms / (tall / n * 1000)))
+    print(fmt("speed: x%.0f (one day), x%.0f (whole archive) (target >= 50); first pass x%.0f, x%.0f",
+              peer.big.svm_ms / (tday / n * 1000), peer.big.svm_ms / (tall / n * 1000),
+              peer.big.svm_ms / (cday / n * 1000), peer.big.svm_ms / (call / n * 1000)))
   end
 else
   print("\n(no big bench corpus in bench/out/corpus*: the 190k-paper timing is left out; "
