@@ -30,6 +30,7 @@
 #define AD_RSEED_UNI 0x243f6a8885a308d3ULL
 #define AD_RSEED_BI  0x13198a2e03707344ULL
 #define AD_RSEED_AU  0xa4093822299f31d0ULL
+#define AD_RSEED_CAT 0x082efa98ec4e6c89ULL
 #define AD_RNARROW_TERMS 64     /* profile words used to narrow */
 #define AD_RNAME_MAX 256        /* bytes of a folded author name */
 #define AD_RNONE UINT32_MAX
@@ -59,7 +60,7 @@ static uint32_t ad_rslot(uint64_t k, uint32_t mask) {
 /* The key of a feature: a hash of its text whose low 2 bits are its kind
 ** (never 0, which marks an empty slot). */
 static uint64_t ad_rkey(int kind, const char *s, size_t n) {
-  static const uint64_t seed[3] = {AD_RSEED_UNI, AD_RSEED_BI, AD_RSEED_AU};
+  static const uint64_t seed[4] = {AD_RSEED_UNI, AD_RSEED_BI, AD_RSEED_AU, AD_RSEED_CAT};
   uint64_t h = (ad_fasthash(s, n, seed[kind]) & ~(uint64_t)3) | (uint64_t)kind;
   return h ? h : 4;
 }
