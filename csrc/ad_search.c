@@ -372,7 +372,7 @@ static uint32_t ad_lead_skip(const ad_cur *c, uint32_t d, float rest, uint32_t e
   /* (a child's threshold margin: the score sums in another order) */
   float need = AD_KIDTHR(thr, rest);
   if (c->docs[c->n - 1] < emax) emax = c->docs[c->n - 1];
-  if (mask && c->npmok)
+  if (mask && c->npmok)          /* (two loops: the plain one is the hot path) */
     while (i < c->n && c->docs[i] <= emax &&
            (c->wt * (float)(c->imp[i] >> 1) <= need || !(c->npm[i] & mask))) i++;
   else
@@ -478,7 +478,6 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
       }
       break;
     case IT_AND: {
-
       d = t;
       for (;;) {
         int again = 0;
@@ -664,9 +663,6 @@ static uint64_t *ad_bits_new(ad_q *q) {
   return b;
 }
 
-/* union of the terms [lo, hi) whose bytes start with pre (and, when
-** num != 0, whose 3-digit suffix is within [vmin, vmax]) as a bitmap with
-** the best expansion's score per doc */
 /* a prefix's expansions by descending maximum score (ad_it_score's
 ** IT_MAXOR stops at the first that cannot raise the best) */
 static void ad_maxor_sort(ad_it *it) {
@@ -679,6 +675,9 @@ static void ad_maxor_sort(ad_it *it) {
   }
 }
 
+/* union of the terms [lo, hi) whose bytes start with pre (and, when
+** num != 0, whose 3-digit suffix is within [vmin, vmax]) as a bitmap with
+** the best expansion's score per doc */
 static ad_it *ad_it_expand(ad_q *q, const char *pre, size_t pn, uint32_t mask,
                            int scored, int num, uint32_t vmin, uint32_t vmax) {
   ad_ix *ix = q->ix;

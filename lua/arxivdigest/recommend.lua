@@ -89,7 +89,6 @@ local function check_index(idx, fname)
 end
 
 local WEIGHT_KEYS = { ti = true, abs = true, au = true, co = true, cat = true }
-local WEIGHT_DEFAULT = { ti = 1, abs = 1, au = 1, co = 0.5, cat = 16 }
 
 local function check_weights(w, fname)
   if w == nil then return nil end
@@ -107,9 +106,11 @@ local function check_weights(w, fname)
     out[k] = v
   end
   for k in pairs(WEIGHT_KEYS) do
-    local v = out[k]
-    if v == nil then v = WEIGHT_DEFAULT[k] end
-    if v > 0 and k ~= "cat" then any = true end   -- (categories alone: no text)
+    if k ~= "cat" then                       -- (categories alone are no text)
+      local v = out[k]
+      if v == nil then v = (k == "co") and 0.5 or 1 end
+      if v > 0 then any = true end
+    end
   end
   if not any then argerror(3, fname, "weights: at least one field must weigh more than 0", 3) end
   return out
