@@ -30,6 +30,8 @@
 #define AD_END UINT32_MAX
 #define AD_MAXEXP 64     /* prefixes with more expansions become a bitmap */
 #define AD_BIGEXP 16     /* ... but for their longest lists, kept lazy */
+#define AD_ORREQ 64      /* ORs with more children do not look for required
+                            ones (the others' sums are quadratic) */
 
 /* {====================================================== arena */
 typedef struct ad_qchunk { struct ad_qchunk *next; size_t size; } ad_qchunk;
@@ -273,9 +275,10 @@ struct ad_it {
   ad_cur *cur; uint32_t mask; int scored;
   /* IT_AND / IT_OR / IT_NOT (kids[0]) */
   ad_it **kids; uint32_t nk;
-  float *osum;        /* IT_OR: per child, the others' maxima summed in
-                         scoring order (a child is required when they
-                         cannot beat the threshold) */
+  float *osum;        /* IT_OR of at most AD_ORREQ children: per child,
+                         the others' maxima summed in scoring order (a
+                         child is required when they cannot beat the
+                         threshold) */
   ad_it **neg; uint32_t nneg;
   /* IT_PHRASE */
   ad_cur **pc; uint32_t *poff; uint32_t np; int field;
@@ -386,10 +389,18 @@ static uint32_t ad_lead_skip(const ad_cur *c, uint32_t d, float rest, uint32_t e
 ** impacts, not only the rarest: at 2.7M papers, `segmentation AND medical
 ** AND mri` took 22% fewer instructions, `detection -survey` 24%, and none
 ** of the bench's queries more (once, only the rarest did: a denser term
-** was measured then to skip less than the alignment jumps) */
+** was measured then to skip less than the alignment jumps). Each child
+** sums the others' bounds, so with more than AD_LEADALL children only the
+** first (an AND's rarest) or the last (an OR's largest maximum) skips:
+** the work per doc stays linear in the children (an AND of 1,747 copies
+** of a word took 11 s under the fuzzer when each child summed all the
+** others; a per-doc cache of the sums cost the bench's queries 8-10%
+** more instructions) */
+#define AD_LEADALL 16
 static uint32_t ad_and_lead(ad_it *it, uint32_t lk, uint32_t d, float thr) {
   uint32_t j, e, emax = AD_END;
   float rest = 0;
+  if (it->nk > AD_LEADALL && lk != (it->kind == IT_AND ? 0 : it->nk - 1)) return d;
   for (j = 0; j < it->nk; j++) {
     if (j == lk) continue;
     rest += ad_it_bound(it->kids[j], d, &e);
@@ -663,16 +674,37 @@ static uint64_t *ad_bits_new(ad_q *q) {
   return b;
 }
 
-/* a prefix's expansions by descending maximum score (ad_it_score's
-** IT_MAXOR stops at the first that cannot raise the best) */
-static void ad_maxor_sort(ad_it *it) {
-  uint32_t k;
-  for (k = 1; k < it->nk; k++) {
-    ad_it *v = it->kids[k];
-    uint32_t j = k;
-    while (j > 0 && it->kids[j - 1]->maxs < v->maxs) { it->kids[j] = it->kids[j - 1]; j--; }
-    it->kids[j] = v;
+/* the children in a stable order by: AD_BYEST ascending estimate (an
+** AND's alignment leader first), AD_BYMAX ascending maximum (an OR's
+** MaxScore order), AD_BYMAXDESC descending maximum (a prefix's
+** expansions: ad_it_score's IT_MAXOR stops at the first that cannot raise
+** the best). A merge sort: a query may hold a million children */
+enum { AD_BYEST, AD_BYMAX, AD_BYMAXDESC };
+static int ad_kid_before(const ad_it *a, const ad_it *b, int by) {
+  switch (by) {
+    case AD_BYEST: return a->est < b->est;
+    case AD_BYMAX: return a->maxs < b->maxs;
+    default: return a->maxs > b->maxs;
   }
+}
+static int ad_kids_sort(ad_q *q, ad_it *it, int by) {
+  ad_it **a = it->kids, **b, **t;
+  size_t n = it->nk, w, i;
+  if (n < 2) return AD_OK;
+  b = (ad_it **)ad_ar_alloc(&q->ar, n * sizeof *b);
+  if (b == NULL) return q->err = AD_ENOMEM;
+  for (w = 1; w < n; w *= 2) {           /* runs of w, merged in pairs */
+    for (i = 0; i < n; i += 2 * w) {
+      size_t m = i + w < n ? i + w : n, e = i + 2 * w < n ? i + 2 * w : n;
+      size_t l = i, r = m, o = i;
+      while (l < m && r < e) b[o++] = ad_kid_before(a[r], a[l], by) ? a[r++] : a[l++];
+      while (l < m) b[o++] = a[l++];
+      while (r < e) b[o++] = a[r++];
+    }
+    t = a; a = b; b = t;
+  }
+  if (a != it->kids) memcpy(it->kids, a, n * sizeof *a);
+  return AD_OK;
 }
 
 /* union of the terms [lo, hi) whose bytes start with pre (and, when
@@ -717,7 +749,7 @@ static ad_it *ad_it_expand(ad_q *q, const char *pre, size_t pn, uint32_t mask,
         if (c->maxs > it->maxs) it->maxs = c->maxs;
         it->est += c->est;
       }
-      ad_maxor_sort(it);
+      if (ad_kids_sort(q, it, AD_BYMAXDESC)) return NULL;
       return it;
     }
   }
@@ -784,7 +816,7 @@ static ad_it *ad_it_expand(ad_q *q, const char *pre, size_t pn, uint32_t mask,
       mx->est += c->est;
     }
     if (mx->nk == 0) mx->kind = IT_EMPTY;
-    ad_maxor_sort(mx);
+    if (ad_kids_sort(q, mx, AD_BYMAXDESC)) return NULL;
     return mx;
   }
   return it;
@@ -994,15 +1026,7 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
       }
       /* AND: cheapest (rarest) child first, it leads the alignment;
       ** OR: ascending maximum score, for MaxScore */
-      for (k = 1; k < it->nk; k++) {
-        ad_it *v = it->kids[k];
-        uint32_t j = k;
-        while (j > 0 && (isand ? it->kids[j - 1]->est > v->est
-                               : it->kids[j - 1]->maxs > v->maxs)) {
-          it->kids[j] = it->kids[j - 1]; j--;
-        }
-        it->kids[j] = v;
-      }
+      if (ad_kids_sort(q, it, isand ? AD_BYEST : AD_BYMAX)) return NULL;
       /* the maximum summed in the children's (scoring) order: exact bound */
       it->maxs = 0;
       for (k = 0; k < it->nk; k++) it->maxs += it->kids[k]->maxs;
@@ -1012,7 +1036,7 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
       } else {
         it->est = 0;
         for (k = 0; k < it->nk; k++) it->est += it->kids[k]->est;
-        if (it->nk > 1) {
+        if (it->nk > 1 && it->nk <= AD_ORREQ) {
           it->osum = (float *)ad_ar_alloc(&q->ar, it->nk * sizeof(float));
           if (it->osum == NULL) { q->err = AD_ENOMEM; return NULL; }
           for (k = 0; k < it->nk; k++) {
@@ -1029,8 +1053,6 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
         if (all == NULL) return NULL;
         it->kids[it->nk++] = all;
       }
-      /* AND: the rarest-looking child first is not needed for
-      ** correctness; keep the user's order */
       return it;
     }
     default:
