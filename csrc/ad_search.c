@@ -87,6 +87,7 @@ typedef struct ad_q {
   ad_ix *ix;
   ad_arena ar;
   int err;
+  uint32_t nwords;   /* words opened so far (AD_QMAXWORDS) */
 } ad_q;
 
 static ad_ixskip ad_skip(const ad_cur *c, uint32_t b) {
@@ -833,6 +834,8 @@ static ad_it *ad_it_text(ad_q *q, const ad_xnode *nd, int phrase) {
   ad_it *it;
   ad_qterm_of(nd->text, nd->len, phrase, nd->prefix, &qt);   /* the rule's one place */
   if (qt.kind == AD_QT_EMPTY) return ad_it_new(q, IT_EMPTY);
+  q->nwords += qt.prefix || qt.kind != AD_QT_PHRASE ? 1 : qt.nw;
+  if (q->nwords > AD_QMAXWORDS) { q->err = AD_EQUERYBIG; return NULL; }
   if (qt.prefix) return ad_it_expand(q, qt.w[0], qt.wl[0], mask, 1, 0, 0, 0);
   if (qt.kind != AD_QT_PHRASE) return ad_it_word(q, qt.w[0], qt.wl[0], mask, 1);
   nw = qt.nw;
@@ -1065,6 +1068,7 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
 static ad_it *ad_compile_root(ad_q *q, const ad_xnode *nodes, uint32_t nnodes) {
   ad_it *it;
   if (nnodes == 0) { q->err = AD_EFORMAT; return NULL; }
+  q->nwords = 0;
   it = ad_compile(q, nodes, nnodes, 0, 0);
   if (it && it->kind == IT_NOT) {
     ad_it *a = ad_it_new(q, IT_AND);

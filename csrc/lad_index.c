@@ -130,6 +130,8 @@ const char *lad_ixname(lua_State *L, int ii) {
 
 int lad_generror(lua_State *L, int gi, int code) {
   if (code == AD_EFORMAT) return luaL_error(L, "malformed query tree");
+  if (code == AD_EQUERYBIG)
+    return luaL_error(L, "query too large (more than %d words)", AD_QMAXWORDS);
   return lad_error(L, code, lad_genname(L, gi));
 }
 
