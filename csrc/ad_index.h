@@ -72,7 +72,7 @@
 
 #define AD_ECORRUPT (-10)   /* a saved index failed validation */
 #define AD_EFORMAT  (-11)   /* not an index file / wrong version / platform */
-#define AD_EQUERYBIG (-12)  /* a query of more than AD_QMAXWORDS words */
+#define AD_EQUERYBIG (-12)  /* a query of more than AD_QMAXPARTS parts */
 
 #define AD_BLOCK 128
 #define AD_IMPMAX 127
@@ -316,7 +316,7 @@ enum { AD_SORT_SCORE = 0, AD_SORT_DATE = 1 };
 ** AD_SORT_SCORE, best first, ties to the newer paper) or the k newest
 ** (AD_SORT_DATE, doc order) go to out[0..k), *nout receives how many.
 ** Returns AD_OK, AD_ENOMEM, AD_ECORRUPT, AD_EFORMAT for a bad tree, or
-** AD_EQUERYBIG for one of more than AD_QMAXWORDS words. */
+** AD_EQUERYBIG for one of more than AD_QMAXPARTS parts. */
 int ad_search(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
               uint32_t k, int sort, ad_hit *out, uint32_t *nout);
 int ad_count(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,

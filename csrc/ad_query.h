@@ -46,12 +46,14 @@ typedef struct ad_xnode {
 
 /* Deepest tree any evaluator accepts (recursion bound). */
 #define AD_QMAXDEPTH 200
-/* Most words a query may search for (a term or a prefix: one; a phrase:
-** its words), counted with shared subtrees as often as they occur: what
-** the index's search opens and follows at every doc. A larger tree fails
-** with AD_EQUERYBIG (a 1 KiB fuzz input made 13,000 phrase words, seconds
-** of work on a few hundred papers). */
-#define AD_QMAXWORDS 4096
+/* Most parts a query may hold for the index's search: words (a term, a
+** prefix, a category: one; a phrase: its words), operators (AND, OR, NOT)
+** and bitmaps (a date or an id alone; the ids and dates of one OR are one
+** bitmap), counted with shared subtrees as often as they occur: what the
+** search follows at every doc. A larger tree fails with AD_EQUERYBIG (a
+** 1 KiB fuzz input made 13,000 phrase words, seconds of work on a few
+** hundred papers). */
+#define AD_QMAXPARTS 4096
 
 /* 1 when every node of the tree is cheap (no TERM/PHRASE): it can be
 ** evaluated on the records by ad_select_match. */

@@ -87,7 +87,7 @@ typedef struct ad_q {
   ad_ix *ix;
   ad_arena ar;
   int err;
-  uint32_t nwords;   /* words opened so far (AD_QMAXWORDS) */
+  uint32_t nparts;   /* words and operators so far (AD_QMAXPARTS) */
 } ad_q;
 
 static ad_ixskip ad_skip(const ad_cur *c, uint32_t b) {
@@ -635,8 +635,19 @@ static float ad_it_bound(ad_it *it, uint32_t d, uint32_t *end) {
 /* }====================================================== */
 
 /* {====================================================== compiling */
+/* n more parts of the query (AD_QMAXPARTS: words, operators, bitmaps);
+** 1 when there are too many */
+static int ad_q_parts(ad_q *q, uint32_t n) {
+  q->nparts += n;
+  if (q->nparts <= AD_QMAXPARTS) return 0;
+  q->err = AD_EQUERYBIG;
+  return 1;
+}
+
 static ad_it *ad_it_new(ad_q *q, int kind) {
-  ad_it *it = (ad_it *)ad_ar_alloc(&q->ar, sizeof *it);
+  ad_it *it;
+  if ((kind == IT_AND || kind == IT_OR || kind == IT_NOT) && ad_q_parts(q, 1)) return NULL;
+  it = (ad_it *)ad_ar_alloc(&q->ar, sizeof *it);
   if (it == NULL) { q->err = AD_ENOMEM; return NULL; }
   memset(it, 0, sizeof *it);
   it->kind = kind;
@@ -669,7 +680,9 @@ static ad_it *ad_it_word(ad_q *q, const char *s, size_t n, uint32_t mask, int sc
 
 static uint64_t *ad_bits_new(ad_q *q) {
   size_t nw = ((size_t)q->ix->m.ndocs + 63) / 64 + 1;
-  uint64_t *b = (uint64_t *)ad_ar_alloc(&q->ar, nw * 8);
+  uint64_t *b;
+  if (ad_q_parts(q, 1)) return NULL;
+  b = (uint64_t *)ad_ar_alloc(&q->ar, nw * 8);
   if (b == NULL) { q->err = AD_ENOMEM; return NULL; }
   memset(b, 0, nw * 8);
   return b;
@@ -834,8 +847,7 @@ static ad_it *ad_it_text(ad_q *q, const ad_xnode *nd, int phrase) {
   ad_it *it;
   ad_qterm_of(nd->text, nd->len, phrase, nd->prefix, &qt);   /* the rule's one place */
   if (qt.kind == AD_QT_EMPTY) return ad_it_new(q, IT_EMPTY);
-  q->nwords += qt.prefix || qt.kind != AD_QT_PHRASE ? 1 : qt.nw;
-  if (q->nwords > AD_QMAXWORDS) { q->err = AD_EQUERYBIG; return NULL; }
+  if (ad_q_parts(q, qt.prefix || qt.kind != AD_QT_PHRASE ? 1 : qt.nw)) return NULL;
   if (qt.prefix) return ad_it_expand(q, qt.w[0], qt.wl[0], mask, 1, 0, 0, 0);
   if (qt.kind != AD_QT_PHRASE) return ad_it_word(q, qt.w[0], qt.wl[0], mask, 1);
   nw = qt.nw;
@@ -895,7 +907,7 @@ static int64_t ad_doc_before(ad_ix *ix, uint32_t date) {
 ** (an earlier or later appearance of a paper whose best date is outside)
 ** are read one by one. The cost is the number of dates and of such
 ** papers, not of the papers in range (a year of 2.7M papers: 700k). */
-static ad_it *ad_it_date(ad_q *q, uint32_t from, uint32_t to) {
+static int ad_date_fill(ad_q *q, uint32_t from, uint32_t to, uint64_t *bits, uint64_t *nset) {
   ad_ix *ix = q->ix;
   uint32_t n = (uint32_t)(ix->seclen[AD_SEC_DATES] / sizeof(ad_ixdate)), nd = ix->m.ndocs;
   const ad_ixdate *v = (const ad_ixdate *)ix->sec[AD_SEC_DATES];
@@ -904,48 +916,96 @@ static ad_it *ad_it_date(ad_q *q, uint32_t from, uint32_t to) {
   int64_t a = to == UINT32_MAX ? 0 : ad_doc_before(ix, to + 1), b = ad_doc_before(ix, from);
   uint64_t any = 0;
   uint32_t k;
-  ad_it *it = ad_it_new(q, IT_BITS);
-  if (it == NULL) return NULL;
-  if (lo < 0 || hi < 0 || a < 0 || b < 0) { q->err = AD_ECORRUPT; return NULL; }
-  it->bits = ad_bits_new(q);
-  if (it->bits == NULL) return NULL;
+  if (lo < 0 || hi < 0 || a < 0 || b < 0) return q->err = AD_ECORRUPT;
   if (a < b) {                        /* the stretch, a word at a time */
     uint32_t x = (uint32_t)a, y = (uint32_t)b;
     any = y - x;
-    while (x < y && (x & 63)) { it->bits[x >> 6] |= (uint64_t)1 << (x & 63); x++; }
-    while (x + 64 <= y) { it->bits[x >> 6] = ~(uint64_t)0; x += 64; }
-    while (x < y) { it->bits[x >> 6] |= (uint64_t)1 << (x & 63); x++; }
+    while (x < y && (x & 63)) { bits[x >> 6] |= (uint64_t)1 << (x & 63); x++; }
+    while (x + 64 <= y) { bits[x >> 6] = ~(uint64_t)0; x += 64; }
+    while (x < y) { bits[x >> 6] |= (uint64_t)1 << (x & 63); x++; }
   } else a = b = 0;
   for (k = (uint32_t)lo; k < (uint32_t)hi;) {    /* one date at a time */
     uint32_t dt, j;
     int64_t e, ma, mb;
-    if (ad_ix_need(ix, AD_SEC_DATES, (uint64_t)k * sizeof *v, sizeof *v)) {
-      q->err = AD_ECORRUPT; return NULL;
-    }
+    if (ad_ix_need(ix, AD_SEC_DATES, (uint64_t)k * sizeof *v, sizeof *v)) return q->err = AD_ECORRUPT;
     dt = v[k].date;
     e = dt == UINT32_MAX ? (int64_t)hi : ad_date_lower(ix, dt + 1, 0, k + 1, (uint32_t)hi);
     ma = ad_date_lower(ix, dt, (uint32_t)a, k, (uint32_t)(e < 0 ? k : e));
     mb = ad_date_lower(ix, dt, (uint32_t)b, (uint32_t)(ma < 0 ? k : ma), (uint32_t)(e < 0 ? k : e));
-    if (e < 0 || ma < 0 || mb < 0 || e <= k) { q->err = AD_ECORRUPT; return NULL; }
-    if (ad_ix_need(ix, AD_SEC_DATES, (uint64_t)k * sizeof *v, (uint64_t)(e - k) * sizeof *v)) {
-      q->err = AD_ECORRUPT; return NULL;
-    }
+    if (e < 0 || ma < 0 || mb < 0 || e <= k) return q->err = AD_ECORRUPT;
+    if (ad_ix_need(ix, AD_SEC_DATES, (uint64_t)k * sizeof *v, (uint64_t)(e - k) * sizeof *v))
+      return q->err = AD_ECORRUPT;
     for (j = k; j < (uint32_t)e; j++) {
       uint32_t d;
       if (j == (uint32_t)ma) { j = (uint32_t)mb; if (j >= (uint32_t)e) break; }
       d = v[j].doc;
-      if (d >= nd) { q->err = AD_ECORRUPT; return NULL; }
-      if (!(it->bits[d >> 6] & ((uint64_t)1 << (d & 63)))) {
-        it->bits[d >> 6] |= (uint64_t)1 << (d & 63);
+      if (d >= nd) return q->err = AD_ECORRUPT;
+      if (!(bits[d >> 6] & ((uint64_t)1 << (d & 63)))) {
+        bits[d >> 6] |= (uint64_t)1 << (d & 63);
         any++;
       }
     }
     k = (uint32_t)e;
   }
+  *nset = any;
+  return AD_OK;
+}
+
+static ad_it *ad_it_date(ad_q *q, uint32_t from, uint32_t to) {
+  uint64_t any = 0;
+  ad_it *it = ad_it_new(q, IT_BITS);
+  if (it == NULL || (it->bits = ad_bits_new(q)) == NULL) return NULL;
+  if (ad_date_fill(q, from, to, it->bits, &any)) return NULL;
   if (!any) it->kind = IT_EMPTY;
-  it->est = any > nd ? nd : (uint32_t)any;
+  it->est = any > q->ix->m.ndocs ? q->ix->m.ndocs : (uint32_t)any;
   return it;
 }
+
+/* the doc of an id node, -1 for none (q->err on a failed check) */
+static int64_t ad_id_doc(ad_q *q, const ad_xnode *nd) {
+  uint32_t off, len;
+  uint16_t ver;
+  int64_t d;
+  if (nd->len == 0 || !ad_parse_id(nd->text, nd->len, &off, &len, &ver)) return -1;
+  d = ad_ix_find_id(q->ix, nd->text + off, len, &q->err);
+  return q->err ? -1 : d;
+}
+
+/* {====================================================== word-free children
+** The children of an OR that need no posting list (ids, dates, and those
+** that compiled to an unscored bitmap or to ALL) are one bitmap of the
+** node, filled as they come; so are an AND's unscored bitmaps, and a NOT
+** of a bitmap is its complement. An OR of 39,286 ids took 12 s (every
+** child visited at every doc) and would have taken a bitmap of the whole
+** index per id (13 GB at 2.7M papers); now one bitmap. An unscored child
+** adds 0 to a score: the scores are the same. */
+static uint32_t ad_bits_count(const ad_ix *ix, const uint64_t *b) {
+  size_t w, nw = ((size_t)ix->m.ndocs + 63) / 64;
+  uint64_t n = 0;
+  for (w = 0; w < nw; w++) n += (uint64_t)__builtin_popcountll(b[w]);
+  return (uint32_t)n;
+}
+
+/* b = ~b (all ones when all), the bits past the last doc kept 0 */
+static void ad_bits_not(const ad_ix *ix, uint64_t *b, int all) {
+  size_t w, nd = ix->m.ndocs, nw = (nd + 63) / 64;
+  for (w = 0; w < nw; w++) b[w] = all ? ~(uint64_t)0 : ~b[w];
+  if (nd & 63) b[nw - 1] &= ((uint64_t)1 << (nd & 63)) - 1;
+}
+
+/* is it an unscored bitmap (or ALL) that an OR/AND may take in? */
+static int ad_it_plain(const ad_it *it, int isand) {
+  return (it->kind == IT_BITS && it->sc == NULL) || (!isand && it->kind == IT_ALL);
+}
+
+/* child c (plain) into the node's bitmap acc: OR, or AND when isand */
+static void ad_bits_take(const ad_ix *ix, uint64_t *acc, const ad_it *c, int isand) {
+  size_t w, nw = ((size_t)ix->m.ndocs + 63) / 64;
+  if (c->kind == IT_ALL) { ad_bits_not(ix, acc, 1); return; }
+  if (isand) for (w = 0; w < nw; w++) acc[w] &= c->bits[w];
+  else for (w = 0; w < nw; w++) acc[w] |= c->bits[w];
+}
+/* }====================================================== */
 
 /* the pseudo term "\1<kind><s>" (s lowercased, as ad_bstream.c writes it);
 ** prefix: the union of every pseudo term of that kind starting with s
@@ -955,6 +1015,7 @@ static ad_it *ad_it_pseudo(ad_q *q, char kind, const char *s, size_t n, int pref
   char buf[128];
   size_t k;
   if ((n == 0 && !prefix) || n > AD_CAT_MAX) return ad_it_new(q, IT_EMPTY);
+  if (ad_q_parts(q, 1)) return NULL;
   buf[0] = 1; buf[1] = kind;
   for (k = 0; k < n; k++) {
     char ch = s[k];
@@ -981,12 +1042,7 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
       return ad_it_expand(q, "\1v", 2, 0, 0, 1, nd->a, nd->b ? nd->b : 999);
     case AD_QN_DATE: return ad_it_date(q, nd->a, nd->b);
     case AD_QN_ID: {
-      uint32_t off, len;
-      uint16_t ver;
-      int64_t d;
-      if (nd->len == 0 || !ad_parse_id(nd->text, nd->len, &off, &len, &ver))
-        return ad_it_new(q, IT_EMPTY);
-      d = ad_ix_find_id(q->ix, nd->text + off, len, &q->err);
+      int64_t d = ad_id_doc(q, nd);
       if (q->err) return NULL;
       if (d < 0) return ad_it_new(q, IT_EMPTY);
       it = ad_it_new(q, IT_BITS);
@@ -1003,9 +1059,23 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
       if (it->kids == NULL) { q->err = AD_ENOMEM; return NULL; }
       it->nk = 1;
       it->kids[0] = ad_compile(q, nodes, nnodes, nd->kids[0], depth + 1);
-      return it->kids[0] ? it : NULL;
+      if (it->kids[0] == NULL) return NULL;
+      switch (it->kids[0]->kind) {    /* no word below: a bitmap, ALL or none */
+        case IT_BITS:
+          ad_bits_not(q->ix, it->kids[0]->bits, 0);
+          it = it->kids[0];
+          it->sc = NULL; it->maxs = 0;
+          it->est = ad_bits_count(q->ix, it->bits);
+          if (it->est == 0) it->kind = IT_EMPTY;
+          break;
+        case IT_EMPTY: it->kind = IT_ALL; it->nk = 0; break;
+        case IT_ALL: it->kind = IT_EMPTY; it->nk = 0; it->est = 0; break;
+        default: break;
+      }
+      return it;
     case AD_QN_AND: case AD_QN_OR: {
       int isand = nd->type == AD_QN_AND;
+      uint64_t *acc = NULL, accn = 0;
       if (nd->nkids == 0) { q->err = AD_EFORMAT; return NULL; }
       it = ad_it_new(q, isand ? IT_AND : IT_OR);
       if (it == NULL) return NULL;
@@ -1016,8 +1086,33 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
         uint32_t ci = nd->kids[k];
         ad_it *c;
         if (ci <= i || ci >= nnodes) { q->err = AD_EFORMAT; return NULL; }
+        if (!isand && (nodes[ci].type == AD_QN_ID || nodes[ci].type == AD_QN_DATE)) {
+          /* into the OR's bitmap, without one of its own */
+          uint64_t any = 0;
+          int64_t d;
+          if (acc == NULL && (acc = ad_bits_new(q)) == NULL) return NULL;
+          if (nodes[ci].type == AD_QN_DATE) {
+            if (ad_date_fill(q, nodes[ci].a, nodes[ci].b, acc, &any)) return NULL;
+          } else if ((d = ad_id_doc(q, &nodes[ci])) >= 0) {
+            acc[d >> 6] |= (uint64_t)1 << (d & 63);
+            any = 1;
+          } else if (q->err) return NULL;
+          accn += any;
+          continue;
+        }
         c = ad_compile(q, nodes, nnodes, ci, depth + 1);
         if (c == NULL) return NULL;
+        if (ad_it_plain(c, isand)) {
+          if (acc == NULL && c->kind == IT_BITS) {     /* the first: its own */
+            acc = c->bits;
+            accn = c->est;
+            continue;
+          }
+          if (acc == NULL && (acc = ad_bits_new(q)) == NULL) return NULL;
+          ad_bits_take(q->ix, acc, c, isand);
+          accn = isand ? (c->est < accn ? c->est : accn) : accn + c->est;
+          continue;
+        }
         if (isand && c->kind == IT_NOT) it->neg[it->nneg++] = c->kids[0];
         else if (isand && c->kind == IT_ALL) continue;
         else if (!isand && c->kind == IT_EMPTY) continue;
@@ -1027,6 +1122,13 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
           it->maxs += c->maxs;
         }
       }
+      if (acc != NULL && accn > 0) {  /* the word-free children: one bitmap */
+        ad_it *b = ad_it_new(q, IT_BITS);     /* (accn: an upper bound, 0 */
+        if (b == NULL) return NULL;           /* only when it is empty) */
+        b->bits = acc;
+        b->est = accn < q->ix->m.ndocs ? (uint32_t)accn : q->ix->m.ndocs;
+        it->kids[it->nk++] = b;
+      } else if (acc != NULL && isand) { it->kind = IT_EMPTY; return it; }
       /* AND: cheapest (rarest) child first, it leads the alignment;
       ** OR: ascending maximum score, for MaxScore */
       if (ad_kids_sort(q, it, isand ? AD_BYEST : AD_BYMAX)) return NULL;
@@ -1056,6 +1158,9 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
         if (all == NULL) return NULL;
         it->kids[it->nk++] = all;
       }
+      /* one child and nothing to exclude: the child (the same score; a
+      ** bitmap can then be taken in by the parent) */
+      if (it->nk == 1 && it->nneg == 0) return it->kids[0];
       return it;
     }
     default:
@@ -1068,7 +1173,7 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
 static ad_it *ad_compile_root(ad_q *q, const ad_xnode *nodes, uint32_t nnodes) {
   ad_it *it;
   if (nnodes == 0) { q->err = AD_EFORMAT; return NULL; }
-  q->nwords = 0;
+  q->nparts = 0;
   it = ad_compile(q, nodes, nnodes, 0, 0);
   if (it && it->kind == IT_NOT) {
     ad_it *a = ad_it_new(q, IT_AND);

@@ -131,7 +131,7 @@ const char *lad_ixname(lua_State *L, int ii) {
 int lad_generror(lua_State *L, int gi, int code) {
   if (code == AD_EFORMAT) return luaL_error(L, "malformed query tree");
   if (code == AD_EQUERYBIG)
-    return luaL_error(L, "query too large (more than %d words)", AD_QMAXWORDS);
+    return luaL_error(L, "query too large (more than %d words and operators)", AD_QMAXPARTS);
   return lad_error(L, code, lad_genname(L, gi));
 }
 
