@@ -52,8 +52,19 @@ install-debs:
 	  else echo "missing Debian packages:$$missing (run: sudo apt-get install$$missing)"; exit 1; fi; \
 	fi
 
+# JOBS=N runs the spec files N at a time, each in its own busted, with one
+# summary line summed over them (mk/busted-par.sh); the default is the
+# machine's cores, at most 4. JOBS=1, or BUSTED_ARGS (a file, --filter...),
+# runs one busted.
+JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; echo $$n)
 test: deps-test all
-	$(BUSTED)
+ifeq ($(filter-out 0 1,$(JOBS))$(BUSTED_ARGS),)
+	$(BUSTED) $(BUSTED_ARGS)
+else ifneq ($(BUSTED_ARGS),)
+	$(BUSTED) $(BUSTED_ARGS)
+else
+	mk/busted-par.sh $(JOBS) '$(BUSTED)'
+endif
 
 # The first report on the bundled sample (examples/data): a ranked digest in
 # the terminal and an HTML page in build/demo.html.

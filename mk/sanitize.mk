@@ -50,9 +50,8 @@ asan-build: deps-san
 # LD_PRELOAD=$$AD_ASAN_RT for it (see spec/faults_spec.lua).
 #
 # JOBS=N (N > 1, no BUSTED_ARGS) runs the spec files N at a time, each in its
-# own busted (mk/busted-par.sh), with one summary line summed over them: CI
-# uses JOBS=2.
-JOBS ?= 1
+# own busted (mk/busted-par.sh), with one summary line summed over them (the
+# default: the Makefile's, the machine's cores up to 4); CI uses JOBS=2.
 test-asan: all asan-build
 ifeq ($(filter-out 0 1,$(JOBS))$(BUSTED_ARGS),)
 	$(ASAN_ENV) $(LUA) /usr/bin/busted --cpath="$(ASAN_BUILD)/?.so" $(BUSTED_ARGS)
