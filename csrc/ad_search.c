@@ -635,8 +635,9 @@ static float ad_it_bound(ad_it *it, uint32_t d, uint32_t *end) {
 /* }====================================================== */
 
 /* {====================================================== compiling */
-/* n more parts of the query (AD_QMAXPARTS: words, operators, bitmaps);
-** 1 when there are too many */
+/* n more parts of the query (AD_QMAXPARTS: words, operators, bitmaps:
+** counted where a word, an AND/OR/NOT, a date or an id alone, or an OR's
+** bitmap of ids and dates is made); 1 when there are too many */
 static int ad_q_parts(ad_q *q, uint32_t n) {
   q->nparts += n;
   if (q->nparts <= AD_QMAXPARTS) return 0;
@@ -680,9 +681,7 @@ static ad_it *ad_it_word(ad_q *q, const char *s, size_t n, uint32_t mask, int sc
 
 static uint64_t *ad_bits_new(ad_q *q) {
   size_t nw = ((size_t)q->ix->m.ndocs + 63) / 64 + 1;
-  uint64_t *b;
-  if (ad_q_parts(q, 1)) return NULL;
-  b = (uint64_t *)ad_ar_alloc(&q->ar, nw * 8);
+  uint64_t *b = (uint64_t *)ad_ar_alloc(&q->ar, nw * 8);
   if (b == NULL) { q->err = AD_ENOMEM; return NULL; }
   memset(b, 0, nw * 8);
   return b;
@@ -953,7 +952,9 @@ static int ad_date_fill(ad_q *q, uint32_t from, uint32_t to, uint64_t *bits, uin
 
 static ad_it *ad_it_date(ad_q *q, uint32_t from, uint32_t to) {
   uint64_t any = 0;
-  ad_it *it = ad_it_new(q, IT_BITS);
+  ad_it *it;
+  if (ad_q_parts(q, 1)) return NULL;
+  it = ad_it_new(q, IT_BITS);
   if (it == NULL || (it->bits = ad_bits_new(q)) == NULL) return NULL;
   if (ad_date_fill(q, from, to, it->bits, &any)) return NULL;
   if (!any) it->kind = IT_EMPTY;
@@ -979,13 +980,6 @@ static int64_t ad_id_doc(ad_q *q, const ad_xnode *nd) {
 ** child visited at every doc) and would have taken a bitmap of the whole
 ** index per id (13 GB at 2.7M papers); now one bitmap. An unscored child
 ** adds 0 to a score: the scores are the same. */
-static uint32_t ad_bits_count(const ad_ix *ix, const uint64_t *b) {
-  size_t w, nw = ((size_t)ix->m.ndocs + 63) / 64;
-  uint64_t n = 0;
-  for (w = 0; w < nw; w++) n += (uint64_t)__builtin_popcountll(b[w]);
-  return (uint32_t)n;
-}
-
 /* b = ~b (all ones when all), the bits past the last doc kept 0 */
 static void ad_bits_not(const ad_ix *ix, uint64_t *b, int all) {
   size_t w, nd = ix->m.ndocs, nw = (nd + 63) / 64;
@@ -1039,12 +1033,14 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
     case AD_QN_HAS: return ad_it_pseudo(q, 'h', nd->text, nd->len, 0);
     case AD_QN_ALL: return ad_it_new(q, IT_ALL);
     case AD_QN_VERSION:
+      if (ad_q_parts(q, 1)) return NULL;
       return ad_it_expand(q, "\1v", 2, 0, 0, 1, nd->a, nd->b ? nd->b : 999);
     case AD_QN_DATE: return ad_it_date(q, nd->a, nd->b);
     case AD_QN_ID: {
       int64_t d = ad_id_doc(q, nd);
       if (q->err) return NULL;
       if (d < 0) return ad_it_new(q, IT_EMPTY);
+      if (ad_q_parts(q, 1)) return NULL;
       it = ad_it_new(q, IT_BITS);
       if (it == NULL || (it->bits = ad_bits_new(q)) == NULL) return NULL;
       it->bits[d >> 6] |= (uint64_t)1 << (d & 63);
@@ -1060,18 +1056,16 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
       it->nk = 1;
       it->kids[0] = ad_compile(q, nodes, nnodes, nd->kids[0], depth + 1);
       if (it->kids[0] == NULL) return NULL;
-      switch (it->kids[0]->kind) {    /* no word below: a bitmap, ALL or none */
-        case IT_BITS:
-          ad_bits_not(q->ix, it->kids[0]->bits, 0);
-          it = it->kids[0];
-          it->sc = NULL; it->maxs = 0;
-          it->est = ad_bits_count(q->ix, it->bits);
-          if (it->est == 0) it->kind = IT_EMPTY;
-          break;
-        case IT_EMPTY: it->kind = IT_ALL; it->nk = 0; break;
-        case IT_ALL: it->kind = IT_EMPTY; it->nk = 0; it->est = 0; break;
-        default: break;
-      }
+      /* no word below: a bitmap's complement, or ALL. Its estimate stays a
+      ** NOT's (every doc): an AND sums its children's scores in the order
+      ** of their estimates, which must not depend on what a NOT excludes
+      ** (an empty complement stays a bitmap, for the same reason) */
+      if (it->kids[0]->kind == IT_BITS) {
+        ad_bits_not(q->ix, it->kids[0]->bits, 0);
+        it = it->kids[0];
+        it->sc = NULL; it->maxs = 0;
+        it->est = q->ix->m.ndocs;
+      } else if (it->kids[0]->kind == IT_EMPTY) it->kind = IT_ALL;
       return it;
     case AD_QN_AND: case AD_QN_OR: {
       int isand = nd->type == AD_QN_AND;
@@ -1090,7 +1084,7 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
           /* into the OR's bitmap, without one of its own */
           uint64_t any = 0;
           int64_t d;
-          if (acc == NULL && (acc = ad_bits_new(q)) == NULL) return NULL;
+          if (acc == NULL && (ad_q_parts(q, 1) || (acc = ad_bits_new(q)) == NULL)) return NULL;
           if (nodes[ci].type == AD_QN_DATE) {
             if (ad_date_fill(q, nodes[ci].a, nodes[ci].b, acc, &any)) return NULL;
           } else if ((d = ad_id_doc(q, &nodes[ci])) >= 0) {
@@ -1108,7 +1102,7 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
             accn = c->est;
             continue;
           }
-          if (acc == NULL && (acc = ad_bits_new(q)) == NULL) return NULL;
+          if (acc == NULL && (ad_q_parts(q, 1) || (acc = ad_bits_new(q)) == NULL)) return NULL;
           ad_bits_take(q->ix, acc, c, isand);
           accn = isand ? (c->est < accn ? c->est : accn) : accn + c->est;
           continue;
@@ -1123,10 +1117,12 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
         }
       }
       if (acc != NULL && accn > 0) {  /* the word-free children: one bitmap */
-        ad_it *b = ad_it_new(q, IT_BITS);     /* (accn: an upper bound, 0 */
-        if (b == NULL) return NULL;           /* only when it is empty) */
+        /* its estimate: an OR's, the sum of the children's as if they were
+        ** apart (0 only when it is empty); an AND's, the least of them */
+        ad_it *b = ad_it_new(q, IT_BITS);
+        if (b == NULL) return NULL;
         b->bits = acc;
-        b->est = accn < q->ix->m.ndocs ? (uint32_t)accn : q->ix->m.ndocs;
+        b->est = accn < UINT32_MAX ? (uint32_t)accn : UINT32_MAX;
         it->kids[it->nk++] = b;
       } else if (acc != NULL && isand) { it->kind = IT_EMPTY; return it; }
       /* AND: cheapest (rarest) child first, it leads the alignment;
@@ -1176,7 +1172,9 @@ static ad_it *ad_compile_root(ad_q *q, const ad_xnode *nodes, uint32_t nnodes) {
   q->nparts = 0;
   it = ad_compile(q, nodes, nnodes, 0, 0);
   if (it && it->kind == IT_NOT) {
-    ad_it *a = ad_it_new(q, IT_AND);
+    ad_it *a;
+    q->nparts--;                  /* (it stands for the NOT, counted) */
+    a = ad_it_new(q, IT_AND);
     if (a == NULL) return NULL;
     a->kids = (ad_it **)ad_ar_alloc(&q->ar, sizeof(ad_it *));
     a->neg = (ad_it **)ad_ar_alloc(&q->ar, sizeof(ad_it *));
