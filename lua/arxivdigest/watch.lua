@@ -865,8 +865,8 @@ function Archive.paper(_, b, d)
   return p
 end
 
--- the date scope tree of a set of days: OR of date ranges (runs of days
--- merged), nil for none
+-- the date scope tree of a set of days: an OR of the days (the index's
+-- search sets an OR's dates into one bitmap), nil for none
 local function dates_tree(days)
   local list = {}
   for d in pairs(days) do list[#list + 1] = d end
