@@ -130,8 +130,10 @@ const char *lad_ixname(lua_State *L, int ii) {
 
 int lad_generror(lua_State *L, int gi, int code) {
   if (code == AD_EFORMAT) return luaL_error(L, "malformed query tree");
-  if (code == AD_EQUERYBIG)
-    return luaL_error(L, "query too large (more than %d words and operators)", AD_QMAXPARTS);
+  if (code == AD_EQUERYBIG) {     /* (no script position: the CLI prints it as is) */
+    lua_pushfstring(L, "query too large (more than %d words and operators)", AD_QMAXPARTS);
+    return lua_error(L);
+  }
   return lad_error(L, code, lad_genname(L, gi));
 }
 

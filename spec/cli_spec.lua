@@ -85,6 +85,13 @@ describe("cli", function()
     assert.is_string(out2)
   end)
 
+  it("says a query is too large in one line, without a script position", function()
+    local status, out, err = run("search", ("image "):rep(4097))
+    assert.equal(1, status)
+    assert.equal("", out)
+    assert.equal("arxivdigest: query too large (more than 4096 words and operators)\n", err)
+  end)
+
   it("shows one paper", function()
     local status, out = run("show", "2005.09623v1", "-f", "{id} {date}")
     assert.equal(0, status)
