@@ -5,12 +5,9 @@
 -- and the scores those of the words alone: an unscored child adds 0. An OR
 -- of 39,286 ids took 12 s before (every child visited at every paper).
 local ad = require "arxivdigest"
+local H = dofile("spec/helper.lua")
 
-local seed = 4242
-local function rnd(n)                 -- deterministic, independent of math.random
-  seed = (seed * 1103515245 + 12345) % 2147483648
-  return seed % n + 1
-end
+local rnd = H.lcg(4242)
 local WORDS = { "image", "segmentation", "network", "medical", "depth", "pose", "video", "graph" }
 local CATS = { "cs.CV", "cs.LG", "eess.IV", "cs.RO", "stat.ML" }
 

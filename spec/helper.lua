@@ -1,6 +1,41 @@
 -- Small file helpers shared by the specs: local H = dofile("spec/helper.lua")
 local H = {}
 
+--- The vocabulary of the generated corpora of the query specs (topk,
+-- query_fold_review): words common in cs.CV abstracts, most frequent first.
+H.VOCAB = {}
+for w in ([[image segmentation network neural convolutional attention detection
+  learning deep model medical mri video graph transformer depth pose object
+  tracking diffusion generative adversarial domain adaptation feature point
+  cloud scene semantic instance dataset training loss supervised robust fast
+  efficient sparse dense large small novel method results benchmark]]):gmatch("%a+") do
+  H.VOCAB[#H.VOCAB + 1] = w
+end
+
+--- A deterministic generator, independent of math.random: rnd(n) in 1..n,
+-- from a linear congruential sequence started at seed (the state's bits
+-- from `shift` up).
+function H.lcg(seed, shift)
+  shift = shift or 0
+  return function(n)
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    return (seed >> shift) % n + 1
+  end
+end
+
+--- A word of list, Zipf-like (low indices far more often), drawn with rnd.
+function H.zipf(rnd, list)
+  local i = rnd(#list)
+  return list[rnd(i)]
+end
+
+--- n words of word(), separated by spaces.
+function H.words(word, n)
+  local t = {}
+  for i = 1, n do t[i] = word() end
+  return table.concat(t, " ")
+end
+
 --- A fresh temporary file name (nothing there yet).
 function H.tmpname()
   local p = os.tmpname()

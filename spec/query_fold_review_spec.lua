@@ -18,33 +18,17 @@
 --    word, and the AND wrapped around a top-level NOT is not the user's.
 local ad = require "arxivdigest"
 
-local seed = 30303
-local function rnd(n)                 -- deterministic, independent of math.random
-  seed = (seed * 1103515245 + 12345) % 2147483648
-  return (seed >> 12) % n + 1
-end
-
-local WORDS = {}
-for w in ([[image segmentation network neural convolutional attention detection
-  learning deep model medical mri video graph transformer depth pose object
-  tracking diffusion generative adversarial domain adaptation feature point
-  cloud scene semantic instance dataset training loss supervised robust fast
-  efficient sparse dense large small novel method results benchmark]]):gmatch("%a+") do
-  WORDS[#WORDS + 1] = w
-end
+local H = dofile("spec/helper.lua")
+local rnd = H.lcg(30303, 12)
+local WORDS = H.VOCAB
 local ZQ = {}                         -- > 64 words of one prefix (a bitmap + lazy lists)
 local LET = "abcdefghijklmnop"
 for i = 1, 16 do for j = 1, 10 do ZQ[#ZQ + 1] = "zq" .. LET:sub(i, i) .. LET:sub(j, j) end end
 local function word()
-  if rnd(6) == 1 then local i = rnd(#ZQ); return ZQ[rnd(i)] end
-  local i = rnd(#WORDS)
-  return WORDS[rnd(i)]
+  if rnd(6) == 1 then return H.zipf(rnd, ZQ) end
+  return H.zipf(rnd, WORDS)
 end
-local function words(n)
-  local t = {}
-  for i = 1, n do t[i] = word() end
-  return table.concat(t, " ")
-end
+local function words(n) return H.words(word, n) end
 local CATS = { "cs.CV", "cs.LG", "eess.IV", "cs.RO", "stat.ML", "cs.AI" }
 local NDAYS, PER = 20, 120
 

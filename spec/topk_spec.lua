@@ -7,29 +7,11 @@
 -- in copies of a real archive.
 local ad = require "arxivdigest"
 
-local WORDS = {}
-for w in ([[image segmentation network neural convolutional attention detection
-  learning deep model medical mri video graph transformer depth pose object
-  tracking diffusion generative adversarial domain adaptation feature point
-  cloud scene semantic instance dataset training loss supervised robust fast
-  efficient sparse dense large small novel method results benchmark]]):gmatch("%a+") do
-  WORDS[#WORDS + 1] = w
-end
-
-local seed = 12345
-local function rnd(n)                 -- deterministic, independent of math.random
-  seed = (seed * 1103515245 + 12345) % 2147483648
-  return seed % n + 1
-end
-local function word()                 -- Zipf-like: low indices far more often
-  local i = rnd(#WORDS)
-  return WORDS[rnd(i)]
-end
-local function words(n)
-  local t = {}
-  for i = 1, n do t[i] = word() end
-  return table.concat(t, " ")
-end
+local H = dofile("spec/helper.lua")
+local WORDS = H.VOCAB
+local rnd = H.lcg(12345)
+local function word() return H.zipf(rnd, WORDS) end
+local function words(n) return H.words(word, n) end
 
 -- copies: each text also comes that many times in a row (a run of tied
 -- docs that block boundaries cut, as copies of an archive are)
