@@ -55,16 +55,14 @@ install-debs:
 # JOBS=N runs the spec files N at a time, each in its own busted, with one
 # summary line summed over them (mk/busted-par.sh); the default is the
 # machine's cores, at most 4. JOBS=1, or BUSTED_ARGS (a file, --filter...),
-# runs one busted.
-JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; echo $$n)
-test: deps-test all
-ifeq ($(filter-out 0 1,$(JOBS))$(BUSTED_ARGS),)
-	$(BUSTED) $(BUSTED_ARGS)
-else ifneq ($(BUSTED_ARGS),)
-	$(BUSTED) $(BUSTED_ARGS)
-else
-	mk/busted-par.sh $(JOBS) '$(BUSTED)'
+# runs one busted. $(call busted_run,BUSTED COMMAND) is that choice (make
+# test, make test-asan).
+ifndef JOBS
+JOBS := $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; echo $$n)
 endif
+busted_run = $(if $(BUSTED_ARGS)$(filter 0 1,$(JOBS)),$(1) $(BUSTED_ARGS),mk/busted-par.sh $(JOBS) '$(1)')
+test: deps-test all
+	$(call busted_run,$(BUSTED))
 
 # The first report on the bundled sample (examples/data): a ranked digest in
 # the terminal and an HTML page in build/demo.html.

@@ -979,7 +979,10 @@ static int64_t ad_id_doc(ad_q *q, const ad_xnode *nd) {
 ** of a bitmap is its complement. An OR of 39,286 ids took 12 s (every
 ** child visited at every doc) and would have taken a bitmap of the whole
 ** index per id (13 GB at 2.7M papers); now one bitmap. An unscored child
-** adds 0 to a score: the scores are the same. */
+** adds 0 to a score, and the bitmap keeps the estimate its children had
+** apart (an AND sums in the order of estimates): the scores are the same.
+*/
+
 /* b = ~b (all ones when all), the bits past the last doc kept 0 */
 static void ad_bits_not(const ad_ix *ix, uint64_t *b, int all) {
   size_t w, nd = ix->m.ndocs, nw = (nd + 63) / 64;

@@ -51,15 +51,9 @@ asan-build: deps-san
 #
 # JOBS=N (N > 1, no BUSTED_ARGS) runs the spec files N at a time, each in its
 # own busted (mk/busted-par.sh), with one summary line summed over them (the
-# default: the Makefile's, the machine's cores up to 4); CI uses JOBS=2.
+# Makefile's busted_run; default: the machine's cores up to 4); CI uses JOBS=2.
 test-asan: all asan-build
-ifeq ($(filter-out 0 1,$(JOBS))$(BUSTED_ARGS),)
-	$(ASAN_ENV) $(LUA) /usr/bin/busted --cpath="$(ASAN_BUILD)/?.so" $(BUSTED_ARGS)
-else ifneq ($(BUSTED_ARGS),)
-	$(ASAN_ENV) $(LUA) /usr/bin/busted --cpath="$(ASAN_BUILD)/?.so" $(BUSTED_ARGS)
-else
-	mk/busted-par.sh $(JOBS) '$(ASAN_ENV) $(LUA) /usr/bin/busted --cpath="$(ASAN_BUILD)/?.so"'
-endif
+	$(call busted_run,$(ASAN_ENV) $(LUA) /usr/bin/busted --cpath="$(ASAN_BUILD)/?.so")
 
 valgrind: all
 	$(VALGRIND) $(LUA) /usr/bin/busted --cpath="$(BUILD)/?.so" $(BUSTED_ARGS)
