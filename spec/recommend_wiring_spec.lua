@@ -201,6 +201,27 @@ describe("arxivdigest recommend", function()
     for id in out:gmatch("\n    (%d+%.%d+) |") do assert.are.equal("2020-11-20", idx:get(id).date) end
   end)
 
+  -- audit of issue 13: the warnings that matching adds (an entry naming the
+  -- same paper as another, a title several papers have) were printed
+  -- before the library was matched, so never shown
+  it("says the library's warnings as file:line, those of reading and those of matching", function()
+    for _, extra in ipairs{{}, {"-i", adx}} do
+      local st, _, err = run("recommend", "--library", FIX .. "hostile.bib", "-n", "1", "-f", "{id}",
+                             table.unpack(extra))
+      assert.are.equal(0, st)
+      for _, w in ipairs{
+        "arxivdigest: " .. FIX .. "hostile.bib:14: malformed field in @article entry 'unbalanced': entry skipped\n",
+        "arxivdigest: " .. FIX .. "hostile.bib:22: undefined macro 'undefinedmacro'\n",
+        "arxivdigest: " .. FIX .. "hostile.bib:29: the same paper as the entry at line 28\n",
+      } do
+        assert.matches(w, err, 1, true)
+      end
+      local _, _, zerr = run("recommend", "--library", FIX .. "zotero.bib", "-n", "1", "-f", "{id}",
+                             table.unpack(extra))
+      assert.matches(FIX .. "zotero.bib:17: the same paper as the entry at line 1\n", zerr, 1, true)
+    end
+  end)
+
   it("uses the model kept beside a saved index (INDEX.model) when it fits, else builds and keeps one", function()
     local core = require "arxivdigest.core"
     local base = { "recommend", "--library", FIX .. "ids.txt", "-n", "8", "-i", adx }   -- (text: with scores)

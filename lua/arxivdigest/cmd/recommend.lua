@@ -29,8 +29,10 @@ local function library_of(ctx, idx)
   if o.library then
     local lib, err = require("arxivdigest").library(o.library)
     if not lib then error(tostring(err), 0) end
-    for _, w in ipairs(lib:warnings()) do ctx:warn(w) end
+    -- matched first: matching adds its own warnings (an entry naming the
+    -- same paper as another, a title several papers have)
     lib:resolve(idx)
+    for _, w in ipairs(lib:warnings()) do ctx:warn(w) end
     local un = lib:unmatched()
     if #un > 0 then
       local first = un[1]
