@@ -222,6 +222,23 @@ describe("arxivdigest recommend", function()
     end
   end)
 
+  -- audit of issue 13: -n 0 said "no candidate paper (empty index?)", exit 1
+  it("-n 0 says how many papers are candidates, as search -n 0 says how many match", function()
+    local st, out, err = run("recommend", "--like", "2005.09623", "-n", "0", "-i", adx)
+    assert.are.equal(0, st)
+    assert.are.equal("", out)
+    assert.are.equal(("arxivdigest: %d candidate papers (none shown: -n 0)\n"):format(idx:count("date:2020-11-20")),
+                     err)
+    local st2, out2, err2 = run("recommend", "--like", "2005.09623", "-n", "0", "-q", "cat:cs.CV", "-i", adx)
+    assert.are.equal(0, st2)
+    assert.are.equal("", out2)
+    assert.are.equal(("arxivdigest: %d candidate papers match 'cat:cs.CV' (none shown: -n 0)\n")
+                     :format(idx:count("cat:cs.CV")), err2)
+    local st3, _, err3 = run("recommend", "--like", "2005.09623", "-n", "0", "-q", "cat:no.such", "-i", adx)
+    assert.are.equal(1, st3)
+    assert.matches("no candidate paper matches 'cat:no.such'", err3, 1, true)
+  end)
+
   it("uses the model kept beside a saved index (INDEX.model) when it fits, else builds and keeps one", function()
     local core = require "arxivdigest.core"
     local base = { "recommend", "--library", FIX .. "ids.txt", "-n", "8", "-i", adx }   -- (text: with scores)

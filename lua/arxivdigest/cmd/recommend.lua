@@ -149,6 +149,18 @@ local function run(ctx, pos)
   -- the library first: a --like id the index lacks, an empty library, are
   -- said before any model is built (2 s on the real archive)
   local list = library_of(ctx, idx)
+  if not o.evaluate and ctx:int_option("limit") == 0 then
+    -- as search -n 0: how many papers are candidates, none ranked (no model)
+    local echo = q and require("arxivdigest.cli").echo_query(q)
+    local n = q and idx:count(q) or #require("arxivdigest.core")._rcands(idx, nil, 1)
+    if n == 0 then
+      ctx:warn(q and format("no candidate paper matches %s", echo) or "no candidate paper (empty index?)")
+      return 1
+    end
+    ctx:warn(format("%d candidate paper%s%s (none shown: -n 0)", n, n == 1 and "" or "s",
+      q and (" match" .. (n == 1 and "es " or " ") .. echo) or ""))
+    return 0
+  end
   if o.index then
     -- the model kept beside a saved index (a watch keeps INDEX.model; or
     -- idx:save_model): used when made from this index with these options,
