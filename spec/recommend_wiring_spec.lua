@@ -222,6 +222,26 @@ describe("arxivdigest recommend", function()
     end
   end)
 
+  -- audit of issue 13: a library of thousands of duplicated entries wrote
+  -- 1,000 lines to stderr; as for the input, the first ones and a count,
+  -- every one with --warnings
+  it("says the first 10 of the library's warnings and how many more; --warnings lists them all", function()
+    local path = os.tmpname()
+    local f = assert(io.open(path, "w"))
+    for i = 1, 30 do f:write(("@misc{k%d, eprint = {2005.09623}}\n"):format(i)) end
+    f:close()
+    local st, _, err = run("recommend", "--library", path, "-n", "1", "-f", "{id}", "-i", adx)
+    assert.are.equal(0, st)
+    assert.are.equal(10, count(err, "the same paper as the entry at line 1\n"))
+    assert.matches(path .. ":2: the same paper as the entry at line 1\n", err, 1, true)
+    assert.matches("arxivdigest: and 19 more warnings about " .. path .. "; --warnings lists them all\n", err, 1, true)
+    local st2, _, err2 = run("recommend", "--library", path, "-n", "1", "-f", "{id}", "-i", adx, "--warnings")
+    assert.are.equal(0, st2)
+    assert.are.equal(29, count(err2, "the same paper as the entry at line 1\n"))
+    assert.is_nil(err2:find("more warnings", 1, true))
+    os.remove(path)
+  end)
+
   -- audit of issue 13: -n 0 said "no candidate paper (empty index?)", exit 1
   it("-n 0 says how many papers are candidates, as search -n 0 says how many match", function()
     local st, out, err = run("recommend", "--like", "2005.09623", "-n", "0", "-i", adx)

@@ -32,7 +32,16 @@ local function library_of(ctx, idx)
     -- matched first: matching adds its own warnings (an entry naming the
     -- same paper as another, a title several papers have)
     lib:resolve(idx)
-    for _, w in ipairs(lib:warnings()) do ctx:warn(w) end
+    -- as the input's: the first ones and a count, every one with --warnings
+    -- (a library keeps 1,000 warnings, then one saying more were not kept)
+    local ws = lib:warnings()
+    local shown = o.warnings and #ws or math.min(#ws, 10)
+    for i = 1, shown do ctx:warn(ws[i]) end
+    if #ws > shown then
+      local more = math.min(#ws, 1000) - shown
+      ctx:warn(format("and %s%d more warning%s about %s; --warnings lists them all", #ws > 1000 and "over " or "",
+        more, more == 1 and "" or "s", o.library))
+    end
     local un = lib:unmatched()
     if #un > 0 then
       local first = un[1]
