@@ -326,6 +326,21 @@ describe("arxivdigest recommend", function()
     os.remove(path); os.remove(path .. ".model")
   end)
 
+  it("tells an argument that is no arXiv id from an id the index lacks (--like, --dislike)", function()
+    local st, _, err = run("recommend", "--like", "foo")
+    assert.are.equal(1, st)
+    assert.matches("--like foo: not an arXiv id", err, 1, true)
+    st, _, err = run("recommend", "--like", "foo", "--like", "9999.99999")
+    assert.are.equal(1, st)
+    assert.matches("--like foo: not an arXiv id; --like 9999.99999: not in the index", err, 1, true)
+    local out
+    st, out, err = run("recommend", "--like", "2005.09623", "--dislike", "bar", "--dislike", "9999.99999")
+    assert.are.equal(0, st)
+    assert.truthy(#out > 0)
+    assert.matches("--dislike bar: not an arXiv id", err, 1, true)
+    assert.matches("--dislike 9999.99999: not in the index", err, 1, true)
+  end)
+
   it("report -i INDEX keeps the model a :recommend step built, as recommend -i does (review D27)", function()
     local path = os.tmpname() .. ".adx"
     assert(idx:save(path))

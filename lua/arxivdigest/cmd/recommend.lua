@@ -56,17 +56,23 @@ local function library_of(ctx, idx)
         #lib:entries() == 1 and "y" or "ies", #un > 0 and tostring(un[1].reason) or "no entry names a paper"), 0)
     end
   end
+  -- an id the index lacks, or an argument that is no arXiv id at all
+  local parse_id = require("arxivdigest.library").parse_id
+  local function why_not(id)
+    return parse_id(id) and "not in the index" or "not an arXiv id"
+  end
   local missing = {}
   for _, id in ipairs(o.like or {}) do
-    if core._rfind(idx, id) then list[#list + 1] = id else missing[#missing + 1] = id end
+    if core._rfind(idx, id) then list[#list + 1] = id
+    else missing[#missing + 1] = format("--like %s: %s", id, why_not(id)) end
   end
   if #missing > 0 then
-    local msg = format("--like %s: not in the index", concat(missing, ", "))
+    local msg = concat(missing, "; ")
     if #list == 0 then error(msg, 0) end
     ctx:warn(msg)
   end
   for _, id in ipairs(o.dislike or {}) do
-    if not core._rfind(idx, id) then ctx:warn(format("--dislike %s: not in the index", id)) end
+    if not core._rfind(idx, id) then ctx:warn(format("--dislike %s: %s", id, why_not(id))) end
   end
   return list
 end
