@@ -1229,7 +1229,8 @@ done:
 /* The local background: the o->nlocal papers of the sample nearest to the
 ** library by its words (w), other than the library's and the negatives
 ** (excl). Their mean vector H, times background x local, is taken from the
-** profile weights m->dq; the docs go to r->hdocs (to clear dq after). A
+** profile weights m->dq (found fewer, nh < nlocal: the rest of the mean is
+** the global background, r->local = local x nh / nlocal); the docs go to r->hdocs (to clear dq after). A
 ** sample doc's vector: the model's kept one, or made again (a model read
 ** from a file keeps none: the same vector), whose features written in dq
 ** are listed in r->hids. */
@@ -1247,8 +1248,13 @@ static int ad_rlocal(ad_rstate *r, const ad_rwords *w, const uint8_t *excl) {
   r->caph = k;
   st = ad_rtopdocs(r, w, NULL, excl, 1, m->nsample, k, r->hdocs, &r->nh);
   if (st != AD_OK || r->nh == 0) return st;
-  r->local = r->o->local;
-  f = (float)((double)r->o->background * r->local / r->nh);
+  /* the mean of k papers: when fewer than k share a word with the
+  ** library, the missing ones are the global background's (their share
+  ** goes to it). Divided by nh instead, a library whose words one paper
+  ** holds took that paper's whole vector from the profile: the paper
+  ** nearest to the library ranked last */
+  r->local = r->o->local * ((double)r->nh / k);
+  f = (float)((double)r->o->background * r->o->local / k);
   for (i = 0; i < r->nh; i++) {
     uint32_t d = r->hdocs[i];
     ad_rview v;
@@ -1638,9 +1644,14 @@ int ad_recommend(ad_ix *ix, ad_corpus *c, ad_rmodel *m,
   if (k == 0) { st = AD_OK; goto done; }
   todo = q->cand;
   ntodo = count;
-  if (count > o->exact) {
+  /* Narrowed: a large candidate set, unless nearly all of it is asked for
+  ** (8 times the papers asked for, or more). When the narrowing finds
+  ** fewer papers than asked for (a library whose strongest words few
+  ** candidates share), every candidate is scored: a request is never
+  ** answered with fewer papers than there are candidates to give. */
+  if (count > o->exact && (uint64_t)k * 8 < count) {
     uint32_t want = o->shortlist;
-    if ((uint64_t)k * 8 > want) want = (uint64_t)k * 8 > count ? count : k * 8;
+    if (k * 8 > want) want = k * 8;
     int walk = first ? 2 : 1;          /* whose postings: ix's (1), cix's (2) */
     if (q->cand) {
       cbits = (uint8_t *)ad_malloc(a, nb);
@@ -1659,7 +1670,7 @@ int ad_recommend(ad_ix *ix, ad_corpus *c, ad_rmodel *m,
     if (st == AD_OK && (walk & 2)) st = ad_rwords_cterms(&r, &words);
     if (st == AD_OK) st = ad_rtopdocs(&r, &words, cbits, excl, walk, nall, want, list, &nlist);
     if (st != AD_OK) goto done;
-    todo = list; ntodo = nlist;
+    if (nlist >= k) { todo = list; ntodo = nlist; }
   }
   capheap = k;
   heap = (ad_rscored *)ad_malloc(a, (size_t)capheap * sizeof *heap);

@@ -107,6 +107,31 @@ describe("recommend", function()
     assert.are.same(scores { background = 0, ["local"] = 0 }, scores { background = 0, ["local"] = 0.5 })
   end)
 
+  it("ranks the papers nearest to a library first when few papers share its words", function()
+    -- a word a few papers hold, as free text or as one of those papers:
+    -- the local background is the mean of nlocal papers, the missing ones
+    -- the global background's (its mean over the few found took their
+    -- whole vectors from the profile, and ranked the paper holding
+    -- 'capsule' last of 210)
+    for _, word in ipairs { "capsule", "hyperspectral" } do
+      local holders = {}
+      for _, h in ipairs(idx:search("ti:" .. word .. " OR abs:" .. word, { limit = 100 })) do
+        holders[h.paper.id] = true
+      end
+      local n = 0
+      for _ in pairs(holders) do n = n + 1 end
+      assert.is_true(n >= 1 and n <= 3, word .. ": " .. n)
+      local hits = idx:recommend(word, { limit = n, query = "date:2000..2100" })
+      for i, h in ipairs(hits) do assert.is_true(holders[h.paper.id], word .. " #" .. i .. " " .. h.paper.id) end
+    end
+    -- (the local background's weight is as before when nlocal papers are found)
+    local lib = {}
+    for _, id in ipairs { "2005.09623", "2005.09544", "2011.10043" } do lib[#lib + 1] = idx:get(id):_doc() end
+    local few = core.recommend(idx, lib, nil, nil, { limit = 40, nlocal = 5 })
+    local off = core.recommend(idx, lib, nil, nil, { limit = 40, nlocal = 5, ["local"] = 0 })
+    assert.are.not_same(off, few)
+  end)
+
   it("is deterministic", function()
     local a = idx:recommend({ "2005.09623", "2011.10043" }, { query = "cat:cs.CV", limit = 30 })
     local b = idx:recommend({ "2005.09623", "2011.10043" }, { query = "cat:cs.CV", limit = 30 })
@@ -273,6 +298,11 @@ describe("recommend", function()
     for _, h in ipairs(tiny) do
       if byid[h.doc] then assert.are.equal(byid[h.doc], h.score) end
     end
+    -- asked for (nearly) every candidate, or for more than the narrowing
+    -- finds, every candidate is scored: the same as unnarrowed
+    local every = core.recommend(idx, { d }, nil, nil, { limit = 100000, exact = 10 })
+    assert.are.equal(#idx - 1, #every)
+    assert.are.same(core.recommend(idx, { d }, nil, nil, { limit = 100000 }), every)
     -- a paper's score does not depend on the other candidates
     local day = core.recommend(idx, { d }, nil, { exact[3].doc, exact[1].doc }, { limit = 2 })
     assert.are.equal(exact[1].score, day[1].score)
