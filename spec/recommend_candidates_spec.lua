@@ -110,22 +110,31 @@ describe("recommend with candidates from another index", function()
       local t = { limit = 1000, papers = 0, terms = 0 }
       for k, v in pairs(o) do t[k] = v end
       local out = {}
-      for _, h in ipairs(core.recommend(idx, lib, nil, cands, t)) do out[#out + 1] = { id_of[h.doc], h.score } end
-      return out
+      local hits, _, scored = core.recommend(idx, lib, nil, cands, t)
+      for _, h in ipairs(hits) do out[#out + 1] = { id_of[h.doc], h.score } end
+      return out, scored
     end
     -- a shortlist holding every paper with one of the words: the same papers
-    -- in either index, so the same ranking (the impacts differ, the set not)
-    local o = { exact = 0, shortlist = #day }
-    local want = run(own, o)
-    assert.is_true(#want > 0)
-    assert.are.same(want, run(nil, { exact = 0, shortlist = #day, with = day }))
+    -- in either index, so the same ranking (the impacts differ, the set not).
+    -- Narrowed when fewer than an eighth of the candidates are asked for
+    local k = 5
+    assert.is_true(8 * k < #day)
+    local o = { exact = 0, shortlist = #day, limit = k }
+    local want, nwant = run(own, o)
+    assert.are.equal(k, #want)
+    local got, ngot = run(nil, { exact = 0, shortlist = #day, with = day, limit = k })
+    assert.are.same(want, got)
+    -- the narrowing scored only those papers, the same in either index:
+    -- fewer than the day's
+    assert.are.equal(nwant, ngot)
+    assert.is_true(nwant < #day, nwant .. " of " .. #day)
     -- and without the local background
     o["local"] = 0
-    assert.are.same(run(own, o), run(nil, { exact = 0, shortlist = #day, with = day, ["local"] = 0 }))
-    -- the narrowing keeps only those papers: fewer than the day's, here
-    local all = run(nil, { with = day })
+    assert.are.same(run(own, o), run(nil, { exact = 0, shortlist = #day, with = day, ["local"] = 0, limit = k }))
+    -- asked for every paper, every paper is scored
+    local all, nall = run(nil, { exact = 0, shortlist = #day, with = day })
     assert.are.equal(#day, #all)
-    assert.is_true(#want < #all)
+    assert.are.equal(#day, nall)
   end)
 
   it("takes a list of papers of the index and of one other index", function()
