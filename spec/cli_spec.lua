@@ -651,6 +651,10 @@ describe("cli on a real archive (issue 12)", function()
     local s2, _, e2 = run("search", "depth", "-n", "0")
     assert.equal(0, s2)
     assert.matches("12 papers match 'depth' %(none shown: %-n 0%)", e2)
+    local s1, o1, e1 = run("search", "id:2005.09623", "-n", "0")
+    assert.equal(0, s1)
+    assert.equal("", o1)
+    assert.equal("arxivdigest: 1 paper matches 'id:2005.09623' (none shown: -n 0)\n", e1)
     local s3, _, e3 = run("search", "depth", "-o", "/nonexistent-dir/x.md")
     assert.equal(1, s3)
     assert.equal("arxivdigest: /nonexistent-dir/x.md: No such file or directory\n", e3)
@@ -1031,6 +1035,21 @@ describe("messages for a path, an id or an offset mistaken (review B15, B16)", f
     assert.equal(2, s)
     assert.truthy(err:find("give no PATH (or drop -i): diffusion; a query of several words goes in quotes: "
       .. "arxivdigest search 'segmentation diffusion'\n", 1, true), err)
+    -- a real path given too stays a path, after the quoted query (it was
+    -- once put inside the quotes: 'segmentation diffusion examples/data')
+    s, _, err = run("search", "segmentation", "diffusion", "examples/data")
+    assert.equal(1, s)
+    assert.equal("arxivdigest: diffusion: No such file or directory; a query of several words goes in quotes: "
+      .. "arxivdigest search 'segmentation diffusion' examples/data\n", err)
+    s, _, err = run("search", "segmentation", "examples/data", "diffusion")
+    assert.equal(1, s)
+    assert.equal("arxivdigest: diffusion: No such file or directory; a query of several words goes in quotes: "
+      .. "arxivdigest search 'segmentation diffusion' examples/data\n", err)
+    -- with -i, a real path is no word of the query: no quote hint for it
+    s, _, err = run("search", "segmentation", "-i", adx, "examples/data")
+    assert.equal(2, s)
+    assert.equal("arxivdigest: 'search' reads the index -i " .. adx .. ": give no PATH (or drop -i): "
+      .. "examples/data\n", err)
     os.remove(adx)
     -- a real path still works
     local s2, out = run("search", "segmentation", "examples/data", "-n", "1", "-f", "{id}")

@@ -753,11 +753,26 @@ M.register("search", {
     ctx:output_format("text")        -- a bad -o name fails before any work
     local ad = require "arxivdigest"
     local paths = {select(2, table.unpack(pos))}
-    -- `search nerf diffusion`, unquoted: 'diffusion' is taken for a path
+    -- `search nerf diffusion`, unquoted: 'diffusion' is taken for a path.
+    -- The arguments that name no file join the query; those that do stay
+    -- paths after it (`search nerf diffusion corpus/`: 'nerf diffusion'
+    -- corpus/), but not with -i, which takes no path.
     local function quote_hint()
-      local words = q .. " " .. concat(paths, " ")
-      if words:find("'", 1, true) then return "; a query of several words goes in quotes" end
-      return format("; a query of several words goes in quotes: arxivdigest search '%s'", words)
+      local words, rest = {q}, {}
+      for _, p in ipairs(paths) do
+        local okt, kind = pcall(require("arxivdigest.core").filetype, p)
+        if okt and kind == nil then words[#words + 1] = p
+        elseif not ctx.opts.index then rest[#rest + 1] = p end
+      end
+      if #words == 1 then return "" end
+      local all = concat(words, " ")
+      local tail = concat(rest, " ")
+      if (all .. tail):find("'", 1, true) then return "; a query of several words goes in quotes" end
+      for i, p in ipairs(rest) do
+        if p:find("[^%w%./_%-+,:=@]") then rest[i] = "'" .. p .. "'" end
+      end
+      tail = #rest > 0 and " " .. concat(rest, " ") or ""
+      return format("; a query of several words goes in quotes: arxivdigest search '%s'%s", all, tail)
     end
     if #paths > 0 and ctx.opts.index then
       usage_error(format("'search' reads the index -i %s: give no PATH (or drop -i): %s%s", ctx.opts.index,
@@ -772,7 +787,8 @@ M.register("search", {
     if sortby == "date" then pipe = pipe:sort("date", "desc") end
     if limit == 0 then
       local n = pipe:count()
-      ctx:warn(format("%d paper%s match %s (none shown: -n 0)", n, n == 1 and "" or "s", echo_query(q)))
+      ctx:warn(format("%d paper%s match%s %s (none shown: -n 0)", n, n == 1 and "" or "s",
+        n == 1 and "es" or "", echo_query(q)))
       return n > 0 and 0 or 1
     end
     local n = ctx:output(pipe:limit(limit, offset), "text")
