@@ -1057,6 +1057,38 @@ describe("messages for a path, an id or an offset mistaken (review B15, B16)", f
     assert.matches("^%d+%.%d+\n$", out)
   end)
 
+  it("similar --text and recommend say why nothing came (a text of no indexed word, -n 0, no candidate)", function()
+    local s, out, err = run("similar", "--text", "zzzqqqxx", "-f", "{id}")
+    assert.equal(1, s)
+    assert.equal("", out)
+    assert.equal("arxivdigest: no paper is similar to --text 'zzzqqqxx' (none of its words is in the index)\n", err)
+    s, out, err = run("similar", "--text", "  ")
+    assert.equal(2, s)
+    assert.equal("", out)
+    assert.equal("arxivdigest: option '--text' needs a text (got an empty one)\n", err)
+    -- -n 0 is no "empty index"
+    s, out, err = run("recommend", "--like", "2005.09623", "-n", "0")
+    assert.equal(0, s)
+    assert.equal("arxivdigest: none shown: -n 0\n", err)
+    -- every paper of the newest day liked: said as such, not "empty index?"
+    local dir = os.tmpname(); os.remove(dir); os.execute("mkdir -p " .. dir)
+    local f = assert(io.open(dir .. "/one.md", "w"))
+    -- the first record of the catalog sample, on a day after the other file's
+    local n, text = 0, {}
+    for l in H_.read("examples/data/003_ce175d6736be5667.txt"):gmatch("[^\n]*\n") do
+      n = n + 1
+      if n > 12 then break end
+      text[n] = l
+    end
+    f:write((table.concat(text):gsub("2019%-10%-19\n", "2021-01-04\n", 1)))
+    f:close()
+    s, out, err = run("recommend", "--like", "1910.11126", dir .. "/one.md", "examples/data/001_906e1fea553eeaa8.txt")
+    assert.equal(1, s)
+    assert.equal("arxivdigest: no candidate paper: every paper of the newest digest day is in the library or "
+      .. "disliked (--since DAY or -q QUERY gives others)\n", err)
+    os.execute("rm -rf " .. dir)
+  end)
+
   it("says none is past the offset and how many match", function()
     local _, all = run("search", "segmentation", "-n", "1000", "-f", "{id}")
     local n = select(2, all:gsub("\n", ""))

@@ -1031,6 +1031,7 @@ M.register("similar", {
   run = function(ctx, pos)
     local text = ctx.opts.text
     if not text then ctx:need_args(pos, 1) end
+    if text and not text:find("%S") then usage_error("option '--text' needs a text (got an empty one)") end
     -- leading arguments that look like arXiv ids are ids; the rest are paths
     local ids, paths = {}, {}
     for _, a in ipairs(pos) do
@@ -1075,6 +1076,12 @@ M.register("similar", {
     -- the feed's id and title: the seed ("arXiv similar: 1910.11126")
     local seed = concat(ids, " ")
     if text then seed = seed .. (#ids > 0 and " " or "") .. text end
+    if #papers == 0 and k > 0 then
+      -- (a text none of whose words the index holds: nothing to compare)
+      ctx:warn(format("no paper is similar to %s", text and #ids == 0
+        and ("--text " .. echo_query(text) .. " (none of its words is in the index)") or seed))
+      return 1
+    end
     local n = ctx:output(ad.from(papers):rank(function(p) return score_of[p] end), "text", {about = seed})
     return n > 0 and 0 or 1
   end,
