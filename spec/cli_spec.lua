@@ -1069,6 +1069,7 @@ describe("messages for a path, an id or an offset mistaken (review B15, B16)", f
     -- -n 0 is no "empty index"
     s, out, err = run("recommend", "--like", "2005.09623", "-n", "0")
     assert.equal(0, s)
+    assert.matches("0 papers\n$", out)
     assert.equal("arxivdigest: none shown: -n 0\n", err)
     -- every paper of the newest day liked: said as such, not "empty index?"
     local dir = os.tmpname(); os.remove(dir); os.execute("mkdir -p " .. dir)
@@ -1084,6 +1085,7 @@ describe("messages for a path, an id or an offset mistaken (review B15, B16)", f
     f:close()
     s, out, err = run("recommend", "--like", "1910.11126", dir .. "/one.md", "examples/data/001_906e1fea553eeaa8.txt")
     assert.equal(1, s)
+    assert.matches("0 papers\n$", out)
     assert.equal("arxivdigest: no candidate paper: every paper of the newest digest day is in the library or "
       .. "disliked (--since DAY or -q QUERY gives others)\n", err)
     os.execute("rm -rf " .. dir)
