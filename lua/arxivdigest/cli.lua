@@ -907,6 +907,7 @@ M.register("filter", {
     -- a filter keeps or drops, it does not rank (search ranks): newest first
     local pipe = newest_first(ad.from(src):where(f), kind)
     local limit = ctx:int_option("limit")
+    local all = pipe
     if limit then pipe = pipe:limit(limit) end
     if ctx.opts.explain then
       ctx.stderr:write("filter: " .. tostring(f) .. "\n")
@@ -917,6 +918,14 @@ M.register("filter", {
       end
     end
     local n = ctx:output(pipe, "text", {about = ctx:script_about(path)})
+    if n == 0 and limit == 0 then
+      -- -n 0 shows none of what was kept: as search says it
+      local kept = all:count()
+      if kept > 0 then
+        ctx:warn(format("the filter kept %d paper%s (none shown: -n 0)", kept, kept == 1 and "" or "s"))
+        return 0
+      end
+    end
     if n == 0 then
       ctx:warn("the filter kept no paper")
       return 1
