@@ -762,6 +762,18 @@ describe("cli on a real archive (issue 12)", function()
     assert.equal(0, s3)
     assert.matches("^# Archive statistics", md)
     assert.equal(2, (run("stats", "-f", "bibtex")))
+    -- --top 0: no "the longest:" heading left with no row under it
+    local s4, out4 = run("stats", "--top", "0")
+    assert.equal(0, s4)
+    assert.matches("gaps in the archive %(weekdays digests%): %d+ missing digest days; %d+ runs of 3 days or more\n",
+      out4)
+    assert.is_nil(out4:find("the longest", 1, true))
+    -- -n is --top: both with two values is a usage error, not one silently dropped
+    local s5, _, e5 = run("stats", "-n", "2", "--top", "3")
+    assert.equal(2, s5)
+    assert.equal("arxivdigest: 'stats' takes -n N or --top N (the same option), not both (got -n 2 and --top 3)\n",
+      e5)
+    assert.equal(0, (run("stats", "-n", "2", "--top", "2")))
   end)
 end)
 

@@ -1020,8 +1020,13 @@ M.register("stats", {
     if not stats.RENDERERS[fmt] then
       usage_error(format("'stats' writes text, markdown, jsonl or csv, not '%s'", tostring(fmt)))
     end
+    local top, lim = ctx:int_option("top"), ctx:int_option("limit")
+    if top and lim and top ~= lim then
+      usage_error(format("'stats' takes -n N or --top N (the same option), not both (got -n %d and --top %d)",
+        lim, top))
+    end
     local src = ctx:input(pos)
-    local s = stats.summary(src, {top = ctx:int_option("top") or ctx:int_option("limit") or 10,
+    local s = stats.summary(src, {top = top or lim or 10,
       months = ctx:int_option("months") or 24})
     ctx:write_text((stats.render(s, fmt)))
     return 0
