@@ -705,6 +705,10 @@ describe("cli on a real archive (issue 12)", function()
     local s, _, err = run("export", "--to", "csv", one, "-o", dir .. "/sub")
     assert.equal(1, s)
     assert.equal("arxivdigest: " .. dir .. "/sub: Is a directory\n", err)
+    -- without -f, a directory is said as one, not as a name that tells no format
+    s, _, err = run("search", "segmentation", "-o", dir .. "/sub/")
+    assert.equal(1, s)
+    assert.equal("arxivdigest: " .. dir .. "/sub/: Is a directory\n", err)
     local blk = os.execute("mknod " .. sq(dir .. "/disk") .. " b 7 200 2>/dev/null")
     if blk then
       s, _, err = run("export", "--to", "csv", one, "-o", dir .. "/disk")

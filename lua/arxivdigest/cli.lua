@@ -545,6 +545,9 @@ function Ctx:output_format(default)
     -- /dev/null, a FIFO, -o - or /dev/stdout: no name to tell by, the
     -- command's default
     if require("arxivdigest.output").in_place(self.opts.output) then return default end
+    -- a directory is refused for what it is, not for its name
+    local okt, kind = pcall(require("arxivdigest.core").filetype, self.opts.output)
+    if okt and kind == "directory" then error(format("%s: Is a directory", self.opts.output), 0) end
     usage_error(format("cannot tell the format of '%s' from its name: give -f FORMAT (%s)",
       self.opts.output, concat(fm.names(), ", ")))
   end
