@@ -239,11 +239,11 @@ local function escape_text(s, protect, out)
     local c = s:sub(j, j)
     -- a group of one accent or TeX letter, as arXiv writes them (Qu{\'e}bec,
     -- K{\l}opotek): that command, braced once, not \{{\'e}\}
-    local tex, k
-    if c == "{" and pair[j] and s:sub(j + 1, j + 1) == "\\" then tex, k = text_command(s, j + 1) end
-    if tex and tex:sub(1, 1) == "{" and s:sub(k, k) == "}" then
-      out[#out + 1] = tex
-      i = k + 1
+    local group, after
+    if c == "{" and pair[j] and s:sub(j + 1, j + 1) == "\\" then group, after = text_command(s, j + 1) end
+    if group and group:sub(1, 1) == "{" and s:sub(after, after) == "}" then
+      out[#out + 1] = group
+      i = after + 1
     elseif c == "{" or c == "}" then
       if pair[j] then out[#out + 1] = TEXT_ESC[c]
       else out[#out + 1] = c == "{" and "\\textbraceleft{}" or "\\textbraceright{}" end
