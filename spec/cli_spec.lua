@@ -621,6 +621,24 @@ describe("cli on a real archive (issue 12)", function()
     assert.equal(1, (run("stats", junk)))
   end)
 
+  it("counts the warnings a file did not record, and says --warnings lists only the first 100", function()
+    local dir = os.tmpname(); os.remove(dir); os.execute("mkdir -p " .. dir)
+    local f = assert(io.open(dir .. "/many.md", "w"))
+    f:write("# Arxiv Papers in cs.CV on 2019-10-19\n")
+    for i = 1, 150 do   -- two warnings a record: 300, of which the file records 100
+      f:write(string.format("### Title %d\n- **Arxiv ID**: http://arxiv.org/abs/1910.%05dv1\n- **Bogus**: x\n"
+        .. "- **Summary**: s\n\n", i, i))
+    end
+    f:close()
+    local s, _, err = run("export", "--to", "csv", dir, "-o", "/dev/null")
+    assert.equal(0, s)
+    assert.equal("arxivdigest: 300 warnings in 1 file (first: " .. dir .. "/many.md:4: unknown field 'Bogus' "
+      .. "(ignored)); --warnings lists the first 100 of each file\n", err)
+    local _, _, all = run("export", "--to", "csv", dir, "-o", "/dev/null", "--warnings")
+    assert.matches("many%.md: 200 more warnings for this file were not recorded\n$", all)
+    os.execute("rm -rf " .. dir)
+  end)
+
   it("refuses paths beside -i, takes several ids and a text for similar", function()
     local path = os.tmpname() .. ".adx"
     assert.equal(0, (run("index", "build", "examples/data", "-o", path)))

@@ -385,8 +385,12 @@ function Ctx:report_warnings(c)
     return
   end
   local notdigest, skipped, other, files = {}, {}, {}, {}
+  local unrecorded = 0    -- past the 100 a file records: counted, not listed
   for _, w in ipairs(ws) do
-    if w.message:find("^not an arXiv digest") or w.message:find("^cannot read") then
+    local more = w.message:match("^(%d+) more warnings for this file were not recorded$")
+    if more then
+      unrecorded = unrecorded + tonumber(more); files[w.source] = true
+    elseif w.message:find("^not an arXiv digest") or w.message:find("^cannot read") then
       notdigest[#notdigest + 1] = w
     elseif w.message:find("^skipped") then skipped[#skipped + 1] = w
     else other[#other + 1] = w; files[w.source] = true end
@@ -402,8 +406,10 @@ function Ctx:report_warnings(c)
   if #other > 0 then
     local nf = 0
     for _ in pairs(files) do nf = nf + 1 end
-    self:warn(format("%d warning%s in %d file%s (first: %s); --warnings lists them all", #other,
-      #other > 1 and "s" or "", nf, nf > 1 and "s" or "", where(other[1])))
+    local n = #other + unrecorded
+    self:warn(format("%d warning%s in %d file%s (first: %s); --warnings lists %s", n,
+      n > 1 and "s" or "", nf, nf > 1 and "s" or "", where(other[1]),
+      unrecorded > 0 and "the first 100 of each file" or "them all"))
   end
 end
 
