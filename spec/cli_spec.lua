@@ -619,6 +619,14 @@ describe("cli on a real archive (issue 12)", function()
     assert.equal(1, s3)
     assert.is_nil(io.open(path))
     assert.equal(1, (run("stats", junk)))
+    assert.matches("no paper in .* %(no digest file found%)\n$", err)
+    -- a digest with its header and no record is said as such
+    local hdr = junk .. "/../hdronly-" .. tostring(os.time()) .. ".md"
+    local hf = assert(io.open(hdr, "w")); hf:write("# Arxiv Papers in cs.CV on 2019-10-19\n"); hf:close()
+    local s4, _, err4 = run("search", "nerf", hdr)
+    os.remove(hdr)
+    assert.equal(1, s4)
+    assert.matches("no paper in .*hdronly%-%d+%.md %(1 digest file with no paper record%)\n$", err4)
   end)
 
   it("counts the warnings a file did not record, and says --warnings lists only the first 100", function()

@@ -465,7 +465,11 @@ function Ctx:input(paths, want_index)
   if not c then error(tostring(err), 0) end
   self:report_warnings(c)
   if #c == 0 then
-    error(format("no paper in %s (no digest file found)", concat(paths, " ")), 0)
+    -- a digest (its header read) without records is not "no digest"
+    local digests = 0
+    for _, f in ipairs(c:files()) do if f.format ~= "unknown" then digests = digests + 1 end end
+    error(format("no paper in %s (%s)", concat(paths, " "), digests == 0 and "no digest file found"
+      or format("%d digest file%s with no paper record", digests, digests == 1 and "" or "s")), 0)
   end
   self.input_paths = paths
   if want_index then
