@@ -1260,6 +1260,15 @@ function M.main(argv, streams)
       end
       usage_error("no command given (see arxivdigest --help)")
     end
+    -- `arxivdigest help [COMMAND]`: the help (a command's, when it names one)
+    if cmd == "help" and not M.commands[cmd] then
+      local of = list[cmd_at + 1]
+      if of == nil or M.commands[of] then
+        ctx.stdout:write(help_text(of))
+        return 0
+      end
+      usage_error(format("unknown command '%s' (commands: %s)", of, concat(M.ORDER, ", ")))
+    end
     if not M.commands[cmd] then
       usage_error(format("unknown command '%s' (commands: %s)", cmd, concat(M.ORDER, ", ")))
     end
