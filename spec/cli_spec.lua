@@ -440,6 +440,12 @@ describe("cli", function()
     -- a missing path that no index names gets no such hint
     local _, _, e7 = run("search", "depth", dir .. "/nothing")
     assert.is_nil(e7:find("index update", 1, true))
+    -- a digest file changed since: the command that updates the index
+    local df = assert(io.open(dir .. "/b/001_906e1fea553eeaa8.txt", "a")); df:write("\n"); df:close()
+    local s8, _, e8 = run("search", "depth", "-i", dir .. "/i.adx", "-f", "{id} {title}")
+    assert.equal(1, s8)
+    assert.equal("arxivdigest: " .. dir .. "/b/001_906e1fea553eeaa8.txt: source file changed since it was indexed "
+      .. "(run update); to bring it up to date: arxivdigest index update -i " .. dir .. "/i.adx\n", e8)
     os.execute("rm -rf " .. H_.shell_quote(dir))
   end)
 

@@ -428,6 +428,13 @@ end
 --- The hint for an error that names a digest file a loaded index reads
 --- (the files were moved or deleted after the index was saved), or "".
 function Ctx:moved_hint(msg)
+  -- a source file changed since the saved index -i was made: the command
+  -- that brings it up to date (the library says only "run update")
+  if tostring(msg):find(": source file changed since it was indexed %(run update%)$") then
+    local l = (self.loaded or {})[1]
+    if l and l.file then return format("; to bring it up to date: arxivdigest index update -i %s", l.file) end
+    return ""
+  end
   local path = tostring(msg):match("^(.-): No such file or directory$")
   if not path then return "" end
   for _, l in ipairs(self.loaded or {}) do
