@@ -671,6 +671,13 @@ describe("cli on a real archive (issue 12)", function()
     assert.equal(0, s4, e4)
     assert.matches("0 removed, 5 unchanged", e4)
     os.remove(path)
+    -- an old-style id (any form get takes) is an id, not a path
+    for _, id in ipairs{"cs/9810003", "arXiv:cs/9810003", "https://arxiv.org/abs/cs/9810003v1"} do
+      local s5, out5, e5 = run("similar", id, "spec/fixtures/index", "-n", "2", "-f", "{id}")
+      assert.equal(0, s5, e5)
+      assert.equal(2, lines(out5))
+      assert.is_nil(out5:find("cs/9810003", 1, true))
+    end
   end)
 
   it("takes 'help' and 'help COMMAND' for --help", function()

@@ -1066,11 +1066,15 @@ M.register("similar", {
     local text = ctx.opts.text
     if not text then ctx:need_args(pos, 1) end
     if text and not text:find("%S") then usage_error("option '--text' needs a text (got an empty one)") end
-    -- leading arguments that look like arXiv ids are ids; the rest are paths
+    -- leading arguments that are arXiv ids (any form get takes: old-style
+    -- cs/9810003, arXiv:, URLs) and not files are ids, as for show; the rest
+    -- are paths
+    local parse_id = require("arxivdigest.library").parse_id
     local ids, paths = {}, {}
     for _, a in ipairs(pos) do
-      if #paths == 0 and not a:find("/") and (a:match("^%d%d%d%d%.%d%d%d%d%d?") or a:match("^arXiv:")
-          or a:match("^%a[%a%-%.]*/%d%d%d%d%d%d%d")) then
+      local isfile = io.open(a, "rb")
+      if isfile then isfile:close() end
+      if #paths == 0 and parse_id(a) and not isfile then
         ids[#ids + 1] = a
       else paths[#paths + 1] = a end
     end
