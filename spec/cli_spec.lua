@@ -829,6 +829,15 @@ describe("cli on a real archive (issue 12)", function()
     assert.equal("arxivdigest: 'stats' takes -n N or --top N (the same option), not both (got -n 2 and --top 3)\n",
       e5)
     assert.equal(0, (run("stats", "-n", "2", "--top", "2")))
+    -- -o with a name that tells no format: an error, as for every command (it wrote text)
+    local x = os.tmpname() .. ".unknown"
+    local s6, _, e6 = run("stats", "-o", x)
+    assert.equal(2, s6)
+    assert.matches("^arxivdigest: cannot tell the format of '.-%.unknown' from its name", e6)
+    assert.is_nil(io.open(x))
+    assert.equal(0, (run("stats", "-f", "csv", "-o", x)))
+    assert.matches("^section,key,count\n", H_.read(x))
+    os.remove(x)
   end)
 end)
 

@@ -1035,8 +1035,8 @@ M.register("stats", {
   example = "arxivdigest stats -i archive.adx --top 5",
   run = function(ctx, pos)
     local stats = require "arxivdigest.stats"
-    local fmt = ctx.opts.format or (ctx.opts.output and require("arxivdigest.format").for_path(ctx.opts.output))
-      or "text"
+    -- (-o with a name that tells no format is an error, as for every command)
+    local fmt = ctx:output_format("text")
     if not stats.RENDERERS[fmt] then
       usage_error(format("'stats' writes text, markdown, jsonl or csv, not '%s'", tostring(fmt)))
     end
