@@ -98,6 +98,36 @@ int lad_opttable(lua_State *L, int t) {
   return 1;
 }
 
+void lad_checkkeys(lua_State *L, int t, const char *const known[]) {
+  if (!lad_opttable(L, t)) return;
+  t = lua_absindex(L, t);
+  lua_pushnil(L);
+  while (lua_next(L, t) != 0) {
+    int i, ok = 0;
+    lua_pop(L, 1);                                  /* the value; the key stays */
+    if (lua_type(L, -1) == LUA_TSTRING) {
+      const char *k = lua_tostring(L, -1);
+      if (k[0] == '_') ok = 1;
+      for (i = 0; !ok && known[i] != NULL; i++) ok = strcmp(k, known[i]) == 0;
+    }
+    if (!ok) {
+      luaL_Buffer b;
+      const char *key, *list;
+      int isstr = lua_type(L, -1) == LUA_TSTRING;
+      key = isstr ? lua_tostring(L, -1) : luaL_typename(L, -1);  /* the key is anchored below */
+      luaL_buffinit(L, &b);
+      for (i = 0; known[i] != NULL; i++) {
+        if (i > 0) luaL_addstring(&b, ", ");
+        luaL_addstring(&b, known[i]);
+      }
+      luaL_pushresult(&b);
+      list = lua_tostring(L, -1);
+      luaL_argerror(L, t, isstr ? lua_pushfstring(L, "unknown option '%s' (known: %s)", key, list)
+                                : lua_pushfstring(L, "option keys are names, got a %s (known: %s)", key, list));
+    }
+  }
+}
+
 int lad_readonly(lua_State *L) {
   const char *tname = "object", *hint = "";
   if (luaL_getmetafield(L, 1, "__name") == LUA_TSTRING) tname = lua_tostring(L, -1);
@@ -148,6 +178,8 @@ uint32_t lad_parsedate(const char *s, size_t n) {
 /* The open options at index 2 (nil or a table): threads (an integer >= 1)
 ** and, for the tests, _parallel_min_bytes (an integer >= 0). */
 static void lad_openopts(lua_State *L, int *threads, uint64_t *minbytes) {
+  static const char *const known[] = {"threads", NULL};
+  lad_checkkeys(L, 2, known);
   *threads = lad_optthreads(L, 2, ad_default_threads());
   *minbytes = AD_PARALLEL_MIN_BYTES;
   if (!lad_opttable(L, 2)) return;

@@ -54,6 +54,12 @@ int lad_openpaths(lua_State *L, int arg, int threads, uint64_t minbytes);
 /* The options table at t: nil (none) or a table, else a type error naming
 ** argument t. Returns 1 when it is a table. */
 int lad_opttable(lua_State *L, int t);
+/* The keys of the options table at t (nil: none) are among the
+** NULL-terminated known names, else an error naming argument t, the key
+** and the known ones ("unknown option 'verfy' (known: verify)"): a
+** mistyped option is said, not ignored. Keys starting with '_' (the
+** tests' knobs) are not checked. */
+void lad_checkkeys(lua_State *L, int t, const char *const known[]);
 /* __newindex of the core's objects (Paper, MergedPaper, Collection,
 ** Index): they are read-only, and the error says so (a paper's also says
 ** that p:totable() gives a table to change). */

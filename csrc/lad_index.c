@@ -158,12 +158,27 @@ void lad_newindex(lua_State *L, int gi) {
 /* {====================================================== build, load */
 static void lad_getparams(lua_State *L, int t, ad_ixparams *p) {
   static const char *const names[AD_NFIELDS] = {"ti", "abs", "au", "co"};
+  static const char *const known[] = {"weights", "k1", "b", "threads", NULL};
   int i;
   ad_ixparams_default(p);
   if (!lad_opttable(L, t)) return;
+  lad_checkkeys(L, t, known);
   lua_getfield(L, t, "weights");
   if (!lua_isnil(L, -1)) {
     luaL_argcheck(L, lua_istable(L, -1), t, "weights must be a table");
+    {  /* a weight of another field ({title = 2}) is said, not ignored */
+      static const char *const fields[AD_NFIELDS + 1] = {"ti", "abs", "au", "co", NULL};
+      lua_pushnil(L);
+      while (lua_next(L, -2) != 0) {
+        int ok = 0;
+        lua_pop(L, 1);
+        if (lua_type(L, -1) == LUA_TSTRING)
+          for (i = 0; !ok && fields[i] != NULL; i++) ok = strcmp(lua_tostring(L, -1), fields[i]) == 0;
+        if (!ok)
+          luaL_argerror(L, t, lua_pushfstring(L, "unknown field '%s' in weights (known: ti, abs, au, co)",
+                        lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : luaL_typename(L, -1)));
+      }
+    }
     for (i = 0; i < AD_NFIELDS; i++) {
       lua_getfield(L, -1, names[i]);
       if (!lua_isnil(L, -1)) {
@@ -280,6 +295,8 @@ static int lad_index_load(lua_State *L) {
   ad_alloc a;
   lad_gen *g;
   int st, verify = 0;
+  static const char *const known[] = {"verify", NULL};
+  lad_checkkeys(L, 2, known);
   if (lad_opttable(L, 2)) {
     lua_getfield(L, 2, "verify");
     verify = lua_toboolean(L, -1);
@@ -354,8 +371,10 @@ static int lad_index_search(lua_State *L) {
   uint32_t nn, nout, k;
   const ad_xnode *q;
   ad_hit *hits;
+  static const char *const known[] = {"limit", "offset", "sort", NULL};
   g = lad_checkindex(L, 1, 0);
   luaL_checkany(L, 2);
+  lad_checkkeys(L, 3, known);
   if (lad_opttable(L, 3)) {
     limit = lad_intopt(L, 3, "limit", 10);
     offset = lad_intopt(L, 3, "offset", 0);

@@ -440,6 +440,12 @@ describe("cli", function()
     -- a missing path that no index names gets no such hint
     local _, _, e7 = run("search", "depth", dir .. "/nothing")
     assert.is_nil(e7:find("index update", 1, true))
+    -- a digest file changed since: the command that updates the index
+    local df = assert(io.open(dir .. "/b/001_906e1fea553eeaa8.txt", "a")); df:write("\n"); df:close()
+    local s8, _, e8 = run("search", "depth", "-i", dir .. "/i.adx", "-f", "{id} {title}")
+    assert.equal(1, s8)
+    assert.equal("arxivdigest: " .. dir .. "/b/001_906e1fea553eeaa8.txt: source file changed since it was indexed "
+      .. "(run update); to bring it up to date: arxivdigest index update -i " .. dir .. "/i.adx\n", e8)
     os.execute("rm -rf " .. H_.shell_quote(dir))
   end)
 
@@ -619,6 +625,32 @@ describe("cli on a real archive (issue 12)", function()
     assert.equal(1, s3)
     assert.is_nil(io.open(path))
     assert.equal(1, (run("stats", junk)))
+    assert.matches("no paper in .* %(no digest file found%)\n$", err)
+    -- a digest with its header and no record is said as such
+    local hdr = junk .. "/../hdronly-" .. tostring(os.time()) .. ".md"
+    local hf = assert(io.open(hdr, "w")); hf:write("# Arxiv Papers in cs.CV on 2019-10-19\n"); hf:close()
+    local s4, _, err4 = run("search", "nerf", hdr)
+    os.remove(hdr)
+    assert.equal(1, s4)
+    assert.matches("no paper in .*hdronly%-%d+%.md %(1 digest file with no paper record%)\n$", err4)
+  end)
+
+  it("counts the warnings a file did not record, and says --warnings lists only the first 100", function()
+    local dir = os.tmpname(); os.remove(dir); os.execute("mkdir -p " .. dir)
+    local f = assert(io.open(dir .. "/many.md", "w"))
+    f:write("# Arxiv Papers in cs.CV on 2019-10-19\n")
+    for i = 1, 150 do   -- two warnings a record: 300, of which the file records 100
+      f:write(string.format("### Title %d\n- **Arxiv ID**: http://arxiv.org/abs/1910.%05dv1\n- **Bogus**: x\n"
+        .. "- **Summary**: s\n\n", i, i))
+    end
+    f:close()
+    local s, _, err = run("export", "--to", "csv", dir, "-o", "/dev/null")
+    assert.equal(0, s)
+    assert.equal("arxivdigest: 300 warnings in 1 file (first: " .. dir .. "/many.md:4: unknown field 'Bogus' "
+      .. "(ignored)); --warnings lists the first 100 of each file\n", err)
+    local _, _, all = run("export", "--to", "csv", dir, "-o", "/dev/null", "--warnings")
+    assert.matches("many%.md: 200 more warnings for this file were not recorded\n$", all)
+    os.execute("rm -rf " .. dir)
   end)
 
   it("refuses paths beside -i, takes several ids and a text for similar", function()
@@ -639,6 +671,25 @@ describe("cli on a real archive (issue 12)", function()
     assert.equal(0, s4, e4)
     assert.matches("0 removed, 5 unchanged", e4)
     os.remove(path)
+    -- an old-style id (any form get takes) is an id, not a path
+    for _, id in ipairs{"cs/9810003", "arXiv:cs/9810003", "https://arxiv.org/abs/cs/9810003v1"} do
+      local s5, out5, e5 = run("similar", id, "spec/fixtures/index", "-n", "2", "-f", "{id}")
+      assert.equal(0, s5, e5)
+      assert.equal(2, lines(out5))
+      assert.is_nil(out5:find("cs/9810003", 1, true))
+    end
+  end)
+
+  it("takes 'help' and 'help COMMAND' for --help", function()
+    local s, out = run("help")
+    assert.equal(0, s)
+    assert.equal(select(2, run("--help")), out)
+    local s2, out2 = run("help", "search")
+    assert.equal(0, s2)
+    assert.equal(select(2, run("search", "--help")), out2)
+    local s3, _, e3 = run("help", "serach")
+    assert.equal(2, s3)
+    assert.matches("^arxivdigest: unknown command 'serach' %(commands: search, ", e3)
   end)
 
   it("has --version, an uncut top-level help, and clear output errors", function()
@@ -651,6 +702,14 @@ describe("cli on a real archive (issue 12)", function()
     local s2, _, e2 = run("search", "depth", "-n", "0")
     assert.equal(0, s2)
     assert.matches("12 papers match 'depth' %(none shown: %-n 0%)", e2)
+    local s1, o1, e1 = run("search", "id:2005.09623", "-n", "0")
+    assert.equal(0, s1)
+    assert.equal("", o1)
+    assert.equal("arxivdigest: 1 paper matches 'id:2005.09623' (none shown: -n 0)\n", e1)
+    -- filter -n 0: what was kept, not "kept no paper" (exit 0, as search)
+    local s0, _, e0 = run("filter", "examples/filters/segmentation.lua", "-n", "0")
+    assert.equal(0, s0)
+    assert.matches("^arxivdigest: the filter kept %d+ papers %(none shown: %-n 0%)\n$", e0)
     local s3, _, e3 = run("search", "depth", "-o", "/nonexistent-dir/x.md")
     assert.equal(1, s3)
     assert.equal("arxivdigest: /nonexistent-dir/x.md: No such file or directory\n", e3)
@@ -697,6 +756,10 @@ describe("cli on a real archive (issue 12)", function()
     local s, _, err = run("export", "--to", "csv", one, "-o", dir .. "/sub")
     assert.equal(1, s)
     assert.equal("arxivdigest: " .. dir .. "/sub: Is a directory\n", err)
+    -- without -f, a directory is said as one, not as a name that tells no format
+    s, _, err = run("search", "segmentation", "-o", dir .. "/sub/")
+    assert.equal(1, s)
+    assert.equal("arxivdigest: " .. dir .. "/sub/: Is a directory\n", err)
     local blk = os.execute("mknod " .. sq(dir .. "/disk") .. " b 7 200 2>/dev/null")
     if blk then
       s, _, err = run("export", "--to", "csv", one, "-o", dir .. "/disk")
@@ -754,6 +817,27 @@ describe("cli on a real archive (issue 12)", function()
     assert.equal(0, s3)
     assert.matches("^# Archive statistics", md)
     assert.equal(2, (run("stats", "-f", "bibtex")))
+    -- --top 0: no "the longest:" heading left with no row under it
+    local s4, out4 = run("stats", "--top", "0")
+    assert.equal(0, s4)
+    assert.matches("gaps in the archive %(weekdays digests%): %d+ missing digest days; %d+ runs of 3 days or more\n",
+      out4)
+    assert.is_nil(out4:find("the longest", 1, true))
+    -- -n is --top: both with two values is a usage error, not one silently dropped
+    local s5, _, e5 = run("stats", "-n", "2", "--top", "3")
+    assert.equal(2, s5)
+    assert.equal("arxivdigest: 'stats' takes -n N or --top N (the same option), not both (got -n 2 and --top 3)\n",
+      e5)
+    assert.equal(0, (run("stats", "-n", "2", "--top", "2")))
+    -- -o with a name that tells no format: an error, as for every command (it wrote text)
+    local x = os.tmpname() .. ".unknown"
+    local s6, _, e6 = run("stats", "-o", x)
+    assert.equal(2, s6)
+    assert.matches("^arxivdigest: cannot tell the format of '.-%.unknown' from its name", e6)
+    assert.is_nil(io.open(x))
+    assert.equal(0, (run("stats", "-f", "csv", "-o", x)))
+    assert.matches("^section,key,count\n", H_.read(x))
+    os.remove(x)
   end)
 end)
 
@@ -1031,11 +1115,60 @@ describe("messages for a path, an id or an offset mistaken (review B15, B16)", f
     assert.equal(2, s)
     assert.truthy(err:find("give no PATH (or drop -i): diffusion; a query of several words goes in quotes: "
       .. "arxivdigest search 'segmentation diffusion'\n", 1, true), err)
+    -- a real path given too stays a path, after the quoted query (it was
+    -- once put inside the quotes: 'segmentation diffusion examples/data')
+    s, _, err = run("search", "segmentation", "diffusion", "examples/data")
+    assert.equal(1, s)
+    assert.equal("arxivdigest: diffusion: No such file or directory; a query of several words goes in quotes: "
+      .. "arxivdigest search 'segmentation diffusion' examples/data\n", err)
+    s, _, err = run("search", "segmentation", "examples/data", "diffusion")
+    assert.equal(1, s)
+    assert.equal("arxivdigest: diffusion: No such file or directory; a query of several words goes in quotes: "
+      .. "arxivdigest search 'segmentation diffusion' examples/data\n", err)
+    -- with -i, a real path is no word of the query: no quote hint for it
+    s, _, err = run("search", "segmentation", "-i", adx, "examples/data")
+    assert.equal(2, s)
+    assert.equal("arxivdigest: 'search' reads the index -i " .. adx .. ": give no PATH (or drop -i): "
+      .. "examples/data\n", err)
     os.remove(adx)
     -- a real path still works
     local s2, out = run("search", "segmentation", "examples/data", "-n", "1", "-f", "{id}")
     assert.equal(0, s2)
     assert.matches("^%d+%.%d+\n$", out)
+  end)
+
+  it("similar --text and recommend say why nothing came (a text of no indexed word, -n 0, no candidate)", function()
+    local s, out, err = run("similar", "--text", "zzzqqqxx", "-f", "{id}")
+    assert.equal(1, s)
+    assert.equal("", out)
+    assert.equal("arxivdigest: no paper is similar to --text 'zzzqqqxx' (none of its words is in the index)\n", err)
+    s, out, err = run("similar", "--text", "  ")
+    assert.equal(2, s)
+    assert.equal("", out)
+    assert.equal("arxivdigest: option '--text' needs a text (got an empty one)\n", err)
+    -- -n 0 is no "empty index"
+    s, out, err = run("recommend", "--like", "2005.09623", "-n", "0")
+    assert.equal(0, s)
+    assert.matches("0 papers\n$", out)
+    assert.equal("arxivdigest: none shown: -n 0\n", err)
+    -- every paper of the newest day liked: said as such, not "empty index?"
+    local dir = os.tmpname(); os.remove(dir); os.execute("mkdir -p " .. dir)
+    local f = assert(io.open(dir .. "/one.md", "w"))
+    -- the first record of the catalog sample, on a day after the other file's
+    local n, text = 0, {}
+    for l in H_.read("examples/data/003_ce175d6736be5667.txt"):gmatch("[^\n]*\n") do
+      n = n + 1
+      if n > 12 then break end
+      text[n] = l
+    end
+    f:write((table.concat(text):gsub("2019%-10%-19\n", "2021-01-04\n", 1)))
+    f:close()
+    s, out, err = run("recommend", "--like", "1910.11126", dir .. "/one.md", "examples/data/001_906e1fea553eeaa8.txt")
+    assert.equal(1, s)
+    assert.matches("0 papers\n$", out)
+    assert.equal("arxivdigest: no candidate paper: every paper of the newest digest day is in the library or "
+      .. "disliked (--since DAY or -q QUERY gives others)\n", err)
+    os.execute("rm -rf " .. dir)
   end)
 
   it("says none is past the offset and how many match", function()

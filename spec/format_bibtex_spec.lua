@@ -103,6 +103,14 @@ describe("bibtex TeX safety", function()
     assert.are.equal("\\$\\textbackslash{}unicode\\{x\\}\\$", bibtex.escape("$\\unicode{x}$"))
     -- a bare % # & in math is escaped
     assert.are.equal("$50\\% \\# a \\& b$", bibtex.escape("$50% # a & b$"))
+    -- an accent or TeX letter in a group of its own, as arXiv metadata writes
+    -- them (482 in the ten-year archive: Qu{\'e}bec, K{\l}opotek): kept as
+    -- that group, not \{{\'e}\} (LaTeX would print the braces)
+    assert.are.equal("Qu{\\'e}bec K{\\l}opotek Aspl{\\\"u}nd {\\ss} {\\'e} {\\c{c}}",
+      bibtex.escape("Qu{\\'e}bec K{\\l}opotek Aspl{\\\"u}nd {\\ss} {\\'{e}} {\\c c}"))
+    -- any other group is still escaped; an unpaired brace still written out
+    assert.are.equal("\\{\\%\\} \\{\\textbackslash{}input\\{x\\}\\} \\{{\\\"o}\\} \\textbraceleft{}{\\\"o}",
+      bibtex.escape("{\\%} {\\input{x}} {{\\\"o}} {\\\"o"))
     assert.are.equal("10.1007/978-3-030-58595-2_13", bibtex.clean_doi("10.1007/978-3-030-58595-2_13"))
     assert.are.equal("10.1234/x5cinputsecret", bibtex.clean_doi("10.1234/x^^5cinput{secret}"))
   end)

@@ -290,6 +290,19 @@ describe("jsonl", function()
     assert.error_matches(function() format.render({ P.catalog }, "jsonl", { fields = { "nope" } }) end,
       "unknown field 'nope'")
   end)
+
+  it("a template writes a list of records ({appearances}) as JSON objects, not table addresses", function()
+    local merged = setmetatable({ first_seen = "2019-10-19",
+      appearances = { { source = "a.md", line = 2, date = "2019-10-19", format = "catalog" },
+                      { source = "b.md", line = 7, date = "2019-10-21", format = "listing" } },
+      history = {} },
+      { __index = P.catalog })
+    local s = format.render({ merged }, "{id} {appearances}|{history}|{authors}")
+    assert.is_nil(s:find("table: ", 1, true), s)
+    assert.are.equal('1910.11126 {"date":"2019-10-19","format":"catalog","line":2,"source":"a.md"}, '
+      .. '{"date":"2019-10-21","format":"listing","line":7,"source":"b.md"}||'
+      .. table.concat(P.catalog.authors, ", ") .. "\n", s)
+  end)
 end)
 
 describe("json codec", function()

@@ -861,6 +861,39 @@ describe("threads", function()
       "bad argument #2 to 'index' (threads must be an integer >= 1)")
     assert.equal(7, #ad.index(FIX, { threads = 2.0 }))
   end)
+
+  it("says a mistyped option instead of ignoring it (open, index, weights, load, search, recommend)", function()
+    local function err_of(fn)
+      local ok, e = pcall(fn)
+      assert.is_false(ok)
+      return tostring(e)
+    end
+    local function has(e, s) assert.truthy(e:find(s, 1, true), e) end
+    has(err_of(function() ad.open(FIX, { thread = 2 }) end), "unknown option 'thread' (known: threads)")
+    has(err_of(function() ad.open(FIX, { 2 }) end), "option keys are names, got a number (known: threads)")
+    has(err_of(function() ad.index(FIX, { weight = { ti = 1 } }) end),
+      "unknown option 'weight' (known: weights, k1, b, threads)")
+    has(err_of(function() ad.index(FIX, { weights = { title = 2 } }) end),
+      "unknown field 'title' in weights (known: ti, abs, au, co)")
+    local dir = os.tmpname(); os.remove(dir); assert(os.execute("mkdir -p " .. dir))
+    local idx = assert(ad.index(FIX, { weights = { ti = 4 }, k1 = 1.2, b = 0.75, threads = 1,
+      _parallel_min_docs = 0 }))
+    assert(idx:save(dir .. "/i.adx"))
+    local e = err_of(function() ad.load(dir .. "/i.adx", { verfy = true }) end)
+    has(e, "bad argument #2 to ")
+    has(e, "(unknown option 'verfy' (known: verify))")
+    assert(ad.load(dir .. "/i.adx", { verify = true }))
+    assert.has_error(function() idx:search("depth", { limt = 3 }) end,
+      "bad argument #2 to 'search' (unknown option 'limt' (known: limit, offset, sort))")
+    assert.equal(#idx:search("depth", { limit = 2 }), #idx:search("depth", { limit = 2, offset = 0, sort = "date" }))
+    local id = idx:search("depth", { limit = 1 })[1].paper.id
+    has(err_of(function() idx:recommend({ id }, { lim = 3 }) end),
+      "bad argument #3 to 'recommend' (unknown option 'lim' (known: query, limit, offset, negative, weights, "
+      .. "candidates))")
+    assert.is_true(#idx:recommend({ id }, { limit = 2, query = "depth" }) <= 2)
+    assert(ad.open(FIX, { threads = 1, _parallel_min_bytes = 0 }))
+    os.execute("rm -rf " .. dir)
+  end)
 end)
 
 describe("the 2019 corpus", function()

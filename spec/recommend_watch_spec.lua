@@ -137,6 +137,13 @@ describe("a library watch", function()
       if o.kind == "new" then n = n + 1; assert.matches("Focus on defocus", o.why[1], 1, true) end
     end
     assert.are.equal(3, n)
+    -- a malformed entry is skipped and said, with its file and line
+    write(dir .. "/lib.bib", "@misc{a, url = {http://arxiv.org/abs/2005.09623}, title = {Focus on defocus}}\n"
+      .. "@article{broken,\n  title = {Unterminated {brace,\n  year = 2020\n}\n")
+    local st2, _, err2 = run("watch", "run", dir .. "/w.lua")
+    assert.are.equal(0, st2, err2)
+    assert.truthy(err2:find("for me: " .. dir .. "/lib.bib:", 1, true), err2)
+    assert.truthy(err2:find("entry 'broken': entry skipped", 1, true), err2)
   end)
 end)
 

@@ -36,7 +36,10 @@ return function(ad, args)
 
   local function render(papers, _, write)
     write("# Revised papers I follow\n\n")
-    if #papers == 0 then write("No new version of the " .. #ids .. " papers followed.\n") end
+    if #papers == 0 then
+      write(#ids == 1 and "No new version of the paper followed.\n"
+        or "No new version of the " .. #ids .. " papers followed.\n")
+    end
     for _, p in ipairs(papers) do
       write(("- %s v%d (updated %s, first version %s): %s\n"):format(p.id, p.version,
         (p.updated or "?"):sub(1, 10), (p.published or "?"):sub(1, 10), (p.title or ""):gsub("%s+", " ")))

@@ -385,8 +385,12 @@ function Ctx:report_warnings(c)
     return
   end
   local notdigest, skipped, other, files = {}, {}, {}, {}
+  local unrecorded = 0    -- past the 100 a file records: counted, not listed
   for _, w in ipairs(ws) do
-    if w.message:find("^not an arXiv digest") or w.message:find("^cannot read") then
+    local more = w.message:match("^(%d+) more warnings for this file were not recorded$")
+    if more then
+      unrecorded = unrecorded + tonumber(more); files[w.source] = true
+    elseif w.message:find("^not an arXiv digest") or w.message:find("^cannot read") then
       notdigest[#notdigest + 1] = w
     elseif w.message:find("^skipped") then skipped[#skipped + 1] = w
     else other[#other + 1] = w; files[w.source] = true end
@@ -402,8 +406,10 @@ function Ctx:report_warnings(c)
   if #other > 0 then
     local nf = 0
     for _ in pairs(files) do nf = nf + 1 end
-    self:warn(format("%d warning%s in %d file%s (first: %s); --warnings lists them all", #other,
-      #other > 1 and "s" or "", nf, nf > 1 and "s" or "", where(other[1])))
+    local n = #other + unrecorded
+    self:warn(format("%d warning%s in %d file%s (first: %s); --warnings lists %s", n,
+      n > 1 and "s" or "", nf, nf > 1 and "s" or "", where(other[1]),
+      unrecorded > 0 and "the first 100 of each file" or "them all"))
   end
 end
 
@@ -422,6 +428,13 @@ end
 --- The hint for an error that names a digest file a loaded index reads
 --- (the files were moved or deleted after the index was saved), or "".
 function Ctx:moved_hint(msg)
+  -- a source file changed since the saved index -i was made: the command
+  -- that brings it up to date (the library says only "run update")
+  if tostring(msg):find(": source file changed since it was indexed %(run update%)$") then
+    local l = (self.loaded or {})[1]
+    if l and l.file then return format("; to bring it up to date: arxivdigest index update -i %s", l.file) end
+    return ""
+  end
   local path = tostring(msg):match("^(.-): No such file or directory$")
   if not path then return "" end
   for _, l in ipairs(self.loaded or {}) do
@@ -459,7 +472,11 @@ function Ctx:input(paths, want_index)
   if not c then error(tostring(err), 0) end
   self:report_warnings(c)
   if #c == 0 then
-    error(format("no paper in %s (no digest file found)", concat(paths, " ")), 0)
+    -- a digest (its header read) without records is not "no digest"
+    local digests = 0
+    for _, f in ipairs(c:files()) do if f.format ~= "unknown" then digests = digests + 1 end end
+    error(format("no paper in %s (%s)", concat(paths, " "), digests == 0 and "no digest file found"
+      or format("%d digest file%s with no paper record", digests, digests == 1 and "" or "s")), 0)
   end
   self.input_paths = paths
   if want_index then
@@ -545,6 +562,9 @@ function Ctx:output_format(default)
     -- /dev/null, a FIFO, -o - or /dev/stdout: no name to tell by, the
     -- command's default
     if require("arxivdigest.output").in_place(self.opts.output) then return default end
+    -- a directory is refused for what it is, not for its name
+    local okt, kind = pcall(require("arxivdigest.core").filetype, self.opts.output)
+    if okt and kind == "directory" then error(format("%s: Is a directory", self.opts.output), 0) end
     usage_error(format("cannot tell the format of '%s' from its name: give -f FORMAT (%s)",
       self.opts.output, concat(fm.names(), ", ")))
   end
@@ -753,11 +773,26 @@ M.register("search", {
     ctx:output_format("text")        -- a bad -o name fails before any work
     local ad = require "arxivdigest"
     local paths = {select(2, table.unpack(pos))}
-    -- `search nerf diffusion`, unquoted: 'diffusion' is taken for a path
+    -- `search nerf diffusion`, unquoted: 'diffusion' is taken for a path.
+    -- The arguments that name no file join the query; those that do stay
+    -- paths after it (`search nerf diffusion corpus/`: 'nerf diffusion'
+    -- corpus/), but not with -i, which takes no path.
     local function quote_hint()
-      local words = q .. " " .. concat(paths, " ")
-      if words:find("'", 1, true) then return "; a query of several words goes in quotes" end
-      return format("; a query of several words goes in quotes: arxivdigest search '%s'", words)
+      local words, rest = {q}, {}
+      for _, p in ipairs(paths) do
+        local okt, kind = pcall(require("arxivdigest.core").filetype, p)
+        if okt and kind == nil then words[#words + 1] = p
+        elseif not ctx.opts.index then rest[#rest + 1] = p end
+      end
+      if #words == 1 then return "" end
+      local all = concat(words, " ")
+      local tail = concat(rest, " ")
+      if (all .. tail):find("'", 1, true) then return "; a query of several words goes in quotes" end
+      for i, p in ipairs(rest) do
+        if p:find("[^%w%./_%-+,:=@]") then rest[i] = "'" .. p .. "'" end
+      end
+      tail = #rest > 0 and " " .. concat(rest, " ") or ""
+      return format("; a query of several words goes in quotes: arxivdigest search '%s'%s", all, tail)
     end
     if #paths > 0 and ctx.opts.index then
       usage_error(format("'search' reads the index -i %s: give no PATH (or drop -i): %s%s", ctx.opts.index,
@@ -772,7 +807,8 @@ M.register("search", {
     if sortby == "date" then pipe = pipe:sort("date", "desc") end
     if limit == 0 then
       local n = pipe:count()
-      ctx:warn(format("%d paper%s match %s (none shown: -n 0)", n, n == 1 and "" or "s", echo_query(q)))
+      ctx:warn(format("%d paper%s match%s %s (none shown: -n 0)", n, n == 1 and "" or "s",
+        n == 1 and "es" or "", echo_query(q)))
       return n > 0 and 0 or 1
     end
     local n = ctx:output(pipe:limit(limit, offset), "text")
@@ -891,6 +927,7 @@ M.register("filter", {
     -- a filter keeps or drops, it does not rank (search ranks): newest first
     local pipe = newest_first(ad.from(src):where(f), kind)
     local limit = ctx:int_option("limit")
+    local all = pipe
     if limit then pipe = pipe:limit(limit) end
     if ctx.opts.explain then
       ctx.stderr:write("filter: " .. tostring(f) .. "\n")
@@ -901,6 +938,14 @@ M.register("filter", {
       end
     end
     local n = ctx:output(pipe, "text", {about = ctx:script_about(path)})
+    if n == 0 and limit == 0 then
+      -- -n 0 shows none of what was kept: as search says it
+      local kept = all:count()
+      if kept > 0 then
+        ctx:warn(format("the filter kept %d paper%s (none shown: -n 0)", kept, kept == 1 and "" or "s"))
+        return 0
+      end
+    end
     if n == 0 then
       ctx:warn("the filter kept no paper")
       return 1
@@ -990,13 +1035,18 @@ M.register("stats", {
   example = "arxivdigest stats -i archive.adx --top 5",
   run = function(ctx, pos)
     local stats = require "arxivdigest.stats"
-    local fmt = ctx.opts.format or (ctx.opts.output and require("arxivdigest.format").for_path(ctx.opts.output))
-      or "text"
+    -- (-o with a name that tells no format is an error, as for every command)
+    local fmt = ctx:output_format("text")
     if not stats.RENDERERS[fmt] then
       usage_error(format("'stats' writes text, markdown, jsonl or csv, not '%s'", tostring(fmt)))
     end
+    local top, lim = ctx:int_option("top"), ctx:int_option("limit")
+    if top and lim and top ~= lim then
+      usage_error(format("'stats' takes -n N or --top N (the same option), not both (got -n %d and --top %d)",
+        lim, top))
+    end
     local src = ctx:input(pos)
-    local s = stats.summary(src, {top = ctx:int_option("top") or ctx:int_option("limit") or 10,
+    local s = stats.summary(src, {top = top or lim or 10,
       months = ctx:int_option("months") or 24})
     ctx:write_text((stats.render(s, fmt)))
     return 0
@@ -1015,11 +1065,16 @@ M.register("similar", {
   run = function(ctx, pos)
     local text = ctx.opts.text
     if not text then ctx:need_args(pos, 1) end
-    -- leading arguments that look like arXiv ids are ids; the rest are paths
+    if text and not text:find("%S") then usage_error("option '--text' needs a text (got an empty one)") end
+    -- leading arguments that are arXiv ids (any form get takes: old-style
+    -- cs/9810003, arXiv:, URLs) and not files are ids, as for show; the rest
+    -- are paths
+    local parse_id = require("arxivdigest.library").parse_id
     local ids, paths = {}, {}
     for _, a in ipairs(pos) do
-      if #paths == 0 and not a:find("/") and (a:match("^%d%d%d%d%.%d%d%d%d%d?") or a:match("^arXiv:")
-          or a:match("^%a[%a%-%.]*/%d%d%d%d%d%d%d")) then
+      local isfile = io.open(a, "rb")
+      if isfile then isfile:close() end
+      if #paths == 0 and parse_id(a) and not isfile then
         ids[#ids + 1] = a
       else paths[#paths + 1] = a end
     end
@@ -1059,6 +1114,12 @@ M.register("similar", {
     -- the feed's id and title: the seed ("arXiv similar: 1910.11126")
     local seed = concat(ids, " ")
     if text then seed = seed .. (#ids > 0 and " " or "") .. text end
+    if #papers == 0 and k > 0 then
+      -- (a text none of whose words the index holds: nothing to compare)
+      ctx:warn(format("no paper is similar to %s", text and #ids == 0
+        and ("--text " .. echo_query(text) .. " (none of its words is in the index)") or seed))
+      return 1
+    end
     local n = ctx:output(ad.from(papers):rank(function(p) return score_of[p] end), "text", {about = seed})
     return n > 0 and 0 or 1
   end,
@@ -1209,6 +1270,15 @@ function M.main(argv, streams)
         return #list == 0 and 2 or 0
       end
       usage_error("no command given (see arxivdigest --help)")
+    end
+    -- `arxivdigest help [COMMAND]`: the help (a command's, when it names one)
+    if cmd == "help" and not M.commands[cmd] then
+      local of = list[cmd_at + 1]
+      if of == nil or M.commands[of] then
+        ctx.stdout:write(help_text(of))
+        return 0
+      end
+      usage_error(format("unknown command '%s' (commands: %s)", of, concat(M.ORDER, ", ")))
     end
     if not M.commands[cmd] then
       usage_error(format("unknown command '%s' (commands: %s)", cmd, concat(M.ORDER, ", ")))

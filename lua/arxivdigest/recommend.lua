@@ -261,6 +261,9 @@ function hit_methods.why(hit)
   return { papers = papers, terms = terms, weights = weights }
 end
 
+local RECOMMEND_KEYS = { query = true, limit = true, offset = true, negative = true, weights = true,
+  candidates = true, papers = true, terms = true, with = true }
+
 local function core_opts(opts, weights, text, extra)
   local o = { limit = opts.limit, offset = opts.offset, weights = weights, text = text,
               papers = opts.papers, terms = opts.terms, with = opts.with }
@@ -276,6 +279,14 @@ function M.recommend(idx, library, opts)
     argerror(3, fname, "options table expected, got " .. type(opts))
   end
   opts = opts or {}
+  -- a mistyped option ({lim = 3}) is said, not ignored (keys starting with
+  -- '_' and papers/terms/with, the evidence's sizes, are the library's own)
+  for k in pairs(opts) do
+    if type(k) ~= "string" or not (RECOMMEND_KEYS[k] or k:sub(1, 1) == "_") then
+      argerror(3, fname, "unknown option '" .. tostring(k)
+        .. "' (known: query, limit, offset, negative, weights, candidates)", 3)
+    end
+  end
   local limit = int_opt(opts, "limit", 10, fname)
   local offset = int_opt(opts, "offset", 0, fname)
   local weights = check_weights(opts.weights, fname)

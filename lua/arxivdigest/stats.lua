@@ -283,7 +283,8 @@ local function text(s)
   end
   out[#out + 1] = ""
   out[#out + 1] = format("gaps in the archive (%s digests): %d missing digest days%s", s.cadence,
-    s.missing, s.nruns > 0 and format("; %d runs of 3 days or more, the longest:", s.nruns) or "")
+    s.missing, s.nruns > 0 and format("; %d runs of 3 days or more%s", s.nruns,
+      #s.gaps > 0 and ", the longest:" or "") or "")
   for _, g in ipairs(s.gaps) do
     out[#out + 1] = format("  %s .. %s  %d days", g.from, g.to, g.days)
   end

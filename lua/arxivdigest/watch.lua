@@ -1068,6 +1068,11 @@ end
 -- {items}, more = n, first = bool, from = day}.
 local function compute_watch(A, w, ws, files_now)
   local m = matcher(w)
+  -- a library's malformed entries (skipped) are said, with their file
+  -- and line, as `recommend --library` says them
+  if m.library then
+    for _, msg in ipairs(m.library:warnings()) do A.log(format("%s: %s", w.name, msg)) end
+  end
   local res = {new = {}, revised = {}, more = 0}
   local delivered = delivered_map(ws)
   local first = not (ws and ws.run)

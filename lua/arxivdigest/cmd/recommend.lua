@@ -206,9 +206,17 @@ local function run(ctx, pos)
     if type(n) == "table" then error(n, 0) end    -- a usage error
     error(plain(n), 0)
   end
+  if n == 0 and limit == 0 then
+    ctx:warn("none shown: -n 0")
+    return 0
+  end
   if n == 0 then
+    -- the default candidates are the newest day's papers, less the
+    -- library's and the disliked ones
     ctx:warn(q and format("no candidate paper matches %s", require("arxivdigest.cli").echo_query(q))
-      or "no candidate paper (empty index?)")
+      or #idx == 0 and "no candidate paper (empty index)"
+      or "no candidate paper: every paper of the newest digest day is in the library or disliked "
+        .. "(--since DAY or -q QUERY gives others)")
     return 1
   end
   return 0

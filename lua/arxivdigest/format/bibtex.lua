@@ -237,7 +237,14 @@ local function escape_text(s, protect, out)
     end
     if j > n then break end
     local c = s:sub(j, j)
-    if c == "{" or c == "}" then
+    -- a group of one accent or TeX letter, as arXiv writes them (Qu{\'e}bec,
+    -- K{\l}opotek): that command, braced once, not \{{\'e}\}
+    local group, after
+    if c == "{" and pair[j] and s:sub(j + 1, j + 1) == "\\" then group, after = text_command(s, j + 1) end
+    if group and group:sub(1, 1) == "{" and s:sub(after, after) == "}" then
+      out[#out + 1] = group
+      i = after + 1
+    elseif c == "{" or c == "}" then
       if pair[j] then out[#out + 1] = TEXT_ESC[c]
       else out[#out + 1] = c == "{" and "\\textbraceleft{}" or "\\textbraceright{}" end
       i = j + 1

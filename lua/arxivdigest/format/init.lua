@@ -88,7 +88,14 @@ function M.template(str)
         else
           local v = util.get(p, part.field)
           if type(v) == "table" or type(v) == "userdata" then
-            v = util.join(v, ", ")
+            -- a list of records ({appearances}, {history}): each as its
+            -- JSON object, as jsonl writes it (not "table: 0x...")
+            local items = {}
+            for j = 1, #v do
+              local e = v[j]
+              items[j] = type(e) == "table" and require("arxivdigest.json").encode(e) or tostring(e)
+            end
+            v = table.concat(items, ", ")
           end
           out[#out + 1] = v == nil and "" or util.line(tostring(v))
         end
