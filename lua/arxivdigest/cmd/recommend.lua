@@ -206,10 +206,6 @@ local function run(ctx, pos)
     if type(n) == "table" then error(n, 0) end    -- a usage error
     error(plain(n), 0)
   end
-  if n == 0 and limit == 0 then
-    ctx:warn("none shown: -n 0")
-    return 0
-  end
   if n == 0 then
     -- the default candidates are the newest day's papers, less the
     -- library's and the disliked ones
