@@ -67,10 +67,12 @@ int ad_select_match(const ad_corpus *c, const ad_record *r,
 
 /* The categories of a list field (categories, primary category), as
 ** queries see them: the words between commas, spaces, tabs, line ends and
-** markdown asterisks ("**cs.CV**, eess.IV - Image and Video Processing"
+** markdown asterisks, less a category's name written after a lone "-" up
+** to the next comma ("**cs.CV**, eess.IV - Image and Video Processing"
 ** holds cs.CV and eess.IV); a word longer than AD_CAT_MAX bytes is not a
 ** category. The one rule of the index (ad_b_cats), c:select
-** (ad_select_match) and, through core.category_words, the Lua evaluator.
+** (ad_select_match), a paper's categories list (lad_coll.c) and, through
+** core.category_has, the Lua evaluator.
 ** ad_cat_next: the next word of s[*at..n) as s[*a..*e); 0 at the end. */
 #define AD_CAT_MAX 92
 int ad_cat_next(const char *s, size_t n, size_t *at, size_t *a, size_t *e);

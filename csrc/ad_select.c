@@ -32,6 +32,13 @@ int ad_cat_next(const char *s, size_t n, size_t *at, size_t *a, size_t *e) {
     if (i >= n) { *at = n; return 0; }
     x = i;
     while (i < n && !ad_cat_sep(s[i])) i++;
+    if (i - x == 1 && s[x] == '-') {
+      /* "eess.IV - Image and Video Processing": a category's name, up to
+      ** the next comma, is no category */
+      const char *comma = (const char *)memchr(s + i, ',', n - i);
+      i = comma ? (size_t)(comma - s) : n;
+      continue;
+    }
     if (i - x <= AD_CAT_MAX) { *at = i; *a = x; *e = i; return 1; }
   }
 }

@@ -182,6 +182,23 @@ static void lad_pushlist(lua_State *L, ad_corpus *c, uint32_t rec,
   if (pushed) lua_remove(L, -2);
 }
 
+/* Push the categories of record rec as a list, by the rule of queries
+** and of the index (ad_cat_next) */
+static void lad_pushcats(lua_State *L, ad_corpus *c, uint32_t rec) {
+  char local[LAD_LOCALBUF];
+  const char *s = NULL;
+  int pushed, t;
+  size_t n = lad_decoded(L, c, rec, AD_S_CATEGORIES, local, &s, &pushed, 1), at = 0, a, e;
+  lua_Integer k = 1;
+  lua_createtable(L, 4, 0);
+  t = lua_gettop(L);
+  while (ad_cat_next(s, n, &at, &a, &e)) {
+    lua_pushlstring(L, s + a, e - a);
+    lua_rawseti(L, t, k++);
+  }
+  if (pushed) lua_remove(L, -2);
+}
+
 static void lad_pushstamp(lua_State *L, ad_corpus *c, uint32_t rec, int sid) {
   char out[21];
   const ad_record *r = &c->recs[rec];
@@ -212,7 +229,7 @@ static void lad_pushfield(lua_State *L, ad_corpus *c, uint32_t rec, int fid) {
     case LF_AUTHORS: lad_pushlist(L, c, rec, AD_S_AUTHORS); break;
     case LF_ABSTRACT: lad_pushdecoded(L, c, rec, AD_S_ABSTRACT); break;
     case LF_CATEGORIES:
-      if (r->s[AD_S_CATEGORIES].len) lad_pushlist(L, c, rec, AD_S_CATEGORIES);
+      if (r->s[AD_S_CATEGORIES].len) lad_pushcats(L, c, rec);
       else lad_pushlist(L, c, rec, AD_S_PRIMARY);
       break;
     case LF_PRIMARY: lad_pushdecoded(L, c, rec, AD_S_PRIMARY); break;

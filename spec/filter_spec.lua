@@ -314,6 +314,8 @@ describe("category prefixes: cat:cs.* (review item 23)", function()
     {"cat:cs.* cat:eess.*", "129"}, {"cat:(cs.CV OR math.*)", "0139"}, {"-cat:cs.*", "034568"},
     {"cat:nosuch.*", ""}, {"cat:eess.IV", "129"}, {"cat:stat.TH", "0"}, {"cat:zz.*", "0"},
     {"cat:ww.*", ""}, {"cat:zz." .. ("y"):rep(89), "0"}, {"primary:math.ST", "0"},
+    -- a category's name is no category
+    {"cat:Image", ""}, {"cat:and", ""}, {"cat:Processing", ""}, {"cat:eess.IV cat:cs.CV", "19"},
   }
   local H = dofile("spec/helper.lua")
   local dir, c, idx
@@ -384,6 +386,19 @@ describe("category prefixes: cat:cs.* (review item 23)", function()
       -- pipelines over the collection and over the index
       assert.are.equal(#want, ad.from(c):query(q):count(), q .. " (pipeline, collection)")
       assert.are.equal(#want, ad.from(idx):query(q):count(), q .. " (pipeline, index)")
+    end
+  end)
+
+  it("a paper's categories list, and the stats that count it, are the categories queries find", function()
+    local p = idx:get("1910.00009")
+    assert.are.same({"cs.CV", "eess.IV"}, p.categories)
+    assert.are.same({"stat.ML", "cs.LG"}, idx:get("1910.00007").categories)
+    assert.are.same({"Q-BIO.NC"}, c[c:select("id:1910.00006")[1]].categories)
+    local st = idx:stats()
+    assert.are.equal(3, st.categories["eess.IV"])
+    assert.is_nil(st.categories["eess.IV - Image and Video Processing"])
+    for cat, n in pairs(st.categories) do
+      assert.are.equal(n, idx:count("cat:" .. cat), cat)
     end
   end)
 
