@@ -473,6 +473,25 @@ describe("cli", function()
     assert.matches("no paper with id '9999.99999'", e2, 1, true)
   end)
 
+  it("show says when the version asked for is not the one shown", function()
+    local text = table.concat({"# Arxiv Papers in cs.CV on 2020-01-02",
+      "### A Paper", "- **Arxiv ID**: http://arxiv.org/abs/2001.00001v3", "- **Categories**: **cs.CV**",
+      "- **Authors**: A. Author", "- **Summary**: Words.", ""}, "\n")
+    local dir = H_.tmpdir({["20200102.md"] = text})
+    for _, c in ipairs{
+      {"2001.00001v3", nil}, {"2001.00001", nil},
+      {"2001.00001v5", "2001.00001v5: v3 shown, the newest version of 2001.00001 the input has (not v5)"},
+      {"arXiv:2001.00001v1", "arXiv:2001.00001v1: v3 shown, the latest version of 2001.00001 the input has (not v1)"},
+      {"https://arxiv.org/abs/2001.00001v2", "v3 shown, the latest version of 2001.00001 the input has (not v2)"},
+    } do
+      local st, out, err = run("show", c[1], dir, "-f", "{id} {version}")
+      assert.equal(0, st, c[1])
+      assert.equal("2001.00001 3\n", out, c[1])
+      if c[2] then assert.matches(c[2], err, 1, true) else assert.equal("", err, c[1]) end
+    end
+    os.execute("rm -rf " .. H_.shell_quote(dir))
+  end)
+
   it("export takes --to or -f, and refuses two different formats", function()
     local s1, a = run("export", "--to", "jsonl", "-n", "1")
     local s2, b = run("export", "-f", "jsonl", "-n", "1")
@@ -1149,8 +1168,8 @@ describe("messages for a path, an id or an offset mistaken (review B15, B16)", f
     -- -n 0 is no "empty index"
     s, out, err = run("recommend", "--like", "2005.09623", "-n", "0")
     assert.equal(0, s)
-    assert.matches("0 papers\n$", out)
-    assert.equal("arxivdigest: none shown: -n 0\n", err)
+    assert.equal("", out)
+    assert.matches("^arxivdigest: %d+ candidate papers %(none shown: %-n 0%)\n$", err)
     -- every paper of the newest day liked: said as such, not "empty index?"
     local dir = os.tmpname(); os.remove(dir); os.execute("mkdir -p " .. dir)
     local f = assert(io.open(dir .. "/one.md", "w"))

@@ -326,6 +326,13 @@ describe("arxivdigest recommend", function()
     os.remove(path); os.remove(path .. ".model")
   end)
 
+  it("refuses one paper both liked and disliked (any form of its id)", function()
+    local st, out, err = run("recommend", "--like", "2005.09623", "--dislike", "arXiv:2005.09623v1")
+    assert.are.equal(2, st)
+    assert.are.equal("", out)
+    assert.matches("--like 2005.09623 and --dislike arXiv:2005.09623v1 name the same paper", err, 1, true)
+  end)
+
   it("tells an argument that is no arXiv id from an id the index lacks (--like, --dislike)", function()
     local st, _, err = run("recommend", "--like", "foo")
     assert.are.equal(1, st)

@@ -852,7 +852,17 @@ M.register("show", {
       local found
       if kind == "index" then found = src:get(id)
       else found = ad.from(src):where(require("arxivdigest.filter").id(id)):limit(1):collect()[1] end
-      if found then papers[#papers + 1] = found else missing[#missing + 1] = id end
+      if found then
+        papers[#papers + 1] = found
+        -- a version asked for that is not the one shown: said, not hidden
+        local canon = parse_id(id)
+        local e = canon and select(2, id:find(canon, 1, true))
+        local v = e and math.tointeger(tonumber(id:match("^v(%d+)", e + 1) or ""))
+        if v and found.version and v ~= found.version then
+          ctx:warn(format("%s: v%d shown, the %s version of %s the input has (not v%d)", id, found.version,
+            v > found.version and "newest" or "latest", canon, v))
+        end
+      else missing[#missing + 1] = id end
     end
     if #papers > 0 then ctx:output(ad.from(papers), "text") end
     for _, id in ipairs(missing) do

@@ -25,7 +25,15 @@ end
 local function library_of(ctx, idx)
   local o = ctx.opts
   local core = require "arxivdigest.core"
+  local parse_id = require("arxivdigest.library").parse_id
   local list = {}
+  -- one paper both liked and disliked: a contradiction, said before any work
+  local liked = {}
+  for _, id in ipairs(o.like or {}) do liked[parse_id(id) or id] = id end
+  for _, id in ipairs(o.dislike or {}) do
+    local l = liked[parse_id(id) or id]
+    if l then usage_error(format("--like %s and --dislike %s name the same paper", l, id)) end
+  end
   if o.library then
     local lib, err = require("arxivdigest").library(o.library)
     if not lib then error(tostring(err), 0) end
@@ -57,7 +65,6 @@ local function library_of(ctx, idx)
     end
   end
   -- an id the index lacks, or an argument that is no arXiv id at all
-  local parse_id = require("arxivdigest.library").parse_id
   local function why_not(id)
     return parse_id(id) and "not in the index" or "not an arXiv id"
   end
