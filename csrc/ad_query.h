@@ -66,8 +66,8 @@ int ad_select_match(const ad_corpus *c, const ad_record *r,
                     const ad_xnode *q, uint32_t n, uint32_t i);
 
 /* The categories of a list field (categories, primary category), as
-** queries see them: the words between commas, spaces, tabs, line ends and
-** markdown asterisks, less a category's name written after a lone "-" up
+** queries see them: the words between commas, semicolons (ACM classes:
+** "B.2.4; B.8.2"), spaces, tabs, line ends and markdown asterisks, less a category's name written after a lone "-" up
 ** to the next comma ("**cs.CV**, eess.IV - Image and Video Processing"
 ** holds cs.CV and eess.IV); a word longer than AD_CAT_MAX bytes is not a
 ** category. The one rule of the index (ad_b_cats), c:select

@@ -21,7 +21,7 @@ static int ad_eq_ci(const char *a, size_t an, const char *b, size_t bn, int pre)
 }
 
 static int ad_cat_sep(char ch) {
-  return ch == ',' || ch == ' ' || ch == '*' || ch == '\t' || ch == '\n' || ch == '\r';
+  return ch == ',' || ch == ';' || ch == ' ' || ch == '*' || ch == '\t' || ch == '\n' || ch == '\r';
 }
 
 int ad_cat_next(const char *s, size_t n, size_t *at, size_t *a, size_t *e) {

@@ -659,8 +659,10 @@ describe("every field of catalog papers", function()
           "quant-ph", "cs.CV", "cs.DM", "math.OC", "physics.chem-ph", "05C50", "11A41", "11A51",
           "11N35", "11N36", "11N80", "11Y05", "65K10", "65P10", "65Y20", "68Q12", "81P68", "81P94",
           "94A60", "81-08",
-          "B.2.4; B.8.2; C.1.3; C.1.m; F.2.1; F.2.3; F.4.1; G.1.0; G.1.3; G.1.5; G.1.6; G.2.0; G.2.1; "
-            .. "I.1.2; I.6.4; C.4; E.3; G.0; J.2; K.2",
+          -- (the ACM classes, written "B.2.4; B.8.2; ...": each its own, as
+          -- for cat: queries)
+          "B.2.4", "B.8.2", "C.1.3", "C.1.m", "F.2.1", "F.2.3", "F.4.1", "G.1.0", "G.1.3", "G.1.5",
+          "G.1.6", "G.2.0", "G.2.1", "I.1.2", "I.6.4", "C.4", "E.3", "G.0", "J.2", "K.2",
         },
         primary_category = "quant-ph",
         pdf_url = "http://arxiv.org/pdf/1901.04405v2", abs_url = "http://arxiv.org/abs/1901.04405v2",
