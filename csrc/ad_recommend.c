@@ -832,6 +832,7 @@ typedef struct ad_rstate {
   uint32_t *hdocs; uint32_t nh, caph; /* the local background's papers */
   uint32_t *hids; uint32_t nhids, caphids; /* the features they wrote in dq */
   double local;                      /* its share of the background (0: none) */
+  const char *text; size_t textlen;  /* the library's free text (NULL: none) */
 } ad_rstate;
 
 /* Give r->v's features not in the model the request's own ids. */
@@ -1084,17 +1085,21 @@ static int ad_rwords_get(ad_rstate *r, ad_rwords *w) {
   }
   /* their terms: the model knows those of the sample's words; the others
   ** (words of older library papers, or of papers of the second index) by
-  ** their text, from the library's papers */
+  ** their text, from the library's papers and its free text */
   for (i = 0; i < w->nq; i++)
     if (w->qt[i].id < r->m->nf) w->qt[i].term = r->m->term[w->qt[i].id];
     else need++;
   for (l = 0; l < lib->n && found < need; l++) {
     uint32_t ld = lib->doc[l];
     ad_rctx *lx = &r->x;
-    if (ld == AD_RNONE) continue;   /* (free text: its own words do not narrow) */
-    if (r->cx.ix != NULL && ld >= r->cbase) { lx = &r->cx; ld -= r->cbase; }
     r->v.keep = 1;
-    st = ad_rv_doc(lx, &r->v, ld);
+    if (ld == AD_RNONE) {   /* the free text: its words, as the library's */
+      ad_rv_clear(&r->v);
+      st = r->text != NULL ? ad_rv_text(a, &r->v, r->text, r->textlen, 1.0f, r->o->bigrams) : AD_OK;
+    } else {
+      if (r->cx.ix != NULL && ld >= r->cbase) { lx = &r->cx; ld -= r->cbase; }
+      st = ad_rv_doc(lx, &r->v, ld);
+    }
     r->v.keep = 0;
     if (st != AD_OK) return st;
     for (j = 0; j < r->v.n; j++) {
@@ -1594,6 +1599,7 @@ int ad_recommend(ad_ix *ix, ad_corpus *c, ad_rmodel *m,
   st = ad_rset_docs(&r, &r.lib, q->lib, q->nlib, excl);
   if (st == AD_OK && q->text != NULL && q->textlen > 0) {
     ad_rview v;
+    r.text = q->text; r.textlen = q->textlen;
     ad_rv_clear(&r.v);
     st = ad_rv_text(a, &r.v, q->text, q->textlen, 1.0f, o->bigrams);
     if (st == AD_OK) {
