@@ -517,6 +517,64 @@ describe("recommend on the 2019 corpus", function()
     assert.is_true(same >= 9, same .. " of 10")
   end)
 
+  it("ranks down papers more like a negative than like the library, not the library's field", function()
+    -- a negative of the library's own field: what it shares with the
+    -- library's papers is no reason to rank a paper down (its similarity to
+    -- the negative counts above that to the nearest library paper, not
+    -- above the background alone: one crowd-counting paper disliked left 3
+    -- crowd-counting papers in the top 20 of a library of 5 of them, and 1
+    -- of the 20 it had)
+    local lib = {}
+    for _, h in ipairs(idx:search('"crowd counting"', { limit = 5 })) do lib[#lib + 1] = h.paper.id end
+    local q = { query = "date:2000..2100", limit = 200 }
+    local plain = idx:recommend(lib, q)
+    local negid = plain[1].paper.id
+    q.negative = { negid }
+    local neg = idx:recommend(lib, q)
+    local function crowd(hs)
+      local n = 0
+      for i = 1, 20 do
+        if (hs[i].paper.title .. " " .. hs[i].paper.abstract):lower():find("crowd", 1, true) then n = n + 1 end
+      end
+      return n
+    end
+    assert.are.equal(20, crowd(plain))
+    assert.is_true(crowd(neg) >= 18, crowd(neg) .. " of 20")
+    local kept, top = 0, {}
+    for i = 1, 20 do top[plain[i].paper.id] = true end
+    for i = 1, 20 do if top[neg[i].paper.id] then kept = kept + 1 end end
+    assert.is_true(kept >= 10, kept .. " of 20")
+    -- and what is nearer the negative than any library paper falls (no
+    -- score rises)
+    local before = {}
+    for _, h in ipairs(plain) do before[h.paper.id] = h.score end
+    local lower = 0
+    for _, h in ipairs(neg) do
+      if before[h.paper.id] then
+        assert.is_true(h.score <= before[h.paper.id] + 1e-7)
+        if h.score < before[h.paper.id] - 1e-6 then lower = lower + 1 end
+      end
+    end
+    assert.is_true(lower > 0)
+    -- a library of more than `near` papers (16) is measured on its `near`
+    -- papers nearest to each negative: a subset, so no score is higher
+    -- than measured on all of them, and `near` = the library's size is all
+    local docs = {}
+    for i, id in ipairs(lib) do docs[i] = idx:get(id):_doc() end
+    local nd = { idx:get(negid):_doc() }
+    local function scores(o)
+      local t = { limit = 50, papers = 0, terms = 0 }
+      for k, v in pairs(o) do t[k] = v end
+      local out = {}
+      for _, h in ipairs(core.recommend(idx, docs, nd, nil, t)) do out[h.doc] = h.score end
+      return out
+    end
+    local all, one = scores {}, scores { near = 1 }
+    assert.are.same(all, scores { near = 5 })
+    assert.are_not.same(all, one)
+    for d, sc in pairs(one) do if all[d] then assert.is_true(sc <= all[d] + 1e-7) end end
+  end)
+
   it("evaluates a library on the last days", function()
     local lib = {}
     for _, h in ipairs(idx:search("gaussian OR point cloud", { limit = 400 })) do lib[#lib + 1] = h.paper end

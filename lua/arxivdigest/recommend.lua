@@ -60,7 +60,8 @@
 -- newest papers (what every paper shares weighs nothing), a fifth of it
 -- taken from the papers nearest to the library (what its field shares
 -- weighs less); a candidate scores its dot product with that profile, less
--- its similarity above the background to the nearest negative.
+-- its similarity to the nearest negative above the larger of its similarity
+-- to the background and to the nearest library paper.
 local core = require "arxivdigest.core"
 local LIB = require "arxivdigest.library"
 
