@@ -182,6 +182,23 @@ describe("recommend", function()
     assert.are.same(exact, top { exact = 0, shortlist = 1 })
   end)
 
+  it("takes a string that is an arXiv id the index lacks as an id, not as text", function()
+    -- as idx:similar: '2301.99999' was the words '2301' and '99999', and
+    -- whatever papers held them came back, the id never reported
+    for _, s in ipairs { "2301.99999", " arXiv:2301.99999v2 ", "https://arxiv.org/abs/2301.99999" } do
+      assert.error_matches(function() idx:recommend(s, { query = "cat:cs.CV" }) end,
+        "the library has no paper in this index")
+      assert.error_matches(function() idx:recommend({ s }, { query = "cat:cs.CV" }) end,
+        "the library has no paper in this index")
+    end
+    -- an id in a text is text; a known id a paper
+    local hits, info = idx:recommend("2301.99999 image segmentation", { query = "cat:cs.CV", limit = 3 })
+    assert.are.equal(3, #hits)
+    assert.are.equal(1, info.library)
+    assert.are.same(ranked(idx:recommend({ "2005.09623" }, { query = "cat:cs.CV", limit = 5 })),
+      ranked(idx:recommend("2005.09623", { query = "cat:cs.CV", limit = 5 })))
+  end)
+
   it("is deterministic", function()
     local a = idx:recommend({ "2005.09623", "2011.10043" }, { query = "cat:cs.CV", limit = 30 })
     local b = idx:recommend({ "2005.09623", "2011.10043" }, { query = "cat:cs.CV", limit = 30 })
