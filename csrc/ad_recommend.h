@@ -22,7 +22,13 @@
 **     scores
 **         alpha * c.P  +  (1 - alpha) * mean of its m largest c.x_l
 **         - background * ((1 - local) c.B + local c.H)
-**         - max(0, max over negatives n of c.x_n - c.B)
+**         - max(0, max over negatives n of c.x_n
+**                  - max(c.B, max over library papers l of c.x_l))
+**     (the library papers l: all of them, or when there are more than
+**     opts.nnear (16) the nnear nearest to each negative, a bound on the
+**     cost: a paper falls
+**     for being more like a negative than like the library, not for the
+**     field the two share)
 **     (alpha = 1 by default: each library paper counts as much as the
 **     others; what the library shares with every paper counts for nothing,
 **     and what it shares with the papers of its own field, local = 0.2,
@@ -55,6 +61,7 @@
 #define AD_REC_SHORTLIST  2000u
 #define AD_REC_NLOCAL     1000u  /* default opts.nlocal */
 #define AD_REC_WCAT       16.0f  /* default weights.cat */
+#define AD_REC_NEAR         16u  /* default opts.nnear */
 
 enum { AD_RW_BM25 = 0, AD_RW_TFIDF = 1 };
 
@@ -79,6 +86,10 @@ typedef struct ad_ropts {
   uint32_t exact;       /* larger candidate sets are narrowed with the
                            postings first (AD_REC_EXACT) */
   uint32_t shortlist;   /* how many the narrowing keeps (AD_REC_SHORTLIST) */
+  uint32_t nnear;       /* with negatives, a paper's nearness to the library
+                           is measured on its nnear papers nearest to each
+                           negative (all of them when it has no more:
+                           AD_REC_NEAR, 1..64), a bound on the cost */
 } ad_ropts;
 
 void ad_ropts_default(ad_ropts *o);

@@ -20,7 +20,9 @@
 **     "content": only pairs of two content words),
 **     k1, b, alpha (0..1), m (1..64), background (>= 0), local (0..1: the
 **     share of the background that is local), nlocal (papers), sample
-**     (docs), exact, shortlist.
+**     (docs), exact, shortlist, near (1..64: with negatives, the library
+**     papers nearest to each that a paper's nearness to the library is
+**     measured on, when the library has more).
 **   core.index_lookup(idx, "title" | "doi", value) -> doc, n | nil
 **     title: the newest paper whose normalised title is value's (n: how
 **     many have it); doi: the newest paper with that DOI.
@@ -374,6 +376,7 @@ static void lad_ropts(lua_State *L, int t, ad_ropts *o, ad_rreq *q) {
   o->sample = (uint32_t)lad_roptint(L, t, "sample", o->sample, 0, UINT32_MAX / 2);
   o->exact = (uint32_t)lad_roptint(L, t, "exact", o->exact, 0, UINT32_MAX / 2);
   o->shortlist = (uint32_t)lad_roptint(L, t, "shortlist", o->shortlist, 1, UINT32_MAX / 16);
+  o->nnear = (uint32_t)lad_roptint(L, t, "near", o->nnear, 1, 64);
 }
 /* }====================================================== */
 

@@ -132,6 +132,73 @@ describe("recommend", function()
     assert.are.not_same(off, few)
   end)
 
+  it("narrows a free-text library by its words the sample lacks too", function()
+    -- a word only papers older than the sample hold (idf and background
+    -- come from the newest `sample` papers) has no index term in the
+    -- model: found by its text in the library's papers, but not in the
+    -- free text, whose own words did not narrow. Free text 'WORD image'
+    -- was narrowed by 'image' alone, and the papers holding WORD (first
+    -- when every candidate is scored) were left out ('rbm image' on the
+    -- real archive: its 19 papers ranks 1-19 scored exactly, none of the
+    -- top 20 narrowed)
+    local S = 60
+    local word, holders
+    local old = {}
+    for _, h in ipairs(idx:search("date:2000..2100", { limit = 1000 })) do
+      if h.paper:_doc() >= S then old[#old + 1] = h.paper end
+    end
+    table.sort(old, function(x, y) return x:_doc() < y:_doc() end)
+    for _, p in ipairs(old) do
+      local ws = {}
+      for w in pairs(words(p.title)) do ws[#ws + 1] = w end
+      table.sort(ws)
+      for _, w in ipairs(ws) do
+        if #w >= 6 and w:match("^%l+$") then
+          local hs = idx:search("ti:" .. w .. " OR abs:" .. w, { limit = 100 })
+          local ok = #hs >= 1 and #hs <= 3
+          for _, h in ipairs(hs) do if h.paper:_doc() < S then ok = false end end
+          if ok then
+            word, holders = w, {}
+            for _, h in ipairs(hs) do holders[h.paper:_doc()] = true end
+            break
+          end
+        end
+      end
+      if word then break end
+    end
+    assert.is_truthy(word)
+    local n = 0
+    for _ in pairs(holders) do n = n + 1 end
+    local text = word .. " image"
+    local function top(o)
+      local t = { text = text, limit = n, sample = S, papers = 0, terms = 0 }
+      for k, v in pairs(o) do t[k] = v end
+      local out = {}
+      for _, h in ipairs(core.recommend(idx, {}, nil, nil, t)) do out[#out + 1] = h.doc end
+      return out
+    end
+    local exact = top { exact = 100000 }
+    for i, d in ipairs(exact) do assert.is_true(holders[d], word .. " #" .. i) end
+    assert.are.same(exact, top { exact = 0, shortlist = 1 })
+  end)
+
+  it("takes a string that is an arXiv id the index lacks as an id, not as text", function()
+    -- as idx:similar: '2301.99999' was the words '2301' and '99999', and
+    -- whatever papers held them came back, the id never reported
+    for _, s in ipairs { "2301.99999", " arXiv:2301.99999v2 ", "https://arxiv.org/abs/2301.99999" } do
+      assert.error_matches(function() idx:recommend(s, { query = "cat:cs.CV" }) end,
+        "the library has no paper in this index")
+      assert.error_matches(function() idx:recommend({ s }, { query = "cat:cs.CV" }) end,
+        "the library has no paper in this index")
+    end
+    -- an id in a text is text; a known id a paper
+    local hits, info = idx:recommend("2301.99999 image segmentation", { query = "cat:cs.CV", limit = 3 })
+    assert.are.equal(3, #hits)
+    assert.are.equal(1, info.library)
+    assert.are.same(ranked(idx:recommend({ "2005.09623" }, { query = "cat:cs.CV", limit = 5 })),
+      ranked(idx:recommend("2005.09623", { query = "cat:cs.CV", limit = 5 })))
+  end)
+
   it("is deterministic", function()
     local a = idx:recommend({ "2005.09623", "2011.10043" }, { query = "cat:cs.CV", limit = 30 })
     local b = idx:recommend({ "2005.09623", "2011.10043" }, { query = "cat:cs.CV", limit = 30 })
@@ -465,6 +532,64 @@ describe("recommend on the 2019 corpus", function()
       if inexact[h.doc] then same = same + 1; assert.are.equal(inexact[h.doc], h.score) end
     end
     assert.is_true(same >= 9, same .. " of 10")
+  end)
+
+  it("ranks down papers more like a negative than like the library, not the library's field", function()
+    -- a negative of the library's own field: what it shares with the
+    -- library's papers is no reason to rank a paper down (its similarity to
+    -- the negative counts above that to the nearest library paper, not
+    -- above the background alone: one crowd-counting paper disliked left 3
+    -- crowd-counting papers in the top 20 of a library of 5 of them, and 1
+    -- of the 20 it had)
+    local lib = {}
+    for _, h in ipairs(idx:search('"crowd counting"', { limit = 5 })) do lib[#lib + 1] = h.paper.id end
+    local q = { query = "date:2000..2100", limit = 200 }
+    local plain = idx:recommend(lib, q)
+    local negid = plain[1].paper.id
+    q.negative = { negid }
+    local neg = idx:recommend(lib, q)
+    local function crowd(hs)
+      local n = 0
+      for i = 1, 20 do
+        if (hs[i].paper.title .. " " .. hs[i].paper.abstract):lower():find("crowd", 1, true) then n = n + 1 end
+      end
+      return n
+    end
+    assert.are.equal(20, crowd(plain))
+    assert.is_true(crowd(neg) >= 18, crowd(neg) .. " of 20")
+    local kept, top = 0, {}
+    for i = 1, 20 do top[plain[i].paper.id] = true end
+    for i = 1, 20 do if top[neg[i].paper.id] then kept = kept + 1 end end
+    assert.is_true(kept >= 10, kept .. " of 20")
+    -- and what is nearer the negative than any library paper falls (no
+    -- score rises)
+    local before = {}
+    for _, h in ipairs(plain) do before[h.paper.id] = h.score end
+    local lower = 0
+    for _, h in ipairs(neg) do
+      if before[h.paper.id] then
+        assert.is_true(h.score <= before[h.paper.id] + 1e-7)
+        if h.score < before[h.paper.id] - 1e-6 then lower = lower + 1 end
+      end
+    end
+    assert.is_true(lower > 0)
+    -- a library of more than `near` papers (16) is measured on its `near`
+    -- papers nearest to each negative: a subset, so no score is higher
+    -- than measured on all of them, and `near` = the library's size is all
+    local docs = {}
+    for i, id in ipairs(lib) do docs[i] = idx:get(id):_doc() end
+    local nd = { idx:get(negid):_doc() }
+    local function scores(o)
+      local t = { limit = 50, papers = 0, terms = 0 }
+      for k, v in pairs(o) do t[k] = v end
+      local out = {}
+      for _, h in ipairs(core.recommend(idx, docs, nd, nil, t)) do out[h.doc] = h.score end
+      return out
+    end
+    local all, one = scores {}, scores { near = 1 }
+    assert.are.same(all, scores { near = 5 })
+    assert.are_not.same(all, one)
+    for d, sc in pairs(one) do if all[d] then assert.is_true(sc <= all[d] + 1e-7) end end
   end)
 
   it("evaluates a library on the last days", function()

@@ -295,6 +295,11 @@ static const scenario scenarios[] = {
    DUMPH
    "dumph(rec.recommend(IDX, lib, {query = 'cat:cs.CV', limit = 4, negative = {core._rpaper(IDX, 5).id}}))\n"
    "dumph(rec.recommend(IDX, 'semantic segmentation of images', {query = 'cat:cs.CV', limit = 3}))\n"
+   "do local big = {} for d = 0, #IDX - 3 do big[#big + 1] = d end\n"   /* more than `near` papers */
+   "  for _, h in ipairs(core.recommend(IDX, big, {#IDX - 2, #IDX - 1}, nil, {limit = 3, text = 'images', near = 2})) do\n"
+   "    out[#out + 1] = h.doc .. ('%.5f'):format(h.score)\n"
+   "  end\n"
+   "end\n"
    "for _, h in ipairs(core.recommend(IDX, {0, 1, 2}, nil, nil, {limit = 3, exact = 0, alpha = 0.5})) do\n"
    "  out[#out + 1] = h.doc .. ('%.5f'):format(h.score)\n"
    "end\n"

@@ -16,7 +16,8 @@
 --   library: a list of arXiv ids (any form: versions, abs/pdf URLs, old
 --     style) and/or merged papers (idx:get), a Library (ad.library: it is
 --     resolved against idx), one id, or free text (a string that is not an
---     id of the index: its words and word pairs stand for one more paper).
+--     arXiv id: its words and word pairs stand for one more paper; an id
+--     the index lacks is an id, as in a list, not a text).
 --     Ids the index does not have are left out (info.unmatched lists them;
 --     for a Library, its entries found in no index: lib:unmatched()'s
 --     records {entry =, line =, reason =}).
@@ -60,7 +61,8 @@
 -- newest papers (what every paper shares weighs nothing), a fifth of it
 -- taken from the papers nearest to the library (what its field shares
 -- weighs less); a candidate scores its dot product with that profile, less
--- its similarity above the background to the nearest negative.
+-- its similarity to the nearest negative above the larger of its similarity
+-- to the background and to the nearest library paper.
 local core = require "arxivdigest.core"
 local LIB = require "arxivdigest.library"
 
@@ -152,6 +154,11 @@ local function library_docs(idx, library, fname, argn, cidx)
     if d then return { d }, nil, {} end
     d = cidx and core._rfind(cidx, library)
     if d then return { nd + d }, nil, {} end
+    -- an arXiv id and nothing else names a paper, as for idx:similar: one
+    -- the index lacks is an unmatched id, never a text ('2301.99999' was
+    -- the words '2301' and '99999', and the papers holding them came back)
+    local s = library:match("^%s*(.-)%s*$")
+    if LIB.parse_id(s) and not s:find("[%s,;]") then return {}, nil, { library } end
     return {}, library, {}
   elseif is_library(library) then
     -- its entries that name no paper of idx (nor of cidx) are lib:unmatched()'s
