@@ -41,9 +41,15 @@ local iplain = C(ich^1 * (P" " * ich^1)^0) * #(sp^0 * (P"," + nl * -sp + -P(1)))
 local item  = iplain + Cs(ich^1 * (igap * ich^1)^0)
 local sep   = ws^-1 * P"," * ws^-1
 local authors = Ct(item^-1 * (sep * item^-1)^0)
--- categories: the bold one is also kept under the key "primary"
-local cat   = P"**" * Cg(item, "primary") * lpeg.Cb("primary") * P"**" + item
-local categories = Ct(cat^-1 * (sep * cat^-1)^0)
+-- categories, by the core's rule (ad_cat_next): the words between commas,
+-- semicolons, whitespace and "**", less a name after a lone "-" up to the
+-- next comma ("eess.IV - Image and Video Processing" is eess.IV); the bold
+-- one is also kept under the key "primary" (words over 92 bytes: finish)
+local csep  = S",; \t*" + cont
+local cword = C((1 - S",; \t\r\n*")^1)
+local cname = P"-" * #(csep + eol) * ((1 - S",\r\n") + cont)^0
+local cbold = P"**" * Cg(cword, "primary") * lpeg.Cb("primary") * P"**"
+local categories = Ct((cbold + csep^1 + cname + cword)^0)
 
 local d2, d4 = digit * digit, digit * digit * digit * digit
 local isotime = Cs(d4 * "-" * d2 * "-" * d2 * (S" T" / "T") * d2 * ":" * d2 * ":" * d2 *
@@ -78,6 +84,7 @@ local function finish(p)
   if cats then
     p.primary_category = cats.primary or cats[1]
     cats.primary = nil
+    for i = #cats, 1, -1 do if #cats[i] > 92 then table.remove(cats, i) end end
   else
     p.categories = {}
   end

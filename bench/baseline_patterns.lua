@@ -58,11 +58,17 @@ local function finish(raw, date)
     p.id, p.version = id, v and tonumber(v)
   end
   p.doi = opt(raw.DOI)
-  local cats = split_list(clean(raw.Categories))
-  local primary
-  for i = 1, #cats do
-    local b = match(cats[i], "^%*%*(.-)%*%*$")
-    if b then cats[i] = b; primary = b end -- the last bold one, as the LPeg grammar does
+  -- categories, by the core's rule (ad_cat_next): the words between commas,
+  -- semicolons, whitespace and "**", less a name after a lone "-" up to the
+  -- next comma, none over 92 bytes; the primary: the first bold one
+  local craw = clean(raw.Categories)
+  local cats, primary = {}, nil
+  if craw then
+    primary = match(craw, "%*%*([^%*]-)%*%*")
+    craw = gsub(" " .. craw .. " ", "[%s,;%*]%-[%s,;%*][^,]*", ",")
+    for w in gmatch(craw, "[^%s,;%*]+") do
+      if #w <= 92 then cats[#cats + 1] = w end
+    end
   end
   p.categories, p.primary_category = cats, primary or cats[1]
   local links = raw.Links
