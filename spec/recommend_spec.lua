@@ -344,6 +344,11 @@ describe("recommend", function()
                                      { query = "cat:cs.CV" })
     assert.are.equal(1, dinfo.library)
     assert.are.same(one, ranked(dup))
+    -- a free text none of whose words a paper holds (it ranked every
+    -- paper by its background alone), and one with a single such word
+    assert.error_matches(function() idx:recommend("zzqxw qqvvz") end,
+      "bad argument #2 to 'recommend' %(no word of the library's text is in the index%)")
+    assert.is_true(#idx:recommend("zzqxw depth", { query = "date:2000..2100" }) > 0)
   end)
 
   it("ranks a candidate set of one paper, or the whole archive (narrowed by the postings)", function()

@@ -306,6 +306,16 @@ function M.recommend(idx, library, opts)
   if #docs == 0 and not text then
     argerror(2, fname, "the library has no paper in this index", 2)
   end
+  if #docs == 0 then
+    -- a text none of whose words any paper holds: nothing to rank by (every
+    -- paper would score the same, less its background)
+    local found = false
+    for _, w in ipairs(core.tokens(text)) do
+      local node = { type = "term", text = w }
+      if idx:count(node) > 0 or (cidx and cidx:count(node) > 0) then found = true; break end
+    end
+    if not found then argerror(2, fname, "no word of the library's text is in the index", 2) end
+  end
   local neg, _ = nil, nil
   if opts.negative ~= nil then
     local ng = opts.negative
