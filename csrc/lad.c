@@ -98,34 +98,38 @@ int lad_opttable(lua_State *L, int t) {
   return 1;
 }
 
-void lad_checkkeys(lua_State *L, int t, const char *const known[]) {
-  if (!lad_opttable(L, t)) return;
+const char *lad_unknownkey(lua_State *L, int t, const char *const known[], int skip_, int *isname) {
   t = lua_absindex(L, t);
   lua_pushnil(L);
   while (lua_next(L, t) != 0) {
     int i, ok = 0;
     lua_pop(L, 1);                                  /* the value; the key stays */
-    if (lua_type(L, -1) == LUA_TSTRING) {
+    *isname = lua_type(L, -1) == LUA_TSTRING;
+    if (*isname) {
       const char *k = lua_tostring(L, -1);
-      if (k[0] == '_') ok = 1;
+      if (skip_ && k[0] == '_') ok = 1;
       for (i = 0; !ok && known[i] != NULL; i++) ok = strcmp(k, known[i]) == 0;
     }
-    if (!ok) {
-      luaL_Buffer b;
-      const char *key, *list;
-      int isstr = lua_type(L, -1) == LUA_TSTRING;
-      key = isstr ? lua_tostring(L, -1) : luaL_typename(L, -1);  /* the key is anchored below */
-      luaL_buffinit(L, &b);
-      for (i = 0; known[i] != NULL; i++) {
-        if (i > 0) luaL_addstring(&b, ", ");
-        luaL_addstring(&b, known[i]);
-      }
-      luaL_pushresult(&b);
-      list = lua_tostring(L, -1);
-      luaL_argerror(L, t, isstr ? lua_pushfstring(L, "unknown option '%s' (known: %s)", key, list)
-                                : lua_pushfstring(L, "option keys are names, got a %s (known: %s)", key, list));
-    }
+    if (!ok) return *isname ? lua_tostring(L, -1) : luaL_typename(L, -1);  /* (the key stays) */
   }
+  return NULL;
+}
+
+void lad_checkkeys(lua_State *L, int t, const char *const known[]) {
+  const char *key, *list;
+  luaL_Buffer b;
+  int i, isname;
+  if (!lad_opttable(L, t)) return;
+  if ((key = lad_unknownkey(L, t, known, 1, &isname)) == NULL) return;
+  luaL_buffinit(L, &b);
+  for (i = 0; known[i] != NULL; i++) {
+    if (i > 0) luaL_addstring(&b, ", ");
+    luaL_addstring(&b, known[i]);
+  }
+  luaL_pushresult(&b);
+  list = lua_tostring(L, -1);
+  luaL_argerror(L, t, isname ? lua_pushfstring(L, "unknown option '%s' (known: %s)", key, list)
+                             : lua_pushfstring(L, "option keys are names, got a %s (known: %s)", key, list));
 }
 
 int lad_readonly(lua_State *L) {

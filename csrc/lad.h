@@ -60,6 +60,11 @@ int lad_opttable(lua_State *L, int t);
 ** mistyped option is said, not ignored. Keys starting with '_' (the
 ** tests' knobs) are not checked. */
 void lad_checkkeys(lua_State *L, int t, const char *const known[]);
+/* The first key of the table at t that is not among the NULL-terminated
+** known names (with skip_, keys starting with '_' pass), left on the stack
+** and returned as its string (*isname) or its type's name; NULL when every
+** key is known (lad_checkkeys, and the weights of ad.index). */
+const char *lad_unknownkey(lua_State *L, int t, const char *const known[], int skip_, int *isname);
 /* __newindex of the core's objects (Paper, MergedPaper, Collection,
 ** Index): they are read-only, and the error says so (a paper's also says
 ** that p:totable() gives a table to change). */

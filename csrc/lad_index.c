@@ -168,16 +168,10 @@ static void lad_getparams(lua_State *L, int t, ad_ixparams *p) {
     luaL_argcheck(L, lua_istable(L, -1), t, "weights must be a table");
     {  /* a weight of another field ({title = 2}) is said, not ignored */
       static const char *const fields[AD_NFIELDS + 1] = {"ti", "abs", "au", "co", NULL};
-      lua_pushnil(L);
-      while (lua_next(L, -2) != 0) {
-        int ok = 0;
-        lua_pop(L, 1);
-        if (lua_type(L, -1) == LUA_TSTRING)
-          for (i = 0; !ok && fields[i] != NULL; i++) ok = strcmp(lua_tostring(L, -1), fields[i]) == 0;
-        if (!ok)
-          luaL_argerror(L, t, lua_pushfstring(L, "unknown field '%s' in weights (known: ti, abs, au, co)",
-                        lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : luaL_typename(L, -1)));
-      }
+      int isname;
+      const char *bad = lad_unknownkey(L, -1, fields, 0, &isname);
+      if (bad != NULL)
+        luaL_argerror(L, t, lua_pushfstring(L, "unknown field '%s' in weights (known: ti, abs, au, co)", bad));
     }
     for (i = 0; i < AD_NFIELDS; i++) {
       lua_getfield(L, -1, names[i]);

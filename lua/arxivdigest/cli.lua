@@ -826,6 +826,25 @@ M.register("search", {
   end,
 })
 
+-- show and similar: the arguments of pos from `from` on that are arXiv ids
+-- (any form get takes: old-style cs/9810003, arXiv:, URLs) and name no
+-- file, up to the first that is not, appended to ids; the rest are paths.
+-- Returns ids, paths.
+local function ids_then_paths(pos, from, ids)
+  local parse_id = require("arxivdigest.library").parse_id
+  local paths = {}
+  for k = from, #pos do
+    local a = pos[k]
+    local isid = #paths == 0 and parse_id(a) ~= nil
+    if isid then
+      local f = io.open(a, "rb")
+      if f then f:close(); isid = false end
+    end
+    if isid then ids[#ids + 1] = a else paths[#paths + 1] = a end
+  end
+  return ids, paths
+end
+
 M.register("show", {
   synopsis = "show ID [ID...] [PATH...]",
   summary = "Papers by arXiv id (with or without version)",
@@ -838,13 +857,7 @@ M.register("show", {
   run = function(ctx, pos)
     ctx:need_args(pos, 1)
     local parse_id = require("arxivdigest.library").parse_id
-    local ids, paths = {pos[1]}, {}
-    for k = 2, #pos do
-      local a = pos[k]
-      local isfile = io.open(a, "rb")
-      if isfile then isfile:close() end
-      if #paths == 0 and parse_id(a) and not isfile then ids[#ids + 1] = a else paths[#paths + 1] = a end
-    end
+    local ids, paths = ids_then_paths(pos, 2, {pos[1]})
     local ad = require "arxivdigest"
     local src, kind = ctx:input(paths)
     local papers, missing = {}, {}
@@ -1076,18 +1089,9 @@ M.register("similar", {
     local text = ctx.opts.text
     if not text then ctx:need_args(pos, 1) end
     if text and not text:find("%S") then usage_error("option '--text' needs a text (got an empty one)") end
-    -- leading arguments that are arXiv ids (any form get takes: old-style
-    -- cs/9810003, arXiv:, URLs) and not files are ids, as for show; the rest
+    -- leading arguments that are arXiv ids are ids, as for show; the rest
     -- are paths
-    local parse_id = require("arxivdigest.library").parse_id
-    local ids, paths = {}, {}
-    for _, a in ipairs(pos) do
-      local isfile = io.open(a, "rb")
-      if isfile then isfile:close() end
-      if #paths == 0 and parse_id(a) and not isfile then
-        ids[#ids + 1] = a
-      else paths[#paths + 1] = a end
-    end
+    local ids, paths = ids_then_paths(pos, 1, {})
     -- the seed is the ids or the text: a short text beside whole abstracts
     -- would weigh next to nothing, so the two are not mixed
     if text and #ids > 0 then

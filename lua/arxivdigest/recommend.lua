@@ -312,7 +312,10 @@ function M.recommend(idx, library, opts)
     local found = false
     for _, w in ipairs(core.tokens(text)) do
       local node = { type = "term", text = w }
-      if idx:count(node) > 0 or (cidx and cidx:count(node) > 0) then found = true; break end
+      -- (one hit says it: a count of a common word reads its whole list)
+      if #idx:search(node, { limit = 1 }) > 0 or (cidx and #cidx:search(node, { limit = 1 }) > 0) then
+        found = true; break
+      end
     end
     if not found then argerror(2, fname, "no word of the library's text is in the index", 2) end
   end
