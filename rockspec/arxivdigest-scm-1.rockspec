@@ -75,6 +75,7 @@ build = {
     ["arxivdigest.query"] = "lua/arxivdigest/query.lua",
     ["arxivdigest.recommend"] = "lua/arxivdigest/recommend.lua",
     ["arxivdigest.script"] = "lua/arxivdigest/script.lua",
+    ["arxivdigest.args"] = "lua/arxivdigest/args.lua",
     ["arxivdigest.sandbox"] = "lua/arxivdigest/sandbox.lua",
     ["arxivdigest.stats"] = "lua/arxivdigest/stats.lua",
     ["arxivdigest.watch"] = "lua/arxivdigest/watch.lua",

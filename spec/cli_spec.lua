@@ -298,6 +298,40 @@ describe("cli", function()
     assert.matches("KEY=VALUE", e2)
   end)
 
+  it("warns about an --arg key the script never read, also when the script fails", function()
+    for _, sb in ipairs{{}, {"--sandbox"}} do
+      -- read: no warning
+      local s, _, e = run("report", "examples/reports/daily.lua", "--arg", "day=2020-05-20",
+        "--settings", "examples/reports/interests.lua", table.unpack(sb))
+      assert.equal(0, s)
+      assert.not_matches("did not read", e)
+      -- misspelt: the script's own error, and the keys it did not read
+      local s2, _, e2 = run("report", "examples/reports/daily.lua", "--arg", "dya=2020-05-20",
+        "--arg", "keywrds=nerf", "--arg", "day=2020-05-20", table.unpack(sb))
+      assert.equal(1, s2)
+      assert.matches("no interests", e2, 1, true)
+      assert.matches("warning: examples/reports/daily.lua stopped before reading --arg day, --arg dya, "
+        .. "--arg keywrds (misspelt?)", e2, 1, true)
+      -- misspelt, the script runs: the keys it did not read
+      local s5, _, e5 = run("report", "examples/reports/daily.lua", "--settings",
+        "examples/reports/interests.lua", "--arg", "dya=2020-05-20", table.unpack(sb))
+      assert.equal(0, s5)
+      assert.matches("warning: examples/reports/daily.lua did not read --arg dya "
+        .. "(misspelt, or a setting the script does not have)", e5, 1, true)
+      -- a filter script (its settings are `...`), read per paper
+      local s3, o3, e3 = run("filter", "examples/filters/followed-authors.lua", "--arg",
+        "authros=He", "--arg", "authors=Qiang Chen", table.unpack(sb))
+      assert.equal(0, s3)
+      assert.matches("SpatialFlow", o3, 1, true)
+      assert.matches("did not read --arg authros (", e3, 1, true)
+      -- a settings file's keys are the script's to ignore
+      local s4, _, e4 = run("report", "examples/reports/daily.lua", "--settings",
+        "examples/reports/interests.lua", "--arg", "day=2020-05-20", table.unpack(sb))
+      assert.equal(0, s4)
+      assert.not_matches("did not read", e4)
+    end
+  end)
+
   it("prints statistics", function()
     local status, out = run("stats")
     assert.equal(0, status)

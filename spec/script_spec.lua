@@ -27,6 +27,33 @@ describe("script", function()
         ad.from(sample):where(flt):count())
     end)
 
+    it("note which settings of watch_args the script read (host and sandbox alike)", function()
+      for _, sandbox in ipairs{false, true} do
+        local function unread(args, n)
+          local opts = {sandbox = sandbox, args = args, watch_args = {"word", "lazy", "all", "typo"}}
+          local flt = script.filter(DIR .. "filter_args.lua", opts)
+          local before = opts.unread_args()
+          ad.from(sample):where(flt):limit(n or 1):count()
+          return before, opts.unread_args()
+        end
+        -- read at load time: word; per paper: lazy (only once a paper is seen)
+        local b1, a1 = unread({word = "gan", lazy = false, typo = "x"})
+        assert.same({"lazy", "typo"}, b1)
+        assert.same({"typo"}, a1)
+        -- pairs reads every key
+        local b2 = unread({all = true, typo = "x"})
+        assert.same({}, b2)
+        -- keys not given are not listed
+        local b3 = unread({})
+        assert.same({}, b3)
+      end
+      -- a report: args.KEY
+      local opts = {args = {topic = "x", topc = "y"}, watch_args = {"topic", "topc"}, source = sample}
+      local pipe = script.report(DIR .. "report_args.lua", opts)
+      assert.equal(1, pipe:count())
+      assert.same({"topc"}, opts.unread_args())
+    end)
+
     it("load a script returning a function", function()
       local flt = script.filter(DIR .. "filter_fn.lua")
       assert.equal("script(" .. DIR .. "filter_fn.lua)", tostring(flt))

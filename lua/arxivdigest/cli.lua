@@ -642,12 +642,40 @@ function Ctx:script_args(paths)
     end
     for k, v in pairs(t) do args[k] = v end
   end
+  local keys, seen = {}, {}
   for _, kv in ipairs(self.opts.arg or {}) do
     local k, v = kv:match("^([%w_]+)=(.*)$")
     if not k then usage_error(format("option '--arg' needs KEY=VALUE, got '%s'", kv)) end
     args[k] = v
+    if not seen[k] then seen[k] = true; keys[#keys + 1] = k end
   end
-  return args
+  return args, keys
+end
+
+--- After a script has run: a warning for each --arg key it never read
+--- (misspelt, or a setting the script does not have). bopts are the
+--- options given to script.report/filter (watch_args, unread_args).
+--- Said also when the script failed (a misspelt key may be why), so run
+--- the script's part as ctx:watching_args(path, bopts, fn).
+function Ctx:warn_unread_args(path, bopts, failed)
+  if not bopts.unread_args then return end
+  local ok, left = pcall(bopts.unread_args)        -- (a spent sandbox: nothing to say)
+  if not ok or type(left) ~= "table" or #left == 0 then return end
+  local given = {}
+  for _, k in ipairs(left) do given[#given + 1] = "--arg " .. tostring(k) end
+  if failed then
+    self:warn(format("warning: %s stopped before reading %s (misspelt?)", path, concat(given, ", ")))
+  else
+    self:warn(format("warning: %s did not read %s (misspelt, or a setting the script does not have)",
+      path, concat(given, ", ")))
+  end
+end
+
+function Ctx:watching_args(path, bopts, fn)
+  local r = table.pack(pcall(fn))
+  self:warn_unread_args(path, bopts, not r[1])
+  if not r[1] then error(r[2], 0) end
+  return table.unpack(r, 2, r.n)
 end
 
 --- What a script's output is about (its feed id and title): the script
@@ -942,25 +970,27 @@ M.register("filter", {
     local path = pos[1]
     local script = require "arxivdigest.script"
     local bopts = ctx:budget_opts()
-    bopts.args = ctx:script_args({select(2, table.unpack(pos))})
-    local f, err = script.filter(path, bopts)
-    if not f then error(tostring(err), 0) end
-    local ad = require "arxivdigest"
-    local src, kind = ctx:input({select(2, table.unpack(pos))})
-    -- a filter keeps or drops, it does not rank (search ranks): newest first
-    local pipe = newest_first(ad.from(src):where(f), kind)
+    bopts.args, bopts.watch_args = ctx:script_args({select(2, table.unpack(pos))})
     local limit = ctx:int_option("limit")
-    local all = pipe
-    if limit then pipe = pipe:limit(limit) end
-    if ctx.opts.explain then
-      ctx.stderr:write("filter: " .. tostring(f) .. "\n")
-      for p in pipe:papers() do
-        local _, lines = f:explain(p)
-        ctx.stderr:write(format("%s %s\n", tostring(p.id), tostring(p.title)))
-        for _, l in ipairs(lines) do ctx.stderr:write("  " .. l .. "\n") end
+    local n, all = ctx:watching_args(path, bopts, function()
+      local f, err = script.filter(path, bopts)
+      if not f then error(tostring(err), 0) end
+      local ad = require "arxivdigest"
+      local src, kind = ctx:input({select(2, table.unpack(pos))})
+      -- a filter keeps or drops, it does not rank (search ranks): newest first
+      local pipe = newest_first(ad.from(src):where(f), kind)
+      local whole = pipe
+      if limit then pipe = pipe:limit(limit) end
+      if ctx.opts.explain then
+        ctx.stderr:write("filter: " .. tostring(f) .. "\n")
+        for p in pipe:papers() do
+          local _, lines = f:explain(p)
+          ctx.stderr:write(format("%s %s\n", tostring(p.id), tostring(p.title)))
+          for _, l in ipairs(lines) do ctx.stderr:write("  " .. l .. "\n") end
+        end
       end
-    end
-    local n = ctx:output(pipe, "text", {about = ctx:script_about(path)})
+      return ctx:output(pipe, "text", {about = ctx:script_about(path)}), whole
+    end)
     if n == 0 and limit == 0 then
       -- -n 0 shows none of what was kept: as search says it
       local kept = all:count()
@@ -1019,26 +1049,28 @@ M.register("report", {
     ctx:need_args(pos, 1)
     local path = pos[1]
     local paths = {select(2, table.unpack(pos))}
-    local args = ctx:script_args(paths)
     local bopts = ctx:budget_opts()
-    bopts.args = args
+    bopts.args, bopts.watch_args = ctx:script_args(paths)
     local src = ctx:input(paths)
     bopts.source = src
     -- digest files: the report's pipelines that need text run on their
     -- index, made here (once, when one first needs it; see script.report)
     bopts.indexer = function(c) return ctx:index(c) end
     local script = require "arxivdigest.script"
-    local pipe, err = script.report(path, bopts)
-    if not pipe then error(tostring(err), 0) end
-    if ctx.opts.format then                        -- -f overrides the report's format
-      ctx:output(pipe, nil, {about = ctx:script_about(path)})
-    elseif ctx.opts.output then
-      report_format_warning(ctx, path, pipe)
-      local n, werr = ctx:write_to(ctx.opts.output, pipe)
-      if not n then error(tostring(werr), 0) end
-    else
-      pipe:write(ctx.stdout == io.stdout and io.stdout or function(s) ctx.stdout:write(s) end)
-    end
+    local pipe = ctx:watching_args(path, bopts, function()
+      local p, err = script.report(path, bopts)
+      if not p then error(tostring(err), 0) end
+      if ctx.opts.format then                        -- -f overrides the report's format
+        ctx:output(p, nil, {about = ctx:script_about(path)})
+      elseif ctx.opts.output then
+        report_format_warning(ctx, path, p)
+        local n, werr = ctx:write_to(ctx.opts.output, p)
+        if not n then error(tostring(werr), 0) end
+      else
+        p:write(ctx.stdout == io.stdout and io.stdout or function(s) ctx.stdout:write(s) end)
+      end
+      return p
+    end)
     ctx:keep_model(src, ctx.opts.sandbox and pipe.sb or nil)
     return 0
   end,

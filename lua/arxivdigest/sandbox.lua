@@ -25,6 +25,7 @@ local query = require "arxivdigest.query"
 local ad = require "arxivdigest"
 local fmtmod = require "arxivdigest.format"
 local match = require "arxivdigest.match"
+local argsmod = require "arxivdigest.args"
 
 local type, error, pcall, tostring, setmetatable, getmetatable, rawget, rawset,
       rawlen, next, pairs, ipairs = type, error, pcall, tostring, setmetatable,
@@ -365,7 +366,21 @@ end
 -- given (a host function: the source is a Collection), returns the
 -- source's index, made by the host: the pipelines that need text run on it
 -- (pipeline.indexed_by), as they would with an index as the source.
-function H.report(chunk, args, index_of)
+-- The keys of args (the command's --arg keys, `watch`) the script has not
+-- read yet: H.unread_args() (arxivdigest.args).
+local unread = function() return {} end
+
+--- Runs a script's chunk with args (a filter script's `...`), watching
+-- which of the keys `watch` it reads (H.unread_args).
+function H.watched(chunk, args, watch)
+  if type(args) == "table" and watch then unread = argsmod.watch(args, watch) end
+  return chunk(args)
+end
+
+function H.unread_args() return unread() end
+
+function H.report(chunk, args, index_of, watch)
+  if watch then unread = argsmod.watch(args, watch) end
   if args.source ~= nil then args.source = safe_from(args.source) end
   if index_of ~= nil and args.source ~= nil then
     local idx

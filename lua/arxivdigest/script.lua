@@ -34,6 +34,7 @@
 
 local filter = require "arxivdigest.filter"
 local pipeline = require "arxivdigest.pipeline"
+local argsmod = require "arxivdigest.args"
 
 local type, error, tostring, setmetatable, getmetatable, pairs, ipairs, xpcall, assert =
       type, error, tostring, setmetatable, getmetatable, pairs, ipairs, xpcall, assert
@@ -196,6 +197,9 @@ end
 
 --- A filter from a filter script: it returns a filter or a function(paper).
 -- opts.args (a table of settings) is what the script gets as `...`.
+-- opts.watch_args (a list of keys of opts.args): which of them the script
+-- reads is noted, and opts.unread_args is set to a function returning
+-- those not read yet (arxivdigest.args; as for M.report).
 -- Returns nil, message when the file cannot be read. A sandboxed script's
 -- filter runs in its sandbox on every paper; when it can be written in the
 -- query language its tree is used instead (pushed down to an index, or to
@@ -207,13 +211,19 @@ function M.filter(path, opts)
   if not opts.sandbox then
     local chunk, err = compile(path, opts)
     if not chunk then return nil, err end
+    if opts.watch_args and type(opts.args) == "table" then
+      opts.unread_args = argsmod.watch(opts.args, opts.watch_args)
+    end
     local res = run(chunk, opts.args)
     if filter.is_filter(res) then return res end
     if type(res) == "function" then return filter.fn(res, "script(" .. path .. ")") end
     error(format("%s: a filter script must return a filter or a function (got %s)", path, type(res)), 0)
   end
-  local sb, res = M.run_sandboxed(path, opts, opts.args)
-  if not sb then return nil, res end
+  local sb = new_sandbox(opts)
+  local chunk, err = sb:load(path)
+  if not chunk then return nil, err end
+  if opts.watch_args then opts.unread_args = function() return sb:call(sb:helper("unread_args")) end end
+  local res = sb:call(sb:helper("watched"), chunk, opts.args, opts.watch_args)
   local f, kind = M.sandbox_filter(sb, res, path)
   if not f then
     error(format("%s: a filter script must return a filter or a function (got %s)", path, kind), 0)
@@ -300,6 +310,9 @@ end
 -- instead of a Lua pass over every paper per query. opts.indexer
 -- (function(collection) -> index, default ad.index) makes it; opts.index
 -- = false keeps every pipeline on the Collection.
+-- opts.watch_args (a list of keys of opts.args, the command's --arg keys):
+-- opts.unread_args is set to a function returning those the script has
+-- not read (so far: a filter of the pipeline may read later), sorted.
 function M.report(path, opts)
   check_path(path, "report")
   opts = opts or {}
@@ -321,7 +334,8 @@ function M.report(path, opts)
         host_index = function() return index_of(c) end
       end
     end
-    local res, kind = sb:call(sb:helper("report"), chunk, args, host_index)
+    if opts.watch_args then opts.unread_args = function() return sb:call(sb:helper("unread_args")) end end
+    local res, kind = sb:call(sb:helper("report"), chunk, args, host_index, opts.watch_args)
     if res == nil then
       error(format("%s: a report script must return a pipeline or a function returning one (got %s)",
         path, tostring(kind)), 0)
@@ -335,6 +349,7 @@ function M.report(path, opts)
     args.source = pipeline.is_pipeline(src) and src or pipeline.from(src)
     if index_of then args.source = pipeline.indexed_by(args.source, index_of) end
   end
+  if opts.watch_args then opts.unread_args = argsmod.watch(args, opts.watch_args) end
   local ad = require "arxivdigest"
   local res = run(chunk, ad, args)
   if type(res) == "function" then res = run(res, ad, args) end
