@@ -276,6 +276,11 @@ describe("cli", function()
     assert.equal("1910.11113\n1910.08845\n1910.08823\n1910.08812\n", o1)
     local _, _, err = run("filter", "examples/filters/followed-authors.lua", "-f", "{id}", "--explain")
     assert.matches("yes authors%(A%. Vedaldi; Gagne, Christian; Li%-Heng Chen%)", err)
+    assert.matches("\n      followed 'Li-Heng Chen' matched author 'Li-Heng Chen'\n", err, 1, true)
+    -- sandboxed: the same explanation (its parts and reasons), not the whole filter's one line
+    local _, _, errsb = run("filter", "examples/filters/followed-authors.lua", "-f", "{id}", "--explain",
+      "--sandbox")
+    assert.equal(err, errsb)
     local s3, _, e3 = run("filter", "spec/fixtures/scripts/loop.lua", "--sandbox", "--max-instructions", "100000")
     assert.equal(1, s3)
     assert.matches("sandbox: instruction budget exceeded", e3)

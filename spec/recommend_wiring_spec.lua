@@ -52,6 +52,23 @@ describe("idx:recommend", function()
     assert.are.equal(2, info.library)
   end)
 
+  it("refuses a list item that is not an arXiv id, naming it (it was listed as unmatched)", function()
+    local ok, err = pcall(idx.recommend, idx, {"2005.09623", "semantic segmentation"}, {query = "cat:cs.CV"})
+    assert.is_false(ok)
+    assert.matches("bad argument #2 to 'recommend' (item 2 is not an arXiv id ('semantic segmentation'): "
+      .. "a list holds ids and papers (free text goes alone, as the whole library))", err, 1, true)
+    -- the pipeline step alike; an id in any form idx:get takes is an id
+    assert.error_matches(function() ad.from(idx):recommend({"depth maps"}):count() end,
+      "item 1 is not an arXiv id ('depth maps')", 1, true)
+    local _, info = idx:recommend({"https://arxiv.org/abs/2005.09623v1", "1706.03762 (attention)"},
+      {query = "cat:cs.CV"})
+    assert.are.equal(1, info.library)
+    assert.are.same({"1706.03762 (attention)"}, info.unmatched)
+    assert.error_matches(function() idx:recommend({"2005.09623"}, {negative = {"2011.10043", "gans"}}) end,
+      "bad argument #3 to 'recommend' (negative: item 2 is not an arXiv id ('gans'): a list holds ids and papers)",
+      1, true)
+  end)
+
   it("takes a Library read by ad.library, matched by id, DOI and title", function()
     local lib = assert(ad.library(FIX .. "zotero.bib"))
     local hits, info = idx:recommend(lib, {query = "cat:cs.CV", limit = 3})

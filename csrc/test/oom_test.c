@@ -320,7 +320,7 @@ static const scenario scenarios[] = {
    DUMPH
    "local ok, why = IDX:load_model(SAVEDIR .. '/m.model')\n"
    "out[#out + 1] = tostring(ok) .. ' ' .. tostring(why)\n"
-   "local lib = {core._rpaper(IDX, 0).id, 'see C2', core._rpaper(C2, 1)}\n"
+   "local lib = {core._rpaper(IDX, 0).id, '2001.99999', core._rpaper(C2, 1)}\n"
    "dumph(IDX:recommend(lib, {candidates = C2, limit = 4}))\n"
    "dumph(IDX:recommend(lib, {candidates = {core._rpaper(C2, 2), core._rpaper(IDX, 3)}, limit = 4}))\n"
    "local sok, serr = IDX:save_model(SAVEDIR .. '/n.model')\n"

@@ -143,10 +143,16 @@ local function paper_doc(idx, x)
   return d or false
 end
 
+-- Is s an arXiv id and nothing else (any form idx:get takes)?
+local function is_id(s)
+  s = s:match("^%s*(.-)%s*$")
+  return LIB.parse_id(s) ~= nil and not s:find("[%s,;]")
+end
+
 -- The doc numbers of a library argument (a list), its free text if any,
 -- and the ids found nowhere. With cidx (a second index: see
 -- opts.candidates), a paper found only there is #idx + its doc there.
-local function library_docs(idx, library, fname, argn, cidx)
+local function library_docs(idx, library, fname, argn, cidx, label)
   local t = type(library)
   local nd = cidx and #idx
   if t == "string" then
@@ -157,8 +163,7 @@ local function library_docs(idx, library, fname, argn, cidx)
     -- an arXiv id and nothing else names a paper, as for idx:similar: one
     -- the index lacks is an unmatched id, never a text ('2301.99999' was
     -- the words '2301' and '99999', and the papers holding them came back)
-    local s = library:match("^%s*(.-)%s*$")
-    if LIB.parse_id(s) and not s:find("[%s,;]") then return {}, nil, { library } end
+    if is_id(library) then return {}, nil, { library } end
     return {}, library, {}
   elseif is_library(library) then
     -- its entries that name no paper of idx (nor of cidx) are lib:unmatched()'s
@@ -176,6 +181,13 @@ local function library_docs(idx, library, fname, argn, cidx)
     local docs, unmatched = {}, {}
     for i, x in ipairs(library) do
       if type(x) == "string" then
+        -- a list holds ids: a text there is no paper to find, and listing
+        -- it as unmatched would hide that its words were never used
+        if not LIB.parse_id(x) then
+          argerror(argn, fname, fmt("%sitem %d is not an arXiv id ('%s'): a list holds ids and papers%s",
+            label and label .. ": " or "", i, #x > 40 and x:sub(1, 37) .. "..." or x,
+            label and "" or " (free text goes alone, as the whole library)"), 3)
+        end
         local d = core._rfind(idx, x)
         local cd = not d and cidx and core._rfind(cidx, x)
         if d then docs[#docs + 1] = d
@@ -326,7 +338,7 @@ function M.recommend(idx, library, opts)
     if type(ng) ~= "table" or is_library(ng) then
       argerror(3, fname, "negative must be a list of ids or papers, got " .. type(opts.negative))
     end
-    neg, _ = library_docs(idx, ng, fname, 3, cidx)
+    neg, _ = library_docs(idx, ng, fname, 3, cidx, "negative")
   end
   -- the candidates: a query's in idx (default: the newest digest day), the
   -- papers given, or every paper of the candidates' index (nil)

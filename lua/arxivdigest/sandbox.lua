@@ -335,7 +335,8 @@ local H = {env = env}
 -- name), the function to call per paper, its query tree (plain, or nil),
 -- its description, and, when it has no tree but is an AND of which some
 -- parts have one, the AND of those parts' trees (every paper it keeps
--- matches that tree: an index can run it first).
+-- matches that tree: an index can run it first), and for a filter a
+-- function(paper) -> result, lines: its explanation (f:explain).
 function H.filter_info(res, path)
   if filter.is_filter(res) then
     local fn = rawget(res, "fn")
@@ -352,7 +353,10 @@ function H.filter_info(res, path)
       end
       narrow = narrow[2] and narrow or narrow[1]
     end
-    return "filter", fn, ok and tree or nil, tostring(rawget(res, "desc")), narrow
+    -- (its explanation, made here: the parts and their reasons, as a host
+    -- filter's; the host indents the lines)
+    local function explain(paper) return res:explain(paper) end
+    return "filter", fn, ok and tree or nil, tostring(rawget(res, "desc")), narrow, explain
   elseif type(res) == "function" then
     return "function", res, nil, "script(" .. tostring(path) .. ")"
   end

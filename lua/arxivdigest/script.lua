@@ -251,7 +251,7 @@ end
 -- that have one (f.narrow). `where` names it in descriptions. Returns the
 -- filter, or nil and what the value was ("a string", ...).
 function M.sandbox_filter(sb, value, where)
-  local kind, fn, tree, desc, narrow = sb:call(sb:helper("filter_info"), value, where)
+  local kind, fn, tree, desc, narrow, explain = sb:call(sb:helper("filter_info"), value, where)
   if kind ~= "filter" and kind ~= "function" then
     return nil, kind == "userdata" and "a value" or tostring(kind)
   end
@@ -263,6 +263,17 @@ function M.sandbox_filter(sb, value, where)
   -- (an AND some of whose parts have a tree: every paper it keeps matches
   -- them; a pipeline over an index runs them first, see pipeline.lua)
   f.narrow = narrow
+  if explain ~= nil then
+    -- f:explain as the script's filter gives it (its parts and their
+    -- reasons), made in the sandbox, its lines indented to this depth
+    f.explain = function(_, paper, depth, out)
+      depth, out = depth or 0, out or {}
+      local r, lines = sb:call(explain, paper)
+      local pad = ("  "):rep(depth)
+      for _, line in ipairs(type(lines) == "table" and lines or {}) do out[#out + 1] = pad .. tostring(line) end
+      return r and true or false, out
+    end
+  end
   return f
 end
 

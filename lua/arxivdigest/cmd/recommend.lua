@@ -7,6 +7,7 @@ local format, concat = string.format, table.concat
 local ipairs, tostring, type, pcall = ipairs, tostring, type, pcall
 
 local function usage_error(msg) return require("arxivdigest.cli").usage_error(msg) end
+local function parse_id(s) return require("arxivdigest.library").parse_id(s) end
 
 local EXPLAINED = {text = true, markdown = true, html = true}
 
@@ -25,7 +26,6 @@ end
 local function library_of(ctx, idx)
   local o = ctx.opts
   local core = require "arxivdigest.core"
-  local parse_id = require("arxivdigest.library").parse_id
   local list = {}
   -- one paper both liked and disliked: a contradiction, said before any work
   local liked = {}
@@ -198,7 +198,12 @@ local function run(ctx, pos)
   end
   if o.evaluate then return evaluate(ctx, idx, list, weights) end
   local limit = ctx:int_option("limit") or 20
-  local ropts = {query = q, negative = o.dislike, weights = weights, explain = o.explain and true or nil}
+  -- (a --dislike that is no arXiv id was said above, and is left out)
+  local negative
+  for _, id in ipairs(o.dislike or {}) do
+    if parse_id(id) then negative = negative or {}; negative[#negative + 1] = id end
+  end
+  local ropts = {query = q, negative = negative, weights = weights, explain = o.explain and true or nil}
   local pipe = ad.from(idx):recommend(list, ropts):limit(limit)
   -- the feed's id and title: the library that defines it (not the
   -- candidates: a daily --since keeps one feed)
