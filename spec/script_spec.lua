@@ -19,6 +19,34 @@ describe("script", function()
         "bad argument #1 to 'filter' (script path expected, got number)", 1, true)
     end)
 
+    it("refuse an options table with a key they do not take, before running the script", function()
+      -- {sanbox = true} ran esc_io.lua unsandboxed (it read /etc/passwd):
+      -- a misspelt option was ignored, the script ran with the host's io
+      local calls = {
+        filter = function(o) local r = script.filter(DIR .. "esc_io.lua", o); return r end,
+        run = function(o) local r = script.run(DIR .. "esc_io.lua", o); return r end,
+        report = function(o) local r = script.report(DIR .. "esc_io.lua", o); return r end,
+        run_sandboxed = function(o) local r = script.run_sandboxed(DIR .. "esc_io.lua", o); return r end,
+      }
+      for name, call in pairs(calls) do
+        local ok, err = pcall(call, {sanbox = true})
+        assert.is_false(ok, name)
+        assert.matches("^spec/script_spec.lua:%d+: bad argument #2 to '" .. name
+          .. "' %(unknown option 'sanbox' %(known: [%w_, ]+%)%)$", err, 1)
+        ok, err = pcall(call, "sandbox")
+        assert.is_false(ok, name)
+        assert.matches("bad argument #2 to '" .. name .. "' (options table expected, got string)", err, 1, true)
+      end
+      assert.error_matches(function() script.sandbox({max_memroy = 1}) end,
+        "bad argument #1 to 'sandbox' (unknown option 'max_memroy' (known: max_instructions, max_memory))", 1, true)
+      -- the keys they take pass, and so does a table given back (unread_args)
+      local opts = {sandbox = true, max_instructions = 1e7, max_memory = 2^26, args = {}, watch_args = {}}
+      assert.truthy(script.filter(DIR .. "filter_ok.lua", opts))
+      assert.truthy(script.filter(DIR .. "filter_ok.lua", opts))
+      assert.equal(1, script.report(DIR .. "report_args.lua",
+        {source = sample, index = false, indexer = ad.index, args = {topic = "x"}}):count())
+    end)
+
     it("load a script returning a filter", function()
       local flt = script.filter(DIR .. "filter_ok.lua")
       assert.is_true(f.is_filter(flt))

@@ -50,6 +50,40 @@ M.DEFAULT_MEMORY = 512 * 1024 * 1024
 -- Sandboxes
 -- =======================================================
 
+-- The options each function takes (unread_args is what filter and report
+-- set in the table they are given, so the same table may come back).
+local BUDGET = {"max_instructions", "max_memory"}
+local KNOWN = {
+  sandbox = BUDGET,
+  run_sandboxed = BUDGET,
+  run = {"sandbox", "max_instructions", "max_memory", "env"},
+  filter = {"sandbox", "max_instructions", "max_memory", "env", "args", "watch_args", "unread_args"},
+  report = {"sandbox", "max_instructions", "max_memory", "env", "args", "watch_args", "unread_args",
+            "source", "indexer", "index"},
+}
+
+-- The options table of fname (argument argn): nil or a table whose keys it
+-- takes, else an error naming the argument (as the core's functions do): a
+-- misspelt option is said, never ignored ({sanbox = true} would have run
+-- the script unsandboxed). Keys starting with '_' are not checked.
+local function check_opts(opts, fname, argn)
+  if opts == nil then return {} end
+  if type(opts) ~= "table" then
+    error(format("bad argument #%d to '%s' (options table expected, got %s)", argn, fname, type(opts)), 3)
+  end
+  local known = KNOWN[fname]
+  for k in pairs(opts) do
+    local ok = type(k) == "string" and k:sub(1, 1) == "_"
+    for _, name in ipairs(known) do if k == name then ok = true; break end end
+    if not ok then
+      error(format("bad argument #%d to '%s' (%s (known: %s))", argn, fname,
+        type(k) == "string" and format("unknown option '%s'", k) or "option keys are names, got a " .. type(k),
+        table.concat(known, ", ")), 3)
+    end
+  end
+  return opts
+end
+
 local function new_sandbox(opts)
   local mi = opts.max_instructions or M.DEFAULT_INSTRUCTIONS
   local mm = opts.max_memory or M.DEFAULT_MEMORY
@@ -71,7 +105,7 @@ end
 -- max_instructions, max_memory in bytes). sb:load(path) compiles a script
 -- in it, sb:call(handle, ...) calls what it holds; see csrc/lad_sandbox.c.
 function M.sandbox(opts)
-  return new_sandbox(opts or {})
+  return new_sandbox(check_opts(opts, "sandbox", 1))
 end
 
 -- A pipeline that lives in a sandbox: each method runs there, under the
@@ -183,7 +217,7 @@ end
 -- the file cannot be read; raises on script errors.
 function M.run(path, opts, ...)
   check_path(path, "run")
-  opts = opts or {}
+  opts = check_opts(opts, "run", 2)
   if opts.sandbox then
     local sb = new_sandbox(opts)
     local chunk, err = sb:load(path)
@@ -207,7 +241,7 @@ end
 -- runs those parts first (f.narrow) and the sandbox sees only their hits.
 function M.filter(path, opts)
   check_path(path, "filter")
-  opts = opts or {}
+  opts = check_opts(opts, "filter", 2)
   if not opts.sandbox then
     local chunk, err = compile(path, opts)
     if not chunk then return nil, err end
@@ -238,7 +272,7 @@ end
 -- raise ("path:line: message").
 function M.run_sandboxed(path, opts, ...)
   check_path(path, "run_sandboxed")
-  local sb = new_sandbox(opts or {})
+  local sb = new_sandbox(check_opts(opts, "run_sandboxed", 2))
   local chunk, err = sb:load(path)
   if not chunk then return nil, err end
   return sb, sb:call(chunk, ...)
@@ -326,7 +360,7 @@ end
 -- not read (so far: a filter of the pipeline may read later), sorted.
 function M.report(path, opts)
   check_path(path, "report")
-  opts = opts or {}
+  opts = check_opts(opts, "report", 2)
   local args = {}
   if opts.args then for k, v in pairs(opts.args) do args[k] = v end end
   args.script = path
