@@ -615,6 +615,9 @@ static int lad_index_similar(lua_State *L) {
 static int lad_papers_iter(lua_State *L) {
   lad_gen *g = (lad_gen *)lua_touserdata(L, lua_upvalueindex(1));
   lua_Integer i = lua_tointeger(L, lua_upvalueindex(2));
+  if (g->stale)   /* (before live: an update frees the old generation too) */
+    return luaL_error(L, "papers: the index was updated during the loop "
+                      "(loop over idx:papers() again)");
   if (!g->live) return luaL_error(L, "papers: the index was closed during the loop");
   if ((lua_Unsigned)i >= LAD_GIX(g)->m.ndocs) return 0;
   lua_pushinteger(L, i + 1);

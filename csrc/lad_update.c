@@ -120,6 +120,8 @@ int lad_index_update(lua_State *L) {
   uint32_t minpar;
   int same, st, e, np;
   const char *failpath = NULL;
+  static const char *const known[] = {"threads", NULL};
+  lad_checkkeys(L, 3, known);                       /* (a mistyped option is said) */
   lad_buildthreads(L, 3, &threads, &minpar);
   lua_settop(L, 3);
   og = lad_checkindex(L, 1, 1);                     /* 4: old generation */

@@ -240,6 +240,16 @@ describe("binding: papers, hits and saved indexes (issue 11)", function()
     -- the index itself answers for the new files, and its new papers are right
     assert.are.equal(#idx, idx:count{type = "all"})
     for p in idx:papers() do assert.are.equal(p.id, idx:get(p.id).id) end
+    -- a loop over idx:papers() across an update says so (it said "the index
+    -- was closed during the loop", of an index that is open)
+    local it = idx:papers()
+    assert(it())
+    assert(os.execute("touch -d '2001-01-01' " .. shell_quote(dir .. "/000_21fb7b7deb0de965.txt")))
+    assert(idx:update(dir))
+    local ok, err = pcall(it)
+    assert.is_false(ok)
+    assert.matches("papers: the index was updated during the loop", tostring(err), 1, true)
+    assert.is_true(#idx > 0)
     idx:close()
     os.execute("rm -rf " .. shell_quote(dir))
   end)

@@ -862,7 +862,7 @@ describe("threads", function()
     assert.equal(7, #ad.index(FIX, { threads = 2.0 }))
   end)
 
-  it("says a mistyped option instead of ignoring it (open, index, weights, load, search, recommend)", function()
+  it("says a mistyped option instead of ignoring it (open, index, weights, load, search, recommend, update)", function()
     local function err_of(fn)
       local ok, e = pcall(fn)
       assert.is_false(ok)
@@ -891,6 +891,10 @@ describe("threads", function()
       "bad argument #3 to 'recommend' (unknown option 'lim' (known: query, limit, offset, negative, weights, "
       .. "candidates))")
     assert.is_true(#idx:recommend({ id }, { limit = 2, query = "depth" }) <= 2)
+    -- idx:update took any key (it reads only threads): {thread = 1} was ignored
+    assert.has_error(function() idx:update(nil, { thread = 1 }) end,
+      "bad argument #2 to 'update' (unknown option 'thread' (known: threads))")
+    assert(idx:update(nil, { threads = 1, _parallel_min_docs = 0 }))
     assert(ad.open(FIX, { threads = 1, _parallel_min_bytes = 0 }))
     os.execute("rm -rf " .. dir)
   end)
