@@ -95,6 +95,32 @@ describe("filter", function()
     assert.equal("a", ids(f.has_code()))
   end)
 
+  it("version takes what v: takes, and keywords/pattern say a mistyped option", function()
+    assert.equal("a", ids(f.version(2.0)))
+    assert.equal("a,b", ids(f.version(1, 2)))
+    assert.equal("b", ids(f.version(1, 1)))
+    assert.equal("v:2..3", f.version(2, 3):to_query())
+    -- version(1.5) failed inside string.format; version(0), version(-1) and
+    -- version(3, 2) were taken (and to_query gave v:0+, which v: refuses)
+    assert.error_matches(function() f.version(1.5) end,
+      "bad argument #1 to 'version' (an integer >= 1 expected, got 1.5)", 1, true)
+    assert.error_matches(function() f.version(0) end,
+      "bad argument #1 to 'version' (an integer >= 1 expected, got 0)", 1, true)
+    assert.error_matches(function() f.version(-1) end, "bad argument #1 to 'version'", 1, true)
+    assert.error_matches(function() f.version(3, 2) end,
+      "bad argument #2 to 'version' (nil or an integer >= 3 expected, got 2)", 1, true)
+    assert.error_matches(function() f.version(1, "3") end,
+      "bad argument #2 to 'version' (nil or an integer >= 1 expected, got string)", 1, true)
+    -- {feild = "title"} searched every field, as if no option were given
+    assert.error_matches(function() f.keywords({"survey"}, {feild = "title"}) end,
+      "bad argument #2 to 'keywords' (unknown option 'feild' (known: field))", 1, true)
+    assert.error_matches(function() f.pattern("survey", {feild = "title"}) end,
+      "bad argument #2 to 'pattern' (unknown option 'feild' (known: field))", 1, true)
+    assert.error_matches(function() f.pattern("survey", 5) end,
+      "bad argument #2 to 'pattern' (table expected, got number)", 1, true)
+    assert.equal("b", ids(f.keywords({"survey"}, {field = "title"})))
+  end)
+
   it("date ranges with open ends and periods", function()
     assert.equal("a", ids(f.date("2020-05")))
     assert.equal("b", ids(f.date("2019")))

@@ -182,6 +182,14 @@ local TEXT_FIELDS = {"title", "abstract", "authors", "comment"}
 
 -- Returns the list of field names selected by opts.field (string or list)
 local function fields_of(opts, fname)
+  if opts ~= nil and type(opts) ~= "table" then
+    error(format("bad argument #2 to '%s' (table expected, got %s)", fname, type(opts)), 3)
+  end
+  for k in pairs(opts or {}) do   -- (a mistyped option is said, not ignored)
+    if k ~= "field" then
+      error(format("bad argument #2 to '%s' (unknown option '%s' (known: field))", fname, tostring(k)), 3)
+    end
+  end
   if opts == nil or opts.field == nil then return TEXT_FIELDS end
   local fl = opts.field
   if type(fl) == "string" then fl = {fl} end
@@ -247,9 +255,7 @@ function M.keywords(list, opts)
   if type(list) ~= "table" then
     error(format("bad argument #1 to 'keywords' (list of strings expected, got %s)", type(list)), 2)
   end
-  if opts ~= nil and type(opts) ~= "table" then
-    error(format("bad argument #2 to 'keywords' (table expected, got %s)", type(opts)), 2)
-  end
+  local fields = fields_of(opts, "keywords")
   local needles = {}
   for i, k in ipairs(list) do
     if type(k) ~= "string" then
@@ -264,7 +270,6 @@ function M.keywords(list, opts)
   if #needles == 0 then
     error("bad argument #1 to 'keywords' (at least one keyword expected)", 2)
   end
-  local fields = fields_of(opts, "keywords")
   local nf, nn = #fields, #needles
   -- quick rejection: on ASCII text, a keyword can only match if its first
   -- word occurs in the lowercased text (folding changes only non-ASCII bytes)
@@ -302,6 +307,7 @@ end
 -- of the chosen field(s) (default: title, abstract, authors, comment).
 function M.pattern(p, opts)
   local desc
+  local fields = fields_of(opts, "pattern")
   if type(p) == "string" then
     local ok, compiled = pcall(re.compile, p)
     if not ok then
@@ -315,7 +321,6 @@ function M.pattern(p, opts)
   else
     error(format("bad argument #1 to 'pattern' (LPeg pattern or re string expected, got %s)", type(p)), 2)
   end
-  local fields = fields_of(opts, "pattern")
   local anywhere = search_anywhere(p)
   local nf = #fields
   return new("pattern", desc, function(paper)
@@ -573,9 +578,23 @@ end
 
 --- Revised papers: version >= min (and <= max when given).
 function M.version(min, max)
+  -- as the query language's v:N, v:N+ and v:N..M: versions from 1, a
+  -- range that is not empty (version(1.5) failed inside string.format,
+  -- version(0) and version(3, 2) were taken)
   min = min or 2
   if type(min) ~= "number" then
     error(format("bad argument #1 to 'version' (number expected, got %s)", type(min)), 2)
+  end
+  if not math.tointeger(min) or min < 1 then
+    error(format("bad argument #1 to 'version' (an integer >= 1 expected, got %s)", tostring(min)), 2)
+  end
+  min = math.tointeger(min)
+  if max ~= nil then
+    if type(max) ~= "number" or not math.tointeger(max) or max < min then
+      error(format("bad argument #2 to 'version' (nil or an integer >= %d expected, got %s)",
+        min, type(max) == "number" and tostring(max) or type(max)), 2)
+    end
+    max = math.tointeger(max)
   end
   return new("version", format("version(%d%s)", min, max and ".." .. max or "+"), function(paper)
     local v = paper.version
