@@ -734,6 +734,26 @@ static int lad_index_df(lua_State *L) {
 }
 
 /* {====================================================== the rest */
+/* idx:warnings() -> { {source=, line=, message=}, ... }: the warnings of
+** the files read to make this index, as c:warnings() gives them (a build
+** from paths reads its files itself: without this, their warnings were
+** lost); after idx:update, those of the files it read; {} for a loaded
+** index (a saved index keeps none). */
+static int lad_index_warnings(lua_State *L) {
+  lad_gen *g;
+  lua_settop(L, 1);
+  g = lad_checkindex(L, 1, 1);                     /* 2: keeps the corpus alive */
+  lua_createtable(L, 0, 0);                        /* 3 */
+  if (!g->loaded) {
+    lad_collection *lc;
+    lad_gencorpus(L, g);                           /* (raises when it was closed) */
+    lc = lad_hold(g->coll);
+    lad_addwarnings(L, 3, lc->c);
+    lad_release(lc);
+  }
+  return 1;
+}
+
 /* idx:files() -> { {path=, size=, mtime=, records=, date=, hash=}, ... }
 ** (absolute paths; date: the digest day of the file's first record) */
 static int lad_index_files(lua_State *L) {
@@ -934,6 +954,7 @@ static const luaL_Reg lad_index_methods[] = {
   {"df", lad_index_df},
   {"update", lad_index_update},
   {"files", lad_index_files},
+  {"warnings", lad_index_warnings},
   {"info", lad_index_info},
   {"save", lad_index_save},
   {"close", lad_index_close},

@@ -862,6 +862,33 @@ describe("threads", function()
     assert.equal(7, #ad.index(FIX, { threads = 2.0 }))
   end)
 
+  it("gives the warnings of the files it read (idx:warnings), as c:warnings() does", function()
+    -- ad.index(path) reads the files itself: their warnings (file and line)
+    -- had no way to the API user
+    local BAD = "spec/fixtures/bad"
+    local c = assert(ad.open(BAD, { threads = 1 }))
+    local want = c:warnings()
+    assert.is_true(#want > 10)
+    local idx = assert(ad.index(BAD, { threads = 1 }))
+    assert.same(want, idx:warnings())
+    assert.same(want, assert(ad.index(c, { threads = 1 })):warnings())
+    local w = idx:warnings()[1]
+    assert.equal("spec/fixtures/bad/abstract_before_title.md", w.source)
+    assert.equal(2, w.line)
+    -- a saved index keeps none; an update that reads files gives theirs
+    local dir = os.tmpname(); os.remove(dir); assert(os.execute("mkdir -p " .. dir))
+    assert(idx:save(dir .. "/b.adx"))
+    assert.same({}, assert(ad.load(dir .. "/b.adx")):warnings())
+    assert(os.execute("cp spec/fixtures/bad/unknown_field.md " .. dir .. "/u.md"))
+    local r = assert(idx:update({ BAD, dir .. "/u.md" }))
+    assert.equal(1, r.added)
+    assert.same({ { source = dir .. "/u.md", line = 5, message = "unknown field 'Mood' (ignored)" } }, idx:warnings())
+    c:close()
+    idx:close()
+    assert.has_error(function() idx:warnings() end, "calling 'warnings' on bad self (index is closed)")
+    os.execute("rm -rf " .. dir)
+  end)
+
   it("says a mistyped option instead of ignoring it (open, index, weights, load, search, recommend, update)", function()
     local function err_of(fn)
       local ok, e = pcall(fn)
