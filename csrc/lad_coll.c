@@ -523,11 +523,14 @@ static int lad_coll_len(lua_State *L) {
   return 1;
 }
 
-/* c[i] -> paper (or nil); c.name -> method (upvalue 1: methods) */
+/* c[i] -> paper (or nil); c.name -> method (upvalue 1: methods), also of
+** a closed collection: each method checks it, and so names itself in the
+** error ("calling 'select' on bad self (collection is closed)") */
 static int lad_coll_index(lua_State *L) {
-  lad_collection *lc = lad_checkcoll(L, 1);
+  lad_collection *lc = (lad_collection *)luaL_checkudata(L, 1, LAD_COLLECTION);
   if (lua_type(L, 2) == LUA_TNUMBER) {
     int isint;
+    if (!lc->live) luaL_argerror(L, 1, "collection is closed");
     lua_Integer i = lua_tointegerx(L, 2, &isint);  /* c[2.0] is c[2] */
     if (isint && i >= 1 && (lua_Unsigned)i <= lc->c->nrecs)
       lad_pushpaper(L, 1, (uint32_t)(i - 1));

@@ -797,6 +797,20 @@ static int lad_index_files(lua_State *L) {
 }
 
 /* idx:info() -> table of counts and parameters */
+/* a float parameter as the decimal it was given as: the shortest of 6 to 9
+** significant digits that reads back as the same float (k1 = 1.2 is
+** 1.2000000476837158 as a double) */
+static void lad_pushparam(lua_State *L, float f) {
+  char buf[32];
+  int d;
+  for (d = 6; d < 9; d++) {
+    snprintf(buf, sizeof buf, "%.*g", d, (double)f);
+    if ((float)strtod(buf, NULL) == f) break;
+  }
+  if (d == 9) snprintf(buf, sizeof buf, "%.9g", (double)f);
+  lua_pushnumber(L, (lua_Number)strtod(buf, NULL));
+}
+
 static int lad_index_info(lua_State *L) {
   lad_gen *g = lad_checkindex(L, 1, 0);
   const ad_ixmeta *m = &LAD_GIX(g)->m;
@@ -810,13 +824,13 @@ static int lad_index_info(lua_State *L) {
   lua_pushinteger(L, m->nterms); lua_setfield(L, -2, "terms");
   lua_pushinteger(L, (lua_Integer)total); lua_setfield(L, -2, "bytes");
   lua_pushboolean(L, g->loaded); lua_setfield(L, -2, "loaded");
-  lua_pushnumber(L, m->p.k1); lua_setfield(L, -2, "k1");
-  lua_pushnumber(L, m->p.b); lua_setfield(L, -2, "b");
+  lad_pushparam(L, m->p.k1); lua_setfield(L, -2, "k1");
+  lad_pushparam(L, m->p.b); lua_setfield(L, -2, "b");
   lua_createtable(L, 0, 4);
-  lua_pushnumber(L, m->p.w[0]); lua_setfield(L, -2, "ti");
-  lua_pushnumber(L, m->p.w[1]); lua_setfield(L, -2, "abs");
-  lua_pushnumber(L, m->p.w[2]); lua_setfield(L, -2, "au");
-  lua_pushnumber(L, m->p.w[3]); lua_setfield(L, -2, "co");
+  lad_pushparam(L, m->p.w[0]); lua_setfield(L, -2, "ti");
+  lad_pushparam(L, m->p.w[1]); lua_setfield(L, -2, "abs");
+  lad_pushparam(L, m->p.w[2]); lua_setfield(L, -2, "au");
+  lad_pushparam(L, m->p.w[3]); lua_setfield(L, -2, "co");
   lua_setfield(L, -2, "weights");
   return 1;
 }

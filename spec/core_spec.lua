@@ -369,6 +369,13 @@ describe("the Lua side", function()
     c:close()
     assert.has_error(function() return #c end)
     assert.has_error(function() return p.title end, "paper of a closed collection")
+    -- a method names itself (it was "bad argument #1 to 'index'", the look-up); a second close is none
+    for _, m in ipairs{"select", "papers", "warnings", "files", "memory"} do
+      assert.error_matches(function() return c[m](c, "cat:cs.CV") end,
+        "calling '" .. m .. "' on bad self (collection is closed)", 1, true)
+    end
+    assert.error_matches(function() return c[1] end, "collection is closed", 1, true)
+    assert.has_no_error(function() c:close() end)
   end)
 
   it("reports its memory: records cost far less than the text", function()

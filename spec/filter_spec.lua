@@ -121,6 +121,15 @@ describe("filter", function()
     assert.equal("b", ids(f.keywords({"survey"}, {field = "title"})))
   end)
 
+  it("category and primary refuse an empty name", function()
+    -- category("") matched nothing
+    assert.error_matches(function() f.primary({"cs.CV", " "}) end,
+      "bad argument #2 to 'primary' (a category name expected, got ' ')", 1, true)
+    assert.error_matches(function() f.category("") end,
+      "bad argument #1 to 'category' (a category name expected, got '')", 1, true)
+    assert.equal('cat:cs.* OR cat:"eess.IV - Image"', f.category("cs.*", "eess.IV - Image"):to_query())
+  end)
+
   it("date ranges with open ends and periods", function()
     assert.equal("a", ids(f.date("2020-05")))
     assert.equal("b", ids(f.date("2019")))

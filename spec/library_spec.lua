@@ -30,6 +30,9 @@ end
 describe("ad.library", function()
   describe("reads the exports of", function()
     it("Zotero (preprints by URL, note and arXiv DOI; articles by DOI; books by title)", function()
+      -- an empty string is no path ("": No such file or directory)
+      assert.error_matches(function() ad.library("") end,
+        "bad argument #1 to 'library' (path or text expected, got an empty string)", 1, true)
       local lib = assert(ad.library(FIX .. "zotero.bib"))
       assert.are.equal(5, #lib:entries())
       local e = entry_by_key(lib, "maximov_focus_2020")

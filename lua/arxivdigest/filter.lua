@@ -423,9 +423,15 @@ end
 
 -- {type="or", node, ...} (or the one node) of the values: categories or
 -- globs ("cs.*"), by the query language's rule (query.category_node)
-local function values_ast(kind, list)
+local function values_ast(kind, list, fname)
   local nodes = {type = "or"}
-  for i, v in ipairs(list) do nodes[i] = query.category_node(kind, v) end
+  for i, v in ipairs(list) do
+    -- (an empty name matched nothing: cat:"" is an error too)
+    if fname and v:match("^%s*$") then
+      error(format("bad argument #%d to '%s' (a category name expected, got '%s')", i, fname, v), 3)
+    end
+    nodes[i] = query.category_node(kind, v)
+  end
   if #nodes == 1 then return nodes[1] end
   return nodes
 end
@@ -435,7 +441,7 @@ end
 -- Lua evaluator of the same tree (match.lua) decides.
 function M.category(...)
   local list = list_args("category", ...)
-  local tree = values_ast("cat", list)
+  local tree = values_ast("cat", list, "category")
   return new("category", "category(" .. concat(list, ", ") .. ")", match.compile(tree),
     {values = list, tree = tree})
 end
@@ -443,7 +449,7 @@ end
 --- Papers whose primary category is one of the given ones.
 function M.primary(...)
   local list = list_args("primary", ...)
-  local tree = values_ast("primary", list)
+  local tree = values_ast("primary", list, "primary")
   return new("primary", "primary(" .. concat(list, ", ") .. ")", match.compile(tree),
     {values = list, tree = tree})
 end

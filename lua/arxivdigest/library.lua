@@ -431,6 +431,7 @@ function M.library(src, idx)
   if type(src) ~= "string" then
     argerror(1, "library", "path or text expected, got " .. type(src))
   end
+  if src == "" then argerror(1, "library", "path or text expected, got an empty string") end
   if idx ~= nil and not core._risindex(idx) then
     argerror(2, "library", "Index expected, got " .. type(idx))
   end
