@@ -203,73 +203,67 @@ static size_t ad_b_decode(ad_ixb *b, const ad_record *r, int sid, int *err) {
   return ad_record_field(b->c, r, sid, b->dec);
 }
 
-/* write a posting at w (doc delta, field mask, tfs, positions pp[0 ..
-** l->npos)); returns the end */
-static inline uint8_t *ad_b_posting(uint8_t *w, uint32_t delta, uint32_t mask,
-                                    const ad_local *l, const uint32_t *pp) {
-  uint32_t k, prev = 0;
+/* write a posting at w (doc delta, field mask, tfs, the positions of the
+** chain of l in dt); returns the end */
+static inline uint8_t *ad_b_posting(uint8_t *w, uint32_t delta, const ad_local *l,
+                                    const ad_dtok *dt) {
+  uint32_t k, i = l->first, prev = 0;
   w = ad_put_varint(w, delta);
-  *w++ = (uint8_t)mask;
+  *w++ = (uint8_t)l->mask;
   for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) w = ad_put_varint(w, l->tf[k]);
-  for (k = 0; k < l->npos; k++) { w = ad_put_varint(w, pp[k] - prev); prev = pp[k]; }
+  for (k = 0; k < l->npos; k++) {
+    w = ad_put_varint(w, dt[i].pos - prev);
+    prev = dt[i].pos; i = dt[i].next;
+  }
   return w;
 }
 
-/* Aggregate the doc's tokens per term and append them to the terms'
-** temporary streams. */
+/* Aggregate the doc's tokens per term (chained in dt: the positions of a
+** term are in increasing order) and append them to the terms' temporary
+** streams. */
 static int ad_b_flush(ad_ixb *b, uint32_t doc) {
-  uint32_t i, j, total = 0;
-  b->nloc = 0;
+  ad_dtok *const dt = b->dt;
+  ad_local *loc;
+  uint32_t i, nloc = 0;
+  if (b->ndt > b->caploc &&
+      ad_grow(b->a, (void **)&b->loc, &b->caploc, b->ndt, sizeof(ad_local)))
+    return AD_ENOMEM;
+  loc = b->loc;
   for (i = 0; i < b->ndt; i++) {
-    ad_bstamp *t = &b->stamps[b->dt[i].term];
+    ad_bstamp *t = &b->stamps[dt[i].term];
+    uint32_t f = dt[i].field;
     ad_local *l;
     if (t->stamp != doc) {
-      if (b->nloc == b->caploc &&
-          ad_grow(b->a, (void **)&b->loc, &b->caploc, b->nloc + 1, sizeof(ad_local)))
-        return AD_ENOMEM;
-      t->stamp = doc; t->slot = b->nloc;
-      l = &b->loc[b->nloc++];
+      t->stamp = doc; t->slot = nloc;
+      l = &loc[nloc++];
       memset(l, 0, sizeof *l);
-      l->term = b->dt[i].term;
+      l->term = dt[i].term; l->first = i;
+    } else {
+      l = &loc[t->slot];
+      dt[l->last].next = i;
     }
-    l = &b->loc[t->slot];
-    if (b->dt[i].field != 0xFF) { l->tf[b->dt[i].field]++; l->npos++; total++; }
+    l->last = i;
+    if (f != 0xFF) { l->tf[f]++; l->npos++; l->mask |= 1u << f; }
   }
-  if (total > b->cappos) {
-    uint32_t nc = b->cappos ? b->cappos : 256;
-    void *np;
-    while (nc < total) nc *= 2;
-    np = ad_realloc(b->a, b->pos, (size_t)b->cappos * 4, (size_t)nc * 4);
-    if (np == NULL) return AD_ENOMEM;
-    b->pos = (uint32_t *)np; b->cappos = nc;
-  }
-  for (i = 0, j = 0; i < b->nloc; i++) { b->loc[i].at = j; j += b->loc[i].npos; b->loc[i].npos = 0; }
-  for (i = 0; i < b->ndt; i++) {
-    if (b->dt[i].field != 0xFF) {
-      ad_local *l = &b->loc[b->stamps[b->dt[i].term].slot];
-      b->pos[l->at + l->npos++] = b->dt[i].pos;   /* in increasing order */
-    }
-  }
+  b->nloc = nloc;
   /* the terms' stream tails are scattered in memory: ask for them all
   ** before writing (memory-level parallelism instead of one miss at a time) */
-  for (i = 0; i < b->nloc; i++) {
-    const ad_bterm *t = &b->terms[b->loc[i].term];
+  for (i = 0; i < nloc; i++) {
+    const ad_bterm *t = &b->terms[loc[i].term];
     if (t->wp) __builtin_prefetch(t->wp, 1, 3);
   }
-  for (i = 0; i < b->nloc; i++) {
-    ad_local *l = &b->loc[i];
+  for (i = 0; i < nloc; i++) {
+    const ad_local *l = &loc[i];
     ad_bterm *t = &b->terms[l->term];
-    const uint32_t *pp = b->pos + l->at;
-    uint32_t prev = 0, k, mask = 0;
+    uint32_t prev = 0, k, at;
     /* at most 5 bytes a varint: 1 delta, 1 mask byte, a tf per field, the
     ** positions */
     size_t bound = 6 + (size_t)5 * (AD_NFIELDS + l->npos);
     uint8_t tmp[6 + 5 * AD_NFIELDS + 5 * 64], *src;
     size_t need;
-    for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) mask |= 1u << k;
     if (t->tail != NULL && (size_t)(t->wend - t->wp) >= bound) {
       /* room for any encoding: written in place */
-      t->wp = ad_b_posting(t->wp, doc - t->next, mask, l, pp);
+      t->wp = ad_b_posting(t->wp, doc - t->next, l, dt);
       t->next = doc + 1;
       t->df++;
       continue;
@@ -278,13 +272,15 @@ static int ad_b_flush(ad_ixb *b, uint32_t doc) {
     ** streams are most of a build's memory): encoded in tmp when it fits
     ** there, else measured */
     if (bound <= sizeof tmp) {
-      need = (size_t)(ad_b_posting(tmp, doc - t->next, mask, l, pp) - tmp);
+      need = (size_t)(ad_b_posting(tmp, doc - t->next, l, dt) - tmp);
       src = tmp;
     } else {
       need = ad_varint_len(doc - t->next) + 1;
       for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) need += ad_varint_len(l->tf[k]);
-      for (k = 0; k < l->npos; k++) { need += ad_varint_len(pp[k] - prev); prev = pp[k]; }
-      prev = 0;
+      for (k = 0, at = l->first; k < l->npos; k++) {
+        need += ad_varint_len(dt[at].pos - prev);
+        prev = dt[at].pos; at = dt[at].next;
+      }
       src = NULL;
     }
     if (t->tail == NULL || (size_t)(t->wend - t->wp) < need) {
@@ -304,7 +300,7 @@ static int ad_b_flush(ad_ixb *b, uint32_t doc) {
       memcpy(t->wp, src, need);
       t->wp += need;
     } else {
-      t->wp = ad_b_posting(t->wp, doc - t->next, mask, l, pp);
+      t->wp = ad_b_posting(t->wp, doc - t->next, l, dt);
     }
     t->next = doc + 1;
     t->df++;
@@ -346,7 +342,6 @@ void ad_b_free(ad_ixb *b) {
   ad_bb_free(a, &b->tstr);
   ad_free(a, b->dt, (size_t)b->capdt * sizeof(ad_dtok));
   ad_free(a, b->loc, (size_t)b->caploc * sizeof(ad_local));
-  ad_free(a, b->pos, (size_t)b->cappos * 4);
   ad_free(a, b->dec, b->capdec);
   {                                  /* empty, freeable again */
     ad_corpus *c = b->c;

@@ -61,8 +61,16 @@ typedef struct ad_rtok { uint64_t h; uint32_t off, len, pos; } ad_rtok;
 ** zero-padded: a term of up to 8 bytes is found without reading it. */
 typedef struct ad_tslot { uint32_t term, tag; uint64_t head; } ad_tslot;
 
-typedef struct ad_dtok { uint32_t term, pos; uint32_t field; } ad_dtok;
-typedef struct ad_local { uint32_t term; uint32_t tf[AD_NFIELDS]; uint32_t npos, at; } ad_local;
+/* A token of the doc being tokenized (field 0xFF: a pseudo term, no
+** position); next: the doc's next token of the same term (set by
+** ad_b_flush, which chains each term's tokens in position order). */
+typedef struct ad_dtok { uint32_t term, pos, field, next; } ad_dtok;
+/* A term of the doc: its tf per field, the field mask, and its chain of
+** tokens in dt (first .. last, npos of them with a position). */
+typedef struct ad_local {
+  uint32_t term, first, last, npos, mask;
+  uint32_t tf[AD_NFIELDS];
+} ad_local;
 
 /* A builder: the terms and streams of the docs one thread tokenizes. */
 typedef struct ad_ixb {
@@ -78,7 +86,6 @@ typedef struct ad_ixb {
   ad_local *loc; uint32_t nloc, caploc;
   ad_rtok *rt; uint32_t nrt, caprt;  /* the current field's tokens */
   ad_bbuf rbytes;                    /* and their bytes */
-  uint32_t *pos; uint32_t cappos;
   char *dec; size_t capdec;
   uint32_t curdoc, curpos;
   ad_slab *slabs;
