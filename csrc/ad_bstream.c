@@ -58,7 +58,7 @@ static uint32_t ad_varint_len(uint32_t v) {
 }
 
 static uint32_t ad_b_tag(uint64_t h, uint32_t n) {
-  return ((uint32_t)(h >> 32) & ~15u) | (n < 15 ? n : 15);
+  return ((uint32_t)(h >> 32) & ~31u) | (n < 31 ? n : 31);
 }
 
 static uint64_t ad_b_head(const char *s, uint32_t n) {
@@ -77,15 +77,13 @@ static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint64_t h, uint32_t 
     if (e->tag == tag && e->head == head) {
       t = e->term - 1;
       if (n <= 8) { *out = t; return AD_OK; }
-      if (b->terms[t].len == n) {
-        const uint8_t *ts = b->tstr.p + b->terms[t].str;
-        int same;
-        if (n <= 16) {    /* the last 8 bytes (overlapping the head): no call */
-          uint64_t x, y;
-          memcpy(&x, ts + n - 8, 8); memcpy(&y, s + n - 8, 8);
-          same = x == y;
-        } else same = memcmp(ts + 8, s + 8, n - 8) == 0;
-        if (same) { *out = t; return AD_OK; }
+      if (n <= 16) {      /* same length (the tag): the last 8 bytes */
+        uint64_t y;
+        memcpy(&y, s + n - 8, 8);
+        if (b->tails[t] == y) { *out = t; return AD_OK; }
+      } else if (b->terms[t].len == n &&
+                 memcmp(b->tstr.p + b->terms[t].str + 8, s + 8, n - 8) == 0) {
+        *out = t; return AD_OK;
       }
     }
     i = (i + 1) & b->tabmask;
@@ -112,7 +110,8 @@ static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint64_t h, uint32_t 
     while (b->tab[i].term) i = (i + 1) & b->tabmask;
   }
   if (ad_grow(b->a, (void **)&b->terms, &b->capterms, b->nterms + 1, sizeof(ad_bterm)) ||
-      ad_grow(b->a, (void **)&b->stamps, &b->capstamps, b->nterms + 1, sizeof(ad_bstamp)))
+      ad_grow(b->a, (void **)&b->stamps, &b->capstamps, b->nterms + 1, sizeof(ad_bstamp)) ||
+      ad_grow(b->a, (void **)&b->tails, &b->captails, b->nterms + 1, sizeof(uint64_t)))
     return AD_ENOMEM;
   if (b->nterms + 1 == b->capterms / 2 + 1 && b->capterms >= 65536) {  /* just grown */
     ad_b_huge(b->terms, (size_t)b->capterms * sizeof(ad_bterm));
@@ -123,6 +122,8 @@ static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint64_t h, uint32_t 
   memset(&b->terms[t], 0, sizeof(ad_bterm));
   b->terms[t].str = (uint32_t)b->tstr.n; b->terms[t].len = n;
   b->stamps[t].stamp = UINT32_MAX;
+  b->tails[t] = 0;
+  if (n > 8 && n <= 16) memcpy(&b->tails[t], s + n - 8, 8);
   memcpy(b->tstr.p + b->tstr.n, s, n); b->tstr.n += n;
   b->tab[i].term = t + 1; b->tab[i].tag = tag; b->tab[i].head = head;
   *out = t;
@@ -336,6 +337,7 @@ void ad_b_free(ad_ixb *b) {
   }
   ad_free(a, b->terms, (size_t)b->capterms * sizeof(ad_bterm));
   ad_free(a, b->stamps, (size_t)b->capstamps * sizeof(ad_bstamp));
+  ad_free(a, b->tails, (size_t)b->captails * sizeof(uint64_t));
   ad_free(a, b->rt, (size_t)b->caprt * sizeof(ad_rtok));
   ad_bb_free(a, &b->rbytes);
   ad_free(a, b->tab, (size_t)(b->tabmask + 1) * sizeof(ad_tslot));

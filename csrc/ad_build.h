@@ -57,8 +57,9 @@ typedef struct ad_bstamp { uint32_t stamp, slot; } ad_bstamp;
 typedef struct ad_rtok { uint64_t h; uint32_t off, len, pos; } ad_rtok;
 
 /* A slot of the term table: the term's number + 1 (0: empty), a tag (high
-** hash bits, and the length when under 16) and the term's first 8 bytes,
-** zero-padded: a term of up to 8 bytes is found without reading it. */
+** hash bits, and the length when under 31) and the term's first 8 bytes,
+** zero-padded: a term of up to 8 bytes is found without reading it, one of
+** up to 16 with its last 8 bytes (ad_ixb.tails, a dense array). */
 typedef struct ad_tslot { uint32_t term, tag; uint64_t head; } ad_tslot;
 
 /* A token of the doc being tokenized (field 0xFF: a pseudo term, no
@@ -79,6 +80,7 @@ typedef struct ad_ixb {
   /* terms */
   ad_bterm *terms; uint32_t nterms, capterms;
   ad_bstamp *stamps; uint32_t capstamps;
+  uint64_t *tails; uint32_t captails; /* a term's last 8 bytes (9 to 16 bytes long) */
   ad_tslot *tab; uint32_t tabmask;   /* open addressing; term 0 = empty */
   ad_bbuf tstr;
   /* per doc scratch */
