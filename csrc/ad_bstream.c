@@ -148,16 +148,22 @@ static int ad_b_text(ad_ixb *b, const char *s, size_t n, uint32_t *used) {
   ad_tok_init(&tz, s, n);
   while (ad_tok_next(&tz, &tk)) {
     ad_rtok *r;
+    uint8_t *w;
+    /* room for the token and 16 bytes of slack: a short token is copied
+    ** as 16 bytes (the tokenizer's buffers have the room to read them) */
     if ((b->nrt == b->caprt &&
          ad_grow(b->a, (void **)&b->rt, &b->caprt, b->nrt + 1, sizeof(ad_rtok))) ||
-        (b->rbytes.cap - b->rbytes.n < tk.len &&
-         ad_bb_reserve(b->a, &b->rbytes, tk.len)))
+        (b->rbytes.cap - b->rbytes.n < AD_TOK_MAX + 16 &&
+         ad_bb_reserve(b->a, &b->rbytes, AD_TOK_MAX + 16)))
       return AD_ENOMEM;
     r = &b->rt[b->nrt++];
     r->h = ad_b_strhash(tk.s, tk.len);
     __builtin_prefetch(&b->tab[(uint32_t)r->h & b->tabmask], 0, 3);
     r->off = (uint32_t)b->rbytes.n; r->len = tk.len; r->pos = b->curpos + tk.pos;
-    memcpy(b->rbytes.p + b->rbytes.n, tk.s, tk.len); b->rbytes.n += tk.len;
+    w = b->rbytes.p + b->rbytes.n;
+    if (tk.len <= 16) memcpy(w, tk.s, 16);
+    else memcpy(w, tk.s, tk.len);
+    b->rbytes.n += tk.len;
   }
   *used = tz.pos;
   return AD_OK;
