@@ -67,28 +67,25 @@ static uint64_t ad_b_head(const char *s, uint32_t n) {
   return w;
 }
 
-/* the term of s[0..n) (hash h), added when new: AD_OK or AD_ENOMEM */
-static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint64_t h, uint32_t *out) {
-  uint64_t head = ad_b_head(s, n);
-  uint32_t tag = ad_b_tag(h, n), i = (uint32_t)h & b->tabmask, t;
-  for (;;) {
-    const ad_tslot *e = &b->tab[i];
-    if (e->term == 0) break;
-    if (e->tag == tag && e->head == head) {
-      t = e->term - 1;
-      if (n <= 8) { *out = t; return AD_OK; }
-      if (n <= 16) {      /* same length (the tag): the last 8 bytes */
-        uint64_t y;
-        memcpy(&y, s + n - 8, 8);
-        if (b->tails[t] == y) { *out = t; return AD_OK; }
-      } else if (b->terms[t].len == n &&
-                 memcmp(b->tstr.p + b->terms[t].str + 8, s + 8, n - 8) == 0) {
-        *out = t; return AD_OK;
-      }
-    }
-    i = (i + 1) & b->tabmask;
-  }
-  /* insert */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define AD_B_NOINLINE __attribute__((noinline))
+/* ad_b_head when 8 bytes can be read at s: one load, masked */
+static inline uint64_t ad_b_head8(const char *s, uint32_t n) {
+  uint64_t w;
+  memcpy(&w, s, 8);
+  return n >= 8 ? w : w & ((1ULL << (8 * n)) - 1);
+}
+#else
+#define AD_B_NOINLINE
+#define ad_b_head8 ad_b_head
+#endif
+
+/* add the term s[0..n) (hash h, tag and head of ad_b_term) at its free
+** slot i: AD_OK or AD_ENOMEM */
+static AD_B_NOINLINE int ad_b_insert(ad_ixb *b, const char *s, uint32_t n, uint64_t h,
+                                     uint32_t tag, uint64_t head, uint32_t i,
+                                     uint32_t *out) {
+  uint32_t t;
   if (b->nterms + 1 > (b->tabmask + 1) / 2) {      /* grow the table */
     uint32_t ncap = (b->tabmask + 1) * 2, k;
     ad_tslot *nt = (ad_tslot *)ad_malloc(b->a, (size_t)ncap * sizeof(ad_tslot));
@@ -128,6 +125,30 @@ static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint64_t h, uint32_t 
   b->tab[i].term = t + 1; b->tab[i].tag = tag; b->tab[i].head = head;
   *out = t;
   return AD_OK;
+}
+
+/* the term of s[0..n) (hash h, head ad_b_head's), added when new: AD_OK or
+** AD_ENOMEM. Inline: the look-up of a known term is most of the calls. */
+static inline int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint64_t h,
+                            uint64_t head, uint32_t *out) {
+  uint32_t tag = ad_b_tag(h, n), i = (uint32_t)h & b->tabmask, t;
+  for (;;) {
+    const ad_tslot *e = &b->tab[i];
+    if (e->term == 0) return ad_b_insert(b, s, n, h, tag, head, i, out);
+    if (e->tag == tag && e->head == head) {
+      t = e->term - 1;
+      if (n <= 8) { *out = t; return AD_OK; }
+      if (n <= 16) {      /* same length (the tag): the last 8 bytes */
+        uint64_t y;
+        memcpy(&y, s + n - 8, 8);
+        if (b->tails[t] == y) { *out = t; return AD_OK; }
+      } else if (b->terms[t].len == n &&
+                 memcmp(b->tstr.p + b->terms[t].str + 8, s + 8, n - 8) == 0) {
+        *out = t; return AD_OK;
+      }
+    }
+    i = (i + 1) & b->tabmask;
+  }
 }
 
 static int ad_b_push(ad_ixb *b, uint32_t term, uint32_t pos, uint32_t field) {
@@ -177,7 +198,8 @@ static int ad_b_resolve(ad_ixb *b, uint32_t f) {
     return AD_ENOMEM;
   for (i = 0; i < b->nrt; i++) {
     const ad_rtok *r = &b->rt[i];
-    if (ad_b_term(b, (const char *)b->rbytes.p + r->off, r->len, r->h, &t)) return AD_ENOMEM;
+    const char *ts = (const char *)b->rbytes.p + r->off;   /* has slack */
+    if (ad_b_term(b, ts, r->len, r->h, ad_b_head8(ts, r->len), &t)) return AD_ENOMEM;
     __builtin_prefetch(&b->stamps[t], 1, 3);
     __builtin_prefetch(&b->terms[t].wp, 0, 3);
     b->dt[b->ndt].term = t; b->dt[b->ndt].pos = r->pos; b->dt[b->ndt].field = f;
@@ -190,7 +212,8 @@ static int ad_b_resolve(ad_ixb *b, uint32_t f) {
 static int ad_b_pseudo(ad_ixb *b, const char *s, size_t n) {
   uint32_t t;
   if (n == 0 || n > 200) return AD_OK;
-  if (ad_b_term(b, s, (uint32_t)n, ad_b_strhash(s, n), &t)) return AD_ENOMEM;
+  if (ad_b_term(b, s, (uint32_t)n, ad_b_strhash(s, n), ad_b_head(s, (uint32_t)n), &t))
+    return AD_ENOMEM;
   return ad_b_push(b, t, 0, 0xFF);
 }
 
