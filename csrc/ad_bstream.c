@@ -192,19 +192,27 @@ static int ad_b_text(ad_ixb *b, const char *s, size_t n, uint32_t *used) {
 
 /* look up the tokens ad_b_text collected (field f) and push them */
 static int ad_b_resolve(ad_ixb *b, uint32_t f) {
-  uint32_t i, t;
-  if (b->ndt + b->nrt > b->capdt &&
-      ad_grow(b->a, (void **)&b->dt, &b->capdt, b->ndt + b->nrt, sizeof(ad_dtok)))
+  uint32_t i, t, nrt = b->nrt;
+  const ad_rtok *rt;
+  const char *rb;
+  ad_dtok *d;
+  if (b->ndt + nrt > b->capdt &&
+      ad_grow(b->a, (void **)&b->dt, &b->capdt, b->ndt + nrt, sizeof(ad_dtok)))
     return AD_ENOMEM;
-  for (i = 0; i < b->nrt; i++) {
-    const ad_rtok *r = &b->rt[i];
-    const char *ts = (const char *)b->rbytes.p + r->off;   /* has slack */
-    if (ad_b_term(b, ts, r->len, r->h, ad_b_head8(ts, r->len), &t)) return AD_ENOMEM;
+  /* in locals: the term table's stores could alias b's fields */
+  rt = b->rt; rb = (const char *)b->rbytes.p; d = b->dt + b->ndt;
+  for (i = 0; i < nrt; i++) {
+    const ad_rtok *r = &rt[i];
+    const char *ts = rb + r->off;                    /* has slack */
+    if (ad_b_term(b, ts, r->len, r->h, ad_b_head8(ts, r->len), &t)) {
+      b->ndt += i;
+      return AD_ENOMEM;
+    }
     __builtin_prefetch(&b->stamps[t], 1, 3);
     __builtin_prefetch(&b->terms[t].wp, 0, 3);
-    b->dt[b->ndt].term = t; b->dt[b->ndt].pos = r->pos; b->dt[b->ndt].field = f;
-    b->ndt++;
+    d[i].term = t; d[i].pos = r->pos; d[i].field = f;
   }
+  b->ndt += nrt;
   b->nrt = 0; b->rbytes.n = 0;
   return AD_OK;
 }
