@@ -13,15 +13,24 @@
 
 /* {====================================================== helpers */
 
-/* a cheap pre-check for ad_has_code: every code host name has ".co",
-** ".or" or ".ne" in it */
+/* ad_has_code(s, n), cheaper: every code host name (ad_select.c) has one
+** '.', followed by "co", "or" or "ne", at most 31 bytes into the name and
+** at most 16 bytes from its end; a host in s is then around one of those
+** dots, and ad_has_code reads only the bytes around them (most texts have
+** none; a text with a link has it near its end, and ad_has_code would
+** read the text once a host) */
+#define AD_CODE_BEFORE 31
+#define AD_CODE_AFTER 16
 static int ad_maybe_code(const char *s, size_t n) {
   const char *p = s, *e = s + n;
   while ((p = (const char *)memchr(p, '.', (size_t)(e - p))) != NULL) {
     if (e - p >= 3) {
       char a = (char)(p[1] | 0x20), b = (char)(p[2] | 0x20);
-      if ((a == 'c' && b == 'o') || (a == 'o' && b == 'r') || (a == 'n' && b == 'e'))
-        return ad_has_code(s, n);
+      if ((a == 'c' && b == 'o') || (a == 'o' && b == 'r') || (a == 'n' && b == 'e')) {
+        const char *w0 = p - s > AD_CODE_BEFORE ? p - AD_CODE_BEFORE : s;
+        const char *w1 = e - p > AD_CODE_AFTER ? p + AD_CODE_AFTER : e;
+        if (ad_has_code(w0, (size_t)(w1 - w0))) return 1;
+      }
     }
     p++;
   }
