@@ -254,10 +254,11 @@ static size_t ad_b_decode(ad_ixb *b, const ad_record *r, int sid, int *err) {
 ** chain of l in dt); returns the end */
 static inline uint8_t *ad_b_posting(uint8_t *w, uint32_t delta, const ad_local *l,
                                     const ad_dtok *dt) {
-  uint32_t k, i = l->first, prev = 0;
+  uint32_t k, i = l->first, prev = 0, m;
   w = ad_put_varint(w, delta);
   *w++ = (uint8_t)l->mask;
-  for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) w = ad_put_varint(w, l->tf[k]);
+  for (m = l->mask; m; m &= m - 1)         /* the fields in the mask, in order */
+    w = ad_put_varint(w, l->tf[__builtin_ctz(m)]);
   for (k = 0; k < l->npos; k++) {
     w = ad_put_varint(w, dt[i].pos - prev);
     prev = dt[i].pos; i = dt[i].next;
