@@ -13,15 +13,24 @@
 
 /* {====================================================== helpers */
 
-/* a cheap pre-check for ad_has_code: every code host name has ".co",
-** ".or" or ".ne" in it */
+/* ad_has_code(s, n), cheaper: every code host name (ad_select.c) has one
+** '.', followed by "co", "or" or "ne", at most 31 bytes into the name and
+** at most 16 bytes from its end; a host in s is then around one of those
+** dots, and ad_has_code reads only the bytes around them (most texts have
+** none; a text with a link has it near its end, and ad_has_code would
+** read the text once a host) */
+#define AD_CODE_BEFORE 31
+#define AD_CODE_AFTER 16
 static int ad_maybe_code(const char *s, size_t n) {
   const char *p = s, *e = s + n;
   while ((p = (const char *)memchr(p, '.', (size_t)(e - p))) != NULL) {
     if (e - p >= 3) {
       char a = (char)(p[1] | 0x20), b = (char)(p[2] | 0x20);
-      if ((a == 'c' && b == 'o') || (a == 'o' && b == 'r') || (a == 'n' && b == 'e'))
-        return ad_has_code(s, n);
+      if ((a == 'c' && b == 'o') || (a == 'o' && b == 'r') || (a == 'n' && b == 'e')) {
+        const char *w0 = p - s > AD_CODE_BEFORE ? p - AD_CODE_BEFORE : s;
+        const char *w1 = e - p > AD_CODE_AFTER ? p + AD_CODE_AFTER : e;
+        if (ad_has_code(w0, (size_t)(w1 - w0))) return 1;
+      }
     }
     p++;
   }
@@ -58,7 +67,7 @@ static uint32_t ad_varint_len(uint32_t v) {
 }
 
 static uint32_t ad_b_tag(uint64_t h, uint32_t n) {
-  return ((uint32_t)(h >> 32) & ~15u) | (n < 15 ? n : 15);
+  return ((uint32_t)(h >> 32) & ~31u) | (n < 31 ? n : 31);
 }
 
 static uint64_t ad_b_head(const char *s, uint32_t n) {
@@ -67,30 +76,25 @@ static uint64_t ad_b_head(const char *s, uint32_t n) {
   return w;
 }
 
-/* the term of s[0..n) (hash h), added when new: AD_OK or AD_ENOMEM */
-static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint64_t h, uint32_t *out) {
-  uint64_t head = ad_b_head(s, n);
-  uint32_t tag = ad_b_tag(h, n), i = (uint32_t)h & b->tabmask, t;
-  for (;;) {
-    const ad_tslot *e = &b->tab[i];
-    if (e->term == 0) break;
-    if (e->tag == tag && e->head == head) {
-      t = e->term - 1;
-      if (n <= 8) { *out = t; return AD_OK; }
-      if (b->terms[t].len == n) {
-        const uint8_t *ts = b->tstr.p + b->terms[t].str;
-        int same;
-        if (n <= 16) {    /* the last 8 bytes (overlapping the head): no call */
-          uint64_t x, y;
-          memcpy(&x, ts + n - 8, 8); memcpy(&y, s + n - 8, 8);
-          same = x == y;
-        } else same = memcmp(ts + 8, s + 8, n - 8) == 0;
-        if (same) { *out = t; return AD_OK; }
-      }
-    }
-    i = (i + 1) & b->tabmask;
-  }
-  /* insert */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define AD_B_NOINLINE __attribute__((noinline))
+/* ad_b_head when 8 bytes can be read at s: one load, masked */
+static inline uint64_t ad_b_head8(const char *s, uint32_t n) {
+  uint64_t w;
+  memcpy(&w, s, 8);
+  return n >= 8 ? w : w & ((1ULL << (8 * n)) - 1);
+}
+#else
+#define AD_B_NOINLINE
+#define ad_b_head8 ad_b_head
+#endif
+
+/* add the term s[0..n) (hash h, tag and head of ad_b_term) at its free
+** slot i: AD_OK or AD_ENOMEM */
+static AD_B_NOINLINE int ad_b_insert(ad_ixb *b, const char *s, uint32_t n, uint64_t h,
+                                     uint32_t tag, uint64_t head, uint32_t i,
+                                     uint32_t *out) {
+  uint32_t t;
   if (b->nterms + 1 > (b->tabmask + 1) / 2) {      /* grow the table */
     uint32_t ncap = (b->tabmask + 1) * 2, k;
     ad_tslot *nt = (ad_tslot *)ad_malloc(b->a, (size_t)ncap * sizeof(ad_tslot));
@@ -112,7 +116,8 @@ static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint64_t h, uint32_t 
     while (b->tab[i].term) i = (i + 1) & b->tabmask;
   }
   if (ad_grow(b->a, (void **)&b->terms, &b->capterms, b->nterms + 1, sizeof(ad_bterm)) ||
-      ad_grow(b->a, (void **)&b->stamps, &b->capstamps, b->nterms + 1, sizeof(ad_bstamp)))
+      ad_grow(b->a, (void **)&b->stamps, &b->capstamps, b->nterms + 1, sizeof(ad_bstamp)) ||
+      ad_grow(b->a, (void **)&b->tails, &b->captails, b->nterms + 1, sizeof(uint64_t)))
     return AD_ENOMEM;
   if (b->nterms + 1 == b->capterms / 2 + 1 && b->capterms >= 65536) {  /* just grown */
     ad_b_huge(b->terms, (size_t)b->capterms * sizeof(ad_bterm));
@@ -123,10 +128,36 @@ static int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint64_t h, uint32_t 
   memset(&b->terms[t], 0, sizeof(ad_bterm));
   b->terms[t].str = (uint32_t)b->tstr.n; b->terms[t].len = n;
   b->stamps[t].stamp = UINT32_MAX;
+  b->tails[t] = 0;
+  if (n > 8 && n <= 16) memcpy(&b->tails[t], s + n - 8, 8);
   memcpy(b->tstr.p + b->tstr.n, s, n); b->tstr.n += n;
   b->tab[i].term = t + 1; b->tab[i].tag = tag; b->tab[i].head = head;
   *out = t;
   return AD_OK;
+}
+
+/* the term of s[0..n) (hash h, head ad_b_head's), added when new: AD_OK or
+** AD_ENOMEM. Inline: the look-up of a known term is most of the calls. */
+static inline int ad_b_term(ad_ixb *b, const char *s, uint32_t n, uint64_t h,
+                            uint64_t head, uint32_t *out) {
+  uint32_t tag = ad_b_tag(h, n), i = (uint32_t)h & b->tabmask, t;
+  for (;;) {
+    const ad_tslot *e = &b->tab[i];
+    if (e->term == 0) return ad_b_insert(b, s, n, h, tag, head, i, out);
+    if (e->tag == tag && e->head == head) {
+      t = e->term - 1;
+      if (n <= 8) { *out = t; return AD_OK; }
+      if (n <= 16) {      /* same length (the tag): the last 8 bytes */
+        uint64_t y;
+        memcpy(&y, s + n - 8, 8);
+        if (b->tails[t] == y) { *out = t; return AD_OK; }
+      } else if (b->terms[t].len == n &&
+                 memcmp(b->tstr.p + b->terms[t].str + 8, s + 8, n - 8) == 0) {
+        *out = t; return AD_OK;
+      }
+    }
+    i = (i + 1) & b->tabmask;
+  }
 }
 
 static int ad_b_push(ad_ixb *b, uint32_t term, uint32_t pos, uint32_t field) {
@@ -147,16 +178,22 @@ static int ad_b_text(ad_ixb *b, const char *s, size_t n, uint32_t *used) {
   ad_tok_init(&tz, s, n);
   while (ad_tok_next(&tz, &tk)) {
     ad_rtok *r;
+    uint8_t *w;
+    /* room for the token and 16 bytes of slack: a short token is copied
+    ** as 16 bytes (the tokenizer's buffers have the room to read them) */
     if ((b->nrt == b->caprt &&
          ad_grow(b->a, (void **)&b->rt, &b->caprt, b->nrt + 1, sizeof(ad_rtok))) ||
-        (b->rbytes.cap - b->rbytes.n < tk.len &&
-         ad_bb_reserve(b->a, &b->rbytes, tk.len)))
+        (b->rbytes.cap - b->rbytes.n < AD_TOK_MAX + 16 &&
+         ad_bb_reserve(b->a, &b->rbytes, AD_TOK_MAX + 16)))
       return AD_ENOMEM;
     r = &b->rt[b->nrt++];
     r->h = ad_b_strhash(tk.s, tk.len);
     __builtin_prefetch(&b->tab[(uint32_t)r->h & b->tabmask], 0, 3);
     r->off = (uint32_t)b->rbytes.n; r->len = tk.len; r->pos = b->curpos + tk.pos;
-    memcpy(b->rbytes.p + b->rbytes.n, tk.s, tk.len); b->rbytes.n += tk.len;
+    w = b->rbytes.p + b->rbytes.n;
+    if (tk.len <= 16) memcpy(w, tk.s, 16);
+    else memcpy(w, tk.s, tk.len);
+    b->rbytes.n += tk.len;
   }
   *used = tz.pos;
   return AD_OK;
@@ -164,18 +201,27 @@ static int ad_b_text(ad_ixb *b, const char *s, size_t n, uint32_t *used) {
 
 /* look up the tokens ad_b_text collected (field f) and push them */
 static int ad_b_resolve(ad_ixb *b, uint32_t f) {
-  uint32_t i, t;
-  if (b->ndt + b->nrt > b->capdt &&
-      ad_grow(b->a, (void **)&b->dt, &b->capdt, b->ndt + b->nrt, sizeof(ad_dtok)))
+  uint32_t i, t, nrt = b->nrt;
+  const ad_rtok *rt;
+  const char *rb;
+  ad_dtok *d;
+  if (b->ndt + nrt > b->capdt &&
+      ad_grow(b->a, (void **)&b->dt, &b->capdt, b->ndt + nrt, sizeof(ad_dtok)))
     return AD_ENOMEM;
-  for (i = 0; i < b->nrt; i++) {
-    const ad_rtok *r = &b->rt[i];
-    if (ad_b_term(b, (const char *)b->rbytes.p + r->off, r->len, r->h, &t)) return AD_ENOMEM;
+  /* in locals: the term table's stores could alias b's fields */
+  rt = b->rt; rb = (const char *)b->rbytes.p; d = b->dt + b->ndt;
+  for (i = 0; i < nrt; i++) {
+    const ad_rtok *r = &rt[i];
+    const char *ts = rb + r->off;                    /* has slack */
+    if (ad_b_term(b, ts, r->len, r->h, ad_b_head8(ts, r->len), &t)) {
+      b->ndt += i;
+      return AD_ENOMEM;
+    }
     __builtin_prefetch(&b->stamps[t], 1, 3);
     __builtin_prefetch(&b->terms[t].wp, 0, 3);
-    b->dt[b->ndt].term = t; b->dt[b->ndt].pos = r->pos; b->dt[b->ndt].field = f;
-    b->ndt++;
+    d[i].term = t; d[i].pos = r->pos; d[i].field = f;
   }
+  b->ndt += nrt;
   b->nrt = 0; b->rbytes.n = 0;
   return AD_OK;
 }
@@ -183,7 +229,8 @@ static int ad_b_resolve(ad_ixb *b, uint32_t f) {
 static int ad_b_pseudo(ad_ixb *b, const char *s, size_t n) {
   uint32_t t;
   if (n == 0 || n > 200) return AD_OK;
-  if (ad_b_term(b, s, (uint32_t)n, ad_b_strhash(s, n), &t)) return AD_ENOMEM;
+  if (ad_b_term(b, s, (uint32_t)n, ad_b_strhash(s, n), ad_b_head(s, (uint32_t)n), &t))
+    return AD_ENOMEM;
   return ad_b_push(b, t, 0, 0xFF);
 }
 
@@ -203,73 +250,68 @@ static size_t ad_b_decode(ad_ixb *b, const ad_record *r, int sid, int *err) {
   return ad_record_field(b->c, r, sid, b->dec);
 }
 
-/* write a posting at w (doc delta, field mask, tfs, positions pp[0 ..
-** l->npos)); returns the end */
-static inline uint8_t *ad_b_posting(uint8_t *w, uint32_t delta, uint32_t mask,
-                                    const ad_local *l, const uint32_t *pp) {
-  uint32_t k, prev = 0;
+/* write a posting at w (doc delta, field mask, tfs, the positions of the
+** chain of l in dt); returns the end */
+static inline uint8_t *ad_b_posting(uint8_t *w, uint32_t delta, const ad_local *l,
+                                    const ad_dtok *dt) {
+  uint32_t k, i = l->first, prev = 0, m;
   w = ad_put_varint(w, delta);
-  *w++ = (uint8_t)mask;
-  for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) w = ad_put_varint(w, l->tf[k]);
-  for (k = 0; k < l->npos; k++) { w = ad_put_varint(w, pp[k] - prev); prev = pp[k]; }
+  *w++ = (uint8_t)l->mask;
+  for (m = l->mask; m; m &= m - 1)         /* the fields in the mask, in order */
+    w = ad_put_varint(w, l->tf[__builtin_ctz(m)]);
+  for (k = 0; k < l->npos; k++) {
+    w = ad_put_varint(w, dt[i].pos - prev);
+    prev = dt[i].pos; i = dt[i].next;
+  }
   return w;
 }
 
-/* Aggregate the doc's tokens per term and append them to the terms'
-** temporary streams. */
+/* Aggregate the doc's tokens per term (chained in dt: the positions of a
+** term are in increasing order) and append them to the terms' temporary
+** streams. */
 static int ad_b_flush(ad_ixb *b, uint32_t doc) {
-  uint32_t i, j, total = 0;
-  b->nloc = 0;
+  ad_dtok *const dt = b->dt;
+  ad_local *loc;
+  uint32_t i, nloc = 0;
+  if (b->ndt > b->caploc &&
+      ad_grow(b->a, (void **)&b->loc, &b->caploc, b->ndt, sizeof(ad_local)))
+    return AD_ENOMEM;
+  loc = b->loc;
   for (i = 0; i < b->ndt; i++) {
-    ad_bstamp *t = &b->stamps[b->dt[i].term];
+    ad_bstamp *t = &b->stamps[dt[i].term];
+    uint32_t f = dt[i].field;
     ad_local *l;
     if (t->stamp != doc) {
-      if (b->nloc == b->caploc &&
-          ad_grow(b->a, (void **)&b->loc, &b->caploc, b->nloc + 1, sizeof(ad_local)))
-        return AD_ENOMEM;
-      t->stamp = doc; t->slot = b->nloc;
-      l = &b->loc[b->nloc++];
+      t->stamp = doc; t->slot = nloc;
+      l = &loc[nloc++];
       memset(l, 0, sizeof *l);
-      l->term = b->dt[i].term;
+      l->term = dt[i].term; l->first = i;
+    } else {
+      l = &loc[t->slot];
+      dt[l->last].next = i;
     }
-    l = &b->loc[t->slot];
-    if (b->dt[i].field != 0xFF) { l->tf[b->dt[i].field]++; l->npos++; total++; }
+    l->last = i;
+    if (f != 0xFF) { l->tf[f]++; l->npos++; l->mask |= 1u << f; }
   }
-  if (total > b->cappos) {
-    uint32_t nc = b->cappos ? b->cappos : 256;
-    void *np;
-    while (nc < total) nc *= 2;
-    np = ad_realloc(b->a, b->pos, (size_t)b->cappos * 4, (size_t)nc * 4);
-    if (np == NULL) return AD_ENOMEM;
-    b->pos = (uint32_t *)np; b->cappos = nc;
-  }
-  for (i = 0, j = 0; i < b->nloc; i++) { b->loc[i].at = j; j += b->loc[i].npos; b->loc[i].npos = 0; }
-  for (i = 0; i < b->ndt; i++) {
-    if (b->dt[i].field != 0xFF) {
-      ad_local *l = &b->loc[b->stamps[b->dt[i].term].slot];
-      b->pos[l->at + l->npos++] = b->dt[i].pos;   /* in increasing order */
-    }
-  }
+  b->nloc = nloc;
   /* the terms' stream tails are scattered in memory: ask for them all
   ** before writing (memory-level parallelism instead of one miss at a time) */
-  for (i = 0; i < b->nloc; i++) {
-    const ad_bterm *t = &b->terms[b->loc[i].term];
+  for (i = 0; i < nloc; i++) {
+    const ad_bterm *t = &b->terms[loc[i].term];
     if (t->wp) __builtin_prefetch(t->wp, 1, 3);
   }
-  for (i = 0; i < b->nloc; i++) {
-    ad_local *l = &b->loc[i];
+  for (i = 0; i < nloc; i++) {
+    const ad_local *l = &loc[i];
     ad_bterm *t = &b->terms[l->term];
-    const uint32_t *pp = b->pos + l->at;
-    uint32_t prev = 0, k, mask = 0;
+    uint32_t prev = 0, k, at;
     /* at most 5 bytes a varint: 1 delta, 1 mask byte, a tf per field, the
     ** positions */
     size_t bound = 6 + (size_t)5 * (AD_NFIELDS + l->npos);
     uint8_t tmp[6 + 5 * AD_NFIELDS + 5 * 64], *src;
     size_t need;
-    for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) mask |= 1u << k;
     if (t->tail != NULL && (size_t)(t->wend - t->wp) >= bound) {
       /* room for any encoding: written in place */
-      t->wp = ad_b_posting(t->wp, doc - t->next, mask, l, pp);
+      t->wp = ad_b_posting(t->wp, doc - t->next, l, dt);
       t->next = doc + 1;
       t->df++;
       continue;
@@ -278,13 +320,15 @@ static int ad_b_flush(ad_ixb *b, uint32_t doc) {
     ** streams are most of a build's memory): encoded in tmp when it fits
     ** there, else measured */
     if (bound <= sizeof tmp) {
-      need = (size_t)(ad_b_posting(tmp, doc - t->next, mask, l, pp) - tmp);
+      need = (size_t)(ad_b_posting(tmp, doc - t->next, l, dt) - tmp);
       src = tmp;
     } else {
       need = ad_varint_len(doc - t->next) + 1;
       for (k = 0; k < AD_NFIELDS; k++) if (l->tf[k]) need += ad_varint_len(l->tf[k]);
-      for (k = 0; k < l->npos; k++) { need += ad_varint_len(pp[k] - prev); prev = pp[k]; }
-      prev = 0;
+      for (k = 0, at = l->first; k < l->npos; k++) {
+        need += ad_varint_len(dt[at].pos - prev);
+        prev = dt[at].pos; at = dt[at].next;
+      }
       src = NULL;
     }
     if (t->tail == NULL || (size_t)(t->wend - t->wp) < need) {
@@ -304,7 +348,7 @@ static int ad_b_flush(ad_ixb *b, uint32_t doc) {
       memcpy(t->wp, src, need);
       t->wp += need;
     } else {
-      t->wp = ad_b_posting(t->wp, doc - t->next, mask, l, pp);
+      t->wp = ad_b_posting(t->wp, doc - t->next, l, dt);
     }
     t->next = doc + 1;
     t->df++;
@@ -340,13 +384,13 @@ void ad_b_free(ad_ixb *b) {
   }
   ad_free(a, b->terms, (size_t)b->capterms * sizeof(ad_bterm));
   ad_free(a, b->stamps, (size_t)b->capstamps * sizeof(ad_bstamp));
+  ad_free(a, b->tails, (size_t)b->captails * sizeof(uint64_t));
   ad_free(a, b->rt, (size_t)b->caprt * sizeof(ad_rtok));
   ad_bb_free(a, &b->rbytes);
   ad_free(a, b->tab, (size_t)(b->tabmask + 1) * sizeof(ad_tslot));
   ad_bb_free(a, &b->tstr);
   ad_free(a, b->dt, (size_t)b->capdt * sizeof(ad_dtok));
   ad_free(a, b->loc, (size_t)b->caploc * sizeof(ad_local));
-  ad_free(a, b->pos, (size_t)b->cappos * 4);
   ad_free(a, b->dec, b->capdec);
   {                                  /* empty, freeable again */
     ad_corpus *c = b->c;

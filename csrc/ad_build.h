@@ -41,9 +41,13 @@ typedef struct ad_slab { struct ad_slab *next; size_t size, used; } ad_slab;
 #define AD_SLAB (16u << 20)
 
 typedef struct ad_bterm {
-  uint32_t str, len, df, next;   /* next: expected doc for the delta */
-  struct ad_tchunk *head, *tail; /* temporary stream (chunks) */
+  /* what writing a posting reads and writes first, in 32 bytes (one cache
+  ** line for 3 terms in 4: the 48-byte terms are 16-byte aligned) */
   uint8_t *wp, *wend;            /* write position and end in tail */
+  struct ad_tchunk *tail;        /* temporary stream (chunks) */
+  uint32_t df, next;             /* next: expected doc for the delta */
+  struct ad_tchunk *head;
+  uint32_t str, len;
 } ad_bterm;
 
 /* per-doc aggregation of a term (kept apart from ad_bterm: 8 bytes a term,
@@ -57,12 +61,21 @@ typedef struct ad_bstamp { uint32_t stamp, slot; } ad_bstamp;
 typedef struct ad_rtok { uint64_t h; uint32_t off, len, pos; } ad_rtok;
 
 /* A slot of the term table: the term's number + 1 (0: empty), a tag (high
-** hash bits, and the length when under 16) and the term's first 8 bytes,
-** zero-padded: a term of up to 8 bytes is found without reading it. */
+** hash bits, and the length when under 31) and the term's first 8 bytes,
+** zero-padded: a term of up to 8 bytes is found without reading it, one of
+** up to 16 with its last 8 bytes (ad_ixb.tails, a dense array). */
 typedef struct ad_tslot { uint32_t term, tag; uint64_t head; } ad_tslot;
 
-typedef struct ad_dtok { uint32_t term, pos; uint32_t field; } ad_dtok;
-typedef struct ad_local { uint32_t term; uint32_t tf[AD_NFIELDS]; uint32_t npos, at; } ad_local;
+/* A token of the doc being tokenized (field 0xFF: a pseudo term, no
+** position); next: the doc's next token of the same term (set by
+** ad_b_flush, which chains each term's tokens in position order). */
+typedef struct ad_dtok { uint32_t term, pos, field, next; } ad_dtok;
+/* A term of the doc: its tf per field, the field mask, and its chain of
+** tokens in dt (first .. last, npos of them with a position). */
+typedef struct ad_local {
+  uint32_t term, first, last, npos, mask;
+  uint32_t tf[AD_NFIELDS];
+} ad_local;
 
 /* A builder: the terms and streams of the docs one thread tokenizes. */
 typedef struct ad_ixb {
@@ -71,6 +84,7 @@ typedef struct ad_ixb {
   /* terms */
   ad_bterm *terms; uint32_t nterms, capterms;
   ad_bstamp *stamps; uint32_t capstamps;
+  uint64_t *tails; uint32_t captails; /* a term's last 8 bytes (9 to 16 bytes long) */
   ad_tslot *tab; uint32_t tabmask;   /* open addressing; term 0 = empty */
   ad_bbuf tstr;
   /* per doc scratch */
@@ -78,7 +92,6 @@ typedef struct ad_ixb {
   ad_local *loc; uint32_t nloc, caploc;
   ad_rtok *rt; uint32_t nrt, caprt;  /* the current field's tokens */
   ad_bbuf rbytes;                    /* and their bytes */
-  uint32_t *pos; uint32_t cappos;
   char *dec; size_t capdec;
   uint32_t curdoc, curpos;
   ad_slab *slabs;

@@ -224,11 +224,32 @@ static int ad_tk_group(ad_tokenizer *t) {
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define AD_TK_SWAR 1
 #define AD_K01 0x0101010101010101ULL
+#define AD_K20 0x2020202020202020ULL
 #define AD_K80 0x8080808080808080ULL
 /* for bytes of x under 0x80: the high bit of each byte >= c (c <= 0x80) */
 #define AD_TK_GE(x, c) (((x) + AD_K01 * (0x80u - (c))) & AD_K80)
 #define AD_TK_RANGE(x, lo, hi) (AD_TK_GE(x, lo) & ~AD_TK_GE(x, (hi) + 1))
+/* of the 8 bytes v: the high bit of each ASCII letter (in *letter) and of
+** each ASCII letter or digit (returned). A letter or'ed with 0x20 is its
+** lowercase, and only letters land in 'a'..'z' so. */
+static inline uint64_t ad_tk_words(uint64_t v, uint64_t *letter) {
+  uint64_t hi = v & AD_K80, x = v & ~AD_K80;
+  uint64_t l = AD_TK_RANGE(x | AD_K20, 'a', 'z') & ~hi;
+  *letter = l;
+  return (l | AD_TK_RANGE(x, '0', '9')) & ~hi;
+}
 #endif
+
+/* Bytes by what they do to a plain word: 1 an ASCII separator that ends
+** it (the separators but the hyphen and DEL), 2 the hyphen or DEL (skipped
+** before a word, not plain after one), 0 a word character or a non-ASCII
+** byte. */
+static const unsigned char ad_tk_plainsep[256] = {
+  1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+  1,1,1,1,1,1,1,1,1,1,1,1,1,2,1,1, 0,0,0,0,0,0,0,0,0,0,1,1,1,1,1,1,
+  1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,1,1,1,1,1,
+  1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,1,1,1,1,2
+};
 
 /* The common token, a plain ASCII word: ASCII word characters after ASCII
 ** separators, ended by the end of the text or an ASCII separator other than
@@ -241,19 +262,16 @@ static int ad_tk_plain(ad_tokenizer *t, ad_tok *tk) {
   char *const buf = t->buf;
   uint32_t len = 0;
   unsigned c;
-  while (at < n && (c = src[at]) < 0x80 && (ad_tk_ascii[c] <= 1 || ad_tk_ascii[c] == '-')) at++;
+  while (at < n && ad_tk_plainsep[src[at]]) at++;    /* ASCII separators */
   st = at;
 #ifdef AD_TK_SWAR
   /* eight bytes at a time: which are ASCII letters or digits, and the
   ** capitals lowercased; the word's first AD_TOK_MAX bytes are kept */
   while (at + 8 <= n) {
-    uint64_t v, x, hi, up, word, non;
+    uint64_t v, l, non;
     memcpy(&v, src + at, 8);
-    hi = v & AD_K80; x = v & ~AD_K80;
-    up = AD_TK_RANGE(x, 'A', 'Z') & ~hi;
-    word = (AD_TK_RANGE(x, '0', '9') | AD_TK_RANGE(x, 'a', 'z') | up) & ~hi;
-    non = ~word & AD_K80;
-    v += up >> 2;                      /* 0x80 >> 2 = 'a' - 'A' */
+    non = ~ad_tk_words(v, &l) & AD_K80;
+    v |= l >> 2;                       /* 0x80 >> 2 = 'a' - 'A' */
     if (len < AD_TOK_MAX) memcpy(buf + len, &v, 8);   /* buf has room */
     if (non) {
       uint32_t k = (uint32_t)__builtin_ctzll(non) >> 3;
@@ -274,7 +292,7 @@ static int ad_tk_plain(ad_tokenizer *t, ad_tok *tk) {
 #ifdef AD_TK_SWAR
 end:
 #endif
-  if (len == 0 || (at < n && (src[at] >= 0x80 || src[at] == '-' || src[at] == 0x7F))) {
+  if (len == 0 || (at < n && ad_tk_plainsep[src[at]] != 1)) {
     t->at = st;
     return 0;
   }

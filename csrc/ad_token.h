@@ -30,7 +30,8 @@
 enum { AD_TK_WORD = 0, AD_TK_COMPOUND = 1, AD_TK_PART = 2 };
 
 typedef struct ad_tok {
-  const char *s;       /* folded token bytes (points into the tokenizer) */
+  const char *s;       /* folded token bytes (points into the tokenizer;
+                       ** 16 bytes can be read there, past len unspecified) */
   uint32_t len;
   uint32_t start, end; /* byte range in the source text */
   uint32_t pos;        /* position (relative to the tokenizer's start) */

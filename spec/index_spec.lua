@@ -984,3 +984,50 @@ describe("idx:df", function()
     assert.error_matches(function() idx:df(nil) end, "bad argument #1 to 'df'")
   end)
 end)
+
+describe("has:code", function()
+  -- the index finds a code host's link by the dots of the text (ad_bstream.c):
+  -- far from the text's ends, at them, among dots that are no host's, in
+  -- the comment; it agrees with core.has_code (the Lua evaluator's rule)
+  local function paper(id, summary, comment)
+    return ([[
+### Paper %s
+- **Arxiv ID**: http://arxiv.org/abs/%sv1
+- **DOI**: None
+- **Categories**: **cs.CV**
+- **Links**: [PDF](http://arxiv.org/pdf/%sv1)
+- **Published**: 2020-06-10 09:00:00+00:00
+- **Updated**: 2020-06-10 09:00:00+00:00
+- **Authors**: Wei Zhang
+- **Comment**: %s
+- **Journal**: None
+- **Summary**: %s
+]]):format(id, id, id, comment or "None", summary)
+  end
+  local pad = ("Depth from defocus e.g.Co x.org a.net b.Ne c.OR. "):rep(40)
+  local cases = {
+    { "2006.00001", pad .. "Code: https://GitHub.Com/x/y", nil, true },
+    { "2006.00002", pad .. "see www.example.org, foo.com, Hugging Face.co and gitlab .com", nil, false },
+    { "2006.00003", pad, "Project page at " .. pad .. "paperswithcode.com/paper/x", true },
+    { "2006.00004", "github.com/a first " .. pad, nil, true },
+    { "2006.00005", pad .. "weights at huggingface.co", nil, true },
+    { "2006.00006", pad .. "ends with github.", nil, false },
+    { "2006.00007", pad .. "mirrors: sourceforge.net and codeberg.org", nil, true },
+    { "2006.00008", pad .. "sourceforge" .. (" "):rep(40) .. ".net", nil, false },
+  }
+  it("finds the hosts the evaluator finds", function()
+    local text = { "# Arxiv Papers in cs.CV on 2020-06-10" }
+    local want = {}
+    for _, c in ipairs(cases) do
+      text[#text + 1] = paper(c[1], c[2], c[3])
+      assert.equal(c[4], core.has_code(c[2]) or (c[3] ~= nil and core.has_code(c[3])), c[1])
+      if c[4] then want[#want + 1] = c[1] end
+    end
+    local dir = tmpdir()
+    write(dir .. "/20200610.md", table.concat(text, "\n"))
+    local idx = assert(ad.index(dir))
+    assert.equal(table.concat(want, " "), sorted_ids(idx, "has:code"))
+    idx:close()
+    os.execute("rm -rf " .. dir)
+  end)
+end)
