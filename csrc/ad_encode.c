@@ -81,8 +81,9 @@ typedef struct ad_fin {         /* a builder's term, as gathered */
   uint32_t len, df, j, pad;     /* j: the builder */
 } ad_fin;
 typedef struct ad_fkey { uint64_t key; uint32_t i, pad; } ad_fkey;  /* i: in ad_fin */
-/* a stream of a fresh term in one builder */
-typedef struct ad_fstream { const ad_tchunk *head; uint32_t df, pad; } ad_fstream;
+/* a stream of a fresh term in one builder: its chunks chl[c0 .. c0 + nch)
+** (ad_b_fchunks) */
+typedef struct ad_fstream { const ad_tchunk *head; uint32_t df, c0, nch, pad; } ad_fstream;
 /* a fresh term: its streams str[s0 .. s0 + ns), the builders in doc order */
 typedef struct ad_fterm { const char *s; uint32_t len, df, s0, ns; } ad_fterm;
 
@@ -209,7 +210,8 @@ __attribute__((noinline)) static int ad_b_fterms(const ad_encctx *x, const ad_en
     b = i;
     do {
       const ad_fin *g = &fin[v[b].i];
-      str[ns].head = g->head; str[ns].df = g->df; str[ns].pad = 0; ns++;
+      str[ns].head = g->head; str[ns].df = g->df;
+      str[ns].c0 = str[ns].nch = str[ns].pad = 0; ns++;
       f->df += g->df;
       b++;
     } while (b < n && v[b].key == v[i].key && fin[v[b].i].len == e->len &&
@@ -221,16 +223,74 @@ __attribute__((noinline)) static int ad_b_fterms(const ad_encctx *x, const ad_en
   return AD_OK;
 }
 
-/* ask for the first chunks of fresh term f's streams */
-static void ad_b_fprefetch(const ad_fterm *f, const ad_fstream *str) {
-  uint32_t j;
-  for (j = 0; j < f->ns; j++) __builtin_prefetch(str[f->s0 + j].head, 0, 3);
+/* The chunks of streams str[0 .. ns), in the order the encoding reads
+** them: *pchl (*nchl of them; str[s].c0, .nch set). A stream's chunks are
+** a chain scattered in the slabs, one cache miss each, most of them small
+** (16 bytes, then 1.5x), read faster than the next one comes: the chains
+** are followed AD_WALK at a time (their misses overlap), so that the
+** encoding can ask for the chunks it reads well ahead. A chain is cut at
+** its df chunks (each chunk holds a posting; the encoding then finds the
+** stream short). */
+#define AD_WALK 16
+typedef struct ad_fvisit { const ad_tchunk *c; uint32_t s, pad; } ad_fvisit;
+static int ad_b_fchunks(const ad_alloc *a, ad_fstream *str, uint32_t ns,
+                        const ad_tchunk ***pchl, size_t *nchl) {
+  const ad_tchunk *cur[AD_WALK];
+  uint32_t cs[AD_WALK], next = 0, active = 0, w, s;
+  size_t nv = 0, capv = (size_t)ns + ns / 2 + 16, at;
+  ad_fvisit *v = (ad_fvisit *)ad_malloc(a, capv * sizeof *v);
+  const ad_tchunk **chl;
+  *pchl = NULL; *nchl = 0;
+  if (v == NULL) return AD_ENOMEM;
+  for (w = 0; w < AD_WALK; w++) cur[w] = NULL;
+  for (;;) {
+    for (w = 0; w < AD_WALK; w++) {
+      const ad_tchunk *c = cur[w];
+      if (c == NULL) {            /* the next stream with a chunk */
+        while (next < ns && str[next].head == NULL) next++;
+        if (next >= ns) continue;
+        c = str[next].head; cs[w] = next++; active++;
+        __builtin_prefetch(c, 0, 3);
+        cur[w] = c;
+        continue;                 /* (read next round: it is on its way) */
+      }
+      if (nv == capv) {
+        size_t nc = capv * 2;
+        ad_fvisit *nvp = (ad_fvisit *)ad_realloc(a, v, capv * sizeof *v, nc * sizeof *v);
+        if (nvp == NULL) { ad_free(a, v, capv * sizeof *v); return AD_ENOMEM; }
+        v = nvp; capv = nc;
+      }
+      s = cs[w];
+      v[nv].c = c; v[nv].s = s; v[nv].pad = 0; nv++;
+      c = ++str[s].nch < str[s].df ? c->next : NULL;
+      if (c) __builtin_prefetch(c, 0, 3);
+      else active--;
+      cur[w] = c;
+    }
+    if (active == 0 && next >= ns) break;
+  }
+  chl = (const ad_tchunk **)ad_malloc(a, (nv ? nv : 1) * sizeof *chl);
+  if (chl == NULL) { ad_free(a, v, capv * sizeof *v); return AD_ENOMEM; }
+  for (s = 0, at = 0; s < ns; s++) {
+    str[s].c0 = (uint32_t)at; at += str[s].nch; str[s].nch = 0;
+  }
+  for (at = 0; at < nv; at++) {     /* (a stream's chunks visited in order) */
+    ad_fstream *f = &str[v[at].s];
+    chl[f->c0 + f->nch++] = v[at].c;
+  }
+  ad_free(a, v, capv * sizeof *v);
+  *pchl = chl; *nchl = nv;
+  return AD_OK;
 }
+/* chunks asked for ahead of the one the encoding enters */
+#define AD_CHUNK_AHEAD 12
 
 static int ad_b_encpart(const ad_encctx *x, ad_encpart *pt) {
   const ad_alloc *a = pt->a;
   ad_fterm *ft = NULL;
   ad_fstream *str = NULL;
+  const ad_tchunk **chl = NULL;
+  size_t nchl = 0;
   ad_ix *old = x->old;
   const ad_ixdoc *docs = x->docs;
   const float *nf = x->nf;
@@ -251,18 +311,22 @@ static int ad_b_encpart(const ad_encctx *x, ad_encpart *pt) {
     memset(pt->norm2, 0, ((size_t)n + 1) * sizeof(double));
   }
   st = ad_b_fterms(x, pt, &ft, &str, &nft);
+  if (st == AD_OK && nft) st = ad_b_fchunks(a, str, ft[nft - 1].s0 + ft[nft - 1].ns, &chl, &nchl);
   if (st != AD_OK) goto done;
+  {
+    size_t c;
+    for (c = 0; c < nchl && c < AD_CHUNK_AHEAD; c++) __builtin_prefetch(chl[c], 0, 3);
+  }
   st = AD_ENOMEM;
   /* room for the part at once (untouched room costs nothing): no copies */
   if (ad_bb_reserve(a, &post, pt->hint) || ad_bb_reserve(a, &pos, pt->hint)) goto done;
-  if (nft > 0) ad_b_fprefetch(&ft[0], str);
-  if (nft > 1) ad_b_fprefetch(&ft[1], str);
   for (i = 0, oi = pt->o0; i < nft || oi < pt->o1; ) {
     ad_fterm *fr = NULL;
     const ad_ixterm *ot = NULL;
     const ad_fstream *sp = NULL;
     const char *ts;
     uint32_t tlen, on = 0, df, sleft, sdoc = 0, sbase = 0, ok = 0, cleft = 0, nsp = 0;
+    uint32_t ci = 0, ce = 0;
     int cb = -1;
     ad_ixterm *t;
     const ad_tchunk *ch;
@@ -285,7 +349,6 @@ static int ad_b_encpart(const ad_encctx *x, ad_encpart *pt) {
     if (fr) {
       ts = fr->s; tlen = fr->len; i++;
       sleft = fr->df; sp = str + fr->s0; nsp = fr->ns;
-      if (i + 1 < nft) ad_b_fprefetch(&ft[i + 1], str);   /* two terms ahead */
     } else { ts = ad_ix_termstr(old, ot); tlen = ot->len; }
     if (ot) {
       st = ad_up_list(x->up, a, oi, &pt->oent, &pt->capoent, &on);
@@ -316,19 +379,21 @@ static int ad_b_encpart(const ad_encctx *x, ad_encpart *pt) {
     t->post = (uint32_t)listart;
     post.n += (size_t)nb * sizeof(ad_ixskip);
     t->maximp = 0;
-    /* the next posting of the streams (a chunk's next one is asked for
-    ** when the chunk is entered: they are scattered) */
+    /* the next posting of the streams (entering chunk ci, chunk ci +
+    ** AD_CHUNK_AHEAD is asked for) */
+#define AD_ENTER() do { \
+      ch = chl[ci]; q = ch->data; qe = ch->data + ch->used; \
+      if (ci + AD_CHUNK_AHEAD < nchl) __builtin_prefetch(chl[ci + AD_CHUNK_AHEAD], 0, 3); \
+    } while (0)
 #define AD_PEEK() do { \
       if (sleft) { \
         while (cleft == 0) {   /* the next builder's stream */ \
           if (++cb >= (int)nsp) { st = AD_EFORMAT; goto done; } \
-          ch = sp[cb].head; cleft = sp[cb].df; sbase = 0; \
-          q = ch ? ch->data : NULL; qe = ch ? ch->data + ch->used : NULL; \
-          if (ch && ch->next) __builtin_prefetch(ch->next, 0, 3); } \
-        if (q == qe) { ch = ch ? ch->next : NULL; \
-          if (ch == NULL) { st = AD_EFORMAT; goto done; } \
-          q = ch->data; qe = ch->data + ch->used; \
-          if (ch->next) __builtin_prefetch(ch->next, 0, 3); } \
+          ci = sp[cb].c0; ce = ci + sp[cb].nch; cleft = sp[cb].df; sbase = 0; \
+          if (ci < ce) AD_ENTER(); else { ch = NULL; q = qe = NULL; } } \
+        if (q == qe) { \
+          if (ch == NULL || ++ci >= ce) { st = AD_EFORMAT; goto done; } \
+          AD_ENTER(); } \
         sdoc = sbase + ad_varint_get(&q, qe, &bad); } } while (0)
     AD_PEEK();
     for (blk = 0; blk < nb; blk++) {
@@ -433,6 +498,7 @@ static int ad_b_encpart(const ad_encctx *x, ad_encpart *pt) {
       memcpy(post.p + skipat + (size_t)blk * sizeof sk, &sk, sizeof sk);
     }
 #undef AD_PEEK
+#undef AD_ENTER
     if (sleft || ok != on) { st = AD_EFORMAT; goto done; }
     t->postlen = (uint32_t)(post.n - listart);
     t->poslen = (uint32_t)(pos.n - t->pos);
@@ -447,6 +513,7 @@ done:
     uint32_t nn = pt->g1 - pt->g0 ? pt->g1 - pt->g0 : 1;
     if (ft) ad_free(a, ft, (size_t)nn * sizeof *ft);
     if (str) ad_free(a, str, (size_t)nn * sizeof *str);
+    if (chl) ad_free(a, chl, (nchl ? nchl : 1) * sizeof *chl);
   }
   return st;
 }
