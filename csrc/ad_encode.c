@@ -552,6 +552,23 @@ static void *ad_b_encthread(void *ud) {
   return NULL;
 }
 
+/* The join's copies of the parts' bytes into the sections, cut into equal
+** slices for the threads */
+typedef struct ad_ctask { uint8_t *d; const uint8_t *s; size_t n; } ad_ctask;
+typedef struct ad_cslice { const ad_ctask *task; uint32_t ntask; size_t from, to; } ad_cslice;
+
+static void *ad_b_copyslice(void *ud) {
+  const ad_cslice *c = (const ad_cslice *)ud;
+  size_t at = 0;
+  uint32_t i;
+  for (i = 0; i < c->ntask && at < c->to; at += c->task[i].n, i++) {
+    size_t a0 = c->from > at ? c->from - at : 0;
+    size_t a1 = c->to - at < c->task[i].n ? c->to - at : c->task[i].n;
+    if (a1 > a0) memcpy(c->task[i].d + a0, c->task[i].s + a0, a1 - a0);
+  }
+  return NULL;
+}
+
 /* (ad_build.h) */
 int ad_b_encode(ad_ix *ix, ad_ixb *const *bs, uint32_t nbs, ad_ixdoc *docs,
                 double *norm2, const ad_upd *up,
@@ -735,7 +752,13 @@ int ad_b_encode(ad_ix *ix, ad_ixb *const *bs, uint32_t nbs, ad_ixdoc *docs,
   {
     int s;
     int secs[3] = {AD_SEC_POST, AD_SEC_POS, AD_SEC_TSTR};
-    for (s = 0; s < 3; s++) {     /* append the other parts to part 0's, shrink, hand over */
+    ad_ctask task[3 * AD_NPARTS];
+    ad_cslice sl[AD_NPARTS];
+    pthread_t th[AD_NPARTS];
+    uint32_t ntask = 0;
+    size_t ctotal = 0;
+    unsigned nsl, t, started[AD_NPARTS];
+    for (s = 0; s < 3; s++) {     /* the other parts go after part 0's */
       ad_bbuf *b0 = s == 0 ? &pt[0].post : s == 1 ? &pt[0].pos : &pt[0].tstr;
       size_t nn = b0->n, off;
       void *np;
@@ -746,12 +769,37 @@ int ad_b_encode(ad_ix *ix, ad_ixb *const *bs, uint32_t nbs, ad_ixdoc *docs,
       b0->p = (uint8_t *)np; b0->cap = nn ? nn : 1;
       off = b0->n;
       for (k = 1; k < AD_NPARTS; k++) {
-        ad_bbuf *bk = s == 0 ? &pt[k].post : s == 1 ? &pt[k].pos : &pt[k].tstr;
-        if (bk->n) memcpy(b0->p + off, bk->p, bk->n);
+        const ad_bbuf *bk = s == 0 ? &pt[k].post : s == 1 ? &pt[k].pos : &pt[k].tstr;
+        if (bk->n) {
+          task[ntask].d = b0->p + off; task[ntask].s = bk->p; task[ntask].n = bk->n;
+          ntask++; ctotal += bk->n;
+        }
         off += bk->n;
+      }
+    }
+    /* (a copy in several threads from 4 MiB each: faulting in fresh
+    ** pages costs as much as the copy) */
+    nsl = ctotal >= ((size_t)4 << 20) * threads ? threads : 1;
+    for (t = 0; t < nsl; t++) {
+      sl[t].task = task; sl[t].ntask = ntask;
+      sl[t].from = ctotal / nsl * t; sl[t].to = t + 1 == nsl ? ctotal : ctotal / nsl * (t + 1);
+      started[t] = 0;
+    }
+    for (t = 1; t < nsl; t++)
+      started[t] = pthread_create(&th[t], NULL, ad_b_copyslice, &sl[t]) == 0;
+    ad_b_copyslice(&sl[0]);
+    for (t = 1; t < nsl; t++) {
+      if (started[t]) pthread_join(th[t], NULL);
+      else ad_b_copyslice(&sl[t]);
+    }
+    for (s = 0; s < 3; s++) {     /* hand over */
+      ad_bbuf *b0 = s == 0 ? &pt[0].post : s == 1 ? &pt[0].pos : &pt[0].tstr;
+      for (k = 1; k < AD_NPARTS; k++) {
+        ad_bbuf *bk = s == 0 ? &pt[k].post : s == 1 ? &pt[k].pos : &pt[k].tstr;
+        b0->n += bk->n;
         ad_bb_free(pt[k].a, bk);
       }
-      ad_b_setsec(ix, secs[s], np, nn);
+      ad_b_setsec(ix, secs[s], b0->p, b0->n);
       b0->p = NULL; b0->n = b0->cap = 0;
     }
   }
