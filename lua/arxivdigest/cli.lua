@@ -652,28 +652,24 @@ function Ctx:script_args(paths)
   return args, keys
 end
 
---- After a script has run: a warning for each --arg key it never read
---- (misspelt, or a setting the script does not have). bopts are the
+--- Runs fn, the part of a command that runs a script, then warns about
+--- each --arg key the script never read (misspelt, or a setting the
+--- script does not have), also when fn failed (a misspelt key may be
+--- why); then returns what fn returned, or raises its error. bopts are the
 --- options given to script.report/filter (watch_args, unread_args).
---- Said also when the script failed (a misspelt key may be why), so run
---- the script's part as ctx:watching_args(path, bopts, fn).
-function Ctx:warn_unread_args(path, bopts, failed)
-  if not bopts.unread_args then return end
-  local ok, left = pcall(bopts.unread_args)        -- (a spent sandbox: nothing to say)
-  if not ok or type(left) ~= "table" or #left == 0 then return end
-  local given = {}
-  for _, k in ipairs(left) do given[#given + 1] = "--arg " .. tostring(k) end
-  if failed then
-    self:warn(format("warning: %s stopped before reading %s (misspelt?)", path, concat(given, ", ")))
-  else
-    self:warn(format("warning: %s did not read %s (misspelt, or a setting the script does not have)",
-      path, concat(given, ", ")))
-  end
-end
-
 function Ctx:watching_args(path, bopts, fn)
   local r = table.pack(pcall(fn))
-  self:warn_unread_args(path, bopts, not r[1])
+  local ok, left = pcall(bopts.unread_args or function() return {} end)  -- (a spent sandbox: nothing to say)
+  if ok and type(left) == "table" and #left > 0 then
+    local given = {}
+    for _, k in ipairs(left) do given[#given + 1] = "--arg " .. tostring(k) end
+    if not r[1] then
+      self:warn(format("warning: %s stopped before reading %s (misspelt?)", path, concat(given, ", ")))
+    else
+      self:warn(format("warning: %s did not read %s (misspelt, or a setting the script does not have)",
+        path, concat(given, ", ")))
+    end
+  end
   if not r[1] then error(r[2], 0) end
   return table.unpack(r, 2, r.n)
 end
@@ -1263,7 +1259,7 @@ M.register("index", {
       local lines = {}
       for _, k in ipairs(keys) do
         local v = info[k]
-        if math.type(v) == "float" then v = format("%.6g", v) end   -- (k1 1.2, not 1.2000000476837)
+        if math.type(v) == "float" then v = format("%.6g", v) end   -- (k1 2, not 2.0)
         if type(v) ~= "table" then lines[#lines + 1] = format("%-12s %s\n", k, tostring(v)) end
       end
       ctx:write_text(concat(lines))   -- stdout, or -o FILE (text)
