@@ -319,6 +319,14 @@ enum { AD_SORT_SCORE = 0, AD_SORT_DATE = 1 };
 ** AD_EQUERYBIG for one of more than AD_QMAXPARTS parts. */
 int ad_search(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
               uint32_t k, int sort, ad_hit *out, uint32_t *nout);
+/* ad_search on up to `threads` threads (at most 8): a ranked search that
+** has decoded minwork blocks (AD_SEARCH_MINWORK) and is not done shares
+** the docs left among them, by their blocks; the hits are ad_search's.
+** *used (unless NULL) receives how many threads ran it. */
+#define AD_SEARCH_MINWORK 256
+int ad_search_par(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
+                  uint32_t k, int sort, unsigned threads, uint32_t minwork,
+                  ad_hit *out, uint32_t *nout, unsigned *used);
 int ad_count(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
              uint32_t *total);
 /* Calls f(ud, doc) for every matching doc in doc order; stops when f

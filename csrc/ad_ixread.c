@@ -97,7 +97,8 @@ int ad_ix_need(ad_ix *ix, int s, uint64_t off, uint64_t len) {
   fo = ix->secoff[s] + off - ix->chunkbase;
   c0 = fo >> ix->chunkshift; c1 = (fo + len - 1) >> ix->chunkshift;
   for (k = c0; k <= c1; k++) {
-    if (!ix->verified[k]) {
+    /* (atomic: the parts of a parallel search read one index) */
+    if (!__atomic_load_n(&ix->verified[k], __ATOMIC_ACQUIRE)) {
       uint64_t a0 = k << ix->chunkshift, n = (uint64_t)1 << ix->chunkshift;
       uint64_t sum;
       if (k >= ix->nchunks) return ad_ix_corrupt(ix, AD_BAD_BOUNDS, (uint32_t)s);
@@ -105,7 +106,7 @@ int ad_ix_need(ad_ix *ix, int s, uint64_t off, uint64_t len) {
       memcpy(&sum, ix->sums + k, 8);
       if (ad_fasthash(ix->base + ix->chunkbase + a0, (size_t)n, AD_HASH_INIT) != sum)
         return ad_ix_corrupt(ix, AD_BAD_CHUNK, (uint32_t)k);
-      ix->verified[k] = 1;
+      __atomic_store_n(&ix->verified[k], 1, __ATOMIC_RELEASE);
     }
   }
   return AD_OK;

@@ -22,6 +22,7 @@
 ** All memory of one query comes from an arena freed at the end.
 */
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 #include "ad_index.h"
 #include "ad_token.h"
@@ -30,6 +31,7 @@
 #define AD_END UINT32_MAX
 #define AD_MAXEXP 64     /* prefixes with more expansions become a bitmap */
 #define AD_BIGEXP 16     /* ... but for their longest lists, kept lazy */
+#define AD_QMAXTHREADS 8 /* a search's threads at most */
 #define AD_ORREQ 64      /* ORs with more children do not look for required
                             ones (the others' sums are quadratic) */
 
@@ -81,6 +83,9 @@ typedef struct ad_cur {
   int sok;                      /* sbound and send are those of block sblk */
   uint32_t dflt;                /* npm of docs whose impact byte has bit 0 */
   uint32_t *pos; uint32_t npos, cappos;
+  const uint32_t *lim;          /* its query's end of docs (ad_q.lim) */
+  uint32_t *work;               /* its query's count of decoded blocks */
+  struct ad_cur *qnext;         /* the query's cursors, newest first */
 } ad_cur;
 
 typedef struct ad_q {
@@ -88,7 +93,17 @@ typedef struct ad_q {
   ad_arena ar;
   int err;
   uint32_t nparts;   /* words and operators so far (AD_QMAXPARTS) */
+  uint32_t lim;      /* docs >= lim are not this query's (a parallel
+                        search's part ends there; else ndocs) */
+  uint32_t work;     /* blocks decoded so far */
+  ad_cur *curs;      /* every cursor made, newest first */
+  struct ad_it *its; /* every iterator made, newest first */
 } ad_q;
+
+static void ad_q_init(ad_q *q, ad_ix *ix, const ad_alloc *a) {
+  memset(q, 0, sizeof *q);
+  q->ix = ix; q->ar.a = a; q->lim = ix->m.ndocs;
+}
 
 static ad_ixskip ad_skip(const ad_cur *c, uint32_t b) {
   ad_ixskip s;
@@ -110,6 +125,8 @@ static ad_cur *ad_cur_new(ad_q *q, const ad_ixterm *t) {
   c->doc = 0; c->n = 0; c->i = 0;
   c->wt = (float)(ad_ix_idf(ix, t->df) * (ix->m.p.k1 + 1) / AD_IMPMAX);
   c->dflt = t->len > 0 && ix->sec[AD_SEC_TSTR][t->str] == 1 ? 0 : AD_NPM_DEFAULT;
+  c->lim = &q->lim; c->work = &q->work;
+  c->qnext = q->curs; q->curs = c;
   return c;
 }
 
@@ -119,6 +136,7 @@ static int ad_cur_block(ad_cur *c, uint32_t b) {
   const uint8_t *p, *e = c->lend;
   uint32_t prev = b == 0 ? 0 : ad_skip(c, b - 1).last + 1, k, n, nd = c->ix->m.ndocs;
   int bad = 0;
+  (*c->work)++;
   n = c->n = b + 1 < c->nb ? AD_BLOCK : c->df - b * AD_BLOCK;
   if (s.off > (uint64_t)(c->lend - c->list)) return AD_ECORRUPT;
   p = c->list + s.off;
@@ -194,6 +212,7 @@ static int ad_cur_npm(ad_cur *c) {
 static uint32_t ad_cur_next(ad_cur *c, uint32_t target, int *err) {
   uint32_t b;
   if (c->doc == AD_END) return AD_END;
+  if (target >= *c->lim) { c->doc = AD_END; return AD_END; }   /* another part's */
   if (c->blk != UINT32_MAX && c->docs[c->i] >= target) return c->doc;
   b = c->blk == UINT32_MAX ? 0 : c->blk;
   while (b < c->nb && ad_skip(c, b).last < target) b++;
@@ -272,6 +291,7 @@ struct ad_it {
   uint32_t doc;
   float maxs;
   uint32_t est;       /* estimated number of matches (cost) */
+  ad_it *qnext;       /* the query's iterators, newest first */
   /* IT_TERM */
   ad_cur *cur; uint32_t mask; int scored;
   /* IT_AND / IT_OR / IT_NOT (kids[0]) */
@@ -422,10 +442,10 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
   if (it->doc == AD_END) return AD_END;
   switch (it->kind) {
     case IT_EMPTY: d = AD_END; break;
-    case IT_ALL: d = t < q->ix->m.ndocs ? t : AD_END; break;
+    case IT_ALL: d = t < q->lim ? t : AD_END; break;
     case IT_TERM: d = ad_term_next(q, it, t); break;
     case IT_BITS: {
-      uint32_t n = q->ix->m.ndocs;
+      uint32_t n = q->lim;
       d = t;
       while (d < n) {
         uint64_t w = it->bits[d >> 6] >> (d & 63);
@@ -436,9 +456,9 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
       break;
     }
     case IT_NOT:
-      for (d = t; d < q->ix->m.ndocs; d++)
+      for (d = t; d < q->lim; d++)
         if (ad_it_next(q, it->kids[0], d, AD_NOTHR) != d) break;
-      if (d >= q->ix->m.ndocs) d = AD_END;
+      if (d >= q->lim) d = AD_END;
       break;
     case IT_OR: {
       /* kids are sorted by ascending maximum score */
@@ -654,6 +674,7 @@ static ad_it *ad_it_new(ad_q *q, int kind) {
   it->kind = kind;
   it->doc = UINT32_MAX - 1;   /* not started */
   it->est = kind == IT_EMPTY ? 0 : q->ix->m.ndocs;
+  it->qnext = q->its; q->its = it;
   return it;
 }
 
@@ -1291,32 +1312,112 @@ static void ad_prime(ad_q *q, const ad_xnode *nodes, uint32_t nnodes, ad_it *roo
 }
 /* }====================================================== */
 
-/* {====================================================== entry points */
-int ad_search(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
-              uint32_t k, int sort, ad_hit *out, uint32_t *nout) {
-  ad_q q;
-  ad_it *root;
-  uint32_t n = 0, d = 0, x, end = AD_END, primed[AD_PRIME_DOCS], np = 0, pi = 0;
-  q.ix = ix; q.err = 0; q.ar.a = &ix->a; q.ar.head = NULL; q.ar.used = q.ar.cap = 0;
-  *nout = 0;
-  root = ad_compile_root(&q, nodes, nnodes);
-  if (root == NULL || k == 0) goto done;
-  if (sort == AD_SORT_DATE) {          /* doc order is newest first */
-    while (n < k && (x = ad_it_next(&q, root, d, AD_NOTHR)) != AD_END) {
-      out[n].doc = x; out[n].score = ad_it_score(&q, root); n++;
-      d = x + 1;
-    }
-    goto done;
+/* {====================================================== parallel parts */
+/* A ranked search that has decoded minwork blocks and is not done shares
+** the docs left with more threads: they are cut into chunks of about
+** equal numbers of blocks (of the root's cursors' lists), and each thread
+** (the caller's and up to threads - 1 more, each with its own compiled
+** query, cursors and heap) takes the next chunk not taken until none is
+** left. A thread's chunks come in doc order, so its cursors only move
+** forward; at a chunk's end (ad_q.lim) its iterators are rewound to "not
+** started" (ad_q_rewind). The threads share the best k-th score any of
+** them has reached (a floor: a doc scoring below it cannot be among the k
+** best), and their heaps are merged at the end: the hits, and their order,
+** are those of one thread (ties to the lower doc). Cheap queries never
+** start a thread; a costly one (two dense words, each doc checked) is
+** shared by the cores. */
+#define AD_CHUNKS_PER_THREAD 8
+#define AD_MAXCHUNKS (AD_QMAXTHREADS * AD_CHUNKS_PER_THREAD)
+
+typedef struct ad_share {
+  ad_ix *ix;
+  const ad_xnode *nodes;
+  uint32_t nnodes, k;
+  const uint32_t *primed;        /* hits the caller's heap holds already */
+  uint32_t np;
+  uint32_t cut[AD_MAXCHUNKS + 1], nchunks;
+  uint32_t next;                 /* the next chunk to take (atomic) */
+  float floor;                   /* the best k-th score of a full heap, or
+                                    -inf (atomic, as its bits) */
+} ad_share;
+
+typedef struct ad_part {
+  ad_share *sh;
+  ad_hit *out;                   /* the thread's heap of at most k */
+  uint32_t n;
+  int err, started;
+  pthread_t th;
+} ad_part;
+
+typedef struct ad_par {
+  unsigned threads;
+  uint32_t minwork;
+  int done;
+  ad_cur *curs;                  /* the root's cursors */
+  ad_share sh;
+  ad_part *parts;                /* [cap] (ad_stdalloc), nparts of them used */
+  uint32_t nparts, cap;
+} ad_par;
+
+static float ad_floor_get(ad_share *sh) {
+  uint32_t b = __atomic_load_n((uint32_t *)&sh->floor, __ATOMIC_RELAXED);
+  float f;
+  memcpy(&f, &b, 4);
+  return f;
+}
+
+static void ad_floor_raise(ad_share *sh, float s) {
+  uint32_t old = __atomic_load_n((uint32_t *)&sh->floor, __ATOMIC_RELAXED), nb;
+  memcpy(&nb, &s, 4);
+  for (;;) {
+    float f;
+    memcpy(&f, &old, 4);
+    if (!(s > f)) return;
+    if (__atomic_compare_exchange_n((uint32_t *)&sh->floor, &old, nb, 1, __ATOMIC_RELAXED,
+                                    __ATOMIC_RELAXED))
+      return;
   }
-  ad_prime(&q, nodes, nnodes, root, k, out, &n, primed, &np);
-  if (q.err) goto done;
+}
+
+/* let the iterators, stopped at a chunk's end, go on from a later doc */
+static void ad_q_rewind(ad_q *q) {
+  ad_it *it;
+  ad_cur *c;
+  for (it = q->its; it != NULL; it = it->qnext) it->doc = UINT32_MAX - 1;
+  for (c = q->curs; c != NULL; c = c->qnext)
+    if (c->doc == AD_END) c->doc = c->blk != UINT32_MAX ? c->docs[c->i] : 0;
+}
+
+static void ad_par_split(ad_q *q, ad_par *par, uint32_t d);
+
+/* The top-k loop over docs [d, q->lim): hits into the heap out[0 .. *n) of
+** at most k; docs in primed[0 .. np) (ascending) are skipped (the caller's
+** heap holds them); sh: the search is shared (its floor), else NULL; par:
+** may split (the caller's first run), else NULL. */
+static void ad_topk_run(ad_q *q, ad_it *root, uint32_t k, uint32_t d,
+                        ad_hit *out, uint32_t *n, const uint32_t *primed, uint32_t np,
+                        ad_share *sh, ad_par *par) {
+  uint32_t x, end = AD_END, pi = 0;
   for (;;) {
     float s, thr = AD_NOTHR;
-    if (n == k) {
-      float ub;
+    if (d >= q->lim || q->err) break;
+    if (par != NULL && !par->done && q->work >= par->minwork) {
+      ad_par_split(q, par, d);
+      if (par->nparts > 0) sh = &par->sh;
+    }
+    if (sh != NULL) {
+      /* (a doc scoring the floor itself may still win a tie) */
+      float f = ad_floor_get(sh);
+      if (f > AD_NOTHR) thr = nextafterf(f, -HUGE_VALF);
+    }
+    if (*n == k) {
       /* a primed doc after d loses a tie to a doc at d: then only a lower
       ** score cannot win */
-      thr = out[0].doc >= d ? nextafterf(out[0].score, -HUGE_VALF) : out[0].score;
+      float t = out[0].doc >= d ? nextafterf(out[0].score, -HUGE_VALF) : out[0].score;
+      if (t > thr) thr = t;
+    }
+    if (thr > AD_NOTHR) {
+      float ub;
       /* nothing left can beat the k-th score: done */
       if (AD_BELOW(root->maxs, thr)) break;
       ub = ad_it_bound(root, d, &end);
@@ -1326,19 +1427,157 @@ int ad_search(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
         continue;
       }
     } else end = AD_END;
-    x = ad_it_next(&q, root, d, thr);
-    if (x == AD_END) break;
-    if (n == k && x > end) { d = x; continue; }
+    x = ad_it_next(q, root, d, thr);
+    if (x == AD_END || x >= q->lim) break;
+    if (x > end) { d = x; continue; }
     while (pi < np && primed[pi] < x) pi++;
     if (pi < np && primed[pi] == x) { d = x + 1; continue; }   /* in already */
-    s = ad_it_score(&q, root);
+    s = ad_it_score(q, root);
     {
       ad_hit h;
       h.doc = x; h.score = s;
-      ad_topk_push(out, &n, k, h);
+      ad_topk_push(out, n, k, h);
+      if (sh != NULL && *n == k) ad_floor_raise(sh, out[0].score);
     }
     d = x + 1;
   }
+}
+
+/* take chunks until none is left */
+static void ad_chunks(ad_q *q, ad_it *root, ad_share *sh, ad_hit *out, uint32_t *n) {
+  for (;;) {
+    uint32_t j = __atomic_fetch_add(&sh->next, 1, __ATOMIC_RELAXED);
+    if (j >= sh->nchunks || q->err) break;
+    q->lim = sh->cut[j + 1];
+    ad_q_rewind(q);
+    ad_topk_run(q, root, sh->k, sh->cut[j], out, n, sh->primed, sh->np, sh, NULL);
+  }
+}
+
+/* another thread of a search (or the caller's, when it could not start) */
+static void *ad_part_main(void *arg) {
+  ad_part *p = (ad_part *)arg;
+  ad_q q;
+  ad_it *root;
+  ad_q_init(&q, p->sh->ix, &ad_stdalloc);
+  root = ad_compile_root(&q, p->sh->nodes, p->sh->nnodes);
+  if (root != NULL && !q.err) ad_chunks(&q, root, p->sh, p->out, &p->n);
+  p->err = q.err;
+  ad_ar_free(&q.ar);
+  return NULL;
+}
+
+/* blocks of the cursors' lists whose last doc is < x */
+static uint64_t ad_blocks_below(const ad_cur *curs, uint32_t x) {
+  uint64_t s = 0;
+  const ad_cur *c;
+  for (c = curs; c != NULL; c = c->qnext) {
+    uint32_t lo = 0, hi = c->nb;
+    while (lo < hi) {
+      uint32_t mid = lo + (hi - lo) / 2;
+      if (ad_skip(c, mid).last < x) lo = mid + 1; else hi = mid;
+    }
+    s += lo;
+  }
+  return s;
+}
+
+/* Cut the docs [d, q->lim) left to the caller into chunks and start the
+** other threads (see above); once per search. The caller goes on with the
+** first chunk. */
+static void ad_par_split(ad_q *q, ad_par *par, uint32_t d) {
+  ad_share *sh = &par->sh;
+  uint64_t c0, rest;
+  uint32_t t, j, nc;
+  par->done = 1;
+  c0 = ad_blocks_below(par->curs, d);
+  rest = ad_blocks_below(par->curs, q->lim) - c0;
+  t = par->threads > AD_QMAXTHREADS ? AD_QMAXTHREADS : par->threads;
+  if (t < 2 || rest == 0 || rest < 2 * (uint64_t)par->minwork) return;
+  nc = t * AD_CHUNKS_PER_THREAD;
+  if (par->minwork >= 4 && rest / (par->minwork / 4) < nc) nc = (uint32_t)(rest / (par->minwork / 4));
+  if (nc < t) nc = t;
+  sh->cut[0] = d; sh->cut[nc] = q->lim;
+  for (j = 1; j < nc; j++) {     /* the first doc past j/nc of the blocks */
+    uint64_t want = c0 + rest * j / nc;
+    uint32_t lo = sh->cut[j - 1], hi = q->lim;
+    while (lo < hi) {
+      uint32_t mid = lo + (hi - lo) / 2;
+      if (ad_blocks_below(par->curs, mid) < want) lo = mid + 1; else hi = mid;
+    }
+    sh->cut[j] = lo;
+  }
+  sh->nchunks = nc;
+  sh->next = 1;                  /* the caller has chunk 0 */
+  par->parts = (ad_part *)ad_malloc(&ad_stdalloc, (size_t)(t - 1) * sizeof(ad_part));
+  if (par->parts == NULL) return;
+  par->cap = t - 1;
+  memset(par->parts, 0, (size_t)(t - 1) * sizeof(ad_part));
+  for (j = 0; j + 1 < t; j++) {
+    par->parts[j].out = (ad_hit *)ad_malloc(&ad_stdalloc, (size_t)sh->k * sizeof(ad_hit));
+    if (par->parts[j].out == NULL) break;
+    par->parts[j].sh = sh;
+    par->nparts = j + 1;
+  }
+  if (par->nparts == 0) return;
+  q->lim = sh->cut[1];
+  for (j = 0; j < par->nparts; j++)     /* (one that cannot start runs later) */
+    par->parts[j].started = pthread_create(&par->parts[j].th, NULL, ad_part_main,
+                                           &par->parts[j]) == 0;
+}
+
+/* Wait for the other threads (run the ones that did not start), merge
+** their hits into the caller's heap; the first error of any. */
+static int ad_par_join(ad_par *par, ad_hit *out, uint32_t *n, uint32_t k) {
+  uint32_t j, i;
+  int err = 0;
+  for (j = 0; j < par->nparts; j++) {
+    ad_part *p = &par->parts[j];
+    if (p->started) pthread_join(p->th, NULL);
+    else ad_part_main(p);
+    if (p->err && !err) err = p->err;
+    for (i = 0; i < p->n; i++) ad_topk_push(out, n, k, p->out[i]);
+  }
+  for (j = 0; j < par->cap; j++)
+    if (par->parts[j].out) ad_free(&ad_stdalloc, par->parts[j].out, (size_t)k * sizeof(ad_hit));
+  if (par->parts) ad_free(&ad_stdalloc, par->parts, (size_t)par->cap * sizeof(ad_part));
+  return err;
+}
+/* }====================================================== */
+
+/* {====================================================== entry points */
+int ad_search_par(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
+                  uint32_t k, int sort, unsigned threads, uint32_t minwork,
+                  ad_hit *out, uint32_t *nout, unsigned *used) {
+  ad_q q;
+  ad_it *root;
+  ad_par par;
+  uint32_t n = 0, d = 0, x, primed[AD_PRIME_DOCS], np = 0;
+  int perr;
+  ad_q_init(&q, ix, &ix->a);
+  memset(&par, 0, sizeof par);
+  *nout = 0;
+  if (used != NULL) *used = 1;
+  root = ad_compile_root(&q, nodes, nnodes);
+  if (root == NULL || k == 0) goto done;
+  if (sort == AD_SORT_DATE) {          /* doc order is newest first */
+    while (n < k && (x = ad_it_next(&q, root, d, AD_NOTHR)) != AD_END) {
+      out[n].doc = x; out[n].score = ad_it_score(&q, root); n++;
+      d = x + 1;
+    }
+    goto done;
+  }
+  par.curs = q.curs;                   /* (the root's: priming's come before) */
+  ad_prime(&q, nodes, nnodes, root, k, out, &n, primed, &np);
+  if (q.err) goto done;
+  par.threads = threads; par.minwork = minwork; par.done = threads < 2;
+  par.sh.ix = ix; par.sh.nodes = nodes; par.sh.nnodes = nnodes; par.sh.k = k;
+  par.sh.primed = primed; par.sh.np = np; par.sh.floor = -HUGE_VALF;
+  ad_topk_run(&q, root, k, 0, out, &n, primed, np, NULL, &par);
+  if (par.nparts > 0) ad_chunks(&q, root, &par.sh, out, &n);
+  if (used != NULL) *used = 1 + par.nparts;
+  perr = ad_par_join(&par, out, &n, k);
+  if (perr && !q.err) q.err = perr;
   ad_topk_sort(out, n);           /* best first */
 done:
   ad_ar_free(&q.ar);
@@ -1347,12 +1586,17 @@ done:
   return AD_OK;
 }
 
+int ad_search(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
+              uint32_t k, int sort, ad_hit *out, uint32_t *nout) {
+  return ad_search_par(ix, nodes, nnodes, k, sort, 1, 0, out, nout, NULL);
+}
+
 int ad_each(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
             int (*f)(void *ud, uint32_t doc), void *ud) {
   ad_q q;
   ad_it *root;
   uint32_t d = 0, x;
-  q.ix = ix; q.err = 0; q.ar.a = &ix->a; q.ar.head = NULL; q.ar.used = q.ar.cap = 0;
+  ad_q_init(&q, ix, &ix->a);
   root = ad_compile_root(&q, nodes, nnodes);
   if (root != NULL) {
     while ((x = ad_it_next(&q, root, d, AD_NOTHR)) != AD_END) {

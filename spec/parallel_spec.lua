@@ -218,3 +218,51 @@ describe("ad.open on several threads", function()
     end)
   end)
 end)
+
+-- idx:search on several threads: a ranked search that is not done after
+-- `_parallel_min_blocks` decoded blocks shares the docs left with more
+-- threads (chunks taken in turn, one heap each, a shared floor); the hits
+-- must be those of one thread. Also run under ThreadSanitizer (make
+-- test-tsan), on a built and on a loaded (lazily checksummed) index.
+describe("idx:search on several threads", function()
+  local rnd = H.lcg(777)
+  local function word() return H.zipf(rnd, H.VOCAB) end
+  local out = { "# Arxiv Papers in cs.CV on 2019-03-01\n" }
+  for n = 1, 3000 do
+    out[#out + 1] = ("### %s\n- **Arxiv ID**: http://arxiv.org/abs/1903.%05dv1\n"
+      .. "- **Categories**: **cs.CV**\n- **Published**: 2019-03-01 01:00:00+00:00\n"
+      .. "- **Authors**: A B\n- **Comment**: None\n- **Summary**: %s\n\n"):format(
+      H.words(word, rnd(6) + 2), n, H.words(word, rnd(40) + 10))
+  end
+  local built = assert(ad.index(assert(ad.parse(table.concat(out), "gen.md"))))
+  local path = H.tmpname()
+  assert(built:save(path))
+  local loaded = assert(ad.load(path))
+  os.remove(path)
+  local queries = { "image", "image network", "ti:image abs:network", "segmentation AND (medical OR mri)",
+    '"neural network"', 'ti:"neural network"', 'abs:"image segmentation"', "image -network",
+    "image OR network OR model", "seg* image", "learning year:2019" }
+
+  it("gives the hits of one thread, and runs on several", function()
+    local shared = 0
+    for _, idx in ipairs({ built, loaded }) do
+      for _, q in ipairs(queries) do
+        for _, k in ipairs({ 1, 10, 100 }) do
+          local one = idx:search(q, { limit = k, threads = 1 })
+          for _, t in ipairs({ 2, 4 }) do
+            local par = idx:search(q, { limit = k, threads = t, _parallel_min_blocks = 0 })
+            assert.are.same(H.ranked(one), H.ranked(par), q .. " threads = " .. t)
+            if par._threads > 1 then shared = shared + 1 end
+          end
+        end
+      end
+    end
+    assert.is_true(shared >= 30, shared .. " searches were shared")
+  end)
+
+  it("checks the threads option", function()
+    assert.has_error(function() built:search("image", { threads = 0 }) end)
+    assert.has_error(function() built:search("image", { threads = "2" }) end)
+    assert.are.same(H.ranked(built:search("image", { threads = 1 })), H.ranked(built:search("image")))
+  end)
+end)
