@@ -1337,8 +1337,9 @@ typedef struct ad_share {
   uint32_t np;
   uint32_t cut[AD_MAXCHUNKS + 1], nchunks;
   uint32_t next;                 /* the next chunk to take (atomic) */
-  float floor;                   /* the best k-th score of a full heap, or
-                                    -inf (atomic, as its bits) */
+  uint64_t floor;                /* the best k-th hit of any thread's full
+                                    heap (atomic: score bits << 32 | doc;
+                                    none: -inf) */
 } ad_share;
 
 typedef struct ad_part {
@@ -1359,21 +1360,31 @@ typedef struct ad_par {
   uint32_t nparts, cap;
 } ad_par;
 
-static float ad_floor_get(ad_share *sh) {
-  uint32_t b = __atomic_load_n((uint32_t *)&sh->floor, __ATOMIC_RELAXED);
-  float f;
-  memcpy(&f, &b, 4);
-  return f;
+static uint64_t ad_floor_pack(ad_hit h) {
+  uint32_t b;
+  memcpy(&b, &h.score, 4);
+  return (uint64_t)b << 32 | h.doc;
 }
 
-static void ad_floor_raise(ad_share *sh, float s) {
-  uint32_t old = __atomic_load_n((uint32_t *)&sh->floor, __ATOMIC_RELAXED), nb;
-  memcpy(&nb, &s, 4);
+static ad_hit ad_floor_unpack(uint64_t v) {
+  ad_hit h;
+  uint32_t b = (uint32_t)(v >> 32);
+  memcpy(&h.score, &b, 4);
+  h.doc = (uint32_t)v;
+  return h;
+}
+
+static ad_hit ad_floor_get(ad_share *sh) {
+  return ad_floor_unpack(__atomic_load_n(&sh->floor, __ATOMIC_RELAXED));
+}
+
+/* the shared floor becomes h when h is better */
+static void ad_floor_raise(ad_share *sh, ad_hit h) {
+  uint64_t old = __atomic_load_n(&sh->floor, __ATOMIC_RELAXED), nv = ad_floor_pack(h);
   for (;;) {
-    float f;
-    memcpy(&f, &old, 4);
-    if (!(s > f)) return;
-    if (__atomic_compare_exchange_n((uint32_t *)&sh->floor, &old, nb, 1, __ATOMIC_RELAXED,
+    ad_hit f = ad_floor_unpack(old);
+    if (!ad_hit_worse(&f, &h)) return;
+    if (__atomic_compare_exchange_n(&sh->floor, &old, nv, 1, __ATOMIC_RELAXED,
                                     __ATOMIC_RELAXED))
       return;
   }
@@ -1406,9 +1417,10 @@ static void ad_topk_run(ad_q *q, ad_it *root, uint32_t k, uint32_t d,
       if (par->nparts > 0) sh = &par->sh;
     }
     if (sh != NULL) {
-      /* (a doc scoring the floor itself may still win a tie) */
-      float f = ad_floor_get(sh);
-      if (f > AD_NOTHR) thr = nextafterf(f, -HUGE_VALF);
+      /* the k hits of a heap are as good as its k-th at least: a doc after
+      ** it must beat its score, one before it may tie */
+      ad_hit f = ad_floor_get(sh);
+      if (f.score > AD_NOTHR) thr = f.doc < d ? f.score : nextafterf(f.score, -HUGE_VALF);
     }
     if (*n == k) {
       /* a primed doc after d loses a tie to a doc at d: then only a lower
@@ -1437,7 +1449,7 @@ static void ad_topk_run(ad_q *q, ad_it *root, uint32_t k, uint32_t d,
       ad_hit h;
       h.doc = x; h.score = s;
       ad_topk_push(out, n, k, h);
-      if (sh != NULL && *n == k) ad_floor_raise(sh, out[0].score);
+      if (sh != NULL && *n == k) ad_floor_raise(sh, out[0]);
     }
     d = x + 1;
   }
@@ -1572,7 +1584,12 @@ int ad_search_par(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
   if (q.err) goto done;
   par.threads = threads; par.minwork = minwork; par.done = threads < 2;
   par.sh.ix = ix; par.sh.nodes = nodes; par.sh.nnodes = nnodes; par.sh.k = k;
-  par.sh.primed = primed; par.sh.np = np; par.sh.floor = -HUGE_VALF;
+  par.sh.primed = primed; par.sh.np = np;
+  {
+    ad_hit none;
+    none.score = -HUGE_VALF; none.doc = UINT32_MAX;
+    par.sh.floor = ad_floor_pack(none);
+  }
   ad_topk_run(&q, root, k, 0, out, &n, primed, np, NULL, &par);
   if (par.nparts > 0) ad_chunks(&q, root, &par.sh, out, &n);
   if (used != NULL) *used = 1 + par.nparts;

@@ -916,7 +916,7 @@ describe("threads", function()
     has(e, "(unknown option 'verfy' (known: verify))")
     assert(ad.load(dir .. "/i.adx", { verify = true }))
     assert.has_error(function() idx:search("depth", { limt = 3 }) end,
-      "bad argument #2 to 'search' (unknown option 'limt' (known: limit, offset, sort))")
+      "bad argument #2 to 'search' (unknown option 'limt' (known: limit, offset, sort, threads))")
     assert.equal(#idx:search("depth", { limit = 2 }), #idx:search("depth", { limit = 2, offset = 0, sort = "date" }))
     local id = idx:search("depth", { limit = 1 })[1].paper.id
     has(err_of(function() idx:recommend({ id }, { lim = 3 }) end),
