@@ -323,7 +323,7 @@ int ad_search(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
 ** has decoded minwork blocks (AD_SEARCH_MINWORK) and is not done shares
 ** the docs left among them, by their blocks; the hits are ad_search's.
 ** *used (unless NULL) receives how many threads ran it. */
-#define AD_SEARCH_MINWORK 256
+#define AD_SEARCH_MINWORK 64
 int ad_search_par(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
                   uint32_t k, int sort, unsigned threads, uint32_t minwork,
                   ad_hit *out, uint32_t *nout, unsigned *used);

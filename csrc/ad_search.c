@@ -21,9 +21,11 @@
 ** bounds): a corrupt index yields AD_ECORRUPT, never a wild read.
 ** All memory of one query comes from an arena freed at the end.
 */
+#include <dlfcn.h>
 #include <math.h>
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 #include "ad_index.h"
 #include "ad_token.h"
 #include "ad_topk.h"
@@ -1316,20 +1318,38 @@ static void ad_prime(ad_q *q, const ad_xnode *nodes, uint32_t nnodes, ad_it *roo
 /* A ranked search that has decoded minwork blocks and is not done shares
 ** the docs left with more threads: they are cut into chunks of about
 ** equal numbers of blocks (of the root's cursors' lists), and each thread
-** (the caller's and up to threads - 1 more, each with its own compiled
-** query, cursors and heap) takes the next chunk not taken until none is
-** left. A thread's chunks come in doc order, so its cursors only move
-** forward; at a chunk's end (ad_q.lim) its iterators are rewound to "not
-** started" (ad_q_rewind). The threads share the best k-th score any of
-** them has reached (a floor: a doc scoring below it cannot be among the k
-** best), and their heaps are merged at the end: the hits, and their order,
-** are those of one thread (ties to the lower doc). Cheap queries never
-** start a thread; a costly one (two dense words, each doc checked) is
-** shared by the cores. */
+** (the caller's and up to threads - 1 of the pool's, each with its own
+** compiled query, cursors and heap) takes the next chunk not taken until
+** none is left. A thread's chunks come in doc order, so its cursors only
+** move forward; at a chunk's end (ad_q.lim) its iterators are rewound to
+** "not started" (ad_q_rewind). The threads share the best k-th hit any of
+** them has reached (a floor: a doc after it must beat its score, one
+** before it may tie), and their heaps are merged at the end: the hits, and
+** their order, are those of one thread (ties to the lower doc). Cheap
+** queries never wake a thread; a costly one (two dense words, each doc
+** checked) is shared by the cores.
+**
+** The pool's threads are made on first use and then parked (a thread made
+** per search cost 75-115 us here before it ran; a parked one wakes in
+** 20-50 us). A pool thread that wakes after the caller has taken every
+** chunk takes none; the caller waits only for those that took one, and
+** the pool forgets the search before it returns. The library pins itself
+** in memory once it has threads (dlopen RTLD_NODELETE: lua_close unloads
+** C modules), and a forked child starts with no pool. */
 #define AD_CHUNKS_PER_THREAD 8
+#define AD_POOL_SPIN 0.002      /* seconds a pool thread stays awake after a part */
 #define AD_MAXCHUNKS (AD_QMAXTHREADS * AD_CHUNKS_PER_THREAD)
 
-typedef struct ad_share {
+typedef struct ad_share ad_share;
+
+typedef struct ad_part {
+  ad_share *sh;
+  ad_hit *out;                   /* the thread's heap of at most k (ad_stdalloc) */
+  uint32_t n, chunks;             /* hits, chunks it took */
+  int err;
+} ad_part;
+
+struct ad_share {
   ad_ix *ix;
   const ad_xnode *nodes;
   uint32_t nnodes, k;
@@ -1340,24 +1360,20 @@ typedef struct ad_share {
   uint64_t floor;                /* the best k-th hit of any thread's full
                                     heap (atomic: score bits << 32 | doc;
                                     none: -inf) */
-} ad_share;
-
-typedef struct ad_part {
-  ad_share *sh;
-  ad_hit *out;                   /* the thread's heap of at most k */
-  uint32_t n;
-  int err, started;
-  pthread_t th;
-} ad_part;
+  /* under the pool's lock: */
+  uint32_t want;                 /* pool threads still wanted */
+  uint32_t taken;                /* parts given to pool threads */
+  uint32_t active;               /* of those, still running (also read atomically) */
+  ad_share *qnext;               /* the pool's queue of searches that want threads */
+  ad_part parts[AD_QMAXTHREADS - 1];
+};
 
 typedef struct ad_par {
   unsigned threads;
   uint32_t minwork;
-  int done;
+  int done, shared;
   ad_cur *curs;                  /* the root's cursors */
   ad_share sh;
-  ad_part *parts;                /* [cap] (ad_stdalloc), nparts of them used */
-  uint32_t nparts, cap;
 } ad_par;
 
 static uint64_t ad_floor_pack(ad_hit h) {
@@ -1414,7 +1430,7 @@ static void ad_topk_run(ad_q *q, ad_it *root, uint32_t k, uint32_t d,
     if (d >= q->lim || q->err) break;
     if (par != NULL && !par->done && q->work >= par->minwork) {
       ad_par_split(q, par, d);
-      if (par->nparts > 0) sh = &par->sh;
+      if (par->shared) sh = &par->sh;
     }
     if (sh != NULL) {
       /* the k hits of a heap are as good as its k-th at least: a doc after
@@ -1455,29 +1471,150 @@ static void ad_topk_run(ad_q *q, ad_it *root, uint32_t k, uint32_t d,
   }
 }
 
-/* take chunks until none is left */
-static void ad_chunks(ad_q *q, ad_it *root, ad_share *sh, ad_hit *out, uint32_t *n) {
-  for (;;) {
+/* take chunks until none is left; how many were taken */
+static uint32_t ad_chunks(ad_q *q, ad_it *root, ad_share *sh, ad_hit *out, uint32_t *n) {
+  uint32_t got = 0;
+  for (;; got++) {
     uint32_t j = __atomic_fetch_add(&sh->next, 1, __ATOMIC_RELAXED);
     if (j >= sh->nchunks || q->err) break;
     q->lim = sh->cut[j + 1];
     ad_q_rewind(q);
     ad_topk_run(q, root, sh->k, sh->cut[j], out, n, sh->primed, sh->np, sh, NULL);
   }
+  return got;
 }
 
-/* another thread of a search (or the caller's, when it could not start) */
-static void *ad_part_main(void *arg) {
-  ad_part *p = (ad_part *)arg;
+/* a part of a search on a pool thread */
+static void ad_part_run(ad_part *p) {
+  ad_share *sh = p->sh;
   ad_q q;
   ad_it *root;
-  ad_q_init(&q, p->sh->ix, &ad_stdalloc);
-  root = ad_compile_root(&q, p->sh->nodes, p->sh->nnodes);
-  if (root != NULL && !q.err) ad_chunks(&q, root, p->sh, p->out, &p->n);
+  if (__atomic_load_n(&sh->next, __ATOMIC_RELAXED) >= sh->nchunks) return;  /* too late */
+  p->out = (ad_hit *)ad_malloc(&ad_stdalloc, (size_t)sh->k * sizeof(ad_hit));
+  if (p->out == NULL) { p->err = AD_ENOMEM; return; }
+  ad_q_init(&q, sh->ix, &ad_stdalloc);
+  root = ad_compile_root(&q, sh->nodes, sh->nnodes);
+  if (root != NULL && !q.err) p->chunks = ad_chunks(&q, root, sh, p->out, &p->n);
   p->err = q.err;
   ad_ar_free(&q.ar);
+}
+
+/* {------------------------------------------------------ the pool */
+static pthread_mutex_t ad_pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ad_pool_cv = PTHREAD_COND_INITIALIZER;    /* work offered */
+static pthread_cond_t ad_pool_done = PTHREAD_COND_INITIALIZER;  /* a part ended */
+static unsigned ad_pool_n;        /* threads made */
+static ad_share *ad_pool_q;       /* searches that want threads */
+static int ad_pool_init;          /* atfork handler and pin done */
+
+static void ad_pool_forked(void) {  /* the child of a fork has no threads */
+  pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+  pthread_cond_t c1 = PTHREAD_COND_INITIALIZER, c2 = PTHREAD_COND_INITIALIZER;
+  ad_pool_mu = m; ad_pool_cv = c1; ad_pool_done = c2;
+  ad_pool_n = 0; ad_pool_q = NULL;
+}
+
+static double ad_pool_clock(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void *ad_pool_main(void *arg) {
+  double idle = 0;            /* when this thread last ran a part (0: never) */
+  (void)arg;
+  pthread_mutex_lock(&ad_pool_mu);
+  for (;;) {
+    ad_share *sh;
+    ad_part *p;
+    if (ad_pool_q == NULL && idle > 0) {
+      /* a search that needed threads is often followed by another: wait
+      ** AD_POOL_SPIN seconds awake before sleeping (a sleeping thread took
+      ** 0.02 to over 1 ms to wake on this virtual machine) */
+      int i = 0;
+      pthread_mutex_unlock(&ad_pool_mu);
+      while (__atomic_load_n(&ad_pool_q, __ATOMIC_RELAXED) == NULL) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+        if (++i % 256 == 0 && ad_pool_clock() - idle > AD_POOL_SPIN) break;
+      }
+      pthread_mutex_lock(&ad_pool_mu);
+    }
+    while (ad_pool_q == NULL) pthread_cond_wait(&ad_pool_cv, &ad_pool_mu);
+    sh = ad_pool_q;
+    p = &sh->parts[sh->taken++];
+    if (--sh->want == 0) __atomic_store_n(&ad_pool_q, sh->qnext, __ATOMIC_RELAXED);
+    __atomic_store_n(&sh->active, sh->active + 1, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&ad_pool_mu);
+    ad_part_run(p);
+    idle = ad_pool_clock();
+    pthread_mutex_lock(&ad_pool_mu);
+    __atomic_store_n(&sh->active, sh->active - 1, __ATOMIC_RELEASE);
+    if (sh->active == 0) pthread_cond_broadcast(&ad_pool_done);
+  }
   return NULL;
 }
+
+/* Offer sh to the pool for want threads (made as needed); 0 when none
+** could be had */
+static int ad_pool_offer(ad_share *sh, uint32_t want) {
+  int ok;
+  pthread_mutex_lock(&ad_pool_mu);
+  if (!ad_pool_init) {
+    Dl_info info;
+    ad_pool_init = 1;
+    (void)pthread_atfork(NULL, NULL, ad_pool_forked);
+    /* (threads parked in this library must outlive lua_close's dlclose) */
+    if (dladdr((void *)&ad_pool_n, &info) && info.dli_fname != NULL)
+      (void)dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+  }
+  while (ad_pool_n < want) {
+    pthread_t th;
+    pthread_attr_t at;
+    int st;
+    if (pthread_attr_init(&at) != 0) break;
+    (void)pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    st = pthread_create(&th, &at, ad_pool_main, NULL);
+    pthread_attr_destroy(&at);
+    if (st != 0) break;
+    ad_pool_n++;
+  }
+  if (want > ad_pool_n) want = ad_pool_n;
+  ok = want > 0;
+  if (ok) {
+    ad_share **pp = &ad_pool_q;
+    sh->want = want; sh->taken = 0; sh->active = 0; sh->qnext = NULL;
+    while (*pp != NULL) pp = &(*pp)->qnext;
+    __atomic_store_n(pp, sh, __ATOMIC_RELAXED);
+    if (want == 1) pthread_cond_signal(&ad_pool_cv);
+    else pthread_cond_broadcast(&ad_pool_cv);
+  }
+  pthread_mutex_unlock(&ad_pool_mu);
+  return ok;
+}
+
+/* The caller has taken its last chunk: withdraw sh from the pool and wait
+** for the pool threads that run a part of it (a short spin first: a part
+** that runs ends with its chunk) */
+static void ad_pool_finish(ad_share *sh) {
+  int spin;
+  for (spin = 0; spin < 20000 && __atomic_load_n(&sh->active, __ATOMIC_ACQUIRE) > 0; spin++) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+  pthread_mutex_lock(&ad_pool_mu);
+  if (sh->want > 0) {               /* still queued: no more threads for it */
+    ad_share **pp = &ad_pool_q;
+    while (*pp != NULL && *pp != sh) pp = &(*pp)->qnext;
+    if (*pp == sh) __atomic_store_n(pp, sh->qnext, __ATOMIC_RELAXED);
+    sh->want = 0;
+  }
+  while (sh->active > 0) pthread_cond_wait(&ad_pool_done, &ad_pool_mu);
+  pthread_mutex_unlock(&ad_pool_mu);
+}
+/* }------------------------------------------------------ */
 
 /* blocks of the cursors' lists whose last doc is < x */
 static uint64_t ad_blocks_below(const ad_cur *curs, uint32_t x) {
@@ -1494,9 +1631,9 @@ static uint64_t ad_blocks_below(const ad_cur *curs, uint32_t x) {
   return s;
 }
 
-/* Cut the docs [d, q->lim) left to the caller into chunks and start the
-** other threads (see above); once per search. The caller goes on with the
-** first chunk. */
+/* Cut the docs [d, q->lim) left to the caller into chunks and offer the
+** others to the pool (see above); once per search. The caller goes on
+** with the first chunk. */
 static void ad_par_split(ad_q *q, ad_par *par, uint32_t d) {
   ad_share *sh = &par->sh;
   uint64_t c0, rest;
@@ -1521,38 +1658,26 @@ static void ad_par_split(ad_q *q, ad_par *par, uint32_t d) {
   }
   sh->nchunks = nc;
   sh->next = 1;                  /* the caller has chunk 0 */
-  par->parts = (ad_part *)ad_malloc(&ad_stdalloc, (size_t)(t - 1) * sizeof(ad_part));
-  if (par->parts == NULL) return;
-  par->cap = t - 1;
-  memset(par->parts, 0, (size_t)(t - 1) * sizeof(ad_part));
-  for (j = 0; j + 1 < t; j++) {
-    par->parts[j].out = (ad_hit *)ad_malloc(&ad_stdalloc, (size_t)sh->k * sizeof(ad_hit));
-    if (par->parts[j].out == NULL) break;
-    par->parts[j].sh = sh;
-    par->nparts = j + 1;
-  }
-  if (par->nparts == 0) return;
+  for (j = 0; j + 1 < t; j++) memset(&sh->parts[j], 0, sizeof sh->parts[j]), sh->parts[j].sh = sh;
+  if (!ad_pool_offer(sh, t - 1)) return;
+  par->shared = 1;
   q->lim = sh->cut[1];
-  for (j = 0; j < par->nparts; j++)     /* (one that cannot start runs later) */
-    par->parts[j].started = pthread_create(&par->parts[j].th, NULL, ad_part_main,
-                                           &par->parts[j]) == 0;
 }
 
-/* Wait for the other threads (run the ones that did not start), merge
-** their hits into the caller's heap; the first error of any. */
+/* Wait for the pool's threads, merge their hits into the caller's heap
+** and free them; the first error of any. */
 static int ad_par_join(ad_par *par, ad_hit *out, uint32_t *n, uint32_t k) {
+  ad_share *sh = &par->sh;
   uint32_t j, i;
   int err = 0;
-  for (j = 0; j < par->nparts; j++) {
-    ad_part *p = &par->parts[j];
-    if (p->started) pthread_join(p->th, NULL);
-    else ad_part_main(p);
+  if (!par->shared) return 0;
+  ad_pool_finish(sh);
+  for (j = 0; j < sh->taken; j++) {
+    ad_part *p = &sh->parts[j];
     if (p->err && !err) err = p->err;
     for (i = 0; i < p->n; i++) ad_topk_push(out, n, k, p->out[i]);
+    if (p->out) ad_free(&ad_stdalloc, p->out, (size_t)k * sizeof(ad_hit));
   }
-  for (j = 0; j < par->cap; j++)
-    if (par->parts[j].out) ad_free(&ad_stdalloc, par->parts[j].out, (size_t)k * sizeof(ad_hit));
-  if (par->parts) ad_free(&ad_stdalloc, par->parts, (size_t)par->cap * sizeof(ad_part));
   return err;
 }
 /* }====================================================== */
@@ -1591,9 +1716,12 @@ int ad_search_par(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
     par.sh.floor = ad_floor_pack(none);
   }
   ad_topk_run(&q, root, k, 0, out, &n, primed, np, NULL, &par);
-  if (par.nparts > 0) ad_chunks(&q, root, &par.sh, out, &n);
-  if (used != NULL) *used = 1 + par.nparts;
+  if (par.shared) ad_chunks(&q, root, &par.sh, out, &n);
   perr = ad_par_join(&par, out, &n, k);
+  if (used != NULL && par.shared) {
+    uint32_t j;
+    for (j = 0; j < par.sh.taken; j++) *used += par.sh.parts[j].chunks > 0;
+  }
   if (perr && !q.err) q.err = perr;
   ad_topk_sort(out, n);           /* best first */
 done:
