@@ -143,6 +143,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (sf != AD_OK) bad("ad_search failed on a valid index");
   same_hits(hf, nf, hl, nl, "fresh and loaded index give different hits");
   for (i = 0; i < nf; i++) if (hf[i].doc >= ndocs) bad("hit outside the index");
+  /* shared by threads from the first block on: the same hits */
+  {
+    uint32_t np2;
+    unsigned used;
+    if (ad_search_par(&Z.loaded, nodes, nnodes, k, sort, 3, 0, hl, &np2, &used) != AD_OK)
+      bad("ad_search on threads failed on a valid index");
+    same_hits(hf, nf, hl, np2, "a search on threads gives other hits than one thread");
+  }
 
   /* every match, in date (document) order */
   if (ad_search(&Z.fresh, nodes, nnodes, ndocs, AD_SORT_DATE, hall, &nall) != AD_OK)
