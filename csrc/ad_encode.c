@@ -163,13 +163,14 @@ typedef struct ad_encctx {
 /* One part of the terms (by first byte: see ad_psplit), encoded on its own:
 ** fresh terms fin[g0 .. g1) (each builder's share of a term apart), old
 ** terms [o0 .. o1); its own buffers, terms array and tf-idf norm sums
-** (norm2: made by the part, but part 0's). */
+** (norm2: zeroed by the part, but part 0's). */
 typedef struct ad_encpart {
   const ad_alloc *a;
   uint32_t g0, g1, o0, o1;
   ad_bbuf post, pos, tstr;
   ad_ixterm *terms; uint32_t nout;
   double *norm2;
+  int zeronorm;             /* norm2 to be zeroed (on the part's thread) */
   ad_oent *oent; uint32_t capoent;
   size_t hint;              /* an upper bound of its POST or POS bytes */
   uint64_t weight;          /* postings, to hand out the big parts first */
@@ -305,11 +306,7 @@ static int ad_b_encpart(const ad_encctx *x, ad_encpart *pt) {
   uint32_t prevlen = 0;
   int st = AD_ENOMEM;
   ad_bbuf post = pt->post, pos = pt->pos, tstr = pt->tstr;
-  if (pt->norm2 == NULL) {       /* (made here: on the part's thread) */
-    pt->norm2 = (double *)ad_malloc(a, ((size_t)n + 1) * sizeof(double));
-    if (pt->norm2 == NULL) goto done;
-    memset(pt->norm2, 0, ((size_t)n + 1) * sizeof(double));
-  }
+  if (pt->zeronorm) memset(pt->norm2, 0, ((size_t)n + 1) * sizeof(double));
   st = ad_b_fterms(x, pt, &ft, &str, &nft);
   if (st == AD_OK && nft) st = ad_b_fchunks(a, str, ft[nft - 1].s0 + ft[nft - 1].ns, &chl, &nchl);
   if (st != AD_OK) goto done;
@@ -576,9 +573,10 @@ int ad_b_encode(ad_ix *ix, ad_ixb *const *bs, uint32_t nbs, ad_ixdoc *docs,
   const ad_alloc *a = bs[0]->a;
   ad_fin *fin = NULL;
   ad_ixterm *terms = NULL;
+  double *pnorm = NULL;
   ad_ix *old = up ? up->old : NULL;
   uint32_t i, j, n = ix->m.ndocs, ont = old ? old->m.nterms : 0, nfresh = 0;
-  uint32_t gsplit[AD_NPARTS + 1], osplit[AD_NPARTS + 1], cap;
+  uint32_t gsplit[AD_NPARTS + 1], osplit[AD_NPARTS + 1], cap = 0;
   const ad_ixparams *p = &ix->m.p;
   int st = AD_ENOMEM, k;
   float *nf;
@@ -646,15 +644,21 @@ int ad_b_encode(ad_ix *ix, ad_ixb *const *bs, uint32_t nbs, ad_ixdoc *docs,
   for (k = 0; k <= AD_NPARTS; k++) osplit[k] = 0;
   osplit[AD_NPARTS] = ont;
   if (up && ad_up_prepare(up, ad_psplit, AD_NPARTS - 1, osplit + 1)) { st = AD_ECORRUPT; goto done; }
-  /* TERMS: room for every builder's terms and old's (the parts' terms
-  ** are moved together, then it shrinks); each entry is written before
-  ** it is read, so it is not zeroed */
+  /* the parts' terms: room for every builder's terms and old's (TERMS
+  ** is made of them at the join, after the builders are freed: made now,
+  ** a section kept after the build would sit above their memory in the
+  ** heap and keep it from being given back); each entry is written
+  ** before it is read, so it is not zeroed */
   cap = nfresh + ont;
   if (cap < nfresh) { st = AD_ECORRUPT; goto done; }
   terms = (ad_ixterm *)ad_malloc(a, (size_t)(cap ? cap : 1) * sizeof(ad_ixterm));
   if (terms == NULL) goto done;
-  if ((size_t)cap * sizeof(ad_ixterm) >= ((size_t)4 << 20)) ad_b_huge(terms, (size_t)cap * sizeof(ad_ixterm));
-  ad_b_setsec(ix, AD_SEC_TERMS, terms, (size_t)cap * sizeof(ad_ixterm));
+  /* the norm sums of parts 1.. in one block: big enough to be mapped
+  ** apart from the heap (one array a part, made among the parts'
+  ** smaller buffers, sat above the builders' memory in the heap and kept
+  ** it from being given back); each part zeroes its own on its thread */
+  pnorm = (double *)ad_malloc(a, ((size_t)n + 1) * (AD_NPARTS - 1) * sizeof(double));
+  if (pnorm == NULL) goto done;
   {    /* the streams' bytes (plus old's lists) bound the output */
     const ad_slab *sl;
     for (j = 0; j < nbs; j++)
@@ -678,7 +682,8 @@ int ad_b_encode(ad_ix *ix, ad_ixb *const *bs, uint32_t nbs, ad_ixdoc *docs,
       /* a part's room: up to 3/8 of all (what needs more grows) */
       pt[k].hint = total / AD_NPARTS * 3 + 64;
       if (pt[k].hint > total) pt[k].hint = total;
-      pt[k].norm2 = k ? NULL : norm2;      /* (the others: by the part) */
+      pt[k].norm2 = k ? pnorm + ((size_t)n + 1) * (size_t)(k - 1) : norm2;
+      pt[k].zeronorm = k > 0;
     }
   }
   {
@@ -727,75 +732,80 @@ int ad_b_encode(ad_ix *ix, ad_ixb *const *bs, uint32_t nbs, ad_ixdoc *docs,
       }
       if (pt[k].nout) { lastt = &pt[k].terms[pt[k].nout - 1]; lasts = &pt[k].tstr; }
     }
-    for (k = 0; k < AD_NPARTS; k++) {
-      for (i = 0; i < pt[k].nout; i++) {
-        ad_ixterm t = pt[k].terms[i];
-        t.post += (uint32_t)opost; t.pos += (uint32_t)opos; t.str += (uint32_t)ostr;
-        terms[nout + i] = t;     /* (nout + i <= its place: parts in order) */
-      }
-      nout += pt[k].nout;
-      opost += pt[k].post.n; opos += pt[k].pos.n; ostr += pt[k].tstr.n;
-      if (opost > UINT32_MAX || opos > UINT32_MAX || ostr > UINT32_MAX) goto done;
-    }
+    for (k = 0; k < AD_NPARTS; k++) nout += pt[k].nout;   /* (<= cap) */
     ix->m.nterms = nout;
+    {
+      ad_ixterm *tt = (ad_ixterm *)ad_malloc(a, nout ? (size_t)nout * sizeof(ad_ixterm) : 1);
+      if (tt == NULL) goto done;
+      if ((size_t)nout * sizeof(ad_ixterm) >= ((size_t)4 << 20)) ad_b_huge(tt, (size_t)nout * sizeof(ad_ixterm));
+      ad_b_setsec(ix, AD_SEC_TERMS, tt, (size_t)nout * sizeof(ad_ixterm));
+      for (nout = 0, k = 0; k < AD_NPARTS; k++) {
+        for (i = 0; i < pt[k].nout; i++) {
+          ad_ixterm t = pt[k].terms[i];
+          t.post += (uint32_t)opost; t.pos += (uint32_t)opos; t.str += (uint32_t)ostr;
+          tt[nout + i] = t;
+        }
+        nout += pt[k].nout;
+        opost += pt[k].post.n; opos += pt[k].pos.n; ostr += pt[k].tstr.n;
+        if (opost > UINT32_MAX || opos > UINT32_MAX || ostr > UINT32_MAX) goto done;
+      }
+    }
+    ad_free(a, terms, (size_t)(cap ? cap : 1) * sizeof(ad_ixterm));
+    terms = NULL;
   }
   for (k = 1; k < AD_NPARTS; k++) {
     const double *pn = pt[k].norm2;
     for (i = 0; i < n; i++) norm2[i] += pn[i];
   }
-  if (ix->m.nterms < cap) {                   /* shrink TERMS to its size */
-    void *np = ad_realloc(a, ix->own[AD_SEC_TERMS], cap ? (size_t)cap * sizeof(ad_ixterm) : 1,
-                          ix->m.nterms ? (size_t)ix->m.nterms * sizeof(ad_ixterm) : 1);
-    if (np == NULL) goto done;
-    ad_b_setsec(ix, AD_SEC_TERMS, np, (size_t)ix->m.nterms * sizeof(ad_ixterm));
-  }
+  ad_free(a, pnorm, ((size_t)n + 1) * (AD_NPARTS - 1) * sizeof(double));
+  pnorm = NULL;
+  for (k = 1; k < AD_NPARTS; k++) pt[k].norm2 = NULL;
   {
+    /* the other parts' bytes go after part 0's, a section at a time (the
+    ** parts' buffers of a section freed once it is made: at most one
+    ** section's bytes are there twice) */
     int s;
-    int secs[3] = {AD_SEC_POST, AD_SEC_POS, AD_SEC_TSTR};
-    ad_ctask task[3 * AD_NPARTS];
-    ad_cslice sl[AD_NPARTS];
-    pthread_t th[AD_NPARTS];
-    uint32_t ntask = 0;
-    size_t ctotal = 0;
-    unsigned nsl, t, started[AD_NPARTS];
-    for (s = 0; s < 3; s++) {     /* the other parts go after part 0's */
-      ad_bbuf *b0 = s == 0 ? &pt[0].post : s == 1 ? &pt[0].pos : &pt[0].tstr;
-      size_t nn = b0->n, off;
+    static const int secs[3] = {AD_SEC_TSTR, AD_SEC_POST, AD_SEC_POS};
+    for (s = 0; s < 3; s++) {
+      ad_bbuf *b0 = s == 0 ? &pt[0].tstr : s == 1 ? &pt[0].post : &pt[0].pos;
+      ad_ctask task[AD_NPARTS];
+      ad_cslice sl[AD_NPARTS];
+      pthread_t th[AD_NPARTS];
+      uint32_t ntask = 0;
+      size_t ctotal = 0, nn = b0->n, off;
+      unsigned nsl, t, started[AD_NPARTS];
       void *np;
       for (k = 1; k < AD_NPARTS; k++)
-        nn += s == 0 ? pt[k].post.n : s == 1 ? pt[k].pos.n : pt[k].tstr.n;
+        nn += s == 0 ? pt[k].tstr.n : s == 1 ? pt[k].post.n : pt[k].pos.n;
       np = ad_realloc(a, b0->p, b0->cap, nn ? nn : 1);
       if (np == NULL) goto done;
       b0->p = (uint8_t *)np; b0->cap = nn ? nn : 1;
       off = b0->n;
       for (k = 1; k < AD_NPARTS; k++) {
-        const ad_bbuf *bk = s == 0 ? &pt[k].post : s == 1 ? &pt[k].pos : &pt[k].tstr;
+        const ad_bbuf *bk = s == 0 ? &pt[k].tstr : s == 1 ? &pt[k].post : &pt[k].pos;
         if (bk->n) {
           task[ntask].d = b0->p + off; task[ntask].s = bk->p; task[ntask].n = bk->n;
           ntask++; ctotal += bk->n;
         }
         off += bk->n;
       }
-    }
-    /* (a copy in several threads from 4 MiB each: faulting in fresh
-    ** pages costs as much as the copy) */
-    nsl = ctotal >= ((size_t)4 << 20) * threads ? threads : 1;
-    for (t = 0; t < nsl; t++) {
-      sl[t].task = task; sl[t].ntask = ntask;
-      sl[t].from = ctotal / nsl * t; sl[t].to = t + 1 == nsl ? ctotal : ctotal / nsl * (t + 1);
-      started[t] = 0;
-    }
-    for (t = 1; t < nsl; t++)
-      started[t] = pthread_create(&th[t], NULL, ad_b_copyslice, &sl[t]) == 0;
-    ad_b_copyslice(&sl[0]);
-    for (t = 1; t < nsl; t++) {
-      if (started[t]) pthread_join(th[t], NULL);
-      else ad_b_copyslice(&sl[t]);
-    }
-    for (s = 0; s < 3; s++) {     /* hand over */
-      ad_bbuf *b0 = s == 0 ? &pt[0].post : s == 1 ? &pt[0].pos : &pt[0].tstr;
-      for (k = 1; k < AD_NPARTS; k++) {
-        ad_bbuf *bk = s == 0 ? &pt[k].post : s == 1 ? &pt[k].pos : &pt[k].tstr;
+      /* (a copy in several threads from 4 MiB each: faulting in fresh
+      ** pages costs as much as the copy) */
+      nsl = ctotal >= ((size_t)4 << 20) * threads ? threads : 1;
+      for (t = 0; t < nsl; t++) {
+        sl[t].task = task; sl[t].ntask = ntask;
+        sl[t].from = ctotal / nsl * t; sl[t].to = t + 1 == nsl ? ctotal : ctotal / nsl * (t + 1);
+        started[t] = 0;
+      }
+      for (t = 1; t < nsl; t++)
+        started[t] = pthread_create(&th[t], NULL, ad_b_copyslice, &sl[t]) == 0;
+      ad_b_copyslice(&sl[0]);
+      for (t = 1; t < nsl; t++) {
+        if (started[t]) pthread_join(th[t], NULL);
+        else ad_b_copyslice(&sl[t]);
+      }
+      for (k = 1; k < AD_NPARTS; k++) {     /* hand over */
+        ad_bbuf *bk = s == 0 ? &pt[k].tstr : s == 1 ? &pt[k].post : &pt[k].pos;
         b0->n += bk->n;
         ad_bb_free(pt[k].a, bk);
       }
@@ -810,8 +820,9 @@ done:
     if (pa == NULL) continue;
     ad_bb_free(pa, &pt[k].post); ad_bb_free(pa, &pt[k].pos); ad_bb_free(pa, &pt[k].tstr);
     if (pt[k].oent) ad_free(pa, pt[k].oent, (size_t)pt[k].capoent * sizeof(ad_oent));
-    if (k && pt[k].norm2) ad_free(pa, pt[k].norm2, ((size_t)n + 1) * sizeof(double));
   }
+  if (pnorm) ad_free(a, pnorm, ((size_t)n + 1) * (AD_NPARTS - 1) * sizeof(double));
+  if (terms) ad_free(a, terms, (size_t)(cap ? cap : 1) * sizeof(ad_ixterm));
   if (fin) ad_free(a, fin, ((size_t)nfresh + 1) * sizeof *fin);
   ad_free(a, nf, ((size_t)n + 1) * AD_NFIELDS * sizeof(float));
   return st;
