@@ -374,11 +374,17 @@ static inline uint32_t ad_term_next(ad_q *q, ad_it *it, uint32_t t) {
   if (it->doc != AD_END && it->doc >= t && it->doc != UINT32_MAX - 1) return it->doc;
   if (it->doc == AD_END) return AD_END;
   for (d = t;;) {
+    uint32_t i;
     d = ad_cur_next(c, d, &q->err);
     if (d == AD_END || !it->mask) break;
     if (ad_cur_npm(c)) { q->err = AD_ECORRUPT; d = AD_END; break; }
-    if (c->npm[c->i] & it->mask) break;
-    d++;
+    /* the decoded block's next doc with the word in the fields */
+    for (i = c->i; i < c->n && !(c->npm[i] & it->mask); i++) {}
+    if (i < c->n) {
+      c->i = i; d = c->doc = c->docs[i];
+      break;
+    }
+    d = c->docs[c->n - 1] + 1;
   }
   if (q->err) d = AD_END;
   it->doc = d;
