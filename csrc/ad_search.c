@@ -1337,13 +1337,13 @@ static void ad_prime(ad_q *q, const ad_xnode *nodes, uint32_t nnodes, ad_it *roo
 **
 ** The pool's threads are made on first use and then parked (a thread made
 ** per search cost 75-115 us here before it ran; a parked one wakes in
-** 20-50 us). A pool thread that wakes after the caller has taken every
+** 20 us to over 1 ms; one that ran a part stays awake 0.5 ms first). A pool thread that wakes after the caller has taken every
 ** chunk takes none; the caller waits only for those that took one, and
 ** the pool forgets the search before it returns. The library pins itself
 ** in memory once it has threads (dlopen RTLD_NODELETE: lua_close unloads
 ** C modules), and a forked child starts with no pool. */
 #define AD_CHUNKS_PER_THREAD 8
-#define AD_POOL_SPIN 0.002      /* seconds a pool thread stays awake after a part */
+#define AD_POOL_SPIN 0.0005     /* seconds a pool thread stays awake after a part */
 #define AD_MAXCHUNKS (AD_QMAXTHREADS * AD_CHUNKS_PER_THREAD)
 
 typedef struct ad_share ad_share;
@@ -1480,9 +1480,9 @@ static void ad_topk_run(ad_q *q, ad_it *root, uint32_t k, uint32_t d,
 /* take chunks until none is left; how many were taken */
 static uint32_t ad_chunks(ad_q *q, ad_it *root, ad_share *sh, ad_hit *out, uint32_t *n) {
   uint32_t got = 0;
-  for (;; got++) {
+  for (; !q->err; got++) {
     uint32_t j = __atomic_fetch_add(&sh->next, 1, __ATOMIC_RELAXED);
-    if (j >= sh->nchunks || q->err) break;
+    if (j >= sh->nchunks) break;
     q->lim = sh->cut[j + 1];
     ad_q_rewind(q);
     ad_topk_run(q, root, sh->k, sh->cut[j], out, n, sh->primed, sh->np, sh, NULL);
@@ -1490,18 +1490,21 @@ static uint32_t ad_chunks(ad_q *q, ad_it *root, ad_share *sh, ad_hit *out, uint3
   return got;
 }
 
-/* a part of a search on a pool thread */
+/* a part of a search on a pool thread: one that fails before it takes a
+** chunk leaves them to the others (the caller takes every chunk left) */
 static void ad_part_run(ad_part *p) {
   ad_share *sh = p->sh;
   ad_q q;
   ad_it *root;
   if (__atomic_load_n(&sh->next, __ATOMIC_RELAXED) >= sh->nchunks) return;  /* too late */
   p->out = (ad_hit *)ad_malloc(&ad_stdalloc, (size_t)sh->k * sizeof(ad_hit));
-  if (p->out == NULL) { p->err = AD_ENOMEM; return; }
+  if (p->out == NULL) return;
   ad_q_init(&q, sh->ix, &ad_stdalloc);
   root = ad_compile_root(&q, sh->nodes, sh->nnodes);
-  if (root != NULL && !q.err) p->chunks = ad_chunks(&q, root, sh, p->out, &p->n);
-  p->err = q.err;
+  if (root != NULL && !q.err) {
+    p->chunks = ad_chunks(&q, root, sh, p->out, &p->n);
+    p->err = q.err;               /* (an error in a chunk it took) */
+  }
   ad_ar_free(&q.ar);
 }
 
@@ -1534,9 +1537,10 @@ static void *ad_pool_main(void *arg) {
     ad_share *sh;
     ad_part *p;
     if (ad_pool_q == NULL && idle > 0) {
-      /* a search that needed threads is often followed by another: wait
-      ** AD_POOL_SPIN seconds awake before sleeping (a sleeping thread took
-      ** 0.02 to over 1 ms to wake on this virtual machine) */
+      /* a search that needed threads is often followed by another (a
+      ** script's searches): wait AD_POOL_SPIN seconds awake before
+      ** sleeping (a sleeping thread took 0.02 to over 1 ms to wake on this
+      ** virtual machine) */
       int i = 0;
       pthread_mutex_unlock(&ad_pool_mu);
       while (__atomic_load_n(&ad_pool_q, __ATOMIC_RELAXED) == NULL) {
