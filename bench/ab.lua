@@ -50,13 +50,7 @@ if arg[1] == "--stage" then
     local idx = assert(ad.load(adx))
     R("load_wall", now() - w0)
     for i, q in ipairs(dofile("bench/queries.lua")) do
-      local t = {}
-      idx:search(q[1], { limit = 10 })
-      for k = 1, runs do
-        local t0 = now()
-        idx:search(q[1], { limit = 10 })
-        t[k] = now() - t0
-      end
+      local t = C.samples(function() idx:search(q[1], { limit = 10 }) end, runs, now)
       table.sort(t)
       R("q" .. i, t[(runs + 1) // 2])
     end

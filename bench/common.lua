@@ -25,6 +25,18 @@ function C.status(key)
 end
 
 --- s quoted for sh.
+--- fn() once untimed, then `runs` timed calls: the times by `clock`
+function C.samples(fn, runs, clock)
+  local s = {}
+  fn()
+  for r = 1, runs do
+    local t0 = clock()
+    fn()
+    s[r] = clock() - t0
+  end
+  return s
+end
+
 function C.shq(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
 --- The standard output of a shell command.

@@ -176,24 +176,13 @@ local function stage(name, dir, adx, runs)
         R("qerr" .. i, first_line(err))
       else
         ok_q[i] = true
-        local s = {}
-        for r = 1, runs do
-          local t0 = clock()
-          idx:search(q[1], { limit = 10, threads = 1 })
-          s[r] = clock() - t0
-        end
+        local s = C.samples(function() idx:search(q[1], { limit = 10, threads = 1 }) end, runs, clock)
         R("q" .. i, table.concat(s, ","))
       end
     end
     for i, q in ipairs(QUERIES) do
       if ok_q[i] then
-        local w = {}
-        idx:search(q[1], { limit = 10 })
-        for r = 1, runs do
-          local t0 = now()
-          idx:search(q[1], { limit = 10 })
-          w[r] = now() - t0
-        end
+        local w = C.samples(function() idx:search(q[1], { limit = 10 }) end, runs, now)
         R("qw" .. i, table.concat(w, ","))
       end
     end
