@@ -51,7 +51,7 @@ end
 -- The header (csrc/ad_store.h): magic, version, bom, szrec, szdoc, szterm,
 -- chunkshift, filesize, off[14], len[14], sumsoff, nchunks, sumsum, headsum.
 local NSEC, HDRSIZE, HEADSUM = 14, 320, 288
-local SEC = {META = 0, DOCS = 1, FILES = 10, FSTR = 11}
+local SEC = {META = 0, DOCS = 1, TERMS = 5, TSTR = 6, POST = 7, FILES = 10, FSTR = 11}
 
 local function header(s)
   local h = {chunkshift = string.unpack("<I4", s, 29), off = {}, len = {}}
@@ -146,6 +146,65 @@ describe("crafted saved indexes", function()
       assert.is_nil(idx)
       assert.equal(p .. ": corrupted index (" .. c[3] .. ")", err)
     end
+  end)
+
+  it("a shared search whose threads meet a corrupt block fails cleanly, on every thread count", function()
+    -- (review rev39) a block in the middle of a long list whose docs do not
+    -- end at its skip entry's last: whichever thread decodes it (the
+    -- caller or a pool thread, in one of its chunks) fails the search
+    local rnd = H.lcg(31)
+    local function word() return H.zipf(rnd, H.VOCAB) end
+    local out = { "# Arxiv Papers in cs.CV on 2019-03-01\n" }
+    for n = 1, 3000 do
+      out[#out + 1] = ("### %s\n- **Arxiv ID**: http://arxiv.org/abs/1903.%05dv1\n"
+        .. "- **Categories**: **cs.CV**\n- **Published**: 2019-03-01 01:00:00+00:00\n"
+        .. "- **Authors**: A B\n- **Comment**: None\n- **Summary**: %s\n\n"):format(
+        H.words(word, rnd(6) + 2), n, H.words(word, rnd(40) + 10))
+    end
+    local built = assert(ad.index(assert(ad.parse(table.concat(out), "gen.md"))))
+    local gp = dir .. "/par.adx"
+    assert(built:save(gp))
+    local s = H.read(gp)
+    local h = header(s)
+    -- the term "image": TERMS rows are str, len, df, post, postlen, pos, poslen, maximp
+    local t
+    for i = 0, h.len[SEC.TERMS] // 32 - 1 do
+      local at = h.off[SEC.TERMS] + 32 * i + 1
+      local str, len, df, post = string.unpack("<I4I4I4I4", s, at)
+      if s:sub(h.off[SEC.TSTR] + str + 1, h.off[SEC.TSTR] + str + len) == "image" then
+        t = { df = df, post = post }
+      end
+    end
+    assert.is_truthy(t)
+    local nb = (t.df + 127) // 128
+    assert.is_true(nb >= 8, "blocks of image: " .. nb)
+    local b = nb - 3                         -- late in the list: a later chunk
+    local off = select(2, string.unpack("<I4I4", s, h.off[SEC.POST] + t.post + 16 * b + 1))
+    local at = t.post + off                  -- the block's first delta (in POST)
+    local byte = s:byte(h.off[SEC.POST] + at + 1)
+    assert.is_true(byte < 0x80)
+    local p, idx = try(patch(s, SEC.POST, at, string.char(byte > 0 and byte - 1 or byte + 1)))
+    assert.is_truthy(idx, p)
+    local want = H.ranked(built:search("image", { limit = 10, threads = 1 }))
+    local function check(opts)
+      local ok, hits = pcall(idx.search, idx, "image", opts)
+      if ok then return H.ranked(hits) end
+      assert.truthy(tostring(hits):find(p .. ": corrupted index", 1, true), hits)
+      return false
+    end
+    for round = 1, 8 do
+      for _, th in ipairs({ 1, 2, 3, 4 }) do
+        -- every match: every block is decoded, so every thread count fails
+        assert.is_false(check({ limit = 1000000, threads = th, _parallel_min_blocks = round % 3 }))
+        -- the top 10: the block may be skipped (the hits are then right)
+        local r = check({ limit = 10, threads = th, _parallel_min_blocks = round % 3 })
+        if r then assert.are.same(want, r) end
+      end
+    end
+    -- the index still answers what does not need the block
+    assert.are.same(H.ranked(built:search("network", { limit = 20, threads = 1 })),
+      H.ranked(idx:search("network", { limit = 20, threads = 3, _parallel_min_blocks = 0 })))
+    idx:close()
   end)
 
   it("checks a document's numbers when it is read, not at load", function()

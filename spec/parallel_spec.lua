@@ -266,3 +266,150 @@ describe("idx:search on several threads", function()
     assert.are.same(H.ranked(built:search("image", { threads = 1 })), H.ranked(built:search("image")))
   end)
 end)
+
+-- idx:search on several threads with every option and more query shapes
+-- (review rev39): offset and limit, a limit past the matches, sort = "date"
+-- (never shared), a NOT alone, date filters, prefixes of many expansions
+-- (a bitmap and lazy lists), phrases with fields, id lookups; the pool's
+-- threads asleep (after their 0.5 ms awake) or awake; an index closed and
+-- collected between shared searches. Twelve days of papers, repeated texts
+-- (tied scores across chunks).
+describe("idx:search on several threads, every option", function()
+  local rnd = H.lcg(4242)
+  local function word() return H.zipf(rnd, H.VOCAB) end
+  local days, texts, n = {}, {}, 0
+  for day = 1, 12 do
+    local out = { ("# Arxiv Papers in cs.CV on 2019-03-%02d\n"):format(day) }
+    for _ = 1, 400 do
+      n = n + 1
+      local text
+      if n > 40 and rnd(4) == 1 then text = texts[rnd(#texts)]
+      else
+        text = { title = H.words(word, rnd(6) + 2) .. (" tok%03d"):format(rnd(300)),
+                 abstract = H.words(word, rnd(40) + 10) .. (" tok%03d tok%03d"):format(rnd(300), rnd(40)) }
+        texts[#texts + 1] = text
+      end
+      out[#out + 1] = ("### %s\n- **Arxiv ID**: http://arxiv.org/abs/1903.%05dv1\n"
+        .. "- **Categories**: **cs.CV**\n- **Published**: 2019-03-%02d 01:00:00+00:00\n"
+        .. "- **Authors**: A B\n- **Comment**: None\n- **Summary**: %s\n\n"):format(
+        text.title, n, day, text.abstract)
+    end
+    days[#days + 1] = table.concat(out)
+  end
+  local built = assert(ad.index(assert(ad.parse(table.concat(days), "gen.md"))))
+  local path = H.tmpname()
+  assert(built:save(path))
+  local queries = { "image", "-image", "-image -network", "image date:2019-03-03..2019-03-08",
+    "(image OR network) date:2019-03-05", "date:2019-03-02..2019-03-10 -model", "tok*", "tok1*",
+    "tok* image", "ti:tok* network", 'abs:"image segmentation"',
+    'ti:"neural network" OR abs:"deep learning"', "image segmentation -tok2*",
+    "id:1903.00042 OR image", "image OR tok250", "ti:image abs:network -year:2018",
+    '"image segmentation" date:2019-03-04..', "seg* OR net* OR im*" }
+
+  local function slice(all, offset, limit)
+    local out = {}
+    for i = offset + 1, math.min(#all, offset + limit) do out[#out + 1] = all[i] end
+    return out
+  end
+
+  it("gives the hits of one thread for every offset and limit", function()
+    local shared, runs = 0, 0
+    for _, q in ipairs(queries) do
+      local all = H.ranked(built:search(q, { limit = 1000000, threads = 1 }))
+      assert.is_true(#all > 0, q)
+      for _, k in ipairs({ 1, 10, 50 }) do
+        for _, o in ipairs({ 0, 7, 45 }) do
+          local one = H.ranked(built:search(q, { limit = k, offset = o, threads = 1 }))
+          assert.are.same(slice(all, o, k), one, q)
+          for _, t in ipairs({ { 2, 0 }, { 4, 1 }, { 3, 2 } }) do
+            local par = built:search(q, { limit = k, offset = o, threads = t[1], _parallel_min_blocks = t[2] })
+            assert.are.same(one, H.ranked(par), ("%s k = %d offset = %d threads = %d"):format(q, k, o, t[1]))
+            runs = runs + 1
+            if par._threads > 1 then shared = shared + 1 end
+          end
+        end
+      end
+      -- a limit past the matches: every match, in order
+      local par = built:search(q, { limit = 1000000, threads = 3, _parallel_min_blocks = 0 })
+      assert.are.same(all, H.ranked(par), q .. " (every match)")
+    end
+    assert.is_true(shared > runs / 3, shared .. " of " .. runs .. " shared")
+  end)
+
+  it("never shares a search by date", function()
+    for _, q in ipairs(queries) do
+      for _, o in ipairs({ 0, 13 }) do
+        local one = built:search(q, { sort = "date", limit = 30, offset = o, threads = 1 })
+        local par = built:search(q, { sort = "date", limit = 30, offset = o, threads = 4, _parallel_min_blocks = 0 })
+        assert.are.same(H.ranked(one), H.ranked(par), q)
+        assert.are.equal(1, par._threads, q)
+      end
+    end
+  end)
+
+  it("gives the hits of one thread whether the pool's threads sleep or not", function()
+    local q = "image OR network OR model"
+    local one = H.ranked(built:search(q, { limit = 20, threads = 1 }))
+    for i = 1, 12 do
+      if i % 3 == 0 then os.execute("sleep 0.01") end  -- past the 0.5 ms awake: asleep
+      local par = built:search(q, { limit = 20, threads = 2 + i % 3, _parallel_min_blocks = i % 2 })
+      assert.are.same(one, H.ranked(par), q .. " round " .. i)
+    end
+  end)
+
+  it("leaves nothing reading an index that is closed and collected after a shared search", function()
+    local want = {}
+    for i, q in ipairs(queries) do want[i] = H.ranked(built:search(q, { limit = 25, threads = 1 })) end
+    for round = 1, 6 do
+      local idx = assert(ad.load(path))
+      for i, q in ipairs(queries) do
+        local par = idx:search(q, { limit = 25, threads = 2 + round % 3, _parallel_min_blocks = round % 2 })
+        assert.are.same(want[i], H.ranked(par), q)
+      end
+      idx:close()
+      idx = nil  -- luacheck: ignore
+      collectgarbage()
+      collectgarbage()
+    end
+    os.remove(path)
+  end)
+end)
+
+-- The same from a C host (csrc/test/par_search.c, built here with the
+-- flavour of the module under test: plain, ASan or TSan): two OS threads
+-- with their own Lua states searching at once beside the main one (one
+-- pool for all), a fork while they search and searches in the child, every
+-- state closed and the module loaded again.
+describe("idx:search on several threads, from a C host", function()
+  it("shares one pool between OS threads, and works in a forked child and after a reload", function()
+    local dir
+    for p in package.cpath:gmatch("[^;]+") do
+      local d = p:match("^(.-)/%?%.so$")
+      if d and H.have(d .. "/arxivdigest/core.so") then dir = d break end
+    end
+    assert.is_truthy(dir, "no module in " .. package.cpath)
+    local lua = io.popen("pkg-config --cflags --libs lua5.4 2>/dev/null"):read("a"):gsub("%s+$", "")
+    if lua == "" then lua = "-I/usr/include/lua5.4 -llua5.4" end
+    local cc, env = "cc -O1 -g", ""
+    if dir:find("tsan", 1, true) then
+      cc = "clang -O1 -g -fsanitize=thread"
+      env = "TSAN_OPTIONS=halt_on_error=1:exitcode=66 PAR_SEARCH_NOFORK=1 "
+    elseif os.getenv("AD_ASAN_RT") then
+      local rt = os.getenv("AD_ASAN_RT")
+      cc = "clang -O1 -g -fsanitize=address,undefined -shared-libasan -Wl,-rpath," .. rt:match("^(.*)/")
+      env = "ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=66 "
+    end
+    local exe = H.tmpname()
+    local rc, out = H.sh(cc .. " -Wall -Wextra -Werror -pthread -o " .. exe
+      .. " csrc/test/par_search.c " .. lua .. " -ldl -lm")
+    if rc ~= 0 and out:match("not found") then
+      os.remove(exe)
+      return pending("no C compiler: " .. out)
+    end
+    assert.are.equal(0, rc, out)
+    rc, out = H.sh(env .. "timeout 600 " .. exe .. " " .. H.shell_quote(dir))
+    os.remove(exe)
+    assert.are.equal(0, rc, out)
+    assert.matches("par_search: ok", out)
+  end)
+end)
