@@ -97,11 +97,11 @@ int ad_ix_need(ad_ix *ix, int s, uint64_t off, uint64_t len) {
   fo = ix->secoff[s] + off - ix->chunkbase;
   c0 = fo >> ix->chunkshift; c1 = (fo + len - 1) >> ix->chunkshift;
   for (k = c0; k <= c1; k++) {
+    if (k >= ix->nchunks) return ad_ix_corrupt(ix, AD_BAD_BOUNDS, (uint32_t)s);
     /* (atomic: the parts of a parallel search read one index) */
     if (!__atomic_load_n(&ix->verified[k], __ATOMIC_ACQUIRE)) {
       uint64_t a0 = k << ix->chunkshift, n = (uint64_t)1 << ix->chunkshift;
       uint64_t sum;
-      if (k >= ix->nchunks) return ad_ix_corrupt(ix, AD_BAD_BOUNDS, (uint32_t)s);
       if (ix->chunkbase + a0 + n > ix->bodylen) n = ix->bodylen - ix->chunkbase - a0;
       memcpy(&sum, ix->sums + k, 8);
       if (ad_fasthash(ix->base + ix->chunkbase + a0, (size_t)n, AD_HASH_INIT) != sum)
