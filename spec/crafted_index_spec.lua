@@ -152,16 +152,7 @@ describe("crafted saved indexes", function()
     -- (review rev39) a block in the middle of a long list whose docs do not
     -- end at its skip entry's last: whichever thread decodes it (the
     -- caller or a pool thread, in one of its chunks) fails the search
-    local rnd = H.lcg(31)
-    local function word() return H.zipf(rnd, H.VOCAB) end
-    local out = { "# Arxiv Papers in cs.CV on 2019-03-01\n" }
-    for n = 1, 3000 do
-      out[#out + 1] = ("### %s\n- **Arxiv ID**: http://arxiv.org/abs/1903.%05dv1\n"
-        .. "- **Categories**: **cs.CV**\n- **Published**: 2019-03-01 01:00:00+00:00\n"
-        .. "- **Authors**: A B\n- **Comment**: None\n- **Summary**: %s\n\n"):format(
-        H.words(word, rnd(6) + 2), n, H.words(word, rnd(40) + 10))
-    end
-    local built = assert(ad.index(assert(ad.parse(table.concat(out), "gen.md"))))
+    local built = assert(ad.index(assert(ad.parse(H.gen_catalog(31, 3000), "gen.md"))))
     local gp = dir .. "/par.adx"
     assert(built:save(gp))
     local s = H.read(gp)

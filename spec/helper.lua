@@ -36,6 +36,22 @@ function H.words(word, n)
   return table.concat(t, " ")
 end
 
+--- One catalog day of n generated papers (ids 1903.00001 on), titles and
+-- abstracts of Zipf-drawn H.VOCAB words from H.lcg(seed): lists of many
+-- blocks for the search specs, no ../shared needed.
+function H.gen_catalog(seed, n)
+  local rnd = H.lcg(seed)
+  local function word() return H.zipf(rnd, H.VOCAB) end
+  local out = { "# Arxiv Papers in cs.CV on 2019-03-01\n" }
+  for i = 1, n do
+    out[#out + 1] = ("### %s\n- **Arxiv ID**: http://arxiv.org/abs/1903.%05dv1\n"
+      .. "- **Categories**: **cs.CV**\n- **Published**: 2019-03-01 01:00:00+00:00\n"
+      .. "- **Authors**: A B\n- **Comment**: None\n- **Summary**: %s\n\n"):format(
+      H.words(word, rnd(6) + 2), i, H.words(word, rnd(40) + 10))
+  end
+  return table.concat(out)
+end
+
 --- A fresh temporary file name (nothing there yet).
 function H.tmpname()
   local p = os.tmpname()

@@ -225,16 +225,7 @@ end)
 -- must be those of one thread. Also run under ThreadSanitizer (make
 -- test-tsan), on a built and on a loaded (lazily checksummed) index.
 describe("idx:search on several threads", function()
-  local rnd = H.lcg(777)
-  local function word() return H.zipf(rnd, H.VOCAB) end
-  local out = { "# Arxiv Papers in cs.CV on 2019-03-01\n" }
-  for n = 1, 3000 do
-    out[#out + 1] = ("### %s\n- **Arxiv ID**: http://arxiv.org/abs/1903.%05dv1\n"
-      .. "- **Categories**: **cs.CV**\n- **Published**: 2019-03-01 01:00:00+00:00\n"
-      .. "- **Authors**: A B\n- **Comment**: None\n- **Summary**: %s\n\n"):format(
-      H.words(word, rnd(6) + 2), n, H.words(word, rnd(40) + 10))
-  end
-  local built = assert(ad.index(assert(ad.parse(table.concat(out), "gen.md"))))
+  local built = assert(ad.index(assert(ad.parse(H.gen_catalog(777, 3000), "gen.md"))))
   local path = H.tmpname()
   assert(built:save(path))
   local loaded = assert(ad.load(path))
