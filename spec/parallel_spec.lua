@@ -369,7 +369,7 @@ end)
 -- The same from a C host (csrc/test/par_search.c, built here with the
 -- flavour of the module under test: plain, ASan or TSan): two OS threads
 -- with their own Lua states searching at once beside the main one (one
--- pool for all), a fork while they search and searches in the child, every
+-- pool for all), a fork once the pool is made and searches in the child, every
 -- state closed and the module loaded again.
 describe("idx:search on several threads, from a C host", function()
   it("shares one pool between OS threads, and works in a forked child and after a reload", function()
@@ -398,7 +398,7 @@ describe("idx:search on several threads, from a C host", function()
       return pending("no C compiler: " .. out)
     end
     assert.are.equal(0, rc, out)
-    rc, out = H.sh(env .. "timeout 600 " .. exe .. " " .. H.shell_quote(dir))
+    rc, out = H.sh(env .. "timeout 120 " .. exe .. " " .. H.shell_quote(dir))
     os.remove(exe)
     assert.are.equal(0, rc, out)
     assert.matches("par_search: ok", out)
