@@ -1336,10 +1336,11 @@ static void ad_prime(ad_q *q, const ad_xnode *nodes, uint32_t nnodes, ad_it *roo
 ** checked) is shared by the cores.
 **
 ** The pool's threads are made on first use and then parked (a thread made
-** per search cost 75-115 us here before it ran; a parked one wakes in
-** 20 us to over 1 ms; one that ran a part stays awake 0.5 ms first). A pool thread that wakes after the caller has taken every
-** chunk takes none; the caller waits only for those that took one, and
-** the pool forgets the search before it returns. The library pins itself
+** per search cost 75-115 us here before it ran; a parked one wakes in 20
+** us to over 1 ms; one that ran a part stays awake 0.5 ms first). A pool
+** thread that wakes after the caller has taken every chunk takes none;
+** the caller waits only for those that took one, and the pool forgets the
+** search before it returns. The library pins itself
 ** in memory once it has threads (dlopen RTLD_NODELETE: lua_close unloads
 ** C modules), and a forked child starts with no pool. */
 #define AD_CHUNKS_PER_THREAD 8
@@ -1668,7 +1669,8 @@ static void ad_par_split(ad_q *q, ad_par *par, uint32_t d) {
   }
   sh->nchunks = nc;
   sh->next = 1;                  /* the caller has chunk 0 */
-  for (j = 0; j + 1 < t; j++) memset(&sh->parts[j], 0, sizeof sh->parts[j]), sh->parts[j].sh = sh;
+  memset(sh->parts, 0, sizeof sh->parts);
+  for (j = 0; j + 1 < t; j++) sh->parts[j].sh = sh;
   if (!ad_pool_offer(sh, t - 1)) return;
   par->shared = 1;
   q->lim = sh->cut[1];
