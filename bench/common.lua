@@ -24,7 +24,6 @@ function C.status(key)
   return (tonumber(C.read_file("/proc/self/status"):match(key .. ":%s*(%d+)")) or 0) * 1024
 end
 
---- s quoted for sh.
 --- fn() once untimed, then `runs` timed calls: the times by `clock`
 function C.samples(fn, runs, clock)
   local s = {}
@@ -37,6 +36,7 @@ function C.samples(fn, runs, clock)
   return s
 end
 
+--- s quoted for sh.
 function C.shq(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
 --- The standard output of a shell command.

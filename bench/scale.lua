@@ -403,11 +403,11 @@ if not opt.keep then os.execute("rm -rf " .. shq(VIEW)) end
 local function median(t) return t[(#t + 1) // 2] end
 -- the query figures of one series: "q" (threads = 1, CPU) or "qw" (the
 -- default threads, wall), as r[pre .. "_p50"] and the like
-local function query_stats(r, key, pre)
+local function query_stats(r, pre)
   local all, worst, worst_q, worst_max = {}, 0, nil, 0
   local nq, failed = 0, 0
   for i, q in ipairs(QUERIES) do
-    local v = r[key .. i]
+    local v = r[pre .. i]
     if type(v) == "string" or type(v) == "number" then
       local s = {}
       for x in tostring(v):gmatch("[^,]+") do s[#s + 1] = tonumber(x) end
@@ -431,8 +431,8 @@ local function query_stats(r, key, pre)
   end
 end
 for _, r in ipairs(results) do
-  query_stats(r, "q", "q")
-  query_stats(r, "qw", "qw")
+  query_stats(r, "q")
+  query_stats(r, "qw")
 end
 
 local function ms(v) if not v then return nil end
