@@ -32,6 +32,7 @@
 
 #define AD_END UINT32_MAX
 #define AD_MAXEXP 64     /* prefixes with more expansions become a bitmap */
+#define AD_STRETCH 128   /* a scored bitmap's maxima: per stretch of docs */
 #define AD_BIGEXP 16     /* ... but for their longest lists, kept lazy */
 #define AD_QMAXTHREADS 8 /* a search's threads at most */
 #define AD_ORREQ 64      /* ORs with more children do not look for required
@@ -90,10 +91,24 @@ typedef struct ad_cur {
   struct ad_cur *qnext;         /* the query's cursors, newest first */
 } ad_cur;
 
+/* A prefix's bitmap of expansions, made by the caller of a shared search
+** and read by its threads (ad_it_expand): the threads compile the same
+** query, so the i-th such bitmap of their compile is the caller's i-th. */
+#define AD_XSHARE 8
+typedef struct ad_xbits {
+  const uint64_t *bits; const float *sc, *smax;
+  float maxs; uint32_t any;
+  int ok;             /* not changed in place by the caller's compile */
+} ad_xbits;
+
 typedef struct ad_q {
   ad_ix *ix;
   ad_arena ar;
   int err;
+  uint32_t nexp;     /* prefix bitmaps compiled so far (ad_compile_root) */
+  int rec;           /* record them in bx (the caller of a shared search) */
+  ad_xbits bx[AD_XSHARE];
+  const ad_xbits *borrow; /* a pool thread's: the caller's bx */
   uint32_t nparts;   /* words and operators so far (AD_QMAXPARTS) */
   uint32_t lim;      /* docs >= lim are not this query's (a parallel
                         search's part ends there; else ndocs) */
@@ -307,10 +322,14 @@ struct ad_it {
   ad_cur **pc; uint32_t *poff; uint32_t np; int field;
   /* IT_BITS */
   uint64_t *bits; float *sc;
+  float *smax;        /* scored: the best score of each AD_STRETCH docs */
+  uint32_t nstretch;  /* entries of smax */
+  uint32_t xrec;      /* 1 + its place in q->bx (recorded), or 0 */
+  int borrowed;       /* bits and sc are the caller's (ad_xbits) */
 };
 
 static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t target, float thr);
-static float ad_it_bound(ad_it *it, uint32_t d, uint32_t *end);
+static float ad_it_bound(ad_it *it, uint32_t d, uint32_t *end, float thr);
 #define AD_NOTHR (-1e30f)
 /* can scores summing to at most s never beat the threshold thr? A doc
 ** scoring exactly thr loses to the earlier one (ties go to lower docs,
@@ -432,7 +451,7 @@ static uint32_t ad_and_lead(ad_it *it, uint32_t lk, uint32_t d, float thr) {
   if (it->nk > AD_LEADALL && lk != (it->kind == IT_AND ? 0 : it->nk - 1)) return d;
   for (j = 0; j < it->nk; j++) {
     if (j == lk) continue;
-    rest += ad_it_bound(it->kids[j], d, &e);
+    rest += ad_it_bound(it->kids[j], d, &e, AD_NOTHR);
     if (e < emax) emax = e;
   }
   return ad_lead_skip(it->kids[lk]->cur, d, rest, emax, thr, it->kids[lk]->mask);
@@ -454,9 +473,15 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
     case IT_TERM: d = ad_term_next(q, it, t); break;
     case IT_BITS: {
       uint32_t n = q->lim;
+      int skip = thr > AD_NOTHR && it->smax != NULL;
       d = t;
       while (d < n) {
-        uint64_t w = it->bits[d >> 6] >> (d & 63);
+        uint64_t w;
+        if (skip && AD_BELOW(it->smax[d / AD_STRETCH], thr)) {
+          d = (d / AD_STRETCH + 1) * AD_STRETCH;
+          continue;
+        }
+        w = it->bits[d >> 6] >> (d & 63);
         if (w) { d += (uint32_t)__builtin_ctzll(w); break; }
         d = (d | 63) + 1;
       }
@@ -555,7 +580,7 @@ static uint32_t ad_it_next(ad_q *q, ad_it *it, uint32_t t, float thr) {
         if (thr > AD_NOTHR) {       /* block-max: skip stretches that cannot win */
           uint32_t e, em;
           float sc;
-          if (AD_BELOW(ad_it_bound(it, d, &e), thr)) {
+          if (AD_BELOW(ad_it_bound(it, d, &e, thr), thr)) {
             if (e == AD_END) { d = AD_END; break; }
             d = e + 1;
             continue;
@@ -629,7 +654,15 @@ static float ad_it_score(ad_q *q, ad_it *it) {
   }
 }
 
-static float ad_it_bound(ad_it *it, uint32_t d, uint32_t *end) {
+/* the most docs in [d, *end] can score (*end: AD_END, or the last doc of
+** a stretch). thr: the threshold the caller compares the bound with, or
+** AD_NOTHR: a stretch of a scored bitmap that cannot beat it then reaches
+** over the next ones that cannot either (a prefix's bitmap would otherwise
+** end every bound at AD_STRETCH docs), and a prefix's expansion that
+** cannot beat it leaves *end alone. Sums (AND, OR, phrase) give their
+** children AD_NOTHR: a child's share of thr is not exact. */
+#define AD_STRETCH_REACH 256      /* stretches one bound looks over, at most */
+static float ad_it_bound(ad_it *it, uint32_t d, uint32_t *end, float thr) {
   float s = 0;
   uint32_t k, e;
   *end = AD_END;
@@ -637,17 +670,34 @@ static float ad_it_bound(ad_it *it, uint32_t d, uint32_t *end) {
     case IT_TERM:
       if (!it->scored) return 0;
       return ad_cur_bound(it->cur, d, end);
-    case IT_BITS: return it->maxs;
+    case IT_BITS: {
+      uint32_t j, last;
+      if (it->smax == NULL) return it->maxs;
+      j = d / AD_STRETCH; s = it->smax[j];
+      if (thr > AD_NOTHR && AD_BELOW(s, thr)) {
+        last = j + AD_STRETCH_REACH;
+        if (last > it->nstretch - 1) last = it->nstretch - 1;
+        while (j < last && AD_BELOW(it->smax[j + 1], thr)) {
+          j++;
+          if (it->smax[j] > s) s = it->smax[j];
+        }
+      }
+      *end = (j + 1) * AD_STRETCH - 1;
+      return s;
+    }
     case IT_MAXOR:
       for (k = 0; k < it->nk; k++) {
-        float x = ad_it_bound(it->kids[k], d, &e);
+        float x;
+        if (thr > AD_NOTHR && AD_BELOW(it->kids[k]->maxs, thr)) {
+          x = it->kids[k]->maxs; e = AD_END;
+        } else x = ad_it_bound(it->kids[k], d, &e, thr);
         if (x > s) s = x;
         if (e < *end) *end = e;
       }
       return s;
     case IT_AND: case IT_OR:
       for (k = 0; k < it->nk; k++) {
-        s += ad_it_bound(it->kids[k], d, &e);
+        s += ad_it_bound(it->kids[k], d, &e, AD_NOTHR);
         if (e < *end) *end = e;
       }
       return s;
@@ -756,7 +806,7 @@ static ad_it *ad_it_expand(ad_q *q, const char *pre, size_t pn, uint32_t mask,
                            int scored, int num, uint32_t vmin, uint32_t vmax) {
   ad_ix *ix = q->ix;
   uint32_t tn = ad_ix_lower(ix, pre, pn, &q->err), any = 0;
-  uint32_t big[AD_BIGEXP], nbig = 0;
+  uint32_t big[AD_BIGEXP], nbig = 0, xi;
   ad_it *it;
   if (q->err) return NULL;
   if (scored && !num) {          /* few expansions: iterate them lazily */
@@ -797,11 +847,26 @@ static ad_it *ad_it_expand(ad_q *q, const char *pre, size_t pn, uint32_t mask,
   }
   it = ad_it_new(q, IT_BITS);
   if (it == NULL) return NULL;
-  it->bits = ad_bits_new(q);
-  if (it->bits == NULL) return NULL;
-  if (scored) {
+  xi = q->nexp++;
+  if (q->borrow != NULL && xi < AD_XSHARE && q->borrow[xi].ok) {
+    /* the caller's (a thread of a shared search): read, never written */
+    const ad_xbits *b = &q->borrow[xi];
+    it->bits = (uint64_t *)b->bits; it->sc = (float *)b->sc;
+    it->smax = (float *)b->smax; it->nstretch = ix->m.ndocs / AD_STRETCH + 1;
+    it->maxs = b->maxs; any = b->any;
+    it->borrowed = 1;
+    tn = ix->m.nterms;
+  } else {
+    it->bits = ad_bits_new(q);
+    if (it->bits == NULL) return NULL;
+  }
+  if (scored && !it->borrowed) {
+    size_t ns = (size_t)ix->m.ndocs / AD_STRETCH + 1;
     it->sc = (float *)ad_ar_alloc(&q->ar, ((size_t)ix->m.ndocs + 1) * sizeof(float));
-    if (it->sc == NULL) { q->err = AD_ENOMEM; return NULL; }
+    it->smax = (float *)ad_ar_alloc(&q->ar, ns * sizeof(float));
+    it->nstretch = (uint32_t)ns;
+    if (it->sc == NULL || it->smax == NULL) { q->err = AD_ENOMEM; return NULL; }
+    memset(it->smax, 0, ns * sizeof(float));
   }
   for (; tn < ix->m.nterms; tn++) {
     const ad_ixterm *t = ad_ix_term(ix, tn);
@@ -836,9 +901,17 @@ static ad_it *ad_it_expand(ad_q *q, const char *pre, size_t pn, uint32_t mask,
         if (scored) it->sc[d] = sc;
         any++;
       } else if (scored && sc > it->sc[d]) it->sc[d] = sc;
+      if (scored && sc > it->smax[d / AD_STRETCH]) it->smax[d / AD_STRETCH] = sc;
       if (sc > it->maxs) it->maxs = sc;
     }
     if (q->err) return NULL;
+  }
+  if (q->rec && !it->borrowed && xi < AD_XSHARE) {
+    ad_xbits *b = &q->bx[xi];
+    b->bits = it->bits; b->sc = it->sc; b->smax = it->smax;
+    b->maxs = it->maxs; b->any = any;
+    b->ok = 1;
+    it->xrec = xi + 1;
   }
   if (!any) it->kind = IT_EMPTY;
   it->est = any;
@@ -1019,6 +1092,22 @@ static void ad_bits_not(const ad_ix *ix, uint64_t *b, int all) {
   if (nd & 63) b[nw - 1] &= ((uint64_t)1 << (nd & 63)) - 1;
 }
 
+/* it's bits are about to change in place: one recorded for the threads
+** of a shared search is no longer offered to them, one borrowed from the
+** caller is copied first (the same query compiles the same way, so a
+** thread never borrows what its compile changes: the copy is a guard).
+** 0, or -1 out of memory */
+static int ad_bits_mine(ad_q *q, ad_it *it) {
+  if (it->xrec) { q->bx[it->xrec - 1].ok = 0; it->xrec = 0; }
+  if (it->borrowed) {
+    uint64_t *b = ad_bits_new(q);
+    if (b == NULL) return -1;
+    memcpy(b, it->bits, ((size_t)q->ix->m.ndocs + 63) / 64 * 8);
+    it->bits = b; it->borrowed = 0;
+  }
+  return 0;
+}
+
 /* is it an unscored bitmap (or ALL) that an OR/AND may take in? */
 static int ad_it_plain(const ad_it *it, int isand) {
   return (it->kind == IT_BITS && it->sc == NULL) || (!isand && it->kind == IT_ALL);
@@ -1093,9 +1182,10 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
       ** of their estimates, which must not depend on what a NOT excludes
       ** (an empty complement stays a bitmap, for the same reason) */
       if (it->kids[0]->kind == IT_BITS) {
+        if (ad_bits_mine(q, it->kids[0])) return NULL;
         ad_bits_not(q->ix, it->kids[0]->bits, 0);
         it = it->kids[0];
-        it->sc = NULL; it->maxs = 0;
+        it->sc = NULL; it->smax = NULL; it->maxs = 0;
         it->est = q->ix->m.ndocs;
       } else if (it->kids[0]->kind == IT_EMPTY) it->kind = IT_ALL;
       return it;
@@ -1130,6 +1220,7 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
         if (c == NULL) return NULL;
         if (ad_it_plain(c, isand)) {
           if (acc == NULL && c->kind == IT_BITS) {     /* the first: its own */
+            if (ad_bits_mine(q, c)) return NULL;
             acc = c->bits;
             accn = c->est;
             continue;
@@ -1201,7 +1292,7 @@ static ad_it *ad_compile(ad_q *q, const ad_xnode *nodes, uint32_t nnodes,
 static ad_it *ad_compile_root(ad_q *q, const ad_xnode *nodes, uint32_t nnodes) {
   ad_it *it;
   if (nnodes == 0) { q->err = AD_EFORMAT; return NULL; }
-  q->nparts = 0;
+  q->nparts = 0; q->nexp = 0;
   it = ad_compile(q, nodes, nnodes, 0, 0);
   if (it && it->kind == IT_NOT) {
     ad_it *a;
@@ -1362,6 +1453,7 @@ struct ad_share {
   uint32_t nnodes, k;
   const uint32_t *primed;        /* hits the caller's heap holds already */
   uint32_t np;
+  const ad_xbits *bx;            /* the caller's prefix bitmaps (ad_q.bx) */
   uint32_t cut[AD_MAXCHUNKS + 1], nchunks;
   uint32_t next;                 /* the next chunk to take (atomic) */
   uint64_t floor;                /* the best k-th hit of any thread's full
@@ -1455,7 +1547,7 @@ static void ad_topk_run(ad_q *q, ad_it *root, uint32_t k, uint32_t d,
       float ub;
       /* nothing left can beat the k-th score: done */
       if (AD_BELOW(root->maxs, thr)) break;
-      ub = ad_it_bound(root, d, &end);
+      ub = ad_it_bound(root, d, &end, thr);
       if (AD_BELOW(ub, thr)) {
         if (end == AD_END) break;
         d = end + 1;
@@ -1501,6 +1593,7 @@ static void ad_part_run(ad_part *p) {
   p->out = (ad_hit *)ad_malloc(&ad_stdalloc, (size_t)sh->k * sizeof(ad_hit));
   if (p->out == NULL) return;
   ad_q_init(&q, sh->ix, &ad_stdalloc);
+  q.borrow = sh->bx;
   root = ad_compile_root(&q, sh->nodes, sh->nnodes);
   if (root != NULL && !q.err) {
     p->chunks = ad_chunks(&q, root, sh, p->out, &p->n);
@@ -1707,7 +1800,9 @@ int ad_search_par(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
   memset(&par, 0, sizeof par);
   *nout = 0;
   if (used != NULL) *used = 1;
+  q.rec = threads > 1 && sort != AD_SORT_DATE;
   root = ad_compile_root(&q, nodes, nnodes);
+  q.rec = 0;
   if (root == NULL || k == 0) goto done;
   if (sort == AD_SORT_DATE) {          /* doc order is newest first */
     while (n < k && (x = ad_it_next(&q, root, d, AD_NOTHR)) != AD_END) {
@@ -1720,13 +1815,13 @@ int ad_search_par(ad_ix *ix, const ad_xnode *nodes, uint32_t nnodes,
   ad_prime(&q, nodes, nnodes, root, k, out, &n, primed, &np);
   if (q.err) goto done;
   /* (the blocks decoded to compile and prime count too: a prefix's
-  ** bitmap is then shared at once, and each thread makes it again: at 203k
-  ** papers `con*` took 286M instructions on one thread, 180M + 149M on two;
-  ** counting the pass's blocks only, `segment*` at 2.7M was not shared and
-  ** took 0.66-1.08 ms against 0.56-0.67, timed alternately) */
+  ** bitmap is then shared at once; counting the pass's blocks only,
+  ** `segment*` at 2.7M was not shared and took 0.66-1.08 ms against
+  ** 0.56-0.67, timed alternately. The threads read the caller's prefix
+  ** bitmaps (q.rec, ad_xbits) instead of making them again) */
   par.threads = threads; par.minwork = minwork; par.done = threads < 2;
   par.sh.ix = ix; par.sh.nodes = nodes; par.sh.nnodes = nnodes; par.sh.k = k;
-  par.sh.primed = primed; par.sh.np = np;
+  par.sh.primed = primed; par.sh.np = np; par.sh.bx = q.bx;
   {
     ad_hit none;
     none.score = -HUGE_VALF; none.doc = UINT32_MAX;

@@ -267,6 +267,7 @@ end)
 -- (tied scores across chunks).
 describe("idx:search on several threads, every option", function()
   local rnd = H.lcg(4242)
+  local CATS = { "**cs.CV**", "**cs.LG**, cs.CV", "**eess.IV**, cs.CV", "**cs.CV**, cs.RO", "**stat.ML**" }
   local function word() return H.zipf(rnd, H.VOCAB) end
   local days, texts, n = {}, {}, 0
   for day = 1, 12 do
@@ -281,9 +282,9 @@ describe("idx:search on several threads, every option", function()
         texts[#texts + 1] = text
       end
       out[#out + 1] = ("### %s\n- **Arxiv ID**: http://arxiv.org/abs/1903.%05dv1\n"
-        .. "- **Categories**: **cs.CV**\n- **Published**: 2019-03-%02d 01:00:00+00:00\n"
+        .. "- **Categories**: %s\n- **Published**: 2019-03-%02d 01:00:00+00:00\n"
         .. "- **Authors**: A B\n- **Comment**: None\n- **Summary**: %s\n\n"):format(
-        text.title, n, day, text.abstract)
+        text.title, n, CATS[n % #CATS + 1], day, text.abstract)
     end
     days[#days + 1] = table.concat(out)
   end
@@ -295,7 +296,11 @@ describe("idx:search on several threads, every option", function()
     "tok* image", "ti:tok* network", 'abs:"image segmentation"',
     'ti:"neural network" OR abs:"deep learning"', "image segmentation -tok2*",
     "id:1903.00042 OR image", "image OR tok250", "ti:image abs:network -year:2018",
-    '"image segmentation" date:2019-03-04..', "seg* OR net* OR im*" }
+    '"image segmentation" date:2019-03-04..', "seg* OR net* OR im*",
+    -- prefixes made into bitmaps that the caller changes in place (a NOT,
+    -- an AND's or OR's own bitmap) beside ones its threads read
+    "image -cat:cs.*", "cat:cs.* image tok*", "(cat:cs.* OR cat:eess.*) network -tok1*",
+    "tok* -cat:stat.*", "(tok0* OR tok1*) (tok2* OR tok*) -cat:stat.*" }
 
   local function slice(all, offset, limit)
     local out = {}
