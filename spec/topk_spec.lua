@@ -207,3 +207,38 @@ describe("top-k search of phrases of common words (primed)", function()
     assert.is_true(n >= 9, "phrases of words in 64 blocks or more: " .. n)
   end)
 end)
+
+describe("top-k search of prefixes of many expansions", function()
+  -- a prefix of more than 64 words is a bitmap of them (the 16 longest
+  -- lists stay lists) with each paper's best score and the best score of
+  -- every 128 papers: a top-k search skips the stretches that cannot win,
+  -- and a bound below the threshold reaches over the stretches after it
+  -- that cannot either (ad_it_expand, ad_it_bound in csrc/ad_search.c).
+  -- 400 words "zqNNN", the smaller N the more common, beside the Zipf
+  -- vocabulary; each paper holds a few, in its title or abstract
+  local zr = H.lcg(777)
+  local function zq() return ("zq%03d"):format(math.min(399, math.floor(400 * (zr(1000) / 1000) ^ 3))) end
+  local out = { "# Arxiv Papers in cs.CV on 2019-03-01\n" }
+  for n = 1, 8000 do
+    local title = words(rnd(6) + 2) .. (zr(3) == 1 and " " .. zq() or "")
+    local abstract = words(rnd(40) + 10) .. " " .. zq() .. (zr(2) == 1 and " " .. zq() or "")
+    out[#out + 1] = ("### %s\n- **Arxiv ID**: http://arxiv.org/abs/1903.%05dv1\n"
+      .. "- **Categories**: %s\n- **Published**: 2019-03-01 01:00:00+00:00\n"
+      .. "- **Authors**: A B\n- **Comment**: None\n- **Summary**: %s\n\n"):format(
+      title, n, n % 3 == 0 and "**cs.LG**, cs.CV" or "**cs.CV**", abstract)
+  end
+  local idx = assert(ad.index(assert(ad.parse(table.concat(out), "zq.md"))))
+
+  it("ranks as the exhaustive ranking", function()
+    local n = 0
+    for _ = 1, 200 do
+      if #idx:search("zq" .. ("%03d"):format(_ - 1), { limit = 1 }) > 0 then n = n + 1 end
+    end
+    assert.is_true(n > 150, "zq words indexed: " .. n)     -- far more than 64 expansions
+    for _, q in ipairs({ "zq*", "zq1*", "zq0*", "ti:zq*", "abs:zq*", "zq* image", "zq* OR network",
+        "zq1* OR zq2* OR zq3*", "(zq* OR image) model", "image -zq2*", "abs:zq* ti:zq1*",
+        "zq* -cat:cs.LG", "cat:cs.* zq*", "zq* (learning OR deep)", '"image segmentation" OR zq3*' }) do
+      assert.is_true(check(idx, q) > 0, q)
+    end
+  end)
+end)
