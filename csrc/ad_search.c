@@ -674,7 +674,9 @@ static float ad_it_bound(ad_it *it, uint32_t d, uint32_t *end, float thr) {
     case IT_BITS: {
       uint32_t j, last;
       if (it->smax == NULL) return it->maxs;
-      j = d / AD_STRETCH; s = it->smax[j];
+      j = d / AD_STRETCH;
+      if (j >= it->nstretch) return 0;            /* past the last doc */
+      s = it->smax[j];
       if (thr > AD_NOTHR && AD_BELOW(s, thr)) {
         last = j + AD_STRETCH_REACH;
         if (last > it->nstretch - 1) last = it->nstretch - 1;
