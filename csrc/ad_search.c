@@ -128,10 +128,9 @@ static ad_ixskip ad_skip(const ad_cur *c, uint32_t b) {
   return s;
 }
 
-static ad_cur *ad_cur_new(ad_q *q, const ad_ixterm *t) {
+/* c at the start of t's list; not among the query's cursors (q->curs) */
+static void ad_cur_init(ad_q *q, ad_cur *c, const ad_ixterm *t) {
   ad_ix *ix = q->ix;
-  ad_cur *c = (ad_cur *)ad_ar_alloc(&q->ar, sizeof *c);
-  if (c == NULL) { q->err = AD_ENOMEM; return NULL; }
   memset(c, 0, sizeof *c);
   c->ix = ix;
   c->list = ix->sec[AD_SEC_POST] + t->post; c->lend = c->list + t->postlen;
@@ -143,6 +142,13 @@ static ad_cur *ad_cur_new(ad_q *q, const ad_ixterm *t) {
   c->wt = (float)(ad_ix_idf(ix, t->df) * (ix->m.p.k1 + 1) / AD_IMPMAX);
   c->dflt = t->len > 0 && ix->sec[AD_SEC_TSTR][t->str] == 1 ? 0 : AD_NPM_DEFAULT;
   c->lim = &q->lim; c->work = &q->work;
+}
+
+/* a cursor of the query (rewound between chunks, counted by a split) */
+static ad_cur *ad_cur_new(ad_q *q, const ad_ixterm *t) {
+  ad_cur *c = (ad_cur *)ad_ar_alloc(&q->ar, sizeof *c);
+  if (c == NULL) { q->err = AD_ENOMEM; return NULL; }
+  ad_cur_init(q, c, t);
   c->qnext = q->curs; q->curs = c;
   return c;
 }
@@ -811,6 +817,7 @@ static ad_it *ad_it_expand(ad_q *q, const char *pre, size_t pn, uint32_t mask,
   ad_ix *ix = q->ix;
   uint32_t tn = ad_ix_lower(ix, pre, pn, &q->err), any = 0;
   uint32_t big[AD_BIGEXP], nbig = 0, xi;
+  ad_cur *scratch = NULL;
   ad_it *it;
   if (q->err) return NULL;
   if (scored && !num) {          /* few expansions: iterate them lazily */
@@ -891,8 +898,16 @@ static ad_it *ad_it_expand(ad_q *q, const char *pre, size_t pn, uint32_t mask,
       v = (uint32_t)(s[pn] - '0') * 100 + (uint32_t)(s[pn + 1] - '0') * 10 + (uint32_t)(s[pn + 2] - '0');
       if (v < vmin || v > vmax) continue;
     }
-    c = ad_cur_new(q, t);
-    if (c == NULL) return NULL;
+    /* one scratch cursor for every expansion read into the bitmap: not
+    ** the query's (a prefix of thousands of words made a cursor each, 1.3
+    ** KB, and a shared search's split then weighed every one of them:
+    ** `s*` on the ten real years took 53 ms on two threads, 23 on one) */
+    if (scratch == NULL &&
+        (scratch = (ad_cur *)ad_ar_alloc(&q->ar, sizeof *scratch)) == NULL) {
+      q->err = AD_ENOMEM; return NULL;
+    }
+    c = scratch;
+    ad_cur_init(q, c, t);
     for (d = 0; (d = ad_cur_next(c, d, &q->err)) != AD_END; d++) {
       float sc;
       if (mask) {
