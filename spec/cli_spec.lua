@@ -1241,6 +1241,14 @@ describe("messages for a path, an id or an offset mistaken (review B15, B16)", f
     assert.equal("arxivdigest: no paper matches 'zzzyyyxxx'\n", err2)
   end)
 
+  it("numbers the papers after an offset by their rank", function()
+    local _, all = run("search", "segmentation", "-n", "5")
+    local _, part = run("search", "segmentation", "-n", "2", "--offset", "3")
+    local ranks = {}
+    for r, title in part:gmatch("\n?%[(%d+)%] ([^\n]+)") do ranks[#ranks + 1] = r; assert.is_truthy(all:find("[" .. r .. "] " .. title, 1, true)) end
+    assert.are.same({ "4", "5" }, ranks)
+  end)
+
   it("show: a name that is neither a paper id nor a readable file says so", function()
     local s, out, err = run("show", "nonexist.md")
     assert.equal(1, s)

@@ -1001,6 +1001,7 @@ local function render_to(st, write, path)
   end
   opts.ranked = (st.rank ~= nil) or (pl.ranked == true and index_order(st, pl) == "score")
   opts.total = total(st)
+  opts.first = (st.offset or 0) + 1
   if st.kind == "index" then       -- what distinguishes a term, for formats
     local idx = st.src
     opts.ndocs = #idx

@@ -11,6 +11,9 @@
 --                  when the output is ranked
 --   opts.total     the number of matches before a limit: the footer says
 --                  "2 of 75 papers" when it is more than those shown
+--   opts.first     the number of the first paper shown (default 1; a
+--                  pipeline's :limit(n, offset) passes offset + 1), so the
+--                  papers after an offset keep their ranks
 --   opts.ranked    true / false: show scores or not; nil: ranked when some
 --                  score is a non-zero number (an unranked index query
 --                  gives every paper score 0: never shown)
@@ -320,7 +323,8 @@ function M.render(papers, opts, write)
     total = util.distinct(o.groups)     -- a paper under two groups is one paper
   else
     local sc = type(opts.scores) == "table" and opts.scores or {}
-    for i = 1, #papers do render_paper(papers[i], i, o, color, write, util.score(ranked, sc[i])) end
+    local first = math.tointeger(opts.first) or 1
+    for i = 1, #papers do render_paper(papers[i], first + i - 1, o, color, write, util.score(ranked, sc[i])) end
     total = #papers
   end
   write(paint(color, "meta", util.count_line(total, opts.total)) .. "\n")
