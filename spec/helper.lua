@@ -105,6 +105,16 @@ function H.ranked(hits)
   return out
 end
 
+--- idx:search(q) with limit k on one thread, asserted to be the first k of
+-- the exhaustive ranking `all` (ids and scores, in order); returns it.
+function H.top_of(idx, q, all, k, label)
+  local top = idx:search(q, { limit = k, threads = 1 })
+  local want = {}
+  for i = 1, math.min(k, #all) do want[i] = { all[i].paper.id, all[i].score } end
+  require("luassert").are.same(want, H.ranked(top), label .. " (k = " .. k .. ")")
+  return top
+end
+
 --- The whole file at path (raises when it cannot be read).
 function H.read(path)
   local f = assert(io.open(path, "rb"))

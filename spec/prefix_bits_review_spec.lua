@@ -61,30 +61,16 @@ local function check(idx, q, label)
   assert.equal(idx:count(q), #all, label)
   local shared = 0
   for ki, k in ipairs({ 1, 3, 10, 37 }) do
-    local top = idx:search(q, { limit = k, threads = 1 })
-    assert.equal(math.min(k, #all), #top, label)
-    for i = 1, #top do
-      assert.equal(all[i].paper.id, top[i].paper.id, label .. " (k = " .. k .. ", rank " .. i .. ")")
-      assert.equal(all[i].score, top[i].score, label)
-    end
+    local top = H.top_of(idx, q, all, k, label)
     for _, t in ipairs({ { 2, 0 }, { 3, ki % 2 } }) do
       local par = idx:search(q, { limit = k, threads = t[1], _parallel_min_blocks = t[2] })
-      local what = ("%s (k = %d, threads = %d)"):format(label, k, t[1])
-      assert.equal(#top, #par, what)
-      for i = 1, #top do
-        assert.equal(top[i].paper.id, par[i].paper.id, what .. ", rank " .. i)
-        assert.equal(top[i].score, par[i].score, what)
-      end
+      assert.are.same(H.ranked(top), H.ranked(par), ("%s (k = %d, threads = %d)"):format(label, k, t[1]))
       if par._threads > 1 then shared = shared + 1 end
     end
   end
   -- every match, shared (no threshold: every borrowed score is read)
   local par = idx:search(q, { limit = 1000000, threads = 3, _parallel_min_blocks = 0 })
-  assert.equal(#all, #par, label .. " (every match)")
-  for i = 1, #all do
-    assert.equal(all[i].paper.id, par[i].paper.id, label .. " (every match), rank " .. i)
-    assert.equal(all[i].score, par[i].score, label)
-  end
+  assert.are.same(H.ranked(all), H.ranked(par), label .. " (every match)")
   -- offsets
   for _, o in ipairs({ 1, 5, 30 }) do
     local part = idx:search(q, { limit = 7, offset = o, threads = 2, _parallel_min_blocks = 0 })

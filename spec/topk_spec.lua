@@ -49,23 +49,13 @@ local function check(idx, q, label)
   local all = idx:search(q, { limit = 1000000, threads = 1 })
   assert.equal(idx:count(q), #all, label)
   for ki, k in ipairs({ 1, 3, 10, 37 }) do
-    local top = idx:search(q, { limit = k, threads = 1 })
-    assert.equal(math.min(k, #all), #top, label)
-    for i = 1, #top do
-      assert.equal(all[i].paper.id, top[i].paper.id, label .. " (k = " .. k .. ", rank " .. i .. ")")
-      assert.equal(all[i].score, top[i].score, label)
-    end
+    local top = H.top_of(idx, q, all, k, label)
     -- shared by threads from the first block on (or the second, every
     -- other k): the same hits, in the same order
     local threads, after = 2, 0
     if ki % 2 == 0 then threads, after = 3, 1 end
     local par = idx:search(q, { limit = k, threads = threads, _parallel_min_blocks = after })
-    local what = ("%s (k = %d, threads = %d)"):format(label, k, threads)
-    assert.equal(#top, #par, what)
-    for i = 1, #top do
-      assert.equal(top[i].paper.id, par[i].paper.id, what .. ", rank " .. i)
-      assert.equal(top[i].score, par[i].score, what)
-    end
+    assert.are.same(H.ranked(top), H.ranked(par), ("%s (k = %d, threads = %d)"):format(label, k, threads))
     PAR.runs = PAR.runs + 1
     if par._threads > 1 then PAR.shared = PAR.shared + 1 end
   end
