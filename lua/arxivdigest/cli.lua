@@ -1292,7 +1292,16 @@ function M.main(argv, streams)
                             to_stdout = to_stdout}, Ctx)
   local list = {}
   for i = 1, #argv do list[i] = argv[i] end
-  load_external()
+  -- the commands of their own modules are loaded unless a built-in one
+  -- runs (start-up: 0.6 ms of a 15 ms search)
+  do
+    local first
+    for _, a in ipairs(list) do
+      if a == "--" then break end
+      if a:sub(1, 1) ~= "-" then first = a; break end
+    end
+    if not first or first == "help" or not M.commands[first] then load_external() end
+  end
   local ok, status = pcall(function()
     -- global options before the command
     local cmd_at

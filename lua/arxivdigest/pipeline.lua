@@ -26,8 +26,11 @@
 -- A pipeline may be made unable to write files (`io = false`, for
 -- sandboxed scripts): the pipelines derived from it inherit that.
 
-local filter = require "arxivdigest.filter"
 local query = require "arxivdigest.query"
+
+-- arxivdigest.filter (with re, match and names) is loaded when a pipeline
+-- first needs it: a query on an index does not (the command's start-up)
+local function filter_mod() return require "arxivdigest.filter" end
 
 local type, error, ipairs, pairs, pcall, tostring, tonumber, setmetatable, getmetatable, rawget =
       type, error, ipairs, pairs, pcall, tostring, tonumber, setmetatable, getmetatable, rawget
@@ -269,10 +272,10 @@ end
 function Pipeline:where(f)
   S(self, "where")
   local t = type(f)
-  if not (filter.is_filter(f) or t == "function" or t == "string") then
+  if not (filter_mod().is_filter(f) or t == "function" or t == "string") then
     error(format("bad argument #1 to 'where' (filter, function or query string expected, got %s)", t), 2)
   end
-  local ok, w = pcall(filter.wrap, f, 1, "where")
+  local ok, w = pcall(filter_mod().wrap, f, 1, "where")
   -- (a query string that does not parse: the message without its position
   -- in filter.lua, raised at the caller's line)
   if not ok then
@@ -493,7 +496,7 @@ local function plan(st)
     pl.ranked = pl.tree ~= nil and ranks(pl.tree, true)
   else
     local lua = {}
-    for _, q in ipairs(st.queries) do lua[#lua + 1] = filter.query(q) end
+    for _, q in ipairs(st.queries) do lua[#lua + 1] = filter_mod().query(q) end
     for _, f in ipairs(filters) do lua[#lua + 1] = f end
     if st.kind == "collection" and method(st.src, "select") then
       local cheap = {}
@@ -1068,9 +1071,9 @@ end
 function Pipeline:filter()
   local st = S(self, "filter")
   local parts = {}
-  for _, q in ipairs(st.queries) do parts[#parts + 1] = filter.query(q) end
+  for _, q in ipairs(st.queries) do parts[#parts + 1] = filter_mod().query(q) end
   for _, f in ipairs(st.filters) do parts[#parts + 1] = f end
-  return filter.all(table.unpack(parts))
+  return filter_mod().all(table.unpack(parts))
 end
 
 --- One line per stage, for --explain and error messages.
