@@ -859,11 +859,12 @@ static ad_it *ad_it_expand(ad_q *q, const char *pre, size_t pn, uint32_t mask,
   it = ad_it_new(q, IT_BITS);
   if (it == NULL) return NULL;
   xi = q->nexp++;
+  it->nstretch = ix->m.ndocs / AD_STRETCH + 1;
   if (q->borrow != NULL && xi < AD_XSHARE && q->borrow[xi].ok) {
     /* the caller's (a thread of a shared search): read, never written */
     const ad_xbits *b = &q->borrow[xi];
     it->bits = (uint64_t *)b->bits; it->sc = (float *)b->sc;
-    it->smax = (float *)b->smax; it->nstretch = ix->m.ndocs / AD_STRETCH + 1;
+    it->smax = (float *)b->smax;
     it->maxs = b->maxs; any = b->any;
     it->borrowed = 1;
     tn = ix->m.nterms;
@@ -872,10 +873,9 @@ static ad_it *ad_it_expand(ad_q *q, const char *pre, size_t pn, uint32_t mask,
     if (it->bits == NULL) return NULL;
   }
   if (scored && !it->borrowed) {
-    size_t ns = (size_t)ix->m.ndocs / AD_STRETCH + 1;
+    size_t ns = it->nstretch;
     it->sc = (float *)ad_ar_alloc(&q->ar, ((size_t)ix->m.ndocs + 1) * sizeof(float));
     it->smax = (float *)ad_ar_alloc(&q->ar, ns * sizeof(float));
-    it->nstretch = (uint32_t)ns;
     if (it->sc == NULL || it->smax == NULL) { q->err = AD_ENOMEM; return NULL; }
     memset(it->smax, 0, ns * sizeof(float));
   }
